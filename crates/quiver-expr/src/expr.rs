@@ -1,0 +1,555 @@
+//! Logical expressions: what a query computes, before any choice of how.
+
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+use arrow::datatypes::DataType;
+use datafusion_common::ScalarValue;
+
+use crate::error::Result;
+use crate::function::{AggregateFunction, ScalarFunction};
+use crate::schema::{Column, QSchema};
+use crate::types::{binary_result_type, sql_type_name};
+
+/// Binary operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Operator {
+    /// `+`
+    Plus,
+    /// `-`
+    Minus,
+    /// `*`
+    Multiply,
+    /// `/`
+    Divide,
+    /// `%`
+    Modulo,
+    /// `=`
+    Eq,
+    /// `<>`
+    NotEq,
+    /// `<`
+    Lt,
+    /// `<=`
+    LtEq,
+    /// `>`
+    Gt,
+    /// `>=`
+    GtEq,
+    /// `AND` (three-valued)
+    And,
+    /// `OR` (three-valued)
+    Or,
+    /// `||` string concatenation
+    StringConcat,
+}
+
+impl Operator {
+    /// True for `= <> < <= > >=`.
+    pub fn is_comparison(self) -> bool {
+        matches!(self, Operator::Eq | Operator::NotEq | Operator::Lt | Operator::LtEq | Operator::Gt | Operator::GtEq)
+    }
+
+    /// True for `+ - * / %`.
+    pub fn is_arithmetic(self) -> bool {
+        matches!(self, Operator::Plus | Operator::Minus | Operator::Multiply | Operator::Divide | Operator::Modulo)
+    }
+
+    /// True for `AND` and `OR`.
+    pub fn is_logical(self) -> bool {
+        matches!(self, Operator::And | Operator::Or)
+    }
+}
+
+impl fmt::Display for Operator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = match self {
+            Operator::Plus => "+",
+            Operator::Minus => "-",
+            Operator::Multiply => "*",
+            Operator::Divide => "/",
+            Operator::Modulo => "%",
+            Operator::Eq => "=",
+            Operator::NotEq => "<>",
+            Operator::Lt => "<",
+            Operator::LtEq => "<=",
+            Operator::Gt => ">",
+            Operator::GtEq => ">=",
+            Operator::And => "AND",
+            Operator::Or => "OR",
+            Operator::StringConcat => "||",
+        };
+        f.write_str(s)
+    }
+}
+
+/// A handle to a scalar function, compared and hashed by name.
+#[derive(Debug, Clone)]
+pub struct ScalarFunctionRef(pub Arc<dyn ScalarFunction>);
+
+/// A handle to an aggregate function, compared and hashed by name.
+#[derive(Debug, Clone)]
+pub struct AggregateFunctionRef(pub Arc<dyn AggregateFunction>);
+
+macro_rules! compare_by_name {
+    ($t:ty) => {
+        impl PartialEq for $t {
+            fn eq(&self, other: &Self) -> bool {
+                self.0.name() == other.0.name()
+            }
+        }
+        impl Eq for $t {}
+        impl Hash for $t {
+            fn hash<H: Hasher>(&self, state: &mut H) {
+                self.0.name().hash(state)
+            }
+        }
+    };
+}
+compare_by_name!(ScalarFunctionRef);
+compare_by_name!(AggregateFunctionRef);
+
+/// A call of an aggregate function.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct AggregateCall {
+    /// The function.
+    pub func: AggregateFunctionRef,
+    /// Arguments; empty for `count(*)`.
+    pub args: Vec<Expr>,
+    /// `DISTINCT` inside the call.
+    pub distinct: bool,
+}
+
+/// A sort key.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SortExpr {
+    /// The expression to sort by.
+    pub expr: Expr,
+    /// Ascending (true) or descending.
+    pub asc: bool,
+    /// NULLs before (true) or after non-NULL values.
+    pub nulls_first: bool,
+}
+
+impl fmt::Display for SortExpr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {} NULLS {}",
+            self.expr,
+            if self.asc { "ASC" } else { "DESC" },
+            if self.nulls_first { "FIRST" } else { "LAST" }
+        )
+    }
+}
+
+/// A logical expression.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Expr {
+    /// A reference to an input column.
+    Column(Column),
+    /// A constant.
+    Literal(ScalarValue),
+    /// An expression with an output name.
+    Alias(Box<Expr>, String),
+    /// `left op right`.
+    Binary(Box<Expr>, Operator, Box<Expr>),
+    /// `NOT e` (three-valued).
+    Not(Box<Expr>),
+    /// `-e`.
+    Negative(Box<Expr>),
+    /// `e IS NULL`.
+    IsNull(Box<Expr>),
+    /// `e IS NOT NULL`.
+    IsNotNull(Box<Expr>),
+    /// `e [NOT] IN (list)`.
+    InList {
+        /// The tested value.
+        expr: Box<Expr>,
+        /// The candidates.
+        list: Vec<Expr>,
+        /// `NOT IN`.
+        negated: bool,
+    },
+    /// `e [NOT] LIKE|ILIKE pattern`.
+    Like {
+        /// `NOT LIKE`.
+        negated: bool,
+        /// `ILIKE`.
+        case_insensitive: bool,
+        /// The tested string.
+        expr: Box<Expr>,
+        /// The pattern, with `%` and `_` wildcards.
+        pattern: Box<Expr>,
+    },
+    /// `CASE [operand] WHEN .. THEN .. [ELSE ..] END`.
+    Case {
+        /// The operand of a simple CASE.
+        operand: Option<Box<Expr>>,
+        /// The WHEN/THEN pairs in order.
+        when_then: Vec<(Expr, Expr)>,
+        /// The ELSE result.
+        else_expr: Option<Box<Expr>>,
+    },
+    /// `CAST(e AS type)`.
+    Cast(Box<Expr>, DataType),
+    /// A scalar function call.
+    ScalarFunction(ScalarFunctionRef, Vec<Expr>),
+    /// An aggregate function call.
+    Aggregate(AggregateCall),
+}
+
+impl Expr {
+    /// A column reference, `relation.name` or `name`.
+    pub fn col(column: Column) -> Expr {
+        Expr::Column(column)
+    }
+
+    /// A literal.
+    pub fn lit(value: ScalarValue) -> Expr {
+        Expr::Literal(value)
+    }
+
+    /// `self op other`.
+    pub fn binary(self, op: Operator, other: Expr) -> Expr {
+        Expr::Binary(Box::new(self), op, Box::new(other))
+    }
+
+    /// `self AND other`.
+    pub fn and(self, other: Expr) -> Expr {
+        self.binary(Operator::And, other)
+    }
+
+    /// `self AS name`.
+    pub fn alias(self, name: impl Into<String>) -> Expr {
+        match self {
+            Expr::Alias(inner, _) => Expr::Alias(inner, name.into()),
+            other => Expr::Alias(Box::new(other), name.into()),
+        }
+    }
+
+    /// `CAST(self AS data_type)`, or `self` if that is its type already.
+    pub fn cast_to(self, data_type: &DataType, schema: &QSchema) -> Result<Expr> {
+        if &self.data_type(schema)? == data_type {
+            Ok(self)
+        } else {
+            Ok(Expr::Cast(Box::new(self), data_type.clone()))
+        }
+    }
+
+    /// The expression without a top-level alias.
+    pub fn unalias(&self) -> &Expr {
+        match self {
+            Expr::Alias(inner, _) => inner.unalias(),
+            other => other,
+        }
+    }
+
+    /// The name of the column this expression produces in a projection:
+    /// its alias, the bare column name, or its SQL text.
+    pub fn output_name(&self) -> String {
+        match self {
+            Expr::Alias(_, name) => name.clone(),
+            Expr::Column(c) => c.name.clone(),
+            other => Unqualified(other).to_string(),
+        }
+    }
+
+    /// The type of the value the expression produces over `schema`.
+    pub fn data_type(&self, schema: &QSchema) -> Result<DataType> {
+        Ok(match self {
+            Expr::Column(c) => schema.field(schema.index_of(c)?).field.data_type().clone(),
+            Expr::Literal(v) => v.data_type(),
+            Expr::Alias(e, _) | Expr::Negative(e) => e.data_type(schema)?,
+            Expr::Binary(l, op, r) => binary_result_type(&l.data_type(schema)?, *op, &r.data_type(schema)?)?,
+            Expr::Not(_) | Expr::IsNull(_) | Expr::IsNotNull(_) | Expr::InList { .. } | Expr::Like { .. } => {
+                DataType::Boolean
+            }
+            Expr::Case { when_then, else_expr, .. } => {
+                let first_non_null = when_then
+                    .iter()
+                    .map(|(_, t)| t)
+                    .chain(else_expr.as_deref())
+                    .find(|e| !matches!(e, Expr::Literal(v) if v.is_null()));
+                match first_non_null {
+                    Some(e) => e.data_type(schema)?,
+                    None => DataType::Null,
+                }
+            }
+            Expr::Cast(_, t) => t.clone(),
+            Expr::ScalarFunction(f, args) => f.0.return_type(&arg_types(args, schema)?)?,
+            Expr::Aggregate(call) => call.func.0.return_type(&arg_types(&call.args, schema)?)?,
+        })
+    }
+
+    /// Whether the expression can produce NULL over `schema` (conservative).
+    pub fn nullable(&self, schema: &QSchema) -> Result<bool> {
+        Ok(match self {
+            Expr::Column(c) => schema.field(schema.index_of(c)?).field.is_nullable(),
+            Expr::Literal(v) => v.is_null(),
+            Expr::Alias(e, _) | Expr::Negative(e) | Expr::Not(e) | Expr::Cast(e, _) => e.nullable(schema)?,
+            Expr::IsNull(_) | Expr::IsNotNull(_) => false,
+            Expr::Binary(l, _, r) => l.nullable(schema)? || r.nullable(schema)?,
+            Expr::Aggregate(call) => call.func.0.name() != "count",
+            _ => true,
+        })
+    }
+
+    /// The direct sub-expressions.
+    pub fn children(&self) -> Vec<&Expr> {
+        match self {
+            Expr::Column(_) | Expr::Literal(_) => vec![],
+            Expr::Alias(e, _) | Expr::Not(e) | Expr::Negative(e) | Expr::IsNull(e) | Expr::IsNotNull(e) | Expr::Cast(e, _) => {
+                vec![e]
+            }
+            Expr::Binary(l, _, r) => vec![l, r],
+            Expr::InList { expr, list, .. } => std::iter::once(expr.as_ref()).chain(list).collect(),
+            Expr::Like { expr, pattern, .. } => vec![expr, pattern],
+            Expr::Case { operand, when_then, else_expr } => {
+                let mut v: Vec<&Expr> = operand.iter().map(|e| e.as_ref()).collect();
+                for (w, t) in when_then {
+                    v.push(w);
+                    v.push(t);
+                }
+                v.extend(else_expr.iter().map(|e| e.as_ref()));
+                v
+            }
+            Expr::ScalarFunction(_, args) => args.iter().collect(),
+            Expr::Aggregate(call) => call.args.iter().collect(),
+        }
+    }
+
+    /// True if `pred` holds for this expression or any sub-expression.
+    pub fn any(&self, pred: &mut dyn FnMut(&Expr) -> bool) -> bool {
+        pred(self) || self.children().into_iter().any(|c| c.any(pred))
+    }
+
+    /// Calls `f` on this expression and every sub-expression, parents first.
+    pub fn visit(&self, f: &mut dyn FnMut(&Expr)) {
+        f(self);
+        for c in self.children() {
+            c.visit(f);
+        }
+    }
+
+    /// Rewrites the tree top-down: `f` returns `Some(replacement)` to replace a
+    /// node (whose children are then not visited) or `None` to descend.
+    pub fn rewrite(self, f: &mut dyn FnMut(&Expr) -> Result<Option<Expr>>) -> Result<Expr> {
+        if let Some(replacement) = f(&self)? {
+            return Ok(replacement);
+        }
+        let mut go = |e: Box<Expr>| -> Result<Box<Expr>> { Ok(Box::new((*e).rewrite(f)?)) };
+        Ok(match self {
+            leaf @ (Expr::Column(_) | Expr::Literal(_)) => leaf,
+            Expr::Alias(e, n) => Expr::Alias(go(e)?, n),
+            Expr::Not(e) => Expr::Not(go(e)?),
+            Expr::Negative(e) => Expr::Negative(go(e)?),
+            Expr::IsNull(e) => Expr::IsNull(go(e)?),
+            Expr::IsNotNull(e) => Expr::IsNotNull(go(e)?),
+            Expr::Cast(e, t) => Expr::Cast(go(e)?, t),
+            Expr::Binary(l, op, r) => {
+                let l = go(l)?;
+                Expr::Binary(l, op, go(r)?)
+            }
+            Expr::InList { expr, list, negated } => {
+                let expr = go(expr)?;
+                let list = list.into_iter().map(|e| e.rewrite(f)).collect::<Result<_>>()?;
+                Expr::InList { expr, list, negated }
+            }
+            Expr::Like { negated, case_insensitive, expr, pattern } => {
+                let expr = go(expr)?;
+                Expr::Like { negated, case_insensitive, expr, pattern: go(pattern)? }
+            }
+            Expr::Case { operand, when_then, else_expr } => {
+                let operand = operand.map(&mut go).transpose()?;
+                let when_then = when_then
+                    .into_iter()
+                    .map(|(w, t)| Ok((w.rewrite(f)?, t.rewrite(f)?)))
+                    .collect::<Result<_>>()?;
+                let else_expr = else_expr.map(|e| Ok::<_, crate::QuiverError>(Box::new(e.rewrite(f)?))).transpose()?;
+                Expr::Case { operand, when_then, else_expr }
+            }
+            Expr::ScalarFunction(func, args) => {
+                Expr::ScalarFunction(func, args.into_iter().map(|e| e.rewrite(f)).collect::<Result<_>>()?)
+            }
+            Expr::Aggregate(call) => Expr::Aggregate(AggregateCall {
+                args: call.args.into_iter().map(|e| e.rewrite(f)).collect::<Result<_>>()?,
+                ..call
+            }),
+        })
+    }
+
+    /// Every column referenced, in order of first appearance.
+    pub fn columns(&self) -> Vec<Column> {
+        let mut out: Vec<Column> = vec![];
+        self.visit(&mut |e| {
+            if let Expr::Column(c) = e {
+                if !out.contains(c) {
+                    out.push(c.clone());
+                }
+            }
+        });
+        out
+    }
+
+    /// True if the expression contains an aggregate call.
+    pub fn contains_aggregate(&self) -> bool {
+        self.any(&mut |e| matches!(e, Expr::Aggregate(_)))
+    }
+}
+
+/// The types of `args` over `schema`.
+pub fn arg_types(args: &[Expr], schema: &QSchema) -> Result<Vec<DataType>> {
+    args.iter().map(|a| a.data_type(schema)).collect()
+}
+
+/// Splits `a AND b AND c` into its conjuncts.
+pub fn split_conjunction(expr: &Expr) -> Vec<&Expr> {
+    match expr {
+        Expr::Binary(l, Operator::And, r) => {
+            let mut v = split_conjunction(l);
+            v.extend(split_conjunction(r));
+            v
+        }
+        Expr::Alias(e, _) => split_conjunction(e),
+        other => vec![other],
+    }
+}
+
+/// Joins expressions with AND; `None` for an empty list.
+pub fn conjunction(exprs: impl IntoIterator<Item = Expr>) -> Option<Expr> {
+    exprs.into_iter().reduce(Expr::and)
+}
+
+/// Renders an expression with every column unqualified (for output names).
+struct Unqualified<'a>(&'a Expr);
+
+impl fmt::Display for Unqualified<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_expr(self.0, f, false)
+    }
+}
+
+impl fmt::Display for Expr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_expr(self, f, true)
+    }
+}
+
+fn write_literal(v: &ScalarValue, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    if v.is_null() {
+        return f.write_str("NULL");
+    }
+    match v {
+        ScalarValue::Utf8(Some(s)) | ScalarValue::LargeUtf8(Some(s)) | ScalarValue::Utf8View(Some(s)) => {
+            write!(f, "'{}'", s.replace('\'', "''"))
+        }
+        ScalarValue::Date32(_) => write!(f, "DATE '{v}'"),
+        ScalarValue::TimestampMicrosecond(..)
+        | ScalarValue::TimestampNanosecond(..)
+        | ScalarValue::TimestampMillisecond(..)
+        | ScalarValue::TimestampSecond(..) => write!(f, "TIMESTAMP '{v}'"),
+        ScalarValue::IntervalMonthDayNano(Some(i)) => {
+            write!(f, "INTERVAL '{} months {} days {} ns'", i.months, i.days, i.nanoseconds)
+        }
+        other => write!(f, "{other}"),
+    }
+}
+
+fn write_expr(e: &Expr, f: &mut fmt::Formatter<'_>, qualified: bool) -> fmt::Result {
+    let sub = |e: &Expr| if qualified { e.to_string() } else { Unqualified(e).to_string() };
+    let list = |es: &[Expr]| es.iter().map(sub).collect::<Vec<_>>().join(", ");
+    match e {
+        Expr::Column(c) if qualified => write!(f, "{c}"),
+        Expr::Column(c) => f.write_str(&c.name),
+        Expr::Literal(v) => write_literal(v, f),
+        Expr::Alias(inner, name) if qualified => write!(f, "{} AS {name}", sub(inner)),
+        Expr::Alias(inner, _) => f.write_str(&sub(inner)),
+        Expr::Binary(l, op, r) => write!(f, "({} {op} {})", sub(l), sub(r)),
+        Expr::Not(e) => write!(f, "(NOT {})", sub(e)),
+        Expr::Negative(e) => write!(f, "(- {})", sub(e)),
+        Expr::IsNull(e) => write!(f, "({} IS NULL)", sub(e)),
+        Expr::IsNotNull(e) => write!(f, "({} IS NOT NULL)", sub(e)),
+        Expr::InList { expr, list: l, negated } => {
+            write!(f, "({} {}IN ({}))", sub(expr), if *negated { "NOT " } else { "" }, list(l))
+        }
+        Expr::Like { negated, case_insensitive, expr, pattern } => write!(
+            f,
+            "({} {}{} {})",
+            sub(expr),
+            if *negated { "NOT " } else { "" },
+            if *case_insensitive { "ILIKE" } else { "LIKE" },
+            sub(pattern)
+        ),
+        Expr::Case { operand, when_then, else_expr } => {
+            f.write_str("CASE")?;
+            if let Some(o) = operand {
+                write!(f, " {}", sub(o))?;
+            }
+            for (w, t) in when_then {
+                write!(f, " WHEN {} THEN {}", sub(w), sub(t))?;
+            }
+            if let Some(e) = else_expr {
+                write!(f, " ELSE {}", sub(e))?;
+            }
+            f.write_str(" END")
+        }
+        Expr::Cast(e, t) => write!(f, "CAST({} AS {})", sub(e), sql_type_name(t)),
+        Expr::ScalarFunction(func, args) => write!(f, "{}({})", func.0.name(), list(args)),
+        Expr::Aggregate(call) => {
+            let args = if call.args.is_empty() { "*".to_string() } else { list(&call.args) };
+            write!(f, "{}({}{args})", call.func.0.name(), if call.distinct { "DISTINCT " } else { "" })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{field, QField};
+
+    fn schema() -> QSchema {
+        QSchema::new(vec![QField::new(Some("t".into()), field("a", DataType::Int64, false))])
+    }
+
+    fn a() -> Expr {
+        Expr::col(Column::new(Some("t"), "a"))
+    }
+
+    #[test]
+    fn display_and_output_names() {
+        let e = a().binary(Operator::Plus, Expr::lit(ScalarValue::Int64(Some(1))));
+        assert_eq!(e.to_string(), "(t.a + 1)");
+        assert_eq!(e.output_name(), "(a + 1)");
+        assert_eq!(e.clone().alias("b").output_name(), "b");
+        assert_eq!(Expr::lit(ScalarValue::Utf8(Some("it's".into()))).to_string(), "'it''s'");
+    }
+
+    #[test]
+    fn types_and_nullability() {
+        let s = schema();
+        let cmp = a().binary(Operator::Lt, Expr::lit(ScalarValue::Int64(Some(1))));
+        assert_eq!(cmp.data_type(&s).unwrap(), DataType::Boolean);
+        assert!(!a().nullable(&s).unwrap());
+        assert!(Expr::lit(ScalarValue::Int64(None)).nullable(&s).unwrap());
+    }
+
+    #[test]
+    fn conjunctions_split_and_join() {
+        let p = a().and(a()).and(a());
+        assert_eq!(split_conjunction(&p).len(), 3);
+        assert_eq!(conjunction(vec![a(), a()]), Some(a().and(a())));
+        assert_eq!(conjunction(vec![]), None);
+    }
+
+    #[test]
+    fn rewrite_replaces_columns() {
+        let e = a().binary(Operator::Plus, a());
+        let out = e
+            .rewrite(&mut |e| Ok(matches!(e, Expr::Column(_)).then(|| Expr::lit(ScalarValue::Int64(Some(2))))))
+            .unwrap();
+        assert_eq!(out.to_string(), "(2 + 2)");
+        assert_eq!(a().binary(Operator::Plus, a()).columns().len(), 1);
+    }
+}

@@ -1,0 +1,102 @@
+//! The traits that built-in functions implement. The implementations live in
+//! `quiver-functions`; the planner and executor only see these traits.
+
+use std::fmt::Debug;
+
+use arrow::array::{new_null_array, ArrayRef};
+use arrow::datatypes::{DataType, Field};
+use datafusion_common::ScalarValue;
+
+use crate::error::Result;
+
+/// A function argument or result: a whole column, or one value that stands for
+/// every row.
+#[derive(Debug, Clone)]
+pub enum ColumnarValue {
+    /// One value per row.
+    Array(ArrayRef),
+    /// The same value for every row.
+    Scalar(ScalarValue),
+}
+
+impl ColumnarValue {
+    /// The value's data type.
+    pub fn data_type(&self) -> DataType {
+        match self {
+            ColumnarValue::Array(a) => a.data_type().clone(),
+            ColumnarValue::Scalar(s) => s.data_type(),
+        }
+    }
+
+    /// Materializes the value as an array of `num_rows` rows.
+    pub fn into_array(self, num_rows: usize) -> Result<ArrayRef> {
+        match self {
+            ColumnarValue::Array(a) => Ok(a),
+            ColumnarValue::Scalar(s) if s.is_null() => Ok(new_null_array(&s.data_type(), num_rows)),
+            ColumnarValue::Scalar(s) => Ok(s.to_array_of_size(num_rows)?),
+        }
+    }
+
+    /// Like [`ColumnarValue::into_array`] without consuming the value.
+    pub fn to_array(&self, num_rows: usize) -> Result<ArrayRef> {
+        self.clone().into_array(num_rows)
+    }
+}
+
+/// A scalar (row-by-row in meaning, vectorized in implementation) function
+/// such as `upper` or `round`.
+pub trait ScalarFunction: Send + Sync + Debug {
+    /// The SQL name, lower case.
+    fn name(&self) -> &str;
+
+    /// The argument types the function wants, given the types it was called
+    /// with; the planner inserts casts to them. Errors name the function and
+    /// the types when the call cannot be made to fit.
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>>;
+
+    /// The result type for (already coerced) argument types.
+    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType>;
+
+    /// Evaluates the function over a batch of `num_rows` rows.
+    fn invoke(&self, args: &[ColumnarValue], num_rows: usize) -> Result<ColumnarValue>;
+}
+
+/// An aggregate function such as `sum`, evaluated for many groups at once.
+pub trait AggregateFunction: Send + Sync + Debug {
+    /// The SQL name, lower case.
+    fn name(&self) -> &str;
+
+    /// The argument types the function wants, given the types it was called with.
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>>;
+
+    /// The result type for (already coerced) argument types.
+    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType>;
+
+    /// The fields of the intermediate state passed from the partial to the
+    /// final phase of a two-phase aggregation.
+    fn state_fields(&self, name: &str, arg_types: &[DataType]) -> Result<Vec<Field>>;
+
+    /// A fresh accumulator for the given argument types.
+    fn create_accumulator(&self, arg_types: &[DataType]) -> Result<Box<dyn GroupsAccumulator>>;
+}
+
+/// Accumulates one aggregate for many groups at once. Groups are numbered
+/// densely from zero; `total_num_groups` only ever grows.
+pub trait GroupsAccumulator: Send + Debug {
+    /// Adds the rows of `values` (the aggregate's arguments), where row `i`
+    /// belongs to group `group_indices[i]`.
+    fn update_batch(&mut self, values: &[ArrayRef], group_indices: &[usize], total_num_groups: usize) -> Result<()>;
+
+    /// Merges intermediate states (as produced by [`GroupsAccumulator::state`])
+    /// into the groups given by `group_indices`.
+    fn merge_batch(&mut self, states: &[ArrayRef], group_indices: &[usize], total_num_groups: usize) -> Result<()>;
+
+    /// The intermediate state of every group, one array per state field.
+    fn state(&mut self) -> Result<Vec<ArrayRef>>;
+
+    /// The final value of every group.
+    fn evaluate(&mut self) -> Result<ArrayRef>;
+
+    /// Approximate heap memory held, in bytes.
+    fn size(&self) -> usize;
+}

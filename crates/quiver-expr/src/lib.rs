@@ -1,0 +1,20 @@
+//! The logical layer of Quiver: expressions, logical plans, qualified
+//! schemas, type rules, the error type, and the traits functions and tables
+//! implement. Nothing here touches data.
+
+pub mod error;
+pub mod expr;
+pub mod function;
+pub mod logical_plan;
+pub mod schema;
+pub mod suggest;
+pub mod table_source;
+pub mod types;
+
+pub use datafusion_common::ScalarValue;
+pub use error::{QuiverError, Result};
+pub use expr::{AggregateCall, AggregateFunctionRef, Expr, Operator, ScalarFunctionRef, SortExpr};
+pub use function::{AggregateFunction, ColumnarValue, GroupsAccumulator, ScalarFunction};
+pub use logical_plan::LogicalPlan;
+pub use schema::{Column, QField, QSchema, QSchemaRef};
+pub use table_source::TableSource;

@@ -1,0 +1,554 @@
+//! Logical plans: relational algebra over typed, qualified columns.
+
+use std::fmt::{self, Write};
+use std::sync::Arc;
+
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion_common::ScalarValue;
+
+use crate::error::{QuiverError, Result};
+use crate::expr::{Expr, SortExpr};
+use crate::schema::{QField, QSchema, QSchemaRef};
+use crate::table_source::TableSource;
+use crate::types::{common_type, sql_type_name};
+
+/// A node of a logical plan.
+#[derive(Debug, Clone)]
+pub enum LogicalPlan {
+    /// Reads a table.
+    TableScan(TableScan),
+    /// Computes expressions for each input row.
+    Projection(Projection),
+    /// Keeps rows for which the predicate is true.
+    Filter(Filter),
+    /// Groups rows and computes aggregates.
+    Aggregate(Aggregate),
+    /// Orders rows.
+    Sort(Sort),
+    /// Skips and limits rows.
+    Limit(Limit),
+    /// Renames the relation (and optionally its columns).
+    SubqueryAlias(SubqueryAlias),
+    /// Literal rows.
+    Values(Values),
+    /// No input: one row with no columns, or no rows.
+    EmptyRelation(EmptyRelation),
+    /// Shows the plan of another statement.
+    Explain(Explain),
+    /// A statement that changes the catalog.
+    Ddl(Ddl),
+}
+
+/// Reads columns of a table.
+#[derive(Debug, Clone)]
+pub struct TableScan {
+    /// The name the table is referred to by.
+    pub table_name: String,
+    /// The table.
+    pub source: Arc<dyn TableSource>,
+    /// Indices of the table's columns that are read; `None` reads all.
+    pub projection: Option<Vec<usize>>,
+    /// The output schema (the projected columns, qualified by `table_name`).
+    pub schema: QSchemaRef,
+}
+
+impl TableScan {
+    /// Scans the given columns (all if `None`) of `source`.
+    pub fn try_new(table_name: &str, source: Arc<dyn TableSource>, projection: Option<Vec<usize>>) -> Result<Self> {
+        let full = source.schema();
+        let schema = match &projection {
+            Some(indices) => {
+                let fields = indices
+                    .iter()
+                    .map(|&i| {
+                        full.fields().get(i).cloned().ok_or_else(|| {
+                            QuiverError::Internal(format!("scan of {table_name} projects missing column {i}"))
+                        })
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                QSchema::from_arrow(Some(table_name), &Schema::new(fields))
+            }
+            None => QSchema::from_arrow(Some(table_name), &full),
+        };
+        Ok(Self { table_name: table_name.to_string(), source, projection, schema: Arc::new(schema) })
+    }
+}
+
+/// Evaluates expressions per row.
+#[derive(Debug, Clone)]
+pub struct Projection {
+    /// The output expressions.
+    pub exprs: Vec<Expr>,
+    /// The input.
+    pub input: Arc<LogicalPlan>,
+    /// The output schema.
+    pub schema: QSchemaRef,
+}
+
+impl Projection {
+    /// A projection; computes the output schema and checks every expression.
+    pub fn try_new(exprs: Vec<Expr>, input: Arc<LogicalPlan>) -> Result<Self> {
+        let input_schema = input.schema();
+        let fields = exprs.iter().map(|e| expr_field(e, input_schema)).collect::<Result<Vec<_>>>()?;
+        Ok(Self { exprs, input, schema: Arc::new(QSchema::new(fields)) })
+    }
+}
+
+/// The output field of a projected expression: plain columns keep their
+/// qualifier, anything else is unqualified and named by [`Expr::output_name`].
+pub fn expr_field(e: &Expr, input: &QSchema) -> Result<QField> {
+    let qualifier = match e {
+        Expr::Column(c) => input.field(input.index_of(c)?).qualifier.clone(),
+        _ => None,
+    };
+    let field = Field::new(e.output_name(), e.data_type(input)?, e.nullable(input)?);
+    Ok(QField::new(qualifier, field))
+}
+
+/// Keeps rows where the predicate is true (not false, not NULL).
+#[derive(Debug, Clone)]
+pub struct Filter {
+    /// A boolean expression.
+    pub predicate: Expr,
+    /// The input.
+    pub input: Arc<LogicalPlan>,
+}
+
+impl Filter {
+    /// A filter; the predicate must be boolean.
+    pub fn try_new(predicate: Expr, input: Arc<LogicalPlan>) -> Result<Self> {
+        match predicate.data_type(input.schema())? {
+            DataType::Boolean | DataType::Null => Ok(Self { predicate, input }),
+            other => Err(QuiverError::Schema(format!(
+                "filter condition {predicate} must be BOOLEAN, not {}",
+                sql_type_name(&other)
+            ))),
+        }
+    }
+}
+
+/// Groups rows by `group_exprs` and computes `aggr_exprs` per group. Output:
+/// the group columns, then the aggregates.
+#[derive(Debug, Clone)]
+pub struct Aggregate {
+    /// The input.
+    pub input: Arc<LogicalPlan>,
+    /// Grouping expressions.
+    pub group_exprs: Vec<Expr>,
+    /// Aggregate calls (each an [`Expr::Aggregate`]).
+    pub aggr_exprs: Vec<Expr>,
+    /// The output schema.
+    pub schema: QSchemaRef,
+}
+
+impl Aggregate {
+    /// An aggregation; computes the output schema.
+    pub fn try_new(input: Arc<LogicalPlan>, group_exprs: Vec<Expr>, aggr_exprs: Vec<Expr>) -> Result<Self> {
+        let in_schema = input.schema();
+        let mut fields = Vec::with_capacity(group_exprs.len() + aggr_exprs.len());
+        for g in &group_exprs {
+            fields.push(match g {
+                Expr::Column(_) => expr_field(g, in_schema)?,
+                other => QField::new(None, Field::new(Self::output_column_name(other), other.data_type(in_schema)?, true)),
+            });
+        }
+        for a in &aggr_exprs {
+            if !matches!(a, Expr::Aggregate(_)) {
+                return Err(QuiverError::Internal(format!("{a} is not an aggregate call")));
+            }
+            let field = Field::new(Self::output_column_name(a), a.data_type(in_schema)?, a.nullable(in_schema)?);
+            fields.push(QField::new(None, field));
+        }
+        Ok(Self { input, group_exprs, aggr_exprs, schema: Arc::new(QSchema::new(fields)) })
+    }
+
+    /// The output column name of a (non-column) group expression or an
+    /// aggregate: its fully qualified SQL text, which identifies it.
+    pub fn output_column_name(e: &Expr) -> String {
+        e.to_string()
+    }
+}
+
+/// Orders rows by keys; optionally keeps only the first `fetch`.
+#[derive(Debug, Clone)]
+pub struct Sort {
+    /// Sort keys, most significant first.
+    pub exprs: Vec<SortExpr>,
+    /// The input.
+    pub input: Arc<LogicalPlan>,
+    /// Keep only this many rows (ORDER BY .. LIMIT), if set.
+    pub fetch: Option<usize>,
+}
+
+/// Skips `skip` rows, then passes at most `fetch` rows.
+#[derive(Debug, Clone)]
+pub struct Limit {
+    /// Rows to skip (OFFSET).
+    pub skip: usize,
+    /// Rows to pass (LIMIT), if limited.
+    pub fetch: Option<usize>,
+    /// The input.
+    pub input: Arc<LogicalPlan>,
+}
+
+/// Gives a relation a name (and optionally new column names).
+#[derive(Debug, Clone)]
+pub struct SubqueryAlias {
+    /// The input.
+    pub input: Arc<LogicalPlan>,
+    /// The new relation name.
+    pub alias: String,
+    /// The input's columns, requalified (and renamed).
+    pub schema: QSchemaRef,
+}
+
+impl SubqueryAlias {
+    /// Names `input` as `alias`, renaming its leading columns to `columns`.
+    pub fn try_new(input: Arc<LogicalPlan>, alias: &str, columns: &[String]) -> Result<Self> {
+        let in_schema = input.schema();
+        if columns.len() > in_schema.len() {
+            return Err(QuiverError::Plan(format!(
+                "table alias {alias} names {} columns but the relation has only {}",
+                columns.len(),
+                in_schema.len()
+            )));
+        }
+        let fields = in_schema
+            .fields()
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let field = match columns.get(i) {
+                    Some(name) => Arc::new(f.field.as_ref().clone().with_name(name)),
+                    None => Arc::clone(&f.field),
+                };
+                QField::new(Some(alias.to_string()), field)
+            })
+            .collect();
+        Ok(Self { input, alias: alias.to_string(), schema: Arc::new(QSchema::new(fields)) })
+    }
+}
+
+/// Literal rows.
+#[derive(Debug, Clone)]
+pub struct Values {
+    /// The rows; every row has one expression per column.
+    pub rows: Vec<Vec<Expr>>,
+    /// The output schema.
+    pub schema: QSchemaRef,
+}
+
+impl Values {
+    /// Rows of constant expressions, named `column1..` unless `names` is given.
+    /// Column types are the common type of each column's values.
+    pub fn try_new(rows: Vec<Vec<Expr>>, names: &[String]) -> Result<Self> {
+        let width = rows.first().map_or(0, Vec::len);
+        if let Some((i, _)) = rows.iter().enumerate().find(|(_, r)| r.len() != width) {
+            return Err(QuiverError::Plan(format!(
+                "VALUES row {} has {} values but the first row has {width}",
+                i + 1,
+                rows[i].len()
+            )));
+        }
+        let empty = QSchema::empty();
+        let mut fields = Vec::with_capacity(width);
+        for col in 0..width {
+            let mut t = DataType::Null;
+            for row in &rows {
+                let vt = row[col].data_type(&empty)?;
+                t = common_type(&t, &vt).ok_or_else(|| {
+                    QuiverError::Schema(format!(
+                        "VALUES column {} mixes {} and {}",
+                        col + 1,
+                        sql_type_name(&t),
+                        sql_type_name(&vt)
+                    ))
+                })?;
+            }
+            let name = names.get(col).cloned().unwrap_or_else(|| format!("column{}", col + 1));
+            fields.push(QField::new(None, Field::new(name, t, true)));
+        }
+        let rows = rows
+            .into_iter()
+            .map(|row| row.into_iter().enumerate().map(|(i, e)| e.cast_to(fields[i].field.data_type(), &empty)).collect())
+            .collect::<Result<Vec<Vec<Expr>>>>()?;
+        Ok(Self { rows, schema: Arc::new(QSchema::new(fields)) })
+    }
+}
+
+/// A relation with no input.
+#[derive(Debug, Clone)]
+pub struct EmptyRelation {
+    /// One row (as for `SELECT 1`) or none.
+    pub produce_one_row: bool,
+    /// The (usually empty) schema.
+    pub schema: QSchemaRef,
+}
+
+/// EXPLAIN of a statement.
+#[derive(Debug, Clone)]
+pub struct Explain {
+    /// The explained plan.
+    pub plan: Arc<LogicalPlan>,
+    /// EXPLAIN ANALYZE: run the query and report per-operator metrics.
+    pub analyze: bool,
+    /// The output schema: (plan_type, plan).
+    pub schema: QSchemaRef,
+}
+
+impl Explain {
+    /// Explains `plan`.
+    pub fn new(plan: Arc<LogicalPlan>, analyze: bool) -> Self {
+        let schema = QSchema::new(vec![
+            QField::new(None, Field::new("plan_type", DataType::Utf8, false)),
+            QField::new(None, Field::new("plan", DataType::Utf8, false)),
+        ]);
+        Self { plan, analyze, schema: Arc::new(schema) }
+    }
+}
+
+/// File formats for external tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileFormat {
+    /// Apache Parquet.
+    Parquet,
+    /// Comma (or otherwise) separated values.
+    Csv,
+}
+
+impl FileFormat {
+    /// The format named by `STORED AS name` or a file extension.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name.to_ascii_lowercase().as_str() {
+            "parquet" => Some(FileFormat::Parquet),
+            "csv" | "tsv" => Some(FileFormat::Csv),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for FileFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            FileFormat::Parquet => "PARQUET",
+            FileFormat::Csv => "CSV",
+        })
+    }
+}
+
+/// Statements that change the catalog.
+#[derive(Debug, Clone)]
+pub enum Ddl {
+    /// `CREATE [OR REPLACE] VIEW name AS query`.
+    CreateView {
+        /// View name.
+        name: String,
+        /// The view's plan.
+        input: Arc<LogicalPlan>,
+        /// `OR REPLACE`.
+        or_replace: bool,
+    },
+    /// `CREATE EXTERNAL TABLE name [(cols)] STORED AS fmt LOCATION 'path' [OPTIONS (..)]`.
+    CreateExternalTable {
+        /// Table name.
+        name: String,
+        /// Path, glob or directory.
+        location: String,
+        /// File format.
+        format: FileFormat,
+        /// Declared columns; inferred from the files when absent.
+        schema: Option<SchemaRef>,
+        /// `OPTIONS ('key' 'value', ..)`, keys lower case.
+        options: Vec<(String, String)>,
+        /// `IF NOT EXISTS`.
+        if_not_exists: bool,
+    },
+    /// `DROP TABLE [IF EXISTS] name`.
+    DropTable {
+        /// Table name.
+        name: String,
+        /// `IF EXISTS`.
+        if_exists: bool,
+    },
+    /// `DROP VIEW [IF EXISTS] name`.
+    DropView {
+        /// View name.
+        name: String,
+        /// `IF EXISTS`.
+        if_exists: bool,
+    },
+}
+
+fn empty_schema() -> &'static QSchema {
+    static EMPTY: std::sync::OnceLock<QSchema> = std::sync::OnceLock::new();
+    EMPTY.get_or_init(QSchema::empty)
+}
+
+impl LogicalPlan {
+    /// The output schema.
+    pub fn schema(&self) -> &QSchema {
+        match self {
+            LogicalPlan::TableScan(s) => &s.schema,
+            LogicalPlan::Projection(p) => &p.schema,
+            LogicalPlan::Filter(f) => f.input.schema(),
+            LogicalPlan::Aggregate(a) => &a.schema,
+            LogicalPlan::Sort(s) => s.input.schema(),
+            LogicalPlan::Limit(l) => l.input.schema(),
+            LogicalPlan::SubqueryAlias(a) => &a.schema,
+            LogicalPlan::Values(v) => &v.schema,
+            LogicalPlan::EmptyRelation(e) => &e.schema,
+            LogicalPlan::Explain(e) => &e.schema,
+            LogicalPlan::Ddl(_) => empty_schema(),
+        }
+    }
+
+    /// The direct inputs.
+    pub fn inputs(&self) -> Vec<&Arc<LogicalPlan>> {
+        match self {
+            LogicalPlan::Projection(p) => vec![&p.input],
+            LogicalPlan::Filter(f) => vec![&f.input],
+            LogicalPlan::Aggregate(a) => vec![&a.input],
+            LogicalPlan::Sort(s) => vec![&s.input],
+            LogicalPlan::Limit(l) => vec![&l.input],
+            LogicalPlan::SubqueryAlias(a) => vec![&a.input],
+            LogicalPlan::Explain(e) => vec![&e.plan],
+            LogicalPlan::TableScan(_) | LogicalPlan::Values(_) | LogicalPlan::EmptyRelation(_) | LogicalPlan::Ddl(_) => {
+                vec![]
+            }
+        }
+    }
+
+    /// A copy of this node over new inputs (same count and order as
+    /// [`LogicalPlan::inputs`]); schemas are recomputed.
+    pub fn with_new_inputs(&self, mut inputs: Vec<Arc<LogicalPlan>>) -> Result<LogicalPlan> {
+        if inputs.len() != self.inputs().len() {
+            return Err(QuiverError::Internal("with_new_inputs: wrong number of inputs".into()));
+        }
+        let mut one = || inputs.remove(0);
+        Ok(match self {
+            LogicalPlan::Projection(p) => LogicalPlan::Projection(Projection::try_new(p.exprs.clone(), one())?),
+            LogicalPlan::Filter(f) => LogicalPlan::Filter(Filter::try_new(f.predicate.clone(), one())?),
+            LogicalPlan::Aggregate(a) => {
+                LogicalPlan::Aggregate(Aggregate::try_new(one(), a.group_exprs.clone(), a.aggr_exprs.clone())?)
+            }
+            LogicalPlan::Sort(s) => LogicalPlan::Sort(Sort { exprs: s.exprs.clone(), input: one(), fetch: s.fetch }),
+            LogicalPlan::Limit(l) => LogicalPlan::Limit(Limit { skip: l.skip, fetch: l.fetch, input: one() }),
+            LogicalPlan::SubqueryAlias(a) => {
+                let names: Vec<String> = a.schema.fields().iter().map(|f| f.name().to_string()).collect();
+                LogicalPlan::SubqueryAlias(SubqueryAlias::try_new(one(), &a.alias, &names)?)
+            }
+            LogicalPlan::Explain(e) => LogicalPlan::Explain(Explain::new(one(), e.analyze)),
+            leaf => leaf.clone(),
+        })
+    }
+
+    /// The plan as an indented tree, one node per line.
+    pub fn display_indent(&self) -> String {
+        let mut out = String::new();
+        self.write_indent(&mut out, 0);
+        out
+    }
+
+    fn write_indent(&self, out: &mut String, depth: usize) {
+        let _ = writeln!(out, "{}{}", "  ".repeat(depth), self.describe_node());
+        for input in self.inputs() {
+            input.write_indent(out, depth + 1);
+        }
+    }
+
+    /// A one-line description of this node (without its inputs).
+    pub fn describe_node(&self) -> String {
+        let list = |es: &[Expr]| es.iter().map(|e| e.to_string()).collect::<Vec<_>>().join(", ");
+        match self {
+            LogicalPlan::TableScan(s) => {
+                let cols: Vec<&str> = s.schema.fields().iter().map(|f| f.name()).collect();
+                format!("TableScan: {} projection=[{}]", s.table_name, cols.join(", "))
+            }
+            LogicalPlan::Projection(p) => format!("Projection: {}", list(&p.exprs)),
+            LogicalPlan::Filter(f) => format!("Filter: {}", f.predicate),
+            LogicalPlan::Aggregate(a) => {
+                format!("Aggregate: groupBy=[{}], aggr=[{}]", list(&a.group_exprs), list(&a.aggr_exprs))
+            }
+            LogicalPlan::Sort(s) => {
+                let keys: Vec<String> = s.exprs.iter().map(|e| e.to_string()).collect();
+                match s.fetch {
+                    Some(n) => format!("Sort: {} fetch={n}", keys.join(", ")),
+                    None => format!("Sort: {}", keys.join(", ")),
+                }
+            }
+            LogicalPlan::Limit(l) => format!(
+                "Limit: skip={}, fetch={}",
+                l.skip,
+                l.fetch.map_or("None".to_string(), |f| f.to_string())
+            ),
+            LogicalPlan::SubqueryAlias(a) => format!("SubqueryAlias: {}", a.alias),
+            LogicalPlan::Values(v) => format!("Values: {} rows", v.rows.len()),
+            LogicalPlan::EmptyRelation(e) => format!("EmptyRelation: rows={}", u8::from(e.produce_one_row)),
+            LogicalPlan::Explain(e) => format!("Explain{}", if e.analyze { " Analyze" } else { "" }),
+            LogicalPlan::Ddl(d) => match d {
+                Ddl::CreateView { name, .. } => format!("CreateView: {name}"),
+                Ddl::CreateExternalTable { name, location, format, .. } => {
+                    format!("CreateExternalTable: {name} STORED AS {format} LOCATION '{location}'")
+                }
+                Ddl::DropTable { name, .. } => format!("DropTable: {name}"),
+                Ddl::DropView { name, .. } => format!("DropView: {name}"),
+            },
+        }
+    }
+}
+
+/// A one-row, no-column relation (`SELECT 1` reads from it).
+pub fn one_row() -> LogicalPlan {
+    LogicalPlan::EmptyRelation(EmptyRelation { produce_one_row: true, schema: Arc::new(QSchema::empty()) })
+}
+
+/// A literal string expression; a helper for catalog listings.
+pub fn string_lit(s: impl Into<String>) -> Expr {
+    Expr::Literal(ScalarValue::Utf8(Some(s.into())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::expr::Operator;
+    use crate::schema::Column;
+
+    fn values() -> Arc<LogicalPlan> {
+        let rows = vec![
+            vec![Expr::lit(ScalarValue::Int64(Some(1))), string_lit("a")],
+            vec![Expr::lit(ScalarValue::Int64(None)), string_lit("b")],
+        ];
+        Arc::new(LogicalPlan::Values(Values::try_new(rows, &[]).unwrap()))
+    }
+
+    #[test]
+    fn values_types_and_names() {
+        let v = values();
+        let s = v.schema();
+        assert_eq!(s.field(0).name(), "column1");
+        assert_eq!(s.field(0).field.data_type(), &DataType::Int64);
+        assert_eq!(s.field(1).field.data_type(), &DataType::Utf8);
+        let ragged = vec![vec![string_lit("a")], vec![]];
+        assert!(Values::try_new(ragged, &[]).unwrap_err().to_string().contains("row 2"));
+    }
+
+    #[test]
+    fn projection_alias_and_indent() {
+        let v = Arc::new(LogicalPlan::SubqueryAlias(
+            SubqueryAlias::try_new(values(), "t", &["x".to_string()]).unwrap(),
+        ));
+        let e = Expr::col(Column::new(Some("t"), "x")).binary(Operator::Plus, Expr::lit(ScalarValue::Int64(Some(1))));
+        let p = LogicalPlan::Projection(Projection::try_new(vec![e.alias("y")], v).unwrap());
+        assert_eq!(p.schema().field(0).name(), "y");
+        assert_eq!(
+            p.display_indent(),
+            "Projection: (t.x + 1) AS y\n  SubqueryAlias: t\n    Values: 2 rows\n"
+        );
+    }
+
+    #[test]
+    fn filter_requires_boolean() {
+        let err = Filter::try_new(string_lit("x"), values()).unwrap_err().to_string();
+        assert!(err.contains("must be BOOLEAN"), "{err}");
+    }
+}

@@ -1,0 +1,16 @@
+//! What the planner needs to know about a table: its schema. The physical
+//! side (how to scan it) is attached by the engine behind [`TableSource::as_any`].
+
+use std::any::Any;
+use std::fmt::Debug;
+
+use arrow::datatypes::SchemaRef;
+
+/// A table as the logical planner sees it.
+pub trait TableSource: Send + Sync + Debug {
+    /// For downcasting to the concrete provider.
+    fn as_any(&self) -> &dyn Any;
+
+    /// The table's columns.
+    fn schema(&self) -> SchemaRef;
+}

@@ -1,0 +1,286 @@
+//! Type rules: which types two operands are brought to before an operator
+//! runs, what the operator returns, and SQL names for Arrow types.
+//!
+//! Integers combine to the wider integer (overflow is an error, not a
+//! promotion); integers and decimals combine as decimals; anything with a
+//! float becomes `DOUBLE`. Decimal results follow the rules of the Arrow
+//! kernels: `+`/`-` keep the larger scale and gain one digit, `*` adds
+//! precisions and scales, `/` has the dividend's scale plus 4.
+
+use arrow::datatypes::{DataType, IntervalUnit, TimeUnit, DECIMAL128_MAX_PRECISION};
+
+use crate::error::{QuiverError, Result};
+use crate::expr::Operator;
+
+/// True for the signed and unsigned integer types.
+pub fn is_integer(t: &DataType) -> bool {
+    t.is_integer()
+}
+
+/// True for integers, floats and decimals.
+pub fn is_numeric(t: &DataType) -> bool {
+    t.is_numeric() && !matches!(t, DataType::Float16)
+}
+
+/// True for the three Arrow string representations.
+pub fn is_string(t: &DataType) -> bool {
+    matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)
+}
+
+/// True for timestamps of any unit and zone.
+pub fn is_timestamp(t: &DataType) -> bool {
+    matches!(t, DataType::Timestamp(..))
+}
+
+/// The decimal type that holds every value of an integer type exactly.
+fn integer_as_decimal(t: &DataType) -> Option<(u8, i8)> {
+    Some(match t {
+        DataType::Int8 | DataType::UInt8 => (3, 0),
+        DataType::Int16 | DataType::UInt16 => (5, 0),
+        DataType::Int32 | DataType::UInt32 => (10, 0),
+        DataType::Int64 => (19, 0),
+        DataType::UInt64 => (20, 0),
+        DataType::Decimal128(p, s) => (*p, *s),
+        _ => return None,
+    })
+}
+
+fn bit_width(t: &DataType) -> usize {
+    t.primitive_width().unwrap_or(8) * 8
+}
+
+fn integer_coercion(l: &DataType, r: &DataType) -> DataType {
+    use DataType::*;
+    let (ls, rs) = (l.is_signed_integer(), r.is_signed_integer());
+    let width = bit_width(l).max(bit_width(r));
+    match (ls, rs) {
+        (true, true) => if bit_width(l) >= bit_width(r) { l.clone() } else { r.clone() },
+        (false, false) => if bit_width(l) >= bit_width(r) { l.clone() } else { r.clone() },
+        _ => {
+            // Mixed signedness: a signed type wide enough for the unsigned side.
+            let unsigned_width = if ls { bit_width(r) } else { bit_width(l) };
+            match width.max(unsigned_width * 2) {
+                16 => Int16,
+                32 => Int32,
+                64 => Int64,
+                _ => Decimal128(20, 0),
+            }
+        }
+    }
+}
+
+fn decimal_union(l: (u8, i8), r: (u8, i8)) -> DataType {
+    let scale = l.1.max(r.1);
+    let int_digits = (l.0 as i8 - l.1).max(r.0 as i8 - r.1);
+    let precision = ((int_digits + scale) as u8).min(DECIMAL128_MAX_PRECISION);
+    DataType::Decimal128(precision, scale)
+}
+
+/// The type both sides of a numeric operation are brought to, if any.
+fn numeric_coercion(l: &DataType, r: &DataType) -> Option<DataType> {
+    use DataType::*;
+    if !is_numeric(l) || !is_numeric(r) {
+        return None;
+    }
+    if l == r {
+        return Some(l.clone());
+    }
+    if matches!(l, Float64) || matches!(r, Float64) || l.is_floating() || r.is_floating() {
+        return Some(if matches!((l, r), (Float32, Float32)) { Float32 } else { Float64 });
+    }
+    if is_integer(l) && is_integer(r) {
+        return Some(integer_coercion(l, r));
+    }
+    Some(decimal_union(integer_as_decimal(l)?, integer_as_decimal(r)?))
+}
+
+/// The common type two values are brought to so that they can be compared,
+/// or combined in `CASE`, `IN`, `COALESCE` or `UNION`. `None` if there is none.
+pub fn common_type(l: &DataType, r: &DataType) -> Option<DataType> {
+    use DataType::*;
+    if l == r {
+        return Some(l.clone());
+    }
+    match (l, r) {
+        (Null, other) | (other, Null) => Some(other.clone()),
+        _ if is_numeric(l) && is_numeric(r) => numeric_coercion(l, r),
+        _ if is_string(l) && is_string(r) => Some(Utf8),
+        // A string compared with a typed value is read as that type, the way
+        // PostgreSQL reads an untyped literal.
+        (s, other) | (other, s) if is_string(s) && (is_numeric(other) || other.is_temporal() || *other == Boolean) => {
+            Some(other.clone())
+        }
+        (Date32, Timestamp(u, tz)) | (Timestamp(u, tz), Date32) => Some(Timestamp(*u, tz.clone())),
+        (Timestamp(_, tz1), Timestamp(_, tz2)) if tz1 == tz2 => Some(Timestamp(TimeUnit::Microsecond, tz1.clone())),
+        _ => None,
+    }
+}
+
+/// The types the operands of `l op r` are cast to before it runs.
+pub fn binary_operand_types(l: &DataType, op: Operator, r: &DataType) -> Result<(DataType, DataType)> {
+    use DataType::*;
+    let mismatch = || {
+        QuiverError::Schema(format!(
+            "operator {op} cannot be applied to {} and {}",
+            sql_type_name(l),
+            sql_type_name(r)
+        ))
+    };
+    if op.is_logical() {
+        return match (l, r) {
+            (Boolean | Null, Boolean | Null) => Ok((Boolean, Boolean)),
+            _ => Err(QuiverError::Schema(format!(
+                "{op} needs BOOLEAN operands, found {} and {}",
+                sql_type_name(l),
+                sql_type_name(r)
+            ))),
+        };
+    }
+    if op.is_comparison() {
+        let t = common_type(l, r).ok_or_else(|| {
+            QuiverError::Schema(format!("cannot compare {} with {}", sql_type_name(l), sql_type_name(r)))
+        })?;
+        return Ok((t.clone(), t));
+    }
+    if op == Operator::StringConcat {
+        return Ok((Utf8, Utf8));
+    }
+    // Arithmetic.
+    let interval = Interval(IntervalUnit::MonthDayNano);
+    match (l, r) {
+        (Date32 | Timestamp(..), Interval(_)) if matches!(op, Operator::Plus | Operator::Minus) => {
+            Ok((l.clone(), interval))
+        }
+        (Interval(_), Date32 | Timestamp(..)) if op == Operator::Plus => Ok((interval, r.clone())),
+        (Interval(_), Interval(_)) if matches!(op, Operator::Plus | Operator::Minus) => {
+            Ok((interval.clone(), interval))
+        }
+        (Null, Null) => Ok((Int64, Int64)),
+        (Null, other) | (other, Null) if is_numeric(other) => Ok((other.clone(), other.clone())),
+        _ => {
+            let t = numeric_coercion(l, r).ok_or_else(mismatch)?;
+            match t {
+                // Decimals keep their own precision and scale: the kernel
+                // computes the result type from both.
+                Decimal128(..) => Ok((
+                    decimal_of(l).ok_or_else(mismatch)?,
+                    decimal_of(r).ok_or_else(mismatch)?,
+                )),
+                t => Ok((t.clone(), t)),
+            }
+        }
+    }
+}
+
+fn decimal_of(t: &DataType) -> Option<DataType> {
+    integer_as_decimal(t).map(|(p, s)| DataType::Decimal128(p, s))
+}
+
+/// The result type of `l op r` for operands already of the types given by
+/// [`binary_operand_types`].
+pub fn binary_result_type(l: &DataType, op: Operator, r: &DataType) -> Result<DataType> {
+    use DataType::*;
+    if op.is_comparison() || op.is_logical() {
+        return Ok(Boolean);
+    }
+    if op == Operator::StringConcat {
+        return Ok(Utf8);
+    }
+    let max = DECIMAL128_MAX_PRECISION;
+    Ok(match (l, r) {
+        (Decimal128(p1, s1), Decimal128(p2, s2)) => {
+            let (p1, s1, p2, s2) = (*p1 as i16, *s1 as i16, *p2 as i16, *s2 as i16);
+            let (p, s) = match op {
+                Operator::Plus | Operator::Minus => {
+                    let s = s1.max(s2);
+                    (s + (p1 - s1).max(p2 - s2) + 1, s)
+                }
+                Operator::Multiply => (p1 + p2 + 1, s1 + s2),
+                Operator::Divide => {
+                    let s = (s1 + 4).min(38);
+                    (p1 - s1 + s2 + s, s)
+                }
+                _ => {
+                    let s = s1.max(s2);
+                    (s + (p1 - s1).min(p2 - s2), s)
+                }
+            };
+            Decimal128((p as u8).min(max), s as i8)
+        }
+        (Date32 | Timestamp(..), Interval(_)) => l.clone(),
+        (Interval(_), Date32 | Timestamp(..)) => r.clone(),
+        _ if l == r => l.clone(),
+        _ => {
+            return Err(QuiverError::Internal(format!(
+                "operands of {op} were not coerced: {} and {}",
+                sql_type_name(l),
+                sql_type_name(r)
+            )))
+        }
+    })
+}
+
+/// The SQL spelling of an Arrow type, as shown to users.
+pub fn sql_type_name(t: &DataType) -> String {
+    use DataType::*;
+    match t {
+        Null => "NULL".into(),
+        Boolean => "BOOLEAN".into(),
+        Int8 => "TINYINT".into(),
+        Int16 => "SMALLINT".into(),
+        Int32 => "INTEGER".into(),
+        Int64 => "BIGINT".into(),
+        UInt8 => "UTINYINT".into(),
+        UInt16 => "USMALLINT".into(),
+        UInt32 => "UINTEGER".into(),
+        UInt64 => "UBIGINT".into(),
+        Float16 => "HALF".into(),
+        Float32 => "REAL".into(),
+        Float64 => "DOUBLE".into(),
+        Decimal128(p, s) | Decimal256(p, s) => format!("DECIMAL({p},{s})"),
+        Utf8 | LargeUtf8 | Utf8View => "VARCHAR".into(),
+        Binary | LargeBinary | BinaryView | FixedSizeBinary(_) => "BLOB".into(),
+        Date32 | Date64 => "DATE".into(),
+        Timestamp(_, None) => "TIMESTAMP".into(),
+        Timestamp(_, Some(_)) => "TIMESTAMP WITH TIME ZONE".into(),
+        Time32(_) | Time64(_) => "TIME".into(),
+        Interval(_) | Duration(_) => "INTERVAL".into(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use DataType::*;
+
+    #[test]
+    fn numeric_comparisons_find_a_common_type() {
+        assert_eq!(common_type(&Int32, &Int64), Some(Int64));
+        assert_eq!(common_type(&Int32, &UInt32), Some(Int64));
+        assert_eq!(common_type(&Int64, &Decimal128(15, 2)), Some(Decimal128(21, 2)));
+        assert_eq!(common_type(&Decimal128(15, 2), &Decimal128(3, 3)), Some(Decimal128(16, 3)));
+        assert_eq!(common_type(&Float32, &Decimal128(15, 2)), Some(Float64));
+        assert_eq!(common_type(&Utf8, &Date32), Some(Date32));
+        assert_eq!(common_type(&Utf8View, &Utf8), Some(Utf8));
+        assert_eq!(common_type(&Boolean, &Int32), None);
+    }
+
+    #[test]
+    fn decimal_arithmetic_types() {
+        let d = Decimal128(15, 2);
+        assert_eq!(binary_result_type(&d, Operator::Plus, &d).unwrap(), Decimal128(16, 2));
+        assert_eq!(binary_result_type(&d, Operator::Multiply, &d).unwrap(), Decimal128(31, 4));
+        assert_eq!(binary_result_type(&d, Operator::Divide, &d).unwrap(), Decimal128(21, 6));
+        let (l, r) = binary_operand_types(&Int64, Operator::Minus, &d).unwrap();
+        assert_eq!((l, r), (Decimal128(19, 0), d));
+    }
+
+    #[test]
+    fn mismatches_are_named() {
+        let err = binary_operand_types(&Boolean, Operator::Plus, &Int32).unwrap_err().to_string();
+        assert!(err.contains("BOOLEAN") && err.contains("INTEGER"), "{err}");
+        let err = binary_operand_types(&Int32, Operator::And, &Int32).unwrap_err().to_string();
+        assert!(err.contains("AND needs BOOLEAN"), "{err}");
+    }
+}

@@ -1,0 +1,205 @@
+//! `min(x)` and `max(x)` over numbers, dates, timestamps and strings.
+
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, AsArray, PrimitiveArray, StringArray};
+use arrow::datatypes::*;
+use quiver_expr::types::is_string;
+use quiver_expr::{AggregateFunction, GroupsAccumulator, Result};
+
+use super::{for_each_valid, one_arg, single, unsupported, validity};
+
+/// `min` or `max`.
+#[derive(Debug)]
+pub struct MinMax {
+    is_min: bool,
+}
+
+impl MinMax {
+    /// `min`.
+    pub fn min() -> Self {
+        Self { is_min: true }
+    }
+    /// `max`.
+    pub fn max() -> Self {
+        Self { is_min: false }
+    }
+}
+
+macro_rules! primitive_accumulator {
+    ($t:expr, $is_min:expr, $($variant:pat => $arrow:ty),* $(,)?) => {
+        match $t {
+            $($variant => Some(Box::new(PrimitiveMinMax::<$arrow>::new($is_min, $t.clone())) as Box<dyn GroupsAccumulator>),)*
+            _ => None,
+        }
+    };
+}
+
+impl AggregateFunction for MinMax {
+    fn name(&self) -> &str {
+        if self.is_min {
+            "min"
+        } else {
+            "max"
+        }
+    }
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        one_arg(self.name(), arg_types)?;
+        Ok(vec![match &arg_types[0] {
+            t if is_string(t) => DataType::Utf8,
+            DataType::Null => DataType::Int64,
+            t => t.clone(),
+        }])
+    }
+    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
+        Ok(arg_types[0].clone())
+    }
+    fn state_fields(&self, name: &str, arg_types: &[DataType]) -> Result<Vec<Field>> {
+        Ok(vec![Field::new(format!("{name}[{}]", self.name()), arg_types[0].clone(), true)])
+    }
+    fn create_accumulator(&self, arg_types: &[DataType]) -> Result<Box<dyn GroupsAccumulator>> {
+        let t = &arg_types[0];
+        if t == &DataType::Utf8 {
+            return Ok(Box::new(StringMinMax { is_min: self.is_min, values: vec![] }));
+        }
+        primitive_accumulator!(t, self.is_min,
+            DataType::Int8 => Int8Type, DataType::Int16 => Int16Type,
+            DataType::Int32 => Int32Type, DataType::Int64 => Int64Type,
+            DataType::UInt8 => UInt8Type, DataType::UInt16 => UInt16Type,
+            DataType::UInt32 => UInt32Type, DataType::UInt64 => UInt64Type,
+            DataType::Float32 => Float32Type, DataType::Float64 => Float64Type,
+            DataType::Decimal128(..) => Decimal128Type, DataType::Date32 => Date32Type,
+            DataType::Timestamp(TimeUnit::Second, _) => TimestampSecondType,
+            DataType::Timestamp(TimeUnit::Millisecond, _) => TimestampMillisecondType,
+            DataType::Timestamp(TimeUnit::Microsecond, _) => TimestampMicrosecondType,
+            DataType::Timestamp(TimeUnit::Nanosecond, _) => TimestampNanosecondType,
+        )
+        .ok_or_else(|| unsupported(self.name(), t))
+    }
+}
+
+#[derive(Debug)]
+struct PrimitiveMinMax<T: ArrowPrimitiveType> {
+    is_min: bool,
+    values: Vec<T::Native>,
+    seen: Vec<bool>,
+    data_type: DataType,
+}
+
+impl<T: ArrowPrimitiveType> PrimitiveMinMax<T> {
+    fn new(is_min: bool, data_type: DataType) -> Self {
+        Self { is_min, values: vec![], seen: vec![], data_type }
+    }
+
+    fn add(&mut self, values: &ArrayRef, group_indices: &[usize], total: usize) -> Result<()> {
+        self.values.resize(total, T::Native::default());
+        self.seen.resize(total, false);
+        let values = values.as_primitive::<T>();
+        let raw = values.values();
+        let is_min = self.is_min;
+        for_each_valid(values, group_indices, |row, g| {
+            let v = raw[row];
+            let better = if is_min { v.is_lt(self.values[g]) } else { v.is_gt(self.values[g]) };
+            if !self.seen[g] || better {
+                self.values[g] = v;
+                self.seen[g] = true;
+            }
+            Ok(())
+        })
+    }
+}
+
+impl<T: ArrowPrimitiveType + std::fmt::Debug> GroupsAccumulator for PrimitiveMinMax<T> {
+    fn update_batch(&mut self, values: &[ArrayRef], group_indices: &[usize], total: usize) -> Result<()> {
+        self.add(&values[0], group_indices, total)
+    }
+    fn merge_batch(&mut self, states: &[ArrayRef], group_indices: &[usize], total: usize) -> Result<()> {
+        self.add(&states[0], group_indices, total)
+    }
+    fn state(&mut self) -> Result<Vec<ArrayRef>> {
+        Ok(single(self.evaluate()?))
+    }
+    fn evaluate(&mut self) -> Result<ArrayRef> {
+        let nulls = validity(&self.seen);
+        self.seen.clear();
+        let array = PrimitiveArray::<T>::new(std::mem::take(&mut self.values).into(), nulls);
+        Ok(Arc::new(array.with_data_type(self.data_type.clone())))
+    }
+    fn size(&self) -> usize {
+        self.values.capacity() * std::mem::size_of::<T::Native>() + self.seen.capacity()
+    }
+}
+
+#[derive(Debug)]
+struct StringMinMax {
+    is_min: bool,
+    values: Vec<Option<String>>,
+}
+
+impl StringMinMax {
+    fn add(&mut self, values: &ArrayRef, group_indices: &[usize], total: usize) -> Result<()> {
+        self.values.resize(total, None);
+        let strings = values.as_string::<i32>();
+        let is_min = self.is_min;
+        for_each_valid(strings, group_indices, |row, g| {
+            let v = strings.value(row);
+            let replace = match &self.values[g] {
+                None => true,
+                Some(cur) => if is_min { v < cur.as_str() } else { v > cur.as_str() },
+            };
+            if replace {
+                self.values[g] = Some(v.to_string());
+            }
+            Ok(())
+        })
+    }
+}
+
+impl GroupsAccumulator for StringMinMax {
+    fn update_batch(&mut self, values: &[ArrayRef], group_indices: &[usize], total: usize) -> Result<()> {
+        self.add(&values[0], group_indices, total)
+    }
+    fn merge_batch(&mut self, states: &[ArrayRef], group_indices: &[usize], total: usize) -> Result<()> {
+        self.add(&states[0], group_indices, total)
+    }
+    fn state(&mut self) -> Result<Vec<ArrayRef>> {
+        Ok(single(self.evaluate()?))
+    }
+    fn evaluate(&mut self) -> Result<ArrayRef> {
+        Ok(Arc::new(StringArray::from(std::mem::take(&mut self.values))))
+    }
+    fn size(&self) -> usize {
+        self.values.iter().map(|v| v.as_ref().map_or(0, String::capacity) + 24).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{Array, Float64Array};
+
+    #[test]
+    fn min_and_max_of_floats_and_strings() {
+        let v: ArrayRef = Arc::new(Float64Array::from(vec![Some(2.0), None, Some(-1.0), Some(5.0)]));
+        let mut min = MinMax::min().create_accumulator(&[DataType::Float64]).unwrap();
+        min.update_batch(std::slice::from_ref(&v), &[0, 0, 0, 1], 3).unwrap();
+        let out = min.evaluate().unwrap();
+        assert_eq!(out.as_primitive::<Float64Type>().value(0), -1.0);
+        assert_eq!(out.as_primitive::<Float64Type>().value(1), 5.0);
+        assert!(out.is_null(2));
+
+        let s: ArrayRef = Arc::new(StringArray::from(vec![Some("pear"), Some("apple"), None]));
+        let mut max = MinMax::max().create_accumulator(&[DataType::Utf8]).unwrap();
+        max.update_batch(&[s], &[0, 0, 1], 2).unwrap();
+        let state = max.state().unwrap();
+        let mut merged = MinMax::max().create_accumulator(&[DataType::Utf8]).unwrap();
+        merged.merge_batch(&state, &[0, 0], 1).unwrap();
+        assert_eq!(merged.evaluate().unwrap().as_string::<i32>().value(0), "pear");
+    }
+
+    #[test]
+    fn booleans_are_rejected_with_a_clear_error() {
+        let err = MinMax::min().create_accumulator(&[DataType::Boolean]).unwrap_err().to_string();
+        assert!(err.contains("min cannot be applied to BOOLEAN"), "{err}");
+    }
+}

@@ -1,0 +1,191 @@
+//! Numeric functions: `abs` and `round`.
+
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, AsArray, PrimitiveArray};
+use arrow::datatypes::*;
+use arrow::error::ArrowError;
+use quiver_expr::types::is_numeric;
+use quiver_expr::{exec_err, ColumnarValue, QuiverError, Result, ScalarFunction, ScalarValue};
+
+use super::{check_arity, wrong_types};
+
+/// Applies a fallible function to every value of a primitive array.
+fn map_checked<T: ArrowPrimitiveType>(
+    a: &dyn Array,
+    f: impl Fn(T::Native) -> Result<T::Native, ArrowError>,
+) -> Result<ArrayRef> {
+    let out: PrimitiveArray<T> = a.as_primitive::<T>().try_unary(f)?;
+    Ok(Arc::new(out.with_data_type(a.data_type().clone())))
+}
+
+fn overflow(what: &str) -> ArrowError {
+    ArrowError::ArithmeticOverflow(format!("abs of the smallest {what} does not fit"))
+}
+
+/// Evaluates a unary numeric function keeping scalar inputs scalar.
+fn unary(arg: &ColumnarValue, num_rows: usize, f: impl Fn(&dyn Array) -> Result<ArrayRef>) -> Result<ColumnarValue> {
+    match arg {
+        ColumnarValue::Scalar(s) => {
+            let out = f(&s.to_array_of_size(1)?)?;
+            Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(&out, 0)?))
+        }
+        ColumnarValue::Array(a) => {
+            debug_assert_eq!(a.len(), num_rows);
+            Ok(ColumnarValue::Array(f(a.as_ref())?))
+        }
+    }
+}
+
+/// `abs(x)`: absolute value; overflow of the smallest integer is an error.
+#[derive(Debug)]
+pub struct Abs;
+
+impl ScalarFunction for Abs {
+    fn name(&self) -> &str {
+        "abs"
+    }
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        check_arity("abs", arg_types, 1, 1)?;
+        match &arg_types[0] {
+            DataType::Null => Ok(vec![DataType::Int64]),
+            t if is_numeric(t) => Ok(vec![t.clone()]),
+            _ => Err(wrong_types("abs", arg_types)),
+        }
+    }
+    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
+        Ok(arg_types[0].clone())
+    }
+    fn invoke(&self, args: &[ColumnarValue], num_rows: usize) -> Result<ColumnarValue> {
+        unary(&args[0], num_rows, |a| match a.data_type() {
+            DataType::Int8 => map_checked::<Int8Type>(a, |v| v.checked_abs().ok_or_else(|| overflow("TINYINT"))),
+            DataType::Int16 => map_checked::<Int16Type>(a, |v| v.checked_abs().ok_or_else(|| overflow("SMALLINT"))),
+            DataType::Int32 => map_checked::<Int32Type>(a, |v| v.checked_abs().ok_or_else(|| overflow("INTEGER"))),
+            DataType::Int64 => map_checked::<Int64Type>(a, |v| v.checked_abs().ok_or_else(|| overflow("BIGINT"))),
+            DataType::UInt8 | DataType::UInt16 | DataType::UInt32 | DataType::UInt64 => Ok(arrow::array::make_array(a.to_data())),
+            DataType::Float32 => map_checked::<Float32Type>(a, |v| Ok(v.abs())),
+            DataType::Float64 => map_checked::<Float64Type>(a, |v| Ok(v.abs())),
+            DataType::Decimal128(..) => map_checked::<Decimal128Type>(a, |v| v.checked_abs().ok_or_else(|| overflow("DECIMAL"))),
+            other => exec_err!("abs is not defined for {other}"),
+        })
+    }
+}
+
+/// `round(x [, digits])`: rounds half away from zero. Integers are unchanged;
+/// floats stay DOUBLE; decimals keep their type (one-argument `round` gives
+/// scale 0), so `round(2.345, 2)` is `2.350` when the input has scale 3.
+#[derive(Debug)]
+pub struct Round;
+
+fn round_decimal(v: i128, scale: i8, digits: i64) -> Result<i128, ArrowError> {
+    let drop = scale as i64 - digits;
+    if drop <= 0 {
+        return Ok(v);
+    }
+    if drop > 38 {
+        return Ok(0);
+    }
+    let factor = 10i128.pow(drop as u32);
+    let half = factor / 2;
+    let rounded = if v >= 0 { (v + half) / factor } else { (v - half) / factor };
+    rounded
+        .checked_mul(factor)
+        .ok_or_else(|| ArrowError::ArithmeticOverflow("round result does not fit its DECIMAL type".into()))
+}
+
+fn round_float(v: f64, digits: i64) -> f64 {
+    let factor = 10f64.powi(digits.clamp(-300, 300) as i32);
+    (v * factor).round() / factor
+}
+
+impl ScalarFunction for Round {
+    fn name(&self) -> &str {
+        "round"
+    }
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        check_arity("round", arg_types, 1, 2)?;
+        let value = match &arg_types[0] {
+            DataType::Null | DataType::Float32 | DataType::Float64 => DataType::Float64,
+            t @ DataType::Decimal128(..) => t.clone(),
+            t if t.is_integer() => t.clone(),
+            _ => return Err(wrong_types("round", arg_types)),
+        };
+        let mut out = vec![value];
+        if let Some(d) = arg_types.get(1) {
+            if !d.is_integer() && d != &DataType::Null {
+                return Err(wrong_types("round", arg_types));
+            }
+            out.push(DataType::Int64);
+        }
+        Ok(out)
+    }
+    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
+        Ok(match &arg_types[0] {
+            DataType::Decimal128(p, _) if arg_types.len() == 1 => DataType::Decimal128(*p, 0),
+            t => t.clone(),
+        })
+    }
+    fn invoke(&self, args: &[ColumnarValue], num_rows: usize) -> Result<ColumnarValue> {
+        let digits = match args.get(1) {
+            None => 0,
+            Some(ColumnarValue::Scalar(ScalarValue::Int64(Some(d)))) => *d,
+            Some(ColumnarValue::Scalar(s)) if s.is_null() => {
+                return Ok(ColumnarValue::Scalar(ScalarValue::try_from(args[0].data_type())?))
+            }
+            Some(_) => return exec_err!("round: the number of digits must be a constant"),
+        };
+        let one_arg = args.len() == 1;
+        unary(&args[0], num_rows, |a| match a.data_type() {
+            DataType::Float64 => map_checked::<Float64Type>(a, |v| Ok(round_float(v, digits))),
+            DataType::Decimal128(p, s) => {
+                let (p, s) = (*p, *s);
+                let rounded = map_checked::<Decimal128Type>(a, |v| round_decimal(v, s, digits))?;
+                if one_arg {
+                    let divisor = 10i128.pow(s.max(0) as u32);
+                    let out: PrimitiveArray<Decimal128Type> =
+                        rounded.as_primitive::<Decimal128Type>().unary(|v| v / divisor);
+                    Ok(Arc::new(out.with_precision_and_scale(p, 0)?))
+                } else {
+                    Ok(rounded)
+                }
+            }
+            t if t.is_integer() => Ok(arrow::array::make_array(a.to_data())),
+            other => Err(QuiverError::Execution(format!("round is not defined for {other}"))),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{Decimal128Array, Float64Array, Int32Array};
+
+    #[test]
+    fn abs_overflow_is_an_error() {
+        let a = ColumnarValue::Array(Arc::new(Int32Array::from(vec![Some(-3), None, Some(i32::MIN)])));
+        let err = Abs.invoke(&[a], 3).unwrap_err().to_string();
+        assert!(err.contains("overflow"), "{err}");
+        let ok = ColumnarValue::Array(Arc::new(Int32Array::from(vec![Some(-3), None])));
+        let out = Abs.invoke(&[ok], 2).unwrap().into_array(2).unwrap();
+        assert_eq!(out.as_primitive::<Int32Type>().value(0), 3);
+        assert!(out.is_null(1));
+    }
+
+    #[test]
+    fn rounds_half_away_from_zero() {
+        let f = ColumnarValue::Array(Arc::new(Float64Array::from(vec![2.5, -2.5, 1.2345])));
+        let out = Round.invoke(&[f.clone()], 3).unwrap().into_array(3).unwrap();
+        assert_eq!(out.as_primitive::<Float64Type>().values(), &[3.0, -3.0, 1.0]);
+        let two = ColumnarValue::Scalar(ScalarValue::Int64(Some(2)));
+        let out = Round.invoke(&[f, two.clone()], 3).unwrap().into_array(3).unwrap();
+        assert_eq!(out.as_primitive::<Float64Type>().value(2), 1.23);
+
+        let d = Decimal128Array::from(vec![12345, -12355]).with_precision_and_scale(10, 3).unwrap();
+        let out = Round.invoke(&[ColumnarValue::Array(Arc::new(d.clone())), two], 2).unwrap();
+        let out = out.into_array(2).unwrap();
+        assert_eq!(out.as_primitive::<Decimal128Type>().values(), &[12350, -12360]);
+        let whole = Round.invoke(&[ColumnarValue::Array(Arc::new(d))], 2).unwrap().into_array(2).unwrap();
+        assert_eq!(whole.data_type(), &DataType::Decimal128(10, 0));
+        assert_eq!(whole.as_primitive::<Decimal128Type>().values(), &[12, -12]);
+    }
+}

@@ -1,0 +1,53 @@
+//! Built-in scalar functions.
+
+mod coalesce;
+mod date_part;
+mod math;
+mod string;
+
+use std::sync::Arc;
+
+use arrow::datatypes::DataType;
+use quiver_expr::types::sql_type_name;
+use quiver_expr::{QuiverError, Result, ScalarFunction};
+
+/// Every built-in scalar function with the names it answers to.
+pub fn builtins() -> Vec<(&'static str, Arc<dyn ScalarFunction>)> {
+    let upper: Arc<dyn ScalarFunction> = Arc::new(string::CaseMap::upper());
+    let lower: Arc<dyn ScalarFunction> = Arc::new(string::CaseMap::lower());
+    let length: Arc<dyn ScalarFunction> = Arc::new(string::Length);
+    let btrim: Arc<dyn ScalarFunction> = Arc::new(string::Trim::both());
+    vec![
+        ("upper", upper),
+        ("lower", lower),
+        ("length", Arc::clone(&length)),
+        ("char_length", Arc::clone(&length)),
+        ("character_length", length),
+        ("trim", Arc::clone(&btrim)),
+        ("btrim", btrim),
+        ("ltrim", Arc::new(string::Trim::leading())),
+        ("rtrim", Arc::new(string::Trim::trailing())),
+        ("abs", Arc::new(math::Abs)),
+        ("round", Arc::new(math::Round)),
+        ("coalesce", Arc::new(coalesce::Coalesce)),
+        ("date_part", Arc::new(date_part::DatePart)),
+    ]
+}
+
+/// Checks the argument count of a call.
+fn check_arity(name: &str, arg_types: &[DataType], min: usize, max: usize) -> Result<()> {
+    if arg_types.len() < min || arg_types.len() > max {
+        let expected = if min == max { format!("{min}") } else { format!("{min} to {max}") };
+        return Err(QuiverError::Plan(format!(
+            "function {name} takes {expected} argument(s) but was given {}",
+            arg_types.len()
+        )));
+    }
+    Ok(())
+}
+
+/// The error for a call whose argument types do not fit.
+fn wrong_types(name: &str, arg_types: &[DataType]) -> QuiverError {
+    let types: Vec<String> = arg_types.iter().map(sql_type_name).collect();
+    QuiverError::Schema(format!("function {name} cannot be called with ({})", types.join(", ")))
+}
