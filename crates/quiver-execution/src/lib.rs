@@ -1,1 +1,14 @@
+//! Physical execution for Quiver: the [`ExecutionPlan`] trait, physical
+//! expressions evaluated on Arrow batches, and the vectorized operators.
+//! A plan runs as N independent partition streams driven on a tokio runtime.
 
+pub mod operators;
+pub mod physical_expr;
+pub mod plan;
+pub mod stream;
+pub mod table_provider;
+
+pub use physical_expr::{create_physical_expr, PhysicalExpr};
+pub use plan::{collect, execute_stream, ExecutionPlan, TaskContext};
+pub use stream::{RecordBatchStream, SendableRecordBatchStream};
+pub use table_provider::{ProviderSource, TableProvider};

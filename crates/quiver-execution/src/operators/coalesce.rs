@@ -1,0 +1,58 @@
+//! Merges all partitions of its input into one, reading them in parallel.
+
+use std::any::Any;
+use std::sync::Arc;
+
+use arrow::datatypes::SchemaRef;
+use quiver_expr::{internal_err, Result};
+use tokio::sync::mpsc;
+
+use crate::plan::{ExecutionPlan, TaskContext};
+use crate::stream::{forward, ReceiverStream, SendableRecordBatchStream};
+
+/// N partitions in, one partition out, in no particular order.
+#[derive(Debug)]
+pub struct CoalescePartitionsExec {
+    input: Arc<dyn ExecutionPlan>,
+}
+
+impl CoalescePartitionsExec {
+    /// Coalesces `input`.
+    pub fn new(input: Arc<dyn ExecutionPlan>) -> Self {
+        Self { input }
+    }
+}
+
+impl ExecutionPlan for CoalescePartitionsExec {
+    fn name(&self) -> &'static str {
+        "CoalescePartitionsExec"
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn schema(&self) -> SchemaRef {
+        self.input.schema()
+    }
+    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
+        vec![&self.input]
+    }
+    fn output_partitions(&self) -> usize {
+        1
+    }
+    fn execute(&self, partition: usize, ctx: Arc<TaskContext>) -> Result<SendableRecordBatchStream> {
+        if partition != 0 {
+            return internal_err!("CoalescePartitionsExec has one partition, asked for {partition}");
+        }
+        let n = self.input.output_partitions();
+        if n == 1 {
+            return self.input.execute(0, ctx);
+        }
+        let (tx, rx) = mpsc::channel(2 * n);
+        let mut tasks = Vec::with_capacity(n);
+        for p in 0..n {
+            let stream = self.input.execute(p, Arc::clone(&ctx))?;
+            tasks.push(tokio::spawn(forward(stream, tx.clone())));
+        }
+        Ok(Box::pin(ReceiverStream::new(self.schema(), rx, tasks)))
+    }
+}

@@ -1,0 +1,81 @@
+//! Keeps the rows for which a predicate is true.
+
+use std::any::Any;
+use std::sync::Arc;
+
+use arrow::compute::filter_record_batch;
+use arrow::datatypes::SchemaRef;
+use futures::StreamExt;
+use quiver_expr::Result;
+
+use crate::physical_expr::{evaluate_predicate, PhysicalExpr};
+use crate::plan::{ExecutionPlan, TaskContext};
+use crate::stream::{RecordBatchStreamAdapter, SendableRecordBatchStream};
+
+/// Filters each partition's batches by a predicate (NULL counts as false).
+#[derive(Debug)]
+pub struct FilterExec {
+    predicate: Arc<dyn PhysicalExpr>,
+    input: Arc<dyn ExecutionPlan>,
+}
+
+impl FilterExec {
+    /// Filters `input` by `predicate`.
+    pub fn new(predicate: Arc<dyn PhysicalExpr>, input: Arc<dyn ExecutionPlan>) -> Self {
+        Self { predicate, input }
+    }
+}
+
+impl ExecutionPlan for FilterExec {
+    fn name(&self) -> &'static str {
+        "FilterExec"
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn schema(&self) -> SchemaRef {
+        self.input.schema()
+    }
+    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
+        vec![&self.input]
+    }
+    fn output_partitions(&self) -> usize {
+        self.input.output_partitions()
+    }
+    fn details(&self) -> String {
+        self.predicate.to_string()
+    }
+    fn execute(&self, partition: usize, ctx: Arc<TaskContext>) -> Result<SendableRecordBatchStream> {
+        let predicate = Arc::clone(&self.predicate);
+        let stream = self.input.execute(partition, ctx)?.filter_map(move |batch| {
+            let out = batch.and_then(|b| {
+                let mask = evaluate_predicate(predicate.as_ref(), &b)?;
+                Ok(filter_record_batch(&b, &mask)?)
+            });
+            futures::future::ready(match out {
+                Ok(b) if b.num_rows() == 0 => None,
+                other => Some(other),
+            })
+        });
+        Ok(RecordBatchStreamAdapter::boxed(self.schema(), stream))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::operators::test_util::{int_table, run_i64};
+    use crate::physical_expr::ColumnExpr;
+    use arrow::datatypes::DataType;
+
+    #[tokio::test]
+    async fn keeps_true_rows_only() {
+        // Column b is a boolean "a is even" with a NULL on every fifth row.
+        let input = int_table(2, 10);
+        let pred = Arc::new(ColumnExpr::new("b", 1, DataType::Boolean));
+        let plan = Arc::new(FilterExec::new(pred, input));
+        let mut got = run_i64(plan, 0).await;
+        got.sort();
+        assert_eq!(got, vec![2, 4, 6, 8, 12, 14, 16, 18]);
+    }
+}

@@ -1,0 +1,205 @@
+//! Merges partitions that are each sorted into one sorted stream, reading
+//! all inputs in parallel (k-way merge on Arrow's row format).
+
+use std::any::Any;
+use std::sync::Arc;
+
+use arrow::compute::interleave_record_batch;
+use arrow::datatypes::SchemaRef;
+use arrow::record_batch::RecordBatch;
+use arrow::row::{RowConverter, Rows, SortField};
+use futures::StreamExt;
+use quiver_expr::{internal_err, Result};
+use tokio::sync::mpsc;
+
+use super::{display_sort_exprs, PhysicalSortExpr};
+use crate::plan::{ExecutionPlan, TaskContext};
+use crate::stream::{spawn_stream, ReceiverStream, SendableRecordBatchStream};
+
+/// One sorted partition out of many sorted partitions.
+#[derive(Debug)]
+pub struct SortPreservingMergeExec {
+    exprs: Vec<PhysicalSortExpr>,
+    input: Arc<dyn ExecutionPlan>,
+    fetch: Option<usize>,
+}
+
+impl SortPreservingMergeExec {
+    /// Merges the sorted partitions of `input`, stopping after `fetch` rows if set.
+    pub fn new(exprs: Vec<PhysicalSortExpr>, input: Arc<dyn ExecutionPlan>, fetch: Option<usize>) -> Self {
+        Self { exprs, input, fetch }
+    }
+}
+
+/// The current batch of one input and the position of its next row.
+struct Cursor {
+    stream: ReceiverStream,
+    batch: Option<(usize, Rows)>,
+    row: usize,
+}
+
+struct Merger {
+    exprs: Vec<PhysicalSortExpr>,
+    converter: RowConverter,
+    cursors: Vec<Cursor>,
+    /// Batches referenced by the output being built.
+    batches: Vec<RecordBatch>,
+}
+
+impl Merger {
+    /// Loads the next non-empty batch of input `i`, or marks it finished.
+    async fn advance(&mut self, i: usize) -> Result<()> {
+        loop {
+            let Some(batch) = self.cursors[i].stream.next().await.transpose()? else {
+                self.cursors[i].batch = None;
+                return Ok(());
+            };
+            if batch.num_rows() == 0 {
+                continue;
+            }
+            let keys = self.exprs.iter().map(|e| e.expr.evaluate_to_array(&batch)).collect::<Result<Vec<_>>>()?;
+            let rows = self.converter.convert_columns(&keys)?;
+            self.batches.push(batch);
+            self.cursors[i].batch = Some((self.batches.len() - 1, rows));
+            self.cursors[i].row = 0;
+            return Ok(());
+        }
+    }
+
+    /// The input whose next row sorts first, if any is left.
+    fn smallest(&self) -> Option<usize> {
+        let mut best: Option<(usize, arrow::row::Row<'_>)> = None;
+        for (i, c) in self.cursors.iter().enumerate() {
+            if let Some((_, rows)) = &c.batch {
+                let row = rows.row(c.row);
+                if best.as_ref().is_none_or(|(_, b)| row < *b) {
+                    best = Some((i, row));
+                }
+            }
+        }
+        best.map(|(i, _)| i)
+    }
+
+    async fn run(mut self, batch_size: usize, fetch: Option<usize>, tx: mpsc::Sender<Result<RecordBatch>>) -> Result<()> {
+        for i in 0..self.cursors.len() {
+            self.advance(i).await?;
+        }
+        let mut remaining = fetch.unwrap_or(usize::MAX);
+        let mut picks: Vec<(usize, usize)> = Vec::with_capacity(batch_size);
+        while remaining > 0 {
+            let Some(i) = self.smallest() else { break };
+            let cursor = &mut self.cursors[i];
+            let (slot, rows) = cursor.batch.as_ref().expect("smallest has a batch");
+            picks.push((*slot, cursor.row));
+            let exhausted = cursor.row + 1 == rows.num_rows();
+            cursor.row += 1;
+            remaining -= 1;
+            if picks.len() == batch_size && !self.emit(&mut picks, &tx).await {
+                return Ok(());
+            }
+            if exhausted {
+                self.advance(i).await?;
+            }
+        }
+        self.emit(&mut picks, &tx).await;
+        Ok(())
+    }
+
+    /// Sends the picked rows as one batch; false if the receiver is gone.
+    async fn emit(&mut self, picks: &mut Vec<(usize, usize)>, tx: &mpsc::Sender<Result<RecordBatch>>) -> bool {
+        if picks.is_empty() {
+            return true;
+        }
+        let refs: Vec<&RecordBatch> = self.batches.iter().collect();
+        let out = interleave_record_batch(&refs, picks).map_err(Into::into);
+        picks.clear();
+        self.compact();
+        tx.send(out).await.is_ok()
+    }
+
+    /// Drops batches no cursor points into any more.
+    fn compact(&mut self) {
+        let mut kept = Vec::new();
+        for c in &mut self.cursors {
+            if let Some((slot, _)) = &mut c.batch {
+                kept.push(self.batches[*slot].clone());
+                *slot = kept.len() - 1;
+            }
+        }
+        self.batches = kept;
+    }
+}
+
+impl ExecutionPlan for SortPreservingMergeExec {
+    fn name(&self) -> &'static str {
+        "SortPreservingMergeExec"
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn schema(&self) -> SchemaRef {
+        self.input.schema()
+    }
+    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
+        vec![&self.input]
+    }
+    fn output_partitions(&self) -> usize {
+        1
+    }
+    fn details(&self) -> String {
+        match self.fetch {
+            Some(k) => format!("{} fetch={k}", display_sort_exprs(&self.exprs)),
+            None => display_sort_exprs(&self.exprs),
+        }
+    }
+    fn execute(&self, partition: usize, ctx: Arc<TaskContext>) -> Result<SendableRecordBatchStream> {
+        if partition != 0 {
+            return internal_err!("SortPreservingMergeExec has one partition, asked for {partition}");
+        }
+        let schema = self.schema();
+        let fields = self
+            .exprs
+            .iter()
+            .map(|e| SortField::new_with_options(e.expr.data_type().clone(), e.options))
+            .collect();
+        let cursors = (0..self.input.output_partitions())
+            .map(|p| Ok(Cursor { stream: spawn_stream(self.input.execute(p, Arc::clone(&ctx))?, 2), batch: None, row: 0 }))
+            .collect::<Result<Vec<_>>>()?;
+        let merger = Merger {
+            exprs: self.exprs.clone(),
+            converter: RowConverter::new(fields)?,
+            cursors,
+            batches: vec![],
+        };
+        let (tx, rx) = mpsc::channel(2);
+        let fetch = self.fetch;
+        let task = tokio::spawn(async move {
+            let error_tx = tx.clone();
+            if let Err(e) = merger.run(ctx.batch_size, fetch, tx).await {
+                let _ = error_tx.send(Err(e)).await;
+            }
+        });
+        Ok(Box::pin(ReceiverStream::new(schema, rx, vec![task])))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::operators::sort::SortExec;
+    use crate::operators::test_util::{int_table, run_i64};
+    use crate::physical_expr::ColumnExpr;
+    use arrow::compute::SortOptions;
+    use arrow::datatypes::DataType;
+
+    #[tokio::test]
+    async fn merges_sorted_partitions() {
+        let expr = Arc::new(ColumnExpr::new("a", 0, DataType::Int64));
+        let keys = vec![PhysicalSortExpr { expr, options: SortOptions { descending: true, nulls_first: false } }];
+        let sorted = Arc::new(SortExec::new(keys.clone(), int_table(3, 7), None));
+        let merged = run_i64(Arc::new(SortPreservingMergeExec::new(keys.clone(), sorted.clone(), None)), 0).await;
+        assert_eq!(merged, (0..21).rev().collect::<Vec<i64>>());
+        let top = run_i64(Arc::new(SortPreservingMergeExec::new(keys, sorted, Some(5))), 0).await;
+        assert_eq!(top, vec![20, 19, 18, 17, 16]);
+    }
+}

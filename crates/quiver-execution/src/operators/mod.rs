@@ -1,0 +1,47 @@
+//! The physical operators, one per module.
+
+pub mod aggregate;
+pub mod coalesce;
+pub mod filter;
+pub mod limit;
+pub mod memory;
+pub mod merge;
+pub mod projection;
+pub mod repartition;
+pub mod sort;
+
+#[cfg(test)]
+pub(crate) mod test_util;
+
+use std::fmt;
+use std::sync::Arc;
+
+use arrow::compute::SortOptions;
+
+use crate::physical_expr::PhysicalExpr;
+
+/// A physical sort key.
+#[derive(Debug, Clone)]
+pub struct PhysicalSortExpr {
+    /// The key.
+    pub expr: Arc<dyn PhysicalExpr>,
+    /// Direction and NULL placement.
+    pub options: SortOptions,
+}
+
+impl fmt::Display for PhysicalSortExpr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {} NULLS {}",
+            self.expr,
+            if self.options.descending { "DESC" } else { "ASC" },
+            if self.options.nulls_first { "FIRST" } else { "LAST" }
+        )
+    }
+}
+
+/// Renders sort keys for EXPLAIN.
+pub(crate) fn display_sort_exprs(exprs: &[PhysicalSortExpr]) -> String {
+    exprs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join(", ")
+}

@@ -1,0 +1,67 @@
+//! Computes output columns from each input row.
+
+use std::any::Any;
+use std::sync::Arc;
+
+use arrow::datatypes::SchemaRef;
+use arrow::record_batch::{RecordBatch, RecordBatchOptions};
+use futures::StreamExt;
+use quiver_expr::Result;
+
+use crate::physical_expr::PhysicalExpr;
+use crate::plan::{ExecutionPlan, TaskContext};
+use crate::stream::{RecordBatchStreamAdapter, SendableRecordBatchStream};
+
+/// Evaluates one expression per output column.
+#[derive(Debug)]
+pub struct ProjectionExec {
+    exprs: Vec<Arc<dyn PhysicalExpr>>,
+    schema: SchemaRef,
+    input: Arc<dyn ExecutionPlan>,
+}
+
+impl ProjectionExec {
+    /// Projects `input` through `exprs`, producing `schema`.
+    pub fn new(exprs: Vec<Arc<dyn PhysicalExpr>>, schema: SchemaRef, input: Arc<dyn ExecutionPlan>) -> Self {
+        Self { exprs, schema, input }
+    }
+}
+
+impl ExecutionPlan for ProjectionExec {
+    fn name(&self) -> &'static str {
+        "ProjectionExec"
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn schema(&self) -> SchemaRef {
+        Arc::clone(&self.schema)
+    }
+    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
+        vec![&self.input]
+    }
+    fn output_partitions(&self) -> usize {
+        self.input.output_partitions()
+    }
+    fn details(&self) -> String {
+        let parts: Vec<String> = self
+            .exprs
+            .iter()
+            .zip(self.schema.fields())
+            .map(|(e, f)| format!("{e} AS {}", f.name()))
+            .collect();
+        parts.join(", ")
+    }
+    fn execute(&self, partition: usize, ctx: Arc<TaskContext>) -> Result<SendableRecordBatchStream> {
+        let exprs = self.exprs.clone();
+        let schema = Arc::clone(&self.schema);
+        let out_schema = Arc::clone(&schema);
+        let stream = self.input.execute(partition, ctx)?.map(move |batch| {
+            let batch = batch?;
+            let columns = exprs.iter().map(|e| e.evaluate_to_array(&batch)).collect::<Result<Vec<_>>>()?;
+            let options = RecordBatchOptions::new().with_row_count(Some(batch.num_rows()));
+            Ok(RecordBatch::try_new_with_options(Arc::clone(&schema), columns, &options)?)
+        });
+        Ok(RecordBatchStreamAdapter::boxed(out_schema, stream))
+    }
+}

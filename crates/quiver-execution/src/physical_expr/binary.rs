@@ -1,0 +1,151 @@
+//! Binary operators on batches: arithmetic (overflow and division by zero
+//! are errors), comparison, three-valued AND/OR and string concatenation.
+
+use std::fmt;
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, AsArray, BooleanArray};
+use arrow::compute::kernels::cmp::{eq, gt, gt_eq, lt, lt_eq, neq};
+use arrow::compute::kernels::concat_elements::concat_elements_utf8;
+use arrow::compute::kernels::numeric::{add, div, mul, rem, sub};
+use arrow::compute::{and_kleene, cast, or_kleene};
+use arrow::datatypes::DataType;
+use arrow::record_batch::RecordBatch;
+use quiver_expr::{ColumnarValue, Operator, Result};
+
+use super::simple::{eval_datum, scalar_if};
+use super::PhysicalExpr;
+
+/// `left op right`.
+#[derive(Debug)]
+pub struct BinaryExpr {
+    left: Arc<dyn PhysicalExpr>,
+    op: Operator,
+    right: Arc<dyn PhysicalExpr>,
+    data_type: DataType,
+}
+
+impl BinaryExpr {
+    /// `left op right` producing `data_type`; operand types already coerced.
+    pub fn new(left: Arc<dyn PhysicalExpr>, op: Operator, right: Arc<dyn PhysicalExpr>, data_type: DataType) -> Self {
+        Self { left, op, right, data_type }
+    }
+}
+
+impl fmt::Display for BinaryExpr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {} {}", self.left, self.op, self.right)
+    }
+}
+
+/// Repeats a one-row array to `len` rows (for kernels without scalar support).
+fn broadcast(a: ArrayRef, scalar: bool, len: usize) -> Result<ArrayRef> {
+    if scalar && len != 1 {
+        let value = quiver_expr::ScalarValue::try_from_array(&a, 0)?;
+        Ok(value.to_array_of_size(len)?)
+    } else {
+        Ok(a)
+    }
+}
+
+fn as_boolean(a: &ArrayRef) -> Result<BooleanArray> {
+    if a.data_type() == &DataType::Null {
+        return Ok(BooleanArray::new_null(a.len()));
+    }
+    Ok(a.as_boolean().clone())
+}
+
+impl PhysicalExpr for BinaryExpr {
+    fn data_type(&self) -> &DataType {
+        &self.data_type
+    }
+
+    fn evaluate(&self, batch: &RecordBatch) -> Result<ColumnarValue> {
+        let (l, ls) = eval_datum(self.left.as_ref(), batch)?;
+        let (r, rs) = eval_datum(self.right.as_ref(), batch)?;
+        let both_scalar = ls && rs;
+        let datum = |a: &ArrayRef, scalar: bool| -> Box<dyn arrow::array::Datum> {
+            if scalar {
+                Box::new(arrow::array::Scalar::new(Arc::clone(a)))
+            } else {
+                Box::new(Arc::clone(a))
+            }
+        };
+        let (ld, rd) = if both_scalar { (datum(&l, false), datum(&r, false)) } else { (datum(&l, ls), datum(&r, rs)) };
+        let (ld, rd) = (ld.as_ref(), rd.as_ref());
+        let out: ArrayRef = match self.op {
+            Operator::Plus => add(ld, rd)?,
+            Operator::Minus => sub(ld, rd)?,
+            Operator::Multiply => mul(ld, rd)?,
+            Operator::Divide => div(ld, rd)?,
+            Operator::Modulo => rem(ld, rd)?,
+            Operator::Eq => Arc::new(eq(ld, rd)?),
+            Operator::NotEq => Arc::new(neq(ld, rd)?),
+            Operator::Lt => Arc::new(lt(ld, rd)?),
+            Operator::LtEq => Arc::new(lt_eq(ld, rd)?),
+            Operator::Gt => Arc::new(gt(ld, rd)?),
+            Operator::GtEq => Arc::new(gt_eq(ld, rd)?),
+            Operator::And | Operator::Or => {
+                let n = if both_scalar { 1 } else { batch.num_rows() };
+                let l = as_boolean(&broadcast(l, ls, n)?)?;
+                let r = as_boolean(&broadcast(r, rs, n)?)?;
+                Arc::new(if self.op == Operator::And { and_kleene(&l, &r)? } else { or_kleene(&l, &r)? })
+            }
+            Operator::StringConcat => {
+                let n = if both_scalar { 1 } else { batch.num_rows() };
+                let to_utf8 = |a: ArrayRef| -> Result<ArrayRef> {
+                    Ok(if a.data_type() == &DataType::Utf8 { a } else { cast(&a, &DataType::Utf8)? })
+                };
+                let l = to_utf8(broadcast(l, ls, n)?)?;
+                let r = to_utf8(broadcast(r, rs, n)?)?;
+                Arc::new(concat_elements_utf8(l.as_string::<i32>(), r.as_string::<i32>())?)
+            }
+        };
+        let out = if out.data_type() != &self.data_type && self.data_type != DataType::Null {
+            cast(&out, &self.data_type)?
+        } else {
+            out
+        };
+        scalar_if(both_scalar, out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::physical_expr::simple::{ColumnExpr, LiteralExpr};
+    use arrow::array::Int32Array;
+    use arrow::datatypes::{Field, Schema};
+    use quiver_expr::ScalarValue;
+
+    fn batch() -> RecordBatch {
+        let schema = Arc::new(Schema::new(vec![Field::new("a", DataType::Int32, true)]));
+        RecordBatch::try_new(schema, vec![Arc::new(Int32Array::from(vec![Some(1), None, Some(i32::MAX)]))]).unwrap()
+    }
+
+    fn col() -> Arc<dyn PhysicalExpr> {
+        Arc::new(ColumnExpr::new("a", 0, DataType::Int32))
+    }
+
+    fn lit(v: i32) -> Arc<dyn PhysicalExpr> {
+        Arc::new(LiteralExpr::new(ScalarValue::Int32(Some(v))))
+    }
+
+    #[test]
+    fn overflow_and_division_by_zero_are_errors() {
+        let plus = BinaryExpr::new(col(), Operator::Plus, lit(1), DataType::Int32);
+        assert!(plus.evaluate(&batch()).unwrap_err().to_string().contains("overflow"));
+        let div = BinaryExpr::new(col(), Operator::Divide, lit(0), DataType::Int32);
+        assert!(div.evaluate(&batch()).unwrap_err().to_string().contains("division by zero"));
+    }
+
+    #[test]
+    fn comparisons_keep_nulls_and_scalars_stay_scalar() {
+        let cmp = BinaryExpr::new(col(), Operator::Gt, lit(0), DataType::Boolean);
+        let out = cmp.evaluate_to_array(&batch()).unwrap();
+        let out = out.as_boolean();
+        assert!(out.value(0) && out.is_null(1) && out.value(2));
+        let consts = BinaryExpr::new(lit(2), Operator::Multiply, lit(3), DataType::Int32);
+        assert!(matches!(consts.evaluate(&batch()).unwrap(), ColumnarValue::Scalar(ScalarValue::Int32(Some(6)))));
+    }
+}

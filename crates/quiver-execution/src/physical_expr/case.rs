@@ -1,0 +1,148 @@
+//! CASE, evaluated so that each THEN and ELSE sees only the rows that select
+//! it: `CASE WHEN x = 0 THEN 0 ELSE 1 / x END` never divides by zero.
+
+use std::fmt;
+use std::sync::Arc;
+
+use arrow::array::{new_null_array, Array, ArrayRef, BooleanArray, UInt32Array};
+use arrow::compute::kernels::cmp::eq;
+use arrow::compute::{filter, filter_record_batch, interleave, not, prep_null_mask_filter};
+use arrow::datatypes::DataType;
+use arrow::record_batch::RecordBatch;
+use quiver_expr::{ColumnarValue, Result};
+
+use super::{evaluate_predicate, PhysicalExpr};
+
+/// `CASE [operand] WHEN .. THEN .. [ELSE ..] END`.
+#[derive(Debug)]
+pub struct CaseExpr {
+    operand: Option<Arc<dyn PhysicalExpr>>,
+    when_then: Vec<(Arc<dyn PhysicalExpr>, Arc<dyn PhysicalExpr>)>,
+    else_expr: Option<Arc<dyn PhysicalExpr>>,
+    data_type: DataType,
+}
+
+impl CaseExpr {
+    /// A CASE whose branches all produce `data_type`.
+    pub fn new(
+        operand: Option<Arc<dyn PhysicalExpr>>,
+        when_then: Vec<(Arc<dyn PhysicalExpr>, Arc<dyn PhysicalExpr>)>,
+        else_expr: Option<Arc<dyn PhysicalExpr>>,
+        data_type: DataType,
+    ) -> Self {
+        Self { operand, when_then, else_expr, data_type }
+    }
+
+    /// Which of the `rows` select a WHEN branch (NULL counts as no).
+    fn matches(&self, when: &dyn PhysicalExpr, rows: &RecordBatch) -> Result<BooleanArray> {
+        let hit = match &self.operand {
+            None => evaluate_predicate(when, rows)?,
+            Some(operand) => {
+                let value = operand.evaluate_to_array(rows)?;
+                match when.evaluate(rows)? {
+                    ColumnarValue::Scalar(s) => eq(&value, &s.to_scalar()?)?,
+                    ColumnarValue::Array(a) => eq(&value, &a)?,
+                }
+            }
+        };
+        Ok(if hit.null_count() > 0 { prep_null_mask_filter(&hit) } else { hit })
+    }
+}
+
+impl fmt::Display for CaseExpr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("CASE")?;
+        if let Some(o) = &self.operand {
+            write!(f, " {o}")?;
+        }
+        for (w, t) in &self.when_then {
+            write!(f, " WHEN {w} THEN {t}")?;
+        }
+        if let Some(e) = &self.else_expr {
+            write!(f, " ELSE {e}")?;
+        }
+        f.write_str(" END")
+    }
+}
+
+impl PhysicalExpr for CaseExpr {
+    fn data_type(&self) -> &DataType {
+        &self.data_type
+    }
+
+    fn evaluate(&self, batch: &RecordBatch) -> Result<ColumnarValue> {
+        let n = batch.num_rows();
+        // Pieces of the result: values for some rows, with those rows' positions.
+        let mut pieces: Vec<ArrayRef> = vec![new_null_array(&self.data_type, 1)];
+        let mut source: Vec<(usize, usize)> = vec![(0, 0); n];
+        let mut remaining = batch.clone();
+        let mut positions = UInt32Array::from_iter_values(0..n as u32);
+        let mut place = |values: ArrayRef, at: &UInt32Array, pieces: &mut Vec<ArrayRef>| {
+            let piece = pieces.len();
+            for (k, row) in at.values().iter().enumerate() {
+                source[*row as usize] = (piece, k);
+            }
+            pieces.push(values);
+        };
+        for (when, then) in &self.when_then {
+            if remaining.num_rows() == 0 {
+                break;
+            }
+            let hit = self.matches(when.as_ref(), &remaining)?;
+            if hit.true_count() > 0 {
+                let chosen = filter_record_batch(&remaining, &hit)?;
+                let at = filter(&positions, &hit)?;
+                let values = then.evaluate_to_array(&chosen)?;
+                place(values, at.as_any().downcast_ref::<UInt32Array>().expect("filter keeps type"), &mut pieces);
+            }
+            let rest = not(&hit)?;
+            remaining = filter_record_batch(&remaining, &rest)?;
+            let kept = filter(&positions, &rest)?;
+            positions = kept.as_any().downcast_ref::<UInt32Array>().expect("filter keeps type").clone();
+        }
+        if let (Some(else_expr), true) = (&self.else_expr, remaining.num_rows() > 0) {
+            let values = else_expr.evaluate_to_array(&remaining)?;
+            place(values, &positions, &mut pieces);
+        }
+        let refs: Vec<&dyn Array> = pieces.iter().map(|p| p.as_ref()).collect();
+        Ok(ColumnarValue::Array(interleave(&refs, &source)?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::physical_expr::binary::BinaryExpr;
+    use crate::physical_expr::simple::{ColumnExpr, LiteralExpr};
+    use arrow::array::{AsArray, Int64Array};
+    use arrow::datatypes::{Field, Int64Type, Schema};
+    use quiver_expr::{Operator, ScalarValue};
+
+    #[test]
+    fn branches_see_only_their_rows() {
+        let schema = Arc::new(Schema::new(vec![Field::new("x", DataType::Int64, true)]));
+        let batch =
+            RecordBatch::try_new(schema, vec![Arc::new(Int64Array::from(vec![Some(0), Some(4), None]))]).unwrap();
+        let x: Arc<dyn PhysicalExpr> = Arc::new(ColumnExpr::new("x", 0, DataType::Int64));
+        let lit = |v: i64| -> Arc<dyn PhysicalExpr> { Arc::new(LiteralExpr::new(ScalarValue::Int64(Some(v)))) };
+        let is_zero = Arc::new(BinaryExpr::new(Arc::clone(&x), Operator::Eq, lit(0), DataType::Boolean));
+        let inverse = Arc::new(BinaryExpr::new(lit(8), Operator::Divide, Arc::clone(&x), DataType::Int64));
+        let case = CaseExpr::new(None, vec![(is_zero, lit(-1))], Some(inverse), DataType::Int64);
+        let out = case.evaluate_to_array(&batch).unwrap();
+        let out = out.as_primitive::<Int64Type>();
+        assert_eq!((out.value(0), out.value(1)), (-1, 2));
+        assert!(out.is_null(2));
+    }
+
+    #[test]
+    fn simple_case_without_else_gives_null() {
+        let schema = Arc::new(Schema::new(vec![Field::new("x", DataType::Int64, true)]));
+        let batch = RecordBatch::try_new(schema, vec![Arc::new(Int64Array::from(vec![1, 2]))]).unwrap();
+        let x: Arc<dyn PhysicalExpr> = Arc::new(ColumnExpr::new("x", 0, DataType::Int64));
+        let lit = |v: i64| -> Arc<dyn PhysicalExpr> { Arc::new(LiteralExpr::new(ScalarValue::Int64(Some(v)))) };
+        let case = CaseExpr::new(Some(x), vec![(lit(2), lit(20))], None, DataType::Int64);
+        let out = case.evaluate_to_array(&batch).unwrap();
+        assert!(out.is_null(0));
+        assert_eq!(out.as_primitive::<Int64Type>().value(1), 20);
+    }
+}

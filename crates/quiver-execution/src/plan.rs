@@ -1,0 +1,87 @@
+//! The physical plan trait and helpers to run a plan.
+
+use std::any::Any;
+use std::fmt::{Debug, Write};
+use std::sync::Arc;
+
+use arrow::datatypes::SchemaRef;
+use arrow::record_batch::RecordBatch;
+use futures::TryStreamExt;
+use quiver_expr::Result;
+
+use crate::operators::coalesce::CoalescePartitionsExec;
+use crate::stream::SendableRecordBatchStream;
+
+/// Settings every operator can read while it runs.
+#[derive(Debug, Clone)]
+pub struct TaskContext {
+    /// Target number of rows per batch.
+    pub batch_size: usize,
+}
+
+impl Default for TaskContext {
+    fn default() -> Self {
+        Self { batch_size: 8192 }
+    }
+}
+
+/// A physical operator: produces `output_partitions()` independent streams of
+/// record batches.
+pub trait ExecutionPlan: Send + Sync + Debug {
+    /// The operator's name, e.g. `FilterExec`.
+    fn name(&self) -> &'static str;
+
+    /// For downcasting.
+    fn as_any(&self) -> &dyn Any;
+
+    /// The schema of the batches produced.
+    fn schema(&self) -> SchemaRef;
+
+    /// The inputs.
+    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>>;
+
+    /// How many partitions `execute` may be called with.
+    fn output_partitions(&self) -> usize;
+
+    /// The operator's parameters for EXPLAIN, e.g. the predicate of a filter.
+    fn details(&self) -> String {
+        String::new()
+    }
+
+    /// Starts producing partition `partition`.
+    fn execute(&self, partition: usize, ctx: Arc<TaskContext>) -> Result<SendableRecordBatchStream>;
+}
+
+/// The plan as an indented tree, one operator per line.
+pub fn display_plan(plan: &dyn ExecutionPlan) -> String {
+    fn walk(plan: &dyn ExecutionPlan, depth: usize, out: &mut String) {
+        let details = plan.details();
+        let sep = if details.is_empty() { "" } else { ": " };
+        let _ = writeln!(
+            out,
+            "{}{}{sep}{details}, partitions={}",
+            "  ".repeat(depth),
+            plan.name(),
+            plan.output_partitions()
+        );
+        for c in plan.children() {
+            walk(c.as_ref(), depth + 1, out);
+        }
+    }
+    let mut out = String::new();
+    walk(plan, 0, &mut out);
+    out
+}
+
+/// Runs every partition of `plan` in parallel and returns one merged stream.
+pub fn execute_stream(plan: Arc<dyn ExecutionPlan>, ctx: Arc<TaskContext>) -> Result<SendableRecordBatchStream> {
+    match plan.output_partitions() {
+        1 => plan.execute(0, ctx),
+        _ => CoalescePartitionsExec::new(plan).execute(0, ctx),
+    }
+}
+
+/// Runs `plan` to completion and returns all its batches.
+pub async fn collect(plan: Arc<dyn ExecutionPlan>, ctx: Arc<TaskContext>) -> Result<Vec<RecordBatch>> {
+    execute_stream(plan, ctx)?.try_collect().await
+}

@@ -1,0 +1,125 @@
+//! Streams of record batches, the currency between operators.
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use arrow::datatypes::SchemaRef;
+use arrow::record_batch::RecordBatch;
+use futures::stream::BoxStream;
+use futures::{Stream, StreamExt};
+use quiver_expr::Result;
+use tokio::sync::mpsc;
+
+/// A stream of batches that knows its schema.
+pub trait RecordBatchStream: Stream<Item = Result<RecordBatch>> {
+    /// The schema of every batch in the stream.
+    fn schema(&self) -> SchemaRef;
+}
+
+/// The stream type operators return.
+pub type SendableRecordBatchStream = Pin<Box<dyn RecordBatchStream + Send>>;
+
+/// Gives any batch stream a schema.
+pub struct RecordBatchStreamAdapter {
+    schema: SchemaRef,
+    stream: BoxStream<'static, Result<RecordBatch>>,
+}
+
+impl RecordBatchStreamAdapter {
+    /// Wraps and boxes `stream`, whose batches have `schema`.
+    pub fn boxed(
+        schema: SchemaRef,
+        stream: impl Stream<Item = Result<RecordBatch>> + Send + 'static,
+    ) -> SendableRecordBatchStream {
+        Box::pin(Self { schema, stream: stream.boxed() })
+    }
+}
+
+impl Stream for RecordBatchStreamAdapter {
+    type Item = Result<RecordBatch>;
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.stream.poll_next_unpin(cx)
+    }
+}
+
+impl RecordBatchStream for RecordBatchStreamAdapter {
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+}
+
+/// A stream fed by a channel, holding the tasks that feed it: dropping the
+/// stream aborts them, so abandoned work stops at once.
+pub struct ReceiverStream {
+    schema: SchemaRef,
+    receiver: mpsc::Receiver<Result<RecordBatch>>,
+    tasks: Vec<tokio::task::AbortHandle>,
+}
+
+impl ReceiverStream {
+    /// A stream reading `receiver`, owning the producer `tasks`.
+    pub fn new(
+        schema: SchemaRef,
+        receiver: mpsc::Receiver<Result<RecordBatch>>,
+        tasks: Vec<tokio::task::JoinHandle<()>>,
+    ) -> Self {
+        let tasks = tasks.iter().map(|t| t.abort_handle()).collect();
+        Self { schema, receiver, tasks }
+    }
+
+    /// A stream reading `receiver`, aborting the tasks behind `handles` when dropped.
+    pub fn with_abort_handles(
+        schema: SchemaRef,
+        receiver: mpsc::Receiver<Result<RecordBatch>>,
+        tasks: Vec<tokio::task::AbortHandle>,
+    ) -> Self {
+        Self { schema, receiver, tasks }
+    }
+}
+
+impl std::fmt::Debug for ReceiverStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReceiverStream").field("producers", &self.tasks.len()).finish()
+    }
+}
+
+impl Drop for ReceiverStream {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+impl Stream for ReceiverStream {
+    type Item = Result<RecordBatch>;
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.receiver.poll_recv(cx)
+    }
+}
+
+impl RecordBatchStream for ReceiverStream {
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+}
+
+/// Runs `stream` on its own tokio task and returns a stream of its batches,
+/// so several inputs make progress in parallel while one consumer reads.
+pub fn spawn_stream(stream: SendableRecordBatchStream, buffer: usize) -> ReceiverStream {
+    let schema = stream.schema();
+    let (tx, rx) = mpsc::channel(buffer.max(1));
+    let task = tokio::spawn(forward(stream, tx));
+    ReceiverStream::new(schema, rx, vec![task])
+}
+
+/// Sends every item of `stream` into `tx`; stops after an error or when the
+/// receiver is gone.
+pub async fn forward(mut stream: SendableRecordBatchStream, tx: mpsc::Sender<Result<RecordBatch>>) {
+    while let Some(item) = stream.next().await {
+        let is_err = item.is_err();
+        if tx.send(item).await.is_err() || is_err {
+            return;
+        }
+    }
+}

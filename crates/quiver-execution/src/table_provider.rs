@@ -1,0 +1,41 @@
+//! Tables that can be scanned: the bridge from a logical `TableSource` to a
+//! physical scan operator.
+
+use std::any::Any;
+use std::fmt::Debug;
+use std::sync::Arc;
+
+use arrow::datatypes::SchemaRef;
+use quiver_expr::{Result, TableSource};
+
+use crate::plan::ExecutionPlan;
+
+/// A table that knows how to produce a scan of itself.
+#[async_trait::async_trait]
+pub trait TableProvider: Send + Sync + Debug {
+    /// For downcasting.
+    fn as_any(&self) -> &dyn Any;
+
+    /// The table's columns.
+    fn schema(&self) -> SchemaRef;
+
+    /// A short description for EXPLAIN and `SHOW TABLES`, e.g. `parquet`.
+    fn kind(&self) -> &str;
+
+    /// A scan of the columns at `projection` (all if `None`), spread over at
+    /// most `target_partitions` partitions.
+    async fn scan(&self, projection: Option<&Vec<usize>>, target_partitions: usize) -> Result<Arc<dyn ExecutionPlan>>;
+}
+
+/// Presents a [`TableProvider`] to the logical planner.
+#[derive(Debug, Clone)]
+pub struct ProviderSource(pub Arc<dyn TableProvider>);
+
+impl TableSource for ProviderSource {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn schema(&self) -> SchemaRef {
+        self.0.schema()
+    }
+}
