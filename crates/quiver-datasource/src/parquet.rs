@@ -1,0 +1,299 @@
+//! Parquet tables: footers are read once when the table is created; a scan
+//! spreads the row groups of all files over the partitions, balanced by row
+//! count, and decodes only the projected columns.
+
+use std::any::Any;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use arrow::compute::cast;
+use arrow::datatypes::{Schema, SchemaRef};
+use arrow::record_batch::{RecordBatch, RecordBatchOptions};
+use futures::{StreamExt, TryStreamExt};
+use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
+use parquet::arrow::{ParquetRecordBatchStreamBuilder, ProjectionMask};
+use quiver_execution::plan::{ExecutionPlan, TaskContext};
+use quiver_execution::stream::{RecordBatchStreamAdapter, SendableRecordBatchStream};
+use quiver_execution::TableProvider;
+use quiver_expr::{internal_err, QuiverError, Result};
+
+use crate::listing::list_files;
+
+/// One Parquet file with its decoded footer.
+#[derive(Debug, Clone)]
+struct ParquetFile {
+    path: PathBuf,
+    metadata: ArrowReaderMetadata,
+}
+
+impl ParquetFile {
+    fn open(path: PathBuf) -> Result<Self> {
+        let context = |e: QuiverError| e.context(format!("reading Parquet file '{}'", path.display()));
+        let file = std::fs::File::open(&path).map_err(|e| context(e.into()))?;
+        let metadata = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()).map_err(|e| context(e.into()))?;
+        Ok(Self { path, metadata })
+    }
+
+    fn schema(&self) -> &SchemaRef {
+        self.metadata.schema()
+    }
+}
+
+/// A table over one or more Parquet files with the same columns.
+#[derive(Debug)]
+pub struct ParquetTable {
+    files: Vec<ParquetFile>,
+    schema: SchemaRef,
+}
+
+impl ParquetTable {
+    /// Opens every file `location` names (a file, glob or directory) and
+    /// reads its footer. All files must have the table's columns; the first
+    /// file defines them.
+    pub fn try_new(location: &str) -> Result<Self> {
+        let files = list_files(location)?.into_iter().map(ParquetFile::open).collect::<Result<Vec<_>>>()?;
+        let schema = Arc::new(Schema::new(files[0].schema().fields().clone()));
+        for f in &files[1..] {
+            for field in schema.fields() {
+                if f.schema().field_with_name(field.name()).is_err() {
+                    return Err(QuiverError::Plan(format!(
+                        "Parquet files '{}' and '{}' have different columns: the second lacks \"{}\"",
+                        files[0].path.display(),
+                        f.path.display(),
+                        field.name()
+                    )));
+                }
+            }
+        }
+        Ok(Self { files, schema })
+    }
+
+    /// Total rows over all files, from the footers.
+    pub fn num_rows(&self) -> i64 {
+        self.files.iter().map(|f| f.metadata.metadata().file_metadata().num_rows()).sum()
+    }
+}
+
+#[async_trait::async_trait]
+impl TableProvider for ParquetTable {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn schema(&self) -> SchemaRef {
+        Arc::clone(&self.schema)
+    }
+    fn kind(&self) -> &str {
+        "parquet"
+    }
+    async fn scan(&self, projection: Option<&Vec<usize>>, target_partitions: usize) -> Result<Arc<dyn ExecutionPlan>> {
+        let schema = match projection {
+            Some(p) => Arc::new(self.schema.project(p)?),
+            None => Arc::clone(&self.schema),
+        };
+        Ok(Arc::new(ParquetExec::new(self.files.clone(), schema, target_partitions)))
+    }
+}
+
+/// A unit of scan work: one row group of one file.
+#[derive(Debug, Clone, Copy)]
+struct RowGroupTask {
+    file: usize,
+    row_group: usize,
+}
+
+/// Scans row groups of Parquet files, spread over partitions.
+#[derive(Debug)]
+pub struct ParquetExec {
+    files: Vec<ParquetFile>,
+    schema: SchemaRef,
+    partitions: Vec<Vec<RowGroupTask>>,
+}
+
+impl ParquetExec {
+    fn new(files: Vec<ParquetFile>, schema: SchemaRef, target_partitions: usize) -> Self {
+        let mut tasks: Vec<(i64, RowGroupTask)> = vec![];
+        for (fi, f) in files.iter().enumerate() {
+            for (ri, rg) in f.metadata.metadata().row_groups().iter().enumerate() {
+                tasks.push((rg.num_rows(), RowGroupTask { file: fi, row_group: ri }));
+            }
+        }
+        let n = target_partitions.max(1).min(tasks.len()).max(1);
+        // Largest first into the lightest partition keeps partitions even.
+        tasks.sort_by_key(|(rows, _)| std::cmp::Reverse(*rows));
+        let mut partitions: Vec<(i64, Vec<RowGroupTask>)> = vec![(0, vec![]); n];
+        for (rows, task) in tasks {
+            let lightest = partitions.iter_mut().min_by_key(|(load, _)| *load).expect("n >= 1");
+            lightest.0 += rows;
+            lightest.1.push(task);
+        }
+        let partitions = partitions
+            .into_iter()
+            .map(|(_, mut t)| {
+                t.sort_by_key(|t| (t.file, t.row_group));
+                t
+            })
+            .collect();
+        Self { files, schema, partitions }
+    }
+}
+
+/// Reads the given row groups of one file, projected to `schema`'s columns.
+async fn read_row_groups(
+    file: ParquetFile,
+    row_groups: Vec<usize>,
+    schema: SchemaRef,
+    batch_size: usize,
+) -> Result<SendableRecordBatchStream> {
+    let path = file.path.display().to_string();
+    let context = move |e: QuiverError| e.context(format!("reading Parquet file '{path}'"));
+    let handle = tokio::fs::File::open(&file.path).await.map_err(|e| context(e.into()))?;
+    let file_schema = Arc::clone(file.schema());
+    let indices = schema
+        .fields()
+        .iter()
+        .map(|f| file_schema.index_of(f.name()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| context(e.into()))?;
+    let builder = ParquetRecordBatchStreamBuilder::new_with_metadata(handle, file.metadata.clone());
+    let mask = ProjectionMask::roots(builder.parquet_schema(), indices.iter().copied());
+    let stream = builder
+        .with_projection(mask)
+        .with_row_groups(row_groups)
+        .with_batch_size(batch_size)
+        .build()
+        .map_err(|e| context(e.into()))?;
+    // The reader returns columns in file order; put them in the table's order
+    // and types.
+    let mut sorted = indices.clone();
+    sorted.sort_unstable();
+    let order: Vec<usize> = indices.iter().map(|i| sorted.binary_search(i).expect("index present")).collect();
+    let out_schema = Arc::clone(&schema);
+    let adapted = stream.map_err(move |e| context(e.into())).and_then(move |batch| {
+        let schema = Arc::clone(&out_schema);
+        let order = order.clone();
+        async move {
+            let columns = order
+                .iter()
+                .zip(schema.fields())
+                .map(|(&i, f)| {
+                    let c = batch.column(i);
+                    if c.data_type() == f.data_type() {
+                        Ok(Arc::clone(c))
+                    } else {
+                        Ok(cast(c, f.data_type())?)
+                    }
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let options = RecordBatchOptions::new().with_row_count(Some(batch.num_rows()));
+            Ok(RecordBatch::try_new_with_options(schema, columns, &options)?)
+        }
+    });
+    Ok(RecordBatchStreamAdapter::boxed(schema, adapted))
+}
+
+impl ExecutionPlan for ParquetExec {
+    fn name(&self) -> &'static str {
+        "ParquetExec"
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn schema(&self) -> SchemaRef {
+        Arc::clone(&self.schema)
+    }
+    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
+        vec![]
+    }
+    fn output_partitions(&self) -> usize {
+        self.partitions.len()
+    }
+    fn details(&self) -> String {
+        let cols: Vec<&str> = self.schema.fields().iter().map(|f| f.name().as_str()).collect();
+        let groups: usize = self.partitions.iter().map(Vec::len).sum();
+        format!("files={}, row_groups={groups}, projection=[{}]", self.files.len(), cols.join(", "))
+    }
+    fn execute(&self, partition: usize, ctx: Arc<TaskContext>) -> Result<SendableRecordBatchStream> {
+        let Some(tasks) = self.partitions.get(partition) else {
+            return internal_err!("ParquetExec has {} partitions, asked for {partition}", self.partitions.len());
+        };
+        // Consecutive row groups of the same file are read by one reader.
+        let mut per_file: Vec<(usize, Vec<usize>)> = vec![];
+        for t in tasks {
+            match per_file.last_mut() {
+                Some((f, groups)) if *f == t.file => groups.push(t.row_group),
+                _ => per_file.push((t.file, vec![t.row_group])),
+            }
+        }
+        let files = self.files.clone();
+        let schema = self.schema();
+        let batch_size = ctx.batch_size;
+        let stream = futures::stream::iter(per_file)
+            .then(move |(f, groups)| read_row_groups(files[f].clone(), groups, Arc::clone(&schema), batch_size))
+            .try_flatten();
+        Ok(RecordBatchStreamAdapter::boxed(self.schema(), stream))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{AsArray, Int64Array, StringArray};
+    use arrow::datatypes::{DataType, Field, Int64Type};
+    use parquet::arrow::ArrowWriter;
+    use parquet::file::properties::WriterProperties;
+    use quiver_execution::collect;
+
+    fn write_file(path: &std::path::Path, start: i64, rows: i64) {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("id", DataType::Int64, false),
+            Field::new("name", DataType::Utf8, true),
+        ]));
+        let ids: Vec<i64> = (start..start + rows).collect();
+        let names: Vec<String> = ids.iter().map(|i| format!("n{i}")).collect();
+        let batch = RecordBatch::try_new(
+            Arc::clone(&schema),
+            vec![Arc::new(Int64Array::from(ids)), Arc::new(StringArray::from(names))],
+        )
+        .unwrap();
+        let props = WriterProperties::builder().set_max_row_group_row_count(Some(10)).build();
+        let mut w = ArrowWriter::try_new(std::fs::File::create(path).unwrap(), schema, Some(props)).unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+    }
+
+    #[tokio::test]
+    async fn scans_all_row_groups_of_all_files_once() {
+        let dir = tempfile::tempdir().unwrap();
+        write_file(&dir.path().join("a.parquet"), 0, 35);
+        write_file(&dir.path().join("b.parquet"), 35, 20);
+        let table = ParquetTable::try_new(dir.path().to_str().unwrap()).unwrap();
+        assert_eq!(table.num_rows(), 55);
+        let plan = table.scan(Some(&vec![0]), 3).await.unwrap();
+        assert_eq!(plan.output_partitions(), 3);
+        let batches = collect(plan, Arc::new(TaskContext::default())).await.unwrap();
+        let mut ids: Vec<i64> =
+            batches.iter().flat_map(|b| b.column(0).as_primitive::<Int64Type>().values().to_vec()).collect();
+        ids.sort();
+        assert_eq!(ids, (0..55).collect::<Vec<_>>());
+    }
+
+    #[tokio::test]
+    async fn projection_keeps_requested_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.parquet");
+        write_file(&path, 0, 5);
+        let table = ParquetTable::try_new(path.to_str().unwrap()).unwrap();
+        let plan = table.scan(Some(&vec![1, 0]), 1).await.unwrap();
+        let batches = collect(plan, Arc::new(TaskContext::default())).await.unwrap();
+        assert_eq!(batches[0].column(0).as_string::<i32>().value(4), "n4");
+    }
+
+    #[test]
+    fn broken_files_are_named_in_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.parquet");
+        std::fs::write(&path, b"PAR1 this is not parquet").unwrap();
+        let err = ParquetTable::try_new(path.to_str().unwrap()).unwrap_err().to_string();
+        assert!(err.contains("bad.parquet"), "{err}");
+    }
+}
