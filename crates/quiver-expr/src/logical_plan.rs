@@ -276,6 +276,16 @@ impl Values {
     }
 }
 
+impl Values {
+    /// A table of strings with the given column names, for catalog listings
+    /// such as `SHOW TABLES` (which may have no rows).
+    pub fn strings(rows: Vec<Vec<String>>, names: &[&str]) -> Self {
+        let fields = names.iter().map(|n| QField::new(None, Field::new(*n, DataType::Utf8, false))).collect();
+        let rows = rows.into_iter().map(|r| r.into_iter().map(string_lit).collect()).collect();
+        Self { rows, schema: Arc::new(QSchema::new(fields)) }
+    }
+}
+
 /// A relation with no input.
 #[derive(Debug, Clone)]
 pub struct EmptyRelation {
@@ -530,6 +540,14 @@ mod tests {
         assert_eq!(s.field(1).field.data_type(), &DataType::Utf8);
         let ragged = vec![vec![string_lit("a")], vec![]];
         assert!(Values::try_new(ragged, &[]).unwrap_err().to_string().contains("row 2"));
+    }
+
+    #[test]
+    fn string_tables_keep_their_columns_when_empty() {
+        let v = Values::strings(vec![], &["name", "type"]);
+        assert_eq!(v.schema.len(), 2);
+        let v = Values::strings(vec![vec!["t".into(), "view".into()]], &["name", "type"]);
+        assert_eq!(v.rows[0][1], string_lit("view"));
     }
 
     #[test]

@@ -1,1 +1,33 @@
+//! The logical optimizer of Quiver: rewrite rules applied in order.
 
+pub mod limit_into_sort;
+pub mod prune_columns;
+
+use quiver_expr::{LogicalPlan, Result};
+
+/// One logical rewrite.
+pub trait OptimizerRule: Send + Sync {
+    /// A short name for EXPLAIN VERBOSE and errors.
+    fn name(&self) -> &str;
+
+    /// The rewritten plan (or the same plan when the rule does not apply).
+    fn rewrite(&self, plan: LogicalPlan) -> Result<LogicalPlan>;
+}
+
+/// Runs a list of rules over a plan.
+pub struct Optimizer {
+    rules: Vec<Box<dyn OptimizerRule>>,
+}
+
+impl Default for Optimizer {
+    fn default() -> Self {
+        Self { rules: vec![Box::new(limit_into_sort::LimitIntoSort), Box::new(prune_columns::PruneColumns)] }
+    }
+}
+
+impl Optimizer {
+    /// Applies every rule in order.
+    pub fn optimize(&self, plan: LogicalPlan) -> Result<LogicalPlan> {
+        self.rules.iter().try_fold(plan, |plan, rule| rule.rewrite(plan))
+    }
+}

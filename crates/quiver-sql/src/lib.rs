@@ -1,1 +1,9 @@
+//! The SQL frontend of Quiver: parses SQL text (with sqlparser plus
+//! Quiver's own statements) and binds it against a catalog into a
+//! [`quiver_expr::LogicalPlan`].
 
+pub mod parser;
+pub mod planner;
+
+pub use parser::{parse_script, ParsedScript, ParsedStatement, Statement};
+pub use planner::{ContextProvider, SqlPlanner};

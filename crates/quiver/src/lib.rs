@@ -1,1 +1,33 @@
+//! Quiver: a SQL query engine over Parquet and CSV files, for embedding in
+//! Rust programs.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> quiver::Result<()> {
+//! use quiver::{CsvOptions, SessionContext};
+//!
+//! let ctx = SessionContext::new();
+//! let dir = env!("CARGO_MANIFEST_DIR");
+//! ctx.register_csv("cities", &format!("{dir}/../../testdata/cities.csv"), CsvOptions::default()).await?;
+//! let df = ctx.sql("SELECT country, count(*) AS n FROM cities GROUP BY country ORDER BY n DESC, country LIMIT 3").await?;
+//! let batches = df.collect().await?;
+//! assert_eq!(batches.iter().map(|b| b.num_rows()).sum::<usize>(), 3);
+//! # Ok(())
+//! # }
+//! ```
 
+pub mod catalog;
+pub mod config;
+pub mod context;
+pub mod dataframe;
+pub mod physical_planner;
+pub mod pretty;
+
+pub use arrow;
+pub use config::SessionConfig;
+pub use context::SessionContext;
+pub use dataframe::DataFrame;
+pub use quiver_datasource::CsvOptions;
+pub use quiver_execution::{ExecutionPlan, SendableRecordBatchStream};
+pub use quiver_expr::{QuiverError, Result};
+pub use quiver_sql::{parse_script, ParsedScript, ParsedStatement};

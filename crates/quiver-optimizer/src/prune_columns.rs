@@ -1,0 +1,95 @@
+//! Column pruning: every table scan reads only the columns some operator
+//! above it uses.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use quiver_expr::logical_plan::{SubqueryAlias, TableScan};
+use quiver_expr::{Column, Expr, LogicalPlan, QSchema, Result};
+
+use crate::OptimizerRule;
+
+/// Narrows table scans to the columns that are used.
+pub struct PruneColumns;
+
+/// Indices in `schema` of the columns `exprs` use.
+fn used(schema: &QSchema, exprs: impl IntoIterator<Item = Expr>) -> Result<BTreeSet<usize>> {
+    let mut out = BTreeSet::new();
+    for e in exprs {
+        for c in e.columns() {
+            if let Some(i) = schema.find(&c)? {
+                out.insert(i);
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn all(schema: &QSchema) -> BTreeSet<usize> {
+    (0..schema.len()).collect()
+}
+
+/// Rewrites `plan` so that it still produces (at least) the columns at
+/// `required`, reading as little as possible below. Parents refer to columns
+/// by name, so a child may drop columns nobody needs.
+fn prune(plan: &LogicalPlan, required: &BTreeSet<usize>) -> Result<LogicalPlan> {
+    let columns_of = |exprs: &[Expr], input: &LogicalPlan| used(input.schema(), exprs.iter().cloned());
+    match plan {
+        LogicalPlan::TableScan(scan) => {
+            let mut keep: Vec<usize> = required.iter().copied().collect();
+            if keep.is_empty() && scan.schema.len() > 0 {
+                // Row counts still need one column to be read.
+                keep.push(0);
+            }
+            let base: Vec<usize> = match &scan.projection {
+                Some(p) => keep.iter().map(|&i| p[i]).collect(),
+                None => keep,
+            };
+            Ok(LogicalPlan::TableScan(TableScan::try_new(&scan.table_name, Arc::clone(&scan.source), Some(base))?))
+        }
+        LogicalPlan::Projection(p) => {
+            let need = columns_of(&p.exprs, &p.input)?;
+            plan.with_new_inputs(vec![Arc::new(prune(&p.input, &need)?)])
+        }
+        LogicalPlan::Filter(f) => {
+            let mut need = required.clone();
+            need.extend(columns_of(std::slice::from_ref(&f.predicate), &f.input)?);
+            plan.with_new_inputs(vec![Arc::new(prune(&f.input, &need)?)])
+        }
+        LogicalPlan::Aggregate(a) => {
+            let exprs: Vec<Expr> = a.group_exprs.iter().chain(&a.aggr_exprs).cloned().collect();
+            let need = columns_of(&exprs, &a.input)?;
+            plan.with_new_inputs(vec![Arc::new(prune(&a.input, &need)?)])
+        }
+        LogicalPlan::Sort(s) => {
+            let mut need = required.clone();
+            let keys: Vec<Expr> = s.exprs.iter().map(|k| k.expr.clone()).collect();
+            need.extend(columns_of(&keys, &s.input)?);
+            plan.with_new_inputs(vec![Arc::new(prune(&s.input, &need)?)])
+        }
+        LogicalPlan::Limit(l) => plan.with_new_inputs(vec![Arc::new(prune(&l.input, required)?)]),
+        LogicalPlan::SubqueryAlias(a) => {
+            let input = prune(&a.input, required)?;
+            // The alias renames by position: carry each surviving column's name.
+            let old = a.input.schema();
+            let names = input
+                .schema()
+                .fields()
+                .iter()
+                .map(|f| Ok(a.schema.field(old.index_of(&Column::new(f.qualifier.clone(), f.name()))?).name().to_string()))
+                .collect::<Result<Vec<_>>>()?;
+            Ok(LogicalPlan::SubqueryAlias(SubqueryAlias::try_new(Arc::new(input), &a.alias, &names)?))
+        }
+        LogicalPlan::Explain(e) => plan.with_new_inputs(vec![Arc::new(prune(&e.plan, &all(e.plan.schema()))?)]),
+        LogicalPlan::Values(_) | LogicalPlan::EmptyRelation(_) | LogicalPlan::Ddl(_) => Ok(plan.clone()),
+    }
+}
+
+impl OptimizerRule for PruneColumns {
+    fn name(&self) -> &str {
+        "prune_columns"
+    }
+    fn rewrite(&self, plan: LogicalPlan) -> Result<LogicalPlan> {
+        prune(&plan, &all(plan.schema()))
+    }
+}

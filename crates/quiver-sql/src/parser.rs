@@ -1,0 +1,216 @@
+//! Splits a script into statements and parses each, remembering the line it
+//! starts on. Adds `CREATE EXTERNAL TABLE .. STORED AS .. LOCATION ..
+//! [OPTIONS (..)]` to what sqlparser understands.
+
+use quiver_expr::{QuiverError, Result};
+use sqlparser::ast::{ColumnDef, ObjectName};
+use sqlparser::dialect::GenericDialect;
+use sqlparser::keywords::Keyword;
+use sqlparser::parser::{Parser, ParserError};
+use sqlparser::tokenizer::Token;
+
+/// A statement Quiver can plan.
+#[derive(Debug, Clone)]
+pub enum Statement {
+    /// Anything sqlparser parses.
+    Sql(Box<sqlparser::ast::Statement>),
+    /// `CREATE EXTERNAL TABLE`.
+    CreateExternalTable(CreateExternalTable),
+}
+
+/// `CREATE [OR REPLACE] EXTERNAL TABLE [IF NOT EXISTS] name [(columns)]
+/// STORED AS format LOCATION 'path' [OPTIONS ('key' 'value', ..)]`.
+#[derive(Debug, Clone)]
+pub struct CreateExternalTable {
+    /// Table name.
+    pub name: ObjectName,
+    /// Declared columns (empty: infer from the files).
+    pub columns: Vec<ColumnDef>,
+    /// `STORED AS` format name.
+    pub format: String,
+    /// `LOCATION`.
+    pub location: String,
+    /// `OPTIONS`, keys lower-cased.
+    pub options: Vec<(String, String)>,
+    /// `IF NOT EXISTS`.
+    pub if_not_exists: bool,
+    /// `OR REPLACE`.
+    pub or_replace: bool,
+}
+
+/// A parsed statement and where it starts.
+#[derive(Debug, Clone)]
+pub struct ParsedStatement {
+    /// The statement.
+    pub statement: Statement,
+    /// 1-based line the statement starts on.
+    pub line: u64,
+}
+
+/// The statements of a script up to the first one that fails to parse.
+#[derive(Debug)]
+pub struct ParsedScript {
+    /// Statements parsed successfully, in order.
+    pub statements: Vec<ParsedStatement>,
+    /// The parse error that stopped parsing, if any.
+    pub error: Option<QuiverError>,
+}
+
+fn parse_error(e: ParserError) -> QuiverError {
+    let msg = match e {
+        ParserError::ParserError(m) | ParserError::TokenizerError(m) => m,
+        ParserError::RecursionLimitExceeded => "the query is nested too deeply".to_string(),
+    };
+    QuiverError::Parse(msg)
+}
+
+/// Parses every statement of `sql` (separated by `;`). Parsing stops at the
+/// first error, which is returned beside the statements before it so that a
+/// script runner can run those first.
+pub fn parse_script(sql: &str) -> ParsedScript {
+    let dialect = GenericDialect {};
+    let mut statements = vec![];
+    let mut parser = match Parser::new(&dialect).try_with_sql(sql) {
+        Ok(p) => p,
+        Err(e) => return ParsedScript { statements, error: Some(parse_error(e)) },
+    };
+    loop {
+        while parser.consume_token(&Token::SemiColon) {}
+        let next = parser.peek_token();
+        if next.token == Token::EOF {
+            return ParsedScript { statements, error: None };
+        }
+        let line = next.span.start.line;
+        let parsed = parse_one(&mut parser).and_then(|statement| {
+            let t = parser.peek_token();
+            if t.token == Token::SemiColon || t.token == Token::EOF {
+                Ok(statement)
+            } else {
+                parser.expected("end of statement", t)
+            }
+        });
+        match parsed {
+            Ok(statement) => statements.push(ParsedStatement { statement, line }),
+            Err(e) => return ParsedScript { statements, error: Some(parse_error(e)) },
+        }
+    }
+}
+
+/// Parses `sql`, which must hold exactly one statement.
+pub fn parse_one_statement(sql: &str) -> Result<ParsedStatement> {
+    let script = parse_script(sql);
+    if let Some(e) = script.error {
+        return Err(e);
+    }
+    let mut statements = script.statements;
+    match statements.len() {
+        1 => Ok(statements.remove(0)),
+        0 => Err(QuiverError::Parse("no SQL statement given".into())),
+        n => Err(QuiverError::Parse(format!("expected one statement, found {n}"))),
+    }
+}
+
+fn parse_one(parser: &mut Parser) -> Result<Statement, ParserError> {
+    if parser.parse_keywords(&[Keyword::CREATE, Keyword::EXTERNAL, Keyword::TABLE]) {
+        return parse_create_external_table(parser, false).map(Statement::CreateExternalTable);
+    }
+    if parser.parse_keywords(&[Keyword::CREATE, Keyword::OR, Keyword::REPLACE, Keyword::EXTERNAL, Keyword::TABLE]) {
+        return parse_create_external_table(parser, true).map(Statement::CreateExternalTable);
+    }
+    Ok(Statement::Sql(Box::new(parser.parse_statement()?)))
+}
+
+fn parse_create_external_table(parser: &mut Parser, or_replace: bool) -> Result<CreateExternalTable, ParserError> {
+    let if_not_exists = parser.parse_keywords(&[Keyword::IF, Keyword::NOT, Keyword::EXISTS]);
+    let name = parser.parse_object_name(false)?;
+    let mut columns = vec![];
+    if parser.consume_token(&Token::LParen) {
+        if !parser.consume_token(&Token::RParen) {
+            columns = parser.parse_comma_separated(|p| {
+                let name = p.parse_identifier()?;
+                let data_type = p.parse_data_type()?;
+                let mut options = vec![];
+                if p.parse_keywords(&[Keyword::NOT, Keyword::NULL]) {
+                    options.push(not_null_option());
+                } else {
+                    let _explicitly_nullable = p.parse_keyword(Keyword::NULL);
+                }
+                Ok(ColumnDef { name, data_type, options })
+            })?;
+            parser.expect_token(&Token::RParen)?;
+        }
+    }
+    let mut format = None;
+    let mut location = None;
+    let mut options = vec![];
+    loop {
+        if parser.parse_keywords(&[Keyword::STORED, Keyword::AS]) {
+            format = Some(parser.parse_identifier()?.value);
+        } else if parser.parse_keyword(Keyword::LOCATION) {
+            location = Some(parser.parse_literal_string()?);
+        } else if parser.parse_keyword(Keyword::OPTIONS) {
+            parser.expect_token(&Token::LParen)?;
+            options.extend(parser.parse_comma_separated(|p| {
+                let key = match p.next_token().token {
+                    Token::SingleQuotedString(s) | Token::DoubleQuotedString(s) => s,
+                    Token::Word(w) => w.value,
+                    other => return Err(ParserError::ParserError(format!("Expected: option name, found: {other}"))),
+                };
+                let value = match p.next_token().token {
+                    Token::SingleQuotedString(s) | Token::DoubleQuotedString(s) => s,
+                    Token::Word(w) => w.value,
+                    Token::Number(n, _) => n,
+                    other => return Err(ParserError::ParserError(format!("Expected: option value, found: {other}"))),
+                };
+                Ok((key.to_lowercase(), value))
+            })?);
+            parser.expect_token(&Token::RParen)?;
+        } else {
+            break;
+        }
+    }
+    let format = format.ok_or_else(|| ParserError::ParserError("CREATE EXTERNAL TABLE needs STORED AS <format>".into()))?;
+    let location = location.ok_or_else(|| ParserError::ParserError("CREATE EXTERNAL TABLE needs LOCATION '<path>'".into()))?;
+    Ok(CreateExternalTable { name, columns, format, location, options, if_not_exists, or_replace })
+}
+
+fn not_null_option() -> sqlparser::ast::ColumnOptionDef {
+    sqlparser::ast::ColumnOptionDef { name: None, option: sqlparser::ast::ColumnOption::NotNull }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_statements_and_records_lines() {
+        let script = parse_script("SELECT 1;\n\n  SELECT 2;;\nSELECT\n 3");
+        assert!(script.error.is_none());
+        let lines: Vec<u64> = script.statements.iter().map(|s| s.line).collect();
+        assert_eq!(lines, vec![1, 3, 4]);
+    }
+
+    #[test]
+    fn stops_at_the_first_parse_error_with_its_position() {
+        let script = parse_script("SELECT 1;\nSELEC 2;\nSELECT 3");
+        assert_eq!(script.statements.len(), 1);
+        let err = script.error.unwrap().to_string();
+        assert!(err.contains("Line: 2, Column: 1"), "{err}");
+        assert!(parse_script("SELECT 1 2").error.unwrap().to_string().contains("end of statement"));
+    }
+
+    #[test]
+    fn parses_create_external_table() {
+        let sql = "CREATE EXTERNAL TABLE IF NOT EXISTS t (a INT NOT NULL, b VARCHAR) STORED AS CSV \
+                   LOCATION 'data/t.csv' OPTIONS ('delimiter' '|', HEADER 'false')";
+        let Statement::CreateExternalTable(c) = parse_one_statement(sql).unwrap().statement else {
+            panic!("not a CREATE EXTERNAL TABLE")
+        };
+        assert!(c.if_not_exists);
+        assert_eq!(c.columns.len(), 2);
+        assert_eq!((c.format.as_str(), c.location.as_str()), ("CSV", "data/t.csv"));
+        assert_eq!(c.options, vec![("delimiter".into(), "|".into()), ("header".into(), "false".into())]);
+        let err = parse_one_statement("CREATE EXTERNAL TABLE t LOCATION 'x'").unwrap_err().to_string();
+        assert!(err.contains("STORED AS"), "{err}");
+    }
+}

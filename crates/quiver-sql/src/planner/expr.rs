@@ -1,0 +1,430 @@
+//! Binds SQL expressions to typed logical expressions, inserting the casts
+//! the type rules call for.
+
+use std::sync::Arc;
+
+use arrow::datatypes::DataType;
+use quiver_expr::suggest::closest_name;
+use quiver_expr::types::{binary_operand_types, common_type, is_string, sql_type_name};
+use quiver_expr::{
+    not_impl_err, AggregateCall, AggregateFunctionRef, Column, Expr, Operator, QSchema, QuiverError, Result,
+    ScalarFunctionRef, ScalarValue,
+};
+use sqlparser::ast::{self, FunctionArg, FunctionArgExpr, FunctionArguments, Spanned, Value};
+
+use super::literal::{parse_interval, parse_number, sql_to_arrow_type, typed_string};
+use super::SqlPlanner;
+
+/// " at line L, column C" for a span that has a position.
+pub(crate) fn location(span: sqlparser::tokenizer::Span) -> String {
+    if span.start.line == 0 {
+        String::new()
+    } else {
+        format!(" (line {}, column {})", span.start.line, span.start.column)
+    }
+}
+
+/// Adds the position of `node` to a planning error that has none yet (the
+/// innermost expression that failed gives the most precise position).
+fn at(e: QuiverError, node: &impl Spanned) -> QuiverError {
+    let located = |m: String| if m.contains(" (line ") { m } else { format!("{m}{}", location(node.span())) };
+    match e {
+        QuiverError::Plan(m) => QuiverError::Plan(located(m)),
+        QuiverError::Schema(m) => QuiverError::Schema(located(m)),
+        other => other,
+    }
+}
+
+/// `v` converted to `target` if nothing is lost; string literals convert to
+/// any type they parse as (like PostgreSQL's untyped literals).
+fn literal_as(v: &ScalarValue, target: &DataType) -> Option<ScalarValue> {
+    if v.is_null() {
+        return ScalarValue::try_from(target).ok();
+    }
+    let cast = v.cast_to(target).ok()?;
+    if is_string(&v.data_type()) {
+        return Some(cast);
+    }
+    let back = cast.cast_to(&v.data_type()).ok()?;
+    (back == *v).then_some(cast)
+}
+
+/// Casts `e` to `target`, folding the cast when `e` is a literal.
+pub(crate) fn cast_expr(e: Expr, target: &DataType, schema: &QSchema) -> Result<Expr> {
+    let source = e.data_type(schema)?;
+    if &source == target {
+        return Ok(e);
+    }
+    if let Expr::Literal(v) = &e {
+        return v.cast_to(target).map(Expr::Literal).map_err(|_| {
+            QuiverError::Schema(format!("cannot convert {e} to {}", sql_type_name(target)))
+        });
+    }
+    if !arrow::compute::can_cast_types(&source, target) {
+        return Err(QuiverError::Schema(format!(
+            "cannot cast {e} from {} to {}",
+            sql_type_name(&source),
+            sql_type_name(target)
+        )));
+    }
+    Ok(Expr::Cast(Box::new(e), target.clone()))
+}
+
+/// Brings `exprs` to one common type (for IN, CASE and COALESCE-like uses).
+fn unify(exprs: Vec<Expr>, what: &str, schema: &QSchema) -> Result<(Vec<Expr>, DataType)> {
+    let mut t = DataType::Null;
+    for e in &exprs {
+        let et = e.data_type(schema)?;
+        t = common_type(&t, &et).ok_or_else(|| {
+            QuiverError::Schema(format!("{what} mixes {} and {} (in {e})", sql_type_name(&t), sql_type_name(&et)))
+        })?;
+    }
+    let exprs = exprs.into_iter().map(|e| cast_expr(e, &t, schema)).collect::<Result<_>>()?;
+    Ok((exprs, t))
+}
+
+fn binary_operator(op: &ast::BinaryOperator) -> Result<Operator> {
+    use ast::BinaryOperator as B;
+    Ok(match op {
+        B::Plus => Operator::Plus,
+        B::Minus => Operator::Minus,
+        B::Multiply => Operator::Multiply,
+        B::Divide => Operator::Divide,
+        B::Modulo => Operator::Modulo,
+        B::Eq => Operator::Eq,
+        B::NotEq => Operator::NotEq,
+        B::Lt => Operator::Lt,
+        B::LtEq => Operator::LtEq,
+        B::Gt => Operator::Gt,
+        B::GtEq => Operator::GtEq,
+        B::And => Operator::And,
+        B::Or => Operator::Or,
+        B::StringConcat => Operator::StringConcat,
+        other => return not_impl_err!("operator {other} is not supported"),
+    })
+}
+
+impl SqlPlanner<'_> {
+    /// Binds `e` against `schema`.
+    pub(crate) fn sql_to_expr(&self, e: &ast::Expr, schema: &QSchema) -> Result<Expr> {
+        self.bind(e, schema).map_err(|err| at(err, e))
+    }
+
+    fn bind(&self, e: &ast::Expr, schema: &QSchema) -> Result<Expr> {
+        use ast::Expr as E;
+        let go = |e: &ast::Expr| self.sql_to_expr(e, schema);
+        match e {
+            E::Identifier(id) => self.column(Column::bare(&id.value), schema),
+            E::CompoundIdentifier(ids) => {
+                let n = ids.len();
+                if n < 2 {
+                    return not_impl_err!("empty compound identifier");
+                }
+                let col = Column::new(Some(ids[n - 2].value.clone()), ids[n - 1].value.clone());
+                self.column(col, schema)
+            }
+            E::Value(v) => self.value(&v.value),
+            E::TypedString(t) => match &t.value.value {
+                Value::SingleQuotedString(s) => Ok(Expr::Literal(typed_string(&t.data_type, s)?)),
+                other => not_impl_err!("typed literal {other}"),
+            },
+            E::Interval(i) => {
+                let text = match i.value.as_ref() {
+                    E::Value(v) => match &v.value {
+                        Value::SingleQuotedString(s) => s.clone(),
+                        Value::Number(n, _) => n.clone(),
+                        other => return not_impl_err!("interval value {other}"),
+                    },
+                    other => return not_impl_err!("interval value {other}"),
+                };
+                Ok(Expr::Literal(parse_interval(&text, i.leading_field.as_ref())?))
+            }
+            E::Nested(inner) => go(inner),
+            E::BinaryOp { left, op, right } => self.binary(go(left)?, binary_operator(op)?, go(right)?, schema),
+            E::UnaryOp { op, expr } => match op {
+                ast::UnaryOperator::Not => Ok(Expr::Not(Box::new(self.boolean(go(expr)?, "NOT", schema)?))),
+                ast::UnaryOperator::Plus => go(expr),
+                ast::UnaryOperator::Minus => match expr.as_ref() {
+                    E::Value(v) => match &v.value {
+                        Value::Number(n, _) => Ok(Expr::Literal(parse_number(&format!("-{n}"))?)),
+                        _ => self.negate(go(expr)?, schema),
+                    },
+                    _ => self.negate(go(expr)?, schema),
+                },
+                other => not_impl_err!("unary operator {other} is not supported"),
+            },
+            E::IsNull(inner) => Ok(Expr::IsNull(Box::new(go(inner)?))),
+            E::IsNotNull(inner) => Ok(Expr::IsNotNull(Box::new(go(inner)?))),
+            E::Between { expr, negated, low, high } => {
+                let (x, lo, hi) = (go(expr)?, go(low)?, go(high)?);
+                Ok(if *negated {
+                    self.binary(x.clone(), Operator::Lt, lo, schema)?.binary(Operator::Or, self.binary(x, Operator::Gt, hi, schema)?)
+                } else {
+                    self.binary(x.clone(), Operator::GtEq, lo, schema)?.and(self.binary(x, Operator::LtEq, hi, schema)?)
+                })
+            }
+            E::InList { expr, list, negated } => {
+                let x = go(expr)?;
+                let items = list.iter().map(go).collect::<Result<Vec<_>>>()?;
+                let xt = x.data_type(schema)?;
+                let narrowed: Option<Vec<Expr>> = items
+                    .iter()
+                    .map(|i| match i {
+                        Expr::Literal(v) => literal_as(v, &xt).map(Expr::Literal),
+                        _ => None,
+                    })
+                    .collect();
+                let (x, list) = match narrowed {
+                    Some(list) => (x, list),
+                    None => {
+                        let mut all = vec![x];
+                        all.extend(items);
+                        let (mut all, _) = unify(all, "IN list", schema)?;
+                        let x = all.remove(0);
+                        (x, all)
+                    }
+                };
+                Ok(Expr::InList { expr: Box::new(x), list, negated: *negated })
+            }
+            E::Like { negated, any, expr, pattern, escape_char } | E::ILike { negated, any, expr, pattern, escape_char } => {
+                if *any || escape_char.is_some() {
+                    return not_impl_err!("LIKE ANY and LIKE .. ESCAPE are not supported");
+                }
+                let case_insensitive = matches!(e, E::ILike { .. });
+                self.like(go(expr)?, go(pattern)?, *negated, case_insensitive, schema)
+            }
+            E::Case { operand, conditions, else_result, .. } => self.case(operand.as_deref(), conditions, else_result.as_deref(), schema),
+            E::Cast { kind, expr, data_type, .. } => {
+                if !matches!(kind, ast::CastKind::Cast | ast::CastKind::DoubleColon) {
+                    return not_impl_err!("{kind:?} is not supported; use CAST");
+                }
+                cast_expr(go(expr)?, &sql_to_arrow_type(data_type)?, schema)
+            }
+            E::Extract { field, expr, .. } => {
+                let name = field.to_string().to_lowercase();
+                let field = Expr::Literal(ScalarValue::Utf8(Some(name)));
+                self.call_scalar("date_part", vec![field, go(expr)?], schema)
+            }
+            E::Trim { expr, trim_where, trim_what, trim_characters } => {
+                if trim_characters.is_some() {
+                    return not_impl_err!("TRIM with a character list is not supported");
+                }
+                let name = match trim_where {
+                    Some(ast::TrimWhereField::Leading) => "ltrim",
+                    Some(ast::TrimWhereField::Trailing) => "rtrim",
+                    _ => "trim",
+                };
+                let mut args = vec![go(expr)?];
+                if let Some(what) = trim_what {
+                    args.push(go(what)?);
+                }
+                self.call_scalar(name, args, schema)
+            }
+            E::Function(f) => self.function(f, schema),
+            E::Subquery(_) | E::Exists { .. } | E::InSubquery { .. } => not_impl_err!("subqueries are not supported yet"),
+            E::Wildcard(_) | E::QualifiedWildcard(..) => Err(QuiverError::Plan("* is only allowed in the SELECT list and count(*)".into())),
+            other => not_impl_err!("expression {other} is not supported"),
+        }
+    }
+
+    fn column(&self, col: Column, schema: &QSchema) -> Result<Expr> {
+        match schema.find(&col)? {
+            Some(i) => Ok(Expr::Column(schema.field(i).column())),
+            None => Err(schema.not_found(&col)),
+        }
+    }
+
+    fn value(&self, v: &Value) -> Result<Expr> {
+        Ok(Expr::Literal(match v {
+            Value::Number(n, _) => parse_number(n)?,
+            Value::SingleQuotedString(s) | Value::EscapedStringLiteral(s) | Value::NationalStringLiteral(s) => {
+                ScalarValue::Utf8(Some(s.clone()))
+            }
+            Value::DoubleQuotedString(s) => ScalarValue::Utf8(Some(s.clone())),
+            Value::Boolean(b) => ScalarValue::Boolean(Some(*b)),
+            Value::Null => ScalarValue::Null,
+            other => return not_impl_err!("literal {other} is not supported"),
+        }))
+    }
+
+    fn negate(&self, e: Expr, schema: &QSchema) -> Result<Expr> {
+        let t = e.data_type(schema)?;
+        if !(t.is_numeric() || matches!(t, DataType::Interval(_) | DataType::Null)) {
+            return Err(QuiverError::Schema(format!("cannot negate {e} of type {}", sql_type_name(&t))));
+        }
+        Ok(Expr::Negative(Box::new(e)))
+    }
+
+    fn boolean(&self, e: Expr, context: &str, schema: &QSchema) -> Result<Expr> {
+        match e.data_type(schema)? {
+            DataType::Boolean => Ok(e),
+            DataType::Null => cast_expr(e, &DataType::Boolean, schema),
+            other => Err(QuiverError::Schema(format!(
+                "{context} needs a BOOLEAN operand, but {e} is {}",
+                sql_type_name(&other)
+            ))),
+        }
+    }
+
+    /// `l op r` with operands brought to the types the operator needs. A
+    /// literal compared with a column is converted to the column's type when
+    /// nothing is lost, so the column itself is never cast.
+    pub(crate) fn binary(&self, l: Expr, op: Operator, r: Expr, schema: &QSchema) -> Result<Expr> {
+        let (lt, rt) = (l.data_type(schema)?, r.data_type(schema)?);
+        if op.is_comparison() && lt != rt {
+            match (&l, &r) {
+                (Expr::Literal(v), other) if !matches!(other, Expr::Literal(_)) => {
+                    if let Some(v) = literal_as(v, &rt) {
+                        return Ok(Expr::Literal(v).binary(op, r));
+                    }
+                }
+                (other, Expr::Literal(v)) if !matches!(other, Expr::Literal(_)) => {
+                    if let Some(v) = literal_as(v, &lt) {
+                        return Ok(l.binary(op, Expr::Literal(v)));
+                    }
+                }
+                _ => {}
+            }
+        }
+        let (lt2, rt2) = binary_operand_types(&lt, op, &rt).map_err(|e| match e {
+            QuiverError::Schema(m) => QuiverError::Schema(format!("{m} in {}", l.clone().binary(op, r.clone()))),
+            other => other,
+        })?;
+        Ok(cast_expr(l, &lt2, schema)?.binary(op, cast_expr(r, &rt2, schema)?))
+    }
+
+    fn like(&self, x: Expr, pattern: Expr, negated: bool, case_insensitive: bool, schema: &QSchema) -> Result<Expr> {
+        let xt = x.data_type(schema)?;
+        let x = match xt {
+            t if is_string(&t) => x,
+            DataType::Null => cast_expr(x, &DataType::Utf8, schema)?,
+            other => {
+                return Err(QuiverError::Schema(format!(
+                    "LIKE needs a string, but {x} is {}; CAST it to VARCHAR first",
+                    sql_type_name(&other)
+                )))
+            }
+        };
+        let target = x.data_type(schema)?;
+        let pattern = match (&pattern, pattern.data_type(schema)?) {
+            (Expr::Literal(v), _) => Expr::Literal(literal_as(v, &target).ok_or_else(|| {
+                QuiverError::Schema(format!("LIKE pattern {pattern} is not a string"))
+            })?),
+            (_, pt) if is_string(&pt) => cast_expr(pattern, &target, schema)?,
+            (_, pt) => return Err(QuiverError::Schema(format!("LIKE pattern {pattern} is {}, not a string", sql_type_name(&pt)))),
+        };
+        Ok(Expr::Like { negated, case_insensitive, expr: Box::new(x), pattern: Box::new(pattern) })
+    }
+
+    fn case(
+        &self,
+        operand: Option<&ast::Expr>,
+        conditions: &[ast::CaseWhen],
+        else_result: Option<&ast::Expr>,
+        schema: &QSchema,
+    ) -> Result<Expr> {
+        let go = |e: &ast::Expr| self.sql_to_expr(e, schema);
+        let mut whens = conditions.iter().map(|c| go(&c.condition)).collect::<Result<Vec<_>>>()?;
+        let operand = match operand {
+            Some(o) => {
+                let mut all = vec![go(o)?];
+                all.append(&mut whens);
+                let (mut all, _) = unify(all, "CASE operand and WHEN values", schema)?;
+                let o = all.remove(0);
+                whens = all;
+                Some(Box::new(o))
+            }
+            None => {
+                whens = whens.into_iter().map(|w| self.boolean(w, "CASE WHEN", schema)).collect::<Result<_>>()?;
+                None
+            }
+        };
+        let mut results = conditions.iter().map(|c| go(&c.result)).collect::<Result<Vec<_>>>()?;
+        let has_else = else_result.is_some();
+        if let Some(e) = else_result {
+            results.push(go(e)?);
+        }
+        let (mut results, _) = unify(results, "CASE results", schema)?;
+        let else_expr = if has_else { results.pop().map(Box::new) } else { None };
+        Ok(Expr::Case { operand, when_then: whens.into_iter().zip(results).collect(), else_expr })
+    }
+
+    /// `name(args)` for a scalar function, with arguments cast to the types
+    /// the function asks for.
+    pub(crate) fn call_scalar(&self, name: &str, args: Vec<Expr>, schema: &QSchema) -> Result<Expr> {
+        let func = self.provider.scalar_function(name).ok_or_else(|| self.unknown_function(name))?;
+        let types = args.iter().map(|a| a.data_type(schema)).collect::<Result<Vec<_>>>()?;
+        let wanted = func.coerce_types(&types)?;
+        let args = args.into_iter().zip(&wanted).map(|(a, t)| cast_expr(a, t, schema)).collect::<Result<_>>()?;
+        Ok(Expr::ScalarFunction(ScalarFunctionRef(func), args))
+    }
+
+    fn unknown_function(&self, name: &str) -> QuiverError {
+        let names = self.provider.function_names();
+        let mut msg = format!("function {name}() does not exist");
+        if let Some(s) = closest_name(name, names.iter().map(String::as_str)) {
+            msg.push_str(&format!("; did you mean {s}()?"));
+        }
+        QuiverError::Plan(msg)
+    }
+
+    fn function(&self, f: &ast::Function, schema: &QSchema) -> Result<Expr> {
+        let name = f.name.0.last().and_then(|p| p.as_ident()).map(|i| i.value.to_lowercase()).unwrap_or_default();
+        if f.over.is_some() {
+            return not_impl_err!("window functions ({name} .. OVER) are not supported yet");
+        }
+        let (raw_args, distinct) = match &f.args {
+            FunctionArguments::None => (vec![], false),
+            FunctionArguments::List(list) => {
+                (list.args.clone(), matches!(list.duplicate_treatment, Some(ast::DuplicateTreatment::Distinct)))
+            }
+            FunctionArguments::Subquery(_) => return not_impl_err!("subqueries are not supported yet"),
+        };
+        let mut args = vec![];
+        let mut star = false;
+        for a in &raw_args {
+            match a {
+                FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => args.push(self.sql_to_expr(e, schema)?),
+                FunctionArg::Unnamed(FunctionArgExpr::Wildcard) => star = true,
+                other => return not_impl_err!("function argument {other} is not supported"),
+            }
+        }
+        if let Some(func) = self.provider.aggregate_function(&name) {
+            if f.filter.is_some() {
+                return not_impl_err!("aggregate FILTER (WHERE ..) is not supported yet");
+            }
+            if star && (name != "count" || !args.is_empty() || distinct) {
+                return Err(QuiverError::Plan(format!("{name}(*) is not allowed; only count(*)")));
+            }
+            if args.iter().any(Expr::contains_aggregate) {
+                return Err(QuiverError::Plan(format!("aggregate function calls cannot be nested (in {name})")));
+            }
+            if distinct && args.is_empty() {
+                return Err(QuiverError::Plan(format!("{name}(DISTINCT) needs an argument")));
+            }
+            let types = args.iter().map(|a| a.data_type(schema)).collect::<Result<Vec<_>>>()?;
+            let wanted = func.coerce_types(&types)?;
+            let args = args.into_iter().zip(&wanted).map(|(a, t)| cast_expr(a, t, schema)).collect::<Result<_>>()?;
+            return Ok(Expr::Aggregate(AggregateCall { func: AggregateFunctionRef(Arc::clone(&func)), args, distinct }));
+        }
+        if star {
+            return Err(QuiverError::Plan(format!("{name}(*) is not allowed; only count(*)")));
+        }
+        if distinct {
+            return Err(QuiverError::Plan(format!("DISTINCT is only allowed in aggregate functions, not {name}()")));
+        }
+        if name == "nullif" {
+            let [a, b] = <[Expr; 2]>::try_from(args)
+                .map_err(|_| QuiverError::Plan("function nullif takes 2 arguments".into()))?;
+            let (mut ab, t) = unify(vec![a, b], "nullif", schema)?;
+            let (a, b) = (ab.remove(0), ab.remove(0));
+            let null = Expr::Literal(ScalarValue::try_from(&t)?);
+            return Ok(Expr::Case {
+                operand: None,
+                when_then: vec![(self.binary(a.clone(), Operator::Eq, b, schema)?, null)],
+                else_expr: Some(Box::new(a)),
+            });
+        }
+        self.call_scalar(&name, args, schema)
+    }
+}

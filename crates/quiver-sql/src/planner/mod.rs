@@ -1,0 +1,179 @@
+//! Binds parsed statements into logical plans.
+
+mod expr;
+mod literal;
+mod query;
+mod relation;
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use arrow::datatypes::{Field, Schema};
+use quiver_expr::logical_plan::{Ddl, Explain, FileFormat, Values};
+use quiver_expr::types::sql_type_name;
+use quiver_expr::{not_impl_err, AggregateFunction, LogicalPlan, QuiverError, Result, ScalarFunction, TableSource};
+use sqlparser::ast::{self, ColumnOption, ObjectName, ObjectType};
+
+use crate::parser::{CreateExternalTable, Statement};
+
+pub use literal::sql_to_arrow_type;
+
+/// What the planner needs from the catalog and function registry.
+pub trait ContextProvider {
+    /// A registered table by name (case-insensitive).
+    fn get_table(&self, name: &str) -> Option<Arc<dyn TableSource>>;
+
+    /// A view's plan by name (case-insensitive).
+    fn get_view(&self, name: &str) -> Option<Arc<LogicalPlan>>;
+
+    /// A table over the files at `location` (a path, glob or directory),
+    /// for `FROM 'data/x.parquet'`.
+    fn get_file_table(&self, location: &str) -> Result<Arc<dyn TableSource>>;
+
+    /// Every table and view: (name, "table" or "view").
+    fn list_tables(&self) -> Vec<(String, String)>;
+
+    /// A scalar function by name.
+    fn scalar_function(&self, name: &str) -> Option<Arc<dyn ScalarFunction>>;
+
+    /// An aggregate function by name.
+    fn aggregate_function(&self, name: &str) -> Option<Arc<dyn AggregateFunction>>;
+
+    /// Every function name (for suggestions).
+    fn function_names(&self) -> Vec<String>;
+}
+
+/// Turns statements into logical plans against a [`ContextProvider`].
+pub struct SqlPlanner<'a> {
+    provider: &'a dyn ContextProvider,
+    /// Common table expressions in scope, innermost last.
+    ctes: RefCell<Vec<HashMap<String, Arc<LogicalPlan>>>>,
+}
+
+/// The last part of an object name (`db.schema.t` → `t`).
+fn object_name(name: &ObjectName) -> Result<String> {
+    match name.0.last().and_then(|p| p.as_ident()) {
+        Some(ident) => Ok(ident.value.clone()),
+        None => Err(QuiverError::Plan(format!("invalid name {name}"))),
+    }
+}
+
+impl<'a> SqlPlanner<'a> {
+    /// A planner over `provider`.
+    pub fn new(provider: &'a dyn ContextProvider) -> Self {
+        Self { provider, ctes: RefCell::new(vec![]) }
+    }
+
+    /// Plans one statement.
+    pub fn statement_to_plan(&self, statement: &Statement) -> Result<LogicalPlan> {
+        match statement {
+            Statement::Sql(s) => self.sql_statement_to_plan(s),
+            Statement::CreateExternalTable(c) => self.create_external_table(c),
+        }
+    }
+
+    fn sql_statement_to_plan(&self, statement: &ast::Statement) -> Result<LogicalPlan> {
+        match statement {
+            ast::Statement::Query(q) => self.plan_query(q),
+            ast::Statement::Explain { statement, analyze, .. } => {
+                if *analyze {
+                    return not_impl_err!("EXPLAIN ANALYZE is not supported yet; use EXPLAIN");
+                }
+                let plan = self.sql_statement_to_plan(statement)?;
+                Ok(LogicalPlan::Explain(Explain::new(Arc::new(plan), false)))
+            }
+            ast::Statement::CreateView(v) => {
+                let mut input = self.plan_query(&v.query)?;
+                if !v.columns.is_empty() {
+                    let names: Vec<String> = v.columns.iter().map(|c| c.name.value.clone()).collect();
+                    let name = object_name(&v.name)?;
+                    input = query::rename_columns(input, &name, &names)?;
+                }
+                Ok(LogicalPlan::Ddl(Ddl::CreateView {
+                    name: object_name(&v.name)?,
+                    input: Arc::new(input),
+                    or_replace: v.or_replace,
+                }))
+            }
+            ast::Statement::Drop { object_type, if_exists, names, .. } => {
+                let [name] = names.as_slice() else {
+                    return not_impl_err!("DROP one object at a time");
+                };
+                let name = object_name(name)?;
+                let if_exists = *if_exists;
+                Ok(LogicalPlan::Ddl(match object_type {
+                    ObjectType::Table => Ddl::DropTable { name, if_exists },
+                    ObjectType::View => Ddl::DropView { name, if_exists },
+                    other => return not_impl_err!("DROP {other} is not supported"),
+                }))
+            }
+            ast::Statement::ShowTables { .. } => self.show_tables(),
+            ast::Statement::ExplainTable { table_name, .. } => self.describe(table_name),
+            ast::Statement::CreateTable(_) => not_impl_err!(
+                "CREATE TABLE is not supported yet; use CREATE EXTERNAL TABLE name STORED AS PARQUET|CSV LOCATION 'path'"
+            ),
+            ast::Statement::Insert(_) => not_impl_err!("INSERT is not supported yet"),
+            other => {
+                let text = other.to_string();
+                let keyword = text.split_whitespace().next().unwrap_or("this statement").to_uppercase();
+                not_impl_err!("{keyword} statements are not supported")
+            }
+        }
+    }
+
+    fn create_external_table(&self, c: &CreateExternalTable) -> Result<LogicalPlan> {
+        if c.or_replace {
+            return not_impl_err!("CREATE OR REPLACE EXTERNAL TABLE is not supported; DROP TABLE first");
+        }
+        let format = FileFormat::from_name(&c.format).ok_or_else(|| {
+            QuiverError::Plan(format!("unknown file format '{}'; expected PARQUET or CSV", c.format))
+        })?;
+        let schema = if c.columns.is_empty() {
+            None
+        } else {
+            let fields = c
+                .columns
+                .iter()
+                .map(|col| {
+                    let nullable = !col.options.iter().any(|o| matches!(o.option, ColumnOption::NotNull));
+                    Ok(Field::new(&col.name.value, sql_to_arrow_type(&col.data_type)?, nullable))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            Some(Arc::new(Schema::new(fields)))
+        };
+        let mut options = c.options.clone();
+        if c.format.eq_ignore_ascii_case("tsv") && !options.iter().any(|(k, _)| k == "delimiter") {
+            options.push(("delimiter".into(), "\t".into()));
+        }
+        Ok(LogicalPlan::Ddl(Ddl::CreateExternalTable {
+            name: object_name(&c.name)?,
+            location: c.location.clone(),
+            format,
+            schema,
+            options,
+            if_not_exists: c.if_not_exists,
+        }))
+    }
+
+    fn show_tables(&self) -> Result<LogicalPlan> {
+        let mut tables = self.provider.list_tables();
+        tables.sort();
+        let rows = tables.into_iter().map(|(name, kind)| vec![name, kind]).collect();
+        Ok(LogicalPlan::Values(Values::strings(rows, &["name", "type"])))
+    }
+
+    fn describe(&self, table_name: &ObjectName) -> Result<LogicalPlan> {
+        let plan = self.plan_table_name(table_name, None)?;
+        let rows = plan
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| {
+                let nullable = if f.field.is_nullable() { "YES" } else { "NO" };
+                vec![f.name().to_string(), sql_type_name(f.field.data_type()), nullable.to_string()]
+            })
+            .collect();
+        Ok(LogicalPlan::Values(Values::strings(rows, &["column_name", "column_type", "null"])))
+    }
+}

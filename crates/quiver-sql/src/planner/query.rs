@@ -1,0 +1,391 @@
+//! Plans queries: SELECT blocks (with grouping, HAVING, ORDER BY, DISTINCT),
+//! VALUES, WITH, LIMIT and OFFSET.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use quiver_expr::logical_plan::{Aggregate, Filter, Limit, Projection, Sort, SubqueryAlias, Values};
+use quiver_expr::{not_impl_err, Expr, LogicalPlan, QSchema, QuiverError, Result, ScalarValue, SortExpr};
+use sqlparser::ast::{self, GroupByExpr, LimitClause, OrderByKind, SelectItem, SelectItemQualifiedWildcardKind, SetExpr};
+
+use super::expr::location;
+use super::SqlPlanner;
+
+/// Renames the columns of `plan` and names the relation `alias`.
+pub(crate) fn rename_columns(plan: LogicalPlan, alias: &str, names: &[String]) -> Result<LogicalPlan> {
+    Ok(LogicalPlan::SubqueryAlias(SubqueryAlias::try_new(Arc::new(plan), alias, names)?))
+}
+
+/// Where an ORDER BY key comes from.
+enum SortKey {
+    /// The select item at this index.
+    Output(usize),
+    /// An expression over the FROM/WHERE input that is not selected.
+    Input(Expr),
+}
+
+/// Aggregate calls in `exprs`, each once, in order of appearance.
+fn collect_aggregates<'a>(exprs: impl IntoIterator<Item = &'a Expr>) -> Vec<Expr> {
+    let mut out: Vec<Expr> = vec![];
+    for e in exprs {
+        e.any(&mut |x| {
+            if matches!(x, Expr::Aggregate(_)) && !out.contains(x) {
+                out.push(x.clone());
+            }
+            false
+        });
+    }
+    out
+}
+
+/// Rewrites `e` over the output of an aggregation: group expressions and
+/// aggregate calls become references to the aggregation's columns. Any
+/// other column left over was neither grouped nor aggregated.
+fn rebase(e: &Expr, groups: &[Expr], aggs: &[Expr], schema: &QSchema) -> Result<Expr> {
+    let out = e.clone().rewrite(&mut |x| {
+        if let Some(i) = groups.iter().position(|g| g == x) {
+            return Ok(Some(Expr::Column(schema.field(i).column())));
+        }
+        if let Some(j) = aggs.iter().position(|a| a == x) {
+            return Ok(Some(Expr::Column(schema.field(groups.len() + j).column())));
+        }
+        Ok(None)
+    })?;
+    for c in out.columns() {
+        if schema.find(&c)?.is_none() {
+            return Err(QuiverError::Plan(format!(
+                "column \"{c}\" must appear in the GROUP BY clause or be used in an aggregate function"
+            )));
+        }
+    }
+    Ok(out)
+}
+
+fn as_position(e: &ast::Expr) -> Option<&str> {
+    match e {
+        ast::Expr::Value(v) => match &v.value {
+            ast::Value::Number(n, _) => Some(n.as_str()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn bare_identifier(e: &ast::Expr) -> Option<&ast::Ident> {
+    match e {
+        ast::Expr::Identifier(id) => Some(id),
+        _ => None,
+    }
+}
+
+impl SqlPlanner<'_> {
+    /// Plans a whole query, including its WITH clause.
+    pub(crate) fn plan_query(&self, q: &ast::Query) -> Result<LogicalPlan> {
+        let Some(with) = &q.with else {
+            return self.plan_query_body(q);
+        };
+        if with.recursive {
+            return not_impl_err!("WITH RECURSIVE is not supported");
+        }
+        self.ctes.borrow_mut().push(HashMap::new());
+        let result = (|| {
+            for cte in &with.cte_tables {
+                let name = cte.alias.name.value.clone();
+                let mut plan = self.plan_query(&cte.query)?;
+                let columns: Vec<String> = cte.alias.columns.iter().map(|c| c.name.value.clone()).collect();
+                plan = rename_columns(plan, &name, &columns)?;
+                if let Some(scope) = self.ctes.borrow_mut().last_mut() {
+                    scope.insert(name.to_lowercase(), Arc::new(plan));
+                }
+            }
+            self.plan_query_body(q)
+        })();
+        self.ctes.borrow_mut().pop();
+        result
+    }
+
+    /// A CTE in scope by name.
+    pub(crate) fn cte(&self, name: &str) -> Option<Arc<LogicalPlan>> {
+        let lower = name.to_lowercase();
+        self.ctes.borrow().iter().rev().find_map(|scope| scope.get(&lower).cloned())
+    }
+
+    fn plan_query_body(&self, q: &ast::Query) -> Result<LogicalPlan> {
+        if q.fetch.is_some() || !q.locks.is_empty() {
+            return not_impl_err!("FETCH and FOR UPDATE are not supported; use LIMIT");
+        }
+        let order_by: &[ast::OrderByExpr] = match q.order_by.as_ref().map(|o| &o.kind) {
+            None => &[],
+            Some(OrderByKind::Expressions(exprs)) => exprs,
+            Some(OrderByKind::All(_)) => return not_impl_err!("ORDER BY ALL is not supported"),
+        };
+        let plan = match q.body.as_ref() {
+            SetExpr::Select(s) => self.plan_select(s, order_by)?,
+            other => {
+                let plan = self.plan_set_expr(other)?;
+                self.order_output(plan, order_by)?
+            }
+        };
+        self.plan_limit(plan, q.limit_clause.as_ref())
+    }
+
+    fn plan_set_expr(&self, body: &SetExpr) -> Result<LogicalPlan> {
+        match body {
+            SetExpr::Select(s) => self.plan_select(s, &[]),
+            SetExpr::Query(q) => self.plan_query(q),
+            SetExpr::Values(v) => self.plan_values(v),
+            SetExpr::SetOperation { op, .. } => not_impl_err!("{op} is not supported yet"),
+            other => not_impl_err!("{other} is not supported as a query"),
+        }
+    }
+
+    fn plan_values(&self, v: &ast::Values) -> Result<LogicalPlan> {
+        let empty = QSchema::empty();
+        let rows = v
+            .rows
+            .iter()
+            .map(|row| row.content.iter().map(|e| self.sql_to_expr(e, &empty)).collect::<Result<Vec<_>>>())
+            .collect::<Result<Vec<_>>>()?;
+        Ok(LogicalPlan::Values(Values::try_new(rows, &[])?))
+    }
+
+    /// ORDER BY over the output of a non-SELECT query (VALUES, a subquery).
+    fn order_output(&self, plan: LogicalPlan, order_by: &[ast::OrderByExpr]) -> Result<LogicalPlan> {
+        if order_by.is_empty() {
+            return Ok(plan);
+        }
+        let schema = plan.schema().clone();
+        let exprs = order_by
+            .iter()
+            .map(|o| {
+                let expr = match as_position(&o.expr) {
+                    Some(n) => Expr::Column(schema.field(self.position(n, schema.len(), "ORDER BY")?).column()),
+                    None => self.sql_to_expr(&o.expr, &schema)?,
+                };
+                Ok(sort_expr(expr, &o.options))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(LogicalPlan::Sort(Sort { exprs, input: Arc::new(plan), fetch: None }))
+    }
+
+    fn position(&self, text: &str, len: usize, clause: &str) -> Result<usize> {
+        match text.parse::<usize>() {
+            Ok(n) if n >= 1 && n <= len => Ok(n - 1),
+            _ => Err(QuiverError::Plan(format!("{clause} position {text} is not in the select list (1 to {len})"))),
+        }
+    }
+
+    fn plan_limit(&self, plan: LogicalPlan, clause: Option<&LimitClause>) -> Result<LogicalPlan> {
+        let (limit, offset) = match clause {
+            None => return Ok(plan),
+            Some(LimitClause::LimitOffset { limit, offset, limit_by }) => {
+                if !limit_by.is_empty() {
+                    return not_impl_err!("LIMIT BY is not supported");
+                }
+                (limit.as_ref(), offset.as_ref().map(|o| &o.value))
+            }
+            Some(LimitClause::OffsetCommaLimit { offset, limit }) => (Some(limit), Some(offset)),
+        };
+        let count = |e: Option<&ast::Expr>, what: &str| -> Result<Option<usize>> {
+            let Some(e) = e else { return Ok(None) };
+            match self.sql_to_expr(e, &QSchema::empty())? {
+                Expr::Literal(ScalarValue::Null) => Ok(None),
+                Expr::Literal(ScalarValue::Int64(Some(n))) if n >= 0 => Ok(Some(n as usize)),
+                other => Err(QuiverError::Plan(format!("{what} must be a non-negative integer, not {other}"))),
+            }
+        };
+        let fetch = count(limit, "LIMIT")?;
+        let skip = count(offset, "OFFSET")?.unwrap_or(0);
+        Ok(LogicalPlan::Limit(Limit { skip, fetch, input: Arc::new(plan) }))
+    }
+
+    /// Resolves a GROUP BY or HAVING expression: a position, an input
+    /// expression, or (failing that) the name of a select item.
+    fn resolve_input_first(&self, e: &ast::Expr, items: &[(Expr, String)], schema: &QSchema, clause: &str) -> Result<Expr> {
+        if let Some(n) = as_position(e) {
+            if clause == "GROUP BY" {
+                return Ok(items[self.position(n, items.len(), clause)?].0.clone());
+            }
+        }
+        match self.sql_to_expr(e, schema) {
+            Ok(x) => Ok(x),
+            Err(err) => match bare_identifier(e).and_then(|id| items.iter().find(|(_, n)| n.eq_ignore_ascii_case(&id.value))) {
+                Some((x, _)) => Ok(x.clone()),
+                None => Err(err),
+            },
+        }
+    }
+
+    fn select_items(&self, projection: &[SelectItem], schema: &QSchema) -> Result<Vec<(Expr, String)>> {
+        let mut items = vec![];
+        for item in projection {
+            match item {
+                SelectItem::UnnamedExpr(e) => {
+                    let x = self.sql_to_expr(e, schema)?;
+                    let name = x.output_name();
+                    items.push((x, name));
+                }
+                SelectItem::ExprWithAlias { expr, alias } => items.push((self.sql_to_expr(expr, schema)?, alias.value.clone())),
+                SelectItem::Wildcard(_) => {
+                    if schema.is_empty() {
+                        return Err(QuiverError::Plan("SELECT * needs a FROM clause".into()));
+                    }
+                    items.extend(schema.fields().iter().map(|f| (Expr::Column(f.column()), f.name().to_string())));
+                }
+                SelectItem::QualifiedWildcard(SelectItemQualifiedWildcardKind::ObjectName(name), _) => {
+                    let qualifier = name.0.last().and_then(|p| p.as_ident()).map(|i| i.value.clone()).unwrap_or_default();
+                    let fields: Vec<_> = schema
+                        .fields()
+                        .iter()
+                        .filter(|f| f.qualifier.as_deref().is_some_and(|q| q.eq_ignore_ascii_case(&qualifier)))
+                        .collect();
+                    if fields.is_empty() {
+                        return Err(QuiverError::Plan(format!("{qualifier}.* names no table in the FROM clause")));
+                    }
+                    items.extend(fields.into_iter().map(|f| (Expr::Column(f.column()), f.name().to_string())));
+                }
+                other => return not_impl_err!("select item {other} is not supported"),
+            }
+        }
+        Ok(items)
+    }
+
+    fn sort_keys<'o>(
+        &self,
+        order_by: &'o [ast::OrderByExpr],
+        items: &[(Expr, String)],
+        schema: &QSchema,
+    ) -> Result<Vec<(SortKey, &'o ast::OrderByOptions)>> {
+        order_by
+            .iter()
+            .map(|o| {
+                if o.with_fill.is_some() {
+                    return not_impl_err!("ORDER BY .. WITH FILL is not supported");
+                }
+                if let Some(n) = as_position(&o.expr) {
+                    return Ok((SortKey::Output(self.position(n, items.len(), "ORDER BY")?), &o.options));
+                }
+                if let Some(id) = bare_identifier(&o.expr) {
+                    let exact = items.iter().position(|(_, n)| n == &id.value);
+                    let loose = || items.iter().position(|(_, n)| n.eq_ignore_ascii_case(&id.value));
+                    if let Some(i) = exact.or_else(loose) {
+                        return Ok((SortKey::Output(i), &o.options));
+                    }
+                }
+                let x = self.sql_to_expr(&o.expr, schema)?;
+                Ok(match items.iter().position(|(e, _)| *e == x) {
+                    Some(i) => (SortKey::Output(i), &o.options),
+                    None => (SortKey::Input(x), &o.options),
+                })
+            })
+            .collect()
+    }
+
+    fn plan_select(&self, select: &ast::Select, order_by: &[ast::OrderByExpr]) -> Result<LogicalPlan> {
+        if select.top.is_some() || select.into.is_some() || select.qualify.is_some() || !select.named_window.is_empty() {
+            return not_impl_err!("TOP, INTO, QUALIFY and WINDOW clauses are not supported");
+        }
+        let distinct = match &select.distinct {
+            None | Some(ast::Distinct::All) => false,
+            Some(ast::Distinct::Distinct) => true,
+            Some(ast::Distinct::On(_)) => return not_impl_err!("DISTINCT ON is not supported"),
+        };
+        let mut plan = self.plan_from(&select.from)?;
+        if let Some(w) = &select.selection {
+            let pred = self.sql_to_expr(w, plan.schema())?;
+            if pred.contains_aggregate() {
+                return Err(QuiverError::Plan(format!(
+                    "aggregate functions are not allowed in WHERE{}; use HAVING",
+                    location(sqlparser::ast::Spanned::span(w))
+                )));
+            }
+            plan = LogicalPlan::Filter(Filter::try_new(pred, Arc::new(plan))?);
+        }
+        let schema = plan.schema().clone();
+        let items = self.select_items(&select.projection, &schema)?;
+
+        let group_exprs = match &select.group_by {
+            GroupByExpr::Expressions(exprs, modifiers) => {
+                if !modifiers.is_empty() {
+                    return not_impl_err!("GROUP BY ROLLUP/CUBE/GROUPING SETS are not supported");
+                }
+                exprs.iter().map(|e| self.resolve_input_first(e, &items, &schema, "GROUP BY")).collect::<Result<Vec<_>>>()?
+            }
+            GroupByExpr::All(_) => return not_impl_err!("GROUP BY ALL is not supported"),
+        };
+        if let Some(g) = group_exprs.iter().find(|g| g.contains_aggregate()) {
+            return Err(QuiverError::Plan(format!("aggregate functions are not allowed in GROUP BY ({g})")));
+        }
+        let having = match &select.having {
+            Some(h) => Some(self.resolve_input_first(h, &items, &schema, "HAVING")?),
+            None => None,
+        };
+        let keys = self.sort_keys(order_by, &items, &schema)?;
+
+        let input_sort_exprs = keys.iter().filter_map(|(k, _)| match k {
+            SortKey::Input(e) => Some(e),
+            SortKey::Output(_) => None,
+        });
+        let aggs = collect_aggregates(items.iter().map(|(e, _)| e).chain(having.iter()).chain(input_sort_exprs));
+        let grouped = !aggs.is_empty() || !group_exprs.is_empty() || having.is_some();
+
+        let rebase_all = |e: &Expr, agg_schema: Option<&QSchema>| match agg_schema {
+            Some(s) => rebase(e, &group_exprs, &aggs, s),
+            None => Ok(e.clone()),
+        };
+        let mut agg_schema = None;
+        if grouped {
+            plan = LogicalPlan::Aggregate(Aggregate::try_new(Arc::new(plan), group_exprs.clone(), aggs.clone())?);
+            agg_schema = Some(plan.schema().clone());
+        }
+        if let Some(h) = &having {
+            let h = rebase_all(h, agg_schema.as_ref())?;
+            plan = LogicalPlan::Filter(Filter::try_new(h, Arc::new(plan))?);
+        }
+
+        let mut exprs = vec![];
+        for (e, name) in &items {
+            let e = rebase_all(e, agg_schema.as_ref())?;
+            exprs.push(if &e.output_name() == name { e } else { e.alias(name) });
+        }
+        let visible = exprs.len();
+        let mut sort_exprs = vec![];
+        for (key, options) in &keys {
+            let index = match key {
+                SortKey::Output(i) => *i,
+                SortKey::Input(e) => {
+                    if distinct {
+                        return Err(QuiverError::Plan(format!(
+                            "for SELECT DISTINCT, ORDER BY expressions must appear in the select list ({e})"
+                        )));
+                    }
+                    exprs.push(rebase_all(e, agg_schema.as_ref())?.alias(format!("__order_by_{}", exprs.len())));
+                    exprs.len() - 1
+                }
+            };
+            sort_exprs.push((index, *options));
+        }
+        plan = LogicalPlan::Projection(Projection::try_new(exprs, Arc::new(plan))?);
+        if distinct {
+            let groups = plan.schema().fields().iter().map(|f| Expr::Column(f.column())).collect();
+            plan = LogicalPlan::Aggregate(Aggregate::try_new(Arc::new(plan), groups, vec![])?);
+        }
+        if !sort_exprs.is_empty() {
+            let schema = plan.schema().clone();
+            let exprs = sort_exprs.into_iter().map(|(i, o)| sort_expr(Expr::Column(schema.field(i).column()), o)).collect();
+            plan = LogicalPlan::Sort(Sort { exprs, input: Arc::new(plan), fetch: None });
+        }
+        if plan.schema().len() > visible {
+            let keep = plan.schema().fields()[..visible].iter().map(|f| Expr::Column(f.column())).collect();
+            plan = LogicalPlan::Projection(Projection::try_new(keep, Arc::new(plan))?);
+        }
+        Ok(plan)
+    }
+}
+
+/// A sort key with SQL defaults: ascending; NULLs last when ascending and
+/// first when descending (as PostgreSQL).
+fn sort_expr(expr: Expr, options: &ast::OrderByOptions) -> SortExpr {
+    let asc = options.asc.unwrap_or(true);
+    SortExpr { expr, asc, nulls_first: options.nulls_first.unwrap_or(!asc) }
+}

@@ -1,0 +1,196 @@
+//! The session: catalog, settings and functions, and the entry points that
+//! turn SQL into results.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use quiver_datasource::{CsvOptions, CsvTable, FileFormatExt, ParquetTable};
+use quiver_execution::{ProviderSource, TableProvider};
+use quiver_expr::logical_plan::{Ddl, FileFormat};
+use quiver_expr::{AggregateFunction, LogicalPlan, QuiverError, Result, ScalarFunction, TableSource};
+use quiver_functions::FunctionRegistry;
+use quiver_sql::parser::parse_one_statement;
+use quiver_sql::{ContextProvider, ParsedStatement, SqlPlanner};
+
+use crate::catalog::{Catalog, CatalogEntry};
+use crate::config::SessionConfig;
+use crate::dataframe::DataFrame;
+
+/// Everything a query needs from its session.
+#[derive(Debug)]
+pub struct SessionState {
+    /// Settings.
+    pub config: SessionConfig,
+    /// Tables and views.
+    pub catalog: Catalog,
+    /// Built-in functions.
+    pub functions: FunctionRegistry,
+}
+
+/// The user's handle on Quiver: register data, run SQL.
+///
+/// ```
+/// # async fn demo() -> quiver::Result<()> {
+/// use quiver::SessionContext;
+/// let ctx = SessionContext::new();
+/// let df = ctx.sql("SELECT 1 + 1 AS two").await?;
+/// let batches = df.collect().await?;
+/// assert_eq!(batches[0].num_rows(), 1);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct SessionContext {
+    state: Arc<SessionState>,
+}
+
+impl Default for SessionContext {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Opens the table a location names, in `format`.
+fn open_table(location: &str, format: FileFormat, options: &[(String, String)], schema: Option<arrow::datatypes::SchemaRef>) -> Result<Arc<dyn TableProvider>> {
+    Ok(match format {
+        FileFormat::Parquet => {
+            if !options.is_empty() {
+                return Err(QuiverError::Plan(format!(
+                    "Parquet tables take no OPTIONS (got {})",
+                    options.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>().join(", ")
+                )));
+            }
+            Arc::new(ParquetTable::try_new(location)?)
+        }
+        FileFormat::Csv => {
+            let mut csv = CsvOptions { schema, ..CsvOptions::default() };
+            if location.to_lowercase().ends_with(".tsv") {
+                csv.delimiter = b'\t';
+            }
+            Arc::new(CsvTable::try_new(location, csv.with_options(options)?)?)
+        }
+    })
+}
+
+impl SessionContext {
+    /// A session with default settings.
+    pub fn new() -> Self {
+        Self::with_config(SessionConfig::default())
+    }
+
+    /// A session with the given settings.
+    pub fn with_config(config: SessionConfig) -> Self {
+        let state = SessionState { config, catalog: Catalog::default(), functions: FunctionRegistry::with_builtins() };
+        Self { state: Arc::new(state) }
+    }
+
+    /// The session's state.
+    pub fn state(&self) -> &Arc<SessionState> {
+        &self.state
+    }
+
+    /// Registers the Parquet file(s) at `path` (file, glob or directory) as `name`.
+    pub async fn register_parquet(&self, name: &str, path: &str) -> Result<()> {
+        self.register_table(name, Arc::new(ParquetTable::try_new(path)?))
+    }
+
+    /// Registers the CSV file(s) at `path` as `name`.
+    pub async fn register_csv(&self, name: &str, path: &str, options: CsvOptions) -> Result<()> {
+        self.register_table(name, Arc::new(CsvTable::try_new(path, options)?))
+    }
+
+    /// Registers any table provider as `name`.
+    pub fn register_table(&self, name: &str, table: Arc<dyn TableProvider>) -> Result<()> {
+        self.state.catalog.insert(name, CatalogEntry::Table(table), false)
+    }
+
+    /// Registers the file at `path` under the name of the file (without its
+    /// extension), with the format its extension names. Returns that name.
+    pub async fn register_file(&self, path: &str) -> Result<String> {
+        let stem = Path::new(path)
+            .file_name()
+            .and_then(|s| s.to_str())
+            .map(|s| s.split('.').next().unwrap_or(s).replace(['-', ' '], "_"))
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| QuiverError::Plan(format!("cannot derive a table name from '{path}'")))?;
+        let table = open_table(path, FileFormat::detect(path)?, &[], None)?;
+        self.register_table(&stem, table)?;
+        Ok(stem)
+    }
+
+    /// Every table and view: (name, "table" or "view"), sorted.
+    pub fn table_names(&self) -> Vec<(String, String)> {
+        self.state.catalog.list()
+    }
+
+    /// Plans one SQL statement. DDL runs at once (and yields an empty
+    /// result); queries run when the returned DataFrame is collected.
+    pub async fn sql(&self, sql: &str) -> Result<DataFrame> {
+        self.run_statement(&parse_one_statement(sql)?).await
+    }
+
+    /// Plans an already parsed statement, as [`SessionContext::sql`] does.
+    pub async fn run_statement(&self, statement: &ParsedStatement) -> Result<DataFrame> {
+        let plan = SqlPlanner::new(self).statement_to_plan(&statement.statement)?;
+        match plan {
+            LogicalPlan::Ddl(ddl) => {
+                self.execute_ddl(ddl)?;
+                Ok(DataFrame::empty(Arc::clone(&self.state)))
+            }
+            plan => Ok(DataFrame::new(Arc::clone(&self.state), plan)),
+        }
+    }
+
+    fn execute_ddl(&self, ddl: Ddl) -> Result<()> {
+        let catalog = &self.state.catalog;
+        match ddl {
+            Ddl::CreateView { name, input, or_replace } => catalog.insert(&name, CatalogEntry::View(input), or_replace),
+            Ddl::CreateExternalTable { name, location, format, schema, options, if_not_exists } => {
+                if if_not_exists && catalog.get(&name).is_some() {
+                    return Ok(());
+                }
+                let table = open_table(&location, format, &options, schema)?;
+                catalog.insert(&name, CatalogEntry::Table(table), false)
+            }
+            Ddl::DropTable { name, if_exists } => catalog.remove(&name, "table", if_exists).map(|_| ()),
+            Ddl::DropView { name, if_exists } => catalog.remove(&name, "view", if_exists).map(|_| ()),
+        }
+    }
+}
+
+impl ContextProvider for SessionContext {
+    fn get_table(&self, name: &str) -> Option<Arc<dyn TableSource>> {
+        match self.state.catalog.get(name)? {
+            CatalogEntry::Table(t) => Some(Arc::new(ProviderSource(t))),
+            CatalogEntry::View(_) => None,
+        }
+    }
+
+    fn get_view(&self, name: &str) -> Option<Arc<LogicalPlan>> {
+        match self.state.catalog.get(name)? {
+            CatalogEntry::View(v) => Some(v),
+            CatalogEntry::Table(_) => None,
+        }
+    }
+
+    fn get_file_table(&self, location: &str) -> Result<Arc<dyn TableSource>> {
+        let table = open_table(location, FileFormat::detect(location)?, &[], None)?;
+        Ok(Arc::new(ProviderSource(table)))
+    }
+
+    fn list_tables(&self) -> Vec<(String, String)> {
+        self.state.catalog.list()
+    }
+
+    fn scalar_function(&self, name: &str) -> Option<Arc<dyn ScalarFunction>> {
+        self.state.functions.scalar(name)
+    }
+
+    fn aggregate_function(&self, name: &str) -> Option<Arc<dyn AggregateFunction>> {
+        self.state.functions.aggregate(name)
+    }
+
+    fn function_names(&self) -> Vec<String> {
+        self.state.functions.names()
+    }
+}

@@ -1,0 +1,81 @@
+//! A planned query, ready to run.
+
+use std::sync::Arc;
+
+use arrow::datatypes::SchemaRef;
+use arrow::record_batch::RecordBatch;
+use quiver_execution::{collect, execute_stream, ExecutionPlan, SendableRecordBatchStream, TaskContext};
+use quiver_expr::logical_plan::EmptyRelation;
+use quiver_expr::{LogicalPlan, QSchema, Result};
+use quiver_optimizer::Optimizer;
+
+use crate::context::SessionState;
+use crate::physical_planner::PhysicalPlanner;
+use crate::pretty::render_table;
+
+/// The result of planning a statement: run it with [`DataFrame::collect`],
+/// [`DataFrame::execute_stream`] or [`DataFrame::show`].
+#[derive(Debug, Clone)]
+pub struct DataFrame {
+    state: Arc<SessionState>,
+    plan: LogicalPlan,
+}
+
+impl DataFrame {
+    pub(crate) fn new(state: Arc<SessionState>, plan: LogicalPlan) -> Self {
+        Self { state, plan }
+    }
+
+    /// The result of a statement that returns no rows (DDL).
+    pub(crate) fn empty(state: Arc<SessionState>) -> Self {
+        let plan = LogicalPlan::EmptyRelation(EmptyRelation { produce_one_row: false, schema: Arc::new(QSchema::empty()) });
+        Self { state, plan }
+    }
+
+    /// True for statements that produce no result set (DDL).
+    pub fn is_empty_statement(&self) -> bool {
+        matches!(&self.plan, LogicalPlan::EmptyRelation(e) if !e.produce_one_row && e.schema.is_empty())
+    }
+
+    /// The logical plan as bound (before optimization).
+    pub fn logical_plan(&self) -> &LogicalPlan {
+        &self.plan
+    }
+
+    /// The result's columns.
+    pub fn schema(&self) -> SchemaRef {
+        self.plan.schema().to_arrow()
+    }
+
+    /// The optimized logical plan.
+    pub fn optimized_plan(&self) -> Result<LogicalPlan> {
+        Optimizer::default().optimize(self.plan.clone())
+    }
+
+    /// The executable plan.
+    pub async fn physical_plan(&self) -> Result<Arc<dyn ExecutionPlan>> {
+        let optimized = self.optimized_plan()?;
+        PhysicalPlanner::new(&self.state.config).create_physical_plan(&optimized).await
+    }
+
+    fn task_context(&self) -> Arc<TaskContext> {
+        Arc::new(TaskContext { batch_size: self.state.config.batch_size })
+    }
+
+    /// Runs the query and returns all result batches.
+    pub async fn collect(&self) -> Result<Vec<RecordBatch>> {
+        collect(self.physical_plan().await?, self.task_context()).await
+    }
+
+    /// Runs the query and returns a stream of result batches.
+    pub async fn execute_stream(&self) -> Result<SendableRecordBatchStream> {
+        execute_stream(self.physical_plan().await?, self.task_context())
+    }
+
+    /// Runs the query and prints the result as a table.
+    pub async fn show(&self) -> Result<()> {
+        let batches = self.collect().await?;
+        println!("{}", render_table(&self.schema(), &batches, false)?);
+        Ok(())
+    }
+}

@@ -1,0 +1,247 @@
+//! Chooses physical operators for a logical plan: how partitions are used,
+//! where data is exchanged, and which algorithm runs each step.
+
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, RecordBatch, StringArray};
+use arrow::compute::SortOptions;
+use arrow::datatypes::{Field, Schema, SchemaRef};
+use arrow::record_batch::RecordBatchOptions;
+use futures::future::BoxFuture;
+use futures::FutureExt;
+use quiver_execution::operators::aggregate::{AggregateExec, AggregateExpr, AggregateMode};
+use quiver_execution::operators::coalesce::CoalescePartitionsExec;
+use quiver_execution::operators::filter::FilterExec;
+use quiver_execution::operators::limit::LimitExec;
+use quiver_execution::operators::memory::MemoryExec;
+use quiver_execution::operators::merge::SortPreservingMergeExec;
+use quiver_execution::operators::projection::ProjectionExec;
+use quiver_execution::operators::repartition::RepartitionExec;
+use quiver_execution::operators::sort::SortExec;
+use quiver_execution::operators::PhysicalSortExpr;
+use quiver_execution::physical_expr::ColumnExpr;
+use quiver_execution::plan::display_plan;
+use quiver_execution::{create_physical_expr, ExecutionPlan, PhysicalExpr, ProviderSource};
+use quiver_expr::logical_plan::{Aggregate, Values};
+use quiver_expr::{internal_err, Expr, LogicalPlan, QSchema, QuiverError, Result, ScalarValue};
+
+use crate::config::SessionConfig;
+
+/// Turns optimized logical plans into executable ones.
+pub struct PhysicalPlanner<'a> {
+    config: &'a SessionConfig,
+}
+
+impl<'a> PhysicalPlanner<'a> {
+    /// A planner using `config`'s partitioning.
+    pub fn new(config: &'a SessionConfig) -> Self {
+        Self { config }
+    }
+
+    /// The physical plan for `plan`, with output columns named as in the
+    /// logical plan.
+    pub async fn create_physical_plan(&self, plan: &LogicalPlan) -> Result<Arc<dyn ExecutionPlan>> {
+        let physical = self.plan(plan).await?;
+        rename_to(physical, plan.schema())
+    }
+
+    fn plan<'p>(&'p self, plan: &'p LogicalPlan) -> BoxFuture<'p, Result<Arc<dyn ExecutionPlan>>> {
+        async move { self.plan_node(plan).await }.boxed()
+    }
+
+    async fn plan_node(&self, plan: &LogicalPlan) -> Result<Arc<dyn ExecutionPlan>> {
+        let n = self.config.target_partitions;
+        Ok(match plan {
+            LogicalPlan::TableScan(scan) => {
+                let Some(provider) = scan.source.as_any().downcast_ref::<ProviderSource>() else {
+                    return internal_err!("table {} has no physical provider", scan.table_name);
+                };
+                provider.0.scan(scan.projection.as_ref(), n).await?
+            }
+            LogicalPlan::Projection(p) => {
+                let input = self.plan(&p.input).await?;
+                let exprs = p.exprs.iter().map(|e| create_physical_expr(e, p.input.schema())).collect::<Result<_>>()?;
+                Arc::new(ProjectionExec::new(exprs, p.schema.to_arrow(), input))
+            }
+            LogicalPlan::Filter(f) => {
+                let input = self.plan(&f.input).await?;
+                Arc::new(FilterExec::new(create_physical_expr(&f.predicate, f.input.schema())?, input))
+            }
+            LogicalPlan::Aggregate(a) => self.plan_aggregate(a).await?,
+            LogicalPlan::Sort(s) => {
+                let input = self.plan(&s.input).await?;
+                let exprs = s
+                    .exprs
+                    .iter()
+                    .map(|k| {
+                        Ok(PhysicalSortExpr {
+                            expr: create_physical_expr(&k.expr, s.input.schema())?,
+                            options: SortOptions { descending: !k.asc, nulls_first: k.nulls_first },
+                        })
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                let sorted: Arc<dyn ExecutionPlan> = Arc::new(SortExec::new(exprs.clone(), input, s.fetch));
+                if sorted.output_partitions() > 1 {
+                    Arc::new(SortPreservingMergeExec::new(exprs, sorted, s.fetch))
+                } else {
+                    sorted
+                }
+            }
+            LogicalPlan::Limit(l) => {
+                let input = self.plan(&l.input).await?;
+                if input.output_partitions() > 1 {
+                    let per_partition = l.fetch.map(|f| f + l.skip);
+                    let local = Arc::new(LimitExec::new(0, per_partition, input));
+                    Arc::new(LimitExec::new(l.skip, l.fetch, Arc::new(CoalescePartitionsExec::new(local))))
+                } else {
+                    Arc::new(LimitExec::new(l.skip, l.fetch, input))
+                }
+            }
+            LogicalPlan::SubqueryAlias(a) => rename_to(self.plan(&a.input).await?, &a.schema)?,
+            LogicalPlan::Values(v) => Arc::new(values_exec(v)?),
+            LogicalPlan::EmptyRelation(e) => {
+                let schema = e.schema.to_arrow();
+                let batches = if e.produce_one_row {
+                    let options = RecordBatchOptions::new().with_row_count(Some(1));
+                    vec![RecordBatch::try_new_with_options(Arc::clone(&schema), vec![], &options)?]
+                } else {
+                    vec![]
+                };
+                Arc::new(MemoryExec::try_new(schema, vec![batches])?)
+            }
+            LogicalPlan::Explain(e) => {
+                let physical = self.plan(&e.plan).await?;
+                let schema = e.schema.to_arrow();
+                let kinds: ArrayRef = Arc::new(StringArray::from(vec!["logical_plan", "physical_plan"]));
+                let plans: ArrayRef =
+                    Arc::new(StringArray::from(vec![e.plan.display_indent(), display_plan(physical.as_ref())]));
+                let batch = RecordBatch::try_new(Arc::clone(&schema), vec![kinds, plans])?;
+                Arc::new(MemoryExec::try_new(schema, vec![vec![batch]])?)
+            }
+            LogicalPlan::Ddl(_) => return internal_err!("DDL reached the physical planner"),
+        })
+    }
+
+    /// Two phases (partial per partition, hash exchange on the keys, final)
+    /// unless an aggregate is DISTINCT, which needs all of a group's rows in
+    /// one place: then the raw rows are exchanged and aggregated once.
+    async fn plan_aggregate(&self, a: &Aggregate) -> Result<Arc<dyn ExecutionPlan>> {
+        let input = self.plan(&a.input).await?;
+        let in_schema = a.input.schema();
+        let names: Vec<String> = a.schema.fields().iter().map(|f| f.name().to_string()).collect();
+        let groups: Vec<(Arc<dyn PhysicalExpr>, String)> = a
+            .group_exprs
+            .iter()
+            .zip(&names)
+            .map(|(e, name)| Ok((create_physical_expr(e, in_schema)?, name.clone())))
+            .collect::<Result<_>>()?;
+        let aggs = a
+            .aggr_exprs
+            .iter()
+            .zip(&names[a.group_exprs.len()..])
+            .map(|(e, name)| aggregate_expr(e, in_schema, name))
+            .collect::<Result<Vec<_>>>()?;
+        let n = self.config.target_partitions;
+        let single_partition = input.output_partitions() == 1;
+        if single_partition || aggs.iter().any(|x| x.distinct) {
+            let input: Arc<dyn ExecutionPlan> = match (single_partition, groups.is_empty()) {
+                (true, _) => input,
+                (false, true) => Arc::new(CoalescePartitionsExec::new(input)),
+                (false, false) => {
+                    let keys = groups.iter().map(|(e, _)| Arc::clone(e)).collect();
+                    Arc::new(RepartitionExec::new(keys, n, input))
+                }
+            };
+            return Ok(Arc::new(AggregateExec::try_new(AggregateMode::Single, groups, aggs, input)?));
+        }
+        let partial = Arc::new(AggregateExec::try_new(AggregateMode::Partial, groups.clone(), aggs.clone(), input)?);
+        let partial_schema = partial.schema();
+        let final_groups: Vec<(Arc<dyn PhysicalExpr>, String)> = groups
+            .iter()
+            .enumerate()
+            .map(|(i, (e, name))| {
+                let col: Arc<dyn PhysicalExpr> = Arc::new(ColumnExpr::new(name, i, e.data_type().clone()));
+                (col, partial_schema.field(i).name().clone())
+            })
+            .collect();
+        let exchanged: Arc<dyn ExecutionPlan> = if final_groups.is_empty() {
+            Arc::new(CoalescePartitionsExec::new(partial))
+        } else {
+            let keys = final_groups.iter().map(|(e, _)| Arc::clone(e)).collect();
+            Arc::new(RepartitionExec::new(keys, n, partial))
+        };
+        Ok(Arc::new(AggregateExec::try_new(AggregateMode::Final, final_groups, aggs, exchanged)?))
+    }
+}
+
+fn aggregate_expr(e: &Expr, schema: &QSchema, name: &str) -> Result<AggregateExpr> {
+    let Expr::Aggregate(call) = e else {
+        return internal_err!("{e} is not an aggregate call");
+    };
+    Ok(AggregateExpr {
+        func: call.func.clone(),
+        args: call.args.iter().map(|a| create_physical_expr(a, schema)).collect::<Result<_>>()?,
+        distinct: call.distinct,
+        name: name.to_string(),
+    })
+}
+
+/// Renames the output columns of `plan` to those of `schema` (same count and
+/// types) when they differ.
+fn rename_to(plan: Arc<dyn ExecutionPlan>, schema: &QSchema) -> Result<Arc<dyn ExecutionPlan>> {
+    let current = plan.schema();
+    if current.fields().len() != schema.len() {
+        return internal_err!("physical plan has {} columns, logical plan {}", current.fields().len(), schema.len());
+    }
+    let same = current.fields().iter().zip(schema.fields()).all(|(a, b)| a.name() == b.name());
+    if same {
+        return Ok(plan);
+    }
+    let fields: Vec<Field> = current
+        .fields()
+        .iter()
+        .zip(schema.fields())
+        .map(|(f, q)| f.as_ref().clone().with_name(q.name()))
+        .collect();
+    let exprs = current
+        .fields()
+        .iter()
+        .enumerate()
+        .map(|(i, f)| Arc::new(ColumnExpr::new(f.name(), i, f.data_type().clone())) as Arc<dyn PhysicalExpr>)
+        .collect();
+    let renamed: SchemaRef = Arc::new(Schema::new(fields));
+    Ok(Arc::new(ProjectionExec::new(exprs, renamed, plan)))
+}
+
+/// Evaluates the (constant) rows of a VALUES list into one batch.
+fn values_exec(v: &Values) -> Result<MemoryExec> {
+    let schema = v.schema.to_arrow();
+    if v.rows.is_empty() {
+        return MemoryExec::try_new(schema, vec![vec![]]);
+    }
+    let empty = QSchema::empty();
+    let one_row = RecordBatch::try_new_with_options(
+        Arc::new(Schema::empty()),
+        vec![],
+        &RecordBatchOptions::new().with_row_count(Some(1)),
+    )?;
+    let mut columns = vec![];
+    for (c, field) in schema.fields().iter().enumerate() {
+        let values = v
+            .rows
+            .iter()
+            .map(|row| {
+                let value = create_physical_expr(&row[c], &empty)?.evaluate_to_array(&one_row)?;
+                Ok(ScalarValue::try_from_array(&value, 0)?)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let array = if field.data_type().is_null() {
+            arrow::array::new_null_array(field.data_type(), values.len())
+        } else {
+            ScalarValue::iter_to_array(values).map_err(QuiverError::from)?
+        };
+        columns.push(array);
+    }
+    let batch = RecordBatch::try_new(Arc::clone(&schema), columns)?;
+    MemoryExec::try_new(schema, vec![vec![batch]])
+}
