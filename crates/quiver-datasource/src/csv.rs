@@ -56,7 +56,9 @@ fn single_byte(key: &str, value: &str) -> Result<u8> {
     let v = if value == "\\t" { "\t" } else { value };
     match v.as_bytes() {
         [b] => Ok(*b),
-        _ => Err(QuiverError::Plan(format!("CSV option '{key}' must be a single character, got '{value}'"))),
+        _ => Err(QuiverError::Plan(format!(
+            "CSV option '{key}' must be a single character, got '{value}'"
+        ))),
     }
 }
 
@@ -64,7 +66,9 @@ fn boolean(key: &str, value: &str) -> Result<bool> {
     match value.to_ascii_lowercase().as_str() {
         "true" | "1" | "yes" | "on" => Ok(true),
         "false" | "0" | "no" | "off" => Ok(false),
-        _ => Err(QuiverError::Plan(format!("CSV option '{key}' must be true or false, got '{value}'"))),
+        _ => Err(QuiverError::Plan(format!(
+            "CSV option '{key}' must be true or false, got '{value}'"
+        ))),
     }
 }
 
@@ -98,7 +102,10 @@ impl CsvOptions {
     }
 
     fn format(&self) -> Format {
-        let mut f = Format::default().with_header(self.has_header).with_delimiter(self.delimiter).with_quote(self.quote);
+        let mut f = Format::default()
+            .with_header(self.has_header)
+            .with_delimiter(self.delimiter)
+            .with_quote(self.quote);
         if let Some(e) = self.escape {
             f = f.with_escape(e);
         }
@@ -118,7 +125,8 @@ pub struct CsvTable {
 }
 
 fn open(path: &PathBuf) -> Result<File> {
-    File::open(path).map_err(|e| QuiverError::Io(format!("cannot open CSV file '{}': {e}", path.display())))
+    File::open(path)
+        .map_err(|e| QuiverError::Io(format!("cannot open CSV file '{}': {e}", path.display())))
 }
 
 impl CsvTable {
@@ -133,16 +141,28 @@ impl CsvTable {
                 let mut schemas = vec![];
                 for path in &files {
                     let (schema, _) = format
-                        .infer_schema(BufReader::new(open(path)?), Some(options.schema_infer_max_records))
-                        .map_err(|e| QuiverError::from(e).context(format!("reading CSV file '{}'", path.display())))?;
+                        .infer_schema(
+                            BufReader::new(open(path)?),
+                            Some(options.schema_infer_max_records),
+                        )
+                        .map_err(|e| {
+                            QuiverError::from(e)
+                                .context(format!("reading CSV file '{}'", path.display()))
+                        })?;
                     schemas.push(schema);
                 }
                 Arc::new(Schema::try_merge(schemas).map_err(|e| {
-                    QuiverError::Plan(format!("CSV files under '{location}' have conflicting columns: {e}"))
+                    QuiverError::Plan(format!(
+                        "CSV files under '{location}' have conflicting columns: {e}"
+                    ))
                 })?)
             }
         };
-        Ok(Self { files, schema, options })
+        Ok(Self {
+            files,
+            schema,
+            options,
+        })
     }
 }
 
@@ -157,7 +177,11 @@ impl TableProvider for CsvTable {
     fn kind(&self) -> &str {
         "csv"
     }
-    async fn scan(&self, projection: Option<&Vec<usize>>, target_partitions: usize) -> Result<Arc<dyn ExecutionPlan>> {
+    async fn scan(
+        &self,
+        projection: Option<&Vec<usize>>,
+        target_partitions: usize,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
         let n = target_partitions.max(1).min(self.files.len());
         let mut partitions: Vec<Vec<PathBuf>> = vec![vec![]; n];
         for (i, f) in self.files.iter().enumerate() {
@@ -182,7 +206,12 @@ pub struct CsvExec {
 }
 
 impl CsvExec {
-    fn read_file(&self, path: &PathBuf, batch_size: usize, tx: &mpsc::Sender<Result<RecordBatch>>) -> Result<bool> {
+    fn read_file(
+        &self,
+        path: &PathBuf,
+        batch_size: usize,
+        tx: &mpsc::Sender<Result<RecordBatch>>,
+    ) -> Result<bool> {
         let mut file = open(path)?;
         file.seek(SeekFrom::Start(0))?;
         let mut builder = ReaderBuilder::new(Arc::clone(&self.file_schema))
@@ -193,7 +222,9 @@ impl CsvExec {
         }
         let reader = builder.build(BufReader::new(file))?;
         for batch in reader {
-            let batch = batch.map_err(|e| QuiverError::from(e).context(format!("reading CSV file '{}'", path.display())))?;
+            let batch = batch.map_err(|e| {
+                QuiverError::from(e).context(format!("reading CSV file '{}'", path.display()))
+            })?;
             if tx.blocking_send(Ok(batch)).is_err() {
                 return Ok(false);
             }
@@ -211,7 +242,11 @@ impl ExecutionPlan for CsvExec {
     }
     fn schema(&self) -> SchemaRef {
         match &self.projection {
-            Some(p) => Arc::new(self.file_schema.project(p).expect("projection checked at planning")),
+            Some(p) => Arc::new(
+                self.file_schema
+                    .project(p)
+                    .expect("projection checked at planning"),
+            ),
             None => Arc::clone(&self.file_schema),
         }
     }
@@ -223,12 +258,24 @@ impl ExecutionPlan for CsvExec {
     }
     fn details(&self) -> String {
         let files: usize = self.partitions.iter().map(Vec::len).sum();
-        let cols: Vec<String> = self.schema().fields().iter().map(|f| f.name().clone()).collect();
+        let cols: Vec<String> = self
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect();
         format!("files={files}, projection=[{}]", cols.join(", "))
     }
-    fn execute(&self, partition: usize, ctx: Arc<TaskContext>) -> Result<SendableRecordBatchStream> {
+    fn execute(
+        &self,
+        partition: usize,
+        ctx: Arc<TaskContext>,
+    ) -> Result<SendableRecordBatchStream> {
         let Some(files) = self.partitions.get(partition).cloned() else {
-            return internal_err!("CsvExec has {} partitions, asked for {partition}", self.partitions.len());
+            return internal_err!(
+                "CsvExec has {} partitions, asked for {partition}",
+                self.partitions.len()
+            );
         };
         let (tx, rx) = mpsc::channel(2);
         let reader = CsvExec {
@@ -269,11 +316,28 @@ mod tests {
     #[tokio::test]
     async fn infers_types_and_reads_quoted_fields() {
         let dir = tempfile::tempdir().unwrap();
-        let path = write(&dir, "a.csv", "id,name,score\n1,\"Smith, Jo\",2.5\n2,,\n3,\"say \"\"hi\"\"\",4\n");
+        let path = write(
+            &dir,
+            "a.csv",
+            "id,name,score\n1,\"Smith, Jo\",2.5\n2,,\n3,\"say \"\"hi\"\"\",4\n",
+        );
         let table = CsvTable::try_new(&path, CsvOptions::default()).unwrap();
-        let types: Vec<DataType> = table.schema().fields().iter().map(|f| f.data_type().clone()).collect();
-        assert_eq!(types, vec![DataType::Int64, DataType::Utf8, DataType::Float64]);
-        let batches = collect(table.scan(None, 4).await.unwrap(), Arc::new(TaskContext::default())).await.unwrap();
+        let types: Vec<DataType> = table
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.data_type().clone())
+            .collect();
+        assert_eq!(
+            types,
+            vec![DataType::Int64, DataType::Utf8, DataType::Float64]
+        );
+        let batches = collect(
+            table.scan(None, 4).await.unwrap(),
+            Arc::new(TaskContext::default()),
+        )
+        .await
+        .unwrap();
         let b = &batches[0];
         assert_eq!(b.column(0).as_primitive::<Int64Type>().values(), &[1, 2, 3]);
         let names = b.column(1).as_string::<i32>();
@@ -286,24 +350,41 @@ mod tests {
     async fn bad_rows_name_the_file_and_line() {
         let dir = tempfile::tempdir().unwrap();
         let path = write(&dir, "bad.csv", "a,b\n1,2\n3,4\n5\n");
-        let msg = CsvTable::try_new(&path, CsvOptions::default()).unwrap_err().to_string();
+        let msg = CsvTable::try_new(&path, CsvOptions::default())
+            .unwrap_err()
+            .to_string();
         assert!(msg.contains("bad.csv") && msg.contains("line 4"), "{msg}");
         // Past the inference sample, the scan reports the row instead.
-        let sample = CsvOptions { schema_infer_max_records: 1, ..CsvOptions::default() };
+        let sample = CsvOptions {
+            schema_infer_max_records: 1,
+            ..CsvOptions::default()
+        };
         let table = CsvTable::try_new(&path, sample).unwrap();
-        let err = collect(table.scan(None, 1).await.unwrap(), Arc::new(TaskContext::default())).await.unwrap_err();
+        let err = collect(
+            table.scan(None, 1).await.unwrap(),
+            Arc::new(TaskContext::default()),
+        )
+        .await
+        .unwrap_err();
         let msg = err.to_string();
         assert!(msg.contains("bad.csv") && msg.contains("line 4"), "{msg}");
     }
 
     #[test]
     fn options_are_validated() {
-        let opts = vec![("delimiter".to_string(), "|".to_string()), ("header".to_string(), "false".to_string())];
+        let opts = vec![
+            ("delimiter".to_string(), "|".to_string()),
+            ("header".to_string(), "false".to_string()),
+        ];
         let o = CsvOptions::default().with_options(&opts).unwrap();
         assert_eq!((o.delimiter, o.has_header), (b'|', false));
         let bad = vec![("delimiter".to_string(), "||".to_string())];
         assert!(CsvOptions::default().with_options(&bad).is_err());
         let unknown = vec![("colour".to_string(), "red".to_string())];
-        assert!(CsvOptions::default().with_options(&unknown).unwrap_err().to_string().contains("unknown CSV option"));
+        assert!(CsvOptions::default()
+            .with_options(&unknown)
+            .unwrap_err()
+            .to_string()
+            .contains("unknown CSV option"));
     }
 }

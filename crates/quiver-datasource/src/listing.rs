@@ -22,8 +22,12 @@ fn local_path(location: &str) -> &str {
 pub fn list_files(location: &str) -> Result<Vec<PathBuf>> {
     let path = local_path(location);
     if is_glob(path) {
-        let pattern = glob::glob(path).map_err(|e| QuiverError::Plan(format!("invalid glob pattern '{location}': {e}")))?;
-        let mut files: Vec<PathBuf> = pattern.filter_map(|p| p.ok()).filter(|p| p.is_file()).collect();
+        let pattern = glob::glob(path)
+            .map_err(|e| QuiverError::Plan(format!("invalid glob pattern '{location}': {e}")))?;
+        let mut files: Vec<PathBuf> = pattern
+            .filter_map(|p| p.ok())
+            .filter(|p| p.is_file())
+            .collect();
         files.sort();
         if files.is_empty() {
             return Err(QuiverError::Io(format!("no files match '{location}'")));
@@ -34,10 +38,13 @@ pub fn list_files(location: &str) -> Result<Vec<PathBuf>> {
     match std::fs::metadata(p) {
         Ok(m) if m.is_dir() => {
             let mut files = vec![];
-            walk(p, &mut files).map_err(|e| QuiverError::Io(format!("cannot list directory '{location}': {e}")))?;
+            walk(p, &mut files)
+                .map_err(|e| QuiverError::Io(format!("cannot list directory '{location}': {e}")))?;
             files.sort();
             if files.is_empty() {
-                return Err(QuiverError::Io(format!("directory '{location}' contains no data files")));
+                return Err(QuiverError::Io(format!(
+                    "directory '{location}' contains no data files"
+                )));
             }
             Ok(files)
         }
@@ -114,15 +121,25 @@ mod tests {
         assert_eq!(csvs.len(), 2);
         let one = list_files(&format!("file://{}/a.csv", root.display())).unwrap();
         assert_eq!(one.len(), 1);
-        let err = list_files(&format!("{}/missing.csv", root.display())).unwrap_err().to_string();
-        assert!(err.contains("file not found") && err.contains("missing.csv"), "{err}");
-        let err = list_files(&format!("{}/*.json", root.display())).unwrap_err().to_string();
+        let err = list_files(&format!("{}/missing.csv", root.display()))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("file not found") && err.contains("missing.csv"),
+            "{err}"
+        );
+        let err = list_files(&format!("{}/*.json", root.display()))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("no files match"), "{err}");
     }
 
     #[test]
     fn detects_formats() {
-        assert_eq!(FileFormat::detect("x/y.PARQUET").unwrap(), FileFormat::Parquet);
+        assert_eq!(
+            FileFormat::detect("x/y.PARQUET").unwrap(),
+            FileFormat::Parquet
+        );
         assert_eq!(FileFormat::detect("x/y.tsv").unwrap(), FileFormat::Csv);
     }
 }

@@ -28,9 +28,11 @@ struct ParquetFile {
 
 impl ParquetFile {
     fn open(path: PathBuf) -> Result<Self> {
-        let context = |e: QuiverError| e.context(format!("reading Parquet file '{}'", path.display()));
+        let context =
+            |e: QuiverError| e.context(format!("reading Parquet file '{}'", path.display()));
         let file = std::fs::File::open(&path).map_err(|e| context(e.into()))?;
-        let metadata = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()).map_err(|e| context(e.into()))?;
+        let metadata = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new())
+            .map_err(|e| context(e.into()))?;
         Ok(Self { path, metadata })
     }
 
@@ -51,7 +53,10 @@ impl ParquetTable {
     /// reads its footer. All files must have the table's columns; the first
     /// file defines them.
     pub fn try_new(location: &str) -> Result<Self> {
-        let files = list_files(location)?.into_iter().map(ParquetFile::open).collect::<Result<Vec<_>>>()?;
+        let files = list_files(location)?
+            .into_iter()
+            .map(ParquetFile::open)
+            .collect::<Result<Vec<_>>>()?;
         let schema = Arc::new(Schema::new(files[0].schema().fields().clone()));
         for f in &files[1..] {
             for field in schema.fields() {
@@ -70,7 +75,10 @@ impl ParquetTable {
 
     /// Total rows over all files, from the footers.
     pub fn num_rows(&self) -> i64 {
-        self.files.iter().map(|f| f.metadata.metadata().file_metadata().num_rows()).sum()
+        self.files
+            .iter()
+            .map(|f| f.metadata.metadata().file_metadata().num_rows())
+            .sum()
     }
 }
 
@@ -85,12 +93,20 @@ impl TableProvider for ParquetTable {
     fn kind(&self) -> &str {
         "parquet"
     }
-    async fn scan(&self, projection: Option<&Vec<usize>>, target_partitions: usize) -> Result<Arc<dyn ExecutionPlan>> {
+    async fn scan(
+        &self,
+        projection: Option<&Vec<usize>>,
+        target_partitions: usize,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
         let schema = match projection {
             Some(p) => Arc::new(self.schema.project(p)?),
             None => Arc::clone(&self.schema),
         };
-        Ok(Arc::new(ParquetExec::new(self.files.clone(), schema, target_partitions)))
+        Ok(Arc::new(ParquetExec::new(
+            self.files.clone(),
+            schema,
+            target_partitions,
+        )))
     }
 }
 
@@ -114,7 +130,13 @@ impl ParquetExec {
         let mut tasks: Vec<(i64, RowGroupTask)> = vec![];
         for (fi, f) in files.iter().enumerate() {
             for (ri, rg) in f.metadata.metadata().row_groups().iter().enumerate() {
-                tasks.push((rg.num_rows(), RowGroupTask { file: fi, row_group: ri }));
+                tasks.push((
+                    rg.num_rows(),
+                    RowGroupTask {
+                        file: fi,
+                        row_group: ri,
+                    },
+                ));
             }
         }
         let n = target_partitions.max(1).min(tasks.len()).max(1);
@@ -122,7 +144,10 @@ impl ParquetExec {
         tasks.sort_by_key(|(rows, _)| std::cmp::Reverse(*rows));
         let mut partitions: Vec<(i64, Vec<RowGroupTask>)> = vec![(0, vec![]); n];
         for (rows, task) in tasks {
-            let lightest = partitions.iter_mut().min_by_key(|(load, _)| *load).expect("n >= 1");
+            let lightest = partitions
+                .iter_mut()
+                .min_by_key(|(load, _)| *load)
+                .expect("n >= 1");
             lightest.0 += rows;
             lightest.1.push(task);
         }
@@ -133,7 +158,11 @@ impl ParquetExec {
                 t
             })
             .collect();
-        Self { files, schema, partitions }
+        Self {
+            files,
+            schema,
+            partitions,
+        }
     }
 }
 
@@ -146,7 +175,9 @@ async fn read_row_groups(
 ) -> Result<SendableRecordBatchStream> {
     let path = file.path.display().to_string();
     let context = move |e: QuiverError| e.context(format!("reading Parquet file '{path}'"));
-    let handle = tokio::fs::File::open(&file.path).await.map_err(|e| context(e.into()))?;
+    let handle = tokio::fs::File::open(&file.path)
+        .await
+        .map_err(|e| context(e.into()))?;
     let file_schema = Arc::clone(file.schema());
     let indices = schema
         .fields()
@@ -166,28 +197,35 @@ async fn read_row_groups(
     // and types.
     let mut sorted = indices.clone();
     sorted.sort_unstable();
-    let order: Vec<usize> = indices.iter().map(|i| sorted.binary_search(i).expect("index present")).collect();
+    let order: Vec<usize> = indices
+        .iter()
+        .map(|i| sorted.binary_search(i).expect("index present"))
+        .collect();
     let out_schema = Arc::clone(&schema);
-    let adapted = stream.map_err(move |e| context(e.into())).and_then(move |batch| {
-        let schema = Arc::clone(&out_schema);
-        let order = order.clone();
-        async move {
-            let columns = order
-                .iter()
-                .zip(schema.fields())
-                .map(|(&i, f)| {
-                    let c = batch.column(i);
-                    if c.data_type() == f.data_type() {
-                        Ok(Arc::clone(c))
-                    } else {
-                        Ok(cast(c, f.data_type())?)
-                    }
-                })
-                .collect::<Result<Vec<_>>>()?;
-            let options = RecordBatchOptions::new().with_row_count(Some(batch.num_rows()));
-            Ok(RecordBatch::try_new_with_options(schema, columns, &options)?)
-        }
-    });
+    let adapted = stream
+        .map_err(move |e| context(e.into()))
+        .and_then(move |batch| {
+            let schema = Arc::clone(&out_schema);
+            let order = order.clone();
+            async move {
+                let columns = order
+                    .iter()
+                    .zip(schema.fields())
+                    .map(|(&i, f)| {
+                        let c = batch.column(i);
+                        if c.data_type() == f.data_type() {
+                            Ok(Arc::clone(c))
+                        } else {
+                            Ok(cast(c, f.data_type())?)
+                        }
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                let options = RecordBatchOptions::new().with_row_count(Some(batch.num_rows()));
+                Ok(RecordBatch::try_new_with_options(
+                    schema, columns, &options,
+                )?)
+            }
+        });
     Ok(RecordBatchStreamAdapter::boxed(schema, adapted))
 }
 
@@ -208,13 +246,29 @@ impl ExecutionPlan for ParquetExec {
         self.partitions.len()
     }
     fn details(&self) -> String {
-        let cols: Vec<&str> = self.schema.fields().iter().map(|f| f.name().as_str()).collect();
+        let cols: Vec<&str> = self
+            .schema
+            .fields()
+            .iter()
+            .map(|f| f.name().as_str())
+            .collect();
         let groups: usize = self.partitions.iter().map(Vec::len).sum();
-        format!("files={}, row_groups={groups}, projection=[{}]", self.files.len(), cols.join(", "))
+        format!(
+            "files={}, row_groups={groups}, projection=[{}]",
+            self.files.len(),
+            cols.join(", ")
+        )
     }
-    fn execute(&self, partition: usize, ctx: Arc<TaskContext>) -> Result<SendableRecordBatchStream> {
+    fn execute(
+        &self,
+        partition: usize,
+        ctx: Arc<TaskContext>,
+    ) -> Result<SendableRecordBatchStream> {
         let Some(tasks) = self.partitions.get(partition) else {
-            return internal_err!("ParquetExec has {} partitions, asked for {partition}", self.partitions.len());
+            return internal_err!(
+                "ParquetExec has {} partitions, asked for {partition}",
+                self.partitions.len()
+            );
         };
         // Consecutive row groups of the same file are read by one reader.
         let mut per_file: Vec<(usize, Vec<usize>)> = vec![];
@@ -228,7 +282,9 @@ impl ExecutionPlan for ParquetExec {
         let schema = self.schema();
         let batch_size = ctx.batch_size;
         let stream = futures::stream::iter(per_file)
-            .then(move |(f, groups)| read_row_groups(files[f].clone(), groups, Arc::clone(&schema), batch_size))
+            .then(move |(f, groups)| {
+                read_row_groups(files[f].clone(), groups, Arc::clone(&schema), batch_size)
+            })
             .try_flatten();
         Ok(RecordBatchStreamAdapter::boxed(self.schema(), stream))
     }
@@ -252,11 +308,17 @@ mod tests {
         let names: Vec<String> = ids.iter().map(|i| format!("n{i}")).collect();
         let batch = RecordBatch::try_new(
             Arc::clone(&schema),
-            vec![Arc::new(Int64Array::from(ids)), Arc::new(StringArray::from(names))],
+            vec![
+                Arc::new(Int64Array::from(ids)),
+                Arc::new(StringArray::from(names)),
+            ],
         )
         .unwrap();
-        let props = WriterProperties::builder().set_max_row_group_row_count(Some(10)).build();
-        let mut w = ArrowWriter::try_new(std::fs::File::create(path).unwrap(), schema, Some(props)).unwrap();
+        let props = WriterProperties::builder()
+            .set_max_row_group_row_count(Some(10))
+            .build();
+        let mut w = ArrowWriter::try_new(std::fs::File::create(path).unwrap(), schema, Some(props))
+            .unwrap();
         w.write(&batch).unwrap();
         w.close().unwrap();
     }
@@ -270,9 +332,13 @@ mod tests {
         assert_eq!(table.num_rows(), 55);
         let plan = table.scan(Some(&vec![0]), 3).await.unwrap();
         assert_eq!(plan.output_partitions(), 3);
-        let batches = collect(plan, Arc::new(TaskContext::default())).await.unwrap();
-        let mut ids: Vec<i64> =
-            batches.iter().flat_map(|b| b.column(0).as_primitive::<Int64Type>().values().to_vec()).collect();
+        let batches = collect(plan, Arc::new(TaskContext::default()))
+            .await
+            .unwrap();
+        let mut ids: Vec<i64> = batches
+            .iter()
+            .flat_map(|b| b.column(0).as_primitive::<Int64Type>().values().to_vec())
+            .collect();
         ids.sort();
         assert_eq!(ids, (0..55).collect::<Vec<_>>());
     }
@@ -284,7 +350,9 @@ mod tests {
         write_file(&path, 0, 5);
         let table = ParquetTable::try_new(path.to_str().unwrap()).unwrap();
         let plan = table.scan(Some(&vec![1, 0]), 1).await.unwrap();
-        let batches = collect(plan, Arc::new(TaskContext::default())).await.unwrap();
+        let batches = collect(plan, Arc::new(TaskContext::default()))
+            .await
+            .unwrap();
         assert_eq!(batches[0].column(0).as_string::<i32>().value(4), "n4");
     }
 
@@ -293,7 +361,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("bad.parquet");
         std::fs::write(&path, b"PAR1 this is not parquet").unwrap();
-        let err = ParquetTable::try_new(path.to_str().unwrap()).unwrap_err().to_string();
+        let err = ParquetTable::try_new(path.to_str().unwrap())
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("bad.parquet"), "{err}");
     }
 }

@@ -49,7 +49,8 @@ pub trait ExecutionPlan: Send + Sync + Debug {
     }
 
     /// Starts producing partition `partition`.
-    fn execute(&self, partition: usize, ctx: Arc<TaskContext>) -> Result<SendableRecordBatchStream>;
+    fn execute(&self, partition: usize, ctx: Arc<TaskContext>)
+        -> Result<SendableRecordBatchStream>;
 }
 
 /// The plan as an indented tree, one operator per line.
@@ -74,7 +75,10 @@ pub fn display_plan(plan: &dyn ExecutionPlan) -> String {
 }
 
 /// Runs every partition of `plan` in parallel and returns one merged stream.
-pub fn execute_stream(plan: Arc<dyn ExecutionPlan>, ctx: Arc<TaskContext>) -> Result<SendableRecordBatchStream> {
+pub fn execute_stream(
+    plan: Arc<dyn ExecutionPlan>,
+    ctx: Arc<TaskContext>,
+) -> Result<SendableRecordBatchStream> {
     match plan.output_partitions() {
         1 => plan.execute(0, ctx),
         _ => CoalescePartitionsExec::new(plan).execute(0, ctx),
@@ -82,6 +86,9 @@ pub fn execute_stream(plan: Arc<dyn ExecutionPlan>, ctx: Arc<TaskContext>) -> Re
 }
 
 /// Runs `plan` to completion and returns all its batches.
-pub async fn collect(plan: Arc<dyn ExecutionPlan>, ctx: Arc<TaskContext>) -> Result<Vec<RecordBatch>> {
+pub async fn collect(
+    plan: Arc<dyn ExecutionPlan>,
+    ctx: Arc<TaskContext>,
+) -> Result<Vec<RecordBatch>> {
     execute_stream(plan, ctx)?.try_collect().await
 }

@@ -31,7 +31,10 @@ impl RecordBatchStreamAdapter {
         schema: SchemaRef,
         stream: impl Stream<Item = Result<RecordBatch>> + Send + 'static,
     ) -> SendableRecordBatchStream {
-        Box::pin(Self { schema, stream: stream.boxed() })
+        Box::pin(Self {
+            schema,
+            stream: stream.boxed(),
+        })
     }
 }
 
@@ -64,7 +67,11 @@ impl ReceiverStream {
         tasks: Vec<tokio::task::JoinHandle<()>>,
     ) -> Self {
         let tasks = tasks.iter().map(|t| t.abort_handle()).collect();
-        Self { schema, receiver, tasks }
+        Self {
+            schema,
+            receiver,
+            tasks,
+        }
     }
 
     /// A stream reading `receiver`, aborting the tasks behind `handles` when dropped.
@@ -73,13 +80,19 @@ impl ReceiverStream {
         receiver: mpsc::Receiver<Result<RecordBatch>>,
         tasks: Vec<tokio::task::AbortHandle>,
     ) -> Self {
-        Self { schema, receiver, tasks }
+        Self {
+            schema,
+            receiver,
+            tasks,
+        }
     }
 }
 
 impl std::fmt::Debug for ReceiverStream {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ReceiverStream").field("producers", &self.tasks.len()).finish()
+        f.debug_struct("ReceiverStream")
+            .field("producers", &self.tasks.len())
+            .finish()
     }
 }
 

@@ -24,7 +24,11 @@ pub trait TableProvider: Send + Sync + Debug {
 
     /// A scan of the columns at `projection` (all if `None`), spread over at
     /// most `target_partitions` partitions.
-    async fn scan(&self, projection: Option<&Vec<usize>>, target_partitions: usize) -> Result<Arc<dyn ExecutionPlan>>;
+    async fn scan(
+        &self,
+        projection: Option<&Vec<usize>>,
+        target_partitions: usize,
+    ) -> Result<Arc<dyn ExecutionPlan>>;
 }
 
 /// Presents a [`TableProvider`] to the logical planner.

@@ -75,7 +75,10 @@ fn describe_arrow_error(e: &ArrowError) -> String {
 impl QuiverError {
     /// Wraps this error with a description of what was being done.
     pub fn context(self, context: impl Into<String>) -> Self {
-        QuiverError::Context { context: context.into(), source: Box::new(self) }
+        QuiverError::Context {
+            context: context.into(),
+            source: Box::new(self),
+        }
     }
 
     /// The innermost error, with all [`QuiverError::Context`] layers removed.

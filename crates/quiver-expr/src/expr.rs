@@ -48,12 +48,27 @@ pub enum Operator {
 impl Operator {
     /// True for `= <> < <= > >=`.
     pub fn is_comparison(self) -> bool {
-        matches!(self, Operator::Eq | Operator::NotEq | Operator::Lt | Operator::LtEq | Operator::Gt | Operator::GtEq)
+        matches!(
+            self,
+            Operator::Eq
+                | Operator::NotEq
+                | Operator::Lt
+                | Operator::LtEq
+                | Operator::Gt
+                | Operator::GtEq
+        )
     }
 
     /// True for `+ - * / %`.
     pub fn is_arithmetic(self) -> bool {
-        matches!(self, Operator::Plus | Operator::Minus | Operator::Multiply | Operator::Divide | Operator::Modulo)
+        matches!(
+            self,
+            Operator::Plus
+                | Operator::Minus
+                | Operator::Multiply
+                | Operator::Divide
+                | Operator::Modulo
+        )
     }
 
     /// True for `AND` and `OR`.
@@ -262,11 +277,19 @@ impl Expr {
             Expr::Column(c) => schema.field(schema.index_of(c)?).field.data_type().clone(),
             Expr::Literal(v) => v.data_type(),
             Expr::Alias(e, _) | Expr::Negative(e) => e.data_type(schema)?,
-            Expr::Binary(l, op, r) => binary_result_type(&l.data_type(schema)?, *op, &r.data_type(schema)?)?,
-            Expr::Not(_) | Expr::IsNull(_) | Expr::IsNotNull(_) | Expr::InList { .. } | Expr::Like { .. } => {
-                DataType::Boolean
+            Expr::Binary(l, op, r) => {
+                binary_result_type(&l.data_type(schema)?, *op, &r.data_type(schema)?)?
             }
-            Expr::Case { when_then, else_expr, .. } => {
+            Expr::Not(_)
+            | Expr::IsNull(_)
+            | Expr::IsNotNull(_)
+            | Expr::InList { .. }
+            | Expr::Like { .. } => DataType::Boolean,
+            Expr::Case {
+                when_then,
+                else_expr,
+                ..
+            } => {
                 let first_non_null = when_then
                     .iter()
                     .map(|(_, t)| t)
@@ -288,7 +311,9 @@ impl Expr {
         Ok(match self {
             Expr::Column(c) => schema.field(schema.index_of(c)?).field.is_nullable(),
             Expr::Literal(v) => v.is_null(),
-            Expr::Alias(e, _) | Expr::Negative(e) | Expr::Not(e) | Expr::Cast(e, _) => e.nullable(schema)?,
+            Expr::Alias(e, _) | Expr::Negative(e) | Expr::Not(e) | Expr::Cast(e, _) => {
+                e.nullable(schema)?
+            }
             Expr::IsNull(_) | Expr::IsNotNull(_) => false,
             Expr::Binary(l, _, r) => l.nullable(schema)? || r.nullable(schema)?,
             Expr::Aggregate(call) => call.func.0.name() != "count",
@@ -300,13 +325,22 @@ impl Expr {
     pub fn children(&self) -> Vec<&Expr> {
         match self {
             Expr::Column(_) | Expr::Literal(_) => vec![],
-            Expr::Alias(e, _) | Expr::Not(e) | Expr::Negative(e) | Expr::IsNull(e) | Expr::IsNotNull(e) | Expr::Cast(e, _) => {
+            Expr::Alias(e, _)
+            | Expr::Not(e)
+            | Expr::Negative(e)
+            | Expr::IsNull(e)
+            | Expr::IsNotNull(e)
+            | Expr::Cast(e, _) => {
                 vec![e]
             }
             Expr::Binary(l, _, r) => vec![l, r],
             Expr::InList { expr, list, .. } => std::iter::once(expr.as_ref()).chain(list).collect(),
             Expr::Like { expr, pattern, .. } => vec![expr, pattern],
-            Expr::Case { operand, when_then, else_expr } => {
+            Expr::Case {
+                operand,
+                when_then,
+                else_expr,
+            } => {
                 let mut v: Vec<&Expr> = operand.iter().map(|e| e.as_ref()).collect();
                 for (w, t) in when_then {
                     v.push(w);
@@ -352,29 +386,67 @@ impl Expr {
                 let l = go(l)?;
                 Expr::Binary(l, op, go(r)?)
             }
-            Expr::InList { expr, list, negated } => {
+            Expr::InList {
+                expr,
+                list,
+                negated,
+            } => {
                 let expr = go(expr)?;
-                let list = list.into_iter().map(|e| e.rewrite(f)).collect::<Result<_>>()?;
-                Expr::InList { expr, list, negated }
+                let list = list
+                    .into_iter()
+                    .map(|e| e.rewrite(f))
+                    .collect::<Result<_>>()?;
+                Expr::InList {
+                    expr,
+                    list,
+                    negated,
+                }
             }
-            Expr::Like { negated, case_insensitive, expr, pattern } => {
+            Expr::Like {
+                negated,
+                case_insensitive,
+                expr,
+                pattern,
+            } => {
                 let expr = go(expr)?;
-                Expr::Like { negated, case_insensitive, expr, pattern: go(pattern)? }
+                Expr::Like {
+                    negated,
+                    case_insensitive,
+                    expr,
+                    pattern: go(pattern)?,
+                }
             }
-            Expr::Case { operand, when_then, else_expr } => {
+            Expr::Case {
+                operand,
+                when_then,
+                else_expr,
+            } => {
                 let operand = operand.map(&mut go).transpose()?;
                 let when_then = when_then
                     .into_iter()
                     .map(|(w, t)| Ok((w.rewrite(f)?, t.rewrite(f)?)))
                     .collect::<Result<_>>()?;
-                let else_expr = else_expr.map(|e| Ok::<_, crate::QuiverError>(Box::new(e.rewrite(f)?))).transpose()?;
-                Expr::Case { operand, when_then, else_expr }
+                let else_expr = else_expr
+                    .map(|e| Ok::<_, crate::QuiverError>(Box::new(e.rewrite(f)?)))
+                    .transpose()?;
+                Expr::Case {
+                    operand,
+                    when_then,
+                    else_expr,
+                }
             }
-            Expr::ScalarFunction(func, args) => {
-                Expr::ScalarFunction(func, args.into_iter().map(|e| e.rewrite(f)).collect::<Result<_>>()?)
-            }
+            Expr::ScalarFunction(func, args) => Expr::ScalarFunction(
+                func,
+                args.into_iter()
+                    .map(|e| e.rewrite(f))
+                    .collect::<Result<_>>()?,
+            ),
             Expr::Aggregate(call) => Expr::Aggregate(AggregateCall {
-                args: call.args.into_iter().map(|e| e.rewrite(f)).collect::<Result<_>>()?,
+                args: call
+                    .args
+                    .into_iter()
+                    .map(|e| e.rewrite(f))
+                    .collect::<Result<_>>()?,
                 ..call
             }),
         })
@@ -442,7 +514,9 @@ fn write_literal(v: &ScalarValue, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         return f.write_str("NULL");
     }
     match v {
-        ScalarValue::Utf8(Some(s)) | ScalarValue::LargeUtf8(Some(s)) | ScalarValue::Utf8View(Some(s)) => {
+        ScalarValue::Utf8(Some(s))
+        | ScalarValue::LargeUtf8(Some(s))
+        | ScalarValue::Utf8View(Some(s)) => {
             write!(f, "'{}'", s.replace('\'', "''"))
         }
         ScalarValue::Date32(_) => write!(f, "DATE '{v}'"),
@@ -451,14 +525,24 @@ fn write_literal(v: &ScalarValue, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         | ScalarValue::TimestampMillisecond(..)
         | ScalarValue::TimestampSecond(..) => write!(f, "TIMESTAMP '{v}'"),
         ScalarValue::IntervalMonthDayNano(Some(i)) => {
-            write!(f, "INTERVAL '{} months {} days {} ns'", i.months, i.days, i.nanoseconds)
+            write!(
+                f,
+                "INTERVAL '{} months {} days {} ns'",
+                i.months, i.days, i.nanoseconds
+            )
         }
         other => write!(f, "{other}"),
     }
 }
 
 fn write_expr(e: &Expr, f: &mut fmt::Formatter<'_>, qualified: bool) -> fmt::Result {
-    let sub = |e: &Expr| if qualified { e.to_string() } else { Unqualified(e).to_string() };
+    let sub = |e: &Expr| {
+        if qualified {
+            e.to_string()
+        } else {
+            Unqualified(e).to_string()
+        }
+    };
     let list = |es: &[Expr]| es.iter().map(sub).collect::<Vec<_>>().join(", ");
     match e {
         Expr::Column(c) if qualified => write!(f, "{c}"),
@@ -471,10 +555,25 @@ fn write_expr(e: &Expr, f: &mut fmt::Formatter<'_>, qualified: bool) -> fmt::Res
         Expr::Negative(e) => write!(f, "(- {})", sub(e)),
         Expr::IsNull(e) => write!(f, "({} IS NULL)", sub(e)),
         Expr::IsNotNull(e) => write!(f, "({} IS NOT NULL)", sub(e)),
-        Expr::InList { expr, list: l, negated } => {
-            write!(f, "({} {}IN ({}))", sub(expr), if *negated { "NOT " } else { "" }, list(l))
+        Expr::InList {
+            expr,
+            list: l,
+            negated,
+        } => {
+            write!(
+                f,
+                "({} {}IN ({}))",
+                sub(expr),
+                if *negated { "NOT " } else { "" },
+                list(l)
+            )
         }
-        Expr::Like { negated, case_insensitive, expr, pattern } => write!(
+        Expr::Like {
+            negated,
+            case_insensitive,
+            expr,
+            pattern,
+        } => write!(
             f,
             "({} {}{} {})",
             sub(expr),
@@ -482,7 +581,11 @@ fn write_expr(e: &Expr, f: &mut fmt::Formatter<'_>, qualified: bool) -> fmt::Res
             if *case_insensitive { "ILIKE" } else { "LIKE" },
             sub(pattern)
         ),
-        Expr::Case { operand, when_then, else_expr } => {
+        Expr::Case {
+            operand,
+            when_then,
+            else_expr,
+        } => {
             f.write_str("CASE")?;
             if let Some(o) = operand {
                 write!(f, " {}", sub(o))?;
@@ -498,8 +601,17 @@ fn write_expr(e: &Expr, f: &mut fmt::Formatter<'_>, qualified: bool) -> fmt::Res
         Expr::Cast(e, t) => write!(f, "CAST({} AS {})", sub(e), sql_type_name(t)),
         Expr::ScalarFunction(func, args) => write!(f, "{}({})", func.0.name(), list(args)),
         Expr::Aggregate(call) => {
-            let args = if call.args.is_empty() { "*".to_string() } else { list(&call.args) };
-            write!(f, "{}({}{args})", call.func.0.name(), if call.distinct { "DISTINCT " } else { "" })
+            let args = if call.args.is_empty() {
+                "*".to_string()
+            } else {
+                list(&call.args)
+            };
+            write!(
+                f,
+                "{}({}{args})",
+                call.func.0.name(),
+                if call.distinct { "DISTINCT " } else { "" }
+            )
         }
     }
 }
@@ -510,7 +622,10 @@ mod tests {
     use crate::schema::{field, QField};
 
     fn schema() -> QSchema {
-        QSchema::new(vec![QField::new(Some("t".into()), field("a", DataType::Int64, false))])
+        QSchema::new(vec![QField::new(
+            Some("t".into()),
+            field("a", DataType::Int64, false),
+        )])
     }
 
     fn a() -> Expr {
@@ -523,7 +638,10 @@ mod tests {
         assert_eq!(e.to_string(), "(t.a + 1)");
         assert_eq!(e.output_name(), "(a + 1)");
         assert_eq!(e.clone().alias("b").output_name(), "b");
-        assert_eq!(Expr::lit(ScalarValue::Utf8(Some("it's".into()))).to_string(), "'it''s'");
+        assert_eq!(
+            Expr::lit(ScalarValue::Utf8(Some("it's".into()))).to_string(),
+            "'it''s'"
+        );
     }
 
     #[test]
@@ -547,7 +665,9 @@ mod tests {
     fn rewrite_replaces_columns() {
         let e = a().binary(Operator::Plus, a());
         let out = e
-            .rewrite(&mut |e| Ok(matches!(e, Expr::Column(_)).then(|| Expr::lit(ScalarValue::Int64(Some(2))))))
+            .rewrite(&mut |e| {
+                Ok(matches!(e, Expr::Column(_)).then(|| Expr::lit(ScalarValue::Int64(Some(2)))))
+            })
             .unwrap();
         assert_eq!(out.to_string(), "(2 + 2)");
         assert_eq!(a().binary(Operator::Plus, a()).columns().len(), 1);

@@ -85,11 +85,21 @@ pub trait AggregateFunction: Send + Sync + Debug {
 pub trait GroupsAccumulator: Send + Debug {
     /// Adds the rows of `values` (the aggregate's arguments), where row `i`
     /// belongs to group `group_indices[i]`.
-    fn update_batch(&mut self, values: &[ArrayRef], group_indices: &[usize], total_num_groups: usize) -> Result<()>;
+    fn update_batch(
+        &mut self,
+        values: &[ArrayRef],
+        group_indices: &[usize],
+        total_num_groups: usize,
+    ) -> Result<()>;
 
     /// Merges intermediate states (as produced by [`GroupsAccumulator::state`])
     /// into the groups given by `group_indices`.
-    fn merge_batch(&mut self, states: &[ArrayRef], group_indices: &[usize], total_num_groups: usize) -> Result<()>;
+    fn merge_batch(
+        &mut self,
+        states: &[ArrayRef],
+        group_indices: &[usize],
+        total_num_groups: usize,
+    ) -> Result<()>;
 
     /// The intermediate state of every group, one array per state field.
     fn state(&mut self) -> Result<Vec<ArrayRef>>;

@@ -54,7 +54,11 @@ pub struct TableScan {
 
 impl TableScan {
     /// Scans the given columns (all if `None`) of `source`.
-    pub fn try_new(table_name: &str, source: Arc<dyn TableSource>, projection: Option<Vec<usize>>) -> Result<Self> {
+    pub fn try_new(
+        table_name: &str,
+        source: Arc<dyn TableSource>,
+        projection: Option<Vec<usize>>,
+    ) -> Result<Self> {
         let full = source.schema();
         let schema = match &projection {
             Some(indices) => {
@@ -62,7 +66,9 @@ impl TableScan {
                     .iter()
                     .map(|&i| {
                         full.fields().get(i).cloned().ok_or_else(|| {
-                            QuiverError::Internal(format!("scan of {table_name} projects missing column {i}"))
+                            QuiverError::Internal(format!(
+                                "scan of {table_name} projects missing column {i}"
+                            ))
                         })
                     })
                     .collect::<Result<Vec<_>>>()?;
@@ -70,7 +76,12 @@ impl TableScan {
             }
             None => QSchema::from_arrow(Some(table_name), &full),
         };
-        Ok(Self { table_name: table_name.to_string(), source, projection, schema: Arc::new(schema) })
+        Ok(Self {
+            table_name: table_name.to_string(),
+            source,
+            projection,
+            schema: Arc::new(schema),
+        })
     }
 }
 
@@ -89,8 +100,15 @@ impl Projection {
     /// A projection; computes the output schema and checks every expression.
     pub fn try_new(exprs: Vec<Expr>, input: Arc<LogicalPlan>) -> Result<Self> {
         let input_schema = input.schema();
-        let fields = exprs.iter().map(|e| expr_field(e, input_schema)).collect::<Result<Vec<_>>>()?;
-        Ok(Self { exprs, input, schema: Arc::new(QSchema::new(fields)) })
+        let fields = exprs
+            .iter()
+            .map(|e| expr_field(e, input_schema))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Self {
+            exprs,
+            input,
+            schema: Arc::new(QSchema::new(fields)),
+        })
     }
 }
 
@@ -143,23 +161,45 @@ pub struct Aggregate {
 
 impl Aggregate {
     /// An aggregation; computes the output schema.
-    pub fn try_new(input: Arc<LogicalPlan>, group_exprs: Vec<Expr>, aggr_exprs: Vec<Expr>) -> Result<Self> {
+    pub fn try_new(
+        input: Arc<LogicalPlan>,
+        group_exprs: Vec<Expr>,
+        aggr_exprs: Vec<Expr>,
+    ) -> Result<Self> {
         let in_schema = input.schema();
         let mut fields = Vec::with_capacity(group_exprs.len() + aggr_exprs.len());
         for g in &group_exprs {
             fields.push(match g {
                 Expr::Column(_) => expr_field(g, in_schema)?,
-                other => QField::new(None, Field::new(Self::output_column_name(other), other.data_type(in_schema)?, true)),
+                other => QField::new(
+                    None,
+                    Field::new(
+                        Self::output_column_name(other),
+                        other.data_type(in_schema)?,
+                        true,
+                    ),
+                ),
             });
         }
         for a in &aggr_exprs {
             if !matches!(a, Expr::Aggregate(_)) {
-                return Err(QuiverError::Internal(format!("{a} is not an aggregate call")));
+                return Err(QuiverError::Internal(format!(
+                    "{a} is not an aggregate call"
+                )));
             }
-            let field = Field::new(Self::output_column_name(a), a.data_type(in_schema)?, a.nullable(in_schema)?);
+            let field = Field::new(
+                Self::output_column_name(a),
+                a.data_type(in_schema)?,
+                a.nullable(in_schema)?,
+            );
             fields.push(QField::new(None, field));
         }
-        Ok(Self { input, group_exprs, aggr_exprs, schema: Arc::new(QSchema::new(fields)) })
+        Ok(Self {
+            input,
+            group_exprs,
+            aggr_exprs,
+            schema: Arc::new(QSchema::new(fields)),
+        })
     }
 
     /// The output column name of a (non-column) group expression or an
@@ -225,7 +265,11 @@ impl SubqueryAlias {
                 QField::new(Some(alias.to_string()), field)
             })
             .collect();
-        Ok(Self { input, alias: alias.to_string(), schema: Arc::new(QSchema::new(fields)) })
+        Ok(Self {
+            input,
+            alias: alias.to_string(),
+            schema: Arc::new(QSchema::new(fields)),
+        })
     }
 }
 
@@ -265,14 +309,25 @@ impl Values {
                     ))
                 })?;
             }
-            let name = names.get(col).cloned().unwrap_or_else(|| format!("column{}", col + 1));
+            let name = names
+                .get(col)
+                .cloned()
+                .unwrap_or_else(|| format!("column{}", col + 1));
             fields.push(QField::new(None, Field::new(name, t, true)));
         }
         let rows = rows
             .into_iter()
-            .map(|row| row.into_iter().enumerate().map(|(i, e)| e.cast_to(fields[i].field.data_type(), &empty)).collect())
+            .map(|row| {
+                row.into_iter()
+                    .enumerate()
+                    .map(|(i, e)| e.cast_to(fields[i].field.data_type(), &empty))
+                    .collect()
+            })
             .collect::<Result<Vec<Vec<Expr>>>>()?;
-        Ok(Self { rows, schema: Arc::new(QSchema::new(fields)) })
+        Ok(Self {
+            rows,
+            schema: Arc::new(QSchema::new(fields)),
+        })
     }
 }
 
@@ -280,9 +335,18 @@ impl Values {
     /// A table of strings with the given column names, for catalog listings
     /// such as `SHOW TABLES` (which may have no rows).
     pub fn strings(rows: Vec<Vec<String>>, names: &[&str]) -> Self {
-        let fields = names.iter().map(|n| QField::new(None, Field::new(*n, DataType::Utf8, false))).collect();
-        let rows = rows.into_iter().map(|r| r.into_iter().map(string_lit).collect()).collect();
-        Self { rows, schema: Arc::new(QSchema::new(fields)) }
+        let fields = names
+            .iter()
+            .map(|n| QField::new(None, Field::new(*n, DataType::Utf8, false)))
+            .collect();
+        let rows = rows
+            .into_iter()
+            .map(|r| r.into_iter().map(string_lit).collect())
+            .collect();
+        Self {
+            rows,
+            schema: Arc::new(QSchema::new(fields)),
+        }
     }
 }
 
@@ -313,7 +377,11 @@ impl Explain {
             QField::new(None, Field::new("plan_type", DataType::Utf8, false)),
             QField::new(None, Field::new("plan", DataType::Utf8, false)),
         ]);
-        Self { plan, analyze, schema: Arc::new(schema) }
+        Self {
+            plan,
+            analyze,
+            schema: Arc::new(schema),
+        }
     }
 }
 
@@ -422,7 +490,10 @@ impl LogicalPlan {
             LogicalPlan::Limit(l) => vec![&l.input],
             LogicalPlan::SubqueryAlias(a) => vec![&a.input],
             LogicalPlan::Explain(e) => vec![&e.plan],
-            LogicalPlan::TableScan(_) | LogicalPlan::Values(_) | LogicalPlan::EmptyRelation(_) | LogicalPlan::Ddl(_) => {
+            LogicalPlan::TableScan(_)
+            | LogicalPlan::Values(_)
+            | LogicalPlan::EmptyRelation(_)
+            | LogicalPlan::Ddl(_) => {
                 vec![]
             }
         }
@@ -432,19 +503,40 @@ impl LogicalPlan {
     /// [`LogicalPlan::inputs`]); schemas are recomputed.
     pub fn with_new_inputs(&self, mut inputs: Vec<Arc<LogicalPlan>>) -> Result<LogicalPlan> {
         if inputs.len() != self.inputs().len() {
-            return Err(QuiverError::Internal("with_new_inputs: wrong number of inputs".into()));
+            return Err(QuiverError::Internal(
+                "with_new_inputs: wrong number of inputs".into(),
+            ));
         }
         let mut one = || inputs.remove(0);
         Ok(match self {
-            LogicalPlan::Projection(p) => LogicalPlan::Projection(Projection::try_new(p.exprs.clone(), one())?),
-            LogicalPlan::Filter(f) => LogicalPlan::Filter(Filter::try_new(f.predicate.clone(), one())?),
-            LogicalPlan::Aggregate(a) => {
-                LogicalPlan::Aggregate(Aggregate::try_new(one(), a.group_exprs.clone(), a.aggr_exprs.clone())?)
+            LogicalPlan::Projection(p) => {
+                LogicalPlan::Projection(Projection::try_new(p.exprs.clone(), one())?)
             }
-            LogicalPlan::Sort(s) => LogicalPlan::Sort(Sort { exprs: s.exprs.clone(), input: one(), fetch: s.fetch }),
-            LogicalPlan::Limit(l) => LogicalPlan::Limit(Limit { skip: l.skip, fetch: l.fetch, input: one() }),
+            LogicalPlan::Filter(f) => {
+                LogicalPlan::Filter(Filter::try_new(f.predicate.clone(), one())?)
+            }
+            LogicalPlan::Aggregate(a) => LogicalPlan::Aggregate(Aggregate::try_new(
+                one(),
+                a.group_exprs.clone(),
+                a.aggr_exprs.clone(),
+            )?),
+            LogicalPlan::Sort(s) => LogicalPlan::Sort(Sort {
+                exprs: s.exprs.clone(),
+                input: one(),
+                fetch: s.fetch,
+            }),
+            LogicalPlan::Limit(l) => LogicalPlan::Limit(Limit {
+                skip: l.skip,
+                fetch: l.fetch,
+                input: one(),
+            }),
             LogicalPlan::SubqueryAlias(a) => {
-                let names: Vec<String> = a.schema.fields().iter().map(|f| f.name().to_string()).collect();
+                let names: Vec<String> = a
+                    .schema
+                    .fields()
+                    .iter()
+                    .map(|f| f.name().to_string())
+                    .collect();
                 LogicalPlan::SubqueryAlias(SubqueryAlias::try_new(one(), &a.alias, &names)?)
             }
             LogicalPlan::Explain(e) => LogicalPlan::Explain(Explain::new(one(), e.analyze)),
@@ -468,16 +560,29 @@ impl LogicalPlan {
 
     /// A one-line description of this node (without its inputs).
     pub fn describe_node(&self) -> String {
-        let list = |es: &[Expr]| es.iter().map(|e| e.to_string()).collect::<Vec<_>>().join(", ");
+        let list = |es: &[Expr]| {
+            es.iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         match self {
             LogicalPlan::TableScan(s) => {
                 let cols: Vec<&str> = s.schema.fields().iter().map(|f| f.name()).collect();
-                format!("TableScan: {} projection=[{}]", s.table_name, cols.join(", "))
+                format!(
+                    "TableScan: {} projection=[{}]",
+                    s.table_name,
+                    cols.join(", ")
+                )
             }
             LogicalPlan::Projection(p) => format!("Projection: {}", list(&p.exprs)),
             LogicalPlan::Filter(f) => format!("Filter: {}", f.predicate),
             LogicalPlan::Aggregate(a) => {
-                format!("Aggregate: groupBy=[{}], aggr=[{}]", list(&a.group_exprs), list(&a.aggr_exprs))
+                format!(
+                    "Aggregate: groupBy=[{}], aggr=[{}]",
+                    list(&a.group_exprs),
+                    list(&a.aggr_exprs)
+                )
             }
             LogicalPlan::Sort(s) => {
                 let keys: Vec<String> = s.exprs.iter().map(|e| e.to_string()).collect();
@@ -493,11 +598,20 @@ impl LogicalPlan {
             ),
             LogicalPlan::SubqueryAlias(a) => format!("SubqueryAlias: {}", a.alias),
             LogicalPlan::Values(v) => format!("Values: {} rows", v.rows.len()),
-            LogicalPlan::EmptyRelation(e) => format!("EmptyRelation: rows={}", u8::from(e.produce_one_row)),
-            LogicalPlan::Explain(e) => format!("Explain{}", if e.analyze { " Analyze" } else { "" }),
+            LogicalPlan::EmptyRelation(e) => {
+                format!("EmptyRelation: rows={}", u8::from(e.produce_one_row))
+            }
+            LogicalPlan::Explain(e) => {
+                format!("Explain{}", if e.analyze { " Analyze" } else { "" })
+            }
             LogicalPlan::Ddl(d) => match d {
                 Ddl::CreateView { name, .. } => format!("CreateView: {name}"),
-                Ddl::CreateExternalTable { name, location, format, .. } => {
+                Ddl::CreateExternalTable {
+                    name,
+                    location,
+                    format,
+                    ..
+                } => {
                     format!("CreateExternalTable: {name} STORED AS {format} LOCATION '{location}'")
                 }
                 Ddl::DropTable { name, .. } => format!("DropTable: {name}"),
@@ -509,7 +623,10 @@ impl LogicalPlan {
 
 /// A one-row, no-column relation (`SELECT 1` reads from it).
 pub fn one_row() -> LogicalPlan {
-    LogicalPlan::EmptyRelation(EmptyRelation { produce_one_row: true, schema: Arc::new(QSchema::empty()) })
+    LogicalPlan::EmptyRelation(EmptyRelation {
+        produce_one_row: true,
+        schema: Arc::new(QSchema::empty()),
+    })
 }
 
 /// A literal string expression; a helper for catalog listings.
@@ -539,7 +656,10 @@ mod tests {
         assert_eq!(s.field(0).field.data_type(), &DataType::Int64);
         assert_eq!(s.field(1).field.data_type(), &DataType::Utf8);
         let ragged = vec![vec![string_lit("a")], vec![]];
-        assert!(Values::try_new(ragged, &[]).unwrap_err().to_string().contains("row 2"));
+        assert!(Values::try_new(ragged, &[])
+            .unwrap_err()
+            .to_string()
+            .contains("row 2"));
     }
 
     #[test]
@@ -555,7 +675,8 @@ mod tests {
         let v = Arc::new(LogicalPlan::SubqueryAlias(
             SubqueryAlias::try_new(values(), "t", &["x".to_string()]).unwrap(),
         ));
-        let e = Expr::col(Column::new(Some("t"), "x")).binary(Operator::Plus, Expr::lit(ScalarValue::Int64(Some(1))));
+        let e = Expr::col(Column::new(Some("t"), "x"))
+            .binary(Operator::Plus, Expr::lit(ScalarValue::Int64(Some(1))));
         let p = LogicalPlan::Projection(Projection::try_new(vec![e.alias("y")], v).unwrap());
         assert_eq!(p.schema().field(0).name(), "y");
         assert_eq!(
@@ -566,7 +687,9 @@ mod tests {
 
     #[test]
     fn filter_requires_boolean() {
-        let err = Filter::try_new(string_lit("x"), values()).unwrap_err().to_string();
+        let err = Filter::try_new(string_lit("x"), values())
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("must be BOOLEAN"), "{err}");
     }
 }

@@ -21,12 +21,18 @@ pub struct Column {
 impl Column {
     /// A column reference with an optional qualifier.
     pub fn new(relation: Option<impl Into<String>>, name: impl Into<String>) -> Self {
-        Self { relation: relation.map(Into::into), name: name.into() }
+        Self {
+            relation: relation.map(Into::into),
+            name: name.into(),
+        }
     }
 
     /// An unqualified column reference.
     pub fn bare(name: impl Into<String>) -> Self {
-        Self { relation: None, name: name.into() }
+        Self {
+            relation: None,
+            name: name.into(),
+        }
     }
 }
 
@@ -51,7 +57,10 @@ pub struct QField {
 impl QField {
     /// A field with an optional qualifier.
     pub fn new(qualifier: Option<String>, field: impl Into<FieldRef>) -> Self {
-        Self { qualifier, field: field.into() }
+        Self {
+            qualifier,
+            field: field.into(),
+        }
     }
 
     /// The field's unqualified name.
@@ -61,7 +70,10 @@ impl QField {
 
     /// The column reference that resolves to this field.
     pub fn column(&self) -> Column {
-        Column { relation: self.qualifier.clone(), name: self.field.name().clone() }
+        Column {
+            relation: self.qualifier.clone(),
+            name: self.field.name().clone(),
+        }
     }
 
     /// `qualifier.name` or `name`, for messages.
@@ -139,7 +151,12 @@ impl QSchema {
 
     /// The plain Arrow schema (qualifiers dropped).
     pub fn to_arrow(&self) -> SchemaRef {
-        Arc::new(Schema::new(self.fields.iter().map(|f| Arc::clone(&f.field)).collect::<Vec<_>>()))
+        Arc::new(Schema::new(
+            self.fields
+                .iter()
+                .map(|f| Arc::clone(&f.field))
+                .collect::<Vec<_>>(),
+        ))
     }
 
     /// Index of the field `column` refers to, or `None` if no field matches.
@@ -147,7 +164,13 @@ impl QSchema {
     pub fn find(&self, column: &Column) -> Result<Option<usize>> {
         let qualifier_matches = |f: &QField, exact: bool| match (&column.relation, &f.qualifier) {
             (None, _) => true,
-            (Some(r), Some(q)) => if exact { r == q } else { r.eq_ignore_ascii_case(q) },
+            (Some(r), Some(q)) => {
+                if exact {
+                    r == q
+                } else {
+                    r.eq_ignore_ascii_case(q)
+                }
+            }
             (Some(_), None) => false,
         };
         for exact in [true, false] {
@@ -166,8 +189,10 @@ impl QSchema {
                 [] => continue,
                 [i] => return Ok(Some(*i)),
                 many => {
-                    let candidates: Vec<String> =
-                        many.iter().map(|&i| self.fields[i].qualified_name()).collect();
+                    let candidates: Vec<String> = many
+                        .iter()
+                        .map(|&i| self.fields[i].qualified_name())
+                        .collect();
                     return Err(QuiverError::Plan(format!(
                         "column reference \"{column}\" is ambiguous; it could refer to {}",
                         candidates.join(" or ")
@@ -245,13 +270,22 @@ mod tests {
 
     #[test]
     fn ambiguous_reference_lists_candidates() {
-        let err = schema().index_of(&Column::bare("a")).unwrap_err().to_string();
-        assert!(err.contains("ambiguous") && err.contains("t1.a") && err.contains("t2.a"), "{err}");
+        let err = schema()
+            .index_of(&Column::bare("a"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("ambiguous") && err.contains("t1.a") && err.contains("t2.a"),
+            "{err}"
+        );
     }
 
     #[test]
     fn missing_column_suggests() {
-        let err = schema().index_of(&Column::bare("nme")).unwrap_err().to_string();
+        let err = schema()
+            .index_of(&Column::bare("nme"))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("did you mean \"Name\""), "{err}");
     }
 }

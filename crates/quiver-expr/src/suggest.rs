@@ -4,7 +4,10 @@
 /// plausible typo (at most a third of the name's length in edits, at least two
 /// allowed) or an abbreviation (the name's letters appear in order in the
 /// candidate, starting with the same letter, as `l_qty` in `l_quantity`).
-pub fn closest_name<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn closest_name<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let lower = name.to_lowercase();
     let limit = (name.chars().count() / 3).max(2);
     candidates

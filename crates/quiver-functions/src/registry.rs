@@ -23,7 +23,10 @@ impl Default for FunctionRegistry {
 impl FunctionRegistry {
     /// A registry holding every built-in function.
     pub fn with_builtins() -> Self {
-        let mut r = Self { scalars: HashMap::new(), aggregates: HashMap::new() };
+        let mut r = Self {
+            scalars: HashMap::new(),
+            aggregates: HashMap::new(),
+        };
         for (alias, f) in scalar::builtins() {
             r.scalars.insert(alias.to_string(), f);
         }
@@ -45,7 +48,12 @@ impl FunctionRegistry {
 
     /// Every function name, scalar and aggregate, sorted.
     pub fn names(&self) -> Vec<String> {
-        let mut v: Vec<String> = self.scalars.keys().chain(self.aggregates.keys()).cloned().collect();
+        let mut v: Vec<String> = self
+            .scalars
+            .keys()
+            .chain(self.aggregates.keys())
+            .cloned()
+            .collect();
         v.sort();
         v
     }

@@ -21,13 +21,20 @@ pub struct Optimizer {
 
 impl Default for Optimizer {
     fn default() -> Self {
-        Self { rules: vec![Box::new(limit_into_sort::LimitIntoSort), Box::new(prune_columns::PruneColumns)] }
+        Self {
+            rules: vec![
+                Box::new(limit_into_sort::LimitIntoSort),
+                Box::new(prune_columns::PruneColumns),
+            ],
+        }
     }
 }
 
 impl Optimizer {
     /// Applies every rule in order.
     pub fn optimize(&self, plan: LogicalPlan) -> Result<LogicalPlan> {
-        self.rules.iter().try_fold(plan, |plan, rule| rule.rewrite(plan))
+        self.rules
+            .iter()
+            .try_fold(plan, |plan, rule| rule.rewrite(plan))
     }
 }

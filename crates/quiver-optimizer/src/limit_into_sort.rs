@@ -27,11 +27,28 @@ fn with_fetch(plan: &LogicalPlan, fetch: usize) -> Result<Option<LogicalPlan>> {
 }
 
 fn rewrite(plan: &LogicalPlan) -> Result<LogicalPlan> {
-    let inputs = plan.inputs().into_iter().map(|i| rewrite(i).map(Arc::new)).collect::<Result<Vec<_>>>()?;
-    let plan = if inputs.is_empty() { plan.clone() } else { plan.with_new_inputs(inputs)? };
-    if let LogicalPlan::Limit(Limit { skip, fetch: Some(fetch), input }) = &plan {
+    let inputs = plan
+        .inputs()
+        .into_iter()
+        .map(|i| rewrite(i).map(Arc::new))
+        .collect::<Result<Vec<_>>>()?;
+    let plan = if inputs.is_empty() {
+        plan.clone()
+    } else {
+        plan.with_new_inputs(inputs)?
+    };
+    if let LogicalPlan::Limit(Limit {
+        skip,
+        fetch: Some(fetch),
+        input,
+    }) = &plan
+    {
         if let Some(sorted) = with_fetch(input, skip + fetch)? {
-            return Ok(LogicalPlan::Limit(Limit { skip: *skip, fetch: Some(*fetch), input: Arc::new(sorted) }));
+            return Ok(LogicalPlan::Limit(Limit {
+                skip: *skip,
+                fetch: Some(*fetch),
+                input: Arc::new(sorted),
+            }));
         }
     }
     Ok(plan)

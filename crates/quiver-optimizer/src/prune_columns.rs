@@ -33,11 +33,12 @@ fn all(schema: &QSchema) -> BTreeSet<usize> {
 /// `required`, reading as little as possible below. Parents refer to columns
 /// by name, so a child may drop columns nobody needs.
 fn prune(plan: &LogicalPlan, required: &BTreeSet<usize>) -> Result<LogicalPlan> {
-    let columns_of = |exprs: &[Expr], input: &LogicalPlan| used(input.schema(), exprs.iter().cloned());
+    let columns_of =
+        |exprs: &[Expr], input: &LogicalPlan| used(input.schema(), exprs.iter().cloned());
     match plan {
         LogicalPlan::TableScan(scan) => {
             let mut keep: Vec<usize> = required.iter().copied().collect();
-            if keep.is_empty() && scan.schema.len() > 0 {
+            if keep.is_empty() && !scan.schema.is_empty() {
                 // Row counts still need one column to be read.
                 keep.push(0);
             }
@@ -45,7 +46,11 @@ fn prune(plan: &LogicalPlan, required: &BTreeSet<usize>) -> Result<LogicalPlan> 
                 Some(p) => keep.iter().map(|&i| p[i]).collect(),
                 None => keep,
             };
-            Ok(LogicalPlan::TableScan(TableScan::try_new(&scan.table_name, Arc::clone(&scan.source), Some(base))?))
+            Ok(LogicalPlan::TableScan(TableScan::try_new(
+                &scan.table_name,
+                Arc::clone(&scan.source),
+                Some(base),
+            )?))
         }
         LogicalPlan::Projection(p) => {
             let need = columns_of(&p.exprs, &p.input)?;
@@ -76,12 +81,25 @@ fn prune(plan: &LogicalPlan, required: &BTreeSet<usize>) -> Result<LogicalPlan> 
                 .schema()
                 .fields()
                 .iter()
-                .map(|f| Ok(a.schema.field(old.index_of(&Column::new(f.qualifier.clone(), f.name()))?).name().to_string()))
+                .map(|f| {
+                    Ok(a.schema
+                        .field(old.index_of(&Column::new(f.qualifier.clone(), f.name()))?)
+                        .name()
+                        .to_string())
+                })
                 .collect::<Result<Vec<_>>>()?;
-            Ok(LogicalPlan::SubqueryAlias(SubqueryAlias::try_new(Arc::new(input), &a.alias, &names)?))
+            Ok(LogicalPlan::SubqueryAlias(SubqueryAlias::try_new(
+                Arc::new(input),
+                &a.alias,
+                &names,
+            )?))
         }
-        LogicalPlan::Explain(e) => plan.with_new_inputs(vec![Arc::new(prune(&e.plan, &all(e.plan.schema()))?)]),
-        LogicalPlan::Values(_) | LogicalPlan::EmptyRelation(_) | LogicalPlan::Ddl(_) => Ok(plan.clone()),
+        LogicalPlan::Explain(e) => {
+            plan.with_new_inputs(vec![Arc::new(prune(&e.plan, &all(e.plan.schema()))?)])
+        }
+        LogicalPlan::Values(_) | LogicalPlan::EmptyRelation(_) | LogicalPlan::Ddl(_) => {
+            Ok(plan.clone())
+        }
     }
 }
 

@@ -72,13 +72,21 @@ pub fn parse_script(sql: &str) -> ParsedScript {
     let mut statements = vec![];
     let mut parser = match Parser::new(&dialect).try_with_sql(sql) {
         Ok(p) => p,
-        Err(e) => return ParsedScript { statements, error: Some(parse_error(e)) },
+        Err(e) => {
+            return ParsedScript {
+                statements,
+                error: Some(parse_error(e)),
+            }
+        }
     };
     loop {
         while parser.consume_token(&Token::SemiColon) {}
         let next = parser.peek_token();
         if next.token == Token::EOF {
-            return ParsedScript { statements, error: None };
+            return ParsedScript {
+                statements,
+                error: None,
+            };
         }
         let line = next.span.start.line;
         let parsed = parse_one(&mut parser).and_then(|statement| {
@@ -91,7 +99,12 @@ pub fn parse_script(sql: &str) -> ParsedScript {
         });
         match parsed {
             Ok(statement) => statements.push(ParsedStatement { statement, line }),
-            Err(e) => return ParsedScript { statements, error: Some(parse_error(e)) },
+            Err(e) => {
+                return ParsedScript {
+                    statements,
+                    error: Some(parse_error(e)),
+                }
+            }
         }
     }
 }
@@ -106,7 +119,9 @@ pub fn parse_one_statement(sql: &str) -> Result<ParsedStatement> {
     match statements.len() {
         1 => Ok(statements.remove(0)),
         0 => Err(QuiverError::Parse("no SQL statement given".into())),
-        n => Err(QuiverError::Parse(format!("expected one statement, found {n}"))),
+        n => Err(QuiverError::Parse(format!(
+            "expected one statement, found {n}"
+        ))),
     }
 }
 
@@ -114,31 +129,42 @@ fn parse_one(parser: &mut Parser) -> Result<Statement, ParserError> {
     if parser.parse_keywords(&[Keyword::CREATE, Keyword::EXTERNAL, Keyword::TABLE]) {
         return parse_create_external_table(parser, false).map(Statement::CreateExternalTable);
     }
-    if parser.parse_keywords(&[Keyword::CREATE, Keyword::OR, Keyword::REPLACE, Keyword::EXTERNAL, Keyword::TABLE]) {
+    if parser.parse_keywords(&[
+        Keyword::CREATE,
+        Keyword::OR,
+        Keyword::REPLACE,
+        Keyword::EXTERNAL,
+        Keyword::TABLE,
+    ]) {
         return parse_create_external_table(parser, true).map(Statement::CreateExternalTable);
     }
     Ok(Statement::Sql(Box::new(parser.parse_statement()?)))
 }
 
-fn parse_create_external_table(parser: &mut Parser, or_replace: bool) -> Result<CreateExternalTable, ParserError> {
+fn parse_create_external_table(
+    parser: &mut Parser,
+    or_replace: bool,
+) -> Result<CreateExternalTable, ParserError> {
     let if_not_exists = parser.parse_keywords(&[Keyword::IF, Keyword::NOT, Keyword::EXISTS]);
     let name = parser.parse_object_name(false)?;
     let mut columns = vec![];
-    if parser.consume_token(&Token::LParen) {
-        if !parser.consume_token(&Token::RParen) {
-            columns = parser.parse_comma_separated(|p| {
-                let name = p.parse_identifier()?;
-                let data_type = p.parse_data_type()?;
-                let mut options = vec![];
-                if p.parse_keywords(&[Keyword::NOT, Keyword::NULL]) {
-                    options.push(not_null_option());
-                } else {
-                    let _explicitly_nullable = p.parse_keyword(Keyword::NULL);
-                }
-                Ok(ColumnDef { name, data_type, options })
-            })?;
-            parser.expect_token(&Token::RParen)?;
-        }
+    if parser.consume_token(&Token::LParen) && !parser.consume_token(&Token::RParen) {
+        columns = parser.parse_comma_separated(|p| {
+            let name = p.parse_identifier()?;
+            let data_type = p.parse_data_type()?;
+            let mut options = vec![];
+            if p.parse_keywords(&[Keyword::NOT, Keyword::NULL]) {
+                options.push(not_null_option());
+            } else {
+                let _explicitly_nullable = p.parse_keyword(Keyword::NULL);
+            }
+            Ok(ColumnDef {
+                name,
+                data_type,
+                options,
+            })
+        })?;
+        parser.expect_token(&Token::RParen)?;
     }
     let mut format = None;
     let mut location = None;
@@ -154,13 +180,21 @@ fn parse_create_external_table(parser: &mut Parser, or_replace: bool) -> Result<
                 let key = match p.next_token().token {
                     Token::SingleQuotedString(s) | Token::DoubleQuotedString(s) => s,
                     Token::Word(w) => w.value,
-                    other => return Err(ParserError::ParserError(format!("Expected: option name, found: {other}"))),
+                    other => {
+                        return Err(ParserError::ParserError(format!(
+                            "Expected: option name, found: {other}"
+                        )))
+                    }
                 };
                 let value = match p.next_token().token {
                     Token::SingleQuotedString(s) | Token::DoubleQuotedString(s) => s,
                     Token::Word(w) => w.value,
                     Token::Number(n, _) => n,
-                    other => return Err(ParserError::ParserError(format!("Expected: option value, found: {other}"))),
+                    other => {
+                        return Err(ParserError::ParserError(format!(
+                            "Expected: option value, found: {other}"
+                        )))
+                    }
                 };
                 Ok((key.to_lowercase(), value))
             })?);
@@ -169,13 +203,28 @@ fn parse_create_external_table(parser: &mut Parser, or_replace: bool) -> Result<
             break;
         }
     }
-    let format = format.ok_or_else(|| ParserError::ParserError("CREATE EXTERNAL TABLE needs STORED AS <format>".into()))?;
-    let location = location.ok_or_else(|| ParserError::ParserError("CREATE EXTERNAL TABLE needs LOCATION '<path>'".into()))?;
-    Ok(CreateExternalTable { name, columns, format, location, options, if_not_exists, or_replace })
+    let format = format.ok_or_else(|| {
+        ParserError::ParserError("CREATE EXTERNAL TABLE needs STORED AS <format>".into())
+    })?;
+    let location = location.ok_or_else(|| {
+        ParserError::ParserError("CREATE EXTERNAL TABLE needs LOCATION '<path>'".into())
+    })?;
+    Ok(CreateExternalTable {
+        name,
+        columns,
+        format,
+        location,
+        options,
+        if_not_exists,
+        or_replace,
+    })
 }
 
 fn not_null_option() -> sqlparser::ast::ColumnOptionDef {
-    sqlparser::ast::ColumnOptionDef { name: None, option: sqlparser::ast::ColumnOption::NotNull }
+    sqlparser::ast::ColumnOptionDef {
+        name: None,
+        option: sqlparser::ast::ColumnOption::NotNull,
+    }
 }
 
 #[cfg(test)]
@@ -196,21 +245,37 @@ mod tests {
         assert_eq!(script.statements.len(), 1);
         let err = script.error.unwrap().to_string();
         assert!(err.contains("Line: 2, Column: 1"), "{err}");
-        assert!(parse_script("SELECT 1 2").error.unwrap().to_string().contains("end of statement"));
+        assert!(parse_script("SELECT 1 2")
+            .error
+            .unwrap()
+            .to_string()
+            .contains("end of statement"));
     }
 
     #[test]
     fn parses_create_external_table() {
-        let sql = "CREATE EXTERNAL TABLE IF NOT EXISTS t (a INT NOT NULL, b VARCHAR) STORED AS CSV \
+        let sql =
+            "CREATE EXTERNAL TABLE IF NOT EXISTS t (a INT NOT NULL, b VARCHAR) STORED AS CSV \
                    LOCATION 'data/t.csv' OPTIONS ('delimiter' '|', HEADER 'false')";
         let Statement::CreateExternalTable(c) = parse_one_statement(sql).unwrap().statement else {
             panic!("not a CREATE EXTERNAL TABLE")
         };
         assert!(c.if_not_exists);
         assert_eq!(c.columns.len(), 2);
-        assert_eq!((c.format.as_str(), c.location.as_str()), ("CSV", "data/t.csv"));
-        assert_eq!(c.options, vec![("delimiter".into(), "|".into()), ("header".into(), "false".into())]);
-        let err = parse_one_statement("CREATE EXTERNAL TABLE t LOCATION 'x'").unwrap_err().to_string();
+        assert_eq!(
+            (c.format.as_str(), c.location.as_str()),
+            ("CSV", "data/t.csv")
+        );
+        assert_eq!(
+            c.options,
+            vec![
+                ("delimiter".into(), "|".into()),
+                ("header".into(), "false".into())
+            ]
+        );
+        let err = parse_one_statement("CREATE EXTERNAL TABLE t LOCATION 'x'")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("STORED AS"), "{err}");
     }
 }

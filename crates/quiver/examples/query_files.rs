@@ -8,8 +8,10 @@ use quiver::{CsvOptions, SessionContext};
 #[tokio::main]
 async fn main() -> quiver::Result<()> {
     let ctx = SessionContext::new();
-    ctx.register_parquet("trips", "testdata/trips.parquet").await?;
-    ctx.register_csv("cities", "testdata/cities.csv", CsvOptions::default()).await?;
+    ctx.register_parquet("trips", "testdata/trips.parquet")
+        .await?;
+    ctx.register_csv("cities", "testdata/cities.csv", CsvOptions::default())
+        .await?;
 
     // Plan a query; nothing runs until the DataFrame is collected or shown.
     let df = ctx
@@ -23,9 +25,22 @@ async fn main() -> quiver::Result<()> {
     df.show().await?;
 
     // Results are Arrow record batches.
-    let batches = ctx.sql("SELECT country, count(*) AS n FROM cities GROUP BY country HAVING count(*) > 2").await?.collect().await?;
+    let batches = ctx
+        .sql("SELECT country, count(*) AS n FROM cities GROUP BY country HAVING count(*) > 2")
+        .await?
+        .collect()
+        .await?;
     for batch in &batches {
-        println!("{} rows with columns {:?}", batch.num_rows(), batch.schema().fields().iter().map(|f| f.name()).collect::<Vec<_>>());
+        println!(
+            "{} rows with columns {:?}",
+            batch.num_rows(),
+            batch
+                .schema()
+                .fields()
+                .iter()
+                .map(|f| f.name())
+                .collect::<Vec<_>>()
+        );
     }
     Ok(())
 }

@@ -35,16 +35,22 @@ pub struct Catalog {
 
 impl Catalog {
     fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<String, (String, CatalogEntry)>> {
-        self.entries.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.entries
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<String, (String, CatalogEntry)>> {
-        self.entries.write().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.entries
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// The entry called `name`.
     pub fn get(&self, name: &str) -> Option<CatalogEntry> {
-        self.read().get(&name.to_lowercase()).map(|(_, e)| e.clone())
+        self.read()
+            .get(&name.to_lowercase())
+            .map(|(_, e)| e.clone())
     }
 
     /// Adds `entry` as `name`. Errors if the name is taken, unless `replace`.
@@ -53,10 +59,17 @@ impl Catalog {
         let key = name.to_lowercase();
         if let Some((existing, old)) = entries.get(&key) {
             if !replace {
-                return Err(QuiverError::Plan(format!("{} \"{existing}\" already exists", old.kind())));
+                return Err(QuiverError::Plan(format!(
+                    "{} \"{existing}\" already exists",
+                    old.kind()
+                )));
             }
             if old.kind() != entry.kind() {
-                return Err(QuiverError::Plan(format!("\"{existing}\" is a {}, not a {}", old.kind(), entry.kind())));
+                return Err(QuiverError::Plan(format!(
+                    "\"{existing}\" is a {}, not a {}",
+                    old.kind(),
+                    entry.kind()
+                )));
             }
         }
         entries.insert(key, (name.to_string(), entry));
@@ -92,7 +105,11 @@ impl Catalog {
 
     /// Every (name, kind), sorted by name.
     pub fn list(&self) -> Vec<(String, String)> {
-        let mut v: Vec<(String, String)> = self.read().values().map(|(n, e)| (n.clone(), e.kind().to_string())).collect();
+        let mut v: Vec<(String, String)> = self
+            .read()
+            .values()
+            .map(|(n, e)| (n.clone(), e.kind().to_string()))
+            .collect();
         v.sort();
         v
     }

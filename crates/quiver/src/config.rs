@@ -12,8 +12,13 @@ pub struct SessionConfig {
 
 impl Default for SessionConfig {
     fn default() -> Self {
-        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-        Self { target_partitions: cores, batch_size: 8192 }
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1);
+        Self {
+            target_partitions: cores,
+            batch_size: 8192,
+        }
     }
 }
 

@@ -7,7 +7,9 @@ use std::sync::Arc;
 use quiver_datasource::{CsvOptions, CsvTable, FileFormatExt, ParquetTable};
 use quiver_execution::{ProviderSource, TableProvider};
 use quiver_expr::logical_plan::{Ddl, FileFormat};
-use quiver_expr::{AggregateFunction, LogicalPlan, QuiverError, Result, ScalarFunction, TableSource};
+use quiver_expr::{
+    AggregateFunction, LogicalPlan, QuiverError, Result, ScalarFunction, TableSource,
+};
 use quiver_functions::FunctionRegistry;
 use quiver_sql::parser::parse_one_statement;
 use quiver_sql::{ContextProvider, ParsedStatement, SqlPlanner};
@@ -51,19 +53,31 @@ impl Default for SessionContext {
 }
 
 /// Opens the table a location names, in `format`.
-fn open_table(location: &str, format: FileFormat, options: &[(String, String)], schema: Option<arrow::datatypes::SchemaRef>) -> Result<Arc<dyn TableProvider>> {
+fn open_table(
+    location: &str,
+    format: FileFormat,
+    options: &[(String, String)],
+    schema: Option<arrow::datatypes::SchemaRef>,
+) -> Result<Arc<dyn TableProvider>> {
     Ok(match format {
         FileFormat::Parquet => {
             if !options.is_empty() {
                 return Err(QuiverError::Plan(format!(
                     "Parquet tables take no OPTIONS (got {})",
-                    options.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>().join(", ")
+                    options
+                        .iter()
+                        .map(|(k, _)| k.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )));
             }
             Arc::new(ParquetTable::try_new(location)?)
         }
         FileFormat::Csv => {
-            let mut csv = CsvOptions { schema, ..CsvOptions::default() };
+            let mut csv = CsvOptions {
+                schema,
+                ..CsvOptions::default()
+            };
             if location.to_lowercase().ends_with(".tsv") {
                 csv.delimiter = b'\t';
             }
@@ -80,8 +94,14 @@ impl SessionContext {
 
     /// A session with the given settings.
     pub fn with_config(config: SessionConfig) -> Self {
-        let state = SessionState { config, catalog: Catalog::default(), functions: FunctionRegistry::with_builtins() };
-        Self { state: Arc::new(state) }
+        let state = SessionState {
+            config,
+            catalog: Catalog::default(),
+            functions: FunctionRegistry::with_builtins(),
+        };
+        Self {
+            state: Arc::new(state),
+        }
     }
 
     /// The session's state.
@@ -101,7 +121,9 @@ impl SessionContext {
 
     /// Registers any table provider as `name`.
     pub fn register_table(&self, name: &str, table: Arc<dyn TableProvider>) -> Result<()> {
-        self.state.catalog.insert(name, CatalogEntry::Table(table), false)
+        self.state
+            .catalog
+            .insert(name, CatalogEntry::Table(table), false)
     }
 
     /// Registers the file at `path` under the name of the file (without its
@@ -112,7 +134,9 @@ impl SessionContext {
             .and_then(|s| s.to_str())
             .map(|s| s.split('.').next().unwrap_or(s).replace(['-', ' '], "_"))
             .filter(|s| !s.is_empty())
-            .ok_or_else(|| QuiverError::Plan(format!("cannot derive a table name from '{path}'")))?;
+            .ok_or_else(|| {
+                QuiverError::Plan(format!("cannot derive a table name from '{path}'"))
+            })?;
         let table = open_table(path, FileFormat::detect(path)?, &[], None)?;
         self.register_table(&stem, table)?;
         Ok(stem)
@@ -144,16 +168,31 @@ impl SessionContext {
     fn execute_ddl(&self, ddl: Ddl) -> Result<()> {
         let catalog = &self.state.catalog;
         match ddl {
-            Ddl::CreateView { name, input, or_replace } => catalog.insert(&name, CatalogEntry::View(input), or_replace),
-            Ddl::CreateExternalTable { name, location, format, schema, options, if_not_exists } => {
+            Ddl::CreateView {
+                name,
+                input,
+                or_replace,
+            } => catalog.insert(&name, CatalogEntry::View(input), or_replace),
+            Ddl::CreateExternalTable {
+                name,
+                location,
+                format,
+                schema,
+                options,
+                if_not_exists,
+            } => {
                 if if_not_exists && catalog.get(&name).is_some() {
                     return Ok(());
                 }
                 let table = open_table(&location, format, &options, schema)?;
                 catalog.insert(&name, CatalogEntry::Table(table), false)
             }
-            Ddl::DropTable { name, if_exists } => catalog.remove(&name, "table", if_exists).map(|_| ()),
-            Ddl::DropView { name, if_exists } => catalog.remove(&name, "view", if_exists).map(|_| ()),
+            Ddl::DropTable { name, if_exists } => {
+                catalog.remove(&name, "table", if_exists).map(|_| ())
+            }
+            Ddl::DropView { name, if_exists } => {
+                catalog.remove(&name, "view", if_exists).map(|_| ())
+            }
         }
     }
 }

@@ -4,7 +4,9 @@ use std::sync::Arc;
 
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
-use quiver_execution::{collect, execute_stream, ExecutionPlan, SendableRecordBatchStream, TaskContext};
+use quiver_execution::{
+    collect, execute_stream, ExecutionPlan, SendableRecordBatchStream, TaskContext,
+};
 use quiver_expr::logical_plan::EmptyRelation;
 use quiver_expr::{LogicalPlan, QSchema, Result};
 use quiver_optimizer::Optimizer;
@@ -28,7 +30,10 @@ impl DataFrame {
 
     /// The result of a statement that returns no rows (DDL).
     pub(crate) fn empty(state: Arc<SessionState>) -> Self {
-        let plan = LogicalPlan::EmptyRelation(EmptyRelation { produce_one_row: false, schema: Arc::new(QSchema::empty()) });
+        let plan = LogicalPlan::EmptyRelation(EmptyRelation {
+            produce_one_row: false,
+            schema: Arc::new(QSchema::empty()),
+        });
         Self { state, plan }
     }
 
@@ -55,11 +60,15 @@ impl DataFrame {
     /// The executable plan.
     pub async fn physical_plan(&self) -> Result<Arc<dyn ExecutionPlan>> {
         let optimized = self.optimized_plan()?;
-        PhysicalPlanner::new(&self.state.config).create_physical_plan(&optimized).await
+        PhysicalPlanner::new(&self.state.config)
+            .create_physical_plan(&optimized)
+            .await
     }
 
     fn task_context(&self) -> Arc<TaskContext> {
-        Arc::new(TaskContext { batch_size: self.state.config.batch_size })
+        Arc::new(TaskContext {
+            batch_size: self.state.config.batch_size,
+        })
     }
 
     /// Runs the query and returns all result batches.

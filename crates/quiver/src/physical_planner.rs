@@ -60,12 +60,19 @@ impl<'a> PhysicalPlanner<'a> {
             }
             LogicalPlan::Projection(p) => {
                 let input = self.plan(&p.input).await?;
-                let exprs = p.exprs.iter().map(|e| create_physical_expr(e, p.input.schema())).collect::<Result<_>>()?;
+                let exprs = p
+                    .exprs
+                    .iter()
+                    .map(|e| create_physical_expr(e, p.input.schema()))
+                    .collect::<Result<_>>()?;
                 Arc::new(ProjectionExec::new(exprs, p.schema.to_arrow(), input))
             }
             LogicalPlan::Filter(f) => {
                 let input = self.plan(&f.input).await?;
-                Arc::new(FilterExec::new(create_physical_expr(&f.predicate, f.input.schema())?, input))
+                Arc::new(FilterExec::new(
+                    create_physical_expr(&f.predicate, f.input.schema())?,
+                    input,
+                ))
             }
             LogicalPlan::Aggregate(a) => self.plan_aggregate(a).await?,
             LogicalPlan::Sort(s) => {
@@ -76,11 +83,15 @@ impl<'a> PhysicalPlanner<'a> {
                     .map(|k| {
                         Ok(PhysicalSortExpr {
                             expr: create_physical_expr(&k.expr, s.input.schema())?,
-                            options: SortOptions { descending: !k.asc, nulls_first: k.nulls_first },
+                            options: SortOptions {
+                                descending: !k.asc,
+                                nulls_first: k.nulls_first,
+                            },
                         })
                     })
                     .collect::<Result<Vec<_>>>()?;
-                let sorted: Arc<dyn ExecutionPlan> = Arc::new(SortExec::new(exprs.clone(), input, s.fetch));
+                let sorted: Arc<dyn ExecutionPlan> =
+                    Arc::new(SortExec::new(exprs.clone(), input, s.fetch));
                 if sorted.output_partitions() > 1 {
                     Arc::new(SortPreservingMergeExec::new(exprs, sorted, s.fetch))
                 } else {
@@ -92,7 +103,11 @@ impl<'a> PhysicalPlanner<'a> {
                 if input.output_partitions() > 1 {
                     let per_partition = l.fetch.map(|f| f + l.skip);
                     let local = Arc::new(LimitExec::new(0, per_partition, input));
-                    Arc::new(LimitExec::new(l.skip, l.fetch, Arc::new(CoalescePartitionsExec::new(local))))
+                    Arc::new(LimitExec::new(
+                        l.skip,
+                        l.fetch,
+                        Arc::new(CoalescePartitionsExec::new(local)),
+                    ))
                 } else {
                     Arc::new(LimitExec::new(l.skip, l.fetch, input))
                 }
@@ -103,7 +118,11 @@ impl<'a> PhysicalPlanner<'a> {
                 let schema = e.schema.to_arrow();
                 let batches = if e.produce_one_row {
                     let options = RecordBatchOptions::new().with_row_count(Some(1));
-                    vec![RecordBatch::try_new_with_options(Arc::clone(&schema), vec![], &options)?]
+                    vec![RecordBatch::try_new_with_options(
+                        Arc::clone(&schema),
+                        vec![],
+                        &options,
+                    )?]
                 } else {
                     vec![]
                 };
@@ -112,9 +131,12 @@ impl<'a> PhysicalPlanner<'a> {
             LogicalPlan::Explain(e) => {
                 let physical = self.plan(&e.plan).await?;
                 let schema = e.schema.to_arrow();
-                let kinds: ArrayRef = Arc::new(StringArray::from(vec!["logical_plan", "physical_plan"]));
-                let plans: ArrayRef =
-                    Arc::new(StringArray::from(vec![e.plan.display_indent(), display_plan(physical.as_ref())]));
+                let kinds: ArrayRef =
+                    Arc::new(StringArray::from(vec!["logical_plan", "physical_plan"]));
+                let plans: ArrayRef = Arc::new(StringArray::from(vec![
+                    e.plan.display_indent(),
+                    display_plan(physical.as_ref()),
+                ]));
                 let batch = RecordBatch::try_new(Arc::clone(&schema), vec![kinds, plans])?;
                 Arc::new(MemoryExec::try_new(schema, vec![vec![batch]])?)
             }
@@ -128,7 +150,12 @@ impl<'a> PhysicalPlanner<'a> {
     async fn plan_aggregate(&self, a: &Aggregate) -> Result<Arc<dyn ExecutionPlan>> {
         let input = self.plan(&a.input).await?;
         let in_schema = a.input.schema();
-        let names: Vec<String> = a.schema.fields().iter().map(|f| f.name().to_string()).collect();
+        let names: Vec<String> = a
+            .schema
+            .fields()
+            .iter()
+            .map(|f| f.name().to_string())
+            .collect();
         let groups: Vec<(Arc<dyn PhysicalExpr>, String)> = a
             .group_exprs
             .iter()
@@ -152,15 +179,26 @@ impl<'a> PhysicalPlanner<'a> {
                     Arc::new(RepartitionExec::new(keys, n, input))
                 }
             };
-            return Ok(Arc::new(AggregateExec::try_new(AggregateMode::Single, groups, aggs, input)?));
+            return Ok(Arc::new(AggregateExec::try_new(
+                AggregateMode::Single,
+                groups,
+                aggs,
+                input,
+            )?));
         }
-        let partial = Arc::new(AggregateExec::try_new(AggregateMode::Partial, groups.clone(), aggs.clone(), input)?);
+        let partial = Arc::new(AggregateExec::try_new(
+            AggregateMode::Partial,
+            groups.clone(),
+            aggs.clone(),
+            input,
+        )?);
         let partial_schema = partial.schema();
         let final_groups: Vec<(Arc<dyn PhysicalExpr>, String)> = groups
             .iter()
             .enumerate()
             .map(|(i, (e, name))| {
-                let col: Arc<dyn PhysicalExpr> = Arc::new(ColumnExpr::new(name, i, e.data_type().clone()));
+                let col: Arc<dyn PhysicalExpr> =
+                    Arc::new(ColumnExpr::new(name, i, e.data_type().clone()));
                 (col, partial_schema.field(i).name().clone())
             })
             .collect();
@@ -170,7 +208,12 @@ impl<'a> PhysicalPlanner<'a> {
             let keys = final_groups.iter().map(|(e, _)| Arc::clone(e)).collect();
             Arc::new(RepartitionExec::new(keys, n, partial))
         };
-        Ok(Arc::new(AggregateExec::try_new(AggregateMode::Final, final_groups, aggs, exchanged)?))
+        Ok(Arc::new(AggregateExec::try_new(
+            AggregateMode::Final,
+            final_groups,
+            aggs,
+            exchanged,
+        )?))
     }
 }
 
@@ -180,7 +223,11 @@ fn aggregate_expr(e: &Expr, schema: &QSchema, name: &str) -> Result<AggregateExp
     };
     Ok(AggregateExpr {
         func: call.func.clone(),
-        args: call.args.iter().map(|a| create_physical_expr(a, schema)).collect::<Result<_>>()?,
+        args: call
+            .args
+            .iter()
+            .map(|a| create_physical_expr(a, schema))
+            .collect::<Result<_>>()?,
         distinct: call.distinct,
         name: name.to_string(),
     })
@@ -191,9 +238,17 @@ fn aggregate_expr(e: &Expr, schema: &QSchema, name: &str) -> Result<AggregateExp
 fn rename_to(plan: Arc<dyn ExecutionPlan>, schema: &QSchema) -> Result<Arc<dyn ExecutionPlan>> {
     let current = plan.schema();
     if current.fields().len() != schema.len() {
-        return internal_err!("physical plan has {} columns, logical plan {}", current.fields().len(), schema.len());
+        return internal_err!(
+            "physical plan has {} columns, logical plan {}",
+            current.fields().len(),
+            schema.len()
+        );
     }
-    let same = current.fields().iter().zip(schema.fields()).all(|(a, b)| a.name() == b.name());
+    let same = current
+        .fields()
+        .iter()
+        .zip(schema.fields())
+        .all(|(a, b)| a.name() == b.name());
     if same {
         return Ok(plan);
     }
@@ -207,7 +262,9 @@ fn rename_to(plan: Arc<dyn ExecutionPlan>, schema: &QSchema) -> Result<Arc<dyn E
         .fields()
         .iter()
         .enumerate()
-        .map(|(i, f)| Arc::new(ColumnExpr::new(f.name(), i, f.data_type().clone())) as Arc<dyn PhysicalExpr>)
+        .map(|(i, f)| {
+            Arc::new(ColumnExpr::new(f.name(), i, f.data_type().clone())) as Arc<dyn PhysicalExpr>
+        })
         .collect();
     let renamed: SchemaRef = Arc::new(Schema::new(fields));
     Ok(Arc::new(ProjectionExec::new(exprs, renamed, plan)))

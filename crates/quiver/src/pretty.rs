@@ -9,7 +9,10 @@ use quiver_expr::Result;
 
 /// The rows of `batches` as strings, NULL written as `null_text`.
 pub fn rows_as_strings(batches: &[RecordBatch], null_text: &str) -> Result<Vec<Vec<String>>> {
-    let options = FormatOptions::default().with_null(null_text);
+    let options = FormatOptions::default()
+        .with_null(null_text)
+        .with_timestamp_format(Some("%Y-%m-%d %H:%M:%S%.f"))
+        .with_timestamp_tz_format(Some("%Y-%m-%d %H:%M:%S%.f%:z"));
     let mut rows = vec![];
     for batch in batches {
         let formatters = batch
@@ -28,20 +31,30 @@ pub fn rows_as_strings(batches: &[RecordBatch], null_text: &str) -> Result<Vec<V
 /// SQL types beneath.
 pub fn render_table(schema: &Schema, batches: &[RecordBatch], with_types: bool) -> Result<String> {
     let mut table = Table::new();
-    table.load_style(presets::UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Disabled);
+    table
+        .load_style(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Disabled);
     let header: Vec<Cell> = schema
         .fields()
         .iter()
         .map(|f| {
             if with_types {
-                Cell::new(format!("{}\n{}", f.name(), sql_type_name(f.data_type()).to_lowercase()))
+                Cell::new(format!(
+                    "{}\n{}",
+                    f.name(),
+                    sql_type_name(f.data_type()).to_lowercase()
+                ))
             } else {
                 Cell::new(f.name())
             }
         })
         .collect();
     table.set_header(header);
-    let numeric: Vec<bool> = schema.fields().iter().map(|f| f.data_type().is_numeric()).collect();
+    let numeric: Vec<bool> = schema
+        .fields()
+        .iter()
+        .map(|f| f.data_type().is_numeric())
+        .collect();
     for row in rows_as_strings(batches, "NULL")? {
         table.add_row(row.into_iter().enumerate().map(|(i, v)| {
             let cell = Cell::new(v);
@@ -75,12 +88,24 @@ mod tests {
         ]));
         let batch = RecordBatch::try_new(
             Arc::clone(&schema),
-            vec![Arc::new(Int64Array::from(vec![Some(7), None])), Arc::new(StringArray::from(vec![None, Some("x")]))],
+            vec![
+                Arc::new(Int64Array::from(vec![Some(7), None])),
+                Arc::new(StringArray::from(vec![None, Some("x")])),
+            ],
         )
         .unwrap();
-        let text = render_table(&schema, &[batch.clone()], true).unwrap();
-        assert!(text.contains("bigint") && text.contains("varchar"), "{text}");
+        let text = render_table(&schema, std::slice::from_ref(&batch), true).unwrap();
+        assert!(
+            text.contains("bigint") && text.contains("varchar"),
+            "{text}"
+        );
         assert!(text.contains("NULL") && text.contains('7'), "{text}");
-        assert_eq!(rows_as_strings(&[batch], "").unwrap(), vec![vec!["7".to_string(), "".into()], vec!["".into(), "x".into()]]);
+        assert_eq!(
+            rows_as_strings(&[batch], "").unwrap(),
+            vec![
+                vec!["7".to_string(), "".into()],
+                vec!["".into(), "x".into()]
+            ]
+        );
     }
 }

@@ -39,9 +39,15 @@ impl ExecutionPlan for CoalescePartitionsExec {
     fn output_partitions(&self) -> usize {
         1
     }
-    fn execute(&self, partition: usize, ctx: Arc<TaskContext>) -> Result<SendableRecordBatchStream> {
+    fn execute(
+        &self,
+        partition: usize,
+        ctx: Arc<TaskContext>,
+    ) -> Result<SendableRecordBatchStream> {
         if partition != 0 {
-            return internal_err!("CoalescePartitionsExec has one partition, asked for {partition}");
+            return internal_err!(
+                "CoalescePartitionsExec has one partition, asked for {partition}"
+            );
         }
         let n = self.input.output_partitions();
         if n == 1 {

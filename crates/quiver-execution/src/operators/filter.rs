@@ -45,18 +45,25 @@ impl ExecutionPlan for FilterExec {
     fn details(&self) -> String {
         self.predicate.to_string()
     }
-    fn execute(&self, partition: usize, ctx: Arc<TaskContext>) -> Result<SendableRecordBatchStream> {
+    fn execute(
+        &self,
+        partition: usize,
+        ctx: Arc<TaskContext>,
+    ) -> Result<SendableRecordBatchStream> {
         let predicate = Arc::clone(&self.predicate);
-        let stream = self.input.execute(partition, ctx)?.filter_map(move |batch| {
-            let out = batch.and_then(|b| {
-                let mask = evaluate_predicate(predicate.as_ref(), &b)?;
-                Ok(filter_record_batch(&b, &mask)?)
+        let stream = self
+            .input
+            .execute(partition, ctx)?
+            .filter_map(move |batch| {
+                let out = batch.and_then(|b| {
+                    let mask = evaluate_predicate(predicate.as_ref(), &b)?;
+                    Ok(filter_record_batch(&b, &mask)?)
+                });
+                futures::future::ready(match out {
+                    Ok(b) if b.num_rows() == 0 => None,
+                    other => Some(other),
+                })
             });
-            futures::future::ready(match out {
-                Ok(b) if b.num_rows() == 0 => None,
-                other => Some(other),
-            })
-        });
         Ok(RecordBatchStreamAdapter::boxed(self.schema(), stream))
     }
 }

@@ -45,11 +45,23 @@ impl ExecutionPlan for LimitExec {
         self.input.output_partitions()
     }
     fn details(&self) -> String {
-        format!("skip={}, fetch={}", self.skip, self.fetch.map_or("None".into(), |f| f.to_string()))
+        format!(
+            "skip={}, fetch={}",
+            self.skip,
+            self.fetch.map_or("None".into(), |f| f.to_string())
+        )
     }
-    fn execute(&self, partition: usize, ctx: Arc<TaskContext>) -> Result<SendableRecordBatchStream> {
+    fn execute(
+        &self,
+        partition: usize,
+        ctx: Arc<TaskContext>,
+    ) -> Result<SendableRecordBatchStream> {
         let remaining = self.fetch.unwrap_or(usize::MAX);
-        let input = if remaining == 0 { None } else { Some(self.input.execute(partition, ctx)?) };
+        let input = if remaining == 0 {
+            None
+        } else {
+            Some(self.input.execute(partition, ctx)?)
+        };
         let state = input.map(|input| (input, self.skip, remaining));
         let stream = futures::stream::unfold(state, |state| async move {
             let (mut input, mut to_skip, mut remaining) = state?;
@@ -68,7 +80,10 @@ impl ExecutionPlan for LimitExec {
                     continue;
                 }
                 remaining -= take;
-                return Some((Ok(batch.slice(skip_here, take)), Some((input, to_skip, remaining))));
+                return Some((
+                    Ok(batch.slice(skip_here, take)),
+                    Some((input, to_skip, remaining)),
+                ));
             }
         });
         Ok(RecordBatchStreamAdapter::boxed(self.schema(), stream))

@@ -20,7 +20,11 @@ pub struct MemoryExec {
 impl MemoryExec {
     /// Serves `partitions` (at least one); every batch must have `schema`.
     pub fn try_new(schema: SchemaRef, mut partitions: Vec<Vec<RecordBatch>>) -> Result<Self> {
-        if let Some(b) = partitions.iter().flatten().find(|b| b.schema().fields() != schema.fields()) {
+        if let Some(b) = partitions
+            .iter()
+            .flatten()
+            .find(|b| b.schema().fields() != schema.fields())
+        {
             return Err(QuiverError::Internal(format!(
                 "memory batch schema {:?} differs from {:?}",
                 b.schema(),
@@ -54,12 +58,21 @@ impl ExecutionPlan for MemoryExec {
         let rows: usize = self.partitions.iter().flatten().map(|b| b.num_rows()).sum();
         format!("rows={rows}")
     }
-    fn execute(&self, partition: usize, _ctx: Arc<TaskContext>) -> Result<SendableRecordBatchStream> {
+    fn execute(
+        &self,
+        partition: usize,
+        _ctx: Arc<TaskContext>,
+    ) -> Result<SendableRecordBatchStream> {
         let batches = self
             .partitions
             .get(partition)
-            .ok_or_else(|| QuiverError::Internal(format!("MemoryExec has no partition {partition}")))?
+            .ok_or_else(|| {
+                QuiverError::Internal(format!("MemoryExec has no partition {partition}"))
+            })?
             .clone();
-        Ok(RecordBatchStreamAdapter::boxed(self.schema(), futures::stream::iter(batches.into_iter().map(Ok))))
+        Ok(RecordBatchStreamAdapter::boxed(
+            self.schema(),
+            futures::stream::iter(batches.into_iter().map(Ok)),
+        ))
     }
 }

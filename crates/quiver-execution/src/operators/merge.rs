@@ -26,8 +26,16 @@ pub struct SortPreservingMergeExec {
 
 impl SortPreservingMergeExec {
     /// Merges the sorted partitions of `input`, stopping after `fetch` rows if set.
-    pub fn new(exprs: Vec<PhysicalSortExpr>, input: Arc<dyn ExecutionPlan>, fetch: Option<usize>) -> Self {
-        Self { exprs, input, fetch }
+    pub fn new(
+        exprs: Vec<PhysicalSortExpr>,
+        input: Arc<dyn ExecutionPlan>,
+        fetch: Option<usize>,
+    ) -> Self {
+        Self {
+            exprs,
+            input,
+            fetch,
+        }
     }
 }
 
@@ -57,7 +65,11 @@ impl Merger {
             if batch.num_rows() == 0 {
                 continue;
             }
-            let keys = self.exprs.iter().map(|e| e.expr.evaluate_to_array(&batch)).collect::<Result<Vec<_>>>()?;
+            let keys = self
+                .exprs
+                .iter()
+                .map(|e| e.expr.evaluate_to_array(&batch))
+                .collect::<Result<Vec<_>>>()?;
             let rows = self.converter.convert_columns(&keys)?;
             self.batches.push(batch);
             self.cursors[i].batch = Some((self.batches.len() - 1, rows));
@@ -80,7 +92,12 @@ impl Merger {
         best.map(|(i, _)| i)
     }
 
-    async fn run(mut self, batch_size: usize, fetch: Option<usize>, tx: mpsc::Sender<Result<RecordBatch>>) -> Result<()> {
+    async fn run(
+        mut self,
+        batch_size: usize,
+        fetch: Option<usize>,
+        tx: mpsc::Sender<Result<RecordBatch>>,
+    ) -> Result<()> {
         for i in 0..self.cursors.len() {
             self.advance(i).await?;
         }
@@ -106,7 +123,11 @@ impl Merger {
     }
 
     /// Sends the picked rows as one batch; false if the receiver is gone.
-    async fn emit(&mut self, picks: &mut Vec<(usize, usize)>, tx: &mpsc::Sender<Result<RecordBatch>>) -> bool {
+    async fn emit(
+        &mut self,
+        picks: &mut Vec<(usize, usize)>,
+        tx: &mpsc::Sender<Result<RecordBatch>>,
+    ) -> bool {
         if picks.is_empty() {
             return true;
         }
@@ -152,9 +173,15 @@ impl ExecutionPlan for SortPreservingMergeExec {
             None => display_sort_exprs(&self.exprs),
         }
     }
-    fn execute(&self, partition: usize, ctx: Arc<TaskContext>) -> Result<SendableRecordBatchStream> {
+    fn execute(
+        &self,
+        partition: usize,
+        ctx: Arc<TaskContext>,
+    ) -> Result<SendableRecordBatchStream> {
         if partition != 0 {
-            return internal_err!("SortPreservingMergeExec has one partition, asked for {partition}");
+            return internal_err!(
+                "SortPreservingMergeExec has one partition, asked for {partition}"
+            );
         }
         let schema = self.schema();
         let fields = self
@@ -163,7 +190,13 @@ impl ExecutionPlan for SortPreservingMergeExec {
             .map(|e| SortField::new_with_options(e.expr.data_type().clone(), e.options))
             .collect();
         let cursors = (0..self.input.output_partitions())
-            .map(|p| Ok(Cursor { stream: spawn_stream(self.input.execute(p, Arc::clone(&ctx))?, 2), batch: None, row: 0 }))
+            .map(|p| {
+                Ok(Cursor {
+                    stream: spawn_stream(self.input.execute(p, Arc::clone(&ctx))?, 2),
+                    batch: None,
+                    row: 0,
+                })
+            })
             .collect::<Result<Vec<_>>>()?;
         let merger = Merger {
             exprs: self.exprs.clone(),
@@ -195,11 +228,29 @@ mod tests {
     #[tokio::test]
     async fn merges_sorted_partitions() {
         let expr = Arc::new(ColumnExpr::new("a", 0, DataType::Int64));
-        let keys = vec![PhysicalSortExpr { expr, options: SortOptions { descending: true, nulls_first: false } }];
+        let keys = vec![PhysicalSortExpr {
+            expr,
+            options: SortOptions {
+                descending: true,
+                nulls_first: false,
+            },
+        }];
         let sorted = Arc::new(SortExec::new(keys.clone(), int_table(3, 7), None));
-        let merged = run_i64(Arc::new(SortPreservingMergeExec::new(keys.clone(), sorted.clone(), None)), 0).await;
+        let merged = run_i64(
+            Arc::new(SortPreservingMergeExec::new(
+                keys.clone(),
+                sorted.clone(),
+                None,
+            )),
+            0,
+        )
+        .await;
         assert_eq!(merged, (0..21).rev().collect::<Vec<i64>>());
-        let top = run_i64(Arc::new(SortPreservingMergeExec::new(keys, sorted, Some(5))), 0).await;
+        let top = run_i64(
+            Arc::new(SortPreservingMergeExec::new(keys, sorted, Some(5))),
+            0,
+        )
+        .await;
         assert_eq!(top, vec![20, 19, 18, 17, 16]);
     }
 }

@@ -35,13 +35,25 @@ impl fmt::Display for PhysicalSortExpr {
             f,
             "{} {} NULLS {}",
             self.expr,
-            if self.options.descending { "DESC" } else { "ASC" },
-            if self.options.nulls_first { "FIRST" } else { "LAST" }
+            if self.options.descending {
+                "DESC"
+            } else {
+                "ASC"
+            },
+            if self.options.nulls_first {
+                "FIRST"
+            } else {
+                "LAST"
+            }
         )
     }
 }
 
 /// Renders sort keys for EXPLAIN.
 pub(crate) fn display_sort_exprs(exprs: &[PhysicalSortExpr]) -> String {
-    exprs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join(", ")
+    exprs
+        .iter()
+        .map(|e| e.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -22,8 +22,16 @@ pub struct ProjectionExec {
 
 impl ProjectionExec {
     /// Projects `input` through `exprs`, producing `schema`.
-    pub fn new(exprs: Vec<Arc<dyn PhysicalExpr>>, schema: SchemaRef, input: Arc<dyn ExecutionPlan>) -> Self {
-        Self { exprs, schema, input }
+    pub fn new(
+        exprs: Vec<Arc<dyn PhysicalExpr>>,
+        schema: SchemaRef,
+        input: Arc<dyn ExecutionPlan>,
+    ) -> Self {
+        Self {
+            exprs,
+            schema,
+            input,
+        }
     }
 }
 
@@ -52,15 +60,26 @@ impl ExecutionPlan for ProjectionExec {
             .collect();
         parts.join(", ")
     }
-    fn execute(&self, partition: usize, ctx: Arc<TaskContext>) -> Result<SendableRecordBatchStream> {
+    fn execute(
+        &self,
+        partition: usize,
+        ctx: Arc<TaskContext>,
+    ) -> Result<SendableRecordBatchStream> {
         let exprs = self.exprs.clone();
         let schema = Arc::clone(&self.schema);
         let out_schema = Arc::clone(&schema);
         let stream = self.input.execute(partition, ctx)?.map(move |batch| {
             let batch = batch?;
-            let columns = exprs.iter().map(|e| e.evaluate_to_array(&batch)).collect::<Result<Vec<_>>>()?;
+            let columns = exprs
+                .iter()
+                .map(|e| e.evaluate_to_array(&batch))
+                .collect::<Result<Vec<_>>>()?;
             let options = RecordBatchOptions::new().with_row_count(Some(batch.num_rows()));
-            Ok(RecordBatch::try_new_with_options(Arc::clone(&schema), columns, &options)?)
+            Ok(RecordBatch::try_new_with_options(
+                Arc::clone(&schema),
+                columns,
+                &options,
+            )?)
         });
         Ok(RecordBatchStreamAdapter::boxed(out_schema, stream))
     }

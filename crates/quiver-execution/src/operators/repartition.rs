@@ -34,16 +34,29 @@ pub struct RepartitionExec {
 
 impl RepartitionExec {
     /// Hash-partitions `input` on `keys` into `partitions` outputs.
-    pub fn new(keys: Vec<Arc<dyn PhysicalExpr>>, partitions: usize, input: Arc<dyn ExecutionPlan>) -> Self {
-        Self { keys, partitions: partitions.max(1), input, outputs: Mutex::new(vec![]) }
+    pub fn new(
+        keys: Vec<Arc<dyn PhysicalExpr>>,
+        partitions: usize,
+        input: Arc<dyn ExecutionPlan>,
+    ) -> Self {
+        Self {
+            keys,
+            partitions: partitions.max(1),
+            input,
+            outputs: Mutex::new(vec![]),
+        }
     }
 
     fn start(&self, ctx: &Arc<TaskContext>) -> Result<Vec<Option<ReceiverStream>>> {
-        let (senders, receivers): (Vec<_>, Vec<_>) = (0..self.partitions).map(|_| mpsc::channel(2)).unzip();
+        let (senders, receivers): (Vec<_>, Vec<_>) =
+            (0..self.partitions).map(|_| mpsc::channel(2)).unzip();
         let mut tasks = Vec::new();
         for p in 0..self.input.output_partitions() {
             let stream = self.input.execute(p, Arc::clone(ctx))?;
-            let router = Router { keys: self.keys.clone(), senders: senders.clone() };
+            let router = Router {
+                keys: self.keys.clone(),
+                senders: senders.clone(),
+            };
             tasks.push(tokio::spawn(router.run(stream)));
         }
         // Every output holds the producer handles so that dropping the whole
@@ -53,7 +66,11 @@ impl RepartitionExec {
             .into_iter()
             .map(|rx| {
                 let handles = tasks.iter().map(|t| t.abort_handle()).collect();
-                Some(ReceiverStream::with_abort_handles(Arc::clone(&schema), rx, handles))
+                Some(ReceiverStream::with_abort_handles(
+                    Arc::clone(&schema),
+                    rx,
+                    handles,
+                ))
             })
             .collect())
     }
@@ -91,9 +108,17 @@ impl Router {
 
     fn split(&self, batch: &RecordBatch) -> Result<Vec<Option<RecordBatch>>> {
         let n = self.senders.len();
-        let keys = self.keys.iter().map(|k| k.evaluate_to_array(batch)).collect::<Result<Vec<ArrayRef>>>()?;
+        let keys = self
+            .keys
+            .iter()
+            .map(|k| k.evaluate_to_array(batch))
+            .collect::<Result<Vec<ArrayRef>>>()?;
         let mut hashes = vec![0u64; batch.num_rows()];
-        create_hashes(&keys, &RandomState::with_seed(REPARTITION_SEED), &mut hashes)?;
+        create_hashes(
+            &keys,
+            &RandomState::with_seed(REPARTITION_SEED),
+            &mut hashes,
+        )?;
         let mut indices: Vec<Vec<u32>> = vec![vec![]; n];
         for (row, h) in hashes.iter().enumerate() {
             indices[(*h % n as u64) as usize].push(row as u32);
@@ -130,11 +155,21 @@ impl ExecutionPlan for RepartitionExec {
         let keys: Vec<String> = self.keys.iter().map(|k| k.to_string()).collect();
         format!("Hash([{}], {})", keys.join(", "), self.partitions)
     }
-    fn execute(&self, partition: usize, ctx: Arc<TaskContext>) -> Result<SendableRecordBatchStream> {
+    fn execute(
+        &self,
+        partition: usize,
+        ctx: Arc<TaskContext>,
+    ) -> Result<SendableRecordBatchStream> {
         if partition >= self.partitions {
-            return internal_err!("RepartitionExec has {} partitions, asked for {partition}", self.partitions);
+            return internal_err!(
+                "RepartitionExec has {} partitions, asked for {partition}",
+                self.partitions
+            );
         }
-        let mut outputs = self.outputs.lock().map_err(|_| QuiverError::Internal("repartition lock poisoned".into()))?;
+        let mut outputs = self
+            .outputs
+            .lock()
+            .map_err(|_| QuiverError::Internal("repartition lock poisoned".into()))?;
         if outputs.iter().all(Option::is_none) {
             *outputs = self.start(&ctx)?;
         }

@@ -24,16 +24,33 @@ pub struct SortExec {
 
 impl SortExec {
     /// Sorts `input` by `exprs`, keeping only the first `fetch` rows if set.
-    pub fn new(exprs: Vec<PhysicalSortExpr>, input: Arc<dyn ExecutionPlan>, fetch: Option<usize>) -> Self {
-        Self { exprs, input, fetch }
+    pub fn new(
+        exprs: Vec<PhysicalSortExpr>,
+        input: Arc<dyn ExecutionPlan>,
+        fetch: Option<usize>,
+    ) -> Self {
+        Self {
+            exprs,
+            input,
+            fetch,
+        }
     }
 }
 
 /// Sorts `batch` by `exprs`, returning at most `limit` rows.
-pub fn sort_batch(batch: &RecordBatch, exprs: &[PhysicalSortExpr], limit: Option<usize>) -> Result<RecordBatch> {
+pub fn sort_batch(
+    batch: &RecordBatch,
+    exprs: &[PhysicalSortExpr],
+    limit: Option<usize>,
+) -> Result<RecordBatch> {
     let columns = exprs
         .iter()
-        .map(|e| Ok(SortColumn { values: e.expr.evaluate_to_array(batch)?, options: Some(e.options) }))
+        .map(|e| {
+            Ok(SortColumn {
+                values: e.expr.evaluate_to_array(batch)?,
+                options: Some(e.options),
+            })
+        })
         .collect::<Result<Vec<_>>>()?;
     let indices = lexsort_to_indices(&columns, limit)?;
     Ok(take_record_batch(batch, &indices)?)
@@ -42,7 +59,10 @@ pub fn sort_batch(batch: &RecordBatch, exprs: &[PhysicalSortExpr], limit: Option
 /// Splits a batch into slices of at most `size` rows.
 pub fn slices(batch: RecordBatch, size: usize) -> Vec<RecordBatch> {
     let size = size.max(1);
-    (0..batch.num_rows()).step_by(size).map(|at| batch.slice(at, size.min(batch.num_rows() - at))).collect()
+    (0..batch.num_rows())
+        .step_by(size)
+        .map(|at| batch.slice(at, size.min(batch.num_rows() - at)))
+        .collect()
 }
 
 async fn sort_partition(
@@ -99,7 +119,11 @@ impl ExecutionPlan for SortExec {
             None => display_sort_exprs(&self.exprs),
         }
     }
-    fn execute(&self, partition: usize, ctx: Arc<TaskContext>) -> Result<SendableRecordBatchStream> {
+    fn execute(
+        &self,
+        partition: usize,
+        ctx: Arc<TaskContext>,
+    ) -> Result<SendableRecordBatchStream> {
         let input = self.input.execute(partition, Arc::clone(&ctx))?;
         let fut = sort_partition(input, self.exprs.clone(), self.fetch, ctx.batch_size);
         let stream = futures::stream::once(fut).flat_map(|r: Result<Vec<RecordBatch>>| {
@@ -123,14 +147,24 @@ mod tests {
 
     fn desc_a() -> Vec<PhysicalSortExpr> {
         let expr = Arc::new(ColumnExpr::new("a", 0, DataType::Int64));
-        vec![PhysicalSortExpr { expr, options: SortOptions { descending: true, nulls_first: false } }]
+        vec![PhysicalSortExpr {
+            expr,
+            options: SortOptions {
+                descending: true,
+                nulls_first: false,
+            },
+        }]
     }
 
     #[tokio::test]
     async fn sorts_and_top_k_agree() {
         let full = run_i64(Arc::new(SortExec::new(desc_a(), int_table(1, 40), None)), 0).await;
         assert_eq!(full, (0..40).rev().collect::<Vec<i64>>());
-        let top = run_i64(Arc::new(SortExec::new(desc_a(), int_table(1, 40), Some(3))), 0).await;
+        let top = run_i64(
+            Arc::new(SortExec::new(desc_a(), int_table(1, 40), Some(3))),
+            0,
+        )
+        .await;
         assert_eq!(top, vec![39, 38, 37]);
     }
 }

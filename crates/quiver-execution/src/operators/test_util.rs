@@ -21,9 +21,15 @@ pub fn int_table(partitions: usize, rows: usize) -> Arc<dyn ExecutionPlan> {
         .map(|p| {
             let start = (p * rows) as i64;
             let a: Vec<i64> = (start..start + rows as i64).collect();
-            let b: BooleanArray = a.iter().map(|v| (v % 5 != 0).then_some(v % 2 == 0)).collect();
-            let batch =
-                RecordBatch::try_new(Arc::clone(&schema), vec![Arc::new(Int64Array::from(a)), Arc::new(b)]).unwrap();
+            let b: BooleanArray = a
+                .iter()
+                .map(|v| (v % 5 != 0).then_some(v % 2 == 0))
+                .collect();
+            let batch = RecordBatch::try_new(
+                Arc::clone(&schema),
+                vec![Arc::new(Int64Array::from(a)), Arc::new(b)],
+            )
+            .unwrap();
             vec![batch]
         })
         .collect();
@@ -32,7 +38,9 @@ pub fn int_table(partitions: usize, rows: usize) -> Arc<dyn ExecutionPlan> {
 
 /// Runs `plan` and returns column `col` (which must be Int64) of all rows.
 pub async fn run_i64(plan: Arc<dyn ExecutionPlan>, col: usize) -> Vec<i64> {
-    let batches = collect(plan, Arc::new(TaskContext { batch_size: 4 })).await.unwrap();
+    let batches = collect(plan, Arc::new(TaskContext { batch_size: 4 }))
+        .await
+        .unwrap();
     batches
         .iter()
         .flat_map(|b| {

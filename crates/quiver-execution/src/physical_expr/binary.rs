@@ -27,8 +27,18 @@ pub struct BinaryExpr {
 
 impl BinaryExpr {
     /// `left op right` producing `data_type`; operand types already coerced.
-    pub fn new(left: Arc<dyn PhysicalExpr>, op: Operator, right: Arc<dyn PhysicalExpr>, data_type: DataType) -> Self {
-        Self { left, op, right, data_type }
+    pub fn new(
+        left: Arc<dyn PhysicalExpr>,
+        op: Operator,
+        right: Arc<dyn PhysicalExpr>,
+        data_type: DataType,
+    ) -> Self {
+        Self {
+            left,
+            op,
+            right,
+            data_type,
+        }
     }
 }
 
@@ -71,7 +81,11 @@ impl PhysicalExpr for BinaryExpr {
                 Box::new(Arc::clone(a))
             }
         };
-        let (ld, rd) = if both_scalar { (datum(&l, false), datum(&r, false)) } else { (datum(&l, ls), datum(&r, rs)) };
+        let (ld, rd) = if both_scalar {
+            (datum(&l, false), datum(&r, false))
+        } else {
+            (datum(&l, ls), datum(&r, rs))
+        };
         let (ld, rd) = (ld.as_ref(), rd.as_ref());
         let out: ArrayRef = match self.op {
             Operator::Plus => add(ld, rd)?,
@@ -89,16 +103,27 @@ impl PhysicalExpr for BinaryExpr {
                 let n = if both_scalar { 1 } else { batch.num_rows() };
                 let l = as_boolean(&broadcast(l, ls, n)?)?;
                 let r = as_boolean(&broadcast(r, rs, n)?)?;
-                Arc::new(if self.op == Operator::And { and_kleene(&l, &r)? } else { or_kleene(&l, &r)? })
+                Arc::new(if self.op == Operator::And {
+                    and_kleene(&l, &r)?
+                } else {
+                    or_kleene(&l, &r)?
+                })
             }
             Operator::StringConcat => {
                 let n = if both_scalar { 1 } else { batch.num_rows() };
                 let to_utf8 = |a: ArrayRef| -> Result<ArrayRef> {
-                    Ok(if a.data_type() == &DataType::Utf8 { a } else { cast(&a, &DataType::Utf8)? })
+                    Ok(if a.data_type() == &DataType::Utf8 {
+                        a
+                    } else {
+                        cast(&a, &DataType::Utf8)?
+                    })
                 };
                 let l = to_utf8(broadcast(l, ls, n)?)?;
                 let r = to_utf8(broadcast(r, rs, n)?)?;
-                Arc::new(concat_elements_utf8(l.as_string::<i32>(), r.as_string::<i32>())?)
+                Arc::new(concat_elements_utf8(
+                    l.as_string::<i32>(),
+                    r.as_string::<i32>(),
+                )?)
             }
         };
         let out = if out.data_type() != &self.data_type && self.data_type != DataType::Null {
@@ -120,7 +145,15 @@ mod tests {
 
     fn batch() -> RecordBatch {
         let schema = Arc::new(Schema::new(vec![Field::new("a", DataType::Int32, true)]));
-        RecordBatch::try_new(schema, vec![Arc::new(Int32Array::from(vec![Some(1), None, Some(i32::MAX)]))]).unwrap()
+        RecordBatch::try_new(
+            schema,
+            vec![Arc::new(Int32Array::from(vec![
+                Some(1),
+                None,
+                Some(i32::MAX),
+            ]))],
+        )
+        .unwrap()
     }
 
     fn col() -> Arc<dyn PhysicalExpr> {
@@ -134,9 +167,17 @@ mod tests {
     #[test]
     fn overflow_and_division_by_zero_are_errors() {
         let plus = BinaryExpr::new(col(), Operator::Plus, lit(1), DataType::Int32);
-        assert!(plus.evaluate(&batch()).unwrap_err().to_string().contains("overflow"));
+        assert!(plus
+            .evaluate(&batch())
+            .unwrap_err()
+            .to_string()
+            .contains("overflow"));
         let div = BinaryExpr::new(col(), Operator::Divide, lit(0), DataType::Int32);
-        assert!(div.evaluate(&batch()).unwrap_err().to_string().contains("division by zero"));
+        assert!(div
+            .evaluate(&batch())
+            .unwrap_err()
+            .to_string()
+            .contains("division by zero"));
     }
 
     #[test]
@@ -146,6 +187,9 @@ mod tests {
         let out = out.as_boolean();
         assert!(out.value(0) && out.is_null(1) && out.value(2));
         let consts = BinaryExpr::new(lit(2), Operator::Multiply, lit(3), DataType::Int32);
-        assert!(matches!(consts.evaluate(&batch()).unwrap(), ColumnarValue::Scalar(ScalarValue::Int32(Some(6)))));
+        assert!(matches!(
+            consts.evaluate(&batch()).unwrap(),
+            ColumnarValue::Scalar(ScalarValue::Int32(Some(6)))
+        ));
     }
 }

@@ -30,7 +30,12 @@ impl CaseExpr {
         else_expr: Option<Arc<dyn PhysicalExpr>>,
         data_type: DataType,
     ) -> Self {
-        Self { operand, when_then, else_expr, data_type }
+        Self {
+            operand,
+            when_then,
+            else_expr,
+            data_type,
+        }
     }
 
     /// Which of the `rows` select a WHEN branch (NULL counts as no).
@@ -45,7 +50,11 @@ impl CaseExpr {
                 }
             }
         };
-        Ok(if hit.null_count() > 0 { prep_null_mask_filter(&hit) } else { hit })
+        Ok(if hit.null_count() > 0 {
+            prep_null_mask_filter(&hit)
+        } else {
+            hit
+        })
     }
 }
 
@@ -93,12 +102,22 @@ impl PhysicalExpr for CaseExpr {
                 let chosen = filter_record_batch(&remaining, &hit)?;
                 let at = filter(&positions, &hit)?;
                 let values = then.evaluate_to_array(&chosen)?;
-                place(values, at.as_any().downcast_ref::<UInt32Array>().expect("filter keeps type"), &mut pieces);
+                place(
+                    values,
+                    at.as_any()
+                        .downcast_ref::<UInt32Array>()
+                        .expect("filter keeps type"),
+                    &mut pieces,
+                );
             }
             let rest = not(&hit)?;
             remaining = filter_record_batch(&remaining, &rest)?;
             let kept = filter(&positions, &rest)?;
-            positions = kept.as_any().downcast_ref::<UInt32Array>().expect("filter keeps type").clone();
+            positions = kept
+                .as_any()
+                .downcast_ref::<UInt32Array>()
+                .expect("filter keeps type")
+                .clone();
         }
         if let (Some(else_expr), true) = (&self.else_expr, remaining.num_rows() > 0) {
             let values = else_expr.evaluate_to_array(&remaining)?;
@@ -121,13 +140,33 @@ mod tests {
     #[test]
     fn branches_see_only_their_rows() {
         let schema = Arc::new(Schema::new(vec![Field::new("x", DataType::Int64, true)]));
-        let batch =
-            RecordBatch::try_new(schema, vec![Arc::new(Int64Array::from(vec![Some(0), Some(4), None]))]).unwrap();
+        let batch = RecordBatch::try_new(
+            schema,
+            vec![Arc::new(Int64Array::from(vec![Some(0), Some(4), None]))],
+        )
+        .unwrap();
         let x: Arc<dyn PhysicalExpr> = Arc::new(ColumnExpr::new("x", 0, DataType::Int64));
-        let lit = |v: i64| -> Arc<dyn PhysicalExpr> { Arc::new(LiteralExpr::new(ScalarValue::Int64(Some(v)))) };
-        let is_zero = Arc::new(BinaryExpr::new(Arc::clone(&x), Operator::Eq, lit(0), DataType::Boolean));
-        let inverse = Arc::new(BinaryExpr::new(lit(8), Operator::Divide, Arc::clone(&x), DataType::Int64));
-        let case = CaseExpr::new(None, vec![(is_zero, lit(-1))], Some(inverse), DataType::Int64);
+        let lit = |v: i64| -> Arc<dyn PhysicalExpr> {
+            Arc::new(LiteralExpr::new(ScalarValue::Int64(Some(v))))
+        };
+        let is_zero = Arc::new(BinaryExpr::new(
+            Arc::clone(&x),
+            Operator::Eq,
+            lit(0),
+            DataType::Boolean,
+        ));
+        let inverse = Arc::new(BinaryExpr::new(
+            lit(8),
+            Operator::Divide,
+            Arc::clone(&x),
+            DataType::Int64,
+        ));
+        let case = CaseExpr::new(
+            None,
+            vec![(is_zero, lit(-1))],
+            Some(inverse),
+            DataType::Int64,
+        );
         let out = case.evaluate_to_array(&batch).unwrap();
         let out = out.as_primitive::<Int64Type>();
         assert_eq!((out.value(0), out.value(1)), (-1, 2));
@@ -137,9 +176,12 @@ mod tests {
     #[test]
     fn simple_case_without_else_gives_null() {
         let schema = Arc::new(Schema::new(vec![Field::new("x", DataType::Int64, true)]));
-        let batch = RecordBatch::try_new(schema, vec![Arc::new(Int64Array::from(vec![1, 2]))]).unwrap();
+        let batch =
+            RecordBatch::try_new(schema, vec![Arc::new(Int64Array::from(vec![1, 2]))]).unwrap();
         let x: Arc<dyn PhysicalExpr> = Arc::new(ColumnExpr::new("x", 0, DataType::Int64));
-        let lit = |v: i64| -> Arc<dyn PhysicalExpr> { Arc::new(LiteralExpr::new(ScalarValue::Int64(Some(v)))) };
+        let lit = |v: i64| -> Arc<dyn PhysicalExpr> {
+            Arc::new(LiteralExpr::new(ScalarValue::Int64(Some(v))))
+        };
         let case = CaseExpr::new(Some(x), vec![(lit(2), lit(20))], None, DataType::Int64);
         let out = case.evaluate_to_array(&batch).unwrap();
         assert!(out.is_null(0));

@@ -36,6 +36,9 @@ pub fn evaluate_predicate(expr: &dyn PhysicalExpr, batch: &RecordBatch) -> Resul
     match array.as_any().downcast_ref::<BooleanArray>() {
         Some(b) => Ok(b.clone()),
         None if array.data_type() == &DataType::Null => Ok(BooleanArray::new_null(array.len())),
-        None => exec_err!("predicate {expr} produced {} instead of BOOLEAN", array.data_type()),
+        None => exec_err!(
+            "predicate {expr} produced {} instead of BOOLEAN",
+            array.data_type()
+        ),
     }
 }

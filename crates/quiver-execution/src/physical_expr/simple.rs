@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use arrow::array::{Array, BooleanArray};
 use arrow::compute::kernels::cmp::eq;
-use arrow::compute::kernels::numeric::neg;
 use arrow::compute::kernels::comparison::{ilike, like, nilike, nlike};
+use arrow::compute::kernels::numeric::neg;
 use arrow::compute::{cast_with_options, is_not_null, is_null, not, or_kleene, CastOptions};
 use arrow::datatypes::DataType;
 use arrow::record_batch::RecordBatch;
@@ -19,7 +19,9 @@ use super::PhysicalExpr;
 /// Turns an array result back into a scalar when every input was scalar.
 pub(crate) fn scalar_if(all_scalar: bool, array: arrow::array::ArrayRef) -> Result<ColumnarValue> {
     if all_scalar {
-        Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(&array, 0)?))
+        Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(
+            &array, 0,
+        )?))
     } else {
         Ok(ColumnarValue::Array(array))
     }
@@ -27,7 +29,10 @@ pub(crate) fn scalar_if(all_scalar: bool, array: arrow::array::ArrayRef) -> Resu
 
 /// Evaluates `expr` as an array, or as a one-row array if it is a scalar.
 /// Returns whether it was a scalar.
-pub(crate) fn eval_datum(expr: &dyn PhysicalExpr, batch: &RecordBatch) -> Result<(arrow::array::ArrayRef, bool)> {
+pub(crate) fn eval_datum(
+    expr: &dyn PhysicalExpr,
+    batch: &RecordBatch,
+) -> Result<(arrow::array::ArrayRef, bool)> {
     match expr.evaluate(batch)? {
         ColumnarValue::Array(a) => Ok((a, false)),
         ColumnarValue::Scalar(s) => Ok((s.to_array_of_size(1)?, true)),
@@ -45,7 +50,11 @@ pub struct ColumnExpr {
 impl ColumnExpr {
     /// The input column at `index`, called `name`, of type `data_type`.
     pub fn new(name: &str, index: usize, data_type: DataType) -> Self {
-        Self { name: name.to_string(), index, data_type }
+        Self {
+            name: name.to_string(),
+            index,
+            data_type,
+        }
     }
 
     /// The column's index in the input.
@@ -127,7 +136,11 @@ impl UnaryExpr {
             UnaryOp::Negative => input.data_type().clone(),
             _ => DataType::Boolean,
         };
-        Self { op, input, data_type }
+        Self {
+            op,
+            input,
+            data_type,
+        }
     }
 }
 
@@ -177,7 +190,12 @@ impl CastExpr {
 
 impl fmt::Display for CastExpr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "CAST({} AS {})", self.input, quiver_expr::types::sql_type_name(&self.data_type))
+        write!(
+            f,
+            "CAST({} AS {})",
+            self.input,
+            quiver_expr::types::sql_type_name(&self.data_type)
+        )
     }
 }
 
@@ -187,7 +205,10 @@ impl PhysicalExpr for CastExpr {
     }
     fn evaluate(&self, batch: &RecordBatch) -> Result<ColumnarValue> {
         let (a, scalar) = eval_datum(self.input.as_ref(), batch)?;
-        let options = CastOptions { safe: false, format_options: FormatOptions::default() };
+        let options = CastOptions {
+            safe: false,
+            format_options: FormatOptions::default(),
+        };
         scalar_if(scalar, cast_with_options(&a, &self.data_type, &options)?)
     }
 }
@@ -203,15 +224,29 @@ pub struct InListExpr {
 
 impl InListExpr {
     /// `expr [NOT] IN (list)`; all of the same type.
-    pub fn new(expr: Arc<dyn PhysicalExpr>, list: Vec<Arc<dyn PhysicalExpr>>, negated: bool) -> Self {
-        Self { expr, list, negated }
+    pub fn new(
+        expr: Arc<dyn PhysicalExpr>,
+        list: Vec<Arc<dyn PhysicalExpr>>,
+        negated: bool,
+    ) -> Self {
+        Self {
+            expr,
+            list,
+            negated,
+        }
     }
 }
 
 impl fmt::Display for InListExpr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let items: Vec<String> = self.list.iter().map(|e| e.to_string()).collect();
-        write!(f, "{} {}IN ({})", self.expr, if self.negated { "NOT " } else { "" }, items.join(", "))
+        write!(
+            f,
+            "{} {}IN ({})",
+            self.expr,
+            if self.negated { "NOT " } else { "" },
+            items.join(", ")
+        )
     }
 }
 
@@ -249,15 +284,35 @@ pub struct LikeExpr {
 
 impl LikeExpr {
     /// A LIKE match; `expr` and `pattern` have the same string type.
-    pub fn new(negated: bool, case_insensitive: bool, expr: Arc<dyn PhysicalExpr>, pattern: Arc<dyn PhysicalExpr>) -> Self {
-        Self { negated, case_insensitive, expr, pattern }
+    pub fn new(
+        negated: bool,
+        case_insensitive: bool,
+        expr: Arc<dyn PhysicalExpr>,
+        pattern: Arc<dyn PhysicalExpr>,
+    ) -> Self {
+        Self {
+            negated,
+            case_insensitive,
+            expr,
+            pattern,
+        }
     }
 }
 
 impl fmt::Display for LikeExpr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let op = if self.case_insensitive { "ILIKE" } else { "LIKE" };
-        write!(f, "{} {}{op} {}", self.expr, if self.negated { "NOT " } else { "" }, self.pattern)
+        let op = if self.case_insensitive {
+            "ILIKE"
+        } else {
+            "LIKE"
+        };
+        write!(
+            f,
+            "{} {}{op} {}",
+            self.expr,
+            if self.negated { "NOT " } else { "" },
+            self.pattern
+        )
     }
 }
 
@@ -275,7 +330,9 @@ impl PhysicalExpr for LikeExpr {
         };
         let out = match self.pattern.evaluate(batch)? {
             ColumnarValue::Scalar(p) => kernel(&value, &p.to_scalar()?)?,
-            ColumnarValue::Array(p) if value_scalar => kernel(&arrow::array::Scalar::new(value), &p)?,
+            ColumnarValue::Array(p) if value_scalar => {
+                kernel(&arrow::array::Scalar::new(value), &p)?
+            }
             ColumnarValue::Array(p) => kernel(&value, &p)?,
         };
         let all_scalar = value_scalar && out.len() == 1 && batch.num_rows() != 1;
@@ -293,8 +350,16 @@ pub struct ScalarFunctionExpr {
 
 impl ScalarFunctionExpr {
     /// `func(args)` returning `data_type`.
-    pub fn new(func: ScalarFunctionRef, args: Vec<Arc<dyn PhysicalExpr>>, data_type: DataType) -> Self {
-        Self { func, args, data_type }
+    pub fn new(
+        func: ScalarFunctionRef,
+        args: Vec<Arc<dyn PhysicalExpr>>,
+        data_type: DataType,
+    ) -> Self {
+        Self {
+            func,
+            args,
+            data_type,
+        }
     }
 }
 
@@ -310,7 +375,11 @@ impl PhysicalExpr for ScalarFunctionExpr {
         &self.data_type
     }
     fn evaluate(&self, batch: &RecordBatch) -> Result<ColumnarValue> {
-        let args = self.args.iter().map(|a| a.evaluate(batch)).collect::<Result<Vec<_>>>()?;
+        let args = self
+            .args
+            .iter()
+            .map(|a| a.evaluate(batch))
+            .collect::<Result<Vec<_>>>()?;
         self.func.0.invoke(&args, batch.num_rows())
     }
 }

@@ -23,7 +23,11 @@ impl AggregateFunction for Count {
         Ok(DataType::Int64)
     }
     fn state_fields(&self, name: &str, _: &[DataType]) -> Result<Vec<Field>> {
-        Ok(vec![Field::new(format!("{name}[count]"), DataType::Int64, false)])
+        Ok(vec![Field::new(
+            format!("{name}[count]"),
+            DataType::Int64,
+            false,
+        )])
     }
     fn create_accumulator(&self, _: &[DataType]) -> Result<Box<dyn GroupsAccumulator>> {
         Ok(Box::new(CountAccumulator { counts: vec![] }))
@@ -36,11 +40,18 @@ struct CountAccumulator {
 }
 
 impl GroupsAccumulator for CountAccumulator {
-    fn update_batch(&mut self, values: &[ArrayRef], group_indices: &[usize], total: usize) -> Result<()> {
+    fn update_batch(
+        &mut self,
+        values: &[ArrayRef],
+        group_indices: &[usize],
+        total: usize,
+    ) -> Result<()> {
         self.counts.resize(total, 0);
         match values.first() {
             None => group_indices.iter().for_each(|&g| self.counts[g] += 1),
-            Some(v) if v.null_count() == 0 => group_indices.iter().for_each(|&g| self.counts[g] += 1),
+            Some(v) if v.null_count() == 0 => {
+                group_indices.iter().for_each(|&g| self.counts[g] += 1)
+            }
             Some(v) => for_each_valid(v.as_ref(), group_indices, |_, g| {
                 self.counts[g] += 1;
                 Ok(())
@@ -49,7 +60,12 @@ impl GroupsAccumulator for CountAccumulator {
         Ok(())
     }
 
-    fn merge_batch(&mut self, states: &[ArrayRef], group_indices: &[usize], total: usize) -> Result<()> {
+    fn merge_batch(
+        &mut self,
+        states: &[ArrayRef],
+        group_indices: &[usize],
+        total: usize,
+    ) -> Result<()> {
         self.counts.resize(total, 0);
         let partial = states[0].as_primitive::<Int64Type>();
         for (row, &g) in group_indices.iter().enumerate() {
@@ -85,7 +101,20 @@ mod tests {
         let state = vals.state().unwrap();
         let mut merged = Count.create_accumulator(&[DataType::Int64]).unwrap();
         merged.merge_batch(&state, &[2, 2], 3).unwrap();
-        assert_eq!(rows.evaluate().unwrap().as_primitive::<Int64Type>().values(), &[1, 2]);
-        assert_eq!(merged.evaluate().unwrap().as_primitive::<Int64Type>().values(), &[0, 0, 2]);
+        assert_eq!(
+            rows.evaluate()
+                .unwrap()
+                .as_primitive::<Int64Type>()
+                .values(),
+            &[1, 2]
+        );
+        assert_eq!(
+            merged
+                .evaluate()
+                .unwrap()
+                .as_primitive::<Int64Type>()
+                .values(),
+            &[0, 0, 2]
+        );
     }
 }

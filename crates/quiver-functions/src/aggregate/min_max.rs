@@ -55,12 +55,19 @@ impl AggregateFunction for MinMax {
         Ok(arg_types[0].clone())
     }
     fn state_fields(&self, name: &str, arg_types: &[DataType]) -> Result<Vec<Field>> {
-        Ok(vec![Field::new(format!("{name}[{}]", self.name()), arg_types[0].clone(), true)])
+        Ok(vec![Field::new(
+            format!("{name}[{}]", self.name()),
+            arg_types[0].clone(),
+            true,
+        )])
     }
     fn create_accumulator(&self, arg_types: &[DataType]) -> Result<Box<dyn GroupsAccumulator>> {
         let t = &arg_types[0];
         if t == &DataType::Utf8 {
-            return Ok(Box::new(StringMinMax { is_min: self.is_min, values: vec![] }));
+            return Ok(Box::new(StringMinMax {
+                is_min: self.is_min,
+                values: vec![],
+            }));
         }
         primitive_accumulator!(t, self.is_min,
             DataType::Int8 => Int8Type, DataType::Int16 => Int16Type,
@@ -88,7 +95,12 @@ struct PrimitiveMinMax<T: ArrowPrimitiveType> {
 
 impl<T: ArrowPrimitiveType> PrimitiveMinMax<T> {
     fn new(is_min: bool, data_type: DataType) -> Self {
-        Self { is_min, values: vec![], seen: vec![], data_type }
+        Self {
+            is_min,
+            values: vec![],
+            seen: vec![],
+            data_type,
+        }
     }
 
     fn add(&mut self, values: &ArrayRef, group_indices: &[usize], total: usize) -> Result<()> {
@@ -99,7 +111,11 @@ impl<T: ArrowPrimitiveType> PrimitiveMinMax<T> {
         let is_min = self.is_min;
         for_each_valid(values, group_indices, |row, g| {
             let v = raw[row];
-            let better = if is_min { v.is_lt(self.values[g]) } else { v.is_gt(self.values[g]) };
+            let better = if is_min {
+                v.is_lt(self.values[g])
+            } else {
+                v.is_gt(self.values[g])
+            };
             if !self.seen[g] || better {
                 self.values[g] = v;
                 self.seen[g] = true;
@@ -110,10 +126,20 @@ impl<T: ArrowPrimitiveType> PrimitiveMinMax<T> {
 }
 
 impl<T: ArrowPrimitiveType + std::fmt::Debug> GroupsAccumulator for PrimitiveMinMax<T> {
-    fn update_batch(&mut self, values: &[ArrayRef], group_indices: &[usize], total: usize) -> Result<()> {
+    fn update_batch(
+        &mut self,
+        values: &[ArrayRef],
+        group_indices: &[usize],
+        total: usize,
+    ) -> Result<()> {
         self.add(&values[0], group_indices, total)
     }
-    fn merge_batch(&mut self, states: &[ArrayRef], group_indices: &[usize], total: usize) -> Result<()> {
+    fn merge_batch(
+        &mut self,
+        states: &[ArrayRef],
+        group_indices: &[usize],
+        total: usize,
+    ) -> Result<()> {
         self.add(&states[0], group_indices, total)
     }
     fn state(&mut self) -> Result<Vec<ArrayRef>> {
@@ -145,7 +171,13 @@ impl StringMinMax {
             let v = strings.value(row);
             let replace = match &self.values[g] {
                 None => true,
-                Some(cur) => if is_min { v < cur.as_str() } else { v > cur.as_str() },
+                Some(cur) => {
+                    if is_min {
+                        v < cur.as_str()
+                    } else {
+                        v > cur.as_str()
+                    }
+                }
             };
             if replace {
                 self.values[g] = Some(v.to_string());
@@ -156,20 +188,35 @@ impl StringMinMax {
 }
 
 impl GroupsAccumulator for StringMinMax {
-    fn update_batch(&mut self, values: &[ArrayRef], group_indices: &[usize], total: usize) -> Result<()> {
+    fn update_batch(
+        &mut self,
+        values: &[ArrayRef],
+        group_indices: &[usize],
+        total: usize,
+    ) -> Result<()> {
         self.add(&values[0], group_indices, total)
     }
-    fn merge_batch(&mut self, states: &[ArrayRef], group_indices: &[usize], total: usize) -> Result<()> {
+    fn merge_batch(
+        &mut self,
+        states: &[ArrayRef],
+        group_indices: &[usize],
+        total: usize,
+    ) -> Result<()> {
         self.add(&states[0], group_indices, total)
     }
     fn state(&mut self) -> Result<Vec<ArrayRef>> {
         Ok(single(self.evaluate()?))
     }
     fn evaluate(&mut self) -> Result<ArrayRef> {
-        Ok(Arc::new(StringArray::from(std::mem::take(&mut self.values))))
+        Ok(Arc::new(StringArray::from(std::mem::take(
+            &mut self.values,
+        ))))
     }
     fn size(&self) -> usize {
-        self.values.iter().map(|v| v.as_ref().map_or(0, String::capacity) + 24).sum()
+        self.values
+            .iter()
+            .map(|v| v.as_ref().map_or(0, String::capacity) + 24)
+            .sum()
     }
 }
 
@@ -180,9 +227,17 @@ mod tests {
 
     #[test]
     fn min_and_max_of_floats_and_strings() {
-        let v: ArrayRef = Arc::new(Float64Array::from(vec![Some(2.0), None, Some(-1.0), Some(5.0)]));
-        let mut min = MinMax::min().create_accumulator(&[DataType::Float64]).unwrap();
-        min.update_batch(std::slice::from_ref(&v), &[0, 0, 0, 1], 3).unwrap();
+        let v: ArrayRef = Arc::new(Float64Array::from(vec![
+            Some(2.0),
+            None,
+            Some(-1.0),
+            Some(5.0),
+        ]));
+        let mut min = MinMax::min()
+            .create_accumulator(&[DataType::Float64])
+            .unwrap();
+        min.update_batch(std::slice::from_ref(&v), &[0, 0, 0, 1], 3)
+            .unwrap();
         let out = min.evaluate().unwrap();
         assert_eq!(out.as_primitive::<Float64Type>().value(0), -1.0);
         assert_eq!(out.as_primitive::<Float64Type>().value(1), 5.0);
@@ -194,12 +249,18 @@ mod tests {
         let state = max.state().unwrap();
         let mut merged = MinMax::max().create_accumulator(&[DataType::Utf8]).unwrap();
         merged.merge_batch(&state, &[0, 0], 1).unwrap();
-        assert_eq!(merged.evaluate().unwrap().as_string::<i32>().value(0), "pear");
+        assert_eq!(
+            merged.evaluate().unwrap().as_string::<i32>().value(0),
+            "pear"
+        );
     }
 
     #[test]
     fn booleans_are_rejected_with_a_clear_error() {
-        let err = MinMax::min().create_accumulator(&[DataType::Boolean]).unwrap_err().to_string();
+        let err = MinMax::min()
+            .create_accumulator(&[DataType::Boolean])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("min cannot be applied to BOOLEAN"), "{err}");
     }
 }

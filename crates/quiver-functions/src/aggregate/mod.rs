@@ -41,7 +41,10 @@ fn one_arg(name: &str, arg_types: &[DataType]) -> Result<()> {
 
 /// The error for an aggregate called with a type it does not support.
 fn unsupported(name: &str, t: &DataType) -> QuiverError {
-    QuiverError::Schema(format!("aggregate {name} cannot be applied to {}", sql_type_name(t)))
+    QuiverError::Schema(format!(
+        "aggregate {name} cannot be applied to {}",
+        sql_type_name(t)
+    ))
 }
 
 /// A validity buffer from per-group "has a value" flags.
@@ -49,14 +52,23 @@ fn validity(seen: &[bool]) -> Option<NullBuffer> {
     if seen.iter().all(|s| *s) {
         None
     } else {
-        Some(NullBuffer::from(BooleanArray::from(seen.to_vec()).values().clone()))
+        Some(NullBuffer::from(
+            BooleanArray::from(seen.to_vec()).values().clone(),
+        ))
     }
 }
 
 /// Calls `f(row, group)` for every non-null row of `array`.
-fn for_each_valid(array: &dyn Array, group_indices: &[usize], mut f: impl FnMut(usize, usize) -> Result<()>) -> Result<()> {
+fn for_each_valid(
+    array: &dyn Array,
+    group_indices: &[usize],
+    mut f: impl FnMut(usize, usize) -> Result<()>,
+) -> Result<()> {
     match array.nulls() {
-        None => group_indices.iter().enumerate().try_for_each(|(row, &g)| f(row, g)),
+        None => group_indices
+            .iter()
+            .enumerate()
+            .try_for_each(|(row, &g)| f(row, g)),
         Some(nulls) => group_indices
             .iter()
             .enumerate()

@@ -42,7 +42,11 @@ impl AggregateFunction for Sum {
         })
     }
     fn state_fields(&self, name: &str, arg_types: &[DataType]) -> Result<Vec<Field>> {
-        Ok(vec![Field::new(format!("{name}[sum]"), self.return_type(arg_types)?, true)])
+        Ok(vec![Field::new(
+            format!("{name}[sum]"),
+            self.return_type(arg_types)?,
+            true,
+        )])
     }
     fn create_accumulator(&self, arg_types: &[DataType]) -> Result<Box<dyn GroupsAccumulator>> {
         let result = self.return_type(arg_types)?;
@@ -65,7 +69,11 @@ struct SumAccumulator<T: ArrowPrimitiveType> {
 
 impl<T: ArrowPrimitiveType> SumAccumulator<T> {
     fn new(result_type: DataType) -> Self {
-        Self { sums: vec![], seen: vec![], result_type }
+        Self {
+            sums: vec![],
+            seen: vec![],
+            result_type,
+        }
     }
 
     fn add(&mut self, values: &ArrayRef, group_indices: &[usize], total: usize) -> Result<()> {
@@ -89,10 +97,20 @@ impl<T: ArrowPrimitiveType> SumAccumulator<T> {
 }
 
 impl<T: ArrowPrimitiveType + std::fmt::Debug> GroupsAccumulator for SumAccumulator<T> {
-    fn update_batch(&mut self, values: &[ArrayRef], group_indices: &[usize], total: usize) -> Result<()> {
+    fn update_batch(
+        &mut self,
+        values: &[ArrayRef],
+        group_indices: &[usize],
+        total: usize,
+    ) -> Result<()> {
         self.add(&values[0], group_indices, total)
     }
-    fn merge_batch(&mut self, states: &[ArrayRef], group_indices: &[usize], total: usize) -> Result<()> {
+    fn merge_batch(
+        &mut self,
+        states: &[ArrayRef],
+        group_indices: &[usize],
+        total: usize,
+    ) -> Result<()> {
         self.add(&states[0], group_indices, total)
     }
     fn state(&mut self) -> Result<Vec<ArrayRef>> {
@@ -134,9 +152,11 @@ impl AggregateFunction for Avg {
         let sum_type = Sum.return_type(arg_types)?;
         Ok(match &arg_types[0] {
             DataType::Float64 => Box::new(AvgAccumulator::<Float64Type>::new(sum_type, 1.0, |v| v)),
-            DataType::Decimal128(_, s) => {
-                Box::new(AvgAccumulator::<Decimal128Type>::new(sum_type, 10f64.powi(*s as i32), |v| v as f64))
-            }
+            DataType::Decimal128(_, s) => Box::new(AvgAccumulator::<Decimal128Type>::new(
+                sum_type,
+                10f64.powi(*s as i32),
+                |v| v as f64,
+            )),
             other => return Err(unsupported("avg", other)),
         })
     }
@@ -154,12 +174,22 @@ struct AvgAccumulator<T: ArrowPrimitiveType> {
 
 impl<T: ArrowPrimitiveType> AvgAccumulator<T> {
     fn new(sum_type: DataType, unit: f64, to_f64: fn(T::Native) -> f64) -> Self {
-        Self { sums: SumAccumulator::new(sum_type), counts: vec![], unit, to_f64 }
+        Self {
+            sums: SumAccumulator::new(sum_type),
+            counts: vec![],
+            unit,
+            to_f64,
+        }
     }
 }
 
 impl<T: ArrowPrimitiveType + std::fmt::Debug> GroupsAccumulator for AvgAccumulator<T> {
-    fn update_batch(&mut self, values: &[ArrayRef], group_indices: &[usize], total: usize) -> Result<()> {
+    fn update_batch(
+        &mut self,
+        values: &[ArrayRef],
+        group_indices: &[usize],
+        total: usize,
+    ) -> Result<()> {
         self.counts.resize(total, 0);
         for_each_valid(values[0].as_ref(), group_indices, |_, g| {
             self.counts[g] += 1;
@@ -167,7 +197,12 @@ impl<T: ArrowPrimitiveType + std::fmt::Debug> GroupsAccumulator for AvgAccumulat
         })?;
         self.sums.add(&values[0], group_indices, total)
     }
-    fn merge_batch(&mut self, states: &[ArrayRef], group_indices: &[usize], total: usize) -> Result<()> {
+    fn merge_batch(
+        &mut self,
+        states: &[ArrayRef],
+        group_indices: &[usize],
+        total: usize,
+    ) -> Result<()> {
         self.counts.resize(total, 0);
         let counts = states[1].as_primitive::<Int64Type>();
         for (row, &g) in group_indices.iter().enumerate() {
@@ -211,10 +246,15 @@ mod tests {
     #[test]
     fn decimal_sum_widens_and_skips_nulls() {
         let t = DataType::Decimal128(15, 2);
-        assert_eq!(Sum.return_type(&[t.clone()]).unwrap(), DataType::Decimal128(38, 2));
+        assert_eq!(
+            Sum.return_type(std::slice::from_ref(&t)).unwrap(),
+            DataType::Decimal128(38, 2)
+        );
         let mut acc = Sum.create_accumulator(&[t]).unwrap();
         let v: ArrayRef = Arc::new(
-            Decimal128Array::from(vec![Some(150), None, Some(250)]).with_precision_and_scale(15, 2).unwrap(),
+            Decimal128Array::from(vec![Some(150), None, Some(250)])
+                .with_precision_and_scale(15, 2)
+                .unwrap(),
         );
         acc.update_batch(&[v], &[0, 1, 0], 2).unwrap();
         let out = acc.evaluate().unwrap();
@@ -226,9 +266,12 @@ mod tests {
     #[test]
     fn avg_of_decimals_through_two_phases() {
         let t = DataType::Decimal128(15, 2);
-        let mut partial = Avg.create_accumulator(&[t.clone()]).unwrap();
-        let v: ArrayRef =
-            Arc::new(Decimal128Array::from(vec![100, 200, 400]).with_precision_and_scale(15, 2).unwrap());
+        let mut partial = Avg.create_accumulator(std::slice::from_ref(&t)).unwrap();
+        let v: ArrayRef = Arc::new(
+            Decimal128Array::from(vec![100, 200, 400])
+                .with_precision_and_scale(15, 2)
+                .unwrap(),
+        );
         partial.update_batch(&[v], &[0, 0, 1], 2).unwrap();
         let state = partial.state().unwrap();
         let mut fin = Avg.create_accumulator(&[t]).unwrap();

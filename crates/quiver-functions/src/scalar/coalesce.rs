@@ -17,7 +17,9 @@ impl ScalarFunction for Coalesce {
     }
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
         if arg_types.is_empty() {
-            return Err(QuiverError::Plan("function coalesce needs at least one argument".into()));
+            return Err(QuiverError::Plan(
+                "function coalesce needs at least one argument".into(),
+            ));
         }
         let mut t = DataType::Null;
         for a in arg_types {
@@ -35,8 +37,14 @@ impl ScalarFunction for Coalesce {
         Ok(arg_types[0].clone())
     }
     fn invoke(&self, args: &[ColumnarValue], num_rows: usize) -> Result<ColumnarValue> {
-        if let Some(first_scalar) = args.iter().position(|a| matches!(a, ColumnarValue::Scalar(s) if !s.is_null())) {
-            if args[..first_scalar].iter().all(|a| matches!(a, ColumnarValue::Scalar(_))) {
+        if let Some(first_scalar) = args
+            .iter()
+            .position(|a| matches!(a, ColumnarValue::Scalar(s) if !s.is_null()))
+        {
+            if args[..first_scalar]
+                .iter()
+                .all(|a| matches!(a, ColumnarValue::Scalar(_)))
+            {
                 return Ok(args[first_scalar].clone());
             }
         }
@@ -70,14 +78,22 @@ mod tests {
         let a = ColumnarValue::Array(Arc::new(Int64Array::from(vec![Some(1), None, None])));
         let b = ColumnarValue::Array(Arc::new(Int64Array::from(vec![Some(9), Some(2), None])));
         let c = ColumnarValue::Scalar(ScalarValue::Int64(Some(3)));
-        let out = Coalesce.invoke(&[a, b, c], 3).unwrap().into_array(3).unwrap();
+        let out = Coalesce
+            .invoke(&[a, b, c], 3)
+            .unwrap()
+            .into_array(3)
+            .unwrap();
         assert_eq!(out.as_primitive::<Int64Type>().values(), &[1, 2, 3]);
     }
 
     #[test]
     fn coerces_to_a_common_type() {
-        let t = Coalesce.coerce_types(&[DataType::Int32, DataType::Null, DataType::Int64]).unwrap();
+        let t = Coalesce
+            .coerce_types(&[DataType::Int32, DataType::Null, DataType::Int64])
+            .unwrap();
         assert_eq!(t, vec![DataType::Int64; 3]);
-        assert!(Coalesce.coerce_types(&[DataType::Int32, DataType::Boolean]).is_err());
+        assert!(Coalesce
+            .coerce_types(&[DataType::Int32, DataType::Boolean])
+            .is_err());
     }
 }

@@ -76,11 +76,23 @@ mod tests {
         // 1998-12-01 is day 10561 since the epoch.
         let d = ColumnarValue::Array(Arc::new(Date32Array::from(vec![Some(10561), None])));
         let f = |name: &str| ColumnarValue::Scalar(ScalarValue::Utf8(Some(name.into())));
-        let year = DatePart.invoke(&[f("year"), d.clone()], 2).unwrap().into_array(2).unwrap();
+        let year = DatePart
+            .invoke(&[f("year"), d.clone()], 2)
+            .unwrap()
+            .into_array(2)
+            .unwrap();
         assert_eq!(year.as_primitive::<Int64Type>().value(0), 1998);
         assert!(year.is_null(1));
-        let month = DatePart.invoke(&[f("MONTH"), d.clone()], 2).unwrap().into_array(2).unwrap();
+        let month = DatePart
+            .invoke(&[f("MONTH"), d.clone()], 2)
+            .unwrap()
+            .into_array(2)
+            .unwrap();
         assert_eq!(month.as_primitive::<Int64Type>().value(0), 12);
-        assert!(DatePart.invoke(&[f("fortnight"), d], 2).unwrap_err().to_string().contains("unknown field"));
+        assert!(DatePart
+            .invoke(&[f("fortnight"), d], 2)
+            .unwrap_err()
+            .to_string()
+            .contains("unknown field"));
     }
 }

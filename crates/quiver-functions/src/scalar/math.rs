@@ -24,7 +24,11 @@ fn overflow(what: &str) -> ArrowError {
 }
 
 /// Evaluates a unary numeric function keeping scalar inputs scalar.
-fn unary(arg: &ColumnarValue, num_rows: usize, f: impl Fn(&dyn Array) -> Result<ArrayRef>) -> Result<ColumnarValue> {
+fn unary(
+    arg: &ColumnarValue,
+    num_rows: usize,
+    f: impl Fn(&dyn Array) -> Result<ArrayRef>,
+) -> Result<ColumnarValue> {
     match arg {
         ColumnarValue::Scalar(s) => {
             let out = f(&s.to_array_of_size(1)?)?;
@@ -58,14 +62,26 @@ impl ScalarFunction for Abs {
     }
     fn invoke(&self, args: &[ColumnarValue], num_rows: usize) -> Result<ColumnarValue> {
         unary(&args[0], num_rows, |a| match a.data_type() {
-            DataType::Int8 => map_checked::<Int8Type>(a, |v| v.checked_abs().ok_or_else(|| overflow("TINYINT"))),
-            DataType::Int16 => map_checked::<Int16Type>(a, |v| v.checked_abs().ok_or_else(|| overflow("SMALLINT"))),
-            DataType::Int32 => map_checked::<Int32Type>(a, |v| v.checked_abs().ok_or_else(|| overflow("INTEGER"))),
-            DataType::Int64 => map_checked::<Int64Type>(a, |v| v.checked_abs().ok_or_else(|| overflow("BIGINT"))),
-            DataType::UInt8 | DataType::UInt16 | DataType::UInt32 | DataType::UInt64 => Ok(arrow::array::make_array(a.to_data())),
+            DataType::Int8 => {
+                map_checked::<Int8Type>(a, |v| v.checked_abs().ok_or_else(|| overflow("TINYINT")))
+            }
+            DataType::Int16 => {
+                map_checked::<Int16Type>(a, |v| v.checked_abs().ok_or_else(|| overflow("SMALLINT")))
+            }
+            DataType::Int32 => {
+                map_checked::<Int32Type>(a, |v| v.checked_abs().ok_or_else(|| overflow("INTEGER")))
+            }
+            DataType::Int64 => {
+                map_checked::<Int64Type>(a, |v| v.checked_abs().ok_or_else(|| overflow("BIGINT")))
+            }
+            DataType::UInt8 | DataType::UInt16 | DataType::UInt32 | DataType::UInt64 => {
+                Ok(arrow::array::make_array(a.to_data()))
+            }
             DataType::Float32 => map_checked::<Float32Type>(a, |v| Ok(v.abs())),
             DataType::Float64 => map_checked::<Float64Type>(a, |v| Ok(v.abs())),
-            DataType::Decimal128(..) => map_checked::<Decimal128Type>(a, |v| v.checked_abs().ok_or_else(|| overflow("DECIMAL"))),
+            DataType::Decimal128(..) => map_checked::<Decimal128Type>(a, |v| {
+                v.checked_abs().ok_or_else(|| overflow("DECIMAL"))
+            }),
             other => exec_err!("abs is not defined for {other}"),
         })
     }
@@ -87,10 +103,14 @@ fn round_decimal(v: i128, scale: i8, digits: i64) -> Result<i128, ArrowError> {
     }
     let factor = 10i128.pow(drop as u32);
     let half = factor / 2;
-    let rounded = if v >= 0 { (v + half) / factor } else { (v - half) / factor };
-    rounded
-        .checked_mul(factor)
-        .ok_or_else(|| ArrowError::ArithmeticOverflow("round result does not fit its DECIMAL type".into()))
+    let rounded = if v >= 0 {
+        (v + half) / factor
+    } else {
+        (v - half) / factor
+    };
+    rounded.checked_mul(factor).ok_or_else(|| {
+        ArrowError::ArithmeticOverflow("round result does not fit its DECIMAL type".into())
+    })
 }
 
 fn round_float(v: f64, digits: i64) -> f64 {
@@ -130,7 +150,9 @@ impl ScalarFunction for Round {
             None => 0,
             Some(ColumnarValue::Scalar(ScalarValue::Int64(Some(d)))) => *d,
             Some(ColumnarValue::Scalar(s)) if s.is_null() => {
-                return Ok(ColumnarValue::Scalar(ScalarValue::try_from(args[0].data_type())?))
+                return Ok(ColumnarValue::Scalar(ScalarValue::try_from(
+                    args[0].data_type(),
+                )?))
             }
             Some(_) => return exec_err!("round: the number of digits must be a constant"),
         };
@@ -142,15 +164,18 @@ impl ScalarFunction for Round {
                 let rounded = map_checked::<Decimal128Type>(a, |v| round_decimal(v, s, digits))?;
                 if one_arg {
                     let divisor = 10i128.pow(s.max(0) as u32);
-                    let out: PrimitiveArray<Decimal128Type> =
-                        rounded.as_primitive::<Decimal128Type>().unary(|v| v / divisor);
+                    let out: PrimitiveArray<Decimal128Type> = rounded
+                        .as_primitive::<Decimal128Type>()
+                        .unary(|v| v / divisor);
                     Ok(Arc::new(out.with_precision_and_scale(p, 0)?))
                 } else {
                     Ok(rounded)
                 }
             }
             t if t.is_integer() => Ok(arrow::array::make_array(a.to_data())),
-            other => Err(QuiverError::Execution(format!("round is not defined for {other}"))),
+            other => Err(QuiverError::Execution(format!(
+                "round is not defined for {other}"
+            ))),
         })
     }
 }
@@ -162,7 +187,11 @@ mod tests {
 
     #[test]
     fn abs_overflow_is_an_error() {
-        let a = ColumnarValue::Array(Arc::new(Int32Array::from(vec![Some(-3), None, Some(i32::MIN)])));
+        let a = ColumnarValue::Array(Arc::new(Int32Array::from(vec![
+            Some(-3),
+            None,
+            Some(i32::MIN),
+        ])));
         let err = Abs.invoke(&[a], 3).unwrap_err().to_string();
         assert!(err.contains("overflow"), "{err}");
         let ok = ColumnarValue::Array(Arc::new(Int32Array::from(vec![Some(-3), None])));
@@ -174,17 +203,39 @@ mod tests {
     #[test]
     fn rounds_half_away_from_zero() {
         let f = ColumnarValue::Array(Arc::new(Float64Array::from(vec![2.5, -2.5, 1.2345])));
-        let out = Round.invoke(&[f.clone()], 3).unwrap().into_array(3).unwrap();
-        assert_eq!(out.as_primitive::<Float64Type>().values(), &[3.0, -3.0, 1.0]);
+        let out = Round
+            .invoke(std::slice::from_ref(&f), 3)
+            .unwrap()
+            .into_array(3)
+            .unwrap();
+        assert_eq!(
+            out.as_primitive::<Float64Type>().values(),
+            &[3.0, -3.0, 1.0]
+        );
         let two = ColumnarValue::Scalar(ScalarValue::Int64(Some(2)));
-        let out = Round.invoke(&[f, two.clone()], 3).unwrap().into_array(3).unwrap();
+        let out = Round
+            .invoke(&[f, two.clone()], 3)
+            .unwrap()
+            .into_array(3)
+            .unwrap();
         assert_eq!(out.as_primitive::<Float64Type>().value(2), 1.23);
 
-        let d = Decimal128Array::from(vec![12345, -12355]).with_precision_and_scale(10, 3).unwrap();
-        let out = Round.invoke(&[ColumnarValue::Array(Arc::new(d.clone())), two], 2).unwrap();
+        let d = Decimal128Array::from(vec![12345, -12355])
+            .with_precision_and_scale(10, 3)
+            .unwrap();
+        let out = Round
+            .invoke(&[ColumnarValue::Array(Arc::new(d.clone())), two], 2)
+            .unwrap();
         let out = out.into_array(2).unwrap();
-        assert_eq!(out.as_primitive::<Decimal128Type>().values(), &[12350, -12360]);
-        let whole = Round.invoke(&[ColumnarValue::Array(Arc::new(d))], 2).unwrap().into_array(2).unwrap();
+        assert_eq!(
+            out.as_primitive::<Decimal128Type>().values(),
+            &[12350, -12360]
+        );
+        let whole = Round
+            .invoke(&[ColumnarValue::Array(Arc::new(d))], 2)
+            .unwrap()
+            .into_array(2)
+            .unwrap();
         assert_eq!(whole.data_type(), &DataType::Decimal128(10, 0));
         assert_eq!(whole.as_primitive::<Decimal128Type>().values(), &[12, -12]);
     }

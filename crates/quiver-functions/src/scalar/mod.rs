@@ -37,7 +37,11 @@ pub fn builtins() -> Vec<(&'static str, Arc<dyn ScalarFunction>)> {
 /// Checks the argument count of a call.
 fn check_arity(name: &str, arg_types: &[DataType], min: usize, max: usize) -> Result<()> {
     if arg_types.len() < min || arg_types.len() > max {
-        let expected = if min == max { format!("{min}") } else { format!("{min} to {max}") };
+        let expected = if min == max {
+            format!("{min}")
+        } else {
+            format!("{min} to {max}")
+        };
         return Err(QuiverError::Plan(format!(
             "function {name} takes {expected} argument(s) but was given {}",
             arg_types.len()
@@ -49,5 +53,8 @@ fn check_arity(name: &str, arg_types: &[DataType], min: usize, max: usize) -> Re
 /// The error for a call whose argument types do not fit.
 fn wrong_types(name: &str, arg_types: &[DataType]) -> QuiverError {
     let types: Vec<String> = arg_types.iter().map(sql_type_name).collect();
-    QuiverError::Schema(format!("function {name} cannot be called with ({})", types.join(", ")))
+    QuiverError::Schema(format!(
+        "function {name} cannot be called with ({})",
+        types.join(", ")
+    ))
 }

@@ -14,13 +14,23 @@ use super::{check_arity, wrong_types};
 /// Arrow string layouts.
 fn as_utf8(v: &ColumnarValue, num_rows: usize) -> Result<ArrayRef> {
     let a = v.to_array(num_rows)?;
-    Ok(if a.data_type() == &DataType::Utf8 { a } else { cast(&a, &DataType::Utf8)? })
+    Ok(if a.data_type() == &DataType::Utf8 {
+        a
+    } else {
+        cast(&a, &DataType::Utf8)?
+    })
 }
 
 fn string_args(name: &str, arg_types: &[DataType]) -> Result<Vec<DataType>> {
     arg_types
         .iter()
-        .map(|t| if is_string(t) || t == &DataType::Null { Ok(DataType::Utf8) } else { Err(wrong_types(name, arg_types)) })
+        .map(|t| {
+            if is_string(t) || t == &DataType::Null {
+                Ok(DataType::Utf8)
+            } else {
+                Err(wrong_types(name, arg_types))
+            }
+        })
         .collect()
 }
 
@@ -51,12 +61,18 @@ pub struct CaseMap {
 impl CaseMap {
     /// `upper`.
     pub fn upper() -> Self {
-        Self { name: "upper", map: str::to_uppercase }
+        Self {
+            name: "upper",
+            map: str::to_uppercase,
+        }
     }
 
     /// `lower`.
     pub fn lower() -> Self {
-        Self { name: "lower", map: str::to_lowercase }
+        Self {
+            name: "lower",
+            map: str::to_lowercase,
+        }
     }
 }
 
@@ -73,7 +89,11 @@ impl ScalarFunction for CaseMap {
     }
     fn invoke(&self, args: &[ColumnarValue], num_rows: usize) -> Result<ColumnarValue> {
         let input = as_utf8(&args[0], rows(args, num_rows))?;
-        let out: StringArray = input.as_string::<i32>().iter().map(|s| s.map(self.map)).collect();
+        let out: StringArray = input
+            .as_string::<i32>()
+            .iter()
+            .map(|s| s.map(self.map))
+            .collect();
         shape(args, Arc::new(out))
     }
 }
@@ -95,7 +115,11 @@ impl ScalarFunction for Length {
     }
     fn invoke(&self, args: &[ColumnarValue], num_rows: usize) -> Result<ColumnarValue> {
         let input = as_utf8(&args[0], rows(args, num_rows))?;
-        let out: Int64Array = input.as_string::<i32>().iter().map(|s| s.map(|s| s.chars().count() as i64)).collect();
+        let out: Int64Array = input
+            .as_string::<i32>()
+            .iter()
+            .map(|s| s.map(|s| s.chars().count() as i64))
+            .collect();
         shape(args, Arc::new(out))
     }
 }
@@ -117,15 +141,21 @@ pub struct Trim {
 impl Trim {
     /// Both ends (`trim`, `btrim`).
     pub fn both() -> Self {
-        Self { side: TrimSide::Both }
+        Self {
+            side: TrimSide::Both,
+        }
     }
     /// The start (`ltrim`).
     pub fn leading() -> Self {
-        Self { side: TrimSide::Leading }
+        Self {
+            side: TrimSide::Leading,
+        }
     }
     /// The end (`rtrim`).
     pub fn trailing() -> Self {
-        Self { side: TrimSide::Trailing }
+        Self {
+            side: TrimSide::Trailing,
+        }
     }
 
     fn apply<'a>(&self, s: &'a str, chars: &str) -> &'a str {
@@ -158,7 +188,10 @@ impl ScalarFunction for Trim {
         let input = as_utf8(&args[0], n)?;
         let input = input.as_string::<i32>();
         let out: StringArray = match args.get(1) {
-            None => input.iter().map(|s| s.map(|s| self.apply(s, " "))).collect(),
+            None => input
+                .iter()
+                .map(|s| s.map(|s| self.apply(s, " ")))
+                .collect(),
             Some(chars) => {
                 let chars = as_utf8(chars, n)?;
                 let chars = chars.as_string::<i32>();
@@ -195,7 +228,10 @@ mod tests {
         assert_eq!(up.as_string::<i32>().value(0), "STRASSE");
         assert!(up.is_null(1));
         let len = run(&Length, &[input]);
-        assert_eq!(len.as_any().downcast_ref::<Int64Array>().unwrap().values(), &[6, 0, 2]);
+        assert_eq!(
+            len.as_any().downcast_ref::<Int64Array>().unwrap().values(),
+            &[6, 0, 2]
+        );
     }
 
     #[test]
@@ -213,8 +249,17 @@ mod tests {
     #[test]
     fn scalar_in_scalar_out_and_type_errors() {
         let s = ColumnarValue::Scalar(ScalarValue::Utf8(Some("ab".into())));
-        assert!(matches!(CaseMap::lower().invoke(&[s], 10).unwrap(), ColumnarValue::Scalar(_)));
-        let err = Length.coerce_types(&[DataType::Int64]).unwrap_err().to_string();
-        assert!(err.contains("length cannot be called with (BIGINT)"), "{err}");
+        assert!(matches!(
+            CaseMap::lower().invoke(&[s], 10).unwrap(),
+            ColumnarValue::Scalar(_)
+        ));
+        let err = Length
+            .coerce_types(&[DataType::Int64])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("length cannot be called with (BIGINT)"),
+            "{err}"
+        );
     }
 }

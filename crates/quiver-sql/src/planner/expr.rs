@@ -7,8 +7,8 @@ use arrow::datatypes::DataType;
 use quiver_expr::suggest::closest_name;
 use quiver_expr::types::{binary_operand_types, common_type, is_string, sql_type_name};
 use quiver_expr::{
-    not_impl_err, AggregateCall, AggregateFunctionRef, Column, Expr, Operator, QSchema, QuiverError, Result,
-    ScalarFunctionRef, ScalarValue,
+    not_impl_err, AggregateCall, AggregateFunctionRef, Column, Expr, Operator, QSchema,
+    QuiverError, Result, ScalarFunctionRef, ScalarValue,
 };
 use sqlparser::ast::{self, FunctionArg, FunctionArgExpr, FunctionArguments, Spanned, Value};
 
@@ -27,7 +27,13 @@ pub(crate) fn location(span: sqlparser::tokenizer::Span) -> String {
 /// Adds the position of `node` to a planning error that has none yet (the
 /// innermost expression that failed gives the most precise position).
 fn at(e: QuiverError, node: &impl Spanned) -> QuiverError {
-    let located = |m: String| if m.contains(" (line ") { m } else { format!("{m}{}", location(node.span())) };
+    let located = |m: String| {
+        if m.contains(" (line ") {
+            m
+        } else {
+            format!("{m}{}", location(node.span()))
+        }
+    };
     match e {
         QuiverError::Plan(m) => QuiverError::Plan(located(m)),
         QuiverError::Schema(m) => QuiverError::Schema(located(m)),
@@ -76,10 +82,17 @@ fn unify(exprs: Vec<Expr>, what: &str, schema: &QSchema) -> Result<(Vec<Expr>, D
     for e in &exprs {
         let et = e.data_type(schema)?;
         t = common_type(&t, &et).ok_or_else(|| {
-            QuiverError::Schema(format!("{what} mixes {} and {} (in {e})", sql_type_name(&t), sql_type_name(&et)))
+            QuiverError::Schema(format!(
+                "{what} mixes {} and {} (in {e})",
+                sql_type_name(&t),
+                sql_type_name(&et)
+            ))
         })?;
     }
-    let exprs = exprs.into_iter().map(|e| cast_expr(e, &t, schema)).collect::<Result<_>>()?;
+    let exprs = exprs
+        .into_iter()
+        .map(|e| cast_expr(e, &t, schema))
+        .collect::<Result<_>>()?;
     Ok((exprs, t))
 }
 
@@ -137,12 +150,21 @@ impl SqlPlanner<'_> {
                     },
                     other => return not_impl_err!("interval value {other}"),
                 };
-                Ok(Expr::Literal(parse_interval(&text, i.leading_field.as_ref())?))
+                Ok(Expr::Literal(parse_interval(
+                    &text,
+                    i.leading_field.as_ref(),
+                )?))
             }
             E::Nested(inner) => go(inner),
-            E::BinaryOp { left, op, right } => self.binary(go(left)?, binary_operator(op)?, go(right)?, schema),
+            E::BinaryOp { left, op, right } => {
+                self.binary(go(left)?, binary_operator(op)?, go(right)?, schema)
+            }
             E::UnaryOp { op, expr } => match op {
-                ast::UnaryOperator::Not => Ok(Expr::Not(Box::new(self.boolean(go(expr)?, "NOT", schema)?))),
+                ast::UnaryOperator::Not => Ok(Expr::Not(Box::new(self.boolean(
+                    go(expr)?,
+                    "NOT",
+                    schema,
+                )?))),
                 ast::UnaryOperator::Plus => go(expr),
                 ast::UnaryOperator::Minus => match expr.as_ref() {
                     E::Value(v) => match &v.value {
@@ -155,15 +177,26 @@ impl SqlPlanner<'_> {
             },
             E::IsNull(inner) => Ok(Expr::IsNull(Box::new(go(inner)?))),
             E::IsNotNull(inner) => Ok(Expr::IsNotNull(Box::new(go(inner)?))),
-            E::Between { expr, negated, low, high } => {
+            E::Between {
+                expr,
+                negated,
+                low,
+                high,
+            } => {
                 let (x, lo, hi) = (go(expr)?, go(low)?, go(high)?);
                 Ok(if *negated {
-                    self.binary(x.clone(), Operator::Lt, lo, schema)?.binary(Operator::Or, self.binary(x, Operator::Gt, hi, schema)?)
+                    self.binary(x.clone(), Operator::Lt, lo, schema)?
+                        .binary(Operator::Or, self.binary(x, Operator::Gt, hi, schema)?)
                 } else {
-                    self.binary(x.clone(), Operator::GtEq, lo, schema)?.and(self.binary(x, Operator::LtEq, hi, schema)?)
+                    self.binary(x.clone(), Operator::GtEq, lo, schema)?
+                        .and(self.binary(x, Operator::LtEq, hi, schema)?)
                 })
             }
-            E::InList { expr, list, negated } => {
+            E::InList {
+                expr,
+                list,
+                negated,
+            } => {
                 let x = go(expr)?;
                 let items = list.iter().map(go).collect::<Result<Vec<_>>>()?;
                 let xt = x.data_type(schema)?;
@@ -184,17 +217,49 @@ impl SqlPlanner<'_> {
                         (x, all)
                     }
                 };
-                Ok(Expr::InList { expr: Box::new(x), list, negated: *negated })
+                Ok(Expr::InList {
+                    expr: Box::new(x),
+                    list,
+                    negated: *negated,
+                })
             }
-            E::Like { negated, any, expr, pattern, escape_char } | E::ILike { negated, any, expr, pattern, escape_char } => {
+            E::Like {
+                negated,
+                any,
+                expr,
+                pattern,
+                escape_char,
+            }
+            | E::ILike {
+                negated,
+                any,
+                expr,
+                pattern,
+                escape_char,
+            } => {
                 if *any || escape_char.is_some() {
                     return not_impl_err!("LIKE ANY and LIKE .. ESCAPE are not supported");
                 }
                 let case_insensitive = matches!(e, E::ILike { .. });
                 self.like(go(expr)?, go(pattern)?, *negated, case_insensitive, schema)
             }
-            E::Case { operand, conditions, else_result, .. } => self.case(operand.as_deref(), conditions, else_result.as_deref(), schema),
-            E::Cast { kind, expr, data_type, .. } => {
+            E::Case {
+                operand,
+                conditions,
+                else_result,
+                ..
+            } => self.case(
+                operand.as_deref(),
+                conditions,
+                else_result.as_deref(),
+                schema,
+            ),
+            E::Cast {
+                kind,
+                expr,
+                data_type,
+                ..
+            } => {
                 if !matches!(kind, ast::CastKind::Cast | ast::CastKind::DoubleColon) {
                     return not_impl_err!("{kind:?} is not supported; use CAST");
                 }
@@ -205,7 +270,12 @@ impl SqlPlanner<'_> {
                 let field = Expr::Literal(ScalarValue::Utf8(Some(name)));
                 self.call_scalar("date_part", vec![field, go(expr)?], schema)
             }
-            E::Trim { expr, trim_where, trim_what, trim_characters } => {
+            E::Trim {
+                expr,
+                trim_where,
+                trim_what,
+                trim_characters,
+            } => {
                 if trim_characters.is_some() {
                     return not_impl_err!("TRIM with a character list is not supported");
                 }
@@ -221,25 +291,40 @@ impl SqlPlanner<'_> {
                 self.call_scalar(name, args, schema)
             }
             E::Function(f) => self.function(f, schema),
-            E::Subquery(_) | E::Exists { .. } | E::InSubquery { .. } => not_impl_err!("subqueries are not supported yet"),
-            E::Wildcard(_) | E::QualifiedWildcard(..) => Err(QuiverError::Plan("* is only allowed in the SELECT list and count(*)".into())),
+            E::Subquery(_) | E::Exists { .. } | E::InSubquery { .. } => {
+                not_impl_err!("subqueries are not supported yet")
+            }
+            E::Wildcard(_) | E::QualifiedWildcard(..) => Err(QuiverError::Plan(
+                "* is only allowed in the SELECT list and count(*)".into(),
+            )),
             other => not_impl_err!("expression {other} is not supported"),
         }
     }
 
     fn column(&self, col: Column, schema: &QSchema) -> Result<Expr> {
-        match schema.find(&col)? {
-            Some(i) => Ok(Expr::Column(schema.field(i).column())),
-            None => Err(schema.not_found(&col)),
+        if let Some(i) = schema.find(&col)? {
+            return Ok(Expr::Column(schema.field(i).column()));
         }
+        if col.relation.is_none() {
+            let aliases = self.aliases.borrow();
+            let alias = aliases.iter().find(|(n, _)| n == &col.name).or_else(|| {
+                aliases
+                    .iter()
+                    .find(|(n, _)| n.eq_ignore_ascii_case(&col.name))
+            });
+            if let Some((_, e)) = alias {
+                return Ok(e.clone());
+            }
+        }
+        Err(schema.not_found(&col))
     }
 
     fn value(&self, v: &Value) -> Result<Expr> {
         Ok(Expr::Literal(match v {
             Value::Number(n, _) => parse_number(n)?,
-            Value::SingleQuotedString(s) | Value::EscapedStringLiteral(s) | Value::NationalStringLiteral(s) => {
-                ScalarValue::Utf8(Some(s.clone()))
-            }
+            Value::SingleQuotedString(s)
+            | Value::EscapedStringLiteral(s)
+            | Value::NationalStringLiteral(s) => ScalarValue::Utf8(Some(s.clone())),
             Value::DoubleQuotedString(s) => ScalarValue::Utf8(Some(s.clone())),
             Value::Boolean(b) => ScalarValue::Boolean(Some(*b)),
             Value::Null => ScalarValue::Null,
@@ -250,7 +335,10 @@ impl SqlPlanner<'_> {
     fn negate(&self, e: Expr, schema: &QSchema) -> Result<Expr> {
         let t = e.data_type(schema)?;
         if !(t.is_numeric() || matches!(t, DataType::Interval(_) | DataType::Null)) {
-            return Err(QuiverError::Schema(format!("cannot negate {e} of type {}", sql_type_name(&t))));
+            return Err(QuiverError::Schema(format!(
+                "cannot negate {e} of type {}",
+                sql_type_name(&t)
+            )));
         }
         Ok(Expr::Negative(Box::new(e)))
     }
@@ -272,28 +360,39 @@ impl SqlPlanner<'_> {
     pub(crate) fn binary(&self, l: Expr, op: Operator, r: Expr, schema: &QSchema) -> Result<Expr> {
         let (lt, rt) = (l.data_type(schema)?, r.data_type(schema)?);
         if op.is_comparison() && lt != rt {
-            match (&l, &r) {
-                (Expr::Literal(v), other) if !matches!(other, Expr::Literal(_)) => {
-                    if let Some(v) = literal_as(v, &rt) {
-                        return Ok(Expr::Literal(v).binary(op, r));
-                    }
-                }
-                (other, Expr::Literal(v)) if !matches!(other, Expr::Literal(_)) => {
+            let (l_lit, r_lit) = (matches!(l, Expr::Literal(_)), matches!(r, Expr::Literal(_)));
+            if let Expr::Literal(v) = &r {
+                if !l_lit || is_string(&rt) {
                     if let Some(v) = literal_as(v, &lt) {
                         return Ok(l.binary(op, Expr::Literal(v)));
                     }
                 }
-                _ => {}
+            }
+            if let Expr::Literal(v) = &l {
+                if !r_lit || is_string(&lt) {
+                    if let Some(v) = literal_as(v, &rt) {
+                        return Ok(Expr::Literal(v).binary(op, r));
+                    }
+                }
             }
         }
         let (lt2, rt2) = binary_operand_types(&lt, op, &rt).map_err(|e| match e {
-            QuiverError::Schema(m) => QuiverError::Schema(format!("{m} in {}", l.clone().binary(op, r.clone()))),
+            QuiverError::Schema(m) => {
+                QuiverError::Schema(format!("{m} in {}", l.clone().binary(op, r.clone())))
+            }
             other => other,
         })?;
         Ok(cast_expr(l, &lt2, schema)?.binary(op, cast_expr(r, &rt2, schema)?))
     }
 
-    fn like(&self, x: Expr, pattern: Expr, negated: bool, case_insensitive: bool, schema: &QSchema) -> Result<Expr> {
+    fn like(
+        &self,
+        x: Expr,
+        pattern: Expr,
+        negated: bool,
+        case_insensitive: bool,
+        schema: &QSchema,
+    ) -> Result<Expr> {
         let xt = x.data_type(schema)?;
         let x = match xt {
             t if is_string(&t) => x,
@@ -311,9 +410,19 @@ impl SqlPlanner<'_> {
                 QuiverError::Schema(format!("LIKE pattern {pattern} is not a string"))
             })?),
             (_, pt) if is_string(&pt) => cast_expr(pattern, &target, schema)?,
-            (_, pt) => return Err(QuiverError::Schema(format!("LIKE pattern {pattern} is {}, not a string", sql_type_name(&pt)))),
+            (_, pt) => {
+                return Err(QuiverError::Schema(format!(
+                    "LIKE pattern {pattern} is {}, not a string",
+                    sql_type_name(&pt)
+                )))
+            }
         };
-        Ok(Expr::Like { negated, case_insensitive, expr: Box::new(x), pattern: Box::new(pattern) })
+        Ok(Expr::Like {
+            negated,
+            case_insensitive,
+            expr: Box::new(x),
+            pattern: Box::new(pattern),
+        })
     }
 
     fn case(
@@ -324,7 +433,10 @@ impl SqlPlanner<'_> {
         schema: &QSchema,
     ) -> Result<Expr> {
         let go = |e: &ast::Expr| self.sql_to_expr(e, schema);
-        let mut whens = conditions.iter().map(|c| go(&c.condition)).collect::<Result<Vec<_>>>()?;
+        let mut whens = conditions
+            .iter()
+            .map(|c| go(&c.condition))
+            .collect::<Result<Vec<_>>>()?;
         let operand = match operand {
             Some(o) => {
                 let mut all = vec![go(o)?];
@@ -335,27 +447,56 @@ impl SqlPlanner<'_> {
                 Some(Box::new(o))
             }
             None => {
-                whens = whens.into_iter().map(|w| self.boolean(w, "CASE WHEN", schema)).collect::<Result<_>>()?;
+                whens = whens
+                    .into_iter()
+                    .map(|w| self.boolean(w, "CASE WHEN", schema))
+                    .collect::<Result<_>>()?;
                 None
             }
         };
-        let mut results = conditions.iter().map(|c| go(&c.result)).collect::<Result<Vec<_>>>()?;
+        let mut results = conditions
+            .iter()
+            .map(|c| go(&c.result))
+            .collect::<Result<Vec<_>>>()?;
         let has_else = else_result.is_some();
         if let Some(e) = else_result {
             results.push(go(e)?);
         }
         let (mut results, _) = unify(results, "CASE results", schema)?;
-        let else_expr = if has_else { results.pop().map(Box::new) } else { None };
-        Ok(Expr::Case { operand, when_then: whens.into_iter().zip(results).collect(), else_expr })
+        let else_expr = if has_else {
+            results.pop().map(Box::new)
+        } else {
+            None
+        };
+        Ok(Expr::Case {
+            operand,
+            when_then: whens.into_iter().zip(results).collect(),
+            else_expr,
+        })
     }
 
     /// `name(args)` for a scalar function, with arguments cast to the types
     /// the function asks for.
-    pub(crate) fn call_scalar(&self, name: &str, args: Vec<Expr>, schema: &QSchema) -> Result<Expr> {
-        let func = self.provider.scalar_function(name).ok_or_else(|| self.unknown_function(name))?;
-        let types = args.iter().map(|a| a.data_type(schema)).collect::<Result<Vec<_>>>()?;
+    pub(crate) fn call_scalar(
+        &self,
+        name: &str,
+        args: Vec<Expr>,
+        schema: &QSchema,
+    ) -> Result<Expr> {
+        let func = self
+            .provider
+            .scalar_function(name)
+            .ok_or_else(|| self.unknown_function(name))?;
+        let types = args
+            .iter()
+            .map(|a| a.data_type(schema))
+            .collect::<Result<Vec<_>>>()?;
         let wanted = func.coerce_types(&types)?;
-        let args = args.into_iter().zip(&wanted).map(|(a, t)| cast_expr(a, t, schema)).collect::<Result<_>>()?;
+        let args = args
+            .into_iter()
+            .zip(&wanted)
+            .map(|(a, t)| cast_expr(a, t, schema))
+            .collect::<Result<_>>()?;
         Ok(Expr::ScalarFunction(ScalarFunctionRef(func), args))
     }
 
@@ -369,22 +510,36 @@ impl SqlPlanner<'_> {
     }
 
     fn function(&self, f: &ast::Function, schema: &QSchema) -> Result<Expr> {
-        let name = f.name.0.last().and_then(|p| p.as_ident()).map(|i| i.value.to_lowercase()).unwrap_or_default();
+        let name = f
+            .name
+            .0
+            .last()
+            .and_then(|p| p.as_ident())
+            .map(|i| i.value.to_lowercase())
+            .unwrap_or_default();
         if f.over.is_some() {
             return not_impl_err!("window functions ({name} .. OVER) are not supported yet");
         }
         let (raw_args, distinct) = match &f.args {
             FunctionArguments::None => (vec![], false),
-            FunctionArguments::List(list) => {
-                (list.args.clone(), matches!(list.duplicate_treatment, Some(ast::DuplicateTreatment::Distinct)))
+            FunctionArguments::List(list) => (
+                list.args.clone(),
+                matches!(
+                    list.duplicate_treatment,
+                    Some(ast::DuplicateTreatment::Distinct)
+                ),
+            ),
+            FunctionArguments::Subquery(_) => {
+                return not_impl_err!("subqueries are not supported yet")
             }
-            FunctionArguments::Subquery(_) => return not_impl_err!("subqueries are not supported yet"),
         };
         let mut args = vec![];
         let mut star = false;
         for a in &raw_args {
             match a {
-                FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => args.push(self.sql_to_expr(e, schema)?),
+                FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => {
+                    args.push(self.sql_to_expr(e, schema)?)
+                }
                 FunctionArg::Unnamed(FunctionArgExpr::Wildcard) => star = true,
                 other => return not_impl_err!("function argument {other} is not supported"),
             }
@@ -394,24 +549,45 @@ impl SqlPlanner<'_> {
                 return not_impl_err!("aggregate FILTER (WHERE ..) is not supported yet");
             }
             if star && (name != "count" || !args.is_empty() || distinct) {
-                return Err(QuiverError::Plan(format!("{name}(*) is not allowed; only count(*)")));
+                return Err(QuiverError::Plan(format!(
+                    "{name}(*) is not allowed; only count(*)"
+                )));
             }
             if args.iter().any(Expr::contains_aggregate) {
-                return Err(QuiverError::Plan(format!("aggregate function calls cannot be nested (in {name})")));
+                return Err(QuiverError::Plan(format!(
+                    "aggregate function calls cannot be nested (in {name})"
+                )));
             }
             if distinct && args.is_empty() {
-                return Err(QuiverError::Plan(format!("{name}(DISTINCT) needs an argument")));
+                return Err(QuiverError::Plan(format!(
+                    "{name}(DISTINCT) needs an argument"
+                )));
             }
-            let types = args.iter().map(|a| a.data_type(schema)).collect::<Result<Vec<_>>>()?;
+            let types = args
+                .iter()
+                .map(|a| a.data_type(schema))
+                .collect::<Result<Vec<_>>>()?;
             let wanted = func.coerce_types(&types)?;
-            let args = args.into_iter().zip(&wanted).map(|(a, t)| cast_expr(a, t, schema)).collect::<Result<_>>()?;
-            return Ok(Expr::Aggregate(AggregateCall { func: AggregateFunctionRef(Arc::clone(&func)), args, distinct }));
+            let args = args
+                .into_iter()
+                .zip(&wanted)
+                .map(|(a, t)| cast_expr(a, t, schema))
+                .collect::<Result<_>>()?;
+            return Ok(Expr::Aggregate(AggregateCall {
+                func: AggregateFunctionRef(Arc::clone(&func)),
+                args,
+                distinct,
+            }));
         }
         if star {
-            return Err(QuiverError::Plan(format!("{name}(*) is not allowed; only count(*)")));
+            return Err(QuiverError::Plan(format!(
+                "{name}(*) is not allowed; only count(*)"
+            )));
         }
         if distinct {
-            return Err(QuiverError::Plan(format!("DISTINCT is only allowed in aggregate functions, not {name}()")));
+            return Err(QuiverError::Plan(format!(
+                "DISTINCT is only allowed in aggregate functions, not {name}()"
+            )));
         }
         if name == "nullif" {
             let [a, b] = <[Expr; 2]>::try_from(args)

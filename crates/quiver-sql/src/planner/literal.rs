@@ -1,7 +1,9 @@
 //! Literals and type names: numbers, `DATE '..'`-style typed strings,
 //! `INTERVAL '..'`, and SQL type names mapped to Arrow types.
 
-use arrow::datatypes::{DataType, IntervalMonthDayNano, IntervalUnit, TimeUnit, DECIMAL128_MAX_PRECISION};
+use arrow::datatypes::{
+    DataType, IntervalMonthDayNano, IntervalUnit, TimeUnit, DECIMAL128_MAX_PRECISION,
+};
 use quiver_expr::{QuiverError, Result, ScalarValue};
 use sqlparser::ast;
 
@@ -10,17 +12,31 @@ use sqlparser::ast;
 pub fn parse_number(text: &str) -> Result<ScalarValue> {
     let bad = || QuiverError::Plan(format!("invalid number '{text}'"));
     if text.contains(['e', 'E']) {
-        return text.parse::<f64>().map(|v| ScalarValue::Float64(Some(v))).map_err(|_| bad());
+        return text
+            .parse::<f64>()
+            .map(|v| ScalarValue::Float64(Some(v)))
+            .map_err(|_| bad());
     }
     if let Some((int_part, frac_part)) = text.split_once('.') {
         let digits = format!("{int_part}{frac_part}");
         let scale = frac_part.len();
         let precision = digits.trim_start_matches('0').len().max(scale).max(1);
         if precision > DECIMAL128_MAX_PRECISION as usize {
-            return text.parse::<f64>().map(|v| ScalarValue::Float64(Some(v))).map_err(|_| bad());
+            return text
+                .parse::<f64>()
+                .map(|v| ScalarValue::Float64(Some(v)))
+                .map_err(|_| bad());
         }
-        let value: i128 = if digits.is_empty() { 0 } else { digits.parse().map_err(|_| bad())? };
-        return Ok(ScalarValue::Decimal128(Some(value), precision as u8, scale as i8));
+        let value: i128 = if digits.is_empty() {
+            0
+        } else {
+            digits.parse().map_err(|_| bad())?
+        };
+        return Ok(ScalarValue::Decimal128(
+            Some(value),
+            precision as u8,
+            scale as i8,
+        ));
     }
     if let Ok(v) = text.parse::<i64>() {
         return Ok(ScalarValue::Int64(Some(v)));
@@ -40,7 +56,10 @@ pub fn sql_to_arrow_type(data_type: &ast::DataType) -> Result<DataType> {
         Some((n, rest)) => (n.trim().to_string(), rest.trim_end_matches(')').to_string()),
         None => (text.trim().to_string(), String::new()),
     };
-    let numbers: Vec<i64> = args.split(',').filter_map(|a| a.trim().parse().ok()).collect();
+    let numbers: Vec<i64> = args
+        .split(',')
+        .filter_map(|a| a.trim().parse().ok())
+        .collect();
     Ok(match name.as_str() {
         "boolean" | "bool" => DataType::Boolean,
         "tinyint" | "int1" => DataType::Int8,
@@ -60,16 +79,28 @@ pub fn sql_to_arrow_type(data_type: &ast::DataType) -> Result<DataType> {
                 [p, s, ..] => (*p, *s),
             };
             if !(1..=DECIMAL128_MAX_PRECISION as i64).contains(&p) || s < 0 || s > p {
-                return Err(QuiverError::Plan(format!("invalid DECIMAL({p},{s}): precision must be 1 to 38 and scale 0 to precision")));
+                return Err(QuiverError::Plan(format!(
+                    "invalid DECIMAL({p},{s}): precision must be 1 to 38 and scale 0 to precision"
+                )));
             }
             DataType::Decimal128(p as u8, s as i8)
         }
-        "varchar" | "text" | "string" | "char" | "character" | "character varying" | "bpchar" | "nvarchar" => DataType::Utf8,
+        "varchar" | "text" | "string" | "char" | "character" | "character varying" | "bpchar"
+        | "nvarchar" => DataType::Utf8,
         "date" => DataType::Date32,
-        "timestamp" | "datetime" | "timestamp without time zone" => DataType::Timestamp(TimeUnit::Microsecond, None),
-        "timestamptz" | "timestamp with time zone" => DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+        "timestamp" | "datetime" | "timestamp without time zone" => {
+            DataType::Timestamp(TimeUnit::Microsecond, None)
+        }
+        "timestamptz" | "timestamp with time zone" => {
+            DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
+        }
         "interval" => DataType::Interval(IntervalUnit::MonthDayNano),
-        _ => return Err(QuiverError::Plan(format!("unknown or unsupported type {}", data_type))),
+        _ => {
+            return Err(QuiverError::Plan(format!(
+                "unknown or unsupported type {}",
+                data_type
+            )))
+        }
     })
 }
 
@@ -82,7 +113,12 @@ pub fn typed_string(data_type: &ast::DataType, value: &str) -> Result<ScalarValu
     }
     ScalarValue::Utf8(Some(value.to_string()))
         .cast_to(&target)
-        .map_err(|_| QuiverError::Plan(format!("invalid {} literal '{value}'", data_type.to_string().to_uppercase())))
+        .map_err(|_| {
+            QuiverError::Plan(format!(
+                "invalid {} literal '{value}'",
+                data_type.to_string().to_uppercase()
+            ))
+        })
 }
 
 /// Parses interval text such as `3 months`, `1 year 2 days`, `90` (with a
@@ -128,7 +164,9 @@ pub fn parse_interval(text: &str, unit: Option<&ast::DateTimeField>) -> Result<S
     }
     let months = i32::try_from(months).map_err(|_| bad("too large"))?;
     let days = i32::try_from(days).map_err(|_| bad("too large"))?;
-    Ok(ScalarValue::IntervalMonthDayNano(Some(IntervalMonthDayNano::new(months, days, nanos))))
+    Ok(ScalarValue::IntervalMonthDayNano(Some(
+        IntervalMonthDayNano::new(months, days, nanos),
+    )))
 }
 
 #[cfg(test)]
@@ -138,11 +176,26 @@ mod tests {
     #[test]
     fn numbers_get_sql_types() {
         assert_eq!(parse_number("42").unwrap(), ScalarValue::Int64(Some(42)));
-        assert_eq!(parse_number("0.06").unwrap(), ScalarValue::Decimal128(Some(6), 2, 2));
-        assert_eq!(parse_number("12.50").unwrap(), ScalarValue::Decimal128(Some(1250), 4, 2));
-        assert_eq!(parse_number("1e3").unwrap(), ScalarValue::Float64(Some(1000.0)));
-        assert_eq!(parse_number("9223372036854775808").unwrap(), ScalarValue::Decimal128(Some(9223372036854775808), 19, 0));
-        assert!(parse_number("1".repeat(50).as_str()).unwrap_err().to_string().contains("too large"));
+        assert_eq!(
+            parse_number("0.06").unwrap(),
+            ScalarValue::Decimal128(Some(6), 2, 2)
+        );
+        assert_eq!(
+            parse_number("12.50").unwrap(),
+            ScalarValue::Decimal128(Some(1250), 4, 2)
+        );
+        assert_eq!(
+            parse_number("1e3").unwrap(),
+            ScalarValue::Float64(Some(1000.0))
+        );
+        assert_eq!(
+            parse_number("9223372036854775808").unwrap(),
+            ScalarValue::Decimal128(Some(9223372036854775808), 19, 0)
+        );
+        assert!(parse_number("1".repeat(50).as_str())
+            .unwrap_err()
+            .to_string()
+            .contains("too large"));
     }
 
     #[test]
@@ -155,7 +208,12 @@ mod tests {
         assert_eq!(i("1 year 2 days"), (12, 2, 0));
         assert_eq!(i("-1 hour"), (0, 0, -3_600_000_000_000));
         let day = ast::DateTimeField::Day;
-        assert!(matches!(parse_interval("90", Some(&day)).unwrap(), ScalarValue::IntervalMonthDayNano(Some(v)) if v.days == 90));
-        assert!(parse_interval("3 fortnights", None).unwrap_err().to_string().contains("unknown unit"));
+        assert!(
+            matches!(parse_interval("90", Some(&day)).unwrap(), ScalarValue::IntervalMonthDayNano(Some(v)) if v.days == 90)
+        );
+        assert!(parse_interval("3 fortnights", None)
+            .unwrap_err()
+            .to_string()
+            .contains("unknown unit"));
     }
 }

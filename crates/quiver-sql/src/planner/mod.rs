@@ -12,7 +12,9 @@ use std::sync::Arc;
 use arrow::datatypes::{Field, Schema};
 use quiver_expr::logical_plan::{Ddl, Explain, FileFormat, Values};
 use quiver_expr::types::sql_type_name;
-use quiver_expr::{not_impl_err, AggregateFunction, LogicalPlan, QuiverError, Result, ScalarFunction, TableSource};
+use quiver_expr::{
+    not_impl_err, AggregateFunction, LogicalPlan, QuiverError, Result, ScalarFunction, TableSource,
+};
 use sqlparser::ast::{self, ColumnOption, ObjectName, ObjectType};
 
 use crate::parser::{CreateExternalTable, Statement};
@@ -49,6 +51,9 @@ pub struct SqlPlanner<'a> {
     provider: &'a dyn ContextProvider,
     /// Common table expressions in scope, innermost last.
     ctes: RefCell<Vec<HashMap<String, Arc<LogicalPlan>>>>,
+    /// Select-list aliases that GROUP BY and HAVING may use when a name is
+    /// not an input column.
+    aliases: RefCell<Vec<(String, quiver_expr::Expr)>>,
 }
 
 /// The last part of an object name (`db.schema.t` → `t`).
@@ -62,7 +67,11 @@ fn object_name(name: &ObjectName) -> Result<String> {
 impl<'a> SqlPlanner<'a> {
     /// A planner over `provider`.
     pub fn new(provider: &'a dyn ContextProvider) -> Self {
-        Self { provider, ctes: RefCell::new(vec![]) }
+        Self {
+            provider,
+            ctes: RefCell::new(vec![]),
+            aliases: RefCell::new(vec![]),
+        }
     }
 
     /// Plans one statement.
@@ -124,10 +133,15 @@ impl<'a> SqlPlanner<'a> {
 
     fn create_external_table(&self, c: &CreateExternalTable) -> Result<LogicalPlan> {
         if c.or_replace {
-            return not_impl_err!("CREATE OR REPLACE EXTERNAL TABLE is not supported; DROP TABLE first");
+            return not_impl_err!(
+                "CREATE OR REPLACE EXTERNAL TABLE is not supported; DROP TABLE first"
+            );
         }
         let format = FileFormat::from_name(&c.format).ok_or_else(|| {
-            QuiverError::Plan(format!("unknown file format '{}'; expected PARQUET or CSV", c.format))
+            QuiverError::Plan(format!(
+                "unknown file format '{}'; expected PARQUET or CSV",
+                c.format
+            ))
         })?;
         let schema = if c.columns.is_empty() {
             None
@@ -136,8 +150,15 @@ impl<'a> SqlPlanner<'a> {
                 .columns
                 .iter()
                 .map(|col| {
-                    let nullable = !col.options.iter().any(|o| matches!(o.option, ColumnOption::NotNull));
-                    Ok(Field::new(&col.name.value, sql_to_arrow_type(&col.data_type)?, nullable))
+                    let nullable = !col
+                        .options
+                        .iter()
+                        .any(|o| matches!(o.option, ColumnOption::NotNull));
+                    Ok(Field::new(
+                        &col.name.value,
+                        sql_to_arrow_type(&col.data_type)?,
+                        nullable,
+                    ))
                 })
                 .collect::<Result<Vec<_>>>()?;
             Some(Arc::new(Schema::new(fields)))
@@ -159,8 +180,14 @@ impl<'a> SqlPlanner<'a> {
     fn show_tables(&self) -> Result<LogicalPlan> {
         let mut tables = self.provider.list_tables();
         tables.sort();
-        let rows = tables.into_iter().map(|(name, kind)| vec![name, kind]).collect();
-        Ok(LogicalPlan::Values(Values::strings(rows, &["name", "type"])))
+        let rows = tables
+            .into_iter()
+            .map(|(name, kind)| vec![name, kind])
+            .collect();
+        Ok(LogicalPlan::Values(Values::strings(
+            rows,
+            &["name", "type"],
+        )))
     }
 
     fn describe(&self, table_name: &ObjectName) -> Result<LogicalPlan> {
@@ -171,9 +198,16 @@ impl<'a> SqlPlanner<'a> {
             .iter()
             .map(|f| {
                 let nullable = if f.field.is_nullable() { "YES" } else { "NO" };
-                vec![f.name().to_string(), sql_type_name(f.field.data_type()), nullable.to_string()]
+                vec![
+                    f.name().to_string(),
+                    sql_type_name(f.field.data_type()),
+                    nullable.to_string(),
+                ]
             })
             .collect();
-        Ok(LogicalPlan::Values(Values::strings(rows, &["column_name", "column_type", "null"])))
+        Ok(LogicalPlan::Values(Values::strings(
+            rows,
+            &["column_name", "column_type", "null"],
+        )))
     }
 }

@@ -4,16 +4,31 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use quiver_expr::logical_plan::{Aggregate, Filter, Limit, Projection, Sort, SubqueryAlias, Values};
-use quiver_expr::{not_impl_err, Expr, LogicalPlan, QSchema, QuiverError, Result, ScalarValue, SortExpr};
-use sqlparser::ast::{self, GroupByExpr, LimitClause, OrderByKind, SelectItem, SelectItemQualifiedWildcardKind, SetExpr};
+use quiver_expr::logical_plan::{
+    Aggregate, Filter, Limit, Projection, Sort, SubqueryAlias, Values,
+};
+use quiver_expr::{
+    not_impl_err, Expr, LogicalPlan, QSchema, QuiverError, Result, ScalarValue, SortExpr,
+};
+use sqlparser::ast::{
+    self, GroupByExpr, LimitClause, OrderByKind, SelectItem, SelectItemQualifiedWildcardKind,
+    SetExpr,
+};
 
 use super::expr::location;
 use super::SqlPlanner;
 
 /// Renames the columns of `plan` and names the relation `alias`.
-pub(crate) fn rename_columns(plan: LogicalPlan, alias: &str, names: &[String]) -> Result<LogicalPlan> {
-    Ok(LogicalPlan::SubqueryAlias(SubqueryAlias::try_new(Arc::new(plan), alias, names)?))
+pub(crate) fn rename_columns(
+    plan: LogicalPlan,
+    alias: &str,
+    names: &[String],
+) -> Result<LogicalPlan> {
+    Ok(LogicalPlan::SubqueryAlias(SubqueryAlias::try_new(
+        Arc::new(plan),
+        alias,
+        names,
+    )?))
 }
 
 /// Where an ORDER BY key comes from.
@@ -92,7 +107,12 @@ impl SqlPlanner<'_> {
             for cte in &with.cte_tables {
                 let name = cte.alias.name.value.clone();
                 let mut plan = self.plan_query(&cte.query)?;
-                let columns: Vec<String> = cte.alias.columns.iter().map(|c| c.name.value.clone()).collect();
+                let columns: Vec<String> = cte
+                    .alias
+                    .columns
+                    .iter()
+                    .map(|c| c.name.value.clone())
+                    .collect();
                 plan = rename_columns(plan, &name, &columns)?;
                 if let Some(scope) = self.ctes.borrow_mut().last_mut() {
                     scope.insert(name.to_lowercase(), Arc::new(plan));
@@ -107,7 +127,11 @@ impl SqlPlanner<'_> {
     /// A CTE in scope by name.
     pub(crate) fn cte(&self, name: &str) -> Option<Arc<LogicalPlan>> {
         let lower = name.to_lowercase();
-        self.ctes.borrow().iter().rev().find_map(|scope| scope.get(&lower).cloned())
+        self.ctes
+            .borrow()
+            .iter()
+            .rev()
+            .find_map(|scope| scope.get(&lower).cloned())
     }
 
     fn plan_query_body(&self, q: &ast::Query) -> Result<LogicalPlan> {
@@ -144,13 +168,22 @@ impl SqlPlanner<'_> {
         let rows = v
             .rows
             .iter()
-            .map(|row| row.content.iter().map(|e| self.sql_to_expr(e, &empty)).collect::<Result<Vec<_>>>())
+            .map(|row| {
+                row.content
+                    .iter()
+                    .map(|e| self.sql_to_expr(e, &empty))
+                    .collect::<Result<Vec<_>>>()
+            })
             .collect::<Result<Vec<_>>>()?;
         Ok(LogicalPlan::Values(Values::try_new(rows, &[])?))
     }
 
     /// ORDER BY over the output of a non-SELECT query (VALUES, a subquery).
-    fn order_output(&self, plan: LogicalPlan, order_by: &[ast::OrderByExpr]) -> Result<LogicalPlan> {
+    fn order_output(
+        &self,
+        plan: LogicalPlan,
+        order_by: &[ast::OrderByExpr],
+    ) -> Result<LogicalPlan> {
         if order_by.is_empty() {
             return Ok(plan);
         }
@@ -159,26 +192,40 @@ impl SqlPlanner<'_> {
             .iter()
             .map(|o| {
                 let expr = match as_position(&o.expr) {
-                    Some(n) => Expr::Column(schema.field(self.position(n, schema.len(), "ORDER BY")?).column()),
+                    Some(n) => Expr::Column(
+                        schema
+                            .field(self.position(n, schema.len(), "ORDER BY")?)
+                            .column(),
+                    ),
                     None => self.sql_to_expr(&o.expr, &schema)?,
                 };
                 Ok(sort_expr(expr, &o.options))
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok(LogicalPlan::Sort(Sort { exprs, input: Arc::new(plan), fetch: None }))
+        Ok(LogicalPlan::Sort(Sort {
+            exprs,
+            input: Arc::new(plan),
+            fetch: None,
+        }))
     }
 
     fn position(&self, text: &str, len: usize, clause: &str) -> Result<usize> {
         match text.parse::<usize>() {
             Ok(n) if n >= 1 && n <= len => Ok(n - 1),
-            _ => Err(QuiverError::Plan(format!("{clause} position {text} is not in the select list (1 to {len})"))),
+            _ => Err(QuiverError::Plan(format!(
+                "{clause} position {text} is not in the select list (1 to {len})"
+            ))),
         }
     }
 
     fn plan_limit(&self, plan: LogicalPlan, clause: Option<&LimitClause>) -> Result<LogicalPlan> {
         let (limit, offset) = match clause {
             None => return Ok(plan),
-            Some(LimitClause::LimitOffset { limit, offset, limit_by }) => {
+            Some(LimitClause::LimitOffset {
+                limit,
+                offset,
+                limit_by,
+            }) => {
                 if !limit_by.is_empty() {
                     return not_impl_err!("LIMIT BY is not supported");
                 }
@@ -191,32 +238,44 @@ impl SqlPlanner<'_> {
             match self.sql_to_expr(e, &QSchema::empty())? {
                 Expr::Literal(ScalarValue::Null) => Ok(None),
                 Expr::Literal(ScalarValue::Int64(Some(n))) if n >= 0 => Ok(Some(n as usize)),
-                other => Err(QuiverError::Plan(format!("{what} must be a non-negative integer, not {other}"))),
+                other => Err(QuiverError::Plan(format!(
+                    "{what} must be a non-negative integer, not {other}"
+                ))),
             }
         };
         let fetch = count(limit, "LIMIT")?;
         let skip = count(offset, "OFFSET")?.unwrap_or(0);
-        Ok(LogicalPlan::Limit(Limit { skip, fetch, input: Arc::new(plan) }))
+        Ok(LogicalPlan::Limit(Limit {
+            skip,
+            fetch,
+            input: Arc::new(plan),
+        }))
     }
 
-    /// Resolves a GROUP BY or HAVING expression: a position, an input
-    /// expression, or (failing that) the name of a select item.
-    fn resolve_input_first(&self, e: &ast::Expr, items: &[(Expr, String)], schema: &QSchema, clause: &str) -> Result<Expr> {
-        if let Some(n) = as_position(e) {
-            if clause == "GROUP BY" {
-                return Ok(items[self.position(n, items.len(), clause)?].0.clone());
-            }
+    /// Resolves a GROUP BY or HAVING expression: a position (GROUP BY only),
+    /// or an expression over the input in which a name that is not an input
+    /// column may be a select-list alias.
+    fn resolve_input_first(
+        &self,
+        e: &ast::Expr,
+        items: &[(Expr, String)],
+        schema: &QSchema,
+        clause: &str,
+    ) -> Result<Expr> {
+        if let (Some(n), "GROUP BY") = (as_position(e), clause) {
+            return Ok(items[self.position(n, items.len(), clause)?].0.clone());
         }
-        match self.sql_to_expr(e, schema) {
-            Ok(x) => Ok(x),
-            Err(err) => match bare_identifier(e).and_then(|id| items.iter().find(|(_, n)| n.eq_ignore_ascii_case(&id.value))) {
-                Some((x, _)) => Ok(x.clone()),
-                None => Err(err),
-            },
-        }
+        *self.aliases.borrow_mut() = items.iter().map(|(x, n)| (n.clone(), x.clone())).collect();
+        let bound = self.sql_to_expr(e, schema);
+        self.aliases.borrow_mut().clear();
+        bound
     }
 
-    fn select_items(&self, projection: &[SelectItem], schema: &QSchema) -> Result<Vec<(Expr, String)>> {
+    fn select_items(
+        &self,
+        projection: &[SelectItem],
+        schema: &QSchema,
+    ) -> Result<Vec<(Expr, String)>> {
         let mut items = vec![];
         for item in projection {
             match item {
@@ -225,24 +284,49 @@ impl SqlPlanner<'_> {
                     let name = x.output_name();
                     items.push((x, name));
                 }
-                SelectItem::ExprWithAlias { expr, alias } => items.push((self.sql_to_expr(expr, schema)?, alias.value.clone())),
+                SelectItem::ExprWithAlias { expr, alias } => {
+                    items.push((self.sql_to_expr(expr, schema)?, alias.value.clone()))
+                }
                 SelectItem::Wildcard(_) => {
                     if schema.is_empty() {
                         return Err(QuiverError::Plan("SELECT * needs a FROM clause".into()));
                     }
-                    items.extend(schema.fields().iter().map(|f| (Expr::Column(f.column()), f.name().to_string())));
+                    items.extend(
+                        schema
+                            .fields()
+                            .iter()
+                            .map(|f| (Expr::Column(f.column()), f.name().to_string())),
+                    );
                 }
-                SelectItem::QualifiedWildcard(SelectItemQualifiedWildcardKind::ObjectName(name), _) => {
-                    let qualifier = name.0.last().and_then(|p| p.as_ident()).map(|i| i.value.clone()).unwrap_or_default();
+                SelectItem::QualifiedWildcard(
+                    SelectItemQualifiedWildcardKind::ObjectName(name),
+                    _,
+                ) => {
+                    let qualifier = name
+                        .0
+                        .last()
+                        .and_then(|p| p.as_ident())
+                        .map(|i| i.value.clone())
+                        .unwrap_or_default();
                     let fields: Vec<_> = schema
                         .fields()
                         .iter()
-                        .filter(|f| f.qualifier.as_deref().is_some_and(|q| q.eq_ignore_ascii_case(&qualifier)))
+                        .filter(|f| {
+                            f.qualifier
+                                .as_deref()
+                                .is_some_and(|q| q.eq_ignore_ascii_case(&qualifier))
+                        })
                         .collect();
                     if fields.is_empty() {
-                        return Err(QuiverError::Plan(format!("{qualifier}.* names no table in the FROM clause")));
+                        return Err(QuiverError::Plan(format!(
+                            "{qualifier}.* names no table in the FROM clause"
+                        )));
                     }
-                    items.extend(fields.into_iter().map(|f| (Expr::Column(f.column()), f.name().to_string())));
+                    items.extend(
+                        fields
+                            .into_iter()
+                            .map(|f| (Expr::Column(f.column()), f.name().to_string())),
+                    );
                 }
                 other => return not_impl_err!("select item {other} is not supported"),
             }
@@ -263,11 +347,18 @@ impl SqlPlanner<'_> {
                     return not_impl_err!("ORDER BY .. WITH FILL is not supported");
                 }
                 if let Some(n) = as_position(&o.expr) {
-                    return Ok((SortKey::Output(self.position(n, items.len(), "ORDER BY")?), &o.options));
+                    return Ok((
+                        SortKey::Output(self.position(n, items.len(), "ORDER BY")?),
+                        &o.options,
+                    ));
                 }
                 if let Some(id) = bare_identifier(&o.expr) {
                     let exact = items.iter().position(|(_, n)| n == &id.value);
-                    let loose = || items.iter().position(|(_, n)| n.eq_ignore_ascii_case(&id.value));
+                    let loose = || {
+                        items
+                            .iter()
+                            .position(|(_, n)| n.eq_ignore_ascii_case(&id.value))
+                    };
                     if let Some(i) = exact.or_else(loose) {
                         return Ok((SortKey::Output(i), &o.options));
                     }
@@ -281,8 +372,16 @@ impl SqlPlanner<'_> {
             .collect()
     }
 
-    fn plan_select(&self, select: &ast::Select, order_by: &[ast::OrderByExpr]) -> Result<LogicalPlan> {
-        if select.top.is_some() || select.into.is_some() || select.qualify.is_some() || !select.named_window.is_empty() {
+    fn plan_select(
+        &self,
+        select: &ast::Select,
+        order_by: &[ast::OrderByExpr],
+    ) -> Result<LogicalPlan> {
+        if select.top.is_some()
+            || select.into.is_some()
+            || select.qualify.is_some()
+            || !select.named_window.is_empty()
+        {
             return not_impl_err!("TOP, INTO, QUALIFY and WINDOW clauses are not supported");
         }
         let distinct = match &select.distinct {
@@ -309,12 +408,17 @@ impl SqlPlanner<'_> {
                 if !modifiers.is_empty() {
                     return not_impl_err!("GROUP BY ROLLUP/CUBE/GROUPING SETS are not supported");
                 }
-                exprs.iter().map(|e| self.resolve_input_first(e, &items, &schema, "GROUP BY")).collect::<Result<Vec<_>>>()?
+                exprs
+                    .iter()
+                    .map(|e| self.resolve_input_first(e, &items, &schema, "GROUP BY"))
+                    .collect::<Result<Vec<_>>>()?
             }
             GroupByExpr::All(_) => return not_impl_err!("GROUP BY ALL is not supported"),
         };
         if let Some(g) = group_exprs.iter().find(|g| g.contains_aggregate()) {
-            return Err(QuiverError::Plan(format!("aggregate functions are not allowed in GROUP BY ({g})")));
+            return Err(QuiverError::Plan(format!(
+                "aggregate functions are not allowed in GROUP BY ({g})"
+            )));
         }
         let having = match &select.having {
             Some(h) => Some(self.resolve_input_first(h, &items, &schema, "HAVING")?),
@@ -326,7 +430,13 @@ impl SqlPlanner<'_> {
             SortKey::Input(e) => Some(e),
             SortKey::Output(_) => None,
         });
-        let aggs = collect_aggregates(items.iter().map(|(e, _)| e).chain(having.iter()).chain(input_sort_exprs));
+        let aggs = collect_aggregates(
+            items
+                .iter()
+                .map(|(e, _)| e)
+                .chain(having.iter())
+                .chain(input_sort_exprs),
+        );
         let grouped = !aggs.is_empty() || !group_exprs.is_empty() || having.is_some();
 
         let rebase_all = |e: &Expr, agg_schema: Option<&QSchema>| match agg_schema {
@@ -335,7 +445,11 @@ impl SqlPlanner<'_> {
         };
         let mut agg_schema = None;
         if grouped {
-            plan = LogicalPlan::Aggregate(Aggregate::try_new(Arc::new(plan), group_exprs.clone(), aggs.clone())?);
+            plan = LogicalPlan::Aggregate(Aggregate::try_new(
+                Arc::new(plan),
+                group_exprs.clone(),
+                aggs.clone(),
+            )?);
             agg_schema = Some(plan.schema().clone());
         }
         if let Some(h) = &having {
@@ -346,7 +460,11 @@ impl SqlPlanner<'_> {
         let mut exprs = vec![];
         for (e, name) in &items {
             let e = rebase_all(e, agg_schema.as_ref())?;
-            exprs.push(if &e.output_name() == name { e } else { e.alias(name) });
+            exprs.push(if &e.output_name() == name {
+                e
+            } else {
+                e.alias(name)
+            });
         }
         let visible = exprs.len();
         let mut sort_exprs = vec![];
@@ -359,7 +477,10 @@ impl SqlPlanner<'_> {
                             "for SELECT DISTINCT, ORDER BY expressions must appear in the select list ({e})"
                         )));
                     }
-                    exprs.push(rebase_all(e, agg_schema.as_ref())?.alias(format!("__order_by_{}", exprs.len())));
+                    exprs.push(
+                        rebase_all(e, agg_schema.as_ref())?
+                            .alias(format!("__order_by_{}", exprs.len())),
+                    );
                     exprs.len() - 1
                 }
             };
@@ -367,16 +488,31 @@ impl SqlPlanner<'_> {
         }
         plan = LogicalPlan::Projection(Projection::try_new(exprs, Arc::new(plan))?);
         if distinct {
-            let groups = plan.schema().fields().iter().map(|f| Expr::Column(f.column())).collect();
+            let groups = plan
+                .schema()
+                .fields()
+                .iter()
+                .map(|f| Expr::Column(f.column()))
+                .collect();
             plan = LogicalPlan::Aggregate(Aggregate::try_new(Arc::new(plan), groups, vec![])?);
         }
         if !sort_exprs.is_empty() {
             let schema = plan.schema().clone();
-            let exprs = sort_exprs.into_iter().map(|(i, o)| sort_expr(Expr::Column(schema.field(i).column()), o)).collect();
-            plan = LogicalPlan::Sort(Sort { exprs, input: Arc::new(plan), fetch: None });
+            let exprs = sort_exprs
+                .into_iter()
+                .map(|(i, o)| sort_expr(Expr::Column(schema.field(i).column()), o))
+                .collect();
+            plan = LogicalPlan::Sort(Sort {
+                exprs,
+                input: Arc::new(plan),
+                fetch: None,
+            });
         }
         if plan.schema().len() > visible {
-            let keep = plan.schema().fields()[..visible].iter().map(|f| Expr::Column(f.column())).collect();
+            let keep = plan.schema().fields()[..visible]
+                .iter()
+                .map(|f| Expr::Column(f.column()))
+                .collect();
             plan = LogicalPlan::Projection(Projection::try_new(keep, Arc::new(plan))?);
         }
         Ok(plan)
@@ -387,5 +523,9 @@ impl SqlPlanner<'_> {
 /// first when descending (as PostgreSQL).
 fn sort_expr(expr: Expr, options: &ast::OrderByOptions) -> SortExpr {
     let asc = options.asc.unwrap_or(true);
-    SortExpr { expr, asc, nulls_first: options.nulls_first.unwrap_or(!asc) }
+    SortExpr {
+        expr,
+        asc,
+        nulls_first: options.nulls_first.unwrap_or(!asc),
+    }
 }

@@ -33,13 +33,22 @@ impl SqlPlanner<'_> {
 
     fn plan_table_factor(&self, factor: &TableFactor) -> Result<LogicalPlan> {
         match factor {
-            TableFactor::Table { name, alias, args, .. } => {
+            TableFactor::Table {
+                name, alias, args, ..
+            } => {
                 if args.is_some() {
-                    return not_impl_err!("table functions such as {name}(..) are not supported yet");
+                    return not_impl_err!(
+                        "table functions such as {name}(..) are not supported yet"
+                    );
                 }
                 self.plan_table_name(name, alias.as_ref())
             }
-            TableFactor::Derived { lateral, subquery, alias, .. } => {
+            TableFactor::Derived {
+                lateral,
+                subquery,
+                alias,
+                ..
+            } => {
                 if *lateral {
                     return not_impl_err!("LATERAL is not supported");
                 }
@@ -55,12 +64,20 @@ impl SqlPlanner<'_> {
 
     fn apply_alias(&self, plan: LogicalPlan, alias: &TableAlias) -> Result<LogicalPlan> {
         let columns: Vec<String> = alias.columns.iter().map(|c| c.name.value.clone()).collect();
-        Ok(LogicalPlan::SubqueryAlias(SubqueryAlias::try_new(Arc::new(plan), &alias.name.value, &columns)?))
+        Ok(LogicalPlan::SubqueryAlias(SubqueryAlias::try_new(
+            Arc::new(plan),
+            &alias.name.value,
+            &columns,
+        )?))
     }
 
     /// The relation a table name refers to: a CTE, a view, a registered
     /// table, or files at a quoted path.
-    pub(crate) fn plan_table_name(&self, name: &ObjectName, alias: Option<&TableAlias>) -> Result<LogicalPlan> {
+    pub(crate) fn plan_table_name(
+        &self,
+        name: &ObjectName,
+        alias: Option<&TableAlias>,
+    ) -> Result<LogicalPlan> {
         let Some(ident) = name.0.last().and_then(|p| p.as_ident()) else {
             return Err(QuiverError::Plan(format!("invalid table name {name}")));
         };
@@ -69,7 +86,11 @@ impl SqlPlanner<'_> {
         let named = |plan: LogicalPlan, default: &str| -> Result<LogicalPlan> {
             match alias {
                 Some(a) => self.apply_alias(plan, a),
-                None => Ok(LogicalPlan::SubqueryAlias(SubqueryAlias::try_new(Arc::new(plan), default, &[])?)),
+                None => Ok(LogicalPlan::SubqueryAlias(SubqueryAlias::try_new(
+                    Arc::new(plan),
+                    default,
+                    &[],
+                )?)),
             }
         };
         if !string_literal {
@@ -101,11 +122,18 @@ impl SqlPlanner<'_> {
                 None => Ok(scan),
             };
         }
-        let names: Vec<String> = self.provider.list_tables().into_iter().map(|(n, _)| n).collect();
+        let names: Vec<String> = self
+            .provider
+            .list_tables()
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
         let mut msg = format!("table \"{table}\" not found{}", location(ident.span));
         match closest_name(&table, names.iter().map(String::as_str)) {
             Some(s) => msg.push_str(&format!("; did you mean \"{s}\"?")),
-            None if names.is_empty() => msg.push_str("; no tables are registered (query a file with FROM 'path/to/file.parquet')"),
+            None if names.is_empty() => msg.push_str(
+                "; no tables are registered (query a file with FROM 'path/to/file.parquet')",
+            ),
             None => {}
         }
         Err(QuiverError::Plan(msg))

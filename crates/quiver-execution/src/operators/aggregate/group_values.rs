@@ -21,9 +21,15 @@ pub struct GroupValues {
 impl GroupValues {
     /// A table for keys of the given types.
     pub fn try_new(types: &[DataType]) -> Result<Self> {
-        let converter = RowConverter::new(types.iter().map(|t| SortField::new(t.clone())).collect())?;
+        let converter =
+            RowConverter::new(types.iter().map(|t| SortField::new(t.clone())).collect())?;
         let rows = converter.empty_rows(0, 0);
-        Ok(Self { converter, rows, table: HashTable::new(), hasher: RandomState::with_seed(7) })
+        Ok(Self {
+            converter,
+            rows,
+            table: HashTable::new(),
+            hasher: RandomState::with_seed(7),
+        })
     }
 
     /// The number of distinct groups seen.
@@ -43,7 +49,10 @@ impl GroupValues {
         for row in batch_rows.iter() {
             let hash = self.hasher.hash_one(row.as_ref());
             let rows = &self.rows;
-            let group = match self.table.find(hash, |&(h, g)| h == hash && rows.row(g) == row) {
+            let group = match self
+                .table
+                .find(hash, |&(h, g)| h == hash && rows.row(g) == row)
+            {
                 Some(&(_, g)) => g,
                 None => {
                     let g = self.rows.num_rows();
@@ -79,7 +88,13 @@ mod tests {
     fn numbers_groups_by_first_appearance() {
         let mut g = GroupValues::try_new(&[DataType::Utf8, DataType::Int32]).unwrap();
         let keys: Vec<ArrayRef> = vec![
-            Arc::new(StringArray::from(vec![Some("a"), Some("b"), Some("a"), None, None])),
+            Arc::new(StringArray::from(vec![
+                Some("a"),
+                Some("b"),
+                Some("a"),
+                None,
+                None,
+            ])),
             Arc::new(Int32Array::from(vec![1, 1, 1, 2, 2])),
         ];
         let mut groups = vec![];

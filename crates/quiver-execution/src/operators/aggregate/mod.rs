@@ -55,7 +55,11 @@ impl AggregateExpr {
 
     /// The final result field.
     pub fn field(&self) -> Result<Field> {
-        Ok(Field::new(&self.name, self.func.0.return_type(&self.arg_types())?, true))
+        Ok(Field::new(
+            &self.name,
+            self.func.0.return_type(&self.arg_types())?,
+            true,
+        ))
     }
 
     /// The intermediate state fields.
@@ -67,8 +71,17 @@ impl AggregateExpr {
 impl fmt::Display for AggregateExpr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let args: Vec<String> = self.args.iter().map(|a| a.to_string()).collect();
-        let args = if args.is_empty() { "*".to_string() } else { args.join(", ") };
-        write!(f, "{}({}{args})", self.func.0.name(), if self.distinct { "DISTINCT " } else { "" })
+        let args = if args.is_empty() {
+            "*".to_string()
+        } else {
+            args.join(", ")
+        };
+        write!(
+            f,
+            "{}({}{args})",
+            self.func.0.name(),
+            if self.distinct { "DISTINCT " } else { "" }
+        )
     }
 }
 
@@ -91,8 +104,10 @@ impl AggregateExec {
         aggr_exprs: Vec<AggregateExpr>,
         input: Arc<dyn ExecutionPlan>,
     ) -> Result<Self> {
-        let mut fields: Vec<Field> =
-            group_exprs.iter().map(|(e, name)| Field::new(name, e.data_type().clone(), true)).collect();
+        let mut fields: Vec<Field> = group_exprs
+            .iter()
+            .map(|(e, name)| Field::new(name, e.data_type().clone(), true))
+            .collect();
         for a in &aggr_exprs {
             match mode {
                 AggregateMode::Partial => fields.extend(a.state_fields()?),
@@ -100,7 +115,13 @@ impl AggregateExec {
             }
         }
         let schema = Arc::new(Schema::new(fields));
-        Ok(Self { mode, group_exprs, aggr_exprs, input, schema })
+        Ok(Self {
+            mode,
+            group_exprs,
+            aggr_exprs,
+            input,
+            schema,
+        })
     }
 
     /// The grouping expressions with their output names.
@@ -108,6 +129,10 @@ impl AggregateExec {
         &self.group_exprs
     }
 }
+
+/// For a DISTINCT aggregate: the encoder of its argument values and the
+/// (group, value) pairs already fed to the accumulator.
+type DistinctSeen = (RowConverter, HashSet<(usize, Box<[u8]>)>);
 
 /// The running state of one partition's aggregation.
 struct GroupState {
@@ -117,7 +142,7 @@ struct GroupState {
     groups: GroupValues,
     accumulators: Vec<Box<dyn GroupsAccumulator>>,
     /// Per DISTINCT aggregate: the (group, value) pairs already counted.
-    seen: Vec<Option<(RowConverter, HashSet<(usize, Box<[u8]>)>)>>,
+    seen: Vec<Option<DistinctSeen>>,
     /// Column offset of each aggregate's state in a Final-mode input.
     state_offsets: Vec<usize>,
     group_indices: Vec<usize>,
@@ -125,9 +150,16 @@ struct GroupState {
 
 impl GroupState {
     fn try_new(exec: &AggregateExec) -> Result<Self> {
-        let group_types: Vec<DataType> = exec.group_exprs.iter().map(|(e, _)| e.data_type().clone()).collect();
-        let accumulators =
-            exec.aggr_exprs.iter().map(|a| a.func.0.create_accumulator(&a.arg_types())).collect::<Result<_>>()?;
+        let group_types: Vec<DataType> = exec
+            .group_exprs
+            .iter()
+            .map(|(e, _)| e.data_type().clone())
+            .collect();
+        let accumulators = exec
+            .aggr_exprs
+            .iter()
+            .map(|a| a.func.0.create_accumulator(&a.arg_types()))
+            .collect::<Result<_>>()?;
         let seen = exec
             .aggr_exprs
             .iter()
@@ -135,7 +167,11 @@ impl GroupState {
                 if !a.distinct {
                     return Ok(None);
                 }
-                let fields = a.args.iter().map(|e| SortField::new(e.data_type().clone())).collect();
+                let fields = a
+                    .args
+                    .iter()
+                    .map(|e| SortField::new(e.data_type().clone()))
+                    .collect();
                 Ok(Some((RowConverter::new(fields)?, HashSet::new())))
             })
             .collect::<Result<_>>()?;
@@ -147,7 +183,11 @@ impl GroupState {
         }
         Ok(Self {
             mode: exec.mode,
-            group_exprs: exec.group_exprs.iter().map(|(e, _)| Arc::clone(e)).collect(),
+            group_exprs: exec
+                .group_exprs
+                .iter()
+                .map(|(e, _)| Arc::clone(e))
+                .collect(),
             aggr_exprs: exec.aggr_exprs.clone(),
             groups: GroupValues::try_new(&group_types)?,
             accumulators,
@@ -158,7 +198,11 @@ impl GroupState {
     }
 
     fn update(&mut self, batch: &RecordBatch) -> Result<()> {
-        let keys = self.group_exprs.iter().map(|e| e.evaluate_to_array(batch)).collect::<Result<Vec<_>>>()?;
+        let keys = self
+            .group_exprs
+            .iter()
+            .map(|e| e.evaluate_to_array(batch))
+            .collect::<Result<Vec<_>>>()?;
         if keys.is_empty() {
             self.group_indices.clear();
             self.group_indices.resize(batch.num_rows(), 0);
@@ -171,11 +215,17 @@ impl GroupState {
             if self.mode == AggregateMode::Final {
                 let width = agg.state_fields()?.len();
                 let offset = self.state_offsets[i];
-                let states: Vec<ArrayRef> = (offset..offset + width).map(|c| Arc::clone(batch.column(c))).collect();
+                let states: Vec<ArrayRef> = (offset..offset + width)
+                    .map(|c| Arc::clone(batch.column(c)))
+                    .collect();
                 acc.merge_batch(&states, &self.group_indices, total)?;
                 continue;
             }
-            let args = agg.args.iter().map(|e| e.evaluate_to_array(batch)).collect::<Result<Vec<_>>>()?;
+            let args = agg
+                .args
+                .iter()
+                .map(|e| e.evaluate_to_array(batch))
+                .collect::<Result<Vec<_>>>()?;
             match &mut self.seen[i] {
                 None => acc.update_batch(&args, &self.group_indices, total)?,
                 Some((converter, seen)) => {
@@ -189,7 +239,10 @@ impl GroupState {
                             Some(all_valid && seen.insert((g, rows.row(r).as_ref().into())))
                         })
                         .collect();
-                    let args = args.iter().map(|a| filter(a, &first)).collect::<Result<Vec<_>, _>>()?;
+                    let args = args
+                        .iter()
+                        .map(|a| filter(a, &first))
+                        .collect::<Result<Vec<_>, _>>()?;
                     let groups: Vec<usize> = self
                         .group_indices
                         .iter()
@@ -223,10 +276,16 @@ impl GroupState {
             if self.mode == AggregateMode::Final {
                 let width = agg.state_fields()?.len();
                 let offset = self.state_offsets[i];
-                let states: Vec<ArrayRef> = (offset..offset + width).map(|c| Arc::clone(empty.column(c))).collect();
+                let states: Vec<ArrayRef> = (offset..offset + width)
+                    .map(|c| Arc::clone(empty.column(c)))
+                    .collect();
                 acc.merge_batch(&states, &[], 1)?;
             } else {
-                let args: Vec<ArrayRef> = agg.args.iter().map(|e| new_empty_array(e.data_type())).collect();
+                let args: Vec<ArrayRef> = agg
+                    .args
+                    .iter()
+                    .map(|e| new_empty_array(e.data_type()))
+                    .collect();
                 acc.update_batch(&args, &[], 1)?;
             }
         }
@@ -236,7 +295,11 @@ impl GroupState {
     fn finish(mut self, schema: SchemaRef, input_schema: &Schema) -> Result<RecordBatch> {
         self.ensure_global_group(input_schema)?;
         let rows = self.num_groups();
-        let mut columns = if self.group_exprs.is_empty() { vec![] } else { self.groups.emit()? };
+        let mut columns = if self.group_exprs.is_empty() {
+            vec![]
+        } else {
+            self.groups.emit()?
+        };
         for acc in &mut self.accumulators {
             match self.mode {
                 AggregateMode::Partial => columns.extend(acc.state()?),
@@ -255,7 +318,9 @@ impl GroupState {
             })
             .collect::<Result<Vec<_>>>()?;
         let options = RecordBatchOptions::new().with_row_count(Some(rows));
-        Ok(RecordBatch::try_new_with_options(schema, columns, &options)?)
+        Ok(RecordBatch::try_new_with_options(
+            schema, columns, &options,
+        )?)
     }
 }
 
@@ -290,13 +355,31 @@ impl ExecutionPlan for AggregateExec {
         self.input.output_partitions()
     }
     fn details(&self) -> String {
-        let groups: Vec<String> = self.group_exprs.iter().map(|(e, _)| e.to_string()).collect();
+        let groups: Vec<String> = self
+            .group_exprs
+            .iter()
+            .map(|(e, _)| e.to_string())
+            .collect();
         let aggs: Vec<String> = self.aggr_exprs.iter().map(|a| a.to_string()).collect();
-        format!("mode={:?}, gby=[{}], aggr=[{}]", self.mode, groups.join(", "), aggs.join(", "))
+        format!(
+            "mode={:?}, gby=[{}], aggr=[{}]",
+            self.mode,
+            groups.join(", "),
+            aggs.join(", ")
+        )
     }
-    fn execute(&self, partition: usize, ctx: Arc<TaskContext>) -> Result<SendableRecordBatchStream> {
+    fn execute(
+        &self,
+        partition: usize,
+        ctx: Arc<TaskContext>,
+    ) -> Result<SendableRecordBatchStream> {
         let input = self.input.execute(partition, Arc::clone(&ctx))?;
-        let fut = aggregate_partition(GroupState::try_new(self), input, self.schema(), ctx.batch_size);
+        let fut = aggregate_partition(
+            GroupState::try_new(self),
+            input,
+            self.schema(),
+            ctx.batch_size,
+        );
         let stream = futures::stream::once(fut).flat_map(|r| {
             let items: Vec<Result<RecordBatch>> = match r {
                 Ok(batches) => batches.into_iter().map(Ok).collect(),
