@@ -147,6 +147,14 @@ impl SessionContext {
         self.state.catalog.list()
     }
 
+    /// The columns of the table or view called `name`.
+    pub fn table_schema(&self, name: &str) -> Option<arrow::datatypes::SchemaRef> {
+        Some(match self.state.catalog.get(name)? {
+            CatalogEntry::Table(t) => t.schema(),
+            CatalogEntry::View(v) => v.schema().to_arrow(),
+        })
+    }
+
     /// Plans one SQL statement. DDL runs at once (and yields an empty
     /// result); queries run when the returned DataFrame is collected.
     pub async fn sql(&self, sql: &str) -> Result<DataFrame> {

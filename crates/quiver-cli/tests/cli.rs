@@ -1,0 +1,175 @@
+//! Drives the real `quiver` binary the way a user does: arguments, scripts,
+//! standard input, output formats and exit codes, over the committed sample
+//! files (trips.parquet was written by pyarrow; cities.csv has quoted
+//! fields, embedded commas and empty values).
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn quiver(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_quiver"))
+        .args(args)
+        .current_dir(repo_root())
+        .env("HOME", std::env::temp_dir())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("quiver binary runs");
+    let mut pipe = child.stdin.take().expect("stdin is piped");
+    if let Some(text) = stdin {
+        pipe.write_all(text.as_bytes())
+            .expect("stdin accepts input");
+    }
+    drop(pipe);
+    child.wait_with_output().expect("quiver finishes")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn file_argument_registers_a_table_named_after_the_file() {
+    let o = quiver(
+        &[
+            "testdata/trips.parquet",
+            "--format",
+            "csv",
+            "-c",
+            "SELECT vendor, count(*) AS n FROM trips GROUP BY vendor ORDER BY vendor",
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    // Counts per vendor, as DuckDB reports them for the same file.
+    assert_eq!(
+        stdout(&o),
+        "vendor,n\nGreen Line,6603\nMetro Taxi,6694\nYellow Cab,6703\n"
+    );
+}
+
+#[test]
+fn a_script_with_ddl_prints_exactly_one_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("setup_and_query.sql");
+    std::fs::write(
+        &script,
+        "-- set up\nCREATE EXTERNAL TABLE c STORED AS CSV LOCATION 'testdata/cities.csv';\n\
+         CREATE VIEW german AS SELECT city, population FROM c WHERE country = 'Germany';\n\
+         SELECT * FROM german ORDER BY population DESC NULLS LAST;\n",
+    )
+    .unwrap();
+    let o = quiver(&["-f", script.to_str().unwrap(), "--format", "csv"], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "city,population\nBerlin,3677472\nHamburg,1906411\nMunich,\n"
+    );
+}
+
+#[test]
+fn quoted_csv_fields_come_back_intact() {
+    let o = quiver(
+        &["--format", "csv", "-c", "SELECT city, country FROM 'testdata/cities.csv' WHERE city LIKE '%,%' OR city LIKE '%\"%' ORDER BY city"],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "city,country\n\"New York, NY\",United States\n\"The \"\"Big Smoke\"\" (London)\",United Kingdom\n\"Washington, D.C.\",United States\n"
+    );
+}
+
+#[test]
+fn the_first_failing_statement_stops_the_script_with_its_line() {
+    let o = quiver(
+        &["--format", "csv"],
+        Some("SELECT 1 AS a;\n\nSELECT nope FROM 'testdata/cities.csv';\nSELECT 3 AS c;\n"),
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stdout(&o),
+        "a\n1\n",
+        "statements before the error ran, the ones after did not"
+    );
+    let err = stderr(&o);
+    assert!(
+        err.contains("line 3") && err.contains("column \"nope\" not found"),
+        "{err}"
+    );
+}
+
+#[test]
+fn parse_errors_give_line_and_column() {
+    let o = quiver(&["-c", "SELECT 1;\nSELEC 2"], None);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("Line: 2, Column: 1"), "{}", stderr(&o));
+}
+
+#[test]
+fn missing_files_are_named() {
+    let o = quiver(&["testdata/no_such_file.parquet", "-c", "SELECT 1"], None);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("file not found: 'testdata/no_such_file.parquet'"),
+        "{}",
+        stderr(&o)
+    );
+    let o = quiver(&["-f", "no/such/script.sql"], None);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("cannot read script 'no/such/script.sql'"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn json_formats_keep_nulls_and_table_shows_types() {
+    let sql = "SELECT city, population FROM 'testdata/cities.csv' WHERE city IN ('Munich', 'Lyon') ORDER BY city";
+    let o = quiver(&["--format", "json", "-c", sql], None);
+    assert_eq!(
+        stdout(&o),
+        "[{\"city\":\"Lyon\",\"population\":522250},{\"city\":\"Munich\",\"population\":null}]\n"
+    );
+    let o = quiver(&["--format", "ndjson", "-c", sql], None);
+    assert_eq!(
+        stdout(&o),
+        "{\"city\":\"Lyon\",\"population\":522250}\n{\"city\":\"Munich\",\"population\":null}\n"
+    );
+    let o = quiver(&["-c", sql], None);
+    let table = stdout(&o);
+    assert!(
+        table.contains("varchar") && table.contains("bigint") && table.contains("NULL"),
+        "{table}"
+    );
+    assert!(table.ends_with("2 rows\n"), "{table}");
+    let o = quiver(&["--format", "markdown", "-c", "SELECT 1 AS one"], None);
+    assert_eq!(stdout(&o), "| one |\n|-----|\n| 1   |\n");
+}
+
+#[test]
+fn standard_input_runs_several_statements() {
+    let o = quiver(
+        &["--format", "tsv"],
+        Some("CREATE VIEW v AS SELECT 2 AS x;\nSELECT x * 21 AS answer FROM v;\n"),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "answer\n42\n");
+}
+
+#[test]
+fn timer_reports_elapsed_time() {
+    let o = quiver(&["--timer", "--format", "csv", "-c", "SELECT 1 AS a"], None);
+    assert!(stdout(&o).contains("Elapsed: "), "{}", stdout(&o));
+}
