@@ -1,1 +1,156 @@
-fn main() {}
+//! TPC-H benchmark runner for Quiver.
+//!
+//! ```text
+//! tpch gen --sf 1                      # writes benches/data/sf1/<table>/part-N.parquet
+//! tpch run --sf 1 --queries 1,6        # times the queries, 3 runs each
+//! ```
+//!
+//! `benches/compare.py` runs the same queries on DuckDB (and DataFusion, if
+//! installed) at the same thread count and prints the ratios.
+
+mod generate;
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use quiver::{SessionConfig, SessionContext};
+
+/// The eight TPC-H tables.
+pub const TABLES: &[&str] = &[
+    "customer", "lineitem", "nation", "orders", "part", "partsupp", "region", "supplier",
+];
+
+struct Options {
+    command: String,
+    scale_factor: f64,
+    dir: Option<PathBuf>,
+    queries: Vec<u32>,
+    iterations: usize,
+    partitions: Option<usize>,
+    json: Option<PathBuf>,
+}
+
+fn usage() -> ! {
+    eprintln!(
+        "usage: tpch gen --sf SF [--dir DIR]\n       \
+         tpch run --sf SF [--dir DIR] [--queries 1,6] [--iterations N] [--partitions N] [--json OUT]"
+    );
+    std::process::exit(2)
+}
+
+fn parse_args() -> Options {
+    let mut args = std::env::args().skip(1);
+    let command = args.next().unwrap_or_else(|| usage());
+    let mut o = Options {
+        command,
+        scale_factor: 1.0,
+        dir: None,
+        queries: vec![1, 6],
+        iterations: 3,
+        partitions: None,
+        json: None,
+    };
+    while let Some(flag) = args.next() {
+        let value = args.next().unwrap_or_else(|| usage());
+        match flag.as_str() {
+            "--sf" => o.scale_factor = value.parse().unwrap_or_else(|_| usage()),
+            "--dir" => o.dir = Some(PathBuf::from(value)),
+            "--queries" => {
+                o.queries = value
+                    .split(',')
+                    .map(|q| q.trim().parse().unwrap_or_else(|_| usage()))
+                    .collect()
+            }
+            "--iterations" => o.iterations = value.parse().unwrap_or_else(|_| usage()),
+            "--partitions" => o.partitions = Some(value.parse().unwrap_or_else(|_| usage())),
+            "--json" => o.json = Some(PathBuf::from(value)),
+            _ => usage(),
+        }
+    }
+    o
+}
+
+/// `benches/data/sf<SF>` unless a directory was given.
+fn data_dir(o: &Options) -> PathBuf {
+    o.dir.clone().unwrap_or_else(|| {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("data")
+            .join(format!("sf{}", o.scale_factor))
+    })
+}
+
+fn query_text(q: u32) -> Result<String, String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tpch/queries/q{q}.sql"));
+    std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+async fn run(o: &Options) -> Result<(), String> {
+    let dir = data_dir(o);
+    let mut config = SessionConfig::new();
+    if let Some(n) = o.partitions {
+        config = config.with_target_partitions(n);
+    }
+    let threads = config.target_partitions;
+    let ctx = SessionContext::with_config(config);
+    for table in TABLES {
+        let location = dir.join(table);
+        ctx.register_parquet(table, location.to_str().ok_or("non-UTF-8 path")?)
+            .await
+            .map_err(|e| {
+                format!(
+                    "{e} (generate the data first: tpch gen --sf {})",
+                    o.scale_factor
+                )
+            })?;
+    }
+    println!(
+        "TPC-H SF{} from {} with {threads} partitions, best of {} runs",
+        o.scale_factor,
+        dir.display(),
+        o.iterations
+    );
+    println!("| query | best (s) | all runs (s) | rows |");
+    println!("|---|---|---|---|");
+    let mut json = vec![];
+    for &q in &o.queries {
+        let sql = query_text(q)?;
+        let mut times = vec![];
+        let mut rows = 0;
+        for _ in 0..o.iterations.max(1) {
+            let start = Instant::now();
+            let batches = ctx
+                .sql(&sql)
+                .await
+                .map_err(|e| format!("q{q}: {e}"))?
+                .collect()
+                .await
+                .map_err(|e| format!("q{q}: {e}"))?;
+            times.push(start.elapsed().as_secs_f64());
+            rows = batches.iter().map(|b| b.num_rows()).sum::<usize>();
+        }
+        let best = times.iter().cloned().fold(f64::INFINITY, f64::min);
+        let all: Vec<String> = times.iter().map(|t| format!("{t:.3}")).collect();
+        println!("| q{q} | {best:.3} | {} | {rows} |", all.join(", "));
+        json.push(format!(
+            "{{\"query\": {q}, \"best_s\": {best}, \"rows\": {rows}}}"
+        ));
+    }
+    if let Some(path) = &o.json {
+        std::fs::write(path, format!("[{}]\n", json.join(", "))).map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() {
+    let o = parse_args();
+    let result = match o.command.as_str() {
+        "gen" => generate::generate(o.scale_factor, &data_dir(&o)),
+        "run" => run(&o).await,
+        _ => usage(),
+    };
+    if let Err(e) = result {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}

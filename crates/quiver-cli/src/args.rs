@@ -47,7 +47,12 @@ pub struct Args {
     pub files: Vec<String>,
 
     /// Run this SQL (one or more statements separated by `;`) and exit.
-    #[arg(short = 'c', long = "command", value_name = "SQL")]
+    #[arg(
+        short = 'c',
+        long = "command",
+        value_name = "SQL",
+        allow_hyphen_values = true
+    )]
     pub command: Option<String>,
 
     /// Run the statements in this script and exit.
