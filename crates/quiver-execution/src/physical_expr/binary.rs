@@ -13,6 +13,7 @@ use arrow::datatypes::DataType;
 use arrow::record_batch::RecordBatch;
 use quiver_expr::{ColumnarValue, Operator, Result};
 
+use super::decimal::checked_free_decimal_op;
 use super::simple::{eval_datum, scalar_if};
 use super::PhysicalExpr;
 
@@ -74,6 +75,16 @@ impl PhysicalExpr for BinaryExpr {
         let (l, ls) = eval_datum(self.left.as_ref(), batch)?;
         let (r, rs) = eval_datum(self.right.as_ref(), batch)?;
         let both_scalar = ls && rs;
+        if let Some(out) = checked_free_decimal_op(
+            self.op,
+            &l,
+            ls && !both_scalar,
+            &r,
+            rs && !both_scalar,
+            &self.data_type,
+        )? {
+            return scalar_if(both_scalar, out);
+        }
         let datum = |a: &ArrayRef, scalar: bool| -> Box<dyn arrow::array::Datum> {
             if scalar {
                 Box::new(arrow::array::Scalar::new(Arc::clone(a)))

@@ -3,6 +3,7 @@
 
 mod binary;
 mod case;
+mod decimal;
 mod planner;
 mod simple;
 

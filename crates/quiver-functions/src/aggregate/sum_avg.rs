@@ -5,11 +5,13 @@
 
 use std::sync::Arc;
 
+use arrow::array::Array;
 use arrow::array::{ArrayRef, AsArray, Float64Array, Int64Array, PrimitiveArray};
 use arrow::datatypes::{
     ArrowNativeTypeOp, ArrowPrimitiveType, DataType, Decimal128Type, Field, Float64Type, Int64Type,
 };
-use quiver_expr::{AggregateFunction, GroupsAccumulator, Result};
+use quiver_expr::types::sql_type_name;
+use quiver_expr::{AggregateFunction, GroupsAccumulator, QuiverError, Result};
 
 use super::{for_each_valid, one_arg, unsupported, validity};
 
@@ -59,7 +61,32 @@ impl AggregateFunction for Sum {
     }
 }
 
-/// Per-group sums with overflow checks (for integers and decimals).
+/// Addition that reports overflow instead of failing, so a whole batch can
+/// be summed without a branch per row and checked once at the end.
+pub trait OverflowingAdd: Copy {
+    /// `self + other` (wrapped on overflow) and whether it overflowed.
+    fn add_overflowing(self, other: Self) -> (Self, bool);
+}
+
+impl OverflowingAdd for i64 {
+    fn add_overflowing(self, other: Self) -> (Self, bool) {
+        self.overflowing_add(other)
+    }
+}
+
+impl OverflowingAdd for i128 {
+    fn add_overflowing(self, other: Self) -> (Self, bool) {
+        self.overflowing_add(other)
+    }
+}
+
+impl OverflowingAdd for f64 {
+    fn add_overflowing(self, other: Self) -> (Self, bool) {
+        (self + other, false)
+    }
+}
+
+/// Per-group sums. Integer and decimal overflow is an error.
 #[derive(Debug)]
 struct SumAccumulator<T: ArrowPrimitiveType> {
     sums: Vec<T::Native>,
@@ -67,7 +94,10 @@ struct SumAccumulator<T: ArrowPrimitiveType> {
     result_type: DataType,
 }
 
-impl<T: ArrowPrimitiveType> SumAccumulator<T> {
+impl<T: ArrowPrimitiveType> SumAccumulator<T>
+where
+    T::Native: OverflowingAdd,
+{
     fn new(result_type: DataType) -> Self {
         Self {
             sums: vec![],
@@ -81,11 +111,30 @@ impl<T: ArrowPrimitiveType> SumAccumulator<T> {
         self.seen.resize(total, false);
         let values = values.as_primitive::<T>();
         let raw = values.values();
-        for_each_valid(values, group_indices, |row, g| {
-            self.sums[g] = self.sums[g].add_checked(raw[row])?;
-            self.seen[g] = true;
-            Ok(())
-        })
+        let mut overflow = false;
+        if values.null_count() == 0 {
+            for (&g, &v) in group_indices.iter().zip(raw.iter()) {
+                let (sum, o) = self.sums[g].add_overflowing(v);
+                self.sums[g] = sum;
+                self.seen[g] = true;
+                overflow |= o;
+            }
+        } else {
+            for_each_valid(values, group_indices, |row, g| {
+                let (sum, o) = self.sums[g].add_overflowing(raw[row]);
+                self.sums[g] = sum;
+                self.seen[g] = true;
+                overflow |= o;
+                Ok(())
+            })?;
+        }
+        if overflow {
+            return Err(QuiverError::Execution(format!(
+                "numeric overflow in sum: the total does not fit {}",
+                sql_type_name(&self.result_type)
+            )));
+        }
+        Ok(())
     }
 
     fn take(&mut self) -> Result<ArrayRef> {
@@ -96,7 +145,10 @@ impl<T: ArrowPrimitiveType> SumAccumulator<T> {
     }
 }
 
-impl<T: ArrowPrimitiveType + std::fmt::Debug> GroupsAccumulator for SumAccumulator<T> {
+impl<T: ArrowPrimitiveType + std::fmt::Debug> GroupsAccumulator for SumAccumulator<T>
+where
+    T::Native: OverflowingAdd,
+{
     fn update_batch(
         &mut self,
         values: &[ArrayRef],
@@ -172,7 +224,10 @@ struct AvgAccumulator<T: ArrowPrimitiveType> {
     to_f64: fn(T::Native) -> f64,
 }
 
-impl<T: ArrowPrimitiveType> AvgAccumulator<T> {
+impl<T: ArrowPrimitiveType> AvgAccumulator<T>
+where
+    T::Native: OverflowingAdd,
+{
     fn new(sum_type: DataType, unit: f64, to_f64: fn(T::Native) -> f64) -> Self {
         Self {
             sums: SumAccumulator::new(sum_type),
@@ -183,7 +238,10 @@ impl<T: ArrowPrimitiveType> AvgAccumulator<T> {
     }
 }
 
-impl<T: ArrowPrimitiveType + std::fmt::Debug> GroupsAccumulator for AvgAccumulator<T> {
+impl<T: ArrowPrimitiveType + std::fmt::Debug> GroupsAccumulator for AvgAccumulator<T>
+where
+    T::Native: OverflowingAdd,
+{
     fn update_batch(
         &mut self,
         values: &[ArrayRef],
@@ -191,10 +249,14 @@ impl<T: ArrowPrimitiveType + std::fmt::Debug> GroupsAccumulator for AvgAccumulat
         total: usize,
     ) -> Result<()> {
         self.counts.resize(total, 0);
-        for_each_valid(values[0].as_ref(), group_indices, |_, g| {
-            self.counts[g] += 1;
-            Ok(())
-        })?;
+        if values[0].null_count() == 0 {
+            group_indices.iter().for_each(|&g| self.counts[g] += 1);
+        } else {
+            for_each_valid(values[0].as_ref(), group_indices, |_, g| {
+                self.counts[g] += 1;
+                Ok(())
+            })?;
+        }
         self.sums.add(&values[0], group_indices, total)
     }
     fn merge_batch(

@@ -76,6 +76,19 @@ pub(crate) fn cast_expr(e: Expr, target: &DataType, schema: &QSchema) -> Result<
     Ok(Expr::Cast(Box::new(e), target.clone()))
 }
 
+/// An integer literal next to a decimal operand becomes the narrowest decimal
+/// that holds it (`1` becomes DECIMAL(1,0)), which keeps result precisions
+/// as tight as the values allow.
+fn narrow_integer_literal(e: Expr, other: &DataType) -> Expr {
+    match (&e, other) {
+        (Expr::Literal(ScalarValue::Int64(Some(v))), DataType::Decimal128(..)) => {
+            let digits = v.unsigned_abs().to_string().len() as u8;
+            Expr::Literal(ScalarValue::Decimal128(Some(*v as i128), digits, 0))
+        }
+        _ => e,
+    }
+}
+
 /// Brings `exprs` to one common type (for IN, CASE and COALESCE-like uses).
 fn unify(exprs: Vec<Expr>, what: &str, schema: &QSchema) -> Result<(Vec<Expr>, DataType)> {
     let mut t = DataType::Null;
@@ -358,6 +371,15 @@ impl SqlPlanner<'_> {
     /// literal compared with a column is converted to the column's type when
     /// nothing is lost, so the column itself is never cast.
     pub(crate) fn binary(&self, l: Expr, op: Operator, r: Expr, schema: &QSchema) -> Result<Expr> {
+        let (l, r) = if op.is_arithmetic() {
+            let (lt, rt) = (l.data_type(schema)?, r.data_type(schema)?);
+            (
+                narrow_integer_literal(l, &rt),
+                narrow_integer_literal(r, &lt),
+            )
+        } else {
+            (l, r)
+        };
         let (lt, rt) = (l.data_type(schema)?, r.data_type(schema)?);
         if op.is_comparison() && lt != rt {
             let (l_lit, r_lit) = (matches!(l, Expr::Literal(_)), matches!(r, Expr::Literal(_)));
