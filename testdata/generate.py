@@ -81,6 +81,28 @@ def write_trips(rows=20000):
     pq.write_table(table, HERE / "trips.parquet", row_group_size=5000, compression="snappy")
 
 
+def write_types():
+    """One column per Arrow type Quiver reads from Parquet, with NULLs."""
+    table = pa.table(
+        {
+            "i8": pa.array([1, -2, None, 127], pa.int8()),
+            "i16": pa.array([300, None, -300, 5], pa.int16()),
+            "u8": pa.array([255, 0, None, 7], pa.uint8()),
+            "u32": pa.array([4000000000, 1, 2, None], pa.uint32()),
+            "u64": pa.array([18000000000000000000, 3, None, 4], pa.uint64()),
+            "f32": pa.array([1.5, None, -0.25, 8.0], pa.float32()),
+            "dec": pa.array([decimal.Decimal("1.005"), decimal.Decimal("-2.500"), None, decimal.Decimal("0.001")], pa.decimal128(9, 3)),
+            "big_text": pa.array(["alpha", None, "Gamma", "beta"], pa.large_string()),
+            "view_text": pa.array(["x", "a somewhat longer string value", None, "x"], pa.string_view()),
+            "flag": pa.array([True, False, None, True], pa.bool_()),
+            "day": pa.array([datetime.date(2024, 2, 29), None, datetime.date(1999, 12, 31), datetime.date(2000, 1, 1)], pa.date32()),
+            "ts_ms": pa.array([datetime.datetime(2024, 1, 1, 12, 30), None, datetime.datetime(2023, 6, 1), datetime.datetime(2024, 1, 1)], pa.timestamp("ms")),
+        }
+    )
+    pq.write_table(table, HERE / "types.parquet")
+
+
 if __name__ == "__main__":
     write_cities()
     write_trips()
+    write_types()

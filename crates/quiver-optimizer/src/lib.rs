@@ -3,6 +3,9 @@
 pub mod limit_into_sort;
 pub mod prune_columns;
 
+#[cfg(test)]
+mod test_util;
+
 use quiver_expr::{LogicalPlan, Result};
 
 /// One logical rewrite.

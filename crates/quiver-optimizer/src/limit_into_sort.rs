@@ -62,3 +62,26 @@ impl OptimizerRule for LimitIntoSort {
         rewrite(&plan)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_util::*;
+
+    #[test]
+    fn limit_gives_the_sort_its_fetch_through_a_projection() {
+        let plan = limit(2, 3, project(vec![col("a")], sort(col("b"), scan())));
+        assert_eq!(
+            LimitIntoSort.rewrite(plan).unwrap().display_indent(),
+            "Limit: skip=2, fetch=3\n  Projection: t.a\n    Sort: t.b ASC NULLS LAST fetch=5\n      TableScan: t projection=[a, b, c, s]\n"
+        );
+    }
+
+    #[test]
+    fn a_filter_between_limit_and_sort_blocks_the_rewrite() {
+        let plan = limit(0, 3, filter(gt(col("a"), lit(0)), sort(col("b"), scan())));
+        let out = LimitIntoSort.rewrite(plan).unwrap().display_indent();
+        assert!(!out.contains("fetch=3\n      "), "{out}");
+        assert!(out.contains("Sort: t.b ASC NULLS LAST\n"), "{out}");
+    }
+}

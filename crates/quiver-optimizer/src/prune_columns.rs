@@ -111,3 +111,49 @@ impl OptimizerRule for PruneColumns {
         prune(&plan, &all(plan.schema()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_util::*;
+    use quiver_expr::logical_plan::{Aggregate, SubqueryAlias};
+
+    fn pruned(plan: &LogicalPlan) -> String {
+        PruneColumns.rewrite(plan.clone()).unwrap().display_indent()
+    }
+
+    #[test]
+    fn scans_read_only_used_columns() {
+        let plan = project(vec![col("a")], filter(gt(col("c"), lit(1)), scan()));
+        assert_eq!(
+            pruned(&plan),
+            "Projection: t.a\n  Filter: (t.c > 1)\n    TableScan: t projection=[a, c]\n"
+        );
+    }
+
+    #[test]
+    fn aliases_keep_their_column_names() {
+        let aliased = Arc::new(LogicalPlan::SubqueryAlias(
+            SubqueryAlias::try_new(
+                scan(),
+                "x",
+                &["p".into(), "q".into(), "r".into(), "u".into()],
+            )
+            .unwrap(),
+        ));
+        let plan = project(vec![Expr::Column(Column::new(Some("x"), "r"))], aliased);
+        assert_eq!(
+            pruned(&plan),
+            "Projection: x.r\n  SubqueryAlias: x\n    TableScan: t projection=[c]\n"
+        );
+    }
+
+    #[test]
+    fn count_star_still_reads_one_column() {
+        let plan = LogicalPlan::Aggregate(Aggregate::try_new(scan(), vec![], vec![]).unwrap());
+        assert_eq!(
+            pruned(&plan),
+            "Aggregate: groupBy=[], aggr=[]\n  TableScan: t projection=[a]\n"
+        );
+    }
+}
