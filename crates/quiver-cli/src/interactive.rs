@@ -3,11 +3,13 @@
 
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use rustyline::error::ReadlineError;
 use rustyline::history::DefaultHistory;
 use rustyline::Editor;
 use tokio::runtime::Runtime;
+use tokio::sync::Notify;
 
 use crate::dot_commands::{self, Next};
 use crate::helper::SqlHelper;
@@ -46,8 +48,24 @@ pub fn statement_complete(buffer: &str) -> bool {
     quote.is_none() && last == Some(';')
 }
 
+/// Ctrl-C while a query runs. While the shell reads a line, the terminal is in
+/// raw mode and the line editor sees Ctrl-C as a key instead.
+///
+/// The signal is caught on a thread of its own and wakes the waiting query
+/// through a [`Notify`]; tokio's own signal support would wait for an idle
+/// worker thread to notice, and a busy query leaves none idle.
+fn install_interrupt_handler() -> Arc<Notify> {
+    let interrupt = Arc::new(Notify::new());
+    let notify = Arc::clone(&interrupt);
+    if let Err(e) = ctrlc::set_handler(move || notify.notify_waiters()) {
+        eprintln!("Warning: Ctrl-C will not cancel queries ({e})");
+    }
+    interrupt
+}
+
 /// Runs the shell until `.quit` or Ctrl-D.
 pub fn run(mut shell: Shell, runtime: &Runtime) -> rustyline::Result<()> {
+    let interrupt = install_interrupt_handler();
     let mut editor: Editor<SqlHelper, DefaultHistory> = Editor::new()?;
     editor.set_helper(Some(SqlHelper::new(shell.ctx.clone())));
     let history = history_path();
@@ -87,7 +105,7 @@ pub fn run(mut shell: Shell, runtime: &Runtime) -> rustyline::Result<()> {
                 buffer.push_str(&line);
                 if statement_complete(&buffer) {
                     let _ = editor.add_history_entry(buffer.as_str());
-                    run_cancellable(&shell, &buffer, runtime);
+                    run_cancellable(&shell, &buffer, runtime, &interrupt);
                     buffer.clear();
                 }
             }
@@ -112,18 +130,29 @@ pub fn run(mut shell: Shell, runtime: &Runtime) -> rustyline::Result<()> {
     Ok(())
 }
 
-/// Runs `sql`, abandoning it (and all its work) if Ctrl-C is pressed.
-fn run_cancellable(shell: &Shell, sql: &str, runtime: &Runtime) {
+/// Runs `sql` on a task of its own and abandons it if Ctrl-C is pressed:
+/// aborting the task drops the query's streams, which abort the tasks doing
+/// its work, and the prompt returns at once.
+fn run_cancellable(shell: &Shell, sql: &str, runtime: &Runtime, interrupt: &Notify) {
+    let (shell, sql) = (shell.clone(), sql.to_string());
     runtime.block_on(async {
-        let mut out = std::io::stdout();
+        let cancelled = interrupt.notified();
+        let mut query = tokio::spawn(async move {
+            let mut out = std::io::stdout();
+            let result = shell.run_sql(&sql, &mut out).await;
+            let _ = out.flush();
+            result
+        });
         tokio::select! {
-            result = shell.run_sql(sql, &mut out) => {
-                if let Err(e) = result {
-                    let _ = out.flush();
-                    eprintln!("{e}");
-                }
+            finished = &mut query => match finished {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => eprintln!("{e}"),
+                Err(e) => eprintln!("Error: the query failed unexpectedly: {e}"),
+            },
+            _ = cancelled => {
+                query.abort();
+                eprintln!("Query cancelled");
             }
-            _ = tokio::signal::ctrl_c() => eprintln!("Query cancelled"),
         }
     });
 }

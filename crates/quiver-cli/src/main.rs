@@ -55,7 +55,7 @@ fn main() -> ExitCode {
                 timer: args.timer,
                 max_rows: None,
             };
-            let mut out = std::io::stdout().lock();
+            let mut out = std::io::BufWriter::new(std::io::stdout());
             match runtime.block_on(shell.run_sql(&sql, &mut out)) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {

@@ -30,6 +30,7 @@ impl std::fmt::Display for StatementError {
 }
 
 /// The shell's session and display settings.
+#[derive(Clone)]
 pub struct Shell {
     /// The session queries run in.
     pub ctx: SessionContext,
@@ -44,7 +45,11 @@ pub struct Shell {
 impl Shell {
     /// Runs each statement of `sql` in order, printing results to `out`.
     /// Stops at the first failing statement.
-    pub async fn run_sql(&self, sql: &str, out: &mut dyn Write) -> Result<(), StatementError> {
+    pub async fn run_sql(
+        &self,
+        sql: &str,
+        out: &mut (dyn Write + Send),
+    ) -> Result<(), StatementError> {
         let script = parse_script(sql);
         for statement in &script.statements {
             let fail = |error: QuiverError| StatementError {

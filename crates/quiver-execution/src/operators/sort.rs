@@ -78,6 +78,8 @@ async fn sort_partition(
         let batch = batch?;
         rows += batch.num_rows();
         buffered.push(batch);
+        // Let cancellation (a dropped stream) take effect between batches.
+        tokio::task::yield_now().await;
         // Top-k: once the buffer is well past k rows, keep only the best k.
         if let Some(k) = fetch {
             if rows >= k + batch_size {

@@ -334,6 +334,8 @@ async fn aggregate_partition(
     let input_schema = input.schema();
     while let Some(batch) = input.next().await {
         state.update(&batch?)?;
+        // Let cancellation (a dropped stream) take effect between batches.
+        tokio::task::yield_now().await;
     }
     Ok(slices(state.finish(schema, &input_schema)?, batch_size))
 }
