@@ -51,6 +51,22 @@ impl RecordBatchStream for RecordBatchStreamAdapter {
     }
 }
 
+/// A stream of the batches `work` computes all at once (for operators that
+/// must see their whole input before producing anything, like sort).
+pub fn batches_when_done(
+    schema: SchemaRef,
+    work: impl std::future::Future<Output = Result<Vec<RecordBatch>>> + Send + 'static,
+) -> SendableRecordBatchStream {
+    let stream = futures::stream::once(work).flat_map(|result| {
+        let items: Vec<Result<RecordBatch>> = match result {
+            Ok(batches) => batches.into_iter().map(Ok).collect(),
+            Err(e) => vec![Err(e)],
+        };
+        futures::stream::iter(items)
+    });
+    RecordBatchStreamAdapter::boxed(schema, stream)
+}
+
 /// A stream fed by a channel, holding the tasks that feed it: dropping the
 /// stream aborts them, so abandoned work stops at once.
 pub struct ReceiverStream {

@@ -531,12 +531,7 @@ impl LogicalPlan {
                 input: one(),
             }),
             LogicalPlan::SubqueryAlias(a) => {
-                let names: Vec<String> = a
-                    .schema
-                    .fields()
-                    .iter()
-                    .map(|f| f.name().to_string())
-                    .collect();
+                let names: Vec<String> = a.schema.field_names();
                 LogicalPlan::SubqueryAlias(SubqueryAlias::try_new(one(), &a.alias, &names)?)
             }
             LogicalPlan::Explain(e) => LogicalPlan::Explain(Explain::new(one(), e.analyze)),

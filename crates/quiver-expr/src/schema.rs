@@ -117,6 +117,11 @@ impl QSchema {
         &self.fields
     }
 
+    /// The unqualified field names, in order.
+    pub fn field_names(&self) -> Vec<String> {
+        self.fields.iter().map(|f| f.name().to_string()).collect()
+    }
+
     /// The field at `i`.
     pub fn field(&self, i: usize) -> &QField {
         &self.fields[i]

@@ -150,12 +150,7 @@ impl<'a> PhysicalPlanner<'a> {
     async fn plan_aggregate(&self, a: &Aggregate) -> Result<Arc<dyn ExecutionPlan>> {
         let input = self.plan(&a.input).await?;
         let in_schema = a.input.schema();
-        let names: Vec<String> = a
-            .schema
-            .fields()
-            .iter()
-            .map(|f| f.name().to_string())
-            .collect();
+        let names: Vec<String> = a.schema.field_names();
         let groups: Vec<(Arc<dyn PhysicalExpr>, String)> = a
             .group_exprs
             .iter()

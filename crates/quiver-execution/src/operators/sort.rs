@@ -12,7 +12,7 @@ use quiver_expr::Result;
 
 use super::{display_sort_exprs, PhysicalSortExpr};
 use crate::plan::{ExecutionPlan, TaskContext};
-use crate::stream::{RecordBatchStreamAdapter, SendableRecordBatchStream};
+use crate::stream::{batches_when_done, SendableRecordBatchStream};
 
 /// Sorts every partition of its input independently.
 #[derive(Debug)]
@@ -128,14 +128,7 @@ impl ExecutionPlan for SortExec {
     ) -> Result<SendableRecordBatchStream> {
         let input = self.input.execute(partition, Arc::clone(&ctx))?;
         let fut = sort_partition(input, self.exprs.clone(), self.fetch, ctx.batch_size);
-        let stream = futures::stream::once(fut).flat_map(|r: Result<Vec<RecordBatch>>| {
-            let items: Vec<Result<RecordBatch>> = match r {
-                Ok(batches) => batches.into_iter().map(Ok).collect(),
-                Err(e) => vec![Err(e)],
-            };
-            futures::stream::iter(items)
-        });
-        Ok(RecordBatchStreamAdapter::boxed(self.schema(), stream))
+        Ok(batches_when_done(self.schema(), fut))
     }
 }
 

@@ -2,11 +2,11 @@
 
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, AsArray, Int64Array};
+use arrow::array::{ArrayRef, AsArray, Int64Array};
 use arrow::datatypes::{DataType, Field, Int64Type};
 use quiver_expr::{AggregateFunction, GroupsAccumulator, Result};
 
-use super::{for_each_valid, single};
+use super::for_each_valid;
 
 /// `count`: rows (no argument) or non-NULL values (one argument).
 #[derive(Debug)]
@@ -49,13 +49,7 @@ impl GroupsAccumulator for CountAccumulator {
         self.counts.resize(total, 0);
         match values.first() {
             None => group_indices.iter().for_each(|&g| self.counts[g] += 1),
-            Some(v) if v.null_count() == 0 => {
-                group_indices.iter().for_each(|&g| self.counts[g] += 1)
-            }
-            Some(v) => for_each_valid(v.as_ref(), group_indices, |_, g| {
-                self.counts[g] += 1;
-                Ok(())
-            })?,
+            Some(v) => for_each_valid(v.as_ref(), group_indices, |_, g| self.counts[g] += 1),
         }
         Ok(())
     }
@@ -75,7 +69,7 @@ impl GroupsAccumulator for CountAccumulator {
     }
 
     fn state(&mut self) -> Result<Vec<ArrayRef>> {
-        Ok(single(self.evaluate()?))
+        Ok(vec![self.evaluate()?])
     }
 
     fn evaluate(&mut self) -> Result<ArrayRef> {

@@ -7,7 +7,7 @@ use arrow::datatypes::*;
 use quiver_expr::types::is_string;
 use quiver_expr::{AggregateFunction, GroupsAccumulator, Result};
 
-use super::{for_each_valid, one_arg, single, unsupported, validity};
+use super::{for_each_valid, one_arg, unsupported, validity, SelfMerging, SelfMergingAccumulator};
 
 /// `min` or `max`.
 #[derive(Debug)]
@@ -29,7 +29,7 @@ impl MinMax {
 macro_rules! primitive_accumulator {
     ($t:expr, $is_min:expr, $($variant:pat => $arrow:ty),* $(,)?) => {
         match $t {
-            $($variant => Some(Box::new(PrimitiveMinMax::<$arrow>::new($is_min, $t.clone())) as Box<dyn GroupsAccumulator>),)*
+            $($variant => Some(Box::new(SelfMerging(PrimitiveMinMax::<$arrow>::new($is_min, $t.clone()))) as Box<dyn GroupsAccumulator>),)*
             _ => None,
         }
     };
@@ -64,10 +64,10 @@ impl AggregateFunction for MinMax {
     fn create_accumulator(&self, arg_types: &[DataType]) -> Result<Box<dyn GroupsAccumulator>> {
         let t = &arg_types[0];
         if t == &DataType::Utf8 {
-            return Ok(Box::new(StringMinMax {
+            return Ok(Box::new(SelfMerging(StringMinMax {
                 is_min: self.is_min,
                 values: vec![],
-            }));
+            })));
         }
         primitive_accumulator!(t, self.is_min,
             DataType::Int8 => Int8Type, DataType::Int16 => Int16Type,
@@ -102,7 +102,9 @@ impl<T: ArrowPrimitiveType> PrimitiveMinMax<T> {
             data_type,
         }
     }
+}
 
+impl<T: ArrowPrimitiveType + std::fmt::Debug> SelfMergingAccumulator for PrimitiveMinMax<T> {
     fn add(&mut self, values: &ArrayRef, group_indices: &[usize], total: usize) -> Result<()> {
         self.values.resize(total, T::Native::default());
         self.seen.resize(total, false);
@@ -120,38 +122,18 @@ impl<T: ArrowPrimitiveType> PrimitiveMinMax<T> {
                 self.values[g] = v;
                 self.seen[g] = true;
             }
-            Ok(())
-        })
+        });
+        Ok(())
     }
-}
 
-impl<T: ArrowPrimitiveType + std::fmt::Debug> GroupsAccumulator for PrimitiveMinMax<T> {
-    fn update_batch(
-        &mut self,
-        values: &[ArrayRef],
-        group_indices: &[usize],
-        total: usize,
-    ) -> Result<()> {
-        self.add(&values[0], group_indices, total)
-    }
-    fn merge_batch(
-        &mut self,
-        states: &[ArrayRef],
-        group_indices: &[usize],
-        total: usize,
-    ) -> Result<()> {
-        self.add(&states[0], group_indices, total)
-    }
-    fn state(&mut self) -> Result<Vec<ArrayRef>> {
-        Ok(single(self.evaluate()?))
-    }
-    fn evaluate(&mut self) -> Result<ArrayRef> {
+    fn take(&mut self) -> Result<ArrayRef> {
         let nulls = validity(&self.seen);
         self.seen.clear();
         let array = PrimitiveArray::<T>::new(std::mem::take(&mut self.values).into(), nulls);
         Ok(Arc::new(array.with_data_type(self.data_type.clone())))
     }
-    fn size(&self) -> usize {
+
+    fn heap_size(&self) -> usize {
         self.values.capacity() * std::mem::size_of::<T::Native>() + self.seen.capacity()
     }
 }
@@ -162,7 +144,7 @@ struct StringMinMax {
     values: Vec<Option<String>>,
 }
 
-impl StringMinMax {
+impl SelfMergingAccumulator for StringMinMax {
     fn add(&mut self, values: &ArrayRef, group_indices: &[usize], total: usize) -> Result<()> {
         self.values.resize(total, None);
         let strings = values.as_string::<i32>();
@@ -171,48 +153,23 @@ impl StringMinMax {
             let v = strings.value(row);
             let replace = match &self.values[g] {
                 None => true,
-                Some(cur) => {
-                    if is_min {
-                        v < cur.as_str()
-                    } else {
-                        v > cur.as_str()
-                    }
-                }
+                Some(cur) if is_min => v < cur.as_str(),
+                Some(cur) => v > cur.as_str(),
             };
             if replace {
                 self.values[g] = Some(v.to_string());
             }
-            Ok(())
-        })
+        });
+        Ok(())
     }
-}
 
-impl GroupsAccumulator for StringMinMax {
-    fn update_batch(
-        &mut self,
-        values: &[ArrayRef],
-        group_indices: &[usize],
-        total: usize,
-    ) -> Result<()> {
-        self.add(&values[0], group_indices, total)
-    }
-    fn merge_batch(
-        &mut self,
-        states: &[ArrayRef],
-        group_indices: &[usize],
-        total: usize,
-    ) -> Result<()> {
-        self.add(&states[0], group_indices, total)
-    }
-    fn state(&mut self) -> Result<Vec<ArrayRef>> {
-        Ok(single(self.evaluate()?))
-    }
-    fn evaluate(&mut self) -> Result<ArrayRef> {
+    fn take(&mut self) -> Result<ArrayRef> {
         Ok(Arc::new(StringArray::from(std::mem::take(
             &mut self.values,
         ))))
     }
-    fn size(&self) -> usize {
+
+    fn heap_size(&self) -> usize {
         self.values
             .iter()
             .map(|v| v.as_ref().map_or(0, String::capacity) + 24)

@@ -11,7 +11,7 @@ use arrow::array::{Array, ArrayRef, BooleanArray};
 use arrow::buffer::NullBuffer;
 use arrow::datatypes::DataType;
 use quiver_expr::types::sql_type_name;
-use quiver_expr::{AggregateFunction, QuiverError, Result};
+use quiver_expr::{AggregateFunction, GroupsAccumulator, QuiverError, Result};
 
 pub use count::Count;
 pub use min_max::MinMax;
@@ -59,25 +59,61 @@ fn validity(seen: &[bool]) -> Option<NullBuffer> {
 }
 
 /// Calls `f(row, group)` for every non-null row of `array`.
-fn for_each_valid(
-    array: &dyn Array,
-    group_indices: &[usize],
-    mut f: impl FnMut(usize, usize) -> Result<()>,
-) -> Result<()> {
-    match array.nulls() {
+fn for_each_valid(array: &dyn Array, group_indices: &[usize], mut f: impl FnMut(usize, usize)) {
+    match array.nulls().filter(|n| n.null_count() > 0) {
         None => group_indices
             .iter()
             .enumerate()
-            .try_for_each(|(row, &g)| f(row, g)),
+            .for_each(|(row, &g)| f(row, g)),
         Some(nulls) => group_indices
             .iter()
             .enumerate()
             .filter(|(row, _)| nulls.is_valid(*row))
-            .try_for_each(|(row, &g)| f(row, g)),
+            .for_each(|(row, &g)| f(row, g)),
     }
 }
 
-/// Helper for tests and accumulators: the array of a state or result.
-fn single(array: ArrayRef) -> Vec<ArrayRef> {
-    vec![array]
+/// An accumulator whose intermediate state is its result (sum, min, max):
+/// raw values and partial states from other partitions fold in the same way.
+trait SelfMergingAccumulator: Send + std::fmt::Debug {
+    /// Folds `values` (raw values or partial results) into the groups.
+    fn add(&mut self, values: &ArrayRef, group_indices: &[usize], total: usize) -> Result<()>;
+
+    /// The value of every group, leaving the accumulator empty.
+    fn take(&mut self) -> Result<ArrayRef>;
+
+    /// Approximate heap memory held, in bytes.
+    fn heap_size(&self) -> usize;
+}
+
+/// Presents a [`SelfMergingAccumulator`] as a [`GroupsAccumulator`].
+#[derive(Debug)]
+struct SelfMerging<A>(A);
+
+impl<A: SelfMergingAccumulator> GroupsAccumulator for SelfMerging<A> {
+    fn update_batch(
+        &mut self,
+        values: &[ArrayRef],
+        group_indices: &[usize],
+        total: usize,
+    ) -> Result<()> {
+        self.0.add(&values[0], group_indices, total)
+    }
+    fn merge_batch(
+        &mut self,
+        states: &[ArrayRef],
+        group_indices: &[usize],
+        total: usize,
+    ) -> Result<()> {
+        self.0.add(&states[0], group_indices, total)
+    }
+    fn state(&mut self) -> Result<Vec<ArrayRef>> {
+        Ok(vec![self.0.take()?])
+    }
+    fn evaluate(&mut self) -> Result<ArrayRef> {
+        self.0.take()
+    }
+    fn size(&self) -> usize {
+        self.0.heap_size()
+    }
 }

@@ -5,7 +5,6 @@
 
 use std::sync::Arc;
 
-use arrow::array::Array;
 use arrow::array::{ArrayRef, AsArray, Float64Array, Int64Array, PrimitiveArray};
 use arrow::datatypes::{
     ArrowNativeTypeOp, ArrowPrimitiveType, DataType, Decimal128Type, Field, Float64Type, Int64Type,
@@ -13,7 +12,7 @@ use arrow::datatypes::{
 use quiver_expr::types::sql_type_name;
 use quiver_expr::{AggregateFunction, GroupsAccumulator, QuiverError, Result};
 
-use super::{for_each_valid, one_arg, unsupported, validity};
+use super::{for_each_valid, one_arg, unsupported, validity, SelfMerging, SelfMergingAccumulator};
 
 fn sum_input_type(name: &str, t: &DataType) -> Result<DataType> {
     Ok(match t {
@@ -53,9 +52,11 @@ impl AggregateFunction for Sum {
     fn create_accumulator(&self, arg_types: &[DataType]) -> Result<Box<dyn GroupsAccumulator>> {
         let result = self.return_type(arg_types)?;
         Ok(match &arg_types[0] {
-            DataType::Int64 => Box::new(SumAccumulator::<Int64Type>::new(result)),
-            DataType::Float64 => Box::new(SumAccumulator::<Float64Type>::new(result)),
-            DataType::Decimal128(..) => Box::new(SumAccumulator::<Decimal128Type>::new(result)),
+            DataType::Int64 => Box::new(SelfMerging(SumAccumulator::<Int64Type>::new(result))),
+            DataType::Float64 => Box::new(SelfMerging(SumAccumulator::<Float64Type>::new(result))),
+            DataType::Decimal128(..) => {
+                Box::new(SelfMerging(SumAccumulator::<Decimal128Type>::new(result)))
+            }
             other => return Err(unsupported("sum", other)),
         })
     }
@@ -112,22 +113,12 @@ where
         let values = values.as_primitive::<T>();
         let raw = values.values();
         let mut overflow = false;
-        if values.null_count() == 0 {
-            for (&g, &v) in group_indices.iter().zip(raw.iter()) {
-                let (sum, o) = self.sums[g].add_overflowing(v);
-                self.sums[g] = sum;
-                self.seen[g] = true;
-                overflow |= o;
-            }
-        } else {
-            for_each_valid(values, group_indices, |row, g| {
-                let (sum, o) = self.sums[g].add_overflowing(raw[row]);
-                self.sums[g] = sum;
-                self.seen[g] = true;
-                overflow |= o;
-                Ok(())
-            })?;
-        }
+        for_each_valid(values, group_indices, |row, g| {
+            let (sum, o) = self.sums[g].add_overflowing(raw[row]);
+            self.sums[g] = sum;
+            self.seen[g] = true;
+            overflow |= o;
+        });
         if overflow {
             return Err(QuiverError::Execution(format!(
                 "numeric overflow in sum: the total does not fit {}",
@@ -145,33 +136,17 @@ where
     }
 }
 
-impl<T: ArrowPrimitiveType + std::fmt::Debug> GroupsAccumulator for SumAccumulator<T>
+impl<T: ArrowPrimitiveType + std::fmt::Debug> SelfMergingAccumulator for SumAccumulator<T>
 where
     T::Native: OverflowingAdd,
 {
-    fn update_batch(
-        &mut self,
-        values: &[ArrayRef],
-        group_indices: &[usize],
-        total: usize,
-    ) -> Result<()> {
-        self.add(&values[0], group_indices, total)
+    fn add(&mut self, values: &ArrayRef, group_indices: &[usize], total: usize) -> Result<()> {
+        SumAccumulator::add(self, values, group_indices, total)
     }
-    fn merge_batch(
-        &mut self,
-        states: &[ArrayRef],
-        group_indices: &[usize],
-        total: usize,
-    ) -> Result<()> {
-        self.add(&states[0], group_indices, total)
+    fn take(&mut self) -> Result<ArrayRef> {
+        SumAccumulator::take(self)
     }
-    fn state(&mut self) -> Result<Vec<ArrayRef>> {
-        Ok(vec![self.take()?])
-    }
-    fn evaluate(&mut self) -> Result<ArrayRef> {
-        self.take()
-    }
-    fn size(&self) -> usize {
+    fn heap_size(&self) -> usize {
         self.sums.capacity() * std::mem::size_of::<T::Native>() + self.seen.capacity()
     }
 }
@@ -249,14 +224,9 @@ where
         total: usize,
     ) -> Result<()> {
         self.counts.resize(total, 0);
-        if values[0].null_count() == 0 {
-            group_indices.iter().for_each(|&g| self.counts[g] += 1);
-        } else {
-            for_each_valid(values[0].as_ref(), group_indices, |_, g| {
-                self.counts[g] += 1;
-                Ok(())
-            })?;
-        }
+        for_each_valid(values[0].as_ref(), group_indices, |_, g| {
+            self.counts[g] += 1
+        });
         self.sums.add(&values[0], group_indices, total)
     }
     fn merge_batch(
@@ -288,7 +258,7 @@ where
         Ok(Arc::new(out))
     }
     fn size(&self) -> usize {
-        self.sums.size() + self.counts.capacity() * 8
+        self.sums.heap_size() + self.counts.capacity() * 8
     }
 }
 

@@ -89,6 +89,23 @@ fn narrow_integer_literal(e: Expr, other: &DataType) -> Expr {
     }
 }
 
+/// Casts a call's arguments to the types `wanted` asks for, given their types.
+fn coerce_args(
+    args: Vec<Expr>,
+    schema: &QSchema,
+    wanted: impl FnOnce(&[DataType]) -> Result<Vec<DataType>>,
+) -> Result<Vec<Expr>> {
+    let types = args
+        .iter()
+        .map(|a| a.data_type(schema))
+        .collect::<Result<Vec<_>>>()?;
+    let wanted = wanted(&types)?;
+    args.into_iter()
+        .zip(&wanted)
+        .map(|(a, t)| cast_expr(a, t, schema))
+        .collect()
+}
+
 /// Brings `exprs` to one common type (for IN, CASE and COALESCE-like uses).
 fn unify(exprs: Vec<Expr>, what: &str, schema: &QSchema) -> Result<(Vec<Expr>, DataType)> {
     let mut t = DataType::Null;
@@ -509,16 +526,7 @@ impl SqlPlanner<'_> {
             .provider
             .scalar_function(name)
             .ok_or_else(|| self.unknown_function(name))?;
-        let types = args
-            .iter()
-            .map(|a| a.data_type(schema))
-            .collect::<Result<Vec<_>>>()?;
-        let wanted = func.coerce_types(&types)?;
-        let args = args
-            .into_iter()
-            .zip(&wanted)
-            .map(|(a, t)| cast_expr(a, t, schema))
-            .collect::<Result<_>>()?;
+        let args = coerce_args(args, schema, |types| func.coerce_types(types))?;
         Ok(Expr::ScalarFunction(ScalarFunctionRef(func), args))
     }
 
@@ -585,16 +593,7 @@ impl SqlPlanner<'_> {
                     "{name}(DISTINCT) needs an argument"
                 )));
             }
-            let types = args
-                .iter()
-                .map(|a| a.data_type(schema))
-                .collect::<Result<Vec<_>>>()?;
-            let wanted = func.coerce_types(&types)?;
-            let args = args
-                .into_iter()
-                .zip(&wanted)
-                .map(|(a, t)| cast_expr(a, t, schema))
-                .collect::<Result<_>>()?;
+            let args = coerce_args(args, schema, |types| func.coerce_types(types))?;
             return Ok(Expr::Aggregate(AggregateCall {
                 func: AggregateFunctionRef(Arc::clone(&func)),
                 args,

@@ -22,7 +22,7 @@ pub use group_values::GroupValues;
 use super::sort::slices;
 use crate::physical_expr::PhysicalExpr;
 use crate::plan::{ExecutionPlan, TaskContext};
-use crate::stream::{RecordBatchStreamAdapter, SendableRecordBatchStream};
+use crate::stream::{batches_when_done, SendableRecordBatchStream};
 
 /// Which phase of a (possibly two-phase) aggregation an operator runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -143,8 +143,8 @@ struct GroupState {
     accumulators: Vec<Box<dyn GroupsAccumulator>>,
     /// Per DISTINCT aggregate: the (group, value) pairs already counted.
     seen: Vec<Option<DistinctSeen>>,
-    /// Column offset of each aggregate's state in a Final-mode input.
-    state_offsets: Vec<usize>,
+    /// The columns of each aggregate's state in a Final-mode input.
+    state_columns: Vec<std::ops::Range<usize>>,
     group_indices: Vec<usize>,
 }
 
@@ -175,11 +175,12 @@ impl GroupState {
                 Ok(Some((RowConverter::new(fields)?, HashSet::new())))
             })
             .collect::<Result<_>>()?;
-        let mut state_offsets = vec![];
+        let mut state_columns = vec![];
         let mut offset = exec.group_exprs.len();
         for a in &exec.aggr_exprs {
-            state_offsets.push(offset);
-            offset += a.state_fields()?.len();
+            let width = a.state_fields()?.len();
+            state_columns.push(offset..offset + width);
+            offset += width;
         }
         Ok(Self {
             mode: exec.mode,
@@ -192,7 +193,7 @@ impl GroupState {
             groups: GroupValues::try_new(&group_types)?,
             accumulators,
             seen,
-            state_offsets,
+            state_columns,
             group_indices: vec![],
         })
     }
@@ -213,12 +214,8 @@ impl GroupState {
         for (i, acc) in self.accumulators.iter_mut().enumerate() {
             let agg = &self.aggr_exprs[i];
             if self.mode == AggregateMode::Final {
-                let width = agg.state_fields()?.len();
-                let offset = self.state_offsets[i];
-                let states: Vec<ArrayRef> = (offset..offset + width)
-                    .map(|c| Arc::clone(batch.column(c)))
-                    .collect();
-                acc.merge_batch(&states, &self.group_indices, total)?;
+                let states = &batch.columns()[self.state_columns[i].clone()];
+                acc.merge_batch(states, &self.group_indices, total)?;
                 continue;
             }
             let args = agg
@@ -274,12 +271,8 @@ impl GroupState {
         for (i, acc) in self.accumulators.iter_mut().enumerate() {
             let agg = &self.aggr_exprs[i];
             if self.mode == AggregateMode::Final {
-                let width = agg.state_fields()?.len();
-                let offset = self.state_offsets[i];
-                let states: Vec<ArrayRef> = (offset..offset + width)
-                    .map(|c| Arc::clone(empty.column(c)))
-                    .collect();
-                acc.merge_batch(&states, &[], 1)?;
+                let states = &empty.columns()[self.state_columns[i].clone()];
+                acc.merge_batch(states, &[], 1)?;
             } else {
                 let args: Vec<ArrayRef> = agg
                     .args
@@ -382,13 +375,6 @@ impl ExecutionPlan for AggregateExec {
             self.schema(),
             ctx.batch_size,
         );
-        let stream = futures::stream::once(fut).flat_map(|r| {
-            let items: Vec<Result<RecordBatch>> = match r {
-                Ok(batches) => batches.into_iter().map(Ok).collect(),
-                Err(e) => vec![Err(e)],
-            };
-            futures::stream::iter(items)
-        });
-        Ok(RecordBatchStreamAdapter::boxed(self.schema(), stream))
+        Ok(batches_when_done(self.schema(), fut))
     }
 }
