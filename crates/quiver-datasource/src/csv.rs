@@ -158,6 +158,11 @@ impl CsvTable {
                 })?)
             }
         };
+        if schema.fields().is_empty() {
+            return Err(QuiverError::Plan(format!(
+                "CSV file(s) at '{location}' have no columns: the files are empty"
+            )));
+        }
         Ok(Self {
             files,
             schema,
@@ -187,9 +192,14 @@ impl TableProvider for CsvTable {
         for (i, f) in self.files.iter().enumerate() {
             partitions[i % n].push(f.clone());
         }
+        let schema = match projection {
+            Some(p) => Arc::new(self.schema.project(p)?),
+            None => Arc::clone(&self.schema),
+        };
         Ok(Arc::new(CsvExec {
             partitions,
             file_schema: Arc::clone(&self.schema),
+            schema,
             projection: projection.cloned(),
             options: self.options.clone(),
         }))
@@ -201,6 +211,8 @@ impl TableProvider for CsvTable {
 pub struct CsvExec {
     partitions: Vec<Vec<PathBuf>>,
     file_schema: SchemaRef,
+    /// The projected output schema.
+    schema: SchemaRef,
     projection: Option<Vec<usize>>,
     options: CsvOptions,
 }
@@ -241,14 +253,7 @@ impl ExecutionPlan for CsvExec {
         self
     }
     fn schema(&self) -> SchemaRef {
-        match &self.projection {
-            Some(p) => Arc::new(
-                self.file_schema
-                    .project(p)
-                    .expect("projection checked at planning"),
-            ),
-            None => Arc::clone(&self.file_schema),
-        }
+        Arc::clone(&self.schema)
     }
     fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
         vec![]
@@ -281,6 +286,7 @@ impl ExecutionPlan for CsvExec {
         let reader = CsvExec {
             partitions: vec![],
             file_schema: Arc::clone(&self.file_schema),
+            schema: self.schema(),
             projection: self.projection.clone(),
             options: self.options.clone(),
         };
@@ -368,6 +374,19 @@ mod tests {
         .unwrap_err();
         let msg = err.to_string();
         assert!(msg.contains("bad.csv") && msg.contains("line 4"), "{msg}");
+    }
+
+    #[test]
+    fn empty_files_are_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(&dir, "empty.csv", "");
+        let err = CsvTable::try_new(&path, CsvOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("have no columns") && err.contains("empty.csv"),
+            "{err}"
+        );
     }
 
     #[test]

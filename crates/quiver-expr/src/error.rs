@@ -32,8 +32,9 @@ pub enum QuiverError {
     /// A failure reported by an Arrow kernel.
     #[error("{}", describe_arrow_error(.0))]
     Arrow(#[from] ArrowError),
-    /// A failure reported by the Parquet reader or writer.
-    #[error("Parquet error: {0}")]
+    /// A failure reported by the Parquet reader or writer (its message
+    /// already says "Parquet error").
+    #[error("{0}")]
     Parquet(#[from] ParquetError),
     /// A memory or other resource limit was reached.
     #[error("Resources exhausted: {0}")]

@@ -1,24 +1,307 @@
-//! The group table: maps group keys to dense group numbers.
+//! Group tables: map group keys to dense group numbers, in order of first
+//! appearance.
+//!
+//! [`ColumnGroupValues`] stores keys column by column and compares a row's
+//! keys only when its hash matches a stored group; it covers primitive,
+//! boolean and string keys. [`RowGroupValues`] encodes any keys in Arrow's
+//! row format and is used for the other types.
 
 use std::hash::BuildHasher;
+use std::sync::Arc;
 
-use arrow::array::ArrayRef;
-use arrow::datatypes::DataType;
+use arrow::array::{
+    Array, ArrayRef, ArrowPrimitiveType, AsArray, BooleanArray, LargeStringArray, PrimitiveArray,
+    StringArray, StringViewArray,
+};
+use arrow::buffer::NullBuffer;
+use arrow::datatypes::*;
 use arrow::row::{RowConverter, Rows, SortField};
-use datafusion_common::hash_utils::RandomState;
+use datafusion_common::hash_utils::{create_hashes, RandomState};
 use hashbrown::HashTable;
 use quiver_expr::Result;
 
-/// Interns group keys (any number of columns of any type) as rows in Arrow's
-/// row format and numbers them in order of first appearance.
-pub struct GroupValues {
+/// Numbers the distinct keys of a grouping.
+pub trait GroupValues: Send {
+    /// Writes the group number of every row of `keys` into `groups`.
+    fn intern(&mut self, keys: &[ArrayRef], groups: &mut Vec<usize>) -> Result<()>;
+
+    /// The key columns of every group, in group-number order.
+    fn emit(&mut self) -> Result<Vec<ArrayRef>>;
+
+    /// The number of distinct groups seen.
+    fn len(&self) -> usize;
+
+    /// Approximate memory held, in bytes.
+    fn size(&self) -> usize;
+}
+
+/// The best group table for keys of the given types.
+pub fn new_group_values(types: &[DataType]) -> Result<Box<dyn GroupValues>> {
+    let columns: Option<Vec<Box<dyn KeyColumn>>> = types.iter().map(key_column).collect();
+    Ok(match columns {
+        Some(columns) => Box::new(ColumnGroupValues {
+            columns,
+            ..ColumnGroupValues::default()
+        }),
+        None => Box::new(RowGroupValues::try_new(types)?),
+    })
+}
+
+const GROUP_HASH_SEED: u64 = 7;
+
+/// One column of stored group keys.
+trait KeyColumn: Send {
+    /// Stores `array[row]` as the key of the next group.
+    fn append(&mut self, array: &dyn Array, row: usize);
+    /// Whether group `group`'s key equals `array[row]` (NULL equals NULL).
+    fn equals(&self, group: usize, array: &dyn Array, row: usize) -> bool;
+    /// The stored keys as an array, leaving the column empty.
+    fn take(&mut self) -> ArrayRef;
+    /// Approximate memory held, in bytes.
+    fn size(&self) -> usize;
+}
+
+fn key_column(t: &DataType) -> Option<Box<dyn KeyColumn>> {
+    macro_rules! primitive {
+        ($($variant:pat => $arrow:ty),* $(,)?) => {
+            match t {
+                $($variant => Some(Box::new(PrimitiveKeys::<$arrow>::new(t.clone())) as Box<dyn KeyColumn>),)*
+                DataType::Boolean => Some(Box::new(BooleanKeys::default())),
+                DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => Some(Box::new(StringKeys::new(t.clone()))),
+                _ => None,
+            }
+        };
+    }
+    primitive!(
+        DataType::Int8 => Int8Type, DataType::Int16 => Int16Type, DataType::Int32 => Int32Type,
+        DataType::Int64 => Int64Type, DataType::UInt8 => UInt8Type, DataType::UInt16 => UInt16Type,
+        DataType::UInt32 => UInt32Type, DataType::UInt64 => UInt64Type, DataType::Float32 => Float32Type,
+        DataType::Float64 => Float64Type, DataType::Decimal128(..) => Decimal128Type,
+        DataType::Date32 => Date32Type, DataType::Date64 => Date64Type,
+        DataType::Timestamp(TimeUnit::Second, _) => TimestampSecondType,
+        DataType::Timestamp(TimeUnit::Millisecond, _) => TimestampMillisecondType,
+        DataType::Timestamp(TimeUnit::Microsecond, _) => TimestampMicrosecondType,
+        DataType::Timestamp(TimeUnit::Nanosecond, _) => TimestampNanosecondType,
+    )
+}
+
+fn take_validity(valid: &mut Vec<bool>) -> Option<NullBuffer> {
+    let valid = std::mem::take(valid);
+    if valid.iter().all(|v| *v) {
+        None
+    } else {
+        Some(NullBuffer::from(valid))
+    }
+}
+
+struct PrimitiveKeys<T: ArrowPrimitiveType> {
+    values: Vec<T::Native>,
+    valid: Vec<bool>,
+    data_type: DataType,
+}
+
+impl<T: ArrowPrimitiveType> PrimitiveKeys<T> {
+    fn new(data_type: DataType) -> Self {
+        Self {
+            values: vec![],
+            valid: vec![],
+            data_type,
+        }
+    }
+}
+
+impl<T: ArrowPrimitiveType> KeyColumn for PrimitiveKeys<T> {
+    fn append(&mut self, array: &dyn Array, row: usize) {
+        let valid = array.is_valid(row);
+        self.values.push(if valid {
+            array.as_primitive::<T>().value(row)
+        } else {
+            T::Native::default()
+        });
+        self.valid.push(valid);
+    }
+    fn equals(&self, group: usize, array: &dyn Array, row: usize) -> bool {
+        match (self.valid[group], array.is_valid(row)) {
+            (true, true) => self.values[group].is_eq(array.as_primitive::<T>().value(row)),
+            (a, b) => a == b,
+        }
+    }
+    fn take(&mut self) -> ArrayRef {
+        let nulls = take_validity(&mut self.valid);
+        let values = std::mem::take(&mut self.values);
+        Arc::new(
+            PrimitiveArray::<T>::new(values.into(), nulls).with_data_type(self.data_type.clone()),
+        )
+    }
+    fn size(&self) -> usize {
+        self.values.capacity() * std::mem::size_of::<T::Native>() + self.valid.capacity()
+    }
+}
+
+#[derive(Default)]
+struct BooleanKeys {
+    values: Vec<Option<bool>>,
+}
+
+impl KeyColumn for BooleanKeys {
+    fn append(&mut self, array: &dyn Array, row: usize) {
+        self.values
+            .push(array.is_valid(row).then(|| array.as_boolean().value(row)));
+    }
+    fn equals(&self, group: usize, array: &dyn Array, row: usize) -> bool {
+        self.values[group] == array.is_valid(row).then(|| array.as_boolean().value(row))
+    }
+    fn take(&mut self) -> ArrayRef {
+        Arc::new(BooleanArray::from(std::mem::take(&mut self.values)))
+    }
+    fn size(&self) -> usize {
+        self.values.capacity() * 2
+    }
+}
+
+/// String keys of any Arrow string layout, stored as one byte buffer.
+struct StringKeys {
+    bytes: Vec<u8>,
+    /// Group `g`'s key is `bytes[ends[g - 1]..ends[g]]`.
+    ends: Vec<usize>,
+    valid: Vec<bool>,
+    data_type: DataType,
+}
+
+impl StringKeys {
+    fn new(data_type: DataType) -> Self {
+        Self {
+            bytes: vec![],
+            ends: vec![],
+            valid: vec![],
+            data_type,
+        }
+    }
+
+    fn value<'a>(&self, array: &'a dyn Array, row: usize) -> &'a str {
+        match self.data_type {
+            DataType::Utf8View => array.as_string_view().value(row),
+            DataType::LargeUtf8 => array.as_string::<i64>().value(row),
+            _ => array.as_string::<i32>().value(row),
+        }
+    }
+
+    fn stored(&self, group: usize) -> &[u8] {
+        let start = if group == 0 { 0 } else { self.ends[group - 1] };
+        &self.bytes[start..self.ends[group]]
+    }
+}
+
+impl KeyColumn for StringKeys {
+    fn append(&mut self, array: &dyn Array, row: usize) {
+        let valid = array.is_valid(row);
+        if valid {
+            let v = self.value(array, row);
+            self.bytes.extend_from_slice(v.as_bytes());
+        }
+        self.ends.push(self.bytes.len());
+        self.valid.push(valid);
+    }
+    fn equals(&self, group: usize, array: &dyn Array, row: usize) -> bool {
+        match (self.valid[group], array.is_valid(row)) {
+            (true, true) => self.stored(group) == self.value(array, row).as_bytes(),
+            (a, b) => a == b,
+        }
+    }
+    fn take(&mut self) -> ArrayRef {
+        let strings: Vec<Option<&str>> = (0..self.ends.len())
+            .map(|g| {
+                self.valid[g]
+                    .then(|| std::str::from_utf8(self.stored(g)).expect("keys were valid UTF-8"))
+            })
+            .collect();
+        let array: ArrayRef = match self.data_type {
+            DataType::Utf8View => Arc::new(StringViewArray::from(strings)),
+            DataType::LargeUtf8 => Arc::new(LargeStringArray::from(strings)),
+            _ => Arc::new(StringArray::from(strings)),
+        };
+        self.bytes.clear();
+        self.ends.clear();
+        self.valid.clear();
+        array
+    }
+    fn size(&self) -> usize {
+        self.bytes.capacity() + self.ends.capacity() * 8 + self.valid.capacity()
+    }
+}
+
+/// Keys stored column by column; rows are hashed a column at a time.
+#[derive(Default)]
+pub struct ColumnGroupValues {
+    columns: Vec<Box<dyn KeyColumn>>,
+    table: HashTable<(u64, usize)>,
+    hashes: Vec<u64>,
+    groups: usize,
+}
+
+impl GroupValues for ColumnGroupValues {
+    fn intern(&mut self, keys: &[ArrayRef], groups: &mut Vec<usize>) -> Result<()> {
+        groups.clear();
+        let rows = keys.first().map_or(0, |k| k.len());
+        self.hashes.clear();
+        self.hashes.resize(rows, 0);
+        create_hashes(
+            keys,
+            &RandomState::with_seed(GROUP_HASH_SEED),
+            &mut self.hashes,
+        )?;
+        for (row, &hash) in self.hashes.iter().enumerate() {
+            let columns = &self.columns;
+            let found = self.table.find(hash, |&(h, g)| {
+                h == hash
+                    && columns
+                        .iter()
+                        .zip(keys)
+                        .all(|(c, k)| c.equals(g, k.as_ref(), row))
+            });
+            let group = match found {
+                Some(&(_, g)) => g,
+                None => {
+                    let g = self.groups;
+                    for (c, k) in self.columns.iter_mut().zip(keys) {
+                        c.append(k.as_ref(), row);
+                    }
+                    self.groups += 1;
+                    self.table.insert_unique(hash, (hash, g), |&(h, _)| h);
+                    g
+                }
+            };
+            groups.push(group);
+        }
+        Ok(())
+    }
+
+    fn emit(&mut self) -> Result<Vec<ArrayRef>> {
+        self.table.clear();
+        self.groups = 0;
+        Ok(self.columns.iter_mut().map(|c| c.take()).collect())
+    }
+
+    fn len(&self) -> usize {
+        self.groups
+    }
+
+    fn size(&self) -> usize {
+        self.columns.iter().map(|c| c.size()).sum::<usize>()
+            + self.table.capacity() * 16
+            + self.hashes.capacity() * 8
+    }
+}
+
+/// Keys of any types, encoded in Arrow's row format.
+pub struct RowGroupValues {
     converter: RowConverter,
     rows: Rows,
     table: HashTable<(u64, usize)>,
     hasher: RandomState,
 }
 
-impl GroupValues {
+impl RowGroupValues {
     /// A table for keys of the given types.
     pub fn try_new(types: &[DataType]) -> Result<Self> {
         let converter =
@@ -28,22 +311,13 @@ impl GroupValues {
             converter,
             rows,
             table: HashTable::new(),
-            hasher: RandomState::with_seed(7),
+            hasher: RandomState::with_seed(GROUP_HASH_SEED),
         })
     }
+}
 
-    /// The number of distinct groups seen.
-    pub fn len(&self) -> usize {
-        self.rows.num_rows()
-    }
-
-    /// True before any group was seen.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// Writes the group number of every row of `keys` into `groups`.
-    pub fn intern(&mut self, keys: &[ArrayRef], groups: &mut Vec<usize>) -> Result<()> {
+impl GroupValues for RowGroupValues {
+    fn intern(&mut self, keys: &[ArrayRef], groups: &mut Vec<usize>) -> Result<()> {
         groups.clear();
         let batch_rows = self.converter.convert_columns(keys)?;
         for row in batch_rows.iter() {
@@ -66,13 +340,15 @@ impl GroupValues {
         Ok(())
     }
 
-    /// The key columns of every group, in group-number order.
-    pub fn emit(&self) -> Result<Vec<ArrayRef>> {
+    fn emit(&mut self) -> Result<Vec<ArrayRef>> {
         Ok(self.converter.convert_rows(self.rows.iter())?)
     }
 
-    /// Approximate memory held, in bytes.
-    pub fn size(&self) -> usize {
+    fn len(&self) -> usize {
+        self.rows.num_rows()
+    }
+
+    fn size(&self) -> usize {
         self.rows.size() + self.table.capacity() * 16
     }
 }
@@ -80,28 +356,79 @@ impl GroupValues {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use arrow::array::{AsArray, Int32Array, StringArray};
+    use arrow::array::{Int32Array, ListArray};
     use arrow::datatypes::Int32Type;
-    use std::sync::Arc;
+
+    fn check_numbering(types: Vec<DataType>, keys: Vec<ArrayRef>) {
+        let mut table = new_group_values(&types).unwrap();
+        let mut groups = vec![];
+        table.intern(&keys, &mut groups).unwrap();
+        // Rows 0 and 2 are equal; rows 3 and 4 are both NULL.
+        assert_eq!(groups, vec![0, 1, 0, 2, 2]);
+        table.intern(&keys, &mut groups).unwrap();
+        assert_eq!(
+            groups,
+            vec![0, 1, 0, 2, 2],
+            "a second batch finds the same groups"
+        );
+        assert_eq!(table.len(), 3);
+        let out = table.emit().unwrap();
+        assert_eq!(out.len(), keys.len());
+        assert_eq!(out[0].len(), 3);
+        assert!(out[0].is_null(2), "NULL keys form one group");
+        assert_eq!(out[0].data_type(), keys[0].data_type());
+    }
 
     #[test]
-    fn numbers_groups_by_first_appearance() {
-        let mut g = GroupValues::try_new(&[DataType::Utf8, DataType::Int32]).unwrap();
-        let keys: Vec<ArrayRef> = vec![
-            Arc::new(StringArray::from(vec![
-                Some("a"),
-                Some("b"),
-                Some("a"),
-                None,
-                None,
-            ])),
-            Arc::new(Int32Array::from(vec![1, 1, 1, 2, 2])),
-        ];
+    fn column_wise_keys_of_each_layout() {
+        let ints: ArrayRef = Arc::new(Int32Array::from(vec![
+            Some(1),
+            Some(2),
+            Some(1),
+            None,
+            None,
+        ]));
+        let strings = vec![Some("a"), Some("b"), Some("a"), None, None];
+        check_numbering(vec![DataType::Int32], vec![Arc::clone(&ints)]);
+        for array in [
+            Arc::new(StringArray::from(strings.clone())) as ArrayRef,
+            Arc::new(LargeStringArray::from(strings.clone())),
+            Arc::new(StringViewArray::from(strings.clone())),
+        ] {
+            check_numbering(
+                vec![array.data_type().clone(), DataType::Int32],
+                vec![array, Arc::clone(&ints)],
+            );
+        }
+        let bools: ArrayRef = Arc::new(BooleanArray::from(vec![
+            Some(true),
+            Some(false),
+            Some(true),
+            None,
+            None,
+        ]));
+        check_numbering(vec![DataType::Boolean], vec![bools]);
+    }
+
+    #[test]
+    fn other_types_use_the_row_format() {
+        let lists: ArrayRef = Arc::new(ListArray::from_iter_primitive::<Int32Type, _, _>(vec![
+            Some(vec![Some(1)]),
+            Some(vec![]),
+            Some(vec![Some(1)]),
+            None,
+            None,
+        ]));
+        check_numbering(vec![lists.data_type().clone()], vec![lists]);
+    }
+
+    #[test]
+    fn composite_keys_differ_in_any_column() {
+        let a: ArrayRef = Arc::new(Int32Array::from(vec![1, 1, 2]));
+        let b: ArrayRef = Arc::new(StringArray::from(vec!["x", "y", "x"]));
+        let mut table = new_group_values(&[DataType::Int32, DataType::Utf8]).unwrap();
         let mut groups = vec![];
-        g.intern(&keys, &mut groups).unwrap();
-        assert_eq!(groups, vec![0, 1, 0, 2, 2]);
-        let out = g.emit().unwrap();
-        assert_eq!(out[1].as_primitive::<Int32Type>().values(), &[1, 1, 2]);
-        assert!(out[0].is_null(2), "NULL keys form one group");
+        table.intern(&[a, b], &mut groups).unwrap();
+        assert_eq!(groups, vec![0, 1, 2]);
     }
 }

@@ -17,7 +17,7 @@ use arrow::row::{RowConverter, SortField};
 use futures::StreamExt;
 use quiver_expr::{AggregateFunctionRef, GroupsAccumulator, Result};
 
-pub use group_values::GroupValues;
+pub use group_values::{new_group_values, GroupValues};
 
 use super::sort::slices;
 use crate::physical_expr::PhysicalExpr;
@@ -139,7 +139,7 @@ struct GroupState {
     mode: AggregateMode,
     group_exprs: Vec<Arc<dyn PhysicalExpr>>,
     aggr_exprs: Vec<AggregateExpr>,
-    groups: GroupValues,
+    groups: Box<dyn GroupValues>,
     accumulators: Vec<Box<dyn GroupsAccumulator>>,
     /// Per DISTINCT aggregate: the (group, value) pairs already counted.
     seen: Vec<Option<DistinctSeen>>,
@@ -190,7 +190,7 @@ impl GroupState {
                 .map(|(e, _)| Arc::clone(e))
                 .collect(),
             aggr_exprs: exec.aggr_exprs.clone(),
-            groups: GroupValues::try_new(&group_types)?,
+            groups: new_group_values(&group_types)?,
             accumulators,
             seen,
             state_columns,
