@@ -29,7 +29,7 @@ pub trait GroupValues: Send {
     fn emit(&mut self) -> Result<Vec<ArrayRef>>;
 
     /// The number of distinct groups seen.
-    fn len(&self) -> usize;
+    fn num_groups(&self) -> usize;
 
     /// Approximate memory held, in bytes.
     fn size(&self) -> usize;
@@ -282,7 +282,7 @@ impl GroupValues for ColumnGroupValues {
         Ok(self.columns.iter_mut().map(|c| c.take()).collect())
     }
 
-    fn len(&self) -> usize {
+    fn num_groups(&self) -> usize {
         self.groups
     }
 
@@ -344,7 +344,7 @@ impl GroupValues for RowGroupValues {
         Ok(self.converter.convert_rows(self.rows.iter())?)
     }
 
-    fn len(&self) -> usize {
+    fn num_groups(&self) -> usize {
         self.rows.num_rows()
     }
 
@@ -371,7 +371,7 @@ mod tests {
             vec![0, 1, 0, 2, 2],
             "a second batch finds the same groups"
         );
-        assert_eq!(table.len(), 3);
+        assert_eq!(table.num_groups(), 3);
         let out = table.emit().unwrap();
         assert_eq!(out.len(), keys.len());
         assert_eq!(out[0].len(), 3);

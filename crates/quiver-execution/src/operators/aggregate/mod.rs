@@ -257,7 +257,7 @@ impl GroupState {
         if self.group_exprs.is_empty() {
             1
         } else {
-            self.groups.len()
+            self.groups.num_groups()
         }
     }
 
