@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use quiver_expr::{internal_err, Expr, QSchema, Result};
+use arrow::datatypes::Schema;
+use arrow::record_batch::{RecordBatch, RecordBatchOptions};
+use quiver_expr::{internal_err, ColumnarValue, Expr, QSchema, Result, ScalarValue};
 
 use super::binary::BinaryExpr;
 use super::case::CaseExpr;
@@ -11,8 +13,32 @@ use super::simple::{
 };
 use super::PhysicalExpr;
 
-/// Binds `expr` to `input`, resolving columns to positions.
+/// Binds `expr` to `input`, resolving columns to positions. Parts that use
+/// no column are evaluated once here and become constants.
 pub fn create_physical_expr(expr: &Expr, input: &QSchema) -> Result<Arc<dyn PhysicalExpr>> {
+    let physical = bind(expr, input)?;
+    if matches!(expr, Expr::Literal(_) | Expr::Column(_)) || !expr.columns().is_empty() {
+        return Ok(physical);
+    }
+    Ok(fold(&physical).unwrap_or(physical))
+}
+
+/// The value of a column-free expression, as a constant. `None` when it
+/// cannot be computed now (an error such as `1 / 0` is then reported only if
+/// a row ever needs the value, e.g. in a CASE branch).
+fn fold(expr: &Arc<dyn PhysicalExpr>) -> Option<Arc<dyn PhysicalExpr>> {
+    let options = RecordBatchOptions::new().with_row_count(Some(1));
+    let one_row =
+        RecordBatch::try_new_with_options(Arc::new(Schema::empty()), vec![], &options).ok()?;
+    let value = match expr.evaluate(&one_row).ok()? {
+        ColumnarValue::Scalar(v) => v,
+        ColumnarValue::Array(a) if a.len() == 1 => ScalarValue::try_from_array(&a, 0).ok()?,
+        ColumnarValue::Array(_) => return None,
+    };
+    Some(Arc::new(LiteralExpr::new(value)))
+}
+
+fn bind(expr: &Expr, input: &QSchema) -> Result<Arc<dyn PhysicalExpr>> {
     let go = |e: &Expr| create_physical_expr(e, input);
     Ok(match expr {
         Expr::Column(c) => {
@@ -74,4 +100,44 @@ pub fn create_physical_expr(expr: &Expr, input: &QSchema) -> Result<Arc<dyn Phys
         )),
         Expr::Aggregate(_) => return internal_err!("aggregate {expr} outside an aggregation"),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quiver_expr::{Column, Operator, QField};
+
+    fn lit(v: i64) -> Expr {
+        Expr::Literal(ScalarValue::Int64(Some(v)))
+    }
+
+    #[test]
+    fn constant_parts_are_folded_once() {
+        let schema = QSchema::new(vec![QField::new(
+            None,
+            arrow::datatypes::Field::new("a", arrow::datatypes::DataType::Int64, true),
+        )]);
+        let constant = lit(2).binary(Operator::Multiply, lit(21));
+        assert_eq!(
+            create_physical_expr(&constant, &schema)
+                .unwrap()
+                .to_string(),
+            "42"
+        );
+        let with_column = Expr::Column(Column::bare("a")).binary(Operator::Plus, constant);
+        assert_eq!(
+            create_physical_expr(&with_column, &schema)
+                .unwrap()
+                .to_string(),
+            "a@0 + 42"
+        );
+    }
+
+    #[test]
+    fn failing_constants_wait_until_they_are_needed() {
+        let schema = QSchema::empty();
+        let division = lit(1).binary(Operator::Divide, lit(0));
+        let physical = create_physical_expr(&division, &schema).unwrap();
+        assert_eq!(physical.to_string(), "1 / 0");
+    }
 }
