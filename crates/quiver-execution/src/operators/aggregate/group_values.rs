@@ -165,7 +165,23 @@ struct StringKeys {
     /// Group `g`'s key is `bytes[ends[g - 1]..ends[g]]`.
     ends: Vec<usize>,
     valid: Vec<bool>,
+    /// For Utf8View input: each group's 16-byte view when the key is short
+    /// enough (12 bytes or fewer) to live inside it, else 0. Two short keys
+    /// are equal exactly when their views are.
+    inline_views: Vec<u128>,
     data_type: DataType,
+}
+
+/// Longest string a Utf8View view holds inline.
+const MAX_INLINE_VIEW_LEN: u32 = 12;
+
+fn inline_view(array: &dyn Array, row: usize) -> u128 {
+    let view = array.as_string_view().views()[row];
+    if (view as u32) <= MAX_INLINE_VIEW_LEN {
+        view
+    } else {
+        0
+    }
 }
 
 impl StringKeys {
@@ -174,6 +190,7 @@ impl StringKeys {
             bytes: vec![],
             ends: vec![],
             valid: vec![],
+            inline_views: vec![],
             data_type,
         }
     }
@@ -201,10 +218,22 @@ impl KeyColumn for StringKeys {
         }
         self.ends.push(self.bytes.len());
         self.valid.push(valid);
+        if self.data_type == DataType::Utf8View {
+            self.inline_views
+                .push(if valid { inline_view(array, row) } else { 0 });
+        }
     }
     fn equals(&self, group: usize, array: &dyn Array, row: usize) -> bool {
         match (self.valid[group], array.is_valid(row)) {
-            (true, true) => self.stored(group) == self.value(array, row).as_bytes(),
+            (true, true) => {
+                if self.data_type == DataType::Utf8View {
+                    let stored = self.inline_views[group];
+                    if stored != 0 || inline_view(array, row) != 0 {
+                        return stored == inline_view(array, row);
+                    }
+                }
+                self.stored(group) == self.value(array, row).as_bytes()
+            }
             (a, b) => a == b,
         }
     }
@@ -223,10 +252,14 @@ impl KeyColumn for StringKeys {
         self.bytes.clear();
         self.ends.clear();
         self.valid.clear();
+        self.inline_views.clear();
         array
     }
     fn size(&self) -> usize {
-        self.bytes.capacity() + self.ends.capacity() * 8 + self.valid.capacity()
+        self.bytes.capacity()
+            + self.ends.capacity() * 8
+            + self.valid.capacity()
+            + self.inline_views.capacity() * 16
     }
 }
 
@@ -420,6 +453,27 @@ mod tests {
             None,
         ]));
         check_numbering(vec![lists.data_type().clone()], vec![lists]);
+    }
+
+    #[test]
+    fn short_and_long_view_strings_compare_by_value() {
+        let long = "a string longer than twelve bytes";
+        let keys = StringViewArray::from(vec![
+            Some("ab"),
+            Some(long),
+            Some(""),
+            Some("ab"),
+            Some(long),
+            Some(""),
+        ]);
+        let mut table = new_group_values(&[DataType::Utf8View]).unwrap();
+        let mut groups = vec![];
+        table
+            .intern(&[Arc::new(keys) as ArrayRef], &mut groups)
+            .unwrap();
+        assert_eq!(groups, vec![0, 1, 2, 0, 1, 2]);
+        let out = table.emit().unwrap();
+        assert_eq!(out[0].as_string_view().value(1), long);
     }
 
     #[test]
