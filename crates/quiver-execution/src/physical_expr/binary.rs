@@ -9,9 +9,9 @@ use arrow::compute::kernels::cmp::{eq, gt, gt_eq, lt, lt_eq, neq};
 use arrow::compute::kernels::concat_elements::concat_elements_utf8;
 use arrow::compute::kernels::numeric::{add, div, mul, rem, sub};
 use arrow::compute::{and_kleene, cast, or_kleene};
-use arrow::datatypes::DataType;
+use arrow::datatypes::{DataType, Float32Type, Float64Type};
 use arrow::record_batch::RecordBatch;
-use quiver_expr::{ColumnarValue, Operator, Result};
+use quiver_expr::{ColumnarValue, Operator, QuiverError, Result};
 
 use super::decimal::checked_free_decimal_op;
 use super::simple::{eval_datum, scalar_if};
@@ -59,6 +59,23 @@ fn broadcast(a: ArrayRef, scalar: bool, len: usize) -> Result<ArrayRef> {
     }
 }
 
+/// True if a float divisor has a zero in a non-NULL row. Integer and decimal
+/// kernels report division by zero themselves; float ones would return
+/// infinity, where SQL (PostgreSQL) says it is an error.
+fn has_float_zero(divisor: &ArrayRef) -> bool {
+    match divisor.data_type() {
+        DataType::Float64 => divisor
+            .as_primitive::<Float64Type>()
+            .iter()
+            .any(|v| v == Some(0.0)),
+        DataType::Float32 => divisor
+            .as_primitive::<Float32Type>()
+            .iter()
+            .any(|v| v == Some(0.0)),
+        _ => false,
+    }
+}
+
 fn as_boolean(a: &ArrayRef) -> Result<BooleanArray> {
     if a.data_type() == &DataType::Null {
         return Ok(BooleanArray::new_null(a.len()));
@@ -98,6 +115,9 @@ impl PhysicalExpr for BinaryExpr {
             (datum(&l, ls), datum(&r, rs))
         };
         let (ld, rd) = (ld.as_ref(), rd.as_ref());
+        if matches!(self.op, Operator::Divide | Operator::Modulo) && has_float_zero(&r) {
+            return Err(QuiverError::Execution("division by zero".into()));
+        }
         let out: ArrayRef = match self.op {
             Operator::Plus => add(ld, rd)?,
             Operator::Minus => sub(ld, rd)?,
