@@ -1,6 +1,7 @@
 //! Streams of record batches, the currency between operators.
 
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use arrow::datatypes::SchemaRef;
@@ -67,39 +68,53 @@ pub fn batches_when_done(
     RecordBatchStreamAdapter::boxed(schema, stream)
 }
 
-/// A stream fed by a channel, holding the tasks that feed it: dropping the
-/// stream aborts them, so abandoned work stops at once.
+/// Aborts the tasks it holds when dropped.
+pub struct AbortOnDrop(Vec<tokio::task::AbortHandle>);
+
+impl AbortOnDrop {
+    /// Takes charge of `tasks`.
+    pub fn new(tasks: &[tokio::task::JoinHandle<()>]) -> Self {
+        Self(tasks.iter().map(|t| t.abort_handle()).collect())
+    }
+}
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        for t in &self.0 {
+            t.abort();
+        }
+    }
+}
+
+/// A stream fed by a channel, holding the tasks that feed it: when the last
+/// stream sharing those tasks is dropped, they are aborted, so abandoned work
+/// stops at once.
 pub struct ReceiverStream {
     schema: SchemaRef,
     receiver: mpsc::Receiver<Result<RecordBatch>>,
-    tasks: Vec<tokio::task::AbortHandle>,
+    producers: Arc<AbortOnDrop>,
 }
 
 impl ReceiverStream {
-    /// A stream reading `receiver`, owning the producer `tasks`.
+    /// A stream reading `receiver`, the only owner of the producer `tasks`.
     pub fn new(
         schema: SchemaRef,
         receiver: mpsc::Receiver<Result<RecordBatch>>,
         tasks: Vec<tokio::task::JoinHandle<()>>,
     ) -> Self {
-        let tasks = tasks.iter().map(|t| t.abort_handle()).collect();
-        Self {
-            schema,
-            receiver,
-            tasks,
-        }
+        Self::shared(schema, receiver, Arc::new(AbortOnDrop::new(&tasks)))
     }
 
-    /// A stream reading `receiver`, aborting the tasks behind `handles` when dropped.
-    pub fn with_abort_handles(
+    /// A stream reading `receiver`, one of several sharing `producers`.
+    pub fn shared(
         schema: SchemaRef,
         receiver: mpsc::Receiver<Result<RecordBatch>>,
-        tasks: Vec<tokio::task::AbortHandle>,
+        producers: Arc<AbortOnDrop>,
     ) -> Self {
         Self {
             schema,
             receiver,
-            tasks,
+            producers,
         }
     }
 }
@@ -107,16 +122,8 @@ impl ReceiverStream {
 impl std::fmt::Debug for ReceiverStream {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ReceiverStream")
-            .field("producers", &self.tasks.len())
+            .field("producers", &self.producers.0.len())
             .finish()
-    }
-}
-
-impl Drop for ReceiverStream {
-    fn drop(&mut self) {
-        for t in &self.tasks {
-            t.abort();
-        }
     }
 }
 

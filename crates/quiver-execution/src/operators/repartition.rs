@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 
 use crate::physical_expr::PhysicalExpr;
 use crate::plan::{ExecutionPlan, TaskContext};
-use crate::stream::{ReceiverStream, SendableRecordBatchStream};
+use crate::stream::{AbortOnDrop, ReceiverStream, SendableRecordBatchStream};
 
 /// The hash seed shared by every hash partitioning in Quiver.
 pub const REPARTITION_SEED: u64 = 0x5157_4956_4552;
@@ -59,17 +59,17 @@ impl RepartitionExec {
             };
             tasks.push(tokio::spawn(router.run(stream)));
         }
-        // Every output holds the producer handles so that dropping the whole
-        // query aborts them; aborting twice is harmless.
+        // The producers stop when the last output is dropped: until then,
+        // every output still needs them.
+        let producers = Arc::new(AbortOnDrop::new(&tasks));
         let schema = self.schema();
         Ok(receivers
             .into_iter()
             .map(|rx| {
-                let handles = tasks.iter().map(|t| t.abort_handle()).collect();
-                Some(ReceiverStream::with_abort_handles(
+                Some(ReceiverStream::shared(
                     Arc::clone(&schema),
                     rx,
-                    handles,
+                    Arc::clone(&producers),
                 ))
             })
             .collect())
@@ -186,6 +186,35 @@ mod tests {
     use crate::operators::test_util::{int_table, run_i64};
     use crate::physical_expr::ColumnExpr;
     use arrow::datatypes::DataType;
+    use futures::TryStreamExt;
+
+    #[tokio::test]
+    async fn dropping_one_output_leaves_the_others_complete() {
+        let key =
+            || -> Arc<dyn PhysicalExpr> { Arc::new(ColumnExpr::new("a", 0, DataType::Int64)) };
+        let ctx = Arc::new(TaskContext { batch_size: 4 });
+        let count = |plan: &RepartitionExec, p: usize| {
+            let stream = plan.execute(p, Arc::clone(&ctx)).unwrap();
+            async move {
+                let batches: Vec<_> = stream.try_collect().await.unwrap();
+                batches.iter().map(|b| b.num_rows()).sum::<usize>()
+            }
+        };
+        let whole = RepartitionExec::new(vec![key()], 2, int_table(2, 500));
+        let expected = count(&whole, 1).await + count(&whole, 0).await;
+        assert_eq!(expected, 1000);
+
+        let plan = RepartitionExec::new(vec![key()], 2, int_table(2, 500));
+        drop(plan.execute(0, Arc::clone(&ctx)).unwrap());
+        let second = count(&plan, 1).await;
+        let reference = RepartitionExec::new(vec![key()], 2, int_table(2, 500));
+        let first_of_reference = count(&reference, 0).await;
+        assert_eq!(
+            second,
+            1000 - first_of_reference,
+            "output 1 got all of its rows"
+        );
+    }
 
     #[tokio::test]
     async fn every_row_lands_in_exactly_one_partition() {
