@@ -49,12 +49,15 @@ pub fn new_group_values(types: &[DataType]) -> Result<Box<dyn GroupValues>> {
 
 const GROUP_HASH_SEED: u64 = 7;
 
-/// One column of stored group keys.
+/// One column of stored group keys. Each batch's key array is handed over
+/// once ([`KeyColumn::set_batch`]), so the per-row calls need no downcast.
 trait KeyColumn: Send {
-    /// Stores `array[row]` as the key of the next group.
-    fn append(&mut self, array: &dyn Array, row: usize);
-    /// Whether group `group`'s key equals `array[row]` (NULL equals NULL).
-    fn equals(&self, group: usize, array: &dyn Array, row: usize) -> bool;
+    /// Makes `array` the batch that `append` and `equals` read rows of.
+    fn set_batch(&mut self, array: &ArrayRef);
+    /// Stores the batch's `row` as the key of the next group.
+    fn append(&mut self, row: usize);
+    /// Whether group `group`'s key equals the batch's `row` (NULL equals NULL).
+    fn equals(&self, group: usize, row: usize) -> bool;
     /// The stored keys as an array, leaving the column empty.
     fn take(&mut self) -> ArrayRef;
     /// Approximate memory held, in bytes.
@@ -98,31 +101,37 @@ struct PrimitiveKeys<T: ArrowPrimitiveType> {
     values: Vec<T::Native>,
     valid: Vec<bool>,
     data_type: DataType,
+    batch: PrimitiveArray<T>,
 }
 
 impl<T: ArrowPrimitiveType> PrimitiveKeys<T> {
     fn new(data_type: DataType) -> Self {
+        let batch = PrimitiveArray::<T>::new(Vec::<T::Native>::new().into(), None);
         Self {
             values: vec![],
             valid: vec![],
             data_type,
+            batch,
         }
     }
 }
 
 impl<T: ArrowPrimitiveType> KeyColumn for PrimitiveKeys<T> {
-    fn append(&mut self, array: &dyn Array, row: usize) {
-        let valid = array.is_valid(row);
+    fn set_batch(&mut self, array: &ArrayRef) {
+        self.batch = array.as_primitive::<T>().clone();
+    }
+    fn append(&mut self, row: usize) {
+        let valid = self.batch.is_valid(row);
         self.values.push(if valid {
-            array.as_primitive::<T>().value(row)
+            self.batch.value(row)
         } else {
             T::Native::default()
         });
         self.valid.push(valid);
     }
-    fn equals(&self, group: usize, array: &dyn Array, row: usize) -> bool {
-        match (self.valid[group], array.is_valid(row)) {
-            (true, true) => self.values[group].is_eq(array.as_primitive::<T>().value(row)),
+    fn equals(&self, group: usize, row: usize) -> bool {
+        match (self.valid[group], self.batch.is_valid(row)) {
+            (true, true) => self.values[group].is_eq(self.batch.value(row)),
             (a, b) => a == b,
         }
     }
@@ -138,18 +147,35 @@ impl<T: ArrowPrimitiveType> KeyColumn for PrimitiveKeys<T> {
     }
 }
 
-#[derive(Default)]
 struct BooleanKeys {
     values: Vec<Option<bool>>,
+    batch: BooleanArray,
+}
+
+impl Default for BooleanKeys {
+    fn default() -> Self {
+        Self {
+            values: vec![],
+            batch: BooleanArray::from(Vec::<bool>::new()),
+        }
+    }
+}
+
+impl BooleanKeys {
+    fn batch_value(&self, row: usize) -> Option<bool> {
+        self.batch.is_valid(row).then(|| self.batch.value(row))
+    }
 }
 
 impl KeyColumn for BooleanKeys {
-    fn append(&mut self, array: &dyn Array, row: usize) {
-        self.values
-            .push(array.is_valid(row).then(|| array.as_boolean().value(row)));
+    fn set_batch(&mut self, array: &ArrayRef) {
+        self.batch = array.as_boolean().clone();
     }
-    fn equals(&self, group: usize, array: &dyn Array, row: usize) -> bool {
-        self.values[group] == array.is_valid(row).then(|| array.as_boolean().value(row))
+    fn append(&mut self, row: usize) {
+        self.values.push(self.batch_value(row));
+    }
+    fn equals(&self, group: usize, row: usize) -> bool {
+        self.values[group] == self.batch_value(row)
     }
     fn take(&mut self) -> ArrayRef {
         Arc::new(BooleanArray::from(std::mem::take(&mut self.values)))
@@ -158,6 +184,57 @@ impl KeyColumn for BooleanKeys {
         self.values.capacity() * 2
     }
 }
+
+/// The current batch of a string key column, in its own layout.
+enum StringBatch {
+    Utf8(StringArray),
+    Large(LargeStringArray),
+    View(StringViewArray),
+}
+
+impl StringBatch {
+    fn of(array: &ArrayRef) -> Self {
+        match array.data_type() {
+            DataType::Utf8View => StringBatch::View(array.as_string_view().clone()),
+            DataType::LargeUtf8 => StringBatch::Large(array.as_string::<i64>().clone()),
+            _ => StringBatch::Utf8(array.as_string::<i32>().clone()),
+        }
+    }
+
+    fn is_valid(&self, row: usize) -> bool {
+        match self {
+            StringBatch::Utf8(a) => a.is_valid(row),
+            StringBatch::Large(a) => a.is_valid(row),
+            StringBatch::View(a) => a.is_valid(row),
+        }
+    }
+
+    fn value(&self, row: usize) -> &str {
+        match self {
+            StringBatch::Utf8(a) => a.value(row),
+            StringBatch::Large(a) => a.value(row),
+            StringBatch::View(a) => a.value(row),
+        }
+    }
+
+    /// The row's 16-byte view if its string is stored inside it, else 0.
+    fn inline_view(&self, row: usize) -> u128 {
+        match self {
+            StringBatch::View(a) => {
+                let view = a.views()[row];
+                if (view as u32) <= MAX_INLINE_VIEW_LEN {
+                    view
+                } else {
+                    0
+                }
+            }
+            _ => 0,
+        }
+    }
+}
+
+/// Longest string a Utf8View view holds inline.
+const MAX_INLINE_VIEW_LEN: u32 = 12;
 
 /// String keys of any Arrow string layout, stored as one byte buffer.
 struct StringKeys {
@@ -170,36 +247,19 @@ struct StringKeys {
     /// are equal exactly when their views are.
     inline_views: Vec<u128>,
     data_type: DataType,
-}
-
-/// Longest string a Utf8View view holds inline.
-const MAX_INLINE_VIEW_LEN: u32 = 12;
-
-fn inline_view(array: &dyn Array, row: usize) -> u128 {
-    let view = array.as_string_view().views()[row];
-    if (view as u32) <= MAX_INLINE_VIEW_LEN {
-        view
-    } else {
-        0
-    }
+    batch: StringBatch,
 }
 
 impl StringKeys {
     fn new(data_type: DataType) -> Self {
+        let batch = StringBatch::Utf8(StringArray::from(Vec::<&str>::new()));
         Self {
             bytes: vec![],
             ends: vec![],
             valid: vec![],
             inline_views: vec![],
             data_type,
-        }
-    }
-
-    fn value<'a>(&self, array: &'a dyn Array, row: usize) -> &'a str {
-        match self.data_type {
-            DataType::Utf8View => array.as_string_view().value(row),
-            DataType::LargeUtf8 => array.as_string::<i64>().value(row),
-            _ => array.as_string::<i32>().value(row),
+            batch,
         }
     }
 
@@ -210,29 +270,36 @@ impl StringKeys {
 }
 
 impl KeyColumn for StringKeys {
-    fn append(&mut self, array: &dyn Array, row: usize) {
-        let valid = array.is_valid(row);
+    fn set_batch(&mut self, array: &ArrayRef) {
+        self.batch = StringBatch::of(array);
+    }
+    fn append(&mut self, row: usize) {
+        let valid = self.batch.is_valid(row);
         if valid {
-            let v = self.value(array, row);
-            self.bytes.extend_from_slice(v.as_bytes());
+            self.bytes
+                .extend_from_slice(self.batch.value(row).as_bytes());
         }
         self.ends.push(self.bytes.len());
         self.valid.push(valid);
         if self.data_type == DataType::Utf8View {
-            self.inline_views
-                .push(if valid { inline_view(array, row) } else { 0 });
+            self.inline_views.push(if valid {
+                self.batch.inline_view(row)
+            } else {
+                0
+            });
         }
     }
-    fn equals(&self, group: usize, array: &dyn Array, row: usize) -> bool {
-        match (self.valid[group], array.is_valid(row)) {
+    fn equals(&self, group: usize, row: usize) -> bool {
+        match (self.valid[group], self.batch.is_valid(row)) {
             (true, true) => {
                 if self.data_type == DataType::Utf8View {
-                    let stored = self.inline_views[group];
-                    if stored != 0 || inline_view(array, row) != 0 {
-                        return stored == inline_view(array, row);
+                    let (stored, incoming) =
+                        (self.inline_views[group], self.batch.inline_view(row));
+                    if stored != 0 || incoming != 0 {
+                        return stored == incoming;
                     }
                 }
-                self.stored(group) == self.value(array, row).as_bytes()
+                self.stored(group) == self.batch.value(row).as_bytes()
             }
             (a, b) => a == b,
         }
@@ -283,27 +350,46 @@ impl GroupValues for ColumnGroupValues {
             &RandomState::with_seed(GROUP_HASH_SEED),
             &mut self.hashes,
         )?;
-        for (row, &hash) in self.hashes.iter().enumerate() {
-            let columns = &self.columns;
-            let found = self.table.find(hash, |&(h, g)| {
-                h == hash
-                    && columns
-                        .iter()
-                        .zip(keys)
-                        .all(|(c, k)| c.equals(g, k.as_ref(), row))
-            });
-            let group = match found {
-                Some(&(_, g)) => g,
-                None => {
-                    let g = self.groups;
-                    for (c, k) in self.columns.iter_mut().zip(keys) {
-                        c.append(k.as_ref(), row);
+        for (c, k) in self.columns.iter_mut().zip(keys) {
+            c.set_batch(k);
+        }
+        let Self {
+            columns,
+            table,
+            hashes,
+            groups: next_group,
+        } = self;
+        let same_key = |columns: &[Box<dyn KeyColumn>], g: usize, row: usize| {
+            columns.iter().all(|c| c.equals(g, row))
+        };
+        // Keys often come in runs (sorted or clustered data): a row whose key
+        // is the previous row's needs no table lookup.
+        let mut previous: Option<(u64, usize)> = None;
+        for (row, &hash) in hashes.iter().enumerate() {
+            if let Some((h, g)) = previous {
+                if h == hash && same_key(columns, g, row) {
+                    groups.push(g);
+                    continue;
+                }
+            }
+            let entry = table.entry(
+                hash,
+                |&(h, g)| h == hash && same_key(columns, g, row),
+                |&(h, _)| h,
+            );
+            let group = match entry {
+                hashbrown::hash_table::Entry::Occupied(o) => o.get().1,
+                hashbrown::hash_table::Entry::Vacant(v) => {
+                    let g = *next_group;
+                    v.insert((hash, g));
+                    for c in columns.iter_mut() {
+                        c.append(row);
                     }
-                    self.groups += 1;
-                    self.table.insert_unique(hash, (hash, g), |&(h, _)| h);
+                    *next_group += 1;
                     g
                 }
             };
+            previous = Some((hash, group));
             groups.push(group);
         }
         Ok(())
