@@ -1,7 +1,6 @@
 //! CSV tables: the schema is inferred from a sample of rows (or given), and
 //! a scan reads whole files, spread over the partitions.
 
-use std::any::Any;
 use std::fs::File;
 use std::io::{BufReader, Seek, SeekFrom};
 use std::path::PathBuf;
@@ -173,9 +172,6 @@ impl CsvTable {
 
 #[async_trait::async_trait]
 impl TableProvider for CsvTable {
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
     fn schema(&self) -> SchemaRef {
         Arc::clone(&self.schema)
     }
@@ -246,12 +242,6 @@ impl CsvExec {
 }
 
 impl ExecutionPlan for CsvExec {
-    fn name(&self) -> &'static str {
-        "CsvExec"
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
     fn schema(&self) -> SchemaRef {
         Arc::clone(&self.schema)
     }

@@ -2,7 +2,6 @@
 //! spreads the row groups of all files over the partitions, balanced by row
 //! count, and decodes only the projected columns.
 
-use std::any::Any;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -84,9 +83,6 @@ impl ParquetTable {
 
 #[async_trait::async_trait]
 impl TableProvider for ParquetTable {
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
     fn schema(&self) -> SchemaRef {
         Arc::clone(&self.schema)
     }
@@ -230,12 +226,6 @@ async fn read_row_groups(
 }
 
 impl ExecutionPlan for ParquetExec {
-    fn name(&self) -> &'static str {
-        "ParquetExec"
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
     fn schema(&self) -> SchemaRef {
         Arc::clone(&self.schema)
     }

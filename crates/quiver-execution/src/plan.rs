@@ -1,6 +1,5 @@
 //! The physical plan trait and helpers to run a plan.
 
-use std::any::Any;
 use std::fmt::{Debug, Write};
 use std::sync::Arc;
 
@@ -28,11 +27,11 @@ impl Default for TaskContext {
 /// A physical operator: produces `output_partitions()` independent streams of
 /// record batches.
 pub trait ExecutionPlan: Send + Sync + Debug {
-    /// The operator's name, e.g. `FilterExec`.
-    fn name(&self) -> &'static str;
-
-    /// For downcasting.
-    fn as_any(&self) -> &dyn Any;
+    /// The operator's name for EXPLAIN: its type's name, e.g. `FilterExec`.
+    fn name(&self) -> &'static str {
+        let full = std::any::type_name::<Self>();
+        full.rsplit("::").next().unwrap_or(full)
+    }
 
     /// The schema of the batches produced.
     fn schema(&self) -> SchemaRef;

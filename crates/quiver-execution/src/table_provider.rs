@@ -13,9 +13,6 @@ use crate::plan::ExecutionPlan;
 /// A table that knows how to produce a scan of itself.
 #[async_trait::async_trait]
 pub trait TableProvider: Send + Sync + Debug {
-    /// For downcasting.
-    fn as_any(&self) -> &dyn Any;
-
     /// The table's columns.
     fn schema(&self) -> SchemaRef;
 

@@ -1,6 +1,5 @@
 //! Merges all partitions of its input into one, reading them in parallel.
 
-use std::any::Any;
 use std::sync::Arc;
 
 use arrow::datatypes::SchemaRef;
@@ -24,12 +23,6 @@ impl CoalescePartitionsExec {
 }
 
 impl ExecutionPlan for CoalescePartitionsExec {
-    fn name(&self) -> &'static str {
-        "CoalescePartitionsExec"
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
     fn schema(&self) -> SchemaRef {
         self.input.schema()
     }

@@ -1,6 +1,5 @@
 //! Keeps the rows for which a predicate is true.
 
-use std::any::Any;
 use std::sync::Arc;
 
 use arrow::compute::filter_record_batch;
@@ -27,12 +26,6 @@ impl FilterExec {
 }
 
 impl ExecutionPlan for FilterExec {
-    fn name(&self) -> &'static str {
-        "FilterExec"
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
     fn schema(&self) -> SchemaRef {
         self.input.schema()
     }

@@ -1,7 +1,6 @@
 //! OFFSET and LIMIT: skips rows, then passes a bounded number, and stops
 //! reading its input as soon as it has enough.
 
-use std::any::Any;
 use std::sync::Arc;
 
 use arrow::datatypes::SchemaRef;
@@ -29,12 +28,6 @@ impl LimitExec {
 }
 
 impl ExecutionPlan for LimitExec {
-    fn name(&self) -> &'static str {
-        "LimitExec"
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
     fn schema(&self) -> SchemaRef {
         self.input.schema()
     }

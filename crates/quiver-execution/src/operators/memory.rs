@@ -1,6 +1,5 @@
 //! Batches held in memory (VALUES lists, one-row relations, test inputs).
 
-use std::any::Any;
 use std::sync::Arc;
 
 use arrow::datatypes::SchemaRef;
@@ -39,12 +38,6 @@ impl MemoryExec {
 }
 
 impl ExecutionPlan for MemoryExec {
-    fn name(&self) -> &'static str {
-        "MemoryExec"
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
     fn schema(&self) -> SchemaRef {
         Arc::clone(&self.schema)
     }

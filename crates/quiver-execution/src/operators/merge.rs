@@ -1,7 +1,6 @@
 //! Merges partitions that are each sorted into one sorted stream, reading
 //! all inputs in parallel (k-way merge on Arrow's row format).
 
-use std::any::Any;
 use std::sync::Arc;
 
 use arrow::compute::interleave_record_batch;
@@ -152,12 +151,6 @@ impl Merger {
 }
 
 impl ExecutionPlan for SortPreservingMergeExec {
-    fn name(&self) -> &'static str {
-        "SortPreservingMergeExec"
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
     fn schema(&self) -> SchemaRef {
         self.input.schema()
     }

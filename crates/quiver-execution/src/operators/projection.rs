@@ -1,6 +1,5 @@
 //! Computes output columns from each input row.
 
-use std::any::Any;
 use std::sync::Arc;
 
 use arrow::datatypes::SchemaRef;
@@ -36,12 +35,6 @@ impl ProjectionExec {
 }
 
 impl ExecutionPlan for ProjectionExec {
-    fn name(&self) -> &'static str {
-        "ProjectionExec"
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
     fn schema(&self) -> SchemaRef {
         Arc::clone(&self.schema)
     }

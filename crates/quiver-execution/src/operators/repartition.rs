@@ -2,7 +2,6 @@
 //! row sent to the output its key hashes to. Inputs are read in parallel and
 //! outputs are bounded channels, so a slow consumer throttles producers.
 
-use std::any::Any;
 use std::sync::{Arc, Mutex};
 
 use arrow::array::{ArrayRef, UInt32Array};
@@ -136,12 +135,6 @@ impl Router {
 }
 
 impl ExecutionPlan for RepartitionExec {
-    fn name(&self) -> &'static str {
-        "RepartitionExec"
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
     fn schema(&self) -> SchemaRef {
         self.input.schema()
     }

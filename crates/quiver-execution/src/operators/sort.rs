@@ -1,7 +1,6 @@
 //! Sorts each partition. With a fetch (ORDER BY .. LIMIT k) it keeps only
 //! the best k rows seen so far instead of buffering the whole input.
 
-use std::any::Any;
 use std::sync::Arc;
 
 use arrow::compute::{concat_batches, lexsort_to_indices, take_record_batch, SortColumn};
@@ -100,12 +99,6 @@ async fn sort_partition(
 }
 
 impl ExecutionPlan for SortExec {
-    fn name(&self) -> &'static str {
-        "SortExec"
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
     fn schema(&self) -> SchemaRef {
         self.input.schema()
     }

@@ -4,7 +4,6 @@
 
 mod group_values;
 
-use std::any::Any;
 use std::collections::HashSet;
 use std::fmt;
 use std::sync::Arc;
@@ -334,12 +333,6 @@ async fn aggregate_partition(
 }
 
 impl ExecutionPlan for AggregateExec {
-    fn name(&self) -> &'static str {
-        "AggregateExec"
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
     fn schema(&self) -> SchemaRef {
         Arc::clone(&self.schema)
     }
