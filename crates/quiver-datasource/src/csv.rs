@@ -178,6 +178,16 @@ impl TableProvider for CsvTable {
     fn kind(&self) -> &str {
         "csv"
     }
+    fn estimated_rows(&self) -> Option<usize> {
+        // About 100 bytes per row: a rough guess until statistics exist.
+        let bytes: u64 = self
+            .files
+            .iter()
+            .filter_map(|f| std::fs::metadata(f).ok())
+            .map(|m| m.len())
+            .sum();
+        Some((bytes / 100).max(1) as usize)
+    }
     async fn scan(
         &self,
         projection: Option<&Vec<usize>>,

@@ -81,6 +81,32 @@ impl ParquetTable {
     }
 }
 
+/// The smallest and largest value of integer column `name` in `file`, from
+/// its row-group statistics; `None` if any row group lacks them.
+fn integer_range(file: &ParquetFile, name: &str) -> Option<(i64, i64)> {
+    use parquet::file::statistics::Statistics;
+    let metadata = file.metadata.metadata();
+    let index = metadata
+        .file_metadata()
+        .schema_descr()
+        .columns()
+        .iter()
+        .position(|c| c.path().parts() == [name.to_string()])?;
+    let mut range: Option<(i64, i64)> = None;
+    for rg in metadata.row_groups() {
+        let (lo, hi) = match rg.column(index).statistics()? {
+            Statistics::Int32(s) => (i64::from(*s.min_opt()?), i64::from(*s.max_opt()?)),
+            Statistics::Int64(s) => (*s.min_opt()?, *s.max_opt()?),
+            _ => return None,
+        };
+        range = Some(match range {
+            None => (lo, hi),
+            Some((a, b)) => (a.min(lo), b.max(hi)),
+        });
+    }
+    range
+}
+
 #[async_trait::async_trait]
 impl TableProvider for ParquetTable {
     fn schema(&self) -> SchemaRef {
@@ -88,6 +114,24 @@ impl TableProvider for ParquetTable {
     }
     fn kind(&self) -> &str {
         "parquet"
+    }
+    fn estimated_rows(&self) -> Option<usize> {
+        usize::try_from(self.num_rows()).ok()
+    }
+    fn distinct_values(&self, column: usize) -> Option<usize> {
+        let name = self.schema.fields().get(column)?.name();
+        let mut range: Option<(i64, i64)> = None;
+        for file in &self.files {
+            let (lo, hi) = integer_range(file, name)?;
+            range = Some(match range {
+                None => (lo, hi),
+                Some((a, b)) => (a.min(lo), b.max(hi)),
+            });
+        }
+        let (lo, hi) = range?;
+        let span = usize::try_from(hi.checked_sub(lo)?).ok()?.saturating_add(1);
+        let rows = usize::try_from(self.num_rows()).ok()?;
+        Some(span.min(rows))
     }
     async fn scan(
         &self,

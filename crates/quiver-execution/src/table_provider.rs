@@ -19,6 +19,17 @@ pub trait TableProvider: Send + Sync + Debug {
     /// A short description for EXPLAIN and `SHOW TABLES`, e.g. `parquet`.
     fn kind(&self) -> &str;
 
+    /// The number of rows, exact or estimated, when known cheaply.
+    fn estimated_rows(&self) -> Option<usize> {
+        None
+    }
+
+    /// An upper bound on the distinct values of column `column`, when known.
+    fn distinct_values(&self, column: usize) -> Option<usize> {
+        let _ = column;
+        None
+    }
+
     /// A scan of the columns at `projection` (all if `None`), spread over at
     /// most `target_partitions` partitions.
     async fn scan(
@@ -38,5 +49,11 @@ impl TableSource for ProviderSource {
     }
     fn schema(&self) -> SchemaRef {
         self.0.schema()
+    }
+    fn estimated_rows(&self) -> Option<usize> {
+        self.0.estimated_rows()
+    }
+    fn distinct_values(&self, column: usize) -> Option<usize> {
+        self.0.distinct_values(column)
     }
 }

@@ -9,6 +9,7 @@ use datafusion_common::ScalarValue;
 
 use crate::error::Result;
 use crate::function::{AggregateFunction, ScalarFunction};
+use crate::logical_plan::LogicalPlan;
 use crate::schema::{Column, QSchema};
 use crate::types::{binary_result_type, sql_type_name};
 
@@ -213,6 +214,85 @@ pub enum Expr {
     ScalarFunction(ScalarFunctionRef, Vec<Expr>),
     /// An aggregate function call.
     Aggregate(AggregateCall),
+    /// A column of an enclosing query, referenced from inside a subquery.
+    OuterColumn {
+        /// The column, as the enclosing query names it.
+        column: Column,
+        /// Its type.
+        data_type: DataType,
+        /// Whether it may be NULL.
+        nullable: bool,
+    },
+    /// `(SELECT ..)` used as a value: its single column of at most one row.
+    ScalarSubquery(Subquery),
+    /// `[NOT] EXISTS (SELECT ..)`.
+    Exists {
+        /// The subquery.
+        subquery: Subquery,
+        /// `NOT EXISTS`.
+        negated: bool,
+    },
+    /// `expr op ANY|ALL (SELECT ..)`. `IN` is `= ANY` and `NOT IN` is
+    /// `<> ALL`, which have the same three-valued meaning.
+    Quantified {
+        /// The compared value.
+        expr: Box<Expr>,
+        /// The comparison.
+        op: Operator,
+        /// `ALL` (true) or `ANY` (false).
+        all: bool,
+        /// The subquery, of one column.
+        subquery: Subquery,
+    },
+}
+
+/// A bound subquery inside an expression. Two subqueries are equal when
+/// their SQL text is.
+#[derive(Debug, Clone)]
+pub struct Subquery {
+    /// The subquery's plan; may contain [`Expr::OuterColumn`]s.
+    pub plan: Arc<LogicalPlan>,
+    /// The SQL text, for display and error messages.
+    pub sql: String,
+}
+
+impl PartialEq for Subquery {
+    fn eq(&self, other: &Self) -> bool {
+        self.sql == other.sql
+    }
+}
+impl Eq for Subquery {}
+impl Hash for Subquery {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.sql.hash(state)
+    }
+}
+
+impl Operator {
+    /// The comparison that is true exactly when `self` is false
+    /// (`<` for `>=`); `None` for operators that are not comparisons.
+    pub fn negate(self) -> Option<Operator> {
+        Some(match self {
+            Operator::Eq => Operator::NotEq,
+            Operator::NotEq => Operator::Eq,
+            Operator::Lt => Operator::GtEq,
+            Operator::LtEq => Operator::Gt,
+            Operator::Gt => Operator::LtEq,
+            Operator::GtEq => Operator::Lt,
+            _ => return None,
+        })
+    }
+
+    /// The comparison with its operands swapped (`>` for `<`).
+    pub fn swap(self) -> Operator {
+        match self {
+            Operator::Lt => Operator::Gt,
+            Operator::LtEq => Operator::GtEq,
+            Operator::Gt => Operator::Lt,
+            Operator::GtEq => Operator::LtEq,
+            other => other,
+        }
+    }
 }
 
 impl Expr {
@@ -303,6 +383,9 @@ impl Expr {
             Expr::Cast(_, t) => t.clone(),
             Expr::ScalarFunction(f, args) => f.0.return_type(&arg_types(args, schema)?)?,
             Expr::Aggregate(call) => call.func.0.return_type(&arg_types(&call.args, schema)?)?,
+            Expr::OuterColumn { data_type, .. } => data_type.clone(),
+            Expr::ScalarSubquery(s) => s.plan.schema().field(0).field.data_type().clone(),
+            Expr::Exists { .. } | Expr::Quantified { .. } => DataType::Boolean,
         })
     }
 
@@ -317,6 +400,8 @@ impl Expr {
             Expr::IsNull(_) | Expr::IsNotNull(_) => false,
             Expr::Binary(l, _, r) => l.nullable(schema)? || r.nullable(schema)?,
             Expr::Aggregate(call) => call.func.0.name() != "count",
+            Expr::OuterColumn { nullable, .. } => *nullable,
+            Expr::Exists { .. } => false,
             _ => true,
         })
     }
@@ -324,7 +409,12 @@ impl Expr {
     /// The direct sub-expressions.
     pub fn children(&self) -> Vec<&Expr> {
         match self {
-            Expr::Column(_) | Expr::Literal(_) => vec![],
+            Expr::Column(_)
+            | Expr::Literal(_)
+            | Expr::OuterColumn { .. }
+            | Expr::ScalarSubquery(_)
+            | Expr::Exists { .. } => vec![],
+            Expr::Quantified { expr, .. } => vec![expr],
             Expr::Alias(e, _)
             | Expr::Not(e)
             | Expr::Negative(e)
@@ -375,7 +465,22 @@ impl Expr {
         }
         let mut go = |e: Box<Expr>| -> Result<Box<Expr>> { Ok(Box::new((*e).rewrite(f)?)) };
         Ok(match self {
-            leaf @ (Expr::Column(_) | Expr::Literal(_)) => leaf,
+            leaf @ (Expr::Column(_)
+            | Expr::Literal(_)
+            | Expr::OuterColumn { .. }
+            | Expr::ScalarSubquery(_)
+            | Expr::Exists { .. }) => leaf,
+            Expr::Quantified {
+                expr,
+                op,
+                all,
+                subquery,
+            } => Expr::Quantified {
+                expr: go(expr)?,
+                op,
+                all,
+                subquery,
+            },
             Expr::Alias(e, n) => Expr::Alias(go(e)?, n),
             Expr::Not(e) => Expr::Not(go(e)?),
             Expr::Negative(e) => Expr::Negative(go(e)?),
@@ -469,6 +574,31 @@ impl Expr {
     pub fn contains_aggregate(&self) -> bool {
         self.any(&mut |e| matches!(e, Expr::Aggregate(_)))
     }
+
+    /// True if the expression contains a subquery.
+    pub fn contains_subquery(&self) -> bool {
+        self.any(&mut |e| {
+            matches!(
+                e,
+                Expr::ScalarSubquery(_) | Expr::Exists { .. } | Expr::Quantified { .. }
+            )
+        })
+    }
+
+    /// True if the expression refers to a column of an enclosing query.
+    pub fn contains_outer_column(&self) -> bool {
+        self.any(&mut |e| matches!(e, Expr::OuterColumn { .. }))
+    }
+
+    /// `self IS NULL`.
+    pub fn is_null(self) -> Expr {
+        Expr::IsNull(Box::new(self))
+    }
+
+    /// `self OR other`.
+    pub fn or(self, other: Expr) -> Expr {
+        self.binary(Operator::Or, other)
+    }
 }
 
 /// The types of `args` over `schema`.
@@ -547,6 +677,31 @@ fn write_expr(e: &Expr, f: &mut fmt::Formatter<'_>, qualified: bool) -> fmt::Res
     match e {
         Expr::Column(c) if qualified => write!(f, "{c}"),
         Expr::Column(c) => f.write_str(&c.name),
+        Expr::OuterColumn { column, .. } if qualified => write!(f, "outer({column})"),
+        Expr::OuterColumn { column, .. } => f.write_str(&column.name),
+        Expr::ScalarSubquery(s) => write!(f, "({})", s.sql),
+        Expr::Exists { subquery, negated } => write!(
+            f,
+            "{}EXISTS ({})",
+            if *negated { "NOT " } else { "" },
+            subquery.sql
+        ),
+        Expr::Quantified {
+            expr,
+            op,
+            all,
+            subquery,
+        } => match (op, all) {
+            (Operator::Eq, false) => write!(f, "({} IN ({}))", sub(expr), subquery.sql),
+            (Operator::NotEq, true) => write!(f, "({} NOT IN ({}))", sub(expr), subquery.sql),
+            _ => write!(
+                f,
+                "({} {op} {} ({}))",
+                sub(expr),
+                if *all { "ALL" } else { "ANY" },
+                subquery.sql
+            ),
+        },
         Expr::Literal(v) => write_literal(v, f),
         Expr::Alias(inner, name) if qualified => write!(f, "{} AS {name}", sub(inner)),
         Expr::Alias(inner, _) => f.write_str(&sub(inner)),

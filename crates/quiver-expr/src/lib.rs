@@ -13,7 +13,9 @@ pub mod types;
 
 pub use datafusion_common::ScalarValue;
 pub use error::{QuiverError, Result};
-pub use expr::{AggregateCall, AggregateFunctionRef, Expr, Operator, ScalarFunctionRef, SortExpr};
+pub use expr::{
+    AggregateCall, AggregateFunctionRef, Expr, Operator, ScalarFunctionRef, SortExpr, Subquery,
+};
 pub use function::{AggregateFunction, ColumnarValue, GroupsAccumulator, ScalarFunction};
 pub use logical_plan::LogicalPlan;
 pub use schema::{Column, QField, QSchema, QSchemaRef};

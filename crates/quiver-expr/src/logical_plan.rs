@@ -37,6 +37,279 @@ pub enum LogicalPlan {
     Explain(Explain),
     /// A statement that changes the catalog.
     Ddl(Ddl),
+    /// Combines the rows of two inputs.
+    Join(Join),
+    /// `UNION ALL` of inputs with the same column types.
+    Union(Union),
+    /// `INTERSECT [ALL]` or `EXCEPT [ALL]` of two inputs.
+    SetOperation(SetOperation),
+}
+
+/// How a join combines its inputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum JoinType {
+    /// Pairs that satisfy the condition.
+    Inner,
+    /// Inner, plus left rows without a match (right columns NULL).
+    Left,
+    /// Inner, plus right rows without a match (left columns NULL).
+    Right,
+    /// Inner, plus unmatched rows of both sides.
+    Full,
+    /// Left rows that have a match (each once).
+    LeftSemi,
+    /// Left rows that have no match.
+    LeftAnti,
+    /// Right rows that have a match (each once).
+    RightSemi,
+    /// Right rows that have no match.
+    RightAnti,
+    /// Every left row once, plus a BOOLEAN `mark` column: whether it has a
+    /// match (for `EXISTS` and `IN` used as values).
+    LeftMark,
+    /// Like `Left`, but a left row with more than one match is an error (a
+    /// scalar subquery must produce at most one row).
+    LeftSingle,
+}
+
+impl JoinType {
+    /// The same join with its inputs swapped.
+    pub fn swap(self) -> Option<JoinType> {
+        Some(match self {
+            JoinType::Inner => JoinType::Inner,
+            JoinType::Left => JoinType::Right,
+            JoinType::Right => JoinType::Left,
+            JoinType::Full => JoinType::Full,
+            JoinType::LeftSemi => JoinType::RightSemi,
+            JoinType::LeftAnti => JoinType::RightAnti,
+            JoinType::RightSemi => JoinType::LeftSemi,
+            JoinType::RightAnti => JoinType::LeftAnti,
+            JoinType::LeftMark | JoinType::LeftSingle => return None,
+        })
+    }
+
+    /// Whether the output has the left input's columns.
+    pub fn outputs_left(self) -> bool {
+        !matches!(self, JoinType::RightSemi | JoinType::RightAnti)
+    }
+
+    /// Whether the output has the right input's columns.
+    pub fn outputs_right(self) -> bool {
+        matches!(
+            self,
+            JoinType::Inner
+                | JoinType::Left
+                | JoinType::Right
+                | JoinType::Full
+                | JoinType::RightSemi
+                | JoinType::RightAnti
+                | JoinType::LeftSingle
+        )
+    }
+}
+
+impl fmt::Display for JoinType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
+
+/// The name of the column a [`JoinType::LeftMark`] join adds.
+pub const MARK_COLUMN: &str = "mark";
+
+/// Joins two inputs on equal keys (`on`) and an optional extra condition.
+#[derive(Debug, Clone)]
+pub struct Join {
+    /// The left input.
+    pub left: Arc<LogicalPlan>,
+    /// The right input.
+    pub right: Arc<LogicalPlan>,
+    /// The kind of join.
+    pub join_type: JoinType,
+    /// Equi-join keys: (expression over left, expression over right) of the
+    /// same type. NULL keys never match.
+    pub on: Vec<(Expr, Expr)>,
+    /// Any further condition, over the left and right columns together.
+    pub filter: Option<Expr>,
+    /// For `NOT IN`/`IN` with one key: a NULL key on either side makes the
+    /// comparison unknown rather than false (anti and mark joins).
+    pub null_aware: bool,
+    /// The output schema.
+    pub schema: QSchemaRef,
+}
+
+/// The fields of `schema`, all made nullable.
+fn nullable_fields(schema: &QSchema) -> Vec<QField> {
+    schema
+        .fields()
+        .iter()
+        .map(|f| {
+            QField::new(
+                f.qualifier.clone(),
+                f.field.as_ref().clone().with_nullable(true),
+            )
+        })
+        .collect()
+}
+
+impl Join {
+    /// A join; computes its schema and checks that key types agree.
+    pub fn try_new(
+        left: Arc<LogicalPlan>,
+        right: Arc<LogicalPlan>,
+        join_type: JoinType,
+        on: Vec<(Expr, Expr)>,
+        filter: Option<Expr>,
+        null_aware: bool,
+    ) -> Result<Self> {
+        let (ls, rs) = (left.schema(), right.schema());
+        for (l, r) in &on {
+            let (lt, rt) = (l.data_type(ls)?, r.data_type(rs)?);
+            if lt != rt {
+                return Err(QuiverError::Internal(format!(
+                    "join keys {l} and {r} have different types {lt} and {rt}"
+                )));
+            }
+        }
+        let keep = |s: &QSchema| s.fields().to_vec();
+        let fields: Vec<QField> = match join_type {
+            JoinType::Inner => [keep(ls), keep(rs)].concat(),
+            JoinType::Left | JoinType::LeftSingle => [keep(ls), nullable_fields(rs)].concat(),
+            JoinType::Right => [nullable_fields(ls), keep(rs)].concat(),
+            JoinType::Full => [nullable_fields(ls), nullable_fields(rs)].concat(),
+            JoinType::LeftSemi | JoinType::LeftAnti => keep(ls),
+            JoinType::RightSemi | JoinType::RightAnti => keep(rs),
+            JoinType::LeftMark => {
+                let qualifier = rs.fields().first().and_then(|f| f.qualifier.clone());
+                let mark = QField::new(
+                    qualifier,
+                    Field::new(MARK_COLUMN, DataType::Boolean, null_aware),
+                );
+                [keep(ls), vec![mark]].concat()
+            }
+        };
+        let join = Self {
+            left,
+            right,
+            join_type,
+            on,
+            filter,
+            null_aware,
+            schema: Arc::new(QSchema::new(fields)),
+        };
+        if let Some(f) = &join.filter {
+            let both = join.left.schema().join(join.right.schema());
+            f.data_type(&both)?;
+        }
+        Ok(join)
+    }
+
+    /// A join without keys or condition: every pair of rows.
+    pub fn cross(left: Arc<LogicalPlan>, right: Arc<LogicalPlan>) -> Result<Self> {
+        Self::try_new(left, right, JoinType::Inner, vec![], None, false)
+    }
+}
+
+/// `UNION ALL`: the rows of every input, which have the same column types.
+/// Columns are named as in the first input.
+#[derive(Debug, Clone)]
+pub struct Union {
+    /// The inputs.
+    pub inputs: Vec<Arc<LogicalPlan>>,
+    /// The output schema.
+    pub schema: QSchemaRef,
+}
+
+impl Union {
+    /// A union; the inputs must have the same column types.
+    pub fn try_new(inputs: Vec<Arc<LogicalPlan>>) -> Result<Self> {
+        let Some(first) = inputs.first() else {
+            return Err(QuiverError::Internal("UNION of no inputs".into()));
+        };
+        let mut fields = first.schema().fields().to_vec();
+        for input in &inputs[1..] {
+            check_same_types(first.schema(), input.schema(), "UNION")?;
+            for (f, other) in fields.iter_mut().zip(input.schema().fields()) {
+                if other.field.is_nullable() && !f.field.is_nullable() {
+                    *f = QField::new(
+                        f.qualifier.clone(),
+                        f.field.as_ref().clone().with_nullable(true),
+                    );
+                }
+            }
+        }
+        Ok(Self {
+            inputs,
+            schema: Arc::new(QSchema::new(fields)),
+        })
+    }
+}
+
+fn check_same_types(a: &QSchema, b: &QSchema, what: &str) -> Result<()> {
+    if a.len() != b.len() {
+        return Err(QuiverError::Plan(format!(
+            "each {what} query must have the same number of columns ({} and {})",
+            a.len(),
+            b.len()
+        )));
+    }
+    for (x, y) in a.fields().iter().zip(b.fields()) {
+        if x.field.data_type() != y.field.data_type() {
+            return Err(QuiverError::Internal(format!(
+                "{what} inputs have column types {} and {}",
+                x.field.data_type(),
+                y.field.data_type()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// `INTERSECT` or `EXCEPT`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SetOperator {
+    /// Rows in both inputs.
+    Intersect,
+    /// Rows of the left input that are not in the right.
+    Except,
+}
+
+/// `left INTERSECT|EXCEPT [ALL] right`. Rows compare as equal when every
+/// column is equal or both NULL. Without `ALL` each row appears once;
+/// with `ALL`, a row appearing m times on the left and n on the right
+/// appears min(m, n) times (INTERSECT) or max(m - n, 0) times (EXCEPT).
+#[derive(Debug, Clone)]
+pub struct SetOperation {
+    /// The left input (names the columns).
+    pub left: Arc<LogicalPlan>,
+    /// The right input.
+    pub right: Arc<LogicalPlan>,
+    /// INTERSECT or EXCEPT.
+    pub op: SetOperator,
+    /// Keep duplicates (`ALL`).
+    pub all: bool,
+}
+
+impl SetOperation {
+    /// A set operation; the inputs must have the same column types.
+    pub fn try_new(
+        left: Arc<LogicalPlan>,
+        right: Arc<LogicalPlan>,
+        op: SetOperator,
+        all: bool,
+    ) -> Result<Self> {
+        check_same_types(
+            left.schema(),
+            right.schema(),
+            &format!("{op:?}").to_uppercase(),
+        )?;
+        Ok(Self {
+            left,
+            right,
+            op,
+            all,
+        })
+    }
 }
 
 /// Reads columns of a table.
@@ -477,6 +750,9 @@ impl LogicalPlan {
             LogicalPlan::EmptyRelation(e) => &e.schema,
             LogicalPlan::Explain(e) => &e.schema,
             LogicalPlan::Ddl(_) => empty_schema(),
+            LogicalPlan::Join(j) => &j.schema,
+            LogicalPlan::Union(u) => &u.schema,
+            LogicalPlan::SetOperation(s) => s.left.schema(),
         }
     }
 
@@ -490,6 +766,9 @@ impl LogicalPlan {
             LogicalPlan::Limit(l) => vec![&l.input],
             LogicalPlan::SubqueryAlias(a) => vec![&a.input],
             LogicalPlan::Explain(e) => vec![&e.plan],
+            LogicalPlan::Join(j) => vec![&j.left, &j.right],
+            LogicalPlan::Union(u) => u.inputs.iter().collect(),
+            LogicalPlan::SetOperation(s) => vec![&s.left, &s.right],
             LogicalPlan::TableScan(_)
             | LogicalPlan::Values(_)
             | LogicalPlan::EmptyRelation(_)
@@ -535,6 +814,22 @@ impl LogicalPlan {
                 LogicalPlan::SubqueryAlias(SubqueryAlias::try_new(one(), &a.alias, &names)?)
             }
             LogicalPlan::Explain(e) => LogicalPlan::Explain(Explain::new(one(), e.analyze)),
+            LogicalPlan::Join(j) => {
+                let left = one();
+                LogicalPlan::Join(Join::try_new(
+                    left,
+                    one(),
+                    j.join_type,
+                    j.on.clone(),
+                    j.filter.clone(),
+                    j.null_aware,
+                )?)
+            }
+            LogicalPlan::Union(_) => LogicalPlan::Union(Union::try_new(inputs)?),
+            LogicalPlan::SetOperation(s) => {
+                let left = one();
+                LogicalPlan::SetOperation(SetOperation::try_new(left, one(), s.op, s.all)?)
+            }
             leaf => leaf.clone(),
         })
     }
@@ -599,6 +894,27 @@ impl LogicalPlan {
             LogicalPlan::Explain(e) => {
                 format!("Explain{}", if e.analyze { " Analyze" } else { "" })
             }
+            LogicalPlan::Join(j) => {
+                let mut text = format!("Join: {}", j.join_type);
+                if !j.on.is_empty() {
+                    let keys: Vec<String> =
+                        j.on.iter().map(|(l, r)| format!("{l} = {r}")).collect();
+                    text.push_str(&format!(" on=[{}]", keys.join(", ")));
+                }
+                if let Some(f) = &j.filter {
+                    text.push_str(&format!(" filter={f}"));
+                }
+                if j.null_aware {
+                    text.push_str(" null_aware");
+                }
+                text
+            }
+            LogicalPlan::Union(_) => "Union".to_string(),
+            LogicalPlan::SetOperation(s) => format!(
+                "{}{}",
+                format!("{:?}", s.op),
+                if s.all { " All" } else { "" }
+            ),
             LogicalPlan::Ddl(d) => match d {
                 Ddl::CreateView { name, .. } => format!("CreateView: {name}"),
                 Ddl::CreateExternalTable {

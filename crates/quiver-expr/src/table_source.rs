@@ -13,4 +13,17 @@ pub trait TableSource: Send + Sync + Debug {
 
     /// The table's columns.
     fn schema(&self) -> SchemaRef;
+
+    /// The number of rows, exact or estimated, when known; the optimizer
+    /// uses it to order joins.
+    fn estimated_rows(&self) -> Option<usize> {
+        None
+    }
+
+    /// An upper bound on the number of distinct values of column `column`
+    /// (an index into [`TableSource::schema`]), when known.
+    fn distinct_values(&self, column: usize) -> Option<usize> {
+        let _ = column;
+        None
+    }
 }

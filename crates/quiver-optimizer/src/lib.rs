@@ -1,5 +1,9 @@
 //! The logical optimizer of Quiver: rewrite rules applied in order.
 
+pub mod cardinality;
+pub mod decorrelate;
+pub mod join_keys;
+pub mod join_order;
 pub mod limit_into_sort;
 pub mod prune_columns;
 
@@ -26,6 +30,8 @@ impl Default for Optimizer {
     fn default() -> Self {
         Self {
             rules: vec![
+                Box::new(decorrelate::Decorrelate),
+                Box::new(join_order::JoinOrder),
                 Box::new(limit_into_sort::LimitIntoSort),
                 Box::new(prune_columns::PruneColumns),
             ],

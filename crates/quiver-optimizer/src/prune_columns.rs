@@ -97,6 +97,49 @@ fn prune(plan: &LogicalPlan, required: &BTreeSet<usize>) -> Result<LogicalPlan> 
         LogicalPlan::Explain(e) => {
             plan.with_new_inputs(vec![Arc::new(prune(&e.plan, &all(e.plan.schema()))?)])
         }
+        LogicalPlan::Join(j) => {
+            let (ls, rs) = (j.left.schema(), j.right.schema());
+            let mut left_need = BTreeSet::new();
+            let mut right_need = BTreeSet::new();
+            for &i in required {
+                let Some(f) = j.schema.fields().get(i) else {
+                    continue;
+                };
+                let c = f.column();
+                if j.join_type.outputs_left() {
+                    if let Some(k) = ls.find(&c)? {
+                        left_need.insert(k);
+                        continue;
+                    }
+                }
+                if j.join_type.outputs_right() {
+                    if let Some(k) = rs.find(&c)? {
+                        right_need.insert(k);
+                    }
+                }
+            }
+            for (l, r) in &j.on {
+                left_need.extend(used(ls, [l.clone()])?);
+                right_need.extend(used(rs, [r.clone()])?);
+            }
+            if let Some(f) = &j.filter {
+                left_need.extend(used(ls, [f.clone()])?);
+                right_need.extend(used(rs, [f.clone()])?);
+            }
+            plan.with_new_inputs(vec![
+                Arc::new(prune(&j.left, &left_need)?),
+                Arc::new(prune(&j.right, &right_need)?),
+            ])
+        }
+        LogicalPlan::Union(_) | LogicalPlan::SetOperation(_) => {
+            // Inputs line up by position: each keeps all its columns.
+            let inputs = plan
+                .inputs()
+                .into_iter()
+                .map(|i| prune(i, &all(i.schema())).map(Arc::new))
+                .collect::<Result<Vec<_>>>()?;
+            plan.with_new_inputs(inputs)
+        }
         LogicalPlan::Values(_) | LogicalPlan::EmptyRelation(_) | LogicalPlan::Ddl(_) => {
             Ok(plan.clone())
         }

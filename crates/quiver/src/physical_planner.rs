@@ -17,7 +17,9 @@ use quiver_execution::operators::memory::MemoryExec;
 use quiver_execution::operators::merge::SortPreservingMergeExec;
 use quiver_execution::operators::projection::ProjectionExec;
 use quiver_execution::operators::repartition::RepartitionExec;
+use quiver_execution::operators::set_operation::SetOperationExec;
 use quiver_execution::operators::sort::SortExec;
+use quiver_execution::operators::union::UnionExec;
 use quiver_execution::operators::PhysicalSortExpr;
 use quiver_execution::physical_expr::ColumnExpr;
 use quiver_execution::plan::display_plan;
@@ -29,7 +31,7 @@ use crate::config::SessionConfig;
 
 /// Turns optimized logical plans into executable ones.
 pub struct PhysicalPlanner<'a> {
-    config: &'a SessionConfig,
+    pub(crate) config: &'a SessionConfig,
 }
 
 impl<'a> PhysicalPlanner<'a> {
@@ -45,7 +47,10 @@ impl<'a> PhysicalPlanner<'a> {
         rename_to(physical, plan.schema())
     }
 
-    fn plan<'p>(&'p self, plan: &'p LogicalPlan) -> BoxFuture<'p, Result<Arc<dyn ExecutionPlan>>> {
+    pub(crate) fn plan<'p>(
+        &'p self,
+        plan: &'p LogicalPlan,
+    ) -> BoxFuture<'p, Result<Arc<dyn ExecutionPlan>>> {
         async move { self.plan_node(plan).await }.boxed()
     }
 
@@ -141,6 +146,19 @@ impl<'a> PhysicalPlanner<'a> {
                 Arc::new(MemoryExec::try_new(schema, vec![vec![batch]])?)
             }
             LogicalPlan::Ddl(_) => return internal_err!("DDL reached the physical planner"),
+            LogicalPlan::Join(j) => self.plan_join(j).await?,
+            LogicalPlan::Union(u) => {
+                let mut inputs = vec![];
+                for input in &u.inputs {
+                    inputs.push(self.plan(input).await?);
+                }
+                Arc::new(UnionExec::new(inputs, u.schema.to_arrow()))
+            }
+            LogicalPlan::SetOperation(s) => {
+                let left = self.plan(&s.left).await?;
+                let right = self.plan(&s.right).await?;
+                Arc::new(SetOperationExec::new(left, right, s.op, s.all))
+            }
         })
     }
 

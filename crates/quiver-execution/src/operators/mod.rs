@@ -3,12 +3,15 @@
 pub mod aggregate;
 pub mod coalesce;
 pub mod filter;
+pub mod join;
 pub mod limit;
 pub mod memory;
 pub mod merge;
 pub mod projection;
 pub mod repartition;
+pub mod set_operation;
 pub mod sort;
+pub mod union;
 
 #[cfg(test)]
 pub(crate) mod test_util;

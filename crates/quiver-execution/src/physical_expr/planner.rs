@@ -99,6 +99,12 @@ fn bind(expr: &Expr, input: &QSchema) -> Result<Arc<dyn PhysicalExpr>> {
             expr.data_type(input)?,
         )),
         Expr::Aggregate(_) => return internal_err!("aggregate {expr} outside an aggregation"),
+        Expr::OuterColumn { .. }
+        | Expr::ScalarSubquery(_)
+        | Expr::Exists { .. }
+        | Expr::Quantified { .. } => {
+            return internal_err!("subquery expression {expr} was not rewritten into a join")
+        }
     })
 }
 

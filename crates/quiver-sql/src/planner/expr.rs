@@ -4,11 +4,12 @@
 use std::sync::Arc;
 
 use arrow::datatypes::DataType;
+use quiver_expr::logical_plan::Projection;
 use quiver_expr::suggest::closest_name;
 use quiver_expr::types::{binary_operand_types, common_type, is_string, sql_type_name};
 use quiver_expr::{
-    not_impl_err, AggregateCall, AggregateFunctionRef, Column, Expr, Operator, QSchema,
-    QuiverError, Result, ScalarFunctionRef, ScalarValue,
+    not_impl_err, AggregateCall, AggregateFunctionRef, Column, Expr, LogicalPlan, Operator,
+    QSchema, QuiverError, Result, ScalarFunctionRef, ScalarValue, Subquery,
 };
 use sqlparser::ast::{self, FunctionArg, FunctionArgExpr, FunctionArguments, Spanned, Value};
 
@@ -87,6 +88,17 @@ fn narrow_integer_literal(e: Expr, other: &DataType) -> Expr {
         }
         _ => e,
     }
+}
+
+/// Binds an aggregate's FILTER condition, which may not itself aggregate.
+fn go_filter(planner: &SqlPlanner<'_>, filter: &ast::Expr, schema: &QSchema) -> Result<Expr> {
+    let condition = planner.sql_to_expr(filter, schema)?;
+    if condition.contains_aggregate() {
+        return Err(QuiverError::Plan(format!(
+            "aggregate functions are not allowed in FILTER ({condition})"
+        )));
+    }
+    Ok(condition)
 }
 
 /// Casts a call's arguments to the types `wanted` asks for, given their types.
@@ -321,8 +333,54 @@ impl SqlPlanner<'_> {
                 self.call_scalar(name, args, schema)
             }
             E::Function(f) => self.function(f, schema),
-            E::Subquery(_) | E::Exists { .. } | E::InSubquery { .. } => {
-                not_impl_err!("subqueries are not supported yet")
+            E::Subquery(q) => {
+                let subquery = self.subquery(q, schema)?;
+                let width = subquery.plan.schema().len();
+                if width != 1 {
+                    return Err(QuiverError::Plan(format!(
+                        "a subquery used as a value must return one column, not {width}"
+                    )));
+                }
+                Ok(Expr::ScalarSubquery(subquery))
+            }
+            E::Exists { subquery, negated } => Ok(Expr::Exists {
+                subquery: self.subquery(subquery, schema)?,
+                negated: *negated,
+            }),
+            E::InSubquery {
+                expr,
+                subquery,
+                negated,
+            } => {
+                let (op, all) = if *negated {
+                    (Operator::NotEq, true)
+                } else {
+                    (Operator::Eq, false)
+                };
+                self.quantified(go(expr)?, op, all, subquery, schema)
+            }
+            E::AnyOp {
+                left,
+                compare_op,
+                right,
+                ..
+            }
+            | E::AllOp {
+                left,
+                compare_op,
+                right,
+            } => {
+                let all = matches!(e, E::AllOp { .. });
+                let op = binary_operator(compare_op)?;
+                let E::Subquery(q) = right.as_ref() else {
+                    return not_impl_err!("ANY and ALL are supported with a subquery only");
+                };
+                if !op.is_comparison() {
+                    return Err(QuiverError::Plan(format!(
+                        "ANY and ALL need a comparison operator, not {op}"
+                    )));
+                }
+                self.quantified(go(left)?, op, all, q, schema)
             }
             E::Wildcard(_) | E::QualifiedWildcard(..) => Err(QuiverError::Plan(
                 "* is only allowed in the SELECT list and count(*)".into(),
@@ -346,7 +404,71 @@ impl SqlPlanner<'_> {
                 return Ok(e.clone());
             }
         }
+        for outer in self.outer.borrow().iter().rev() {
+            if let Some(i) = outer.find(&col)? {
+                let field = outer.field(i);
+                return Ok(Expr::OuterColumn {
+                    column: field.column(),
+                    data_type: field.field.data_type().clone(),
+                    nullable: field.field.is_nullable(),
+                });
+            }
+        }
         Err(schema.not_found(&col))
+    }
+
+    /// Plans a subquery with `schema` as its enclosing scope, whose columns
+    /// it may reference (correlation).
+    fn subquery(&self, q: &ast::Query, schema: &QSchema) -> Result<Subquery> {
+        self.outer.borrow_mut().push(schema.clone());
+        let aliases = std::mem::take(&mut *self.aliases.borrow_mut());
+        let plan = self.plan_query(q);
+        *self.aliases.borrow_mut() = aliases;
+        self.outer.borrow_mut().pop();
+        Ok(Subquery {
+            plan: Arc::new(plan?),
+            sql: q.to_string(),
+        })
+    }
+
+    /// `x op ANY|ALL (subquery)`, with `x` and the subquery's column brought
+    /// to a common type.
+    fn quantified(
+        &self,
+        x: Expr,
+        op: Operator,
+        all: bool,
+        q: &ast::Query,
+        schema: &QSchema,
+    ) -> Result<Expr> {
+        let mut subquery = self.subquery(q, schema)?;
+        let sub_schema = subquery.plan.schema().clone();
+        if sub_schema.len() != 1 {
+            return Err(QuiverError::Plan(format!(
+                "subquery has {} columns but the comparison needs one",
+                sub_schema.len()
+            )));
+        }
+        let xt = x.data_type(schema)?;
+        let st = sub_schema.field(0).field.data_type().clone();
+        let (xt2, st2) = binary_operand_types(&xt, op, &st)?;
+        let x = cast_expr(x, &xt2, schema)?;
+        if st2 != st {
+            let field = sub_schema.field(0);
+            let value =
+                cast_expr(Expr::Column(field.column()), &st2, &sub_schema)?.alias(field.name());
+            let plan = LogicalPlan::Projection(Projection::try_new(
+                vec![value],
+                Arc::clone(&subquery.plan),
+            )?);
+            subquery.plan = Arc::new(plan);
+        }
+        Ok(Expr::Quantified {
+            expr: Box::new(x),
+            op,
+            all,
+            subquery,
+        })
     }
 
     fn value(&self, v: &Value) -> Result<Expr> {
@@ -373,7 +495,7 @@ impl SqlPlanner<'_> {
         Ok(Expr::Negative(Box::new(e)))
     }
 
-    fn boolean(&self, e: Expr, context: &str, schema: &QSchema) -> Result<Expr> {
+    pub(crate) fn boolean(&self, e: Expr, context: &str, schema: &QSchema) -> Result<Expr> {
         match e.data_type(schema)? {
             DataType::Boolean => Ok(e),
             DataType::Null => cast_expr(e, &DataType::Boolean, schema),
@@ -575,9 +697,6 @@ impl SqlPlanner<'_> {
             }
         }
         if let Some(func) = self.provider.aggregate_function(&name) {
-            if f.filter.is_some() {
-                return not_impl_err!("aggregate FILTER (WHERE ..) is not supported yet");
-            }
             if star && (name != "count" || !args.is_empty() || distinct) {
                 return Err(QuiverError::Plan(format!(
                     "{name}(*) is not allowed; only count(*)"
@@ -593,7 +712,24 @@ impl SqlPlanner<'_> {
                     "{name}(DISTINCT) needs an argument"
                 )));
             }
-            let args = coerce_args(args, schema, |types| func.coerce_types(types))?;
+            let mut args = coerce_args(args, schema, |types| func.coerce_types(types))?;
+            if let Some(filter) = &f.filter {
+                // Aggregates skip NULL inputs, so FILTER (WHERE c) is the
+                // aggregate of CASE WHEN c THEN arg END; count(*) counts a
+                // constant.
+                let condition = self.boolean(go_filter(self, filter, schema)?, "FILTER", schema)?;
+                if args.is_empty() {
+                    args.push(Expr::Literal(ScalarValue::Int64(Some(1))));
+                }
+                args = args
+                    .into_iter()
+                    .map(|a| Expr::Case {
+                        operand: None,
+                        when_then: vec![(condition.clone(), a)],
+                        else_expr: None,
+                    })
+                    .collect();
+            }
             return Ok(Expr::Aggregate(AggregateCall {
                 func: AggregateFunctionRef(Arc::clone(&func)),
                 args,

@@ -54,6 +54,9 @@ pub struct SqlPlanner<'a> {
     /// Select-list aliases that GROUP BY and HAVING may use when a name is
     /// not an input column.
     aliases: RefCell<Vec<(String, quiver_expr::Expr)>>,
+    /// Schemas of the enclosing queries while a subquery is planned,
+    /// innermost last: their columns are visible as outer references.
+    outer: RefCell<Vec<quiver_expr::QSchema>>,
 }
 
 /// The last part of an object name (`db.schema.t` → `t`).
@@ -71,6 +74,7 @@ impl<'a> SqlPlanner<'a> {
             provider,
             ctes: RefCell::new(vec![]),
             aliases: RefCell::new(vec![]),
+            outer: RefCell::new(vec![]),
         }
     }
 

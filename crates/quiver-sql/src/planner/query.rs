@@ -4,18 +4,21 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use arrow::datatypes::DataType;
 use quiver_expr::logical_plan::{
-    Aggregate, Filter, Limit, Projection, Sort, SubqueryAlias, Values,
+    Aggregate, Filter, Limit, Projection, SetOperation, SetOperator, Sort, SubqueryAlias, Union,
+    Values,
 };
+use quiver_expr::types::{common_type, sql_type_name};
 use quiver_expr::{
     not_impl_err, Expr, LogicalPlan, QSchema, QuiverError, Result, ScalarValue, SortExpr,
 };
 use sqlparser::ast::{
     self, GroupByExpr, LimitClause, OrderByKind, SelectItem, SelectItemQualifiedWildcardKind,
-    SetExpr,
+    SetExpr, SetQuantifier,
 };
 
-use super::expr::location;
+use super::expr::{cast_expr, location};
 use super::SqlPlanner;
 
 /// Renames the columns of `plan` and names the relation `alias`.
@@ -158,9 +161,74 @@ impl SqlPlanner<'_> {
             SetExpr::Select(s) => self.plan_select(s, &[]),
             SetExpr::Query(q) => self.plan_query(q),
             SetExpr::Values(v) => self.plan_values(v),
-            SetExpr::SetOperation { op, .. } => not_impl_err!("{op} is not supported yet"),
+            SetExpr::SetOperation {
+                left,
+                op,
+                set_quantifier,
+                right,
+            } => {
+                let all = match set_quantifier {
+                    SetQuantifier::All => true,
+                    SetQuantifier::Distinct | SetQuantifier::None => false,
+                    other => return not_impl_err!("{op} {other} is not supported"),
+                };
+                let left = self.plan_set_expr(left)?;
+                let right = self.plan_set_expr(right)?;
+                self.set_operation(left, *op, all, right)
+            }
             other => not_impl_err!("{other} is not supported as a query"),
         }
+    }
+
+    /// `left op [ALL] right`, with both sides' columns cast to common types.
+    fn set_operation(
+        &self,
+        left: LogicalPlan,
+        op: ast::SetOperator,
+        all: bool,
+        right: LogicalPlan,
+    ) -> Result<LogicalPlan> {
+        let (ls, rs) = (left.schema().clone(), right.schema().clone());
+        if ls.len() != rs.len() {
+            return Err(QuiverError::Plan(format!(
+                "each {op} query must have the same number of columns, but they have {} and {}",
+                ls.len(),
+                rs.len()
+            )));
+        }
+        let mut types = vec![];
+        for (l, r) in ls.fields().iter().zip(rs.fields()) {
+            let (lt, rt) = (l.field.data_type(), r.field.data_type());
+            types.push(common_type(lt, rt).ok_or_else(|| {
+                QuiverError::Schema(format!(
+                    "{op} column {} mixes {} and {}",
+                    l.name(),
+                    sql_type_name(lt),
+                    sql_type_name(rt)
+                ))
+            })?);
+        }
+        let left = Arc::new(cast_columns(left, &types)?);
+        let right = Arc::new(cast_columns(right, &types)?);
+        Ok(match op {
+            ast::SetOperator::Union => {
+                let union = LogicalPlan::Union(Union::try_new(vec![left, right])?);
+                if all {
+                    union
+                } else {
+                    distinct_rows(union)?
+                }
+            }
+            ast::SetOperator::Intersect | ast::SetOperator::Except => {
+                let op = if op == ast::SetOperator::Intersect {
+                    SetOperator::Intersect
+                } else {
+                    SetOperator::Except
+                };
+                LogicalPlan::SetOperation(SetOperation::try_new(left, right, op, all)?)
+            }
+            other => return not_impl_err!("{other} is not supported"),
+        })
     }
 
     fn plan_values(&self, v: &ast::Values) -> Result<LogicalPlan> {
@@ -488,13 +556,7 @@ impl SqlPlanner<'_> {
         }
         plan = LogicalPlan::Projection(Projection::try_new(exprs, Arc::new(plan))?);
         if distinct {
-            let groups = plan
-                .schema()
-                .fields()
-                .iter()
-                .map(|f| Expr::Column(f.column()))
-                .collect();
-            plan = LogicalPlan::Aggregate(Aggregate::try_new(Arc::new(plan), groups, vec![])?);
+            plan = distinct_rows(plan)?;
         }
         if !sort_exprs.is_empty() {
             let schema = plan.schema().clone();
@@ -517,6 +579,51 @@ impl SqlPlanner<'_> {
         }
         Ok(plan)
     }
+}
+
+/// Each distinct row of `plan` once.
+fn distinct_rows(plan: LogicalPlan) -> Result<LogicalPlan> {
+    let groups = plan
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| Expr::Column(f.column()))
+        .collect();
+    Ok(LogicalPlan::Aggregate(Aggregate::try_new(
+        Arc::new(plan),
+        groups,
+        vec![],
+    )?))
+}
+
+/// `plan` with its columns cast to `types` (a projection, if any differ).
+fn cast_columns(plan: LogicalPlan, types: &[DataType]) -> Result<LogicalPlan> {
+    let schema = plan.schema().clone();
+    if schema
+        .fields()
+        .iter()
+        .zip(types)
+        .all(|(f, t)| f.field.data_type() == t)
+    {
+        return Ok(plan);
+    }
+    let exprs = schema
+        .fields()
+        .iter()
+        .zip(types)
+        .map(|(f, t)| {
+            let e = Expr::Column(f.column());
+            if f.field.data_type() == t {
+                Ok(e)
+            } else {
+                Ok(cast_expr(e, t, &schema)?.alias(f.name()))
+            }
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(LogicalPlan::Projection(Projection::try_new(
+        exprs,
+        Arc::new(plan),
+    )?))
 }
 
 /// A sort key with SQL defaults: ascending; NULLs last when ascending and

@@ -4,10 +4,14 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use quiver_expr::logical_plan::{one_row, SubqueryAlias, TableScan};
+use quiver_expr::logical_plan::{one_row, Join, JoinType, Projection, SubqueryAlias, TableScan};
 use quiver_expr::suggest::closest_name;
-use quiver_expr::{not_impl_err, LogicalPlan, QuiverError, Result};
-use sqlparser::ast::{ObjectName, TableAlias, TableFactor, TableWithJoins};
+use quiver_expr::{
+    not_impl_err, Column, Expr, LogicalPlan, Operator, QSchema, QuiverError, Result,
+};
+use sqlparser::ast::{
+    JoinConstraint, JoinOperator, ObjectName, TableAlias, TableFactor, TableWithJoins,
+};
 
 use super::expr::location;
 use super::SqlPlanner;
@@ -18,17 +22,171 @@ fn looks_like_path(name: &str) -> bool {
 }
 
 impl SqlPlanner<'_> {
+    /// The FROM clause: its items cross-joined (`FROM a, b`), each with its
+    /// JOINs applied left to right.
     pub(crate) fn plan_from(&self, from: &[TableWithJoins]) -> Result<LogicalPlan> {
-        match from {
-            [] => Ok(one_row()),
-            [single] => {
-                if !single.joins.is_empty() {
-                    return not_impl_err!("JOIN is not supported yet");
-                }
-                self.plan_table_factor(&single.relation)
+        let mut plan: Option<LogicalPlan> = None;
+        for item in from {
+            let mut current = self.plan_table_factor(&item.relation)?;
+            for join in &item.joins {
+                let right = self.plan_table_factor(&join.relation)?;
+                current = self.plan_join(current, right, &join.join_operator)?;
             }
-            _ => not_impl_err!("joining several tables (FROM a, b) is not supported yet"),
+            plan = Some(match plan {
+                None => current,
+                Some(left) => LogicalPlan::Join(Join::cross(Arc::new(left), Arc::new(current))?),
+            });
         }
+        Ok(plan.unwrap_or_else(one_row))
+    }
+
+    fn plan_join(
+        &self,
+        left: LogicalPlan,
+        right: LogicalPlan,
+        operator: &JoinOperator,
+    ) -> Result<LogicalPlan> {
+        use JoinOperator as J;
+        let (join_type, constraint) = match operator {
+            J::Join(c) | J::Inner(c) => (JoinType::Inner, c),
+            J::Left(c) | J::LeftOuter(c) => (JoinType::Left, c),
+            J::Right(c) | J::RightOuter(c) => (JoinType::Right, c),
+            J::FullOuter(c) => (JoinType::Full, c),
+            J::CrossJoin(c) => (JoinType::Inner, c),
+            J::Semi(c) | J::LeftSemi(c) => (JoinType::LeftSemi, c),
+            J::Anti(c) | J::LeftAnti(c) => (JoinType::LeftAnti, c),
+            J::RightSemi(c) => (JoinType::RightSemi, c),
+            J::RightAnti(c) => (JoinType::RightAnti, c),
+            other => return not_impl_err!("{other:?} joins are not supported"),
+        };
+        let (left, right) = (Arc::new(left), Arc::new(right));
+        match constraint {
+            JoinConstraint::None => {
+                if join_type != JoinType::Inner {
+                    return Err(QuiverError::Plan(format!(
+                        "{join_type} JOIN needs an ON or USING clause"
+                    )));
+                }
+                Ok(LogicalPlan::Join(Join::cross(left, right)?))
+            }
+            JoinConstraint::On(condition) => {
+                let both = left.schema().join(right.schema());
+                let condition = self.sql_to_expr(condition, &both)?;
+                if condition.contains_aggregate() || condition.contains_subquery() {
+                    return not_impl_err!(
+                        "aggregates and subqueries are not supported in JOIN .. ON ({condition})"
+                    );
+                }
+                let condition = self.boolean(condition, "JOIN .. ON", &both)?;
+                Ok(LogicalPlan::Join(Join::try_new(
+                    left,
+                    right,
+                    join_type,
+                    vec![],
+                    Some(condition),
+                    false,
+                )?))
+            }
+            JoinConstraint::Using(names) => {
+                let names = names
+                    .iter()
+                    .map(|n| {
+                        n.0.last()
+                            .and_then(|p| p.as_ident())
+                            .map(|i| i.value.clone())
+                            .ok_or_else(|| QuiverError::Plan(format!("invalid USING column {n}")))
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                self.join_using(left, right, join_type, &names)
+            }
+            JoinConstraint::Natural => {
+                let right_names = right.schema().field_names();
+                let common: Vec<String> = left
+                    .schema()
+                    .field_names()
+                    .into_iter()
+                    .filter(|n| right_names.iter().any(|r| r.eq_ignore_ascii_case(n)))
+                    .collect();
+                if common.is_empty() {
+                    return Ok(LogicalPlan::Join(Join::cross(left, right)?));
+                }
+                self.join_using(left, right, join_type, &common)
+            }
+        }
+    }
+
+    /// `JOIN .. USING (names)`: equal named columns, which appear once in the
+    /// output (taken from the preserved side; merged with COALESCE for FULL).
+    fn join_using(
+        &self,
+        left: Arc<LogicalPlan>,
+        right: Arc<LogicalPlan>,
+        join_type: JoinType,
+        names: &[String],
+    ) -> Result<LogicalPlan> {
+        let (ls, rs) = (left.schema().clone(), right.schema().clone());
+        let both = ls.join(&rs);
+        let mut pairs = vec![];
+        for name in names {
+            let find = |s: &QSchema, side: &str| {
+                s.find(&Column::bare(name))?.ok_or_else(|| {
+                    QuiverError::Plan(format!(
+                        "USING column \"{name}\" is not in the {side} table"
+                    ))
+                })
+            };
+            pairs.push((find(&ls, "left")?, find(&rs, "right")?));
+        }
+        let mut condition: Option<Expr> = None;
+        for &(l, r) in &pairs {
+            let eq = self.binary(
+                Expr::Column(ls.field(l).column()),
+                Operator::Eq,
+                Expr::Column(rs.field(r).column()),
+                &both,
+            )?;
+            condition = Some(match condition {
+                None => eq,
+                Some(c) => c.and(eq),
+            });
+        }
+        let join = LogicalPlan::Join(Join::try_new(
+            left,
+            right,
+            join_type,
+            vec![],
+            condition,
+            false,
+        )?);
+        if !join_type.outputs_left() || !join_type.outputs_right() {
+            return Ok(join);
+        }
+        let mut exprs = vec![];
+        for (i, f) in ls.fields().iter().enumerate() {
+            let own = Expr::Column(f.column());
+            exprs.push(match pairs.iter().find(|(l, _)| *l == i) {
+                None => own,
+                Some(&(_, r)) => {
+                    let other = Expr::Column(rs.field(r).column());
+                    match join_type {
+                        JoinType::Right => other,
+                        JoinType::Full => self
+                            .call_scalar("coalesce", vec![own, other], &both)?
+                            .alias(f.name()),
+                        _ => own,
+                    }
+                }
+            });
+        }
+        for (i, f) in rs.fields().iter().enumerate() {
+            if !pairs.iter().any(|(_, r)| *r == i) {
+                exprs.push(Expr::Column(f.column()));
+            }
+        }
+        Ok(LogicalPlan::Projection(Projection::try_new(
+            exprs,
+            Arc::new(join),
+        )?))
     }
 
     fn plan_table_factor(&self, factor: &TableFactor) -> Result<LogicalPlan> {
@@ -53,6 +211,16 @@ impl SqlPlanner<'_> {
                     return not_impl_err!("LATERAL is not supported");
                 }
                 let plan = self.plan_query(subquery)?;
+                match alias {
+                    Some(a) => self.apply_alias(plan, a),
+                    None => Ok(plan),
+                }
+            }
+            TableFactor::NestedJoin {
+                table_with_joins,
+                alias,
+            } => {
+                let plan = self.plan_from(std::slice::from_ref(table_with_joins))?;
                 match alias {
                     Some(a) => self.apply_alias(plan, a),
                     None => Ok(plan),

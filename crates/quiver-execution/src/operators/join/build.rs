@@ -1,0 +1,210 @@
+//! The build side of a join: all its rows in one batch, optionally indexed
+//! by key, plus which rows the probe side has matched.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use arrow::array::{make_comparator, Array, ArrayRef};
+use arrow::compute::{concat_batches, SortOptions};
+use arrow::datatypes::SchemaRef;
+use arrow::record_batch::RecordBatch;
+use datafusion_common::hash_utils::{create_hashes, RandomState};
+use futures::TryStreamExt;
+use hashbrown::HashTable;
+use quiver_expr::Result;
+
+use crate::physical_expr::PhysicalExpr;
+use crate::stream::SendableRecordBatchStream;
+
+/// The hash seed of join key tables.
+const JOIN_HASH_SEED: u64 = 0x4a4f_494e;
+
+/// Marks the end of a chain of build rows.
+pub(crate) const NO_ROW: u32 = u32::MAX;
+
+/// Build rows indexed by the hash of their keys. Rows with equal keys form
+/// a chain; rows with a NULL key are left out (they never match).
+#[derive(Debug)]
+pub(crate) struct KeyTable {
+    /// The build side's key columns.
+    keys: Vec<ArrayRef>,
+    /// (hash, first row of the chain of rows with that key).
+    table: HashTable<(u64, u32)>,
+    /// The next row with the same key, or [`NO_ROW`].
+    next: Vec<u32>,
+    /// Whether some build row has a NULL key.
+    has_null_key: bool,
+}
+
+/// The random state every join key hash uses.
+pub(crate) fn join_hasher() -> RandomState {
+    RandomState::with_seed(JOIN_HASH_SEED)
+}
+
+/// Whether row `row` has a NULL in any of `keys`.
+pub(crate) fn any_null(keys: &[ArrayRef], row: usize) -> bool {
+    keys.iter().any(|k| k.is_null(row))
+}
+
+/// Compares rows of `left` keys with rows of `right` keys.
+pub(crate) struct KeyComparator(Vec<arrow::array::DynComparator>);
+
+impl KeyComparator {
+    pub(crate) fn new(left: &[ArrayRef], right: &[ArrayRef]) -> Result<Self> {
+        let comparators = left
+            .iter()
+            .zip(right)
+            .map(|(l, r)| make_comparator(l.as_ref(), r.as_ref(), SortOptions::default()))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        Ok(Self(comparators))
+    }
+
+    pub(crate) fn equal(&self, l: usize, r: usize) -> bool {
+        self.0.iter().all(|c| c(l, r).is_eq())
+    }
+}
+
+impl KeyTable {
+    /// Indexes the rows of `keys`.
+    pub(crate) fn try_new(keys: Vec<ArrayRef>) -> Result<Self> {
+        let rows = keys.first().map_or(0, |k| k.len());
+        let mut hashes = vec![0u64; rows];
+        create_hashes(&keys, &join_hasher(), &mut hashes)?;
+        let same = KeyComparator::new(&keys, &keys)?;
+        let mut table: HashTable<(u64, u32)> = HashTable::with_capacity(rows);
+        let mut next = vec![NO_ROW; rows];
+        let mut has_null_key = false;
+        for (row, &hash) in hashes.iter().enumerate() {
+            if any_null(&keys, row) {
+                has_null_key = true;
+                continue;
+            }
+            let entry = table.entry(
+                hash,
+                |&(h, first)| h == hash && same.equal(first as usize, row),
+                |&(h, _)| h,
+            );
+            match entry {
+                hashbrown::hash_table::Entry::Occupied(o) => {
+                    // Link the row in second place so the chain keeps the
+                    // first row as its head.
+                    let first = o.get().1 as usize;
+                    next[row] = next[first];
+                    next[first] = row as u32;
+                }
+                hashbrown::hash_table::Entry::Vacant(v) => {
+                    v.insert((hash, row as u32));
+                }
+            }
+        }
+        Ok(Self {
+            keys,
+            table,
+            next,
+            has_null_key,
+        })
+    }
+
+    /// For each row of `probe` keys, the first build row with equal keys (or
+    /// [`NO_ROW`]); probe rows with a NULL key find nothing.
+    pub(crate) fn lookup(&self, probe: &[ArrayRef], heads: &mut Vec<u32>) -> Result<()> {
+        let rows = probe.first().map_or(0, |k| k.len());
+        heads.clear();
+        if self.table.is_empty() {
+            heads.resize(rows, NO_ROW);
+            return Ok(());
+        }
+        let mut hashes = vec![0u64; rows];
+        create_hashes(probe, &join_hasher(), &mut hashes)?;
+        let cmp = KeyComparator::new(probe, &self.keys)?;
+        for (row, &hash) in hashes.iter().enumerate() {
+            let head = if any_null(probe, row) {
+                NO_ROW
+            } else {
+                self.table
+                    .find(hash, |&(h, first)| {
+                        h == hash && cmp.equal(row, first as usize)
+                    })
+                    .map_or(NO_ROW, |&(_, first)| first)
+            };
+            heads.push(head);
+        }
+        Ok(())
+    }
+
+    /// The build row after `row` with the same key, or [`NO_ROW`].
+    pub(crate) fn next(&self, row: u32) -> u32 {
+        self.next[row as usize]
+    }
+
+    /// Whether some build row has a NULL key.
+    pub(crate) fn has_null_key(&self) -> bool {
+        self.has_null_key
+    }
+}
+
+/// Everything the probe side needs from the build side.
+#[derive(Debug)]
+pub(crate) struct BuildSide {
+    /// All build rows.
+    pub(crate) batch: RecordBatch,
+    /// The key index (hash joins only).
+    pub(crate) table: Option<KeyTable>,
+    /// Which build rows some probe row matched, merged from every probe
+    /// partition as it finishes (joins that output build rows only).
+    visited: Mutex<Vec<bool>>,
+    /// Probe partitions that have not finished yet.
+    probes_left: AtomicUsize,
+}
+
+impl BuildSide {
+    /// Reads `input` whole and indexes it by `keys` (none for a nested-loop
+    /// join); `probes` probe partitions will report their matches.
+    pub(crate) async fn collect(
+        input: SendableRecordBatchStream,
+        schema: SchemaRef,
+        keys: &[Arc<dyn PhysicalExpr>],
+        hashed: bool,
+        probes: usize,
+    ) -> Result<Self> {
+        let batches: Vec<RecordBatch> = input.try_collect().await?;
+        let batch = concat_batches(&schema, &batches)?;
+        let table = if hashed {
+            let key_arrays = keys
+                .iter()
+                .map(|k| k.evaluate_to_array(&batch))
+                .collect::<Result<Vec<_>>>()?;
+            Some(KeyTable::try_new(key_arrays)?)
+        } else {
+            None
+        };
+        Ok(Self {
+            visited: Mutex::new(vec![]),
+            probes_left: AtomicUsize::new(probes),
+            batch,
+            table,
+        })
+    }
+
+    /// Number of build rows.
+    pub(crate) fn num_rows(&self) -> usize {
+        self.batch.num_rows()
+    }
+
+    /// Merges one probe partition's matched build rows; returns every build
+    /// row's matched flag if that was the last partition.
+    pub(crate) fn finish_probe(&self, local: &[bool]) -> Option<Vec<bool>> {
+        let mut visited = self.visited.lock().unwrap_or_else(|e| e.into_inner());
+        if visited.is_empty() {
+            visited.resize(self.num_rows(), false);
+        }
+        for (v, l) in visited.iter_mut().zip(local) {
+            *v |= *l;
+        }
+        if self.probes_left.fetch_sub(1, Ordering::AcqRel) == 1 {
+            Some(std::mem::take(&mut *visited))
+        } else {
+            None
+        }
+    }
+}

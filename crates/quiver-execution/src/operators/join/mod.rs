@@ -1,0 +1,299 @@
+//! Joins. The right input is the build side, read whole; the left input is
+//! the probe side, streamed. A hash join indexes the build rows by key and
+//! pairs each probe row with the build rows of equal keys; a nested-loop
+//! join pairs it with every build row. Either way a filter may then reject
+//! pairs, and the join type decides the output.
+//!
+//! Build modes: `CollectBuild` builds once from all right partitions and
+//! shares it with every probe partition (for a small build side);
+//! `Partitioned` expects both inputs hash-partitioned on the keys and
+//! builds one table per partition.
+
+mod build;
+mod probe;
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use arrow::datatypes::{Schema, SchemaRef};
+use arrow::record_batch::RecordBatch;
+use futures::future::BoxFuture;
+use futures::{FutureExt, StreamExt};
+use quiver_expr::logical_plan::JoinType;
+use quiver_expr::{internal_err, QuiverError, Result};
+use tokio::sync::OnceCell;
+
+use self::build::BuildSide;
+use self::probe::{ProbeSpec, Prober};
+use crate::operators::coalesce::CoalescePartitionsExec;
+use crate::physical_expr::PhysicalExpr;
+use crate::plan::{ExecutionPlan, TaskContext};
+use crate::stream::{RecordBatchStreamAdapter, SendableRecordBatchStream};
+
+/// How the build side is shared between probe partitions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BuildMode {
+    /// One build from all right partitions, shared by every probe partition.
+    CollectBuild,
+    /// Both inputs partitioned alike on the keys; one build per partition.
+    Partitioned,
+}
+
+/// Equi-join keys: (probe-side expression, build-side expression).
+pub type JoinOn = Vec<(Arc<dyn PhysicalExpr>, Arc<dyn PhysicalExpr>)>;
+
+/// A hash join (with keys) or a nested-loop join (without).
+#[derive(Debug)]
+pub struct JoinExec {
+    left: Arc<dyn ExecutionPlan>,
+    right: Arc<dyn ExecutionPlan>,
+    on: JoinOn,
+    filter: Option<Arc<dyn PhysicalExpr>>,
+    join_type: JoinType,
+    mode: BuildMode,
+    null_aware: bool,
+    schema: SchemaRef,
+    /// The shared build side in `CollectBuild` mode.
+    shared_build: Arc<OnceCell<Arc<BuildSide>>>,
+}
+
+impl JoinExec {
+    /// A hash join of `left` (probe) and `right` (build) on `on`.
+    /// `filter` is evaluated over the left columns followed by the right
+    /// columns; `schema` is the output schema of `join_type`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn hash(
+        left: Arc<dyn ExecutionPlan>,
+        right: Arc<dyn ExecutionPlan>,
+        on: JoinOn,
+        filter: Option<Arc<dyn PhysicalExpr>>,
+        join_type: JoinType,
+        mode: BuildMode,
+        null_aware: bool,
+        schema: SchemaRef,
+    ) -> Result<Self> {
+        if on.is_empty() {
+            return internal_err!("a hash join needs at least one key");
+        }
+        if mode == BuildMode::Partitioned && left.output_partitions() != right.output_partitions() {
+            return internal_err!(
+                "partitioned hash join inputs have {} and {} partitions",
+                left.output_partitions(),
+                right.output_partitions()
+            );
+        }
+        Ok(Self::new(
+            left, right, on, filter, join_type, mode, null_aware, schema,
+        ))
+    }
+
+    /// A nested-loop join: every pair of rows that `filter` accepts (every
+    /// pair, with no filter).
+    pub fn nested_loop(
+        left: Arc<dyn ExecutionPlan>,
+        right: Arc<dyn ExecutionPlan>,
+        filter: Option<Arc<dyn PhysicalExpr>>,
+        join_type: JoinType,
+        schema: SchemaRef,
+    ) -> Self {
+        let mode = BuildMode::CollectBuild;
+        Self::new(left, right, vec![], filter, join_type, mode, false, schema)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        left: Arc<dyn ExecutionPlan>,
+        right: Arc<dyn ExecutionPlan>,
+        on: JoinOn,
+        filter: Option<Arc<dyn PhysicalExpr>>,
+        join_type: JoinType,
+        mode: BuildMode,
+        null_aware: bool,
+        schema: SchemaRef,
+    ) -> Self {
+        Self {
+            left,
+            right,
+            on,
+            filter,
+            join_type,
+            mode,
+            null_aware,
+            schema,
+            shared_build: Arc::new(OnceCell::new()),
+        }
+    }
+
+    fn probe_spec(&self, ctx: &TaskContext) -> ProbeSpec {
+        let mut fields = self.left.schema().fields().to_vec();
+        fields.extend(self.right.schema().fields().iter().cloned());
+        let fields: Vec<_> = fields
+            .iter()
+            .map(|f| Arc::new(f.as_ref().clone().with_nullable(true)))
+            .collect();
+        ProbeSpec {
+            join_type: self.join_type,
+            keys: self.on.iter().map(|(l, _)| Arc::clone(l)).collect(),
+            filter: self.filter.clone(),
+            filter_schema: Arc::new(Schema::new(fields)),
+            null_aware: self.null_aware,
+            schema: Arc::clone(&self.schema),
+            batch_size: ctx.batch_size,
+        }
+    }
+
+    /// The future that produces this partition's build side.
+    fn build_side(
+        &self,
+        partition: usize,
+        ctx: Arc<TaskContext>,
+    ) -> BoxFuture<'static, Result<Arc<BuildSide>>> {
+        let keys: Vec<Arc<dyn PhysicalExpr>> = self.on.iter().map(|(_, r)| Arc::clone(r)).collect();
+        let hashed = !keys.is_empty();
+        let right = Arc::clone(&self.right);
+        let schema = right.schema();
+        match self.mode {
+            BuildMode::Partitioned => async move {
+                let input = right.execute(partition, ctx)?;
+                let build = BuildSide::collect(input, schema, &keys, hashed, 1).await?;
+                Ok(Arc::new(build))
+            }
+            .boxed(),
+            BuildMode::CollectBuild => {
+                let probes = self.left.output_partitions();
+                let shared = Arc::clone(&self.shared_build);
+                async move {
+                    let build = shared
+                        .get_or_try_init(|| async {
+                            let input = CoalescePartitionsExec::new(right).execute(0, ctx)?;
+                            let build =
+                                BuildSide::collect(input, schema, &keys, hashed, probes).await?;
+                            Ok::<_, QuiverError>(Arc::new(build))
+                        })
+                        .await?;
+                    Ok(Arc::clone(build))
+                }
+                .boxed()
+            }
+        }
+    }
+}
+
+/// Where a probe partition's stream is.
+enum ProbeState {
+    /// Waiting for the build side.
+    Building(
+        BoxFuture<'static, Result<Arc<BuildSide>>>,
+        SendableRecordBatchStream,
+        ProbeSpec,
+    ),
+    /// Reading probe batches; `pending` holds output not yet returned.
+    Probing(Prober, SendableRecordBatchStream, VecDeque<RecordBatch>),
+    /// Returning the last outputs.
+    Draining(VecDeque<RecordBatch>),
+}
+
+/// Runs one probe partition: build, then probe batch by batch, then the
+/// build-side rows if this partition finishes last.
+fn probe_stream(
+    state: ProbeState,
+    probe_schema: SchemaRef,
+) -> impl futures::Stream<Item = Result<RecordBatch>> + Send {
+    futures::stream::unfold(Some(state), move |state| {
+        let probe_schema = Arc::clone(&probe_schema);
+        async move {
+            let mut state = state?;
+            loop {
+                state = match state {
+                    ProbeState::Building(build, input, spec) => match build.await {
+                        Ok(build) => {
+                            ProbeState::Probing(Prober::new(spec, build), input, VecDeque::new())
+                        }
+                        Err(e) => return Some((Err(e), None)),
+                    },
+                    ProbeState::Probing(mut prober, mut input, mut pending) => {
+                        if let Some(batch) = pending.pop_front() {
+                            return Some((
+                                Ok(batch),
+                                Some(ProbeState::Probing(prober, input, pending)),
+                            ));
+                        }
+                        match input.next().await {
+                            Some(Ok(batch)) => match prober.probe(&batch) {
+                                Ok(out) => {
+                                    pending.extend(out);
+                                    // Probing is CPU work: let other tasks run.
+                                    tokio::task::yield_now().await;
+                                    ProbeState::Probing(prober, input, pending)
+                                }
+                                Err(e) => return Some((Err(e), None)),
+                            },
+                            Some(Err(e)) => return Some((Err(e), None)),
+                            None => match prober.finish(&probe_schema) {
+                                Ok(out) => ProbeState::Draining(out.into()),
+                                Err(e) => return Some((Err(e), None)),
+                            },
+                        }
+                    }
+                    ProbeState::Draining(mut pending) => {
+                        let batch = pending.pop_front()?;
+                        return Some((Ok(batch), Some(ProbeState::Draining(pending))));
+                    }
+                };
+            }
+        }
+    })
+}
+
+impl ExecutionPlan for JoinExec {
+    fn name(&self) -> &'static str {
+        if self.on.is_empty() {
+            "NestedLoopJoinExec"
+        } else {
+            "HashJoinExec"
+        }
+    }
+    fn schema(&self) -> SchemaRef {
+        Arc::clone(&self.schema)
+    }
+    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
+        vec![&self.left, &self.right]
+    }
+    fn output_partitions(&self) -> usize {
+        self.left.output_partitions()
+    }
+    fn details(&self) -> String {
+        let mut text = format!("{}", self.join_type);
+        if !self.on.is_empty() {
+            let keys: Vec<String> = self.on.iter().map(|(l, r)| format!("{l} = {r}")).collect();
+            text.push_str(&format!(", on=[{}]", keys.join(", ")));
+        }
+        if let Some(f) = &self.filter {
+            text.push_str(&format!(", filter={f}"));
+        }
+        if !self.on.is_empty() {
+            text.push_str(match self.mode {
+                BuildMode::CollectBuild => ", mode=collect_build",
+                BuildMode::Partitioned => ", mode=partitioned",
+            });
+        }
+        if self.null_aware {
+            text.push_str(", null_aware");
+        }
+        text
+    }
+    fn execute(
+        &self,
+        partition: usize,
+        ctx: Arc<TaskContext>,
+    ) -> Result<SendableRecordBatchStream> {
+        let probe_input = self.left.execute(partition, Arc::clone(&ctx))?;
+        let spec = self.probe_spec(&ctx);
+        let build = self.build_side(partition, ctx);
+        let stream = probe_stream(
+            ProbeState::Building(build, probe_input, spec),
+            self.left.schema(),
+        );
+        Ok(RecordBatchStreamAdapter::boxed(self.schema(), stream))
+    }
+}

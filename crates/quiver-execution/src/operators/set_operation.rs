@@ -1,0 +1,145 @@
+//! `INTERSECT [ALL]` and `EXCEPT [ALL]`, by counting the right input's rows.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use arrow::array::{BooleanArray, RecordBatch};
+use arrow::compute::filter_record_batch;
+use arrow::datatypes::SchemaRef;
+use arrow::row::{OwnedRow, RowConverter, SortField};
+use futures::{StreamExt, TryStreamExt};
+use quiver_expr::logical_plan::SetOperator;
+use quiver_expr::{internal_err, Result};
+
+use crate::operators::coalesce::CoalescePartitionsExec;
+use crate::plan::{ExecutionPlan, TaskContext};
+use crate::stream::{RecordBatchStreamAdapter, SendableRecordBatchStream};
+
+/// Reads the right input into a multiset of rows (NULLs compare equal),
+/// then streams the left input, keeping each row as the operator says:
+/// INTERSECT keeps rows the right side still has a copy of (ALL) or has at
+/// all (each once); EXCEPT keeps the rest.
+#[derive(Debug)]
+pub struct SetOperationExec {
+    left: Arc<dyn ExecutionPlan>,
+    right: Arc<dyn ExecutionPlan>,
+    op: SetOperator,
+    all: bool,
+}
+
+impl SetOperationExec {
+    /// `left op [ALL] right`; the inputs have the same column types.
+    pub fn new(
+        left: Arc<dyn ExecutionPlan>,
+        right: Arc<dyn ExecutionPlan>,
+        op: SetOperator,
+        all: bool,
+    ) -> Self {
+        Self {
+            left,
+            right,
+            op,
+            all,
+        }
+    }
+}
+
+/// The per-row decision, given the right side's remaining counts.
+struct Counter {
+    op: SetOperator,
+    all: bool,
+    right: HashMap<OwnedRow, usize>,
+    /// Rows already output (distinct variants).
+    emitted: std::collections::HashSet<OwnedRow>,
+}
+
+impl Counter {
+    fn keep(&mut self, row: OwnedRow) -> bool {
+        let remaining = self.right.get_mut(&row);
+        match (self.op, self.all) {
+            (SetOperator::Intersect, true) => match remaining {
+                Some(n) if *n > 0 => {
+                    *n -= 1;
+                    true
+                }
+                _ => false,
+            },
+            (SetOperator::Except, true) => match remaining {
+                Some(n) if *n > 0 => {
+                    *n -= 1;
+                    false
+                }
+                _ => true,
+            },
+            (SetOperator::Intersect, false) => remaining.is_some() && self.emitted.insert(row),
+            (SetOperator::Except, false) => remaining.is_none() && self.emitted.insert(row),
+        }
+    }
+}
+
+impl ExecutionPlan for SetOperationExec {
+    fn schema(&self) -> SchemaRef {
+        self.left.schema()
+    }
+    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
+        vec![&self.left, &self.right]
+    }
+    fn output_partitions(&self) -> usize {
+        1
+    }
+    fn details(&self) -> String {
+        format!("{:?}{}", self.op, if self.all { " ALL" } else { "" })
+    }
+    fn execute(
+        &self,
+        partition: usize,
+        ctx: Arc<TaskContext>,
+    ) -> Result<SendableRecordBatchStream> {
+        if partition != 0 {
+            return internal_err!("SetOperationExec has one partition, asked for {partition}");
+        }
+        let schema = self.schema();
+        let fields = schema
+            .fields()
+            .iter()
+            .map(|f| SortField::new(f.data_type().clone()))
+            .collect();
+        let converter = RowConverter::new(fields)?;
+        let right =
+            CoalescePartitionsExec::new(Arc::clone(&self.right)).execute(0, Arc::clone(&ctx))?;
+        let left = CoalescePartitionsExec::new(Arc::clone(&self.left)).execute(0, ctx)?;
+        let (op, all) = (self.op, self.all);
+        let stream = futures::stream::once(async move {
+            let batches: Vec<RecordBatch> = right.try_collect().await?;
+            let mut counts: HashMap<OwnedRow, usize> = HashMap::new();
+            for b in &batches {
+                let rows = converter.convert_columns(b.columns())?;
+                for row in rows.iter() {
+                    *counts.entry(row.owned()).or_default() += 1;
+                }
+            }
+            let counter = Counter {
+                op,
+                all,
+                right: counts,
+                emitted: Default::default(),
+            };
+            Ok::<_, quiver_expr::QuiverError>((counter, converter, left))
+        })
+        .map_ok(|(counter, converter, left)| {
+            let state = (counter, converter);
+            left.scan(state, |(counter, converter), batch| {
+                let out = batch.and_then(|b| {
+                    let rows = converter.convert_columns(b.columns())?;
+                    let keep: BooleanArray =
+                        rows.iter().map(|r| Some(counter.keep(r.owned()))).collect();
+                    Ok(filter_record_batch(&b, &keep)?)
+                });
+                futures::future::ready(Some(out))
+            })
+        })
+        .try_flatten()
+        .try_filter(|b| futures::future::ready(b.num_rows() > 0));
+        Ok(RecordBatchStreamAdapter::boxed(schema, stream))
+    }
+}

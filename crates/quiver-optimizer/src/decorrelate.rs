@@ -1,0 +1,780 @@
+//! Subquery decorrelation: every subquery in a filter or projection becomes
+//! a join, so no subquery is ever evaluated once per outer row.
+//!
+//! - `[NOT] EXISTS` and `x op ANY|ALL (..)` (so `[NOT] IN`) that are
+//!   conjuncts of a WHERE/HAVING become semi and anti joins.
+//! - Scalar subqueries become joins with the subquery's result; a correlated
+//!   aggregate is grouped by its correlation keys first. The join is inner
+//!   when the surrounding comparison rejects NULL anyway, else left (and
+//!   "single" when nothing guarantees one row per outer row, which turns a
+//!   second row into a run-time error).
+//! - `EXISTS`/`IN` used as values (under OR, in SELECT) become mark joins.
+//!
+//! Correlated predicates (those that reference the enclosing query) are
+//! pulled up out of the subquery plan and become the join's condition.
+
+use std::sync::Arc;
+
+use quiver_expr::expr::{conjunction, split_conjunction};
+use quiver_expr::logical_plan::{
+    Aggregate, Filter, Join, JoinType, Projection, SubqueryAlias, MARK_COLUMN,
+};
+use quiver_expr::{
+    not_impl_err, Column, Expr, LogicalPlan, Operator, QSchema, Result, ScalarValue, Subquery,
+};
+
+use crate::OptimizerRule;
+
+/// Rewrites subqueries into joins.
+pub struct Decorrelate;
+
+impl OptimizerRule for Decorrelate {
+    fn name(&self) -> &str {
+        "decorrelate"
+    }
+    fn rewrite(&self, plan: LogicalPlan) -> Result<LogicalPlan> {
+        Rewriter { next_id: 0 }.plan(&plan)
+    }
+}
+
+struct Rewriter {
+    next_id: usize,
+}
+
+/// A subquery plan with its correlated predicates pulled out.
+struct Pulled {
+    plan: LogicalPlan,
+    /// Predicates over the subquery's output columns and outer columns.
+    predicates: Vec<Expr>,
+    /// Whether an aggregate without GROUP BY was grouped by correlation
+    /// keys (so an outer row without matches would have seen one row of
+    /// aggregates over nothing).
+    grouped_scalar_aggregate: bool,
+}
+
+impl Rewriter {
+    fn plan(&mut self, plan: &LogicalPlan) -> Result<LogicalPlan> {
+        let inputs = plan
+            .inputs()
+            .into_iter()
+            .map(|i| self.plan(i).map(Arc::new))
+            .collect::<Result<Vec<_>>>()?;
+        let plan = plan.with_new_inputs(inputs)?;
+        match &plan {
+            LogicalPlan::Filter(f) if f.predicate.contains_subquery() => self.filter(f),
+            LogicalPlan::Projection(p) if p.exprs.iter().any(Expr::contains_subquery) => {
+                self.projection(p)
+            }
+            other => {
+                if node_exprs(other).iter().any(|e| e.contains_subquery()) {
+                    return not_impl_err!(
+                        "subqueries are supported in WHERE, HAVING and the SELECT list only"
+                    );
+                }
+                Ok(plan)
+            }
+        }
+    }
+
+    fn alias(&mut self) -> String {
+        self.next_id += 1;
+        format!("__sq_{}", self.next_id)
+    }
+
+    fn filter(&mut self, f: &Filter) -> Result<LogicalPlan> {
+        let original = f.input.schema().clone();
+        let mut plan = f.input.as_ref().clone();
+        let mut remaining = vec![];
+        for conjunct in split_conjunction(&f.predicate) {
+            match as_semi_join(conjunct) {
+                Some(SemiJoin::Exists { subquery, negated }) => {
+                    let join_type = if negated {
+                        JoinType::LeftAnti
+                    } else {
+                        JoinType::LeftSemi
+                    };
+                    plan = self.exists_join(plan, subquery, join_type)?;
+                }
+                Some(SemiJoin::Quantified {
+                    expr,
+                    op,
+                    all,
+                    subquery,
+                }) => plan = self.quantified_join(plan, expr, op, all, subquery)?,
+                None => {
+                    let null_rejecting = compares_subquery(conjunct);
+                    let (p, e) = self.replace_subqueries(plan, conjunct, null_rejecting)?;
+                    plan = p;
+                    remaining.push(e);
+                }
+            }
+        }
+        if let Some(predicate) = conjunction(remaining) {
+            plan = LogicalPlan::Filter(Filter::try_new(predicate, Arc::new(plan))?);
+        }
+        restore_columns(plan, &original)
+    }
+
+    fn projection(&mut self, p: &Projection) -> Result<LogicalPlan> {
+        let mut plan = p.input.as_ref().clone();
+        let mut exprs = vec![];
+        for e in &p.exprs {
+            let name = e.output_name();
+            let (next, rewritten) = self.replace_subqueries(plan, e, false)?;
+            plan = next;
+            exprs.push(if rewritten.output_name() == name {
+                rewritten
+            } else {
+                rewritten.alias(name)
+            });
+        }
+        Ok(LogicalPlan::Projection(Projection::try_new(
+            exprs,
+            Arc::new(plan),
+        )?))
+    }
+
+    /// Joins `plan` with every subquery inside `e` and returns `e` with each
+    /// subquery replaced by a column of the join.
+    fn replace_subqueries(
+        &mut self,
+        mut plan: LogicalPlan,
+        e: &Expr,
+        null_rejecting: bool,
+    ) -> Result<(LogicalPlan, Expr)> {
+        let mut error = None;
+        let rewritten = e.clone().rewrite(&mut |x| {
+            let result = match x {
+                Expr::ScalarSubquery(s) => {
+                    self.scalar_join(std::mem::replace(&mut plan, empty()), s, null_rejecting)
+                }
+                Expr::Exists { subquery, negated } => self
+                    .mark_join(std::mem::replace(&mut plan, empty()), subquery, None)
+                    .map(|(p, mark)| {
+                        (
+                            p,
+                            if *negated {
+                                Expr::Not(Box::new(mark))
+                            } else {
+                                mark
+                            },
+                        )
+                    }),
+                Expr::Quantified {
+                    expr,
+                    op,
+                    all,
+                    subquery,
+                } => {
+                    // x op ALL s is NOT (x negop ANY s).
+                    let (op, negate) = if *all {
+                        (op.negate().unwrap_or(*op), true)
+                    } else {
+                        (*op, false)
+                    };
+                    self.mark_join(
+                        std::mem::replace(&mut plan, empty()),
+                        subquery,
+                        Some((expr.as_ref(), op)),
+                    )
+                    .map(|(p, mark)| {
+                        (
+                            p,
+                            if negate {
+                                Expr::Not(Box::new(mark))
+                            } else {
+                                mark
+                            },
+                        )
+                    })
+                }
+                _ => return Ok(None),
+            };
+            match result {
+                Ok((p, replacement)) => {
+                    plan = p;
+                    Ok(Some(replacement))
+                }
+                Err(err) => {
+                    error = Some(err);
+                    Ok(Some(x.clone()))
+                }
+            }
+        })?;
+        match error {
+            Some(err) => Err(err),
+            None => Ok((plan, rewritten)),
+        }
+    }
+
+    /// Decorrelates a subquery's plan and gives it a unique name. Returns the
+    /// named plan and its correlated predicates, rewritten over the named
+    /// plan's columns (outer columns become plain columns of the outer plan).
+    fn prepare(&mut self, subquery: &Subquery) -> Result<(LogicalPlan, Vec<Expr>, bool)> {
+        let inner = self.plan(&subquery.plan)?;
+        let pulled = pull_up(&inner)?;
+        if let Some(c) = outer_column_left(&pulled.plan) {
+            return not_impl_err!(
+                "the correlated reference to {c} in ({}) is not supported; only WHERE conditions of a subquery may refer to the enclosing query",
+                subquery.sql
+            );
+        }
+        let alias = self.alias();
+        let names = unique_names(pulled.plan.schema());
+        let before = pulled.plan.schema().clone();
+        let named = LogicalPlan::SubqueryAlias(SubqueryAlias::try_new(
+            Arc::new(pulled.plan),
+            &alias,
+            &names,
+        )?);
+        let after = named.schema().clone();
+        let predicates = pulled
+            .predicates
+            .into_iter()
+            .map(|p| requalify(p, &before, &after))
+            .collect::<Result<Vec<_>>>()?;
+        Ok((named, predicates, pulled.grouped_scalar_aggregate))
+    }
+
+    fn exists_join(
+        &mut self,
+        plan: LogicalPlan,
+        subquery: &Subquery,
+        join_type: JoinType,
+    ) -> Result<LogicalPlan> {
+        let (sub, predicates, _) = self.prepare(subquery)?;
+        make_join(plan, sub, join_type, predicates, false)
+    }
+
+    /// `x op ANY (s)` as a semi join; `x op ALL (s)` as an anti join on
+    /// "some s makes x op s false or unknown".
+    fn quantified_join(
+        &mut self,
+        plan: LogicalPlan,
+        x: &Expr,
+        op: Operator,
+        all: bool,
+        subquery: &Subquery,
+    ) -> Result<LogicalPlan> {
+        let (sub, mut predicates, _) = self.prepare(subquery)?;
+        let value = Expr::Column(sub.schema().field(0).column());
+        let x_nullable = x.nullable(plan.schema())?;
+        let value_nullable = value.nullable(sub.schema())?;
+        if !all {
+            predicates.push(x.clone().binary(op, value));
+            return make_join(plan, sub, JoinType::LeftSemi, predicates, false);
+        }
+        let negated = op.negate().unwrap_or(op);
+        let nullable = x_nullable || value_nullable;
+        if !nullable {
+            predicates.push(x.clone().binary(negated, value));
+            return make_join(plan, sub, JoinType::LeftAnti, predicates, false);
+        }
+        if negated == Operator::Eq && predicates.is_empty() {
+            // NOT IN over an uncorrelated subquery: the hash join itself
+            // knows whether the subquery produced NULL or was empty.
+            predicates.push(x.clone().binary(Operator::Eq, value));
+            return make_join(plan, sub, JoinType::LeftAnti, predicates, true);
+        }
+        let unknown_or_false = x
+            .clone()
+            .binary(negated, value.clone())
+            .or(x.clone().is_null())
+            .or(value.is_null());
+        predicates.push(unknown_or_false);
+        make_join(plan, sub, JoinType::LeftAnti, predicates, false)
+    }
+
+    /// A mark join for `EXISTS` (no comparison) or `x op ANY (s)`; returns
+    /// the joined plan and the mark column.
+    fn mark_join(
+        &mut self,
+        plan: LogicalPlan,
+        subquery: &Subquery,
+        comparison: Option<(&Expr, Operator)>,
+    ) -> Result<(LogicalPlan, Expr)> {
+        let (sub, mut predicates, _) = self.prepare(subquery)?;
+        let mut null_aware = false;
+        if let Some((x, op)) = comparison {
+            let value = Expr::Column(sub.schema().field(0).column());
+            let nullable = x.nullable(plan.schema())? || value.nullable(sub.schema())?;
+            if nullable {
+                if op != Operator::Eq || !predicates.is_empty() {
+                    return not_impl_err!(
+                        "{} over nullable values is only supported as a WHERE condition",
+                        subquery.sql
+                    );
+                }
+                null_aware = true;
+            }
+            predicates.push(x.clone().binary(op, value));
+        }
+        let joined = make_join(plan, sub, JoinType::LeftMark, predicates, null_aware)?;
+        let mark = joined
+            .schema()
+            .fields()
+            .last()
+            .map(|f| Expr::Column(f.column()))
+            .unwrap_or_else(|| Expr::Column(Column::bare(MARK_COLUMN)));
+        Ok((joined, mark))
+    }
+
+    /// Joins `plan` with a scalar subquery; returns the plan and the
+    /// expression that stands for the subquery's value.
+    fn scalar_join(
+        &mut self,
+        plan: LogicalPlan,
+        subquery: &Subquery,
+        null_rejecting: bool,
+    ) -> Result<(LogicalPlan, Expr)> {
+        let one_row = produces_one_row(&subquery.plan);
+        let empty_value = empty_input_value(&subquery.plan);
+        let (sub, predicates, grouped) = self.prepare(subquery)?;
+        let value = Expr::Column(sub.schema().field(0).column());
+        if predicates.is_empty() {
+            let join_type = if one_row {
+                JoinType::Inner
+            } else {
+                JoinType::LeftSingle
+            };
+            let joined = make_join(plan, sub, join_type, vec![], false)?;
+            return Ok((joined, value));
+        }
+        if !grouped {
+            let joined = make_join(plan, sub, JoinType::LeftSingle, predicates, false)?;
+            return Ok((joined, value));
+        }
+        // Grouped by the correlation keys: at most one row per outer row.
+        // An outer row without matches sees the aggregates of no rows.
+        let matched = predicates
+            .iter()
+            .flat_map(|p| p.columns())
+            .find(|c| sub.schema().find(c).ok().flatten().is_some());
+        let fallback = empty_value.filter(|v| !is_null_literal(v));
+        let join_type = if null_rejecting && fallback.is_none() {
+            JoinType::Inner
+        } else {
+            JoinType::Left
+        };
+        let joined = make_join(plan, sub, join_type, predicates, false)?;
+        let value = match (fallback, matched) {
+            (Some(fallback), Some(key)) => Expr::Case {
+                operand: None,
+                when_then: vec![(Expr::Column(key).is_null(), fallback)],
+                else_expr: Some(Box::new(value)),
+            },
+            _ => value,
+        };
+        Ok((joined, value))
+    }
+}
+
+/// A conjunct that becomes a semi or anti join.
+enum SemiJoin<'a> {
+    Exists {
+        subquery: &'a Subquery,
+        negated: bool,
+    },
+    Quantified {
+        expr: &'a Expr,
+        op: Operator,
+        all: bool,
+        subquery: &'a Subquery,
+    },
+}
+
+fn as_semi_join(e: &Expr) -> Option<SemiJoin<'_>> {
+    match e {
+        Expr::Exists { subquery, negated } => Some(SemiJoin::Exists {
+            subquery,
+            negated: *negated,
+        }),
+        Expr::Quantified {
+            expr,
+            op,
+            all,
+            subquery,
+        } if !expr.contains_subquery() => Some(SemiJoin::Quantified {
+            expr,
+            op: *op,
+            all: *all,
+            subquery,
+        }),
+        Expr::Not(inner) => match as_semi_join(inner)? {
+            SemiJoin::Exists { subquery, negated } => Some(SemiJoin::Exists {
+                subquery,
+                negated: !negated,
+            }),
+            // NOT (x op ANY s) is x negop ALL s, and vice versa.
+            SemiJoin::Quantified {
+                expr,
+                op,
+                all,
+                subquery,
+            } => Some(SemiJoin::Quantified {
+                expr,
+                op: op.negate()?,
+                all: !all,
+                subquery,
+            }),
+        },
+        _ => None,
+    }
+}
+
+/// Whether `e` is a comparison with a scalar subquery as one operand, so
+/// that a NULL subquery value makes it NULL (and the row is dropped).
+fn compares_subquery(e: &Expr) -> bool {
+    let is_subquery = |x: &Expr| {
+        let mut x = x.unalias();
+        while let Expr::Cast(inner, _) = x {
+            x = inner;
+        }
+        matches!(x, Expr::ScalarSubquery(_))
+    };
+    match e {
+        Expr::Binary(l, op, r) if op.is_comparison() => {
+            (is_subquery(l) && !r.contains_subquery()) || (is_subquery(r) && !l.contains_subquery())
+        }
+        _ => false,
+    }
+}
+
+/// A placeholder plan, swapped in while a plan is moved into a join.
+fn empty() -> LogicalPlan {
+    quiver_expr::logical_plan::one_row()
+}
+
+/// The expressions a node evaluates.
+fn node_exprs(plan: &LogicalPlan) -> Vec<Expr> {
+    match plan {
+        LogicalPlan::Projection(p) => p.exprs.clone(),
+        LogicalPlan::Filter(f) => vec![f.predicate.clone()],
+        LogicalPlan::Aggregate(a) => a.group_exprs.iter().chain(&a.aggr_exprs).cloned().collect(),
+        LogicalPlan::Sort(s) => s.exprs.iter().map(|k| k.expr.clone()).collect(),
+        LogicalPlan::Join(j) => {
+            j.on.iter()
+                .flat_map(|(l, r)| [l.clone(), r.clone()])
+                .chain(j.filter.clone())
+                .collect()
+        }
+        _ => vec![],
+    }
+}
+
+/// The first outer column still referenced anywhere in `plan`.
+fn outer_column_left(plan: &LogicalPlan) -> Option<Column> {
+    let mut found = None;
+    for e in node_exprs(plan) {
+        e.visit(&mut |x| {
+            if let Expr::OuterColumn { column, .. } = x {
+                found.get_or_insert_with(|| column.clone());
+            }
+        });
+    }
+    found.or_else(|| plan.inputs().into_iter().find_map(|i| outer_column_left(i)))
+}
+
+/// Pulls the correlated conjuncts of filters up to the top of `plan`.
+fn pull_up(plan: &LogicalPlan) -> Result<Pulled> {
+    let unchanged = |plan: &LogicalPlan| Pulled {
+        plan: plan.clone(),
+        predicates: vec![],
+        grouped_scalar_aggregate: false,
+    };
+    match plan {
+        LogicalPlan::Filter(f) => {
+            let below = pull_up(&f.input)?;
+            let (mut predicates, keep): (Vec<Expr>, Vec<Expr>) = split_conjunction(&f.predicate)
+                .into_iter()
+                .cloned()
+                .partition(Expr::contains_outer_column);
+            predicates.extend(below.predicates);
+            let input = Arc::new(below.plan);
+            let plan = match conjunction(keep) {
+                Some(p) => LogicalPlan::Filter(Filter::try_new(p, input)?),
+                None => input.as_ref().clone(),
+            };
+            Ok(Pulled {
+                plan,
+                predicates,
+                ..below
+            })
+        }
+        LogicalPlan::Projection(p) => {
+            let below = pull_up(&p.input)?;
+            if below.predicates.is_empty() {
+                return Ok(unchanged(plan));
+            }
+            let mut exprs = p.exprs.clone();
+            for c in below.predicates.iter().flat_map(Expr::columns) {
+                let e = Expr::Column(c);
+                if !exprs.contains(&e) {
+                    exprs.push(e);
+                }
+            }
+            Ok(Pulled {
+                plan: LogicalPlan::Projection(Projection::try_new(exprs, Arc::new(below.plan))?),
+                ..below
+            })
+        }
+        LogicalPlan::Aggregate(a) => {
+            let below = pull_up(&a.input)?;
+            if below.predicates.is_empty() {
+                return Ok(unchanged(plan));
+            }
+            let mut groups = a.group_exprs.clone();
+            for p in &below.predicates {
+                let Some(inner) = correlation_key(p) else {
+                    return not_impl_err!(
+                        "the correlated condition {p} under an aggregate is not supported; only equalities are"
+                    );
+                };
+                for c in inner.columns() {
+                    let e = Expr::Column(c);
+                    if !groups.contains(&e) {
+                        groups.push(e);
+                    }
+                }
+            }
+            let aggregate = Aggregate::try_new(Arc::new(below.plan), groups, a.aggr_exprs.clone())?;
+            Ok(Pulled {
+                plan: LogicalPlan::Aggregate(aggregate),
+                predicates: below.predicates,
+                grouped_scalar_aggregate: a.group_exprs.is_empty(),
+            })
+        }
+        LogicalPlan::SubqueryAlias(a) => {
+            let below = pull_up(&a.input)?;
+            if below.predicates.is_empty() {
+                return Ok(unchanged(plan));
+            }
+            let before = below.plan.schema().clone();
+            let names: Vec<String> = a.schema.field_names();
+            let aliased = LogicalPlan::SubqueryAlias(SubqueryAlias::try_new(
+                Arc::new(below.plan),
+                &a.alias,
+                &names,
+            )?);
+            let after = aliased.schema().clone();
+            let predicates = below
+                .predicates
+                .into_iter()
+                .map(|p| requalify_inner(p, &before, &after))
+                .collect::<Result<_>>()?;
+            Ok(Pulled {
+                plan: aliased,
+                predicates,
+                ..below
+            })
+        }
+        LogicalPlan::Sort(s) => {
+            let below = pull_up(&s.input)?;
+            if below.predicates.is_empty() {
+                return Ok(unchanged(plan));
+            }
+            // Order does not matter inside a correlated subquery.
+            Ok(below)
+        }
+        LogicalPlan::Join(j) => {
+            let left = pull_up(&j.left)?;
+            let right = pull_up(&j.right)?;
+            if left.predicates.is_empty() && right.predicates.is_empty() {
+                return Ok(unchanged(plan));
+            }
+            let right_ok = matches!(j.join_type, JoinType::Inner) || right.predicates.is_empty();
+            let left_ok = matches!(
+                j.join_type,
+                JoinType::Inner
+                    | JoinType::Left
+                    | JoinType::LeftSemi
+                    | JoinType::LeftAnti
+                    | JoinType::LeftMark
+                    | JoinType::LeftSingle
+            ) || left.predicates.is_empty();
+            if !left_ok || !right_ok {
+                return not_impl_err!(
+                    "correlated conditions inside a {} join are not supported",
+                    j.join_type
+                );
+            }
+            let joined = Join::try_new(
+                Arc::new(left.plan),
+                Arc::new(right.plan),
+                j.join_type,
+                j.on.clone(),
+                j.filter.clone(),
+                j.null_aware,
+            )?;
+            Ok(Pulled {
+                plan: LogicalPlan::Join(joined),
+                predicates: [left.predicates, right.predicates].concat(),
+                grouped_scalar_aggregate: left.grouped_scalar_aggregate
+                    || right.grouped_scalar_aggregate,
+            })
+        }
+        LogicalPlan::Limit(l) => {
+            let below = pull_up(&l.input)?;
+            if below.predicates.is_empty() {
+                return Ok(unchanged(plan));
+            }
+            not_impl_err!("LIMIT in a correlated subquery is not supported")
+        }
+        _ => Ok(unchanged(plan)),
+    }
+}
+
+/// For `inner = outer` (either order), the side over the subquery's columns.
+fn correlation_key(p: &Expr) -> Option<&Expr> {
+    let Expr::Binary(l, Operator::Eq, r) = p else {
+        return None;
+    };
+    let outer_only = |e: &Expr| e.columns().is_empty() && e.contains_outer_column();
+    let inner_only = |e: &Expr| !e.contains_outer_column() && !e.columns().is_empty();
+    if inner_only(l) && outer_only(r) {
+        Some(l)
+    } else if inner_only(r) && outer_only(l) {
+        Some(r)
+    } else {
+        None
+    }
+}
+
+/// Rewrites the subquery columns of `p` from `before` to the same positions
+/// in `after`, leaving outer columns alone.
+fn requalify_inner(p: Expr, before: &QSchema, after: &QSchema) -> Result<Expr> {
+    p.rewrite(&mut |x| match x {
+        Expr::Column(c) => {
+            let i = before.index_of(c)?;
+            Ok(Some(Expr::Column(after.field(i).column())))
+        }
+        _ => Ok(None),
+    })
+}
+
+/// Like [`requalify_inner`], and turns outer columns into plain columns (of
+/// the outer plan the subquery is joined to).
+fn requalify(p: Expr, before: &QSchema, after: &QSchema) -> Result<Expr> {
+    requalify_inner(p, before, after)?.rewrite(&mut |x| match x {
+        Expr::OuterColumn { column, .. } => Ok(Some(Expr::Column(column.clone()))),
+        _ => Ok(None),
+    })
+}
+
+/// Column names for a subquery's output with duplicates suffixed, so each
+/// can be referenced once the subquery is named.
+fn unique_names(schema: &QSchema) -> Vec<String> {
+    let mut names: Vec<String> = vec![];
+    for f in schema.fields() {
+        let mut name = f.name().to_string();
+        let mut n = 1;
+        while names.iter().any(|x| x.eq_ignore_ascii_case(&name)) {
+            n += 1;
+            name = format!("{}_{n}", f.name());
+        }
+        names.push(name);
+    }
+    names
+}
+
+/// Joins `left` and `right` on `predicates`: equalities between an
+/// expression over the left and one over the right become keys, the rest
+/// the join's filter.
+fn make_join(
+    left: LogicalPlan,
+    right: LogicalPlan,
+    join_type: JoinType,
+    predicates: Vec<Expr>,
+    null_aware: bool,
+) -> Result<LogicalPlan> {
+    let (ls, rs) = (left.schema().clone(), right.schema().clone());
+    let (on, rest) = crate::join_keys::split_keys(predicates, &ls, &rs)?;
+    Ok(LogicalPlan::Join(Join::try_new(
+        Arc::new(left),
+        Arc::new(right),
+        join_type,
+        on,
+        conjunction(rest),
+        null_aware,
+    )?))
+}
+
+/// Projects `plan` back to the columns of `schema` if joins added any.
+fn restore_columns(plan: LogicalPlan, schema: &QSchema) -> Result<LogicalPlan> {
+    if plan.schema().len() == schema.len() {
+        return Ok(plan);
+    }
+    let exprs = schema
+        .fields()
+        .iter()
+        .map(|f| Expr::Column(f.column()))
+        .collect();
+    Ok(LogicalPlan::Projection(Projection::try_new(
+        exprs,
+        Arc::new(plan),
+    )?))
+}
+
+/// Whether a (not yet decorrelated) subquery plan always produces exactly
+/// one row: an aggregate without GROUP BY under projections.
+fn produces_one_row(plan: &LogicalPlan) -> bool {
+    match plan {
+        LogicalPlan::Projection(p) => produces_one_row(&p.input),
+        LogicalPlan::SubqueryAlias(a) => produces_one_row(&a.input),
+        LogicalPlan::Aggregate(a) => a.group_exprs.is_empty(),
+        _ => false,
+    }
+}
+
+/// The value a scalar aggregate subquery produces over no rows: its first
+/// output with `count` as 0 and other aggregates NULL. `None` when the plan
+/// is not a projection over a scalar aggregate.
+fn empty_input_value(plan: &LogicalPlan) -> Option<Expr> {
+    let (expr, aggregate) = match plan {
+        LogicalPlan::Projection(p) => match p.input.as_ref() {
+            LogicalPlan::Aggregate(a) => (p.exprs.first()?.clone(), a),
+            _ => return None,
+        },
+        LogicalPlan::Aggregate(a) => (Expr::Column(a.schema.field(0).column()), a),
+        _ => return None,
+    };
+    if !aggregate.group_exprs.is_empty() {
+        return None;
+    }
+    let schema = aggregate.schema.clone();
+    let value = expr
+        .unalias()
+        .clone()
+        .rewrite(&mut |x| {
+            let Expr::Column(c) = x else { return Ok(None) };
+            let Some(i) = schema.find(c)? else {
+                return Ok(None);
+            };
+            let Expr::Aggregate(call) = &aggregate.aggr_exprs[i] else {
+                return Ok(None);
+            };
+            let t = schema.field(i).field.data_type().clone();
+            Ok(Some(Expr::Literal(if call.func.0.name() == "count" {
+                ScalarValue::Int64(Some(0))
+            } else {
+                ScalarValue::try_from(&t).unwrap_or(ScalarValue::Null)
+            })))
+        })
+        .ok()?;
+    Some(value)
+}
+
+/// Whether `e` is certainly NULL: built from NULL literals by operators and
+/// casts that propagate NULL.
+fn is_null_literal(e: &Expr) -> bool {
+    match e {
+        Expr::Literal(v) => v.is_null(),
+        Expr::Cast(inner, _) | Expr::Negative(inner) | Expr::Alias(inner, _) => {
+            is_null_literal(inner)
+        }
+        Expr::Binary(l, op, r) if op.is_arithmetic() || op.is_comparison() => {
+            is_null_literal(l) || is_null_literal(r)
+        }
+        _ => false,
+    }
+}

@@ -1,0 +1,366 @@
+//! Join planning: gathers each block of inner joins with the filters above
+//! them, pushes single-table predicates onto their tables, and rebuilds the
+//! block greedily — always performing the join with the smallest estimated
+//! result next, joining only connected inputs while any remain — so that
+//! equalities become hash-join keys and the smaller input is built. Outer,
+//! semi and anti joins get their keys extracted and conditions on the
+//! non-preserved side pushed into it.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use quiver_expr::expr::{conjunction, split_conjunction};
+use quiver_expr::logical_plan::{Filter, Join, JoinType, Projection};
+use quiver_expr::{Column, Expr, LogicalPlan, Operator, Result};
+
+use crate::cardinality::{estimate_rows, selectivity};
+use crate::join_keys::{side_of, split_keys, Side};
+use crate::OptimizerRule;
+
+/// Orders inner joins and turns join conditions into keys.
+pub struct JoinOrder;
+
+impl OptimizerRule for JoinOrder {
+    fn name(&self) -> &str {
+        "join_order"
+    }
+    fn rewrite(&self, plan: LogicalPlan) -> Result<LogicalPlan> {
+        optimize(&plan)
+    }
+}
+
+fn optimize(plan: &LogicalPlan) -> Result<LogicalPlan> {
+    if is_inner_block(plan) {
+        return plan_block(plan);
+    }
+    let inputs = plan
+        .inputs()
+        .into_iter()
+        .map(|i| optimize(i).map(Arc::new))
+        .collect::<Result<Vec<_>>>()?;
+    let plan = plan.with_new_inputs(inputs)?;
+    match plan {
+        LogicalPlan::Join(j) => keyed_join(&j),
+        other => Ok(other),
+    }
+}
+
+/// An inner join, possibly under filters.
+fn is_inner_block(plan: &LogicalPlan) -> bool {
+    match plan {
+        LogicalPlan::Filter(f) => is_inner_block(&f.input),
+        LogicalPlan::Join(j) => j.join_type == JoinType::Inner && !j.null_aware,
+        _ => false,
+    }
+}
+
+/// A non-inner join with equalities in its condition turned into keys, and
+/// conjuncts over only the non-preserved side pushed into that side.
+fn keyed_join(j: &Join) -> Result<LogicalPlan> {
+    let (ls, rs) = (j.left.schema().clone(), j.right.schema().clone());
+    let conjuncts: Vec<Expr> = j
+        .filter
+        .as_ref()
+        .map(|f| split_conjunction(f).into_iter().cloned().collect())
+        .unwrap_or_default();
+    let push_right = !matches!(j.join_type, JoinType::Right | JoinType::Full);
+    let push_left = matches!(j.join_type, JoinType::Right);
+    let mut left_only = vec![];
+    let mut right_only = vec![];
+    let mut rest = vec![];
+    for c in conjuncts {
+        match side_of(&c, &ls, &rs) {
+            Side::Right if push_right => right_only.push(c),
+            Side::Left if push_left => left_only.push(c),
+            _ => rest.push(c),
+        }
+    }
+    let (mut on, rest) = split_keys(rest, &ls, &rs)?;
+    on.splice(0..0, j.on.iter().cloned());
+    let left = with_filter(j.left.as_ref().clone(), left_only)?;
+    let right = with_filter(j.right.as_ref().clone(), right_only)?;
+    Ok(LogicalPlan::Join(Join::try_new(
+        Arc::new(left),
+        Arc::new(right),
+        j.join_type,
+        on,
+        conjunction(rest),
+        j.null_aware,
+    )?))
+}
+
+fn with_filter(plan: LogicalPlan, predicates: Vec<Expr>) -> Result<LogicalPlan> {
+    Ok(match conjunction(predicates) {
+        Some(p) => LogicalPlan::Filter(Filter::try_new(p, Arc::new(plan))?),
+        None => plan,
+    })
+}
+
+/// Collects the inputs and conditions of a block of inner joins.
+fn collect(
+    plan: &LogicalPlan,
+    leaves: &mut Vec<LogicalPlan>,
+    predicates: &mut Vec<Expr>,
+) -> Result<()> {
+    match plan {
+        LogicalPlan::Filter(f) if is_inner_block(plan) => {
+            predicates.extend(split_conjunction(&f.predicate).into_iter().cloned());
+            collect(&f.input, leaves, predicates)
+        }
+        LogicalPlan::Join(j) if is_inner_block(plan) => {
+            predicates.extend(
+                j.on.iter()
+                    .map(|(l, r)| l.clone().binary(Operator::Eq, r.clone())),
+            );
+            if let Some(f) = &j.filter {
+                predicates.extend(split_conjunction(f).into_iter().cloned());
+            }
+            collect(&j.left, leaves, predicates)?;
+            collect(&j.right, leaves, predicates)
+        }
+        other => {
+            leaves.push(optimize(other)?);
+            Ok(())
+        }
+    }
+}
+
+/// A partial join result during the greedy search.
+struct Component {
+    plan: LogicalPlan,
+    leaves: BTreeSet<usize>,
+    rows: f64,
+}
+
+/// A condition spanning two or more inputs.
+struct JoinPredicate {
+    expr: Expr,
+    leaves: BTreeSet<usize>,
+    applied: bool,
+}
+
+fn plan_block(root: &LogicalPlan) -> Result<LogicalPlan> {
+    let mut leaves = vec![];
+    let mut predicates = vec![];
+    collect(root, &mut leaves, &mut predicates)?;
+
+    let mut local: Vec<Vec<Expr>> = vec![vec![]; leaves.len()];
+    let mut spanning = vec![];
+    let mut top = vec![];
+    for p in predicates {
+        match leaves_of(&p, &leaves) {
+            Some(set) if set.len() == 1 => local[*set.first().unwrap_or(&0)].push(p),
+            Some(set) if set.len() > 1 => spanning.push(JoinPredicate {
+                expr: p,
+                leaves: set,
+                applied: false,
+            }),
+            _ => top.push(p),
+        }
+    }
+    let leaves = leaves
+        .into_iter()
+        .zip(local)
+        .map(|(leaf, preds)| with_filter(leaf, preds))
+        .collect::<Result<Vec<_>>>()?;
+    let leaf_rows: Vec<f64> = leaves.iter().map(estimate_rows).collect();
+    let mut components: Vec<Component> = leaves
+        .iter()
+        .enumerate()
+        .map(|(i, plan)| Component {
+            plan: plan.clone(),
+            leaves: BTreeSet::from([i]),
+            rows: leaf_rows[i],
+        })
+        .collect();
+
+    while components.len() > 1 {
+        let (a, b, rows) = next_pair(&components, &spanning, &leaves, &leaf_rows);
+        let (a, b) = (a.min(b), a.max(b));
+        let second = components.remove(b);
+        let first = components.remove(a);
+        let merged: BTreeSet<usize> = first.leaves.union(&second.leaves).copied().collect();
+        let conditions: Vec<Expr> = spanning
+            .iter_mut()
+            .filter(|p| !p.applied && p.leaves.is_subset(&merged))
+            .map(|p| {
+                p.applied = true;
+                p.expr.clone()
+            })
+            .collect();
+        // The larger input is probed; the smaller (right) one is built.
+        let (probe, build) = if first.rows >= second.rows {
+            (first, second)
+        } else {
+            (second, first)
+        };
+        let (ls, rs) = (probe.plan.schema().clone(), build.plan.schema().clone());
+        let (on, rest) = split_keys(conditions, &ls, &rs)?;
+        let join = Join::try_new(
+            Arc::new(probe.plan),
+            Arc::new(build.plan),
+            JoinType::Inner,
+            on,
+            conjunction(rest),
+            false,
+        )?;
+        components.push(Component {
+            plan: LogicalPlan::Join(join),
+            leaves: merged,
+            rows: rows.max(1.0),
+        });
+    }
+    let mut plan = match components.pop() {
+        Some(c) => c.plan,
+        None => return Ok(root.clone()),
+    };
+    top.extend(spanning.into_iter().filter(|p| !p.applied).map(|p| p.expr));
+    plan = with_filter(plan, top)?;
+    restore_order(plan, root)
+}
+
+/// The pair of components to join next and its estimated result size:
+/// among connected pairs, the smallest result; with none connected, the
+/// two smallest components (a cross join).
+fn next_pair(
+    components: &[Component],
+    spanning: &[JoinPredicate],
+    leaves: &[LogicalPlan],
+    leaf_rows: &[f64],
+) -> (usize, usize, f64) {
+    let mut best: Option<(usize, usize, f64)> = None;
+    for a in 0..components.len() {
+        for b in a + 1..components.len() {
+            let (ca, cb) = (&components[a], &components[b]);
+            let union: BTreeSet<usize> = ca.leaves.union(&cb.leaves).copied().collect();
+            let connecting: Vec<&JoinPredicate> = spanning
+                .iter()
+                .filter(|p| {
+                    !p.applied
+                        && p.leaves.is_subset(&union)
+                        && !p.leaves.is_disjoint(&ca.leaves)
+                        && !p.leaves.is_disjoint(&cb.leaves)
+                })
+                .collect();
+            if connecting.is_empty() {
+                continue;
+            }
+            let rows = join_rows(ca, cb, &connecting, leaves, leaf_rows);
+            if best.is_none_or(|(_, _, r)| rows < r) {
+                best = Some((a, b, rows));
+            }
+        }
+    }
+    best.unwrap_or_else(|| {
+        let mut order: Vec<usize> = (0..components.len()).collect();
+        order.sort_by(|&x, &y| components[x].rows.total_cmp(&components[y].rows));
+        let (a, b) = (order[0], order[1]);
+        (a, b, components[a].rows * components[b].rows)
+    })
+}
+
+/// |A ⋈ B| = |A|·|B| / max(distinct(a.k), distinct(b.k)) for the most
+/// selective equality, times a fixed selectivity for other conditions.
+fn join_rows(
+    a: &Component,
+    b: &Component,
+    connecting: &[&JoinPredicate],
+    leaves: &[LogicalPlan],
+    leaf_rows: &[f64],
+) -> f64 {
+    let mut divisor: f64 = 1.0;
+    let mut factor = 1.0;
+    for p in connecting {
+        match &p.expr {
+            Expr::Binary(l, Operator::Eq, r) => {
+                let d = distinct(l, leaves, leaf_rows).max(distinct(r, leaves, leaf_rows));
+                divisor = divisor.max(d);
+            }
+            other => factor *= selectivity(other),
+        }
+    }
+    a.rows * b.rows / divisor * factor
+}
+
+/// The estimated distinct values of a join key: for a column traced to a
+/// table, the table's bound (capped by the rows of its input); otherwise
+/// the rows of the input it comes from.
+fn distinct(e: &Expr, leaves: &[LogicalPlan], leaf_rows: &[f64]) -> f64 {
+    let Some(leaf) = leaves_of(e, leaves).and_then(|s| s.first().copied()) else {
+        return 1.0;
+    };
+    let rows = leaf_rows[leaf];
+    match e.unalias() {
+        Expr::Column(c) => column_distinct(&leaves[leaf], c).map_or(rows, |d| d.min(rows)),
+        _ => rows,
+    }
+}
+
+/// Distinct values of column `c` of `plan`, traced down to a table scan.
+fn column_distinct(plan: &LogicalPlan, c: &Column) -> Option<f64> {
+    let index = plan.schema().find(c).ok()??;
+    match plan {
+        LogicalPlan::TableScan(s) => {
+            let base = s.projection.as_ref().map_or(index, |p| p[index]);
+            s.source.distinct_values(base).map(|d| d as f64)
+        }
+        LogicalPlan::Filter(_) | LogicalPlan::Sort(_) | LogicalPlan::Limit(_) => {
+            let input = plan.inputs()[0];
+            column_distinct(input, c)
+        }
+        LogicalPlan::SubqueryAlias(a) => {
+            column_distinct(&a.input, &a.input.schema().field(index).column())
+        }
+        LogicalPlan::Projection(p) => match p.exprs[index].unalias() {
+            Expr::Column(inner) => column_distinct(&p.input, inner),
+            _ => None,
+        },
+        LogicalPlan::Aggregate(a) => match a.group_exprs.get(index).map(Expr::unalias) {
+            Some(Expr::Column(inner)) => column_distinct(&a.input, inner),
+            _ => None,
+        },
+        LogicalPlan::Join(j) => {
+            column_distinct(&j.left, c).or_else(|| column_distinct(&j.right, c))
+        }
+        _ => None,
+    }
+}
+
+/// The inputs of the block whose columns `e` uses; `None` when a column
+/// resolves to no input (or to several).
+fn leaves_of(e: &Expr, leaves: &[LogicalPlan]) -> Option<BTreeSet<usize>> {
+    let mut set = BTreeSet::new();
+    for c in e.columns() {
+        let owners: Vec<usize> = leaves
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| matches!(l.schema().find(&c), Ok(Some(_))))
+            .map(|(i, _)| i)
+            .collect();
+        match owners.as_slice() {
+            [one] => {
+                set.insert(*one);
+            }
+            _ => return None,
+        }
+    }
+    Some(set)
+}
+
+/// Projects `plan` to the column order of `original` when reordering
+/// changed it.
+fn restore_order(plan: LogicalPlan, original: &LogicalPlan) -> Result<LogicalPlan> {
+    if plan.schema() == original.schema() {
+        return Ok(plan);
+    }
+    let exprs = original
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| Expr::Column(f.column()))
+        .collect();
+    Ok(LogicalPlan::Projection(Projection::try_new(
+        exprs,
+        Arc::new(plan),
+    )?))
+}
