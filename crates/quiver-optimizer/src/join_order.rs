@@ -33,6 +33,9 @@ fn optimize(plan: &LogicalPlan) -> Result<LogicalPlan> {
     if is_inner_block(plan) {
         return plan_block(plan);
     }
+    if let Some(pushed) = push_into_preserved_side(plan)? {
+        return optimize(&pushed);
+    }
     let inputs = plan
         .inputs()
         .into_iter()
@@ -42,6 +45,98 @@ fn optimize(plan: &LogicalPlan) -> Result<LogicalPlan> {
     match plan {
         LogicalPlan::Join(j) => keyed_join(&j),
         other => Ok(other),
+    }
+}
+
+/// For a filter over a join that keeps its left rows as they are (outer,
+/// semi, anti, mark, single), moves the conjuncts over only left columns
+/// below the join. `None` when there is nothing to move.
+fn push_into_preserved_side(plan: &LogicalPlan) -> Result<Option<LogicalPlan>> {
+    let LogicalPlan::Filter(f) = plan else {
+        return Ok(None);
+    };
+    let LogicalPlan::Join(j) = f.input.as_ref() else {
+        return Ok(None);
+    };
+    if !matches!(
+        j.join_type,
+        JoinType::Left
+            | JoinType::LeftSemi
+            | JoinType::LeftAnti
+            | JoinType::LeftMark
+            | JoinType::LeftSingle
+    ) {
+        return Ok(None);
+    }
+    let left_schema = j.left.schema();
+    let (down, stay): (Vec<Expr>, Vec<Expr>) = split_conjunction(&f.predicate)
+        .into_iter()
+        .cloned()
+        .partition(|c| {
+            !c.columns().is_empty()
+                && c.columns()
+                    .iter()
+                    .all(|col| matches!(left_schema.find(col), Ok(Some(_))))
+        });
+    if down.is_empty() {
+        return Ok(None);
+    }
+    let left = with_filter(j.left.as_ref().clone(), down)?;
+    let join = LogicalPlan::Join(Join::try_new(
+        Arc::new(left),
+        Arc::clone(&j.right),
+        j.join_type,
+        j.on.clone(),
+        j.filter.clone(),
+        j.null_aware,
+    )?);
+    Ok(Some(with_filter(join, stay)?))
+}
+
+/// `(a AND b) OR (a AND c)` as `a AND (b OR c)`: conjuncts common to every
+/// branch of a disjunction are taken out, so that a join condition repeated
+/// in each branch can become a join key.
+fn factor_disjunction(e: Expr) -> Vec<Expr> {
+    let mut branches = vec![];
+    collect_disjuncts(&e, &mut branches);
+    if branches.len() < 2 {
+        return vec![e];
+    }
+    let conjuncts: Vec<Vec<Expr>> = branches
+        .iter()
+        .map(|b| split_conjunction(b).into_iter().cloned().collect())
+        .collect();
+    let common: Vec<Expr> = conjuncts[0]
+        .iter()
+        .filter(|c| conjuncts[1..].iter().all(|other| other.contains(c)))
+        .cloned()
+        .collect();
+    if common.is_empty() {
+        return vec![e];
+    }
+    let mut rest = None;
+    for branch in conjuncts {
+        let remaining: Vec<Expr> = branch.into_iter().filter(|c| !common.contains(c)).collect();
+        let Some(branch) = conjunction(remaining) else {
+            // One branch is just the common part, so the OR is always true
+            // once the common conjuncts hold.
+            return common;
+        };
+        rest = Some(match rest {
+            None => branch,
+            Some(r) => Expr::or(r, branch),
+        });
+    }
+    common.into_iter().chain(rest).collect()
+}
+
+fn collect_disjuncts<'a>(e: &'a Expr, out: &mut Vec<&'a Expr>) {
+    match e {
+        Expr::Binary(l, Operator::Or, r) => {
+            collect_disjuncts(l, out);
+            collect_disjuncts(r, out);
+        }
+        other => out.push(other),
     }
 }
 
@@ -141,8 +236,9 @@ struct JoinPredicate {
 
 fn plan_block(root: &LogicalPlan) -> Result<LogicalPlan> {
     let mut leaves = vec![];
-    let mut predicates = vec![];
-    collect(root, &mut leaves, &mut predicates)?;
+    let mut collected = vec![];
+    collect(root, &mut leaves, &mut collected)?;
+    let predicates: Vec<Expr> = collected.into_iter().flat_map(factor_disjunction).collect();
 
     let mut local: Vec<Vec<Expr>> = vec![vec![]; leaves.len()];
     let mut spanning = vec![];

@@ -2,8 +2,11 @@
 
 mod coalesce;
 mod date_part;
+mod float_math;
 mod math;
+mod row_fn;
 mod string;
+mod text;
 
 use std::sync::Arc;
 
@@ -17,7 +20,7 @@ pub fn builtins() -> Vec<(&'static str, Arc<dyn ScalarFunction>)> {
     let lower: Arc<dyn ScalarFunction> = Arc::new(string::CaseMap::lower());
     let length: Arc<dyn ScalarFunction> = Arc::new(string::Length);
     let btrim: Arc<dyn ScalarFunction> = Arc::new(string::Trim::both());
-    vec![
+    let mut all: Vec<(&'static str, Arc<dyn ScalarFunction>)> = vec![
         ("upper", upper),
         ("lower", lower),
         ("length", Arc::clone(&length)),
@@ -31,7 +34,11 @@ pub fn builtins() -> Vec<(&'static str, Arc<dyn ScalarFunction>)> {
         ("round", Arc::new(math::Round)),
         ("coalesce", Arc::new(coalesce::Coalesce)),
         ("date_part", Arc::new(date_part::DatePart)),
-    ]
+    ];
+    for (name, f) in text::functions().into_iter().chain(float_math::functions()) {
+        all.push((name, Arc::new(f)));
+    }
+    all
 }
 
 /// Checks the argument count of a call.

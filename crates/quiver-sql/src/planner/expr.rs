@@ -333,6 +333,27 @@ impl SqlPlanner<'_> {
                 self.call_scalar(name, args, schema)
             }
             E::Function(f) => self.function(f, schema),
+            E::Substring {
+                expr,
+                substring_from,
+                substring_for,
+                ..
+            } => {
+                let mut args = vec![go(expr)?];
+                args.push(match substring_from {
+                    Some(from) => go(from)?,
+                    None => Expr::Literal(ScalarValue::Int64(Some(1))),
+                });
+                if let Some(len) = substring_for {
+                    args.push(go(len)?);
+                }
+                self.call_scalar("substr", args, schema)
+            }
+            E::Position { expr, r#in } => {
+                self.call_scalar("strpos", vec![go(r#in)?, go(expr)?], schema)
+            }
+            E::Ceil { expr, .. } => self.call_scalar("ceil", vec![go(expr)?], schema),
+            E::Floor { expr, .. } => self.call_scalar("floor", vec![go(expr)?], schema),
             E::Subquery(q) => {
                 let subquery = self.subquery(q, schema)?;
                 let width = subquery.plan.schema().len();
@@ -745,6 +766,11 @@ impl SqlPlanner<'_> {
             return Err(QuiverError::Plan(format!(
                 "DISTINCT is only allowed in aggregate functions, not {name}()"
             )));
+        }
+        if name == "mod" {
+            let [a, b] = <[Expr; 2]>::try_from(args)
+                .map_err(|_| QuiverError::Plan("function mod takes 2 arguments".into()))?;
+            return self.binary(a, Operator::Modulo, b, schema);
         }
         if name == "nullif" {
             let [a, b] = <[Expr; 2]>::try_from(args)

@@ -1,0 +1,222 @@
+//! String functions defined per row: `substr`, `left`, `right`, `lpad`,
+//! `rpad`, `replace`, `strpos`, `starts_with`, `ends_with`, `split_part`,
+//! `repeat`, `reverse`. Positions count characters from 1, as in SQL.
+
+use super::row_fn::{Kind, Out, RowFunction, Val};
+
+use Kind::{Bool, Int, Str};
+
+/// The characters of `s` from index `from` (0-based, clipped) to `to`
+/// (exclusive, clipped).
+fn char_slice(s: &str, from: i64, to: i64) -> String {
+    let from = from.max(0) as usize;
+    let to = to.max(0) as usize;
+    if to <= from {
+        return String::new();
+    }
+    s.chars().skip(from).take(to - from).collect()
+}
+
+fn substr(v: &[Val]) -> Result<Out, String> {
+    let s = v[0].str();
+    let start = v[1].int() - 1;
+    let end = match v.get(2) {
+        Some(len) if len.int() < 0 => return Err("negative substring length not allowed".into()),
+        Some(len) => start.saturating_add(len.int()),
+        None => i64::MAX,
+    };
+    Ok(Out::Str(char_slice(s, start, end)))
+}
+
+fn left(v: &[Val]) -> Result<Out, String> {
+    let (s, n) = (v[0].str(), v[1].int());
+    let chars = s.chars().count() as i64;
+    let end = if n >= 0 { n } else { chars + n };
+    Ok(Out::Str(char_slice(s, 0, end)))
+}
+
+fn right(v: &[Val]) -> Result<Out, String> {
+    let (s, n) = (v[0].str(), v[1].int());
+    let chars = s.chars().count() as i64;
+    let start = if n >= 0 { chars - n } else { -n };
+    Ok(Out::Str(char_slice(s, start, chars)))
+}
+
+/// `s` padded with `fill` (default a space) to `len` characters, or cut
+/// to `len`.
+fn pad(v: &[Val], at_start: bool) -> String {
+    let (s, len) = (v[0].str(), v[1].int().max(0) as usize);
+    let fill: Vec<char> = v.get(2).map_or(" ", |f| f.str()).chars().collect();
+    let chars = s.chars().count();
+    if chars >= len || fill.is_empty() {
+        return s.chars().take(len).collect();
+    }
+    let padding: String = fill.iter().cycle().take(len - chars).collect();
+    if at_start {
+        padding + s
+    } else {
+        s.to_string() + &padding
+    }
+}
+
+fn lpad(v: &[Val]) -> Result<Out, String> {
+    Ok(Out::Str(pad(v, true)))
+}
+
+fn rpad(v: &[Val]) -> Result<Out, String> {
+    Ok(Out::Str(pad(v, false)))
+}
+
+fn replace(v: &[Val]) -> Result<Out, String> {
+    let (s, from, to) = (v[0].str(), v[1].str(), v[2].str());
+    Ok(Out::Str(if from.is_empty() {
+        s.to_string()
+    } else {
+        s.replace(from, to)
+    }))
+}
+
+fn strpos(v: &[Val]) -> Result<Out, String> {
+    let (s, sub) = (v[0].str(), v[1].str());
+    Ok(Out::Int(match s.find(sub) {
+        Some(byte) => s[..byte].chars().count() as i64 + 1,
+        None => 0,
+    }))
+}
+
+fn starts_with(v: &[Val]) -> Result<Out, String> {
+    Ok(Out::Bool(v[0].str().starts_with(v[1].str())))
+}
+
+fn ends_with(v: &[Val]) -> Result<Out, String> {
+    Ok(Out::Bool(v[0].str().ends_with(v[1].str())))
+}
+
+fn split_part(v: &[Val]) -> Result<Out, String> {
+    let (s, delim, n) = (v[0].str(), v[1].str(), v[2].int());
+    if n == 0 {
+        return Err("field position must not be zero".into());
+    }
+    let parts: Vec<&str> = if delim.is_empty() {
+        vec![s]
+    } else {
+        s.split(delim).collect()
+    };
+    let index = if n > 0 { n - 1 } else { parts.len() as i64 + n };
+    let part = usize::try_from(index).ok().and_then(|i| parts.get(i));
+    Ok(Out::Str(part.map_or(String::new(), |p| p.to_string())))
+}
+
+fn repeat(v: &[Val]) -> Result<Out, String> {
+    let (s, n) = (v[0].str(), v[1].int().max(0) as usize);
+    if s.len().saturating_mul(n) > 1 << 30 {
+        return Err("result would be larger than 1 GiB".into());
+    }
+    Ok(Out::Str(s.repeat(n)))
+}
+
+fn reverse(v: &[Val]) -> Result<Out, String> {
+    Ok(Out::Str(v[0].str().chars().rev().collect()))
+}
+
+/// The string functions with the names they answer to.
+pub fn functions() -> Vec<(&'static str, RowFunction)> {
+    vec![
+        (
+            "substr",
+            RowFunction::new("substr", &[Str, Int, Int], 1, Str, substr),
+        ),
+        (
+            "substring",
+            RowFunction::new("substring", &[Str, Int, Int], 1, Str, substr),
+        ),
+        ("left", RowFunction::new("left", &[Str, Int], 0, Str, left)),
+        (
+            "right",
+            RowFunction::new("right", &[Str, Int], 0, Str, right),
+        ),
+        (
+            "lpad",
+            RowFunction::new("lpad", &[Str, Int, Str], 1, Str, lpad),
+        ),
+        (
+            "rpad",
+            RowFunction::new("rpad", &[Str, Int, Str], 1, Str, rpad),
+        ),
+        (
+            "replace",
+            RowFunction::new("replace", &[Str, Str, Str], 0, Str, replace),
+        ),
+        (
+            "strpos",
+            RowFunction::new("strpos", &[Str, Str], 0, Int, strpos),
+        ),
+        (
+            "starts_with",
+            RowFunction::new("starts_with", &[Str, Str], 0, Bool, starts_with),
+        ),
+        (
+            "ends_with",
+            RowFunction::new("ends_with", &[Str, Str], 0, Bool, ends_with),
+        ),
+        (
+            "split_part",
+            RowFunction::new("split_part", &[Str, Str, Int], 0, Str, split_part),
+        ),
+        (
+            "repeat",
+            RowFunction::new("repeat", &[Str, Int], 0, Str, repeat),
+        ),
+        (
+            "reverse",
+            RowFunction::new("reverse", &[Str], 0, Str, reverse),
+        ),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &str) -> Val<'_> {
+        Val::Str(v)
+    }
+
+    fn text(out: Result<Out, String>) -> String {
+        match out.unwrap() {
+            Out::Str(s) => s,
+            other => panic!("expected a string, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn substrings_follow_sql_positions() {
+        assert_eq!(text(substr(&[s("hello"), Val::Int(2), Val::Int(3)])), "ell");
+        assert_eq!(text(substr(&[s("hello"), Val::Int(0), Val::Int(3)])), "he");
+        assert_eq!(text(substr(&[s("héllo"), Val::Int(2)])), "éllo");
+        assert_eq!(text(substr(&[s("hello"), Val::Int(9)])), "");
+        assert!(substr(&[s("x"), Val::Int(1), Val::Int(-1)]).is_err());
+        assert_eq!(text(left(&[s("hello"), Val::Int(-2)])), "hel");
+        assert_eq!(text(right(&[s("hello"), Val::Int(2)])), "lo");
+        assert_eq!(text(right(&[s("hello"), Val::Int(-2)])), "llo");
+    }
+
+    #[test]
+    fn padding_cuts_or_cycles_the_fill() {
+        assert_eq!(text(lpad(&[s("7"), Val::Int(3), s("0")])), "007");
+        assert_eq!(text(rpad(&[s("ab"), Val::Int(5), s("xy")])), "abxyx");
+        assert_eq!(text(lpad(&[s("hello"), Val::Int(2)])), "he");
+    }
+
+    #[test]
+    fn searching_and_splitting() {
+        assert_eq!(strpos(&[s("héllo"), s("l")]).unwrap(), Out::Int(3));
+        assert_eq!(strpos(&[s("abc"), s("z")]).unwrap(), Out::Int(0));
+        assert_eq!(text(split_part(&[s("a,b,c"), s(","), Val::Int(2)])), "b");
+        assert_eq!(text(split_part(&[s("a,b,c"), s(","), Val::Int(-1)])), "c");
+        assert_eq!(text(split_part(&[s("a,b,c"), s(","), Val::Int(5)])), "");
+        assert!(split_part(&[s("a"), s(","), Val::Int(0)]).is_err());
+        assert_eq!(text(replace(&[s("aXbX"), s("X"), s("-")])), "a-b-");
+        assert_eq!(text(reverse(&[s("abc")])), "cba");
+    }
+}
