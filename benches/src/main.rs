@@ -2,23 +2,22 @@
 //!
 //! ```text
 //! tpch gen --sf 1                      # writes benches/data/sf1/<table>/part-N.parquet
-//! tpch run --sf 1 --queries 1,6        # times the queries, 3 runs each
+//! tpch run --sf 1                      # times all 22 queries, 3 runs each
+//! tpch run --sf 1 --queries 1,6 --verify
 //! ```
+//!
+//! `--verify` compares each result with `benches/data/sf<SF>/answers/qN.csv`
+//! (written by `testdata/tpch/generate_answers.py DATA_DIR` with DuckDB) and
+//! fails on any difference.
 //!
 //! `benches/compare.py` runs the same queries on DuckDB (and DataFusion, if
 //! installed) at the same thread count and prints the ratios.
-
-mod generate;
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use quiver::{SessionConfig, SessionContext};
-
-/// The eight TPC-H tables.
-pub const TABLES: &[&str] = &[
-    "customer", "lineitem", "nation", "orders", "part", "partsupp", "region", "supplier",
-];
+use quiver_benches::{generate, query_text, register_tables, verify, QUERY_COUNT};
 
 struct Options {
     command: String,
@@ -28,12 +27,13 @@ struct Options {
     iterations: usize,
     partitions: Option<usize>,
     json: Option<PathBuf>,
+    verify: bool,
 }
 
 fn usage() -> ! {
     eprintln!(
         "usage: tpch gen --sf SF [--dir DIR]\n       \
-         tpch run --sf SF [--dir DIR] [--queries 1,6] [--iterations N] [--partitions N] [--json OUT]"
+         tpch run --sf SF [--dir DIR] [--queries 1,6] [--iterations N] [--partitions N] [--json OUT] [--verify]"
     );
     std::process::exit(2)
 }
@@ -45,12 +45,17 @@ fn parse_args() -> Options {
         command,
         scale_factor: 1.0,
         dir: None,
-        queries: vec![1, 6],
+        queries: (1..=QUERY_COUNT).collect(),
         iterations: 3,
         partitions: None,
         json: None,
+        verify: false,
     };
     while let Some(flag) = args.next() {
+        if flag == "--verify" {
+            o.verify = true;
+            continue;
+        }
         let value = args.next().unwrap_or_else(|| usage());
         match flag.as_str() {
             "--sf" => o.scale_factor = value.parse().unwrap_or_else(|_| usage()),
@@ -79,11 +84,6 @@ fn data_dir(o: &Options) -> PathBuf {
     })
 }
 
-fn query_text(q: u32) -> Result<String, String> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tpch/queries/q{q}.sql"));
-    std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))
-}
-
 async fn run(o: &Options) -> Result<(), String> {
     let dir = data_dir(o);
     let mut config = SessionConfig::new();
@@ -92,17 +92,12 @@ async fn run(o: &Options) -> Result<(), String> {
     }
     let threads = config.target_partitions;
     let ctx = SessionContext::with_config(config);
-    for table in TABLES {
-        let location = dir.join(table);
-        ctx.register_parquet(table, location.to_str().ok_or("non-UTF-8 path")?)
-            .await
-            .map_err(|e| {
-                format!(
-                    "{e} (generate the data first: tpch gen --sf {})",
-                    o.scale_factor
-                )
-            })?;
-    }
+    register_tables(&ctx, &dir).await.map_err(|e| {
+        format!(
+            "{e} (generate the data first: tpch gen --sf {})",
+            o.scale_factor
+        )
+    })?;
     println!(
         "TPC-H SF{} from {} with {threads} partitions, best of {} runs",
         o.scale_factor,
@@ -112,21 +107,29 @@ async fn run(o: &Options) -> Result<(), String> {
     println!("| query | best (s) | all runs (s) | rows |");
     println!("|---|---|---|---|");
     let mut json = vec![];
+    let mut failures = vec![];
     for &q in &o.queries {
         let sql = query_text(q)?;
         let mut times = vec![];
         let mut rows = 0;
         for _ in 0..o.iterations.max(1) {
             let start = Instant::now();
-            let batches = ctx
-                .sql(&sql)
-                .await
-                .map_err(|e| format!("q{q}: {e}"))?
-                .collect()
-                .await
-                .map_err(|e| format!("q{q}: {e}"))?;
+            let frame = ctx.sql(&sql).await.map_err(|e| format!("q{q}: {e}"))?;
+            let names: Vec<String> = frame
+                .schema()
+                .fields()
+                .iter()
+                .map(|f| f.name().clone())
+                .collect();
+            let batches = frame.collect().await.map_err(|e| format!("q{q}: {e}"))?;
             times.push(start.elapsed().as_secs_f64());
             rows = batches.iter().map(|b| b.num_rows()).sum::<usize>();
+            if o.verify && times.len() == 1 {
+                let answer = dir.join("answers").join(format!("q{q}.csv"));
+                if let Err(e) = verify::check(&names, &batches, &answer) {
+                    failures.push(format!("q{q}: {e}"));
+                }
+            }
         }
         let best = times.iter().cloned().fold(f64::INFINITY, f64::min);
         let all: Vec<String> = times.iter().map(|t| format!("{t:.3}")).collect();
@@ -137,6 +140,12 @@ async fn run(o: &Options) -> Result<(), String> {
     }
     if let Some(path) = &o.json {
         std::fs::write(path, format!("[{}]\n", json.join(", "))).map_err(|e| e.to_string())?;
+    }
+    if !failures.is_empty() {
+        return Err(format!("wrong results:\n{}", failures.join("\n")));
+    }
+    if o.verify {
+        println!("all {} results match the answers", o.queries.len());
     }
     Ok(())
 }

@@ -9,6 +9,11 @@ in full precision.
     cargo run --release -p quiver-benches -- gen --sf 0.1 --dir /tmp/sf01
     pip install duckdb
     python3 testdata/tpch/generate_answers.py /tmp/sf01
+
+With a second argument, the answers go to that directory instead; the
+benchmark runner's `--verify` reads them from DATA_DIR/answers:
+
+    python3 testdata/tpch/generate_answers.py benches/data/sf1 benches/data/sf1/answers
 """
 
 import csv
@@ -24,7 +29,7 @@ def main() -> None:
     data = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "/tmp/sf01")
     repo = pathlib.Path(__file__).resolve().parents[2]
     queries = repo / "benches" / "tpch" / "queries"
-    out = repo / "testdata" / "tpch" / "answers"
+    out = pathlib.Path(sys.argv[2]) if len(sys.argv) > 2 else repo / "testdata" / "tpch" / "answers"
     out.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
     for t in TABLES:

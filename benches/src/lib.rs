@@ -1,0 +1,42 @@
+//! TPC-H support for Quiver's benchmarks and tests: data generation, the
+//! 22 queries, table registration, and checking results against expected
+//! answers.
+
+pub mod generate;
+pub mod verify;
+
+use std::path::{Path, PathBuf};
+
+use quiver::SessionContext;
+
+/// The eight TPC-H tables.
+pub const TABLES: &[&str] = &[
+    "customer", "lineitem", "nation", "orders", "part", "partsupp", "region", "supplier",
+];
+
+/// The number of TPC-H queries.
+pub const QUERY_COUNT: u32 = 22;
+
+/// The directory of the benches crate.
+pub fn crate_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The SQL text of query `q` (1 to 22).
+pub fn query_text(q: u32) -> Result<String, String> {
+    let path = crate_dir().join(format!("tpch/queries/q{q}.sql"));
+    std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+/// Registers the tables generated into `dir` (one directory of Parquet
+/// files per table).
+pub async fn register_tables(ctx: &SessionContext, dir: &Path) -> Result<(), String> {
+    for table in TABLES {
+        let location = dir.join(table);
+        let location = location.to_str().ok_or("non-UTF-8 path")?;
+        ctx.register_parquet(table, location)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}

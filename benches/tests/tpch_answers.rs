@@ -1,0 +1,51 @@
+//! All 22 TPC-H queries at scale factor 0.1 give DuckDB's answers
+//! (testdata/tpch/answers, written by testdata/tpch/generate_answers.py).
+//! The data is generated once per target directory with tpchgen-arrow,
+//! which is deterministic.
+
+use std::path::{Path, PathBuf};
+
+use quiver::{SessionConfig, SessionContext};
+use quiver_benches::{crate_dir, generate, query_text, register_tables, verify, QUERY_COUNT};
+
+const SCALE_FACTOR: f64 = 0.1;
+
+/// The generated data, written on first use (marked complete by a file).
+fn data_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("tpch-sf0.1");
+    let done = dir.join("complete");
+    if !done.exists() {
+        let _ = std::fs::remove_dir_all(&dir);
+        generate::generate(SCALE_FACTOR, &dir).expect("generating TPC-H data");
+        std::fs::write(&done, "").expect("marking the data complete");
+    }
+    dir
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn all_queries_match_duckdb_answers() {
+    let dir = data_dir();
+    let ctx = SessionContext::with_config(SessionConfig::new().with_target_partitions(2));
+    register_tables(&ctx, &dir).await.unwrap();
+    let answers = crate_dir().join("../testdata/tpch/answers");
+    let mut failures = vec![];
+    for q in 1..=QUERY_COUNT {
+        let sql = query_text(q).unwrap();
+        let result = async {
+            let frame = ctx.sql(&sql).await.map_err(|e| e.to_string())?;
+            let names: Vec<String> = frame
+                .schema()
+                .fields()
+                .iter()
+                .map(|f| f.name().clone())
+                .collect();
+            let batches = frame.collect().await.map_err(|e| e.to_string())?;
+            verify::check(&names, &batches, &answers.join(format!("q{q}.csv")))
+        }
+        .await;
+        if let Err(e) = result {
+            failures.push(format!("q{q}: {e}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
