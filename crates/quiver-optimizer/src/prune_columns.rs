@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use quiver_expr::logical_plan::{SubqueryAlias, TableScan};
+use quiver_expr::logical_plan::{Projection, SubqueryAlias, TableScan};
 use quiver_expr::{Column, Expr, LogicalPlan, QSchema, Result};
 
 use crate::OptimizerRule;
@@ -53,8 +53,21 @@ fn prune(plan: &LogicalPlan, required: &BTreeSet<usize>) -> Result<LogicalPlan> 
             )?))
         }
         LogicalPlan::Projection(p) => {
-            let need = columns_of(&p.exprs, &p.input)?;
-            plan.with_new_inputs(vec![Arc::new(prune(&p.input, &need)?)])
+            // Parents find columns by name, so unused outputs can go (one
+            // stays so that rows are still counted).
+            let mut exprs: Vec<Expr> = p
+                .exprs
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| required.contains(i))
+                .map(|(_, e)| e.clone())
+                .collect();
+            if exprs.is_empty() {
+                exprs.extend(p.exprs.first().cloned());
+            }
+            let need = columns_of(&exprs, &p.input)?;
+            let input = Arc::new(prune(&p.input, &need)?);
+            Ok(LogicalPlan::Projection(Projection::try_new(exprs, input)?))
         }
         LogicalPlan::Filter(f) => {
             let mut need = required.clone();

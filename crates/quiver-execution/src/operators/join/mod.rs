@@ -42,13 +42,24 @@ pub enum BuildMode {
 /// Equi-join keys: (probe-side expression, build-side expression).
 pub type JoinOn = Vec<(Arc<dyn PhysicalExpr>, Arc<dyn PhysicalExpr>)>;
 
+/// A join condition beyond the keys. It reads only some columns: `columns`
+/// are their indices among the left columns followed by the right ones, and
+/// `expr` refers to them by position in that list.
+#[derive(Debug, Clone)]
+pub struct JoinFilter {
+    /// The condition, over the `columns`.
+    pub expr: Arc<dyn PhysicalExpr>,
+    /// Indices of the used columns in (left columns ++ right columns).
+    pub columns: Vec<usize>,
+}
+
 /// A hash join (with keys) or a nested-loop join (without).
 #[derive(Debug)]
 pub struct JoinExec {
     left: Arc<dyn ExecutionPlan>,
     right: Arc<dyn ExecutionPlan>,
     on: JoinOn,
-    filter: Option<Arc<dyn PhysicalExpr>>,
+    filter: Option<JoinFilter>,
     join_type: JoinType,
     mode: BuildMode,
     null_aware: bool,
@@ -66,7 +77,7 @@ impl JoinExec {
         left: Arc<dyn ExecutionPlan>,
         right: Arc<dyn ExecutionPlan>,
         on: JoinOn,
-        filter: Option<Arc<dyn PhysicalExpr>>,
+        filter: Option<JoinFilter>,
         join_type: JoinType,
         mode: BuildMode,
         null_aware: bool,
@@ -92,7 +103,7 @@ impl JoinExec {
     pub fn nested_loop(
         left: Arc<dyn ExecutionPlan>,
         right: Arc<dyn ExecutionPlan>,
-        filter: Option<Arc<dyn PhysicalExpr>>,
+        filter: Option<JoinFilter>,
         join_type: JoinType,
         schema: SchemaRef,
     ) -> Self {
@@ -105,7 +116,7 @@ impl JoinExec {
         left: Arc<dyn ExecutionPlan>,
         right: Arc<dyn ExecutionPlan>,
         on: JoinOn,
-        filter: Option<Arc<dyn PhysicalExpr>>,
+        filter: Option<JoinFilter>,
         join_type: JoinType,
         mode: BuildMode,
         null_aware: bool,
@@ -125,11 +136,12 @@ impl JoinExec {
     }
 
     fn probe_spec(&self, ctx: &TaskContext) -> ProbeSpec {
-        let mut fields = self.left.schema().fields().to_vec();
-        fields.extend(self.right.schema().fields().iter().cloned());
-        let fields: Vec<_> = fields
+        let mut all = self.left.schema().fields().to_vec();
+        all.extend(self.right.schema().fields().iter().cloned());
+        let used = self.filter.as_ref().map_or(&[][..], |f| &f.columns[..]);
+        let fields: Vec<_> = used
             .iter()
-            .map(|f| Arc::new(f.as_ref().clone().with_nullable(true)))
+            .map(|&i| Arc::new(all[i].as_ref().clone().with_nullable(true)))
             .collect();
         ProbeSpec {
             join_type: self.join_type,
@@ -269,7 +281,7 @@ impl ExecutionPlan for JoinExec {
             text.push_str(&format!(", on=[{}]", keys.join(", ")));
         }
         if let Some(f) = &self.filter {
-            text.push_str(&format!(", filter={f}"));
+            text.push_str(&format!(", filter={}", f.expr));
         }
         if !self.on.is_empty() {
             text.push_str(match self.mode {

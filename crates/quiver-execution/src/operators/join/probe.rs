@@ -7,10 +7,12 @@ use std::sync::Arc;
 use arrow::array::{new_null_array, Array, ArrayRef, BooleanArray, RecordBatch, UInt32Array};
 use arrow::compute::{filter_record_batch, take};
 use arrow::datatypes::SchemaRef;
+use arrow::record_batch::RecordBatchOptions;
 use quiver_expr::logical_plan::JoinType;
 use quiver_expr::{exec_err, Result};
 
 use super::build::{any_null, BuildSide, NO_ROW};
+use super::JoinFilter;
 use crate::physical_expr::{evaluate_predicate, PhysicalExpr};
 
 /// What the probe side of one join needs, shared by its partitions.
@@ -19,9 +21,9 @@ pub(crate) struct ProbeSpec {
     pub(crate) join_type: JoinType,
     /// Probe-side key expressions (empty for a nested-loop join).
     pub(crate) keys: Vec<Arc<dyn PhysicalExpr>>,
-    /// The condition beyond the keys, over probe columns then build columns.
-    pub(crate) filter: Option<Arc<dyn PhysicalExpr>>,
-    /// The schema `filter` is evaluated against.
+    /// The condition beyond the keys.
+    pub(crate) filter: Option<JoinFilter>,
+    /// The schema of the columns `filter` reads.
     pub(crate) filter_schema: SchemaRef,
     /// NULL-aware anti/mark semantics (`NOT IN`, `IN`).
     pub(crate) null_aware: bool,
@@ -161,13 +163,29 @@ impl Prober {
         let mut probe_idx = UInt32Array::from(std::mem::take(&mut pairs.probe));
         let mut build_idx = UInt32Array::from(std::mem::take(&mut pairs.build));
         if let Some(filter) = &self.spec.filter {
-            let combined = self.combine(
-                batch,
-                &probe_idx,
-                &build_idx,
+            let probe_width = batch.num_columns();
+            let columns = filter
+                .columns
+                .iter()
+                .map(|&c| {
+                    Ok(if c < probe_width {
+                        take(batch.column(c).as_ref(), &probe_idx, None)?
+                    } else {
+                        take(
+                            self.build.batch.column(c - probe_width).as_ref(),
+                            &build_idx,
+                            None,
+                        )?
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let options = RecordBatchOptions::new().with_row_count(Some(probe_idx.len()));
+            let used = RecordBatch::try_new_with_options(
                 Arc::clone(&self.spec.filter_schema),
+                columns,
+                &options,
             )?;
-            let keep = evaluate_predicate(filter.as_ref(), &combined)?;
+            let keep = evaluate_predicate(filter.expr.as_ref(), &used)?;
             let keep = without_nulls(keep);
             probe_idx = downcast_u32(arrow::compute::filter(&probe_idx, &keep)?)?;
             build_idx = downcast_u32(arrow::compute::filter(&build_idx, &keep)?)?;
