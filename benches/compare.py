@@ -66,7 +66,7 @@ def time_datafusion(args, data, queries):
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--sf", default="1")
-    p.add_argument("--queries", default="1,6")
+    p.add_argument("--queries", default=",".join(str(q) for q in range(1, 23)))
     p.add_argument("--threads", type=int, default=os.cpu_count())
     p.add_argument("--iterations", type=int, default=3)
     p.add_argument("--profile", default="benchmark", help="cargo profile the tpch binary was built with")

@@ -134,6 +134,9 @@ pub struct Join {
     /// For `NOT IN`/`IN` with one key: a NULL key on either side makes the
     /// comparison unknown rather than false (anti and mark joins).
     pub null_aware: bool,
+    /// For a [`JoinType::LeftSingle`] join that evaluates a scalar
+    /// subquery: its SQL text, named when it produces more than one row.
+    pub subquery: Option<String>,
     /// The output schema.
     pub schema: QSchemaRef,
 }
@@ -195,6 +198,7 @@ impl Join {
             on,
             filter,
             null_aware,
+            subquery: None,
             schema: Arc::new(QSchema::new(fields)),
         };
         if let Some(f) = &join.filter {
@@ -202,6 +206,12 @@ impl Join {
             f.data_type(&both)?;
         }
         Ok(join)
+    }
+
+    /// The same join, noting the scalar subquery it evaluates.
+    pub fn with_subquery(mut self, sql: impl Into<String>) -> Self {
+        self.subquery = Some(sql.into());
+        self
     }
 
     /// A join without keys or condition: every pair of rows.
@@ -816,14 +826,16 @@ impl LogicalPlan {
             LogicalPlan::Explain(e) => LogicalPlan::Explain(Explain::new(one(), e.analyze)),
             LogicalPlan::Join(j) => {
                 let left = one();
-                LogicalPlan::Join(Join::try_new(
+                let mut join = Join::try_new(
                     left,
                     one(),
                     j.join_type,
                     j.on.clone(),
                     j.filter.clone(),
                     j.null_aware,
-                )?)
+                )?;
+                join.subquery = j.subquery.clone();
+                LogicalPlan::Join(join)
             }
             LogicalPlan::Union(_) => LogicalPlan::Union(Union::try_new(inputs)?),
             LogicalPlan::SetOperation(s) => {

@@ -338,11 +338,11 @@ impl Rewriter {
                 JoinType::LeftSingle
             };
             let joined = make_join(plan, sub, join_type, vec![], false)?;
-            return Ok((joined, value));
+            return Ok((named(joined, subquery), value));
         }
         if !grouped {
             let joined = make_join(plan, sub, JoinType::LeftSingle, predicates, false)?;
-            return Ok((joined, value));
+            return Ok((named(joined, subquery), value));
         }
         // Grouped by the correlation keys: at most one row per outer row.
         // An outer row without matches sees the aggregates of no rows.
@@ -697,6 +697,14 @@ fn make_join(
         conjunction(rest),
         null_aware,
     )?))
+}
+
+/// Notes on a join the scalar subquery it evaluates.
+fn named(plan: LogicalPlan, subquery: &Subquery) -> LogicalPlan {
+    match plan {
+        LogicalPlan::Join(j) => LogicalPlan::Join(j.with_subquery(format!("({})", subquery.sql))),
+        other => other,
+    }
 }
 
 /// Projects `plan` back to the columns of `schema` if joins added any.

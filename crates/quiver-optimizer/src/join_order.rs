@@ -82,15 +82,16 @@ fn push_into_preserved_side(plan: &LogicalPlan) -> Result<Option<LogicalPlan>> {
         return Ok(None);
     }
     let left = with_filter(j.left.as_ref().clone(), down)?;
-    let join = LogicalPlan::Join(Join::try_new(
+    let mut join = Join::try_new(
         Arc::new(left),
         Arc::clone(&j.right),
         j.join_type,
         j.on.clone(),
         j.filter.clone(),
         j.null_aware,
-    )?);
-    Ok(Some(with_filter(join, stay)?))
+    )?;
+    join.subquery = j.subquery.clone();
+    Ok(Some(with_filter(LogicalPlan::Join(join), stay)?))
 }
 
 /// `(a AND b) OR (a AND c)` as `a AND (b OR c)`: conjuncts common to every
@@ -174,14 +175,16 @@ fn keyed_join(j: &Join) -> Result<LogicalPlan> {
     on.splice(0..0, j.on.iter().cloned());
     let left = with_filter(j.left.as_ref().clone(), left_only)?;
     let right = with_filter(j.right.as_ref().clone(), right_only)?;
-    Ok(LogicalPlan::Join(Join::try_new(
+    let mut join = Join::try_new(
         Arc::new(left),
         Arc::new(right),
         j.join_type,
         on,
         conjunction(rest),
         j.null_aware,
-    )?))
+    )?;
+    join.subquery = j.subquery.clone();
+    Ok(LogicalPlan::Join(join))
 }
 
 fn with_filter(plan: LogicalPlan, predicates: Vec<Expr>) -> Result<LogicalPlan> {

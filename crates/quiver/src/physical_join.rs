@@ -99,14 +99,13 @@ impl PhysicalPlanner<'_> {
             Some(f) => Some(join_filter(f, &ls.join(rs))?),
             None => None,
         };
+        let named = |exec: JoinExec| match &join.subquery {
+            Some(sql) => exec.with_single_row_source(sql.clone()),
+            None => exec,
+        };
         if join.on.is_empty() {
-            return Ok(Arc::new(JoinExec::nested_loop(
-                left,
-                right,
-                filter,
-                join.join_type,
-                schema,
-            )));
+            let exec = JoinExec::nested_loop(left, right, filter, join.join_type, schema);
+            return Ok(Arc::new(named(exec)));
         }
         let keys = |exprs: Vec<&Expr>, schema| {
             exprs
@@ -129,7 +128,7 @@ impl PhysicalPlanner<'_> {
             right = Arc::new(RepartitionExec::new(right_keys.clone(), n, right));
             BuildMode::Partitioned
         };
-        Ok(Arc::new(JoinExec::hash(
+        let exec = JoinExec::hash(
             left,
             right,
             left_keys.into_iter().zip(right_keys).collect(),
@@ -138,6 +137,7 @@ impl PhysicalPlanner<'_> {
             mode,
             join.null_aware,
             schema,
-        )?))
+        )?;
+        Ok(Arc::new(named(exec)))
     }
 }

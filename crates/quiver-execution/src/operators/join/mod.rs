@@ -64,6 +64,8 @@ pub struct JoinExec {
     mode: BuildMode,
     null_aware: bool,
     schema: SchemaRef,
+    /// What a single join evaluates, named in its error.
+    single_row_source: Option<String>,
     /// The shared build side in `CollectBuild` mode.
     shared_build: Arc<OnceCell<Arc<BuildSide>>>,
 }
@@ -131,8 +133,16 @@ impl JoinExec {
             mode,
             null_aware,
             schema,
+            single_row_source: None,
             shared_build: Arc::new(OnceCell::new()),
         }
+    }
+
+    /// Names what a [`JoinType::LeftSingle`] join evaluates (such as a
+    /// scalar subquery's SQL) for the error when a row has two matches.
+    pub fn with_single_row_source(mut self, source: impl Into<String>) -> Self {
+        self.single_row_source = Some(source.into());
+        self
     }
 
     fn probe_spec(&self, ctx: &TaskContext) -> ProbeSpec {
@@ -149,6 +159,12 @@ impl JoinExec {
             filter: self.filter.clone(),
             filter_schema: Arc::new(Schema::new(fields)),
             null_aware: self.null_aware,
+            single_row_source: self
+                .single_row_source
+                .clone()
+                .map_or("a scalar subquery".to_string(), |s| {
+                    format!("scalar subquery {s}")
+                }),
             schema: Arc::clone(&self.schema),
             batch_size: ctx.batch_size,
         }

@@ -27,6 +27,8 @@ pub(crate) struct ProbeSpec {
     pub(crate) filter_schema: SchemaRef,
     /// NULL-aware anti/mark semantics (`NOT IN`, `IN`).
     pub(crate) null_aware: bool,
+    /// What a single join evaluates, for its "more than one row" error.
+    pub(crate) single_row_source: String,
     /// The join's output schema.
     pub(crate) schema: SchemaRef,
     pub(crate) batch_size: usize,
@@ -238,7 +240,7 @@ impl Prober {
         match self.spec.join_type {
             JoinType::LeftSingle => {
                 if matches.iter().any(|&m| m > 1) {
-                    return exec_err!("a scalar subquery returned more than one row");
+                    return exec_err!("{} returned more than one row", self.spec.single_row_source);
                 }
                 self.unmatched_probe_rows(batch, matches, out)
             }
