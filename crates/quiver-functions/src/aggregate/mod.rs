@@ -1,9 +1,12 @@
 //! Built-in aggregate functions, each with a vectorized accumulator that
 //! updates many groups per call.
 
+mod bool_agg;
 mod count;
 mod min_max;
+mod string_agg;
 mod sum_avg;
+mod variance;
 
 use std::sync::Arc;
 
@@ -19,13 +22,21 @@ pub use sum_avg::{Avg, Sum};
 
 /// Every built-in aggregate function.
 pub fn builtins() -> Vec<Arc<dyn AggregateFunction>> {
-    vec![
+    let mut all: Vec<Arc<dyn AggregateFunction>> = vec![
         Arc::new(Count),
         Arc::new(Sum),
         Arc::new(Avg),
         Arc::new(MinMax::min()),
         Arc::new(MinMax::max()),
-    ]
+        Arc::new(bool_agg::BoolAggregate::and("bool_and")),
+        Arc::new(bool_agg::BoolAggregate::and("every")),
+        Arc::new(bool_agg::BoolAggregate::or()),
+        Arc::new(string_agg::StringAgg),
+    ];
+    for v in variance::Variance::all() {
+        all.push(Arc::new(v));
+    }
+    all
 }
 
 /// Checks that an aggregate got exactly one argument.

@@ -4,8 +4,9 @@ use arrow::array::Array;
 use arrow::compute::kernels::zip::zip;
 use arrow::compute::{cast, is_not_null};
 use arrow::datatypes::DataType;
-use quiver_expr::types::{common_type, sql_type_name};
-use quiver_expr::{ColumnarValue, QuiverError, Result, ScalarFunction};
+use quiver_expr::{ColumnarValue, Result, ScalarFunction};
+
+use super::common_arg_type;
 
 /// `coalesce`.
 #[derive(Debug)]
@@ -16,22 +17,7 @@ impl ScalarFunction for Coalesce {
         "coalesce"
     }
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        if arg_types.is_empty() {
-            return Err(QuiverError::Plan(
-                "function coalesce needs at least one argument".into(),
-            ));
-        }
-        let mut t = DataType::Null;
-        for a in arg_types {
-            t = common_type(&t, a).ok_or_else(|| {
-                QuiverError::Schema(format!(
-                    "coalesce cannot mix {} and {}",
-                    sql_type_name(&t),
-                    sql_type_name(a)
-                ))
-            })?;
-        }
-        Ok(vec![t; arg_types.len()])
+        common_arg_type("coalesce", arg_types)
     }
     fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
         Ok(arg_types[0].clone())

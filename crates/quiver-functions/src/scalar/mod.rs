@@ -2,11 +2,14 @@
 
 mod coalesce;
 mod date_part;
+mod date_trunc;
 mod float_math;
 mod math;
+mod rounding;
 mod row_fn;
 mod string;
 mod text;
+mod variadic;
 
 use std::sync::Arc;
 
@@ -34,6 +37,13 @@ pub fn builtins() -> Vec<(&'static str, Arc<dyn ScalarFunction>)> {
         ("round", Arc::new(math::Round)),
         ("coalesce", Arc::new(coalesce::Coalesce)),
         ("date_part", Arc::new(date_part::DatePart)),
+        ("date_trunc", Arc::new(date_trunc::DateTrunc)),
+        ("floor", Arc::new(rounding::Rounding::floor())),
+        ("ceil", Arc::new(rounding::Rounding::ceil())),
+        ("ceiling", Arc::new(rounding::Rounding::ceil())),
+        ("greatest", Arc::new(variadic::Extreme::greatest())),
+        ("least", Arc::new(variadic::Extreme::least())),
+        ("concat", Arc::new(variadic::Concat)),
     ];
     for (name, f) in text::functions().into_iter().chain(float_math::functions()) {
         all.push((name, Arc::new(f)));
@@ -55,6 +65,27 @@ fn check_arity(name: &str, arg_types: &[DataType], min: usize, max: usize) -> Re
         )));
     }
     Ok(())
+}
+
+/// Every argument cast to one common type, for functions such as
+/// `coalesce` and `greatest` that choose among their arguments.
+fn common_arg_type(name: &str, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+    if arg_types.is_empty() {
+        return Err(QuiverError::Plan(format!(
+            "function {name} needs at least one argument"
+        )));
+    }
+    let mut t = DataType::Null;
+    for a in arg_types {
+        t = quiver_expr::types::common_type(&t, a).ok_or_else(|| {
+            QuiverError::Schema(format!(
+                "{name} cannot mix {} and {}",
+                sql_type_name(&t),
+                sql_type_name(a)
+            ))
+        })?;
+    }
+    Ok(vec![t; arg_types.len()])
 }
 
 /// The error for a call whose argument types do not fit.
