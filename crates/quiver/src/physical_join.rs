@@ -9,7 +9,7 @@ use quiver_execution::operators::repartition::RepartitionExec;
 use quiver_execution::physical_expr::ColumnExpr;
 use quiver_execution::{create_physical_expr, ExecutionPlan, PhysicalExpr};
 use quiver_expr::logical_plan::{Join, JoinType};
-use quiver_expr::{Expr, QSchema, Result};
+use quiver_expr::{Expr, Result};
 use quiver_optimizer::cardinality::estimate_rows;
 
 use crate::physical_planner::PhysicalPlanner;
@@ -22,22 +22,6 @@ const SHARED_BUILD_MAX_ROWS: f64 = 1_000_000.0;
 /// The probe side is swapped to the build side when it is estimated at
 /// less than this fraction of the build side.
 const SWAP_RATIO: f64 = 0.5;
-
-/// A join filter bound to just the columns it reads.
-fn join_filter(filter: &Expr, both: &QSchema) -> Result<JoinFilter> {
-    let mut columns = filter
-        .columns()
-        .iter()
-        .map(|c| both.index_of(c))
-        .collect::<Result<Vec<_>>>()?;
-    columns.sort_unstable();
-    columns.dedup();
-    let used = QSchema::new(columns.iter().map(|&i| both.field(i).clone()).collect());
-    Ok(JoinFilter {
-        expr: create_physical_expr(filter, &used)?,
-        columns,
-    })
-}
 
 impl PhysicalPlanner<'_> {
     /// A join whose right input is built, swapping inputs first when the
@@ -96,7 +80,7 @@ impl PhysicalPlanner<'_> {
         let (ls, rs) = (join.left.schema(), join.right.schema());
         let schema = join.schema.to_arrow();
         let filter = match &join.filter {
-            Some(f) => Some(join_filter(f, &ls.join(rs))?),
+            Some(f) => Some(JoinFilter::try_new(f, &ls.join(rs))?),
             None => None,
         };
         let named = |exec: JoinExec| match &join.subquery {

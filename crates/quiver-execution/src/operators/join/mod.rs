@@ -10,6 +10,8 @@
 //! builds one table per partition.
 
 mod build;
+#[cfg(test)]
+mod differential_tests;
 mod probe;
 
 use std::collections::VecDeque;
@@ -20,13 +22,13 @@ use arrow::record_batch::RecordBatch;
 use futures::future::BoxFuture;
 use futures::{FutureExt, StreamExt};
 use quiver_expr::logical_plan::JoinType;
-use quiver_expr::{internal_err, QuiverError, Result};
+use quiver_expr::{internal_err, Expr, QSchema, QuiverError, Result};
 use tokio::sync::OnceCell;
 
 use self::build::BuildSide;
 use self::probe::{ProbeSpec, Prober};
 use crate::operators::coalesce::CoalescePartitionsExec;
-use crate::physical_expr::PhysicalExpr;
+use crate::physical_expr::{create_physical_expr, PhysicalExpr};
 use crate::plan::{ExecutionPlan, TaskContext};
 use crate::stream::{RecordBatchStreamAdapter, SendableRecordBatchStream};
 
@@ -51,6 +53,25 @@ pub struct JoinFilter {
     pub expr: Arc<dyn PhysicalExpr>,
     /// Indices of the used columns in (left columns ++ right columns).
     pub columns: Vec<usize>,
+}
+
+impl JoinFilter {
+    /// Binds `filter` (over `both`: the left columns, then the right ones)
+    /// to just the columns it reads.
+    pub fn try_new(filter: &Expr, both: &QSchema) -> Result<Self> {
+        let mut columns = filter
+            .columns()
+            .iter()
+            .map(|c| both.index_of(c))
+            .collect::<Result<Vec<_>>>()?;
+        columns.sort_unstable();
+        columns.dedup();
+        let used = QSchema::new(columns.iter().map(|&i| both.field(i).clone()).collect());
+        Ok(Self {
+            expr: create_physical_expr(filter, &used)?,
+            columns,
+        })
+    }
 }
 
 /// A hash join (with keys) or a nested-loop join (without).
