@@ -922,11 +922,9 @@ impl LogicalPlan {
                 text
             }
             LogicalPlan::Union(_) => "Union".to_string(),
-            LogicalPlan::SetOperation(s) => format!(
-                "{}{}",
-                format!("{:?}", s.op),
-                if s.all { " All" } else { "" }
-            ),
+            LogicalPlan::SetOperation(s) => {
+                format!("{:?}{}", s.op, if s.all { " All" } else { "" })
+            }
             LogicalPlan::Ddl(d) => match d {
                 Ddl::CreateView { name, .. } => format!("CreateView: {name}"),
                 Ddl::CreateExternalTable {

@@ -786,3 +786,89 @@ fn is_null_literal(e: &Expr) -> bool {
         _ => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_util::*;
+    use arrow::datatypes::DataType;
+
+    fn decorrelated(plan: &LogicalPlan) -> String {
+        Decorrelate.rewrite(plan.clone()).unwrap().display_indent()
+    }
+
+    fn outer(name: &str) -> Expr {
+        Expr::OuterColumn {
+            column: Column::new(Some("t"), name),
+            data_type: DataType::Int64,
+            nullable: true,
+        }
+    }
+
+    /// `SELECT u.<column> FROM u [WHERE condition]` as a subquery.
+    fn subquery(column: &str, condition: Option<Expr>) -> Subquery {
+        let input = match &condition {
+            Some(c) => filter(c.clone(), scan_as("u")),
+            None => scan_as("u"),
+        };
+        Subquery {
+            plan: project(vec![qcol("u", column)], input),
+            sql: "SELECT ..".into(),
+        }
+    }
+
+    #[test]
+    fn correlated_exists_becomes_a_semi_join_on_the_correlation() {
+        let exists = Expr::Exists {
+            subquery: subquery("b", Some(eq(qcol("u", "a"), outer("a")))),
+            negated: false,
+        };
+        assert_eq!(
+            decorrelated(&filter(exists, scan())),
+            "Join: LeftSemi on=[t.a = __sq_1.a]\n  TableScan: t projection=[a, b, c, s]\n  SubqueryAlias: __sq_1\n    Projection: u.b, u.a\n      TableScan: u projection=[a, b, c, s]\n"
+        );
+    }
+
+    #[test]
+    fn not_in_over_nullable_values_is_a_null_aware_anti_join() {
+        let not_in = Expr::Quantified {
+            expr: Box::new(col("a")),
+            op: Operator::NotEq,
+            all: true,
+            subquery: subquery("a", None),
+        };
+        assert_eq!(
+            decorrelated(&filter(not_in, scan())),
+            "Join: LeftAnti on=[t.a = __sq_1.a] null_aware\n  TableScan: t projection=[a, b, c, s]\n  SubqueryAlias: __sq_1\n    Projection: u.a\n      TableScan: u projection=[a, b, c, s]\n"
+        );
+    }
+
+    #[test]
+    fn a_correlated_scalar_without_aggregate_is_a_single_join() {
+        let scalar = Expr::ScalarSubquery(subquery("b", Some(eq(qcol("u", "a"), outer("a")))));
+        let plan = filter(eq(col("b"), scalar), scan());
+        assert_eq!(
+            decorrelated(&plan),
+            "Projection: t.a, t.b, t.c, t.s\n  Filter: (t.b = __sq_1.b)\n    Join: LeftSingle on=[t.a = __sq_1.a]\n      TableScan: t projection=[a, b, c, s]\n      SubqueryAlias: __sq_1\n        Projection: u.b, u.a\n          TableScan: u projection=[a, b, c, s]\n"
+        );
+    }
+
+    #[test]
+    fn correlation_under_a_limit_is_refused() {
+        let limited = limit(0, 1, filter(eq(qcol("u", "a"), outer("a")), scan_as("u")));
+        let exists = Expr::Exists {
+            subquery: Subquery {
+                plan: Arc::new(limited),
+                sql: "SELECT ..".into(),
+            },
+            negated: false,
+        };
+        let err = Decorrelate
+            .rewrite((*filter(exists, scan())).clone())
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("LIMIT in a correlated subquery"),
+            "{err}"
+        );
+    }
+}

@@ -37,13 +37,17 @@ pub fn side_of(e: &Expr, left: &QSchema, right: &QSchema) -> Side {
     }
 }
 
+/// Equi-join key pairs: (expression over the left input, expression over
+/// the right input).
+pub type JoinKeys = Vec<(Expr, Expr)>;
+
 /// Splits `predicates` into equi-join keys (an expression over `left` equal
 /// to one of the same type over `right`) and the rest.
 pub fn split_keys(
     predicates: Vec<Expr>,
     left: &QSchema,
     right: &QSchema,
-) -> Result<(Vec<(Expr, Expr)>, Vec<Expr>)> {
+) -> Result<(JoinKeys, Vec<Expr>)> {
     let mut keys = vec![];
     let mut rest = vec![];
     for p in predicates {

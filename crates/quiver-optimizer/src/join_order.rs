@@ -463,3 +463,74 @@ fn restore_order(plan: LogicalPlan, original: &LogicalPlan) -> Result<LogicalPla
         Arc::new(plan),
     )?))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_util::*;
+
+    fn ordered(plan: &LogicalPlan) -> String {
+        JoinOrder.rewrite(plan.clone()).unwrap().display_indent()
+    }
+
+    fn cross(l: Arc<LogicalPlan>, r: Arc<LogicalPlan>) -> Arc<LogicalPlan> {
+        Arc::new(LogicalPlan::Join(Join::cross(l, r).unwrap()))
+    }
+
+    #[test]
+    fn equalities_become_keys_and_single_table_conditions_move_down() {
+        let condition = eq(qcol("t", "a"), qcol("u", "a")).and(gt(qcol("u", "b"), lit(1)));
+        let plan = filter(condition, cross(scan(), scan_as("u")));
+        assert_eq!(
+            ordered(&plan),
+            "Join: Inner on=[t.a = u.a]\n  TableScan: t projection=[a, b, c, s]\n  Filter: (u.b > 1)\n    TableScan: u projection=[a, b, c, s]\n"
+        );
+    }
+
+    #[test]
+    fn a_key_repeated_in_every_branch_of_an_or_is_factored_out() {
+        let branch = |v| eq(qcol("t", "a"), qcol("u", "a")).and(eq(qcol("u", "b"), lit(v)));
+        let plan = filter(branch(1).or(branch(2)), cross(scan(), scan_as("u")));
+        assert_eq!(
+            ordered(&plan),
+            "Join: Inner on=[t.a = u.a]\n  TableScan: t projection=[a, b, c, s]\n  Filter: ((u.b = 1) OR (u.b = 2))\n    TableScan: u projection=[a, b, c, s]\n"
+        );
+    }
+
+    #[test]
+    fn connected_inputs_are_joined_before_a_cross_product() {
+        // FROM t, u, v WHERE t.a = v.a AND v.b = u.b: t and u share no
+        // condition, so neither pair (t, u) comes first.
+        let plan = filter(
+            eq(qcol("t", "a"), qcol("v", "a")).and(eq(qcol("v", "b"), qcol("u", "b"))),
+            cross(cross(scan(), scan_as("u")), scan_as("v")),
+        );
+        let text = ordered(&plan);
+        assert!(!text.contains("Join: Inner\n"), "no cross join:\n{text}");
+        assert_eq!(text.matches("Join: Inner on=").count(), 2, "{text}");
+        assert!(
+            text.starts_with("Projection: t.a, t.b, t.c, t.s, u.a"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn outer_join_conditions_on_the_inner_side_are_pushed_into_it() {
+        let condition = eq(qcol("t", "a"), qcol("u", "a")).and(gt(qcol("u", "b"), lit(1)));
+        let plan = LogicalPlan::Join(
+            Join::try_new(
+                scan(),
+                scan_as("u"),
+                JoinType::Left,
+                vec![],
+                Some(condition),
+                false,
+            )
+            .unwrap(),
+        );
+        assert_eq!(
+            ordered(&plan),
+            "Join: Left on=[t.a = u.a]\n  TableScan: t projection=[a, b, c, s]\n  Filter: (u.b > 1)\n    TableScan: u projection=[a, b, c, s]\n"
+        );
+    }
+}

@@ -26,13 +26,27 @@ impl TableSource for TestTable {
 }
 
 pub fn scan() -> Arc<LogicalPlan> {
+    scan_as("t")
+}
+
+/// The test table under another name.
+pub fn scan_as(name: &str) -> Arc<LogicalPlan> {
     Arc::new(LogicalPlan::TableScan(
-        TableScan::try_new("t", Arc::new(TestTable), None).unwrap(),
+        TableScan::try_new(name, Arc::new(TestTable), None).unwrap(),
     ))
 }
 
 pub fn col(name: &str) -> Expr {
-    Expr::Column(Column::new(Some("t"), name))
+    qcol("t", name)
+}
+
+/// A column of table `table`.
+pub fn qcol(table: &str, name: &str) -> Expr {
+    Expr::Column(Column::new(Some(table), name))
+}
+
+pub fn eq(l: Expr, r: Expr) -> Expr {
+    l.binary(Operator::Eq, r)
 }
 
 pub fn lit(v: i64) -> Expr {

@@ -259,8 +259,10 @@ async fn nested_loop_inner_join_matches_brute_force() {
     let mut expected = vec![];
     for (lk, lv) in pairs(&l) {
         for (rk, rv) in pairs(&r) {
-            if lk.is_some() && lk == rk {
-                expected.push(format!("{},{lv},{},{rv}", lk.unwrap(), rk.unwrap()));
+            if let (Some(a), Some(b)) = (lk, rk) {
+                if a == b {
+                    expected.push(format!("{a},{lv},{b},{rv}"));
+                }
             }
         }
     }
