@@ -7,6 +7,7 @@ pub mod verify;
 
 use std::path::{Path, PathBuf};
 
+use arrow::record_batch::RecordBatch;
 use quiver::SessionContext;
 
 /// The eight TPC-H tables.
@@ -26,6 +27,22 @@ pub fn crate_dir() -> PathBuf {
 pub fn query_text(q: u32) -> Result<String, String> {
     let path = crate_dir().join(format!("tpch/queries/q{q}.sql"));
     std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+/// Runs `sql` and returns its column names and result batches.
+pub async fn run_query(
+    ctx: &SessionContext,
+    sql: &str,
+) -> Result<(Vec<String>, Vec<RecordBatch>), String> {
+    let frame = ctx.sql(sql).await.map_err(|e| e.to_string())?;
+    let names = frame
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    let batches = frame.collect().await.map_err(|e| e.to_string())?;
+    Ok((names, batches))
 }
 
 /// Registers the tables generated into `dir` (one directory of Parquet

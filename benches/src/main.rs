@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use quiver::{SessionConfig, SessionContext};
-use quiver_benches::{generate, query_text, register_tables, verify, QUERY_COUNT};
+use quiver_benches::{generate, query_text, register_tables, run_query, verify, QUERY_COUNT};
 
 struct Options {
     command: String,
@@ -114,14 +114,9 @@ async fn run(o: &Options) -> Result<(), String> {
         let mut rows = 0;
         for _ in 0..o.iterations.max(1) {
             let start = Instant::now();
-            let frame = ctx.sql(&sql).await.map_err(|e| format!("q{q}: {e}"))?;
-            let names: Vec<String> = frame
-                .schema()
-                .fields()
-                .iter()
-                .map(|f| f.name().clone())
-                .collect();
-            let batches = frame.collect().await.map_err(|e| format!("q{q}: {e}"))?;
+            let (names, batches) = run_query(&ctx, &sql)
+                .await
+                .map_err(|e| format!("q{q}: {e}"))?;
             times.push(start.elapsed().as_secs_f64());
             rows = batches.iter().map(|b| b.num_rows()).sum::<usize>();
             if o.verify && times.len() == 1 {

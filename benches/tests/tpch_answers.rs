@@ -6,7 +6,9 @@
 use std::path::{Path, PathBuf};
 
 use quiver::{SessionConfig, SessionContext};
-use quiver_benches::{crate_dir, generate, query_text, register_tables, verify, QUERY_COUNT};
+use quiver_benches::{
+    crate_dir, generate, query_text, register_tables, run_query, verify, QUERY_COUNT,
+};
 
 const SCALE_FACTOR: f64 = 0.1;
 
@@ -31,18 +33,12 @@ async fn all_queries_match_duckdb_answers() {
     let mut failures = vec![];
     for q in 1..=QUERY_COUNT {
         let sql = query_text(q).unwrap();
-        let result = async {
-            let frame = ctx.sql(&sql).await.map_err(|e| e.to_string())?;
-            let names: Vec<String> = frame
-                .schema()
-                .fields()
-                .iter()
-                .map(|f| f.name().clone())
-                .collect();
-            let batches = frame.collect().await.map_err(|e| e.to_string())?;
-            verify::check(&names, &batches, &answers.join(format!("q{q}.csv")))
-        }
-        .await;
+        let result = match run_query(&ctx, &sql).await {
+            Ok((names, batches)) => {
+                verify::check(&names, &batches, &answers.join(format!("q{q}.csv")))
+            }
+            Err(e) => Err(e),
+        };
         if let Err(e) = result {
             failures.push(format!("q{q}: {e}"));
         }

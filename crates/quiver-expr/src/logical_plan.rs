@@ -208,6 +208,20 @@ impl Join {
         Ok(join)
     }
 
+    /// The same join over new inputs (with the same columns).
+    pub fn with_inputs(&self, left: Arc<LogicalPlan>, right: Arc<LogicalPlan>) -> Result<Self> {
+        let mut join = Self::try_new(
+            left,
+            right,
+            self.join_type,
+            self.on.clone(),
+            self.filter.clone(),
+            self.null_aware,
+        )?;
+        join.subquery = self.subquery.clone();
+        Ok(join)
+    }
+
     /// The same join, noting the scalar subquery it evaluates.
     pub fn with_subquery(mut self, sql: impl Into<String>) -> Self {
         self.subquery = Some(sql.into());
@@ -826,16 +840,7 @@ impl LogicalPlan {
             LogicalPlan::Explain(e) => LogicalPlan::Explain(Explain::new(one(), e.analyze)),
             LogicalPlan::Join(j) => {
                 let left = one();
-                let mut join = Join::try_new(
-                    left,
-                    one(),
-                    j.join_type,
-                    j.on.clone(),
-                    j.filter.clone(),
-                    j.null_aware,
-                )?;
-                join.subquery = j.subquery.clone();
-                LogicalPlan::Join(join)
+                LogicalPlan::Join(j.with_inputs(left, one())?)
             }
             LogicalPlan::Union(_) => LogicalPlan::Union(Union::try_new(inputs)?),
             LogicalPlan::SetOperation(s) => {

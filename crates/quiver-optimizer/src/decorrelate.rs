@@ -112,7 +112,7 @@ impl Rewriter {
         if let Some(predicate) = conjunction(remaining) {
             plan = LogicalPlan::Filter(Filter::try_new(predicate, Arc::new(plan))?);
         }
-        restore_columns(plan, &original)
+        crate::project_to(plan, &original)
     }
 
     fn projection(&mut self, p: &Projection) -> Result<LogicalPlan> {
@@ -705,22 +705,6 @@ fn named(plan: LogicalPlan, subquery: &Subquery) -> LogicalPlan {
         LogicalPlan::Join(j) => LogicalPlan::Join(j.with_subquery(format!("({})", subquery.sql))),
         other => other,
     }
-}
-
-/// Projects `plan` back to the columns of `schema` if joins added any.
-fn restore_columns(plan: LogicalPlan, schema: &QSchema) -> Result<LogicalPlan> {
-    if plan.schema().len() == schema.len() {
-        return Ok(plan);
-    }
-    let exprs = schema
-        .fields()
-        .iter()
-        .map(|f| Expr::Column(f.column()))
-        .collect();
-    Ok(LogicalPlan::Projection(Projection::try_new(
-        exprs,
-        Arc::new(plan),
-    )?))
 }
 
 /// Whether a (not yet decorrelated) subquery plan always produces exactly

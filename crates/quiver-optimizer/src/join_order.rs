@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use quiver_expr::expr::{conjunction, split_conjunction};
-use quiver_expr::logical_plan::{Filter, Join, JoinType, Projection};
+use quiver_expr::logical_plan::{Filter, Join, JoinType};
 use quiver_expr::{Column, Expr, LogicalPlan, Operator, Result};
 
 use crate::cardinality::{estimate_rows, selectivity};
@@ -82,15 +82,7 @@ fn push_into_preserved_side(plan: &LogicalPlan) -> Result<Option<LogicalPlan>> {
         return Ok(None);
     }
     let left = with_filter(j.left.as_ref().clone(), down)?;
-    let mut join = Join::try_new(
-        Arc::new(left),
-        Arc::clone(&j.right),
-        j.join_type,
-        j.on.clone(),
-        j.filter.clone(),
-        j.null_aware,
-    )?;
-    join.subquery = j.subquery.clone();
+    let join = j.with_inputs(Arc::new(left), Arc::clone(&j.right))?;
     Ok(Some(with_filter(LogicalPlan::Join(join), stay)?))
 }
 
@@ -315,7 +307,7 @@ fn plan_block(root: &LogicalPlan) -> Result<LogicalPlan> {
     };
     top.extend(spanning.into_iter().filter(|p| !p.applied).map(|p| p.expr));
     plan = with_filter(plan, top)?;
-    restore_order(plan, root)
+    crate::project_to(plan, root.schema())
 }
 
 /// The pair of components to join next and its estimated result size:
@@ -444,24 +436,6 @@ fn leaves_of(e: &Expr, leaves: &[LogicalPlan]) -> Option<BTreeSet<usize>> {
         }
     }
     Some(set)
-}
-
-/// Projects `plan` to the column order of `original` when reordering
-/// changed it.
-fn restore_order(plan: LogicalPlan, original: &LogicalPlan) -> Result<LogicalPlan> {
-    if plan.schema() == original.schema() {
-        return Ok(plan);
-    }
-    let exprs = original
-        .schema()
-        .fields()
-        .iter()
-        .map(|f| Expr::Column(f.column()))
-        .collect();
-    Ok(LogicalPlan::Projection(Projection::try_new(
-        exprs,
-        Arc::new(plan),
-    )?))
 }
 
 #[cfg(test)]

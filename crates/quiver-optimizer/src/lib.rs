@@ -10,7 +10,27 @@ pub mod prune_columns;
 #[cfg(test)]
 mod test_util;
 
-use quiver_expr::{LogicalPlan, Result};
+use std::sync::Arc;
+
+use quiver_expr::logical_plan::Projection;
+use quiver_expr::{Expr, LogicalPlan, QSchema, Result};
+
+/// `plan` projected to exactly the columns of `schema` (found by name), for
+/// rules that add or reorder columns; `plan` itself when it has them already.
+fn project_to(plan: LogicalPlan, schema: &QSchema) -> Result<LogicalPlan> {
+    if plan.schema() == schema {
+        return Ok(plan);
+    }
+    let exprs = schema
+        .fields()
+        .iter()
+        .map(|f| Expr::Column(f.column()))
+        .collect();
+    Ok(LogicalPlan::Projection(Projection::try_new(
+        exprs,
+        Arc::new(plan),
+    )?))
+}
 
 /// One logical rewrite.
 pub trait OptimizerRule: Send + Sync {

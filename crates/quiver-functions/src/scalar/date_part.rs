@@ -4,7 +4,7 @@ use arrow::compute::{cast, date_part, DatePart as ArrowDatePart};
 use arrow::datatypes::DataType;
 use quiver_expr::{exec_err, ColumnarValue, Result, ScalarFunction, ScalarValue};
 
-use super::{check_arity, wrong_types};
+use super::{check_arity, map_values, wrong_types};
 
 /// `date_part`.
 #[derive(Debug)]
@@ -53,13 +53,8 @@ impl ScalarFunction for DatePart {
         let Some(part) = parse_field(&field) else {
             return exec_err!("date_part: unknown field '{field}'");
         };
-        let scalar = matches!(args[1], ColumnarValue::Scalar(_));
-        let source = args[1].to_array(if scalar { 1 } else { num_rows })?;
-        let out = cast(&date_part(&source, part)?, &DataType::Int64)?;
-        Ok(if scalar {
-            ColumnarValue::Scalar(ScalarValue::try_from_array(&out, 0)?)
-        } else {
-            ColumnarValue::Array(out)
+        map_values(&args[1], num_rows, |source| {
+            Ok(cast(&date_part(source, part)?, &DataType::Int64)?)
         })
     }
 }

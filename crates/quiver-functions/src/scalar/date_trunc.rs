@@ -10,7 +10,7 @@ use arrow::datatypes::{DataType, Date32Type, TimeUnit, TimestampMicrosecondType}
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Timelike};
 use quiver_expr::{exec_err, ColumnarValue, Result, ScalarFunction, ScalarValue};
 
-use super::{check_arity, wrong_types};
+use super::{check_arity, map_values, wrong_types};
 
 /// `date_trunc`.
 #[derive(Debug)]
@@ -96,36 +96,32 @@ impl ScalarFunction for DateTrunc {
                 return exec_err!("date_trunc: the unit must be a constant string such as 'month'")
             }
         };
-        let scalar = matches!(args[1], ColumnarValue::Scalar(_));
-        let input = args[1].to_array(if scalar { 1 } else { num_rows })?;
-        let out: ArrayRef = match input.data_type() {
-            DataType::Date32 => Arc::new(
-                input
-                    .as_primitive::<Date32Type>()
-                    .unary::<_, Date32Type>(|days| {
-                        let d = EPOCH + Duration::days(i64::from(days));
-                        (truncate_date(d, unit) - EPOCH).num_days() as i32
-                    }),
-            ),
-            data_type => {
-                let micros = cast(&input, &DataType::Timestamp(TimeUnit::Microsecond, None))?;
-                let out = micros
-                    .as_primitive::<TimestampMicrosecondType>()
-                    .unary::<_, TimestampMicrosecondType>(
-                        |us| match DateTime::from_timestamp_micros(us) {
-                            Some(t) => truncate(t.naive_utc(), unit).and_utc().timestamp_micros(),
-                            None => us,
-                        },
-                    );
-                cast(&out, data_type)?
-            }
-        };
-        Ok(if scalar {
-            ColumnarValue::Scalar(ScalarValue::try_from_array(&out, 0)?)
-        } else {
-            ColumnarValue::Array(out)
-        })
+        map_values(&args[1], num_rows, |input| truncate_array(input, unit))
     }
+}
+
+/// Truncates every date or timestamp of `input` to `unit`.
+fn truncate_array(input: &dyn Array, unit: Unit) -> Result<ArrayRef> {
+    Ok(match input.data_type() {
+        DataType::Date32 => Arc::new(input.as_primitive::<Date32Type>().unary::<_, Date32Type>(
+            |days| {
+                let d = EPOCH + Duration::days(i64::from(days));
+                (truncate_date(d, unit) - EPOCH).num_days() as i32
+            },
+        )),
+        data_type => {
+            let micros = cast(input, &DataType::Timestamp(TimeUnit::Microsecond, None))?;
+            let out = micros
+                .as_primitive::<TimestampMicrosecondType>()
+                .unary::<_, TimestampMicrosecondType>(|us| {
+                    match DateTime::from_timestamp_micros(us) {
+                        Some(t) => truncate(t.naive_utc(), unit).and_utc().timestamp_micros(),
+                        None => us,
+                    }
+                });
+            cast(&out, data_type)?
+        }
+    })
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use arrow::error::ArrowError;
 use quiver_expr::types::is_numeric;
 use quiver_expr::{exec_err, ColumnarValue, QuiverError, Result, ScalarFunction, ScalarValue};
 
-use super::{check_arity, wrong_types};
+use super::{check_arity, map_values, wrong_types};
 
 /// Applies a fallible function to every value of a primitive array.
 fn map_checked<T: ArrowPrimitiveType>(
@@ -21,24 +21,6 @@ fn map_checked<T: ArrowPrimitiveType>(
 
 fn overflow(what: &str) -> ArrowError {
     ArrowError::ArithmeticOverflow(format!("abs of the smallest {what} does not fit"))
-}
-
-/// Evaluates a unary numeric function keeping scalar inputs scalar.
-fn unary(
-    arg: &ColumnarValue,
-    num_rows: usize,
-    f: impl Fn(&dyn Array) -> Result<ArrayRef>,
-) -> Result<ColumnarValue> {
-    match arg {
-        ColumnarValue::Scalar(s) => {
-            let out = f(&s.to_array_of_size(1)?)?;
-            Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(&out, 0)?))
-        }
-        ColumnarValue::Array(a) => {
-            debug_assert_eq!(a.len(), num_rows);
-            Ok(ColumnarValue::Array(f(a.as_ref())?))
-        }
-    }
 }
 
 /// `abs(x)`: absolute value; overflow of the smallest integer is an error.
@@ -61,7 +43,7 @@ impl ScalarFunction for Abs {
         Ok(arg_types[0].clone())
     }
     fn invoke(&self, args: &[ColumnarValue], num_rows: usize) -> Result<ColumnarValue> {
-        unary(&args[0], num_rows, |a| match a.data_type() {
+        map_values(&args[0], num_rows, |a| match a.data_type() {
             DataType::Int8 => {
                 map_checked::<Int8Type>(a, |v| v.checked_abs().ok_or_else(|| overflow("TINYINT")))
             }
@@ -157,7 +139,7 @@ impl ScalarFunction for Round {
             Some(_) => return exec_err!("round: the number of digits must be a constant"),
         };
         let one_arg = args.len() == 1;
-        unary(&args[0], num_rows, |a| match a.data_type() {
+        map_values(&args[0], num_rows, |a| match a.data_type() {
             DataType::Float64 => map_checked::<Float64Type>(a, |v| Ok(round_float(v, digits))),
             DataType::Decimal128(p, s) => {
                 let (p, s) = (*p, *s);

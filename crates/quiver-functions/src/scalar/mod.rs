@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use arrow::datatypes::DataType;
 use quiver_expr::types::sql_type_name;
-use quiver_expr::{QuiverError, Result, ScalarFunction};
+use quiver_expr::{ColumnarValue, QuiverError, Result, ScalarFunction, ScalarValue};
 
 /// Every built-in scalar function with the names it answers to.
 pub fn builtins() -> Vec<(&'static str, Arc<dyn ScalarFunction>)> {
@@ -65,6 +65,25 @@ fn check_arity(name: &str, arg_types: &[DataType], min: usize, max: usize) -> Re
         )));
     }
     Ok(())
+}
+
+/// Applies `f` to the values of a one-argument call, keeping a scalar
+/// argument scalar.
+fn map_values(
+    arg: &ColumnarValue,
+    num_rows: usize,
+    f: impl Fn(&dyn arrow::array::Array) -> Result<arrow::array::ArrayRef>,
+) -> Result<ColumnarValue> {
+    match arg {
+        ColumnarValue::Scalar(s) => {
+            let out = f(&s.to_array_of_size(1)?)?;
+            Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(&out, 0)?))
+        }
+        ColumnarValue::Array(a) => {
+            debug_assert_eq!(a.len(), num_rows);
+            Ok(ColumnarValue::Array(f(a.as_ref())?))
+        }
+    }
 }
 
 /// Every argument cast to one common type, for functions such as

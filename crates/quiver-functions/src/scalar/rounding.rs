@@ -3,13 +3,13 @@
 
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, AsArray, Decimal128Array};
+use arrow::array::{ArrayRef, AsArray, Decimal128Array};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Decimal128Type, Float64Type};
 use quiver_expr::types::is_numeric;
-use quiver_expr::{ColumnarValue, Result, ScalarFunction, ScalarValue};
+use quiver_expr::{ColumnarValue, Result, ScalarFunction};
 
-use super::{check_arity, wrong_types};
+use super::{check_arity, map_values, wrong_types};
 
 /// `floor` or `ceil`.
 #[derive(Debug)]
@@ -67,28 +67,23 @@ impl ScalarFunction for Rounding {
         })
     }
     fn invoke(&self, args: &[ColumnarValue], num_rows: usize) -> Result<ColumnarValue> {
-        let scalar = matches!(args[0], ColumnarValue::Scalar(_));
-        let input = args[0].to_array(if scalar { 1 } else { num_rows })?;
-        let out: ArrayRef = match input.data_type() {
-            DataType::Float64 => {
-                let f = if self.up { f64::ceil } else { f64::floor };
-                Arc::new(
-                    input
-                        .as_primitive::<Float64Type>()
-                        .unary::<_, Float64Type>(f),
-                )
-            }
-            DataType::Decimal128(_, s) => {
-                let to = self.return_type(&[input.data_type().clone()])?;
-                let wide = cast(&input, &DataType::Decimal128(38, *s))?;
-                self.decimal(wide.as_primitive::<Decimal128Type>(), *s, &to)?
-            }
-            _ => input,
-        };
-        Ok(if scalar {
-            ColumnarValue::Scalar(ScalarValue::try_from_array(&out, 0)?)
-        } else {
-            ColumnarValue::Array(out)
+        map_values(&args[0], num_rows, |input| {
+            Ok(match input.data_type() {
+                DataType::Float64 => {
+                    let f = if self.up { f64::ceil } else { f64::floor };
+                    Arc::new(
+                        input
+                            .as_primitive::<Float64Type>()
+                            .unary::<_, Float64Type>(f),
+                    )
+                }
+                DataType::Decimal128(_, s) => {
+                    let to = self.return_type(&[input.data_type().clone()])?;
+                    let wide = cast(input, &DataType::Decimal128(38, *s))?;
+                    self.decimal(wide.as_primitive::<Decimal128Type>(), *s, &to)?
+                }
+                _ => arrow::array::make_array(input.to_data()),
+            })
         })
     }
 }
@@ -96,6 +91,7 @@ impl ScalarFunction for Rounding {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use quiver_expr::ScalarValue;
 
     fn dec(v: i128) -> ColumnarValue {
         ColumnarValue::Scalar(ScalarValue::Decimal128(Some(v), 5, 2))
