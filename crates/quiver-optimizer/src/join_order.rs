@@ -36,6 +36,9 @@ fn optimize(plan: &LogicalPlan) -> Result<LogicalPlan> {
     if let Some(pushed) = push_into_preserved_side(plan)? {
         return optimize(&pushed);
     }
+    if let Some(planned) = semi_join_into_block(plan)? {
+        return Ok(planned);
+    }
     let inputs = plan
         .inputs()
         .into_iter()
@@ -233,6 +236,63 @@ fn plan_block(root: &LogicalPlan) -> Result<LogicalPlan> {
     let mut leaves = vec![];
     let mut collected = vec![];
     collect(root, &mut leaves, &mut collected)?;
+    build_block(leaves, collected, root.schema())
+}
+
+/// For a semi or anti join whose left input is a block of inner joins and
+/// whose condition reads one input of that block only, moves the semi join
+/// onto that input (filtering it before the other joins) and plans the
+/// block. `None` when that does not apply, or when the semi join's right
+/// side is estimated larger than that input: then the other joins are
+/// likely to shrink the input more cheaply first.
+fn semi_join_into_block(plan: &LogicalPlan) -> Result<Option<LogicalPlan>> {
+    let LogicalPlan::Join(j) = plan else {
+        return Ok(None);
+    };
+    if !matches!(j.join_type, JoinType::LeftSemi | JoinType::LeftAnti) || !is_inner_block(&j.left) {
+        return Ok(None);
+    }
+    let mut leaves = vec![];
+    let mut collected = vec![];
+    collect(&j.left, &mut leaves, &mut collected)?;
+    let left_schema = j.left.schema();
+    let mut used: Vec<Column> = j.on.iter().flat_map(|(l, _)| l.columns()).collect();
+    if let Some(f) = &j.filter {
+        used.extend(
+            f.columns()
+                .into_iter()
+                .filter(|c| matches!(left_schema.find(c), Ok(Some(_)))),
+        );
+    }
+    let probe = conjunction(used.into_iter().map(Expr::Column));
+    let owner = match probe.as_ref().map(|p| leaves_of(p, &leaves)) {
+        Some(Some(set)) if set.len() == 1 => set.first().copied(),
+        _ => None,
+    };
+    let Some(owner) = owner else {
+        return Ok(None);
+    };
+    if estimate_rows(&j.right) >= estimate_rows(&leaves[owner]) {
+        return Ok(None);
+    }
+    let right = Arc::new(optimize(&j.right)?);
+    let leaf = Arc::new(std::mem::replace(&mut leaves[owner], empty_plan()));
+    let semi = j.with_inputs(leaf, right)?;
+    leaves[owner] = keyed_join(&semi)?;
+    Ok(Some(build_block(leaves, collected, left_schema)?))
+}
+
+fn empty_plan() -> LogicalPlan {
+    quiver_expr::logical_plan::one_row()
+}
+
+/// Joins the `leaves` of a block under its `collected` conditions and
+/// projects the result to `schema` (the block's original column order).
+fn build_block(
+    leaves: Vec<LogicalPlan>,
+    collected: Vec<Expr>,
+    schema: &quiver_expr::QSchema,
+) -> Result<LogicalPlan> {
     let predicates: Vec<Expr> = collected.into_iter().flat_map(factor_disjunction).collect();
 
     let mut local: Vec<Vec<Expr>> = vec![vec![]; leaves.len()];
@@ -301,13 +361,12 @@ fn plan_block(root: &LogicalPlan) -> Result<LogicalPlan> {
             rows: rows.max(1.0),
         });
     }
-    let mut plan = match components.pop() {
-        Some(c) => c.plan,
-        None => return Ok(root.clone()),
+    let Some(mut plan) = components.pop().map(|c| c.plan) else {
+        return quiver_expr::internal_err!("a join block without inputs");
     };
     top.extend(spanning.into_iter().filter(|p| !p.applied).map(|p| p.expr));
     plan = with_filter(plan, top)?;
-    crate::project_to(plan, root.schema())
+    crate::project_to(plan, schema)
 }
 
 /// The pair of components to join next and its estimated result size:
