@@ -6,6 +6,7 @@ use std::fmt::Debug;
 use std::sync::Arc;
 
 use arrow::datatypes::SchemaRef;
+use arrow::record_batch::RecordBatch;
 use quiver_expr::{Result, TableSource};
 
 use crate::plan::ExecutionPlan;
@@ -28,6 +29,16 @@ pub trait TableProvider: Send + Sync + Debug {
     fn distinct_values(&self, column: usize) -> Option<usize> {
         let _ = column;
         None
+    }
+
+    /// Appends rows (an `INSERT`), all or none; returns how many. Tables
+    /// over files are read-only.
+    fn insert(&self, batches: Vec<RecordBatch>) -> Result<u64> {
+        let _ = batches;
+        Err(quiver_expr::QuiverError::Plan(format!(
+            "cannot INSERT into a {} table: only tables made with CREATE TABLE take rows (write files with COPY .. TO)",
+            self.kind()
+        )))
     }
 
     /// A scan of the columns at `projection` (all if `None`), spread over at

@@ -689,6 +689,8 @@ pub enum FileFormat {
     Parquet,
     /// Comma (or otherwise) separated values.
     Csv,
+    /// Newline-delimited JSON, one object per line.
+    Json,
 }
 
 impl FileFormat {
@@ -697,6 +699,7 @@ impl FileFormat {
         match name.to_ascii_lowercase().as_str() {
             "parquet" => Some(FileFormat::Parquet),
             "csv" | "tsv" => Some(FileFormat::Csv),
+            "json" | "ndjson" | "jsonl" => Some(FileFormat::Json),
             _ => None,
         }
     }
@@ -707,6 +710,7 @@ impl fmt::Display for FileFormat {
         f.write_str(match self {
             FileFormat::Parquet => "PARQUET",
             FileFormat::Csv => "CSV",
+            FileFormat::Json => "JSON",
         })
     }
 }
@@ -751,6 +755,42 @@ pub enum Ddl {
         name: String,
         /// `IF EXISTS`.
         if_exists: bool,
+    },
+    /// `CREATE [OR REPLACE] TABLE [IF NOT EXISTS] name (columns)` or
+    /// `CREATE TABLE name AS query`: a table held in memory.
+    CreateTable {
+        /// Table name.
+        name: String,
+        /// The columns.
+        schema: SchemaRef,
+        /// The rows to fill it with (`AS query`), of exactly `schema`'s types.
+        input: Option<Arc<LogicalPlan>>,
+        /// `OR REPLACE`.
+        or_replace: bool,
+        /// `IF NOT EXISTS`.
+        if_not_exists: bool,
+    },
+    /// `INSERT INTO name ..`: appends the rows of `input`, whose columns are
+    /// the table's, in order and of the same types.
+    Insert {
+        /// Table name.
+        table: String,
+        /// The rows.
+        input: Arc<LogicalPlan>,
+    },
+    /// `COPY .. TO 'location'`: writes the rows of `input` to files.
+    CopyTo {
+        /// The rows.
+        input: Arc<LogicalPlan>,
+        /// A file path, or a directory when partitioned.
+        location: String,
+        /// The file format.
+        format: FileFormat,
+        /// Format options (`compression`, `header`, `delimiter`), keys lower
+        /// case.
+        options: Vec<(String, String)>,
+        /// Columns whose values name the sub-directories (`a=1/b=x/..`).
+        partition_by: Vec<String>,
     },
 }
 
@@ -942,6 +982,11 @@ impl LogicalPlan {
                 }
                 Ddl::DropTable { name, .. } => format!("DropTable: {name}"),
                 Ddl::DropView { name, .. } => format!("DropView: {name}"),
+                Ddl::CreateTable { name, .. } => format!("CreateTable: {name}"),
+                Ddl::Insert { table, .. } => format!("Insert: {table}"),
+                Ddl::CopyTo {
+                    location, format, ..
+                } => format!("CopyTo: '{location}' FORMAT {format}"),
             },
         }
     }

@@ -1,6 +1,7 @@
 //! Splits a script into statements and parses each, remembering the line it
 //! starts on. Adds `CREATE EXTERNAL TABLE .. STORED AS .. LOCATION ..
-//! [OPTIONS (..)]` to what sqlparser understands.
+//! [OPTIONS (..)]` and `COPY .. TO 'location' (FORMAT .., PARTITION_BY (..))`
+//! to what sqlparser understands.
 
 use quiver_expr::{QuiverError, Result};
 use sqlparser::ast::{ColumnDef, ObjectName};
@@ -16,6 +17,30 @@ pub enum Statement {
     Sql(Box<sqlparser::ast::Statement>),
     /// `CREATE EXTERNAL TABLE`.
     CreateExternalTable(CreateExternalTable),
+    /// `COPY .. TO`.
+    CopyTo(CopyTo),
+}
+
+/// What `COPY` writes: a table or the result of a query.
+#[derive(Debug, Clone)]
+pub enum CopySource {
+    /// `COPY name TO ..`.
+    Table(ObjectName),
+    /// `COPY (query) TO ..`.
+    Query(Box<sqlparser::ast::Query>),
+}
+
+/// `COPY source TO 'location' [(option [value], ..)]`. Option values are a
+/// word, a string, a number, or a parenthesised list of names (joined with
+/// commas); an option without a value (`HEADER`) is `true`.
+#[derive(Debug, Clone)]
+pub struct CopyTo {
+    /// What to write.
+    pub source: CopySource,
+    /// Where to write it.
+    pub location: String,
+    /// Options, keys lower-cased.
+    pub options: Vec<(String, String)>,
 }
 
 /// `CREATE [OR REPLACE] EXTERNAL TABLE [IF NOT EXISTS] name [(columns)]
@@ -138,7 +163,82 @@ fn parse_one(parser: &mut Parser) -> Result<Statement, ParserError> {
     ]) {
         return parse_create_external_table(parser, true).map(Statement::CreateExternalTable);
     }
+    if parser.peek_keyword(Keyword::COPY) && copy_to_ahead(parser) {
+        parser.expect_keyword(Keyword::COPY)?;
+        return parse_copy_to(parser).map(Statement::CopyTo);
+    }
     Ok(Statement::Sql(Box::new(parser.parse_statement()?)))
+}
+
+/// Whether the COPY at hand writes (`COPY .. TO`): its source is a name or
+/// a parenthesised query followed by TO.
+fn copy_to_ahead(parser: &Parser) -> bool {
+    let mut depth = 0usize;
+    for n in 1..10_000 {
+        match parser.peek_nth_token(n).token {
+            Token::LParen => depth += 1,
+            Token::RParen => depth = depth.saturating_sub(1),
+            Token::Word(w) if depth == 0 && w.keyword == Keyword::TO => return true,
+            Token::Word(w) if depth == 0 && w.keyword == Keyword::FROM => return false,
+            Token::EOF | Token::SemiColon => return false,
+            _ => {}
+        }
+    }
+    false
+}
+
+fn parse_copy_to(parser: &mut Parser) -> Result<CopyTo, ParserError> {
+    let source = if parser.consume_token(&Token::LParen) {
+        let query = parser.parse_query()?;
+        parser.expect_token(&Token::RParen)?;
+        CopySource::Query(query)
+    } else {
+        CopySource::Table(parser.parse_object_name(false)?)
+    };
+    parser.expect_keyword(Keyword::TO)?;
+    let location = parser.parse_literal_string()?;
+    let mut options = vec![];
+    if parser.consume_token(&Token::LParen) {
+        options = parser.parse_comma_separated(parse_copy_option)?;
+        parser.expect_token(&Token::RParen)?;
+    }
+    Ok(CopyTo {
+        source,
+        location,
+        options,
+    })
+}
+
+fn parse_copy_option(p: &mut Parser) -> Result<(String, String), ParserError> {
+    let key = match p.next_token().token {
+        Token::Word(w) => w.value.to_lowercase(),
+        Token::SingleQuotedString(s) => s.to_lowercase(),
+        other => {
+            return Err(ParserError::ParserError(format!(
+                "Expected: COPY option name, found: {other}"
+            )))
+        }
+    };
+    let value = match p.peek_token().token {
+        Token::Comma | Token::RParen => "true".to_string(),
+        Token::LParen => {
+            p.next_token();
+            let names = p.parse_comma_separated(|p| Ok(p.parse_identifier()?.value))?;
+            p.expect_token(&Token::RParen)?;
+            names.join(",")
+        }
+        _ => match p.next_token().token {
+            Token::Word(w) => w.value,
+            Token::SingleQuotedString(s) | Token::DoubleQuotedString(s) => s,
+            Token::Number(n, _) => n,
+            other => {
+                return Err(ParserError::ParserError(format!(
+                    "Expected: value of COPY option {key}, found: {other}"
+                )))
+            }
+        },
+    };
+    Ok((key, value))
 }
 
 fn parse_create_external_table(
@@ -250,6 +350,36 @@ mod tests {
             .unwrap()
             .to_string()
             .contains("end of statement"));
+    }
+
+    #[test]
+    fn parses_copy_to_with_options() {
+        let sql = "COPY (SELECT 1 AS a) TO 'out' (FORMAT parquet, PARTITION_BY (a, b), HEADER, COMPRESSION 'zstd')";
+        let Statement::CopyTo(c) = parse_one_statement(sql).unwrap().statement else {
+            panic!("not a COPY TO")
+        };
+        assert!(matches!(c.source, CopySource::Query(_)));
+        assert_eq!(c.location, "out");
+        let keys: Vec<(&str, &str)> = c
+            .options
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(
+            keys,
+            vec![
+                ("format", "parquet"),
+                ("partition_by", "a,b"),
+                ("header", "true"),
+                ("compression", "zstd")
+            ]
+        );
+        let Statement::CopyTo(t) = parse_one_statement("COPY t TO 'x.csv'").unwrap().statement
+        else {
+            panic!("not a COPY TO")
+        };
+        assert!(matches!(t.source, CopySource::Table(_)));
+        assert!(parse_one_statement("COPY t TO").is_err());
     }
 
     #[test]

@@ -4,11 +4,15 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use quiver_datasource::{CsvOptions, CsvTable, FileFormatExt, ParquetTable};
+use arrow::record_batch::RecordBatch;
+use quiver_datasource::{
+    CsvOptions, CsvTable, FileFormatExt, MemTable, ParquetTable, WriteOptions,
+};
 use quiver_execution::{ProviderSource, TableProvider};
-use quiver_expr::logical_plan::{Ddl, FileFormat};
+use quiver_expr::logical_plan::{Ddl, FileFormat, Values};
 use quiver_expr::{
-    AggregateFunction, LogicalPlan, QuiverError, Result, ScalarFunction, TableSource,
+    AggregateFunction, Expr, LogicalPlan, QuiverError, Result, ScalarFunction, ScalarValue,
+    TableSource,
 };
 use quiver_functions::FunctionRegistry;
 use quiver_sql::parser::parse_one_statement;
@@ -82,6 +86,11 @@ fn open_table(
                 csv.delimiter = b'\t';
             }
             Arc::new(CsvTable::try_new(location, csv.with_options(options)?)?)
+        }
+        FileFormat::Json => {
+            return Err(QuiverError::NotImplemented(format!(
+                "reading JSON files ('{location}') is not supported yet; JSON can be written with COPY .. TO"
+            )))
         }
     })
 }
@@ -165,15 +174,77 @@ impl SessionContext {
     pub async fn run_statement(&self, statement: &ParsedStatement) -> Result<DataFrame> {
         let plan = SqlPlanner::new(self).statement_to_plan(&statement.statement)?;
         match plan {
-            LogicalPlan::Ddl(ddl) => {
-                self.execute_ddl(ddl)?;
-                Ok(DataFrame::empty(Arc::clone(&self.state)))
-            }
+            LogicalPlan::Ddl(ddl) => match self.execute_ddl(ddl).await? {
+                Some(rows) => Ok(self.count_result(rows)),
+                None => Ok(DataFrame::empty(Arc::clone(&self.state))),
+            },
             plan => Ok(DataFrame::new(Arc::clone(&self.state), plan)),
         }
     }
 
-    fn execute_ddl(&self, ddl: Ddl) -> Result<()> {
+    /// A one-row result `count` (for INSERT and COPY).
+    fn count_result(&self, rows: u64) -> DataFrame {
+        let count = Expr::Literal(ScalarValue::Int64(Some(rows as i64)));
+        let plan = Values::try_new(vec![vec![count]], &["count".to_string()])
+            .map(LogicalPlan::Values)
+            .unwrap_or_else(|_| quiver_expr::logical_plan::one_row());
+        DataFrame::new(Arc::clone(&self.state), plan)
+    }
+
+    /// Runs a statement that changes the catalog or writes data; returns the
+    /// number of rows written by INSERT and COPY.
+    async fn execute_ddl(&self, ddl: Ddl) -> Result<Option<u64>> {
+        let catalog = &self.state.catalog;
+        let done = |r: Result<()>| r.map(|_| None);
+        match ddl {
+            Ddl::CreateTable {
+                name,
+                schema,
+                input,
+                or_replace,
+                if_not_exists,
+            } => {
+                if if_not_exists && catalog.get(&name).is_some() {
+                    return Ok(None);
+                }
+                let batches = match input {
+                    Some(plan) => self.run(plan).await?,
+                    None => vec![],
+                };
+                let table = MemTable::try_with_batches(schema, batches)?;
+                done(catalog.insert(&name, CatalogEntry::Table(Arc::new(table)), or_replace))
+            }
+            Ddl::Insert { table, input } => {
+                let Some(CatalogEntry::Table(target)) = catalog.get(&table) else {
+                    return Err(QuiverError::Plan(format!("table \"{table}\" not found")));
+                };
+                let batches = self.run(input).await?;
+                target.insert(batches).map(Some)
+            }
+            Ddl::CopyTo {
+                input,
+                location,
+                format,
+                options,
+                partition_by,
+            } => {
+                let mut write = WriteOptions::new(format).with_options(&options)?;
+                write.partition_by = partition_by;
+                let frame = DataFrame::new(Arc::clone(&self.state), input.as_ref().clone());
+                frame.write(&location, &write).await.map(Some)
+            }
+            other => done(self.execute_catalog_change(other)),
+        }
+    }
+
+    /// Runs `plan` and returns its rows.
+    async fn run(&self, plan: Arc<LogicalPlan>) -> Result<Vec<RecordBatch>> {
+        DataFrame::new(Arc::clone(&self.state), plan.as_ref().clone())
+            .collect()
+            .await
+    }
+
+    fn execute_catalog_change(&self, ddl: Ddl) -> Result<()> {
         let catalog = &self.state.catalog;
         match ddl {
             Ddl::CreateView {
@@ -200,6 +271,9 @@ impl SessionContext {
             }
             Ddl::DropView { name, if_exists } => {
                 catalog.remove(&name, "view", if_exists).map(|_| ())
+            }
+            Ddl::CreateTable { .. } | Ddl::Insert { .. } | Ddl::CopyTo { .. } => {
+                quiver_expr::internal_err!("data-writing statement taken for a catalog change")
             }
         }
     }

@@ -4,10 +4,11 @@ use std::sync::Arc;
 
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
+use quiver_datasource::{write_stream, WriteOptions};
 use quiver_execution::{
     collect, execute_stream, ExecutionPlan, SendableRecordBatchStream, TaskContext,
 };
-use quiver_expr::logical_plan::EmptyRelation;
+use quiver_expr::logical_plan::{EmptyRelation, FileFormat};
 use quiver_expr::{LogicalPlan, QSchema, Result};
 use quiver_optimizer::Optimizer;
 
@@ -79,6 +80,29 @@ impl DataFrame {
     /// Runs the query and returns a stream of result batches.
     pub async fn execute_stream(&self) -> Result<SendableRecordBatchStream> {
         execute_stream(self.physical_plan().await?, self.task_context())
+    }
+
+    /// Runs the query and writes its rows to `location` with `options`
+    /// (format, compression, partitioning); returns the number of rows.
+    /// No partial file is left behind on failure.
+    pub async fn write(&self, location: &str, options: &WriteOptions) -> Result<u64> {
+        write_stream(self.execute_stream().await?, location, options).await
+    }
+
+    /// Writes the result as one Parquet file (zstd-compressed).
+    pub async fn write_parquet(&self, path: &str) -> Result<u64> {
+        self.write(path, &WriteOptions::new(FileFormat::Parquet))
+            .await
+    }
+
+    /// Writes the result as one CSV file with a header line.
+    pub async fn write_csv(&self, path: &str) -> Result<u64> {
+        self.write(path, &WriteOptions::new(FileFormat::Csv)).await
+    }
+
+    /// Writes the result as one newline-delimited JSON file.
+    pub async fn write_json(&self, path: &str) -> Result<u64> {
+        self.write(path, &WriteOptions::new(FileFormat::Json)).await
     }
 
     /// Runs the query and prints the result as a table.

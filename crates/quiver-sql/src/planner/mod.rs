@@ -4,6 +4,7 @@ mod expr;
 mod literal;
 mod query;
 mod relation;
+mod write;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -83,13 +84,16 @@ impl<'a> SqlPlanner<'a> {
         match statement {
             Statement::Sql(s) => self.sql_statement_to_plan(s),
             Statement::CreateExternalTable(c) => self.create_external_table(c),
+            Statement::CopyTo(c) => self.copy_to(c),
         }
     }
 
     fn sql_statement_to_plan(&self, statement: &ast::Statement) -> Result<LogicalPlan> {
         match statement {
             ast::Statement::Query(q) => self.plan_query(q),
-            ast::Statement::Explain { statement, analyze, .. } => {
+            ast::Statement::Explain {
+                statement, analyze, ..
+            } => {
                 if *analyze {
                     return not_impl_err!("EXPLAIN ANALYZE is not supported yet; use EXPLAIN");
                 }
@@ -99,7 +103,8 @@ impl<'a> SqlPlanner<'a> {
             ast::Statement::CreateView(v) => {
                 let mut input = self.plan_query(&v.query)?;
                 if !v.columns.is_empty() {
-                    let names: Vec<String> = v.columns.iter().map(|c| c.name.value.clone()).collect();
+                    let names: Vec<String> =
+                        v.columns.iter().map(|c| c.name.value.clone()).collect();
                     let name = object_name(&v.name)?;
                     input = query::rename_columns(input, &name, &names)?;
                 }
@@ -109,7 +114,12 @@ impl<'a> SqlPlanner<'a> {
                     or_replace: v.or_replace,
                 }))
             }
-            ast::Statement::Drop { object_type, if_exists, names, .. } => {
+            ast::Statement::Drop {
+                object_type,
+                if_exists,
+                names,
+                ..
+            } => {
                 let [name] = names.as_slice() else {
                     return not_impl_err!("DROP one object at a time");
                 };
@@ -123,13 +133,15 @@ impl<'a> SqlPlanner<'a> {
             }
             ast::Statement::ShowTables { .. } => self.show_tables(),
             ast::Statement::ExplainTable { table_name, .. } => self.describe(table_name),
-            ast::Statement::CreateTable(_) => not_impl_err!(
-                "CREATE TABLE is not supported yet; use CREATE EXTERNAL TABLE name STORED AS PARQUET|CSV LOCATION 'path'"
-            ),
-            ast::Statement::Insert(_) => not_impl_err!("INSERT is not supported yet"),
+            ast::Statement::CreateTable(c) => self.create_table(c),
+            ast::Statement::Insert(i) => self.insert(i),
             other => {
                 let text = other.to_string();
-                let keyword = text.split_whitespace().next().unwrap_or("this statement").to_uppercase();
+                let keyword = text
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or("this statement")
+                    .to_uppercase();
                 not_impl_err!("{keyword} statements are not supported")
             }
         }

@@ -1,0 +1,217 @@
+//! Tables in memory and writing files: CREATE TABLE, INSERT, CREATE TABLE
+//! AS, COPY .. TO (plain and partitioned), and the DataFrame writers, all
+//! read back through the engine; failed writes leave nothing behind.
+
+use arrow::array::AsArray;
+use arrow::datatypes::Int64Type;
+use quiver::{Result, SessionContext};
+
+async fn rows(ctx: &SessionContext, sql: &str) -> Result<Vec<String>> {
+    let batches = ctx.sql(sql).await?.collect().await?;
+    Ok(quiver::pretty::rows_as_strings(&batches, "NULL")?
+        .into_iter()
+        .map(|r| r.join(","))
+        .collect())
+}
+
+async fn count(ctx: &SessionContext, sql: &str) -> i64 {
+    let batches = ctx.sql(sql).await.unwrap().collect().await.unwrap();
+    batches[0].column(0).as_primitive::<Int64Type>().value(0)
+}
+
+/// Every file below `root` (hidden ones too), relative to it.
+fn files_below(root: &std::path::Path) -> Vec<String> {
+    fn walk(root: &std::path::Path, dir: &std::path::Path, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else {
+                out.push(path.strip_prefix(root).unwrap().display().to_string());
+            }
+        }
+    }
+    let mut out = vec![];
+    walk(root, root, &mut out);
+    out.sort();
+    out
+}
+
+#[tokio::test]
+async fn tables_in_memory_take_inserts_and_queries() {
+    let ctx = SessionContext::new();
+    ctx.sql("CREATE TABLE t (id INT NOT NULL, name VARCHAR, price DECIMAL(6,2))")
+        .await
+        .unwrap();
+    assert_eq!(
+        count(&ctx, "INSERT INTO t VALUES (1, 'a', 1.5), (2, NULL, 2)").await,
+        2
+    );
+    assert_eq!(
+        count(&ctx, "INSERT INTO t (price, id) SELECT 9.99, 3").await,
+        1
+    );
+    assert_eq!(
+        rows(&ctx, "SELECT id, name, price FROM t ORDER BY id")
+            .await
+            .unwrap(),
+        vec!["1,a,1.50", "2,NULL,2.00", "3,NULL,9.99"]
+    );
+    let err = ctx
+        .sql("INSERT INTO t VALUES (NULL, 'x', 1)")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("NOT NULL"), "{err}");
+    assert_eq!(
+        count(&ctx, "SELECT count(*) FROM t").await,
+        3,
+        "nothing half-inserted"
+    );
+
+    ctx.sql("CREATE TABLE totals AS SELECT name IS NULL AS unnamed, sum(price) AS total FROM t GROUP BY 1")
+        .await
+        .unwrap();
+    assert_eq!(
+        rows(&ctx, "SELECT * FROM totals ORDER BY unnamed")
+            .await
+            .unwrap(),
+        vec!["false,1.50", "true,11.99"]
+    );
+    let err = ctx
+        .sql("CREATE TABLE t (x INT)")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("already exists"), "{err}");
+    ctx.sql("CREATE OR REPLACE TABLE t AS SELECT 1 AS x")
+        .await
+        .unwrap();
+    assert_eq!(rows(&ctx, "SELECT * FROM t").await.unwrap(), vec!["1"]);
+    ctx.sql("DROP TABLE t").await.unwrap();
+    ctx.sql("DROP TABLE IF EXISTS t").await.unwrap();
+}
+
+#[tokio::test]
+async fn inserting_into_files_or_with_wrong_shapes_is_refused() {
+    let ctx = SessionContext::new();
+    ctx.register_parquet("trips", "../../testdata/trips.parquet")
+        .await
+        .unwrap();
+    let err = ctx
+        .sql("INSERT INTO trips SELECT * FROM trips")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("cannot INSERT into a parquet table"), "{err}");
+    ctx.sql("CREATE TABLE t (a INT, b INT)").await.unwrap();
+    let err = ctx
+        .sql("INSERT INTO t VALUES (1, 2, 3)")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("names 2 columns but the query produces 3"),
+        "{err}"
+    );
+    let err = ctx
+        .sql("INSERT INTO t (c) VALUES (1)")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("has no column \"c\""), "{err}");
+    let err = ctx
+        .sql("INSERT INTO t VALUES ('x', 1)")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("Cannot cast string 'x'"), "{err}");
+}
+
+#[tokio::test]
+async fn copy_writes_files_that_read_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let at = |name: &str| dir.path().join(name).display().to_string();
+    let ctx = SessionContext::new();
+    ctx.sql("CREATE TABLE t AS SELECT * FROM (VALUES (1, 'x', 'a,b'), (2, NULL, 'c'), (3, 'z', NULL)) v(id, s, note)")
+        .await
+        .unwrap();
+    let copy = |target: String, options: &str| format!("COPY t TO '{target}' {options}");
+    assert_eq!(
+        count(&ctx, &copy(at("t.parquet"), "(COMPRESSION snappy)")).await,
+        3
+    );
+    assert_eq!(count(&ctx, &copy(at("t.csv"), "")).await, 3);
+    assert_eq!(count(&ctx, &copy(at("t.json"), "")).await, 3);
+    assert_eq!(
+        count(
+            &ctx,
+            &copy(at("nested/dir/t.tsv"), "(FORMAT csv, DELIMITER '\\t')")
+        )
+        .await,
+        3
+    );
+    let expected = vec!["1,x,a,b", "2,NULL,c", "3,z,NULL"];
+    for file in ["t.parquet", "t.csv"] {
+        let sql = format!("SELECT id, s, note FROM '{}' ORDER BY id", at(file));
+        assert_eq!(rows(&ctx, &sql).await.unwrap(), expected, "{file}");
+    }
+    let json = std::fs::read_to_string(at("t.json")).unwrap();
+    assert_eq!(
+        json.lines().next(),
+        Some(r#"{"id":1,"s":"x","note":"a,b"}"#)
+    );
+    assert!(json.contains(r#""s":null"#), "{json}");
+    let tsv = std::fs::read_to_string(at("nested/dir/t.tsv")).unwrap();
+    assert!(tsv.starts_with("id\ts\tnote\n1\tx\ta,b\n"), "{tsv}");
+
+    let partitioned = format!(
+        "COPY (SELECT id, s, id % 2 AS odd, 'k/' || CAST(id AS VARCHAR) AS key FROM t) TO '{}' (FORMAT parquet, PARTITION_BY (odd))",
+        at("parts")
+    );
+    assert_eq!(count(&ctx, &partitioned).await, 3);
+    assert_eq!(
+        files_below(&dir.path().join("parts")),
+        vec!["odd=0/data_0.parquet", "odd=1/data_0.parquet"]
+    );
+    let odd = format!(
+        "SELECT id, s FROM '{}' ORDER BY id",
+        at("parts/odd=1/data_0.parquet")
+    );
+    assert_eq!(rows(&ctx, &odd).await.unwrap(), vec!["1,x", "3,z"]);
+}
+
+#[tokio::test]
+async fn a_failing_write_leaves_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = SessionContext::new();
+    let target = dir.path().join("bad.parquet").display().to_string();
+    let sql = format!(
+        "COPY (SELECT 10 / (x - 19500) AS y FROM (SELECT trip_id AS x FROM '../../testdata/trips.parquet')) TO '{target}'"
+    );
+    let err = ctx.sql(&sql).await.unwrap_err().to_string();
+    assert!(err.contains("division by zero"), "{err}");
+    assert!(
+        files_below(dir.path()).is_empty(),
+        "{:?}",
+        files_below(dir.path())
+    );
+}
+
+#[tokio::test]
+async fn dataframes_write_parquet_csv_and_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = SessionContext::new();
+    let frame = ctx
+        .sql("SELECT vendor, count(*) AS n FROM '../../testdata/trips.parquet' GROUP BY vendor")
+        .await
+        .unwrap();
+    let path = |name: &str| dir.path().join(name).display().to_string();
+    assert_eq!(frame.write_parquet(&path("v.parquet")).await.unwrap(), 3);
+    assert_eq!(frame.write_csv(&path("v.csv")).await.unwrap(), 3);
+    assert_eq!(frame.write_json(&path("v.json")).await.unwrap(), 3);
+    let total = format!("SELECT sum(n) FROM '{}'", path("v.parquet"));
+    assert_eq!(count(&ctx, &total).await, 20_000);
+    let from_csv = format!("SELECT sum(n) FROM '{}'", path("v.csv"));
+    assert_eq!(count(&ctx, &from_csv).await, 20_000);
+}
