@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use arrow::record_batch::RecordBatch;
 use quiver_datasource::{
-    CsvOptions, CsvTable, FileFormatExt, MemTable, ParquetTable, WriteOptions,
+    CsvOptions, FileFormatExt, MemTable, ParquetTable, TextTable, WriteOptions,
 };
 use quiver_execution::{ProviderSource, TableProvider};
 use quiver_expr::logical_plan::{Ddl, FileFormat, Values};
@@ -85,14 +85,37 @@ fn open_table(
             if location.to_lowercase().ends_with(".tsv") {
                 csv.delimiter = b'\t';
             }
-            Arc::new(CsvTable::try_new(location, csv.with_options(options)?)?)
+            Arc::new(TextTable::csv(location, csv.with_options(options)?)?)
         }
-        FileFormat::Json => {
-            return Err(QuiverError::NotImplemented(format!(
-                "reading JSON files ('{location}') is not supported yet; JSON can be written with COPY .. TO"
-            )))
-        }
+        FileFormat::Json => Arc::new(TextTable::json(
+            location,
+            schema,
+            json_sample_size(options)?,
+        )?),
     })
+}
+
+/// The `schema_infer_max_records` option of a JSON table (default 1000);
+/// JSON tables take no other options.
+fn json_sample_size(options: &[(String, String)]) -> Result<usize> {
+    let mut sample = 1000;
+    for (key, value) in options {
+        match key.as_str() {
+            "schema_infer_max_records" | "sample_size" => {
+                sample = value.parse().map_err(|_| {
+                    QuiverError::Plan(format!(
+                        "JSON option '{key}' must be a positive number, got '{value}'"
+                    ))
+                })?
+            }
+            other => {
+                return Err(QuiverError::Plan(format!(
+                    "unknown JSON option '{other}'; the only one is schema_infer_max_records"
+                )))
+            }
+        }
+    }
+    Ok(sample)
 }
 
 impl SessionContext {
@@ -125,7 +148,7 @@ impl SessionContext {
 
     /// Registers the CSV file(s) at `path` as `name`.
     pub async fn register_csv(&self, name: &str, path: &str, options: CsvOptions) -> Result<()> {
-        self.register_table(name, Arc::new(CsvTable::try_new(path, options)?))
+        self.register_table(name, Arc::new(TextTable::csv(path, options)?))
     }
 
     /// Registers any table provider as `name`.
@@ -294,8 +317,17 @@ impl ContextProvider for SessionContext {
         }
     }
 
-    fn get_file_table(&self, location: &str) -> Result<Arc<dyn TableSource>> {
-        let table = open_table(location, FileFormat::detect(location)?, &[], None)?;
+    fn get_file_table(
+        &self,
+        location: &str,
+        format: Option<FileFormat>,
+        options: &[(String, String)],
+    ) -> Result<Arc<dyn TableSource>> {
+        let format = match format {
+            Some(f) => f,
+            None => FileFormat::detect(location)?,
+        };
+        let table = open_table(location, format, options, None)?;
         Ok(Arc::new(ProviderSource(table)))
     }
 

@@ -30,9 +30,15 @@ pub trait ContextProvider {
     /// A view's plan by name (case-insensitive).
     fn get_view(&self, name: &str) -> Option<Arc<LogicalPlan>>;
 
-    /// A table over the files at `location` (a path, glob or directory),
-    /// for `FROM 'data/x.parquet'`.
-    fn get_file_table(&self, location: &str) -> Result<Arc<dyn TableSource>>;
+    /// A table over the files at `location` (a path, glob or directory), for
+    /// `FROM 'data/x.parquet'` and `read_csv('..', header => true)`: in
+    /// `format` (from the file names when `None`), with format `options`.
+    fn get_file_table(
+        &self,
+        location: &str,
+        format: Option<FileFormat>,
+        options: &[(String, String)],
+    ) -> Result<Arc<dyn TableSource>>;
 
     /// Every table and view: (name, "table" or "view").
     fn list_tables(&self) -> Vec<(String, String)>;

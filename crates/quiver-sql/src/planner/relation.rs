@@ -4,17 +4,31 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use quiver_expr::logical_plan::FileFormat;
 use quiver_expr::logical_plan::{one_row, Join, JoinType, Projection, SubqueryAlias, TableScan};
 use quiver_expr::suggest::closest_name;
+use quiver_expr::ScalarValue;
 use quiver_expr::{
     not_impl_err, Column, Expr, LogicalPlan, Operator, QSchema, QuiverError, Result,
 };
 use sqlparser::ast::{
-    JoinConstraint, JoinOperator, ObjectName, TableAlias, TableFactor, TableWithJoins,
+    self, FunctionArg, FunctionArgExpr, JoinConstraint, JoinOperator, ObjectName, TableAlias,
+    TableFactor, TableWithJoins,
 };
 
 use super::expr::location;
-use super::SqlPlanner;
+use super::{object_name, SqlPlanner};
+
+/// The name a table read from `location` is qualified by: the file name
+/// without extensions (`file` for a glob).
+fn file_stem(location: &str) -> String {
+    Path::new(location)
+        .file_name()
+        .and_then(|f| f.to_str())
+        .map(|f| f.split('.').next().unwrap_or(f).to_string())
+        .filter(|s| !s.is_empty() && !s.contains('*'))
+        .unwrap_or_else(|| "file".to_string())
+}
 
 /// True when a table name reads like a file location rather than a name.
 fn looks_like_path(name: &str) -> bool {
@@ -193,14 +207,10 @@ impl SqlPlanner<'_> {
         match factor {
             TableFactor::Table {
                 name, alias, args, ..
-            } => {
-                if args.is_some() {
-                    return not_impl_err!(
-                        "table functions such as {name}(..) are not supported yet"
-                    );
-                }
-                self.plan_table_name(name, alias.as_ref())
-            }
+            } => match args {
+                Some(args) => self.plan_table_function(name, &args.args, alias.as_ref()),
+                None => self.plan_table_name(name, alias.as_ref()),
+            },
             TableFactor::Derived {
                 lateral,
                 subquery,
@@ -227,6 +237,69 @@ impl SqlPlanner<'_> {
                 }
             }
             other => not_impl_err!("{other} is not supported in FROM yet"),
+        }
+    }
+
+    /// `read_parquet('location')`, `read_csv('location', header => true, ..)`,
+    /// `read_json('location')`: files read with the given options, named
+    /// by the file stem like a quoted path.
+    fn plan_table_function(
+        &self,
+        name: &ObjectName,
+        args: &[FunctionArg],
+        alias: Option<&TableAlias>,
+    ) -> Result<LogicalPlan> {
+        let function = object_name(name)?.to_lowercase();
+        let format = match function.as_str() {
+            "read_parquet" | "parquet_scan" => FileFormat::Parquet,
+            "read_csv" | "read_csv_auto" => FileFormat::Csv,
+            "read_json" | "read_json_auto" | "read_ndjson" => FileFormat::Json,
+            _ => return Err(QuiverError::Plan(format!(
+                "unknown table function {function}(); expected read_parquet, read_csv or read_json"
+            ))),
+        };
+        let literal = |e: &ast::Expr| -> Result<String> {
+            match self.sql_to_expr(e, &QSchema::empty())? {
+                Expr::Literal(v) if !v.is_null() => Ok(match v {
+                    ScalarValue::Utf8(Some(s)) => s,
+                    other => other.to_string(),
+                }),
+                other => Err(QuiverError::Plan(format!(
+                    "arguments of {function}() must be constants, not {other}"
+                ))),
+            }
+        };
+        let mut location = None;
+        let mut options = vec![];
+        for arg in args {
+            match arg {
+                FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) if location.is_none() => {
+                    location = Some(literal(e)?)
+                }
+                FunctionArg::Named {
+                    name,
+                    arg: FunctionArgExpr::Expr(e),
+                    ..
+                } => options.push((name.value.to_lowercase(), literal(e)?)),
+                other => {
+                    return Err(QuiverError::Plan(format!(
+                        "unexpected argument {other} of {function}(); give the location, then name => value options"
+                    )))
+                }
+            }
+        }
+        let Some(location) = location else {
+            return Err(QuiverError::Plan(format!(
+                "{function}() needs the location of the files as its first argument"
+            )));
+        };
+        let source = self
+            .provider
+            .get_file_table(&location, Some(format), &options)?;
+        let scan = LogicalPlan::TableScan(TableScan::try_new(&file_stem(&location), source, None)?);
+        match alias {
+            Some(a) => self.apply_alias(scan, a),
+            None => Ok(scan),
         }
     }
 
@@ -277,14 +350,9 @@ impl SqlPlanner<'_> {
             }
         }
         if string_literal || looks_like_path(&table) {
-            let source = self.provider.get_file_table(&table)?;
-            let stem = Path::new(&table)
-                .file_name()
-                .and_then(|f| f.to_str())
-                .map(|f| f.split('.').next().unwrap_or(f).to_string())
-                .filter(|s| !s.is_empty() && !s.contains('*'))
-                .unwrap_or_else(|| "file".to_string());
-            let scan = LogicalPlan::TableScan(TableScan::try_new(&stem, source, None)?);
+            let source = self.provider.get_file_table(&table, None, &[])?;
+            let scan =
+                LogicalPlan::TableScan(TableScan::try_new(&file_stem(&table), source, None)?);
             return match alias {
                 Some(a) => self.apply_alias(scan, a),
                 None => Ok(scan),

@@ -1,0 +1,439 @@
+//! Tables over text files read row by row: CSV and newline-delimited JSON.
+//! The schema is inferred from a sample of each file (or given) and merged
+//! across files; a scan reads whole files, spread over the partitions, on
+//! blocking threads.
+
+use std::fs::File;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow::datatypes::{Schema, SchemaRef};
+use arrow::error::ArrowError;
+use arrow::record_batch::RecordBatch;
+use quiver_execution::plan::{ExecutionPlan, TaskContext};
+use quiver_execution::stream::{ReceiverStream, SendableRecordBatchStream};
+use quiver_execution::TableProvider;
+use quiver_expr::{internal_err, QuiverError, Result};
+use tokio::sync::mpsc;
+
+use crate::csv::CsvOptions;
+use crate::listing::list_files;
+
+/// Batches read from one file.
+type BatchReader = Box<dyn Iterator<Item = std::result::Result<RecordBatch, ArrowError>> + Send>;
+
+/// How the lines of a text file become rows.
+#[derive(Debug, Clone)]
+pub enum TextFormat {
+    /// Comma (or otherwise) separated values.
+    Csv(CsvOptions),
+    /// One JSON object per line; nested objects become structs and arrays
+    /// lists.
+    Json {
+        /// How many lines per file are read to infer the columns.
+        schema_infer_max_records: usize,
+    },
+}
+
+impl TextFormat {
+    fn name(&self) -> &'static str {
+        match self {
+            TextFormat::Csv(_) => "CSV",
+            TextFormat::Json { .. } => "JSON",
+        }
+    }
+
+    fn open(&self, path: &Path) -> Result<File> {
+        File::open(path).map_err(|e| {
+            QuiverError::Io(format!(
+                "cannot open {} file '{}': {e}",
+                self.name(),
+                path.display()
+            ))
+        })
+    }
+
+    /// The context added to errors about `path`.
+    fn reading(&self, path: &Path) -> String {
+        format!("reading {} file '{}'", self.name(), path.display())
+    }
+
+    fn infer_schema(&self, path: &Path) -> Result<Schema> {
+        let file = BufReader::new(self.open(path)?);
+        let inferred = match self {
+            TextFormat::Csv(o) => o
+                .format()
+                .infer_schema(file, Some(o.schema_infer_max_records))
+                .map(|(schema, _)| schema),
+            TextFormat::Json {
+                schema_infer_max_records,
+            } => arrow::json::reader::infer_json_schema(file, Some(*schema_infer_max_records))
+                .map(|(schema, _)| schema),
+        };
+        let schema = inferred.map_err(|e| QuiverError::from(e).context(self.reading(path)))?;
+        match self {
+            TextFormat::Json {
+                schema_infer_max_records,
+            } => {
+                let order = json_key_order(self.open(path)?, *schema_infer_max_records);
+                Ok(in_key_order(schema, &order))
+            }
+            TextFormat::Csv(_) => Ok(schema),
+        }
+    }
+
+    fn reader(
+        &self,
+        path: &Path,
+        schema: &SchemaRef,
+        batch_size: usize,
+        projection: Option<&Vec<usize>>,
+    ) -> Result<BatchReader> {
+        let file = BufReader::new(self.open(path)?);
+        Ok(match self {
+            TextFormat::Csv(o) => {
+                let mut builder = arrow::csv::ReaderBuilder::new(Arc::clone(schema))
+                    .with_format(o.format())
+                    .with_batch_size(batch_size);
+                if let Some(p) = projection {
+                    builder = builder.with_projection(p.clone());
+                }
+                Box::new(builder.build(file)?)
+            }
+            TextFormat::Json { .. } => {
+                let reader = arrow::json::ReaderBuilder::new(Arc::clone(schema))
+                    .with_batch_size(batch_size)
+                    .build(file)?;
+                match projection.cloned() {
+                    None => Box::new(reader),
+                    Some(p) => Box::new(reader.map(move |b| b.and_then(|b| b.project(&p)))),
+                }
+            }
+        })
+    }
+}
+
+/// The top-level keys of the first `lines` JSON lines of `file`, in order of
+/// first appearance (the inferred schema sorts them by name).
+fn json_key_order(file: File, lines: usize) -> Vec<String> {
+    use std::io::BufRead;
+    let mut keys: Vec<String> = vec![];
+    for line in BufReader::new(file)
+        .lines()
+        .take(lines)
+        .map_while(|l| l.ok())
+    {
+        let mut depth = 0usize;
+        let mut chars = line.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '{' | '[' => depth += 1,
+                '}' | ']' => depth = depth.saturating_sub(1),
+                '"' => {
+                    let mut text = String::new();
+                    while let Some(c) = chars.next() {
+                        match c {
+                            '\\' => {
+                                if let Some(escaped) = chars.next() {
+                                    text.push(escaped);
+                                }
+                            }
+                            '"' => break,
+                            other => text.push(other),
+                        }
+                    }
+                    while chars.peek().is_some_and(|c| c.is_whitespace()) {
+                        chars.next();
+                    }
+                    if depth == 1 && chars.peek() == Some(&':') && !keys.contains(&text) {
+                        keys.push(text);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    keys
+}
+
+/// `schema` with its fields in `order` (fields not listed keep their place
+/// after the listed ones).
+fn in_key_order(schema: Schema, order: &[String]) -> Schema {
+    let mut fields: Vec<_> = schema.fields().iter().cloned().collect();
+    fields.sort_by_key(|f| {
+        order
+            .iter()
+            .position(|k| k == f.name())
+            .unwrap_or(usize::MAX)
+    });
+    Schema::new(fields)
+}
+
+/// A table over one or more CSV or JSON files.
+#[derive(Debug)]
+pub struct TextTable {
+    files: Vec<PathBuf>,
+    schema: SchemaRef,
+    format: TextFormat,
+}
+
+impl TextTable {
+    /// CSV files at `location` (a file, glob or directory), with the schema
+    /// given in `options` or inferred.
+    pub fn csv(location: &str, options: CsvOptions) -> Result<Self> {
+        let schema = options.schema.clone();
+        Self::try_new(location, TextFormat::Csv(options), schema)
+    }
+
+    /// Newline-delimited JSON files at `location`, with the given schema or
+    /// one inferred from the first `schema_infer_max_records` lines of each.
+    pub fn json(
+        location: &str,
+        schema: Option<SchemaRef>,
+        schema_infer_max_records: usize,
+    ) -> Result<Self> {
+        let format = TextFormat::Json {
+            schema_infer_max_records,
+        };
+        Self::try_new(location, format, schema)
+    }
+
+    fn try_new(location: &str, format: TextFormat, schema: Option<SchemaRef>) -> Result<Self> {
+        let files = list_files(location)?;
+        let schema = match schema {
+            Some(s) => s,
+            None => {
+                let schemas = files
+                    .iter()
+                    .map(|path| format.infer_schema(path))
+                    .collect::<Result<Vec<_>>>()?;
+                Arc::new(Schema::try_merge(schemas).map_err(|e| {
+                    QuiverError::Plan(format!(
+                        "{} files under '{location}' have conflicting columns: {e}",
+                        format.name()
+                    ))
+                })?)
+            }
+        };
+        if schema.fields().is_empty() {
+            return Err(QuiverError::Plan(format!(
+                "{} file(s) at '{location}' have no columns: the files are empty",
+                format.name()
+            )));
+        }
+        Ok(Self {
+            files,
+            schema,
+            format,
+        })
+    }
+}
+
+#[async_trait::async_trait]
+impl TableProvider for TextTable {
+    fn schema(&self) -> SchemaRef {
+        Arc::clone(&self.schema)
+    }
+    fn kind(&self) -> &str {
+        match self.format {
+            TextFormat::Csv(_) => "csv",
+            TextFormat::Json { .. } => "json",
+        }
+    }
+    fn estimated_rows(&self) -> Option<usize> {
+        // About 100 bytes per row: a rough guess until statistics exist.
+        let bytes: u64 = self
+            .files
+            .iter()
+            .filter_map(|f| std::fs::metadata(f).ok())
+            .map(|m| m.len())
+            .sum();
+        Some((bytes / 100).max(1) as usize)
+    }
+    async fn scan(
+        &self,
+        projection: Option<&Vec<usize>>,
+        target_partitions: usize,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let n = target_partitions.max(1).min(self.files.len());
+        let mut partitions: Vec<Vec<PathBuf>> = vec![vec![]; n];
+        for (i, f) in self.files.iter().enumerate() {
+            partitions[i % n].push(f.clone());
+        }
+        let schema = match projection {
+            Some(p) => Arc::new(self.schema.project(p)?),
+            None => Arc::clone(&self.schema),
+        };
+        Ok(Arc::new(TextFileExec {
+            partitions,
+            reader: Arc::new(FileReader {
+                file_schema: Arc::clone(&self.schema),
+                projection: projection.cloned(),
+                format: self.format.clone(),
+            }),
+            schema,
+        }))
+    }
+}
+
+/// What every partition of a scan needs to read its files.
+#[derive(Debug)]
+struct FileReader {
+    file_schema: SchemaRef,
+    projection: Option<Vec<usize>>,
+    format: TextFormat,
+}
+
+impl FileReader {
+    /// Sends the batches of `path`; false when the receiver is gone.
+    fn read_file(
+        &self,
+        path: &Path,
+        batch_size: usize,
+        tx: &mpsc::Sender<Result<RecordBatch>>,
+    ) -> Result<bool> {
+        let reader = self.format.reader(
+            path,
+            &self.file_schema,
+            batch_size,
+            self.projection.as_ref(),
+        )?;
+        for batch in reader {
+            let batch =
+                batch.map_err(|e| QuiverError::from(e).context(self.format.reading(path)))?;
+            if tx.blocking_send(Ok(batch)).is_err() {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+}
+
+/// Reads CSV or JSON files, whole files per partition.
+#[derive(Debug)]
+pub struct TextFileExec {
+    partitions: Vec<Vec<PathBuf>>,
+    reader: Arc<FileReader>,
+    /// The projected output schema.
+    schema: SchemaRef,
+}
+
+impl ExecutionPlan for TextFileExec {
+    fn name(&self) -> &'static str {
+        match self.reader.format {
+            TextFormat::Csv(_) => "CsvExec",
+            TextFormat::Json { .. } => "JsonExec",
+        }
+    }
+    fn schema(&self) -> SchemaRef {
+        Arc::clone(&self.schema)
+    }
+    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
+        vec![]
+    }
+    fn output_partitions(&self) -> usize {
+        self.partitions.len()
+    }
+    fn details(&self) -> String {
+        let files: usize = self.partitions.iter().map(Vec::len).sum();
+        let cols: Vec<String> = self
+            .schema
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect();
+        format!("files={files}, projection=[{}]", cols.join(", "))
+    }
+    fn execute(
+        &self,
+        partition: usize,
+        ctx: Arc<TaskContext>,
+    ) -> Result<SendableRecordBatchStream> {
+        let Some(files) = self.partitions.get(partition).cloned() else {
+            return internal_err!(
+                "{} has {} partitions, asked for {partition}",
+                self.name(),
+                self.partitions.len()
+            );
+        };
+        let (tx, rx) = mpsc::channel(2);
+        let reader = Arc::clone(&self.reader);
+        let task = tokio::task::spawn_blocking(move || {
+            for path in &files {
+                match reader.read_file(path, ctx.batch_size, &tx) {
+                    Ok(true) => {}
+                    Ok(false) => return,
+                    Err(e) => {
+                        let _ = tx.blocking_send(Err(e));
+                        return;
+                    }
+                }
+            }
+        });
+        Ok(Box::pin(ReceiverStream::new(self.schema(), rx, vec![task])))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{Array, AsArray};
+    use arrow::datatypes::{DataType, Int64Type};
+    use quiver_execution::collect;
+
+    fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> String {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p.to_str().unwrap().to_string()
+    }
+
+    async fn read(table: &TextTable, projection: Option<Vec<usize>>) -> Result<Vec<RecordBatch>> {
+        let plan = table.scan(projection.as_ref(), 2).await?;
+        collect(plan, Arc::new(TaskContext::default())).await
+    }
+
+    #[tokio::test]
+    async fn json_lines_infer_nested_columns_and_merge_files() {
+        let dir = tempfile::tempdir().unwrap();
+        write(&dir, "a.json", "{\"id\": 1, \"tags\": [\"x\", \"y\"], \"geo\": {\"lat\": 1.5}}\n{\"id\": 2, \"tags\": []}\n");
+        write(&dir, "b.json", "{\"id\": 3, \"note\": \"late column\"}\n");
+        let table = TextTable::json(dir.path().to_str().unwrap(), None, 1000).unwrap();
+        let schema = table.schema();
+        let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+        assert_eq!(names, vec!["id", "tags", "geo", "note"]);
+        assert!(matches!(schema.field(1).data_type(), DataType::List(_)));
+        assert!(matches!(schema.field(2).data_type(), DataType::Struct(_)));
+        let batches = read(&table, Some(vec![0, 3])).await.unwrap();
+        let mut ids = vec![];
+        let mut notes = vec![];
+        for b in &batches {
+            let id = b.column(0).as_primitive::<Int64Type>();
+            let note = b.column(1).as_string::<i32>();
+            for i in 0..b.num_rows() {
+                ids.push(id.value(i));
+                notes.push(note.is_valid(i).then(|| note.value(i).to_string()));
+            }
+        }
+        let mut rows: Vec<_> = ids.into_iter().zip(notes).collect();
+        rows.sort();
+        assert_eq!(
+            rows,
+            vec![(1, None), (2, None), (3, Some("late column".to_string()))]
+        );
+    }
+
+    #[tokio::test]
+    async fn malformed_json_names_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(&dir, "bad.json", "{\"id\": 1}\n{\"id\": 2\n");
+        let err = TextTable::json(&path, None, 1000).unwrap_err().to_string();
+        assert!(err.contains("bad.json"), "{err}");
+        let sample_one = TextTable::json(&path, None, 1).unwrap();
+        let err = read(&sample_one, None).await.unwrap_err().to_string();
+        assert!(
+            err.contains("reading JSON file") && err.contains("bad.json"),
+            "{err}"
+        );
+    }
+}
