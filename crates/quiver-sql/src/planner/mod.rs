@@ -66,6 +66,24 @@ pub struct SqlPlanner<'a> {
     outer: RefCell<Vec<quiver_expr::QSchema>>,
 }
 
+/// Arrow fields for SQL column definitions (`name TYPE [NOT NULL]`).
+pub(crate) fn column_fields(columns: &[ast::ColumnDef]) -> Result<Vec<Field>> {
+    columns
+        .iter()
+        .map(|col| {
+            let not_null = col
+                .options
+                .iter()
+                .any(|o| matches!(o.option, ColumnOption::NotNull));
+            Ok(Field::new(
+                &col.name.value,
+                sql_to_arrow_type(&col.data_type)?,
+                !not_null,
+            ))
+        })
+        .collect()
+}
+
 /// The last part of an object name (`db.schema.t` → `t`).
 fn object_name(name: &ObjectName) -> Result<String> {
     match name.0.last().and_then(|p| p.as_ident()) {
@@ -168,21 +186,7 @@ impl<'a> SqlPlanner<'a> {
         let schema = if c.columns.is_empty() {
             None
         } else {
-            let fields = c
-                .columns
-                .iter()
-                .map(|col| {
-                    let nullable = !col
-                        .options
-                        .iter()
-                        .any(|o| matches!(o.option, ColumnOption::NotNull));
-                    Ok(Field::new(
-                        &col.name.value,
-                        sql_to_arrow_type(&col.data_type)?,
-                        nullable,
-                    ))
-                })
-                .collect::<Result<Vec<_>>>()?;
+            let fields = column_fields(&c.columns)?;
             Some(Arc::new(Schema::new(fields)))
         };
         let mut options = c.options.clone();

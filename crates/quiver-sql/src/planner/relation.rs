@@ -254,9 +254,11 @@ impl SqlPlanner<'_> {
             "read_parquet" | "parquet_scan" => FileFormat::Parquet,
             "read_csv" | "read_csv_auto" => FileFormat::Csv,
             "read_json" | "read_json_auto" | "read_ndjson" => FileFormat::Json,
-            _ => return Err(QuiverError::Plan(format!(
+            _ => {
+                return Err(QuiverError::Plan(format!(
                 "unknown table function {function}(); expected read_parquet, read_csv or read_json"
-            ))),
+            )))
+            }
         };
         let literal = |e: &ast::Expr| -> Result<String> {
             match self.sql_to_expr(e, &QSchema::empty())? {

@@ -7,10 +7,10 @@ use std::sync::Arc;
 use arrow::datatypes::{Field, Schema};
 use quiver_expr::logical_plan::{Ddl, FileFormat, Projection};
 use quiver_expr::{not_impl_err, Expr, LogicalPlan, QuiverError, Result, ScalarValue};
-use sqlparser::ast::{self, ColumnOption};
+use sqlparser::ast;
 
 use super::expr::cast_expr;
-use super::{object_name, sql_to_arrow_type, SqlPlanner};
+use super::{column_fields, object_name, SqlPlanner};
 use crate::parser::{CopySource, CopyTo};
 
 impl SqlPlanner<'_> {
@@ -38,21 +38,7 @@ impl SqlPlanner<'_> {
                 (Arc::new(Schema::new(fields)), Some(Arc::new(plan)))
             }
             (None, _) => {
-                let fields = c
-                    .columns
-                    .iter()
-                    .map(|col| {
-                        let not_null = col
-                            .options
-                            .iter()
-                            .any(|o| matches!(o.option, ColumnOption::NotNull));
-                        Ok(Field::new(
-                            &col.name.value,
-                            sql_to_arrow_type(&col.data_type)?,
-                            !not_null,
-                        ))
-                    })
-                    .collect::<Result<Vec<_>>>()?;
+                let fields = column_fields(&c.columns)?;
                 if fields.is_empty() {
                     return Err(QuiverError::Plan(format!(
                         "CREATE TABLE {name} needs at least one column"
