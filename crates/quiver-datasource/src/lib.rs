@@ -3,6 +3,7 @@
 //! writing results to files.
 
 pub mod csv;
+pub mod hive;
 pub mod listing;
 pub mod memory;
 pub mod parquet;
@@ -10,6 +11,7 @@ pub mod text;
 pub mod write;
 
 pub use csv::CsvOptions;
+pub use hive::{hive_directories, HiveTable};
 pub use listing::{list_files, FileFormatExt};
 pub use memory::MemTable;
 pub use parquet::ParquetTable;

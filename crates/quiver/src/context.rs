@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use arrow::record_batch::RecordBatch;
 use quiver_datasource::{
-    CsvOptions, FileFormatExt, MemTable, ParquetTable, TextTable, WriteOptions,
+    hive_directories, CsvOptions, FileFormatExt, HiveTable, MemTable, ParquetTable, TextTable,
+    WriteOptions,
 };
 use quiver_execution::{ProviderSource, TableProvider};
 use quiver_expr::logical_plan::{Ddl, FileFormat, Values};
@@ -58,6 +59,20 @@ impl Default for SessionContext {
 
 /// Opens the table a location names, in `format`.
 fn open_table(
+    location: &str,
+    format: FileFormat,
+    options: &[(String, String)],
+    schema: Option<arrow::datatypes::SchemaRef>,
+) -> Result<Arc<dyn TableProvider>> {
+    if let Some(directories) = hive_directories(location)? {
+        let open = |dir: &str| open_files(dir, format, options, schema.clone());
+        return Ok(Arc::new(HiveTable::try_new(directories, open)?));
+    }
+    open_files(location, format, options, schema)
+}
+
+/// A table over the files at `location`, without partition directories.
+fn open_files(
     location: &str,
     format: FileFormat,
     options: &[(String, String)],

@@ -24,7 +24,7 @@ use quiver_execution::operators::PhysicalSortExpr;
 use quiver_execution::physical_expr::ColumnExpr;
 use quiver_execution::plan::display_plan;
 use quiver_execution::{create_physical_expr, ExecutionPlan, PhysicalExpr, ProviderSource};
-use quiver_expr::logical_plan::{Aggregate, Values};
+use quiver_expr::logical_plan::{Aggregate, TableScan, Values};
 use quiver_expr::{internal_err, Expr, LogicalPlan, QSchema, QuiverError, Result, ScalarValue};
 
 use crate::config::SessionConfig;
@@ -55,14 +55,8 @@ impl<'a> PhysicalPlanner<'a> {
     }
 
     async fn plan_node(&self, plan: &LogicalPlan) -> Result<Arc<dyn ExecutionPlan>> {
-        let n = self.config.target_partitions;
         Ok(match plan {
-            LogicalPlan::TableScan(scan) => {
-                let Some(provider) = scan.source.as_any().downcast_ref::<ProviderSource>() else {
-                    return internal_err!("table {} has no physical provider", scan.table_name);
-                };
-                provider.0.scan(scan.projection.as_ref(), n).await?
-            }
+            LogicalPlan::TableScan(scan) => self.plan_scan(scan, &[]).await?,
             LogicalPlan::Projection(p) => {
                 let input = self.plan(&p.input).await?;
                 let exprs = p
@@ -73,7 +67,17 @@ impl<'a> PhysicalPlanner<'a> {
                 Arc::new(ProjectionExec::new(exprs, p.schema.to_arrow(), input))
             }
             LogicalPlan::Filter(f) => {
-                let input = self.plan(&f.input).await?;
+                let input = match f.input.as_ref() {
+                    LogicalPlan::TableScan(scan) => {
+                        let conjuncts: Vec<Expr> =
+                            quiver_expr::expr::split_conjunction(&f.predicate)
+                                .into_iter()
+                                .cloned()
+                                .collect();
+                        self.plan_scan(scan, &conjuncts).await?
+                    }
+                    other => self.plan(other).await?,
+                };
                 Arc::new(FilterExec::new(
                     create_physical_expr(&f.predicate, f.input.schema())?,
                     input,
@@ -160,6 +164,25 @@ impl<'a> PhysicalPlanner<'a> {
                 Arc::new(SetOperationExec::new(left, right, s.op, s.all))
             }
         })
+    }
+
+    /// A scan of `scan`'s table, told the conjuncts of the filter above it.
+    async fn plan_scan(
+        &self,
+        scan: &TableScan,
+        filters: &[Expr],
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let Some(provider) = scan.source.as_any().downcast_ref::<ProviderSource>() else {
+            return internal_err!("table {} has no physical provider", scan.table_name);
+        };
+        provider
+            .0
+            .scan_filtered(
+                scan.projection.as_ref(),
+                filters,
+                self.config.target_partitions,
+            )
+            .await
     }
 
     /// Two phases (partial per partition, hash exchange on the keys, final)

@@ -215,3 +215,68 @@ async fn dataframes_write_parquet_csv_and_json() {
     let from_csv = format!("SELECT sum(n) FROM '{}'", path("v.csv"));
     assert_eq!(count(&ctx, &from_csv).await, 20_000);
 }
+
+#[tokio::test]
+async fn partitioned_directories_read_back_with_typed_columns_and_pruning() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("sales").display().to_string();
+    let ctx = SessionContext::new();
+    let copy = format!(
+        "COPY (SELECT * FROM (VALUES (2023, 'eu/west', 1), (2023, 'us', 2), (2024, 'eu/west', 3), (2024, NULL, 4)) v(year, region, amount)) \
+         TO '{root}' (FORMAT parquet, PARTITION_BY (year, region))"
+    );
+    assert_eq!(count(&ctx, &copy).await, 4);
+    assert!(files_below(dir.path())
+        .contains(&"sales/year=2023/region=eu%2Fwest/data_0.parquet".to_string()));
+    let sql = format!("SELECT amount, year, region FROM '{root}' ORDER BY amount");
+    assert_eq!(
+        rows(&ctx, &sql).await.unwrap(),
+        vec![
+            "1,2023,eu/west",
+            "2,2023,us",
+            "3,2024,eu/west",
+            "4,2024,NULL"
+        ]
+    );
+    let typed = format!("SELECT sum(year) FROM '{root}' WHERE year > 2023");
+    assert_eq!(count(&ctx, &typed).await, 4048, "year is a BIGINT column");
+    // Only the matching directory is scanned.
+    let explain =
+        format!("EXPLAIN SELECT amount FROM '{root}' WHERE year = 2024 AND region = 'eu/west'");
+    let plan = rows(&ctx, &explain).await.unwrap().join("\n");
+    assert_eq!(plan.matches("ParquetExec").count(), 1, "{plan}");
+    let pruned = format!("SELECT amount FROM '{root}' WHERE year = 2024 AND region = 'eu/west'");
+    assert_eq!(rows(&ctx, &pruned).await.unwrap(), vec!["3"]);
+    let none = format!("SELECT count(*) FROM '{root}' WHERE year = 1999");
+    assert_eq!(count(&ctx, &none).await, 0);
+}
+
+#[tokio::test]
+async fn inconsistent_partition_layouts_are_an_error_naming_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = SessionContext::new();
+    let a = dir
+        .path()
+        .join("t/year=2024/a.parquet")
+        .display()
+        .to_string();
+    let b = dir.path().join("t/b.parquet").display().to_string();
+    ctx.sql(&format!("COPY (SELECT 1 AS x) TO '{a}'"))
+        .await
+        .unwrap();
+    ctx.sql(&format!("COPY (SELECT 2 AS x) TO '{b}'"))
+        .await
+        .unwrap();
+    let root = dir.path().join("t").display().to_string();
+    let err = ctx
+        .sql(&format!("SELECT * FROM '{root}'"))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("partitioned differently")
+            && err.contains("a.parquet")
+            && err.contains("b.parquet"),
+        "{err}"
+    );
+}

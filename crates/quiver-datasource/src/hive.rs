@@ -1,0 +1,375 @@
+//! Hive-partitioned directories (`sales/year=2024/month=01/part-0.parquet`):
+//! the `key=value` directory names become typed columns after the files'
+//! own, and a filter on them skips whole directories — their files are
+//! never opened by the scan.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow::array::{Array, RecordBatch};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use arrow::record_batch::RecordBatchOptions;
+use quiver_execution::operators::projection::ProjectionExec;
+use quiver_execution::operators::union::UnionExec;
+use quiver_execution::physical_expr::{evaluate_predicate, ColumnExpr};
+use quiver_execution::{create_physical_expr, ExecutionPlan, PhysicalExpr, TableProvider};
+use quiver_expr::{Column, Expr, QSchema, QuiverError, Result, ScalarValue};
+
+use crate::listing::list_files;
+
+/// The directory name Hive uses for a NULL partition value.
+const NULL_PARTITION: &str = "__HIVE_DEFAULT_PARTITION__";
+
+/// A leaf directory of a hive layout and its `(key, value)` pairs, outermost
+/// first.
+pub type PartitionDirectory = (PathBuf, Vec<(String, String)>);
+
+/// The leaf directories of a hive layout under `location` with their
+/// `key=value` pairs, or `None` when `location` is not a directory whose
+/// files all sit under `key=value` directories. Files at different depths
+/// or with different keys are an error naming two of them.
+pub fn hive_directories(location: &str) -> Result<Option<Vec<PartitionDirectory>>> {
+    let root = Path::new(location.strip_prefix("file://").unwrap_or(location));
+    if !root.is_dir() {
+        return Ok(None);
+    }
+    let mut dirs: BTreeMap<PathBuf, Vec<(String, String)>> = BTreeMap::new();
+    let mut first: Option<(PathBuf, Vec<String>)> = None;
+    for file in list_files(location)? {
+        let dir = file.parent().unwrap_or(root).to_path_buf();
+        let relative = dir.strip_prefix(root).unwrap_or(&dir);
+        let pairs: Option<Vec<(String, String)>> = relative
+            .components()
+            .map(|c| {
+                let part = c.as_os_str().to_str()?;
+                let (k, v) = part.split_once('=')?;
+                Some((k.to_string(), unescape(v)))
+            })
+            .collect();
+        let pairs = pairs.unwrap_or_default();
+        let keys: Vec<String> = pairs.iter().map(|(k, _)| k.clone()).collect();
+        match &first {
+            None => first = Some((file.clone(), keys)),
+            Some((other, expected)) if *expected != keys => {
+                return Err(QuiverError::Plan(format!(
+                    "files '{}' and '{}' under '{location}' are partitioned differently ({} and {})",
+                    other.display(),
+                    file.display(),
+                    describe(expected),
+                    describe(&keys)
+                )))
+            }
+            Some(_) => {}
+        }
+        dirs.insert(dir, pairs);
+    }
+    match first {
+        Some((_, keys)) if !keys.is_empty() => Ok(Some(dirs.into_iter().collect())),
+        _ => Ok(None),
+    }
+}
+
+fn describe(keys: &[String]) -> String {
+    if keys.is_empty() {
+        "no partition directories".to_string()
+    } else {
+        keys.join("/")
+    }
+}
+
+/// Undoes the percent-escaping of partition values.
+fn unescape(value: &str) -> String {
+    let bytes = value.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    let hex = |b: u8| (b as char).to_digit(16);
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8(out).unwrap_or_else(|_| value.to_string())
+}
+
+/// One leaf directory: its partition values and a table over its files.
+#[derive(Debug)]
+struct Directory {
+    path: PathBuf,
+    values: Vec<ScalarValue>,
+    table: Arc<dyn TableProvider>,
+}
+
+/// A table over a hive-partitioned directory tree.
+#[derive(Debug)]
+pub struct HiveTable {
+    directories: Vec<Directory>,
+    /// Columns of the files.
+    file_width: usize,
+    /// The files' columns followed by the partition columns.
+    schema: SchemaRef,
+}
+
+impl HiveTable {
+    /// A table over `directories` (as [`hive_directories`] lists them), each
+    /// opened with `open`. Partition columns are BIGINT when every value is
+    /// an integer, else VARCHAR. All directories must hold the same columns.
+    pub fn try_new(
+        directories: Vec<PartitionDirectory>,
+        open: impl Fn(&str) -> Result<Arc<dyn TableProvider>>,
+    ) -> Result<Self> {
+        let Some((_, first_pairs)) = directories.first() else {
+            return Err(QuiverError::Internal(
+                "a hive table without directories".into(),
+            ));
+        };
+        let keys: Vec<String> = first_pairs.iter().map(|(k, _)| k.clone()).collect();
+        let types: Vec<DataType> = (0..keys.len())
+            .map(|i| {
+                let all_integers = directories.iter().all(|(_, pairs)| {
+                    let v = &pairs[i].1;
+                    v == NULL_PARTITION || v.parse::<i64>().is_ok()
+                });
+                if all_integers {
+                    DataType::Int64
+                } else {
+                    DataType::Utf8
+                }
+            })
+            .collect();
+        let mut opened = Vec::with_capacity(directories.len());
+        let mut file_schema: Option<(PathBuf, SchemaRef)> = None;
+        for (path, pairs) in directories {
+            let location = path.to_str().ok_or_else(|| {
+                QuiverError::Plan(format!("'{}' is not a UTF-8 path", path.display()))
+            })?;
+            let table = open(location)?;
+            match &file_schema {
+                None => file_schema = Some((path.clone(), table.schema())),
+                Some((first, schema)) if schema.fields() != table.schema().fields() => {
+                    return Err(QuiverError::Plan(format!(
+                        "partition directories '{}' and '{}' hold files with different columns",
+                        first.display(),
+                        path.display()
+                    )))
+                }
+                Some(_) => {}
+            }
+            let values = pairs
+                .iter()
+                .zip(&types)
+                .map(|((_, v), t)| partition_value(v, t))
+                .collect::<Result<Vec<_>>>()?;
+            opened.push(Directory {
+                path,
+                values,
+                table,
+            });
+        }
+        let Some((_, file_schema)) = file_schema else {
+            return Err(QuiverError::Internal(
+                "a hive table without directories".into(),
+            ));
+        };
+        for key in &keys {
+            if file_schema.fields().iter().any(|f| f.name() == key) {
+                return Err(QuiverError::Plan(format!(
+                    "partition column \"{key}\" is also a column of the files"
+                )));
+            }
+        }
+        let mut fields: Vec<Field> = file_schema
+            .fields()
+            .iter()
+            .map(|f| f.as_ref().clone())
+            .collect();
+        fields.extend(
+            keys.iter()
+                .zip(&types)
+                .map(|(k, t)| Field::new(k, t.clone(), true)),
+        );
+        Ok(Self {
+            directories: opened,
+            file_width: file_schema.fields().len(),
+            schema: Arc::new(Schema::new(fields)),
+        })
+    }
+
+    /// Whether `directory` can hold rows passing every conjunct of
+    /// `filters` that reads only partition columns.
+    fn may_match(&self, directory: &Directory, filters: &[Arc<dyn PhysicalExpr>]) -> Result<bool> {
+        if filters.is_empty() {
+            return Ok(true);
+        }
+        let partition_fields: Vec<Field> = self.schema.fields()[self.file_width..]
+            .iter()
+            .map(|f| f.as_ref().clone())
+            .collect();
+        let columns = directory
+            .values
+            .iter()
+            .map(|v| v.to_array_of_size(1))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        let row = RecordBatch::try_new_with_options(
+            Arc::new(Schema::new(partition_fields)),
+            columns,
+            &RecordBatchOptions::new().with_row_count(Some(1)),
+        )?;
+        for f in filters {
+            let keep = evaluate_predicate(f.as_ref(), &row)?;
+            if !(keep.is_valid(0) && keep.value(0)) {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// The conjuncts of `filters` over partition columns only, bound to a
+    /// row of partition values (column qualifiers are ignored).
+    fn partition_filters(&self, filters: &[Expr]) -> Result<Vec<Arc<dyn PhysicalExpr>>> {
+        let partition_schema = QSchema::from_arrow(
+            None,
+            &Schema::new(self.schema.fields()[self.file_width..].to_vec()),
+        );
+        let mut out = vec![];
+        for f in filters {
+            let bare = f.clone().rewrite(&mut |e| match e {
+                Expr::Column(c) => Ok(Some(Expr::Column(Column::bare(&c.name)))),
+                _ => Ok(None),
+            })?;
+            let columns = bare.columns();
+            let only_partitions = !columns.is_empty()
+                && columns
+                    .iter()
+                    .all(|c| matches!(partition_schema.find(c), Ok(Some(_))));
+            if only_partitions {
+                out.push(create_physical_expr(&bare, &partition_schema)?);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// A partition value of type `t` from its directory text.
+fn partition_value(text: &str, t: &DataType) -> Result<ScalarValue> {
+    if text == NULL_PARTITION {
+        return Ok(ScalarValue::try_from(t)?);
+    }
+    Ok(match t {
+        DataType::Int64 => ScalarValue::Int64(text.parse().ok()),
+        _ => ScalarValue::Utf8(Some(text.to_string())),
+    })
+}
+
+#[async_trait::async_trait]
+impl TableProvider for HiveTable {
+    fn schema(&self) -> SchemaRef {
+        Arc::clone(&self.schema)
+    }
+    fn kind(&self) -> &str {
+        "hive"
+    }
+    fn estimated_rows(&self) -> Option<usize> {
+        self.directories
+            .iter()
+            .map(|d| d.table.estimated_rows())
+            .sum()
+    }
+    async fn scan(
+        &self,
+        projection: Option<&Vec<usize>>,
+        target_partitions: usize,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        self.scan_filtered(projection, &[], target_partitions).await
+    }
+    async fn scan_filtered(
+        &self,
+        projection: Option<&Vec<usize>>,
+        filters: &[Expr],
+        target_partitions: usize,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let wanted: Vec<usize> = match projection {
+            Some(p) => p.clone(),
+            None => (0..self.schema.fields().len()).collect(),
+        };
+        let out_schema = Arc::new(self.schema.project(&wanted)?);
+        let mut file_columns: Vec<usize> = wanted
+            .iter()
+            .copied()
+            .filter(|&i| i < self.file_width)
+            .collect();
+        if file_columns.is_empty() {
+            // Rows must still be counted: read one (cheap) column.
+            file_columns.push(0);
+        }
+        let pruning = self.partition_filters(filters)?;
+        let kept: Vec<&Directory> = self
+            .directories
+            .iter()
+            .filter_map(|d| match self.may_match(d, &pruning) {
+                Ok(true) => Some(Ok(d)),
+                Ok(false) => None,
+                Err(e) => Some(Err(e)),
+            })
+            .collect::<Result<_>>()?;
+        let per_directory = (target_partitions / kept.len().max(1)).max(1);
+        let mut inputs: Vec<Arc<dyn ExecutionPlan>> = vec![];
+        for d in kept {
+            let scan = d
+                .table
+                .scan(Some(&file_columns), per_directory)
+                .await
+                .map_err(|e| {
+                    e.context(format!(
+                        "reading partition directory '{}'",
+                        d.path.display()
+                    ))
+                })?;
+            let exprs = wanted
+                .iter()
+                .map(|&i| {
+                    if i < self.file_width {
+                        let position = file_columns.iter().position(|&c| c == i).unwrap_or(0);
+                        let f = self.schema.field(i);
+                        Ok(
+                            Arc::new(ColumnExpr::new(f.name(), position, f.data_type().clone()))
+                                as Arc<dyn PhysicalExpr>,
+                        )
+                    } else {
+                        let value = d.values[i - self.file_width].clone();
+                        create_physical_expr(&Expr::Literal(value), &QSchema::empty())
+                    }
+                })
+                .collect::<Result<Vec<_>>>()?;
+            inputs.push(Arc::new(ProjectionExec::new(
+                exprs,
+                Arc::clone(&out_schema),
+                scan,
+            )));
+        }
+        if inputs.is_empty() {
+            let empty =
+                quiver_execution::operators::memory::MemoryExec::try_new(out_schema, vec![vec![]])?;
+            return Ok(Arc::new(empty));
+        }
+        Ok(Arc::new(UnionExec::new(inputs, out_schema)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaped_values_are_decoded() {
+        assert_eq!(unescape("a%2Fb%3Dc"), "a/b=c");
+        assert_eq!(unescape("100%"), "100%");
+        assert_eq!(unescape("plain"), "plain");
+    }
+}
