@@ -2,6 +2,8 @@
 //! table and scan are shared with JSON in [`crate::text`].
 
 use arrow::csv::reader::Format;
+
+use crate::compression::Compression;
 use arrow::datatypes::SchemaRef;
 use quiver_expr::{QuiverError, Result};
 
@@ -22,6 +24,10 @@ pub struct CsvOptions {
     pub schema_infer_max_records: usize,
     /// Column names and types, if known (otherwise inferred).
     pub schema: Option<SchemaRef>,
+    /// Text that stands for NULL (besides an empty field).
+    pub null_value: Option<String>,
+    /// How the files are compressed.
+    pub compression: Compression,
 }
 
 impl Default for CsvOptions {
@@ -34,6 +40,8 @@ impl Default for CsvOptions {
             comment: None,
             schema_infer_max_records: 1000,
             schema: None,
+            null_value: None,
+            compression: Compression::Auto,
         }
     }
 }
@@ -71,6 +79,8 @@ impl CsvOptions {
                 "quote" => self.quote = single_byte(key, value)?,
                 "escape" => self.escape = Some(single_byte(key, value)?),
                 "comment" => self.comment = Some(single_byte(key, value)?),
+                "null" | "nullstr" | "null_value" => self.null_value = Some(value.clone()),
+                "compression" => self.compression = Compression::from_name(value)?,
                 "schema_infer_max_records" | "sample_size" => {
                     self.schema_infer_max_records = value.parse().map_err(|_| {
                         QuiverError::Plan(format!("CSV option '{key}' must be a positive number, got '{value}'"))
@@ -79,7 +89,7 @@ impl CsvOptions {
                 _ => {
                     return Err(QuiverError::Plan(format!(
                         "unknown CSV option '{key}'; known options: header, delimiter, quote, escape, comment, \
-                         schema_infer_max_records"
+                         null, compression, schema_infer_max_records"
                     )))
                 }
             }
@@ -98,6 +108,13 @@ impl CsvOptions {
         }
         if let Some(c) = self.comment {
             f = f.with_comment(c);
+        }
+        if let Some(null) = &self.null_value {
+            // Empty fields stay NULL too.
+            let pattern = format!("^(|{})$", regex::escape(null));
+            if let Ok(re) = regex::Regex::new(&pattern) {
+                f = f.with_null_regex(re);
+            }
         }
         f
     }
@@ -175,6 +192,41 @@ mod tests {
         .unwrap_err();
         let msg = err.to_string();
         assert!(msg.contains("bad.csv") && msg.contains("line 4"), "{msg}");
+    }
+
+    #[tokio::test]
+    async fn null_strings_and_gzip_files() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("n.csv.gz");
+        let mut gz = flate2::write::GzEncoder::new(
+            std::fs::File::create(&path).unwrap(),
+            Default::default(),
+        );
+        gz.write_all(b"id,name\n1,NA\n2,bo\n3,\n").unwrap();
+        gz.finish().unwrap();
+        let options = CsvOptions::default()
+            .with_options(&[("null".into(), "NA".into())])
+            .unwrap();
+        let table = TextTable::csv(path.to_str().unwrap(), options).unwrap();
+        assert_eq!(
+            table.schema().field(0).data_type(),
+            &DataType::Int64,
+            "the compressed file was read for inference"
+        );
+        let batches = collect(
+            table.scan(None, 1).await.unwrap(),
+            Arc::new(TaskContext::default()),
+        )
+        .await
+        .unwrap();
+        let names = batches[0].column(1).as_string::<i32>();
+        assert!(names.is_null(0), "NA is NULL");
+        assert_eq!(names.value(1), "bo");
+        assert!(names.is_null(2), "an empty field is still NULL");
+        assert!(CsvOptions::default()
+            .with_options(&[("compression".into(), "rar".into())])
+            .is_err());
     }
 
     #[test]

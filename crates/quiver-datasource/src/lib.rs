@@ -2,6 +2,7 @@
 //! Parquet, CSV and JSON tables and scans over them, tables in memory, and
 //! writing results to files.
 
+pub mod compression;
 pub mod csv;
 pub mod hive;
 pub mod listing;
@@ -10,6 +11,7 @@ pub mod parquet;
 pub mod text;
 pub mod write;
 
+pub use compression::Compression;
 pub use csv::CsvOptions;
 pub use hive::{hive_directories, HiveTable};
 pub use listing::{list_files, FileFormatExt};

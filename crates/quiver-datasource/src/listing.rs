@@ -86,6 +86,11 @@ pub trait FileFormatExt: Sized {
 
 impl FileFormatExt for FileFormat {
     fn from_path(path: &Path) -> Option<Self> {
+        // `x.csv.gz` is a CSV file.
+        let path = match crate::compression::Compression::from_extension(path) {
+            Some(_) => Path::new(path.file_stem()?),
+            None => path,
+        };
         FileFormat::from_name(path.extension()?.to_str()?)
     }
 

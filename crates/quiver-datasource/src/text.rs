@@ -4,7 +4,7 @@
 //! blocking threads.
 
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -17,6 +17,7 @@ use quiver_execution::TableProvider;
 use quiver_expr::{internal_err, QuiverError, Result};
 use tokio::sync::mpsc;
 
+use crate::compression::Compression;
 use crate::csv::CsvOptions;
 use crate::listing::list_files;
 
@@ -33,6 +34,8 @@ pub enum TextFormat {
     Json {
         /// How many lines per file are read to infer the columns.
         schema_infer_max_records: usize,
+        /// How the files are compressed.
+        compression: Compression,
     },
 }
 
@@ -44,14 +47,20 @@ impl TextFormat {
         }
     }
 
-    fn open(&self, path: &Path) -> Result<File> {
-        File::open(path).map_err(|e| {
+    /// The file at `path`, decompressed.
+    fn open(&self, path: &Path) -> Result<Box<dyn Read + Send>> {
+        let file = File::open(path).map_err(|e| {
             QuiverError::Io(format!(
                 "cannot open {} file '{}': {e}",
                 self.name(),
                 path.display()
             ))
-        })
+        })?;
+        let compression = match self {
+            TextFormat::Csv(o) => o.compression,
+            TextFormat::Json { compression, .. } => *compression,
+        };
+        compression.decode(file, path)
     }
 
     /// The context added to errors about `path`.
@@ -68,6 +77,7 @@ impl TextFormat {
                 .map(|(schema, _)| schema),
             TextFormat::Json {
                 schema_infer_max_records,
+                ..
             } => arrow::json::reader::infer_json_schema(file, Some(*schema_infer_max_records))
                 .map(|(schema, _)| schema),
         };
@@ -75,6 +85,7 @@ impl TextFormat {
         match self {
             TextFormat::Json {
                 schema_infer_max_records,
+                ..
             } => {
                 let order = json_key_order(self.open(path)?, *schema_infer_max_records);
                 Ok(in_key_order(schema, &order))
@@ -116,7 +127,7 @@ impl TextFormat {
 
 /// The top-level keys of the first `lines` JSON lines of `file`, in order of
 /// first appearance (the inferred schema sorts them by name).
-fn json_key_order(file: File, lines: usize) -> Vec<String> {
+fn json_key_order(file: Box<dyn Read + Send>, lines: usize) -> Vec<String> {
     use std::io::BufRead;
     let mut keys: Vec<String> = vec![];
     for line in BufReader::new(file)
@@ -192,9 +203,11 @@ impl TextTable {
         location: &str,
         schema: Option<SchemaRef>,
         schema_infer_max_records: usize,
+        compression: Compression,
     ) -> Result<Self> {
         let format = TextFormat::Json {
             schema_infer_max_records,
+            compression,
         };
         Self::try_new(location, format, schema)
     }
@@ -398,7 +411,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         write(&dir, "a.json", "{\"id\": 1, \"tags\": [\"x\", \"y\"], \"geo\": {\"lat\": 1.5}}\n{\"id\": 2, \"tags\": []}\n");
         write(&dir, "b.json", "{\"id\": 3, \"note\": \"late column\"}\n");
-        let table = TextTable::json(dir.path().to_str().unwrap(), None, 1000).unwrap();
+        let table =
+            TextTable::json(dir.path().to_str().unwrap(), None, 1000, Compression::Auto).unwrap();
         let schema = table.schema();
         let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
         assert_eq!(names, vec!["id", "tags", "geo", "note"]);
@@ -427,9 +441,11 @@ mod tests {
     async fn malformed_json_names_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = write(&dir, "bad.json", "{\"id\": 1}\n{\"id\": 2\n");
-        let err = TextTable::json(&path, None, 1000).unwrap_err().to_string();
+        let err = TextTable::json(&path, None, 1000, Compression::Auto)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("bad.json"), "{err}");
-        let sample_one = TextTable::json(&path, None, 1).unwrap();
+        let sample_one = TextTable::json(&path, None, 1, Compression::Auto).unwrap();
         let err = read(&sample_one, None).await.unwrap_err().to_string();
         assert!(
             err.contains("reading JSON file") && err.contains("bad.json"),

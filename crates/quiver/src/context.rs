@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use arrow::record_batch::RecordBatch;
 use quiver_datasource::{
-    hive_directories, CsvOptions, FileFormatExt, HiveTable, MemTable, ParquetTable, TextTable,
-    WriteOptions,
+    hive_directories, Compression, CsvOptions, FileFormatExt, HiveTable, MemTable, ParquetTable,
+    TextTable, WriteOptions,
 };
 use quiver_execution::{ProviderSource, TableProvider};
 use quiver_expr::logical_plan::{Ddl, FileFormat, Values};
@@ -102,20 +102,21 @@ fn open_files(
             }
             Arc::new(TextTable::csv(location, csv.with_options(options)?)?)
         }
-        FileFormat::Json => Arc::new(TextTable::json(
-            location,
-            schema,
-            json_sample_size(options)?,
-        )?),
+        FileFormat::Json => {
+            let (sample, compression) = json_options(options)?;
+            Arc::new(TextTable::json(location, schema, sample, compression)?)
+        }
     })
 }
 
-/// The `schema_infer_max_records` option of a JSON table (default 1000);
-/// JSON tables take no other options.
-fn json_sample_size(options: &[(String, String)]) -> Result<usize> {
+/// The options of a JSON table: `schema_infer_max_records` (default 1000)
+/// and `compression` (default from the extension).
+fn json_options(options: &[(String, String)]) -> Result<(usize, Compression)> {
     let mut sample = 1000;
+    let mut compression = Compression::Auto;
     for (key, value) in options {
         match key.as_str() {
+            "compression" => compression = Compression::from_name(value)?,
             "schema_infer_max_records" | "sample_size" => {
                 sample = value.parse().map_err(|_| {
                     QuiverError::Plan(format!(
@@ -123,14 +124,12 @@ fn json_sample_size(options: &[(String, String)]) -> Result<usize> {
                     ))
                 })?
             }
-            other => {
-                return Err(QuiverError::Plan(format!(
-                    "unknown JSON option '{other}'; the only one is schema_infer_max_records"
-                )))
-            }
+            other => return Err(QuiverError::Plan(format!(
+                "unknown JSON option '{other}'; expected schema_infer_max_records or compression"
+            ))),
         }
     }
-    Ok(sample)
+    Ok((sample, compression))
 }
 
 impl SessionContext {
