@@ -5,8 +5,9 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use arrow::array::new_null_array;
 use arrow::compute::cast;
-use arrow::datatypes::{Schema, SchemaRef};
+use arrow::datatypes::{Field, Schema, SchemaRef};
 use arrow::record_batch::{RecordBatch, RecordBatchOptions};
 use futures::{StreamExt, TryStreamExt};
 use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
@@ -14,6 +15,7 @@ use parquet::arrow::{ParquetRecordBatchStreamBuilder, ProjectionMask};
 use quiver_execution::plan::{ExecutionPlan, TaskContext};
 use quiver_execution::stream::{RecordBatchStreamAdapter, SendableRecordBatchStream};
 use quiver_execution::TableProvider;
+use quiver_expr::types::{common_type, sql_type_name};
 use quiver_expr::{internal_err, QuiverError, Result};
 
 use crate::listing::list_files;
@@ -49,27 +51,59 @@ pub struct ParquetTable {
 
 impl ParquetTable {
     /// Opens every file `location` names (a file, glob or directory) and
-    /// reads its footer. All files must have the table's columns; the first
-    /// file defines them.
+    /// reads its footer. The table's columns are those of all files, in
+    /// order of first appearance: a column some files lack reads as NULL
+    /// there, and a column whose type differs between files takes a type
+    /// both convert to (INTEGER and BIGINT give BIGINT); types with none in
+    /// common are an error naming the two files.
     pub fn try_new(location: &str) -> Result<Self> {
         let files = list_files(location)?
             .into_iter()
             .map(ParquetFile::open)
             .collect::<Result<Vec<_>>>()?;
-        let schema = Arc::new(Schema::new(files[0].schema().fields().clone()));
-        for f in &files[1..] {
-            for field in schema.fields() {
-                if f.schema().field_with_name(field.name()).is_err() {
-                    return Err(QuiverError::Plan(format!(
-                        "Parquet files '{}' and '{}' have different columns: the second lacks \"{}\"",
-                        files[0].path.display(),
-                        f.path.display(),
-                        field.name()
-                    )));
+        let mut fields: Vec<(Field, usize)> = vec![];
+        for (fi, f) in files.iter().enumerate() {
+            for field in f.schema().fields() {
+                match fields.iter_mut().find(|(x, _)| x.name() == field.name()) {
+                    None => fields.push((field.as_ref().clone(), fi)),
+                    Some((existing, first)) => {
+                        let merged = common_type(existing.data_type(), field.data_type())
+                            .ok_or_else(|| {
+                                QuiverError::Plan(format!(
+                                    "column \"{}\" is {} in Parquet file '{}' but {} in '{}'",
+                                    field.name(),
+                                    sql_type_name(existing.data_type()),
+                                    files[*first].path.display(),
+                                    sql_type_name(field.data_type()),
+                                    f.path.display()
+                                ))
+                            })?;
+                        let nullable = existing.is_nullable() || field.is_nullable();
+                        *existing = existing
+                            .clone()
+                            .with_data_type(merged)
+                            .with_nullable(nullable);
+                    }
                 }
             }
         }
-        Ok(Self { files, schema })
+        let fields: Vec<Field> = fields
+            .into_iter()
+            .map(|(f, _)| {
+                let everywhere = files
+                    .iter()
+                    .all(|file| file.schema().field_with_name(f.name()).is_ok());
+                if everywhere {
+                    f
+                } else {
+                    f.with_nullable(true)
+                }
+            })
+            .collect();
+        Ok(Self {
+            files,
+            schema: Arc::new(Schema::new(fields)),
+        })
     }
 
     /// Total rows over all files, from the footers.
@@ -219,14 +253,22 @@ async fn read_row_groups(
         .await
         .map_err(|e| context(e.into()))?;
     let file_schema = Arc::clone(file.schema());
-    let indices = schema
+    // The file's index of each wanted column (`None`: the file lacks it).
+    let wanted: Vec<Option<usize>> = schema
         .fields()
         .iter()
-        .map(|f| file_schema.index_of(f.name()))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| context(e.into()))?;
+        .map(|f| file_schema.index_of(f.name()).ok())
+        .collect();
+    let indices: Vec<usize> = wanted.iter().flatten().copied().collect();
     let builder = ParquetRecordBatchStreamBuilder::new_with_metadata(handle, file.metadata.clone());
-    let mask = ProjectionMask::roots(builder.parquet_schema(), indices.iter().copied());
+    // With none of the wanted columns in this file, read its first column
+    // just to count rows.
+    let read = if indices.is_empty() {
+        vec![0]
+    } else {
+        indices.clone()
+    };
+    let mask = ProjectionMask::roots(builder.parquet_schema(), read);
     let stream = builder
         .with_projection(mask)
         .with_row_groups(row_groups)
@@ -237,9 +279,9 @@ async fn read_row_groups(
     // and types.
     let mut sorted = indices.clone();
     sorted.sort_unstable();
-    let order: Vec<usize> = indices
+    let order: Vec<Option<usize>> = wanted
         .iter()
-        .map(|i| sorted.binary_search(i).expect("index present"))
+        .map(|i| i.and_then(|i| sorted.binary_search(&i).ok()))
         .collect();
     let out_schema = Arc::clone(&schema);
     let adapted = stream
@@ -251,8 +293,11 @@ async fn read_row_groups(
                 let columns = order
                     .iter()
                     .zip(schema.fields())
-                    .map(|(&i, f)| {
-                        let c = batch.column(i);
+                    .map(|(i, f)| {
+                        let Some(i) = i else {
+                            return Ok(new_null_array(f.data_type(), batch.num_rows()));
+                        };
+                        let c = batch.column(*i);
                         if c.data_type() == f.data_type() {
                             Ok(Arc::clone(c))
                         } else {

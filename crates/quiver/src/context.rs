@@ -124,9 +124,11 @@ fn json_options(options: &[(String, String)]) -> Result<(usize, Compression)> {
                     ))
                 })?
             }
-            other => return Err(QuiverError::Plan(format!(
+            other => {
+                return Err(QuiverError::Plan(format!(
                 "unknown JSON option '{other}'; expected schema_infer_max_records or compression"
-            ))),
+            )))
+            }
         }
     }
     Ok((sample, compression))

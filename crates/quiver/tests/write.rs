@@ -280,3 +280,52 @@ async fn inconsistent_partition_layouts_are_an_error_naming_files() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn parquet_files_with_different_columns_merge() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = SessionContext::new();
+    let file = |n: &str| dir.path().join("t").join(n).display().to_string();
+    ctx.sql(&format!(
+        "COPY (SELECT CAST(1 AS INTEGER) AS a, 'x' AS b) TO '{}'",
+        file("1.parquet")
+    ))
+    .await
+    .unwrap();
+    ctx.sql(&format!(
+        "COPY (SELECT CAST(5000000000 AS BIGINT) AS a, 2.5 AS c) TO '{}'",
+        file("2.parquet")
+    ))
+    .await
+    .unwrap();
+    let root = dir.path().join("t").display().to_string();
+    assert_eq!(
+        rows(&ctx, &format!("SELECT a, b, c FROM '{root}' ORDER BY a"))
+            .await
+            .unwrap(),
+        vec!["1,x,NULL", "5000000000,NULL,2.5"]
+    );
+    assert_eq!(
+        count(&ctx, &format!("SELECT count(*) FROM '{root}'")).await,
+        2
+    );
+    assert_eq!(
+        count(&ctx, &format!("SELECT count(c) FROM '{root}'")).await,
+        1
+    );
+    ctx.sql(&format!(
+        "COPY (SELECT DATE '2024-01-01' AS a) TO '{}'",
+        file("3.parquet")
+    ))
+    .await
+    .unwrap();
+    let err = ctx
+        .sql(&format!("SELECT * FROM '{root}'"))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("column \"a\" is") && err.contains("3.parquet"),
+        "{err}"
+    );
+}
