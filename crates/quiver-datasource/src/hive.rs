@@ -1,11 +1,13 @@
 //! Hive-partitioned directories (`sales/year=2024/month=01/part-0.parquet`):
 //! the `key=value` directory names become typed columns after the files'
-//! own, and a filter on them skips whole directories — their files are
-//! never opened by the scan.
+//! own, and a filter on them skips whole directories. Only the first
+//! directory's files are opened when the table is made (for the columns);
+//! the others are opened when a scan first needs them, so the files of
+//! pruned directories are never opened.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use arrow::array::{Array, RecordBatch};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
@@ -98,32 +100,48 @@ fn unescape(value: &str) -> String {
     String::from_utf8(out).unwrap_or_else(|_| value.to_string())
 }
 
-/// One leaf directory: its partition values and a table over its files.
+/// Opens a table over the files of one directory.
+pub type DirectoryOpener = Arc<dyn Fn(&str) -> Result<Arc<dyn TableProvider>> + Send + Sync>;
+
+/// One leaf directory: its partition values and, once opened, a table over
+/// its files.
 #[derive(Debug)]
 struct Directory {
     path: PathBuf,
     values: Vec<ScalarValue>,
-    table: Arc<dyn TableProvider>,
+    table: OnceLock<Arc<dyn TableProvider>>,
 }
 
 /// A table over a hive-partitioned directory tree.
-#[derive(Debug)]
 pub struct HiveTable {
     directories: Vec<Directory>,
+    open: DirectoryOpener,
     /// Columns of the files.
     file_width: usize,
     /// The files' columns followed by the partition columns.
     schema: SchemaRef,
 }
 
+impl std::fmt::Debug for HiveTable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HiveTable")
+            .field("directories", &self.directories)
+            .field("schema", &self.schema)
+            .finish()
+    }
+}
+
+fn utf8_path(path: &Path) -> Result<&str> {
+    path.to_str()
+        .ok_or_else(|| QuiverError::Plan(format!("'{}' is not a UTF-8 path", path.display())))
+}
+
 impl HiveTable {
     /// A table over `directories` (as [`hive_directories`] lists them), each
-    /// opened with `open`. Partition columns are BIGINT when every value is
-    /// an integer, else VARCHAR. All directories must hold the same columns.
-    pub fn try_new(
-        directories: Vec<PartitionDirectory>,
-        open: impl Fn(&str) -> Result<Arc<dyn TableProvider>>,
-    ) -> Result<Self> {
+    /// opened with `open` when first needed. Partition columns are BIGINT
+    /// when every value is an integer, else VARCHAR. All directories must
+    /// hold the same columns as the first.
+    pub fn try_new(directories: Vec<PartitionDirectory>, open: DirectoryOpener) -> Result<Self> {
         let Some((_, first_pairs)) = directories.first() else {
             return Err(QuiverError::Internal(
                 "a hive table without directories".into(),
@@ -143,24 +161,10 @@ impl HiveTable {
                 }
             })
             .collect();
+        let first = open(utf8_path(&directories[0].0)?)?;
+        let file_schema = first.schema();
         let mut opened = Vec::with_capacity(directories.len());
-        let mut file_schema: Option<(PathBuf, SchemaRef)> = None;
         for (path, pairs) in directories {
-            let location = path.to_str().ok_or_else(|| {
-                QuiverError::Plan(format!("'{}' is not a UTF-8 path", path.display()))
-            })?;
-            let table = open(location)?;
-            match &file_schema {
-                None => file_schema = Some((path.clone(), table.schema())),
-                Some((first, schema)) if schema.fields() != table.schema().fields() => {
-                    return Err(QuiverError::Plan(format!(
-                        "partition directories '{}' and '{}' hold files with different columns",
-                        first.display(),
-                        path.display()
-                    )))
-                }
-                Some(_) => {}
-            }
             let values = pairs
                 .iter()
                 .zip(&types)
@@ -169,14 +173,10 @@ impl HiveTable {
             opened.push(Directory {
                 path,
                 values,
-                table,
+                table: OnceLock::new(),
             });
         }
-        let Some((_, file_schema)) = file_schema else {
-            return Err(QuiverError::Internal(
-                "a hive table without directories".into(),
-            ));
-        };
+        let _ = opened[0].table.set(first);
         for key in &keys {
             if file_schema.fields().iter().any(|f| f.name() == key) {
                 return Err(QuiverError::Plan(format!(
@@ -196,9 +196,29 @@ impl HiveTable {
         );
         Ok(Self {
             directories: opened,
+            open,
             file_width: file_schema.fields().len(),
             schema: Arc::new(Schema::new(fields)),
         })
+    }
+
+    /// The table over `directory`'s files, opened on first use; its columns
+    /// must be those of the first directory.
+    fn table(&self, directory: &Directory) -> Result<Arc<dyn TableProvider>> {
+        if let Some(t) = directory.table.get() {
+            return Ok(Arc::clone(t));
+        }
+        let table = (self.open)(utf8_path(&directory.path)?)?;
+        let expected = &self.schema.fields()[..self.file_width];
+        if table.schema().fields().iter().ne(expected.iter()) {
+            return Err(QuiverError::Plan(format!(
+                "partition directories '{}' and '{}' hold files with different columns",
+                self.directories[0].path.display(),
+                directory.path.display()
+            )));
+        }
+        let _ = directory.table.set(Arc::clone(&table));
+        Ok(table)
     }
 
     /// Whether `directory` can hold rows passing every conjunct of
@@ -276,10 +296,10 @@ impl TableProvider for HiveTable {
         "hive"
     }
     fn estimated_rows(&self) -> Option<usize> {
-        self.directories
-            .iter()
-            .map(|d| d.table.estimated_rows())
-            .sum()
+        // Directories are opened lazily: assume the others hold as many rows
+        // as the first.
+        let first = self.directories.first()?.table.get()?.estimated_rows()?;
+        Some(first.saturating_mul(self.directories.len()))
     }
     async fn scan(
         &self,
@@ -321,8 +341,8 @@ impl TableProvider for HiveTable {
         let per_directory = (target_partitions / kept.len().max(1)).max(1);
         let mut inputs: Vec<Arc<dyn ExecutionPlan>> = vec![];
         for d in kept {
-            let scan = d
-                .table
+            let scan = self
+                .table(d)?
                 .scan(Some(&file_columns), per_directory)
                 .await
                 .map_err(|e| {

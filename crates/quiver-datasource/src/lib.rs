@@ -13,7 +13,7 @@ pub mod write;
 
 pub use compression::Compression;
 pub use csv::CsvOptions;
-pub use hive::{hive_directories, HiveTable};
+pub use hive::{hive_directories, DirectoryOpener, HiveTable};
 pub use listing::{list_files, FileFormatExt};
 pub use memory::MemTable;
 pub use parquet::ParquetTable;

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use arrow::record_batch::RecordBatch;
 use quiver_datasource::{
-    hive_directories, Compression, CsvOptions, FileFormatExt, HiveTable, MemTable, ParquetTable,
-    TextTable, WriteOptions,
+    hive_directories, Compression, CsvOptions, DirectoryOpener, FileFormatExt, HiveTable, MemTable,
+    ParquetTable, TextTable, WriteOptions,
 };
 use quiver_execution::{ProviderSource, TableProvider};
 use quiver_expr::logical_plan::{Ddl, FileFormat, Values};
@@ -65,7 +65,9 @@ fn open_table(
     schema: Option<arrow::datatypes::SchemaRef>,
 ) -> Result<Arc<dyn TableProvider>> {
     if let Some(directories) = hive_directories(location)? {
-        let open = |dir: &str| open_files(dir, format, options, schema.clone());
+        let options = options.to_vec();
+        let open: DirectoryOpener =
+            Arc::new(move |dir: &str| open_files(dir, format, &options, schema.clone()));
         return Ok(Arc::new(HiveTable::try_new(directories, open)?));
     }
     open_files(location, format, options, schema)

@@ -329,3 +329,30 @@ async fn parquet_files_with_different_columns_merge() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn pruned_partition_directories_are_never_opened() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = SessionContext::new();
+    let root = dir.path().join("p");
+    for year in [2023, 2024] {
+        let file = root
+            .join(format!("year={year}/data.parquet"))
+            .display()
+            .to_string();
+        ctx.sql(&format!("COPY (SELECT {year} * 10 AS v) TO '{file}'"))
+            .await
+            .unwrap();
+    }
+    let broken = root.join("year=2025");
+    std::fs::create_dir_all(&broken).unwrap();
+    std::fs::write(broken.join("data.parquet"), b"not parquet at all").unwrap();
+    let root = root.display().to_string();
+    let sql = format!("SELECT v FROM '{root}' WHERE year = 2024");
+    assert_eq!(rows(&ctx, &sql).await.unwrap(), vec!["20240"]);
+    let err = rows(&ctx, &format!("SELECT count(*) FROM '{root}'"))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("year=2025"), "{err}");
+}
