@@ -173,3 +173,24 @@ fn timer_reports_elapsed_time() {
     let o = quiver(&["--timer", "--format", "csv", "-c", "SELECT 1 AS a"], None);
     assert!(stdout(&o).contains("Elapsed: "), "{}", stdout(&o));
 }
+
+#[test]
+fn copy_writes_partitioned_parquet_that_reads_back() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let out = dir.path().join("by_vendor");
+    let out = out.to_str().expect("UTF-8 path");
+    let script = format!(
+        "COPY (SELECT vendor, fare FROM 'testdata/trips.parquet') TO '{out}' (FORMAT parquet, PARTITION_BY (vendor));\n\
+         SELECT vendor, count(*) AS n FROM '{out}' WHERE vendor <> 'Metro Taxi' GROUP BY vendor ORDER BY vendor;"
+    );
+    let o = quiver(&["--format", "csv", "-c", &script], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "count\n20000\nvendor,n\nGreen Line,6603\nYellow Cab,6703\n"
+    );
+    assert!(dir
+        .path()
+        .join("by_vendor/vendor=Green Line/data_0.parquet")
+        .is_file());
+}

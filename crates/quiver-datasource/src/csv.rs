@@ -123,6 +123,7 @@ impl CsvOptions {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_util::write;
     use crate::text::TextTable;
     use arrow::array::{Array, AsArray};
     use arrow::datatypes::{DataType, Int64Type};
@@ -130,12 +131,6 @@ mod tests {
     use quiver_execution::plan::TaskContext;
     use quiver_execution::TableProvider;
     use std::sync::Arc;
-
-    fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> String {
-        let p = dir.path().join(name);
-        std::fs::write(&p, text).unwrap();
-        p.to_str().unwrap().to_string()
-    }
 
     #[tokio::test]
     async fn infers_types_and_reads_quoted_fields() {

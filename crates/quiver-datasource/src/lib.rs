@@ -19,3 +19,19 @@ pub use memory::MemTable;
 pub use parquet::ParquetTable;
 pub use text::{TextFormat, TextTable};
 pub use write::{write_stream, WriteOptions};
+
+/// For EXPLAIN: the names of `schema`'s columns.
+pub(crate) fn column_names(schema: &arrow::datatypes::Schema) -> String {
+    let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+    names.join(", ")
+}
+
+#[cfg(test)]
+mod test_util {
+    /// Writes `text` to `dir/name` and returns the path.
+    pub fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> String {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p.to_str().unwrap().to_string()
+    }
+}

@@ -325,17 +325,11 @@ impl ExecutionPlan for ParquetExec {
         self.partitions.len()
     }
     fn details(&self) -> String {
-        let cols: Vec<&str> = self
-            .schema
-            .fields()
-            .iter()
-            .map(|f| f.name().as_str())
-            .collect();
         let groups: usize = self.partitions.iter().map(Vec::len).sum();
         format!(
             "files={}, row_groups={groups}, projection=[{}]",
             self.files.len(),
-            cols.join(", ")
+            crate::column_names(&self.schema)
         )
     }
     fn execute(

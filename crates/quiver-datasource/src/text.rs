@@ -350,13 +350,10 @@ impl ExecutionPlan for TextFileExec {
     }
     fn details(&self) -> String {
         let files: usize = self.partitions.iter().map(Vec::len).sum();
-        let cols: Vec<String> = self
-            .schema
-            .fields()
-            .iter()
-            .map(|f| f.name().clone())
-            .collect();
-        format!("files={files}, projection=[{}]", cols.join(", "))
+        format!(
+            "files={files}, projection=[{}]",
+            crate::column_names(&self.schema)
+        )
     }
     fn execute(
         &self,
@@ -391,15 +388,10 @@ impl ExecutionPlan for TextFileExec {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_util::write;
     use arrow::array::{Array, AsArray};
     use arrow::datatypes::{DataType, Int64Type};
     use quiver_execution::collect;
-
-    fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> String {
-        let p = dir.path().join(name);
-        std::fs::write(&p, text).unwrap();
-        p.to_str().unwrap().to_string()
-    }
 
     async fn read(table: &TextTable, projection: Option<Vec<usize>>) -> Result<Vec<RecordBatch>> {
         let plan = table.scan(projection.as_ref(), 2).await?;

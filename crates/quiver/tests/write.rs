@@ -14,6 +14,14 @@ async fn rows(ctx: &SessionContext, sql: &str) -> Result<Vec<String>> {
         .collect())
 }
 
+/// The error `sql` fails with.
+async fn error(ctx: &SessionContext, sql: &str) -> String {
+    match ctx.sql(sql).await {
+        Ok(_) => panic!("{sql} should fail"),
+        Err(e) => e.to_string(),
+    }
+}
+
 async fn count(ctx: &SessionContext, sql: &str) -> i64 {
     let batches = ctx.sql(sql).await.unwrap().collect().await.unwrap();
     batches[0].column(0).as_primitive::<Int64Type>().value(0)
@@ -57,11 +65,7 @@ async fn tables_in_memory_take_inserts_and_queries() {
             .unwrap(),
         vec!["1,a,1.50", "2,NULL,2.00", "3,NULL,9.99"]
     );
-    let err = ctx
-        .sql("INSERT INTO t VALUES (NULL, 'x', 1)")
-        .await
-        .unwrap_err()
-        .to_string();
+    let err = error(&ctx, "INSERT INTO t VALUES (NULL, 'x', 1)").await;
     assert!(err.contains("NOT NULL"), "{err}");
     assert_eq!(
         count(&ctx, "SELECT count(*) FROM t").await,
@@ -78,11 +82,7 @@ async fn tables_in_memory_take_inserts_and_queries() {
             .unwrap(),
         vec!["false,1.50", "true,11.99"]
     );
-    let err = ctx
-        .sql("CREATE TABLE t (x INT)")
-        .await
-        .unwrap_err()
-        .to_string();
+    let err = error(&ctx, "CREATE TABLE t (x INT)").await;
     assert!(err.contains("already exists"), "{err}");
     ctx.sql("CREATE OR REPLACE TABLE t AS SELECT 1 AS x")
         .await
@@ -98,33 +98,17 @@ async fn inserting_into_files_or_with_wrong_shapes_is_refused() {
     ctx.register_parquet("trips", "../../testdata/trips.parquet")
         .await
         .unwrap();
-    let err = ctx
-        .sql("INSERT INTO trips SELECT * FROM trips")
-        .await
-        .unwrap_err()
-        .to_string();
+    let err = error(&ctx, "INSERT INTO trips SELECT * FROM trips").await;
     assert!(err.contains("cannot INSERT into a parquet table"), "{err}");
     ctx.sql("CREATE TABLE t (a INT, b INT)").await.unwrap();
-    let err = ctx
-        .sql("INSERT INTO t VALUES (1, 2, 3)")
-        .await
-        .unwrap_err()
-        .to_string();
+    let err = error(&ctx, "INSERT INTO t VALUES (1, 2, 3)").await;
     assert!(
         err.contains("names 2 columns but the query produces 3"),
         "{err}"
     );
-    let err = ctx
-        .sql("INSERT INTO t (c) VALUES (1)")
-        .await
-        .unwrap_err()
-        .to_string();
+    let err = error(&ctx, "INSERT INTO t (c) VALUES (1)").await;
     assert!(err.contains("has no column \"c\""), "{err}");
-    let err = ctx
-        .sql("INSERT INTO t VALUES ('x', 1)")
-        .await
-        .unwrap_err()
-        .to_string();
+    let err = error(&ctx, "INSERT INTO t VALUES ('x', 1)").await;
     assert!(err.contains("Cannot cast string 'x'"), "{err}");
 }
 
@@ -189,7 +173,7 @@ async fn a_failing_write_leaves_no_file() {
     let sql = format!(
         "COPY (SELECT 10 / (x - 19500) AS y FROM (SELECT trip_id AS x FROM '../../testdata/trips.parquet')) TO '{target}'"
     );
-    let err = ctx.sql(&sql).await.unwrap_err().to_string();
+    let err = error(&ctx, &sql).await;
     assert!(err.contains("division by zero"), "{err}");
     assert!(
         files_below(dir.path()).is_empty(),
@@ -268,11 +252,7 @@ async fn inconsistent_partition_layouts_are_an_error_naming_files() {
         .await
         .unwrap();
     let root = dir.path().join("t").display().to_string();
-    let err = ctx
-        .sql(&format!("SELECT * FROM '{root}'"))
-        .await
-        .unwrap_err()
-        .to_string();
+    let err = error(&ctx, &format!("SELECT * FROM '{root}'")).await;
     assert!(
         err.contains("partitioned differently")
             && err.contains("a.parquet")
@@ -319,11 +299,7 @@ async fn parquet_files_with_different_columns_merge() {
     ))
     .await
     .unwrap();
-    let err = ctx
-        .sql(&format!("SELECT * FROM '{root}'"))
-        .await
-        .unwrap_err()
-        .to_string();
+    let err = error(&ctx, &format!("SELECT * FROM '{root}'")).await;
     assert!(
         err.contains("column \"a\" is") && err.contains("3.parquet"),
         "{err}"
