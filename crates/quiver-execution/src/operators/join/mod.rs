@@ -116,9 +116,11 @@ impl JoinExec {
                 right.output_partitions()
             );
         }
-        Ok(Self::new(
-            left, right, on, filter, join_type, mode, null_aware, schema,
-        ))
+        let mut join = Self::nested_loop(left, right, filter, join_type, schema);
+        join.on = on;
+        join.mode = mode;
+        join.null_aware = null_aware;
+        Ok(join)
     }
 
     /// A nested-loop join: every pair of rows that `filter` accepts (every
@@ -130,29 +132,14 @@ impl JoinExec {
         join_type: JoinType,
         schema: SchemaRef,
     ) -> Self {
-        let mode = BuildMode::CollectBuild;
-        Self::new(left, right, vec![], filter, join_type, mode, false, schema)
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn new(
-        left: Arc<dyn ExecutionPlan>,
-        right: Arc<dyn ExecutionPlan>,
-        on: JoinOn,
-        filter: Option<JoinFilter>,
-        join_type: JoinType,
-        mode: BuildMode,
-        null_aware: bool,
-        schema: SchemaRef,
-    ) -> Self {
         Self {
             left,
             right,
-            on,
+            on: vec![],
             filter,
             join_type,
-            mode,
-            null_aware,
+            mode: BuildMode::CollectBuild,
+            null_aware: false,
             schema,
             single_row_source: None,
             shared_build: Arc::new(OnceCell::new()),
