@@ -1,7 +1,6 @@
 //! Compressed text files: gzip and zstd, chosen by option or by the file
 //! extension (`.gz`, `.zst`), decompressed while reading.
 
-use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
@@ -48,17 +47,18 @@ impl Compression {
         }
     }
 
-    /// `file` (read from `path`) with this compression undone.
-    pub fn decode(self, file: File, path: &Path) -> Result<Box<dyn Read + Send>> {
+    /// `file` (read from `name`, a path or URL) with this compression undone.
+    pub fn decode(self, file: Box<dyn Read + Send>, name: &str) -> Result<Box<dyn Read + Send>> {
         let resolved = match self {
-            Compression::Auto => Self::from_extension(path).unwrap_or(Compression::None),
+            Compression::Auto => Self::from_extension(Path::new(name)).unwrap_or(Compression::None),
             other => other,
         };
         Ok(match resolved {
             Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(file)),
-            Compression::Zstd => Box::new(zstd::stream::read::Decoder::new(file).map_err(|e| {
-                QuiverError::Io(format!("cannot read zstd file '{}': {e}", path.display()))
-            })?),
+            Compression::Zstd => Box::new(
+                zstd::stream::read::Decoder::new(file)
+                    .map_err(|e| QuiverError::Io(format!("cannot read zstd file '{name}': {e}")))?,
+            ),
             Compression::None | Compression::Auto => Box::new(file),
         })
     }
@@ -67,6 +67,7 @@ impl Compression {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs::File;
     use std::io::Write;
 
     #[test]
@@ -82,7 +83,7 @@ mod tests {
         for path in [&gz, &zst] {
             let mut out = String::new();
             Compression::Auto
-                .decode(File::open(path).unwrap(), path)
+                .decode(Box::new(File::open(path).unwrap()), path.to_str().unwrap())
                 .unwrap()
                 .read_to_string(&mut out)
                 .unwrap();

@@ -140,7 +140,7 @@ mod tests {
             "a.csv",
             "id,name,score\n1,\"Smith, Jo\",2.5\n2,,\n3,\"say \"\"hi\"\"\",4\n",
         );
-        let table = TextTable::csv(&path, CsvOptions::default()).unwrap();
+        let table = TextTable::csv(&path, CsvOptions::default(), &Default::default()).unwrap();
         let types: Vec<DataType> = table
             .schema()
             .fields()
@@ -169,7 +169,7 @@ mod tests {
     async fn bad_rows_name_the_file_and_line() {
         let dir = tempfile::tempdir().unwrap();
         let path = write(&dir, "bad.csv", "a,b\n1,2\n3,4\n5\n");
-        let msg = TextTable::csv(&path, CsvOptions::default())
+        let msg = TextTable::csv(&path, CsvOptions::default(), &Default::default())
             .unwrap_err()
             .to_string();
         assert!(msg.contains("bad.csv") && msg.contains("line 4"), "{msg}");
@@ -178,7 +178,7 @@ mod tests {
             schema_infer_max_records: 1,
             ..CsvOptions::default()
         };
-        let table = TextTable::csv(&path, sample).unwrap();
+        let table = TextTable::csv(&path, sample, &Default::default()).unwrap();
         let err = collect(
             table.scan(None, 1).await.unwrap(),
             Arc::new(TaskContext::default()),
@@ -203,7 +203,7 @@ mod tests {
         let options = CsvOptions::default()
             .with_options(&[("null".into(), "NA".into())])
             .unwrap();
-        let table = TextTable::csv(path.to_str().unwrap(), options).unwrap();
+        let table = TextTable::csv(path.to_str().unwrap(), options, &Default::default()).unwrap();
         assert_eq!(
             table.schema().field(0).data_type(),
             &DataType::Int64,
@@ -228,7 +228,7 @@ mod tests {
     fn empty_files_are_an_error() {
         let dir = tempfile::tempdir().unwrap();
         let path = write(&dir, "empty.csv", "");
-        let err = TextTable::csv(&path, CsvOptions::default())
+        let err = TextTable::csv(&path, CsvOptions::default(), &Default::default())
             .unwrap_err()
             .to_string();
         assert!(

@@ -1,12 +1,11 @@
-//! Hive-partitioned directories (`sales/year=2024/month=01/part-0.parquet`):
-//! the `key=value` directory names become typed columns after the files'
-//! own, and a filter on them skips whole directories. Only the first
-//! directory's files are opened when the table is made (for the columns);
-//! the others are opened when a scan first needs them, so the files of
-//! pruned directories are never opened.
+//! Hive-partitioned directories (`sales/year=2024/month=01/part-0.parquet`,
+//! local or under an `s3://` prefix): the `key=value` directory names become
+//! typed columns after the files' own, and a filter on them skips whole
+//! directories. Making the table lists the directories, not their files:
+//! only the first leaf directory's files are listed and opened then (for the
+//! columns); the others are listed and opened when a scan first needs them,
+//! so the files of pruned directories are never listed or opened.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 use arrow::array::{Array, RecordBatch};
@@ -18,65 +17,139 @@ use quiver_execution::physical_expr::{evaluate_predicate, ColumnExpr};
 use quiver_execution::{create_physical_expr, ExecutionPlan, PhysicalExpr, TableProvider};
 use quiver_expr::{Column, Expr, QSchema, QuiverError, Result, ScalarValue};
 
-use crate::listing::list_files;
+use crate::listing::{list_directory, DirectoryEntries};
+use crate::store::StorageOptions;
 
 /// The directory name Hive uses for a NULL partition value.
 const NULL_PARTITION: &str = "__HIVE_DEFAULT_PARTITION__";
 
-/// A leaf directory of a hive layout and its `(key, value)` pairs, outermost
-/// first.
-pub type PartitionDirectory = (PathBuf, Vec<(String, String)>);
+/// A leaf directory of a hive layout (as a location) and its `(key, value)`
+/// pairs, outermost first.
+pub type PartitionDirectory = (String, Vec<(String, String)>);
+
+/// The `key=value` sub-directories of `entries`: (location, key, value).
+fn partition_children(entries: &DirectoryEntries) -> Vec<(String, String, String)> {
+    entries
+        .directories
+        .iter()
+        .filter_map(|dir| {
+            let name = dir.trim_end_matches('/').rsplit('/').next()?;
+            let (k, v) = name.split_once('=')?;
+            Some((
+                dir.trim_end_matches('/').to_string(),
+                k.to_string(),
+                unescape(v),
+            ))
+        })
+        .collect()
+}
 
 /// The leaf directories of a hive layout under `location` with their
-/// `key=value` pairs, or `None` when `location` is not a directory whose
-/// files all sit under `key=value` directories. Files at different depths
-/// or with different keys are an error naming two of them.
-pub fn hive_directories(location: &str) -> Result<Option<Vec<PartitionDirectory>>> {
-    let root = Path::new(location.strip_prefix("file://").unwrap_or(location));
-    if !root.is_dir() {
+/// `key=value` pairs, or `None` when `location` is not a directory holding
+/// `key=value` directories. Directories are listed level by level; a leaf
+/// directory's files are not listed. Files beside partition directories,
+/// other directories among them, or different keys at one level are an
+/// error naming two of them.
+pub fn hive_directories(
+    location: &str,
+    storage: &StorageOptions,
+) -> Result<Option<Vec<PartitionDirectory>>> {
+    let Some(root) = list_directory(location, storage)? else {
+        return Ok(None);
+    };
+    let top = partition_children(&root);
+    if top.is_empty() {
         return Ok(None);
     }
-    let mut dirs: BTreeMap<PathBuf, Vec<(String, String)>> = BTreeMap::new();
-    let mut first: Option<(PathBuf, Vec<String>)> = None;
-    for file in list_files(location)? {
-        let dir = file.parent().unwrap_or(root).to_path_buf();
-        let relative = dir.strip_prefix(root).unwrap_or(&dir);
-        let pairs: Option<Vec<(String, String)>> = relative
-            .components()
-            .map(|c| {
-                let part = c.as_os_str().to_str()?;
-                let (k, v) = part.split_once('=')?;
-                Some((k.to_string(), unescape(v)))
-            })
-            .collect();
-        let pairs = pairs.unwrap_or_default();
-        let keys: Vec<String> = pairs.iter().map(|(k, _)| k.clone()).collect();
-        match &first {
-            None => first = Some((file.clone(), keys)),
-            Some((other, expected)) if *expected != keys => {
-                return Err(QuiverError::Plan(format!(
-                    "files '{}' and '{}' under '{location}' are partitioned differently ({} and {})",
-                    other.display(),
-                    file.display(),
-                    describe(expected),
-                    describe(&keys)
-                )))
-            }
-            Some(_) => {}
+    let mut level: Vec<PartitionDirectory> = vec![];
+    add_level(location, &root, &top, &[], &mut level)?;
+    loop {
+        // The first directory decides whether this level holds the leaves.
+        let first = list_directory(&level[0].0, storage)?.unwrap_or_default();
+        if partition_children(&first).is_empty() {
+            return Ok(Some(level));
         }
-        dirs.insert(dir, pairs);
-    }
-    match first {
-        Some((_, keys)) if !keys.is_empty() => Ok(Some(dirs.into_iter().collect())),
-        _ => Ok(None),
+        let mut next = vec![];
+        for (i, (dir, pairs)) in level.iter().enumerate() {
+            let listed;
+            let entries = if i == 0 {
+                &first
+            } else {
+                listed = list_directory(dir, storage)?.unwrap_or_default();
+                &listed
+            };
+            let children = partition_children(entries);
+            if children.is_empty() {
+                return Err(QuiverError::Plan(format!(
+                    "'{}' and '{dir}' under '{location}' are partitioned differently (one holds \
+                     key=value directories, the other does not)",
+                    level[0].0
+                )));
+            }
+            add_level(location, entries, &children, pairs, &mut next)?;
+        }
+        check_same_keys(location, &next)?;
+        level = next;
     }
 }
 
-fn describe(keys: &[String]) -> String {
-    if keys.is_empty() {
-        "no partition directories".to_string()
-    } else {
-        keys.join("/")
+/// Appends the partition `children` of one directory (whose own pairs are
+/// `pairs`) to `out`; files or plain directories beside them are an error.
+fn add_level(
+    location: &str,
+    entries: &DirectoryEntries,
+    children: &[(String, String, String)],
+    pairs: &[(String, String)],
+    out: &mut Vec<PartitionDirectory>,
+) -> Result<()> {
+    let first = &children[0];
+    let stray = entries
+        .files
+        .first()
+        .map(|f| f.name().to_string())
+        .or_else(|| {
+            let partitioned: Vec<&String> = children.iter().map(|c| &c.0).collect();
+            entries
+                .directories
+                .iter()
+                .find(|d| !partitioned.contains(&&d.trim_end_matches('/').to_string()))
+                .cloned()
+        });
+    if let Some(stray) = stray {
+        return Err(QuiverError::Plan(format!(
+            "'{stray}' and '{}' under '{location}' are partitioned differently (only key=value \
+             directories may sit beside partition directories)",
+            first.0
+        )));
+    }
+    for (dir, key, value) in children {
+        if *key != first.1 {
+            return Err(QuiverError::Plan(format!(
+                "'{}' and '{dir}' under '{location}' are partitioned differently ({} and {key})",
+                first.0, first.1
+            )));
+        }
+        let mut all = pairs.to_vec();
+        all.push((key.clone(), value.clone()));
+        out.push((dir.clone(), all));
+    }
+    Ok(())
+}
+
+/// Every directory of a level must have the same keys as the first.
+fn check_same_keys(location: &str, level: &[PartitionDirectory]) -> Result<()> {
+    let keys = |pairs: &[(String, String)]| -> Vec<String> {
+        pairs.iter().map(|(k, _)| k.clone()).collect()
+    };
+    let expected = keys(&level[0].1);
+    match level.iter().find(|(_, p)| keys(p) != expected) {
+        Some((dir, pairs)) => Err(QuiverError::Plan(format!(
+            "'{}' and '{dir}' under '{location}' are partitioned differently ({} and {})",
+            level[0].0,
+            expected.join("/"),
+            keys(pairs).join("/")
+        ))),
+        None => Ok(()),
     }
 }
 
@@ -107,7 +180,7 @@ pub type DirectoryOpener = Arc<dyn Fn(&str) -> Result<Arc<dyn TableProvider>> + 
 /// its files.
 #[derive(Debug)]
 struct Directory {
-    path: PathBuf,
+    path: String,
     values: Vec<ScalarValue>,
     table: OnceLock<Arc<dyn TableProvider>>,
 }
@@ -129,11 +202,6 @@ impl std::fmt::Debug for HiveTable {
             .field("schema", &self.schema)
             .finish()
     }
-}
-
-fn utf8_path(path: &Path) -> Result<&str> {
-    path.to_str()
-        .ok_or_else(|| QuiverError::Plan(format!("'{}' is not a UTF-8 path", path.display())))
 }
 
 impl HiveTable {
@@ -161,7 +229,7 @@ impl HiveTable {
                 }
             })
             .collect();
-        let first = open(utf8_path(&directories[0].0)?)?;
+        let first = open(&directories[0].0)?;
         let file_schema = first.schema();
         let mut opened = Vec::with_capacity(directories.len());
         for (path, pairs) in directories {
@@ -208,13 +276,12 @@ impl HiveTable {
         if let Some(t) = directory.table.get() {
             return Ok(Arc::clone(t));
         }
-        let table = (self.open)(utf8_path(&directory.path)?)?;
+        let table = (self.open)(&directory.path)?;
         let expected = &self.schema.fields()[..self.file_width];
         if table.schema().fields().iter().ne(expected.iter()) {
             return Err(QuiverError::Plan(format!(
                 "partition directories '{}' and '{}' hold files with different columns",
-                self.directories[0].path.display(),
-                directory.path.display()
+                self.directories[0].path, directory.path
             )));
         }
         let _ = directory.table.set(Arc::clone(&table));
@@ -345,12 +412,7 @@ impl TableProvider for HiveTable {
                 .table(d)?
                 .scan(Some(&file_columns), per_directory)
                 .await
-                .map_err(|e| {
-                    e.context(format!(
-                        "reading partition directory '{}'",
-                        d.path.display()
-                    ))
-                })?;
+                .map_err(|e| e.context(format!("reading partition directory '{}'", d.path)))?;
             let exprs = wanted
                 .iter()
                 .map(|&i| {

@@ -1,22 +1,27 @@
-//! Data sources for Quiver: finding files (paths, globs, directories), the
-//! Parquet, CSV and JSON tables and scans over them, tables in memory, and
-//! writing results to files.
+//! Data sources for Quiver: finding files (paths, globs, directories; local,
+//! in S3 or over HTTP), the Parquet, CSV and JSON tables and scans over them,
+//! tables in memory, and writing results to files.
 
 pub mod compression;
 pub mod csv;
+pub mod data_file;
 pub mod hive;
 pub mod listing;
 pub mod memory;
 pub mod parquet;
+pub mod store;
 pub mod text;
+mod transaction;
 pub mod write;
 
 pub use compression::Compression;
 pub use csv::CsvOptions;
+pub use data_file::DataFile;
 pub use hive::{hive_directories, DirectoryOpener, HiveTable};
-pub use listing::{list_files, FileFormatExt};
+pub use listing::{list_directory, list_files, DirectoryEntries, FileFormatExt};
 pub use memory::MemTable;
 pub use parquet::ParquetTable;
+pub use store::{RemoteLocation, StorageOptions};
 pub use text::{TextFormat, TextTable};
 pub use write::{write_stream, WriteOptions};
 

@@ -1,9 +1,17 @@
-//! Turns a location (a file, a glob, or a directory) into a list of files.
+//! Turns a location (a file, a glob, or a directory; local or in an object
+//! store) into a list of files, and lists a directory's immediate entries.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use std::sync::Arc;
 
+use futures::TryStreamExt;
+use object_store::path::Path as ObjectPath;
+use object_store::{ObjectStore, ObjectStoreExt};
 use quiver_expr::logical_plan::FileFormat;
 use quiver_expr::{QuiverError, Result};
+
+use crate::data_file::DataFile;
+use crate::store::{block_on, RemoteLocation, StorageOptions};
 
 /// True when `location` contains glob wildcards.
 fn is_glob(location: &str) -> bool {
@@ -11,20 +19,30 @@ fn is_glob(location: &str) -> bool {
 }
 
 /// Strips a `file://` prefix.
-fn local_path(location: &str) -> &str {
+pub(crate) fn local_path(location: &str) -> &str {
     location.strip_prefix("file://").unwrap_or(location)
 }
 
+/// True for names listings skip: hidden files and `_`-prefixed ones such as
+/// `_SUCCESS`.
+fn is_hidden(name: &str) -> bool {
+    name.starts_with('.') || name.starts_with('_')
+}
+
 /// The files a location names, sorted: the file itself, every file matching
-/// a glob (`data/*.parquet`, `data/**/*.csv`), or every file under a
-/// directory (recursively, skipping hidden files and `_`-prefixed ones such
-/// as `_SUCCESS`). A location that matches nothing is an error naming it.
-pub fn list_files(location: &str) -> Result<Vec<PathBuf>> {
+/// a glob (`data/*.parquet`, `s3://bucket/data/**/*.csv`), or every file
+/// under a directory or key prefix (recursively, skipping hidden files and
+/// `_`-prefixed ones such as `_SUCCESS`). A location that matches nothing is
+/// an error naming it. `http(s)://` locations name single files.
+pub fn list_files(location: &str, storage: &StorageOptions) -> Result<Vec<DataFile>> {
+    if let Some(remote) = RemoteLocation::parse(location)? {
+        return list_remote(location, remote, storage);
+    }
     let path = local_path(location);
     if is_glob(path) {
         let pattern = glob::glob(path)
             .map_err(|e| QuiverError::Plan(format!("invalid glob pattern '{location}': {e}")))?;
-        let mut files: Vec<PathBuf> = pattern
+        let mut files: Vec<_> = pattern
             .filter_map(|p| p.ok())
             .filter(|p| p.is_file())
             .collect();
@@ -32,7 +50,7 @@ pub fn list_files(location: &str) -> Result<Vec<PathBuf>> {
         if files.is_empty() {
             return Err(QuiverError::Io(format!("no files match '{location}'")));
         }
-        return Ok(files);
+        return Ok(files.into_iter().map(DataFile::local).collect());
     }
     let p = Path::new(path);
     match std::fs::metadata(p) {
@@ -46,9 +64,9 @@ pub fn list_files(location: &str) -> Result<Vec<PathBuf>> {
                     "directory '{location}' contains no data files"
                 )));
             }
-            Ok(files)
+            Ok(files.into_iter().map(DataFile::local).collect())
         }
-        Ok(_) => Ok(vec![p.to_path_buf()]),
+        Ok(_) => Ok(vec![DataFile::local(p.to_path_buf())]),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             Err(QuiverError::Io(format!("file not found: '{location}'")))
         }
@@ -56,12 +74,197 @@ pub fn list_files(location: &str) -> Result<Vec<PathBuf>> {
     }
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+/// [`list_files`] for a location in an object store.
+fn list_remote(
+    location: &str,
+    remote: RemoteLocation,
+    storage: &StorageOptions,
+) -> Result<Vec<DataFile>> {
+    let store = remote.store(storage)?;
+    let owned = location.to_string();
+    block_on(async move { list_objects(&owned, &remote, store).await })?
+}
+
+async fn list_objects(
+    location: &str,
+    remote: &RemoteLocation,
+    store: Arc<dyn ObjectStore>,
+) -> Result<Vec<DataFile>> {
+    let key = remote.key.as_str();
+    let file = |meta: object_store::ObjectMeta| {
+        let url = remote.url_of(meta.location.as_ref());
+        DataFile::object(url, Arc::clone(&store), meta.location, meta.size)
+    };
+    if is_glob(key) {
+        if remote.is_http {
+            return Err(QuiverError::Plan(format!(
+                "'{location}': HTTP servers cannot be listed, so globs and directories work only \
+                 for local and s3:// locations; name a single file"
+            )));
+        }
+        let pattern = glob::Pattern::new(key)
+            .map_err(|e| QuiverError::Plan(format!("invalid glob pattern '{location}': {e}")))?;
+        let options = glob::MatchOptions {
+            require_literal_separator: true,
+            ..Default::default()
+        };
+        let literal = &key[..key.find(['*', '?', '[']).unwrap_or(key.len())];
+        let prefix = &literal[..literal.rfind('/').unwrap_or(0)];
+        let objects = list_prefix(location, &store, prefix).await?;
+        let files: Vec<DataFile> = objects
+            .into_iter()
+            .filter(|m| pattern.matches_with(m.location.as_ref(), options))
+            .map(file)
+            .collect();
+        if files.is_empty() {
+            return Err(QuiverError::Io(format!("no files match '{location}'")));
+        }
+        return Ok(files);
+    }
+    if !key.is_empty() && !key.ends_with('/') {
+        let path = remote.object_path(key)?;
+        match store.head(&path).await {
+            Ok(meta) => return Ok(vec![file(meta)]),
+            Err(object_store::Error::NotFound { .. }) if !remote.is_http => {}
+            Err(object_store::Error::NotFound { .. }) => {
+                return Err(QuiverError::Io(format!("file not found: '{location}'")))
+            }
+            Err(e) => return Err(QuiverError::Io(format!("cannot read '{location}': {e}"))),
+        }
+    }
+    let prefix = key.trim_end_matches('/');
+    let objects = list_prefix(location, &store, prefix).await?;
+    let files: Vec<DataFile> = objects
+        .into_iter()
+        .filter(|m| {
+            let relative = m.location.as_ref()[prefix.len()..].trim_start_matches('/');
+            !relative.split('/').any(is_hidden) && !relative.is_empty()
+        })
+        .map(file)
+        .collect();
+    if files.is_empty() {
+        return Err(QuiverError::Io(format!(
+            "no such object or prefix: '{location}'"
+        )));
+    }
+    Ok(files)
+}
+
+/// Every object under `prefix` (a directory-like prefix; empty for the whole
+/// bucket), sorted by key.
+async fn list_prefix(
+    location: &str,
+    store: &Arc<dyn ObjectStore>,
+    prefix: &str,
+) -> Result<Vec<object_store::ObjectMeta>> {
+    let prefix = (!prefix.is_empty()).then(|| ObjectPath::from(prefix));
+    let mut objects: Vec<_> = store
+        .list(prefix.as_ref())
+        .try_collect()
+        .await
+        .map_err(|e| QuiverError::Io(format!("cannot list '{location}': {e}")))?;
+    objects.sort_by(|a, b| a.location.cmp(&b.location));
+    Ok(objects)
+}
+
+/// What a directory immediately holds: its sub-directories (full names, as
+/// locations) and its files.
+#[derive(Debug, Default)]
+pub struct DirectoryEntries {
+    /// Sub-directories, sorted, as locations (`dir/sub`, `s3://b/dir/sub`).
+    pub directories: Vec<String>,
+    /// Files directly in the directory, sorted.
+    pub files: Vec<DataFile>,
+}
+
+/// The entries directly inside directory (or key prefix) `location`,
+/// skipping hidden ones; `None` when `location` is not a directory (a file,
+/// a glob, an HTTP URL, or nothing at all).
+pub fn list_directory(
+    location: &str,
+    storage: &StorageOptions,
+) -> Result<Option<DirectoryEntries>> {
+    if is_glob(location) {
+        return Ok(None);
+    }
+    match RemoteLocation::parse(location)? {
+        Some(remote) if remote.is_http => Ok(None),
+        Some(remote) => {
+            let store = remote.store(storage)?;
+            let owned = location.to_string();
+            block_on(async move { list_remote_directory(&owned, &remote, store).await })?
+        }
+        None => {
+            let path = Path::new(local_path(location));
+            if !path.is_dir() {
+                return Ok(None);
+            }
+            let error = |e: std::io::Error| {
+                QuiverError::Io(format!("cannot list directory '{location}': {e}"))
+            };
+            let mut entries = DirectoryEntries::default();
+            for entry in std::fs::read_dir(path).map_err(error)? {
+                let entry = entry.map_err(error)?;
+                if is_hidden(&entry.file_name().to_string_lossy()) {
+                    continue;
+                }
+                let child = entry.path();
+                if child.is_dir() {
+                    entries.directories.push(child.display().to_string());
+                } else {
+                    entries.files.push(DataFile::local(child));
+                }
+            }
+            entries.directories.sort();
+            entries.files.sort_by(|a, b| a.name().cmp(b.name()));
+            Ok(Some(entries))
+        }
+    }
+}
+
+async fn list_remote_directory(
+    location: &str,
+    remote: &RemoteLocation,
+    store: Arc<dyn ObjectStore>,
+) -> Result<Option<DirectoryEntries>> {
+    let prefix = remote.key.trim_end_matches('/');
+    let prefix_path = (!prefix.is_empty()).then(|| ObjectPath::from(prefix));
+    let listing = store
+        .list_with_delimiter(prefix_path.as_ref())
+        .await
+        .map_err(|e| QuiverError::Io(format!("cannot list '{location}': {e}")))?;
+    let visible = |p: &ObjectPath| p.filename().is_some_and(|n| !is_hidden(n));
+    let mut entries = DirectoryEntries {
+        directories: listing
+            .common_prefixes
+            .iter()
+            .filter(|p| visible(p))
+            .map(|p| remote.url_of(p.as_ref()))
+            .collect(),
+        files: listing
+            .objects
+            .into_iter()
+            .filter(|m| visible(&m.location))
+            .map(|m| {
+                let url = remote.url_of(m.location.as_ref());
+                DataFile::object(url, Arc::clone(&store), m.location, m.size)
+            })
+            .collect(),
+    };
+    if entries.directories.is_empty() && entries.files.is_empty() {
+        return Ok(None);
+    }
+    entries.directories.sort();
+    entries.files.sort_by(|a, b| a.name().cmp(b.name()));
+    Ok(Some(entries))
+}
+
+fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        if name.starts_with('.') || name.starts_with('_') {
+        if is_hidden(&name) {
             continue;
         }
         let path = entry.path();
@@ -81,7 +284,7 @@ pub trait FileFormatExt: Sized {
 
     /// The format of a location's files: from the location's own extension,
     /// else from the files it lists.
-    fn detect(location: &str) -> Result<Self>;
+    fn detect(location: &str, storage: &StorageOptions) -> Result<Self>;
 }
 
 impl FileFormatExt for FileFormat {
@@ -94,12 +297,13 @@ impl FileFormatExt for FileFormat {
         FileFormat::from_name(path.extension()?.to_str()?)
     }
 
-    fn detect(location: &str) -> Result<Self> {
+    fn detect(location: &str, storage: &StorageOptions) -> Result<Self> {
         if let Some(f) = Self::from_path(Path::new(local_path(location))) {
             return Ok(f);
         }
-        let files = list_files(location)?;
-        files.iter().find_map(|f| Self::from_path(f)).ok_or_else(|| {
+        let files = list_files(location, storage)?;
+        let mut formats = files.iter().map(|f| Self::from_path(Path::new(f.name())));
+        formats.find_map(|f| f).ok_or_else(|| {
             QuiverError::Plan(format!(
                 "cannot tell the file format of '{location}'; name files *.parquet or *.csv, or use \
                  CREATE EXTERNAL TABLE .. STORED AS PARQUET|CSV"
@@ -120,20 +324,21 @@ mod tests {
         for f in ["a.csv", "sub/b.csv", "_SUCCESS", ".hidden", "c.parquet"] {
             std::fs::write(root.join(f), "x\n").unwrap();
         }
-        let all = list_files(root.to_str().unwrap()).unwrap();
+        let none = StorageOptions::default();
+        let all = list_files(root.to_str().unwrap(), &none).unwrap();
         assert_eq!(all.len(), 3, "{all:?}");
-        let csvs = list_files(&format!("{}/**/*.csv", root.display())).unwrap();
+        let csvs = list_files(&format!("{}/**/*.csv", root.display()), &none).unwrap();
         assert_eq!(csvs.len(), 2);
-        let one = list_files(&format!("file://{}/a.csv", root.display())).unwrap();
+        let one = list_files(&format!("file://{}/a.csv", root.display()), &none).unwrap();
         assert_eq!(one.len(), 1);
-        let err = list_files(&format!("{}/missing.csv", root.display()))
+        let err = list_files(&format!("{}/missing.csv", root.display()), &none)
             .unwrap_err()
             .to_string();
         assert!(
             err.contains("file not found") && err.contains("missing.csv"),
             "{err}"
         );
-        let err = list_files(&format!("{}/*.json", root.display()))
+        let err = list_files(&format!("{}/*.json", root.display()), &none)
             .unwrap_err()
             .to_string();
         assert!(err.contains("no files match"), "{err}");
@@ -142,9 +347,12 @@ mod tests {
     #[test]
     fn detects_formats() {
         assert_eq!(
-            FileFormat::detect("x/y.PARQUET").unwrap(),
+            FileFormat::detect("x/y.PARQUET", &StorageOptions::default()).unwrap(),
             FileFormat::Parquet
         );
-        assert_eq!(FileFormat::detect("x/y.tsv").unwrap(), FileFormat::Csv);
+        assert_eq!(
+            FileFormat::detect("x/y.tsv", &StorageOptions::default()).unwrap(),
+            FileFormat::Csv
+        );
     }
 }

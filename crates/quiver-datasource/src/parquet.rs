@@ -2,7 +2,6 @@
 //! spreads the row groups of all files over the partitions, balanced by row
 //! count, and decodes only the projected columns.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use arrow::array::new_null_array;
@@ -18,23 +17,39 @@ use quiver_execution::TableProvider;
 use quiver_expr::types::{common_type, sql_type_name};
 use quiver_expr::{internal_err, QuiverError, Result};
 
+use crate::data_file::DataFile;
 use crate::listing::list_files;
+use crate::store::{block_on, StorageOptions};
 
 /// One Parquet file with its decoded footer.
 #[derive(Debug, Clone)]
 struct ParquetFile {
-    path: PathBuf,
+    file: DataFile,
     metadata: ArrowReaderMetadata,
 }
 
+/// How many footers are fetched at once from an object store.
+const CONCURRENT_FOOTERS: usize = 16;
+
 impl ParquetFile {
-    fn open(path: PathBuf) -> Result<Self> {
-        let context =
-            |e: QuiverError| e.context(format!("reading Parquet file '{}'", path.display()));
-        let file = std::fs::File::open(&path).map_err(|e| context(e.into()))?;
-        let metadata = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new())
+    /// Reads the footers of `files`, several at a time.
+    fn open_all(files: Vec<DataFile>) -> Result<Vec<Self>> {
+        block_on(async move {
+            futures::stream::iter(files)
+                .map(Self::open)
+                .buffered(CONCURRENT_FOOTERS)
+                .try_collect::<Vec<_>>()
+                .await
+        })?
+    }
+
+    async fn open(file: DataFile) -> Result<Self> {
+        let context = |e: QuiverError| e.context(format!("reading Parquet file '{}'", file.name()));
+        let mut reader = file.parquet_reader().await.map_err(context)?;
+        let metadata = ArrowReaderMetadata::load_async(&mut reader, ArrowReaderOptions::new())
+            .await
             .map_err(|e| context(e.into()))?;
-        Ok(Self { path, metadata })
+        Ok(Self { file, metadata })
     }
 
     fn schema(&self) -> &SchemaRef {
@@ -50,17 +65,14 @@ pub struct ParquetTable {
 }
 
 impl ParquetTable {
-    /// Opens every file `location` names (a file, glob or directory) and
-    /// reads its footer. The table's columns are those of all files, in
+    /// Opens every file `location` names (a file, glob or directory; local,
+    /// `s3://` or `http(s)://`) and reads its footer. The table's columns are those of all files, in
     /// order of first appearance: a column some files lack reads as NULL
     /// there, and a column whose type differs between files takes a type
     /// both convert to (INTEGER and BIGINT give BIGINT); types with none in
     /// common are an error naming the two files.
-    pub fn try_new(location: &str) -> Result<Self> {
-        let files = list_files(location)?
-            .into_iter()
-            .map(ParquetFile::open)
-            .collect::<Result<Vec<_>>>()?;
+    pub fn try_new(location: &str, storage: &StorageOptions) -> Result<Self> {
+        let files = ParquetFile::open_all(list_files(location, storage)?)?;
         let mut fields: Vec<(Field, usize)> = vec![];
         for (fi, f) in files.iter().enumerate() {
             for field in f.schema().fields() {
@@ -73,9 +85,9 @@ impl ParquetTable {
                                     "column \"{}\" is {} in Parquet file '{}' but {} in '{}'",
                                     field.name(),
                                     sql_type_name(existing.data_type()),
-                                    files[*first].path.display(),
+                                    files[*first].file.name(),
                                     sql_type_name(field.data_type()),
-                                    f.path.display()
+                                    f.file.name()
                                 ))
                             })?;
                         let nullable = existing.is_nullable() || field.is_nullable();
@@ -247,11 +259,9 @@ async fn read_row_groups(
     schema: SchemaRef,
     batch_size: usize,
 ) -> Result<SendableRecordBatchStream> {
-    let path = file.path.display().to_string();
-    let context = move |e: QuiverError| e.context(format!("reading Parquet file '{path}'"));
-    let handle = tokio::fs::File::open(&file.path)
-        .await
-        .map_err(|e| context(e.into()))?;
+    let name = file.file.name().to_string();
+    let context = move |e: QuiverError| e.context(format!("reading Parquet file '{name}'"));
+    let handle = file.file.parquet_reader().await.map_err(context.clone())?;
     let file_schema = Arc::clone(file.schema());
     // The file's index of each wanted column (`None`: the file lacks it).
     let wanted: Vec<Option<usize>> = schema
@@ -401,7 +411,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         write_file(&dir.path().join("a.parquet"), 0, 35);
         write_file(&dir.path().join("b.parquet"), 35, 20);
-        let table = ParquetTable::try_new(dir.path().to_str().unwrap()).unwrap();
+        let table =
+            ParquetTable::try_new(dir.path().to_str().unwrap(), &Default::default()).unwrap();
         assert_eq!(table.num_rows(), 55);
         let plan = table.scan(Some(&vec![0]), 3).await.unwrap();
         assert_eq!(plan.output_partitions(), 3);
@@ -421,7 +432,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.parquet");
         write_file(&path, 0, 5);
-        let table = ParquetTable::try_new(path.to_str().unwrap()).unwrap();
+        let table = ParquetTable::try_new(path.to_str().unwrap(), &Default::default()).unwrap();
         let plan = table.scan(Some(&vec![1, 0]), 1).await.unwrap();
         let batches = collect(plan, Arc::new(TaskContext::default()))
             .await
@@ -434,7 +445,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("bad.parquet");
         std::fs::write(&path, b"PAR1 this is not parquet").unwrap();
-        let err = ParquetTable::try_new(path.to_str().unwrap())
+        let err = ParquetTable::try_new(path.to_str().unwrap(), &Default::default())
             .unwrap_err()
             .to_string();
         assert!(err.contains("bad.parquet"), "{err}");

@@ -3,9 +3,7 @@
 //! across files; a scan reads whole files, spread over the partitions, on
 //! blocking threads.
 
-use std::fs::File;
 use std::io::{BufReader, Read};
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arrow::datatypes::{Schema, SchemaRef};
@@ -19,7 +17,9 @@ use tokio::sync::mpsc;
 
 use crate::compression::Compression;
 use crate::csv::CsvOptions;
+use crate::data_file::DataFile;
 use crate::listing::list_files;
+use crate::store::StorageOptions;
 
 /// Batches read from one file.
 type BatchReader = Box<dyn Iterator<Item = std::result::Result<RecordBatch, ArrowError>> + Send>;
@@ -47,28 +47,21 @@ impl TextFormat {
         }
     }
 
-    /// The file at `path`, decompressed.
-    fn open(&self, path: &Path) -> Result<Box<dyn Read + Send>> {
-        let file = File::open(path).map_err(|e| {
-            QuiverError::Io(format!(
-                "cannot open {} file '{}': {e}",
-                self.name(),
-                path.display()
-            ))
-        })?;
+    /// The bytes of `file`, decompressed.
+    fn open(&self, file: &DataFile) -> Result<Box<dyn Read + Send>> {
         let compression = match self {
             TextFormat::Csv(o) => o.compression,
             TextFormat::Json { compression, .. } => *compression,
         };
-        compression.decode(file, path)
+        compression.decode(file.read()?, file.name())
     }
 
-    /// The context added to errors about `path`.
-    fn reading(&self, path: &Path) -> String {
-        format!("reading {} file '{}'", self.name(), path.display())
+    /// The context added to errors about `file`.
+    fn reading(&self, file: &DataFile) -> String {
+        format!("reading {} file '{}'", self.name(), file.name())
     }
 
-    fn infer_schema(&self, path: &Path) -> Result<Schema> {
+    fn infer_schema(&self, path: &DataFile) -> Result<Schema> {
         let file = BufReader::new(self.open(path)?);
         let inferred = match self {
             TextFormat::Csv(o) => o
@@ -96,7 +89,7 @@ impl TextFormat {
 
     fn reader(
         &self,
-        path: &Path,
+        path: &DataFile,
         schema: &SchemaRef,
         batch_size: usize,
         projection: Option<&Vec<usize>>,
@@ -184,17 +177,18 @@ fn in_key_order(schema: Schema, order: &[String]) -> Schema {
 /// A table over one or more CSV or JSON files.
 #[derive(Debug)]
 pub struct TextTable {
-    files: Vec<PathBuf>,
+    files: Vec<DataFile>,
     schema: SchemaRef,
     format: TextFormat,
 }
 
 impl TextTable {
-    /// CSV files at `location` (a file, glob or directory), with the schema
-    /// given in `options` or inferred.
-    pub fn csv(location: &str, options: CsvOptions) -> Result<Self> {
+    /// CSV files at `location` (a file, glob or directory; local, `s3://`
+    /// or `http(s)://`), with the schema given in `options` or inferred.
+    pub fn csv(location: &str, options: CsvOptions, storage: &StorageOptions) -> Result<Self> {
         let schema = options.schema.clone();
-        Self::try_new(location, TextFormat::Csv(options), schema)
+        let files = list_files(location, storage)?;
+        Self::try_new(location, files, TextFormat::Csv(options), schema)
     }
 
     /// Newline-delimited JSON files at `location`, with the given schema or
@@ -204,16 +198,22 @@ impl TextTable {
         schema: Option<SchemaRef>,
         schema_infer_max_records: usize,
         compression: Compression,
+        storage: &StorageOptions,
     ) -> Result<Self> {
         let format = TextFormat::Json {
             schema_infer_max_records,
             compression,
         };
-        Self::try_new(location, format, schema)
+        let files = list_files(location, storage)?;
+        Self::try_new(location, files, format, schema)
     }
 
-    fn try_new(location: &str, format: TextFormat, schema: Option<SchemaRef>) -> Result<Self> {
-        let files = list_files(location)?;
+    fn try_new(
+        location: &str,
+        files: Vec<DataFile>,
+        format: TextFormat,
+        schema: Option<SchemaRef>,
+    ) -> Result<Self> {
         let schema = match schema {
             Some(s) => s,
             None => {
@@ -256,12 +256,7 @@ impl TableProvider for TextTable {
     }
     fn estimated_rows(&self) -> Option<usize> {
         // About 100 bytes per row: a rough guess until statistics exist.
-        let bytes: u64 = self
-            .files
-            .iter()
-            .filter_map(|f| std::fs::metadata(f).ok())
-            .map(|m| m.len())
-            .sum();
+        let bytes: u64 = self.files.iter().filter_map(DataFile::size).sum();
         Some((bytes / 100).max(1) as usize)
     }
     async fn scan(
@@ -270,7 +265,7 @@ impl TableProvider for TextTable {
         target_partitions: usize,
     ) -> Result<Arc<dyn ExecutionPlan>> {
         let n = target_partitions.max(1).min(self.files.len());
-        let mut partitions: Vec<Vec<PathBuf>> = vec![vec![]; n];
+        let mut partitions: Vec<Vec<DataFile>> = vec![vec![]; n];
         for (i, f) in self.files.iter().enumerate() {
             partitions[i % n].push(f.clone());
         }
@@ -302,7 +297,7 @@ impl FileReader {
     /// Sends the batches of `path`; false when the receiver is gone.
     fn read_file(
         &self,
-        path: &Path,
+        path: &DataFile,
         batch_size: usize,
         tx: &mpsc::Sender<Result<RecordBatch>>,
     ) -> Result<bool> {
@@ -326,7 +321,7 @@ impl FileReader {
 /// Reads CSV or JSON files, whole files per partition.
 #[derive(Debug)]
 pub struct TextFileExec {
-    partitions: Vec<Vec<PathBuf>>,
+    partitions: Vec<Vec<DataFile>>,
     reader: Arc<FileReader>,
     /// The projected output schema.
     schema: SchemaRef,
@@ -403,8 +398,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         write(&dir, "a.json", "{\"id\": 1, \"tags\": [\"x\", \"y\"], \"geo\": {\"lat\": 1.5}}\n{\"id\": 2, \"tags\": []}\n");
         write(&dir, "b.json", "{\"id\": 3, \"note\": \"late column\"}\n");
-        let table =
-            TextTable::json(dir.path().to_str().unwrap(), None, 1000, Compression::Auto).unwrap();
+        let table = TextTable::json(
+            dir.path().to_str().unwrap(),
+            None,
+            1000,
+            Compression::Auto,
+            &Default::default(),
+        )
+        .unwrap();
         let schema = table.schema();
         let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
         assert_eq!(names, vec!["id", "tags", "geo", "note"]);
@@ -433,11 +434,12 @@ mod tests {
     async fn malformed_json_names_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = write(&dir, "bad.json", "{\"id\": 1}\n{\"id\": 2\n");
-        let err = TextTable::json(&path, None, 1000, Compression::Auto)
+        let err = TextTable::json(&path, None, 1000, Compression::Auto, &Default::default())
             .unwrap_err()
             .to_string();
         assert!(err.contains("bad.json"), "{err}");
-        let sample_one = TextTable::json(&path, None, 1, Compression::Auto).unwrap();
+        let sample_one =
+            TextTable::json(&path, None, 1, Compression::Auto, &Default::default()).unwrap();
         let err = read(&sample_one, None).await.unwrap_err().to_string();
         assert!(
             err.contains("reading JSON file") && err.contains("bad.json"),

@@ -1,14 +1,12 @@
 //! Writes query results to Parquet, CSV or newline-delimited JSON files,
 //! optionally split into hive-style partition directories (`a=1/b=x/`).
 //!
-//! Writes are atomic: every file is written under a hidden temporary name
-//! in its final directory and renamed into place only when all of them are
-//! complete; on any error the temporary files are removed, so no partial
-//! file is ever left behind.
+//! Writes are atomic: no file of a write becomes visible before all of
+//! them are complete, and on any error none is left behind (local files are
+//! renamed into place, S3 objects are multipart uploads completed at the
+//! end). Locations may be local or `s3://`.
 
 use std::collections::HashMap;
-use std::fs::File;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arrow::array::{ArrayRef, RecordBatch, UInt32Array};
@@ -16,12 +14,13 @@ use arrow::compute::take_record_batch;
 use arrow::datatypes::{Schema, SchemaRef};
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 use futures::StreamExt;
-use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, GzipLevel, ZstdLevel};
-use parquet::file::properties::WriterProperties;
 use quiver_execution::SendableRecordBatchStream;
 use quiver_expr::logical_plan::FileFormat;
 use quiver_expr::{QuiverError, Result};
+
+use crate::store::StorageOptions;
+use crate::transaction::Transaction;
 
 /// How to write files.
 #[derive(Debug, Clone)]
@@ -38,6 +37,8 @@ pub struct WriteOptions {
     /// Columns whose values name sub-directories; they are not written into
     /// the files themselves.
     pub partition_by: Vec<String>,
+    /// How to reach S3 (`aws.*` options).
+    pub storage: StorageOptions,
 }
 
 impl WriteOptions {
@@ -49,13 +50,18 @@ impl WriteOptions {
             header: true,
             delimiter: b',',
             partition_by: vec![],
+            storage: StorageOptions::default(),
         }
     }
 
     /// Applies `COPY` options (`compression`, `header`, `delimiter`/`delim`/
-    /// `sep`); unknown keys are errors.
+    /// `sep`, `aws.*`); unknown keys are errors.
     pub fn with_options(mut self, options: &[(String, String)]) -> Result<Self> {
         for (key, value) in options {
+            if StorageOptions::is_storage_key(key) {
+                self.storage.set(key, value)?;
+                continue;
+            }
             match key.as_str() {
                 "compression" | "codec" => self.compression = Some(value.to_lowercase()),
                 "header" => {
@@ -101,7 +107,7 @@ impl WriteOptions {
         Ok(self)
     }
 
-    fn parquet_compression(&self) -> Result<Compression> {
+    pub(crate) fn parquet_compression(&self) -> Result<Compression> {
         Ok(match self.compression.as_deref() {
             None | Some("zstd") => Compression::ZSTD(ZstdLevel::default()),
             Some("snappy") => Compression::SNAPPY,
@@ -117,7 +123,7 @@ impl WriteOptions {
         })
     }
 
-    fn extension(&self) -> &'static str {
+    pub(crate) fn extension(&self) -> &'static str {
         match self.format {
             FileFormat::Parquet => "parquet",
             FileFormat::Csv => "csv",
@@ -126,173 +132,63 @@ impl WriteOptions {
     }
 }
 
-/// One file being written under a temporary name.
-struct PendingFile {
-    temp: PathBuf,
-    target: PathBuf,
-    writer: FormatWriter,
-}
-
-enum FormatWriter {
-    Parquet(Box<ArrowWriter<File>>),
-    Csv(Box<arrow::csv::Writer<File>>),
-    Json(arrow::json::LineDelimitedWriter<File>),
-}
-
-fn io_error(path: &Path, what: &str, e: impl std::fmt::Display) -> QuiverError {
-    QuiverError::Io(format!("cannot {what} '{}': {e}", path.display()))
-}
-
-impl PendingFile {
-    fn create(target: PathBuf, schema: &SchemaRef, options: &WriteOptions) -> Result<Self> {
-        let dir = target.parent().filter(|d| !d.as_os_str().is_empty());
-        if let Some(dir) = dir {
-            std::fs::create_dir_all(dir).map_err(|e| io_error(dir, "create directory", e))?;
-        }
-        let name = target.file_name().and_then(|n| n.to_str()).ok_or_else(|| {
-            QuiverError::Plan(format!("'{}' is not a file name", target.display()))
-        })?;
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        let temp = target.with_file_name(format!(".{name}.tmp-{}-{nanos}", std::process::id()));
-        let file = File::create(&temp).map_err(|e| io_error(&temp, "create", e))?;
-        let writer = match options.format {
-            FileFormat::Parquet => {
-                let props = WriterProperties::builder()
-                    .set_compression(options.parquet_compression()?)
-                    .build();
-                FormatWriter::Parquet(Box::new(ArrowWriter::try_new(
-                    file,
-                    Arc::clone(schema),
-                    Some(props),
-                )?))
-            }
-            FileFormat::Csv => FormatWriter::Csv(Box::new(
-                arrow::csv::WriterBuilder::new()
-                    .with_header(options.header)
-                    .with_delimiter(options.delimiter)
-                    .build(file),
-            )),
-            FileFormat::Json => FormatWriter::Json(
-                arrow::json::WriterBuilder::new()
-                    .with_explicit_nulls(true)
-                    .build::<_, arrow::json::writer::LineDelimited>(file),
-            ),
-        };
-        Ok(Self {
-            temp,
-            target,
-            writer,
-        })
-    }
-
-    fn write(&mut self, batch: &RecordBatch) -> Result<()> {
-        match &mut self.writer {
-            FormatWriter::Parquet(w) => w.write(batch)?,
-            FormatWriter::Csv(w) => w.write(batch)?,
-            FormatWriter::Json(w) => w.write(batch)?,
-        }
-        Ok(())
-    }
-
-    /// Completes the file under its temporary name.
-    fn finish(self) -> Result<(PathBuf, PathBuf)> {
-        match self.writer {
-            FormatWriter::Parquet(w) => {
-                w.close()?;
-            }
-            FormatWriter::Csv(w) => drop(w.into_inner()),
-            FormatWriter::Json(mut w) => w.finish()?,
-        }
-        Ok((self.temp, self.target))
-    }
-}
-
-/// Files of one write, all committed together or all removed.
-#[derive(Default)]
-struct Transaction {
-    open: HashMap<PathBuf, PendingFile>,
-    temps: Vec<PathBuf>,
-}
-
-impl Transaction {
-    fn file(
-        &mut self,
-        target: PathBuf,
-        schema: &SchemaRef,
-        options: &WriteOptions,
-    ) -> Result<&mut PendingFile> {
-        if !self.open.contains_key(&target) {
-            let file = PendingFile::create(target.clone(), schema, options)?;
-            self.temps.push(file.temp.clone());
-            self.open.insert(target.clone(), file);
-        }
-        self.open
-            .get_mut(&target)
-            .ok_or_else(|| QuiverError::Internal("pending file vanished".into()))
-    }
-
-    /// Finishes every file, then renames each into place.
-    fn commit(mut self) -> Result<()> {
-        let mut done = vec![];
-        for (_, file) in std::mem::take(&mut self.open) {
-            done.push(file.finish()?);
-        }
-        for (temp, target) in &done {
-            std::fs::rename(temp, target).map_err(|e| io_error(target, "write", e))?;
-        }
-        self.temps.clear();
-        Ok(())
-    }
-}
-
-impl Drop for Transaction {
-    /// Removes whatever was not committed.
-    fn drop(&mut self) {
-        self.open.clear();
-        for temp in &self.temps {
-            let _ = std::fs::remove_file(temp);
-        }
-    }
-}
-
 /// Writes every batch of `stream` to `location` (a file; a directory when
 /// partitioning) and returns the number of rows written. Nothing is left
 /// behind if the stream or a write fails.
 pub async fn write_stream(
-    mut stream: SendableRecordBatchStream,
+    stream: SendableRecordBatchStream,
     location: &str,
     options: &WriteOptions,
 ) -> Result<u64> {
+    let mut transaction = Transaction::default();
+    match write_batches(stream, location, options, &mut transaction).await {
+        Ok(rows) => {
+            transaction.commit().await?;
+            Ok(rows)
+        }
+        Err(e) => {
+            transaction.abort().await;
+            Err(e)
+        }
+    }
+}
+
+async fn write_batches(
+    mut stream: SendableRecordBatchStream,
+    location: &str,
+    options: &WriteOptions,
+    transaction: &mut Transaction,
+) -> Result<u64> {
     let schema = stream.schema();
     let partitioner = Partitioner::try_new(&schema, &options.partition_by)?;
-    let mut transaction = Transaction::default();
     let mut rows = 0u64;
     if partitioner.is_none() {
         // An empty result still makes an (empty) file.
-        transaction.file(PathBuf::from(location), &schema, options)?;
+        transaction.write(location, &schema, options, None).await?;
     }
     while let Some(batch) = stream.next().await {
         let batch = batch?;
         rows += batch.num_rows() as u64;
         match &partitioner {
-            None => transaction
-                .file(PathBuf::from(location), &schema, options)?
-                .write(&batch)?,
+            None => {
+                transaction
+                    .write(location, &schema, options, Some(&batch))
+                    .await?
+            }
             Some(p) => {
                 for (dir, part) in p.split(&batch)? {
-                    let target = Path::new(location)
-                        .join(dir)
-                        .join(format!("data_0.{}", options.extension()));
+                    let target = format!(
+                        "{}/{dir}/data_0.{}",
+                        location.trim_end_matches('/'),
+                        options.extension()
+                    );
                     transaction
-                        .file(target, &p.file_schema, options)?
-                        .write(&part)?;
+                        .write(&target, &p.file_schema, options, Some(&part))
+                        .await?;
                 }
             }
         }
     }
-    transaction.commit()?;
     Ok(rows)
 }
 
@@ -346,20 +242,23 @@ impl Partitioner {
 
     /// The rows of `batch` grouped by partition directory (`a=1/b=x`),
     /// without the partition columns.
-    fn split(&self, batch: &RecordBatch) -> Result<Vec<(PathBuf, RecordBatch)>> {
+    fn split(&self, batch: &RecordBatch) -> Result<Vec<(String, RecordBatch)>> {
         let options = FormatOptions::default().with_null("__HIVE_DEFAULT_PARTITION__");
         let key_columns: Vec<&ArrayRef> = self.keys.iter().map(|&i| batch.column(i)).collect();
         let formatters = key_columns
             .iter()
             .map(|c| ArrayFormatter::try_new(c.as_ref(), &options))
             .collect::<std::result::Result<Vec<_>, _>>()?;
-        let mut groups: Vec<(PathBuf, Vec<u32>)> = vec![];
-        let mut index: HashMap<PathBuf, usize> = HashMap::new();
+        let mut groups: Vec<(String, Vec<u32>)> = vec![];
+        let mut index: HashMap<String, usize> = HashMap::new();
         for row in 0..batch.num_rows() {
-            let mut dir = PathBuf::new();
-            for (name, f) in self.names.iter().zip(&formatters) {
-                dir.push(format!("{name}={}", escape(&f.value(row).to_string())));
-            }
+            let parts: Vec<String> = self
+                .names
+                .iter()
+                .zip(&formatters)
+                .map(|(name, f)| format!("{name}={}", escape(&f.value(row).to_string())))
+                .collect();
+            let dir = parts.join("/");
             let slot = *index.entry(dir.clone()).or_insert_with(|| {
                 groups.push((dir, vec![]));
                 groups.len() - 1

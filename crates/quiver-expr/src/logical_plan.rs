@@ -715,7 +715,7 @@ impl fmt::Display for FileFormat {
     }
 }
 
-/// Statements that change the catalog.
+/// Statements that change the catalog or the session, or write data.
 #[derive(Debug, Clone)]
 pub enum Ddl {
     /// `CREATE [OR REPLACE] VIEW name AS query`.
@@ -791,6 +791,13 @@ pub enum Ddl {
         options: Vec<(String, String)>,
         /// Columns whose values name the sub-directories (`a=1/b=x/..`).
         partition_by: Vec<String>,
+    },
+    /// `SET name = value`: changes a session setting.
+    Set {
+        /// The setting, lower case (`aws.region`).
+        name: String,
+        /// Its new value, as text.
+        value: String,
     },
 }
 
@@ -987,6 +994,8 @@ impl LogicalPlan {
                 Ddl::CopyTo {
                     location, format, ..
                 } => format!("CopyTo: '{location}' FORMAT {format}"),
+                // The value may be a secret.
+                Ddl::Set { name, .. } => format!("Set: {name}"),
             },
         }
     }

@@ -2,12 +2,12 @@
 //! turn SQL into results.
 
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use arrow::record_batch::RecordBatch;
 use quiver_datasource::{
     hive_directories, Compression, CsvOptions, DirectoryOpener, FileFormatExt, HiveTable, MemTable,
-    ParquetTable, TextTable, WriteOptions,
+    ParquetTable, StorageOptions, TextTable, WriteOptions,
 };
 use quiver_execution::{ProviderSource, TableProvider};
 use quiver_expr::logical_plan::{Ddl, FileFormat, Values};
@@ -32,6 +32,16 @@ pub struct SessionState {
     pub catalog: Catalog,
     /// Built-in functions.
     pub functions: FunctionRegistry,
+    /// S3 settings made with `SET` (`aws.region`, …); a table's `OPTIONS`
+    /// override them.
+    pub storage: RwLock<StorageOptions>,
+}
+
+impl SessionState {
+    /// The session's S3 settings.
+    pub fn storage(&self) -> StorageOptions {
+        self.storage.read().map(|s| s.clone()).unwrap_or_default()
+    }
 }
 
 /// The user's handle on Quiver: register data, run SQL.
@@ -57,20 +67,23 @@ impl Default for SessionContext {
     }
 }
 
-/// Opens the table a location names, in `format`.
+/// Opens the table a location names, in `format`. `aws.*` entries of
+/// `options` override the session's S3 settings `storage`.
 fn open_table(
     location: &str,
     format: FileFormat,
     options: &[(String, String)],
     schema: Option<arrow::datatypes::SchemaRef>,
+    storage: &StorageOptions,
 ) -> Result<Arc<dyn TableProvider>> {
-    if let Some(directories) = hive_directories(location)? {
-        let options = options.to_vec();
+    let (overrides, options) = StorageOptions::split(options)?;
+    let storage = storage.with_overrides(&overrides);
+    if let Some(directories) = hive_directories(location, &storage)? {
         let open: DirectoryOpener =
-            Arc::new(move |dir: &str| open_files(dir, format, &options, schema.clone()));
+            Arc::new(move |dir: &str| open_files(dir, format, &options, schema.clone(), &storage));
         return Ok(Arc::new(HiveTable::try_new(directories, open)?));
     }
-    open_files(location, format, options, schema)
+    open_files(location, format, &options, schema, &storage)
 }
 
 /// A table over the files at `location`, without partition directories.
@@ -79,6 +92,7 @@ fn open_files(
     format: FileFormat,
     options: &[(String, String)],
     schema: Option<arrow::datatypes::SchemaRef>,
+    storage: &StorageOptions,
 ) -> Result<Arc<dyn TableProvider>> {
     Ok(match format {
         FileFormat::Parquet => {
@@ -92,7 +106,7 @@ fn open_files(
                         .join(", ")
                 )));
             }
-            Arc::new(ParquetTable::try_new(location)?)
+            Arc::new(ParquetTable::try_new(location, storage)?)
         }
         FileFormat::Csv => {
             let mut csv = CsvOptions {
@@ -102,11 +116,21 @@ fn open_files(
             if location.to_lowercase().ends_with(".tsv") {
                 csv.delimiter = b'\t';
             }
-            Arc::new(TextTable::csv(location, csv.with_options(options)?)?)
+            Arc::new(TextTable::csv(
+                location,
+                csv.with_options(options)?,
+                storage,
+            )?)
         }
         FileFormat::Json => {
             let (sample, compression) = json_options(options)?;
-            Arc::new(TextTable::json(location, schema, sample, compression)?)
+            Arc::new(TextTable::json(
+                location,
+                schema,
+                sample,
+                compression,
+                storage,
+            )?)
         }
     })
 }
@@ -148,6 +172,7 @@ impl SessionContext {
             config,
             catalog: Catalog::default(),
             functions: FunctionRegistry::with_builtins(),
+            storage: RwLock::default(),
         };
         Self {
             state: Arc::new(state),
@@ -159,14 +184,37 @@ impl SessionContext {
         &self.state
     }
 
-    /// Registers the Parquet file(s) at `path` (file, glob or directory) as `name`.
+    /// Registers the Parquet file(s) at `path` (file, glob or directory;
+    /// local, `s3://` or `http(s)://`) as `name`.
     pub async fn register_parquet(&self, name: &str, path: &str) -> Result<()> {
-        self.register_table(name, Arc::new(ParquetTable::try_new(path)?))
+        let table = ParquetTable::try_new(path, &self.state.storage())?;
+        self.register_table(name, Arc::new(table))
     }
 
     /// Registers the CSV file(s) at `path` as `name`.
     pub async fn register_csv(&self, name: &str, path: &str, options: CsvOptions) -> Result<()> {
-        self.register_table(name, Arc::new(TextTable::csv(path, options)?))
+        let table = TextTable::csv(path, options, &self.state.storage())?;
+        self.register_table(name, Arc::new(table))
+    }
+
+    /// Sets a session setting, as `SET name = value` does. The settings are
+    /// those of S3 (`aws.region`, `aws.endpoint`, `aws.access_key_id`,
+    /// `aws.secret_access_key`, `aws.session_token`, `aws.allow_http`,
+    /// `aws.skip_signature`, … and DuckDB's `s3_region`-style names).
+    pub fn set(&self, name: &str, value: &str) -> Result<()> {
+        if !StorageOptions::is_storage_key(name) {
+            return Err(QuiverError::Plan(format!(
+                "unknown setting '{name}'; the settings are S3's: aws.region, aws.endpoint, \
+                 aws.access_key_id, aws.secret_access_key, aws.session_token, aws.allow_http, \
+                 aws.skip_signature (or s3_region, s3_endpoint, ...)"
+            )));
+        }
+        let mut storage = self
+            .state
+            .storage
+            .write()
+            .map_err(|_| QuiverError::Internal("session settings poisoned".into()))?;
+        storage.set(name, value)
     }
 
     /// Registers any table provider as `name`.
@@ -187,7 +235,9 @@ impl SessionContext {
             .ok_or_else(|| {
                 QuiverError::Plan(format!("cannot derive a table name from '{path}'"))
             })?;
-        let table = open_table(path, FileFormat::detect(path)?, &[], None)?;
+        let storage = self.state.storage();
+        let format = FileFormat::detect(path, &storage)?;
+        let table = open_table(path, format, &[], None, &storage)?;
         self.register_table(&stem, table)?;
         Ok(stem)
     }
@@ -304,7 +354,7 @@ impl SessionContext {
                 if if_not_exists && catalog.get(&name).is_some() {
                     return Ok(());
                 }
-                let table = open_table(&location, format, &options, schema)?;
+                let table = open_table(&location, format, &options, schema, &self.state.storage())?;
                 catalog.insert(&name, CatalogEntry::Table(table), false)
             }
             Ddl::DropTable { name, if_exists } => {
@@ -313,6 +363,7 @@ impl SessionContext {
             Ddl::DropView { name, if_exists } => {
                 catalog.remove(&name, "view", if_exists).map(|_| ())
             }
+            Ddl::Set { name, value } => self.set(&name, &value),
             Ddl::CreateTable { .. } | Ddl::Insert { .. } | Ddl::CopyTo { .. } => {
                 quiver_expr::internal_err!("data-writing statement taken for a catalog change")
             }
@@ -341,11 +392,12 @@ impl ContextProvider for SessionContext {
         format: Option<FileFormat>,
         options: &[(String, String)],
     ) -> Result<Arc<dyn TableSource>> {
+        let storage = self.state.storage();
         let format = match format {
             Some(f) => f,
-            None => FileFormat::detect(location)?,
+            None => FileFormat::detect(location, &storage)?,
         };
-        let table = open_table(location, format, options, None)?;
+        let table = open_table(location, format, options, None, &storage)?;
         Ok(Arc::new(ProviderSource(table)))
     }
 

@@ -84,9 +84,13 @@ impl DataFrame {
 
     /// Runs the query and writes its rows to `location` with `options`
     /// (format, compression, partitioning); returns the number of rows.
-    /// No partial file is left behind on failure.
+    /// No partial file is left behind on failure. `location` may be local
+    /// or `s3://`; the session's S3 settings apply where `options.storage`
+    /// does not override them.
     pub async fn write(&self, location: &str, options: &WriteOptions) -> Result<u64> {
-        write_stream(self.execute_stream().await?, location, options).await
+        let mut options = options.clone();
+        options.storage = self.state.storage().with_overrides(&options.storage);
+        write_stream(self.execute_stream().await?, location, &options).await
     }
 
     /// Writes the result as one Parquet file (zstd-compressed).

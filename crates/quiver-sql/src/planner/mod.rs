@@ -92,6 +92,37 @@ fn object_name(name: &ObjectName) -> Result<String> {
     }
 }
 
+/// `SET name = value`; the value may be a string, number, boolean or bare
+/// word.
+fn set_statement(variable: &ObjectName, values: &[ast::Expr]) -> Result<LogicalPlan> {
+    let name = variable
+        .0
+        .iter()
+        .map(|p| p.as_ident().map(|i| i.value.to_lowercase()))
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(|| QuiverError::Plan(format!("invalid setting name {variable}")))?
+        .join(".");
+    let value = match values {
+        [ast::Expr::Value(v)] => match &v.value {
+            ast::Value::SingleQuotedString(s) | ast::Value::DoubleQuotedString(s) => s.clone(),
+            ast::Value::Number(n, _) => n.to_string(),
+            ast::Value::Boolean(b) => b.to_string(),
+            other => {
+                return Err(QuiverError::Plan(format!(
+                    "SET {name}: unsupported value {other}"
+                )))
+            }
+        },
+        [ast::Expr::Identifier(i)] => i.value.clone(),
+        _ => {
+            return Err(QuiverError::Plan(format!(
+                "SET {name} takes one value, as in SET {name} = 'value'"
+            )))
+        }
+    };
+    Ok(LogicalPlan::Ddl(Ddl::Set { name, value }))
+}
+
 impl<'a> SqlPlanner<'a> {
     /// A planner over `provider`.
     pub fn new(provider: &'a dyn ContextProvider) -> Self {
@@ -159,6 +190,9 @@ impl<'a> SqlPlanner<'a> {
             ast::Statement::ExplainTable { table_name, .. } => self.describe(table_name),
             ast::Statement::CreateTable(c) => self.create_table(c),
             ast::Statement::Insert(i) => self.insert(i),
+            ast::Statement::Set(ast::Set::SingleAssignment {
+                variable, values, ..
+            }) => set_statement(variable, values),
             other => {
                 let text = other.to_string();
                 let keyword = text
