@@ -11,11 +11,21 @@ fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+#[path = "../../quiver/tests/support/servers.rs"]
+#[allow(dead_code)]
+mod servers;
+
 fn quiver(args: &[&str], stdin: Option<&str>) -> Output {
+    quiver_with_env(args, stdin, &[])
+}
+
+/// Runs the binary with extra environment variables.
+fn quiver_with_env(args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_quiver"))
         .args(args)
         .current_dir(repo_root())
         .env("HOME", std::env::temp_dir())
+        .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -193,4 +203,22 @@ fn copy_writes_partitioned_parquet_that_reads_back() {
         .path()
         .join("by_vendor/vendor=Green Line/data_0.parquet")
         .is_file());
+}
+
+#[test]
+fn s3_settings_come_from_the_standard_environment_variables() {
+    servers::create_bucket("from-env");
+    let endpoint = servers::moto().url();
+    let env = [
+        ("AWS_ENDPOINT_URL", endpoint.as_str()),
+        ("AWS_ACCESS_KEY_ID", "test"),
+        ("AWS_SECRET_ACCESS_KEY", "test"),
+        ("AWS_REGION", "us-east-1"),
+    ];
+    let sql = "COPY (SELECT vendor, count(*) AS n FROM 'testdata/trips.parquet' GROUP BY vendor) \
+               TO 's3://from-env/vendors.csv'; \
+               SELECT sum(n) AS total FROM 's3://from-env/vendors.csv';";
+    let out = quiver_with_env(&["--format", "csv", "-c", sql], None, &env);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "count\n3\ntotal\n20000\n");
 }

@@ -16,7 +16,7 @@ use parquet::errors::ParquetError;
 use parquet::file::metadata::{ParquetMetaData, ParquetMetaDataReader};
 use quiver_expr::{QuiverError, Result};
 
-use crate::store::block_on;
+use crate::store::{block_on, store_error};
 
 /// Where a file's bytes are.
 #[derive(Debug, Clone)]
@@ -78,7 +78,7 @@ impl DataFile {
             Source::Object { store, path, .. } => {
                 let (store, path) = (Arc::clone(store), path.clone());
                 let bytes = block_on(async move { store.get(&path).await?.bytes().await })?
-                    .map_err(|e| QuiverError::Io(format!("cannot read '{}': {e}", self.name)))?;
+                    .map_err(|e| store_error("read", &self.name, &e))?;
                 Ok(Box::new(std::io::Cursor::new(bytes)))
             }
         }

@@ -11,7 +11,15 @@ use quiver_expr::logical_plan::FileFormat;
 use quiver_expr::{QuiverError, Result};
 
 use crate::data_file::DataFile;
-use crate::store::{block_on, RemoteLocation, StorageOptions};
+use crate::store::{block_on, store_error, RemoteLocation, StorageOptions};
+
+/// How globs match, locally and in object stores: `*` stays within one
+/// directory (`**` crosses them) and does not match hidden names.
+const GLOB_OPTIONS: glob::MatchOptions = glob::MatchOptions {
+    case_sensitive: true,
+    require_literal_separator: true,
+    require_literal_leading_dot: true,
+};
 
 /// True when `location` contains glob wildcards.
 fn is_glob(location: &str) -> bool {
@@ -40,7 +48,7 @@ pub fn list_files(location: &str, storage: &StorageOptions) -> Result<Vec<DataFi
     }
     let path = local_path(location);
     if is_glob(path) {
-        let pattern = glob::glob(path)
+        let pattern = glob::glob_with(path, GLOB_OPTIONS)
             .map_err(|e| QuiverError::Plan(format!("invalid glob pattern '{location}': {e}")))?;
         let mut files: Vec<_> = pattern
             .filter_map(|p| p.ok())
@@ -104,16 +112,12 @@ async fn list_objects(
         }
         let pattern = glob::Pattern::new(key)
             .map_err(|e| QuiverError::Plan(format!("invalid glob pattern '{location}': {e}")))?;
-        let options = glob::MatchOptions {
-            require_literal_separator: true,
-            ..Default::default()
-        };
         let literal = &key[..key.find(['*', '?', '[']).unwrap_or(key.len())];
         let prefix = &literal[..literal.rfind('/').unwrap_or(0)];
         let objects = list_prefix(location, &store, prefix).await?;
         let files: Vec<DataFile> = objects
             .into_iter()
-            .filter(|m| pattern.matches_with(m.location.as_ref(), options))
+            .filter(|m| pattern.matches_with(m.location.as_ref(), GLOB_OPTIONS))
             .map(file)
             .collect();
         if files.is_empty() {
@@ -129,7 +133,7 @@ async fn list_objects(
             Err(object_store::Error::NotFound { .. }) => {
                 return Err(QuiverError::Io(format!("file not found: '{location}'")))
             }
-            Err(e) => return Err(QuiverError::Io(format!("cannot read '{location}': {e}"))),
+            Err(e) => return Err(store_error("read", location, &e)),
         }
     }
     let prefix = key.trim_end_matches('/');
@@ -162,7 +166,7 @@ async fn list_prefix(
         .list(prefix.as_ref())
         .try_collect()
         .await
-        .map_err(|e| QuiverError::Io(format!("cannot list '{location}': {e}")))?;
+        .map_err(|e| store_error("list", location, &e))?;
     objects.sort_by(|a, b| a.location.cmp(&b.location));
     Ok(objects)
 }
@@ -232,7 +236,7 @@ async fn list_remote_directory(
     let listing = store
         .list_with_delimiter(prefix_path.as_ref())
         .await
-        .map_err(|e| QuiverError::Io(format!("cannot list '{location}': {e}")))?;
+        .map_err(|e| store_error("list", location, &e))?;
     let visible = |p: &ObjectPath| p.filename().is_some_and(|n| !is_hidden(n));
     let mut entries = DirectoryEntries {
         directories: listing

@@ -46,8 +46,9 @@ where
 }
 
 /// DuckDB's names for S3 settings, accepted beside the `aws.*` ones.
-const ALIASES: [(&str, &str); 6] = [
+const ALIASES: [(&str, &str); 7] = [
     ("s3_region", "aws.region"),
+    ("s3_use_ssl", "aws.allow_http"),
     ("s3_access_key_id", "aws.access_key_id"),
     ("s3_secret_access_key", "aws.secret_access_key"),
     ("s3_session_token", "aws.session_token"),
@@ -77,8 +78,12 @@ impl StorageOptions {
         let (key, value) = match ALIASES.iter().find(|(alias, _)| *alias == lower) {
             Some((_, "aws.virtual_hosted_style_request")) => (
                 "aws.virtual_hosted_style_request".to_string(),
-                (value.eq_ignore_ascii_case("vhost")).to_string(),
+                value.eq_ignore_ascii_case("vhost").to_string(),
             ),
+            // s3_use_ssl = false allows plain HTTP.
+            Some((_, "aws.allow_http")) => {
+                ("aws.allow_http".to_string(), (!is_true(value)).to_string())
+            }
             Some((_, canonical)) => (canonical.to_string(), value.to_string()),
             None => (lower, value.to_string()),
         };
@@ -119,9 +124,13 @@ impl StorageOptions {
     }
 
     fn is_true(&self, key: &str) -> Option<bool> {
-        self.get(key)
-            .map(|v| v.eq_ignore_ascii_case("true") || v == "1")
+        self.get(key).map(is_true)
     }
+}
+
+/// Whether a setting's text means true.
+fn is_true(value: &str) -> bool {
+    value.eq_ignore_ascii_case("true") || value == "1"
 }
 
 /// The S3 configuration key an `aws.*` setting names.
@@ -287,8 +296,48 @@ fn wants_anonymous(builder: &AmazonS3Builder, options: &StorageOptions) -> bool 
     !(has(AmazonS3ConfigKey::AccessKeyId)
         || has(AmazonS3ConfigKey::WebIdentityTokenFile)
         || has(AmazonS3ConfigKey::ContainerCredentialsRelativeUri)
-        || has(AmazonS3ConfigKey::ContainerCredentialsFullUri)
-        || has(AmazonS3ConfigKey::SkipSignature))
+        || has(AmazonS3ConfigKey::ContainerCredentialsFullUri))
+}
+
+/// The error for a failed request: what could not be done (`list`,
+/// `read`, `write`) to which location, and why.
+pub(crate) fn store_error(what: &str, location: &str, error: &object_store::Error) -> QuiverError {
+    QuiverError::Io(format!(
+        "cannot {what} '{location}': {}",
+        describe_error(error)
+    ))
+}
+
+/// Why an object-store request failed, in a line: S3's error code and
+/// message when the server sent them (`NoSuchBucket: The specified bucket
+/// does not exist`), else the client's own description, with a hint for
+/// refused credentials.
+pub fn describe_error(error: &object_store::Error) -> String {
+    let text = error.to_string();
+    let tag = |name: &str| {
+        let open = format!("<{name}>");
+        let start = text.find(&open)? + open.len();
+        let end = text[start..].find("</")? + start;
+        Some(text[start..end].to_string())
+    };
+    let reason = match (tag("Code"), tag("Message")) {
+        (Some(code), Some(message)) => format!("{code}: {message}"),
+        (Some(code), None) => code,
+        _ => text.clone(),
+    };
+    let denied = matches!(
+        error,
+        object_store::Error::PermissionDenied { .. } | object_store::Error::Unauthenticated { .. }
+    ) || text.contains("403 Forbidden")
+        || text.contains("AccessDenied");
+    if denied {
+        format!(
+            "{reason} (access denied: set aws.access_key_id and aws.secret_access_key, or the \
+             AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY environment variables)"
+        )
+    } else {
+        reason
+    }
 }
 
 /// Few, quick retries: a wrong endpoint should fail in seconds, not minutes.
@@ -335,6 +384,8 @@ mod tests {
         options.set("AWS.REGION", "eu-west-1").unwrap();
         options.set("s3_endpoint", "localhost:9000").unwrap();
         options.set("s3_url_style", "path").unwrap();
+        options.set("s3_use_ssl", "false").unwrap();
+        assert_eq!(options.get("aws.allow_http"), Some("true"));
         assert_eq!(options.get("aws.region"), Some("eu-west-1"));
         assert_eq!(options.get("aws.endpoint"), Some("localhost:9000"));
         assert_eq!(

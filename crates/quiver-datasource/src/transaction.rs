@@ -21,7 +21,7 @@ use parquet::file::properties::WriterProperties;
 use quiver_expr::logical_plan::FileFormat;
 use quiver_expr::{QuiverError, Result};
 
-use crate::store::RemoteLocation;
+use crate::store::{store_error, RemoteLocation};
 use crate::write::WriteOptions;
 
 /// Upload parts of one object in flight at once.
@@ -188,7 +188,7 @@ impl PendingFile {
         let upload = store
             .put_multipart(&path)
             .await
-            .map_err(|e| io_error(url, "start writing", e))?;
+            .map_err(|e| store_error("write", url, &e))?;
         let buffer = SharedBuffer::default();
         Ok(Self {
             writer: FormatWriter::try_new(Box::new(buffer.clone()), schema, options)?,
@@ -233,7 +233,7 @@ impl Sink {
             upload
                 .wait_for_capacity(PARTS_IN_FLIGHT)
                 .await
-                .map_err(|e| io_error(url, "write", e))?;
+                .map_err(|e| store_error("write", url, &e))?;
         }
         Ok(())
     }
@@ -247,7 +247,7 @@ impl Sink {
                 .finish()
                 .await
                 .map(|_| ())
-                .map_err(|e| io_error(&url, "write", e)),
+                .map_err(|e| store_error("write", &url, &e)),
         }
     }
 }

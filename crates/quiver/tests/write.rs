@@ -2,30 +2,10 @@
 //! AS, COPY .. TO (plain and partitioned), and the DataFrame writers, all
 //! read back through the engine; failed writes leave nothing behind.
 
-use arrow::array::AsArray;
-use arrow::datatypes::Int64Type;
-use quiver::{Result, SessionContext};
+mod support;
 
-async fn rows(ctx: &SessionContext, sql: &str) -> Result<Vec<String>> {
-    let batches = ctx.sql(sql).await?.collect().await?;
-    Ok(quiver::pretty::rows_as_strings(&batches, "NULL")?
-        .into_iter()
-        .map(|r| r.join(","))
-        .collect())
-}
-
-/// The error `sql` fails with.
-async fn error(ctx: &SessionContext, sql: &str) -> String {
-    match ctx.sql(sql).await {
-        Ok(_) => panic!("{sql} should fail"),
-        Err(e) => e.to_string(),
-    }
-}
-
-async fn count(ctx: &SessionContext, sql: &str) -> i64 {
-    let batches = ctx.sql(sql).await.unwrap().collect().await.unwrap();
-    batches[0].column(0).as_primitive::<Int64Type>().value(0)
-}
+use quiver::SessionContext;
+use support::{count, error, rows};
 
 /// Every file below `root` (hidden ones too), relative to it.
 fn files_below(root: &std::path::Path) -> Vec<String> {

@@ -1,0 +1,281 @@
+//! Data in S3 and over HTTP, against real servers on loopback: moto's S3
+//! server and nginx (see `support/servers.rs`). Objects are written with
+//! COPY or uploaded as they are, read back through `s3://` and `http://`
+//! locations (single objects, globs, prefixes, hive layouts), and every
+//! failure names the location and says why.
+
+mod support;
+
+use quiver::SessionContext;
+use support::servers::{
+    create_bucket, moto, nginx, nginx_requests, put_object, s3_request, s3_settings, web_root,
+};
+use support::{count, error, rows};
+
+/// A session pointed at moto with `SET`, and a fresh bucket for one test.
+async fn s3_session(bucket: &str) -> SessionContext {
+    create_bucket(bucket);
+    let ctx = SessionContext::new();
+    for statement in s3_settings() {
+        ctx.sql(&statement).await.unwrap();
+    }
+    ctx
+}
+
+/// The sample trips file, relative to this crate.
+const TRIPS: &str = "../../testdata/trips.parquet";
+
+#[tokio::test]
+async fn copy_to_s3_reads_back_in_every_format() {
+    let ctx = s3_session("formats").await;
+    let query = "SELECT * FROM (VALUES (1, 'a', 2.5), (2, NULL, NULL), (3, 'c, d', -1.0)) v(id, name, score)";
+    for ext in ["parquet", "csv", "json"] {
+        let url = format!("s3://formats/out/data.{ext}");
+        assert_eq!(count(&ctx, &format!("COPY ({query}) TO '{url}'")).await, 3);
+        let back = format!("SELECT id, name, score FROM '{url}' ORDER BY id");
+        assert_eq!(
+            rows(&ctx, &back).await.unwrap(),
+            vec!["1,a,2.5", "2,NULL,NULL", "3,c, d,-1.0"],
+            "{ext}"
+        );
+    }
+    let csv = "SELECT sum(id) FROM read_csv('s3://formats/out/data.csv', header => true)";
+    assert_eq!(count(&ctx, csv).await, 6);
+    let json = "SELECT count(name) FROM read_json('s3://formats/out/data.json')";
+    assert_eq!(count(&ctx, json).await, 2);
+    ctx.sql("CREATE EXTERNAL TABLE t STORED AS PARQUET LOCATION 's3://formats/out/data.parquet'")
+        .await
+        .unwrap();
+    assert_eq!(count(&ctx, "SELECT max(id) FROM t").await, 3);
+}
+
+#[tokio::test]
+async fn a_large_copy_uploads_in_parts_and_matches_the_local_file() {
+    let ctx = s3_session("large").await;
+    // Uncompressed and repeated so the object spans several 5 MiB parts.
+    let copy = format!(
+        "COPY (SELECT a.* FROM '{TRIPS}' a, (VALUES (1), (2), (3), (4), (5), (6), (7), (8)) r(n)) \
+         TO 's3://large/trips.csv'"
+    );
+    assert_eq!(count(&ctx, &copy).await, 160_000);
+    let summary =
+        |from: &str| format!("SELECT count(*), sum(trip_id), count(DISTINCT vendor) FROM {from}");
+    let remote = rows(&ctx, &summary("'s3://large/trips.csv'"))
+        .await
+        .unwrap();
+    let local = rows(&ctx, &summary(&format!("'{TRIPS}'"))).await.unwrap();
+    let local_times_eight: Vec<i64> = local[0]
+        .split(',')
+        .map(|v| v.parse::<i64>().unwrap())
+        .collect();
+    assert_eq!(
+        remote,
+        vec![format!(
+            "{},{},{}",
+            local_times_eight[0] * 8,
+            local_times_eight[1] * 8,
+            local_times_eight[2]
+        )]
+    );
+}
+
+#[tokio::test]
+async fn globs_and_prefixes_list_objects() {
+    let ctx = s3_session("listing").await;
+    for (i, key) in ["data/a.parquet", "data/b.parquet", "data/nested/c.parquet"]
+        .iter()
+        .enumerate()
+    {
+        let copy =
+            format!("COPY (SELECT {i} AS part, trip_id FROM '{TRIPS}') TO 's3://listing/{key}'");
+        count(&ctx, &copy).await;
+    }
+    put_object("listing", "data/_SUCCESS", b"", false);
+    put_object("listing", "data/.hidden.parquet", b"not parquet", false);
+    let n = |from: &str| format!("SELECT count(*) FROM '{from}'");
+    assert_eq!(count(&ctx, &n("s3://listing/data/*.parquet")).await, 40_000);
+    assert_eq!(
+        count(&ctx, &n("s3://listing/data/**/*.parquet")).await,
+        60_000
+    );
+    assert_eq!(count(&ctx, &n("s3://listing/data")).await, 60_000);
+    assert_eq!(count(&ctx, &n("s3://listing/data/")).await, 60_000);
+    let parts = "SELECT DISTINCT part FROM read_parquet('s3://listing/data/*/*.parquet')";
+    assert_eq!(rows(&ctx, parts).await.unwrap(), vec!["2"]);
+    let none = error(&ctx, &n("s3://listing/data/*.csv")).await;
+    assert!(
+        none.contains("no files match") && none.contains("s3://listing/data/*.csv"),
+        "{none}"
+    );
+}
+
+#[tokio::test]
+async fn hive_layouts_in_s3_prune_partitions() {
+    let ctx = s3_session("hive").await;
+    let copy = "COPY (SELECT * FROM (VALUES (2023, 'eu', 1), (2023, 'us', 2), (2024, 'eu', 3), (2024, 'us', 4)) v(year, region, amount)) \
+                TO 's3://hive/sales' (FORMAT parquet, PARTITION_BY (year, region))";
+    assert_eq!(count(&ctx, copy).await, 4);
+    let all = "SELECT year, region, amount FROM 's3://hive/sales' ORDER BY amount";
+    assert_eq!(
+        rows(&ctx, all).await.unwrap(),
+        vec!["2023,eu,1", "2023,us,2", "2024,eu,3", "2024,us,4"]
+    );
+    // A broken object in a pruned directory is never read.
+    // (The first directory is opened when the table is made, for its columns.)
+    put_object(
+        "hive",
+        "sales/year=2023/region=us/zz.parquet",
+        b"PAR1 broken",
+        false,
+    );
+    let pruned = "SELECT sum(amount) FROM 's3://hive/sales' WHERE year = 2024";
+    assert_eq!(count(&ctx, pruned).await, 7);
+    let plan = rows(
+        &ctx,
+        "EXPLAIN SELECT amount FROM 's3://hive/sales' WHERE year = 2024 AND region = 'us'",
+    )
+    .await
+    .unwrap()
+    .join("\n");
+    assert_eq!(plan.matches("ParquetExec").count(), 1, "{plan}");
+    let broken = error(&ctx, "SELECT sum(amount) FROM 's3://hive/sales'").await;
+    assert!(
+        broken.contains("s3://hive/sales/year=2023/region=us/zz.parquet"),
+        "{broken}"
+    );
+}
+
+#[tokio::test]
+async fn table_options_and_duckdb_style_settings_reach_s3() {
+    create_bucket("options");
+    let setup = s3_session("options-setup").await;
+    let copy = format!("COPY (SELECT trip_id FROM '{TRIPS}') TO 's3://options/t.parquet'");
+    count(&setup, &copy).await;
+    // No session settings: the table's OPTIONS say where and who.
+    let ctx = SessionContext::new();
+    ctx.sql(&format!(
+        "CREATE EXTERNAL TABLE t STORED AS PARQUET LOCATION 's3://options/t.parquet' \
+         OPTIONS ('aws.endpoint' '{}', 'aws.access_key_id' 'test', 'aws.secret_access_key' 'test', 'aws.region' 'us-east-1')",
+        moto().url()
+    ))
+    .await
+    .unwrap();
+    assert_eq!(count(&ctx, "SELECT count(*) FROM t").await, 20_000);
+    // DuckDB's names: an endpoint without a scheme, and s3_use_ssl.
+    let duck = SessionContext::new();
+    for statement in [
+        format!("SET s3_endpoint = '127.0.0.1:{}'", moto().port),
+        "SET s3_use_ssl = false".to_string(),
+        "SET s3_access_key_id = 'test'".to_string(),
+        "SET s3_secret_access_key = 'test'".to_string(),
+    ] {
+        duck.sql(&statement).await.unwrap();
+    }
+    let n = "SELECT count(*) FROM 's3://options/t.parquet'";
+    assert_eq!(count(&duck, n).await, 20_000);
+    let unknown = error(&duck, "SET aws.colour = 'blue'").await;
+    assert!(
+        unknown.contains("unknown S3 setting 'aws.colour'"),
+        "{unknown}"
+    );
+}
+
+#[tokio::test]
+async fn anonymous_access_reads_public_objects_only() {
+    create_bucket("public");
+    put_object("public", "open.csv", b"a,b\n1,x\n2,y\n", true);
+    put_object("public", "closed.csv", b"a,b\n1,x\n", false);
+    let ctx = SessionContext::new();
+    ctx.sql(&format!("SET aws.endpoint = '{}'", moto().url()))
+        .await
+        .unwrap();
+    let open = "SELECT sum(a) FROM 's3://public/open.csv'";
+    assert_eq!(count(&ctx, open).await, 3);
+    let closed = error(&ctx, "SELECT * FROM 's3://public/closed.csv'").await;
+    assert!(
+        closed.contains("s3://public/closed.csv") && closed.contains("access denied"),
+        "{closed}"
+    );
+}
+
+#[tokio::test]
+async fn missing_buckets_and_objects_are_named() {
+    let ctx = s3_session("present").await;
+    let bucket = error(&ctx, "SELECT * FROM 's3://absent-bucket/x.parquet'").await;
+    assert!(
+        bucket.contains("s3://absent-bucket/x.parquet") && bucket.contains("NoSuchBucket"),
+        "{bucket}"
+    );
+    let object = error(&ctx, "SELECT * FROM 's3://present/none.parquet'").await;
+    assert!(
+        object.contains("no such object") && object.contains("s3://present/none.parquet"),
+        "{object}"
+    );
+    let scheme = error(&ctx, "SELECT * FROM 'gs://bucket/x.parquet'").await;
+    assert!(
+        scheme.contains("unsupported location scheme 'gs://'"),
+        "{scheme}"
+    );
+}
+
+#[tokio::test]
+async fn a_failing_copy_to_s3_leaves_no_object_or_upload() {
+    let ctx = s3_session("failing").await;
+    let copy = format!(
+        "COPY (SELECT 10 / (trip_id - 19500) AS y FROM '{TRIPS}') TO 's3://failing/bad.parquet'"
+    );
+    let err = error(&ctx, &copy).await;
+    assert!(err.contains("division by zero"), "{err}");
+    let missing = error(&ctx, "SELECT * FROM 's3://failing/bad.parquet'").await;
+    assert!(missing.contains("no such object"), "{missing}");
+    let (status, uploads) = s3_request("GET", "/failing?uploads", &[], b"");
+    assert_eq!(status, 200, "{uploads}");
+    assert!(
+        !uploads.contains("<Upload>"),
+        "an upload was left open: {uploads}"
+    );
+}
+
+#[tokio::test]
+async fn http_files_are_read_with_range_requests() {
+    let server = nginx();
+    let root = web_root();
+    std::fs::copy(TRIPS, root.join("trips.parquet")).unwrap();
+    std::fs::copy("../../testdata/cities.csv", root.join("cities.csv")).unwrap();
+    let ctx = SessionContext::new();
+    let url = format!("{}/trips.parquet", server.url());
+    let summary = |from: &str| format!("SELECT count(*), sum(trip_id), max(vendor) FROM {from}");
+    assert_eq!(
+        rows(&ctx, &summary(&format!("'{url}'"))).await.unwrap(),
+        rows(&ctx, &summary(&format!("'{TRIPS}'"))).await.unwrap()
+    );
+    // The Parquet reader asked for byte ranges and nginx answered with them.
+    let ranged = nginx_requests()
+        .iter()
+        .filter(|l| l.starts_with("206 ") && l.ends_with("/trips.parquet"))
+        .count();
+    assert!(ranged >= 2, "{:?}", nginx_requests());
+    let csv = format!(
+        "SELECT count(*) FROM read_csv('{}/cities.csv')",
+        server.url()
+    );
+    let local = "SELECT count(*) FROM read_csv('../../testdata/cities.csv')";
+    assert_eq!(count(&ctx, &csv).await, count(&ctx, local).await);
+    let missing = error(
+        &ctx,
+        &format!("SELECT * FROM '{}/none.parquet'", server.url()),
+    )
+    .await;
+    assert!(
+        missing.contains("file not found") && missing.contains("/none.parquet"),
+        "{missing}"
+    );
+    let glob = error(&ctx, &format!("SELECT * FROM '{}/*.parquet'", server.url())).await;
+    assert!(glob.contains("HTTP servers cannot be listed"), "{glob}");
+    let write = error(
+        &ctx,
+        &format!("COPY (SELECT 1 AS x) TO '{}/out.parquet'", server.url()),
+    )
+    .await;
+    assert!(write.contains("read-only"), "{write}");
+}
