@@ -5,7 +5,7 @@
 pub mod generate;
 pub mod verify;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use arrow::record_batch::RecordBatch;
 use quiver::SessionContext;
@@ -45,13 +45,12 @@ pub async fn run_query(
     Ok((names, batches))
 }
 
-/// Registers the tables generated into `dir` (one directory of Parquet
-/// files per table).
-pub async fn register_tables(ctx: &SessionContext, dir: &Path) -> Result<(), String> {
+/// Registers the tables under `location` (one directory or key prefix of
+/// Parquet files per table; a local path or `s3://bucket/prefix`).
+pub async fn register_tables(ctx: &SessionContext, location: &str) -> Result<(), String> {
     for table in TABLES {
-        let location = dir.join(table);
-        let location = location.to_str().ok_or("non-UTF-8 path")?;
-        ctx.register_parquet(table, location)
+        let table_location = format!("{}/{table}", location.trim_end_matches('/'));
+        ctx.register_parquet(table, &table_location)
             .await
             .map_err(|e| e.to_string())?;
     }

@@ -4,6 +4,7 @@
 //! tpch gen --sf 1                      # writes benches/data/sf1/<table>/part-N.parquet
 //! tpch run --sf 1                      # times all 22 queries, 3 runs each
 //! tpch run --sf 1 --queries 1,6 --verify
+//! tpch run --sf 1 --dir s3://bucket/sf1  # the same files in S3 (AWS_* variables)
 //! ```
 //!
 //! `--verify` compares each result with `benches/data/sf<SF>/answers/qN.csv`
@@ -22,7 +23,8 @@ use quiver_benches::{generate, query_text, register_tables, run_query, verify, Q
 struct Options {
     command: String,
     scale_factor: f64,
-    dir: Option<PathBuf>,
+    /// Where the tables are: a local directory or an `s3://` prefix.
+    dir: Option<String>,
     queries: Vec<u32>,
     iterations: usize,
     partitions: Option<usize>,
@@ -59,7 +61,7 @@ fn parse_args() -> Options {
         let value = args.next().unwrap_or_else(|| usage());
         match flag.as_str() {
             "--sf" => o.scale_factor = value.parse().unwrap_or_else(|_| usage()),
-            "--dir" => o.dir = Some(PathBuf::from(value)),
+            "--dir" => o.dir = Some(value),
             "--queries" => {
                 o.queries = value
                     .split(',')
@@ -75,24 +77,37 @@ fn parse_args() -> Options {
     o
 }
 
-/// `benches/data/sf<SF>` unless a directory was given.
-fn data_dir(o: &Options) -> PathBuf {
-    o.dir.clone().unwrap_or_else(|| {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("data")
-            .join(format!("sf{}", o.scale_factor))
-    })
+/// `benches/data/sf<SF>`, where `tpch gen` writes by default.
+fn default_dir(o: &Options) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("data")
+        .join(format!("sf{}", o.scale_factor))
+}
+
+/// Where the tables are: the directory or prefix given, else the default.
+fn data_location(o: &Options) -> String {
+    o.dir
+        .clone()
+        .unwrap_or_else(|| default_dir(o).display().to_string())
+}
+
+/// The expected answers: beside local data, else in the default directory.
+fn answers_dir(o: &Options) -> PathBuf {
+    match &o.dir {
+        Some(dir) if !dir.contains("://") => Path::new(dir).join("answers"),
+        _ => default_dir(o).join("answers"),
+    }
 }
 
 async fn run(o: &Options) -> Result<(), String> {
-    let dir = data_dir(o);
+    let location = data_location(o);
     let mut config = SessionConfig::new();
     if let Some(n) = o.partitions {
         config = config.with_target_partitions(n);
     }
     let threads = config.target_partitions;
     let ctx = SessionContext::with_config(config);
-    register_tables(&ctx, &dir).await.map_err(|e| {
+    register_tables(&ctx, &location).await.map_err(|e| {
         format!(
             "{e} (generate the data first: tpch gen --sf {})",
             o.scale_factor
@@ -100,9 +115,7 @@ async fn run(o: &Options) -> Result<(), String> {
     })?;
     println!(
         "TPC-H SF{} from {} with {threads} partitions, best of {} runs",
-        o.scale_factor,
-        dir.display(),
-        o.iterations
+        o.scale_factor, location, o.iterations
     );
     println!("| query | best (s) | all runs (s) | rows |");
     println!("|---|---|---|---|");
@@ -120,7 +133,7 @@ async fn run(o: &Options) -> Result<(), String> {
             times.push(start.elapsed().as_secs_f64());
             rows = batches.iter().map(|b| b.num_rows()).sum::<usize>();
             if o.verify && times.len() == 1 {
-                let answer = dir.join("answers").join(format!("q{q}.csv"));
+                let answer = answers_dir(o).join(format!("q{q}.csv"));
                 if let Err(e) = verify::check(&names, &batches, &answer) {
                     failures.push(format!("q{q}: {e}"));
                 }
@@ -149,7 +162,12 @@ async fn run(o: &Options) -> Result<(), String> {
 async fn main() {
     let o = parse_args();
     let result = match o.command.as_str() {
-        "gen" => generate::generate(o.scale_factor, &data_dir(&o)),
+        "gen" => generate::generate(
+            o.scale_factor,
+            &o.dir
+                .as_ref()
+                .map_or_else(|| default_dir(&o), PathBuf::from),
+        ),
         "run" => run(&o).await,
         _ => usage(),
     };

@@ -28,7 +28,7 @@ fn data_dir() -> PathBuf {
 async fn all_queries_match_duckdb_answers() {
     let dir = data_dir();
     let ctx = SessionContext::with_config(SessionConfig::new().with_target_partitions(2));
-    register_tables(&ctx, &dir).await.unwrap();
+    register_tables(&ctx, dir.to_str().unwrap()).await.unwrap();
     let answers = crate_dir().join("../testdata/tpch/answers");
     let mut failures = vec![];
     for q in 1..=QUERY_COUNT {

@@ -3,6 +3,7 @@
 
 use arrow::csv::reader::Format;
 
+use crate::bad_rows::{BadRows, Syntax};
 use crate::compression::Compression;
 use arrow::datatypes::SchemaRef;
 use quiver_expr::{QuiverError, Result};
@@ -28,6 +29,8 @@ pub struct CsvOptions {
     pub null_value: Option<String>,
     /// How the files are compressed.
     pub compression: Compression,
+    /// What to do with rows that do not fit the columns.
+    pub on_error: BadRows,
 }
 
 impl Default for CsvOptions {
@@ -42,6 +45,7 @@ impl Default for CsvOptions {
             schema: None,
             null_value: None,
             compression: Compression::Auto,
+            on_error: BadRows::Error,
         }
     }
 }
@@ -69,7 +73,9 @@ fn boolean(key: &str, value: &str) -> Result<bool> {
 impl CsvOptions {
     /// Applies `OPTIONS ('key' 'value', ...)` from SQL. Known keys: `header`,
     /// `delimiter` (or `delim`, `sep`), `quote`, `escape`, `comment`,
-    /// `schema_infer_max_records`. Unknown keys are an error.
+    /// `null`, `compression`, `on_error` (`error`, `skip`, `null`),
+    /// `ignore_errors` (`on_error 'skip'`), `schema_infer_max_records`.
+    /// Unknown keys are an error.
     pub fn with_options(mut self, options: &[(String, String)]) -> Result<Self> {
         for (key, value) in options {
             let k = key.trim_start_matches("format.");
@@ -81,6 +87,12 @@ impl CsvOptions {
                 "comment" => self.comment = Some(single_byte(key, value)?),
                 "null" | "nullstr" | "null_value" => self.null_value = Some(value.clone()),
                 "compression" => self.compression = Compression::from_name(value)?,
+                "on_error" => self.on_error = BadRows::from_name(value)?,
+                "ignore_errors" => {
+                    if boolean(key, value)? {
+                        self.on_error = BadRows::Skip;
+                    }
+                }
                 "schema_infer_max_records" | "sample_size" => {
                     self.schema_infer_max_records = value.parse().map_err(|_| {
                         QuiverError::Plan(format!("CSV option '{key}' must be a positive number, got '{value}'"))
@@ -89,12 +101,23 @@ impl CsvOptions {
                 _ => {
                     return Err(QuiverError::Plan(format!(
                         "unknown CSV option '{key}'; known options: header, delimiter, quote, escape, comment, \
-                         null, compression, schema_infer_max_records"
+                         null, compression, on_error, ignore_errors, schema_infer_max_records"
                     )))
                 }
             }
         }
         Ok(self)
+    }
+
+    /// The record syntax, for finding rows with the wrong number of fields.
+    pub(crate) fn syntax(&self) -> Syntax {
+        Syntax {
+            delimiter: self.delimiter,
+            quote: self.quote,
+            escape: self.escape,
+            comment: self.comment,
+            has_header: self.has_header,
+        }
     }
 
     /// The arrow-csv format these options describe.

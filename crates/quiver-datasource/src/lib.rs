@@ -2,6 +2,7 @@
 //! in S3 or over HTTP), the Parquet, CSV and JSON tables and scans over them,
 //! tables in memory, and writing results to files.
 
+pub mod bad_rows;
 pub mod compression;
 pub mod csv;
 pub mod data_file;
@@ -14,6 +15,7 @@ pub mod text;
 mod transaction;
 pub mod write;
 
+pub use bad_rows::BadRows;
 pub use compression::Compression;
 pub use csv::CsvOptions;
 pub use data_file::DataFile;

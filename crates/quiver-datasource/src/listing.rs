@@ -125,15 +125,19 @@ async fn list_objects(
         }
         return Ok(files);
     }
+    // A key names an object, or else a prefix to list. (Some S3-compatible
+    // servers answer HEAD on a "directory" with an error, not 404.)
+    let mut head_error = None;
     if !key.is_empty() && !key.ends_with('/') {
         let path = remote.object_path(key)?;
         match store.head(&path).await {
             Ok(meta) => return Ok(vec![file(meta)]),
-            Err(object_store::Error::NotFound { .. }) if !remote.is_http => {}
-            Err(object_store::Error::NotFound { .. }) => {
+            Err(object_store::Error::NotFound { .. }) if remote.is_http => {
                 return Err(QuiverError::Io(format!("file not found: '{location}'")))
             }
-            Err(e) => return Err(store_error("read", location, &e)),
+            Err(e) if remote.is_http => return Err(store_error("read", location, &e)),
+            Err(object_store::Error::NotFound { .. }) => {}
+            Err(e) => head_error = Some(e),
         }
     }
     let prefix = key.trim_end_matches('/');
@@ -146,12 +150,13 @@ async fn list_objects(
         })
         .map(file)
         .collect();
-    if files.is_empty() {
-        return Err(QuiverError::Io(format!(
+    match head_error {
+        _ if !files.is_empty() => Ok(files),
+        Some(e) => Err(store_error("read", location, &e)),
+        None => Err(QuiverError::Io(format!(
             "no such object or prefix: '{location}'"
-        )));
+        ))),
     }
-    Ok(files)
 }
 
 /// Every object under `prefix` (a directory-like prefix; empty for the whole

@@ -15,6 +15,7 @@ use quiver_execution::TableProvider;
 use quiver_expr::{internal_err, QuiverError, Result};
 use tokio::sync::mpsc;
 
+use crate::bad_rows::{as_text, convert, BadRows, RecordFilter};
 use crate::compression::Compression;
 use crate::csv::CsvOptions;
 use crate::data_file::DataFile;
@@ -64,6 +65,13 @@ impl TextFormat {
     fn infer_schema(&self, path: &DataFile) -> Result<Schema> {
         let file = BufReader::new(self.open(path)?);
         let inferred = match self {
+            TextFormat::Csv(o) if o.on_error != BadRows::Error => {
+                // Rows with the wrong number of fields do not count.
+                let fixed = RecordFilter::new(file, o.syntax(), None, o.on_error);
+                o.format()
+                    .infer_schema(fixed, Some(o.schema_infer_max_records))
+                    .map(|(schema, _)| schema)
+            }
             TextFormat::Csv(o) => o
                 .format()
                 .infer_schema(file, Some(o.schema_infer_max_records))
@@ -96,7 +104,7 @@ impl TextFormat {
     ) -> Result<BatchReader> {
         let file = BufReader::new(self.open(path)?);
         Ok(match self {
-            TextFormat::Csv(o) => {
+            TextFormat::Csv(o) if o.on_error == BadRows::Error => {
                 let mut builder = arrow::csv::ReaderBuilder::new(Arc::clone(schema))
                     .with_format(o.format())
                     .with_batch_size(batch_size);
@@ -104,6 +112,30 @@ impl TextFormat {
                     builder = builder.with_projection(p.clone());
                 }
                 Box::new(builder.build(file)?)
+            }
+            TextFormat::Csv(o) => {
+                // Fix the field counts, parse every column as text, then
+                // convert what converts.
+                let fields = schema.fields().len();
+                let fixed = RecordFilter::new(file, o.syntax(), Some(fields), o.on_error);
+                let mut builder = arrow::csv::ReaderBuilder::new(as_text(schema))
+                    .with_format(o.format())
+                    .with_batch_size(batch_size);
+                let projected = match projection {
+                    Some(p) => {
+                        builder = builder.with_projection(p.clone());
+                        Arc::new(schema.project(p)?)
+                    }
+                    None => Arc::clone(schema),
+                };
+                let mode = o.on_error;
+                let reader = builder.build(BufReader::new(fixed))?;
+                Box::new(reader.map(move |batch| {
+                    batch.and_then(|b| {
+                        convert(&b, &projected, mode)
+                            .map_err(|e| ArrowError::ExternalError(Box::new(e)))
+                    })
+                }))
             }
             TextFormat::Json { .. } => {
                 let reader = arrow::json::ReaderBuilder::new(Arc::clone(schema))
