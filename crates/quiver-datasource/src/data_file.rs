@@ -15,6 +15,7 @@ use parquet::arrow::async_reader::AsyncFileReader;
 use parquet::errors::ParquetError;
 use parquet::file::metadata::{ParquetMetaData, ParquetMetaDataReader};
 use quiver_expr::{QuiverError, Result};
+use tokio::task::JoinHandle;
 
 use crate::store::{block_on, store_error};
 
@@ -84,10 +85,16 @@ impl DataFile {
         }
     }
 
-    /// A reader for the Parquet decoder. Object reads fetch only the byte
-    /// ranges asked for, coalescing nearby ones into one request and issuing
-    /// the rest concurrently.
-    pub async fn parquet_reader(&self) -> Result<Box<dyn AsyncFileReader>> {
+    /// A reader for the Parquet decoder. `row_groups` lists the byte ranges
+    /// the decoder will ask for, one entry per row group in reading order:
+    /// an object reader fetches the next row group's ranges while the
+    /// current one is decoded. Object reads fetch only the byte ranges
+    /// asked for, coalescing nearby ones into one request and issuing the
+    /// rest concurrently.
+    pub async fn parquet_reader(
+        &self,
+        row_groups: Vec<Vec<Range<u64>>>,
+    ) -> Result<Box<dyn AsyncFileReader>> {
         match &self.source {
             Source::Local(path) => {
                 let file = tokio::fs::File::open(path)
@@ -99,6 +106,8 @@ impl DataFile {
                 store: Arc::clone(store),
                 path: path.clone(),
                 size: *size,
+                row_groups,
+                ahead: None,
             })),
         }
     }
@@ -108,11 +117,78 @@ impl DataFile {
 /// footer of a typical file needs no second round trip.
 const FOOTER_PREFETCH: usize = 64 * 1024;
 
-/// Reads byte ranges of one object for the Parquet decoder.
+/// A fetch started ahead of need: which row group, and the task.
+type Prefetch = (usize, JoinHandle<object_store::Result<Vec<Bytes>>>);
+
+/// Reads byte ranges of one object for the Parquet decoder, one row group
+/// ahead.
 struct ObjectReader {
     store: Arc<dyn ObjectStore>,
     path: ObjectPath,
     size: u64,
+    /// The ranges of each row group to be read, in order.
+    row_groups: Vec<Vec<Range<u64>>>,
+    /// The fetch of the row group after the one last asked for.
+    ahead: Option<Prefetch>,
+}
+
+impl ObjectReader {
+    /// Fetches `ranges` in a task: the merged requests of [`coalesce`],
+    /// concurrently, cut back into the ranges asked for.
+    fn fetch(&self, ranges: Vec<Range<u64>>) -> JoinHandle<object_store::Result<Vec<Bytes>>> {
+        let (store, path) = (Arc::clone(&self.store), self.path.clone());
+        tokio::spawn(async move {
+            let requests = coalesce(&ranges);
+            let fetched = futures::future::try_join_all(
+                requests.iter().map(|r| store.get_range(&path, r.clone())),
+            )
+            .await?;
+            Ok(ranges
+                .iter()
+                .map(|r| {
+                    let i = requests.partition_point(|m| m.end < r.end);
+                    let offset = requests[i].start;
+                    fetched[i].slice((r.start - offset) as usize..(r.end - offset) as usize)
+                })
+                .collect())
+        })
+    }
+}
+
+/// Gaps up to this much in all are always read through rather than split
+/// into more requests: S3 sends 4 MiB on one connection in about the time a
+/// new request takes to answer (tens of milliseconds).
+const ALWAYS_MERGE_GAP: u64 = 4 * 1024 * 1024;
+
+/// The requests that cover `ranges`: neighbours are merged, reading the gap
+/// between them, while the gaps read in all stay within the larger of 4 MiB
+/// and the bytes asked for. Each request costs a round trip (and, on S3, a
+/// fee), so reading up to twice the bytes in fewer requests is the better
+/// trade.
+fn coalesce(ranges: &[Range<u64>]) -> Vec<Range<u64>> {
+    let mut sorted = ranges.to_vec();
+    sorted.sort_by_key(|r| r.start);
+    let wanted: u64 = sorted.iter().map(|r| r.end - r.start).sum();
+    let mut budget = wanted.max(ALWAYS_MERGE_GAP);
+    let mut merged: Vec<Range<u64>> = vec![];
+    for r in sorted {
+        match merged.last_mut() {
+            Some(last) if r.start <= last.end.saturating_add(budget) => {
+                budget -= r.start.saturating_sub(last.end);
+                last.end = last.end.max(r.end);
+            }
+            _ => merged.push(r),
+        }
+    }
+    merged
+}
+
+impl Drop for ObjectReader {
+    fn drop(&mut self) {
+        if let Some((_, task)) = self.ahead.take() {
+            task.abort();
+        }
+    }
 }
 
 fn parquet_error(e: object_store::Error) -> ParquetError {
@@ -130,16 +206,27 @@ impl AsyncFileReader for ObjectReader {
         .boxed()
     }
 
-    /// The store merges ranges less than 1 MiB apart into one request and
-    /// issues the requests concurrently.
     fn get_byte_ranges(
         &mut self,
         ranges: Vec<Range<u64>>,
     ) -> BoxFuture<'_, parquet::errors::Result<Vec<Bytes>>> {
         async move {
-            self.store
-                .get_ranges(&self.path, &ranges)
+            let index = self.row_groups.iter().position(|r| *r == ranges);
+            let prefetched = match (self.ahead.take(), index) {
+                (Some((i, task)), Some(want)) if i == want => Some(task),
+                (Some((_, task)), _) => {
+                    task.abort();
+                    None
+                }
+                (None, _) => None,
+            };
+            let current = prefetched.unwrap_or_else(|| self.fetch(ranges));
+            if let Some(next) = index.map(|i| i + 1).filter(|&n| n < self.row_groups.len()) {
+                self.ahead = Some((next, self.fetch(self.row_groups[next].clone())));
+            }
+            current
                 .await
+                .map_err(|e| ParquetError::External(Box::new(e)))?
                 .map_err(parquet_error)
         }
         .boxed()
@@ -159,5 +246,29 @@ impl AsyncFileReader for ObjectReader {
             Ok(Arc::new(metadata))
         }
         .boxed()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearby_ranges_merge_within_the_budget() {
+        const MIB: u64 = 1024 * 1024;
+        // Small ranges far apart: only gaps within 4 MiB in all are read.
+        assert_eq!(
+            coalesce(&[0..10, 20..30, 3 * MIB..3 * MIB + 10, 10 * MIB..10 * MIB + 5]),
+            vec![0..3 * MIB + 10, 10 * MIB..10 * MIB + 5]
+        );
+        // Large ranges: gaps up to their total size are read through.
+        assert_eq!(
+            coalesce(&[8 * MIB..12 * MIB, 0..4 * MIB, 18 * MIB..20 * MIB]),
+            vec![0..20 * MIB]
+        );
+        assert_eq!(
+            coalesce(&[0..2 * MIB, 6 * MIB..8 * MIB, 16 * MIB..18 * MIB]),
+            vec![0..8 * MIB, 16 * MIB..18 * MIB]
+        );
     }
 }

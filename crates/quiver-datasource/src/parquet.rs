@@ -2,6 +2,7 @@
 //! spreads the row groups of all files over the partitions, balanced by row
 //! count, and decodes only the projected columns.
 
+use std::ops::Range;
 use std::sync::Arc;
 
 use arrow::array::new_null_array;
@@ -45,7 +46,7 @@ impl ParquetFile {
 
     async fn open(file: DataFile) -> Result<Self> {
         let context = |e: QuiverError| e.context(format!("reading Parquet file '{}'", file.name()));
-        let mut reader = file.parquet_reader().await.map_err(context)?;
+        let mut reader = file.parquet_reader(vec![]).await.map_err(context)?;
         let metadata = ArrowReaderMetadata::load_async(&mut reader, ArrowReaderOptions::new())
             .await
             .map_err(|e| context(e.into()))?;
@@ -261,7 +262,6 @@ async fn read_row_groups(
 ) -> Result<SendableRecordBatchStream> {
     let name = file.file.name().to_string();
     let context = move |e: QuiverError| e.context(format!("reading Parquet file '{name}'"));
-    let handle = file.file.parquet_reader().await.map_err(context.clone())?;
     let file_schema = Arc::clone(file.schema());
     // The file's index of each wanted column (`None`: the file lacks it).
     let wanted: Vec<Option<usize>> = schema
@@ -270,7 +270,6 @@ async fn read_row_groups(
         .map(|f| file_schema.index_of(f.name()).ok())
         .collect();
     let indices: Vec<usize> = wanted.iter().flatten().copied().collect();
-    let builder = ParquetRecordBatchStreamBuilder::new_with_metadata(handle, file.metadata.clone());
     // With none of the wanted columns in this file, read its first column
     // just to count rows.
     let read = if indices.is_empty() {
@@ -278,7 +277,28 @@ async fn read_row_groups(
     } else {
         indices.clone()
     };
-    let mask = ProjectionMask::roots(builder.parquet_schema(), read);
+    let metadata = file.metadata.metadata();
+    let mask = ProjectionMask::roots(metadata.file_metadata().schema_descr(), read);
+    // The byte ranges the decoder will ask for, row group by row group.
+    let ranges: Vec<Vec<Range<u64>>> = row_groups
+        .iter()
+        .map(|&rg| {
+            let columns = metadata.row_group(rg).columns().iter().enumerate();
+            columns
+                .filter(|(leaf, _)| mask.leaf_included(*leaf))
+                .map(|(_, c)| {
+                    let (start, length) = c.byte_range();
+                    start..start + length
+                })
+                .collect()
+        })
+        .collect();
+    let handle = file
+        .file
+        .parquet_reader(ranges)
+        .await
+        .map_err(context.clone())?;
+    let builder = ParquetRecordBatchStreamBuilder::new_with_metadata(handle, file.metadata.clone());
     let stream = builder
         .with_projection(mask)
         .with_row_groups(row_groups)
