@@ -89,8 +89,10 @@ pub fn nginx() -> &'static Server {
         let temp = dir.join("tmp");
         std::fs::create_dir_all(web_root()).unwrap();
         std::fs::create_dir_all(&temp).unwrap();
+        // Workers run as the tests' user (the `user` line is ignored unless
+        // that is root), so they can read files under any checkout.
         let conf = format!(
-            "daemon off;\npid {dir}/nginx.pid;\nerror_log {dir}/error.log;\nevents {{}}\nhttp {{\n\
+            "daemon off;\nuser root;\npid {dir}/nginx.pid;\nerror_log {dir}/error.log;\nevents {{}}\nhttp {{\n\
              log_format ranges '$status $request_uri';\naccess_log {dir}/access.log ranges;\n\
              client_body_temp_path {temp}; proxy_temp_path {temp}; fastcgi_temp_path {temp};\n\
              uwsgi_temp_path {temp}; scgi_temp_path {temp};\n\
