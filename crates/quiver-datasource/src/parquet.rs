@@ -20,6 +20,7 @@ use quiver_expr::{internal_err, QuiverError, Result};
 
 use crate::data_file::DataFile;
 use crate::listing::list_files;
+use crate::row_group_pruning::{bounds, row_groups_to_read};
 use crate::store::{block_on, StorageOptions};
 
 /// One Parquet file with its decoded footer.
@@ -185,14 +186,32 @@ impl TableProvider for ParquetTable {
         projection: Option<&Vec<usize>>,
         target_partitions: usize,
     ) -> Result<Arc<dyn ExecutionPlan>> {
+        self.scan_filtered(projection, &[], target_partitions).await
+    }
+
+    /// Row groups whose min/max statistics refute a conjunct of `filters`
+    /// are not read.
+    async fn scan_filtered(
+        &self,
+        projection: Option<&Vec<usize>>,
+        filters: &[quiver_expr::Expr],
+        target_partitions: usize,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
         let schema = match projection {
             Some(p) => Arc::new(self.schema.project(p)?),
             None => Arc::clone(&self.schema),
         };
+        let bounds = bounds(filters);
+        let row_groups = self
+            .files
+            .iter()
+            .map(|f| row_groups_to_read(f.metadata.metadata(), f.schema(), &bounds))
+            .collect();
         Ok(Arc::new(ParquetExec::new(
             self.files.clone(),
             schema,
             target_partitions,
+            row_groups,
         )))
     }
 }
@@ -210,13 +229,27 @@ pub struct ParquetExec {
     files: Vec<ParquetFile>,
     schema: SchemaRef,
     partitions: Vec<Vec<RowGroupTask>>,
+    /// Row groups in the files, read or not.
+    total_row_groups: usize,
 }
 
 impl ParquetExec {
-    fn new(files: Vec<ParquetFile>, schema: SchemaRef, target_partitions: usize) -> Self {
+    /// A scan of the row groups of `files` marked in `read` (one flag per
+    /// row group per file).
+    fn new(
+        files: Vec<ParquetFile>,
+        schema: SchemaRef,
+        target_partitions: usize,
+        read: Vec<Vec<bool>>,
+    ) -> Self {
         let mut tasks: Vec<(i64, RowGroupTask)> = vec![];
-        for (fi, f) in files.iter().enumerate() {
+        let mut total_row_groups = 0;
+        for ((fi, f), read) in files.iter().enumerate().zip(&read) {
             for (ri, rg) in f.metadata.metadata().row_groups().iter().enumerate() {
+                total_row_groups += 1;
+                if !read.get(ri).copied().unwrap_or(true) {
+                    continue;
+                }
                 tasks.push((
                     rg.num_rows(),
                     RowGroupTask {
@@ -249,6 +282,7 @@ impl ParquetExec {
             files,
             schema,
             partitions,
+            total_row_groups,
         }
     }
 }
@@ -356,8 +390,13 @@ impl ExecutionPlan for ParquetExec {
     }
     fn details(&self) -> String {
         let groups: usize = self.partitions.iter().map(Vec::len).sum();
+        let pruned = if groups < self.total_row_groups {
+            format!(" of {} (pruned by statistics)", self.total_row_groups)
+        } else {
+            String::new()
+        };
         format!(
-            "files={}, row_groups={groups}, projection=[{}]",
+            "files={}, row_groups={groups}{pruned}, projection=[{}]",
             self.files.len(),
             crate::column_names(&self.schema)
         )
@@ -458,6 +497,65 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(batches[0].column(0).as_string::<i32>().value(4), "n4");
+    }
+
+    #[tokio::test]
+    async fn row_groups_refuted_by_statistics_are_not_read() {
+        use quiver_expr::{Column, Expr, Operator, ScalarValue};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.parquet");
+        write_file(&path, 0, 55); // row groups of ids 0-9, 10-19, .., 50-54
+        let table = ParquetTable::try_new(path.to_str().unwrap(), &Default::default()).unwrap();
+        let column = |name: &str| Box::new(Expr::Column(Column::bare(name)));
+        let int = |v: i64| Box::new(Expr::Literal(ScalarValue::Int64(Some(v))));
+        let text = |v: &str| Box::new(Expr::Literal(ScalarValue::Utf8(Some(v.into()))));
+        let cases = [
+            (vec![Expr::Binary(column("id"), Operator::GtEq, int(40))], 2),
+            (vec![Expr::Binary(column("id"), Operator::Eq, int(25))], 1),
+            (vec![Expr::Binary(int(5), Operator::Gt, column("id"))], 1),
+            (
+                vec![Expr::Binary(column("name"), Operator::Eq, text("n3"))],
+                1,
+            ),
+            (
+                vec![
+                    Expr::Binary(column("id"), Operator::Gt, int(15)),
+                    Expr::Binary(column("id"), Operator::Lt, int(25)),
+                ],
+                2,
+            ),
+            (vec![Expr::Binary(column("id"), Operator::Gt, int(99))], 0),
+            // Not a comparison with a constant: everything is read.
+            (
+                vec![Expr::Binary(column("id"), Operator::Eq, column("id"))],
+                6,
+            ),
+        ];
+        for (filters, expected) in cases {
+            let plan = table.scan_filtered(None, &filters, 2).await.unwrap();
+            let rows: usize = collect(plan, Arc::new(TaskContext::default()))
+                .await
+                .unwrap()
+                .iter()
+                .map(|b| b.num_rows())
+                .sum();
+            let read = rows.div_ceil(10);
+            assert_eq!(read, expected, "{filters:?}");
+        }
+        let plan = table
+            .scan_filtered(
+                None,
+                &[Expr::Binary(column("id"), Operator::GtEq, int(40))],
+                2,
+            )
+            .await
+            .unwrap();
+        assert!(
+            plan.details()
+                .contains("row_groups=2 of 6 (pruned by statistics)"),
+            "{}",
+            plan.details()
+        );
     }
 
     #[test]

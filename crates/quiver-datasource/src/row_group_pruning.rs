@@ -1,0 +1,91 @@
+//! Skipping Parquet row groups that cannot hold a row passing a filter:
+//! each conjunct `column op constant` (`=`, `<`, `<=`, `>`, `>=`) is checked
+//! against every row group's minimum and maximum of that column, read from
+//! the footer. A row group whose statistics are missing is always read.
+
+use arrow::array::{Array, ArrayRef, BooleanArray};
+use arrow::compute::and;
+use arrow::compute::kernels::cmp::{gt, gt_eq, lt, lt_eq};
+use arrow::datatypes::Schema;
+use parquet::arrow::arrow_reader::statistics::StatisticsConverter;
+use parquet::file::metadata::ParquetMetaData;
+use quiver_expr::{Expr, Operator, ScalarValue};
+
+/// A conjunct that row-group statistics can refute: `column op value`.
+#[derive(Debug, Clone)]
+pub(crate) struct Bound {
+    column: String,
+    op: Operator,
+    value: ScalarValue,
+}
+
+/// The conjuncts of `filters` of the form `column op constant` or
+/// `constant op column` (qualifiers ignored).
+pub(crate) fn bounds(filters: &[Expr]) -> Vec<Bound> {
+    filters
+        .iter()
+        .filter_map(|f| {
+            let Expr::Binary(left, op, right) = f else {
+                return None;
+            };
+            let (column, op, value) = match (left.as_ref(), right.as_ref()) {
+                (Expr::Column(c), Expr::Literal(v)) => (c, *op, v),
+                (Expr::Literal(v), Expr::Column(c)) => (c, op.swap(), v),
+                _ => return None,
+            };
+            let comparable = matches!(
+                op,
+                Operator::Eq | Operator::Lt | Operator::LtEq | Operator::Gt | Operator::GtEq
+            );
+            (comparable && !value.is_null()).then(|| Bound {
+                column: column.name.clone(),
+                op,
+                value: value.clone(),
+            })
+        })
+        .collect()
+}
+
+/// For each row group of a file, whether it may hold rows passing every
+/// bound. `schema` is the file's Arrow schema.
+pub(crate) fn row_groups_to_read(
+    metadata: &ParquetMetaData,
+    schema: &Schema,
+    bounds: &[Bound],
+) -> Vec<bool> {
+    let mut keep = vec![true; metadata.num_row_groups()];
+    for bound in bounds {
+        if let Some(may_match) = check(metadata, schema, bound) {
+            for (row_group, k) in keep.iter_mut().enumerate() {
+                if may_match.is_valid(row_group) && !may_match.value(row_group) {
+                    *k = false;
+                }
+            }
+        }
+    }
+    keep
+}
+
+/// Per row group, whether `bound` may hold there (NULL: unknown); `None`
+/// when the statistics or the constant cannot be compared.
+fn check(metadata: &ParquetMetaData, schema: &Schema, bound: &Bound) -> Option<BooleanArray> {
+    let schema_descr = metadata.file_metadata().schema_descr();
+    let converter = StatisticsConverter::try_new(&bound.column, schema, schema_descr).ok()?;
+    let mins: ArrayRef = converter.row_group_mins(metadata.row_groups()).ok()?;
+    let maxes: ArrayRef = converter.row_group_maxes(metadata.row_groups()).ok()?;
+    let value = bound
+        .value
+        .cast_to(mins.data_type())
+        .ok()?
+        .to_scalar()
+        .ok()?;
+    let result = match bound.op {
+        Operator::Eq => and(&lt_eq(&mins, &value).ok()?, &gt_eq(&maxes, &value).ok()?),
+        Operator::Lt => lt(&mins, &value),
+        Operator::LtEq => lt_eq(&mins, &value),
+        Operator::Gt => gt(&maxes, &value),
+        Operator::GtEq => gt_eq(&maxes, &value),
+        _ => return None,
+    };
+    result.ok()
+}
