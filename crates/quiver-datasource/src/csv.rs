@@ -175,7 +175,7 @@ mod tests {
             vec![DataType::Int64, DataType::Utf8, DataType::Float64]
         );
         let batches = collect(
-            table.scan(None, 4).await.unwrap(),
+            table.scan(None, &[], 4).await.unwrap(),
             Arc::new(TaskContext::default()),
         )
         .await
@@ -203,7 +203,7 @@ mod tests {
         };
         let table = TextTable::csv(&path, sample, &Default::default()).unwrap();
         let err = collect(
-            table.scan(None, 1).await.unwrap(),
+            table.scan(None, &[], 1).await.unwrap(),
             Arc::new(TaskContext::default()),
         )
         .await
@@ -233,7 +233,7 @@ mod tests {
             "the compressed file was read for inference"
         );
         let batches = collect(
-            table.scan(None, 1).await.unwrap(),
+            table.scan(None, &[], 1).await.unwrap(),
             Arc::new(TaskContext::default()),
         )
         .await

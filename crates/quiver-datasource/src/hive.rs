@@ -368,14 +368,10 @@ impl TableProvider for HiveTable {
         let first = self.directories.first()?.table.get()?.estimated_rows()?;
         Some(first.saturating_mul(self.directories.len()))
     }
+    /// Conjuncts over partition columns skip directories; all of `filters`
+    /// go on to each directory's scan, which may use those over its files'
+    /// columns.
     async fn scan(
-        &self,
-        projection: Option<&Vec<usize>>,
-        target_partitions: usize,
-    ) -> Result<Arc<dyn ExecutionPlan>> {
-        self.scan_filtered(projection, &[], target_partitions).await
-    }
-    async fn scan_filtered(
         &self,
         projection: Option<&Vec<usize>>,
         filters: &[Expr],
@@ -410,7 +406,7 @@ impl TableProvider for HiveTable {
         for d in kept {
             let scan = self
                 .table(d)?
-                .scan(Some(&file_columns), per_directory)
+                .scan(Some(&file_columns), filters, per_directory)
                 .await
                 .map_err(|e| e.context(format!("reading partition directory '{}'", d.path)))?;
             let exprs = wanted

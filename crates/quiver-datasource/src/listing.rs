@@ -363,5 +363,18 @@ mod tests {
             FileFormat::detect("x/y.tsv", &StorageOptions::default()).unwrap(),
             FileFormat::Csv
         );
+        // Compressed files and remote locations go by the name too.
+        for (name, format) in [
+            ("x/y.csv.bz2", FileFormat::Csv),
+            ("x/y.ndjson.xz", FileFormat::Json),
+            ("s3://bucket/y.parquet", FileFormat::Parquet),
+            ("https://host/data/y.csv.gz", FileFormat::Csv),
+        ] {
+            assert_eq!(
+                FileFormat::detect(name, &StorageOptions::default()).unwrap(),
+                format,
+                "{name}"
+            );
+        }
     }
 }

@@ -91,6 +91,7 @@ impl TableProvider for MemTable {
     async fn scan(
         &self,
         projection: Option<&Vec<usize>>,
+        _filters: &[quiver_expr::Expr],
         target_partitions: usize,
     ) -> Result<Arc<dyn ExecutionPlan>> {
         let batches = self.snapshot();

@@ -181,17 +181,9 @@ impl TableProvider for ParquetTable {
         let rows = usize::try_from(self.num_rows()).ok()?;
         Some(span.min(rows))
     }
-    async fn scan(
-        &self,
-        projection: Option<&Vec<usize>>,
-        target_partitions: usize,
-    ) -> Result<Arc<dyn ExecutionPlan>> {
-        self.scan_filtered(projection, &[], target_partitions).await
-    }
-
     /// Row groups whose min/max statistics refute a conjunct of `filters`
     /// are not read.
-    async fn scan_filtered(
+    async fn scan(
         &self,
         projection: Option<&Vec<usize>>,
         filters: &[quiver_expr::Expr],
@@ -473,7 +465,7 @@ mod tests {
         let table =
             ParquetTable::try_new(dir.path().to_str().unwrap(), &Default::default()).unwrap();
         assert_eq!(table.num_rows(), 55);
-        let plan = table.scan(Some(&vec![0]), 3).await.unwrap();
+        let plan = table.scan(Some(&vec![0]), &[], 3).await.unwrap();
         assert_eq!(plan.output_partitions(), 3);
         let batches = collect(plan, Arc::new(TaskContext::default()))
             .await
@@ -492,7 +484,7 @@ mod tests {
         let path = dir.path().join("a.parquet");
         write_file(&path, 0, 5);
         let table = ParquetTable::try_new(path.to_str().unwrap(), &Default::default()).unwrap();
-        let plan = table.scan(Some(&vec![1, 0]), 1).await.unwrap();
+        let plan = table.scan(Some(&vec![1, 0]), &[], 1).await.unwrap();
         let batches = collect(plan, Arc::new(TaskContext::default()))
             .await
             .unwrap();
@@ -532,7 +524,7 @@ mod tests {
             ),
         ];
         for (filters, expected) in cases {
-            let plan = table.scan_filtered(None, &filters, 2).await.unwrap();
+            let plan = table.scan(None, &filters, 2).await.unwrap();
             let rows: usize = collect(plan, Arc::new(TaskContext::default()))
                 .await
                 .unwrap()
@@ -543,7 +535,7 @@ mod tests {
             assert_eq!(read, expected, "{filters:?}");
         }
         let plan = table
-            .scan_filtered(
+            .scan(
                 None,
                 &[Expr::Binary(column("id"), Operator::GtEq, int(40))],
                 2,

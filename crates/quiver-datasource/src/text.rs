@@ -294,6 +294,7 @@ impl TableProvider for TextTable {
     async fn scan(
         &self,
         projection: Option<&Vec<usize>>,
+        _filters: &[quiver_expr::Expr],
         target_partitions: usize,
     ) -> Result<Arc<dyn ExecutionPlan>> {
         let n = target_partitions.max(1).min(self.files.len());
@@ -421,7 +422,7 @@ mod tests {
     use quiver_execution::collect;
 
     async fn read(table: &TextTable, projection: Option<Vec<usize>>) -> Result<Vec<RecordBatch>> {
-        let plan = table.scan(projection.as_ref(), 2).await?;
+        let plan = table.scan(projection.as_ref(), &[], 2).await?;
         collect(plan, Arc::new(TaskContext::default())).await
     }
 

@@ -41,24 +41,15 @@ pub trait TableProvider: Send + Sync + Debug {
         )))
     }
 
-    /// Like [`TableProvider::scan`], with the conjuncts of a filter that
-    /// will be applied to the scan's output: a table may use them to skip
-    /// data that cannot pass (the filter still runs above the scan).
-    async fn scan_filtered(
-        &self,
-        projection: Option<&Vec<usize>>,
-        filters: &[quiver_expr::Expr],
-        target_partitions: usize,
-    ) -> Result<Arc<dyn ExecutionPlan>> {
-        let _ = filters;
-        self.scan(projection, target_partitions).await
-    }
-
     /// A scan of the columns at `projection` (all if `None`), spread over at
-    /// most `target_partitions` partitions.
+    /// most `target_partitions` partitions. `filters` are the conjuncts of a
+    /// filter that will be applied to the scan's output: a table may use them
+    /// to skip data that cannot pass (the filter still runs above the scan),
+    /// or ignore them.
     async fn scan(
         &self,
         projection: Option<&Vec<usize>>,
+        filters: &[quiver_expr::Expr],
         target_partitions: usize,
     ) -> Result<Arc<dyn ExecutionPlan>>;
 }

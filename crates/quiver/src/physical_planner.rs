@@ -177,7 +177,7 @@ impl<'a> PhysicalPlanner<'a> {
         };
         provider
             .0
-            .scan_filtered(
+            .scan(
                 scan.projection.as_ref(),
                 filters,
                 self.config.target_partitions,
