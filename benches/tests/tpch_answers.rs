@@ -3,26 +3,11 @@
 //! The data is generated once per target directory with tpchgen-arrow,
 //! which is deterministic.
 
-use std::path::{Path, PathBuf};
+mod common;
 
+use common::data_dir;
 use quiver::{SessionConfig, SessionContext};
-use quiver_benches::{
-    crate_dir, generate, query_text, register_tables, run_query, verify, QUERY_COUNT,
-};
-
-const SCALE_FACTOR: f64 = 0.1;
-
-/// The generated data, written on first use (marked complete by a file).
-fn data_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("tpch-sf0.1");
-    let done = dir.join("complete");
-    if !done.exists() {
-        let _ = std::fs::remove_dir_all(&dir);
-        generate::generate(SCALE_FACTOR, &dir).expect("generating TPC-H data");
-        std::fs::write(&done, "").expect("marking the data complete");
-    }
-    dir
-}
+use quiver_benches::{crate_dir, query_text, register_tables, run_query, verify, QUERY_COUNT};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn all_queries_match_duckdb_answers() {

@@ -1,6 +1,7 @@
 """Writes the expected TPC-H answers used by Quiver's test suite.
 
-Runs each query in benches/tpch/queries on DuckDB over the SF 0.1 Parquet
+Runs each query in benches/tpch/queries (and testdata/tpch/extra_queries,
+used by the join-order tests) on DuckDB over the SF 0.1 Parquet
 files that `tpch gen --sf 0.1` writes (the same deterministic tpchgen data the
 test generates), and stores the result as testdata/tpch/answers/qN.csv:
 a header row, then one row per result row, NULL as an empty field, numbers
@@ -34,17 +35,20 @@ def main() -> None:
     con = duckdb.connect()
     for t in TABLES:
         con.execute(f"CREATE VIEW {t} AS SELECT * FROM read_parquet('{data / t}/*.parquet')")
-    for q in range(1, 23):
-        sql = (queries / f"q{q}.sql").read_text()
+    files = [queries / f"q{q}.sql" for q in range(1, 23)]
+    if len(sys.argv) <= 2:
+        files += sorted((repo / "testdata" / "tpch" / "extra_queries").glob("*.sql"))
+    for path in files:
+        sql = path.read_text()
         cursor = con.execute(sql)
         names = [d[0] for d in cursor.description]
         rows = cursor.fetchall()
-        with open(out / f"q{q}.csv", "w", newline="") as f:
+        with open(out / f"{path.stem}.csv", "w", newline="") as f:
             w = csv.writer(f, lineterminator="\n")
             w.writerow(names)
             for row in rows:
                 w.writerow(["" if v is None else repr(v) if isinstance(v, float) else str(v) for v in row])
-        print(f"q{q}: {len(rows)} rows")
+        print(f"{path.stem}: {len(rows)} rows")
 
 
 if __name__ == "__main__":

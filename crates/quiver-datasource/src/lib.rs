@@ -10,6 +10,7 @@ pub mod hive;
 pub mod listing;
 pub mod memory;
 pub mod parquet;
+mod parquet_statistics;
 mod row_group_pruning;
 pub mod store;
 pub mod text;

@@ -3,7 +3,7 @@
 //! count, and decodes only the projected columns.
 
 use std::ops::Range;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use arrow::array::new_null_array;
 use arrow::compute::cast;
@@ -12,14 +12,16 @@ use arrow::record_batch::{RecordBatch, RecordBatchOptions};
 use futures::{StreamExt, TryStreamExt};
 use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
 use parquet::arrow::{ParquetRecordBatchStreamBuilder, ProjectionMask};
+use quiver_execution::metrics::OperatorMetrics;
 use quiver_execution::plan::{ExecutionPlan, TaskContext};
 use quiver_execution::stream::{RecordBatchStreamAdapter, SendableRecordBatchStream};
 use quiver_execution::TableProvider;
 use quiver_expr::types::{common_type, sql_type_name};
-use quiver_expr::{internal_err, QuiverError, Result};
+use quiver_expr::{internal_err, ColumnStatistics, QuiverError, Result};
 
 use crate::data_file::DataFile;
 use crate::listing::list_files;
+use crate::parquet_statistics::{column_statistics, FileFooter};
 use crate::row_group_pruning::{bounds, row_groups_to_read};
 use crate::store::{block_on, StorageOptions};
 
@@ -64,6 +66,8 @@ impl ParquetFile {
 pub struct ParquetTable {
     files: Vec<ParquetFile>,
     schema: SchemaRef,
+    /// Each column's statistics, computed from the footers when first asked.
+    column_statistics: Vec<OnceLock<ColumnStatistics>>,
 }
 
 impl ParquetTable {
@@ -116,6 +120,7 @@ impl ParquetTable {
             .collect();
         Ok(Self {
             files,
+            column_statistics: fields.iter().map(|_| OnceLock::new()).collect(),
             schema: Arc::new(Schema::new(fields)),
         })
     }
@@ -129,32 +134,6 @@ impl ParquetTable {
     }
 }
 
-/// The smallest and largest value of integer column `name` in `file`, from
-/// its row-group statistics; `None` if any row group lacks them.
-fn integer_range(file: &ParquetFile, name: &str) -> Option<(i64, i64)> {
-    use parquet::file::statistics::Statistics;
-    let metadata = file.metadata.metadata();
-    let index = metadata
-        .file_metadata()
-        .schema_descr()
-        .columns()
-        .iter()
-        .position(|c| c.path().parts() == [name.to_string()])?;
-    let mut range: Option<(i64, i64)> = None;
-    for rg in metadata.row_groups() {
-        let (lo, hi) = match rg.column(index).statistics()? {
-            Statistics::Int32(s) => (i64::from(*s.min_opt()?), i64::from(*s.max_opt()?)),
-            Statistics::Int64(s) => (*s.min_opt()?, *s.max_opt()?),
-            _ => return None,
-        };
-        range = Some(match range {
-            None => (lo, hi),
-            Some((a, b)) => (a.min(lo), b.max(hi)),
-        });
-    }
-    range
-}
-
 #[async_trait::async_trait]
 impl TableProvider for ParquetTable {
     fn schema(&self) -> SchemaRef {
@@ -166,20 +145,20 @@ impl TableProvider for ParquetTable {
     fn estimated_rows(&self) -> Option<usize> {
         usize::try_from(self.num_rows()).ok()
     }
-    fn distinct_values(&self, column: usize) -> Option<usize> {
-        let name = self.schema.fields().get(column)?.name();
-        let mut range: Option<(i64, i64)> = None;
-        for file in &self.files {
-            let (lo, hi) = integer_range(file, name)?;
-            range = Some(match range {
-                None => (lo, hi),
-                Some((a, b)) => (a.min(lo), b.max(hi)),
-            });
-        }
-        let (lo, hi) = range?;
-        let span = usize::try_from(hi.checked_sub(lo)?).ok()?.saturating_add(1);
-        let rows = usize::try_from(self.num_rows()).ok()?;
-        Some(span.min(rows))
+    fn column_statistics(&self, column: usize) -> Option<ColumnStatistics> {
+        let field = self.schema.fields().get(column)?;
+        let cached = self.column_statistics.get(column)?.get_or_init(|| {
+            let footers: Vec<FileFooter<'_>> = self
+                .files
+                .iter()
+                .map(|f| FileFooter {
+                    metadata: f.metadata.metadata(),
+                    schema: f.schema(),
+                })
+                .collect();
+            column_statistics(&footers, field.name(), field.data_type())
+        });
+        Some(cached.clone())
     }
     /// Row groups whose min/max statistics refute a conjunct of `filters`
     /// are not read.
@@ -279,95 +258,114 @@ impl ParquetExec {
     }
 }
 
-/// Reads the given row groups of one file, projected to `schema`'s columns.
-async fn read_row_groups(
+/// Row groups of one file to read, projected to `schema`'s columns.
+struct RowGroupScan {
     file: ParquetFile,
     row_groups: Vec<usize>,
     schema: SchemaRef,
     batch_size: usize,
-) -> Result<SendableRecordBatchStream> {
-    let name = file.file.name().to_string();
-    let context = move |e: QuiverError| e.context(format!("reading Parquet file '{name}'"));
-    let file_schema = Arc::clone(file.schema());
-    // The file's index of each wanted column (`None`: the file lacks it).
-    let wanted: Vec<Option<usize>> = schema
-        .fields()
-        .iter()
-        .map(|f| file_schema.index_of(f.name()).ok())
-        .collect();
-    let indices: Vec<usize> = wanted.iter().flatten().copied().collect();
-    // With none of the wanted columns in this file, read its first column
-    // just to count rows.
-    let read = if indices.is_empty() {
-        vec![0]
-    } else {
-        indices.clone()
-    };
-    let metadata = file.metadata.metadata();
-    let mask = ProjectionMask::roots(metadata.file_metadata().schema_descr(), read);
-    // The byte ranges the decoder will ask for, row group by row group.
-    let ranges: Vec<Vec<Range<u64>>> = row_groups
-        .iter()
-        .map(|&rg| {
-            let columns = metadata.row_group(rg).columns().iter().enumerate();
-            columns
-                .filter(|(leaf, _)| mask.leaf_included(*leaf))
-                .map(|(_, c)| {
-                    let (start, length) = c.byte_range();
-                    start..start + length
-                })
-                .collect()
-        })
-        .collect();
-    let handle = file
-        .file
-        .parquet_reader(ranges)
-        .await
-        .map_err(context.clone())?;
-    let builder = ParquetRecordBatchStreamBuilder::new_with_metadata(handle, file.metadata.clone());
-    let stream = builder
-        .with_projection(mask)
-        .with_row_groups(row_groups)
-        .with_batch_size(batch_size)
-        .build()
-        .map_err(|e| context(e.into()))?;
-    // The reader returns columns in file order; put them in the table's order
-    // and types.
-    let mut sorted = indices.clone();
-    sorted.sort_unstable();
-    let order: Vec<Option<usize>> = wanted
-        .iter()
-        .map(|i| i.and_then(|i| sorted.binary_search(&i).ok()))
-        .collect();
-    let out_schema = Arc::clone(&schema);
-    let adapted = stream
-        .map_err(move |e| context(e.into()))
-        .and_then(move |batch| {
-            let schema = Arc::clone(&out_schema);
-            let order = order.clone();
-            async move {
-                let columns = order
-                    .iter()
-                    .zip(schema.fields())
-                    .map(|(i, f)| {
-                        let Some(i) = i else {
-                            return Ok(new_null_array(f.data_type(), batch.num_rows()));
-                        };
-                        let c = batch.column(*i);
-                        if c.data_type() == f.data_type() {
-                            Ok(Arc::clone(c))
-                        } else {
-                            Ok(cast(c, f.data_type())?)
-                        }
+    /// Where the bytes of column chunks read are counted (EXPLAIN ANALYZE).
+    metrics: Option<Arc<OperatorMetrics>>,
+}
+
+impl RowGroupScan {
+    async fn read(self) -> Result<SendableRecordBatchStream> {
+        let RowGroupScan {
+            file,
+            row_groups,
+            schema,
+            batch_size,
+            metrics,
+        } = self;
+        let name = file.file.name().to_string();
+        let context = move |e: QuiverError| e.context(format!("reading Parquet file '{name}'"));
+        let file_schema = Arc::clone(file.schema());
+        // The file's index of each wanted column (`None`: the file lacks it).
+        let wanted: Vec<Option<usize>> = schema
+            .fields()
+            .iter()
+            .map(|f| file_schema.index_of(f.name()).ok())
+            .collect();
+        let indices: Vec<usize> = wanted.iter().flatten().copied().collect();
+        // With none of the wanted columns in this file, read its first column
+        // just to count rows.
+        let read = if indices.is_empty() {
+            vec![0]
+        } else {
+            indices.clone()
+        };
+        let metadata = file.metadata.metadata();
+        let mask = ProjectionMask::roots(metadata.file_metadata().schema_descr(), read);
+        // The byte ranges the decoder will ask for, row group by row group.
+        let ranges: Vec<Vec<Range<u64>>> = row_groups
+            .iter()
+            .map(|&rg| {
+                let columns = metadata.row_group(rg).columns().iter().enumerate();
+                columns
+                    .filter(|(leaf, _)| mask.leaf_included(*leaf))
+                    .map(|(_, c)| {
+                        let (start, length) = c.byte_range();
+                        start..start + length
                     })
-                    .collect::<Result<Vec<_>>>()?;
-                let options = RecordBatchOptions::new().with_row_count(Some(batch.num_rows()));
-                Ok(RecordBatch::try_new_with_options(
-                    schema, columns, &options,
-                )?)
-            }
-        });
-    Ok(RecordBatchStreamAdapter::boxed(schema, adapted))
+                    .collect()
+            })
+            .collect();
+        if let Some(metrics) = &metrics {
+            let bytes: u64 = ranges.iter().flatten().map(|r| r.end - r.start).sum();
+            metrics.add("bytes_scanned", bytes);
+            metrics.add("row_groups_read", row_groups.len() as u64);
+        }
+        let handle = file
+            .file
+            .parquet_reader(ranges)
+            .await
+            .map_err(context.clone())?;
+        let builder =
+            ParquetRecordBatchStreamBuilder::new_with_metadata(handle, file.metadata.clone());
+        let stream = builder
+            .with_projection(mask)
+            .with_row_groups(row_groups)
+            .with_batch_size(batch_size)
+            .build()
+            .map_err(|e| context(e.into()))?;
+        // The reader returns columns in file order; put them in the table's order
+        // and types.
+        let mut sorted = indices.clone();
+        sorted.sort_unstable();
+        let order: Vec<Option<usize>> = wanted
+            .iter()
+            .map(|i| i.and_then(|i| sorted.binary_search(&i).ok()))
+            .collect();
+        let out_schema = Arc::clone(&schema);
+        let adapted = stream
+            .map_err(move |e| context(e.into()))
+            .and_then(move |batch| {
+                let schema = Arc::clone(&out_schema);
+                let order = order.clone();
+                async move {
+                    let columns = order
+                        .iter()
+                        .zip(schema.fields())
+                        .map(|(i, f)| {
+                            let Some(i) = i else {
+                                return Ok(new_null_array(f.data_type(), batch.num_rows()));
+                            };
+                            let c = batch.column(*i);
+                            if c.data_type() == f.data_type() {
+                                Ok(Arc::clone(c))
+                            } else {
+                                Ok(cast(c, f.data_type())?)
+                            }
+                        })
+                        .collect::<Result<Vec<_>>>()?;
+                    let options = RecordBatchOptions::new().with_row_count(Some(batch.num_rows()));
+                    Ok(RecordBatch::try_new_with_options(
+                        schema, columns, &options,
+                    )?)
+                }
+            });
+        Ok(RecordBatchStreamAdapter::boxed(schema, adapted))
+    }
 }
 
 impl ExecutionPlan for ParquetExec {
@@ -415,9 +413,17 @@ impl ExecutionPlan for ParquetExec {
         let files = self.files.clone();
         let schema = self.schema();
         let batch_size = ctx.batch_size;
+        let metrics = ctx.operator_metrics(self);
         let stream = futures::stream::iter(per_file)
             .then(move |(f, groups)| {
-                read_row_groups(files[f].clone(), groups, Arc::clone(&schema), batch_size)
+                let scan = RowGroupScan {
+                    file: files[f].clone(),
+                    row_groups: groups,
+                    schema: Arc::clone(&schema),
+                    batch_size,
+                    metrics: metrics.clone(),
+                };
+                scan.read()
             })
             .try_flatten();
         Ok(RecordBatchStreamAdapter::boxed(self.schema(), stream))

@@ -8,6 +8,7 @@ use arrow::record_batch::RecordBatch;
 use futures::TryStreamExt;
 use quiver_expr::Result;
 
+use crate::metrics::{execute_child, MetricsRegistry};
 use crate::operators::coalesce::CoalescePartitionsExec;
 use crate::stream::SendableRecordBatchStream;
 
@@ -16,11 +17,17 @@ use crate::stream::SendableRecordBatchStream;
 pub struct TaskContext {
     /// Target number of rows per batch.
     pub batch_size: usize,
+    /// Where operators' metrics go when the run collects them
+    /// (`EXPLAIN ANALYZE`).
+    pub metrics: Option<Arc<MetricsRegistry>>,
 }
 
 impl Default for TaskContext {
     fn default() -> Self {
-        Self { batch_size: 8192 }
+        Self {
+            batch_size: 8192,
+            metrics: None,
+        }
     }
 }
 
@@ -47,7 +54,8 @@ pub trait ExecutionPlan: Send + Sync + Debug {
         String::new()
     }
 
-    /// Starts producing partition `partition`.
+    /// Starts producing partition `partition`. Inputs are started with
+    /// [`crate::metrics::execute_child`], so that their metrics are counted.
     fn execute(&self, partition: usize, ctx: Arc<TaskContext>)
         -> Result<SendableRecordBatchStream>;
 }
@@ -79,7 +87,7 @@ pub fn execute_stream(
     ctx: Arc<TaskContext>,
 ) -> Result<SendableRecordBatchStream> {
     match plan.output_partitions() {
-        1 => plan.execute(0, ctx),
+        1 => execute_child(&plan, 0, ctx),
         _ => CoalescePartitionsExec::new(plan).execute(0, ctx),
     }
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
-use quiver_expr::{Result, TableSource};
+use quiver_expr::{ColumnStatistics, Result, TableSource};
 
 use crate::plan::ExecutionPlan;
 
@@ -25,8 +25,9 @@ pub trait TableProvider: Send + Sync + Debug {
         None
     }
 
-    /// An upper bound on the distinct values of column `column`, when known.
-    fn distinct_values(&self, column: usize) -> Option<usize> {
+    /// What is known about the values of column `column`, when it is
+    /// cheap to find (e.g. from Parquet footers).
+    fn column_statistics(&self, column: usize) -> Option<ColumnStatistics> {
         let _ = column;
         None
     }
@@ -68,7 +69,7 @@ impl TableSource for ProviderSource {
     fn estimated_rows(&self) -> Option<usize> {
         self.0.estimated_rows()
     }
-    fn distinct_values(&self, column: usize) -> Option<usize> {
-        self.0.distinct_values(column)
+    fn column_statistics(&self, column: usize) -> Option<ColumnStatistics> {
+        self.0.column_statistics(column)
     }
 }

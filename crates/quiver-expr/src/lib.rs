@@ -19,4 +19,4 @@ pub use expr::{
 pub use function::{AggregateFunction, ColumnarValue, GroupsAccumulator, ScalarFunction};
 pub use logical_plan::LogicalPlan;
 pub use schema::{Column, QField, QSchema, QSchemaRef};
-pub use table_source::TableSource;
+pub use table_source::{ColumnStatistics, TableSource};

@@ -656,27 +656,44 @@ pub struct EmptyRelation {
     pub schema: QSchemaRef,
 }
 
+/// What an EXPLAIN shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExplainMode {
+    /// `EXPLAIN`: the optimized logical plan with estimates, and the
+    /// physical plan.
+    Plan,
+    /// `EXPLAIN VERBOSE`: also the plan before optimization and after each
+    /// rule that changed it.
+    Verbose,
+    /// `EXPLAIN ANALYZE`: runs the query and shows the physical plan with
+    /// what each operator did.
+    Analyze,
+}
+
 /// EXPLAIN of a statement.
 #[derive(Debug, Clone)]
 pub struct Explain {
     /// The explained plan.
     pub plan: Arc<LogicalPlan>,
-    /// EXPLAIN ANALYZE: run the query and report per-operator metrics.
-    pub analyze: bool,
+    /// What to show.
+    pub mode: ExplainMode,
+    /// For `EXPLAIN VERBOSE`: (stage, plan text) from the optimizer, in order.
+    pub stages: Vec<(String, String)>,
     /// The output schema: (plan_type, plan).
     pub schema: QSchemaRef,
 }
 
 impl Explain {
     /// Explains `plan`.
-    pub fn new(plan: Arc<LogicalPlan>, analyze: bool) -> Self {
+    pub fn new(plan: Arc<LogicalPlan>, mode: ExplainMode) -> Self {
         let schema = QSchema::new(vec![
             QField::new(None, Field::new("plan_type", DataType::Utf8, false)),
             QField::new(None, Field::new("plan", DataType::Utf8, false)),
         ]);
         Self {
             plan,
-            analyze,
+            mode,
+            stages: vec![],
             schema: Arc::new(schema),
         }
     }
@@ -884,7 +901,10 @@ impl LogicalPlan {
                 let names: Vec<String> = a.schema.field_names();
                 LogicalPlan::SubqueryAlias(SubqueryAlias::try_new(one(), &a.alias, &names)?)
             }
-            LogicalPlan::Explain(e) => LogicalPlan::Explain(Explain::new(one(), e.analyze)),
+            LogicalPlan::Explain(e) => LogicalPlan::Explain(Explain {
+                plan: one(),
+                ..e.clone()
+            }),
             LogicalPlan::Join(j) => {
                 let left = one();
                 LogicalPlan::Join(j.with_inputs(left, one())?)
@@ -956,7 +976,7 @@ impl LogicalPlan {
                 format!("EmptyRelation: rows={}", u8::from(e.produce_one_row))
             }
             LogicalPlan::Explain(e) => {
-                format!("Explain{}", if e.analyze { " Analyze" } else { "" })
+                format!("Explain: {:?}", e.mode)
             }
             LogicalPlan::Join(j) => {
                 let mut text = format!("Join: {}", j.join_type);

@@ -5,6 +5,21 @@ use std::any::Any;
 use std::fmt::Debug;
 
 use arrow::datatypes::SchemaRef;
+use datafusion_common::ScalarValue;
+
+/// What is known about the values of one column of a table, for estimates.
+/// Every part is optional: a table reports what it knows cheaply.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ColumnStatistics {
+    /// The smallest non-null value.
+    pub min: Option<ScalarValue>,
+    /// The largest non-null value.
+    pub max: Option<ScalarValue>,
+    /// How many values are NULL.
+    pub null_count: Option<usize>,
+    /// An estimate (or upper bound) of the number of distinct non-null values.
+    pub distinct: Option<usize>,
+}
 
 /// A table as the logical planner sees it.
 pub trait TableSource: Send + Sync + Debug {
@@ -20,9 +35,9 @@ pub trait TableSource: Send + Sync + Debug {
         None
     }
 
-    /// An upper bound on the number of distinct values of column `column`
-    /// (an index into [`TableSource::schema`]), when known.
-    fn distinct_values(&self, column: usize) -> Option<usize> {
+    /// What is known about the values of column `column` (an index into
+    /// [`TableSource::schema`]).
+    fn column_statistics(&self, column: usize) -> Option<ColumnStatistics> {
         let _ = column;
         None
     }

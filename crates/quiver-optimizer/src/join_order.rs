@@ -1,8 +1,8 @@
 //! Join planning: gathers each block of inner joins with the filters above
 //! them, pushes single-table predicates onto their tables, and rebuilds the
-//! block greedily — always performing the join with the smallest estimated
-//! result next, joining only connected inputs while any remain — so that
-//! equalities become hash-join keys and the smaller input is built. Outer,
+//! block in the order [`crate::join_enumeration`] chooses from estimates
+//! (dynamic programming, greedy for large blocks), so that equalities
+//! become hash-join keys and the smaller input of each join is built. Outer,
 //! semi and anti joins get their keys extracted and conditions on the
 //! non-preserved side pushed into it.
 
@@ -13,7 +13,8 @@ use quiver_expr::expr::{conjunction, split_conjunction};
 use quiver_expr::logical_plan::{Filter, Join, JoinType};
 use quiver_expr::{Column, Expr, LogicalPlan, Operator, Result};
 
-use crate::cardinality::{estimate_rows, selectivity};
+use crate::cardinality::estimate_rows;
+use crate::join_enumeration::{self, Edge, JoinTree};
 use crate::join_keys::{side_of, split_keys, Side};
 use crate::OptimizerRule;
 
@@ -218,20 +219,6 @@ fn collect(
     }
 }
 
-/// A partial join result during the greedy search.
-struct Component {
-    plan: LogicalPlan,
-    leaves: BTreeSet<usize>,
-    rows: f64,
-}
-
-/// A condition spanning two or more inputs.
-struct JoinPredicate {
-    expr: Expr,
-    leaves: BTreeSet<usize>,
-    applied: bool,
-}
-
 fn plan_block(root: &LogicalPlan) -> Result<LogicalPlan> {
     let mut leaves = vec![];
     let mut collected = vec![];
@@ -242,9 +229,9 @@ fn plan_block(root: &LogicalPlan) -> Result<LogicalPlan> {
 /// For a semi or anti join whose left input is a block of inner joins and
 /// whose condition reads one input of that block only, moves the semi join
 /// onto that input (filtering it before the other joins) and plans the
-/// block. `None` when that does not apply, or when the semi join's right
-/// side is estimated larger than that input: then the other joins are
-/// likely to shrink the input more cheaply first.
+/// block. `None` when that does not apply, or when the joined block is
+/// estimated smaller than that input: then probing the block's result is
+/// cheaper than probing the input.
 fn semi_join_into_block(plan: &LogicalPlan) -> Result<Option<LogicalPlan>> {
     let LogicalPlan::Join(j) = plan else {
         return Ok(None);
@@ -272,7 +259,8 @@ fn semi_join_into_block(plan: &LogicalPlan) -> Result<Option<LogicalPlan>> {
     let Some(owner) = owner else {
         return Ok(None);
     };
-    if estimate_rows(&j.right) >= estimate_rows(&leaves[owner]) {
+    let joined = build_block(leaves.clone(), collected.clone(), left_schema)?;
+    if estimate_rows(&joined) < estimate_rows(&leaves[owner]) {
         return Ok(None);
     }
     let right = Arc::new(optimize(&j.right)?);
@@ -288,23 +276,25 @@ fn empty_plan() -> LogicalPlan {
 
 /// Joins the `leaves` of a block under its `collected` conditions and
 /// projects the result to `schema` (the block's original column order).
+/// Conditions on one input filter it; the order of the joins is chosen by
+/// [`join_enumeration::order`] over the inputs sorted by their text, so the
+/// order they were written in does not matter.
 fn build_block(
-    leaves: Vec<LogicalPlan>,
+    mut leaves: Vec<LogicalPlan>,
     collected: Vec<Expr>,
     schema: &quiver_expr::QSchema,
 ) -> Result<LogicalPlan> {
+    leaves.sort_by_cached_key(LogicalPlan::display_indent);
     let predicates: Vec<Expr> = collected.into_iter().flat_map(factor_disjunction).collect();
-
     let mut local: Vec<Vec<Expr>> = vec![vec![]; leaves.len()];
-    let mut spanning = vec![];
+    let mut edges = vec![];
     let mut top = vec![];
     for p in predicates {
         match leaves_of(&p, &leaves) {
             Some(set) if set.len() == 1 => local[*set.first().unwrap_or(&0)].push(p),
-            Some(set) if set.len() > 1 => spanning.push(JoinPredicate {
+            Some(set) if set.len() > 1 => edges.push(Edge {
                 expr: p,
                 leaves: set,
-                applied: false,
             }),
             _ => top.push(p),
         }
@@ -314,166 +304,55 @@ fn build_block(
         .zip(local)
         .map(|(leaf, preds)| with_filter(leaf, preds))
         .collect::<Result<Vec<_>>>()?;
-    let leaf_rows: Vec<f64> = leaves.iter().map(estimate_rows).collect();
-    let mut components: Vec<Component> = leaves
+    let rows: Vec<f64> = leaves.iter().map(estimate_rows).collect();
+    let tree = join_enumeration::order(&leaves, &rows, &edges);
+    let mut applied = vec![false; edges.len()];
+    let plan = tree_to_plan(&tree, &leaves, &edges, &mut applied)?;
+    top.extend(
+        edges
+            .into_iter()
+            .zip(applied)
+            .filter(|(_, done)| !done)
+            .map(|(e, _)| e.expr),
+    );
+    crate::project_to(with_filter(plan, top)?, schema)
+}
+
+/// The joins of `tree`, each with the conditions not yet `applied` whose
+/// inputs it has all brought together: equalities between its sides become
+/// hash keys, the rest its filter.
+fn tree_to_plan(
+    tree: &JoinTree,
+    leaves: &[LogicalPlan],
+    edges: &[Edge],
+    applied: &mut [bool],
+) -> Result<LogicalPlan> {
+    let (probe, build) = match tree {
+        JoinTree::Leaf(i) => return Ok(leaves[*i].clone()),
+        JoinTree::Join { probe, build, .. } => (probe, build),
+    };
+    let probe_plan = tree_to_plan(probe, leaves, edges, applied)?;
+    let build_plan = tree_to_plan(build, leaves, edges, applied)?;
+    let covered = tree.leaves();
+    let conditions: Vec<Expr> = edges
         .iter()
-        .enumerate()
-        .map(|(i, plan)| Component {
-            plan: plan.clone(),
-            leaves: BTreeSet::from([i]),
-            rows: leaf_rows[i],
+        .zip(applied.iter_mut())
+        .filter(|(e, done)| !**done && e.leaves.is_subset(&covered))
+        .map(|(e, done)| {
+            *done = true;
+            e.expr.clone()
         })
         .collect();
-
-    while components.len() > 1 {
-        let (a, b, rows) = next_pair(&components, &spanning, &leaves, &leaf_rows);
-        let (a, b) = (a.min(b), a.max(b));
-        let second = components.remove(b);
-        let first = components.remove(a);
-        let merged: BTreeSet<usize> = first.leaves.union(&second.leaves).copied().collect();
-        let conditions: Vec<Expr> = spanning
-            .iter_mut()
-            .filter(|p| !p.applied && p.leaves.is_subset(&merged))
-            .map(|p| {
-                p.applied = true;
-                p.expr.clone()
-            })
-            .collect();
-        // The larger input is probed; the smaller (right) one is built.
-        let (probe, build) = if first.rows >= second.rows {
-            (first, second)
-        } else {
-            (second, first)
-        };
-        let (ls, rs) = (probe.plan.schema().clone(), build.plan.schema().clone());
-        let (on, rest) = split_keys(conditions, &ls, &rs)?;
-        let join = Join::try_new(
-            Arc::new(probe.plan),
-            Arc::new(build.plan),
-            JoinType::Inner,
-            on,
-            conjunction(rest),
-            false,
-        )?;
-        components.push(Component {
-            plan: LogicalPlan::Join(join),
-            leaves: merged,
-            rows: rows.max(1.0),
-        });
-    }
-    let Some(mut plan) = components.pop().map(|c| c.plan) else {
-        return quiver_expr::internal_err!("a join block without inputs");
-    };
-    top.extend(spanning.into_iter().filter(|p| !p.applied).map(|p| p.expr));
-    plan = with_filter(plan, top)?;
-    crate::project_to(plan, schema)
-}
-
-/// The pair of components to join next and its estimated result size:
-/// among connected pairs, the smallest result; with none connected, the
-/// two smallest components (a cross join).
-fn next_pair(
-    components: &[Component],
-    spanning: &[JoinPredicate],
-    leaves: &[LogicalPlan],
-    leaf_rows: &[f64],
-) -> (usize, usize, f64) {
-    let mut best: Option<(usize, usize, f64)> = None;
-    for a in 0..components.len() {
-        for b in a + 1..components.len() {
-            let (ca, cb) = (&components[a], &components[b]);
-            let union: BTreeSet<usize> = ca.leaves.union(&cb.leaves).copied().collect();
-            let connecting: Vec<&JoinPredicate> = spanning
-                .iter()
-                .filter(|p| {
-                    !p.applied
-                        && p.leaves.is_subset(&union)
-                        && !p.leaves.is_disjoint(&ca.leaves)
-                        && !p.leaves.is_disjoint(&cb.leaves)
-                })
-                .collect();
-            if connecting.is_empty() {
-                continue;
-            }
-            let rows = join_rows(ca, cb, &connecting, leaves, leaf_rows);
-            if best.is_none_or(|(_, _, r)| rows < r) {
-                best = Some((a, b, rows));
-            }
-        }
-    }
-    best.unwrap_or_else(|| {
-        let mut order: Vec<usize> = (0..components.len()).collect();
-        order.sort_by(|&x, &y| components[x].rows.total_cmp(&components[y].rows));
-        let (a, b) = (order[0], order[1]);
-        (a, b, components[a].rows * components[b].rows)
-    })
-}
-
-/// |A ⋈ B| = |A|·|B| / max(distinct(a.k), distinct(b.k)) for the most
-/// selective equality, times a fixed selectivity for other conditions.
-fn join_rows(
-    a: &Component,
-    b: &Component,
-    connecting: &[&JoinPredicate],
-    leaves: &[LogicalPlan],
-    leaf_rows: &[f64],
-) -> f64 {
-    let mut divisor: f64 = 1.0;
-    let mut factor = 1.0;
-    for p in connecting {
-        match &p.expr {
-            Expr::Binary(l, Operator::Eq, r) => {
-                let d = distinct(l, leaves, leaf_rows).max(distinct(r, leaves, leaf_rows));
-                divisor = divisor.max(d);
-            }
-            other => factor *= selectivity(other),
-        }
-    }
-    a.rows * b.rows / divisor * factor
-}
-
-/// The estimated distinct values of a join key: for a column traced to a
-/// table, the table's bound (capped by the rows of its input); otherwise
-/// the rows of the input it comes from.
-fn distinct(e: &Expr, leaves: &[LogicalPlan], leaf_rows: &[f64]) -> f64 {
-    let Some(leaf) = leaves_of(e, leaves).and_then(|s| s.first().copied()) else {
-        return 1.0;
-    };
-    let rows = leaf_rows[leaf];
-    match e.unalias() {
-        Expr::Column(c) => column_distinct(&leaves[leaf], c).map_or(rows, |d| d.min(rows)),
-        _ => rows,
-    }
-}
-
-/// Distinct values of column `c` of `plan`, traced down to a table scan.
-fn column_distinct(plan: &LogicalPlan, c: &Column) -> Option<f64> {
-    let index = plan.schema().find(c).ok()??;
-    match plan {
-        LogicalPlan::TableScan(s) => {
-            let base = s.projection.as_ref().map_or(index, |p| p[index]);
-            s.source.distinct_values(base).map(|d| d as f64)
-        }
-        LogicalPlan::Filter(_) | LogicalPlan::Sort(_) | LogicalPlan::Limit(_) => {
-            let input = plan.inputs()[0];
-            column_distinct(input, c)
-        }
-        LogicalPlan::SubqueryAlias(a) => {
-            column_distinct(&a.input, &a.input.schema().field(index).column())
-        }
-        LogicalPlan::Projection(p) => match p.exprs[index].unalias() {
-            Expr::Column(inner) => column_distinct(&p.input, inner),
-            _ => None,
-        },
-        LogicalPlan::Aggregate(a) => match a.group_exprs.get(index).map(Expr::unalias) {
-            Some(Expr::Column(inner)) => column_distinct(&a.input, inner),
-            _ => None,
-        },
-        LogicalPlan::Join(j) => {
-            column_distinct(&j.left, c).or_else(|| column_distinct(&j.right, c))
-        }
-        _ => None,
-    }
+    let (ls, rs) = (probe_plan.schema().clone(), build_plan.schema().clone());
+    let (on, rest) = split_keys(conditions, &ls, &rs)?;
+    Ok(LogicalPlan::Join(Join::try_new(
+        Arc::new(probe_plan),
+        Arc::new(build_plan),
+        JoinType::Inner,
+        on,
+        conjunction(rest),
+        false,
+    )?))
 }
 
 /// The inputs of the block whose columns `e` uses; `None` when a column

@@ -2,6 +2,8 @@
 
 pub mod cardinality;
 pub mod decorrelate;
+pub mod explain;
+pub mod join_enumeration;
 pub mod join_keys;
 pub mod join_order;
 pub mod limit_into_sort;
@@ -12,7 +14,7 @@ mod test_util;
 
 use std::sync::Arc;
 
-use quiver_expr::logical_plan::Projection;
+use quiver_expr::logical_plan::{Explain, ExplainMode, Projection};
 use quiver_expr::{Expr, LogicalPlan, QSchema, Result};
 
 /// `plan` projected to exactly the columns of `schema` (found by name), for
@@ -48,22 +50,51 @@ pub struct Optimizer {
 
 impl Default for Optimizer {
     fn default() -> Self {
-        Self {
-            rules: vec![
-                Box::new(decorrelate::Decorrelate),
-                Box::new(join_order::JoinOrder),
-                Box::new(limit_into_sort::LimitIntoSort),
-                Box::new(prune_columns::PruneColumns),
-            ],
-        }
+        Self::with_rules(vec![])
     }
 }
 
 impl Optimizer {
-    /// Applies every rule in order.
+    /// The built-in rules, run after `first` (rules defined where they
+    /// need more than the logical layer, such as constant folding).
+    pub fn with_rules(first: Vec<Box<dyn OptimizerRule>>) -> Self {
+        let mut rules = first;
+        rules.extend([
+            Box::new(decorrelate::Decorrelate) as Box<dyn OptimizerRule>,
+            Box::new(join_order::JoinOrder),
+            Box::new(limit_into_sort::LimitIntoSort),
+            Box::new(prune_columns::PruneColumns),
+        ]);
+        Self { rules }
+    }
+
+    /// Applies every rule in order. Under `EXPLAIN VERBOSE` the plan
+    /// before the rules and after each rule that changed it are recorded
+    /// in the explain node.
     pub fn optimize(&self, plan: LogicalPlan) -> Result<LogicalPlan> {
-        self.rules
-            .iter()
-            .try_fold(plan, |plan, rule| rule.rewrite(plan))
+        match plan {
+            LogicalPlan::Explain(e) if e.mode == ExplainMode::Verbose => {
+                let mut stages =
+                    vec![("initial_logical_plan".to_string(), e.plan.display_indent())];
+                let mut current = e.plan.as_ref().clone();
+                for rule in &self.rules {
+                    let before = current.display_indent();
+                    current = rule.rewrite(current)?;
+                    let after = current.display_indent();
+                    if after != before {
+                        stages.push((format!("logical_plan after {}", rule.name()), after));
+                    }
+                }
+                Ok(LogicalPlan::Explain(Explain {
+                    plan: Arc::new(current),
+                    stages,
+                    ..e
+                }))
+            }
+            plan => self
+                .rules
+                .iter()
+                .try_fold(plan, |plan, rule| rule.rewrite(plan)),
+        }
     }
 }

@@ -4,8 +4,12 @@ use std::any::Any;
 use std::sync::Arc;
 
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
-use quiver_expr::logical_plan::{Filter, Limit, Projection, Sort, TableScan};
-use quiver_expr::{Column, Expr, LogicalPlan, Operator, ScalarValue, SortExpr, TableSource};
+use quiver_expr::logical_plan::{
+    Aggregate, Filter, Join, JoinType, Limit, Projection, Sort, TableScan,
+};
+use quiver_expr::{
+    Column, ColumnStatistics, Expr, LogicalPlan, Operator, ScalarValue, SortExpr, TableSource,
+};
 
 /// A table with columns a, b, c (BIGINT) and s (VARCHAR); it is never read.
 #[derive(Debug)]
@@ -23,6 +27,62 @@ impl TableSource for TestTable {
             Field::new("s", DataType::Utf8, true),
         ]))
     }
+}
+
+/// The test table's columns with a row count, and statistics for column
+/// `a`: values `min..=max` (all distinct) and `nulls` NULLs.
+#[derive(Debug)]
+pub struct StatsTable {
+    rows: usize,
+    a: ColumnStatistics,
+}
+
+impl TableSource for StatsTable {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn schema(&self) -> SchemaRef {
+        TestTable.schema()
+    }
+    fn estimated_rows(&self) -> Option<usize> {
+        Some(self.rows)
+    }
+    fn column_statistics(&self, column: usize) -> Option<ColumnStatistics> {
+        (column == 0).then(|| self.a.clone())
+    }
+}
+
+/// A scan of a [`StatsTable`] named `name`.
+pub fn stats_scan(name: &str, rows: usize, min: i64, max: i64, nulls: usize) -> Arc<LogicalPlan> {
+    let a = ColumnStatistics {
+        min: Some(ScalarValue::Int64(Some(min))),
+        max: Some(ScalarValue::Int64(Some(max))),
+        null_count: Some(nulls),
+        distinct: usize::try_from(max - min + 1).ok(),
+    };
+    let table = Arc::new(StatsTable { rows, a });
+    Arc::new(LogicalPlan::TableScan(
+        TableScan::try_new(name, table, None).unwrap(),
+    ))
+}
+
+/// An inner join of `left` and `right` on `l = r`.
+pub fn join_on(
+    left: Arc<LogicalPlan>,
+    right: Arc<LogicalPlan>,
+    l: Expr,
+    r: Expr,
+) -> Arc<LogicalPlan> {
+    Arc::new(LogicalPlan::Join(
+        Join::try_new(left, right, JoinType::Inner, vec![(l, r)], None, false).unwrap(),
+    ))
+}
+
+/// `input` grouped by `key` with no aggregates.
+pub fn aggregate_by(key: Expr, input: Arc<LogicalPlan>) -> Arc<LogicalPlan> {
+    Arc::new(LogicalPlan::Aggregate(
+        Aggregate::try_new(input, vec![key], vec![]).unwrap(),
+    ))
 }
 
 pub fn scan() -> Arc<LogicalPlan> {

@@ -12,6 +12,8 @@ use quiver_expr::logical_plan::{EmptyRelation, FileFormat};
 use quiver_expr::{LogicalPlan, QSchema, Result};
 use quiver_optimizer::Optimizer;
 
+use crate::fold_constants::FoldConstants;
+
 use crate::context::SessionState;
 use crate::physical_planner::PhysicalPlanner;
 use crate::pretty::render_table;
@@ -55,7 +57,7 @@ impl DataFrame {
 
     /// The optimized logical plan.
     pub fn optimized_plan(&self) -> Result<LogicalPlan> {
-        Optimizer::default().optimize(self.plan.clone())
+        Optimizer::with_rules(vec![Box::new(FoldConstants)]).optimize(self.plan.clone())
     }
 
     /// The executable plan.
@@ -69,6 +71,7 @@ impl DataFrame {
     fn task_context(&self) -> Arc<TaskContext> {
         Arc::new(TaskContext {
             batch_size: self.state.config.batch_size,
+            ..Default::default()
         })
     }
 

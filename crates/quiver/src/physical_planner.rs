@@ -10,6 +10,7 @@ use arrow::record_batch::RecordBatchOptions;
 use futures::future::BoxFuture;
 use futures::FutureExt;
 use quiver_execution::operators::aggregate::{AggregateExec, AggregateExpr, AggregateMode};
+use quiver_execution::operators::analyze::AnalyzeExec;
 use quiver_execution::operators::coalesce::CoalescePartitionsExec;
 use quiver_execution::operators::filter::FilterExec;
 use quiver_execution::operators::limit::LimitExec;
@@ -24,8 +25,10 @@ use quiver_execution::operators::PhysicalSortExpr;
 use quiver_execution::physical_expr::ColumnExpr;
 use quiver_execution::plan::display_plan;
 use quiver_execution::{create_physical_expr, ExecutionPlan, PhysicalExpr, ProviderSource};
-use quiver_expr::logical_plan::{Aggregate, TableScan, Values};
+use quiver_expr::logical_plan::{Aggregate, ExplainMode, TableScan, Values};
 use quiver_expr::{internal_err, Expr, LogicalPlan, QSchema, QuiverError, Result, ScalarValue};
+
+use quiver_optimizer::explain::display_with_estimates;
 
 use crate::config::SessionConfig;
 
@@ -139,13 +142,16 @@ impl<'a> PhysicalPlanner<'a> {
             }
             LogicalPlan::Explain(e) => {
                 let physical = self.plan(&e.plan).await?;
+                if e.mode == ExplainMode::Analyze {
+                    return Ok(Arc::new(AnalyzeExec::new(physical, e.schema.to_arrow())));
+                }
+                let mut rows = e.stages.clone();
+                rows.push(("logical_plan".to_string(), display_with_estimates(&e.plan)));
+                rows.push(("physical_plan".to_string(), display_plan(physical.as_ref())));
+                let (kinds, plans): (Vec<String>, Vec<String>) = rows.into_iter().unzip();
                 let schema = e.schema.to_arrow();
-                let kinds: ArrayRef =
-                    Arc::new(StringArray::from(vec!["logical_plan", "physical_plan"]));
-                let plans: ArrayRef = Arc::new(StringArray::from(vec![
-                    e.plan.display_indent(),
-                    display_plan(physical.as_ref()),
-                ]));
+                let kinds: ArrayRef = Arc::new(StringArray::from(kinds));
+                let plans: ArrayRef = Arc::new(StringArray::from(plans));
                 let batch = RecordBatch::try_new(Arc::clone(&schema), vec![kinds, plans])?;
                 Arc::new(MemoryExec::try_new(schema, vec![vec![batch]])?)
             }

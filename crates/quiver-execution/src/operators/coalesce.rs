@@ -6,6 +6,7 @@ use arrow::datatypes::SchemaRef;
 use quiver_expr::{internal_err, Result};
 use tokio::sync::mpsc;
 
+use crate::metrics::execute_child;
 use crate::plan::{ExecutionPlan, TaskContext};
 use crate::stream::{forward, ReceiverStream, SendableRecordBatchStream};
 
@@ -44,12 +45,12 @@ impl ExecutionPlan for CoalescePartitionsExec {
         }
         let n = self.input.output_partitions();
         if n == 1 {
-            return self.input.execute(0, ctx);
+            return execute_child(&self.input, 0, ctx);
         }
         let (tx, rx) = mpsc::channel(2 * n);
         let mut tasks = Vec::with_capacity(n);
         for p in 0..n {
-            let stream = self.input.execute(p, Arc::clone(&ctx))?;
+            let stream = execute_child(&self.input, p, Arc::clone(&ctx))?;
             tasks.push(tokio::spawn(forward(stream, tx.clone())));
         }
         Ok(Box::pin(ReceiverStream::new(self.schema(), rx, tasks)))

@@ -7,6 +7,7 @@ use arrow::datatypes::SchemaRef;
 use futures::StreamExt;
 use quiver_expr::Result;
 
+use crate::metrics::execute_child;
 use crate::physical_expr::{evaluate_predicate, PhysicalExpr};
 use crate::plan::{ExecutionPlan, TaskContext};
 use crate::stream::{RecordBatchStreamAdapter, SendableRecordBatchStream};
@@ -44,19 +45,16 @@ impl ExecutionPlan for FilterExec {
         ctx: Arc<TaskContext>,
     ) -> Result<SendableRecordBatchStream> {
         let predicate = Arc::clone(&self.predicate);
-        let stream = self
-            .input
-            .execute(partition, ctx)?
-            .filter_map(move |batch| {
-                let out = batch.and_then(|b| {
-                    let mask = evaluate_predicate(predicate.as_ref(), &b)?;
-                    Ok(filter_record_batch(&b, &mask)?)
-                });
-                futures::future::ready(match out {
-                    Ok(b) if b.num_rows() == 0 => None,
-                    other => Some(other),
-                })
+        let stream = execute_child(&self.input, partition, ctx)?.filter_map(move |batch| {
+            let out = batch.and_then(|b| {
+                let mask = evaluate_predicate(predicate.as_ref(), &b)?;
+                Ok(filter_record_batch(&b, &mask)?)
             });
+            futures::future::ready(match out {
+                Ok(b) if b.num_rows() == 0 => None,
+                other => Some(other),
+            })
+        });
         Ok(RecordBatchStreamAdapter::boxed(self.schema(), stream))
     }
 }

@@ -7,6 +7,7 @@ use arrow::datatypes::SchemaRef;
 use futures::StreamExt;
 use quiver_expr::Result;
 
+use crate::metrics::execute_child;
 use crate::plan::{ExecutionPlan, TaskContext};
 use crate::stream::{RecordBatchStreamAdapter, SendableRecordBatchStream};
 
@@ -53,7 +54,7 @@ impl ExecutionPlan for LimitExec {
         let input = if remaining == 0 {
             None
         } else {
-            Some(self.input.execute(partition, ctx)?)
+            Some(execute_child(&self.input, partition, ctx)?)
         };
         let state = input.map(|input| (input, self.skip, remaining));
         let stream = futures::stream::unfold(state, |state| async move {

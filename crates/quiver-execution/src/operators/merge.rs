@@ -12,6 +12,7 @@ use quiver_expr::{internal_err, Result};
 use tokio::sync::mpsc;
 
 use super::{display_sort_exprs, PhysicalSortExpr};
+use crate::metrics::execute_child;
 use crate::plan::{ExecutionPlan, TaskContext};
 use crate::stream::{spawn_stream, ReceiverStream, SendableRecordBatchStream};
 
@@ -185,7 +186,7 @@ impl ExecutionPlan for SortPreservingMergeExec {
         let cursors = (0..self.input.output_partitions())
             .map(|p| {
                 Ok(Cursor {
-                    stream: spawn_stream(self.input.execute(p, Arc::clone(&ctx))?, 2),
+                    stream: spawn_stream(execute_child(&self.input, p, Arc::clone(&ctx))?, 2),
                     batch: None,
                     row: 0,
                 })

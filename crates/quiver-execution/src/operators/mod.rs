@@ -1,6 +1,7 @@
 //! The physical operators, one per module.
 
 pub mod aggregate;
+pub mod analyze;
 pub mod coalesce;
 pub mod filter;
 pub mod join;

@@ -7,6 +7,7 @@ use arrow::record_batch::{RecordBatch, RecordBatchOptions};
 use futures::StreamExt;
 use quiver_expr::Result;
 
+use crate::metrics::execute_child;
 use crate::physical_expr::PhysicalExpr;
 use crate::plan::{ExecutionPlan, TaskContext};
 use crate::stream::{RecordBatchStreamAdapter, SendableRecordBatchStream};
@@ -61,7 +62,7 @@ impl ExecutionPlan for ProjectionExec {
         let exprs = self.exprs.clone();
         let schema = Arc::clone(&self.schema);
         let out_schema = Arc::clone(&schema);
-        let stream = self.input.execute(partition, ctx)?.map(move |batch| {
+        let stream = execute_child(&self.input, partition, ctx)?.map(move |batch| {
             let batch = batch?;
             let columns = exprs
                 .iter()

@@ -13,6 +13,7 @@ use futures::StreamExt;
 use quiver_expr::{internal_err, QuiverError, Result};
 use tokio::sync::mpsc;
 
+use crate::metrics::execute_child;
 use crate::physical_expr::PhysicalExpr;
 use crate::plan::{ExecutionPlan, TaskContext};
 use crate::stream::{AbortOnDrop, ReceiverStream, SendableRecordBatchStream};
@@ -51,7 +52,7 @@ impl RepartitionExec {
             (0..self.partitions).map(|_| mpsc::channel(2)).unzip();
         let mut tasks = Vec::new();
         for p in 0..self.input.output_partitions() {
-            let stream = self.input.execute(p, Arc::clone(ctx))?;
+            let stream = execute_child(&self.input, p, Arc::clone(ctx))?;
             let router = Router {
                 keys: self.keys.clone(),
                 senders: senders.clone(),
@@ -185,7 +186,10 @@ mod tests {
     async fn dropping_one_output_leaves_the_others_complete() {
         let key =
             || -> Arc<dyn PhysicalExpr> { Arc::new(ColumnExpr::new("a", 0, DataType::Int64)) };
-        let ctx = Arc::new(TaskContext { batch_size: 4 });
+        let ctx = Arc::new(TaskContext {
+            batch_size: 4,
+            ..Default::default()
+        });
         let count = |plan: &RepartitionExec, p: usize| {
             let stream = plan.execute(p, Arc::clone(&ctx)).unwrap();
             async move {

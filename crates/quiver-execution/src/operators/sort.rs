@@ -10,6 +10,7 @@ use futures::StreamExt;
 use quiver_expr::Result;
 
 use super::{display_sort_exprs, PhysicalSortExpr};
+use crate::metrics::execute_child;
 use crate::plan::{ExecutionPlan, TaskContext};
 use crate::stream::{batches_when_done, SendableRecordBatchStream};
 
@@ -119,7 +120,7 @@ impl ExecutionPlan for SortExec {
         partition: usize,
         ctx: Arc<TaskContext>,
     ) -> Result<SendableRecordBatchStream> {
-        let input = self.input.execute(partition, Arc::clone(&ctx))?;
+        let input = execute_child(&self.input, partition, Arc::clone(&ctx))?;
         let fut = sort_partition(input, self.exprs.clone(), self.fetch, ctx.batch_size);
         Ok(batches_when_done(self.schema(), fut))
     }

@@ -38,9 +38,15 @@ pub fn int_table(partitions: usize, rows: usize) -> Arc<dyn ExecutionPlan> {
 
 /// Runs `plan` and returns column `col` (which must be Int64) of all rows.
 pub async fn run_i64(plan: Arc<dyn ExecutionPlan>, col: usize) -> Vec<i64> {
-    let batches = collect(plan, Arc::new(TaskContext { batch_size: 4 }))
-        .await
-        .unwrap();
+    let batches = collect(
+        plan,
+        Arc::new(TaskContext {
+            batch_size: 4,
+            ..Default::default()
+        }),
+    )
+    .await
+    .unwrap();
     batches
         .iter()
         .flat_map(|b| {

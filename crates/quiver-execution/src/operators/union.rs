@@ -6,6 +6,7 @@ use arrow::datatypes::SchemaRef;
 use futures::StreamExt;
 use quiver_expr::{internal_err, Result};
 
+use crate::metrics::execute_child;
 use crate::plan::{ExecutionPlan, TaskContext};
 use crate::stream::{RecordBatchStreamAdapter, SendableRecordBatchStream};
 
@@ -46,7 +47,7 @@ impl ExecutionPlan for UnionExec {
             if p < n {
                 let schema = self.schema();
                 let relabel = Arc::clone(&schema);
-                let stream = input.execute(p, ctx)?.map(move |batch| {
+                let stream = execute_child(input, p, ctx)?.map(move |batch| {
                     let batch = batch?;
                     Ok(arrow::record_batch::RecordBatch::try_new(
                         Arc::clone(&relabel),

@@ -14,7 +14,7 @@ use arrow::datatypes::DataType;
 use arrow::record_batch::RecordBatch;
 use quiver_expr::{exec_err, ColumnarValue, Result};
 
-pub use planner::create_physical_expr;
+pub use planner::{create_physical_expr, evaluate_constant};
 pub use simple::ColumnExpr;
 
 /// An expression bound to an input schema, ready to evaluate.

@@ -23,10 +23,22 @@ pub fn create_physical_expr(expr: &Expr, input: &QSchema) -> Result<Arc<dyn Phys
     Ok(fold(&physical).unwrap_or(physical))
 }
 
+/// The value of `expr`, which reads no column, computed now; `None` when it
+/// cannot be (an error such as `1 / 0` is then left for the rows that need
+/// the value to report).
+pub fn evaluate_constant(expr: &Expr) -> Option<ScalarValue> {
+    let physical = bind(expr, &QSchema::empty()).ok()?;
+    value_of(&physical)
+}
+
 /// The value of a column-free expression, as a constant. `None` when it
 /// cannot be computed now (an error such as `1 / 0` is then reported only if
 /// a row ever needs the value, e.g. in a CASE branch).
 fn fold(expr: &Arc<dyn PhysicalExpr>) -> Option<Arc<dyn PhysicalExpr>> {
+    Some(Arc::new(LiteralExpr::new(value_of(expr)?)))
+}
+
+fn value_of(expr: &Arc<dyn PhysicalExpr>) -> Option<ScalarValue> {
     let options = RecordBatchOptions::new().with_row_count(Some(1));
     let one_row =
         RecordBatch::try_new_with_options(Arc::new(Schema::empty()), vec![], &options).ok()?;
@@ -35,7 +47,7 @@ fn fold(expr: &Arc<dyn PhysicalExpr>) -> Option<Arc<dyn PhysicalExpr>> {
         ColumnarValue::Array(a) if a.len() == 1 => ScalarValue::try_from_array(&a, 0).ok()?,
         ColumnarValue::Array(_) => return None,
     };
-    Some(Arc::new(LiteralExpr::new(value)))
+    Some(value)
 }
 
 fn bind(expr: &Expr, input: &QSchema) -> Result<Arc<dyn PhysicalExpr>> {

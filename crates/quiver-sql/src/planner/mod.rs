@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow::datatypes::{Field, Schema};
-use quiver_expr::logical_plan::{Ddl, Explain, FileFormat, Values};
+use quiver_expr::logical_plan::{Ddl, Explain, ExplainMode, FileFormat, Values};
 use quiver_expr::types::sql_type_name;
 use quiver_expr::{
     not_impl_err, AggregateFunction, LogicalPlan, QuiverError, Result, ScalarFunction, TableSource,
@@ -147,13 +147,18 @@ impl<'a> SqlPlanner<'a> {
         match statement {
             ast::Statement::Query(q) => self.plan_query(q),
             ast::Statement::Explain {
-                statement, analyze, ..
+                statement,
+                analyze,
+                verbose,
+                ..
             } => {
-                if *analyze {
-                    return not_impl_err!("EXPLAIN ANALYZE is not supported yet; use EXPLAIN");
-                }
+                let mode = match (*analyze, *verbose) {
+                    (true, _) => ExplainMode::Analyze,
+                    (false, true) => ExplainMode::Verbose,
+                    (false, false) => ExplainMode::Plan,
+                };
                 let plan = self.sql_statement_to_plan(statement)?;
-                Ok(LogicalPlan::Explain(Explain::new(Arc::new(plan), false)))
+                Ok(LogicalPlan::Explain(Explain::new(Arc::new(plan), mode)))
             }
             ast::Statement::CreateView(v) => {
                 let mut input = self.plan_query(&v.query)?;

@@ -19,6 +19,7 @@ use quiver_expr::{AggregateFunctionRef, GroupsAccumulator, Result};
 pub use group_values::{new_group_values, GroupValues};
 
 use super::sort::slices;
+use crate::metrics::execute_child;
 use crate::physical_expr::PhysicalExpr;
 use crate::plan::{ExecutionPlan, TaskContext};
 use crate::stream::{batches_when_done, SendableRecordBatchStream};
@@ -361,7 +362,7 @@ impl ExecutionPlan for AggregateExec {
         partition: usize,
         ctx: Arc<TaskContext>,
     ) -> Result<SendableRecordBatchStream> {
-        let input = self.input.execute(partition, Arc::clone(&ctx))?;
+        let input = execute_child(&self.input, partition, Arc::clone(&ctx))?;
         let fut = aggregate_partition(
             GroupState::try_new(self),
             input,

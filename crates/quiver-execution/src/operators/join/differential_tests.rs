@@ -111,9 +111,15 @@ fn rows(batches: &[RecordBatch]) -> Vec<String> {
 
 async fn run(plan: Arc<dyn ExecutionPlan>, batch_size: usize) -> Vec<String> {
     rows(
-        &collect(plan, Arc::new(TaskContext { batch_size }))
-            .await
-            .unwrap(),
+        &collect(
+            plan,
+            Arc::new(TaskContext {
+                batch_size,
+                ..Default::default()
+            }),
+        )
+        .await
+        .unwrap(),
     )
 }
 

@@ -27,6 +27,7 @@ use tokio::sync::OnceCell;
 
 use self::build::BuildSide;
 use self::probe::{ProbeSpec, Prober};
+use crate::metrics::execute_child;
 use crate::operators::coalesce::CoalescePartitionsExec;
 use crate::physical_expr::{create_physical_expr, PhysicalExpr};
 use crate::plan::{ExecutionPlan, TaskContext};
@@ -190,7 +191,7 @@ impl JoinExec {
         let schema = right.schema();
         match self.mode {
             BuildMode::Partitioned => async move {
-                let input = right.execute(partition, ctx)?;
+                let input = execute_child(&right, partition, ctx)?;
                 let build = BuildSide::collect(input, schema, &keys, hashed, 1).await?;
                 Ok(Arc::new(build))
             }
@@ -323,7 +324,7 @@ impl ExecutionPlan for JoinExec {
         partition: usize,
         ctx: Arc<TaskContext>,
     ) -> Result<SendableRecordBatchStream> {
-        let probe_input = self.left.execute(partition, Arc::clone(&ctx))?;
+        let probe_input = execute_child(&self.left, partition, Arc::clone(&ctx))?;
         let spec = self.probe_spec(&ctx);
         let build = self.build_side(partition, ctx);
         let stream = probe_stream(
