@@ -88,6 +88,9 @@ impl TableProvider for MemTable {
     fn estimated_rows(&self) -> Option<usize> {
         Some(self.snapshot().iter().map(|b| b.num_rows()).sum())
     }
+    fn exact_rows(&self) -> Option<usize> {
+        self.estimated_rows()
+    }
     async fn scan(
         &self,
         projection: Option<&Vec<usize>>,

@@ -145,6 +145,9 @@ impl TableProvider for ParquetTable {
     fn estimated_rows(&self) -> Option<usize> {
         usize::try_from(self.num_rows()).ok()
     }
+    fn exact_rows(&self) -> Option<usize> {
+        self.estimated_rows()
+    }
     fn column_statistics(&self, column: usize) -> Option<ColumnStatistics> {
         let field = self.schema.fields().get(column)?;
         let cached = self.column_statistics.get(column)?.get_or_init(|| {

@@ -25,6 +25,13 @@ pub trait TableProvider: Send + Sync + Debug {
         None
     }
 
+    /// The exact number of rows, when the table knows it without reading
+    /// data (Parquet footers, tables in memory): `count(*)` over the whole
+    /// table is then answered without a scan.
+    fn exact_rows(&self) -> Option<usize> {
+        None
+    }
+
     /// What is known about the values of column `column`, when it is
     /// cheap to find (e.g. from Parquet footers).
     fn column_statistics(&self, column: usize) -> Option<ColumnStatistics> {

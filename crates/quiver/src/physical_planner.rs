@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, RecordBatch, StringArray};
+use arrow::array::{ArrayRef, Int64Array, RecordBatch, StringArray};
 use arrow::compute::SortOptions;
 use arrow::datatypes::{Field, Schema, SchemaRef};
 use arrow::record_batch::RecordBatchOptions;
@@ -25,7 +25,9 @@ use quiver_execution::operators::PhysicalSortExpr;
 use quiver_execution::physical_expr::ColumnExpr;
 use quiver_execution::plan::display_plan;
 use quiver_execution::{create_physical_expr, ExecutionPlan, PhysicalExpr, ProviderSource};
-use quiver_expr::logical_plan::{Aggregate, ExplainMode, TableScan, Values};
+use quiver_expr::logical_plan::{
+    Aggregate, ExplainMode, Projection, SubqueryAlias, TableScan, Values,
+};
 use quiver_expr::{internal_err, Expr, LogicalPlan, QSchema, QuiverError, Result, ScalarValue};
 
 use quiver_optimizer::explain::display_with_estimates;
@@ -195,6 +197,9 @@ impl<'a> PhysicalPlanner<'a> {
     /// unless an aggregate is DISTINCT, which needs all of a group's rows in
     /// one place: then the raw rows are exchanged and aggregated once.
     async fn plan_aggregate(&self, a: &Aggregate) -> Result<Arc<dyn ExecutionPlan>> {
+        if let Some(counted) = count_from_metadata(a)? {
+            return Ok(counted);
+        }
         let input = self.plan(&a.input).await?;
         let in_schema = a.input.schema();
         let names: Vec<String> = a.schema.field_names();
@@ -257,6 +262,49 @@ impl<'a> PhysicalPlanner<'a> {
             exchanged,
         )?))
     }
+}
+
+/// `count(*)` (one or more, no GROUP BY) directly over a table that knows
+/// its exact row count (Parquet footers, tables in memory): one row of that
+/// count, with no scan. `None` when the aggregate is anything else.
+fn count_from_metadata(a: &Aggregate) -> Result<Option<Arc<dyn ExecutionPlan>>> {
+    let count_star = |e: &Expr| {
+        matches!(e.unalias(), Expr::Aggregate(call)
+            if call.args.is_empty() && call.func.0.name() == "count")
+    };
+    if !a.group_exprs.is_empty() || a.aggr_exprs.is_empty() || !a.aggr_exprs.iter().all(count_star)
+    {
+        return Ok(None);
+    }
+    let mut input = a.input.as_ref();
+    while let LogicalPlan::Projection(Projection { input: inner, .. })
+    | LogicalPlan::SubqueryAlias(SubqueryAlias { input: inner, .. }) = input
+    {
+        input = inner;
+    }
+    let LogicalPlan::TableScan(scan) = input else {
+        return Ok(None);
+    };
+    let rows = scan
+        .source
+        .as_any()
+        .downcast_ref::<ProviderSource>()
+        .and_then(|p| p.0.exact_rows())
+        .and_then(|n| i64::try_from(n).ok());
+    let Some(rows) = rows else {
+        return Ok(None);
+    };
+    let schema = a.schema.to_arrow();
+    let columns: Vec<ArrayRef> = schema
+        .fields()
+        .iter()
+        .map(|_| Arc::new(Int64Array::from(vec![rows])) as ArrayRef)
+        .collect();
+    let batch = RecordBatch::try_new(Arc::clone(&schema), columns)?;
+    Ok(Some(Arc::new(MemoryExec::try_new(
+        schema,
+        vec![vec![batch]],
+    )?)))
 }
 
 fn aggregate_expr(e: &Expr, schema: &QSchema, name: &str) -> Result<AggregateExpr> {

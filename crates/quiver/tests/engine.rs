@@ -235,3 +235,36 @@ async fn explain_verbose_shows_the_plan_after_each_rule_that_changed_it() {
         plans.value(2)
     );
 }
+
+#[tokio::test]
+async fn count_star_of_a_whole_parquet_table_comes_from_the_footers() {
+    let ctx = session(2, 8192).await;
+    let explain = |sql: &str| format!("EXPLAIN {sql}");
+    for (sql, scans) in [
+        ("SELECT count(*) AS n, count(*) AS m FROM trips", false),
+        (
+            "SELECT count(*) FROM (SELECT vendor FROM trips) AS t",
+            false,
+        ),
+        ("SELECT count(*) FROM trips WHERE fare > 0", true),
+        ("SELECT count(fare) FROM trips", true),
+        ("SELECT vendor, count(*) FROM trips GROUP BY vendor", true),
+    ] {
+        let out = run(&ctx, &explain(sql)).await;
+        let physical = out.column(1).as_string::<i32>().value(1).to_string();
+        assert_eq!(
+            physical.contains("ParquetExec"),
+            scans,
+            "{sql}:\n{physical}"
+        );
+    }
+    // trips.parquet holds 20000 rows (the footer and a scan agree).
+    let out = run(&ctx, "SELECT count(*) AS n, count(*) AS m FROM trips").await;
+    assert_eq!(out.column(0).as_primitive::<Int64Type>().value(0), 20000);
+    assert_eq!(out.column(1).as_primitive::<Int64Type>().value(0), 20000);
+    let scanned = run(&ctx, "SELECT count(trip_id) FROM trips").await;
+    assert_eq!(
+        scanned.column(0).as_primitive::<Int64Type>().value(0),
+        20000
+    );
+}
