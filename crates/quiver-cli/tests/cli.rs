@@ -222,3 +222,35 @@ fn s3_settings_come_from_the_standard_environment_variables() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stdout(&out), "count\n3\ntotal\n20000\n");
 }
+
+#[test]
+fn explain_analyze_and_verbose_through_the_binary() {
+    let sql =
+        "EXPLAIN ANALYZE SELECT vendor, count(*) FROM trips WHERE trip_id <= 100 GROUP BY vendor";
+    let o = quiver(
+        &["testdata/trips.parquet", "--format", "csv", "-c", sql],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("physical_plan_with_metrics"), "{out}");
+    // The first of four row groups holds trip ids 1..=5000: it is read
+    // whole and 100 rows pass the filter.
+    assert!(out.contains("row_groups=1 of 4"), "{out}");
+    assert!(out.contains("output_rows=5000,"), "{out}");
+    assert!(out.contains("output_rows=100,"), "{out}");
+    let verbose = "EXPLAIN VERBOSE SELECT count(*) FROM trips WHERE fare > 1 + 1";
+    let o = quiver(
+        &["testdata/trips.parquet", "--format", "csv", "-c", verbose],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    for stage in [
+        "initial_logical_plan",
+        "logical_plan after fold_constants",
+        "physical_plan",
+    ] {
+        assert!(out.contains(stage), "{stage} missing:\n{out}");
+    }
+}

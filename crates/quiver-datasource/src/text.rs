@@ -287,7 +287,7 @@ impl TableProvider for TextTable {
         }
     }
     fn estimated_rows(&self) -> Option<usize> {
-        // About 100 bytes per row: a rough guess until statistics exist.
+        // Text files carry no row count: about 100 bytes per row.
         let bytes: u64 = self.files.iter().filter_map(DataFile::size).sum();
         Some((bytes / 100).max(1) as usize)
     }
