@@ -2,7 +2,7 @@
 
 use std::io::Read;
 use std::ops::Range;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -58,6 +58,14 @@ impl DataFile {
     /// The path or URL, as errors and EXPLAIN show it.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The path of a file on local disk; `None` for objects.
+    pub fn local_path(&self) -> Option<&Path> {
+        match &self.source {
+            Source::Local(path) => Some(path),
+            _ => None,
+        }
     }
 
     /// The file's size in bytes, when it can be known without reading it.

@@ -21,7 +21,7 @@ use quiver_expr::{internal_err, ColumnStatistics, QuiverError, Result};
 
 use crate::data_file::DataFile;
 use crate::listing::list_files;
-use crate::parquet_statistics::{column_statistics, FileFooter};
+use crate::parquet_statistics::{column_statistics, dictionary_entries, FileFooter};
 use crate::row_group_pruning::{bounds, row_groups_to_read};
 use crate::store::{block_on, StorageOptions};
 
@@ -125,6 +125,23 @@ impl ParquetTable {
         })
     }
 
+    /// A distinct-count estimate for column `name` from the dictionary of
+    /// its first row group in the first file (local files only; see
+    /// [`dictionary_entries`]), capped by the table's rows.
+    fn dictionary_distinct(&self, name: &str) -> Option<usize> {
+        let first = self.files.first()?;
+        let leaf = first
+            .metadata
+            .metadata()
+            .file_metadata()
+            .schema_descr()
+            .columns()
+            .iter()
+            .position(|c| c.path().parts() == [name.to_string()])?;
+        let entries = dictionary_entries(first.file.local_path()?, leaf)?;
+        Some(entries.min(usize::try_from(self.num_rows()).ok()?))
+    }
+
     /// Total rows over all files, from the footers.
     pub fn num_rows(&self) -> i64 {
         self.files
@@ -159,7 +176,11 @@ impl TableProvider for ParquetTable {
                     schema: f.schema(),
                 })
                 .collect();
-            column_statistics(&footers, field.name(), field.data_type())
+            let mut stats = column_statistics(&footers, field.name(), field.data_type());
+            if stats.distinct.is_none() {
+                stats.distinct = self.dictionary_distinct(field.name());
+            }
+            stats
         });
         Some(cached.clone())
     }

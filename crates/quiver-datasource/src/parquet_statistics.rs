@@ -5,11 +5,15 @@
 //! footers already in memory.
 
 use std::cmp::Ordering;
+use std::fs::File;
+use std::path::Path;
 
 use arrow::array::{Array, ArrayRef};
 use arrow::datatypes::{DataType, Schema};
 use parquet::arrow::arrow_reader::statistics::StatisticsConverter;
+use parquet::column::page::Page;
 use parquet::file::metadata::ParquetMetaData;
+use parquet::file::reader::{FileReader, SerializedFileReader};
 use quiver_expr::{ColumnStatistics, ScalarValue};
 
 /// One file's footer and Arrow schema.
@@ -77,6 +81,23 @@ pub(crate) fn column_statistics(
     }
 }
 
+/// The number of entries in the dictionary of column `leaf` (a leaf index of
+/// the file's Parquet schema) in the first row group of the local file at
+/// `path`, which holds that many distinct values: a distinct-count estimate
+/// for columns without one from their range, such as strings. A lower bound
+/// when the writer fell back from dictionary to plain encoding. `None` when
+/// the chunk has no dictionary or cannot be read.
+pub(crate) fn dictionary_entries(path: &Path, leaf: usize) -> Option<usize> {
+    let reader = SerializedFileReader::new(File::open(path).ok()?).ok()?;
+    let row_group = reader.get_row_group(0).ok()?;
+    row_group.metadata().column(leaf).dictionary_page_offset()?;
+    let mut pages = row_group.get_column_page_reader(leaf).ok()?;
+    match pages.get_next_page().ok()?? {
+        Page::DictionaryPage { num_values, .. } => usize::try_from(num_values).ok(),
+        _ => None,
+    }
+}
+
 /// `current` replaced by any value of `values` that compares `wanted` to it,
 /// converted to `data_type`; `None` when a row group has no statistic or a
 /// value cannot be converted or compared.
@@ -140,6 +161,10 @@ mod tests {
     /// A file with two row groups of three rows: id 1..=6 with one NULL,
     /// name "b".."g".
     fn footer() -> ArrowReaderMetadata {
+        ArrowReaderMetadata::load(&Bytes::from(file_bytes()), Default::default()).unwrap()
+    }
+
+    fn file_bytes() -> Vec<u8> {
         let schema = Arc::new(Schema::new(vec![
             Field::new("id", DataType::Int64, true),
             Field::new("name", DataType::Utf8, true),
@@ -166,7 +191,17 @@ mod tests {
         let mut writer = ArrowWriter::try_new(&mut bytes, schema, Some(props)).unwrap();
         writer.write(&batch).unwrap();
         writer.close().unwrap();
-        ArrowReaderMetadata::load(&Bytes::from(bytes), Default::default()).unwrap()
+        bytes
+    }
+
+    #[test]
+    fn the_first_dictionary_counts_distinct_values() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.parquet");
+        std::fs::write(&path, file_bytes()).unwrap();
+        // The first row group holds names d, b, c; leaf 1 is `name`.
+        assert_eq!(dictionary_entries(&path, 1), Some(3));
+        assert_eq!(dictionary_entries(&dir.path().join("absent"), 1), None);
     }
 
     #[test]

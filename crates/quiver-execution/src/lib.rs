@@ -2,6 +2,7 @@
 //! expressions evaluated on Arrow batches, and the vectorized operators.
 //! A plan runs as N independent partition streams driven on a tokio runtime.
 
+mod compaction;
 pub mod metrics;
 pub mod operators;
 pub mod physical_expr;

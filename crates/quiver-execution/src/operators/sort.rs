@@ -3,13 +3,14 @@
 
 use std::sync::Arc;
 
-use arrow::compute::{concat_batches, lexsort_to_indices, take_record_batch, SortColumn};
+use arrow::compute::{lexsort_to_indices, take_record_batch, SortColumn};
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
 use futures::StreamExt;
 use quiver_expr::Result;
 
 use super::{display_sort_exprs, PhysicalSortExpr};
+use crate::compaction::concat_compacted;
 use crate::metrics::execute_child;
 use crate::plan::{ExecutionPlan, TaskContext};
 use crate::stream::{batches_when_done, SendableRecordBatchStream};
@@ -83,7 +84,7 @@ async fn sort_partition(
         // Top-k: once the buffer is well past k rows, keep only the best k.
         if let Some(k) = fetch {
             if rows >= k + batch_size {
-                let all = concat_batches(&schema, &buffered)?;
+                let all = concat_compacted(&schema, &buffered)?;
                 let best = sort_batch(&all, &exprs, Some(k))?;
                 rows = best.num_rows();
                 buffered = vec![best];
@@ -93,7 +94,7 @@ async fn sort_partition(
     if rows == 0 {
         return Ok(vec![]);
     }
-    let all = concat_batches(&schema, &buffered)?;
+    let all = concat_compacted(&schema, &buffered)?;
     drop(buffered);
     let sorted = sort_batch(&all, &exprs, fetch)?;
     Ok(slices(sorted, batch_size))

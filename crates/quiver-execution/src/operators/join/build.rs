@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use arrow::array::{make_comparator, Array, ArrayRef};
-use arrow::compute::{concat_batches, SortOptions};
+use arrow::compute::SortOptions;
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
 use datafusion_common::hash_utils::{create_hashes, RandomState};
@@ -13,6 +13,7 @@ use futures::TryStreamExt;
 use hashbrown::HashTable;
 use quiver_expr::Result;
 
+use crate::compaction::concat_compacted;
 use crate::physical_expr::PhysicalExpr;
 use crate::stream::SendableRecordBatchStream;
 
@@ -168,7 +169,7 @@ impl BuildSide {
         probes: usize,
     ) -> Result<Self> {
         let batches: Vec<RecordBatch> = input.try_collect().await?;
-        let batch = concat_batches(&schema, &batches)?;
+        let batch = concat_compacted(&schema, &batches)?;
         let table = if hashed {
             let key_arrays = keys
                 .iter()
@@ -206,5 +207,48 @@ impl BuildSide {
         } else {
             None
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use arrow::array::{AsArray, StringViewArray, UInt32Array};
+    use arrow::compute::take;
+    use arrow::datatypes::{DataType, Field, Schema};
+
+    use super::*;
+    use crate::stream::RecordBatchStreamAdapter;
+
+    /// Build rows taken from a large string column (as a join below would
+    /// output them) must not keep that column's bytes, or every join above
+    /// copies ever longer buffer lists.
+    #[tokio::test]
+    async fn the_build_side_holds_only_the_bytes_of_its_rows() {
+        let large: StringViewArray = (0..100_000)
+            .map(|i| Some(format!("a string too long to be inlined, number {i}")))
+            .collect();
+        let schema = Arc::new(Schema::new(vec![Field::new("s", DataType::Utf8View, true)]));
+        let batches: Vec<Result<RecordBatch>> = (0..50u32)
+            .map(|i| {
+                let rows = take(&large, &UInt32Array::from(vec![i, 50_000 + i]), None)?;
+                Ok(RecordBatch::try_new(Arc::clone(&schema), vec![rows])?)
+            })
+            .collect();
+        let input =
+            RecordBatchStreamAdapter::boxed(Arc::clone(&schema), futures::stream::iter(batches));
+        let build = BuildSide::collect(input, schema, &[], false, 1)
+            .await
+            .unwrap();
+        assert_eq!(build.num_rows(), 100);
+        let strings = build.batch.column(0).as_string_view();
+        let held: usize = strings.data_buffers().iter().map(|b| b.len()).sum();
+        assert!(
+            held < 100 * 64,
+            "the build side holds {held} bytes of strings"
+        );
+        assert_eq!(
+            strings.value(1),
+            "a string too long to be inlined, number 50000"
+        );
     }
 }
