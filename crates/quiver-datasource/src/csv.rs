@@ -152,6 +152,7 @@ mod tests {
     use arrow::datatypes::{DataType, Int64Type};
     use quiver_execution::collect;
     use quiver_execution::plan::TaskContext;
+    use quiver_execution::ScanRequest;
     use quiver_execution::TableProvider;
     use std::sync::Arc;
 
@@ -175,7 +176,7 @@ mod tests {
             vec![DataType::Int64, DataType::Utf8, DataType::Float64]
         );
         let batches = collect(
-            table.scan(None, &[], 4).await.unwrap(),
+            table.scan(&ScanRequest::new(None, 4)).await.unwrap(),
             Arc::new(TaskContext::default()),
         )
         .await
@@ -203,7 +204,7 @@ mod tests {
         };
         let table = TextTable::csv(&path, sample, &Default::default()).unwrap();
         let err = collect(
-            table.scan(None, &[], 1).await.unwrap(),
+            table.scan(&ScanRequest::new(None, 1)).await.unwrap(),
             Arc::new(TaskContext::default()),
         )
         .await
@@ -233,7 +234,7 @@ mod tests {
             "the compressed file was read for inference"
         );
         let batches = collect(
-            table.scan(None, &[], 1).await.unwrap(),
+            table.scan(&ScanRequest::new(None, 1)).await.unwrap(),
             Arc::new(TaskContext::default()),
         )
         .await

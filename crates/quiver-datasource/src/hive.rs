@@ -14,7 +14,9 @@ use arrow::record_batch::RecordBatchOptions;
 use quiver_execution::operators::projection::ProjectionExec;
 use quiver_execution::operators::union::UnionExec;
 use quiver_execution::physical_expr::{evaluate_predicate, ColumnExpr};
-use quiver_execution::{create_physical_expr, ExecutionPlan, PhysicalExpr, TableProvider};
+use quiver_execution::{
+    create_physical_expr, ExecutionPlan, PhysicalExpr, ScanRequest, TableProvider,
+};
 use quiver_expr::{Column, Expr, QSchema, QuiverError, Result, ScalarValue};
 
 use crate::listing::{list_directory, DirectoryEntries};
@@ -371,13 +373,8 @@ impl TableProvider for HiveTable {
     /// Conjuncts over partition columns skip directories; all of `filters`
     /// go on to each directory's scan, which may use those over its files'
     /// columns.
-    async fn scan(
-        &self,
-        projection: Option<&Vec<usize>>,
-        filters: &[Expr],
-        target_partitions: usize,
-    ) -> Result<Arc<dyn ExecutionPlan>> {
-        let wanted: Vec<usize> = match projection {
+    async fn scan(&self, request: &ScanRequest) -> Result<Arc<dyn ExecutionPlan>> {
+        let wanted: Vec<usize> = match &request.projection {
             Some(p) => p.clone(),
             None => (0..self.schema.fields().len()).collect(),
         };
@@ -391,7 +388,7 @@ impl TableProvider for HiveTable {
             // Rows must still be counted: read one (cheap) column.
             file_columns.push(0);
         }
-        let pruning = self.partition_filters(filters)?;
+        let pruning = self.partition_filters(&request.filters)?;
         let kept: Vec<&Directory> = self
             .directories
             .iter()
@@ -401,12 +398,16 @@ impl TableProvider for HiveTable {
                 Err(e) => Some(Err(e)),
             })
             .collect::<Result<_>>()?;
-        let per_directory = (target_partitions / kept.len().max(1)).max(1);
+        let per_directory = ScanRequest {
+            projection: Some(file_columns.clone()),
+            target_partitions: (request.target_partitions / kept.len().max(1)).max(1),
+            ..request.clone()
+        };
         let mut inputs: Vec<Arc<dyn ExecutionPlan>> = vec![];
         for d in kept {
             let scan = self
                 .table(d)?
-                .scan(Some(&file_columns), filters, per_directory)
+                .scan(&per_directory)
                 .await
                 .map_err(|e| e.context(format!("reading partition directory '{}'", d.path)))?;
             let exprs = wanted

@@ -7,7 +7,7 @@ use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
 use quiver_execution::operators::memory::MemoryExec;
 use quiver_execution::plan::ExecutionPlan;
-use quiver_execution::TableProvider;
+use quiver_execution::{ScanRequest, TableProvider};
 use quiver_expr::{QuiverError, Result};
 
 /// Rows in memory, appended to atomically: an INSERT adds all its rows or
@@ -91,14 +91,9 @@ impl TableProvider for MemTable {
     fn exact_rows(&self) -> Option<usize> {
         self.estimated_rows()
     }
-    async fn scan(
-        &self,
-        projection: Option<&Vec<usize>>,
-        _filters: &[quiver_expr::Expr],
-        target_partitions: usize,
-    ) -> Result<Arc<dyn ExecutionPlan>> {
+    async fn scan(&self, request: &ScanRequest) -> Result<Arc<dyn ExecutionPlan>> {
         let batches = self.snapshot();
-        let (schema, batches) = match projection {
+        let (schema, batches) = match &request.projection {
             Some(p) => (
                 Arc::new(self.schema.project(p)?),
                 batches
@@ -108,7 +103,7 @@ impl TableProvider for MemTable {
             ),
             None => (Arc::clone(&self.schema), batches),
         };
-        let n = target_partitions.clamp(1, batches.len().max(1));
+        let n = request.target_partitions.clamp(1, batches.len().max(1));
         let mut partitions = vec![vec![]; n];
         for (i, b) in batches.into_iter().enumerate() {
             partitions[i % n].push(b);

@@ -3,6 +3,7 @@
 //! count, and decodes only the projected columns.
 
 use std::ops::Range;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use arrow::array::new_null_array;
@@ -12,17 +13,20 @@ use arrow::record_batch::{RecordBatch, RecordBatchOptions};
 use futures::{StreamExt, TryStreamExt};
 use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
 use parquet::arrow::{ParquetRecordBatchStreamBuilder, ProjectionMask};
+use parquet::file::metadata::PageIndexPolicy;
 use quiver_execution::metrics::OperatorMetrics;
 use quiver_execution::plan::{ExecutionPlan, TaskContext};
 use quiver_execution::stream::{RecordBatchStreamAdapter, SendableRecordBatchStream};
-use quiver_execution::TableProvider;
+use quiver_execution::{ScanRequest, TableProvider};
 use quiver_expr::types::{common_type, sql_type_name};
 use quiver_expr::{internal_err, ColumnStatistics, QuiverError, Result};
 
 use crate::data_file::DataFile;
+use crate::decode_filter::DecodeFilter;
 use crate::listing::list_files;
+use crate::page_pruning::rows_to_read;
 use crate::parquet_statistics::{column_statistics, dictionary_entries, FileFooter};
-use crate::row_group_pruning::{bounds, row_groups_to_read};
+use crate::row_group_pruning::{bounds, row_groups_to_read, Bound};
 use crate::store::{block_on, StorageOptions};
 
 /// One Parquet file with its decoded footer.
@@ -50,7 +54,9 @@ impl ParquetFile {
     async fn open(file: DataFile) -> Result<Self> {
         let context = |e: QuiverError| e.context(format!("reading Parquet file '{}'", file.name()));
         let mut reader = file.parquet_reader(vec![]).await.map_err(context)?;
-        let metadata = ArrowReaderMetadata::load_async(&mut reader, ArrowReaderOptions::new())
+        // The page index lets filtered scans skip pages (`page_pruning.rs`).
+        let options = ArrowReaderOptions::new().with_page_index_policy(PageIndexPolicy::Optional);
+        let metadata = ArrowReaderMetadata::load_async(&mut reader, options)
             .await
             .map_err(|e| context(e.into()))?;
         Ok(Self { file, metadata })
@@ -142,6 +148,16 @@ impl ParquetTable {
         Some(entries.min(usize::try_from(self.num_rows()).ok()?))
     }
 
+    /// The average number of rows in a row group.
+    fn average_row_group_rows(&self) -> f64 {
+        let row_groups: usize = self
+            .files
+            .iter()
+            .map(|f| f.metadata.metadata().num_row_groups())
+            .sum();
+        self.num_rows() as f64 / row_groups.max(1) as f64
+    }
+
     /// Total rows over all files, from the footers.
     pub fn num_rows(&self) -> i64 {
         self.files
@@ -184,31 +200,73 @@ impl TableProvider for ParquetTable {
         });
         Some(cached.clone())
     }
-    /// Row groups whose min/max statistics refute a conjunct of `filters`
-    /// are not read.
-    async fn scan(
-        &self,
-        projection: Option<&Vec<usize>>,
-        filters: &[quiver_expr::Expr],
-        target_partitions: usize,
-    ) -> Result<Arc<dyn ExecutionPlan>> {
-        let schema = match projection {
+    /// Row groups and pages whose min/max statistics refute a conjunct of
+    /// the filters are not read; a selective filter is evaluated while
+    /// decoding ([`DecodeFilter`]); with a limit and no filter, only the
+    /// first row groups holding that many rows are read.
+    async fn scan(&self, request: &ScanRequest) -> Result<Arc<dyn ExecutionPlan>> {
+        let schema = match &request.projection {
             Some(p) => Arc::new(self.schema.project(p)?),
             None => Arc::clone(&self.schema),
         };
-        let bounds = bounds(filters);
-        let row_groups = self
+        let bounds = bounds(&request.filters);
+        let mut row_groups: Vec<Vec<bool>> = self
             .files
             .iter()
             .map(|f| row_groups_to_read(f.metadata.metadata(), f.schema(), &bounds))
             .collect();
+        let limit = request.limit.filter(|_| request.filters.is_empty());
+        if let Some(limit) = limit {
+            keep_first_rows(&self.files, &mut row_groups, limit);
+        }
+        let filtering = ScanFiltering {
+            table_schema: Arc::clone(&self.schema),
+            bounds,
+            decode_filter: DecodeFilter::choose(
+                &request.filters,
+                request.selectivity,
+                self.average_row_group_rows(),
+                &schema,
+            ),
+            limit,
+        };
         Ok(Arc::new(ParquetExec::new(
             self.files.clone(),
             schema,
-            target_partitions,
+            request.target_partitions,
             row_groups,
+            Arc::new(filtering),
         )))
     }
+}
+
+/// Narrows `read` (per file, per row group) to the first row groups, in
+/// file order, that together hold at least `limit` rows.
+fn keep_first_rows(files: &[ParquetFile], read: &mut [Vec<bool>], limit: usize) {
+    let mut rows = 0usize;
+    for (file, read) in files.iter().zip(read.iter_mut()) {
+        for (row_group, keep) in file.metadata.metadata().row_groups().iter().zip(read) {
+            if rows >= limit {
+                *keep = false;
+            } else if *keep {
+                rows = rows.saturating_add(usize::try_from(row_group.num_rows()).unwrap_or(0));
+            }
+        }
+    }
+}
+
+/// What a scan does beyond reading its row groups: skipping pages,
+/// filtering while decoding, stopping at a limit.
+#[derive(Debug)]
+struct ScanFiltering {
+    /// The table's columns (a decode filter needs a file's types to match).
+    table_schema: SchemaRef,
+    /// Conjuncts checked against the page index.
+    bounds: Vec<Bound>,
+    /// Conjuncts evaluated while decoding, when selective enough.
+    decode_filter: Option<DecodeFilter>,
+    /// Rows needed per partition, when there is no filter.
+    limit: Option<usize>,
 }
 
 /// A unit of scan work: one row group of one file.
@@ -226,6 +284,7 @@ pub struct ParquetExec {
     partitions: Vec<Vec<RowGroupTask>>,
     /// Row groups in the files, read or not.
     total_row_groups: usize,
+    filtering: Arc<ScanFiltering>,
 }
 
 impl ParquetExec {
@@ -236,6 +295,7 @@ impl ParquetExec {
         schema: SchemaRef,
         target_partitions: usize,
         read: Vec<Vec<bool>>,
+        filtering: Arc<ScanFiltering>,
     ) -> Self {
         let mut tasks: Vec<(i64, RowGroupTask)> = vec![];
         let mut total_row_groups = 0;
@@ -278,6 +338,7 @@ impl ParquetExec {
             schema,
             partitions,
             total_row_groups,
+            filtering,
         }
     }
 }
@@ -288,6 +349,7 @@ struct RowGroupScan {
     row_groups: Vec<usize>,
     schema: SchemaRef,
     batch_size: usize,
+    filtering: Arc<ScanFiltering>,
     /// Where the bytes of column chunks read are counted (EXPLAIN ANALYZE).
     metrics: Option<Arc<OperatorMetrics>>,
 }
@@ -299,6 +361,7 @@ impl RowGroupScan {
             row_groups,
             schema,
             batch_size,
+            filtering,
             metrics,
         } = self;
         let name = file.file.name().to_string();
@@ -344,12 +407,43 @@ impl RowGroupScan {
             .parquet_reader(ranges)
             .await
             .map_err(context.clone())?;
-        let builder =
-            ParquetRecordBatchStreamBuilder::new_with_metadata(handle, file.metadata.clone());
+        let mut builder =
+            ParquetRecordBatchStreamBuilder::new_with_metadata(handle, file.metadata.clone())
+                .with_batch_size(batch_size);
+        let mut selected: u64 = row_groups
+            .iter()
+            .map(|&rg| u64::try_from(metadata.row_group(rg).num_rows()).unwrap_or(0))
+            .sum();
+        if let Some(selection) =
+            rows_to_read(metadata, &file_schema, &row_groups, &filtering.bounds)
+        {
+            let skipped: usize = selection
+                .iter()
+                .filter(|s| s.skip)
+                .map(|s| s.row_count)
+                .sum();
+            selected = selected.saturating_sub(skipped as u64);
+            if let Some(metrics) = &metrics {
+                metrics.add("rows_skipped_by_page_index", skipped as u64);
+            }
+            builder = builder.with_row_selection(selection);
+        }
+        let mut decoding = false;
+        if let Some(filter) = &filtering.decode_filter {
+            let descr = metadata.file_metadata().schema_descr();
+            if let Some(row_filter) =
+                filter.row_filter(&filtering.table_schema, &file_schema, descr)
+            {
+                builder = builder.with_row_filter(row_filter);
+                decoding = true;
+            }
+        }
+        if let Some(limit) = filtering.limit {
+            builder = builder.with_limit(limit);
+        }
         let stream = builder
             .with_projection(mask)
             .with_row_groups(row_groups)
-            .with_batch_size(batch_size)
             .build()
             .map_err(|e| context(e.into()))?;
         // The reader returns columns in file order; put them in the table's order
@@ -388,8 +482,38 @@ impl RowGroupScan {
                     )?)
                 }
             });
-        Ok(RecordBatchStreamAdapter::boxed(schema, adapted))
+        Ok(match metrics.filter(|_| decoding) {
+            Some(metrics) => {
+                RecordBatchStreamAdapter::boxed(schema, report_decoded(adapted, selected, metrics))
+            }
+            None => RecordBatchStreamAdapter::boxed(schema, adapted),
+        })
     }
+}
+
+/// `stream`, which a decode filter fed from `selected` rows, reporting
+/// when it ends how many of them the filter removed.
+fn report_decoded(
+    stream: impl futures::Stream<Item = Result<RecordBatch>> + Send,
+    selected: u64,
+    metrics: Arc<OperatorMetrics>,
+) -> impl futures::Stream<Item = Result<RecordBatch>> + Send {
+    let produced = Arc::new(AtomicU64::new(0));
+    let counter = Arc::clone(&produced);
+    let counted = stream.inspect(move |batch| {
+        if let Ok(batch) = batch {
+            counter.fetch_add(batch.num_rows() as u64, Ordering::Relaxed);
+        }
+    });
+    let report = futures::stream::once(async move {
+        let removed = selected.saturating_sub(produced.load(Ordering::Relaxed));
+        metrics.add("rows_filtered_during_decode", removed);
+        None
+    });
+    counted
+        .map(Some)
+        .chain(report)
+        .filter_map(futures::future::ready)
 }
 
 impl ExecutionPlan for ParquetExec {
@@ -405,15 +529,26 @@ impl ExecutionPlan for ParquetExec {
     fn details(&self) -> String {
         let groups: usize = self.partitions.iter().map(Vec::len).sum();
         let pruned = if groups < self.total_row_groups {
-            format!(" of {} (pruned by statistics)", self.total_row_groups)
+            let why = match self.filtering.limit {
+                Some(_) => "past the limit",
+                None => "pruned by statistics",
+            };
+            format!(" of {} ({why})", self.total_row_groups)
         } else {
             String::new()
         };
-        format!(
+        let mut text = format!(
             "files={}, row_groups={groups}{pruned}, projection=[{}]",
             self.files.len(),
             crate::column_names(&self.schema)
-        )
+        );
+        if let Some(filter) = &self.filtering.decode_filter {
+            text.push_str(&format!(", decode_filter={filter}"));
+        }
+        if let Some(limit) = self.filtering.limit {
+            text.push_str(&format!(", limit={limit}"));
+        }
+        text
     }
     fn execute(
         &self,
@@ -438,6 +573,7 @@ impl ExecutionPlan for ParquetExec {
         let schema = self.schema();
         let batch_size = ctx.batch_size;
         let metrics = ctx.operator_metrics(self);
+        let filtering = Arc::clone(&self.filtering);
         let stream = futures::stream::iter(per_file)
             .then(move |(f, groups)| {
                 let scan = RowGroupScan {
@@ -445,6 +581,7 @@ impl ExecutionPlan for ParquetExec {
                     row_groups: groups,
                     schema: Arc::clone(&schema),
                     batch_size,
+                    filtering: Arc::clone(&filtering),
                     metrics: metrics.clone(),
                 };
                 scan.read()
@@ -457,7 +594,7 @@ impl ExecutionPlan for ParquetExec {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use arrow::array::{AsArray, Int64Array, StringArray};
+    use arrow::array::{ArrayRef, AsArray, Int64Array, StringArray};
     use arrow::datatypes::{DataType, Field, Int64Type};
     use parquet::arrow::ArrowWriter;
     use parquet::file::properties::WriterProperties;
@@ -487,6 +624,90 @@ mod tests {
         w.close().unwrap();
     }
 
+    /// Rows of ids 0..3000 in row groups of 1000 and pages of 100, with a
+    /// page index.
+    fn write_paged_file(path: &std::path::Path) {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("id", DataType::Int64, false),
+            Field::new("name", DataType::Utf8, true),
+        ]));
+        let ids: Vec<i64> = (0..3000).collect();
+        let names: Vec<String> = ids.iter().map(|i| format!("n{i}")).collect();
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(Int64Array::from(ids)),
+            Arc::new(StringArray::from(names)),
+        ];
+        let batch = RecordBatch::try_new(Arc::clone(&schema), columns).unwrap();
+        let props = WriterProperties::builder()
+            .set_max_row_group_row_count(Some(1000))
+            .set_data_page_row_count_limit(100)
+            .set_write_batch_size(100)
+            .build();
+        let file = std::fs::File::create(path).unwrap();
+        let mut w = ArrowWriter::try_new(file, schema, Some(props)).unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+    }
+
+    /// The scan `request` asks of `table`, its rows and its EXPLAIN text.
+    async fn scan_rows(table: &ParquetTable, request: &ScanRequest) -> (Vec<i64>, String) {
+        let plan = table.scan(request).await.unwrap();
+        let details = plan.details();
+        let batches = collect(plan, Arc::new(TaskContext::default()))
+            .await
+            .unwrap();
+        let ids = batches
+            .iter()
+            .flat_map(|b| b.column(0).as_primitive::<Int64Type>().values().to_vec())
+            .collect();
+        (ids, details)
+    }
+
+    #[tokio::test]
+    async fn pages_decode_filters_and_limits_narrow_what_is_read() {
+        use quiver_expr::{Column, Expr, Operator, ScalarValue};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("paged.parquet");
+        write_paged_file(&path);
+        let table = ParquetTable::try_new(path.to_str().unwrap(), &Default::default()).unwrap();
+        let point = vec![Expr::Binary(
+            Box::new(Expr::Column(Column::bare("id"))),
+            Operator::Eq,
+            Box::new(Expr::Literal(ScalarValue::Int64(Some(1450)))),
+        )];
+        // Statistics leave one row group, the page index one page of it.
+        let paged = ScanRequest::new(None, 2).with_filters(point.clone());
+        let (ids, details) = scan_rows(&table, &paged).await;
+        assert_eq!(ids, (1400..1500).collect::<Vec<_>>());
+        assert!(details.contains("row_groups=1 of 3"), "{details}");
+        // Estimated selective: the filter also runs while decoding.
+        let decoded = ScanRequest {
+            selectivity: Some(0.001),
+            ..paged
+        };
+        let (ids, details) = scan_rows(&table, &decoded).await;
+        assert_eq!(ids, vec![1450]);
+        assert!(details.contains("decode_filter=(id = 1450)"), "{details}");
+        // A limit without a filter reads only the first row group.
+        let limited = ScanRequest {
+            limit: Some(5),
+            ..ScanRequest::new(None, 2)
+        };
+        let (ids, details) = scan_rows(&table, &limited).await;
+        assert_eq!(ids.len(), 5);
+        assert!(
+            details.contains("row_groups=1 of 3 (past the limit)"),
+            "{details}"
+        );
+        // A limit under a filter could drop the rows that pass: it is ignored.
+        let filtered = ScanRequest {
+            limit: Some(5),
+            ..ScanRequest::new(None, 2).with_filters(point)
+        };
+        let (ids, _) = scan_rows(&table, &filtered).await;
+        assert_eq!(ids.len(), 100);
+    }
+
     #[tokio::test]
     async fn scans_all_row_groups_of_all_files_once() {
         let dir = tempfile::tempdir().unwrap();
@@ -495,7 +716,10 @@ mod tests {
         let table =
             ParquetTable::try_new(dir.path().to_str().unwrap(), &Default::default()).unwrap();
         assert_eq!(table.num_rows(), 55);
-        let plan = table.scan(Some(&vec![0]), &[], 3).await.unwrap();
+        let plan = table
+            .scan(&ScanRequest::new(Some(vec![0]), 3))
+            .await
+            .unwrap();
         assert_eq!(plan.output_partitions(), 3);
         let batches = collect(plan, Arc::new(TaskContext::default()))
             .await
@@ -514,7 +738,10 @@ mod tests {
         let path = dir.path().join("a.parquet");
         write_file(&path, 0, 5);
         let table = ParquetTable::try_new(path.to_str().unwrap(), &Default::default()).unwrap();
-        let plan = table.scan(Some(&vec![1, 0]), &[], 1).await.unwrap();
+        let plan = table
+            .scan(&ScanRequest::new(Some(vec![1, 0]), 1))
+            .await
+            .unwrap();
         let batches = collect(plan, Arc::new(TaskContext::default()))
             .await
             .unwrap();
@@ -554,7 +781,8 @@ mod tests {
             ),
         ];
         for (filters, expected) in cases {
-            let plan = table.scan(None, &filters, 2).await.unwrap();
+            let request = ScanRequest::new(None, 2).with_filters(filters.clone());
+            let plan = table.scan(&request).await.unwrap();
             let rows: usize = collect(plan, Arc::new(TaskContext::default()))
                 .await
                 .unwrap()
@@ -565,11 +793,11 @@ mod tests {
             assert_eq!(read, expected, "{filters:?}");
         }
         let plan = table
-            .scan(
-                None,
-                &[Expr::Binary(column("id"), Operator::GtEq, int(40))],
-                2,
-            )
+            .scan(&ScanRequest::new(None, 2).with_filters(vec![Expr::Binary(
+                column("id"),
+                Operator::GtEq,
+                int(40),
+            )]))
             .await
             .unwrap();
         assert!(

@@ -73,19 +73,33 @@ fn check(metadata: &ParquetMetaData, schema: &Schema, bound: &Bound) -> Option<B
     let converter = StatisticsConverter::try_new(&bound.column, schema, schema_descr).ok()?;
     let mins: ArrayRef = converter.row_group_mins(metadata.row_groups()).ok()?;
     let maxes: ArrayRef = converter.row_group_maxes(metadata.row_groups()).ok()?;
-    let value = bound
-        .value
-        .cast_to(mins.data_type())
-        .ok()?
-        .to_scalar()
-        .ok()?;
-    let result = match bound.op {
-        Operator::Eq => and(&lt_eq(&mins, &value).ok()?, &gt_eq(&maxes, &value).ok()?),
-        Operator::Lt => lt(&mins, &value),
-        Operator::LtEq => lt_eq(&mins, &value),
-        Operator::Gt => gt(&maxes, &value),
-        Operator::GtEq => gt_eq(&maxes, &value),
-        _ => return None,
-    };
-    result.ok()
+    bound.may_hold(&mins, &maxes)
+}
+
+impl Bound {
+    /// The column the bound is on.
+    pub(crate) fn column(&self) -> &str {
+        &self.column
+    }
+
+    /// For each range of values from `mins[i]` to `maxes[i]` (a row
+    /// group's or a page's), whether the bound may hold for a value in it
+    /// (NULL: unknown); `None` when the constant cannot be compared.
+    pub(crate) fn may_hold(&self, mins: &ArrayRef, maxes: &ArrayRef) -> Option<BooleanArray> {
+        let value = self
+            .value
+            .cast_to(mins.data_type())
+            .ok()?
+            .to_scalar()
+            .ok()?;
+        let result = match self.op {
+            Operator::Eq => and(&lt_eq(mins, &value).ok()?, &gt_eq(maxes, &value).ok()?),
+            Operator::Lt => lt(mins, &value),
+            Operator::LtEq => lt_eq(mins, &value),
+            Operator::Gt => gt(maxes, &value),
+            Operator::GtEq => gt_eq(maxes, &value),
+            _ => return None,
+        };
+        result.ok()
+    }
 }

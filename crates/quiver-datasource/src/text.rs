@@ -11,7 +11,7 @@ use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
 use quiver_execution::plan::{ExecutionPlan, TaskContext};
 use quiver_execution::stream::{ReceiverStream, SendableRecordBatchStream};
-use quiver_execution::TableProvider;
+use quiver_execution::{ScanRequest, TableProvider};
 use quiver_expr::{internal_err, QuiverError, Result};
 use tokio::sync::mpsc;
 
@@ -291,13 +291,9 @@ impl TableProvider for TextTable {
         let bytes: u64 = self.files.iter().filter_map(DataFile::size).sum();
         Some((bytes / 100).max(1) as usize)
     }
-    async fn scan(
-        &self,
-        projection: Option<&Vec<usize>>,
-        _filters: &[quiver_expr::Expr],
-        target_partitions: usize,
-    ) -> Result<Arc<dyn ExecutionPlan>> {
-        let n = target_partitions.max(1).min(self.files.len());
+    async fn scan(&self, request: &ScanRequest) -> Result<Arc<dyn ExecutionPlan>> {
+        let projection = request.projection.as_ref();
+        let n = request.target_partitions.max(1).min(self.files.len());
         let mut partitions: Vec<Vec<DataFile>> = vec![vec![]; n];
         for (i, f) in self.files.iter().enumerate() {
             partitions[i % n].push(f.clone());
@@ -422,7 +418,7 @@ mod tests {
     use quiver_execution::collect;
 
     async fn read(table: &TextTable, projection: Option<Vec<usize>>) -> Result<Vec<RecordBatch>> {
-        let plan = table.scan(projection.as_ref(), &[], 2).await?;
+        let plan = table.scan(&ScanRequest::new(projection, 2)).await?;
         collect(plan, Arc::new(TaskContext::default())).await
     }
 

@@ -13,4 +13,4 @@ pub mod table_provider;
 pub use physical_expr::{create_physical_expr, PhysicalExpr};
 pub use plan::{collect, execute_stream, ExecutionPlan, TaskContext};
 pub use stream::{RecordBatchStream, SendableRecordBatchStream};
-pub use table_provider::{ProviderSource, TableProvider};
+pub use table_provider::{ProviderSource, ScanRequest, TableProvider};

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
-use quiver_expr::{ColumnStatistics, Result, TableSource};
+use quiver_expr::{ColumnStatistics, Expr, Result, TableSource};
 
 use crate::plan::ExecutionPlan;
 
@@ -49,17 +49,48 @@ pub trait TableProvider: Send + Sync + Debug {
         )))
     }
 
-    /// A scan of the columns at `projection` (all if `None`), spread over at
-    /// most `target_partitions` partitions. `filters` are the conjuncts of a
-    /// filter that will be applied to the scan's output: a table may use them
-    /// to skip data that cannot pass (the filter still runs above the scan),
-    /// or ignore them.
-    async fn scan(
-        &self,
-        projection: Option<&Vec<usize>>,
-        filters: &[quiver_expr::Expr],
-        target_partitions: usize,
-    ) -> Result<Arc<dyn ExecutionPlan>>;
+    /// A scan producing what `request` asks for.
+    async fn scan(&self, request: &ScanRequest) -> Result<Arc<dyn ExecutionPlan>>;
+}
+
+/// What a scan is asked to produce.
+#[derive(Debug, Clone)]
+pub struct ScanRequest {
+    /// Indices of the table's columns to read, in output order; `None`
+    /// reads all.
+    pub projection: Option<Vec<usize>>,
+    /// The conjuncts of a filter that will be applied to the scan's output.
+    /// A table may use them to skip data that cannot pass or to evaluate
+    /// them while decoding, or ignore them: the filter still runs above.
+    pub filters: Vec<Expr>,
+    /// The estimated fraction of rows that pass `filters`, when statistics
+    /// give one.
+    pub selectivity: Option<f64>,
+    /// Only this many rows (any of them) are needed: a LIMIT with nothing
+    /// between it and the scan that could drop rows. A table may stop early.
+    pub limit: Option<usize>,
+    /// The scan is spread over at most this many partitions.
+    pub target_partitions: usize,
+}
+
+impl ScanRequest {
+    /// Every row of the columns at `projection` (all if `None`), over at
+    /// most `target_partitions` partitions.
+    pub fn new(projection: Option<Vec<usize>>, target_partitions: usize) -> Self {
+        Self {
+            projection,
+            filters: vec![],
+            selectivity: None,
+            limit: None,
+            target_partitions,
+        }
+    }
+
+    /// The same request with the conjuncts `filters` applied above.
+    pub fn with_filters(mut self, filters: Vec<Expr>) -> Self {
+        self.filters = filters;
+        self
+    }
 }
 
 /// Presents a [`TableProvider`] to the logical planner.

@@ -347,6 +347,9 @@ pub struct TableScan {
     pub projection: Option<Vec<usize>>,
     /// The output schema (the projected columns, qualified by `table_name`).
     pub schema: QSchemaRef,
+    /// Only this many rows (any of them) are needed, when a LIMIT above
+    /// says so; the scan may stop early.
+    pub fetch: Option<usize>,
 }
 
 impl TableScan {
@@ -378,6 +381,7 @@ impl TableScan {
             source,
             projection,
             schema: Arc::new(schema),
+            fetch: None,
         })
     }
 }
@@ -943,8 +947,9 @@ impl LogicalPlan {
         match self {
             LogicalPlan::TableScan(s) => {
                 let cols: Vec<&str> = s.schema.fields().iter().map(|f| f.name()).collect();
+                let fetch = s.fetch.map(|f| format!(" fetch={f}")).unwrap_or_default();
                 format!(
-                    "TableScan: {} projection=[{}]",
+                    "TableScan: {} projection=[{}]{fetch}",
                     s.table_name,
                     cols.join(", ")
                 )

@@ -26,10 +26,13 @@ const UNKNOWN_TABLE_ROWS: f64 = 100_000.0;
 /// The estimated number of rows `plan` produces.
 pub fn estimate_rows(plan: &LogicalPlan) -> f64 {
     match plan {
-        LogicalPlan::TableScan(s) => s
-            .source
-            .estimated_rows()
-            .map_or(UNKNOWN_TABLE_ROWS, |n| n as f64),
+        LogicalPlan::TableScan(s) => {
+            let rows = s
+                .source
+                .estimated_rows()
+                .map_or(UNKNOWN_TABLE_ROWS, |n| n as f64);
+            s.fetch.map_or(rows, |f| rows.min(f as f64))
+        }
         LogicalPlan::Filter(f) => estimate_rows(&f.input) * selectivity(&f.predicate, &f.input),
         LogicalPlan::Projection(p) => estimate_rows(&p.input),
         LogicalPlan::SubqueryAlias(a) => estimate_rows(&a.input),

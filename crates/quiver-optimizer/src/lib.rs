@@ -6,8 +6,8 @@ pub mod explain;
 pub mod join_enumeration;
 pub mod join_keys;
 pub mod join_order;
-pub mod limit_into_sort;
 pub mod prune_columns;
+pub mod push_down_limit;
 
 #[cfg(test)]
 mod test_util;
@@ -62,7 +62,7 @@ impl Optimizer {
         rules.extend([
             Box::new(decorrelate::Decorrelate) as Box<dyn OptimizerRule>,
             Box::new(join_order::JoinOrder),
-            Box::new(limit_into_sort::LimitIntoSort),
+            Box::new(push_down_limit::PushDownLimit),
             Box::new(prune_columns::PruneColumns),
         ]);
         Self { rules }

@@ -46,11 +46,10 @@ fn prune(plan: &LogicalPlan, required: &BTreeSet<usize>) -> Result<LogicalPlan> 
                 Some(p) => keep.iter().map(|&i| p[i]).collect(),
                 None => keep,
             };
-            Ok(LogicalPlan::TableScan(TableScan::try_new(
-                &scan.table_name,
-                Arc::clone(&scan.source),
-                Some(base),
-            )?))
+            Ok(LogicalPlan::TableScan(TableScan {
+                fetch: scan.fetch,
+                ..TableScan::try_new(&scan.table_name, Arc::clone(&scan.source), Some(base))?
+            }))
         }
         LogicalPlan::Projection(p) => {
             // Parents find columns by name, so unused outputs can go (one

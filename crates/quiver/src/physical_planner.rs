@@ -24,12 +24,15 @@ use quiver_execution::operators::union::UnionExec;
 use quiver_execution::operators::PhysicalSortExpr;
 use quiver_execution::physical_expr::ColumnExpr;
 use quiver_execution::plan::display_plan;
-use quiver_execution::{create_physical_expr, ExecutionPlan, PhysicalExpr, ProviderSource};
+use quiver_execution::{
+    create_physical_expr, ExecutionPlan, PhysicalExpr, ProviderSource, ScanRequest,
+};
 use quiver_expr::logical_plan::{
     Aggregate, ExplainMode, Projection, SubqueryAlias, TableScan, Values,
 };
 use quiver_expr::{internal_err, Expr, LogicalPlan, QSchema, QuiverError, Result, ScalarValue};
 
+use quiver_optimizer::cardinality::selectivity;
 use quiver_optimizer::explain::display_with_estimates;
 
 use crate::config::SessionConfig;
@@ -61,7 +64,13 @@ impl<'a> PhysicalPlanner<'a> {
 
     async fn plan_node(&self, plan: &LogicalPlan) -> Result<Arc<dyn ExecutionPlan>> {
         Ok(match plan {
-            LogicalPlan::TableScan(scan) => self.plan_scan(scan, &[]).await?,
+            LogicalPlan::TableScan(scan) => {
+                let request = ScanRequest {
+                    limit: scan.fetch,
+                    ..ScanRequest::new(scan.projection.clone(), self.config.target_partitions)
+                };
+                self.plan_scan(scan, &request).await?
+            }
             LogicalPlan::Projection(p) => {
                 let input = self.plan(&p.input).await?;
                 let exprs = p
@@ -79,7 +88,15 @@ impl<'a> PhysicalPlanner<'a> {
                                 .into_iter()
                                 .cloned()
                                 .collect();
-                        self.plan_scan(scan, &conjuncts).await?
+                        let request = ScanRequest {
+                            selectivity: Some(selectivity(&f.predicate, &f.input)),
+                            ..ScanRequest::new(
+                                scan.projection.clone(),
+                                self.config.target_partitions,
+                            )
+                            .with_filters(conjuncts)
+                        };
+                        self.plan_scan(scan, &request).await?
                     }
                     other => self.plan(other).await?,
                 };
@@ -174,23 +191,16 @@ impl<'a> PhysicalPlanner<'a> {
         })
     }
 
-    /// A scan of `scan`'s table, told the conjuncts of the filter above it.
+    /// A scan of `scan`'s table as `request` asks.
     async fn plan_scan(
         &self,
         scan: &TableScan,
-        filters: &[Expr],
+        request: &ScanRequest,
     ) -> Result<Arc<dyn ExecutionPlan>> {
         let Some(provider) = scan.source.as_any().downcast_ref::<ProviderSource>() else {
             return internal_err!("table {} has no physical provider", scan.table_name);
         };
-        provider
-            .0
-            .scan(
-                scan.projection.as_ref(),
-                filters,
-                self.config.target_partitions,
-            )
-            .await
+        provider.0.scan(request).await
     }
 
     /// Two phases (partial per partition, hash exchange on the keys, final)

@@ -201,6 +201,27 @@ async fn explain_analyze_reports_what_each_operator_did() {
 }
 
 #[tokio::test]
+async fn a_point_lookup_filters_while_decoding() {
+    let ctx = session(2, 8192).await;
+    let sql = "EXPLAIN ANALYZE SELECT vendor, fare FROM trips WHERE trip_id = 1000";
+    let out = run(&ctx, sql).await;
+    let plan = out.column(1).as_string::<i32>().value(0);
+    // One trip id of 20000 distinct is estimated to pass: well under one
+    // row of the row group that statistics leave, so the filter runs while
+    // decoding and only the passing row's vendor and fare are decoded.
+    let scan = line_of(plan, "ParquetExec");
+    assert!(scan.contains("row_groups=1 of 4"), "{scan}");
+    assert!(
+        scan.contains("decode_filter=(trips.trip_id = 1000)"),
+        "{scan}"
+    );
+    assert!(scan.contains("output_rows=1,"), "{scan}");
+    assert!(scan.contains("rows_filtered_during_decode=4999"), "{scan}");
+    let rows = run(&ctx, "SELECT trip_id FROM trips WHERE trip_id = 1000").await;
+    assert_eq!(rows.num_rows(), 1);
+}
+
+#[tokio::test]
 async fn explain_verbose_shows_the_plan_after_each_rule_that_changed_it() {
     let ctx = session(2, 8192).await;
     let out = run(

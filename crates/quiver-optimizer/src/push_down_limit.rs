@@ -1,15 +1,18 @@
-//! `ORDER BY .. LIMIT k` becomes a sort that keeps only k rows (a top-k),
-//! also through the projection that drops hidden sort columns.
+//! A LIMIT tells what is below it how many rows are needed: `ORDER BY ..
+//! LIMIT k` becomes a sort that keeps only k rows (a top-k), and a LIMIT
+//! over a bare table scan lets the scan stop after k rows. Both work
+//! through projections and aliases, which keep rows one for one; anything
+//! that may drop or add rows (a filter, a join, an aggregate) stops it.
 
 use std::sync::Arc;
 
-use quiver_expr::logical_plan::{Limit, Sort};
+use quiver_expr::logical_plan::{Limit, Sort, TableScan};
 use quiver_expr::{LogicalPlan, Result};
 
 use crate::OptimizerRule;
 
-/// Gives a Sort under a Limit the number of rows it needs to keep.
-pub struct LimitIntoSort;
+/// Gives a Sort or a TableScan under a Limit the number of rows it needs.
+pub struct PushDownLimit;
 
 fn with_fetch(plan: &LogicalPlan, fetch: usize) -> Result<Option<LogicalPlan>> {
     Ok(match plan {
@@ -18,10 +21,16 @@ fn with_fetch(plan: &LogicalPlan, fetch: usize) -> Result<Option<LogicalPlan>> {
             input: Arc::clone(&s.input),
             fetch: Some(s.fetch.map_or(fetch, |f| f.min(fetch))),
         })),
-        LogicalPlan::Projection(p) => match with_fetch(&p.input, fetch)? {
-            Some(sorted) => Some(plan.with_new_inputs(vec![Arc::new(sorted)])?),
-            None => None,
-        },
+        LogicalPlan::TableScan(s) => Some(LogicalPlan::TableScan(TableScan {
+            fetch: Some(s.fetch.map_or(fetch, |f| f.min(fetch))),
+            ..s.clone()
+        })),
+        LogicalPlan::Projection(_) | LogicalPlan::SubqueryAlias(_) => {
+            match with_fetch(plan.inputs()[0], fetch)? {
+                Some(sorted) => Some(plan.with_new_inputs(vec![Arc::new(sorted)])?),
+                None => None,
+            }
+        }
         _ => None,
     })
 }
@@ -54,9 +63,9 @@ fn rewrite(plan: &LogicalPlan) -> Result<LogicalPlan> {
     Ok(plan)
 }
 
-impl OptimizerRule for LimitIntoSort {
+impl OptimizerRule for PushDownLimit {
     fn name(&self) -> &str {
-        "limit_into_sort"
+        "push_down_limit"
     }
     fn rewrite(&self, plan: LogicalPlan) -> Result<LogicalPlan> {
         rewrite(&plan)
@@ -72,15 +81,30 @@ mod tests {
     fn limit_gives_the_sort_its_fetch_through_a_projection() {
         let plan = limit(2, 3, project(vec![col("a")], sort(col("b"), scan())));
         assert_eq!(
-            LimitIntoSort.rewrite(plan).unwrap().display_indent(),
+            PushDownLimit.rewrite(plan).unwrap().display_indent(),
             "Limit: skip=2, fetch=3\n  Projection: t.a\n    Sort: t.b ASC NULLS LAST fetch=5\n      TableScan: t projection=[a, b, c, s]\n"
+        );
+    }
+
+    #[test]
+    fn limit_gives_a_bare_scan_its_fetch() {
+        let plan = limit(2, 3, project(vec![col("a")], scan()));
+        assert_eq!(
+            PushDownLimit.rewrite(plan).unwrap().display_indent(),
+            "Limit: skip=2, fetch=3\n  Projection: t.a\n    TableScan: t projection=[a, b, c, s] fetch=5\n"
+        );
+        let filtered = limit(0, 3, filter(gt(col("a"), lit(0)), scan()));
+        let out = PushDownLimit.rewrite(filtered).unwrap().display_indent();
+        assert!(
+            out.ends_with("projection=[a, b, c, s]\n"),
+            "a filter keeps the scan whole: {out}"
         );
     }
 
     #[test]
     fn a_filter_between_limit_and_sort_blocks_the_rewrite() {
         let plan = limit(0, 3, filter(gt(col("a"), lit(0)), sort(col("b"), scan())));
-        let out = LimitIntoSort.rewrite(plan).unwrap().display_indent();
+        let out = PushDownLimit.rewrite(plan).unwrap().display_indent();
         assert!(!out.contains("fetch=3\n      "), "{out}");
         assert!(out.contains("Sort: t.b ASC NULLS LAST\n"), "{out}");
     }
