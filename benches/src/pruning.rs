@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use arrow::array::{ArrayRef, Float64Array, Int64Array, StringArray};
+use arrow::array::{Array, ArrayRef, Float64Array, Int64Array, StringArray};
 use arrow::datatypes::{DataType, Field, Schema};
 use arrow::record_batch::RecordBatch;
 use parquet::arrow::ArrowWriter;
@@ -121,17 +121,18 @@ async fn time(
     Ok((best, rows))
 }
 
+/// Column `column` of the first batch of a result, as an `A`, when it
+/// holds at least one row.
+fn first_cell<A: Array + 'static>(batches: &[RecordBatch], column: usize) -> Option<&A> {
+    let array = batches.first()?.columns().get(column)?;
+    array.as_any().downcast_ref::<A>().filter(|a| !a.is_empty())
+}
+
 /// The scan line of `EXPLAIN ANALYZE sql` (bytes read, row groups, pages).
 async fn scan_metrics(ctx: &SessionContext, sql: &str) -> Result<String, String> {
     let (_, batches) = run_query(ctx, &format!("EXPLAIN ANALYZE {sql}")).await?;
-    let plan = batches
-        .first()
-        .and_then(|b| {
-            b.column(1)
-                .as_any()
-                .downcast_ref::<StringArray>()
-                .map(|s| s.value(0).to_string())
-        })
+    let plan = first_cell::<StringArray>(&batches, 1)
+        .map(|s| s.value(0).to_string())
         .ok_or("EXPLAIN ANALYZE returned no plan")?;
     let line = plan
         .lines()
@@ -164,14 +165,8 @@ async fn run(o: &Options) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     let (_, count) = run_query(&ctx, "SELECT count(*) FROM t").await?;
-    let rows = count
-        .first()
-        .and_then(|b| {
-            b.column(0)
-                .as_any()
-                .downcast_ref::<Int64Array>()
-                .map(|c| c.value(0))
-        })
+    let rows = first_cell::<Int64Array>(&count, 0)
+        .map(|c| c.value(0))
         .ok_or("count(*) returned nothing")?;
     let middle = rows / 2 + 7;
     let queries = [

@@ -254,3 +254,33 @@ fn explain_analyze_and_verbose_through_the_binary() {
         assert!(out.contains(stage), "{stage} missing:\n{out}");
     }
 }
+
+#[test]
+fn a_point_lookup_skips_pages_of_a_sorted_file() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let file = dir.path().join("sorted.parquet");
+    let file = file.to_str().expect("UTF-8 path");
+    // 100000 sorted keys in one row group; Quiver writes a page index with
+    // pages of at most 20000 rows.
+    let sql = format!(
+        "COPY (WITH d(x) AS (VALUES (0),(1),(2),(3),(4),(5),(6),(7),(8),(9)) \
+         SELECT a.x*10000 + b.x*1000 + c.x*100 + e.x*10 + f.x AS k \
+         FROM d a, d b, d c, d e, d f ORDER BY k) TO '{file}' (FORMAT parquet); \
+         SELECT k FROM '{file}' WHERE k = 54321; \
+         EXPLAIN ANALYZE SELECT k FROM '{file}' WHERE k = 54321"
+    );
+    let o = quiver(&["--format", "csv", "-c", &sql], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("k\n54321\n"), "{out}");
+    let skipped: u64 = out
+        .split("rows_skipped_by_page_index=")
+        .nth(1)
+        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no page skipping in {out}"));
+    assert!(
+        skipped >= 60_000,
+        "only {skipped} of 100000 rows skipped: {out}"
+    );
+}
