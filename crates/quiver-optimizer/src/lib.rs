@@ -6,6 +6,7 @@ pub mod explain;
 pub mod join_enumeration;
 pub mod join_keys;
 pub mod join_order;
+pub mod outer_to_inner;
 pub mod prune_columns;
 pub mod push_down_limit;
 
@@ -61,6 +62,7 @@ impl Optimizer {
         let mut rules = first;
         rules.extend([
             Box::new(decorrelate::Decorrelate) as Box<dyn OptimizerRule>,
+            Box::new(outer_to_inner::OuterToInner),
             Box::new(join_order::JoinOrder),
             Box::new(push_down_limit::PushDownLimit),
             Box::new(prune_columns::PruneColumns),
