@@ -3,6 +3,7 @@
 //! tables in memory, and writing results to files.
 
 pub mod bad_rows;
+mod bloom_pruning;
 pub mod compression;
 pub mod csv;
 pub mod data_file;

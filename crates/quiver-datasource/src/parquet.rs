@@ -21,6 +21,7 @@ use quiver_execution::{ScanRequest, TableProvider};
 use quiver_expr::types::{common_type, sql_type_name};
 use quiver_expr::{internal_err, ColumnStatistics, QuiverError, Result};
 
+use crate::bloom_pruning::{bloom_probes, row_groups_passing, BloomProbe};
 use crate::data_file::DataFile;
 use crate::decode_filter::DecodeFilter;
 use crate::listing::list_files;
@@ -221,6 +222,7 @@ impl TableProvider for ParquetTable {
         }
         let filtering = ScanFiltering {
             table_schema: Arc::clone(&self.schema),
+            bloom_probes: bloom_probes(&request.filters),
             bounds,
             decode_filter: DecodeFilter::choose(
                 &request.filters,
@@ -261,6 +263,8 @@ fn keep_first_rows(files: &[ParquetFile], read: &mut [Vec<bool>], limit: usize) 
 struct ScanFiltering {
     /// The table's columns (a decode filter needs a file's types to match).
     table_schema: SchemaRef,
+    /// Conjuncts checked against row groups' bloom filters.
+    bloom_probes: Vec<BloomProbe>,
     /// Conjuncts checked against the page index.
     bounds: Vec<Bound>,
     /// Conjuncts evaluated while decoding, when selective enough.
@@ -367,6 +371,23 @@ impl RowGroupScan {
         let name = file.file.name().to_string();
         let context = move |e: QuiverError| e.context(format!("reading Parquet file '{name}'"));
         let file_schema = Arc::clone(file.schema());
+        let candidates = row_groups.len();
+        let row_groups = row_groups_passing(
+            &file.file,
+            &file.metadata,
+            &file_schema,
+            row_groups,
+            &filtering.bloom_probes,
+        )
+        .await
+        .map_err(context.clone())?;
+        if let Some(metrics) = metrics
+            .as_ref()
+            .filter(|_| !filtering.bloom_probes.is_empty())
+        {
+            let pruned = candidates - row_groups.len();
+            metrics.add("row_groups_pruned_by_bloom_filter", pruned as u64);
+        }
         // The file's index of each wanted column (`None`: the file lacks it).
         let wanted: Vec<Option<usize>> = schema
             .fields()

@@ -17,7 +17,6 @@ use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use object_store::{ObjectStoreExt, WriteMultipart};
 use parquet::arrow::ArrowWriter;
-use parquet::file::properties::WriterProperties;
 use quiver_expr::logical_plan::FileFormat;
 use quiver_expr::{QuiverError, Result};
 
@@ -69,9 +68,7 @@ impl FormatWriter {
     ) -> Result<Self> {
         Ok(match options.format {
             FileFormat::Parquet => {
-                let props = WriterProperties::builder()
-                    .set_compression(options.parquet_compression()?)
-                    .build();
+                let props = options.parquet_properties(schema)?;
                 FormatWriter::Parquet(Box::new(ArrowWriter::try_new(
                     out,
                     Arc::clone(schema),

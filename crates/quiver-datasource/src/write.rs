@@ -15,6 +15,8 @@ use arrow::datatypes::{Schema, SchemaRef};
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 use futures::StreamExt;
 use parquet::basic::{Compression, GzipLevel, ZstdLevel};
+use parquet::file::properties::WriterProperties;
+use parquet::schema::types::ColumnPath;
 use quiver_execution::SendableRecordBatchStream;
 use quiver_expr::logical_plan::FileFormat;
 use quiver_expr::{QuiverError, Result};
@@ -30,6 +32,13 @@ pub struct WriteOptions {
     /// Parquet compression: `zstd` (default), `snappy`, `gzip`, `lz4`,
     /// `brotli` or `uncompressed`.
     pub compression: Option<String>,
+    /// Parquet: the most rows in one row group (default: the writer's,
+    /// about a million).
+    pub row_group_size: Option<usize>,
+    /// Parquet: the columns that get a bloom filter per row group (none by
+    /// default; `["*"]`: every column), which lets `=` and `IN` lookups skip
+    /// row groups whose min/max range holds the value but not the rows.
+    pub bloom_filter_columns: Vec<String>,
     /// CSV: write a header line (default true).
     pub header: bool,
     /// CSV: the field separator (default `,`).
@@ -47,6 +56,8 @@ impl WriteOptions {
         Self {
             format,
             compression: None,
+            row_group_size: None,
+            bloom_filter_columns: vec![],
             header: true,
             delimiter: b',',
             partition_by: vec![],
@@ -54,8 +65,10 @@ impl WriteOptions {
         }
     }
 
-    /// Applies `COPY` options (`compression`, `header`, `delimiter`/`delim`/
-    /// `sep`, `aws.*`); unknown keys are errors.
+    /// Applies `COPY` options (`compression`, `row_group_size`,
+    /// `bloom_filter` (`true`, or a comma-separated list of columns),
+    /// `header`, `delimiter`/`delim`/`sep`, `aws.*`); unknown keys are
+    /// errors.
     pub fn with_options(mut self, options: &[(String, String)]) -> Result<Self> {
         for (key, value) in options {
             if StorageOptions::is_storage_key(key) {
@@ -64,6 +77,23 @@ impl WriteOptions {
             }
             match key.as_str() {
                 "compression" | "codec" => self.compression = Some(value.to_lowercase()),
+                "row_group_size" => {
+                    self.row_group_size = match value.parse::<usize>() {
+                        Ok(rows) if rows > 0 => Some(rows),
+                        _ => {
+                            return Err(QuiverError::Plan(format!(
+                                "ROW_GROUP_SIZE must be a positive number of rows, not '{value}'"
+                            )))
+                        }
+                    }
+                }
+                "bloom_filter" | "bloom_filters" => {
+                    self.bloom_filter_columns = match value.to_lowercase().as_str() {
+                        "true" | "1" | "yes" | "*" => vec!["*".into()],
+                        "false" | "0" | "no" => vec![],
+                        _ => value.split(',').map(|c| c.trim().to_string()).collect(),
+                    }
+                }
                 "header" => {
                     self.header = match value.to_lowercase().as_str() {
                         "true" | "1" | "yes" => true,
@@ -88,26 +118,60 @@ impl WriteOptions {
                 }
                 other => {
                     return Err(QuiverError::Plan(format!(
-                        "unknown COPY option '{other}'; expected FORMAT, COMPRESSION, HEADER, DELIMITER or PARTITION_BY"
+                        "unknown COPY option '{other}'; expected FORMAT, COMPRESSION, ROW_GROUP_SIZE, BLOOM_FILTER, HEADER, DELIMITER or PARTITION_BY"
                     )))
                 }
             }
         }
-        if self.format != FileFormat::Parquet
-            && !matches!(
-                self.compression.as_deref(),
-                None | Some("none" | "uncompressed")
-            )
-        {
-            return Err(QuiverError::Plan(format!(
-                "COMPRESSION is supported for Parquet only, not {}",
-                self.format
-            )));
+        if self.format != FileFormat::Parquet {
+            let parquet_only = [
+                (
+                    "COMPRESSION",
+                    !matches!(
+                        self.compression.as_deref(),
+                        None | Some("none" | "uncompressed")
+                    ),
+                ),
+                ("ROW_GROUP_SIZE", self.row_group_size.is_some()),
+                ("BLOOM_FILTER", !self.bloom_filter_columns.is_empty()),
+            ];
+            if let Some((option, _)) = parquet_only.iter().find(|(_, set)| *set) {
+                return Err(QuiverError::Plan(format!(
+                    "{option} is supported for Parquet only, not {}",
+                    self.format
+                )));
+            }
         }
         Ok(self)
     }
 
-    pub(crate) fn parquet_compression(&self) -> Result<Compression> {
+    /// The Parquet writer's settings for files of `schema`; a bloom filter
+    /// column that `schema` lacks is an error naming it.
+    pub(crate) fn parquet_properties(&self, schema: &Schema) -> Result<WriterProperties> {
+        let mut props = WriterProperties::builder().set_compression(self.parquet_compression()?);
+        if let Some(rows) = self.row_group_size {
+            props = props.set_max_row_group_row_count(Some(rows));
+        }
+        if self.bloom_filter_columns.iter().any(|c| c == "*") {
+            props = props.set_bloom_filter_enabled(true);
+        } else {
+            for column in &self.bloom_filter_columns {
+                if schema.field_with_name(column).is_err() {
+                    let names: Vec<&str> =
+                        schema.fields().iter().map(|f| f.name().as_str()).collect();
+                    return Err(QuiverError::Plan(format!(
+                        "BLOOM_FILTER column '{column}' is not written; the columns are {}",
+                        names.join(", ")
+                    )));
+                }
+                let path = ColumnPath::new(vec![column.clone()]);
+                props = props.set_column_bloom_filter_enabled(path, true);
+            }
+        }
+        Ok(props.build())
+    }
+
+    fn parquet_compression(&self) -> Result<Compression> {
         Ok(match self.compression.as_deref() {
             None | Some("zstd") => Compression::ZSTD(ZstdLevel::default()),
             Some("snappy") => Compression::SNAPPY,
@@ -320,5 +384,49 @@ mod tests {
             .with_options(&[("compression".into(), "lz9".into())])
             .unwrap();
         assert!(parquet.parquet_compression().is_err());
+        let err = WriteOptions::new(FileFormat::Json)
+            .with_options(&[("bloom_filter".into(), "true".into())])
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("BLOOM_FILTER is supported for Parquet only"),
+            "{err}"
+        );
+        let err = WriteOptions::new(FileFormat::Parquet)
+            .with_options(&[("row_group_size".into(), "0".into())])
+            .unwrap_err();
+        assert!(err.to_string().contains("ROW_GROUP_SIZE"), "{err}");
+    }
+
+    #[test]
+    fn bloom_filters_are_set_per_named_column() {
+        use arrow::datatypes::{DataType, Field};
+        let schema = Schema::new(vec![
+            Field::new("id", DataType::Int64, false),
+            Field::new("name", DataType::Utf8, true),
+        ]);
+        let named = WriteOptions::new(FileFormat::Parquet)
+            .with_options(&[
+                ("bloom_filter".into(), "name".into()),
+                ("row_group_size".into(), "100".into()),
+            ])
+            .unwrap();
+        let props = named.parquet_properties(&schema).unwrap();
+        let has_filter = |c: &str| {
+            props
+                .bloom_filter_properties(&ColumnPath::new(vec![c.into()]))
+                .is_some()
+        };
+        assert!(has_filter("name") && !has_filter("id"));
+        assert_eq!(props.max_row_group_row_count(), Some(100));
+        let missing = WriteOptions::new(FileFormat::Parquet)
+            .with_options(&[("bloom_filter".into(), "nope".into())])
+            .unwrap();
+        let err = missing.parquet_properties(&schema).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("'nope' is not written; the columns are id, name"),
+            "{err}"
+        );
     }
 }

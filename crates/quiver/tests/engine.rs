@@ -222,6 +222,62 @@ async fn a_point_lookup_filters_while_decoding() {
 }
 
 #[tokio::test]
+async fn bloom_filters_skip_row_groups_whose_range_holds_the_value() {
+    let ctx = session(2, 8192).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bloom.parquet");
+    let path = path.to_str().unwrap();
+    // Row group r (trip ids 5000r+1 ..= 5000r+5000) holds k = 4i + r for
+    // i in 0..5000: every row group spans 0..=19999, so min/max prune
+    // nothing, but each value is in exactly one row group.
+    run(
+        &ctx,
+        &format!(
+            "COPY (SELECT trip_id, ((trip_id - 1) % 5000) * 4 + (trip_id - 1) / 5000 AS k, vendor \
+             FROM trips ORDER BY trip_id) TO '{path}' (ROW_GROUP_SIZE 5000, BLOOM_FILTER 'k')"
+        ),
+    )
+    .await;
+    ctx.sql(&format!(
+        "CREATE EXTERNAL TABLE b STORED AS PARQUET LOCATION '{path}'"
+    ))
+    .await
+    .unwrap();
+    let analyzed = run(&ctx, "EXPLAIN ANALYZE SELECT trip_id FROM b WHERE k = 4938").await;
+    let scan = line_of(
+        analyzed.column(1).as_string::<i32>().value(0),
+        "ParquetExec",
+    );
+    assert!(
+        scan.contains("row_groups_pruned_by_bloom_filter=3"),
+        "{scan}"
+    );
+    assert!(scan.contains("row_groups_read=1,"), "{scan}");
+    let found = run(
+        &ctx,
+        "SELECT trip_id FROM b WHERE k IN (4938, 4937, 5) ORDER BY trip_id",
+    )
+    .await;
+    let ids: Vec<i64> = found
+        .column(0)
+        .as_primitive::<Int64Type>()
+        .values()
+        .to_vec();
+    assert_eq!(ids, [5002, 6235, 11235]);
+    // A column without a bloom filter reads every row group its range allows.
+    let vendor = run(
+        &ctx,
+        "EXPLAIN ANALYZE SELECT trip_id FROM b WHERE vendor = 'Lime Cars'",
+    )
+    .await;
+    let scan = line_of(vendor.column(1).as_string::<i32>().value(0), "ParquetExec");
+    assert!(
+        scan.contains("row_groups_pruned_by_bloom_filter=0"),
+        "{scan}"
+    );
+}
+
+#[tokio::test]
 async fn explain_verbose_shows_the_plan_after_each_rule_that_changed_it() {
     let ctx = session(2, 8192).await;
     let out = run(
