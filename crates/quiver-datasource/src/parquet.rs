@@ -14,12 +14,13 @@ use futures::{StreamExt, TryStreamExt};
 use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
 use parquet::arrow::{ParquetRecordBatchStreamBuilder, ProjectionMask};
 use parquet::file::metadata::PageIndexPolicy;
+use quiver_execution::dynamic_filter::DynamicFilter;
 use quiver_execution::metrics::OperatorMetrics;
 use quiver_execution::plan::{ExecutionPlan, TaskContext};
 use quiver_execution::stream::{RecordBatchStreamAdapter, SendableRecordBatchStream};
 use quiver_execution::{ScanRequest, TableProvider};
 use quiver_expr::types::{common_type, sql_type_name};
-use quiver_expr::{internal_err, ColumnStatistics, QuiverError, Result};
+use quiver_expr::{internal_err, ColumnStatistics, Expr, QuiverError, Result, ScalarValue};
 
 use crate::bloom_pruning::{bloom_probes, row_groups_passing, BloomProbe};
 use crate::data_file::DataFile;
@@ -176,6 +177,9 @@ impl TableProvider for ParquetTable {
     fn kind(&self) -> &str {
         "parquet"
     }
+    fn supports_dynamic_filters(&self) -> bool {
+        true
+    }
     fn estimated_rows(&self) -> Option<usize> {
         usize::try_from(self.num_rows()).ok()
     }
@@ -223,6 +227,7 @@ impl TableProvider for ParquetTable {
         let filtering = ScanFiltering {
             table_schema: Arc::clone(&self.schema),
             bloom_probes: bloom_probes(&request.filters),
+            dynamic_filters: request.dynamic_filters.clone(),
             bounds,
             decode_filter: DecodeFilter::choose(
                 &request.filters,
@@ -265,6 +270,8 @@ struct ScanFiltering {
     table_schema: SchemaRef,
     /// Conjuncts checked against row groups' bloom filters.
     bloom_probes: Vec<BloomProbe>,
+    /// Key ranges that joins above publish while the query runs.
+    dynamic_filters: Vec<Arc<DynamicFilter>>,
     /// Conjuncts checked against the page index.
     bounds: Vec<Bound>,
     /// Conjuncts evaluated while decoding, when selective enough.
@@ -371,20 +378,41 @@ impl RowGroupScan {
         let name = file.file.name().to_string();
         let context = move |e: QuiverError| e.context(format!("reading Parquet file '{name}'"));
         let file_schema = Arc::clone(file.schema());
+        let metadata = file.metadata.metadata();
+        // What the joins above have published by now about their keys.
+        let dynamic: Vec<Expr> = filtering
+            .dynamic_filters
+            .iter()
+            .filter_map(|f| f.conjuncts())
+            .flatten()
+            .collect();
+        let dynamic_bounds = bounds(&dynamic);
+        let mut row_groups = row_groups;
+        if !filtering.dynamic_filters.is_empty() {
+            let candidates = row_groups.len();
+            if dynamic.iter().any(is_false) {
+                row_groups.clear();
+            } else {
+                let keep = row_groups_to_read(metadata, &file_schema, &dynamic_bounds);
+                row_groups.retain(|&rg| keep[rg]);
+            }
+            if let Some(metrics) = &metrics {
+                let pruned = candidates - row_groups.len();
+                metrics.add("row_groups_pruned_by_dynamic_filter", pruned as u64);
+            }
+        }
+        let probes = [filtering.bloom_probes.clone(), bloom_probes(&dynamic)].concat();
         let candidates = row_groups.len();
         let row_groups = row_groups_passing(
             &file.file,
             &file.metadata,
             &file_schema,
             row_groups,
-            &filtering.bloom_probes,
+            &probes,
         )
         .await
         .map_err(context.clone())?;
-        if let Some(metrics) = metrics
-            .as_ref()
-            .filter(|_| !filtering.bloom_probes.is_empty())
-        {
+        if let Some(metrics) = metrics.as_ref().filter(|_| !probes.is_empty()) {
             let pruned = candidates - row_groups.len();
             metrics.add("row_groups_pruned_by_bloom_filter", pruned as u64);
         }
@@ -402,7 +430,6 @@ impl RowGroupScan {
         } else {
             indices.clone()
         };
-        let metadata = file.metadata.metadata();
         let mask = ProjectionMask::roots(metadata.file_metadata().schema_descr(), read);
         // The byte ranges the decoder will ask for, row group by row group.
         let ranges: Vec<Vec<Range<u64>>> = row_groups
@@ -435,9 +462,12 @@ impl RowGroupScan {
             .iter()
             .map(|&rg| u64::try_from(metadata.row_group(rg).num_rows()).unwrap_or(0))
             .sum();
-        if let Some(selection) =
-            rows_to_read(metadata, &file_schema, &row_groups, &filtering.bounds)
-        {
+        if let Some(selection) = rows_to_read(
+            metadata,
+            &file_schema,
+            &row_groups,
+            &[filtering.bounds.clone(), dynamic_bounds].concat(),
+        ) {
             let skipped: usize = selection
                 .iter()
                 .filter(|s| s.skip)
@@ -512,6 +542,11 @@ impl RowGroupScan {
     }
 }
 
+/// Whether `e` is the constant FALSE.
+fn is_false(e: &Expr) -> bool {
+    matches!(e, Expr::Literal(ScalarValue::Boolean(Some(false))))
+}
+
 /// `stream`, which a decode filter fed from `selected` rows, reporting
 /// when it ends how many of them the filter removed.
 fn report_decoded(
@@ -568,6 +603,15 @@ impl ExecutionPlan for ParquetExec {
         }
         if let Some(limit) = self.filtering.limit {
             text.push_str(&format!(", limit={limit}"));
+        }
+        if !self.filtering.dynamic_filters.is_empty() {
+            let columns: Vec<&str> = self
+                .filtering
+                .dynamic_filters
+                .iter()
+                .map(|f| f.column())
+                .collect();
+            text.push_str(&format!(", dynamic_filters=[{}]", columns.join(", ")));
         }
         text
     }

@@ -3,6 +3,7 @@
 //! A plan runs as N independent partition streams driven on a tokio runtime.
 
 mod compaction;
+pub mod dynamic_filter;
 pub mod metrics;
 pub mod operators;
 pub mod physical_expr;

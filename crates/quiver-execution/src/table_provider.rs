@@ -9,6 +9,7 @@ use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
 use quiver_expr::{ColumnStatistics, Expr, Result, TableSource};
 
+use crate::dynamic_filter::DynamicFilter;
 use crate::plan::ExecutionPlan;
 
 /// A table that knows how to produce a scan of itself.
@@ -49,6 +50,12 @@ pub trait TableProvider: Send + Sync + Debug {
         )))
     }
 
+    /// Whether scans use [`ScanRequest::dynamic_filters`] (to skip data);
+    /// joins only publish filters for scans that do.
+    fn supports_dynamic_filters(&self) -> bool {
+        false
+    }
+
     /// A scan producing what `request` asks for.
     async fn scan(&self, request: &ScanRequest) -> Result<Arc<dyn ExecutionPlan>>;
 }
@@ -71,6 +78,10 @@ pub struct ScanRequest {
     pub limit: Option<usize>,
     /// The scan is spread over at most this many partitions.
     pub target_partitions: usize,
+    /// Ranges on the table's columns that joins above will publish once
+    /// their build sides are read; the scan may skip data outside them
+    /// from then on.
+    pub dynamic_filters: Vec<Arc<DynamicFilter>>,
 }
 
 impl ScanRequest {
@@ -83,6 +94,7 @@ impl ScanRequest {
             selectivity: None,
             limit: None,
             target_partitions,
+            dynamic_filters: vec![],
         }
     }
 

@@ -20,6 +20,7 @@ pub mod catalog;
 pub mod config;
 pub mod context;
 pub mod dataframe;
+mod dynamic_filters;
 mod fold_constants;
 mod physical_join;
 pub mod physical_planner;

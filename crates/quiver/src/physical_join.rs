@@ -75,6 +75,18 @@ impl PhysicalPlanner<'_> {
         join: &Join,
         build_rows: f64,
     ) -> Result<Arc<dyn ExecutionPlan>> {
+        let n = self.config.target_partitions;
+        // Decided before the inputs are planned, so that the probe side's
+        // scans can be given the build keys' dynamic filters.
+        let surely_shared = build_rows <= SHARED_BUILD_MAX_ROWS
+            || n == 1
+            || join.null_aware
+            || join.join_type == JoinType::LeftMark;
+        let dynamic_filters = if surely_shared && !join.on.is_empty() {
+            self.dynamic_filters.register_probe_keys(join)
+        } else {
+            vec![]
+        };
         let mut left = self.plan(&join.left).await?;
         let mut right = self.plan(&join.right).await?;
         let (ls, rs) = (join.left.schema(), join.right.schema());
@@ -99,12 +111,7 @@ impl PhysicalPlanner<'_> {
         };
         let left_keys = keys(join.on.iter().map(|(l, _)| l).collect(), ls)?;
         let right_keys = keys(join.on.iter().map(|(_, r)| r).collect(), rs)?;
-        let n = self.config.target_partitions;
-        let shared = build_rows <= SHARED_BUILD_MAX_ROWS
-            || n == 1
-            || left.output_partitions() == 1
-            || join.null_aware
-            || join.join_type == JoinType::LeftMark;
+        let shared = surely_shared || left.output_partitions() == 1;
         let mode = if shared {
             BuildMode::CollectBuild
         } else {
@@ -121,7 +128,8 @@ impl PhysicalPlanner<'_> {
             mode,
             join.null_aware,
             schema,
-        )?;
+        )?
+        .with_dynamic_filters(dynamic_filters);
         Ok(Arc::new(named(exec)))
     }
 }

@@ -36,16 +36,22 @@ use quiver_optimizer::cardinality::selectivity;
 use quiver_optimizer::explain::display_with_estimates;
 
 use crate::config::SessionConfig;
+use crate::dynamic_filters::PendingDynamicFilters;
 
 /// Turns optimized logical plans into executable ones.
 pub struct PhysicalPlanner<'a> {
     pub(crate) config: &'a SessionConfig,
+    /// Dynamic filters of joins planned so far, for scans not yet planned.
+    pub(crate) dynamic_filters: PendingDynamicFilters,
 }
 
 impl<'a> PhysicalPlanner<'a> {
     /// A planner using `config`'s partitioning.
     pub fn new(config: &'a SessionConfig) -> Self {
-        Self { config }
+        Self {
+            config,
+            dynamic_filters: PendingDynamicFilters::default(),
+        }
     }
 
     /// The physical plan for `plan`, with output columns named as in the
@@ -191,7 +197,8 @@ impl<'a> PhysicalPlanner<'a> {
         })
     }
 
-    /// A scan of `scan`'s table as `request` asks.
+    /// A scan of `scan`'s table as `request` asks, with the dynamic filters
+    /// that joins above registered for it.
     async fn plan_scan(
         &self,
         scan: &TableScan,
@@ -200,7 +207,15 @@ impl<'a> PhysicalPlanner<'a> {
         let Some(provider) = scan.source.as_any().downcast_ref::<ProviderSource>() else {
             return internal_err!("table {} has no physical provider", scan.table_name);
         };
-        provider.0.scan(request).await
+        let dynamic_filters = self.dynamic_filters.take(scan);
+        if dynamic_filters.is_empty() {
+            return provider.0.scan(request).await;
+        }
+        let request = ScanRequest {
+            dynamic_filters,
+            ..request.clone()
+        };
+        provider.0.scan(&request).await
     }
 
     /// Two phases (partial per partition, hash exchange on the keys, final)

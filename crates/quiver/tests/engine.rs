@@ -278,6 +278,69 @@ async fn bloom_filters_skip_row_groups_whose_range_holds_the_value() {
 }
 
 #[tokio::test]
+async fn a_join_build_side_skips_probe_row_groups_outside_its_keys() {
+    let ctx = session(2, 8192).await;
+    // trips.parquet holds trip ids 1..=20000 in order, in 4 row groups.
+    run(
+        &ctx,
+        "CREATE TABLE d AS SELECT trip_id AS id FROM trips WHERE trip_id BETWEEN 12000 AND 12010",
+    )
+    .await;
+    run(
+        &ctx,
+        "CREATE TABLE nothing AS SELECT trip_id AS id FROM trips WHERE trip_id < 0",
+    )
+    .await;
+    let sql = "SELECT count(*), sum(fare) FROM trips JOIN d ON trips.trip_id = d.id";
+    let analyzed = run(&ctx, &format!("EXPLAIN ANALYZE {sql}")).await;
+    let scan = line_of(
+        analyzed.column(1).as_string::<i32>().value(0),
+        "ParquetExec",
+    );
+    assert!(scan.contains("dynamic_filters=[trip_id]"), "{scan}");
+    assert!(
+        scan.contains("row_groups_pruned_by_dynamic_filter=3"),
+        "{scan}"
+    );
+    let joined = run(&ctx, sql).await;
+    let filtered = run(
+        &ctx,
+        "SELECT count(*), sum(fare) FROM trips WHERE trip_id BETWEEN 12000 AND 12010",
+    )
+    .await;
+    assert_eq!(joined, filtered);
+    assert_eq!(joined.column(0).as_primitive::<Int64Type>().value(0), 11);
+
+    // No build key: no probe row group is read.
+    let empty =
+        "EXPLAIN ANALYZE SELECT count(*) FROM trips JOIN nothing ON trips.trip_id = nothing.id";
+    let analyzed = run(&ctx, empty).await;
+    let scan = line_of(
+        analyzed.column(1).as_string::<i32>().value(0),
+        "ParquetExec",
+    );
+    assert!(
+        scan.contains("row_groups_pruned_by_dynamic_filter=4"),
+        "{scan}"
+    );
+
+    // A left join keeps probe rows without a match, so it publishes nothing.
+    let left = "EXPLAIN SELECT count(*) FROM trips LEFT JOIN d ON trips.trip_id = d.id";
+    let plan = run(&ctx, left).await;
+    let scan = line_of(plan.column(1).as_string::<i32>().value(1), "ParquetExec");
+    assert!(!scan.contains("dynamic_filters"), "{scan}");
+    let counted = run(
+        &ctx,
+        "SELECT count(*) FROM trips LEFT JOIN d ON trips.trip_id = d.id",
+    )
+    .await;
+    assert_eq!(
+        counted.column(0).as_primitive::<Int64Type>().value(0),
+        20000
+    );
+}
+
+#[tokio::test]
 async fn explain_verbose_shows_the_plan_after_each_rule_that_changed_it() {
     let ctx = session(2, 8192).await;
     let out = run(

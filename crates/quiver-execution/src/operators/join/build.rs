@@ -138,6 +138,16 @@ impl KeyTable {
         self.next[row as usize]
     }
 
+    /// The key columns.
+    pub(crate) fn keys(&self) -> &[ArrayRef] {
+        &self.keys
+    }
+
+    /// The first row of each distinct key, when there are at most `max`.
+    pub(crate) fn distinct_rows(&self, max: usize) -> Option<Vec<u32>> {
+        (self.table.len() <= max).then(|| self.table.iter().map(|&(_, first)| first).collect())
+    }
+
     /// Whether some build row has a NULL key.
     pub(crate) fn has_null_key(&self) -> bool {
         self.has_null_key

@@ -27,6 +27,7 @@ use tokio::sync::OnceCell;
 
 use self::build::BuildSide;
 use self::probe::{ProbeSpec, Prober};
+use crate::dynamic_filter::{DynamicFilter, MAX_LISTED_KEYS};
 use crate::metrics::execute_child;
 use crate::operators::coalesce::CoalescePartitionsExec;
 use crate::physical_expr::{create_physical_expr, PhysicalExpr};
@@ -90,6 +91,9 @@ pub struct JoinExec {
     single_row_source: Option<String>,
     /// The shared build side in `CollectBuild` mode.
     shared_build: Arc<OnceCell<Arc<BuildSide>>>,
+    /// Filters set from the build keys once the shared build is read:
+    /// (index of the key in `on`, the filter its probe-side scan reads).
+    dynamic_filters: Vec<(usize, Arc<DynamicFilter>)>,
 }
 
 impl JoinExec {
@@ -144,7 +148,17 @@ impl JoinExec {
             schema,
             single_row_source: None,
             shared_build: Arc::new(OnceCell::new()),
+            dynamic_filters: vec![],
         }
+    }
+
+    /// Publishes the range of build key `on[i]` in each `(i, filter)` once
+    /// the build side is read, for the probe side's scans. Only a shared
+    /// build (which has all build keys) publishes; the planner attaches
+    /// filters only to joins whose output needs no probe row without a match.
+    pub fn with_dynamic_filters(mut self, filters: Vec<(usize, Arc<DynamicFilter>)>) -> Self {
+        self.dynamic_filters = filters;
+        self
     }
 
     /// Names what a [`JoinType::LeftSingle`] join evaluates (such as a
@@ -199,12 +213,14 @@ impl JoinExec {
             BuildMode::CollectBuild => {
                 let probes = self.left.output_partitions();
                 let shared = Arc::clone(&self.shared_build);
+                let filters = self.dynamic_filters.clone();
                 async move {
                     let build = shared
                         .get_or_try_init(|| async {
                             let input = CoalescePartitionsExec::new(right).execute(0, ctx)?;
                             let build =
                                 BuildSide::collect(input, schema, &keys, hashed, probes).await?;
+                            publish_key_ranges(&build, &filters)?;
                             Ok::<_, QuiverError>(Arc::new(build))
                         })
                         .await?;
@@ -214,6 +230,24 @@ impl JoinExec {
             }
         }
     }
+}
+
+/// Sets each dynamic filter from its build key column.
+fn publish_key_ranges(build: &BuildSide, filters: &[(usize, Arc<DynamicFilter>)]) -> Result<()> {
+    let Some(table) = build.table.as_ref().filter(|_| !filters.is_empty()) else {
+        return Ok(());
+    };
+    // Listing the keys is exact only for a single key; with several, each
+    // column's distinct values would have to be found on their own.
+    let listed = (table.keys().len() == 1)
+        .then(|| table.distinct_rows(MAX_LISTED_KEYS))
+        .flatten();
+    for (key, filter) in filters {
+        if let Some(keys) = table.keys().get(*key) {
+            filter.set_from_keys(keys, listed.as_deref())?;
+        }
+    }
+    Ok(())
 }
 
 /// Where a probe partition's stream is.
