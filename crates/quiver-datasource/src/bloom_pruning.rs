@@ -18,7 +18,7 @@ use parquet::arrow::ParquetRecordBatchStreamBuilder;
 use parquet::basic::Type as PhysicalType;
 use parquet::bloom_filter::Sbbf;
 use parquet::file::metadata::ParquetMetaData;
-use quiver_expr::{Expr, Operator, QuiverError, Result, ScalarValue};
+use quiver_expr::{Expr, QuiverError, Result, ScalarValue};
 
 use crate::data_file::DataFile;
 
@@ -35,33 +35,12 @@ pub(crate) fn bloom_probes(filters: &[Expr]) -> Vec<BloomProbe> {
     filters
         .iter()
         .filter_map(|f| {
-            let (column, values) = match f {
-                Expr::Binary(l, Operator::Eq, r) => match (l.as_ref(), r.as_ref()) {
-                    (Expr::Column(c), Expr::Literal(v)) | (Expr::Literal(v), Expr::Column(c)) => {
-                        (c, vec![v.clone()])
-                    }
-                    _ => return None,
-                },
-                Expr::InList {
-                    expr,
-                    list,
-                    negated: false,
-                } => {
-                    let Expr::Column(c) = expr.as_ref() else {
-                        return None;
-                    };
-                    let values = list
-                        .iter()
-                        .map(|e| match e {
-                            Expr::Literal(v) => Some(v.clone()),
-                            _ => None,
-                        })
-                        .collect::<Option<Vec<_>>>()?;
-                    (c, values)
-                }
-                _ => return None,
-            };
-            let values: Vec<ScalarValue> = values.into_iter().filter(|v| !v.is_null()).collect();
+            let (column, values) = f.column_equal_to_constants()?;
+            let values: Vec<ScalarValue> = values
+                .into_iter()
+                .filter(|v| !v.is_null())
+                .cloned()
+                .collect();
             (!values.is_empty()).then(|| BloomProbe {
                 column: column.name.clone(),
                 values,
@@ -215,7 +194,7 @@ pub(crate) async fn row_groups_passing(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use quiver_expr::Column;
+    use quiver_expr::{Column, Operator};
 
     fn column(name: &str) -> Box<Expr> {
         Box::new(Expr::Column(Column::bare(name)))

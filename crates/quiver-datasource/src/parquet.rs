@@ -823,6 +823,11 @@ mod tests {
         let column = |name: &str| Box::new(Expr::Column(Column::bare(name)));
         let int = |v: i64| Box::new(Expr::Literal(ScalarValue::Int64(Some(v))));
         let text = |v: &str| Box::new(Expr::Literal(ScalarValue::Utf8(Some(v.into()))));
+        let in_list = |values: Vec<Box<Expr>>| Expr::InList {
+            expr: column("id"),
+            list: values.into_iter().map(|v| *v).collect(),
+            negated: false,
+        };
         let cases = [
             (vec![Expr::Binary(column("id"), Operator::GtEq, int(40))], 2),
             (vec![Expr::Binary(column("id"), Operator::Eq, int(25))], 1),
@@ -839,6 +844,14 @@ mod tests {
                 2,
             ),
             (vec![Expr::Binary(column("id"), Operator::Gt, int(99))], 0),
+            (vec![in_list(vec![int(3), int(47)])], 2),
+            (vec![in_list(vec![int(100), int(200)])], 0),
+            (
+                vec![in_list(vec![Box::new(Expr::Literal(ScalarValue::Int64(
+                    None,
+                )))])],
+                0,
+            ),
             // Not a comparison with a constant: everything is read.
             (
                 vec![Expr::Binary(column("id"), Operator::Eq, column("id"))],

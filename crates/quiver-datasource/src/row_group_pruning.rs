@@ -1,30 +1,45 @@
 //! Skipping Parquet row groups that cannot hold a row passing a filter:
-//! each conjunct `column op constant` (`=`, `<`, `<=`, `>`, `>=`) is checked
-//! against every row group's minimum and maximum of that column, read from
-//! the footer. A row group whose statistics are missing is always read.
+//! each conjunct `column op constant` (`=`, `<`, `<=`, `>`, `>=`) or
+//! `column IN (constants)` is checked against every row group's minimum and
+//! maximum of that column, read from the footer. A row group whose
+//! statistics are missing is always read.
 
 use arrow::array::{Array, ArrayRef, BooleanArray};
-use arrow::compute::and;
 use arrow::compute::kernels::cmp::{gt, gt_eq, lt, lt_eq};
+use arrow::compute::{and, or};
 use arrow::datatypes::Schema;
 use parquet::arrow::arrow_reader::statistics::StatisticsConverter;
 use parquet::file::metadata::ParquetMetaData;
 use quiver_expr::{Expr, Operator, ScalarValue};
 
-/// A conjunct that row-group statistics can refute: `column op value`.
+/// A conjunct that row-group statistics can refute: `column op value`,
+/// where `=` may list several values (an IN list: equal to any of them).
 #[derive(Debug, Clone)]
 pub(crate) struct Bound {
     column: String,
     op: Operator,
-    value: ScalarValue,
+    values: Vec<ScalarValue>,
 }
 
-/// The conjuncts of `filters` of the form `column op constant` or
-/// `constant op column` (qualifiers ignored).
+/// The conjuncts of `filters` of the form `column op constant`,
+/// `constant op column` or `column IN (constants)` (qualifiers ignored;
+/// NULLs in an IN list dropped, as they match nothing).
 pub(crate) fn bounds(filters: &[Expr]) -> Vec<Bound> {
     filters
         .iter()
         .filter_map(|f| {
+            if matches!(f, Expr::InList { .. }) {
+                let (column, values) = f.column_equal_to_constants()?;
+                return Some(Bound {
+                    column: column.name.clone(),
+                    op: Operator::Eq,
+                    values: values
+                        .into_iter()
+                        .filter(|v| !v.is_null())
+                        .cloned()
+                        .collect(),
+                });
+            }
             let Expr::Binary(left, op, right) = f else {
                 return None;
             };
@@ -40,7 +55,7 @@ pub(crate) fn bounds(filters: &[Expr]) -> Vec<Bound> {
             (comparable && !value.is_null()).then(|| Bound {
                 column: column.name.clone(),
                 op,
-                value: value.clone(),
+                values: vec![value.clone()],
             })
         })
         .collect()
@@ -86,20 +101,24 @@ impl Bound {
     /// group's or a page's), whether the bound may hold for a value in it
     /// (NULL: unknown); `None` when the constant cannot be compared.
     pub(crate) fn may_hold(&self, mins: &ArrayRef, maxes: &ArrayRef) -> Option<BooleanArray> {
-        let value = self
-            .value
-            .cast_to(mins.data_type())
-            .ok()?
-            .to_scalar()
-            .ok()?;
-        let result = match self.op {
-            Operator::Eq => and(&lt_eq(mins, &value).ok()?, &gt_eq(maxes, &value).ok()?),
-            Operator::Lt => lt(mins, &value),
-            Operator::LtEq => lt_eq(mins, &value),
-            Operator::Gt => gt(maxes, &value),
-            Operator::GtEq => gt_eq(maxes, &value),
-            _ => return None,
-        };
-        result.ok()
+        if self.values.is_empty() {
+            // `IN (NULL)`: no value can pass.
+            return Some(BooleanArray::from(vec![false; mins.len()]));
+        }
+        self.values
+            .iter()
+            .map(|value| {
+                let value = value.cast_to(mins.data_type()).ok()?.to_scalar().ok()?;
+                let result = match self.op {
+                    Operator::Eq => and(&lt_eq(mins, &value).ok()?, &gt_eq(maxes, &value).ok()?),
+                    Operator::Lt => lt(mins, &value),
+                    Operator::LtEq => lt_eq(mins, &value),
+                    Operator::Gt => gt(maxes, &value),
+                    Operator::GtEq => gt_eq(maxes, &value),
+                    _ => return None,
+                };
+                result.ok()
+            })
+            .reduce(|any, one| or(&any?, &one?).ok())?
     }
 }

@@ -599,6 +599,37 @@ impl Expr {
     pub fn or(self, other: Expr) -> Expr {
         self.binary(Operator::Or, other)
     }
+
+    /// `column = constant`, `constant = column` or `column IN (constants)`
+    /// (not negated): the column and the constants it is compared with.
+    pub fn column_equal_to_constants(&self) -> Option<(&Column, Vec<&ScalarValue>)> {
+        match self {
+            Expr::Binary(l, Operator::Eq, r) => match (l.as_ref(), r.as_ref()) {
+                (Expr::Column(c), Expr::Literal(v)) | (Expr::Literal(v), Expr::Column(c)) => {
+                    Some((c, vec![v]))
+                }
+                _ => None,
+            },
+            Expr::InList {
+                expr,
+                list,
+                negated: false,
+            } => {
+                let Expr::Column(c) = expr.as_ref() else {
+                    return None;
+                };
+                let constants = list
+                    .iter()
+                    .map(|e| match e {
+                        Expr::Literal(v) => Some(v),
+                        _ => None,
+                    })
+                    .collect::<Option<Vec<_>>>()?;
+                Some((c, constants))
+            }
+            _ => None,
+        }
+    }
 }
 
 /// The types of `args` over `schema`.

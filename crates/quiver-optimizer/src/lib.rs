@@ -6,8 +6,10 @@ pub mod explain;
 pub mod join_enumeration;
 pub mod join_keys;
 pub mod join_order;
+pub mod or_to_in_list;
 pub mod outer_to_inner;
 pub mod prune_columns;
+pub mod push_down_filter;
 pub mod push_down_limit;
 
 #[cfg(test)]
@@ -33,6 +35,23 @@ fn project_to(plan: LogicalPlan, schema: &QSchema) -> Result<LogicalPlan> {
         exprs,
         Arc::new(plan),
     )?))
+}
+
+/// `plan` over its inputs rewritten by `f` (`plan` itself when it has none).
+fn map_inputs(
+    plan: &LogicalPlan,
+    f: impl Fn(&LogicalPlan) -> Result<LogicalPlan>,
+) -> Result<LogicalPlan> {
+    let inputs = plan
+        .inputs()
+        .into_iter()
+        .map(|i| f(i).map(Arc::new))
+        .collect::<Result<Vec<_>>>()?;
+    if inputs.is_empty() {
+        Ok(plan.clone())
+    } else {
+        plan.with_new_inputs(inputs)
+    }
 }
 
 /// One logical rewrite.
@@ -63,7 +82,10 @@ impl Optimizer {
         rules.extend([
             Box::new(decorrelate::Decorrelate) as Box<dyn OptimizerRule>,
             Box::new(outer_to_inner::OuterToInner),
+            Box::new(or_to_in_list::OrToInList),
+            Box::new(push_down_filter::PushDownFilter),
             Box::new(join_order::JoinOrder),
+            Box::new(push_down_filter::PushDownFilter),
             Box::new(push_down_limit::PushDownLimit),
             Box::new(prune_columns::PruneColumns),
         ]);

@@ -21,7 +21,7 @@ use quiver_expr::expr::split_conjunction;
 use quiver_expr::logical_plan::{Join, JoinType};
 use quiver_expr::{Expr, LogicalPlan, Operator, QSchema, Result};
 
-use crate::OptimizerRule;
+use crate::{map_inputs, OptimizerRule};
 
 /// Turns outer joins into inner (or one-sided) joins where conditions above
 /// them reject the NULL rows they would add.
@@ -47,18 +47,7 @@ fn rewrite(plan: &LogicalPlan, conditions: &[Expr]) -> Result<LogicalPlan> {
             plan.with_new_inputs(vec![Arc::new(input)])
         }
         LogicalPlan::Join(j) => rewrite_join(j, conditions),
-        _ => {
-            let inputs = plan
-                .inputs()
-                .into_iter()
-                .map(|i| rewrite(i, &[]).map(Arc::new))
-                .collect::<Result<Vec<_>>>()?;
-            if inputs.is_empty() {
-                Ok(plan.clone())
-            } else {
-                plan.with_new_inputs(inputs)
-            }
-        }
+        _ => map_inputs(plan, |i| rewrite(i, &[])),
     }
 }
 

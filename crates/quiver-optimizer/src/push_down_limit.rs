@@ -9,7 +9,7 @@ use std::sync::Arc;
 use quiver_expr::logical_plan::{Limit, Sort, TableScan};
 use quiver_expr::{LogicalPlan, Result};
 
-use crate::OptimizerRule;
+use crate::{map_inputs, OptimizerRule};
 
 /// Gives a Sort or a TableScan under a Limit the number of rows it needs.
 pub struct PushDownLimit;
@@ -36,16 +36,7 @@ fn with_fetch(plan: &LogicalPlan, fetch: usize) -> Result<Option<LogicalPlan>> {
 }
 
 fn rewrite(plan: &LogicalPlan) -> Result<LogicalPlan> {
-    let inputs = plan
-        .inputs()
-        .into_iter()
-        .map(|i| rewrite(i).map(Arc::new))
-        .collect::<Result<Vec<_>>>()?;
-    let plan = if inputs.is_empty() {
-        plan.clone()
-    } else {
-        plan.with_new_inputs(inputs)?
-    };
+    let plan = map_inputs(plan, rewrite)?;
     if let LogicalPlan::Limit(Limit {
         skip,
         fetch: Some(fetch),

@@ -356,6 +356,9 @@ async fn explain_verbose_shows_the_plan_after_each_rule_that_changed_it() {
             "initial_logical_plan",
             "logical_plan after fold_constants",
             "logical_plan after join_order",
+            // The filter join_order put on the alias `u` moves below it,
+            // onto the scan.
+            "logical_plan after push_down_filter",
             "logical_plan after prune_columns",
             "logical_plan",
             "physical_plan"
@@ -373,6 +376,13 @@ async fn explain_verbose_shows_the_plan_after_each_rule_that_changed_it() {
                 .contains("Join: Inner on=[u.trip_id = t.trip_id]"),
         "{}",
         plans.value(2)
+    );
+    let pushed = plans.value(3);
+    assert!(
+        pushed.contains(
+            "SubqueryAlias: u\n      Filter: (CAST(trips.fare AS DECIMAL(21,2)) > 120.00)"
+        ),
+        "{pushed}"
     );
 }
 
