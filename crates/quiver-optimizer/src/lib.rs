@@ -11,6 +11,7 @@ pub mod outer_to_inner;
 pub mod prune_columns;
 pub mod push_down_filter;
 pub mod push_down_limit;
+pub mod unwrap_cast;
 
 #[cfg(test)]
 mod test_util;
@@ -82,6 +83,7 @@ impl Optimizer {
         rules.extend([
             Box::new(decorrelate::Decorrelate) as Box<dyn OptimizerRule>,
             Box::new(outer_to_inner::OuterToInner),
+            Box::new(unwrap_cast::UnwrapCast),
             Box::new(or_to_in_list::OrToInList),
             Box::new(push_down_filter::PushDownFilter),
             Box::new(join_order::JoinOrder),
