@@ -18,7 +18,7 @@ mod test_util;
 
 use std::sync::Arc;
 
-use quiver_expr::logical_plan::{Explain, ExplainMode, Projection};
+use quiver_expr::logical_plan::{Explain, ExplainMode, Filter, Projection};
 use quiver_expr::{Expr, LogicalPlan, QSchema, Result};
 
 /// `plan` projected to exactly the columns of `schema` (found by name), for
@@ -52,6 +52,29 @@ fn map_inputs(
         Ok(plan.clone())
     } else {
         plan.with_new_inputs(inputs)
+    }
+}
+
+/// `plan` with every filter predicate rewritten top-down by `f`, which is
+/// given each subexpression and the filter's input schema and returns its
+/// replacement, or `None` to look inside it.
+fn rewrite_filter_predicates(
+    plan: &LogicalPlan,
+    f: &dyn Fn(&Expr, &QSchema) -> Option<Expr>,
+) -> Result<LogicalPlan> {
+    match map_inputs(plan, |i| rewrite_filter_predicates(i, f))? {
+        LogicalPlan::Filter(filter) => {
+            let schema = filter.input.schema();
+            let predicate = filter
+                .predicate
+                .clone()
+                .rewrite(&mut |e| Ok(f(e, schema)))?;
+            Ok(LogicalPlan::Filter(Filter::try_new(
+                predicate,
+                Arc::clone(&filter.input),
+            )?))
+        }
+        other => Ok(other),
     }
 }
 

@@ -5,12 +5,9 @@
 //! same column with constants of one type are rewritten; duplicates are
 //! dropped.
 
-use std::sync::Arc;
-
-use quiver_expr::logical_plan::Filter;
 use quiver_expr::{Column, Expr, LogicalPlan, Operator, Result, ScalarValue};
 
-use crate::{map_inputs, OptimizerRule};
+use crate::{rewrite_filter_predicates, OptimizerRule};
 
 /// Rewrites disjunctions of equalities on one column in filters as IN lists.
 pub struct OrToInList;
@@ -20,20 +17,7 @@ impl OptimizerRule for OrToInList {
         "or_to_in_list"
     }
     fn rewrite(&self, plan: LogicalPlan) -> Result<LogicalPlan> {
-        rewrite(&plan)
-    }
-}
-
-fn rewrite(plan: &LogicalPlan) -> Result<LogicalPlan> {
-    match map_inputs(plan, rewrite)? {
-        LogicalPlan::Filter(f) => {
-            let predicate = f.predicate.clone().rewrite(&mut |e| Ok(as_in_list(e)))?;
-            Ok(LogicalPlan::Filter(Filter::try_new(
-                predicate,
-                Arc::clone(&f.input),
-            )?))
-        }
-        other => Ok(other),
+        rewrite_filter_predicates(&plan, &|e, _| as_in_list(e))
     }
 }
 

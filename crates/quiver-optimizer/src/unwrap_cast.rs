@@ -9,13 +9,10 @@
 //! on each side of the point, strings to strings), and the constant must
 //! convert to the column's type and back unchanged.
 
-use std::sync::Arc;
-
 use arrow::datatypes::DataType;
-use quiver_expr::logical_plan::Filter;
 use quiver_expr::{Expr, LogicalPlan, QSchema, Result, ScalarValue};
 
-use crate::{map_inputs, OptimizerRule};
+use crate::{rewrite_filter_predicates, OptimizerRule};
 
 /// Compares columns in their own types where a widening cast hid them.
 pub struct UnwrapCast;
@@ -25,24 +22,7 @@ impl OptimizerRule for UnwrapCast {
         "unwrap_cast"
     }
     fn rewrite(&self, plan: LogicalPlan) -> Result<LogicalPlan> {
-        rewrite(&plan)
-    }
-}
-
-fn rewrite(plan: &LogicalPlan) -> Result<LogicalPlan> {
-    match map_inputs(plan, rewrite)? {
-        LogicalPlan::Filter(f) => {
-            let schema = f.input.schema();
-            let predicate = f
-                .predicate
-                .clone()
-                .rewrite(&mut |e| Ok(unwrapped(e, schema)))?;
-            Ok(LogicalPlan::Filter(Filter::try_new(
-                predicate,
-                Arc::clone(&f.input),
-            )?))
-        }
-        other => Ok(other),
+        rewrite_filter_predicates(&plan, &unwrapped)
     }
 }
 
