@@ -6,6 +6,7 @@ pub mod explain;
 pub mod join_enumeration;
 pub mod join_keys;
 pub mod join_order;
+pub mod merge_projections;
 pub mod or_to_in_list;
 pub mod outer_to_inner;
 pub mod prune_columns;
@@ -113,37 +114,64 @@ impl Optimizer {
             Box::new(push_down_filter::PushDownFilter),
             Box::new(push_down_limit::PushDownLimit),
             Box::new(prune_columns::PruneColumns),
+            Box::new(merge_projections::MergeProjections),
         ]);
         Self { rules }
     }
 
-    /// Applies every rule in order. Under `EXPLAIN VERBOSE` the plan
-    /// before the rules and after each rule that changed it are recorded
-    /// in the explain node.
+    /// Applies the rules in order, pass after pass, until a pass changes
+    /// nothing (at most [`MAX_PASSES`]): one rule's rewrite may open the
+    /// way for an earlier one. Under `EXPLAIN VERBOSE` the plan before the
+    /// rules and after each rule that changed it are recorded in the
+    /// explain node.
     pub fn optimize(&self, plan: LogicalPlan) -> Result<LogicalPlan> {
         match plan {
             LogicalPlan::Explain(e) if e.mode == ExplainMode::Verbose => {
                 let mut stages =
                     vec![("initial_logical_plan".to_string(), e.plan.display_indent())];
-                let mut current = e.plan.as_ref().clone();
-                for rule in &self.rules {
-                    let before = current.display_indent();
-                    current = rule.rewrite(current)?;
-                    let after = current.display_indent();
-                    if after != before {
-                        stages.push((format!("logical_plan after {}", rule.name()), after));
-                    }
-                }
+                let current = self.run(e.plan.as_ref().clone(), Some(&mut stages))?;
                 Ok(LogicalPlan::Explain(Explain {
                     plan: Arc::new(current),
                     stages,
                     ..e
                 }))
             }
-            plan => self
-                .rules
-                .iter()
-                .try_fold(plan, |plan, rule| rule.rewrite(plan)),
+            plan => self.run(plan, None),
         }
     }
+
+    /// The passes of [`Optimizer::optimize`], recording each change in
+    /// `stages` when given.
+    fn run(
+        &self,
+        plan: LogicalPlan,
+        mut stages: Option<&mut Vec<(String, String)>>,
+    ) -> Result<LogicalPlan> {
+        let mut current = plan;
+        for pass in 1..=MAX_PASSES {
+            let start = current.display_indent();
+            let mut before = start.clone();
+            for rule in &self.rules {
+                current = rule.rewrite(current)?;
+                if let Some(stages) = stages.as_deref_mut() {
+                    let after = current.display_indent();
+                    if after != before {
+                        let label = match pass {
+                            1 => format!("logical_plan after {}", rule.name()),
+                            n => format!("logical_plan after {} (pass {n})", rule.name()),
+                        };
+                        stages.push((label, after.clone()));
+                    }
+                    before = after;
+                }
+            }
+            if current.display_indent() == start {
+                break;
+            }
+        }
+        Ok(current)
+    }
 }
+
+/// The most passes over the rules; rewrites settle within two in practice.
+const MAX_PASSES: usize = 3;
