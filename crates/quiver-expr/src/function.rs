@@ -78,6 +78,12 @@ pub trait AggregateFunction: Send + Sync + Debug {
 
     /// A fresh accumulator for the given argument types.
     fn create_accumulator(&self, arg_types: &[DataType]) -> Result<Box<dyn GroupsAccumulator>>;
+
+    /// Whether the result depends on the order rows arrive in (such as a
+    /// concatenation); an ORDER BY below such an aggregate is kept.
+    fn depends_on_input_order(&self) -> bool {
+        false
+    }
 }
 
 /// Accumulates one aggregate for many groups at once. Groups are numbered

@@ -2,6 +2,7 @@
 
 pub mod cardinality;
 pub mod decorrelate;
+pub mod eliminate_sorts;
 pub mod explain;
 pub mod join_enumeration;
 pub mod join_keys;
@@ -106,6 +107,7 @@ impl Optimizer {
         let mut rules = first;
         rules.extend([
             Box::new(decorrelate::Decorrelate) as Box<dyn OptimizerRule>,
+            Box::new(eliminate_sorts::EliminateSorts),
             Box::new(outer_to_inner::OuterToInner),
             Box::new(unwrap_cast::UnwrapCast),
             Box::new(or_to_in_list::OrToInList),

@@ -18,6 +18,9 @@ impl AggregateFunction for StringAgg {
     fn name(&self) -> &str {
         "string_agg"
     }
+    fn depends_on_input_order(&self) -> bool {
+        true
+    }
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
         if arg_types.len() != 2 {
             return Err(QuiverError::Plan(format!(

@@ -1,0 +1,96 @@
+//! An ORDER BY whose order nothing above can observe is dropped: a sort
+//! (without a fetch) under a join, a union, an INTERSECT/EXCEPT, another
+//! sort, or an aggregate whose functions ignore row order, possibly through
+//! filters, projections and aliases, which keep rows in order. `FROM
+//! (SELECT … ORDER BY …)` and `IN (SELECT … ORDER BY …)` then cost nothing.
+//! A sort that feeds a LIMIT, the query result, a write (COPY, CREATE TABLE
+//! AS, INSERT) or an order-sensitive aggregate (`string_agg`) stays, as
+//! does every top-k (a sort with a fetch chooses which rows remain).
+
+use quiver_expr::{Expr, LogicalPlan, Result};
+
+use crate::{map_inputs, OptimizerRule};
+
+/// Removes sorts whose order is not observed.
+pub struct EliminateSorts;
+
+impl OptimizerRule for EliminateSorts {
+    fn name(&self) -> &str {
+        "eliminate_sorts"
+    }
+    fn rewrite(&self, plan: LogicalPlan) -> Result<LogicalPlan> {
+        rewrite(&plan, true)
+    }
+}
+
+/// `plan` without the sorts whose order is unobserved; `order_matters`
+/// says whether what consumes `plan` observes the order of its rows.
+fn rewrite(plan: &LogicalPlan, order_matters: bool) -> Result<LogicalPlan> {
+    if let LogicalPlan::Sort(s) = plan {
+        if s.fetch.is_none() && !order_matters {
+            return rewrite(&s.input, false);
+        }
+    }
+    let inputs_order_matters = match plan {
+        LogicalPlan::Filter(_) | LogicalPlan::Projection(_) | LogicalPlan::SubqueryAlias(_) => {
+            order_matters
+        }
+        LogicalPlan::Sort(_)
+        | LogicalPlan::Join(_)
+        | LogicalPlan::Union(_)
+        | LogicalPlan::SetOperation(_) => false,
+        LogicalPlan::Aggregate(a) => a.aggr_exprs.iter().any(depends_on_order),
+        _ => true,
+    };
+    map_inputs(plan, |i| rewrite(i, inputs_order_matters))
+}
+
+fn depends_on_order(e: &Expr) -> bool {
+    e.any(&mut |sub| matches!(sub, Expr::Aggregate(a) if a.func.0.depends_on_input_order()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_util::*;
+    use quiver_expr::logical_plan::{Join, JoinType};
+    use std::sync::Arc;
+
+    fn eliminated(plan: Arc<LogicalPlan>) -> String {
+        EliminateSorts
+            .rewrite(plan.as_ref().clone())
+            .unwrap()
+            .display_indent()
+    }
+
+    #[test]
+    fn sorts_below_joins_aggregates_and_sorts_are_dropped() {
+        let sorted = project(vec![col("a")], sort(col("b"), scan()));
+        let grouped = aggregate_by(col("a"), sorted);
+        assert!(!eliminated(grouped).contains("Sort"));
+
+        let joined = Arc::new(LogicalPlan::Join(
+            Join::try_new(
+                sort(col("a"), scan()),
+                scan_as("u"),
+                JoinType::Inner,
+                vec![(col("a"), qcol("u", "a"))],
+                None,
+                false,
+            )
+            .unwrap(),
+        ));
+        let top = sort(col("b"), joined);
+        let text = eliminated(top);
+        assert_eq!(text.matches("Sort").count(), 1, "{text}");
+        assert!(text.starts_with("Sort: t.b"), "{text}");
+    }
+
+    #[test]
+    fn the_result_order_limits_and_top_k_keep_their_sorts() {
+        let result = project(vec![col("a")], sort(col("b"), scan()));
+        assert!(eliminated(result).contains("Sort"));
+        let limited = Arc::new(limit(0, 3, sort(col("b"), scan())));
+        assert!(eliminated(aggregate_by(col("a"), limited)).contains("Sort"));
+    }
+}
