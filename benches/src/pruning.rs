@@ -1,7 +1,9 @@
 //! The pruning benchmark: one Parquet file of many rows sorted on `key`,
-//! queried by a point lookup, a narrow range and a full scan. Statistics
-//! should make the lookup read one row group (and, with the page index, one
-//! page of each column) and cost a small fraction of the full scan.
+//! queried by a point lookup, a narrow range, a join with a table of ten
+//! keys and a full scan. Statistics should make the lookup read one row
+//! group (and, with the page index, one page of each column) and cost a
+//! small fraction of the full scan; the join's build side should narrow its
+//! probe scan the same way (a dynamic filter).
 //!
 //! ```text
 //! pruning gen [--rows N] [--dir DIR]     # DIR/sorted.parquet, N rows (100M)
@@ -145,6 +147,7 @@ async fn scan_metrics(ctx: &SessionContext, sql: &str) -> Result<String, String>
                 "row_groups=",
                 "bytes_scanned=",
                 "rows_skipped_by_page_index=",
+                "row_groups_pruned_by_dynamic_filter=",
                 "output_rows=",
             ]
             .iter()
@@ -169,6 +172,15 @@ async fn run(o: &Options) -> Result<(), String> {
         .map(|c| c.value(0))
         .ok_or("count(*) returned nothing")?;
     let middle = rows / 2 + 7;
+    let keys: Vec<String> = (0..10).map(|i| format!("({})", middle + 3 * i)).collect();
+    run_query(
+        &ctx,
+        &format!(
+            "CREATE TABLE keys AS SELECT * FROM (VALUES {}) AS k(key)",
+            keys.join(", ")
+        ),
+    )
+    .await?;
     let queries = [
         (
             "full scan",
@@ -184,6 +196,10 @@ async fn run(o: &Options) -> Result<(), String> {
                 "SELECT sum(value) FROM t WHERE key >= {middle} AND key < {}",
                 middle + 1000
             ),
+        ),
+        (
+            "join with 10 keys",
+            "SELECT sum(t.value) FROM t JOIN keys ON t.key = keys.key".to_string(),
         ),
     ];
     println!(

@@ -11,7 +11,7 @@
 
 use std::sync::{Arc, OnceLock};
 
-use arrow::array::{Array, ArrayRef};
+use arrow::array::{downcast_primitive_array, Array, ArrayRef, AsArray};
 use arrow::compute::{sort_to_indices, SortOptions};
 use arrow::datatypes::DataType;
 use quiver_expr::{Column, Expr, Operator, Result, ScalarValue};
@@ -77,11 +77,8 @@ impl DynamicFilter {
                         .collect::<std::result::Result<Vec<_>, _>>()
                 })
                 .transpose()?;
-            KeyRange::Between {
-                min: extreme(keys, false)?,
-                max: extreme(keys, true)?,
-                values,
-            }
+            let (min, max) = extremes(keys)?;
+            KeyRange::Between { min, max, values }
         };
         // Set once: a second build (there is none for a shared build) would
         // publish the same keys.
@@ -146,15 +143,51 @@ fn has_usable_order(data_type: &DataType) -> bool {
     )
 }
 
-/// The smallest (or with `largest`, the largest) non-NULL value of `keys`,
-/// which has one.
-fn extreme(keys: &ArrayRef, largest: bool) -> Result<ScalarValue> {
+/// The smallest and the largest non-NULL value of `keys`, which has one:
+/// one pass over the values for numbers, dates, times and strings.
+fn extremes(keys: &ArrayRef) -> Result<(ScalarValue, ScalarValue)> {
+    let (smallest, largest) = downcast_primitive_array!(
+        keys => extreme_positions(keys.iter()),
+        DataType::Utf8 => extreme_positions(keys.as_string::<i32>().iter()),
+        DataType::LargeUtf8 => extreme_positions(keys.as_string::<i64>().iter()),
+        DataType::Utf8View => extreme_positions(keys.as_string_view().iter()),
+        _ => (sorted_first(keys, false)?, sorted_first(keys, true)?),
+    );
+    Ok((
+        ScalarValue::try_from_array(keys, smallest)?,
+        ScalarValue::try_from_array(keys, largest)?,
+    ))
+}
+
+/// The positions of the smallest and the largest non-NULL value.
+fn extreme_positions<T: PartialOrd + Copy>(
+    values: impl Iterator<Item = Option<T>>,
+) -> (usize, usize) {
+    let mut smallest: Option<(usize, T)> = None;
+    let mut largest: Option<(usize, T)> = None;
+    for (i, v) in values.enumerate() {
+        let Some(v) = v else { continue };
+        if smallest.is_none_or(|(_, s)| v < s) {
+            smallest = Some((i, v));
+        }
+        if largest.is_none_or(|(_, l)| v > l) {
+            largest = Some((i, v));
+        }
+    }
+    (
+        smallest.map_or(0, |(i, _)| i),
+        largest.map_or(0, |(i, _)| i),
+    )
+}
+
+/// The position of the first non-NULL value of `keys` in ascending (or
+/// descending) order, for types without a faster way.
+fn sorted_first(keys: &ArrayRef, descending: bool) -> Result<usize> {
     let options = SortOptions {
-        descending: largest,
+        descending,
         nulls_first: false,
     };
-    let first = sort_to_indices(keys.as_ref(), Some(options), Some(1))?;
-    Ok(ScalarValue::try_from_array(keys, first.value(0) as usize)?)
+    Ok(sort_to_indices(keys.as_ref(), Some(options), Some(1))?.value(0) as usize)
 }
 
 #[cfg(test)]
@@ -166,7 +199,13 @@ mod tests {
     fn a_filter_reads_as_nothing_until_set_then_as_the_key_range() {
         let filter = DynamicFilter::new("k");
         assert_eq!(filter.conjuncts(), None);
-        let keys: ArrayRef = Arc::new(Int32Array::from(vec![Some(7), None, Some(3), Some(9)]));
+        let keys: ArrayRef = Arc::new(Int32Array::from(vec![
+            Some(7),
+            None,
+            Some(3),
+            Some(9),
+            Some(5),
+        ]));
         filter.set_from_keys(&keys, None).unwrap();
         let text: Vec<String> = filter
             .conjuncts()
@@ -194,6 +233,26 @@ mod tests {
         let empty = DynamicFilter::new("k");
         empty.set_from_keys(&nulls, Some(&[])).unwrap();
         assert_eq!(empty.range(), Some(&KeyRange::Empty));
+    }
+
+    #[test]
+    fn extremes_are_found_in_any_order() {
+        for values in [vec![9, 7, 3], vec![3, 7, 9], vec![7, 3, 9, 1], vec![4]] {
+            let keys: ArrayRef = Arc::new(Int32Array::from(values.clone()));
+            let (min, max) = extremes(&keys).unwrap();
+            let expect = |v: Option<&i32>| ScalarValue::Int32(v.copied());
+            assert_eq!(min, expect(values.iter().min()), "{values:?}");
+            assert_eq!(max, expect(values.iter().max()), "{values:?}");
+        }
+        let strings: ArrayRef = Arc::new(StringViewArray::from(vec![
+            Some("m"),
+            None,
+            Some("b"),
+            Some("z"),
+        ]));
+        let (min, max) = extremes(&strings).unwrap();
+        assert_eq!(min, ScalarValue::Utf8View(Some("b".into())));
+        assert_eq!(max, ScalarValue::Utf8View(Some("z".into())));
     }
 
     #[test]

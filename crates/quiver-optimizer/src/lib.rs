@@ -1,6 +1,7 @@
 //! The logical optimizer of Quiver: rewrite rules applied in order.
 
 pub mod cardinality;
+pub mod common_subexpressions;
 pub mod decorrelate;
 pub mod eliminate_sorts;
 pub mod explain;
@@ -115,6 +116,7 @@ impl Optimizer {
             Box::new(join_order::JoinOrder),
             Box::new(push_down_filter::PushDownFilter),
             Box::new(push_down_limit::PushDownLimit),
+            Box::new(common_subexpressions::CommonSubexpressions),
             Box::new(prune_columns::PruneColumns),
             Box::new(merge_projections::MergeProjections),
         ]);

@@ -4,11 +4,13 @@ use std::any::Any;
 use std::sync::Arc;
 
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use quiver_expr::expr::{AggregateCall, AggregateFunctionRef};
 use quiver_expr::logical_plan::{
     Aggregate, Filter, Join, JoinType, Limit, Projection, Sort, TableScan,
 };
 use quiver_expr::{
-    Column, ColumnStatistics, Expr, LogicalPlan, Operator, ScalarValue, SortExpr, TableSource,
+    AggregateFunction, Column, ColumnStatistics, Expr, GroupsAccumulator, LogicalPlan, Operator,
+    QuiverError, Result, ScalarValue, SortExpr, TableSource,
 };
 
 /// A table with columns a, b, c (BIGINT) and s (VARCHAR); it is never read.
@@ -147,4 +149,35 @@ pub fn limit(skip: usize, fetch: usize, input: Arc<LogicalPlan>) -> LogicalPlan 
 
 pub fn gt(l: Expr, r: Expr) -> Expr {
     l.binary(Operator::Gt, r)
+}
+
+/// An aggregate `sum` of BIGINTs for plans that are rewritten, never run.
+#[derive(Debug)]
+struct PlanOnlySum;
+
+impl AggregateFunction for PlanOnlySum {
+    fn name(&self) -> &str {
+        "sum"
+    }
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        Ok(arg_types.to_vec())
+    }
+    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Int64)
+    }
+    fn state_fields(&self, name: &str, _: &[DataType]) -> Result<Vec<Field>> {
+        Ok(vec![Field::new(name, DataType::Int64, true)])
+    }
+    fn create_accumulator(&self, _: &[DataType]) -> Result<Box<dyn GroupsAccumulator>> {
+        Err(QuiverError::Internal("rule tests do not run plans".into()))
+    }
+}
+
+/// `sum(e)`.
+pub fn sum_of(e: Expr) -> Expr {
+    Expr::Aggregate(AggregateCall {
+        func: AggregateFunctionRef(Arc::new(PlanOnlySum)),
+        args: vec![e],
+        distinct: false,
+    })
 }
