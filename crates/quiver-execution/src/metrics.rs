@@ -25,6 +25,9 @@ use quiver_expr::Result;
 use crate::plan::{ExecutionPlan, TaskContext};
 use crate::stream::{RecordBatchStream, SendableRecordBatchStream};
 
+/// The counter of the bytes an operator held at its peak.
+pub const PEAK_MEMORY: &str = "peak_memory_bytes";
+
 /// The counters of one operator, summed over its partitions.
 #[derive(Debug, Default)]
 pub struct OperatorMetrics {
@@ -43,6 +46,13 @@ impl OperatorMetrics {
             Some((_, v)) => *v += value,
             None => counters.push((name, value)),
         }
+    }
+
+    /// Records `bytes` as the most memory one partition of the operator held
+    /// at once (its data: buffered batches, hash tables, group states);
+    /// EXPLAIN ANALYZE shows the sum over partitions, which run at once.
+    pub fn add_peak_memory(&self, bytes: usize) {
+        self.add(PEAK_MEMORY, u64::try_from(bytes).unwrap_or(u64::MAX));
     }
 
     /// Rows the operator produced.

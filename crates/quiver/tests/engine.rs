@@ -201,6 +201,36 @@ async fn explain_analyze_reports_what_each_operator_did() {
     assert!(total.starts_with("3 rows in "), "{total}");
 }
 
+/// The number after `name=` in `line`.
+fn counter(line: &str, name: &str) -> u64 {
+    line.split(&format!("{name}="))
+        .nth(1)
+        .and_then(|rest| rest.split(',').next())
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {name} in {line}"))
+}
+
+#[tokio::test]
+async fn explain_analyze_reports_the_memory_operators_held() {
+    let ctx = session(2, 8192).await;
+    let out = run(
+        &ctx,
+        "EXPLAIN ANALYZE SELECT t.vendor, count(*) AS n FROM trips t JOIN trips u \
+         ON t.trip_id = u.trip_id WHERE u.fare > 10 GROUP BY t.vendor ORDER BY n",
+    )
+    .await;
+    let plan = out.column(1).as_string::<i32>().value(0);
+    // The build side holds the ~16k passing rows of u: keys, rows and table.
+    let join = counter(line_of(plan, "HashJoinExec"), "peak_memory_bytes");
+    assert!(join > 16_000 * 8, "{plan}");
+    for operator in ["AggregateExec", "SortExec"] {
+        assert!(
+            counter(line_of(plan, operator), "peak_memory_bytes") > 0,
+            "{plan}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_point_lookup_filters_while_decoding() {
     let ctx = session(2, 8192).await;

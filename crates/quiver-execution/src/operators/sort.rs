@@ -11,7 +11,7 @@ use quiver_expr::Result;
 
 use super::{display_sort_exprs, PhysicalSortExpr};
 use crate::compaction::concat_compacted;
-use crate::metrics::execute_child;
+use crate::metrics::{execute_child, OperatorMetrics};
 use crate::plan::{ExecutionPlan, TaskContext};
 use crate::stream::{batches_when_done, SendableRecordBatchStream};
 
@@ -71,13 +71,18 @@ async fn sort_partition(
     exprs: Vec<PhysicalSortExpr>,
     fetch: Option<usize>,
     batch_size: usize,
+    metrics: Option<Arc<OperatorMetrics>>,
 ) -> Result<Vec<RecordBatch>> {
     let schema = input.schema();
     let mut buffered: Vec<RecordBatch> = vec![];
     let mut rows = 0usize;
+    let mut held = 0usize;
+    let mut peak = 0usize;
     while let Some(batch) = input.next().await {
         let batch = batch?;
         rows += batch.num_rows();
+        held += batch.get_array_memory_size();
+        peak = peak.max(held);
         buffered.push(batch);
         // Let cancellation (a dropped stream) take effect between batches.
         tokio::task::yield_now().await;
@@ -87,6 +92,7 @@ async fn sort_partition(
                 let all = concat_compacted(&schema, &buffered)?;
                 let best = sort_batch(&all, &exprs, Some(k))?;
                 rows = best.num_rows();
+                held = best.get_array_memory_size();
                 buffered = vec![best];
             }
         }
@@ -97,6 +103,11 @@ async fn sort_partition(
     let all = concat_compacted(&schema, &buffered)?;
     drop(buffered);
     let sorted = sort_batch(&all, &exprs, fetch)?;
+    if let Some(m) = metrics {
+        // The input in one batch and its sorted copy are held together.
+        let together = all.get_array_memory_size() + sorted.get_array_memory_size();
+        m.add_peak_memory(peak.max(together));
+    }
     Ok(slices(sorted, batch_size))
 }
 
@@ -122,7 +133,13 @@ impl ExecutionPlan for SortExec {
         ctx: Arc<TaskContext>,
     ) -> Result<SendableRecordBatchStream> {
         let input = execute_child(&self.input, partition, Arc::clone(&ctx))?;
-        let fut = sort_partition(input, self.exprs.clone(), self.fetch, ctx.batch_size);
+        let fut = sort_partition(
+            input,
+            self.exprs.clone(),
+            self.fetch,
+            ctx.batch_size,
+            ctx.operator_metrics(self),
+        );
         Ok(batches_when_done(self.schema(), fut))
     }
 }

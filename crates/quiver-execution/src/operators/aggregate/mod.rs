@@ -19,7 +19,7 @@ use quiver_expr::{AggregateFunctionRef, GroupsAccumulator, Result};
 pub use group_values::{new_group_values, GroupValues};
 
 use super::sort::slices;
-use crate::metrics::execute_child;
+use crate::metrics::{execute_child, OperatorMetrics};
 use crate::physical_expr::PhysicalExpr;
 use crate::plan::{ExecutionPlan, TaskContext};
 use crate::stream::{batches_when_done, SendableRecordBatchStream};
@@ -285,6 +285,11 @@ impl GroupState {
         Ok(())
     }
 
+    /// Approximate bytes held: the group keys and every accumulator.
+    fn memory_size(&self) -> usize {
+        self.groups.size() + self.accumulators.iter().map(|a| a.size()).sum::<usize>()
+    }
+
     fn finish(mut self, schema: SchemaRef, input_schema: &Schema) -> Result<RecordBatch> {
         self.ensure_global_group(input_schema)?;
         let rows = self.num_groups();
@@ -322,6 +327,7 @@ async fn aggregate_partition(
     mut input: SendableRecordBatchStream,
     schema: SchemaRef,
     batch_size: usize,
+    metrics: Option<Arc<OperatorMetrics>>,
 ) -> Result<Vec<RecordBatch>> {
     let mut state = state?;
     let input_schema = input.schema();
@@ -329,6 +335,10 @@ async fn aggregate_partition(
         state.update(&batch?)?;
         // Let cancellation (a dropped stream) take effect between batches.
         tokio::task::yield_now().await;
+    }
+    if let Some(m) = metrics {
+        // Groups only accumulate, so the state is largest at the end.
+        m.add_peak_memory(state.memory_size());
     }
     Ok(slices(state.finish(schema, &input_schema)?, batch_size))
 }
@@ -368,6 +378,7 @@ impl ExecutionPlan for AggregateExec {
             input,
             self.schema(),
             ctx.batch_size,
+            ctx.operator_metrics(self),
         );
         Ok(batches_when_done(self.schema(), fut))
     }

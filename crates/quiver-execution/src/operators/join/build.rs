@@ -197,6 +197,16 @@ impl BuildSide {
         })
     }
 
+    /// Approximate bytes held: the rows, their keys and the hash table.
+    pub(crate) fn memory_size(&self) -> usize {
+        let table = self.table.as_ref().map_or(0, |t| {
+            let keys: usize = t.keys.iter().map(|k| k.get_array_memory_size()).sum();
+            keys + t.table.capacity() * std::mem::size_of::<(u64, u32)>()
+                + t.next.capacity() * std::mem::size_of::<u32>()
+        });
+        self.batch.get_array_memory_size() + table
+    }
+
     /// Number of build rows.
     pub(crate) fn num_rows(&self) -> usize {
         self.batch.num_rows()

@@ -203,10 +203,17 @@ impl JoinExec {
         let hashed = !keys.is_empty();
         let right = Arc::clone(&self.right);
         let schema = right.schema();
+        let metrics = ctx.operator_metrics(self);
+        let report = move |build: &BuildSide| {
+            if let Some(m) = &metrics {
+                m.add_peak_memory(build.memory_size());
+            }
+        };
         match self.mode {
             BuildMode::Partitioned => async move {
                 let input = execute_child(&right, partition, ctx)?;
                 let build = BuildSide::collect(input, schema, &keys, hashed, 1).await?;
+                report(&build);
                 Ok(Arc::new(build))
             }
             .boxed(),
@@ -221,6 +228,7 @@ impl JoinExec {
                             let build =
                                 BuildSide::collect(input, schema, &keys, hashed, probes).await?;
                             publish_key_ranges(&build, &filters)?;
+                            report(&build);
                             Ok::<_, QuiverError>(Arc::new(build))
                         })
                         .await?;
