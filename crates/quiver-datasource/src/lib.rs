@@ -9,6 +9,7 @@ pub mod csv;
 pub mod data_file;
 mod decode_filter;
 pub mod hive;
+mod key_membership;
 pub mod listing;
 pub mod memory;
 mod page_pruning;

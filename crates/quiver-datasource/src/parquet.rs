@@ -25,6 +25,7 @@ use quiver_expr::{internal_err, ColumnStatistics, Expr, QuiverError, Result, Sca
 use crate::bloom_pruning::{bloom_probes, row_groups_passing, BloomProbe};
 use crate::data_file::DataFile;
 use crate::decode_filter::DecodeFilter;
+use crate::key_membership::KeyMembership;
 use crate::listing::list_files;
 use crate::page_pruning::rows_to_read;
 use crate::parquet_statistics::{column_statistics, dictionary_entries, FileFooter};
@@ -639,6 +640,8 @@ impl ExecutionPlan for ParquetExec {
         let batch_size = ctx.batch_size;
         let metrics = ctx.operator_metrics(self);
         let filtering = Arc::clone(&self.filtering);
+        let mut membership =
+            KeyMembership::new(&schema, &filtering.dynamic_filters, metrics.clone());
         let stream = futures::stream::iter(per_file)
             .then(move |(f, groups)| {
                 let scan = RowGroupScan {
@@ -651,7 +654,11 @@ impl ExecutionPlan for ParquetExec {
                 };
                 scan.read()
             })
-            .try_flatten();
+            .try_flatten()
+            .map(move |batch| match membership.as_mut() {
+                Some(m) => batch.and_then(|b| m.apply(b)),
+                None => batch,
+            });
         Ok(RecordBatchStreamAdapter::boxed(self.schema(), stream))
     }
 }

@@ -8,17 +8,85 @@
 //! reads them. The join itself still compares every probe row, so a scan
 //! that reads more than needed (because it started before the range was
 //! known, or cannot use it) is only slower, never wrong.
+//!
+//! For integer keys the filter also carries the set of build keys (up to
+//! [`MAX_SET_KEYS`] of them), and the scan drops the rows whose key is not
+//! in it as it reads: below an aggregate grouped by the key (a decorrelated
+//! subquery, as in TPC-H Q17 and Q20) this keeps the groups nobody joins
+//! from ever being built. A scan stops checking once most rows pass.
 
 use std::sync::{Arc, OnceLock};
 
-use arrow::array::{downcast_primitive_array, Array, ArrayRef, AsArray};
+use arrow::array::{downcast_primitive_array, Array, ArrayRef, AsArray, BooleanArray, Int64Array};
 use arrow::compute::{sort_to_indices, SortOptions};
-use arrow::datatypes::DataType;
+use arrow::datatypes::{DataType, Int64Type};
+use hashbrown::HashSet;
 use quiver_expr::{Column, Expr, Operator, Result, ScalarValue};
 
 /// Build keys up to this many distinct values are also published as a
 /// list, which bloom filters can check one by one.
 pub const MAX_LISTED_KEYS: usize = 32;
+
+/// Integer build keys up to this many distinct values are published as a
+/// set that scans check each row against.
+pub const MAX_SET_KEYS: usize = 1 << 18;
+
+/// The distinct integer keys of a build side.
+#[derive(Debug)]
+pub struct KeySet(HashSet<i64>);
+
+impl KeySet {
+    /// The non-NULL values of integer `keys` as a set; `None` for other
+    /// types or more than [`MAX_SET_KEYS`] distinct values.
+    fn of(keys: &ArrayRef) -> Option<Self> {
+        let values = as_i64(keys)?;
+        let mut set = HashSet::new();
+        for v in values.iter().flatten() {
+            set.insert(v);
+            if set.len() > MAX_SET_KEYS {
+                return None;
+            }
+        }
+        Some(Self(set))
+    }
+
+    /// Per row of `column`, whether its value is in the set (NULL: no);
+    /// `None` when `column` is not of an integer type.
+    pub fn contains_each(&self, column: &ArrayRef) -> Option<BooleanArray> {
+        let values = as_i64(column)?;
+        Some(
+            values
+                .iter()
+                .map(|v| Some(v.is_some_and(|v| self.0.contains(&v))))
+                .collect(),
+        )
+    }
+}
+
+/// Whether `distinct` integer keys fill less than half of `min..=max`.
+fn is_sparse(min: &ScalarValue, max: &ScalarValue, distinct: usize) -> bool {
+    let as_i128 = |v: &ScalarValue| match v.cast_to(&DataType::Int64) {
+        Ok(ScalarValue::Int64(Some(v))) => Some(i128::from(v)),
+        _ => None,
+    };
+    match (as_i128(min), as_i128(max)) {
+        (Some(lo), Some(hi)) => (distinct as i128) * 2 < hi - lo + 1,
+        _ => false,
+    }
+}
+
+/// An integer column as 64-bit integers.
+fn as_i64(column: &ArrayRef) -> Option<Int64Array> {
+    use DataType::*;
+    if !matches!(
+        column.data_type(),
+        Int8 | Int16 | Int32 | Int64 | UInt8 | UInt16 | UInt32
+    ) {
+        return None;
+    }
+    let cast = arrow::compute::cast(column, &Int64).ok()?;
+    Some(cast.as_primitive::<Int64Type>().clone())
+}
 
 /// What the build side's keys allow on the probe side.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,6 +111,7 @@ pub enum KeyRange {
 pub struct DynamicFilter {
     column: String,
     range: OnceLock<KeyRange>,
+    members: OnceLock<KeySet>,
 }
 
 impl DynamicFilter {
@@ -51,6 +120,7 @@ impl DynamicFilter {
         Arc::new(Self {
             column: column.into(),
             range: OnceLock::new(),
+            members: OnceLock::new(),
         })
     }
 
@@ -59,11 +129,19 @@ impl DynamicFilter {
         &self.column
     }
 
-    /// Sets the filter from the build side's key column `keys` and its
-    /// distinct keys' row positions (`None` when there are many). Keys of a
-    /// type without a usable order (floats, whose `-0.0` and `0.0` and NaNs
-    /// compare unlike their statistics, and nested types) leave it unset.
-    pub fn set_from_keys(&self, keys: &ArrayRef, distinct_rows: Option<&[u32]>) -> Result<()> {
+    /// Sets the filter from the build side's key column `keys`, its
+    /// distinct keys' row positions (`None` when there are many) and at most
+    /// how many distinct values it has. Keys of a type without a usable
+    /// order (floats, whose `-0.0` and `0.0` and NaNs compare unlike their
+    /// statistics, and nested types) leave it unset. The set of keys is
+    /// published only when it says more than the range: at most
+    /// [`MAX_SET_KEYS`] keys, filling less than half of it.
+    pub fn set_from_keys(
+        &self,
+        keys: &ArrayRef,
+        distinct_rows: Option<&[u32]>,
+        distinct: usize,
+    ) -> Result<()> {
         if !has_usable_order(keys.data_type()) {
             return Ok(());
         }
@@ -78,12 +156,22 @@ impl DynamicFilter {
                 })
                 .transpose()?;
             let (min, max) = extremes(keys)?;
+            if distinct <= MAX_SET_KEYS && is_sparse(&min, &max, distinct) {
+                if let Some(members) = KeySet::of(keys) {
+                    let _ = self.members.set(members);
+                }
+            }
             KeyRange::Between { min, max, values }
         };
         // Set once: a second build (there is none for a shared build) would
         // publish the same keys.
         let _ = self.range.set(range);
         Ok(())
+    }
+
+    /// The build keys, once set, when they are few integers.
+    pub fn members(&self) -> Option<&KeySet> {
+        self.members.get()
     }
 
     /// The range, once set.
@@ -206,7 +294,7 @@ mod tests {
             Some(9),
             Some(5),
         ]));
-        filter.set_from_keys(&keys, None).unwrap();
+        filter.set_from_keys(&keys, None, 3).unwrap();
         let text: Vec<String> = filter
             .conjuncts()
             .unwrap()
@@ -220,7 +308,7 @@ mod tests {
     fn few_keys_are_listed_and_no_keys_match_nothing() {
         let keys: ArrayRef = Arc::new(StringViewArray::from(vec!["b", "a", "b"]));
         let filter = DynamicFilter::new("s");
-        filter.set_from_keys(&keys, Some(&[0, 1])).unwrap();
+        filter.set_from_keys(&keys, Some(&[0, 1]), 2).unwrap();
         let Some(KeyRange::Between { min, max, values }) = filter.range() else {
             panic!("unset");
         };
@@ -231,7 +319,7 @@ mod tests {
 
         let nulls: ArrayRef = Arc::new(Int32Array::from(vec![None, None]));
         let empty = DynamicFilter::new("k");
-        empty.set_from_keys(&nulls, Some(&[])).unwrap();
+        empty.set_from_keys(&nulls, Some(&[]), 0).unwrap();
         assert_eq!(empty.range(), Some(&KeyRange::Empty));
     }
 
@@ -256,10 +344,33 @@ mod tests {
     }
 
     #[test]
+    fn integer_keys_are_published_as_a_set_rows_are_checked_against() {
+        let keys: ArrayRef = Arc::new(Int32Array::from(vec![Some(7), None, Some(3)]));
+        let filter = DynamicFilter::new("k");
+        assert!(filter.members().is_none());
+        filter.set_from_keys(&keys, None, 2).unwrap();
+        let probe: ArrayRef = Arc::new(Int64Array::from(vec![Some(3), Some(4), None, Some(7)]));
+        let mask = filter.members().unwrap().contains_each(&probe).unwrap();
+        assert_eq!(
+            mask.iter().collect::<Vec<_>>(),
+            [Some(true), Some(false), Some(false), Some(true)]
+        );
+        let strings: ArrayRef = Arc::new(StringViewArray::from(vec!["a"]));
+        let text = DynamicFilter::new("s");
+        text.set_from_keys(&strings, None, 1).unwrap();
+        assert!(text.members().is_none());
+        // Keys 1..=4 fill their range: the set would say nothing more.
+        let dense: ArrayRef = Arc::new(Int32Array::from(vec![1, 2, 3, 4]));
+        let range_only = DynamicFilter::new("k");
+        range_only.set_from_keys(&dense, None, 4).unwrap();
+        assert!(range_only.members().is_none());
+    }
+
+    #[test]
     fn float_keys_leave_the_filter_unset() {
         let keys: ArrayRef = Arc::new(Float64Array::from(vec![0.0, -0.0]));
         let filter = DynamicFilter::new("f");
-        filter.set_from_keys(&keys, None).unwrap();
+        filter.set_from_keys(&keys, None, 2).unwrap();
         assert_eq!(filter.range(), None);
     }
 }

@@ -1,7 +1,9 @@
 //! Planning of dynamic filters: which hash joins publish their build keys'
 //! range, and to which scans on their probe side. A join's key is followed
 //! down the probe side through filters, projections that pass it on
-//! unchanged, aliases and inner joins to the scan that reads it; the scan is
+//! unchanged, aliases, inner joins and aggregates grouped by it (a group
+//! whose key no build row has joins nothing, so neither do its input rows)
+//! to the scan that reads it; the scan is
 //! planned with a [`DynamicFilter`] on that column, which the join sets once
 //! its build side is read (see `quiver_execution::dynamic_filter`).
 
@@ -70,7 +72,7 @@ impl PendingDynamicFilters {
 /// The scan below `plan` whose table column `column` is, unchanged, and
 /// that column's name in the table; `None` when the column is computed,
 /// comes through an operator that may invent values for it (outer joins,
-/// aggregates), or the table cannot use dynamic filters.
+/// an aggregate's results), or the table cannot use dynamic filters.
 fn scanned_column<'a>(plan: &'a LogicalPlan, column: &Column) -> Option<(&'a TableScan, String)> {
     let position = plan.schema().find(column).ok()??;
     match plan {
@@ -90,6 +92,10 @@ fn scanned_column<'a>(plan: &'a LogicalPlan, column: &Column) -> Option<(&'a Tab
             let input_column = a.input.schema().field(position).column();
             scanned_column(&a.input, &input_column)
         }
+        LogicalPlan::Aggregate(a) => match a.group_exprs.get(position)?.unalias() {
+            Expr::Column(key) => scanned_column(&a.input, key),
+            _ => None,
+        },
         LogicalPlan::Join(j) if j.join_type == JoinType::Inner => {
             let left_columns = j.left.schema().len();
             if position < left_columns {

@@ -143,6 +143,11 @@ impl KeyTable {
         &self.keys
     }
 
+    /// The number of distinct non-NULL keys.
+    pub(crate) fn distinct_count(&self) -> usize {
+        self.table.len()
+    }
+
     /// The first row of each distinct key, when there are at most `max`.
     pub(crate) fn distinct_rows(&self, max: usize) -> Option<Vec<u32>> {
         (self.table.len() <= max).then(|| self.table.iter().map(|&(_, first)| first).collect())

@@ -250,9 +250,11 @@ fn publish_key_ranges(build: &BuildSide, filters: &[(usize, Arc<DynamicFilter>)]
     let listed = (table.keys().len() == 1)
         .then(|| table.distinct_rows(MAX_LISTED_KEYS))
         .flatten();
+    // A column has at most as many distinct values as the whole key.
+    let distinct = table.distinct_count();
     for (key, filter) in filters {
         if let Some(keys) = table.keys().get(*key) {
-            filter.set_from_keys(keys, listed.as_deref())?;
+            filter.set_from_keys(keys, listed.as_deref(), distinct)?;
         }
     }
     Ok(())
