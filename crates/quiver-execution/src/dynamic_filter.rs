@@ -9,15 +9,18 @@
 //! that reads more than needed (because it started before the range was
 //! known, or cannot use it) is only slower, never wrong.
 //!
-//! For integer keys the filter also carries the set of build keys (up to
-//! [`MAX_SET_KEYS`] of them), and the scan drops the rows whose key is not
-//! in it as it reads: below an aggregate grouped by the key (a decorrelated
-//! subquery, as in TPC-H Q17 and Q20) this keeps the groups nobody joins
-//! from ever being built. A scan stops checking once most rows pass.
+//! A filter made with [`DynamicFilter::checking_rows`] (the planner asks
+//! for it when an aggregate grouped by the key lies between the scan and the
+//! join: a decorrelated subquery, as in TPC-H Q2, Q17 and Q20) also carries,
+//! for integer keys, the set of build keys (up to [`MAX_SET_KEYS`]), and the
+//! scan drops the rows whose key is not in it as it reads, so the groups
+//! nobody joins are never built. Elsewhere a set check would only replace
+//! the join's own probe of the same rows, at about the same cost.
 
 use std::sync::{Arc, OnceLock};
 
 use arrow::array::{downcast_primitive_array, Array, ArrayRef, AsArray, BooleanArray, Int64Array};
+use arrow::buffer::BooleanBuffer;
 use arrow::compute::{sort_to_indices, SortOptions};
 use arrow::datatypes::{DataType, Int64Type};
 use hashbrown::HashSet;
@@ -54,12 +57,14 @@ impl KeySet {
     /// `None` when `column` is not of an integer type.
     pub fn contains_each(&self, column: &ArrayRef) -> Option<BooleanArray> {
         let values = as_i64(column)?;
-        Some(
-            values
-                .iter()
-                .map(|v| Some(v.is_some_and(|v| self.0.contains(&v))))
-                .collect(),
-        )
+        let raw = values.values();
+        let found = match values.nulls() {
+            None => BooleanBuffer::collect_bool(raw.len(), |i| self.0.contains(&raw[i])),
+            Some(nulls) => BooleanBuffer::collect_bool(raw.len(), |i| {
+                nulls.is_valid(i) && self.0.contains(&raw[i])
+            }),
+        };
+        Some(BooleanArray::new(found, None))
     }
 }
 
@@ -110,15 +115,29 @@ pub enum KeyRange {
 #[derive(Debug)]
 pub struct DynamicFilter {
     column: String,
+    /// Whether to publish the key set for checking rows.
+    check_rows: bool,
     range: OnceLock<KeyRange>,
     members: OnceLock<KeySet>,
 }
 
 impl DynamicFilter {
-    /// A filter, not set yet, on the scanned table's column `column`.
+    /// A filter, not set yet, on the scanned table's column `column`: a
+    /// key range for skipping row groups and pages.
     pub fn new(column: impl Into<String>) -> Arc<Self> {
+        Self::with_row_checks(column.into(), false)
+    }
+
+    /// A filter like [`DynamicFilter::new`] that also publishes sparse
+    /// integer keys as a set for the scan to check each row against.
+    pub fn checking_rows(column: impl Into<String>) -> Arc<Self> {
+        Self::with_row_checks(column.into(), true)
+    }
+
+    fn with_row_checks(column: String, check_rows: bool) -> Arc<Self> {
         Arc::new(Self {
-            column: column.into(),
+            column,
+            check_rows,
             range: OnceLock::new(),
             members: OnceLock::new(),
         })
@@ -156,7 +175,7 @@ impl DynamicFilter {
                 })
                 .transpose()?;
             let (min, max) = extremes(keys)?;
-            if distinct <= MAX_SET_KEYS && is_sparse(&min, &max, distinct) {
+            if self.check_rows && distinct <= MAX_SET_KEYS && is_sparse(&min, &max, distinct) {
                 if let Some(members) = KeySet::of(keys) {
                     let _ = self.members.set(members);
                 }
@@ -346,7 +365,10 @@ mod tests {
     #[test]
     fn integer_keys_are_published_as_a_set_rows_are_checked_against() {
         let keys: ArrayRef = Arc::new(Int32Array::from(vec![Some(7), None, Some(3)]));
-        let filter = DynamicFilter::new("k");
+        let range_only = DynamicFilter::new("k");
+        range_only.set_from_keys(&keys, None, 2).unwrap();
+        assert!(range_only.members().is_none());
+        let filter = DynamicFilter::checking_rows("k");
         assert!(filter.members().is_none());
         filter.set_from_keys(&keys, None, 2).unwrap();
         let probe: ArrayRef = Arc::new(Int64Array::from(vec![Some(3), Some(4), None, Some(7)]));
@@ -356,14 +378,14 @@ mod tests {
             [Some(true), Some(false), Some(false), Some(true)]
         );
         let strings: ArrayRef = Arc::new(StringViewArray::from(vec!["a"]));
-        let text = DynamicFilter::new("s");
+        let text = DynamicFilter::checking_rows("s");
         text.set_from_keys(&strings, None, 1).unwrap();
         assert!(text.members().is_none());
         // Keys 1..=4 fill their range: the set would say nothing more.
         let dense: ArrayRef = Arc::new(Int32Array::from(vec![1, 2, 3, 4]));
-        let range_only = DynamicFilter::new("k");
-        range_only.set_from_keys(&dense, None, 4).unwrap();
-        assert!(range_only.members().is_none());
+        let dense_filter = DynamicFilter::checking_rows("k");
+        dense_filter.set_from_keys(&dense, None, 4).unwrap();
+        assert!(dense_filter.members().is_none());
     }
 
     #[test]

@@ -51,8 +51,13 @@ impl PendingDynamicFilters {
                 let Expr::Column(column) = probe_key else {
                     return None;
                 };
-                let (scan, name) = scanned_column(&join.left, column)?;
-                let filter = DynamicFilter::new(name);
+                let found = scanned_column(&join.left, column)?;
+                let filter = if found.through_aggregate {
+                    DynamicFilter::checking_rows(found.name)
+                } else {
+                    DynamicFilter::new(found.name)
+                };
+                let scan = found.scan;
                 by_scan
                     .entry(scan_id(scan))
                     .or_default()
@@ -69,19 +74,32 @@ impl PendingDynamicFilters {
     }
 }
 
-/// The scan below `plan` whose table column `column` is, unchanged, and
-/// that column's name in the table; `None` when the column is computed,
-/// comes through an operator that may invent values for it (outer joins,
-/// an aggregate's results), or the table cannot use dynamic filters.
-fn scanned_column<'a>(plan: &'a LogicalPlan, column: &Column) -> Option<(&'a TableScan, String)> {
+/// Where a join key comes from: a scan's column.
+struct ScannedColumn<'a> {
+    scan: &'a TableScan,
+    /// The column's name in the table.
+    name: String,
+    /// Whether an aggregate grouped by the key lies on the way.
+    through_aggregate: bool,
+}
+
+/// The scan below `plan` whose table column `column` is, unchanged; `None`
+/// when the column is computed, comes through an operator that may invent
+/// values for it (outer joins, an aggregate's results), or the table
+/// cannot use dynamic filters.
+fn scanned_column<'a>(plan: &'a LogicalPlan, column: &Column) -> Option<ScannedColumn<'a>> {
     let position = plan.schema().find(column).ok()??;
     match plan {
         LogicalPlan::TableScan(scan) => {
             let provider = scan.source.as_any().downcast_ref::<ProviderSource>()?;
-            provider.0.supports_dynamic_filters().then(|| {
-                let name = scan.schema.field(position).field.name().clone();
-                (scan, name)
-            })
+            provider
+                .0
+                .supports_dynamic_filters()
+                .then(|| ScannedColumn {
+                    scan,
+                    name: scan.schema.field(position).field.name().clone(),
+                    through_aggregate: false,
+                })
         }
         LogicalPlan::Filter(f) => scanned_column(&f.input, column),
         LogicalPlan::Projection(p) => match p.exprs.get(position)?.unalias() {
@@ -93,7 +111,10 @@ fn scanned_column<'a>(plan: &'a LogicalPlan, column: &Column) -> Option<(&'a Tab
             scanned_column(&a.input, &input_column)
         }
         LogicalPlan::Aggregate(a) => match a.group_exprs.get(position)?.unalias() {
-            Expr::Column(key) => scanned_column(&a.input, key),
+            Expr::Column(key) => scanned_column(&a.input, key).map(|found| ScannedColumn {
+                through_aggregate: true,
+                ..found
+            }),
             _ => None,
         },
         LogicalPlan::Join(j) if j.join_type == JoinType::Inner => {

@@ -372,6 +372,36 @@ async fn a_join_build_side_skips_probe_row_groups_outside_its_keys() {
 }
 
 #[tokio::test]
+async fn rows_a_sparse_build_side_lacks_never_reach_an_aggregate_below_the_join() {
+    // One partition: the aggregate starts reading only once the build is done.
+    let ctx = session(1, 1000).await;
+    run(
+        &ctx,
+        "CREATE TABLE every_thousandth AS SELECT trip_id AS id FROM trips WHERE trip_id % 1000 = 0",
+    )
+    .await;
+    let sql = "SELECT g.trip_id, g.n FROM every_thousandth d JOIN \
+               (SELECT trip_id, count(*) AS n FROM trips GROUP BY trip_id) g ON g.trip_id = d.id \
+               ORDER BY g.trip_id";
+    let analyzed = run(&ctx, &format!("EXPLAIN ANALYZE {sql}")).await;
+    let plan = analyzed.column(1).as_string::<i32>().value(0);
+    let scan = line_of(plan, "ParquetExec");
+    assert_eq!(
+        counter(scan, "rows_filtered_by_dynamic_filter"),
+        20_000 - 20,
+        "{plan}"
+    );
+    assert_eq!(
+        counter(line_of(plan, "AggregateExec"), "output_rows"),
+        20,
+        "{plan}"
+    );
+    let rows = run(&ctx, sql).await;
+    let ids: Vec<i64> = rows.column(0).as_primitive::<Int64Type>().values().to_vec();
+    assert_eq!(ids, (1..=20).map(|i| i * 1000).collect::<Vec<i64>>());
+}
+
+#[tokio::test]
 async fn explain_verbose_shows_the_plan_after_each_rule_that_changed_it() {
     let ctx = session(2, 8192).await;
     let out = run(
