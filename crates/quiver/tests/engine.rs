@@ -201,6 +201,29 @@ async fn explain_analyze_reports_what_each_operator_did() {
     assert!(total.starts_with("3 rows in "), "{total}");
 }
 
+/// Writes `query`'s rows to `name` under `dir` with the COPY `options`;
+/// returns the path written.
+async fn copy_out(
+    ctx: &SessionContext,
+    dir: &tempfile::TempDir,
+    name: &str,
+    query: &str,
+    options: &str,
+) -> String {
+    let path = dir.path().join(name).to_str().unwrap().to_string();
+    run(ctx, &format!("COPY ({query}) TO '{path}' ({options})")).await;
+    path
+}
+
+/// Makes table `d` of the eleven trip ids 12000..=12010 (all in the third
+/// of trips.parquet's four row groups).
+const ELEVEN_IDS: &str =
+    "CREATE TABLE d AS SELECT trip_id AS id FROM trips WHERE trip_id BETWEEN 12000 AND 12010";
+
+/// What joining trips with `d` must give.
+const ELEVEN_TRIPS: &str =
+    "SELECT count(*), sum(fare) FROM trips WHERE trip_id BETWEEN 12000 AND 12010";
+
 /// The number after `name=` in `line`.
 fn counter(line: &str, name: &str) -> u64 {
     line.split(&format!("{name}="))
@@ -256,17 +279,16 @@ async fn a_point_lookup_filters_while_decoding() {
 async fn bloom_filters_skip_row_groups_whose_range_holds_the_value() {
     let ctx = session(2, 8192).await;
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("bloom.parquet");
-    let path = path.to_str().unwrap();
     // Row group r (trip ids 5000r+1 ..= 5000r+5000) holds k = 4i + r for
     // i in 0..5000: every row group spans 0..=19999, so min/max prune
     // nothing, but each value is in exactly one row group.
-    run(
+    let path = copy_out(
         &ctx,
-        &format!(
-            "COPY (SELECT trip_id, ((trip_id - 1) % 5000) * 4 + (trip_id - 1) / 5000 AS k, vendor \
-             FROM trips ORDER BY trip_id) TO '{path}' (ROW_GROUP_SIZE 5000, BLOOM_FILTER 'k')"
-        ),
+        &dir,
+        "bloom.parquet",
+        "SELECT trip_id, ((trip_id - 1) % 5000) * 4 + (trip_id - 1) / 5000 AS k, vendor \
+         FROM trips ORDER BY trip_id",
+        "ROW_GROUP_SIZE 5000, BLOOM_FILTER 'k'",
     )
     .await;
     ctx.sql(&format!(
@@ -334,12 +356,7 @@ async fn a_join_build_side_skips_probe_row_groups_outside_its_keys() {
         "{scan}"
     );
     let joined = run(&ctx, sql).await;
-    let filtered = run(
-        &ctx,
-        "SELECT count(*), sum(fare) FROM trips WHERE trip_id BETWEEN 12000 AND 12010",
-    )
-    .await;
-    assert_eq!(joined, filtered);
+    assert_eq!(joined, run(&ctx, ELEVEN_TRIPS).await);
     assert_eq!(joined.column(0).as_primitive::<Int64Type>().value(0), 11);
 
     // No build key: no probe row group is read.
@@ -405,14 +422,12 @@ async fn rows_a_sparse_build_side_lacks_never_reach_an_aggregate_below_the_join(
 async fn hive_partitioned_tables_take_dynamic_filters_in_every_directory() {
     let ctx = session(2, 8192).await;
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("by_vendor");
-    let out = out.to_str().unwrap();
-    run(
+    let out = copy_out(
         &ctx,
-        &format!(
-            "COPY (SELECT * FROM trips ORDER BY trip_id) TO '{out}' \
-             (FORMAT parquet, PARTITION_BY (vendor), ROW_GROUP_SIZE 1000)"
-        ),
+        &dir,
+        "by_vendor",
+        "SELECT * FROM trips ORDER BY trip_id",
+        "FORMAT parquet, PARTITION_BY (vendor), ROW_GROUP_SIZE 1000",
     )
     .await;
     ctx.sql(&format!(
@@ -420,11 +435,7 @@ async fn hive_partitioned_tables_take_dynamic_filters_in_every_directory() {
     ))
     .await
     .unwrap();
-    run(
-        &ctx,
-        "CREATE TABLE d AS SELECT trip_id AS id FROM trips WHERE trip_id BETWEEN 12000 AND 12010",
-    )
-    .await;
+    run(&ctx, ELEVEN_IDS).await;
     let sql = "SELECT count(*), sum(fare) FROM hv JOIN d ON hv.trip_id = d.id";
     let analyzed = run(&ctx, &format!("EXPLAIN ANALYZE {sql}")).await;
     let plan = analyzed.column(1).as_string::<i32>().value(0);
@@ -436,13 +447,7 @@ async fn hive_partitioned_tables_take_dynamic_filters_in_every_directory() {
     // Three directories of about 6,700 rows in row groups of 1,000: all
     // but the one or two holding ids 12000..=12010 in each are skipped.
     assert!(pruned >= 15, "{plan}");
-    let joined = run(&ctx, sql).await;
-    let direct = run(
-        &ctx,
-        "SELECT count(*), sum(fare) FROM trips WHERE trip_id BETWEEN 12000 AND 12010",
-    )
-    .await;
-    assert_eq!(joined, direct);
+    assert_eq!(run(&ctx, sql).await, run(&ctx, ELEVEN_TRIPS).await);
 }
 
 #[tokio::test]
