@@ -334,11 +334,7 @@ async fn bloom_filters_skip_row_groups_whose_range_holds_the_value() {
 async fn a_join_build_side_skips_probe_row_groups_outside_its_keys() {
     let ctx = session(2, 8192).await;
     // trips.parquet holds trip ids 1..=20000 in order, in 4 row groups.
-    run(
-        &ctx,
-        "CREATE TABLE d AS SELECT trip_id AS id FROM trips WHERE trip_id BETWEEN 12000 AND 12010",
-    )
-    .await;
+    run(&ctx, ELEVEN_IDS).await;
     run(
         &ctx,
         "CREATE TABLE nothing AS SELECT trip_id AS id FROM trips WHERE trip_id < 0",
