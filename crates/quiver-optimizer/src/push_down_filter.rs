@@ -119,7 +119,10 @@ fn through(
     let mut down = vec![];
     let mut stay = vec![];
     for conjunct in conjuncts {
-        match translate(&conjunct, node, below).filter(|_| can_move(&conjunct)) {
+        // The replacement must not bring a subquery or an aggregate below.
+        let moved = translate(&conjunct, node, below)
+            .filter(|t| can_move(&conjunct) && !t.contains_subquery() && !t.contains_aggregate());
+        match moved {
             Some(moved) => down.push(moved),
             None => stay.push(conjunct),
         }
