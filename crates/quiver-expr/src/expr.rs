@@ -650,6 +650,18 @@ pub fn split_conjunction(expr: &Expr) -> Vec<&Expr> {
     }
 }
 
+/// Splits `a OR b OR c` into its disjuncts.
+pub fn split_disjunction(expr: &Expr) -> Vec<&Expr> {
+    match expr {
+        Expr::Binary(l, Operator::Or, r) => {
+            let mut v = split_disjunction(l);
+            v.extend(split_disjunction(r));
+            v
+        }
+        other => vec![other],
+    }
+}
+
 /// Joins expressions with AND; `None` for an empty list.
 pub fn conjunction(exprs: impl IntoIterator<Item = Expr>) -> Option<Expr> {
     exprs.into_iter().reduce(Expr::and)

@@ -57,10 +57,7 @@ mod tests {
     use std::sync::Arc;
 
     fn eliminated(plan: Arc<LogicalPlan>) -> String {
-        EliminateSorts
-            .rewrite(plan.as_ref().clone())
-            .unwrap()
-            .display_indent()
+        rewritten_text(&EliminateSorts, plan)
     }
 
     #[test]

@@ -9,14 +9,14 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use quiver_expr::expr::{conjunction, split_conjunction};
-use quiver_expr::logical_plan::{Filter, Join, JoinType};
+use quiver_expr::expr::{conjunction, split_conjunction, split_disjunction};
+use quiver_expr::logical_plan::{Join, JoinType};
 use quiver_expr::{Column, Expr, LogicalPlan, Operator, Result};
 
 use crate::cardinality::estimate_rows;
 use crate::join_enumeration::{self, Edge, JoinTree};
 use crate::join_keys::{side_of, split_keys, Side};
-use crate::OptimizerRule;
+use crate::{with_filter, OptimizerRule};
 
 /// Orders inner joins and turns join conditions into keys.
 pub struct JoinOrder;
@@ -94,8 +94,7 @@ fn push_into_preserved_side(plan: &LogicalPlan) -> Result<Option<LogicalPlan>> {
 /// branch of a disjunction are taken out, so that a join condition repeated
 /// in each branch can become a join key.
 fn factor_disjunction(e: Expr) -> Vec<Expr> {
-    let mut branches = vec![];
-    collect_disjuncts(&e, &mut branches);
+    let branches = split_disjunction(&e);
     if branches.len() < 2 {
         return vec![e];
     }
@@ -125,16 +124,6 @@ fn factor_disjunction(e: Expr) -> Vec<Expr> {
         });
     }
     common.into_iter().chain(rest).collect()
-}
-
-fn collect_disjuncts<'a>(e: &'a Expr, out: &mut Vec<&'a Expr>) {
-    match e {
-        Expr::Binary(l, Operator::Or, r) => {
-            collect_disjuncts(l, out);
-            collect_disjuncts(r, out);
-        }
-        other => out.push(other),
-    }
 }
 
 /// An inner join, possibly under filters.
@@ -181,13 +170,6 @@ fn keyed_join(j: &Join) -> Result<LogicalPlan> {
     )?;
     join.subquery = j.subquery.clone();
     Ok(LogicalPlan::Join(join))
-}
-
-fn with_filter(plan: LogicalPlan, predicates: Vec<Expr>) -> Result<LogicalPlan> {
-    Ok(match conjunction(predicates) {
-        Some(p) => LogicalPlan::Filter(Filter::try_new(p, Arc::new(plan))?),
-        None => plan,
-    })
 }
 
 /// Collects the inputs and conditions of a block of inner joins.

@@ -22,7 +22,7 @@ mod test_util;
 use std::sync::Arc;
 
 use quiver_expr::logical_plan::{Explain, ExplainMode, Filter, Projection};
-use quiver_expr::{Expr, LogicalPlan, QSchema, Result};
+use quiver_expr::{expr, Expr, LogicalPlan, QSchema, Result};
 
 /// `plan` projected to exactly the columns of `schema` (found by name), for
 /// rules that add or reorder columns; `plan` itself when it has them already.
@@ -39,6 +39,15 @@ fn project_to(plan: LogicalPlan, schema: &QSchema) -> Result<LogicalPlan> {
         exprs,
         Arc::new(plan),
     )?))
+}
+
+/// `plan` filtered by the conjunction of `conjuncts` (`plan` itself when
+/// there are none).
+fn with_filter(plan: LogicalPlan, conjuncts: Vec<Expr>) -> Result<LogicalPlan> {
+    Ok(match expr::conjunction(conjuncts) {
+        Some(predicate) => LogicalPlan::Filter(Filter::try_new(predicate, Arc::new(plan))?),
+        None => plan,
+    })
 }
 
 /// `plan` over its inputs rewritten by `f` (`plan` itself when it has none).

@@ -117,10 +117,7 @@ mod tests {
     use quiver_expr::{Column, Operator};
 
     fn merged_text(plan: Arc<LogicalPlan>) -> String {
-        MergeProjections
-            .rewrite(plan.as_ref().clone())
-            .unwrap()
-            .display_indent()
+        rewritten_text(&MergeProjections, plan)
     }
 
     fn bare(name: &str) -> Expr {

@@ -5,6 +5,7 @@
 //! same column with constants of one type are rewritten; duplicates are
 //! dropped.
 
+use quiver_expr::expr::split_disjunction;
 use quiver_expr::{Column, Expr, LogicalPlan, Operator, Result, ScalarValue};
 
 use crate::{rewrite_filter_predicates, OptimizerRule};
@@ -27,8 +28,7 @@ fn as_in_list(e: &Expr) -> Option<Expr> {
     let Expr::Binary(_, Operator::Or, _) = e else {
         return None;
     };
-    let mut branches = vec![];
-    collect_disjuncts(e, &mut branches);
+    let branches = split_disjunction(e);
     let mut column: Option<&Column> = None;
     let mut values: Vec<ScalarValue> = vec![];
     for branch in branches {
@@ -56,29 +56,13 @@ fn as_in_list(e: &Expr) -> Option<Expr> {
     })
 }
 
-fn collect_disjuncts<'a>(e: &'a Expr, out: &mut Vec<&'a Expr>) {
-    match e {
-        Expr::Binary(l, Operator::Or, r) => {
-            collect_disjuncts(l, out);
-            collect_disjuncts(r, out);
-        }
-        other => out.push(other),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::test_util::*;
 
     fn rewritten(predicate: Expr) -> String {
-        let plan = filter(predicate, scan());
-        let out = OrToInList.rewrite(plan.as_ref().clone()).unwrap();
-        out.display_indent()
-            .lines()
-            .next()
-            .unwrap_or("")
-            .to_string()
+        filter_line_after(&OrToInList, predicate)
     }
 
     #[test]

@@ -150,10 +150,7 @@ mod tests {
     }
 
     fn converted(plan: Arc<LogicalPlan>) -> String {
-        OuterToInner
-            .rewrite(plan.as_ref().clone())
-            .unwrap()
-            .display_indent()
+        rewritten_text(&OuterToInner, plan)
     }
 
     /// The join types of `plan`'s joins, top down.

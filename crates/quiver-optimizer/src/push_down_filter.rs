@@ -22,11 +22,10 @@
 
 use std::sync::Arc;
 
-use quiver_expr::expr::{conjunction, split_conjunction};
-use quiver_expr::logical_plan::Filter;
+use quiver_expr::expr::split_conjunction;
 use quiver_expr::{Column, Expr, LogicalPlan, Result};
 
-use crate::{map_inputs, OptimizerRule};
+use crate::{map_inputs, with_filter, OptimizerRule};
 
 /// Moves filter conjuncts below projections, aliases, aggregates (on
 /// grouping keys), sorts and set operations.
@@ -176,16 +175,6 @@ fn position_of(node: &LogicalPlan, column: &Column) -> Option<usize> {
     node.schema().find(column).ok().flatten()
 }
 
-fn with_filter(plan: LogicalPlan, conjuncts: Vec<Expr>) -> Result<LogicalPlan> {
-    match conjunction(conjuncts) {
-        Some(predicate) => Ok(LogicalPlan::Filter(Filter::try_new(
-            predicate,
-            Arc::new(plan),
-        )?)),
-        None => Ok(plan),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -193,10 +182,7 @@ mod tests {
     use quiver_expr::logical_plan::{SubqueryAlias, Union};
 
     fn pushed(plan: Arc<LogicalPlan>) -> String {
-        PushDownFilter
-            .rewrite(plan.as_ref().clone())
-            .unwrap()
-            .display_indent()
+        rewritten_text(&PushDownFilter, plan)
     }
 
     #[test]

@@ -115,6 +115,25 @@ pub fn lit(v: i64) -> Expr {
     Expr::Literal(ScalarValue::Int64(Some(v)))
 }
 
+/// `rule`'s rewrite of `plan`, as EXPLAIN shows it.
+pub fn rewritten_text(rule: &dyn crate::OptimizerRule, plan: Arc<LogicalPlan>) -> String {
+    rule.rewrite(plan.as_ref().clone())
+        .unwrap()
+        .display_indent()
+}
+
+/// The top line (the filter) of `rule`'s rewrite of the test table
+/// filtered by `predicate`.
+pub fn filter_line_after(rule: &dyn crate::OptimizerRule, predicate: Expr) -> String {
+    let plan = filter(predicate, scan());
+    let out = rule.rewrite(plan.as_ref().clone()).unwrap();
+    out.display_indent()
+        .lines()
+        .next()
+        .unwrap_or("")
+        .to_string()
+}
+
 pub fn filter(predicate: Expr, input: Arc<LogicalPlan>) -> Arc<LogicalPlan> {
     Arc::new(LogicalPlan::Filter(
         Filter::try_new(predicate, input).unwrap(),

@@ -135,13 +135,7 @@ mod tests {
     }
 
     fn first_line(predicate: Expr) -> String {
-        let plan = filter(predicate, scan());
-        let out = UnwrapCast.rewrite(plan.as_ref().clone()).unwrap();
-        out.display_indent()
-            .lines()
-            .next()
-            .unwrap_or("")
-            .to_string()
+        filter_line_after(&UnwrapCast, predicate)
     }
 
     #[test]

@@ -201,6 +201,17 @@ async fn explain_analyze_reports_what_each_operator_did() {
     assert!(total.starts_with("3 rows in "), "{total}");
 }
 
+/// The plan with metrics that `EXPLAIN ANALYZE sql` shows.
+async fn analyzed(ctx: &SessionContext, sql: &str) -> String {
+    let out = run(ctx, &format!("EXPLAIN ANALYZE {sql}")).await;
+    out.column(1).as_string::<i32>().value(0).to_string()
+}
+
+/// The Parquet scan's line of `EXPLAIN ANALYZE sql`.
+async fn analyzed_scan(ctx: &SessionContext, sql: &str) -> String {
+    line_of(&analyzed(ctx, sql).await, "ParquetExec").to_string()
+}
+
 /// Writes `query`'s rows to `name` under `dir` with the COPY `options`;
 /// returns the path written.
 async fn copy_out(
@@ -236,13 +247,13 @@ fn counter(line: &str, name: &str) -> u64 {
 #[tokio::test]
 async fn explain_analyze_reports_the_memory_operators_held() {
     let ctx = session(2, 8192).await;
-    let out = run(
+    let plan = analyzed(
         &ctx,
-        "EXPLAIN ANALYZE SELECT t.vendor, count(*) AS n FROM trips t JOIN trips u \
+        "SELECT t.vendor, count(*) AS n FROM trips t JOIN trips u \
          ON t.trip_id = u.trip_id WHERE u.fare > 10 GROUP BY t.vendor ORDER BY n",
     )
     .await;
-    let plan = out.column(1).as_string::<i32>().value(0);
+    let plan = plan.as_str();
     // The build side holds the ~16k passing rows of u: keys, rows and table.
     let join = counter(line_of(plan, "HashJoinExec"), "peak_memory_bytes");
     assert!(join > 16_000 * 8, "{plan}");
@@ -296,11 +307,7 @@ async fn bloom_filters_skip_row_groups_whose_range_holds_the_value() {
     ))
     .await
     .unwrap();
-    let analyzed = run(&ctx, "EXPLAIN ANALYZE SELECT trip_id FROM b WHERE k = 4938").await;
-    let scan = line_of(
-        analyzed.column(1).as_string::<i32>().value(0),
-        "ParquetExec",
-    );
+    let scan = analyzed_scan(&ctx, "SELECT trip_id FROM b WHERE k = 4938").await;
     assert!(
         scan.contains("row_groups_pruned_by_bloom_filter=3"),
         "{scan}"
@@ -318,12 +325,7 @@ async fn bloom_filters_skip_row_groups_whose_range_holds_the_value() {
         .to_vec();
     assert_eq!(ids, [5002, 6235, 11235]);
     // A column without a bloom filter reads every row group its range allows.
-    let vendor = run(
-        &ctx,
-        "EXPLAIN ANALYZE SELECT trip_id FROM b WHERE vendor = 'Lime Cars'",
-    )
-    .await;
-    let scan = line_of(vendor.column(1).as_string::<i32>().value(0), "ParquetExec");
+    let scan = analyzed_scan(&ctx, "SELECT trip_id FROM b WHERE vendor = 'Lime Cars'").await;
     assert!(
         scan.contains("row_groups_pruned_by_bloom_filter=0"),
         "{scan}"
@@ -341,11 +343,7 @@ async fn a_join_build_side_skips_probe_row_groups_outside_its_keys() {
     )
     .await;
     let sql = "SELECT count(*), sum(fare) FROM trips JOIN d ON trips.trip_id = d.id";
-    let analyzed = run(&ctx, &format!("EXPLAIN ANALYZE {sql}")).await;
-    let scan = line_of(
-        analyzed.column(1).as_string::<i32>().value(0),
-        "ParquetExec",
-    );
+    let scan = analyzed_scan(&ctx, sql).await;
     assert!(scan.contains("dynamic_filters=[trip_id]"), "{scan}");
     assert!(
         scan.contains("row_groups_pruned_by_dynamic_filter=3"),
@@ -356,13 +354,8 @@ async fn a_join_build_side_skips_probe_row_groups_outside_its_keys() {
     assert_eq!(joined.column(0).as_primitive::<Int64Type>().value(0), 11);
 
     // No build key: no probe row group is read.
-    let empty =
-        "EXPLAIN ANALYZE SELECT count(*) FROM trips JOIN nothing ON trips.trip_id = nothing.id";
-    let analyzed = run(&ctx, empty).await;
-    let scan = line_of(
-        analyzed.column(1).as_string::<i32>().value(0),
-        "ParquetExec",
-    );
+    let empty = "SELECT count(*) FROM trips JOIN nothing ON trips.trip_id = nothing.id";
+    let scan = analyzed_scan(&ctx, empty).await;
     assert!(
         scan.contains("row_groups_pruned_by_dynamic_filter=4"),
         "{scan}"
@@ -396,16 +389,15 @@ async fn rows_a_sparse_build_side_lacks_never_reach_an_aggregate_below_the_join(
     let sql = "SELECT g.trip_id, g.n FROM every_thousandth d JOIN \
                (SELECT trip_id, count(*) AS n FROM trips GROUP BY trip_id) g ON g.trip_id = d.id \
                ORDER BY g.trip_id";
-    let analyzed = run(&ctx, &format!("EXPLAIN ANALYZE {sql}")).await;
-    let plan = analyzed.column(1).as_string::<i32>().value(0);
-    let scan = line_of(plan, "ParquetExec");
+    let plan = analyzed(&ctx, sql).await;
+    let scan = line_of(&plan, "ParquetExec");
     assert_eq!(
         counter(scan, "rows_filtered_by_dynamic_filter"),
         20_000 - 20,
         "{plan}"
     );
     assert_eq!(
-        counter(line_of(plan, "AggregateExec"), "output_rows"),
+        counter(line_of(&plan, "AggregateExec"), "output_rows"),
         20,
         "{plan}"
     );
@@ -433,8 +425,7 @@ async fn hive_partitioned_tables_take_dynamic_filters_in_every_directory() {
     .unwrap();
     run(&ctx, ELEVEN_IDS).await;
     let sql = "SELECT count(*), sum(fare) FROM hv JOIN d ON hv.trip_id = d.id";
-    let analyzed = run(&ctx, &format!("EXPLAIN ANALYZE {sql}")).await;
-    let plan = analyzed.column(1).as_string::<i32>().value(0);
+    let plan = analyzed(&ctx, sql).await;
     let pruned: u64 = plan
         .lines()
         .filter(|l| l.trim_start().starts_with("ParquetExec"))
