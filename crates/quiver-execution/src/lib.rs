@@ -4,10 +4,12 @@
 
 mod compaction;
 pub mod dynamic_filter;
+pub mod memory_pool;
 pub mod metrics;
 pub mod operators;
 pub mod physical_expr;
 pub mod plan;
+pub mod spill;
 pub mod stream;
 pub mod table_provider;
 

@@ -1,6 +1,7 @@
 //! The physical plan trait and helpers to run a plan.
 
 use std::fmt::{Debug, Write};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use arrow::datatypes::SchemaRef;
@@ -8,6 +9,7 @@ use arrow::record_batch::RecordBatch;
 use futures::TryStreamExt;
 use quiver_expr::Result;
 
+use crate::memory_pool::{MemoryPool, MemoryReservation};
 use crate::metrics::{execute_child, MetricsRegistry};
 use crate::operators::coalesce::CoalescePartitionsExec;
 use crate::stream::SendableRecordBatchStream;
@@ -20,6 +22,10 @@ pub struct TaskContext {
     /// Where operators' metrics go when the run collects them
     /// (`EXPLAIN ANALYZE`).
     pub metrics: Option<Arc<MetricsRegistry>>,
+    /// The session's memory budget, from which buffering operators reserve.
+    pub memory_pool: Arc<MemoryPool>,
+    /// Where operators write spill files.
+    pub spill_directory: PathBuf,
 }
 
 impl Default for TaskContext {
@@ -27,7 +33,18 @@ impl Default for TaskContext {
         Self {
             batch_size: 8192,
             metrics: None,
+            memory_pool: Arc::new(MemoryPool::default()),
+            spill_directory: std::env::temp_dir(),
         }
+    }
+}
+
+impl TaskContext {
+    /// An empty reservation from the session's pool for partition
+    /// `partition` of `operator` (named in errors, e.g. "SortExec partition 2").
+    pub fn reservation(&self, operator: &str, partition: usize) -> MemoryReservation {
+        self.memory_pool
+            .reservation(format!("{operator} partition {partition}"))
     }
 }
 

@@ -9,12 +9,11 @@ use arrow::record_batch::RecordBatch;
 use arrow::row::{RowConverter, Rows, SortField};
 use futures::StreamExt;
 use quiver_expr::{internal_err, Result};
-use tokio::sync::mpsc;
 
 use super::{display_sort_exprs, PhysicalSortExpr};
 use crate::metrics::execute_child;
 use crate::plan::{ExecutionPlan, TaskContext};
-use crate::stream::{spawn_stream, ReceiverStream, SendableRecordBatchStream};
+use crate::stream::{spawn_stream, RecordBatchStreamAdapter, SendableRecordBatchStream};
 
 /// One sorted partition out of many sorted partitions.
 #[derive(Debug)]
@@ -41,17 +40,23 @@ impl SortPreservingMergeExec {
 
 /// The current batch of one input and the position of its next row.
 struct Cursor {
-    stream: ReceiverStream,
+    stream: SendableRecordBatchStream,
     batch: Option<(usize, Rows)>,
     row: usize,
 }
 
+/// A k-way merge of sorted streams, pulled one output batch at a time.
 struct Merger {
     exprs: Vec<PhysicalSortExpr>,
     converter: RowConverter,
     cursors: Vec<Cursor>,
     /// Batches referenced by the output being built.
     batches: Vec<RecordBatch>,
+    /// Whether every cursor has loaded its first batch.
+    started: bool,
+    /// Rows still to produce (the fetch).
+    remaining: usize,
+    batch_size: usize,
 }
 
 impl Merger {
@@ -92,50 +97,34 @@ impl Merger {
         best.map(|(i, _)| i)
     }
 
-    async fn run(
-        mut self,
-        batch_size: usize,
-        fetch: Option<usize>,
-        tx: mpsc::Sender<Result<RecordBatch>>,
-    ) -> Result<()> {
-        for i in 0..self.cursors.len() {
-            self.advance(i).await?;
+    /// The next merged batch of up to `batch_size` rows, or None when done.
+    async fn next_batch(&mut self) -> Result<Option<RecordBatch>> {
+        if !self.started {
+            self.started = true;
+            for i in 0..self.cursors.len() {
+                self.advance(i).await?;
+            }
         }
-        let mut remaining = fetch.unwrap_or(usize::MAX);
-        let mut picks: Vec<(usize, usize)> = Vec::with_capacity(batch_size);
-        while remaining > 0 {
+        let mut picks: Vec<(usize, usize)> = Vec::with_capacity(self.batch_size);
+        while self.remaining > 0 && picks.len() < self.batch_size {
             let Some(i) = self.smallest() else { break };
             let cursor = &mut self.cursors[i];
             let (slot, rows) = cursor.batch.as_ref().expect("smallest has a batch");
             picks.push((*slot, cursor.row));
             let exhausted = cursor.row + 1 == rows.num_rows();
             cursor.row += 1;
-            remaining -= 1;
-            if picks.len() == batch_size && !self.emit(&mut picks, &tx).await {
-                return Ok(());
-            }
+            self.remaining -= 1;
             if exhausted {
                 self.advance(i).await?;
             }
         }
-        self.emit(&mut picks, &tx).await;
-        Ok(())
-    }
-
-    /// Sends the picked rows as one batch; false if the receiver is gone.
-    async fn emit(
-        &mut self,
-        picks: &mut Vec<(usize, usize)>,
-        tx: &mpsc::Sender<Result<RecordBatch>>,
-    ) -> bool {
         if picks.is_empty() {
-            return true;
+            return Ok(None);
         }
         let refs: Vec<&RecordBatch> = self.batches.iter().collect();
-        let out = interleave_record_batch(&refs, picks).map_err(Into::into);
-        picks.clear();
+        let out = interleave_record_batch(&refs, &picks)?;
         self.compact();
-        tx.send(out).await.is_ok()
+        Ok(Some(out))
     }
 
     /// Drops batches no cursor points into any more.
@@ -149,6 +138,42 @@ impl Merger {
         }
         self.batches = kept;
     }
+}
+
+/// Merges `inputs`, each sorted by `exprs`, into one sorted stream of
+/// batches of up to `batch_size` rows, stopping after `fetch` rows if set.
+/// The merge runs as the returned stream is polled.
+pub fn merge_sorted_streams(
+    schema: SchemaRef,
+    inputs: Vec<SendableRecordBatchStream>,
+    exprs: Vec<PhysicalSortExpr>,
+    batch_size: usize,
+    fetch: Option<usize>,
+) -> Result<SendableRecordBatchStream> {
+    let fields = exprs
+        .iter()
+        .map(|e| SortField::new_with_options(e.expr.data_type().clone(), e.options))
+        .collect();
+    let merger = Merger {
+        exprs,
+        converter: RowConverter::new(fields)?,
+        cursors: inputs
+            .into_iter()
+            .map(|stream| Cursor {
+                stream,
+                batch: None,
+                row: 0,
+            })
+            .collect(),
+        batches: vec![],
+        started: false,
+        remaining: fetch.unwrap_or(usize::MAX),
+        batch_size: batch_size.max(1),
+    };
+    let batches = futures::stream::try_unfold(merger, |mut merger| async move {
+        Ok(merger.next_batch().await?.map(|batch| (batch, merger)))
+    });
+    Ok(RecordBatchStreamAdapter::boxed(schema, batches))
 }
 
 impl ExecutionPlan for SortPreservingMergeExec {
@@ -177,36 +202,19 @@ impl ExecutionPlan for SortPreservingMergeExec {
                 "SortPreservingMergeExec has one partition, asked for {partition}"
             );
         }
-        let schema = self.schema();
-        let fields = self
-            .exprs
-            .iter()
-            .map(|e| SortField::new_with_options(e.expr.data_type().clone(), e.options))
-            .collect();
-        let cursors = (0..self.input.output_partitions())
+        let inputs = (0..self.input.output_partitions())
             .map(|p| {
-                Ok(Cursor {
-                    stream: spawn_stream(execute_child(&self.input, p, Arc::clone(&ctx))?, 2),
-                    batch: None,
-                    row: 0,
-                })
+                let stream = execute_child(&self.input, p, Arc::clone(&ctx))?;
+                Ok(Box::pin(spawn_stream(stream, 2)) as SendableRecordBatchStream)
             })
             .collect::<Result<Vec<_>>>()?;
-        let merger = Merger {
-            exprs: self.exprs.clone(),
-            converter: RowConverter::new(fields)?,
-            cursors,
-            batches: vec![],
-        };
-        let (tx, rx) = mpsc::channel(2);
-        let fetch = self.fetch;
-        let task = tokio::spawn(async move {
-            let error_tx = tx.clone();
-            if let Err(e) = merger.run(ctx.batch_size, fetch, tx).await {
-                let _ = error_tx.send(Err(e)).await;
-            }
-        });
-        Ok(Box::pin(ReceiverStream::new(schema, rx, vec![task])))
+        merge_sorted_streams(
+            self.schema(),
+            inputs,
+            self.exprs.clone(),
+            ctx.batch_size,
+            self.fetch,
+        )
     }
 }
 

@@ -1,19 +1,24 @@
 //! Sorts each partition. With a fetch (ORDER BY .. LIMIT k) it keeps only
-//! the best k rows seen so far instead of buffering the whole input.
+//! the best k rows seen so far instead of buffering the whole input. When
+//! its memory reservation cannot grow, a partition writes what it buffered
+//! to disk as a sorted run and merges the runs at the end (external sort).
 
 use std::sync::Arc;
 
 use arrow::compute::{lexsort_to_indices, take_record_batch, SortColumn};
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
-use futures::StreamExt;
+use futures::{StreamExt, TryStreamExt};
 use quiver_expr::Result;
 
+use super::merge::merge_sorted_streams;
 use super::{display_sort_exprs, PhysicalSortExpr};
 use crate::compaction::concat_compacted;
+use crate::memory_pool::MemoryReservation;
 use crate::metrics::{execute_child, OperatorMetrics};
 use crate::plan::{ExecutionPlan, TaskContext};
-use crate::stream::{batches_when_done, SendableRecordBatchStream};
+use crate::spill::{record_spill_event, SpillFile, SpillWriter};
+use crate::stream::{RecordBatchStreamAdapter, SendableRecordBatchStream};
 
 /// Sorts every partition of its input independently.
 #[derive(Debug)]
@@ -66,49 +71,123 @@ pub fn slices(batch: RecordBatch, size: usize) -> Vec<RecordBatch> {
         .collect()
 }
 
-async fn sort_partition(
-    mut input: SendableRecordBatchStream,
+/// One partition of a sort: buffers its input within its memory
+/// reservation and, when the reservation cannot grow, writes the buffer out
+/// as a sorted run to merge at the end.
+struct PartitionSorter {
+    schema: SchemaRef,
     exprs: Vec<PhysicalSortExpr>,
     fetch: Option<usize>,
-    batch_size: usize,
+    ctx: Arc<TaskContext>,
     metrics: Option<Arc<OperatorMetrics>>,
-) -> Result<Vec<RecordBatch>> {
-    let schema = input.schema();
-    let mut buffered: Vec<RecordBatch> = vec![];
-    let mut rows = 0usize;
-    let mut held = 0usize;
-    let mut peak = 0usize;
-    while let Some(batch) = input.next().await {
-        let batch = batch?;
-        rows += batch.num_rows();
-        held += batch.get_array_memory_size();
-        peak = peak.max(held);
-        buffered.push(batch);
-        // Let cancellation (a dropped stream) take effect between batches.
-        tokio::task::yield_now().await;
+    reservation: MemoryReservation,
+    buffered: Vec<RecordBatch>,
+    rows: usize,
+    runs: Vec<SpillFile>,
+}
+
+/// The memory a buffered batch is charged: itself and room for its share
+/// of the sorted copy, which exists alongside the input while sorting.
+fn charge(batch: &RecordBatch) -> usize {
+    2 * batch.get_array_memory_size()
+}
+
+impl PartitionSorter {
+    /// Buffers `batch`, spilling what is buffered first if the reservation
+    /// cannot grow.
+    fn push(&mut self, batch: RecordBatch) -> Result<()> {
+        let bytes = charge(&batch);
+        if let Err(full) = self.reservation.try_grow(bytes) {
+            if self.buffered.is_empty() {
+                // Not even this one batch fits.
+                return Err(full);
+            }
+            self.spill()?;
+            self.reservation.try_grow(bytes)?;
+        }
+        self.rows += batch.num_rows();
+        self.buffered.push(batch);
         // Top-k: once the buffer is well past k rows, keep only the best k.
-        if let Some(k) = fetch {
-            if rows >= k + batch_size {
-                let all = concat_compacted(&schema, &buffered)?;
-                let best = sort_batch(&all, &exprs, Some(k))?;
-                rows = best.num_rows();
-                held = best.get_array_memory_size();
-                buffered = vec![best];
+        if let Some(k) = self.fetch {
+            if self.rows >= k + self.ctx.batch_size {
+                let best = self.sort_buffered()?;
+                self.rows = best.num_rows();
+                self.reservation.try_resize(charge(&best))?;
+                self.buffered = vec![best];
             }
         }
+        Ok(())
     }
-    if rows == 0 {
-        return Ok(vec![]);
+
+    /// The buffered rows sorted (the best `fetch` of them if set); empties
+    /// the buffer.
+    fn sort_buffered(&mut self) -> Result<RecordBatch> {
+        let all = concat_compacted(&self.schema, &std::mem::take(&mut self.buffered))?;
+        self.rows = 0;
+        sort_batch(&all, &self.exprs, self.fetch)
     }
-    let all = concat_compacted(&schema, &buffered)?;
-    drop(buffered);
-    let sorted = sort_batch(&all, &exprs, fetch)?;
-    if let Some(m) = metrics {
-        // The input in one batch and its sorted copy are held together.
-        let together = all.get_array_memory_size() + sorted.get_array_memory_size();
-        m.add_peak_memory(peak.max(together));
+
+    /// Writes the buffer out as one sorted run and gives back its memory.
+    fn spill(&mut self) -> Result<()> {
+        let sorted = self.sort_buffered()?;
+        let mut writer = SpillWriter::create(&self.ctx.spill_directory, Arc::clone(&self.schema))?;
+        for slice in slices(sorted, self.ctx.batch_size) {
+            writer.write(&slice)?;
+        }
+        let run = writer.finish()?;
+        record_spill_event(self.metrics.as_deref());
+        run.record(self.metrics.as_deref());
+        self.runs.push(run);
+        self.reservation.free();
+        Ok(())
     }
-    Ok(slices(sorted, batch_size))
+
+    /// The sorted output: the buffer sorted in memory, merged with the
+    /// spilled runs if there are any.
+    fn finish(mut self) -> Result<SendableRecordBatchStream> {
+        if let Some(m) = &self.metrics {
+            m.add_peak_memory(self.reservation.peak());
+        }
+        let in_memory = match self.rows {
+            0 => vec![],
+            _ => slices(self.sort_buffered()?, self.ctx.batch_size),
+        };
+        // The sorted rows hold the reservation until their stream is dropped.
+        let reservation = self.reservation;
+        let in_memory = futures::stream::iter(in_memory).map(move |batch| {
+            let _held = &reservation;
+            Ok(batch)
+        });
+        let in_memory = RecordBatchStreamAdapter::boxed(Arc::clone(&self.schema), in_memory);
+        if self.runs.is_empty() {
+            return Ok(in_memory);
+        }
+        let mut inputs = self
+            .runs
+            .into_iter()
+            .map(SpillFile::into_stream)
+            .collect::<Result<Vec<_>>>()?;
+        inputs.push(in_memory);
+        merge_sorted_streams(
+            self.schema,
+            inputs,
+            self.exprs,
+            self.ctx.batch_size,
+            self.fetch,
+        )
+    }
+}
+
+async fn sort_partition(
+    mut input: SendableRecordBatchStream,
+    mut sorter: PartitionSorter,
+) -> Result<SendableRecordBatchStream> {
+    while let Some(batch) = input.next().await {
+        sorter.push(batch?)?;
+        // Let cancellation (a dropped stream) take effect between batches.
+        tokio::task::yield_now().await;
+    }
+    sorter.finish()
 }
 
 impl ExecutionPlan for SortExec {
@@ -133,24 +212,35 @@ impl ExecutionPlan for SortExec {
         ctx: Arc<TaskContext>,
     ) -> Result<SendableRecordBatchStream> {
         let input = execute_child(&self.input, partition, Arc::clone(&ctx))?;
-        let fut = sort_partition(
-            input,
-            self.exprs.clone(),
-            self.fetch,
-            ctx.batch_size,
-            ctx.operator_metrics(self),
-        );
-        Ok(batches_when_done(self.schema(), fut))
+        let sorter = PartitionSorter {
+            schema: self.schema(),
+            exprs: self.exprs.clone(),
+            fetch: self.fetch,
+            metrics: ctx.operator_metrics(self),
+            reservation: ctx.reservation(self.name(), partition),
+            ctx,
+            buffered: vec![],
+            rows: 0,
+            runs: vec![],
+        };
+        let sorted = futures::stream::once(sort_partition(input, sorter)).try_flatten();
+        Ok(RecordBatchStreamAdapter::boxed(self.schema(), sorted))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::memory_pool::MemoryPool;
+    use crate::metrics::MetricsRegistry;
+    use crate::operators::memory::MemoryExec;
     use crate::operators::test_util::{int_table, run_i64};
     use crate::physical_expr::ColumnExpr;
+    use crate::plan::collect;
+    use crate::spill::{SPILLED_ROWS, SPILL_COUNT};
+    use arrow::array::{AsArray, Int64Array};
     use arrow::compute::SortOptions;
-    use arrow::datatypes::DataType;
+    use arrow::datatypes::{DataType, Field, Int64Type, Schema};
 
     fn desc_a() -> Vec<PhysicalSortExpr> {
         let expr = Arc::new(ColumnExpr::new("a", 0, DataType::Int64));
@@ -173,5 +263,75 @@ mod tests {
         )
         .await;
         assert_eq!(top, vec![39, 38, 37]);
+    }
+
+    /// 5,000 distinct values 0..5000 in a shuffled order, in 50 batches.
+    fn shuffled() -> (Arc<dyn ExecutionPlan>, usize) {
+        let schema = Arc::new(Schema::new(vec![Field::new("a", DataType::Int64, false)]));
+        let batches: Vec<RecordBatch> = (0..50)
+            .map(|b| {
+                let values = (b * 100..(b + 1) * 100).map(|i| (i * 7919) % 5000);
+                let column = Arc::new(Int64Array::from_iter_values(values));
+                RecordBatch::try_new(Arc::clone(&schema), vec![column]).unwrap()
+            })
+            .collect();
+        let one_batch = charge(&batches[0]);
+        let input = MemoryExec::try_new(schema, vec![batches]).unwrap();
+        (Arc::new(input), one_batch)
+    }
+
+    /// Sorts the shuffled input ascending under a limit of ten batches;
+    /// returns the values and the number of spills.
+    async fn sort_within_ten_batches(fetch: Option<usize>) -> (Vec<i64>, u64) {
+        let (input, one_batch) = shuffled();
+        let mut asc = desc_a();
+        asc[0].options.descending = false;
+        let sort: Arc<dyn ExecutionPlan> = Arc::new(SortExec::new(asc, input, fetch));
+        let registry = Arc::new(MetricsRegistry::default());
+        let pool = Arc::new(MemoryPool::new(Some(one_batch * 10)));
+        let ctx = TaskContext {
+            batch_size: 64,
+            metrics: Some(Arc::clone(&registry)),
+            memory_pool: Arc::clone(&pool),
+            ..Default::default()
+        };
+        let batches = collect(Arc::clone(&sort), Arc::new(ctx)).await.unwrap();
+        assert_eq!(pool.reserved(), 0, "the sort gave its memory back");
+        let values = batches
+            .iter()
+            .flat_map(|b| b.column(0).as_primitive::<Int64Type>().values().to_vec())
+            .collect();
+        let metrics = registry.get(sort.as_ref()).unwrap();
+        let spilled_rows = metrics.counter(SPILLED_ROWS).unwrap_or(0);
+        let spills = metrics.counter(SPILL_COUNT).unwrap_or(0);
+        assert!(spills == 0 || spilled_rows > 0);
+        (values, spills)
+    }
+
+    #[tokio::test]
+    async fn a_sort_past_its_memory_limit_spills_sorted_runs_and_merges_them() {
+        let (values, spills) = sort_within_ten_batches(None).await;
+        assert_eq!(values, (0..5000).collect::<Vec<i64>>());
+        assert!(spills >= 4, "{spills} spills");
+        let (top, spills) = sort_within_ten_batches(Some(3000)).await;
+        assert_eq!(top, (0..3000).collect::<Vec<i64>>());
+        assert!(spills >= 1, "{spills} spills");
+        let (small_top, spills) = sort_within_ten_batches(Some(5)).await;
+        assert_eq!((small_top, spills), (vec![0, 1, 2, 3, 4], 0));
+    }
+
+    #[tokio::test]
+    async fn a_batch_larger_than_the_limit_fails_naming_the_sort() {
+        let (input, one_batch) = shuffled();
+        let sort = Arc::new(SortExec::new(desc_a(), input, None));
+        let ctx = TaskContext {
+            memory_pool: Arc::new(MemoryPool::new(Some(one_batch / 2))),
+            ..Default::default()
+        };
+        let err = collect(sort, Arc::new(ctx)).await.unwrap_err().to_string();
+        assert!(
+            err.starts_with("Resources exhausted: SortExec partition 0 needs"),
+            "{err}"
+        );
     }
 }

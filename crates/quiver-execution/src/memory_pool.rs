@@ -1,0 +1,268 @@
+//! The session's memory budget. Every operator that buffers data (sort,
+//! aggregate, join build) holds a [`MemoryReservation`] from the session's
+//! [`MemoryPool`] and grows it before it buffers more. When the pool's limit
+//! is reached, growing fails: the operator then spills to disk if it can, or
+//! the query fails with a "resources exhausted" error naming the operator —
+//! it never grows past the limit.
+
+use std::fmt;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use quiver_expr::{QuiverError, Result};
+
+/// The memory budget shared by the running queries of one session.
+#[derive(Debug, Default)]
+pub struct MemoryPool {
+    /// The most bytes reservations may hold together; 0 means no limit.
+    limit: AtomicUsize,
+    /// Bytes held by all reservations now.
+    reserved: AtomicUsize,
+}
+
+impl MemoryPool {
+    /// A pool of at most `limit` bytes, or without a limit.
+    pub fn new(limit: Option<usize>) -> Self {
+        let pool = Self::default();
+        pool.set_limit(limit);
+        pool
+    }
+
+    /// Changes the limit (`SET memory_limit`). Reservations already held
+    /// stay; growing fails until they shrink below a lower limit.
+    pub fn set_limit(&self, limit: Option<usize>) {
+        // 0 stands for "no limit", so a limit of 0 bytes is kept as 1.
+        let stored = limit.map_or(0, |bytes| bytes.max(1));
+        self.limit.store(stored, Ordering::Relaxed);
+    }
+
+    /// The limit, if there is one.
+    pub fn limit(&self) -> Option<usize> {
+        match self.limit.load(Ordering::Relaxed) {
+            0 => None,
+            n => Some(n),
+        }
+    }
+
+    /// Bytes held by all reservations now.
+    pub fn reserved(&self) -> usize {
+        self.reserved.load(Ordering::Relaxed)
+    }
+
+    /// An empty reservation for `consumer`, the operator named in errors
+    /// (e.g. "SortExec partition 3").
+    pub fn reservation(self: &Arc<Self>, consumer: impl Into<String>) -> MemoryReservation {
+        MemoryReservation {
+            pool: Arc::clone(self),
+            consumer: consumer.into(),
+            size: 0,
+            peak: 0,
+        }
+    }
+
+    /// Takes `bytes` from the pool unless that would pass the limit.
+    fn try_take(&self, bytes: usize) -> bool {
+        let limit = self.limit();
+        self.reserved
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |held| {
+                let after = held.checked_add(bytes)?;
+                limit.is_none_or(|l| after <= l).then_some(after)
+            })
+            .is_ok()
+    }
+
+    fn give_back(&self, bytes: usize) {
+        self.reserved.fetch_sub(bytes, Ordering::AcqRel);
+    }
+}
+
+/// Bytes an operator holds from a [`MemoryPool`]; given back when dropped.
+#[derive(Debug)]
+pub struct MemoryReservation {
+    pool: Arc<MemoryPool>,
+    consumer: String,
+    size: usize,
+    peak: usize,
+}
+
+impl MemoryReservation {
+    /// Bytes held now.
+    pub fn size(&self) -> usize {
+        self.size
+    }
+
+    /// The most bytes held at once so far (for EXPLAIN ANALYZE).
+    pub fn peak(&self) -> usize {
+        self.peak
+    }
+
+    /// Holds `bytes` more, or fails with a "resources exhausted" error that
+    /// names the consumer, what it asked for and the limit.
+    pub fn try_grow(&mut self, bytes: usize) -> Result<()> {
+        if !self.pool.try_take(bytes) {
+            return Err(self.exhausted(bytes));
+        }
+        self.size += bytes;
+        self.peak = self.peak.max(self.size);
+        Ok(())
+    }
+
+    /// Holds exactly `bytes`, growing (which may fail) or shrinking.
+    pub fn try_resize(&mut self, bytes: usize) -> Result<()> {
+        match bytes.checked_sub(self.size) {
+            Some(more) => self.try_grow(more),
+            None => {
+                self.shrink(self.size - bytes);
+                Ok(())
+            }
+        }
+    }
+
+    /// Gives back `bytes` (at most what is held).
+    pub fn shrink(&mut self, bytes: usize) {
+        let bytes = bytes.min(self.size);
+        self.pool.give_back(bytes);
+        self.size -= bytes;
+    }
+
+    /// Gives back everything held.
+    pub fn free(&mut self) {
+        self.shrink(self.size);
+    }
+
+    /// The error for a failed request of `bytes` more.
+    fn exhausted(&self, bytes: usize) -> QuiverError {
+        let limit = self
+            .pool
+            .limit()
+            .map_or_else(|| "unlimited".to_string(), |l| ByteSize(l).to_string());
+        QuiverError::ResourcesExhausted(format!(
+            "{} needs {} more memory, but the memory limit of {limit} is reached \
+             ({} held by this query's operators, {} of it by this one); \
+             raise it with SET memory_limit = '…'",
+            self.consumer,
+            ByteSize(bytes),
+            ByteSize(self.pool.reserved()),
+            ByteSize(self.size),
+        ))
+    }
+}
+
+impl Drop for MemoryReservation {
+    fn drop(&mut self) {
+        self.free();
+    }
+}
+
+/// A number of bytes as people read it: `512 bytes`, `1.5 MiB`, `2.0 GiB`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ByteSize(pub usize);
+
+impl fmt::Display for ByteSize {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
+        if self.0 < 1024 {
+            return write!(f, "{} bytes", self.0);
+        }
+        let mut value = self.0 as f64 / 1024.0;
+        let mut unit = 0;
+        while value >= 1024.0 && unit + 1 < UNITS.len() {
+            value /= 1024.0;
+            unit += 1;
+        }
+        write!(f, "{value:.1} {}", UNITS[unit])
+    }
+}
+
+impl std::str::FromStr for ByteSize {
+    type Err = QuiverError;
+
+    /// Parses sizes the way DuckDB's `memory_limit` takes them: a number and
+    /// an optional unit, decimal (`KB`, `MB`, `GB`, `TB`: powers of 1000) or
+    /// binary (`KiB`, `MiB`, `GiB`, `TiB`: powers of 1024); `B` or no unit
+    /// means bytes. Case and spaces do not matter: `'4GB'`, `'512 mib'`.
+    fn from_str(text: &str) -> Result<Self> {
+        let invalid = || {
+            QuiverError::Plan(format!(
+                "invalid size '{text}': expected a number and a unit such as '512MB', '4GB' or \
+                 '1.5GiB'"
+            ))
+        };
+        let text_trimmed = text.trim();
+        let split = text_trimmed
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(text_trimmed.len());
+        let (number, unit) = text_trimmed.split_at(split);
+        let number: f64 = number.parse().map_err(|_| invalid())?;
+        let multiplier: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+            "" | "b" | "byte" | "bytes" => 1.0,
+            "k" | "kb" => 1e3,
+            "m" | "mb" => 1e6,
+            "g" | "gb" => 1e9,
+            "t" | "tb" => 1e12,
+            "kib" => 1024.0,
+            "mib" => 1024.0 * 1024.0,
+            "gib" => 1024.0 * 1024.0 * 1024.0,
+            "tib" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
+            _ => return Err(invalid()),
+        };
+        let bytes = number * multiplier;
+        if !bytes.is_finite() || bytes >= usize::MAX as f64 {
+            return Err(invalid());
+        }
+        Ok(ByteSize(bytes as usize))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reservations_stop_at_the_limit_and_give_back_on_drop() {
+        let pool = Arc::new(MemoryPool::new(Some(1000)));
+        let mut sort = pool.reservation("SortExec partition 0");
+        sort.try_grow(600).unwrap();
+        let mut join = pool.reservation("HashJoinExec build side");
+        let err = join.try_grow(500).unwrap_err().to_string();
+        assert!(err.starts_with("Resources exhausted: HashJoinExec build side needs 500 bytes"));
+        assert!(err.contains("memory limit of 1000 bytes"), "{err}");
+        assert_eq!(join.size(), 0);
+        join.try_grow(400).unwrap();
+        assert_eq!(pool.reserved(), 1000);
+        sort.try_resize(100).unwrap();
+        assert_eq!((sort.size(), sort.peak()), (100, 600));
+        drop(join);
+        assert_eq!(pool.reserved(), 100);
+        sort.free();
+        assert_eq!(pool.reserved(), 0);
+    }
+
+    #[test]
+    fn no_limit_never_fails_and_a_new_limit_applies_at_once() {
+        let pool = Arc::new(MemoryPool::new(None));
+        let mut r = pool.reservation("AggregateExec partition 0");
+        r.try_grow(usize::MAX / 2).unwrap();
+        pool.set_limit(Some(10));
+        assert!(r.try_grow(1).is_err());
+        r.free();
+        r.try_grow(10).unwrap();
+        assert_eq!(pool.limit(), Some(10));
+    }
+
+    #[test]
+    fn sizes_parse_like_duckdb_and_display_in_binary_units() {
+        let parse = |s: &str| s.parse::<ByteSize>().map(|b| b.0);
+        assert_eq!(parse("4GB").unwrap(), 4_000_000_000);
+        assert_eq!(parse(" 512 mib ").unwrap(), 512 << 20);
+        assert_eq!(parse("1.5GiB").unwrap(), 3 << 29);
+        assert_eq!(parse("100").unwrap(), 100);
+        assert!(parse("lots")
+            .unwrap_err()
+            .to_string()
+            .contains("invalid size 'lots'"));
+        assert!(parse("12 parsecs").is_err());
+        assert_eq!(ByteSize(512).to_string(), "512 bytes");
+        assert_eq!(ByteSize(3 << 29).to_string(), "1.5 GiB");
+    }
+}

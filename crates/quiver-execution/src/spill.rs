@@ -1,0 +1,183 @@
+//! Spill files: batches an operator writes to disk when its memory
+//! reservation cannot grow, and reads back later. A spill file is an Arrow
+//! IPC stream in an unnamed temporary file, so it disappears when dropped
+//! and leaves nothing behind even if the process is killed.
+
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Seek, SeekFrom};
+use std::path::Path;
+
+use arrow::datatypes::SchemaRef;
+use arrow::ipc::reader::StreamReader;
+use arrow::ipc::writer::StreamWriter;
+use arrow::record_batch::RecordBatch;
+use quiver_expr::{QuiverError, Result};
+
+use crate::metrics::OperatorMetrics;
+use crate::stream::{RecordBatchStreamAdapter, SendableRecordBatchStream};
+
+/// The counter of how many times an operator wrote its buffered data out.
+pub const SPILL_COUNT: &str = "spill_count";
+/// The counter of rows written to spill files.
+pub const SPILLED_ROWS: &str = "spilled_rows";
+/// The counter of bytes written to spill files.
+pub const SPILLED_BYTES: &str = "spilled_bytes";
+
+/// A spill file being written.
+pub struct SpillWriter {
+    writer: StreamWriter<BufWriter<File>>,
+    schema: SchemaRef,
+    rows: usize,
+}
+
+impl std::fmt::Debug for SpillWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SpillWriter")
+            .field("rows", &self.rows)
+            .finish()
+    }
+}
+
+impl SpillWriter {
+    /// A new, empty spill file in `directory` for batches of `schema`.
+    pub fn create(directory: &Path, schema: SchemaRef) -> Result<Self> {
+        let file = tempfile::tempfile_in(directory).map_err(|e| {
+            QuiverError::Io(format!(
+                "cannot create a spill file in '{}' ({e}); set temp_directory to a writable \
+                 directory",
+                directory.display()
+            ))
+        })?;
+        let writer = StreamWriter::try_new(BufWriter::new(file), &schema)?;
+        Ok(Self {
+            writer,
+            schema,
+            rows: 0,
+        })
+    }
+
+    /// Appends `batch`.
+    pub fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        self.writer
+            .write(batch)
+            .map_err(|e| QuiverError::from(e).context("writing a spill file"))?;
+        self.rows += batch.num_rows();
+        Ok(())
+    }
+
+    /// Rows written so far.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Completes the file, ready to be read back.
+    pub fn finish(mut self) -> Result<SpillFile> {
+        let io = |e: std::io::Error| QuiverError::Io(format!("writing a spill file: {e}"));
+        self.writer.finish()?;
+        let mut file = self
+            .writer
+            .into_inner()?
+            .into_inner()
+            .map_err(|e| io(e.into_error()))?;
+        let bytes = file.seek(SeekFrom::End(0)).map_err(io)?;
+        file.seek(SeekFrom::Start(0)).map_err(io)?;
+        Ok(SpillFile {
+            file,
+            schema: self.schema,
+            rows: self.rows,
+            bytes,
+        })
+    }
+}
+
+/// A completed spill file.
+#[derive(Debug)]
+pub struct SpillFile {
+    file: File,
+    schema: SchemaRef,
+    rows: usize,
+    bytes: u64,
+}
+
+impl SpillFile {
+    /// Rows in the file.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// The file's size.
+    pub fn bytes(&self) -> u64 {
+        self.bytes
+    }
+
+    /// Adds the file's rows and bytes to an operator's spill counters.
+    pub fn record(&self, metrics: Option<&OperatorMetrics>) {
+        if let Some(m) = metrics {
+            m.add(SPILLED_ROWS, self.rows as u64);
+            m.add(SPILLED_BYTES, self.bytes);
+        }
+    }
+
+    /// The file's batches, in the order written; the file is deleted when
+    /// the stream is dropped. Reads are plain blocking reads of a local
+    /// file, one batch per poll.
+    pub fn into_stream(self) -> Result<SendableRecordBatchStream> {
+        let reader = StreamReader::try_new(BufReader::new(self.file), None)
+            .map_err(|e| QuiverError::from(e).context("reading a spill file"))?;
+        let batches =
+            reader.map(|b| b.map_err(|e| QuiverError::from(e).context("reading a spill file")));
+        Ok(RecordBatchStreamAdapter::boxed(
+            self.schema,
+            futures::stream::iter(batches),
+        ))
+    }
+}
+
+/// Notes one spill event (an operator writing its buffered data out).
+pub fn record_spill_event(metrics: Option<&OperatorMetrics>) {
+    if let Some(m) = metrics {
+        m.add(SPILL_COUNT, 1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{Int64Array, StringArray};
+    use arrow::datatypes::{DataType, Field, Schema};
+    use futures::TryStreamExt;
+    use std::sync::Arc;
+
+    #[tokio::test]
+    async fn batches_read_back_as_written() {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("k", DataType::Int64, true),
+            Field::new("s", DataType::Utf8, true),
+        ]));
+        let batch = |from: i64| {
+            RecordBatch::try_new(
+                Arc::clone(&schema),
+                vec![
+                    Arc::new(Int64Array::from(vec![Some(from), None])),
+                    Arc::new(StringArray::from(vec![Some("x"), Some("")])),
+                ],
+            )
+            .unwrap()
+        };
+        let mut writer = SpillWriter::create(&std::env::temp_dir(), Arc::clone(&schema)).unwrap();
+        writer.write(&batch(1)).unwrap();
+        writer.write(&batch(7)).unwrap();
+        let file = writer.finish().unwrap();
+        assert_eq!(file.rows(), 4);
+        assert!(file.bytes() > 0);
+        let back: Vec<RecordBatch> = file.into_stream().unwrap().try_collect().await.unwrap();
+        assert_eq!(back, vec![batch(1), batch(7)]);
+    }
+
+    #[test]
+    fn a_missing_directory_is_named() {
+        let schema = Arc::new(Schema::new(vec![Field::new("k", DataType::Int64, true)]));
+        let err = SpillWriter::create(Path::new("/no/such/quiver/dir"), schema).unwrap_err();
+        assert!(err.to_string().contains("'/no/such/quiver/dir'"), "{err}");
+    }
+}
