@@ -4,11 +4,19 @@
 //! is reached, growing fails: the operator then spills to disk if it can, or
 //! the query fails with a "resources exhausted" error naming the operator —
 //! it never grows past the limit.
+//!
+//! Operators that can spill (sorts, aggregates) get a fair share: each may
+//! hold at most the limit divided by the number of spillable reservations,
+//! so that one partition cannot take the whole pool and leave the others
+//! spilling for nothing. Reservations that cannot spill (join build sides)
+//! are limited only by the pool.
 
 use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
+use arrow::array::Array;
+use arrow::record_batch::RecordBatch;
 use quiver_expr::{QuiverError, Result};
 
 /// The memory budget shared by the running queries of one session.
@@ -18,6 +26,8 @@ pub struct MemoryPool {
     limit: AtomicUsize,
     /// Bytes held by all reservations now.
     reserved: AtomicUsize,
+    /// The number of live spillable reservations.
+    spillable: AtomicUsize,
 }
 
 impl MemoryPool {
@@ -57,7 +67,27 @@ impl MemoryPool {
             consumer: consumer.into(),
             size: 0,
             peak: 0,
+            spillable: false,
         }
+    }
+
+    /// An empty reservation for an operator that spills when it cannot
+    /// grow; it may hold at most a fair share of the limit (unless it holds
+    /// nothing yet).
+    pub fn spillable_reservation(
+        self: &Arc<Self>,
+        consumer: impl Into<String>,
+    ) -> MemoryReservation {
+        self.spillable.fetch_add(1, Ordering::AcqRel);
+        let mut reservation = self.reservation(consumer);
+        reservation.spillable = true;
+        reservation
+    }
+
+    /// The most one spillable reservation may hold, if there is a limit.
+    fn fair_share(&self) -> Option<usize> {
+        let consumers = self.spillable.load(Ordering::Acquire).max(1);
+        self.limit().map(|limit| limit / consumers)
     }
 
     /// Takes `bytes` from the pool unless that would pass the limit.
@@ -83,6 +113,8 @@ pub struct MemoryReservation {
     consumer: String,
     size: usize,
     peak: usize,
+    /// Whether it is held to a fair share (see [`MemoryPool::spillable_reservation`]).
+    spillable: bool,
 }
 
 impl MemoryReservation {
@@ -99,7 +131,15 @@ impl MemoryReservation {
     /// Holds `bytes` more, or fails with a "resources exhausted" error that
     /// names the consumer, what it asked for and the limit.
     pub fn try_grow(&mut self, bytes: usize) -> Result<()> {
-        if !self.pool.try_take(bytes) {
+        // A spillable reservation that holds nothing may take more than its
+        // share (if the pool has it), so that it can always make progress.
+        let within_share = !self.spillable
+            || self.size == 0
+            || self
+                .pool
+                .fair_share()
+                .is_none_or(|share| self.size.saturating_add(bytes) <= share);
+        if !within_share || !self.pool.try_take(bytes) {
             return Err(self.exhausted(bytes));
         }
         self.size += bytes;
@@ -151,7 +191,26 @@ impl MemoryReservation {
 impl Drop for MemoryReservation {
     fn drop(&mut self) {
         self.free();
+        if self.spillable {
+            self.pool.spillable.fetch_sub(1, Ordering::AcqRel);
+        }
     }
+}
+
+/// The memory `batch`'s rows take. A batch sliced from a larger one shares
+/// its buffers, and Arrow's `get_array_memory_size` counts them whole for
+/// every slice; this counts each column's share of them.
+pub fn batch_memory_size(batch: &RecordBatch) -> usize {
+    batch
+        .columns()
+        .iter()
+        .map(|column| {
+            column
+                .to_data()
+                .get_slice_memory_size()
+                .unwrap_or_else(|_| column.get_array_memory_size())
+        })
+        .sum()
 }
 
 /// A number of bytes as people read it: `512 bytes`, `1.5 MiB`, `2.0 GiB`.
@@ -239,6 +298,22 @@ mod tests {
     }
 
     #[test]
+    fn spillable_reservations_get_a_fair_share() {
+        let pool = Arc::new(MemoryPool::new(Some(1000)));
+        let mut first = pool.spillable_reservation("SortExec partition 0");
+        first.try_grow(900).unwrap();
+        first.shrink(500);
+        let mut second = pool.spillable_reservation("SortExec partition 1");
+        assert!(first.try_grow(200).is_err(), "past half of the limit");
+        second.try_grow(500).unwrap();
+        drop(second);
+        first.try_grow(500).unwrap();
+        first.free();
+        let _third = pool.spillable_reservation("AggregateExec partition 0");
+        first.try_grow(800).unwrap();
+    }
+
+    #[test]
     fn no_limit_never_fails_and_a_new_limit_applies_at_once() {
         let pool = Arc::new(MemoryPool::new(None));
         let mut r = pool.reservation("AggregateExec partition 0");
@@ -248,6 +323,17 @@ mod tests {
         r.free();
         r.try_grow(10).unwrap();
         assert_eq!(pool.limit(), Some(10));
+    }
+
+    #[test]
+    fn a_slice_counts_its_share_of_the_buffers() {
+        use arrow::array::Int64Array;
+        let column = Arc::new(Int64Array::from_iter_values(0..8000));
+        let batch = RecordBatch::try_from_iter([("a", column as _)]).unwrap();
+        let whole = batch_memory_size(&batch);
+        assert!(whole >= 64_000);
+        let tenth = batch_memory_size(&batch.slice(0, 800));
+        assert!(tenth <= whole / 9, "{tenth} of {whole}");
     }
 
     #[test]

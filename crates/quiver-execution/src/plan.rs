@@ -46,6 +46,13 @@ impl TaskContext {
         self.memory_pool
             .reservation(format!("{operator} partition {partition}"))
     }
+
+    /// Like [`TaskContext::reservation`], for an operator that spills when
+    /// the reservation cannot grow.
+    pub fn spillable_reservation(&self, operator: &str, partition: usize) -> MemoryReservation {
+        self.memory_pool
+            .spillable_reservation(format!("{operator} partition {partition}"))
+    }
 }
 
 /// A physical operator: produces `output_partitions()` independent streams of

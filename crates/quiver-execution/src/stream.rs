@@ -11,6 +11,8 @@ use futures::{Stream, StreamExt};
 use quiver_expr::Result;
 use tokio::sync::mpsc;
 
+use crate::memory_pool::MemoryReservation;
+
 /// A stream of batches that knows its schema.
 pub trait RecordBatchStream: Stream<Item = Result<RecordBatch>> {
     /// The schema of every batch in the stream.
@@ -66,6 +68,21 @@ pub fn batches_when_done(
         futures::stream::iter(items)
     });
     RecordBatchStreamAdapter::boxed(schema, stream)
+}
+
+/// A stream of `batches` that gives back `reservation`, the memory they
+/// hold, a share at a time as they are sent on (the consumer then holds
+/// them), and the rest when dropped.
+pub fn release_as_sent(
+    batches: Vec<RecordBatch>,
+    mut reservation: MemoryReservation,
+) -> impl Stream<Item = Result<RecordBatch>> + Send + 'static {
+    let mut left = batches.len();
+    futures::stream::iter(batches).map(move |batch| {
+        reservation.shrink(reservation.size() / left.max(1));
+        left = left.saturating_sub(1);
+        Ok(batch)
+    })
 }
 
 /// Aborts the tasks it holds when dropped.

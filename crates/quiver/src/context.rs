@@ -1,7 +1,7 @@
 //! The session: catalog, settings and functions, and the entry points that
 //! turn SQL into results.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
 use arrow::record_batch::RecordBatch;
@@ -9,6 +9,7 @@ use quiver_datasource::{
     hive_directories, Compression, CsvOptions, DirectoryOpener, FileFormatExt, HiveTable, MemTable,
     ParquetTable, StorageOptions, TextTable, WriteOptions,
 };
+use quiver_execution::memory_pool::{ByteSize, MemoryPool};
 use quiver_execution::{ProviderSource, TableProvider};
 use quiver_expr::logical_plan::{Ddl, FileFormat, Values};
 use quiver_expr::{
@@ -35,12 +36,24 @@ pub struct SessionState {
     /// S3 settings made with `SET` (`aws.region`, …); a table's `OPTIONS`
     /// override them.
     pub storage: RwLock<StorageOptions>,
+    /// The memory budget of the session's queries (`SET memory_limit`).
+    pub memory_pool: Arc<MemoryPool>,
+    /// Where queries write spill files (`SET temp_directory`).
+    pub temp_directory: RwLock<PathBuf>,
 }
 
 impl SessionState {
     /// The session's S3 settings.
     pub fn storage(&self) -> StorageOptions {
         self.storage.read().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    /// Where spill files go now.
+    pub fn temp_directory(&self) -> PathBuf {
+        self.temp_directory
+            .read()
+            .map(|d| d.clone())
+            .unwrap_or_else(|_| self.config.temp_directory.clone())
     }
 }
 
@@ -169,6 +182,8 @@ impl SessionContext {
     /// A session with the given settings.
     pub fn with_config(config: SessionConfig) -> Self {
         let state = SessionState {
+            memory_pool: Arc::new(MemoryPool::new(config.memory_limit)),
+            temp_directory: RwLock::new(config.temp_directory.clone()),
             config,
             catalog: Catalog::default(),
             functions: FunctionRegistry::with_builtins(),
@@ -197,24 +212,52 @@ impl SessionContext {
         self.register_table(name, Arc::new(table))
     }
 
-    /// Sets a session setting, as `SET name = value` does. The settings are
-    /// those of S3 (`aws.region`, `aws.endpoint`, `aws.access_key_id`,
-    /// `aws.secret_access_key`, `aws.session_token`, `aws.allow_http`,
-    /// `aws.skip_signature`, … and DuckDB's `s3_region`-style names).
+    /// Sets a session setting, as `SET name = value` does:
+    /// - `memory_limit` (or `max_memory`): the most memory sorts, aggregates
+    ///   and join builds may hold together, e.g. `'4GB'`, `'512MiB'`, or
+    ///   `'unlimited'`;
+    /// - `temp_directory`: an existing directory for spill files;
+    /// - S3's: `aws.region`, `aws.endpoint`, `aws.access_key_id`,
+    ///   `aws.secret_access_key`, `aws.session_token`, `aws.allow_http`,
+    ///   `aws.skip_signature`, … and DuckDB's `s3_region`-style names.
     pub fn set(&self, name: &str, value: &str) -> Result<()> {
-        if !StorageOptions::is_storage_key(name) {
-            return Err(QuiverError::Plan(format!(
-                "unknown setting '{name}'; the settings are S3's: aws.region, aws.endpoint, \
-                 aws.access_key_id, aws.secret_access_key, aws.session_token, aws.allow_http, \
-                 aws.skip_signature (or s3_region, s3_endpoint, ...)"
-            )));
+        match name {
+            "memory_limit" | "max_memory" => {
+                let limit = match value.trim().to_ascii_lowercase().as_str() {
+                    "unlimited" | "none" => None,
+                    _ => Some(value.parse::<ByteSize>()?.0),
+                };
+                self.state.memory_pool.set_limit(limit);
+                Ok(())
+            }
+            "temp_directory" => {
+                let directory = PathBuf::from(value);
+                if !directory.is_dir() {
+                    return Err(QuiverError::Plan(format!(
+                        "temp_directory '{value}' is not an existing directory"
+                    )));
+                }
+                *self
+                    .state
+                    .temp_directory
+                    .write()
+                    .map_err(|_| QuiverError::Internal("session settings poisoned".into()))? =
+                    directory;
+                Ok(())
+            }
+            _ if StorageOptions::is_storage_key(name) => self
+                .state
+                .storage
+                .write()
+                .map_err(|_| QuiverError::Internal("session settings poisoned".into()))?
+                .set(name, value),
+            _ => Err(QuiverError::Plan(format!(
+                "unknown setting '{name}'; the settings are memory_limit, temp_directory and \
+                 S3's: aws.region, aws.endpoint, aws.access_key_id, aws.secret_access_key, \
+                 aws.session_token, aws.allow_http, aws.skip_signature (or s3_region, \
+                 s3_endpoint, ...)"
+            ))),
         }
-        let mut storage = self
-            .state
-            .storage
-            .write()
-            .map_err(|_| QuiverError::Internal("session settings poisoned".into()))?;
-        storage.set(name, value)
     }
 
     /// Registers any table provider as `name`.

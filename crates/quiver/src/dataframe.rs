@@ -71,7 +71,9 @@ impl DataFrame {
     fn task_context(&self) -> Arc<TaskContext> {
         Arc::new(TaskContext {
             batch_size: self.state.config.batch_size,
-            ..Default::default()
+            metrics: None,
+            memory_pool: Arc::clone(&self.state.memory_pool),
+            spill_directory: self.state.temp_directory(),
         })
     }
 

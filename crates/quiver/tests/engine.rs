@@ -265,6 +265,66 @@ async fn explain_analyze_reports_the_memory_operators_held() {
     }
 }
 
+/// The rows of `sql` as text, one line per row.
+async fn rows_of(ctx: &SessionContext, sql: &str) -> String {
+    let batch = run(ctx, sql).await;
+    arrow::util::pretty::pretty_format_batches(&[batch])
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn sorts_and_aggregates_past_the_memory_limit_spill_and_agree() {
+    let ctx = session(2, 64).await;
+    let grouped = "SELECT trip_id % 5000 AS k, count(*) AS n, sum(fare) AS s, \
+                   max(vendor) AS v, min(pickup_at) AS p FROM trips GROUP BY k";
+    let queries = [
+        format!("SELECT * FROM ({grouped}) ORDER BY k"),
+        "SELECT trip_id, fare, vendor FROM trips ORDER BY fare DESC, trip_id".to_string(),
+    ];
+    let mut unlimited = vec![];
+    for sql in &queries {
+        unlimited.push(rows_of(&ctx, sql).await);
+    }
+    ctx.sql("SET memory_limit = '200KB'").await.unwrap();
+    for (sql, expected) in queries.iter().zip(&unlimited) {
+        assert_eq!(&rows_of(&ctx, sql).await, expected, "{sql}");
+    }
+    let plan = analyzed(&ctx, &queries[0]).await;
+    let final_aggregate = line_of(&plan, "AggregateExec: mode=Final");
+    assert!(counter(final_aggregate, "spill_count") > 0, "{plan}");
+    assert!(counter(final_aggregate, "spilled_rows") > 0, "{plan}");
+    let plan = analyzed(&ctx, &queries[1]).await;
+    let sort = line_of(&plan, "SortExec");
+    assert!(counter(sort, "spill_count") > 1, "{plan}");
+    assert!(counter(sort, "spilled_bytes") > 0, "{plan}");
+    assert_eq!(
+        ctx.state().memory_pool.reserved(),
+        0,
+        "every reservation given back"
+    );
+}
+
+#[tokio::test]
+async fn spill_files_go_to_the_temp_directory_and_a_missing_one_is_named() {
+    let ctx = session(1, 64).await;
+    let dir = tempfile::tempdir().unwrap();
+    ctx.set("memory_limit", "100KB").unwrap();
+    ctx.set("temp_directory", dir.path().to_str().unwrap())
+        .unwrap();
+    let sorted = "SELECT trip_id FROM trips ORDER BY fare, trip_id";
+    assert_eq!(run(&ctx, sorted).await.num_rows(), 20_000);
+    // The directory exists but is gone by the time a query spills.
+    let gone = dir.path().to_str().unwrap().to_string();
+    drop(dir);
+    let err = ctx.sql(sorted).await.unwrap().collect().await.unwrap_err();
+    assert!(
+        err.to_string()
+            .contains(&format!("cannot create a spill file in '{gone}'")),
+        "{err}"
+    );
+}
+
 #[tokio::test]
 async fn a_point_lookup_filters_while_decoding() {
     let ctx = session(2, 8192).await;

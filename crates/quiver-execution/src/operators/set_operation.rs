@@ -11,6 +11,7 @@ use futures::{StreamExt, TryStreamExt};
 use quiver_expr::logical_plan::SetOperator;
 use quiver_expr::{internal_err, Result};
 
+use crate::memory_pool::MemoryReservation;
 use crate::operators::coalesce::CoalescePartitionsExec;
 use crate::plan::{ExecutionPlan, TaskContext};
 use crate::stream::{RecordBatchStreamAdapter, SendableRecordBatchStream};
@@ -49,6 +50,8 @@ struct Counter {
     op: SetOperator,
     all: bool,
     right: HashMap<OwnedRow, usize>,
+    /// The memory of the right side's rows, reserved from the pool.
+    _reservation: MemoryReservation,
     /// Rows already output (distinct variants).
     emitted: std::collections::HashSet<OwnedRow>,
 }
@@ -107,6 +110,7 @@ impl ExecutionPlan for SetOperationExec {
         let converter = RowConverter::new(fields)?;
         let right =
             CoalescePartitionsExec::new(Arc::clone(&self.right)).execute(0, Arc::clone(&ctx))?;
+        let mut reservation = ctx.reservation(self.name(), partition);
         let left = CoalescePartitionsExec::new(Arc::clone(&self.left)).execute(0, ctx)?;
         let (op, all) = (self.op, self.all);
         let stream = futures::stream::once(async move {
@@ -114,6 +118,9 @@ impl ExecutionPlan for SetOperationExec {
             let mut counts: HashMap<OwnedRow, usize> = HashMap::new();
             for b in &batches {
                 let rows = converter.convert_columns(b.columns())?;
+                // Each distinct row is held once, with its count.
+                let entry = std::mem::size_of::<(OwnedRow, usize)>();
+                reservation.try_grow(rows.size() + rows.num_rows() * entry)?;
                 for row in rows.iter() {
                     *counts.entry(row.owned()).or_default() += 1;
                 }
@@ -123,6 +130,7 @@ impl ExecutionPlan for SetOperationExec {
                 all,
                 right: counts,
                 emitted: Default::default(),
+                _reservation: reservation,
             };
             Ok::<_, quiver_expr::QuiverError>((counter, converter, left))
         })

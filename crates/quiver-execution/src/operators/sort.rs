@@ -14,11 +14,11 @@ use quiver_expr::Result;
 use super::merge::merge_sorted_streams;
 use super::{display_sort_exprs, PhysicalSortExpr};
 use crate::compaction::concat_compacted;
-use crate::memory_pool::MemoryReservation;
+use crate::memory_pool::{batch_memory_size, MemoryReservation};
 use crate::metrics::{execute_child, OperatorMetrics};
 use crate::plan::{ExecutionPlan, TaskContext};
 use crate::spill::{record_spill_event, SpillFile, SpillWriter};
-use crate::stream::{RecordBatchStreamAdapter, SendableRecordBatchStream};
+use crate::stream::{release_as_sent, RecordBatchStreamAdapter, SendableRecordBatchStream};
 
 /// Sorts every partition of its input independently.
 #[derive(Debug)]
@@ -89,7 +89,7 @@ struct PartitionSorter {
 /// The memory a buffered batch is charged: itself and room for its share
 /// of the sorted copy, which exists alongside the input while sorting.
 fn charge(batch: &RecordBatch) -> usize {
-    2 * batch.get_array_memory_size()
+    2 * batch_memory_size(batch)
 }
 
 impl PartitionSorter {
@@ -152,12 +152,7 @@ impl PartitionSorter {
             0 => vec![],
             _ => slices(self.sort_buffered()?, self.ctx.batch_size),
         };
-        // The sorted rows hold the reservation until their stream is dropped.
-        let reservation = self.reservation;
-        let in_memory = futures::stream::iter(in_memory).map(move |batch| {
-            let _held = &reservation;
-            Ok(batch)
-        });
+        let in_memory = release_as_sent(in_memory, self.reservation);
         let in_memory = RecordBatchStreamAdapter::boxed(Arc::clone(&self.schema), in_memory);
         if self.runs.is_empty() {
             return Ok(in_memory);
@@ -217,7 +212,7 @@ impl ExecutionPlan for SortExec {
             exprs: self.exprs.clone(),
             fetch: self.fetch,
             metrics: ctx.operator_metrics(self),
-            reservation: ctx.reservation(self.name(), partition),
+            reservation: ctx.spillable_reservation(self.name(), partition),
             ctx,
             buffered: vec![],
             rows: 0,

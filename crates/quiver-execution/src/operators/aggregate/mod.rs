@@ -2,6 +2,7 @@
 //! partition, then final after repartitioning on the keys) or in one phase
 //! (for DISTINCT aggregates, after the input is partitioned by the keys).
 
+mod buckets;
 mod group_values;
 
 use std::collections::HashSet;
@@ -13,16 +14,20 @@ use arrow::compute::filter;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::record_batch::{RecordBatch, RecordBatchOptions};
 use arrow::row::{RowConverter, SortField};
-use futures::StreamExt;
-use quiver_expr::{AggregateFunctionRef, GroupsAccumulator, Result};
+use futures::stream::BoxStream;
+use futures::{StreamExt, TryStreamExt};
+use quiver_expr::{AggregateFunctionRef, GroupsAccumulator, QuiverError, Result};
 
 pub use group_values::{new_group_values, GroupValues};
 
 use super::sort::slices;
+use crate::memory_pool::MemoryReservation;
 use crate::metrics::{execute_child, OperatorMetrics};
-use crate::physical_expr::PhysicalExpr;
+use crate::physical_expr::{ColumnExpr, PhysicalExpr};
 use crate::plan::{ExecutionPlan, TaskContext};
-use crate::stream::{batches_when_done, SendableRecordBatchStream};
+use crate::spill::{record_spill_event, SpillFile};
+use crate::stream::{release_as_sent, RecordBatchStreamAdapter, SendableRecordBatchStream};
+use buckets::Buckets;
 
 /// Which phase of a (possibly two-phase) aggregation an operator runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,14 +90,38 @@ impl fmt::Display for AggregateExpr {
     }
 }
 
-/// Groups rows and computes aggregates, in one of three modes.
+/// What an aggregation computes: everything a partition needs to build its
+/// group tables, shared by the partitions of one [`AggregateExec`].
 #[derive(Debug)]
-pub struct AggregateExec {
+struct AggregateSpec {
     mode: AggregateMode,
     group_exprs: Vec<(Arc<dyn PhysicalExpr>, String)>,
     aggr_exprs: Vec<AggregateExpr>,
-    input: Arc<dyn ExecutionPlan>,
+    /// The output schema.
     schema: SchemaRef,
+    /// The schema of intermediate states: the group keys, then each
+    /// aggregate's state columns (a Partial aggregation's output; what
+    /// spilled groups are written as).
+    state_schema: SchemaRef,
+}
+
+impl AggregateSpec {
+    /// Whether groups can be written out and merged later: there are group
+    /// keys (a global aggregate has one group and nothing to split) and no
+    /// DISTINCT aggregate (whose seen values are not part of its state).
+    fn can_spill(&self) -> bool {
+        !self.group_exprs.is_empty() && self.aggr_exprs.iter().all(|a| !a.distinct)
+    }
+}
+
+/// Groups rows and computes aggregates, in one of three modes. When its
+/// memory reservation cannot grow, a partition writes its groups' states to
+/// disk, split by key hash into buckets, and aggregates each bucket on its
+/// own at the end.
+#[derive(Debug)]
+pub struct AggregateExec {
+    spec: Arc<AggregateSpec>,
+    input: Arc<dyn ExecutionPlan>,
 }
 
 impl AggregateExec {
@@ -104,29 +133,37 @@ impl AggregateExec {
         aggr_exprs: Vec<AggregateExpr>,
         input: Arc<dyn ExecutionPlan>,
     ) -> Result<Self> {
-        let mut fields: Vec<Field> = group_exprs
+        let group_fields: Vec<Field> = group_exprs
             .iter()
             .map(|(e, name)| Field::new(name, e.data_type().clone(), true))
             .collect();
+        let mut state_fields = group_fields.clone();
+        let mut final_fields = group_fields;
         for a in &aggr_exprs {
-            match mode {
-                AggregateMode::Partial => fields.extend(a.state_fields()?),
-                _ => fields.push(a.field()?),
-            }
+            state_fields.extend(a.state_fields()?);
+            final_fields.push(a.field()?);
         }
-        let schema = Arc::new(Schema::new(fields));
-        Ok(Self {
+        let state_schema = Arc::new(Schema::new(state_fields));
+        let schema = match mode {
+            AggregateMode::Partial => Arc::clone(&state_schema),
+            _ => Arc::new(Schema::new(final_fields)),
+        };
+        let spec = AggregateSpec {
             mode,
             group_exprs,
             aggr_exprs,
-            input,
             schema,
+            state_schema,
+        };
+        Ok(Self {
+            spec: Arc::new(spec),
+            input,
         })
     }
 
     /// The grouping expressions with their output names.
     pub fn group_exprs(&self) -> &[(Arc<dyn PhysicalExpr>, String)] {
-        &self.group_exprs
+        &self.spec.group_exprs
     }
 }
 
@@ -136,7 +173,9 @@ type DistinctSeen = (RowConverter, HashSet<(usize, Box<[u8]>)>);
 
 /// The running state of one partition's aggregation.
 struct GroupState {
-    mode: AggregateMode,
+    /// Whether input rows are intermediate states to merge (Final mode, or
+    /// spilled groups read back) rather than raw rows.
+    merges_states: bool,
     group_exprs: Vec<Arc<dyn PhysicalExpr>>,
     aggr_exprs: Vec<AggregateExpr>,
     groups: Box<dyn GroupValues>,
@@ -149,18 +188,46 @@ struct GroupState {
 }
 
 impl GroupState {
-    fn try_new(exec: &AggregateExec) -> Result<Self> {
-        let group_types: Vec<DataType> = exec
+    /// The state for `spec`'s input rows.
+    fn for_input(spec: &AggregateSpec) -> Result<Self> {
+        let group_exprs = spec
             .group_exprs
             .iter()
-            .map(|(e, _)| e.data_type().clone())
+            .map(|(e, _)| Arc::clone(e))
             .collect();
-        let accumulators = exec
+        Self::try_new(spec, group_exprs, spec.mode == AggregateMode::Final)
+    }
+
+    /// The state for merging `spec`'s spilled groups: batches of its state
+    /// schema, whose first columns are the group keys.
+    fn for_spilled_states(spec: &AggregateSpec) -> Result<Self> {
+        let group_exprs = spec
+            .state_schema
+            .fields()
+            .iter()
+            .take(spec.group_exprs.len())
+            .enumerate()
+            .map(|(i, f)| {
+                Arc::new(ColumnExpr::new(f.name(), i, f.data_type().clone()))
+                    as Arc<dyn PhysicalExpr>
+            })
+            .collect();
+        Self::try_new(spec, group_exprs, true)
+    }
+
+    fn try_new(
+        spec: &AggregateSpec,
+        group_exprs: Vec<Arc<dyn PhysicalExpr>>,
+        merges_states: bool,
+    ) -> Result<Self> {
+        let group_types: Vec<DataType> =
+            group_exprs.iter().map(|e| e.data_type().clone()).collect();
+        let accumulators = spec
             .aggr_exprs
             .iter()
             .map(|a| a.func.0.create_accumulator(&a.arg_types()))
             .collect::<Result<_>>()?;
-        let seen = exec
+        let seen = spec
             .aggr_exprs
             .iter()
             .map(|a| {
@@ -176,20 +243,16 @@ impl GroupState {
             })
             .collect::<Result<_>>()?;
         let mut state_columns = vec![];
-        let mut offset = exec.group_exprs.len();
-        for a in &exec.aggr_exprs {
+        let mut offset = group_exprs.len();
+        for a in &spec.aggr_exprs {
             let width = a.state_fields()?.len();
             state_columns.push(offset..offset + width);
             offset += width;
         }
         Ok(Self {
-            mode: exec.mode,
-            group_exprs: exec
-                .group_exprs
-                .iter()
-                .map(|(e, _)| Arc::clone(e))
-                .collect(),
-            aggr_exprs: exec.aggr_exprs.clone(),
+            merges_states,
+            group_exprs,
+            aggr_exprs: spec.aggr_exprs.clone(),
             groups: new_group_values(&group_types)?,
             accumulators,
             seen,
@@ -213,7 +276,7 @@ impl GroupState {
         let total = self.num_groups();
         for (i, acc) in self.accumulators.iter_mut().enumerate() {
             let agg = &self.aggr_exprs[i];
-            if self.mode == AggregateMode::Final {
+            if self.merges_states {
                 let states = &batch.columns()[self.state_columns[i].clone()];
                 acc.merge_batch(states, &self.group_indices, total)?;
                 continue;
@@ -270,7 +333,7 @@ impl GroupState {
         let empty = RecordBatch::new_empty(Arc::new(input_schema.clone()));
         for (i, acc) in self.accumulators.iter_mut().enumerate() {
             let agg = &self.aggr_exprs[i];
-            if self.mode == AggregateMode::Final {
+            if self.merges_states {
                 let states = &empty.columns()[self.state_columns[i].clone()];
                 acc.merge_batch(states, &[], 1)?;
             } else {
@@ -290,7 +353,14 @@ impl GroupState {
         self.groups.size() + self.accumulators.iter().map(|a| a.size()).sum::<usize>()
     }
 
-    fn finish(mut self, schema: SchemaRef, input_schema: &Schema) -> Result<RecordBatch> {
+    /// Every group's keys and values: the aggregates' intermediate states if
+    /// `schema` is a state schema (`emit_states`), else their final values.
+    fn finish(
+        mut self,
+        schema: SchemaRef,
+        input_schema: &Schema,
+        emit_states: bool,
+    ) -> Result<RecordBatch> {
         self.ensure_global_group(input_schema)?;
         let rows = self.num_groups();
         let mut columns = if self.group_exprs.is_empty() {
@@ -299,9 +369,10 @@ impl GroupState {
             self.groups.emit()?
         };
         for acc in &mut self.accumulators {
-            match self.mode {
-                AggregateMode::Partial => columns.extend(acc.state()?),
-                _ => columns.push(acc.evaluate()?),
+            if emit_states {
+                columns.extend(acc.state()?);
+            } else {
+                columns.push(acc.evaluate()?);
             }
         }
         let columns = columns
@@ -322,30 +393,249 @@ impl GroupState {
     }
 }
 
-async fn aggregate_partition(
-    state: Result<GroupState>,
-    mut input: SendableRecordBatchStream,
-    schema: SchemaRef,
-    batch_size: usize,
+/// How deep spilling goes: a bucket being aggregated may itself spill into
+/// [`buckets::FANOUT`] smaller buckets, down to this depth.
+const MAX_SPILL_DEPTH: usize = 3;
+
+/// One partition's aggregation at one spill level: depth 0 reads the
+/// operator's input, deeper levels read one spilled bucket.
+struct PartitionAggregator {
+    spec: Arc<AggregateSpec>,
+    ctx: Arc<TaskContext>,
     metrics: Option<Arc<OperatorMetrics>>,
-) -> Result<Vec<RecordBatch>> {
-    let mut state = state?;
-    let input_schema = input.schema();
-    while let Some(batch) = input.next().await {
-        state.update(&batch?)?;
-        // Let cancellation (a dropped stream) take effect between batches.
-        tokio::task::yield_now().await;
+    input_schema: SchemaRef,
+    depth: usize,
+    state: GroupState,
+    reservation: MemoryReservation,
+    /// Where the groups went when memory ran out, once it has.
+    buckets: Option<Buckets>,
+    /// The most memory the groups held.
+    peak: usize,
+}
+
+/// What one level produced: its groups (holding their memory until they
+/// are sent), or the buckets it spilled them into.
+enum Aggregated {
+    Groups(Vec<RecordBatch>, MemoryReservation),
+    Spilled(Vec<SpillFile>),
+}
+
+impl PartitionAggregator {
+    fn try_new(
+        spec: Arc<AggregateSpec>,
+        ctx: Arc<TaskContext>,
+        metrics: Option<Arc<OperatorMetrics>>,
+        input_schema: SchemaRef,
+        partition: usize,
+        depth: usize,
+    ) -> Result<Self> {
+        let state = Self::new_state(&spec, depth)?;
+        Ok(Self {
+            reservation: ctx.spillable_reservation("AggregateExec", partition),
+            spec,
+            ctx,
+            metrics,
+            input_schema,
+            depth,
+            state,
+            buckets: None,
+            peak: 0,
+        })
     }
-    if let Some(m) = metrics {
-        // Groups only accumulate, so the state is largest at the end.
-        m.add_peak_memory(state.memory_size());
+
+    fn new_state(spec: &AggregateSpec, depth: usize) -> Result<GroupState> {
+        match depth {
+            0 => GroupState::for_input(spec),
+            _ => GroupState::for_spilled_states(spec),
+        }
     }
-    Ok(slices(state.finish(schema, &input_schema)?, batch_size))
+
+    /// Adds `batch` to the groups; false if their memory could not be
+    /// reserved.
+    fn absorb(&mut self, batch: &RecordBatch) -> Result<bool> {
+        self.state.update(batch)?;
+        let held = self.state.memory_size();
+        self.peak = self.peak.max(held);
+        Ok(self.reservation.try_resize(held).is_ok())
+    }
+
+    /// Adds `batch` to the groups; spills them if their memory could not be
+    /// reserved.
+    fn update(&mut self, batch: &RecordBatch) -> Result<()> {
+        if self.absorb(batch)? {
+            return Ok(());
+        }
+        let held = self.state.memory_size();
+        if !self.spec.can_spill() {
+            return self.reservation.try_resize(held);
+        }
+        if self.depth >= MAX_SPILL_DEPTH {
+            let full = self.reservation.try_resize(held);
+            return full.map_err(|e| {
+                e.context(format!(
+                    "aggregating after splitting the groups {MAX_SPILL_DEPTH} times by key hash"
+                ))
+            });
+        }
+        self.spill()
+    }
+
+    /// The groups' intermediate states; starts afresh.
+    fn take_states(&mut self) -> Result<RecordBatch> {
+        let full = std::mem::replace(&mut self.state, Self::new_state(&self.spec, self.depth)?);
+        self.reservation.free();
+        full.finish(
+            Arc::clone(&self.spec.state_schema),
+            &self.input_schema,
+            true,
+        )
+    }
+
+    /// Writes the groups' states to the buckets and starts afresh.
+    fn spill(&mut self) -> Result<()> {
+        let states = self.take_states()?;
+        let buckets = match &mut self.buckets {
+            Some(buckets) => buckets,
+            None => self.buckets.insert(Buckets::create(
+                &self.ctx.spill_directory,
+                &self.spec.state_schema,
+                self.spec.group_exprs.len(),
+                self.depth,
+            )?),
+        };
+        buckets.write(&states)?;
+        record_spill_event(self.metrics.as_deref());
+        Ok(())
+    }
+
+    /// Reports the most memory the groups held (of the first level only:
+    /// the levels below read one bucket at a time, within the same limit).
+    fn report_peak(&self) {
+        if let (Some(m), 0) = (&self.metrics, self.depth) {
+            m.add_peak_memory(self.peak);
+        }
+    }
+
+    fn finish(mut self) -> Result<Aggregated> {
+        self.report_peak();
+        if self.buckets.is_none() {
+            let emit_states = self.spec.mode == AggregateMode::Partial;
+            let groups = self.state.finish(
+                Arc::clone(&self.spec.schema),
+                &self.input_schema,
+                emit_states,
+            )?;
+            let batches = slices(groups, self.ctx.batch_size);
+            return Ok(Aggregated::Groups(batches, self.reservation));
+        }
+        if self.state.num_groups() > 0 {
+            self.spill()?;
+        }
+        let files = self.buckets.take().map_or(Ok(vec![]), Buckets::finish)?;
+        for file in &files {
+            file.record(self.metrics.as_deref());
+        }
+        Ok(Aggregated::Spilled(files))
+    }
+}
+
+/// The output of one partition of a Partial aggregation. It never spills:
+/// when its memory is full it sends its groups' states on and starts afresh,
+/// since the Final aggregation merges any number of states of a group.
+fn partial_aggregate_stream(
+    spec: Arc<AggregateSpec>,
+    input: SendableRecordBatchStream,
+    ctx: Arc<TaskContext>,
+    metrics: Option<Arc<OperatorMetrics>>,
+    partition: usize,
+) -> BoxStream<'static, Result<RecordBatch>> {
+    let batch_size = ctx.batch_size;
+    let start = PartitionAggregator::try_new(spec, ctx, metrics, input.schema(), partition, 0)
+        .map(|aggregator| (aggregator, input));
+    let states = futures::stream::try_unfold(Some(start), |running| async move {
+        let Some(running) = running else {
+            return Ok::<_, QuiverError>(None);
+        };
+        let (mut aggregator, mut input) = running?;
+        while let Some(batch) = input.next().await {
+            if !aggregator.absorb(&batch?)? {
+                let states = aggregator.take_states()?;
+                return Ok(Some((states, Some(Ok((aggregator, input))))));
+            }
+            // Let cancellation (a dropped stream) take effect between batches.
+            tokio::task::yield_now().await;
+        }
+        aggregator.report_peak();
+        let emit_states = true;
+        let last = aggregator.state.finish(
+            Arc::clone(&aggregator.spec.schema),
+            &aggregator.input_schema,
+            emit_states,
+        )?;
+        Ok(Some((last, None)))
+    });
+    states
+        .map_ok(move |states| futures::stream::iter(slices(states, batch_size).into_iter().map(Ok)))
+        .try_flatten()
+        .boxed()
+}
+
+/// The output of one partition's aggregation of `input` at spill level
+/// `depth`: its groups, or, if it spilled, the aggregation of each bucket in
+/// turn.
+fn aggregate_stream(
+    spec: Arc<AggregateSpec>,
+    mut input: SendableRecordBatchStream,
+    ctx: Arc<TaskContext>,
+    metrics: Option<Arc<OperatorMetrics>>,
+    partition: usize,
+    depth: usize,
+) -> BoxStream<'static, Result<RecordBatch>> {
+    let (bucket_spec, bucket_ctx, bucket_metrics) =
+        (Arc::clone(&spec), Arc::clone(&ctx), metrics.clone());
+    let level = async move {
+        let mut aggregator =
+            PartitionAggregator::try_new(spec, ctx, metrics, input.schema(), partition, depth)?;
+        while let Some(batch) = input.next().await {
+            aggregator.update(&batch?)?;
+            // Let cancellation (a dropped stream) take effect between batches.
+            tokio::task::yield_now().await;
+        }
+        aggregator.finish()
+    };
+    futures::stream::once(level)
+        .flat_map(move |aggregated| match aggregated {
+            Err(e) => futures::stream::iter([Err(e)]).boxed(),
+            Ok(Aggregated::Groups(batches, reservation)) => {
+                release_as_sent(batches, reservation).boxed()
+            }
+            Ok(Aggregated::Spilled(files)) => {
+                let (spec, ctx, metrics) = (
+                    Arc::clone(&bucket_spec),
+                    Arc::clone(&bucket_ctx),
+                    bucket_metrics.clone(),
+                );
+                futures::stream::iter(files)
+                    .flat_map(move |file| match file.into_stream() {
+                        Ok(states) => aggregate_stream(
+                            Arc::clone(&spec),
+                            states,
+                            Arc::clone(&ctx),
+                            metrics.clone(),
+                            partition,
+                            depth + 1,
+                        ),
+                        Err(e) => futures::stream::iter([Err(e)]).boxed(),
+                    })
+                    .boxed()
+            }
+        })
+        .boxed()
 }
 
 impl ExecutionPlan for AggregateExec {
     fn schema(&self) -> SchemaRef {
-        Arc::clone(&self.schema)
+        Arc::clone(&self.spec.schema)
     }
     fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
         vec![&self.input]
@@ -354,15 +644,16 @@ impl ExecutionPlan for AggregateExec {
         self.input.output_partitions()
     }
     fn details(&self) -> String {
-        let groups: Vec<String> = self
+        let spec = &self.spec;
+        let groups: Vec<String> = spec
             .group_exprs
             .iter()
             .map(|(e, _)| e.to_string())
             .collect();
-        let aggs: Vec<String> = self.aggr_exprs.iter().map(|a| a.to_string()).collect();
+        let aggs: Vec<String> = spec.aggr_exprs.iter().map(|a| a.to_string()).collect();
         format!(
             "mode={:?}, gby=[{}], aggr=[{}]",
-            self.mode,
+            spec.mode,
             groups.join(", "),
             aggs.join(", ")
         )
@@ -373,13 +664,14 @@ impl ExecutionPlan for AggregateExec {
         ctx: Arc<TaskContext>,
     ) -> Result<SendableRecordBatchStream> {
         let input = execute_child(&self.input, partition, Arc::clone(&ctx))?;
-        let fut = aggregate_partition(
-            GroupState::try_new(self),
-            input,
-            self.schema(),
-            ctx.batch_size,
-            ctx.operator_metrics(self),
-        );
-        Ok(batches_when_done(self.schema(), fut))
+        let metrics = ctx.operator_metrics(self);
+        let spec = Arc::clone(&self.spec);
+        let groups = match spec.mode {
+            AggregateMode::Partial => {
+                partial_aggregate_stream(spec, input, ctx, metrics, partition)
+            }
+            _ => aggregate_stream(spec, input, ctx, metrics, partition, 0),
+        };
+        Ok(RecordBatchStreamAdapter::boxed(self.schema(), groups))
     }
 }

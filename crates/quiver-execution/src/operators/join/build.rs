@@ -14,6 +14,7 @@ use hashbrown::HashTable;
 use quiver_expr::Result;
 
 use crate::compaction::concat_compacted;
+use crate::memory_pool::{batch_memory_size, MemoryReservation};
 use crate::physical_expr::PhysicalExpr;
 use crate::stream::SendableRecordBatchStream;
 
@@ -171,20 +172,29 @@ pub(crate) struct BuildSide {
     visited: Mutex<Vec<bool>>,
     /// Probe partitions that have not finished yet.
     probes_left: AtomicUsize,
+    /// The memory the rows and their index hold, reserved from the pool.
+    reservation: MemoryReservation,
 }
 
 impl BuildSide {
     /// Reads `input` whole and indexes it by `keys` (none for a nested-loop
-    /// join); `probes` probe partitions will report their matches.
+    /// join); `probes` probe partitions will report their matches. Fails
+    /// with "resources exhausted" if `reservation` cannot grow to hold it.
     pub(crate) async fn collect(
-        input: SendableRecordBatchStream,
+        mut input: SendableRecordBatchStream,
         schema: SchemaRef,
         keys: &[Arc<dyn PhysicalExpr>],
         hashed: bool,
         probes: usize,
+        mut reservation: MemoryReservation,
     ) -> Result<Self> {
-        let batches: Vec<RecordBatch> = input.try_collect().await?;
+        let mut batches: Vec<RecordBatch> = vec![];
+        while let Some(batch) = input.try_next().await? {
+            reservation.try_grow(batch_memory_size(&batch))?;
+            batches.push(batch);
+        }
         let batch = concat_compacted(&schema, &batches)?;
+        drop(batches);
         let table = if hashed {
             let key_arrays = keys
                 .iter()
@@ -194,12 +204,16 @@ impl BuildSide {
         } else {
             None
         };
-        Ok(Self {
+        let mut build = Self {
             visited: Mutex::new(vec![]),
             probes_left: AtomicUsize::new(probes),
             batch,
             table,
-        })
+            reservation,
+        };
+        let held = build.memory_size();
+        build.reservation.try_resize(held)?;
+        Ok(build)
     }
 
     /// Approximate bytes held: the rows, their keys and the hash table.
@@ -261,7 +275,8 @@ mod tests {
             .collect();
         let input =
             RecordBatchStreamAdapter::boxed(Arc::clone(&schema), futures::stream::iter(batches));
-        let build = BuildSide::collect(input, schema, &[], false, 1)
+        let reservation = Arc::new(crate::memory_pool::MemoryPool::default()).reservation("build");
+        let build = BuildSide::collect(input, schema, &[], false, 1, reservation)
             .await
             .unwrap();
         assert_eq!(build.num_rows(), 100);

@@ -201,6 +201,7 @@ impl JoinExec {
     ) -> BoxFuture<'static, Result<Arc<BuildSide>>> {
         let keys: Vec<Arc<dyn PhysicalExpr>> = self.on.iter().map(|(_, r)| Arc::clone(r)).collect();
         let hashed = !keys.is_empty();
+        let name = self.name();
         let right = Arc::clone(&self.right);
         let schema = right.schema();
         let metrics = ctx.operator_metrics(self);
@@ -211,8 +212,10 @@ impl JoinExec {
         };
         match self.mode {
             BuildMode::Partitioned => async move {
+                let reservation = ctx.reservation(&format!("{name} build side"), partition);
                 let input = execute_child(&right, partition, ctx)?;
-                let build = BuildSide::collect(input, schema, &keys, hashed, 1).await?;
+                let build =
+                    BuildSide::collect(input, schema, &keys, hashed, 1, reservation).await?;
                 report(&build);
                 Ok(Arc::new(build))
             }
@@ -224,9 +227,19 @@ impl JoinExec {
                 async move {
                     let build = shared
                         .get_or_try_init(|| async {
+                            let reservation = ctx.memory_pool.reservation(format!(
+                                "{name} build side (shared by all partitions)"
+                            ));
                             let input = CoalescePartitionsExec::new(right).execute(0, ctx)?;
-                            let build =
-                                BuildSide::collect(input, schema, &keys, hashed, probes).await?;
+                            let build = BuildSide::collect(
+                                input,
+                                schema,
+                                &keys,
+                                hashed,
+                                probes,
+                                reservation,
+                            )
+                            .await?;
                             publish_key_ranges(&build, &filters)?;
                             report(&build);
                             Ok::<_, QuiverError>(Arc::new(build))
