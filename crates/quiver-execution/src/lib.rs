@@ -10,6 +10,7 @@ pub mod operators;
 pub mod physical_expr;
 pub mod plan;
 pub mod spill;
+pub mod spill_buckets;
 pub mod stream;
 pub mod table_provider;
 

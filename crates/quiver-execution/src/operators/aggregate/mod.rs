@@ -2,7 +2,6 @@
 //! partition, then final after repartitioning on the keys) or in one phase
 //! (for DISTINCT aggregates, after the input is partitioned by the keys).
 
-mod buckets;
 mod group_values;
 
 use std::collections::HashSet;
@@ -26,8 +25,8 @@ use crate::metrics::{execute_child, OperatorMetrics};
 use crate::physical_expr::{ColumnExpr, PhysicalExpr};
 use crate::plan::{ExecutionPlan, TaskContext};
 use crate::spill::{record_spill_event, SpillFile};
+use crate::spill_buckets::HashBuckets;
 use crate::stream::{release_as_sent, RecordBatchStreamAdapter, SendableRecordBatchStream};
-use buckets::Buckets;
 
 /// Which phase of a (possibly two-phase) aggregation an operator runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -394,7 +393,7 @@ impl GroupState {
 }
 
 /// How deep spilling goes: a bucket being aggregated may itself spill into
-/// [`buckets::FANOUT`] smaller buckets, down to this depth.
+/// [`crate::spill_buckets::FANOUT`] smaller buckets, down to this depth.
 const MAX_SPILL_DEPTH: usize = 3;
 
 /// One partition's aggregation at one spill level: depth 0 reads the
@@ -408,7 +407,7 @@ struct PartitionAggregator {
     state: GroupState,
     reservation: MemoryReservation,
     /// Where the groups went when memory ran out, once it has.
-    buckets: Option<Buckets>,
+    buckets: Option<HashBuckets>,
     /// The most memory the groups held.
     peak: usize,
 }
@@ -496,14 +495,14 @@ impl PartitionAggregator {
         let states = self.take_states()?;
         let buckets = match &mut self.buckets {
             Some(buckets) => buckets,
-            None => self.buckets.insert(Buckets::create(
+            None => self.buckets.insert(HashBuckets::create(
                 &self.ctx.spill_directory,
                 &self.spec.state_schema,
-                self.spec.group_exprs.len(),
                 self.depth,
             )?),
         };
-        buckets.write(&states)?;
+        let keys = &states.columns()[..self.spec.group_exprs.len()];
+        buckets.write(&states, keys)?;
         record_spill_event(self.metrics.as_deref());
         Ok(())
     }
@@ -531,7 +530,11 @@ impl PartitionAggregator {
         if self.state.num_groups() > 0 {
             self.spill()?;
         }
-        let files = self.buckets.take().map_or(Ok(vec![]), Buckets::finish)?;
+        let files = self
+            .buckets
+            .take()
+            .map_or(Ok(vec![]), HashBuckets::finish)?;
+        let files: Vec<SpillFile> = files.into_iter().filter(|f| f.rows() > 0).collect();
         for file in &files {
             file.record(self.metrics.as_deref());
         }

@@ -24,6 +24,13 @@ const JOIN_HASH_SEED: u64 = 0x4a4f_494e;
 /// Marks the end of a chain of build rows.
 pub(crate) const NO_ROW: u32 = u32::MAX;
 
+/// What a build batch is charged while it is gathered: its rows, and their
+/// entries in the key table built from them.
+pub(crate) fn build_charge(batch: &RecordBatch) -> usize {
+    let per_row = std::mem::size_of::<(u64, u32)>() + std::mem::size_of::<u32>();
+    batch_memory_size(batch) + batch.num_rows() * per_row
+}
+
 /// Build rows indexed by the hash of their keys. Rows with equal keys form
 /// a chain; rows with a NULL key are left out (they never match).
 #[derive(Debug)]
@@ -190,11 +197,23 @@ impl BuildSide {
     ) -> Result<Self> {
         let mut batches: Vec<RecordBatch> = vec![];
         while let Some(batch) = input.try_next().await? {
-            reservation.try_grow(batch_memory_size(&batch))?;
+            reservation.try_grow(build_charge(&batch))?;
             batches.push(batch);
         }
-        let batch = concat_compacted(&schema, &batches)?;
-        drop(batches);
+        Self::from_batches(&batches, &schema, keys, hashed, probes, reservation)
+    }
+
+    /// Indexes `batches` (already charged to `reservation`) by `keys`, as
+    /// [`BuildSide::collect`] does.
+    pub(crate) fn from_batches(
+        batches: &[RecordBatch],
+        schema: &SchemaRef,
+        keys: &[Arc<dyn PhysicalExpr>],
+        hashed: bool,
+        probes: usize,
+        reservation: MemoryReservation,
+    ) -> Result<Self> {
+        let batch = concat_compacted(schema, batches)?;
         let table = if hashed {
             let key_arrays = keys
                 .iter()

@@ -12,6 +12,7 @@
 mod build;
 #[cfg(test)]
 mod differential_tests;
+mod grace;
 mod probe;
 
 use std::collections::VecDeque;
@@ -26,6 +27,7 @@ use quiver_expr::{internal_err, Expr, QSchema, QuiverError, Result};
 use tokio::sync::OnceCell;
 
 use self::build::BuildSide;
+use self::grace::{partitioned_join_stream, PartitionJoin};
 use self::probe::{ProbeSpec, Prober};
 use crate::dynamic_filter::{DynamicFilter, MAX_LISTED_KEYS};
 use crate::metrics::execute_child;
@@ -383,6 +385,20 @@ impl ExecutionPlan for JoinExec {
     ) -> Result<SendableRecordBatchStream> {
         let probe_input = execute_child(&self.left, partition, Arc::clone(&ctx))?;
         let spec = self.probe_spec(&ctx);
+        if self.mode == BuildMode::Partitioned && !self.on.is_empty() && !self.null_aware {
+            let join = PartitionJoin {
+                build_input: execute_child(&self.right, partition, Arc::clone(&ctx))?,
+                probe_input,
+                build_keys: self.on.iter().map(|(_, r)| Arc::clone(r)).collect(),
+                spec,
+                metrics: ctx.operator_metrics(self),
+                ctx,
+                consumer: format!("{} build side", self.name()),
+                partition,
+            };
+            let stream = partitioned_join_stream(join, self.left.schema());
+            return Ok(RecordBatchStreamAdapter::boxed(self.schema(), stream));
+        }
         let build = self.build_side(partition, ctx);
         let stream = probe_stream(
             ProbeState::Building(build, probe_input, spec),

@@ -1,12 +1,12 @@
-//! Where an aggregation's groups go when its memory runs out: the groups'
-//! intermediate states, split by the hash of their keys into a fixed number
-//! of spill files ("buckets"). Every group lands in the same bucket each time
-//! it is spilled, so each bucket can later be aggregated on its own with a
+//! Rows split by the hash of their keys into a fixed number of spill files
+//! ("buckets"), for operators whose data does not fit in memory: an
+//! aggregation's groups, a hash join's two sides. Equal keys always land in
+//! the same bucket, so each bucket can later be processed on its own with a
 //! fraction of the memory.
 
 use std::path::Path;
 
-use arrow::array::UInt32Array;
+use arrow::array::{ArrayRef, UInt32Array};
 use arrow::compute::take_record_batch;
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
@@ -15,67 +15,60 @@ use quiver_expr::Result;
 
 use crate::spill::{SpillFile, SpillWriter};
 
-/// How many buckets one spilling aggregation splits its groups into.
-pub(super) const FANOUT: usize = 16;
+/// How many buckets rows are split into.
+pub const FANOUT: usize = 16;
 
-/// The hash seed of the buckets at spill depth 0; deeper levels (buckets
-/// re-spilled while being aggregated) add their depth, so that they split
-/// a bucket's groups differently from the level above.
+/// The hash seed of buckets at spill depth 0; deeper levels (buckets split
+/// again while being processed) add their depth, so that they split a
+/// bucket's rows differently from the level above.
 const BUCKET_SEED: u64 = 0x5350_494c;
 
-/// The open bucket files of one spilling aggregation.
-pub(super) struct Buckets {
+/// [`FANOUT`] open spill files, one per range of key hashes.
+pub struct HashBuckets {
     writers: Vec<SpillWriter>,
     hasher: RandomState,
-    group_columns: usize,
 }
 
-impl Buckets {
-    /// Empty buckets in `directory` for state batches of `schema` whose
-    /// first `group_columns` columns are the group keys.
-    pub(super) fn create(
-        directory: &Path,
-        schema: &SchemaRef,
-        group_columns: usize,
-        depth: usize,
-    ) -> Result<Self> {
+impl std::fmt::Debug for HashBuckets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HashBuckets").finish_non_exhaustive()
+    }
+}
+
+impl HashBuckets {
+    /// Empty buckets in `directory` for batches of `schema`, split with the
+    /// hash of spill level `depth`.
+    pub fn create(directory: &Path, schema: &SchemaRef, depth: usize) -> Result<Self> {
         let writers = (0..FANOUT)
             .map(|_| SpillWriter::create(directory, SchemaRef::clone(schema)))
             .collect::<Result<_>>()?;
         Ok(Self {
             writers,
             hasher: RandomState::with_seed(BUCKET_SEED.wrapping_add(depth as u64)),
-            group_columns,
         })
     }
 
-    /// Appends each row of `states` to the bucket its keys hash to.
-    pub(super) fn write(&mut self, states: &RecordBatch) -> Result<()> {
-        let mut hashes = vec![0u64; states.num_rows()];
-        create_hashes(
-            &states.columns()[..self.group_columns],
-            &self.hasher,
-            &mut hashes,
-        )?;
+    /// Appends each row of `batch` to the bucket its `keys` (columns
+    /// computed from `batch`) hash to.
+    pub fn write(&mut self, batch: &RecordBatch, keys: &[ArrayRef]) -> Result<()> {
+        let mut hashes = vec![0u64; batch.num_rows()];
+        create_hashes(keys, &self.hasher, &mut hashes)?;
         let mut rows: Vec<Vec<u32>> = vec![vec![]; FANOUT];
         for (row, hash) in hashes.iter().enumerate() {
             rows[(hash >> 32) as usize % FANOUT].push(row as u32);
         }
         for (writer, rows) in self.writers.iter_mut().zip(rows) {
             if !rows.is_empty() {
-                writer.write(&take_record_batch(states, &UInt32Array::from(rows))?)?;
+                writer.write(&take_record_batch(batch, &UInt32Array::from(rows))?)?;
             }
         }
         Ok(())
     }
 
-    /// The completed files of the buckets that received rows.
-    pub(super) fn finish(self) -> Result<Vec<SpillFile>> {
-        self.writers
-            .into_iter()
-            .filter(|w| w.rows() > 0)
-            .map(SpillWriter::finish)
-            .collect()
+    /// The completed files of every bucket, in bucket order (some may be
+    /// empty).
+    pub fn finish(self) -> Result<Vec<SpillFile>> {
+        self.writers.into_iter().map(SpillWriter::finish).collect()
     }
 }
 
@@ -102,15 +95,13 @@ mod tests {
             ],
         )
         .unwrap();
-        let mut buckets = Buckets::create(&std::env::temp_dir(), &schema, 1, 0).unwrap();
-        buckets.write(&batch).unwrap();
-        buckets.write(&batch).unwrap();
+        let mut buckets = HashBuckets::create(&std::env::temp_dir(), &schema, 0).unwrap();
+        buckets.write(&batch, &batch.columns()[..1]).unwrap();
+        buckets.write(&batch, &batch.columns()[..1]).unwrap();
         let files = buckets.finish().unwrap();
-        assert!(
-            files.len() > FANOUT / 2,
-            "keys spread over {} buckets",
-            files.len()
-        );
+        assert_eq!(files.len(), FANOUT);
+        let used = files.iter().filter(|f| f.rows() > 0).count();
+        assert!(used > FANOUT / 2, "keys spread over {used} buckets");
         let mut seen_in_earlier_buckets = HashSet::new();
         for file in files {
             let batches: Vec<RecordBatch> =
