@@ -82,6 +82,35 @@ impl QuiverError {
         }
     }
 
+    /// A copy of this error for one more recipient (an exchange reports its
+    /// input's failure to every output). The kind and message are kept;
+    /// errors of other libraries, which cannot be copied, become an
+    /// execution error with their message.
+    pub fn copy_for_sharing(&self) -> QuiverError {
+        match self {
+            QuiverError::Parse(m) => QuiverError::Parse(m.clone()),
+            QuiverError::Plan(m) => QuiverError::Plan(m.clone()),
+            QuiverError::Schema(m) => QuiverError::Schema(m.clone()),
+            QuiverError::Execution(m) => QuiverError::Execution(m.clone()),
+            QuiverError::Io(m) => QuiverError::Io(m.clone()),
+            QuiverError::ResourcesExhausted(m) => QuiverError::ResourcesExhausted(m.clone()),
+            QuiverError::Cancelled => QuiverError::Cancelled,
+            QuiverError::NotImplemented(m) => QuiverError::NotImplemented(m.clone()),
+            QuiverError::Internal(m) => QuiverError::Internal(m.clone()),
+            QuiverError::Context { context, source } => QuiverError::Context {
+                context: context.clone(),
+                source: Box::new(source.copy_for_sharing()),
+            },
+            other => {
+                let message = other.to_string();
+                let unprefixed = message
+                    .strip_prefix("Execution error: ")
+                    .unwrap_or(&message);
+                QuiverError::Execution(unprefixed.to_string())
+            }
+        }
+    }
+
     /// The innermost error, with all [`QuiverError::Context`] layers removed.
     pub fn root(&self) -> &QuiverError {
         match self {
@@ -147,6 +176,17 @@ macro_rules! type_err {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_shared_copy_keeps_the_kind_and_the_context() {
+        let original = QuiverError::ResourcesExhausted("SortExec partition 0 needs 1 MiB".into())
+            .context("reading bucket 3");
+        let copy = original.copy_for_sharing();
+        assert!(matches!(copy.root(), QuiverError::ResourcesExhausted(_)));
+        assert_eq!(copy.to_string(), original.to_string());
+        let arrow = QuiverError::from(ArrowError::DivideByZero).copy_for_sharing();
+        assert_eq!(arrow.to_string(), "Execution error: division by zero");
+    }
+
     use super::*;
 
     #[test]

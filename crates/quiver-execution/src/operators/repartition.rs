@@ -96,9 +96,8 @@ impl Router {
                     }
                 }
                 Err(e) => {
-                    let message = e.to_string();
                     for s in &self.senders {
-                        let _ = s.send(Err(QuiverError::Execution(message.clone()))).await;
+                        let _ = s.send(Err(e.copy_for_sharing())).await;
                     }
                     return;
                 }
