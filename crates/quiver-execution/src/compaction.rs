@@ -33,16 +33,34 @@ pub(crate) fn concat_compacted(schema: &SchemaRef, batches: &[RecordBatch]) -> R
     {
         return Ok(batch);
     }
-    let columns = batch.columns().iter().map(compact_column).collect();
+    let columns = batch
+        .columns()
+        .iter()
+        .map(|c| compact_column(c, WASTE_ALLOWANCE))
+        .collect();
     Ok(RecordBatch::try_new(Arc::clone(schema), columns)?)
 }
 
+/// `batch` with every view column that references bytes outside its rows
+/// rewritten to hold only its own, for writing to a spill file: a file
+/// holds a buffer once per batch that lists it, so a bucket's share of a
+/// scan batch would otherwise carry all of the scan batch's strings.
+pub(crate) fn compact_for_writing(batch: &RecordBatch) -> Result<RecordBatch> {
+    let columns = batch
+        .columns()
+        .iter()
+        .map(|c| compact_column(c, 0))
+        .collect();
+    Ok(RecordBatch::try_new(batch.schema(), columns)?)
+}
+
 /// `column` rewritten with only the bytes it uses, if it is a view column
-/// that wastes more than it uses; otherwise `column` itself.
-fn compact_column(column: &ArrayRef) -> ArrayRef {
+/// that wastes more than it uses and more than `allowance` bytes;
+/// otherwise `column` itself.
+fn compact_column(column: &ArrayRef, allowance: usize) -> ArrayRef {
     let compacted = match column.data_type() {
-        DataType::Utf8View => compact_views(column.as_string_view()),
-        DataType::BinaryView => compact_views(column.as_byte_view::<BinaryViewType>()),
+        DataType::Utf8View => compact_views(column.as_string_view(), allowance),
+        DataType::BinaryView => compact_views(column.as_byte_view::<BinaryViewType>(), allowance),
         _ => None,
     };
     compacted.unwrap_or_else(|| Arc::clone(column))
@@ -51,11 +69,15 @@ fn compact_column(column: &ArrayRef) -> ArrayRef {
 /// The compacted copy of `array`, or `None` when it is compact enough.
 /// Buffers listed more than once count once per listing, so duplicated
 /// buffer lists are compacted too.
-fn compact_views<T: ByteViewType + ?Sized>(array: &GenericByteViewArray<T>) -> Option<ArrayRef> {
+fn compact_views<T: ByteViewType + ?Sized>(
+    array: &GenericByteViewArray<T>,
+    allowance: usize,
+) -> Option<ArrayRef> {
     let held: usize = array.data_buffers().iter().map(|b| b.len()).sum();
     let used = array.total_buffer_bytes_used();
     let waste = held.saturating_sub(used);
-    (waste > used && waste > WASTE_ALLOWANCE).then(|| Arc::new(array.gc()) as ArrayRef)
+    let wasteful = waste > allowance && (allowance == 0 || waste > used);
+    wasteful.then(|| Arc::new(array.gc()) as ArrayRef)
 }
 
 #[cfg(test)]

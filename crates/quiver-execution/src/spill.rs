@@ -13,6 +13,7 @@ use arrow::ipc::writer::StreamWriter;
 use arrow::record_batch::RecordBatch;
 use quiver_expr::{QuiverError, Result};
 
+use crate::compaction::compact_for_writing;
 use crate::metrics::OperatorMetrics;
 use crate::stream::{RecordBatchStreamAdapter, SendableRecordBatchStream};
 
@@ -56,10 +57,11 @@ impl SpillWriter {
         })
     }
 
-    /// Appends `batch`.
+    /// Appends `batch` (string views with only the bytes of its rows).
     pub fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        let batch = compact_for_writing(batch)?;
         self.writer
-            .write(batch)
+            .write(&batch)
             .map_err(|e| QuiverError::from(e).context("writing a spill file"))?;
         self.rows += batch.num_rows();
         Ok(())
@@ -172,6 +174,25 @@ mod tests {
         assert!(file.bytes() > 0);
         let back: Vec<RecordBatch> = file.into_stream().unwrap().try_collect().await.unwrap();
         assert_eq!(back, vec![batch(1), batch(7)]);
+    }
+
+    #[test]
+    fn a_few_rows_of_a_large_string_batch_spill_only_their_own_bytes() {
+        use arrow::array::{StringViewArray, UInt32Array};
+        let strings: StringViewArray = (0..50_000)
+            .map(|i| Some(format!("a string too long to be inlined, number {i}")))
+            .collect();
+        let schema = Arc::new(Schema::new(vec![Field::new("s", DataType::Utf8View, true)]));
+        let rows = arrow::compute::take(&strings, &UInt32Array::from(vec![7, 40_000]), None);
+        let batch = RecordBatch::try_new(Arc::clone(&schema), vec![rows.unwrap()]).unwrap();
+        let mut writer = SpillWriter::create(&std::env::temp_dir(), schema).unwrap();
+        writer.write(&batch).unwrap();
+        let file = writer.finish().unwrap();
+        assert!(
+            file.bytes() < 4096,
+            "{} bytes spilled for 2 rows",
+            file.bytes()
+        );
     }
 
     #[test]

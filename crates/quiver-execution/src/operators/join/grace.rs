@@ -55,28 +55,42 @@ impl PartitionJoin {
             .spillable_reservation(&self.consumer, self.partition);
         let mut batches = vec![];
         while let Some(batch) = self.build_input.try_next().await? {
-            if reservation.try_grow(build_charge(&batch)).is_ok() {
-                batches.push(batch);
-                continue;
+            let fits = reservation.try_grow(build_charge(&batch)).is_ok();
+            batches.push(batch);
+            if !fits {
+                drop(reservation);
+                return self.spill_build_side(batches).await;
             }
-            drop(reservation);
-            let mut buckets = HashBuckets::create(&self.ctx.spill_directory, &schema, 0)?;
-            for batch in batches.iter().chain(Some(&batch)) {
-                write_by_keys(&mut buckets, batch, &self.build_keys)?;
-            }
-            drop(batches);
-            while let Some(batch) = self.build_input.try_next().await? {
-                write_by_keys(&mut buckets, &batch, &self.build_keys)?;
-            }
-            record_spill_event(self.metrics.as_deref());
-            return self.recorded(buckets).map(Build::Spilled);
         }
         let keys = &self.build_keys;
-        let build = BuildSide::from_batches(&batches, &schema, keys, true, 1, reservation)?;
-        if let Some(m) = &self.metrics {
-            m.add_peak_memory(build.memory_size());
+        match BuildSide::from_batches(&batches, &schema, keys, true, 1, reservation) {
+            Ok(build) => {
+                if let Some(m) = &self.metrics {
+                    m.add_peak_memory(build.memory_size());
+                }
+                Ok(Build::InMemory(build))
+            }
+            // The table came out larger than the rows were charged for.
+            Err(e) if matches!(e.root(), QuiverError::ResourcesExhausted(_)) => {
+                self.spill_build_side(batches).await
+            }
+            Err(e) => Err(e),
         }
-        Ok(Build::InMemory(build))
+    }
+
+    /// Writes `read` (the build rows read so far) and the rest of the build
+    /// input into buckets.
+    async fn spill_build_side(&mut self, read: Vec<RecordBatch>) -> Result<Build> {
+        let schema = self.build_input.schema();
+        let mut buckets = HashBuckets::create(&self.ctx.spill_directory, &schema, 0)?;
+        for batch in read {
+            write_by_keys(&mut buckets, &batch, &self.build_keys)?;
+        }
+        while let Some(batch) = self.build_input.try_next().await? {
+            write_by_keys(&mut buckets, &batch, &self.build_keys)?;
+        }
+        record_spill_event(self.metrics.as_deref());
+        self.recorded(buckets).map(Build::Spilled)
     }
 
     /// Writes the probe input into buckets like the build side's.
