@@ -64,6 +64,7 @@ impl DataFrame {
     pub async fn physical_plan(&self) -> Result<Arc<dyn ExecutionPlan>> {
         let optimized = self.optimized_plan()?;
         PhysicalPlanner::new(&self.state.config)
+            .with_memory_limit(self.state.memory_pool.limit())
             .create_physical_plan(&optimized)
             .await
     }

@@ -14,14 +14,68 @@ use quiver_optimizer::cardinality::estimate_rows;
 
 use crate::physical_planner::PhysicalPlanner;
 
-/// Build sides estimated at up to this many rows are built once and shared
-/// by all probe partitions; larger ones are hash-partitioned with the probe
-/// side so that each partition builds its own share.
+/// Build sides estimated at up to this many rows are always built once and
+/// shared by all probe partitions. Larger ones are shared too when building
+/// them on one thread costs less than hash-partitioning both inputs, so that
+/// each of the N partitions builds its own share (see [`build_is_shared`]).
 const SHARED_BUILD_MAX_ROWS: f64 = 1_000_000.0;
 
 /// The probe side is swapped to the build side when it is estimated at
 /// less than this fraction of the build side.
 const SWAP_RATIO: f64 = 0.5;
+
+/// The share of the memory limit a shared build side may be estimated to
+/// take; larger ones are partitioned, which can spill.
+const SHARED_BUILD_MAX_MEMORY_SHARE: f64 = 0.25;
+
+/// A hash join's inputs as the planner estimates them.
+struct JoinSizes {
+    build_rows: f64,
+    probe_rows: f64,
+    /// Estimated bytes of one build row and its key-table entry.
+    build_row_bytes: f64,
+}
+
+/// Whether a hash join's build side is built once and shared, rather than
+/// both inputs being hash-partitioned into `partitions` and each partition
+/// building its own table. A shared build runs on one thread while the
+/// other partitions wait: it costs about `build_rows`, against
+/// `build_rows / partitions` for a partitioned one. Partitioning moves
+/// every row of both inputs through an exchange, about
+/// `(build_rows + probe_rows) / partitions`. Counting a row built and a row
+/// repartitioned alike, sharing pays while
+/// `build_rows * (partitions - 1) <= build_rows + probe_rows`. A shared
+/// build cannot spill, so one estimated past a quarter of the memory limit
+/// is partitioned.
+fn build_is_shared(sizes: &JoinSizes, partitions: usize, memory_limit: Option<usize>) -> bool {
+    let JoinSizes {
+        build_rows,
+        probe_rows,
+        build_row_bytes,
+    } = *sizes;
+    if build_rows <= SHARED_BUILD_MAX_ROWS || partitions <= 1 {
+        return true;
+    }
+    let fits = memory_limit.is_none_or(|limit| {
+        build_rows * build_row_bytes <= limit as f64 * SHARED_BUILD_MAX_MEMORY_SHARE
+    });
+    let others = (partitions - 1) as f64;
+    fits && build_rows * others <= build_rows + probe_rows
+}
+
+/// Estimated bytes of a row of `schema` held in a join's build side, with
+/// its key-table entry: fixed-width columns their width, strings and
+/// other variable-width values 32 bytes.
+fn build_row_bytes(schema: &quiver_expr::QSchema) -> f64 {
+    let key_entry = 20.0;
+    let columns: f64 = schema
+        .to_arrow()
+        .fields()
+        .iter()
+        .map(|f| f.data_type().primitive_width().unwrap_or(32) as f64)
+        .sum();
+    columns + key_entry
+}
 
 impl PhysicalPlanner<'_> {
     /// A join whose right input is built, swapping inputs first when the
@@ -33,7 +87,12 @@ impl PhysicalPlanner<'_> {
             _ => None,
         };
         let Some(swapped_type) = swapped else {
-            return self.plan_join_as_given(join, right_rows).await;
+            let sizes = JoinSizes {
+                build_rows: right_rows,
+                probe_rows: left_rows,
+                build_row_bytes: build_row_bytes(join.right.schema()),
+            };
+            return self.plan_join_as_given(join, &sizes).await;
         };
         let on = join
             .on
@@ -48,7 +107,12 @@ impl PhysicalPlanner<'_> {
             join.filter.clone(),
             false,
         )?;
-        let plan = self.plan_join_as_given(&flipped, left_rows).await?;
+        let sizes = JoinSizes {
+            build_rows: left_rows,
+            probe_rows: right_rows,
+            build_row_bytes: build_row_bytes(join.left.schema()),
+        };
+        let plan = self.plan_join_as_given(&flipped, &sizes).await?;
         if !(swapped_type.outputs_left() && swapped_type.outputs_right()) {
             return Ok(plan);
         }
@@ -73,13 +137,12 @@ impl PhysicalPlanner<'_> {
     async fn plan_join_as_given(
         &self,
         join: &Join,
-        build_rows: f64,
+        sizes: &JoinSizes,
     ) -> Result<Arc<dyn ExecutionPlan>> {
         let n = self.config.target_partitions;
         // Decided before the inputs are planned, so that the probe side's
         // scans can be given the build keys' dynamic filters.
-        let surely_shared = build_rows <= SHARED_BUILD_MAX_ROWS
-            || n == 1
+        let surely_shared = build_is_shared(sizes, n, self.memory_limit)
             || join.null_aware
             || join.join_type == JoinType::LeftMark;
         let dynamic_filters = if surely_shared && !join.on.is_empty() {
@@ -131,5 +194,38 @@ impl PhysicalPlanner<'_> {
         )?
         .with_dynamic_filters(dynamic_filters);
         Ok(Arc::new(named(exec)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{build_is_shared, JoinSizes};
+
+    fn shared(build_rows: f64, probe_rows: f64, partitions: usize, limit: Option<usize>) -> bool {
+        let sizes = JoinSizes {
+            build_rows,
+            probe_rows,
+            build_row_bytes: 40.0,
+        };
+        build_is_shared(&sizes, partitions, limit)
+    }
+
+    #[test]
+    fn large_builds_are_shared_unless_partitions_would_split_the_work_or_memory_is_short() {
+        // Small build sides are always shared.
+        assert!(shared(900_000.0, 1_000.0, 16, Some(1)));
+        // TPC-H SF10 orders of one year (2.3M) against lineitem (60M).
+        assert!(shared(2.3e6, 6.0e7, 2, None));
+        assert!(shared(2.3e6, 6.0e7, 16, None));
+        // Many partitions split a build side that is large beside its probe.
+        assert!(!shared(8.0e6, 6.0e7, 16, None));
+        // With two partitions, sharing saves repartitioning the probe side.
+        assert!(shared(8.0e6, 6.0e7, 2, None));
+        // ... unless the 320 MB it needs is past a quarter of the limit:
+        // then it is partitioned, which can spill.
+        assert!(!shared(8.0e6, 6.0e7, 2, Some(1 << 30)));
+        assert!(shared(8.0e6, 6.0e7, 2, Some(2 << 30)));
+        // One partition: nothing to split.
+        assert!(shared(1.0e9, 1.0, 1, Some(1)));
     }
 }

@@ -43,15 +43,25 @@ pub struct PhysicalPlanner<'a> {
     pub(crate) config: &'a SessionConfig,
     /// Dynamic filters of joins planned so far, for scans not yet planned.
     pub(crate) dynamic_filters: PendingDynamicFilters,
+    /// The session's memory limit now (which `SET` may have changed since
+    /// `config` was made); `None` for no limit.
+    pub(crate) memory_limit: Option<usize>,
 }
 
 impl<'a> PhysicalPlanner<'a> {
-    /// A planner using `config`'s partitioning.
+    /// A planner using `config`'s partitioning and memory limit.
     pub fn new(config: &'a SessionConfig) -> Self {
         Self {
             config,
             dynamic_filters: PendingDynamicFilters::default(),
+            memory_limit: config.memory_limit,
         }
+    }
+
+    /// With the memory limit `limit` instead of `config`'s.
+    pub fn with_memory_limit(mut self, limit: Option<usize>) -> Self {
+        self.memory_limit = limit;
+        self
     }
 
     /// The physical plan for `plan`, with output columns named as in the
