@@ -16,7 +16,7 @@ use std::sync::Arc;
 use quiver_expr::logical_plan::{Aggregate, Projection};
 use quiver_expr::{Column, Expr, LogicalPlan, Result};
 
-use crate::{map_inputs, OptimizerRule};
+use crate::{map_inputs, with_names_of, OptimizerRule};
 
 /// Computes subexpressions shared by aggregate arguments once, below the
 /// aggregate.
@@ -88,25 +88,7 @@ fn shared_below(a: &Aggregate) -> Result<Option<LogicalPlan>> {
         })
         .collect::<Result<Vec<_>>>()?;
     let aggregate = Aggregate::try_new(projected, a.group_exprs.clone(), aggr_exprs)?;
-    // Give the outputs back their names.
-    let renamed = aggregate
-        .schema
-        .fields()
-        .iter()
-        .zip(a.schema.fields())
-        .map(|(now, before)| {
-            let column = Expr::Column(now.column());
-            if now.field.name() == before.field.name() {
-                column
-            } else {
-                column.alias(before.field.name())
-            }
-        })
-        .collect();
-    Ok(Some(LogicalPlan::Projection(Projection::try_new(
-        renamed,
-        Arc::new(LogicalPlan::Aggregate(aggregate)),
-    )?)))
+    with_names_of(LogicalPlan::Aggregate(aggregate), &a.schema).map(Some)
 }
 
 /// Adds to `shared` the outermost subexpressions of `e` used more than once

@@ -3,6 +3,7 @@
 pub mod cardinality;
 pub mod common_subexpressions;
 pub mod decorrelate;
+pub mod distinct_aggregates;
 pub mod eliminate_sorts;
 pub mod explain;
 pub mod join_enumeration;
@@ -37,6 +38,30 @@ fn project_to(plan: LogicalPlan, schema: &QSchema) -> Result<LogicalPlan> {
         .collect();
     Ok(LogicalPlan::Projection(Projection::try_new(
         exprs,
+        Arc::new(plan),
+    )?))
+}
+
+/// A projection of `plan` (an aggregate rewritten by a rule) that gives each
+/// output column the name it had in `original`, the schema before the
+/// rewrite, so that nothing above sees a difference.
+fn with_names_of(plan: LogicalPlan, original: &QSchema) -> Result<LogicalPlan> {
+    let renamed = plan
+        .schema()
+        .fields()
+        .iter()
+        .zip(original.fields())
+        .map(|(now, before)| {
+            let column = Expr::Column(now.column());
+            if now.field.name() == before.field.name() {
+                column
+            } else {
+                column.alias(before.field.name())
+            }
+        })
+        .collect();
+    Ok(LogicalPlan::Projection(Projection::try_new(
+        renamed,
         Arc::new(plan),
     )?))
 }
@@ -117,6 +142,7 @@ impl Optimizer {
         let mut rules = first;
         rules.extend([
             Box::new(decorrelate::Decorrelate) as Box<dyn OptimizerRule>,
+            Box::new(distinct_aggregates::DistinctAggregates),
             Box::new(eliminate_sorts::EliminateSorts),
             Box::new(outer_to_inner::OuterToInner),
             Box::new(unwrap_cast::UnwrapCast),

@@ -200,3 +200,14 @@ pub fn sum_of(e: Expr) -> Expr {
         distinct: false,
     })
 }
+
+/// The aggregate call `call` with DISTINCT.
+pub fn distinct(call: Expr) -> Expr {
+    match call {
+        Expr::Aggregate(call) => Expr::Aggregate(AggregateCall {
+            distinct: true,
+            ..call
+        }),
+        other => other,
+    }
+}
