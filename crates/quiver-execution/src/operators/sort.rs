@@ -5,9 +5,11 @@
 
 use std::sync::Arc;
 
+use arrow::array::{ArrayRef, UInt32Array};
 use arrow::compute::{lexsort_to_indices, take_record_batch, SortColumn};
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
+use arrow::row::{RowConverter, SortField};
 use futures::{StreamExt, TryStreamExt};
 use quiver_expr::Result;
 
@@ -43,7 +45,10 @@ impl SortExec {
     }
 }
 
-/// Sorts `batch` by `exprs`, returning at most `limit` rows.
+/// Sorts `batch` by `exprs`, returning at most `limit` rows. One primitive
+/// key is sorted by Arrow's sort kernel; several keys, or keys of other
+/// types, are encoded in Arrow's row format once and compared as bytes,
+/// which beats comparing column by column through dynamic comparators.
 pub fn sort_batch(
     batch: &RecordBatch,
     exprs: &[PhysicalSortExpr],
@@ -58,8 +63,40 @@ pub fn sort_batch(
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    let indices = lexsort_to_indices(&columns, limit)?;
+    let single_primitive = matches!(columns.as_slice(), [c] if c.values.data_type().is_primitive());
+    let indices = if single_primitive {
+        lexsort_to_indices(&columns, limit)?
+    } else {
+        sorted_by_rows(&columns, limit)?
+    };
     Ok(take_record_batch(batch, &indices)?)
+}
+
+/// The row indices of `columns` in sorted order (the first `limit`), found
+/// by comparing the rows in Arrow's row format.
+fn sorted_by_rows(columns: &[SortColumn], limit: Option<usize>) -> Result<UInt32Array> {
+    let fields = columns
+        .iter()
+        .map(|c| {
+            SortField::new_with_options(c.values.data_type().clone(), c.options.unwrap_or_default())
+        })
+        .collect();
+    let converter = RowConverter::new(fields)?;
+    let arrays: Vec<ArrayRef> = columns.iter().map(|c| Arc::clone(&c.values)).collect();
+    let rows = converter.convert_columns(&arrays)?;
+    let mut order: Vec<u32> = (0..rows.num_rows() as u32).collect();
+    let by_row = |a: &u32, b: &u32| rows.row(*a as usize).cmp(&rows.row(*b as usize));
+    match limit {
+        Some(k) if k < order.len() => {
+            if k > 0 {
+                order.select_nth_unstable_by(k - 1, by_row);
+            }
+            order.truncate(k);
+            order.sort_unstable_by(by_row);
+        }
+        _ => order.sort_unstable_by(by_row),
+    }
+    Ok(UInt32Array::from(order))
 }
 
 /// Splits a batch into slices of at most `size` rows.
@@ -313,6 +350,51 @@ mod tests {
         assert!(spills >= 1, "{spills} spills");
         let (small_top, spills) = sort_within_ten_batches(Some(5)).await;
         assert_eq!((small_top, spills), (vec![0, 1, 2, 3, 4], 0));
+    }
+
+    #[test]
+    fn row_format_sorts_agree_with_the_sort_kernel() {
+        use arrow::array::StringArray;
+        let names: StringArray = (0..300)
+            .map(|i| (i % 7 != 0).then(|| format!("n{}", (i * 37) % 11)))
+            .collect();
+        let numbers: Int64Array = (0..300)
+            .map(|i| (i % 5 != 0).then_some((i * 53) % 17))
+            .collect();
+        let batch = RecordBatch::try_from_iter([
+            ("s", Arc::new(names) as ArrayRef),
+            ("n", Arc::new(numbers) as ArrayRef),
+        ])
+        .unwrap();
+        for (descending, nulls_first) in
+            [(false, false), (true, false), (false, true), (true, true)]
+        {
+            let options = SortOptions {
+                descending,
+                nulls_first,
+            };
+            let keys: Vec<PhysicalSortExpr> = [("s", 0, DataType::Utf8), ("n", 1, DataType::Int64)]
+                .into_iter()
+                .map(|(name, i, t)| PhysicalSortExpr {
+                    expr: Arc::new(ColumnExpr::new(name, i, t)),
+                    options,
+                })
+                .collect();
+            let reference_columns: Vec<SortColumn> = batch
+                .columns()
+                .iter()
+                .map(|c| SortColumn {
+                    values: Arc::clone(c),
+                    options: Some(options),
+                })
+                .collect();
+            for limit in [None, Some(0), Some(1), Some(40)] {
+                let reference = lexsort_to_indices(&reference_columns, limit).unwrap();
+                let expected = take_record_batch(&batch, &reference).unwrap();
+                let sorted = sort_batch(&batch, &keys, limit).unwrap();
+                assert_eq!(sorted, expected, "{options:?}, limit {limit:?}");
+            }
+        }
     }
 
     #[tokio::test]
