@@ -37,6 +37,7 @@ use quiver_optimizer::explain::display_with_estimates;
 
 use crate::config::SessionConfig;
 use crate::dynamic_filters::PendingDynamicFilters;
+use crate::shared_subplans::SharedSubplans;
 
 /// Turns optimized logical plans into executable ones.
 pub struct PhysicalPlanner<'a> {
@@ -46,6 +47,8 @@ pub struct PhysicalPlanner<'a> {
     /// The session's memory limit now (which `SET` may have changed since
     /// `config` was made); `None` for no limit.
     pub(crate) memory_limit: Option<usize>,
+    /// Subplans the query contains more than once, planned once.
+    shared: SharedSubplans,
 }
 
 impl<'a> PhysicalPlanner<'a> {
@@ -55,6 +58,7 @@ impl<'a> PhysicalPlanner<'a> {
             config,
             dynamic_filters: PendingDynamicFilters::default(),
             memory_limit: config.memory_limit,
+            shared: SharedSubplans::default(),
         }
     }
 
@@ -67,6 +71,7 @@ impl<'a> PhysicalPlanner<'a> {
     /// The physical plan for `plan`, with output columns named as in the
     /// logical plan.
     pub async fn create_physical_plan(&self, plan: &LogicalPlan) -> Result<Arc<dyn ExecutionPlan>> {
+        self.shared.count_in(plan);
         let physical = self.plan(plan).await?;
         rename_to(physical, plan.schema())
     }
@@ -75,7 +80,19 @@ impl<'a> PhysicalPlanner<'a> {
         &'p self,
         plan: &'p LogicalPlan,
     ) -> BoxFuture<'p, Result<Arc<dyn ExecutionPlan>>> {
-        async move { self.plan_node(plan).await }.boxed()
+        async move {
+            let Some(key) = self.shared.key_of(plan) else {
+                return self.plan_node(plan).await;
+            };
+            if let Some(planned) = self.shared.planned(&key) {
+                return Ok(planned);
+            }
+            self.shared.enter();
+            let input = self.plan_node(plan).await;
+            self.shared.leave();
+            Ok(self.shared.remember(key, input?))
+        }
+        .boxed()
     }
 
     async fn plan_node(&self, plan: &LogicalPlan) -> Result<Arc<dyn ExecutionPlan>> {
@@ -217,7 +234,12 @@ impl<'a> PhysicalPlanner<'a> {
         let Some(provider) = scan.source.as_any().downcast_ref::<ProviderSource>() else {
             return internal_err!("table {} has no physical provider", scan.table_name);
         };
-        let dynamic_filters = self.dynamic_filters.take(scan);
+        let mut dynamic_filters = self.dynamic_filters.take(scan);
+        if self.shared.inside() {
+            // A filter from a join above one place of a shared subplan
+            // must not narrow what its other places read.
+            dynamic_filters.clear();
+        }
         if dynamic_filters.is_empty() {
             return provider.0.scan(request).await;
         }

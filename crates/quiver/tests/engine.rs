@@ -306,6 +306,27 @@ async fn sorts_and_aggregates_past_the_memory_limit_spill_and_agree() {
 }
 
 #[tokio::test]
+async fn a_cte_read_twice_is_computed_once() {
+    let ctx = session(2, 8192).await;
+    let sql = "WITH v AS (SELECT vendor, sum(fare) AS total FROM trips GROUP BY vendor) \
+               SELECT vendor, total FROM v WHERE total = (SELECT max(total) FROM v)";
+    let plan = analyzed(&ctx, sql).await;
+    let shared: Vec<&str> = plan.lines().filter(|l| l.contains("SharedExec")).collect();
+    assert_eq!(
+        shared.len(),
+        2,
+        "both places read one shared subplan:\n{plan}"
+    );
+    assert!(
+        shared[0].contains("computed once for 2 consumers"),
+        "{plan}"
+    );
+    // Its 3 groups were read by both places.
+    assert_eq!(counter(shared[0], "output_rows"), 6, "{plan}");
+    assert_eq!(run(&ctx, sql).await.num_rows(), 1);
+}
+
+#[tokio::test]
 async fn spill_files_go_to_the_temp_directory_and_a_missing_one_is_named() {
     let ctx = session(1, 64).await;
     let dir = tempfile::tempdir().unwrap();

@@ -11,6 +11,7 @@ pub mod merge;
 pub mod projection;
 pub mod repartition;
 pub mod set_operation;
+pub mod shared;
 pub mod sort;
 pub mod union;
 
