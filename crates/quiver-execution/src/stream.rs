@@ -90,7 +90,7 @@ pub struct AbortOnDrop(Vec<tokio::task::AbortHandle>);
 
 impl AbortOnDrop {
     /// Takes charge of `tasks`.
-    pub fn new(tasks: &[tokio::task::JoinHandle<()>]) -> Self {
+    pub fn new<T>(tasks: &[tokio::task::JoinHandle<T>]) -> Self {
         Self(tasks.iter().map(|t| t.abort_handle()).collect())
     }
 }

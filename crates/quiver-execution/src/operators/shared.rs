@@ -16,7 +16,7 @@ use tokio::sync::OnceCell;
 use crate::memory_pool::{batch_memory_size, MemoryReservation};
 use crate::metrics::execute_child;
 use crate::plan::{ExecutionPlan, TaskContext};
-use crate::stream::{RecordBatchStreamAdapter, SendableRecordBatchStream};
+use crate::stream::{AbortOnDrop, RecordBatchStreamAdapter, SendableRecordBatchStream};
 
 /// Every partition's batches, and the memory they hold.
 #[derive(Debug)]
@@ -53,6 +53,9 @@ async fn compute(input: Arc<dyn ExecutionPlan>, ctx: Arc<TaskContext>) -> Result
             Ok(tokio::spawn(stream.try_collect::<Vec<RecordBatch>>()))
         })
         .collect::<Result<Vec<_>>>()?;
+    // If every consumer goes away (a LIMIT is met, the query is cancelled),
+    // this future is dropped and the partitions stop too.
+    let _stop_when_dropped = AbortOnDrop::new(&runs);
     let mut partitions = Vec::with_capacity(runs.len());
     for run in runs {
         let batches = match run.await {
