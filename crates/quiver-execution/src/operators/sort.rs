@@ -264,9 +264,8 @@ impl ExecutionPlan for SortExec {
 mod tests {
     use super::*;
     use crate::memory_pool::MemoryPool;
-    use crate::metrics::MetricsRegistry;
     use crate::operators::memory::MemoryExec;
-    use crate::operators::test_util::{int_table, run_i64};
+    use crate::operators::test_util::{collect_within, int_table, run_i64};
     use crate::physical_expr::ColumnExpr;
     use crate::plan::collect;
     use crate::spill::{SPILLED_ROWS, SPILL_COUNT};
@@ -319,21 +318,11 @@ mod tests {
         let mut asc = desc_a();
         asc[0].options.descending = false;
         let sort: Arc<dyn ExecutionPlan> = Arc::new(SortExec::new(asc, input, fetch));
-        let registry = Arc::new(MetricsRegistry::default());
-        let pool = Arc::new(MemoryPool::new(Some(one_batch * 10)));
-        let ctx = TaskContext {
-            batch_size: 64,
-            metrics: Some(Arc::clone(&registry)),
-            memory_pool: Arc::clone(&pool),
-            ..Default::default()
-        };
-        let batches = collect(Arc::clone(&sort), Arc::new(ctx)).await.unwrap();
-        assert_eq!(pool.reserved(), 0, "the sort gave its memory back");
+        let (batches, metrics) = collect_within(&sort, 64, one_batch * 10).await;
         let values = batches
             .iter()
             .flat_map(|b| b.column(0).as_primitive::<Int64Type>().values().to_vec())
             .collect();
-        let metrics = registry.get(sort.as_ref()).unwrap();
         let spilled_rows = metrics.counter(SPILLED_ROWS).unwrap_or(0);
         let spills = metrics.counter(SPILL_COUNT).unwrap_or(0);
         assert!(spills == 0 || spilled_rows > 0);

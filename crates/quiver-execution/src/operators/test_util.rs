@@ -6,6 +6,8 @@ use arrow::array::{AsArray, BooleanArray, Int64Array};
 use arrow::datatypes::{DataType, Field, Int64Type, Schema};
 use arrow::record_batch::RecordBatch;
 
+use crate::memory_pool::MemoryPool;
+use crate::metrics::{MetricsRegistry, OperatorMetrics};
 use crate::operators::memory::MemoryExec;
 use crate::plan::{collect, ExecutionPlan, TaskContext};
 
@@ -54,4 +56,25 @@ pub async fn run_i64(plan: Arc<dyn ExecutionPlan>, col: usize) -> Vec<i64> {
             (0..a.len()).map(move |i| a.value(i))
         })
         .collect()
+}
+
+/// Runs `plan` in batches of `batch_size` rows within `memory_limit` bytes;
+/// checks that every reservation was given back, and returns the batches
+/// and the plan's own metrics.
+pub async fn collect_within(
+    plan: &Arc<dyn ExecutionPlan>,
+    batch_size: usize,
+    memory_limit: usize,
+) -> (Vec<RecordBatch>, Arc<OperatorMetrics>) {
+    let registry = Arc::new(MetricsRegistry::default());
+    let pool = Arc::new(MemoryPool::new(Some(memory_limit)));
+    let ctx = TaskContext {
+        batch_size,
+        metrics: Some(Arc::clone(&registry)),
+        memory_pool: Arc::clone(&pool),
+        ..Default::default()
+    };
+    let batches = collect(Arc::clone(plan), Arc::new(ctx)).await.unwrap();
+    assert_eq!(pool.reserved(), 0, "every reservation given back");
+    (batches, registry.get(plan.as_ref()).unwrap())
 }

@@ -12,10 +12,9 @@ use quiver_expr::logical_plan::{Join, JoinType, Values};
 use quiver_expr::{Column, Expr, LogicalPlan, Operator, QSchema};
 
 use super::{BuildMode, JoinExec, JoinFilter};
-use crate::memory_pool::MemoryPool;
-use crate::metrics::MetricsRegistry;
 use crate::operators::memory::MemoryExec;
 use crate::operators::repartition::RepartitionExec;
+use crate::operators::test_util::collect_within;
 use crate::physical_expr::{ColumnExpr, PhysicalExpr};
 use crate::plan::{collect, ExecutionPlan, TaskContext};
 use crate::spill::SPILL_COUNT;
@@ -140,17 +139,7 @@ async fn run(plan: Arc<dyn ExecutionPlan>, batch_size: usize) -> Vec<String> {
 /// Runs `plan` within `memory_limit` bytes; returns its rows and how many
 /// times it spilled.
 async fn run_within(plan: Arc<dyn ExecutionPlan>, memory_limit: usize) -> (Vec<String>, u64) {
-    let registry = Arc::new(MetricsRegistry::default());
-    let pool = Arc::new(MemoryPool::new(Some(memory_limit)));
-    let ctx = TaskContext {
-        batch_size: 256,
-        metrics: Some(Arc::clone(&registry)),
-        memory_pool: Arc::clone(&pool),
-        ..Default::default()
-    };
-    let batches = collect(Arc::clone(&plan), Arc::new(ctx)).await.unwrap();
-    assert_eq!(pool.reserved(), 0, "every reservation given back");
-    let metrics = registry.get(plan.as_ref()).unwrap();
+    let (batches, metrics) = collect_within(&plan, 256, memory_limit).await;
     (rows(&batches), metrics.counter(SPILL_COUNT).unwrap_or(0))
 }
 
