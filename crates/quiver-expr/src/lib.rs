@@ -4,6 +4,7 @@
 
 pub mod error;
 pub mod expr;
+mod fallibility;
 pub mod function;
 pub mod logical_plan;
 pub mod schema;

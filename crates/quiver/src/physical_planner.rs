@@ -12,7 +12,7 @@ use futures::FutureExt;
 use quiver_execution::operators::aggregate::{AggregateExec, AggregateExpr, AggregateMode};
 use quiver_execution::operators::analyze::AnalyzeExec;
 use quiver_execution::operators::coalesce::CoalescePartitionsExec;
-use quiver_execution::operators::filter::FilterExec;
+use quiver_execution::operators::filter::{Conjunct, FilterExec};
 use quiver_execution::operators::limit::LimitExec;
 use quiver_execution::operators::memory::MemoryExec;
 use quiver_execution::operators::merge::SortPreservingMergeExec;
@@ -133,10 +133,17 @@ impl<'a> PhysicalPlanner<'a> {
                     }
                     other => self.plan(other).await?,
                 };
-                Arc::new(FilterExec::new(
-                    create_physical_expr(&f.predicate, f.input.schema())?,
-                    input,
-                ))
+                let schema = f.input.schema();
+                let conjuncts = quiver_expr::expr::split_conjunction(&f.predicate)
+                    .into_iter()
+                    .map(|e| {
+                        Ok(Conjunct {
+                            expr: create_physical_expr(e, schema)?,
+                            can_fail: e.can_fail(schema),
+                        })
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                Arc::new(FilterExec::with_conjuncts(conjuncts, input))
             }
             LogicalPlan::Aggregate(a) => self.plan_aggregate(a).await?,
             LogicalPlan::Sort(s) => {

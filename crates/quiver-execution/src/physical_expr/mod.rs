@@ -1,11 +1,11 @@
 //! Physical expressions: evaluated on a whole record batch at a time with
 //! Arrow kernels.
 
-mod binary;
+pub(crate) mod binary;
 mod case;
 mod decimal;
 mod planner;
-mod simple;
+pub(crate) mod simple;
 
 use std::fmt::{Debug, Display};
 

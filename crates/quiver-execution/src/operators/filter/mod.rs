@@ -1,28 +1,43 @@
-//! Keeps the rows for which a predicate is true.
+//! Keeps the rows for which a predicate is true. The predicate's conjuncts
+//! run one after another, in an order learned as the filter runs
+//! ([`conjuncts`]).
+
+mod conjuncts;
 
 use std::sync::Arc;
 
-use arrow::compute::filter_record_batch;
 use arrow::datatypes::SchemaRef;
 use futures::StreamExt;
 use quiver_expr::Result;
 
+use self::conjuncts::AdaptiveConjuncts;
+pub use self::conjuncts::Conjunct;
 use crate::metrics::execute_child;
-use crate::physical_expr::{evaluate_predicate, PhysicalExpr};
+use crate::physical_expr::PhysicalExpr;
 use crate::plan::{ExecutionPlan, TaskContext};
 use crate::stream::{RecordBatchStreamAdapter, SendableRecordBatchStream};
 
-/// Filters each partition's batches by a predicate (NULL counts as false).
+/// Filters each partition's batches by the conjunction of some conditions
+/// (NULL counts as false).
 #[derive(Debug)]
 pub struct FilterExec {
-    predicate: Arc<dyn PhysicalExpr>,
+    conjuncts: Vec<Conjunct>,
     input: Arc<dyn ExecutionPlan>,
 }
 
 impl FilterExec {
-    /// Filters `input` by `predicate`.
+    /// Filters `input` by `predicate`, evaluated whole.
     pub fn new(predicate: Arc<dyn PhysicalExpr>, input: Arc<dyn ExecutionPlan>) -> Self {
-        Self { predicate, input }
+        let whole = Conjunct {
+            expr: predicate,
+            can_fail: true,
+        };
+        Self::with_conjuncts(vec![whole], input)
+    }
+
+    /// Filters `input` by the conjunction of `conjuncts`.
+    pub fn with_conjuncts(conjuncts: Vec<Conjunct>, input: Arc<dyn ExecutionPlan>) -> Self {
+        Self { conjuncts, input }
     }
 }
 
@@ -37,19 +52,17 @@ impl ExecutionPlan for FilterExec {
         self.input.output_partitions()
     }
     fn details(&self) -> String {
-        self.predicate.to_string()
+        let parts: Vec<String> = self.conjuncts.iter().map(|c| c.expr.to_string()).collect();
+        parts.join(" AND ")
     }
     fn execute(
         &self,
         partition: usize,
         ctx: Arc<TaskContext>,
     ) -> Result<SendableRecordBatchStream> {
-        let predicate = Arc::clone(&self.predicate);
+        let mut conjuncts = AdaptiveConjuncts::new(self.conjuncts.clone());
         let stream = execute_child(&self.input, partition, ctx)?.filter_map(move |batch| {
-            let out = batch.and_then(|b| {
-                let mask = evaluate_predicate(predicate.as_ref(), &b)?;
-                Ok(filter_record_batch(&b, &mask)?)
-            });
+            let out = batch.and_then(|b| conjuncts.filter(b));
             futures::future::ready(match out {
                 Ok(b) if b.num_rows() == 0 => None,
                 other => Some(other),
