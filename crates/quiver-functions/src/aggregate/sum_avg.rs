@@ -113,10 +113,12 @@ where
         let values = values.as_primitive::<T>();
         let raw = values.values();
         let mut overflow = false;
+        // Borrowed apart so that the loop need not reload them per row.
+        let (sums, seen) = (&mut self.sums[..], &mut self.seen[..]);
         for_each_valid(values, group_indices, |row, g| {
-            let (sum, o) = self.sums[g].add_overflowing(raw[row]);
-            self.sums[g] = sum;
-            self.seen[g] = true;
+            let (sum, o) = sums[g].add_overflowing(raw[row]);
+            sums[g] = sum;
+            seen[g] = true;
             overflow |= o;
         });
         if overflow {

@@ -247,6 +247,8 @@ struct StringKeys {
     /// are equal exactly when their views are.
     inline_views: Vec<u128>,
     data_type: DataType,
+    /// Whether `data_type` is `Utf8View` (asked per row).
+    is_view: bool,
     batch: StringBatch,
 }
 
@@ -258,6 +260,7 @@ impl StringKeys {
             ends: vec![],
             valid: vec![],
             inline_views: vec![],
+            is_view: data_type == DataType::Utf8View,
             data_type,
             batch,
         }
@@ -281,7 +284,7 @@ impl KeyColumn for StringKeys {
         }
         self.ends.push(self.bytes.len());
         self.valid.push(valid);
-        if self.data_type == DataType::Utf8View {
+        if self.is_view {
             self.inline_views.push(if valid {
                 self.batch.inline_view(row)
             } else {
@@ -292,7 +295,7 @@ impl KeyColumn for StringKeys {
     fn equals(&self, group: usize, row: usize) -> bool {
         match (self.valid[group], self.batch.is_valid(row)) {
             (true, true) => {
-                if self.data_type == DataType::Utf8View {
+                if self.is_view {
                     let (stored, incoming) =
                         (self.inline_views[group], self.batch.inline_view(row));
                     if stored != 0 || incoming != 0 {
