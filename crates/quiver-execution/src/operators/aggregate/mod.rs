@@ -3,6 +3,7 @@
 //! (for DISTINCT aggregates, after the input is partitioned by the keys).
 
 mod group_values;
+mod packed_keys;
 
 use std::collections::HashSet;
 use std::fmt;
