@@ -6,7 +6,7 @@ use arrow::array::{ArrayRef, AsArray, Int64Array};
 use arrow::datatypes::{DataType, Field, Int64Type};
 use quiver_expr::{AggregateFunction, GroupsAccumulator, Result};
 
-use super::for_each_valid;
+use super::count_valid;
 
 /// `count`: rows (no argument) or non-NULL values (one argument).
 #[derive(Debug)]
@@ -48,8 +48,9 @@ impl GroupsAccumulator for CountAccumulator {
     ) -> Result<()> {
         self.counts.resize(total, 0);
         match values.first() {
+            None if total == 1 => self.counts[0] += group_indices.len() as i64,
             None => group_indices.iter().for_each(|&g| self.counts[g] += 1),
-            Some(v) => for_each_valid(v.as_ref(), group_indices, |_, g| self.counts[g] += 1),
+            Some(v) => count_valid(v.as_ref(), group_indices, &mut self.counts),
         }
         Ok(())
     }

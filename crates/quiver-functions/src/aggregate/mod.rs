@@ -84,6 +84,17 @@ fn for_each_valid(array: &dyn Array, group_indices: &[usize], mut f: impl FnMut(
     }
 }
 
+/// Adds to `counts[g]` one for each non-NULL value of `array` in group `g`
+/// (`group_indices` gives each row's group): for one group, the number of
+/// valid values at once.
+fn count_valid(array: &dyn Array, group_indices: &[usize], counts: &mut [i64]) {
+    if counts.len() == 1 {
+        counts[0] += (array.len() - array.null_count()) as i64;
+    } else {
+        for_each_valid(array, group_indices, |_, g| counts[g] += 1);
+    }
+}
+
 /// An accumulator whose intermediate state is its result (sum, min, max):
 /// raw values and partial states from other partitions fold in the same way.
 trait SelfMergingAccumulator: Send + std::fmt::Debug {

@@ -5,14 +5,17 @@
 
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, AsArray, Float64Array, Int64Array, PrimitiveArray};
+use arrow::array::{Array, ArrayRef, AsArray, Float64Array, Int64Array, PrimitiveArray};
 use arrow::datatypes::{
     ArrowNativeTypeOp, ArrowPrimitiveType, DataType, Decimal128Type, Field, Float64Type, Int64Type,
 };
 use quiver_expr::types::sql_type_name;
 use quiver_expr::{AggregateFunction, GroupsAccumulator, QuiverError, Result};
 
-use super::{for_each_valid, one_arg, unsupported, validity, SelfMerging, SelfMergingAccumulator};
+use super::{
+    count_valid, for_each_valid, one_arg, unsupported, validity, SelfMerging,
+    SelfMergingAccumulator,
+};
 
 fn sum_input_type(name: &str, t: &DataType) -> Result<DataType> {
     Ok(match t {
@@ -113,14 +116,31 @@ where
         let values = values.as_primitive::<T>();
         let raw = values.values();
         let mut overflow = false;
-        // Borrowed apart so that the loop need not reload them per row.
-        let (sums, seen) = (&mut self.sums[..], &mut self.seen[..]);
-        for_each_valid(values, group_indices, |row, g| {
-            let (sum, o) = sums[g].add_overflowing(raw[row]);
-            sums[g] = sum;
-            seen[g] = true;
-            overflow |= o;
-        });
+        if total == 1 {
+            // One group (a global aggregate): the sum stays in a register
+            // instead of going through memory at every row.
+            let mut sum = self.sums[0];
+            let mut add = |v: T::Native| {
+                let (s, o) = sum.add_overflowing(v);
+                sum = s;
+                overflow |= o;
+            };
+            match values.nulls().filter(|n| n.null_count() > 0) {
+                None => raw.iter().for_each(|&v| add(v)),
+                Some(_) => values.iter().flatten().for_each(add),
+            }
+            self.sums[0] = sum;
+            self.seen[0] |= values.len() > values.null_count();
+        } else {
+            // Borrowed apart so that the loop need not reload them per row.
+            let (sums, seen) = (&mut self.sums[..], &mut self.seen[..]);
+            for_each_valid(values, group_indices, |row, g| {
+                let (sum, o) = sums[g].add_overflowing(raw[row]);
+                sums[g] = sum;
+                seen[g] = true;
+                overflow |= o;
+            });
+        }
         if overflow {
             return Err(QuiverError::Execution(format!(
                 "numeric overflow in sum: the total does not fit {}",
@@ -226,9 +246,7 @@ where
         total: usize,
     ) -> Result<()> {
         self.counts.resize(total, 0);
-        for_each_valid(values[0].as_ref(), group_indices, |_, g| {
-            self.counts[g] += 1
-        });
+        count_valid(values[0].as_ref(), group_indices, &mut self.counts);
         self.sums.add(&values[0], group_indices, total)
     }
     fn merge_batch(
@@ -312,5 +330,46 @@ mod tests {
         fin.merge_batch(&state, &[0, 0], 1).unwrap();
         let out = fin.evaluate().unwrap();
         assert!((out.as_primitive::<Float64Type>().value(0) - 7.0 / 3.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn one_group_sums_and_averages_like_many() {
+        let t = DataType::Decimal128(15, 2);
+        let decimals = |v: Vec<Option<i128>>| -> ArrayRef {
+            Arc::new(
+                Decimal128Array::from(v)
+                    .with_precision_and_scale(15, 2)
+                    .unwrap(),
+            )
+        };
+        let batches = [
+            decimals(vec![None, None]),
+            decimals(vec![Some(4), None, Some(-1)]),
+            decimals(vec![Some(7), Some(2)]),
+        ];
+        for function in [&Sum as &dyn AggregateFunction, &Avg] {
+            let mut one = function
+                .create_accumulator(std::slice::from_ref(&t))
+                .unwrap();
+            let mut two = function
+                .create_accumulator(std::slice::from_ref(&t))
+                .unwrap();
+            for (i, batch) in batches.iter().enumerate() {
+                let rows = batch.len();
+                one.update_batch(std::slice::from_ref(batch), &vec![0; rows], 1)
+                    .unwrap();
+                if i == 0 {
+                    assert!(one.evaluate().unwrap().is_null(0), "only NULLs so far");
+                    one.update_batch(std::slice::from_ref(batch), &vec![0; rows], 1)
+                        .unwrap();
+                }
+                // The same rows in group 1 of two.
+                two.update_batch(std::slice::from_ref(batch), &vec![1; rows], 2)
+                    .unwrap();
+            }
+            let (one, two) = (one.evaluate().unwrap(), two.evaluate().unwrap());
+            let (one, two) = (one.slice(0, 1).to_data(), two.slice(1, 1).to_data());
+            assert_eq!(one, two, "{}", function.name());
+        }
     }
 }
