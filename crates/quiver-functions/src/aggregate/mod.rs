@@ -90,8 +90,46 @@ fn for_each_valid(array: &dyn Array, group_indices: &[usize], mut f: impl FnMut(
 fn count_valid(array: &dyn Array, group_indices: &[usize], counts: &mut [i64]) {
     if counts.len() == 1 {
         counts[0] += (array.len() - array.null_count()) as i64;
+    } else if array.null_count() == 0 && counts.len() <= LANE_GROUPS {
+        fold_in_lanes(group_indices, counts, 0, |n, _| n + 1, |a, b| a + b);
     } else {
         for_each_valid(array, group_indices, |_, g| counts[g] += 1);
+    }
+}
+
+/// Groups up to this many are folded in [`LANES`] copies at once.
+const LANE_GROUPS: usize = 16;
+
+/// Independent copies of the groups' states that [`fold_in_lanes`] keeps.
+const LANES: usize = 4;
+
+/// Folds every row into its group's state, `state[g] = fold(state[g],
+/// row)`, for at most [`LANE_GROUPS`] groups. With few groups, consecutive
+/// rows mostly update the same state, and each update would wait for the
+/// one before it to reach memory; here row `r` updates copy `r % LANES`, so
+/// that four chains of updates run side by side, and the copies are then
+/// combined into `state` with `combine`.
+fn fold_in_lanes<S: Copy>(
+    group_indices: &[usize],
+    state: &mut [S],
+    zero: S,
+    mut fold: impl FnMut(S, usize) -> S,
+    mut combine: impl FnMut(S, S) -> S,
+) {
+    let mut lanes = [[zero; LANE_GROUPS]; LANES];
+    let whole = group_indices.len() / LANES * LANES;
+    for (chunk, groups) in group_indices[..whole].chunks_exact(LANES).enumerate() {
+        for (lane, &g) in groups.iter().enumerate() {
+            lanes[lane][g] = fold(lanes[lane][g], chunk * LANES + lane);
+        }
+    }
+    for (row, &g) in group_indices.iter().enumerate().skip(whole) {
+        lanes[0][g] = fold(lanes[0][g], row);
+    }
+    for (g, s) in state.iter_mut().enumerate() {
+        for lane in &lanes {
+            *s = combine(*s, lane[g]);
+        }
     }
 }
 
@@ -137,5 +175,38 @@ impl<A: SelfMergingAccumulator> GroupsAccumulator for SelfMerging<A> {
     }
     fn size(&self) -> usize {
         self.0.heap_size()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::Int64Array;
+
+    #[test]
+    fn folding_in_lanes_matches_folding_row_by_row() {
+        for (rows, groups) in [(0, 3), (1, 1), (7, 2), (1000, 16), (1003, 5)] {
+            let group_indices: Vec<usize> = (0..rows).map(|r| (r * 7 + r / 3) % groups).collect();
+            let mut expected = vec![10i64; groups];
+            for (row, &g) in group_indices.iter().enumerate() {
+                expected[g] += row as i64;
+            }
+            let mut state = vec![10i64; groups];
+            fold_in_lanes(
+                &group_indices,
+                &mut state,
+                0,
+                |s, row| s + row as i64,
+                |a, b| a + b,
+            );
+            assert_eq!(state, expected, "{rows} rows in {groups} groups");
+
+            let values = Int64Array::from(vec![1; rows]);
+            let mut counts = vec![0i64; groups];
+            count_valid(&values, &group_indices, &mut counts);
+            let mut by_row = vec![0i64; groups];
+            group_indices.iter().for_each(|&g| by_row[g] += 1);
+            assert_eq!(counts, by_row);
+        }
     }
 }

@@ -3,6 +3,7 @@
 //! `sum` of integers is BIGINT (overflow is an error), of decimals
 //! DECIMAL(38, s), of floats DOUBLE. `avg` is DOUBLE, as in DuckDB.
 
+use std::cell::Cell;
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, AsArray, Float64Array, Int64Array, PrimitiveArray};
@@ -13,8 +14,8 @@ use quiver_expr::types::sql_type_name;
 use quiver_expr::{AggregateFunction, GroupsAccumulator, QuiverError, Result};
 
 use super::{
-    count_valid, for_each_valid, one_arg, unsupported, validity, SelfMerging,
-    SelfMergingAccumulator,
+    count_valid, fold_in_lanes, for_each_valid, one_arg, unsupported, validity, SelfMerging,
+    SelfMergingAccumulator, LANE_GROUPS,
 };
 
 fn sum_input_type(name: &str, t: &DataType) -> Result<DataType> {
@@ -131,6 +132,23 @@ where
             }
             self.sums[0] = sum;
             self.seen[0] |= values.len() > values.null_count();
+        } else if values.null_count() == 0 && total <= LANE_GROUPS {
+            let overflowed = Cell::new(false);
+            let add = |a: T::Native, b: T::Native| {
+                let (s, o) = a.add_overflowing(b);
+                overflowed.set(overflowed.get() | o);
+                s
+            };
+            let (fold, combine) = (|s, row: usize| add(s, raw[row]), add);
+            fold_in_lanes(
+                group_indices,
+                &mut self.sums,
+                T::Native::ZERO,
+                fold,
+                combine,
+            );
+            group_indices.iter().for_each(|&g| self.seen[g] = true);
+            overflow = overflowed.get();
         } else {
             // Borrowed apart so that the loop need not reload them per row.
             let (sums, seen) = (&mut self.sums[..], &mut self.seen[..]);
@@ -293,6 +311,13 @@ mod tests {
         let v: ArrayRef = Arc::new(Int64Array::from(vec![i64::MAX, 1]));
         let err = acc.update_batch(&[v], &[0, 0], 1).unwrap_err().to_string();
         assert!(err.contains("overflow"), "{err}");
+        // Also with few groups, summed in lanes, and with many.
+        for total in [2, 100] {
+            let mut acc = Sum.create_accumulator(&[DataType::Int64]).unwrap();
+            let v: ArrayRef = Arc::new(Int64Array::from(vec![i64::MAX, 5, 1]));
+            let err = acc.update_batch(&[v], &[1, 0, 1], total).unwrap_err();
+            assert!(err.to_string().contains("overflow"), "{err}");
+        }
     }
 
     #[test]

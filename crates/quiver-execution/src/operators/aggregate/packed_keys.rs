@@ -46,7 +46,13 @@ impl PackedKeys {
     /// Whether group `group`'s key is the batch's row `row`'s.
     pub fn same(&self, group: usize, row: usize) -> bool {
         let w = self.width;
-        self.stored[group * w..(group + 1) * w] == self.batch[row * w..(row + 1) * w]
+        let (stored, batch) = (
+            &self.stored[group * w..(group + 1) * w],
+            &self.batch[row * w..(row + 1) * w],
+        );
+        // Slot by slot: a slice comparison would call `memcmp` for a few
+        // bytes.
+        stored.iter().zip(batch).all(|(a, b)| a == b)
     }
 
     /// Stores the batch's row `row` as the key of the next group.
