@@ -80,12 +80,13 @@ fn is_sparse(min: &ScalarValue, max: &ScalarValue, distinct: usize) -> bool {
     }
 }
 
-/// An integer column as 64-bit integers.
-fn as_i64(column: &ArrayRef) -> Option<Int64Array> {
+/// A column of integers (up to 64 bits, unsigned up to 32), dates or
+/// timestamps as 64-bit integers; `None` for other types.
+pub(crate) fn as_i64(column: &ArrayRef) -> Option<Int64Array> {
     use DataType::*;
     if !matches!(
         column.data_type(),
-        Int8 | Int16 | Int32 | Int64 | UInt8 | UInt16 | UInt32
+        Int8 | Int16 | Int32 | Int64 | UInt8 | UInt16 | UInt32 | Date32 | Date64 | Timestamp(..)
     ) {
         return None;
     }

@@ -8,18 +8,14 @@ use arrow::array::{make_comparator, Array, ArrayRef};
 use arrow::compute::SortOptions;
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
-use datafusion_common::hash_utils::{create_hashes, RandomState};
 use futures::TryStreamExt;
-use hashbrown::HashTable;
 use quiver_expr::Result;
 
+use super::key_index::KeyIndex;
 use crate::compaction::concat_compacted;
 use crate::memory_pool::{batch_memory_size, MemoryReservation};
 use crate::physical_expr::PhysicalExpr;
 use crate::stream::SendableRecordBatchStream;
-
-/// The hash seed of join key tables.
-const JOIN_HASH_SEED: u64 = 0x4a4f_494e;
 
 /// Marks the end of a chain of build rows.
 pub(crate) const NO_ROW: u32 = u32::MAX;
@@ -37,17 +33,12 @@ pub(crate) fn build_charge(batch: &RecordBatch) -> usize {
 pub(crate) struct KeyTable {
     /// The build side's key columns.
     keys: Vec<ArrayRef>,
-    /// (hash, first row of the chain of rows with that key).
-    table: HashTable<(u64, u32)>,
+    /// Each distinct key's first row.
+    index: KeyIndex,
     /// The next row with the same key, or [`NO_ROW`].
     next: Vec<u32>,
     /// Whether some build row has a NULL key.
     has_null_key: bool,
-}
-
-/// The random state every join key hash uses.
-pub(crate) fn join_hasher() -> RandomState {
-    RandomState::with_seed(JOIN_HASH_SEED)
 }
 
 /// Whether row `row` has a NULL in any of `keys`.
@@ -77,38 +68,11 @@ impl KeyTable {
     /// Indexes the rows of `keys`.
     pub(crate) fn try_new(keys: Vec<ArrayRef>) -> Result<Self> {
         let rows = keys.first().map_or(0, |k| k.len());
-        let mut hashes = vec![0u64; rows];
-        create_hashes(&keys, &join_hasher(), &mut hashes)?;
-        let same = KeyComparator::new(&keys, &keys)?;
-        let mut table: HashTable<(u64, u32)> = HashTable::with_capacity(rows);
         let mut next = vec![NO_ROW; rows];
-        let mut has_null_key = false;
-        for (row, &hash) in hashes.iter().enumerate() {
-            if any_null(&keys, row) {
-                has_null_key = true;
-                continue;
-            }
-            let entry = table.entry(
-                hash,
-                |&(h, first)| h == hash && same.equal(first as usize, row),
-                |&(h, _)| h,
-            );
-            match entry {
-                hashbrown::hash_table::Entry::Occupied(o) => {
-                    // Link the row in second place so the chain keeps the
-                    // first row as its head.
-                    let first = o.get().1 as usize;
-                    next[row] = next[first];
-                    next[first] = row as u32;
-                }
-                hashbrown::hash_table::Entry::Vacant(v) => {
-                    v.insert((hash, row as u32));
-                }
-            }
-        }
+        let (index, has_null_key) = KeyIndex::build(&keys, &mut next)?;
         Ok(Self {
             keys,
-            table,
+            index,
             next,
             has_null_key,
         })
@@ -117,28 +81,13 @@ impl KeyTable {
     /// For each row of `probe` keys, the first build row with equal keys (or
     /// [`NO_ROW`]); probe rows with a NULL key find nothing.
     pub(crate) fn lookup(&self, probe: &[ArrayRef], heads: &mut Vec<u32>) -> Result<()> {
-        let rows = probe.first().map_or(0, |k| k.len());
         heads.clear();
-        if self.table.is_empty() {
+        if self.index.len() == 0 {
+            let rows = probe.first().map_or(0, |k| k.len());
             heads.resize(rows, NO_ROW);
             return Ok(());
         }
-        let mut hashes = vec![0u64; rows];
-        create_hashes(probe, &join_hasher(), &mut hashes)?;
-        let cmp = KeyComparator::new(probe, &self.keys)?;
-        for (row, &hash) in hashes.iter().enumerate() {
-            let head = if any_null(probe, row) {
-                NO_ROW
-            } else {
-                self.table
-                    .find(hash, |&(h, first)| {
-                        h == hash && cmp.equal(row, first as usize)
-                    })
-                    .map_or(NO_ROW, |&(_, first)| first)
-            };
-            heads.push(head);
-        }
-        Ok(())
+        self.index.lookup(&self.keys, probe, heads)
     }
 
     /// The build row after `row` with the same key, or [`NO_ROW`].
@@ -153,12 +102,12 @@ impl KeyTable {
 
     /// The number of distinct non-NULL keys.
     pub(crate) fn distinct_count(&self) -> usize {
-        self.table.len()
+        self.index.len()
     }
 
     /// The first row of each distinct key, when there are at most `max`.
     pub(crate) fn distinct_rows(&self, max: usize) -> Option<Vec<u32>> {
-        (self.table.len() <= max).then(|| self.table.iter().map(|&(_, first)| first).collect())
+        (self.index.len() <= max).then(|| self.index.first_rows())
     }
 
     /// Whether some build row has a NULL key.
@@ -239,8 +188,7 @@ impl BuildSide {
     pub(crate) fn memory_size(&self) -> usize {
         let table = self.table.as_ref().map_or(0, |t| {
             let keys: usize = t.keys.iter().map(|k| k.get_array_memory_size()).sum();
-            keys + t.table.capacity() * std::mem::size_of::<(u64, u32)>()
-                + t.next.capacity() * std::mem::size_of::<u32>()
+            keys + t.index.memory_size() + t.next.capacity() * std::mem::size_of::<u32>()
         });
         self.batch.get_array_memory_size() + table
     }

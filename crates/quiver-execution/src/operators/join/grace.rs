@@ -42,7 +42,7 @@ pub(super) struct PartitionJoin {
 
 /// A partition's build side: in memory, or spilled into buckets.
 enum Build {
-    InMemory(BuildSide),
+    InMemory(Box<BuildSide>),
     Spilled(Vec<SpillFile>),
 }
 
@@ -68,7 +68,7 @@ impl PartitionJoin {
                 if let Some(m) = &self.metrics {
                     m.add_peak_memory(build.memory_size());
                 }
-                Ok(Build::InMemory(build))
+                Ok(Build::InMemory(Box::new(build)))
             }
             // The table came out larger than the rows were charged for.
             Err(e) if matches!(e.root(), QuiverError::ResourcesExhausted(_)) => {
@@ -168,7 +168,7 @@ pub(super) fn partitioned_join_stream(
     futures::stream::once(async move {
         let output: Result<BoxStream<'static, Result<RecordBatch>>> = match join.build().await? {
             Build::InMemory(build) => {
-                let prober = Prober::new(join.spec, Arc::new(build));
+                let prober = Prober::new(join.spec, Arc::from(build));
                 let state = ProbeState::Probing(prober, join.probe_input, VecDeque::new());
                 Ok(probe_stream(state, probe_schema).boxed())
             }

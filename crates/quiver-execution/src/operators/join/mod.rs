@@ -13,6 +13,7 @@ mod build;
 #[cfg(test)]
 mod differential_tests;
 mod grace;
+mod key_index;
 mod probe;
 
 use std::collections::VecDeque;
