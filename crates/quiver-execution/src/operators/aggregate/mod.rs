@@ -543,17 +543,9 @@ impl PartitionAggregator {
     }
 }
 
-/// The most groups a Partial aggregation holds before it sends their states
-/// on and starts afresh. A bigger table no longer fits the caches, and
-/// every row's lookup misses: TPC-H Q18 groups SF10's 60M lineitem rows by
-/// order (15M groups, clustered in runs), and its partial step gathering all
-/// of them took 4.3–5.0 s for the query against 2.7–3.0 s with this limit.
-/// The Final aggregation merges any number of states of a group.
-const MAX_PARTIAL_GROUPS: usize = 1 << 16;
-
 /// The output of one partition of a Partial aggregation. It never spills:
-/// when its memory is full, or it holds [`MAX_PARTIAL_GROUPS`] groups, it
-/// sends its groups' states on and starts afresh.
+/// when its memory is full it sends its groups' states on and starts afresh,
+/// since the Final aggregation merges any number of states of a group.
 fn partial_aggregate_stream(
     spec: Arc<AggregateSpec>,
     input: SendableRecordBatchStream,
@@ -570,7 +562,7 @@ fn partial_aggregate_stream(
         };
         let (mut aggregator, mut input) = running?;
         while let Some(batch) = input.next().await {
-            if !aggregator.absorb(&batch?)? || aggregator.state.num_groups() > MAX_PARTIAL_GROUPS {
+            if !aggregator.absorb(&batch?)? {
                 let states = aggregator.take_states()?;
                 return Ok(Some((states, Some(Ok((aggregator, input))))));
             }
