@@ -96,6 +96,7 @@ mod tests {
     use super::*;
     use arrow::array::{ArrayRef, AsArray, Int64Array};
     use arrow::datatypes::{DataType, Field, Int64Type};
+    use quiver_execution::dynamic_filter::KeySummary;
 
     fn keys_batch(values: Vec<i64>) -> RecordBatch {
         let schema = Arc::new(Schema::new(vec![Field::new("k", DataType::Int64, false)]));
@@ -106,7 +107,8 @@ mod tests {
     fn rows_outside_the_set_are_dropped_until_most_pass() {
         let filter = DynamicFilter::checking_rows("k");
         let build: ArrayRef = Arc::new(Int64Array::from(vec![10, 20, 30]));
-        filter.set_from_keys(&build, None, 3).unwrap();
+        let summary = KeySummary::of(&build, None, 3, true).unwrap().unwrap();
+        filter.publish(summary);
         let batch = keys_batch((0..1000).collect());
         let mut membership = KeyMembership::new(&batch.schema(), &[filter], None).unwrap();
         let kept = membership.apply(batch).unwrap();

@@ -17,7 +17,7 @@
 //! nobody joins are never built. Elsewhere a set check would only replace
 //! the join's own probe of the same rows, at about the same cost.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use arrow::array::{downcast_primitive_array, Array, ArrayRef, AsArray, BooleanArray, Int64Array};
 use arrow::buffer::BooleanBuffer;
@@ -35,7 +35,7 @@ pub const MAX_LISTED_KEYS: usize = 32;
 pub const MAX_SET_KEYS: usize = 1 << 18;
 
 /// The distinct integer keys of a build side.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct KeySet(HashSet<i64>);
 
 impl KeySet {
@@ -149,44 +149,26 @@ impl DynamicFilter {
         &self.column
     }
 
-    /// Sets the filter from the build side's key column `keys`, its
-    /// distinct keys' row positions (`None` when there are many) and at most
-    /// how many distinct values it has. Keys of a type without a usable
-    /// order (floats, whose `-0.0` and `0.0` and NaNs compare unlike their
-    /// statistics, and nested types) leave it unset. The set of keys is
-    /// published only when it says more than the range: at most
+    /// Whether the filter would publish the key set for checking rows.
+    pub fn checks_rows(&self) -> bool {
+        self.check_rows
+    }
+
+    /// Sets the filter to what the build keys `summary` allow. The set of
+    /// keys is published only when it says more than the range: at most
     /// [`MAX_SET_KEYS`] keys, filling less than half of it.
-    pub fn set_from_keys(
-        &self,
-        keys: &ArrayRef,
-        distinct_rows: Option<&[u32]>,
-        distinct: usize,
-    ) -> Result<()> {
-        if !has_usable_order(keys.data_type()) {
-            return Ok(());
-        }
-        let range = if keys.null_count() == keys.len() {
-            KeyRange::Empty
-        } else {
-            let values = distinct_rows
-                .map(|rows| {
-                    rows.iter()
-                        .map(|&r| ScalarValue::try_from_array(keys, r as usize))
-                        .collect::<std::result::Result<Vec<_>, _>>()
-                })
-                .transpose()?;
-            let (min, max) = extremes(keys)?;
-            if self.check_rows && distinct <= MAX_SET_KEYS && is_sparse(&min, &max, distinct) {
-                if let Some(members) = KeySet::of(keys) {
-                    let _ = self.members.set(members);
-                }
+    pub fn publish(&self, summary: KeySummary) {
+        if let (KeyRange::Between { min, max, .. }, Some(members)) =
+            (&summary.range, summary.members)
+        {
+            let few = summary.distinct <= MAX_SET_KEYS;
+            if self.check_rows && few && is_sparse(min, max, summary.distinct) {
+                let _ = self.members.set(members);
             }
-            KeyRange::Between { min, max, values }
-        };
-        // Set once: a second build (there is none for a shared build) would
-        // publish the same keys.
-        let _ = self.range.set(range);
-        Ok(())
+        }
+        // Set once: the builds that publish (a shared one, or the merged
+        // partitions of a partitioned one) publish once.
+        let _ = self.range.set(summary.range);
     }
 
     /// The build keys, once set, when they are few integers.
@@ -222,6 +204,168 @@ impl DynamicFilter {
                 conjuncts
             }
         })
+    }
+}
+
+/// What one build's key column says about the probe side: the range of
+/// its keys, a few of them listed, and (for integer keys) their set.
+#[derive(Debug, Clone)]
+pub struct KeySummary {
+    range: KeyRange,
+    members: Option<KeySet>,
+    /// At most how many distinct keys there are.
+    distinct: usize,
+}
+
+impl KeySummary {
+    /// The summary of key column `keys`, given its distinct keys' row
+    /// positions (`None` when there are many) and at most how many distinct
+    /// values it has; with `with_members`, also the set of sparse integer
+    /// keys. `None` for keys of a type without a usable order (floats,
+    /// whose `-0.0` and `0.0` and NaNs compare unlike their statistics, and
+    /// nested types).
+    pub fn of(
+        keys: &ArrayRef,
+        distinct_rows: Option<&[u32]>,
+        distinct: usize,
+        with_members: bool,
+    ) -> Result<Option<Self>> {
+        if !has_usable_order(keys.data_type()) {
+            return Ok(None);
+        }
+        if keys.null_count() == keys.len() {
+            let members = with_members.then(|| KeySet(HashSet::new()));
+            return Ok(Some(Self {
+                range: KeyRange::Empty,
+                members,
+                distinct: 0,
+            }));
+        }
+        let values = distinct_rows
+            .map(|rows| {
+                rows.iter()
+                    .map(|&r| ScalarValue::try_from_array(keys, r as usize))
+                    .collect::<std::result::Result<Vec<_>, _>>()
+            })
+            .transpose()?;
+        let (min, max) = extremes(keys)?;
+        let members = (with_members && distinct <= MAX_SET_KEYS && is_sparse(&min, &max, distinct))
+            .then(|| KeySet::of(keys))
+            .flatten();
+        Ok(Some(Self {
+            range: KeyRange::Between { min, max, values },
+            members,
+            distinct,
+        }))
+    }
+
+    /// The summary of both builds' keys together.
+    fn merge(self, other: Self) -> Self {
+        let range = match (self.range, other.range) {
+            (KeyRange::Empty, range) | (range, KeyRange::Empty) => range,
+            (
+                KeyRange::Between { min, max, values },
+                KeyRange::Between {
+                    min: other_min,
+                    max: other_max,
+                    values: other_values,
+                },
+            ) => KeyRange::Between {
+                min: if other_min < min { other_min } else { min },
+                max: if other_max > max { other_max } else { max },
+                values: values.zip(other_values).and_then(|(mut all, more)| {
+                    for v in more {
+                        if !all.contains(&v) {
+                            all.push(v);
+                        }
+                    }
+                    (all.len() <= MAX_LISTED_KEYS).then_some(all)
+                }),
+            },
+        };
+        let members =
+            self.members
+                .zip(other.members)
+                .and_then(|(KeySet(mut all), KeySet(more))| {
+                    all.extend(more);
+                    (all.len() <= MAX_SET_KEYS).then_some(KeySet(all))
+                });
+        Self {
+            range,
+            members,
+            distinct: self.distinct + other.distinct,
+        }
+    }
+}
+
+/// The filters of a partitioned hash join, where each partition builds
+/// from its own share of the keys: each partition hands in its summaries,
+/// and the last one to finish its build sets the filters from all of them.
+/// A partition that cannot tell (its build spilled) leaves them unset.
+#[derive(Debug)]
+pub struct PartitionedKeys {
+    filters: Vec<(usize, Arc<DynamicFilter>)>,
+    gathered: Mutex<Gathered>,
+}
+
+/// The summaries handed in so far.
+#[derive(Debug)]
+struct Gathered {
+    /// Partitions yet to hand theirs in.
+    waiting: usize,
+    /// Per filter, the merged summary so far (`None` for a filter some
+    /// partition could not summarize).
+    merged: Option<Vec<Option<KeySummary>>>,
+    /// Whether some partition could tell nothing.
+    unknown: bool,
+}
+
+impl PartitionedKeys {
+    /// Gathers `filters` (key index, filter) from `partitions` builds.
+    pub fn new(filters: Vec<(usize, Arc<DynamicFilter>)>, partitions: usize) -> Self {
+        Self {
+            filters,
+            gathered: Mutex::new(Gathered {
+                waiting: partitions,
+                merged: None,
+                unknown: false,
+            }),
+        }
+    }
+
+    /// The filters, with the index of the key each is on.
+    pub fn filters(&self) -> &[(usize, Arc<DynamicFilter>)] {
+        &self.filters
+    }
+
+    /// Hands in one partition's summaries, one per filter (`None`: the
+    /// partition cannot tell); the last partition's sets the filters.
+    pub fn hand_in(&self, summaries: Option<Vec<Option<KeySummary>>>) {
+        let mut gathered = self.gathered.lock().unwrap_or_else(|e| e.into_inner());
+        match summaries {
+            None => gathered.unknown = true,
+            Some(summaries) => {
+                gathered.merged = Some(match gathered.merged.take() {
+                    None => summaries,
+                    Some(merged) => merged
+                        .into_iter()
+                        .zip(summaries)
+                        .map(|(a, b)| a.zip(b).map(|(a, b)| a.merge(b)))
+                        .collect(),
+                });
+            }
+        }
+        gathered.waiting = gathered.waiting.saturating_sub(1);
+        if gathered.waiting > 0 || gathered.unknown {
+            return;
+        }
+        if let Some(merged) = gathered.merged.take() {
+            for ((_, filter), summary) in self.filters.iter().zip(merged) {
+                if let Some(summary) = summary {
+                    filter.publish(summary);
+                }
+            }
+        }
     }
 }
 
@@ -301,6 +445,13 @@ fn sorted_first(keys: &ArrayRef, descending: bool) -> Result<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Sets `filter` from build keys, as a build does.
+    fn set(filter: &DynamicFilter, keys: &ArrayRef, rows: Option<&[u32]>, distinct: usize) {
+        if let Some(summary) = KeySummary::of(keys, rows, distinct, filter.checks_rows()).unwrap() {
+            filter.publish(summary);
+        }
+    }
     use arrow::array::{Float64Array, Int32Array, StringViewArray};
 
     #[test]
@@ -314,7 +465,7 @@ mod tests {
             Some(9),
             Some(5),
         ]));
-        filter.set_from_keys(&keys, None, 3).unwrap();
+        set(&filter, &keys, None, 3);
         let text: Vec<String> = filter
             .conjuncts()
             .unwrap()
@@ -328,7 +479,7 @@ mod tests {
     fn few_keys_are_listed_and_no_keys_match_nothing() {
         let keys: ArrayRef = Arc::new(StringViewArray::from(vec!["b", "a", "b"]));
         let filter = DynamicFilter::new("s");
-        filter.set_from_keys(&keys, Some(&[0, 1]), 2).unwrap();
+        set(&filter, &keys, Some(&[0, 1]), 2);
         let Some(KeyRange::Between { min, max, values }) = filter.range() else {
             panic!("unset");
         };
@@ -339,7 +490,7 @@ mod tests {
 
         let nulls: ArrayRef = Arc::new(Int32Array::from(vec![None, None]));
         let empty = DynamicFilter::new("k");
-        empty.set_from_keys(&nulls, Some(&[]), 0).unwrap();
+        set(&empty, &nulls, Some(&[]), 0);
         assert_eq!(empty.range(), Some(&KeyRange::Empty));
     }
 
@@ -367,11 +518,11 @@ mod tests {
     fn integer_keys_are_published_as_a_set_rows_are_checked_against() {
         let keys: ArrayRef = Arc::new(Int32Array::from(vec![Some(7), None, Some(3)]));
         let range_only = DynamicFilter::new("k");
-        range_only.set_from_keys(&keys, None, 2).unwrap();
+        set(&range_only, &keys, None, 2);
         assert!(range_only.members().is_none());
         let filter = DynamicFilter::checking_rows("k");
         assert!(filter.members().is_none());
-        filter.set_from_keys(&keys, None, 2).unwrap();
+        set(&filter, &keys, None, 2);
         let probe: ArrayRef = Arc::new(Int64Array::from(vec![Some(3), Some(4), None, Some(7)]));
         let mask = filter.members().unwrap().contains_each(&probe).unwrap();
         assert_eq!(
@@ -380,12 +531,12 @@ mod tests {
         );
         let strings: ArrayRef = Arc::new(StringViewArray::from(vec!["a"]));
         let text = DynamicFilter::checking_rows("s");
-        text.set_from_keys(&strings, None, 1).unwrap();
+        set(&text, &strings, None, 1);
         assert!(text.members().is_none());
         // Keys 1..=4 fill their range: the set would say nothing more.
         let dense: ArrayRef = Arc::new(Int32Array::from(vec![1, 2, 3, 4]));
         let dense_filter = DynamicFilter::checking_rows("k");
-        dense_filter.set_from_keys(&dense, None, 4).unwrap();
+        set(&dense_filter, &dense, None, 4);
         assert!(dense_filter.members().is_none());
     }
 
@@ -393,7 +544,47 @@ mod tests {
     fn float_keys_leave_the_filter_unset() {
         let keys: ArrayRef = Arc::new(Float64Array::from(vec![0.0, -0.0]));
         let filter = DynamicFilter::new("f");
-        filter.set_from_keys(&keys, None, 2).unwrap();
+        set(&filter, &keys, None, 2);
         assert_eq!(filter.range(), None);
+    }
+
+    #[test]
+    fn partitioned_builds_set_the_filter_from_all_partitions_keys() {
+        let ints = |v: Vec<Option<i32>>| Arc::new(Int32Array::from(v)) as ArrayRef;
+        let summary = |keys: &ArrayRef, rows: &[u32], distinct| {
+            KeySummary::of(keys, Some(rows), distinct, true).unwrap()
+        };
+        let filter = DynamicFilter::checking_rows("k");
+        let keys = PartitionedKeys::new(vec![(0, Arc::clone(&filter))], 3);
+        let first = ints(vec![Some(40), Some(9_000)]);
+        keys.hand_in(Some(vec![summary(&first, &[0, 1], 2)]));
+        assert_eq!(filter.range(), None, "two partitions to go");
+        // A partition without keys narrows nothing.
+        let empty = ints(vec![None]);
+        keys.hand_in(Some(vec![summary(&empty, &[], 0)]));
+        assert_eq!(filter.range(), None);
+        let last = ints(vec![Some(7), Some(40), None]);
+        keys.hand_in(Some(vec![summary(&last, &[0, 1], 2)]));
+        let Some(KeyRange::Between { min, max, values }) = filter.range() else {
+            panic!("set by the last partition");
+        };
+        assert_eq!(
+            (min, max),
+            (
+                &ScalarValue::Int32(Some(7)),
+                &ScalarValue::Int32(Some(9_000))
+            )
+        );
+        assert_eq!(values.as_ref().map(Vec::len), Some(3), "40 is listed once");
+        let probe: ArrayRef = Arc::new(Int64Array::from(vec![7, 8, 40, 9_000]));
+        let found = filter.members().unwrap().contains_each(&probe).unwrap();
+        assert_eq!(found.true_count(), 3);
+
+        // A partition that cannot tell (its build spilled) leaves it unset.
+        let unknown = DynamicFilter::new("k");
+        let keys = PartitionedKeys::new(vec![(0, Arc::clone(&unknown))], 2);
+        keys.hand_in(None);
+        keys.hand_in(Some(vec![summary(&last, &[0, 1], 2)]));
+        assert_eq!(unknown.range(), None);
     }
 }

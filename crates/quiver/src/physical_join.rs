@@ -140,12 +140,12 @@ impl PhysicalPlanner<'_> {
         sizes: &JoinSizes,
     ) -> Result<Arc<dyn ExecutionPlan>> {
         let n = self.config.target_partitions;
-        // Decided before the inputs are planned, so that the probe side's
-        // scans can be given the build keys' dynamic filters.
+        // Registered before the inputs are planned, so that the probe
+        // side's scans are planned with the build keys' dynamic filters.
         let surely_shared = build_is_shared(sizes, n, self.memory_limit)
             || join.null_aware
             || join.join_type == JoinType::LeftMark;
-        let dynamic_filters = if surely_shared && !join.on.is_empty() {
+        let dynamic_filters = if !join.on.is_empty() {
             self.dynamic_filters.register_probe_keys(join)
         } else {
             vec![]

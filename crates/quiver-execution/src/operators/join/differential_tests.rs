@@ -5,13 +5,14 @@
 
 use std::sync::Arc;
 
-use arrow::array::{Array, Int64Array, RecordBatch};
-use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use arrow::array::{Array, AsArray, Int64Array, RecordBatch};
+use arrow::datatypes::{DataType, Field, Int64Type, Schema, SchemaRef};
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 use quiver_expr::logical_plan::{Join, JoinType, Values};
-use quiver_expr::{Column, Expr, LogicalPlan, Operator, QSchema};
+use quiver_expr::{Column, Expr, LogicalPlan, Operator, QSchema, ScalarValue};
 
 use super::{BuildMode, JoinExec, JoinFilter};
+use crate::dynamic_filter::{DynamicFilter, KeyRange};
 use crate::operators::memory::MemoryExec;
 use crate::operators::repartition::RepartitionExec;
 use crate::operators::test_util::collect_within;
@@ -230,6 +231,18 @@ fn partitioned_join(
     join_type: JoinType,
     partitions: usize,
 ) -> Arc<dyn ExecutionPlan> {
+    partitioned_join_with_filters(left, right, filter, join_type, partitions, vec![])
+}
+
+/// [`partitioned_join`] publishing its build keys in `dynamic_filters`.
+fn partitioned_join_with_filters(
+    left: &Arc<dyn ExecutionPlan>,
+    right: &Arc<dyn ExecutionPlan>,
+    filter: Option<JoinFilter>,
+    join_type: JoinType,
+    partitions: usize,
+    dynamic_filters: Vec<(usize, Arc<DynamicFilter>)>,
+) -> Arc<dyn ExecutionPlan> {
     let lk: Arc<dyn PhysicalExpr> = Arc::new(ColumnExpr::new("lk", 0, DataType::Int64));
     let rk: Arc<dyn PhysicalExpr> = Arc::new(ColumnExpr::new("rk", 0, DataType::Int64));
     let repartition = |key: &Arc<dyn PhysicalExpr>, input: &Arc<dyn ExecutionPlan>| {
@@ -249,8 +262,70 @@ fn partitioned_join(
         false,
         output_schema(left, right, join_type),
     )
-    .unwrap();
+    .unwrap()
+    .with_dynamic_filters(dynamic_filters);
     Arc::new(join)
+}
+
+#[tokio::test]
+async fn partitioned_builds_publish_the_range_of_all_their_keys_unless_one_spills() {
+    let mut rng = Lcg(11);
+    let left = keyed_table(&mut rng, "l", 3000, 2, 400);
+    let right = keyed_table(&mut rng, "r", 2000, 3, 400);
+    let right_batches = collect(Arc::clone(&right), Arc::new(TaskContext::default()))
+        .await
+        .unwrap();
+    let keys: Vec<i64> = right_batches
+        .iter()
+        .flat_map(|b| {
+            b.column(0)
+                .as_primitive::<Int64Type>()
+                .iter()
+                .flatten()
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let (min, max) = (keys.iter().min().unwrap(), keys.iter().max().unwrap());
+    let filter = DynamicFilter::new("lk");
+    let join = partitioned_join_with_filters(
+        &left,
+        &right,
+        None,
+        JoinType::Inner,
+        3,
+        vec![(0, Arc::clone(&filter))],
+    );
+    run_within(join, usize::MAX / 2).await;
+    let Some(KeyRange::Between {
+        min: lo, max: hi, ..
+    }) = filter.range()
+    else {
+        panic!("the last partition sets the filter");
+    };
+    assert_eq!(
+        (lo, hi),
+        (
+            &ScalarValue::Int64(Some(*min)),
+            &ScalarValue::Int64(Some(*max))
+        )
+    );
+
+    let unset = DynamicFilter::new("lk");
+    let join = partitioned_join_with_filters(
+        &left,
+        &right,
+        None,
+        JoinType::Inner,
+        2,
+        vec![(0, Arc::clone(&unset))],
+    );
+    let (_, spills) = run_within(join, 32 * 1024).await;
+    assert!(spills > 0);
+    assert_eq!(
+        unset.range(),
+        None,
+        "a spilled build does not know its keys"
+    );
 }
 
 #[tokio::test]

@@ -17,7 +17,8 @@ use quiver_expr::{QuiverError, Result};
 
 use super::build::{build_charge, BuildSide};
 use super::probe::{ProbeSpec, Prober};
-use super::{probe_stream, ProbeState};
+use super::{key_summaries, probe_stream, ProbeState};
+use crate::dynamic_filter::PartitionedKeys;
 use crate::metrics::OperatorMetrics;
 use crate::physical_expr::PhysicalExpr;
 use crate::plan::TaskContext;
@@ -38,6 +39,9 @@ pub(super) struct PartitionJoin {
     /// The operator's name in memory errors, e.g. "HashJoinExec build side".
     pub(super) consumer: String,
     pub(super) partition: usize,
+    /// The join's dynamic filters, which this partition's build keys help
+    /// set.
+    pub(super) key_filters: Option<Arc<PartitionedKeys>>,
 }
 
 /// A partition's build side: in memory, or spilled into buckets.
@@ -166,7 +170,14 @@ pub(super) fn partitioned_join_stream(
     probe_schema: SchemaRef,
 ) -> BoxStream<'static, Result<RecordBatch>> {
     futures::stream::once(async move {
-        let output: Result<BoxStream<'static, Result<RecordBatch>>> = match join.build().await? {
+        let build = join.build().await?;
+        if let Some(keys) = &join.key_filters {
+            keys.hand_in(match &build {
+                Build::InMemory(build) => Some(key_summaries(build, keys.filters())?),
+                Build::Spilled(_) => None,
+            });
+        }
+        let output: Result<BoxStream<'static, Result<RecordBatch>>> = match build {
             Build::InMemory(build) => {
                 let prober = Prober::new(join.spec, Arc::from(build));
                 let state = ProbeState::Probing(prober, join.probe_input, VecDeque::new());

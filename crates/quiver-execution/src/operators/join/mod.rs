@@ -30,7 +30,7 @@ use tokio::sync::OnceCell;
 use self::build::BuildSide;
 use self::grace::{partitioned_join_stream, PartitionJoin};
 use self::probe::{ProbeSpec, Prober};
-use crate::dynamic_filter::{DynamicFilter, MAX_LISTED_KEYS};
+use crate::dynamic_filter::{DynamicFilter, KeySummary, PartitionedKeys, MAX_LISTED_KEYS};
 use crate::metrics::execute_child;
 use crate::operators::coalesce::CoalescePartitionsExec;
 use crate::physical_expr::{create_physical_expr, PhysicalExpr};
@@ -97,6 +97,9 @@ pub struct JoinExec {
     /// Filters set from the build keys once the shared build is read:
     /// (index of the key in `on`, the filter its probe-side scan reads).
     dynamic_filters: Vec<(usize, Arc<DynamicFilter>)>,
+    /// The same for a partitioned build, set once every partition's build
+    /// is read.
+    partitioned_keys: Option<Arc<PartitionedKeys>>,
 }
 
 impl JoinExec {
@@ -152,15 +155,23 @@ impl JoinExec {
             single_row_source: None,
             shared_build: Arc::new(OnceCell::new()),
             dynamic_filters: vec![],
+            partitioned_keys: None,
         }
     }
 
     /// Publishes the range of build key `on[i]` in each `(i, filter)` once
-    /// the build side is read, for the probe side's scans. Only a shared
-    /// build (which has all build keys) publishes; the planner attaches
-    /// filters only to joins whose output needs no probe row without a match.
+    /// the build side is read, for the probe side's scans: a shared build
+    /// when it is read, a partitioned one when every partition's is (from
+    /// all of them). The planner attaches filters only to joins whose output
+    /// needs no probe row without a match.
     pub fn with_dynamic_filters(mut self, filters: Vec<(usize, Arc<DynamicFilter>)>) -> Self {
-        self.dynamic_filters = filters;
+        if self.mode == BuildMode::Partitioned {
+            let partitions = self.left.output_partitions();
+            self.partitioned_keys =
+                (!filters.is_empty()).then(|| Arc::new(PartitionedKeys::new(filters, partitions)));
+        } else {
+            self.dynamic_filters = filters;
+        }
         self
     }
 
@@ -258,8 +269,22 @@ impl JoinExec {
 
 /// Sets each dynamic filter from its build key column.
 fn publish_key_ranges(build: &BuildSide, filters: &[(usize, Arc<DynamicFilter>)]) -> Result<()> {
+    for ((_, filter), summary) in filters.iter().zip(key_summaries(build, filters)?) {
+        if let Some(summary) = summary {
+            filter.publish(summary);
+        }
+    }
+    Ok(())
+}
+
+/// For each dynamic filter, what its build key column allows (`None` for a
+/// key type without a usable order).
+fn key_summaries(
+    build: &BuildSide,
+    filters: &[(usize, Arc<DynamicFilter>)],
+) -> Result<Vec<Option<KeySummary>>> {
     let Some(table) = build.table.as_ref().filter(|_| !filters.is_empty()) else {
-        return Ok(());
+        return Ok(vec![None; filters.len()]);
     };
     // Listing the keys is exact only for a single key; with several, each
     // column's distinct values would have to be found on their own.
@@ -268,12 +293,13 @@ fn publish_key_ranges(build: &BuildSide, filters: &[(usize, Arc<DynamicFilter>)]
         .flatten();
     // A column has at most as many distinct values as the whole key.
     let distinct = table.distinct_count();
-    for (key, filter) in filters {
-        if let Some(keys) = table.keys().get(*key) {
-            filter.set_from_keys(keys, listed.as_deref(), distinct)?;
-        }
-    }
-    Ok(())
+    filters
+        .iter()
+        .map(|(key, filter)| match table.keys().get(*key) {
+            Some(keys) => KeySummary::of(keys, listed.as_deref(), distinct, filter.checks_rows()),
+            None => Ok(None),
+        })
+        .collect()
 }
 
 /// Where a probe partition's stream is.
@@ -396,6 +422,7 @@ impl ExecutionPlan for JoinExec {
                 ctx,
                 consumer: format!("{} build side", self.name()),
                 partition,
+                key_filters: self.partitioned_keys.clone(),
             };
             let stream = partitioned_join_stream(join, self.left.schema());
             return Ok(RecordBatchStreamAdapter::boxed(self.schema(), stream));
