@@ -4,6 +4,7 @@ pub mod cardinality;
 pub mod common_subexpressions;
 pub mod decorrelate;
 pub mod distinct_aggregates;
+pub mod eliminate_aggregates;
 pub mod eliminate_sorts;
 pub mod explain;
 pub mod join_enumeration;
@@ -143,6 +144,7 @@ impl Optimizer {
         rules.extend([
             Box::new(decorrelate::Decorrelate) as Box<dyn OptimizerRule>,
             Box::new(distinct_aggregates::DistinctAggregates),
+            Box::new(eliminate_aggregates::EliminateAggregates),
             Box::new(eliminate_sorts::EliminateSorts),
             Box::new(outer_to_inner::OuterToInner),
             Box::new(unwrap_cast::UnwrapCast),
