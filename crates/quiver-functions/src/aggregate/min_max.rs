@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, AsArray, PrimitiveArray, StringArray};
+use arrow::array::{ArrayRef, AsArray, PrimitiveArray, StringArray, StringViewArray};
 use arrow::datatypes::*;
 use quiver_expr::types::is_string;
 use quiver_expr::{AggregateFunction, GroupsAccumulator, Result};
@@ -46,6 +46,8 @@ impl AggregateFunction for MinMax {
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
         one_arg(self.name(), arg_types)?;
         Ok(vec![match &arg_types[0] {
+            // A string view stays one: casting it would copy every string.
+            DataType::Utf8View => DataType::Utf8View,
             t if is_string(t) => DataType::Utf8,
             DataType::Null => DataType::Int64,
             t => t.clone(),
@@ -63,10 +65,11 @@ impl AggregateFunction for MinMax {
     }
     fn create_accumulator(&self, arg_types: &[DataType]) -> Result<Box<dyn GroupsAccumulator>> {
         let t = &arg_types[0];
-        if t == &DataType::Utf8 {
+        if matches!(t, DataType::Utf8 | DataType::Utf8View) {
             return Ok(Box::new(SelfMerging(StringMinMax {
                 is_min: self.is_min,
                 values: vec![],
+                view: t == &DataType::Utf8View,
             })));
         }
         primitive_accumulator!(t, self.is_min,
@@ -142,31 +145,48 @@ impl<T: ArrowPrimitiveType + std::fmt::Debug> SelfMergingAccumulator for Primiti
 struct StringMinMax {
     is_min: bool,
     values: Vec<Option<String>>,
+    /// Whether the strings come, and go out, as string views.
+    view: bool,
+}
+
+impl StringMinMax {
+    /// Keeps `v` for group `g` if it is the group's first or better.
+    fn offer(&mut self, g: usize, v: &str) {
+        let replace = match &self.values[g] {
+            None => true,
+            Some(cur) if self.is_min => v < cur.as_str(),
+            Some(cur) => v > cur.as_str(),
+        };
+        if replace {
+            self.values[g] = Some(v.to_string());
+        }
+    }
 }
 
 impl SelfMergingAccumulator for StringMinMax {
     fn add(&mut self, values: &ArrayRef, group_indices: &[usize], total: usize) -> Result<()> {
         self.values.resize(total, None);
-        let strings = values.as_string::<i32>();
-        let is_min = self.is_min;
-        for_each_valid(strings, group_indices, |row, g| {
-            let v = strings.value(row);
-            let replace = match &self.values[g] {
-                None => true,
-                Some(cur) if is_min => v < cur.as_str(),
-                Some(cur) => v > cur.as_str(),
-            };
-            if replace {
-                self.values[g] = Some(v.to_string());
-            }
-        });
+        if self.view {
+            let strings = values.as_string_view();
+            for_each_valid(strings, group_indices, |row, g| {
+                self.offer(g, strings.value(row))
+            });
+        } else {
+            let strings = values.as_string::<i32>();
+            for_each_valid(strings, group_indices, |row, g| {
+                self.offer(g, strings.value(row))
+            });
+        }
         Ok(())
     }
 
     fn take(&mut self) -> Result<ArrayRef> {
-        Ok(Arc::new(StringArray::from(std::mem::take(
-            &mut self.values,
-        ))))
+        let values = std::mem::take(&mut self.values);
+        Ok(if self.view {
+            Arc::new(StringViewArray::from(values))
+        } else {
+            Arc::new(StringArray::from(values))
+        })
     }
 
     fn heap_size(&self) -> usize {
@@ -219,5 +239,30 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("min cannot be applied to BOOLEAN"), "{err}");
+    }
+
+    #[test]
+    fn string_views_stay_views_through_both_phases() {
+        let max = MinMax::max();
+        assert_eq!(
+            max.coerce_types(&[DataType::Utf8View]).unwrap(),
+            [DataType::Utf8View]
+        );
+        let v: ArrayRef = Arc::new(StringViewArray::from(vec![
+            Some("a string longer than twelve bytes"),
+            None,
+            Some("b"),
+            Some("ab"),
+        ]));
+        let mut partial = max.create_accumulator(&[DataType::Utf8View]).unwrap();
+        partial
+            .update_batch(std::slice::from_ref(&v), &[0, 1, 0, 1], 2)
+            .unwrap();
+        let state = partial.state().unwrap();
+        assert_eq!(state[0].data_type(), &DataType::Utf8View);
+        let mut last = max.create_accumulator(&[DataType::Utf8View]).unwrap();
+        last.merge_batch(&state, &[0, 0], 1).unwrap();
+        let out = last.evaluate().unwrap();
+        assert_eq!(out.as_string_view().value(0), "b");
     }
 }
