@@ -116,6 +116,11 @@ mod tests {
         LogicalPlan::Aggregate(Aggregate::try_new(input, keys, vec![]).unwrap())
     }
 
+    /// The plan after the rule, as text.
+    fn rewritten(plan: LogicalPlan) -> String {
+        EliminateAggregates.rewrite(plan).unwrap().display_indent()
+    }
+
     fn bare(name: &str) -> Expr {
         Expr::Column(Column::new(None::<&str>, name))
     }
@@ -139,13 +144,11 @@ mod tests {
 
     #[test]
     fn a_distinct_over_fewer_columns_than_the_grouping_stays() {
-        let plan = distinct(grouped(&["a", "b"]), vec![col("a")]);
-        let out = EliminateAggregates.rewrite(plan).unwrap();
-        assert_eq!(out.display_indent().matches("Aggregate").count(), 2);
+        let text = rewritten(distinct(grouped(&["a", "b"]), vec![col("a")]));
+        assert_eq!(text.matches("Aggregate").count(), 2, "{text}");
         // Nor does a DISTINCT over a table, unique on nothing known.
-        let plan = distinct(scan(), vec![col("a")]);
-        let out = EliminateAggregates.rewrite(plan).unwrap();
-        assert!(out.display_indent().starts_with("Aggregate"));
+        let text = rewritten(distinct(scan(), vec![col("a")]));
+        assert!(text.starts_with("Aggregate"), "{text}");
     }
 
     #[test]
@@ -157,13 +160,8 @@ mod tests {
         let renamed = Arc::new(LogicalPlan::Projection(
             Projection::try_new(vec![col("a").alias("k")], filtered).unwrap(),
         ));
-        let plan = distinct(renamed, vec![bare("k")]);
-        let out = EliminateAggregates.rewrite(plan).unwrap();
-        assert!(
-            out.display_indent().starts_with("Projection: k"),
-            "{}",
-            out.display_indent()
-        );
+        let text = rewritten(distinct(renamed, vec![bare("k")]));
+        assert!(text.starts_with("Projection: k"), "{text}");
 
         // A projection that computes its column from the key does not pass
         // the uniqueness on.
@@ -176,9 +174,8 @@ mod tests {
             )
             .unwrap(),
         ));
-        let plan = distinct(computed, vec![bare("k")]);
-        let out = EliminateAggregates.rewrite(plan).unwrap();
-        assert!(out.display_indent().starts_with("Aggregate"));
+        let text = rewritten(distinct(computed, vec![bare("k")]));
+        assert!(text.starts_with("Aggregate"), "{text}");
     }
 
     #[test]
@@ -186,12 +183,7 @@ mod tests {
         let global = Arc::new(LogicalPlan::Aggregate(
             Aggregate::try_new(scan(), vec![], vec![sum_of(col("c"))]).unwrap(),
         ));
-        let plan = distinct(global, vec![bare("sum(t.c)")]);
-        let out = EliminateAggregates.rewrite(plan).unwrap();
-        assert!(
-            out.display_indent().starts_with("Projection"),
-            "{}",
-            out.display_indent()
-        );
+        let text = rewritten(distinct(global, vec![bare("sum(t.c)")]));
+        assert!(text.starts_with("Projection"), "{text}");
     }
 }

@@ -286,16 +286,13 @@ async fn partitioned_builds_publish_the_range_of_all_their_keys_unless_one_spill
         })
         .collect();
     let (min, max) = (keys.iter().min().unwrap(), keys.iter().max().unwrap());
+    // An inner join in `partitions` partitions publishing into `filter`.
+    let publishing = |partitions, filter: &Arc<DynamicFilter>| {
+        let filters = vec![(0, Arc::clone(filter))];
+        partitioned_join_with_filters(&left, &right, None, JoinType::Inner, partitions, filters)
+    };
     let filter = DynamicFilter::new("lk");
-    let join = partitioned_join_with_filters(
-        &left,
-        &right,
-        None,
-        JoinType::Inner,
-        3,
-        vec![(0, Arc::clone(&filter))],
-    );
-    run_within(join, usize::MAX / 2).await;
+    run_within(publishing(3, &filter), usize::MAX / 2).await;
     let Some(KeyRange::Between {
         min: lo, max: hi, ..
     }) = filter.range()
@@ -311,15 +308,7 @@ async fn partitioned_builds_publish_the_range_of_all_their_keys_unless_one_spill
     );
 
     let unset = DynamicFilter::new("lk");
-    let join = partitioned_join_with_filters(
-        &left,
-        &right,
-        None,
-        JoinType::Inner,
-        2,
-        vec![(0, Arc::clone(&unset))],
-    );
-    let (_, spills) = run_within(join, 32 * 1024).await;
+    let (_, spills) = run_within(publishing(2, &unset), 32 * 1024).await;
     assert!(spills > 0);
     assert_eq!(
         unset.range(),
