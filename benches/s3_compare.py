@@ -1,14 +1,21 @@
 """Times TPC-H queries on the same Parquet files read locally and from S3.
 
-    pip install 'moto[server]' boto3       # dev tools only
+    pip install boto3                      # dev tool only
+    cargo install garage --version 2.5.0 --locked \
+        --no-default-features --features sqlite,bundled-libs
     cargo build --profile benchmark -p quiver-benches
     python3 benches/s3_compare.py --sf 1 --threads 2
 
-Starts moto's S3 server on loopback, uploads benches/data/sf<SF> (made by
-`tpch gen`) into a bucket, then runs `tpch run` over the local directory and
-over `s3://tpch/sf<SF>` alternately, --rounds times each, keeping each
-query's best time per location. Prints a Markdown table with the ratio
-S3 / local per query and in total.
+Starts an S3 server on loopback: Garage (a Rust S3 server used in
+production; `--server garage`, the default) or moto (`--server moto`, `pip
+install 'moto[server]'`; a Python server that copies the whole object on every
+ranged read, so it is much slower per request than S3). Uploads
+benches/data/sf<SF> (made by `tpch gen`) into a bucket, then runs `tpch run`
+over the local directory and over `s3://tpch/sf<SF>` alternately, --rounds
+times each, keeping each query's best time per location. Prints a Markdown
+table with the ratio S3 / local per query and in total. With --server-cpus
+and --client-cpus the server and the queries run pinned to separate cores
+(`taskset`), as if the server were another machine.
 """
 import argparse
 import json
@@ -30,26 +37,78 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start_moto(port):
-    server = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def wait_for_port(server, port, name):
     deadline = time.time() + 30
     while time.time() < deadline:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return server
+            return
         except OSError:
             time.sleep(0.1)
     server.kill()
-    sys.exit("moto's S3 server did not start (pip install 'moto[server]')")
+    sys.exit(f"{name} did not start")
 
 
-def upload(endpoint, data, prefix):
+def pinned(cpus):
+    return ["taskset", "-c", cpus] if cpus else []
+
+
+def start_moto(port, cpus):
+    """moto's server; returns the process and the credentials to use."""
+    server = subprocess.Popen(
+        pinned(cpus) + [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for_port(server, port, "moto's S3 server (pip install 'moto[server]')")
+    return server, ("bench", "bench"), True
+
+
+GARAGE_CONFIG = """
+metadata_dir = "{dir}/meta"
+data_dir = "{dir}/data"
+db_engine = "sqlite"
+replication_factor = 1
+compression_level = "none"
+rpc_bind_addr = "127.0.0.1:{rpc}"
+rpc_public_addr = "127.0.0.1:{rpc}"
+rpc_secret = "{secret}"
+
+[s3_api]
+s3_region = "us-east-1"
+api_bind_addr = "127.0.0.1:{port}"
+root_domain = ".s3.garage"
+"""
+
+
+def start_garage(port, cpus, workdir, binary):
+    """A one-node Garage cluster with a key that owns the bucket `tpch`."""
+    config = Path(workdir) / "garage.toml"
+    config.write_text(GARAGE_CONFIG.format(dir=workdir, rpc=free_port(), port=port,
+                                           secret=os.urandom(32).hex()))
+    garage = [binary, "-c", str(config)]
+    server = subprocess.Popen(pinned(cpus) + garage + ["server"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for_port(server, port, f"Garage ({binary})")
+
+    def run(*args):
+        return subprocess.run(garage + list(args), check=True, capture_output=True,
+                              text=True).stdout
+
+    node = run("node", "id").strip().split("@")[0]
+    run("layout", "assign", node, "-z", "local", "-c", "10G")
+    run("layout", "apply", "--version", "1")
+    key = json.loads(run("json-api", "CreateKey", json.dumps({"name": "bench"})))
+    credentials = (key["accessKeyId"], key["secretAccessKey"])
+    run("bucket", "create", "tpch")
+    run("bucket", "allow", "--read", "--write", "--owner", "tpch", "--key", "bench")
+    return server, credentials, False
+
+
+def upload(endpoint, credentials, create_bucket, data, prefix):
     import boto3
-    s3 = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id="bench",
-                      aws_secret_access_key="bench", region_name="us-east-1")
-    s3.create_bucket(Bucket="tpch")
+    s3 = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=credentials[0],
+                      aws_secret_access_key=credentials[1], region_name="us-east-1")
+    if create_bucket:
+        s3.create_bucket(Bucket="tpch")
     total = 0
     for path in sorted(data.rglob("*.parquet")):
         key = f"{prefix}/{path.relative_to(data).as_posix()}"
@@ -62,7 +121,7 @@ def run_tpch(args, location, env):
     binary = ROOT / "target" / args.profile / "tpch"
     with tempfile.NamedTemporaryFile(suffix=".json") as out:
         subprocess.run(
-            [str(binary), "run", "--sf", str(args.sf), "--dir", location, "--queries", args.queries,
+            pinned(args.client_cpus) + [str(binary), "run", "--sf", str(args.sf), "--dir", location, "--queries", args.queries,
              "--iterations", str(args.iterations), "--partitions", str(args.threads),
              "--json", out.name],
             check=True, stdout=subprocess.DEVNULL, env=env)
@@ -77,18 +136,27 @@ def main():
     parser.add_argument("--iterations", type=int, default=3)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--profile", default="benchmark")
+    parser.add_argument("--server", choices=["garage", "moto"], default="garage")
+    parser.add_argument("--garage", default="garage", help="the garage binary")
+    parser.add_argument("--server-cpus", help="cores for the server (taskset -c)")
+    parser.add_argument("--client-cpus", help="cores for the queries (taskset -c)")
     args = parser.parse_args()
     data = BENCHES / "data" / f"sf{args.sf}"
     if not data.exists():
         sys.exit(f"no data at {data}: run `tpch gen --sf {args.sf}` first")
 
     port = free_port()
-    server = start_moto(port)
+    workdir = tempfile.TemporaryDirectory()
+    if args.server == "garage":
+        server, credentials, create_bucket = start_garage(port, args.server_cpus, workdir.name,
+                                                          args.garage)
+    else:
+        server, credentials, create_bucket = start_moto(port, args.server_cpus)
     try:
         endpoint = f"http://127.0.0.1:{port}"
-        size = upload(endpoint, data, f"sf{args.sf}")
-        env = dict(os.environ, AWS_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID="bench",
-                   AWS_SECRET_ACCESS_KEY="bench", AWS_REGION="us-east-1")
+        size = upload(endpoint, credentials, create_bucket, data, f"sf{args.sf}")
+        env = dict(os.environ, AWS_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID=credentials[0],
+                   AWS_SECRET_ACCESS_KEY=credentials[1], AWS_REGION="us-east-1")
         local, remote = {}, {}
         for _ in range(args.rounds):
             for best, location in [(local, str(data)), (remote, f"s3://tpch/sf{args.sf}")]:
@@ -96,9 +164,14 @@ def main():
                     best[q] = min(best.get(q, t), t)
     finally:
         server.kill()
+        server.wait()
+        workdir.cleanup()
 
+    pinning = (f"; server on cores {args.server_cpus}, queries on cores {args.client_cpus}"
+               if args.server_cpus or args.client_cpus else "")
     print(f"TPC-H SF{args.sf}, {args.threads} threads, {size / 1e6:.0f} MB of Parquet, "
-          f"best of {args.rounds}x{args.iterations} runs; S3 is moto on loopback\n")
+          f"best of {args.rounds}x{args.iterations} runs; S3 is {args.server} on loopback"
+          f"{pinning}\n")
     print("| query | local (s) | S3 (s) | S3 / local |")
     print("|---|---|---|---|")
     for q in sorted(local):

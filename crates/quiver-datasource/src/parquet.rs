@@ -2,7 +2,6 @@
 //! spreads the row groups of all files over the partitions, balanced by row
 //! count, and decodes only the projected columns.
 
-use std::ops::Range;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
@@ -27,10 +26,12 @@ use crate::data_file::DataFile;
 use crate::decode_filter::DecodeFilter;
 use crate::key_membership::KeyMembership;
 use crate::listing::list_files;
+use crate::object_reader::{ReadAhead, ReadAheadQueue, ReadAheadTurn};
 use crate::page_pruning::rows_to_read;
 use crate::parquet_statistics::{column_statistics, dictionary_entries, FileFooter};
+use crate::read_plan::planned_ranges;
 use crate::row_group_pruning::{bounds, row_groups_to_read, Bound};
-use crate::store::{block_on, StorageOptions};
+use crate::store::{block_on, spawn_io, StorageOptions};
 
 /// One Parquet file with its decoded footer.
 #[derive(Debug, Clone)]
@@ -56,7 +57,7 @@ impl ParquetFile {
 
     async fn open(file: DataFile) -> Result<Self> {
         let context = |e: QuiverError| e.context(format!("reading Parquet file '{}'", file.name()));
-        let mut reader = file.parquet_reader(vec![]).await.map_err(context)?;
+        let mut reader = file.parquet_reader(None).await.map_err(context)?;
         // The page index lets filtered scans skip pages (`page_pruning.rs`).
         let options = ArrowReaderOptions::new().with_page_index_policy(PageIndexPolicy::Optional);
         let metadata = ArrowReaderMetadata::load_async(&mut reader, options)
@@ -327,24 +328,7 @@ impl ParquetExec {
             }
         }
         let n = target_partitions.max(1).min(tasks.len()).max(1);
-        // Largest first into the lightest partition keeps partitions even.
-        tasks.sort_by_key(|(rows, _)| std::cmp::Reverse(*rows));
-        let mut partitions: Vec<(i64, Vec<RowGroupTask>)> = vec![(0, vec![]); n];
-        for (rows, task) in tasks {
-            let lightest = partitions
-                .iter_mut()
-                .min_by_key(|(load, _)| *load)
-                .expect("n >= 1");
-            lightest.0 += rows;
-            lightest.1.push(task);
-        }
-        let partitions = partitions
-            .into_iter()
-            .map(|(_, mut t)| {
-                t.sort_by_key(|t| (t.file, t.row_group));
-                t
-            })
-            .collect();
+        let partitions = split_in_order(tasks, n);
         Self {
             files,
             schema,
@@ -353,6 +337,23 @@ impl ParquetExec {
             filtering,
         }
     }
+}
+
+/// `tasks` (each with its row count), in file order, cut into `n` runs of
+/// consecutive tasks with about equal rows: each task goes to the run whose
+/// share of the rows holds its middle row. A partition so reads neighbouring
+/// row groups, which an object store serves in fewer, larger requests.
+fn split_in_order(tasks: Vec<(i64, RowGroupTask)>, n: usize) -> Vec<Vec<RowGroupTask>> {
+    let total: i128 = tasks.iter().map(|(rows, _)| i128::from(*rows)).sum();
+    let mut partitions: Vec<Vec<RowGroupTask>> = vec![vec![]; n];
+    let mut before: i128 = 0;
+    for (rows, task) in tasks {
+        let middle = before + i128::from(rows) / 2;
+        let share = middle * n as i128 / total.max(1);
+        partitions[usize::try_from(share).unwrap_or(0).min(n - 1)].push(task);
+        before += i128::from(rows);
+    }
+    partitions
 }
 
 /// Row groups of one file to read, projected to `schema`'s columns.
@@ -364,6 +365,8 @@ struct RowGroupScan {
     filtering: Arc<ScanFiltering>,
     /// Where the bytes of column chunks read are counted (EXPLAIN ANALYZE).
     metrics: Option<Arc<OperatorMetrics>>,
+    /// The file's place in its partition's read-ahead queue.
+    turn: ReadAheadTurn,
 }
 
 impl RowGroupScan {
@@ -375,6 +378,7 @@ impl RowGroupScan {
             batch_size,
             filtering,
             metrics,
+            turn,
         } = self;
         let name = file.file.name().to_string();
         let context = move |e: QuiverError| e.context(format!("reading Parquet file '{name}'"));
@@ -432,43 +436,17 @@ impl RowGroupScan {
             indices.clone()
         };
         let mask = ProjectionMask::roots(metadata.file_metadata().schema_descr(), read);
-        // The byte ranges the decoder will ask for, row group by row group.
-        let ranges: Vec<Vec<Range<u64>>> = row_groups
-            .iter()
-            .map(|&rg| {
-                let columns = metadata.row_group(rg).columns().iter().enumerate();
-                columns
-                    .filter(|(leaf, _)| mask.leaf_included(*leaf))
-                    .map(|(_, c)| {
-                        let (start, length) = c.byte_range();
-                        start..start + length
-                    })
-                    .collect()
-            })
-            .collect();
-        if let Some(metrics) = &metrics {
-            let bytes: u64 = ranges.iter().flatten().map(|r| r.end - r.start).sum();
-            metrics.add("bytes_scanned", bytes);
-            metrics.add("row_groups_read", row_groups.len() as u64);
-        }
-        let handle = file
-            .file
-            .parquet_reader(ranges)
-            .await
-            .map_err(context.clone())?;
-        let mut builder =
-            ParquetRecordBatchStreamBuilder::new_with_metadata(handle, file.metadata.clone())
-                .with_batch_size(batch_size);
         let mut selected: u64 = row_groups
             .iter()
             .map(|&rg| u64::try_from(metadata.row_group(rg).num_rows()).unwrap_or(0))
             .sum();
-        if let Some(selection) = rows_to_read(
+        let selection = rows_to_read(
             metadata,
             &file_schema,
             &row_groups,
             &[filtering.bounds.clone(), dynamic_bounds].concat(),
-        ) {
+        );
+        if let Some(selection) = &selection {
             let skipped: usize = selection
                 .iter()
                 .filter(|s| s.skip)
@@ -478,17 +456,39 @@ impl RowGroupScan {
             if let Some(metrics) = &metrics {
                 metrics.add("rows_skipped_by_page_index", skipped as u64);
             }
+        }
+        let row_filter = filtering.decode_filter.as_ref().and_then(|filter| {
+            let descr = metadata.file_metadata().schema_descr();
+            filter.row_filter(&filtering.table_schema, &file_schema, descr)
+        });
+        let decoding = row_filter.is_some();
+        // The byte ranges of the wanted column chunks, row group by row group.
+        let chunks = planned_ranges(metadata, &row_groups, &mask, None);
+        if let Some(metrics) = &metrics {
+            let bytes: u64 = chunks.iter().flatten().map(|r| r.end - r.start).sum();
+            metrics.add("bytes_scanned", bytes);
+            metrics.add("row_groups_read", row_groups.len() as u64);
+        }
+        // Filtering while decoding, the decoder asks for pages of the other
+        // columns only as it finds rows that pass: nothing is fetched ahead.
+        let plan = match &selection {
+            _ if decoding => vec![],
+            Some(selection) => planned_ranges(metadata, &row_groups, &mask, Some(selection)),
+            None => chunks,
+        };
+        let handle = file
+            .file
+            .parquet_reader(Some(ReadAhead { plan, turn }))
+            .await
+            .map_err(context.clone())?;
+        let mut builder =
+            ParquetRecordBatchStreamBuilder::new_with_metadata(handle, file.metadata.clone())
+                .with_batch_size(batch_size);
+        if let Some(selection) = selection {
             builder = builder.with_row_selection(selection);
         }
-        let mut decoding = false;
-        if let Some(filter) = &filtering.decode_filter {
-            let descr = metadata.file_metadata().schema_descr();
-            if let Some(row_filter) =
-                filter.row_filter(&filtering.table_schema, &file_schema, descr)
-            {
-                builder = builder.with_row_filter(row_filter);
-                decoding = true;
-            }
+        if let Some(row_filter) = row_filter {
+            builder = builder.with_row_filter(row_filter);
         }
         if let Some(limit) = filtering.limit {
             builder = builder.with_limit(limit);
@@ -642,8 +642,9 @@ impl ExecutionPlan for ParquetExec {
         let filtering = Arc::clone(&self.filtering);
         let mut membership =
             KeyMembership::new(&schema, &filtering.dynamic_filters, metrics.clone());
+        let read_ahead = ReadAheadQueue::default();
         let stream = futures::stream::iter(per_file)
-            .then(move |(f, groups)| {
+            .map(move |(f, groups)| {
                 let scan = RowGroupScan {
                     file: files[f].clone(),
                     row_groups: groups,
@@ -651,8 +652,15 @@ impl ExecutionPlan for ParquetExec {
                     batch_size,
                     filtering: Arc::clone(&filtering),
                     metrics: metrics.clone(),
+                    turn: read_ahead.turn(),
                 };
-                scan.read()
+                // Opened in a task of its own, so that the next file starts
+                // fetching while this one is decoded.
+                spawn_io(scan.read())
+            })
+            .buffered(2)
+            .map(|opened| {
+                opened.map_err(|e| QuiverError::Internal(format!("opening a file failed: {e}")))?
             })
             .try_flatten()
             .map(move |batch| match membership.as_mut() {
@@ -778,6 +786,41 @@ mod tests {
         };
         let (ids, _) = scan_rows(&table, &filtered).await;
         assert_eq!(ids.len(), 100);
+    }
+
+    #[test]
+    fn partitions_take_runs_of_neighbouring_row_groups_with_even_rows() {
+        let tasks = |rows: &[i64]| -> Vec<(i64, RowGroupTask)> {
+            let task = |i: usize| RowGroupTask {
+                file: i / 3,
+                row_group: i % 3,
+            };
+            rows.iter()
+                .enumerate()
+                .map(|(i, &r)| (r, task(i)))
+                .collect()
+        };
+        let runs = |rows: &[i64], n: usize| -> Vec<Vec<(usize, usize)>> {
+            split_in_order(tasks(rows), n)
+                .into_iter()
+                .map(|p| p.iter().map(|t| (t.file, t.row_group)).collect())
+                .collect()
+        };
+        assert_eq!(
+            runs(&[10, 10, 10, 10, 10, 10], 3),
+            vec![
+                vec![(0, 0), (0, 1)],
+                vec![(0, 2), (1, 0)],
+                vec![(1, 1), (1, 2)]
+            ]
+        );
+        // Uneven row groups: each goes where its middle row falls.
+        assert_eq!(
+            runs(&[100, 1, 1, 50, 48], 2),
+            vec![vec![(0, 0)], vec![(0, 1), (0, 2), (1, 0), (1, 1)]]
+        );
+        // Empty row groups only.
+        assert_eq!(runs(&[0, 0], 2), vec![vec![(0, 0), (0, 1)], vec![]]);
     }
 
     #[tokio::test]

@@ -32,6 +32,16 @@ fn io_runtime() -> &'static Runtime {
     })
 }
 
+/// Runs `future` as a task on the I/O runtime: fetches that run ahead of a
+/// query must not wait for its CPU-bound operators to yield.
+pub(crate) fn spawn_io<F>(future: F) -> tokio::task::JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    io_runtime().spawn(future)
+}
+
 /// Runs `future` on the I/O runtime and waits for it, from code that is not
 /// async (opening a table while a query is planned, reading a text file on a
 /// blocking thread). It must not be called from the I/O runtime itself.
