@@ -20,6 +20,7 @@ and --client-cpus the server and the queries run pinned to separate cores
 import argparse
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -81,6 +82,9 @@ root_domain = ".s3.garage"
 
 def start_garage(port, cpus, workdir, binary):
     """A one-node Garage cluster with a key that owns the bucket `tpch`."""
+    if shutil.which(binary) is None:
+        sys.exit(f"no Garage binary '{binary}': cargo install garage --version 2.5.0 --locked "
+                 "--no-default-features --features sqlite,bundled-libs (or --server moto)")
     config = Path(workdir) / "garage.toml"
     config.write_text(GARAGE_CONFIG.format(dir=workdir, rpc=free_port(), port=port,
                                            secret=os.urandom(32).hex()))
