@@ -52,11 +52,7 @@ impl PendingDynamicFilters {
                     return None;
                 };
                 let found = scanned_column(&join.left, column)?;
-                let filter = if found.through_aggregate {
-                    DynamicFilter::checking_rows(found.name)
-                } else {
-                    DynamicFilter::new(found.name)
-                };
+                let filter = DynamicFilter::new(found.name);
                 let scan = found.scan;
                 by_scan
                     .entry(scan_id(scan))
@@ -79,8 +75,6 @@ struct ScannedColumn<'a> {
     scan: &'a TableScan,
     /// The column's name in the table.
     name: String,
-    /// Whether an aggregate grouped by the key lies on the way.
-    through_aggregate: bool,
 }
 
 /// The scan below `plan` whose table column `column` is, unchanged; `None`
@@ -98,7 +92,6 @@ fn scanned_column<'a>(plan: &'a LogicalPlan, column: &Column) -> Option<ScannedC
                 .then(|| ScannedColumn {
                     scan,
                     name: scan.schema.field(position).field.name().clone(),
-                    through_aggregate: false,
                 })
         }
         LogicalPlan::Filter(f) => scanned_column(&f.input, column),
@@ -111,10 +104,7 @@ fn scanned_column<'a>(plan: &'a LogicalPlan, column: &Column) -> Option<ScannedC
             scanned_column(&a.input, &input_column)
         }
         LogicalPlan::Aggregate(a) => match a.group_exprs.get(position)?.unalias() {
-            Expr::Column(key) => scanned_column(&a.input, key).map(|found| ScannedColumn {
-                through_aggregate: true,
-                ..found
-            }),
+            Expr::Column(key) => scanned_column(&a.input, key),
             _ => None,
         },
         LogicalPlan::Join(j) if j.join_type == JoinType::Inner => {

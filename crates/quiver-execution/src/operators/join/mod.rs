@@ -295,8 +295,8 @@ fn key_summaries(
     let distinct = table.distinct_count();
     filters
         .iter()
-        .map(|(key, filter)| match table.keys().get(*key) {
-            Some(keys) => KeySummary::of(keys, listed.as_deref(), distinct, filter.checks_rows()),
+        .map(|(key, _)| match table.keys().get(*key) {
+            Some(keys) => KeySummary::of(keys, listed.as_deref(), distinct),
             None => Ok(None),
         })
         .collect()
