@@ -23,13 +23,22 @@ const SAMPLE_ROWS: u64 = 1 << 16;
 /// SF1, stopping at a half instead of a tenth was no faster.
 const MOST_PASS: f64 = 0.1;
 
-/// One scan partition's checks of its rows against published key sets.
-pub(crate) struct KeyMembership {
-    /// (the key column's position in the scan's output, its filter).
-    checks: Vec<(usize, Arc<DynamicFilter>)>,
+/// One published key set's check, with what it has done so far.
+struct Check {
+    /// The key column's position in the scan's output.
+    column: usize,
+    filter: Arc<DynamicFilter>,
+    /// Rows checked, and how many of them passed.
     seen: u64,
     passed: u64,
     stopped: bool,
+}
+
+/// One scan partition's checks of its rows against published key sets.
+/// Each filter's set is checked, and given up on, by itself: one published
+/// late still gets its chance after an earlier one stopped.
+pub(crate) struct KeyMembership {
+    checks: Vec<Check>,
     metrics: Option<Arc<OperatorMetrics>>,
 }
 
@@ -41,32 +50,36 @@ impl KeyMembership {
         filters: &[Arc<DynamicFilter>],
         metrics: Option<Arc<OperatorMetrics>>,
     ) -> Option<Self> {
-        let checks: Vec<(usize, Arc<DynamicFilter>)> = filters
+        let checks: Vec<Check> = filters
             .iter()
-            .filter_map(|f| Some((schema.index_of(f.column()).ok()?, Arc::clone(f))))
+            .filter_map(|f| {
+                Some(Check {
+                    column: schema.index_of(f.column()).ok()?,
+                    filter: Arc::clone(f),
+                    seen: 0,
+                    passed: 0,
+                    stopped: false,
+                })
+            })
             .collect();
-        (!checks.is_empty()).then_some(Self {
-            checks,
-            seen: 0,
-            passed: 0,
-            stopped: false,
-            metrics,
-        })
+        (!checks.is_empty()).then_some(Self { checks, metrics })
     }
 
     /// `batch` without the rows whose keys no published set holds.
     pub(crate) fn apply(&mut self, batch: RecordBatch) -> Result<RecordBatch> {
-        if self.stopped {
-            return Ok(batch);
-        }
         let mut mask: Option<BooleanArray> = None;
-        for (column, filter) in &self.checks {
-            let Some(members) = filter.members() else {
+        for check in self.checks.iter_mut().filter(|c| !c.stopped) {
+            let Some(members) = check.filter.members() else {
                 continue;
             };
-            let Some(found) = members.contains_each(batch.column(*column)) else {
+            let Some(found) = members.contains_each(batch.column(check.column)) else {
                 continue;
             };
+            check.seen += batch.num_rows() as u64;
+            check.passed += found.true_count() as u64;
+            if check.seen >= SAMPLE_ROWS && check.passed as f64 > check.seen as f64 * MOST_PASS {
+                check.stopped = true;
+            }
             mask = Some(match mask {
                 Some(m) => and(&m, &found)?,
                 None => found,
@@ -76,16 +89,11 @@ impl KeyMembership {
             return Ok(batch);
         };
         let kept = filter_record_batch(&batch, &mask)?;
-        self.seen += batch.num_rows() as u64;
-        self.passed += kept.num_rows() as u64;
         if let Some(m) = &self.metrics {
             m.add(
                 "rows_filtered_by_dynamic_filter",
                 (batch.num_rows() - kept.num_rows()) as u64,
             );
-        }
-        if self.seen >= SAMPLE_ROWS && self.passed as f64 > self.seen as f64 * MOST_PASS {
-            self.stopped = true;
         }
         Ok(kept)
     }
@@ -119,6 +127,46 @@ mod tests {
         assert_eq!(membership.apply(passing).unwrap().num_rows(), 1 << 17);
         let after = membership.apply(keys_batch(vec![5, 10])).unwrap();
         assert_eq!(after.num_rows(), 2);
+    }
+
+    #[test]
+    fn a_set_published_late_is_checked_after_another_gave_up() {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("a", DataType::Int64, false),
+            Field::new("b", DataType::Int64, false),
+        ]));
+        let batch = |a: Vec<i64>, b: Vec<i64>| {
+            let columns: Vec<ArrayRef> =
+                vec![Arc::new(Int64Array::from(a)), Arc::new(Int64Array::from(b))];
+            RecordBatch::try_new(Arc::clone(&schema), columns).unwrap()
+        };
+        let publish = |filter: &DynamicFilter, keys: Vec<i64>| {
+            let keys: ArrayRef = Arc::new(Int64Array::from(keys));
+            filter.publish(KeySummary::of(&keys, None, 2).unwrap().unwrap());
+        };
+        let (on_a, on_b) = (DynamicFilter::new("a"), DynamicFilter::new("b"));
+        let filters = [Arc::clone(&on_a), Arc::clone(&on_b)];
+        let mut membership = KeyMembership::new(&schema, &filters, None).unwrap();
+        // Half the rows pass `a`'s set: after the sample it is given up.
+        publish(&on_a, vec![0, 100]);
+        let rows = 1 << 17;
+        let half: Vec<i64> = (0..rows).map(|i| if i % 2 == 0 { 0 } else { 50 }).collect();
+        assert_eq!(
+            membership
+                .apply(batch(half, vec![7; rows as usize]))
+                .unwrap()
+                .num_rows(),
+            1 << 16
+        );
+        // `b`'s set, published now, still drops rows; `a`'s no longer does.
+        publish(&on_b, vec![7, 1000]);
+        let kept = membership
+            .apply(batch(vec![50, 50, 0], vec![7, 8, 9]))
+            .unwrap();
+        assert_eq!(
+            kept.column(1).as_primitive::<Int64Type>().values().to_vec(),
+            [7]
+        );
     }
 
     #[test]
