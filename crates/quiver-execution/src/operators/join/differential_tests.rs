@@ -210,7 +210,7 @@ async fn hash_and_nested_loop_joins_agree() {
                         continue;
                     }
                     let partitioned =
-                        partitioned_join(&left, &right, hash_filter.clone(), join_type, 3);
+                        partitioned_join(&left, &right, hash_filter.clone(), join_type, 3, vec![]);
                     assert_eq!(
                         run(partitioned, batch_size).await,
                         expected,
@@ -223,19 +223,9 @@ async fn hash_and_nested_loop_joins_agree() {
 }
 
 /// A hash join of `left` and `right` on `lk = rk`, both repartitioned on
-/// the key into `partitions` partitions, each building its own table.
+/// the key into `partitions` partitions, each building its own table and
+/// publishing its build keys in `dynamic_filters`.
 fn partitioned_join(
-    left: &Arc<dyn ExecutionPlan>,
-    right: &Arc<dyn ExecutionPlan>,
-    filter: Option<JoinFilter>,
-    join_type: JoinType,
-    partitions: usize,
-) -> Arc<dyn ExecutionPlan> {
-    partitioned_join_with_filters(left, right, filter, join_type, partitions, vec![])
-}
-
-/// [`partitioned_join`] publishing its build keys in `dynamic_filters`.
-fn partitioned_join_with_filters(
     left: &Arc<dyn ExecutionPlan>,
     right: &Arc<dyn ExecutionPlan>,
     filter: Option<JoinFilter>,
@@ -289,7 +279,7 @@ async fn partitioned_builds_publish_the_range_of_all_their_keys_unless_one_spill
     // An inner join in `partitions` partitions publishing into `filter`.
     let publishing = |partitions, filter: &Arc<DynamicFilter>| {
         let filters = vec![(0, Arc::clone(filter))];
-        partitioned_join_with_filters(&left, &right, None, JoinType::Inner, partitions, filters)
+        partitioned_join(&left, &right, None, JoinType::Inner, partitions, filters)
     };
     let filter = DynamicFilter::new("lk");
     run_within(publishing(3, &filter), usize::MAX / 2).await;
@@ -327,7 +317,7 @@ async fn partitioned_joins_that_spill_agree_with_joins_in_memory() {
     for with_extra in [false, true] {
         let filter = with_extra.then(|| JoinFilter::try_new(&extra, &both).unwrap());
         for join_type in JOIN_TYPES.into_iter().filter(|t| *t != JoinType::LeftMark) {
-            let join = partitioned_join(&left, &right, filter.clone(), join_type, 2);
+            let join = partitioned_join(&left, &right, filter.clone(), join_type, 2, vec![]);
             let context = format!("{join_type}, extra condition {with_extra}");
             let (in_memory, spills) = run_within(Arc::clone(&join), usize::MAX / 2).await;
             assert_eq!(spills, 0, "{context}");
