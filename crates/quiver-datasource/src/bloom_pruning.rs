@@ -166,7 +166,7 @@ pub(crate) async fn row_groups_passing(
     if !any {
         return Ok(row_groups);
     }
-    let reader = file.parquet_reader(None).await?;
+    let reader = file.parquet_reader(None, None).await?;
     let mut builder = ParquetRecordBatchStreamBuilder::new_with_metadata(reader, metadata.clone());
     let mut passing = Vec::with_capacity(row_groups.len());
     'row_groups: for rg in row_groups {

@@ -9,7 +9,7 @@ use object_store::{ObjectStore, ObjectStoreExt};
 use parquet::arrow::async_reader::AsyncFileReader;
 use quiver_expr::{QuiverError, Result};
 
-use crate::object_reader::{ObjectReader, ReadAhead};
+use crate::object_reader::{ObjectReader, ReadAhead, SharedObject};
 use crate::store::{block_on, store_error};
 
 /// Where a file's bytes are.
@@ -89,10 +89,13 @@ impl DataFile {
     /// A reader for the Parquet decoder. An object reader given a
     /// `read_ahead` fetches its planned ranges ahead of the decoder (see
     /// `object_reader.rs`); other ranges are fetched when asked for. A local
-    /// file is read when asked; its turn passes at once.
+    /// file is read when asked; its turn passes at once. An object's reader
+    /// fetches no bytes that are in `shared` and keeps there what it
+    /// fetches (a local file needs no sharing: the OS caches it).
     pub(crate) async fn parquet_reader(
         &self,
         read_ahead: Option<ReadAhead>,
+        shared: Option<SharedObject>,
     ) -> Result<Box<dyn AsyncFileReader>> {
         match &self.source {
             Source::Local(path) => {
@@ -106,6 +109,7 @@ impl DataFile {
                 path.clone(),
                 *size,
                 read_ahead,
+                shared,
             ))),
         }
     }

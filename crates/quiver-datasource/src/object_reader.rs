@@ -29,6 +29,9 @@ use parquet::file::metadata::{ParquetMetaData, ParquetMetaDataReader};
 use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinHandle;
 
+use quiver_execution::metrics::OperatorMetrics;
+use quiver_execution::shared_reads::SharedReads;
+
 use crate::store::spawn_io;
 
 /// Bytes of the end of a file fetched with the footer in one request, so the
@@ -99,23 +102,65 @@ pub(crate) struct ReadAhead {
     pub(crate) turn: ReadAheadTurn,
 }
 
-/// The bytes of one fetch: the requests made and what each returned.
+/// The bytes of the wanted ranges of one fetch.
 struct Fetched {
-    requests: Vec<Range<u64>>,
-    bytes: Vec<Bytes>,
+    /// The wanted ranges, by start, with their bytes.
+    pieces: Vec<(Range<u64>, Bytes)>,
 }
 
 impl Fetched {
-    /// The bytes of `range`, which lies within one of the requests.
-    fn slice(&self, range: &Range<u64>) -> Bytes {
-        let i = self.requests.partition_point(|m| m.end < range.end);
-        let offset = self.requests[i].start;
-        self.bytes[i].slice((range.start - offset) as usize..(range.end - offset) as usize)
+    /// The bytes of `range`, which lies within one of the wanted ranges.
+    fn slice(&self, range: &Range<u64>) -> parquet::errors::Result<Bytes> {
+        let holds =
+            |(held, _): &&(Range<u64>, Bytes)| held.start <= range.start && range.end <= held.end;
+        // Wanted ranges rarely overlap; when they do, the nearest one by
+        // start may not be the one that holds `range`.
+        let i = self.pieces.partition_point(|(r, _)| r.start <= range.start);
+        let piece = self.pieces[..i]
+            .last()
+            .filter(holds)
+            .or_else(|| self.pieces.iter().find(holds));
+        let Some((held, bytes)) = piece else {
+            return Err(ParquetError::General(format!(
+                "bytes {range:?} were not fetched"
+            )));
+        };
+        let offset = held.start;
+        Ok(bytes.slice((range.start - offset) as usize..(range.end - offset) as usize))
     }
 
     /// The bytes of each of `ranges`.
-    fn slices(&self, ranges: &[Range<u64>]) -> Vec<Bytes> {
+    fn slices(&self, ranges: &[Range<u64>]) -> parquet::errors::Result<Vec<Bytes>> {
         ranges.iter().map(|r| self.slice(r)).collect()
+    }
+}
+
+/// Where a reader finds, and keeps, the bytes of its object that the
+/// query's other scans of it fetch.
+#[derive(Debug, Clone)]
+pub(crate) struct SharedObject {
+    /// The query's shared reads.
+    pub(crate) reads: Arc<SharedReads>,
+    /// The object's URL, its key there.
+    pub(crate) url: String,
+    /// Where the scan counts the bytes found there
+    /// (`bytes_from_other_scans`), when it reports metrics.
+    pub(crate) metrics: Option<Arc<OperatorMetrics>>,
+}
+
+impl SharedObject {
+    /// The bytes of `range`, if another scan (or this one) kept them.
+    fn get(&self, range: &Range<u64>) -> Option<Bytes> {
+        let bytes = self.reads.get(&self.url, range)?;
+        if let Some(metrics) = &self.metrics {
+            metrics.add("bytes_from_other_scans", bytes.len() as u64);
+        }
+        Some(bytes)
+    }
+
+    /// Keeps the bytes of `range` for the other scans.
+    fn keep(&self, range: Range<u64>, bytes: Bytes) {
+        self.reads.keep(&self.url, range, bytes);
     }
 }
 
@@ -123,21 +168,73 @@ impl Fetched {
 struct Fetch(JoinHandle<object_store::Result<Fetched>>);
 
 impl Fetch {
-    /// Fetches `ranges` of the object at `path` in a task: the merged
-    /// requests of [`coalesce`], concurrently.
-    fn start(store: Arc<dyn ObjectStore>, path: ObjectPath, ranges: Vec<Range<u64>>) -> Self {
+    /// Fetches `ranges` of the object at `path` in a task: those not in
+    /// `shared` in the merged requests of [`coalesce`], concurrently,
+    /// keeping what they return there.
+    fn start(
+        store: Arc<dyn ObjectStore>,
+        path: ObjectPath,
+        ranges: Vec<Range<u64>>,
+        shared: Option<SharedObject>,
+    ) -> Self {
         Self(spawn_io(async move {
-            let requests = coalesce(&ranges);
-            let bytes = futures::future::try_join_all(
+            let found: Vec<Option<Bytes>> = ranges
+                .iter()
+                .map(|r| shared.as_ref().and_then(|s| s.get(r)))
+                .collect();
+            let missing: Vec<Range<u64>> = ranges
+                .iter()
+                .zip(&found)
+                .filter(|(_, f)| f.is_none())
+                .map(|(r, _)| r.clone())
+                .collect();
+            let requests = coalesce(&missing);
+            let responses = futures::future::try_join_all(
                 requests.iter().map(|r| store.get_range(&path, r.clone())),
             )
             .await?;
-            Ok(Fetched { requests, bytes })
+            let mut pieces: Vec<(Range<u64>, Bytes)> = ranges
+                .into_iter()
+                .zip(found)
+                .map(|(range, found)| {
+                    let bytes = found.unwrap_or_else(|| {
+                        let kept = shared.is_some();
+                        let bytes = response_part(&requests, &responses, &range, kept);
+                        if let Some(shared) = &shared {
+                            shared.keep(range.clone(), bytes.clone());
+                        }
+                        bytes
+                    });
+                    (range, bytes)
+                })
+                .collect();
+            pieces.sort_by_key(|(r, _)| r.start);
+            Ok(Fetched { pieces })
         }))
     }
 
     async fn fetched(mut self) -> parquet::errors::Result<Fetched> {
         (&mut self.0).await.map_err(external)?.map_err(external)
+    }
+}
+
+/// The bytes of `range`, which lies within one of `requests`, from its
+/// response. To be `kept` for other scans, a part of a response is copied,
+/// so that keeping it does not keep the rest of the response.
+fn response_part(
+    requests: &[Range<u64>],
+    responses: &[Bytes],
+    range: &Range<u64>,
+    kept: bool,
+) -> Bytes {
+    let i = requests.partition_point(|m| m.end < range.end);
+    let (request, response) = (&requests[i], &responses[i]);
+    let offset = request.start;
+    let part = response.slice((range.start - offset) as usize..(range.end - offset) as usize);
+    if kept && part.len() < response.len() {
+        Bytes::copy_from_slice(&part)
+    } else {
+        part
     }
 }
 
@@ -161,6 +258,8 @@ pub(crate) struct ObjectReader {
     store: Arc<dyn ObjectStore>,
     path: ObjectPath,
     size: u64,
+    /// Where bytes shared with the query's other scans of the object are.
+    shared: Option<SharedObject>,
     /// Every planned range with its row group, by start.
     planned: Vec<(Range<u64>, usize)>,
     /// The planned fetches, in order.
@@ -178,17 +277,20 @@ impl ObjectReader {
     /// `read_ahead`, it fetches the planned ranges ahead of the decoder, on
     /// the I/O runtime (`store.rs`). It is asked for
     /// those ranges or parts of them and, on the side, for others, which are
-    /// fetched when asked.
+    /// fetched when asked. Bytes in `shared` are not fetched again, and what
+    /// is fetched is kept there.
     pub(crate) fn new(
         store: Arc<dyn ObjectStore>,
         path: ObjectPath,
         size: u64,
         read_ahead: Option<ReadAhead>,
+        shared: Option<SharedObject>,
     ) -> Self {
         let mut reader = Self {
             store,
             path,
             size,
+            shared,
             planned: vec![],
             arrivals: None,
             next_arrival: 0,
@@ -207,12 +309,24 @@ impl ObjectReader {
             reader.read_ahead = Some(spawn_io(fetch_in_turn(
                 Arc::clone(&reader.store),
                 reader.path.clone(),
+                reader.shared.clone(),
                 plan,
                 turn,
                 sender,
             )));
         }
         reader
+    }
+
+    /// Fetches `ranges` now, outside the plan.
+    async fn fetch(&self, ranges: &[Range<u64>]) -> parquet::errors::Result<Vec<Bytes>> {
+        let fetch = Fetch::start(
+            Arc::clone(&self.store),
+            self.path.clone(),
+            ranges.to_vec(),
+            self.shared.clone(),
+        );
+        fetch.fetched().await?.slices(ranges)
     }
 
     /// The planned row group holding every one of `ranges`, if any.
@@ -257,6 +371,7 @@ impl ObjectReader {
 async fn fetch_in_turn(
     store: Arc<dyn ObjectStore>,
     path: ObjectPath,
+    shared: Option<SharedObject>,
     plan: Vec<Vec<Range<u64>>>,
     turn: ReadAheadTurn,
     arrivals: mpsc::UnboundedSender<Arrival>,
@@ -276,7 +391,7 @@ async fn fetch_in_turn(
         let Ok(budget) = Arc::clone(&budget).acquire_many_owned(share).await else {
             return;
         };
-        let fetch = Fetch::start(Arc::clone(&store), path.clone(), ranges);
+        let fetch = Fetch::start(Arc::clone(&store), path.clone(), ranges, shared.clone());
         let arrival = Arrival {
             row_group,
             fetch,
@@ -321,10 +436,10 @@ fn external(e: impl std::error::Error + Send + Sync + 'static) -> ParquetError {
 impl AsyncFileReader for ObjectReader {
     fn get_bytes(&mut self, range: Range<u64>) -> BoxFuture<'_, parquet::errors::Result<Bytes>> {
         async move {
-            self.store
-                .get_range(&self.path, range)
-                .await
-                .map_err(external)
+            let mut bytes = self.fetch(std::slice::from_ref(&range)).await?;
+            bytes
+                .pop()
+                .ok_or_else(|| ParquetError::General(format!("bytes {range:?} were not fetched")))
         }
         .boxed()
     }
@@ -336,11 +451,10 @@ impl AsyncFileReader for ObjectReader {
         async move {
             if let Some(rg) = self.row_group_of(&ranges) {
                 if let Some(fetched) = self.planned(rg).await? {
-                    return Ok(fetched.slices(&ranges));
+                    return fetched.slices(&ranges);
                 }
             }
-            let fetch = Fetch::start(Arc::clone(&self.store), self.path.clone(), ranges.clone());
-            Ok(fetch.fetched().await?.slices(&ranges))
+            self.fetch(&ranges).await
         }
         .boxed()
     }
@@ -399,12 +513,72 @@ mod tests {
 
     /// A reader of `plan` in `object`, its turn taken in `queue`.
     fn reader(
-        (store, path): &(Arc<dyn ObjectStore>, ObjectPath),
+        object: &(Arc<dyn ObjectStore>, ObjectPath),
         turn: ReadAheadTurn,
         plan: Vec<Vec<Range<u64>>>,
     ) -> ObjectReader {
+        sharing_reader(object, turn, plan, None)
+    }
+
+    /// A reader of `plan` in `object` sharing its reads in `shared`.
+    fn sharing_reader(
+        (store, path): &(Arc<dyn ObjectStore>, ObjectPath),
+        turn: ReadAheadTurn,
+        plan: Vec<Vec<Range<u64>>>,
+        shared: Option<SharedObject>,
+    ) -> ObjectReader {
         let read_ahead = ReadAhead { plan, turn };
-        ObjectReader::new(Arc::clone(store), path.clone(), 40 * MIB, Some(read_ahead))
+        let size = 40 * MIB;
+        ObjectReader::new(
+            Arc::clone(store),
+            path.clone(),
+            size,
+            Some(read_ahead),
+            shared,
+        )
+    }
+
+    #[tokio::test]
+    async fn a_second_reader_takes_what_the_first_fetched_from_shared_reads() {
+        let object = object(40 * MIB as usize).await;
+        let shared = SharedObject {
+            reads: Arc::new(SharedReads::new(usize::MAX)),
+            url: "s3://bucket/data.bin".to_string(),
+            metrics: None,
+        };
+        let plan = vec![vec![0..100, 5000..6000], vec![MIB..2 * MIB]];
+        let queue = ReadAheadQueue::default();
+        let mut first = sharing_reader(&object, queue.turn(), plan.clone(), Some(shared.clone()));
+        for ranges in &plan {
+            read_and_check(&mut first, ranges.clone()).await;
+        }
+        drop(first);
+        // Only the wanted bytes are kept, not the gap read between them.
+        assert_eq!(shared.reads.kept_bytes(), 1100 + MIB as usize);
+        // Overwrite the object: what the second reader gets from shared
+        // reads still holds the first contents, anything else the new.
+        let (store, path) = &object;
+        store
+            .put(path, vec![0u8; 40 * MIB as usize].into())
+            .await
+            .unwrap();
+        let second_plan = vec![vec![0..100, 6000..7000], vec![MIB..2 * MIB]];
+        let mut second = sharing_reader(&object, queue.turn(), second_plan, Some(shared));
+        let first_contents = |r: Range<u64>| r.map(|i| (i % 251) as u8).collect::<Vec<u8>>();
+        let got = second
+            .get_byte_ranges(vec![0..100, 6000..7000])
+            .await
+            .unwrap();
+        assert_eq!(got[0].as_ref(), first_contents(0..100).as_slice());
+        assert_eq!(got[1].as_ref(), vec![0u8; 1000].as_slice());
+        // Pages of a planned row group found in shared reads.
+        let pages = vec![MIB + 7..MIB + 9, MIB + 20..MIB + 30];
+        let got = second.get_byte_ranges(pages.clone()).await.unwrap();
+        for (got, page) in got.iter().zip(pages) {
+            assert_eq!(got.as_ref(), first_contents(page).as_slice());
+        }
+        let got = second.get_bytes(5000..5010).await.unwrap();
+        assert_eq!(got.as_ref(), first_contents(5000..5010).as_slice());
     }
 
     #[tokio::test]

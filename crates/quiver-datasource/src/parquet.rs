@@ -16,6 +16,7 @@ use parquet::file::metadata::PageIndexPolicy;
 use quiver_execution::dynamic_filter::DynamicFilter;
 use quiver_execution::metrics::OperatorMetrics;
 use quiver_execution::plan::{ExecutionPlan, TaskContext};
+use quiver_execution::shared_reads::SharedReads;
 use quiver_execution::stream::{RecordBatchStreamAdapter, SendableRecordBatchStream};
 use quiver_execution::{ScanRequest, TableProvider};
 use quiver_expr::types::{common_type, sql_type_name};
@@ -26,7 +27,7 @@ use crate::data_file::DataFile;
 use crate::decode_filter::DecodeFilter;
 use crate::key_membership::KeyMembership;
 use crate::listing::list_files;
-use crate::object_reader::{ReadAhead, ReadAheadQueue, ReadAheadTurn};
+use crate::object_reader::{ReadAhead, ReadAheadQueue, ReadAheadTurn, SharedObject};
 use crate::page_pruning::rows_to_read;
 use crate::parquet_statistics::{column_statistics, dictionary_entries, FileFooter};
 use crate::read_plan::planned_ranges;
@@ -57,7 +58,7 @@ impl ParquetFile {
 
     async fn open(file: DataFile) -> Result<Self> {
         let context = |e: QuiverError| e.context(format!("reading Parquet file '{}'", file.name()));
-        let mut reader = file.parquet_reader(None).await.map_err(context)?;
+        let mut reader = file.parquet_reader(None, None).await.map_err(context)?;
         // The page index lets filtered scans skip pages (`page_pruning.rs`).
         let options = ArrowReaderOptions::new().with_page_index_policy(PageIndexPolicy::Optional);
         let metadata = ArrowReaderMetadata::load_async(&mut reader, options)
@@ -238,6 +239,7 @@ impl TableProvider for ParquetTable {
                 &schema,
             ),
             limit,
+            shared_reads: request.shared_reads.clone(),
         };
         Ok(Arc::new(ParquetExec::new(
             self.files.clone(),
@@ -280,6 +282,9 @@ struct ScanFiltering {
     decode_filter: Option<DecodeFilter>,
     /// Rows needed per partition, when there is no filter.
     limit: Option<usize>,
+    /// Where the query's scans of this table share what they fetch from
+    /// object stores, when it scans the table more than once.
+    shared_reads: Option<Arc<SharedReads>>,
 }
 
 /// A unit of scan work: one row group of one file.
@@ -478,7 +483,14 @@ impl RowGroupScan {
         };
         let handle = file
             .file
-            .parquet_reader(Some(ReadAhead { plan, turn }))
+            .parquet_reader(
+                Some(ReadAhead { plan, turn }),
+                filtering.shared_reads.as_ref().map(|reads| SharedObject {
+                    reads: Arc::clone(reads),
+                    url: file.file.name().to_string(),
+                    metrics: metrics.clone(),
+                }),
+            )
             .await
             .map_err(context.clone())?;
         let mut builder =

@@ -11,6 +11,7 @@ use quiver_expr::{ColumnStatistics, Expr, Result, TableSource};
 
 use crate::dynamic_filter::DynamicFilter;
 use crate::plan::ExecutionPlan;
+use crate::shared_reads::SharedReads;
 
 /// A table that knows how to produce a scan of itself.
 #[async_trait::async_trait]
@@ -82,6 +83,9 @@ pub struct ScanRequest {
     /// their build sides are read; the scan may skip data outside them
     /// from then on.
     pub dynamic_filters: Vec<Arc<DynamicFilter>>,
+    /// Where the query's scans of a table it scans more than once share the
+    /// bytes they fetch from object stores; `None` for a table scanned once.
+    pub shared_reads: Option<Arc<SharedReads>>,
 }
 
 impl ScanRequest {
@@ -95,6 +99,7 @@ impl ScanRequest {
             limit: None,
             target_partitions,
             dynamic_filters: vec![],
+            shared_reads: None,
         }
     }
 

@@ -25,6 +25,7 @@ mod fold_constants;
 mod physical_join;
 pub mod physical_planner;
 pub mod pretty;
+mod repeated_scans;
 mod shared_subplans;
 
 pub use arrow;

@@ -37,6 +37,7 @@ use quiver_optimizer::explain::display_with_estimates;
 
 use crate::config::SessionConfig;
 use crate::dynamic_filters::PendingDynamicFilters;
+use crate::repeated_scans::RepeatedScans;
 use crate::shared_subplans::SharedSubplans;
 
 /// Turns optimized logical plans into executable ones.
@@ -49,6 +50,8 @@ pub struct PhysicalPlanner<'a> {
     pub(crate) memory_limit: Option<usize>,
     /// Subplans the query contains more than once, planned once.
     shared: SharedSubplans,
+    /// Tables the query scans more than once, whose scans share reads.
+    repeated_scans: RepeatedScans,
 }
 
 impl<'a> PhysicalPlanner<'a> {
@@ -59,6 +62,7 @@ impl<'a> PhysicalPlanner<'a> {
             dynamic_filters: PendingDynamicFilters::default(),
             memory_limit: config.memory_limit,
             shared: SharedSubplans::default(),
+            repeated_scans: RepeatedScans::default(),
         }
     }
 
@@ -72,6 +76,8 @@ impl<'a> PhysicalPlanner<'a> {
     /// logical plan.
     pub async fn create_physical_plan(&self, plan: &LogicalPlan) -> Result<Arc<dyn ExecutionPlan>> {
         self.shared.count_in(plan);
+        self.repeated_scans
+            .count_in(plan, &self.shared, self.memory_limit);
         let physical = self.plan(plan).await?;
         rename_to(physical, plan.schema())
     }
@@ -247,11 +253,13 @@ impl<'a> PhysicalPlanner<'a> {
             // must not narrow what its other places read.
             dynamic_filters.clear();
         }
-        if dynamic_filters.is_empty() {
+        let shared_reads = self.repeated_scans.shared_reads(&provider.0);
+        if dynamic_filters.is_empty() && shared_reads.is_none() {
             return provider.0.scan(request).await;
         }
         let request = ScanRequest {
             dynamic_filters,
+            shared_reads,
             ..request.clone()
         };
         provider.0.scan(&request).await

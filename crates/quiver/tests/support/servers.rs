@@ -93,7 +93,7 @@ pub fn nginx() -> &'static Server {
         // that is root), so they can read files under any checkout.
         let conf = format!(
             "daemon off;\nuser root;\npid {dir}/nginx.pid;\nerror_log {dir}/error.log;\nevents {{}}\nhttp {{\n\
-             log_format ranges '$status $request_uri';\naccess_log {dir}/access.log ranges;\n\
+             log_format ranges '$status $request_uri $http_range';\naccess_log {dir}/access.log ranges;\n\
              client_body_temp_path {temp}; proxy_temp_path {temp}; fastcgi_temp_path {temp};\n\
              uwsgi_temp_path {temp}; scgi_temp_path {temp};\n\
              server {{ listen 127.0.0.1:{port}; root {root}; }}\n}}\n",
@@ -128,7 +128,8 @@ pub fn web_root() -> PathBuf {
     nginx_dir().join("www")
 }
 
-/// The lines nginx has logged so far: `STATUS URI` per request.
+/// The lines nginx has logged so far: `STATUS URI RANGE` per request
+/// (`RANGE` is `-` for a request of the whole file).
 pub fn nginx_requests() -> Vec<String> {
     let log = std::fs::read_to_string(nginx_dir().join("access.log")).unwrap_or_default();
     log.lines().map(str::to_string).collect()
