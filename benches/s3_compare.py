@@ -16,6 +16,12 @@ times each, keeping each query's best time per location. Prints a Markdown
 table with the ratio S3 / local per query and in total. With --server-cpus
 and --client-cpus the server and the queries run pinned to separate cores
 (`taskset`), as if the server were another machine.
+
+The server runs with Nagle's algorithm off on its connections
+(`tcp_nodelay.c`, preloaded; needs a C compiler): Garage leaves it on, and
+on loopback every GET of 4-64 KiB then stalls 40 ms on the client's delayed
+acknowledgement, which production S3 endpoints do not make readers wait.
+`--nagle` runs the server as it comes.
 """
 import argparse
 import json
@@ -54,11 +60,22 @@ def pinned(cpus):
     return ["taskset", "-c", cpus] if cpus else []
 
 
-def start_moto(port, cpus):
+def no_delay_env(workdir):
+    """The environment that preloads tcp_nodelay.c, compiled into workdir."""
+    compiler = shutil.which("cc") or shutil.which("gcc")
+    if compiler is None:
+        sys.exit("no C compiler to build benches/tcp_nodelay.c (install one, or pass --nagle)")
+    library = Path(workdir) / "tcp_nodelay.so"
+    subprocess.run([compiler, "-shared", "-fPIC", "-O2", "-o", str(library),
+                    str(BENCHES / "tcp_nodelay.c"), "-ldl"], check=True)
+    return dict(os.environ, LD_PRELOAD=str(library))
+
+
+def start_moto(port, cpus, env):
     """moto's server; returns the process and the credentials to use."""
     server = subprocess.Popen(
         pinned(cpus) + [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     wait_for_port(server, port, "moto's S3 server (pip install 'moto[server]')")
     return server, ("bench", "bench"), True
 
@@ -80,7 +97,7 @@ root_domain = ".s3.garage"
 """
 
 
-def start_garage(port, cpus, workdir, binary):
+def start_garage(port, cpus, workdir, binary, env):
     """A one-node Garage cluster with a key that owns the bucket `tpch`."""
     if shutil.which(binary) is None:
         sys.exit(f"no Garage binary '{binary}': cargo install garage --version 2.5.0 --locked "
@@ -90,7 +107,7 @@ def start_garage(port, cpus, workdir, binary):
                                            secret=os.urandom(32).hex()))
     garage = [binary, "-c", str(config)]
     server = subprocess.Popen(pinned(cpus) + garage + ["server"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     wait_for_port(server, port, f"Garage ({binary})")
 
     def run(*args):
@@ -144,6 +161,8 @@ def main():
     parser.add_argument("--garage", default="garage", help="the garage binary")
     parser.add_argument("--server-cpus", help="cores for the server (taskset -c)")
     parser.add_argument("--client-cpus", help="cores for the queries (taskset -c)")
+    parser.add_argument("--nagle", action="store_true",
+                        help="leave Nagle's algorithm on in the server (see tcp_nodelay.c)")
     args = parser.parse_args()
     data = BENCHES / "data" / f"sf{args.sf}"
     if not data.exists():
@@ -151,11 +170,12 @@ def main():
 
     port = free_port()
     workdir = tempfile.TemporaryDirectory()
+    server_env = None if args.nagle else no_delay_env(workdir.name)
     if args.server == "garage":
         server, credentials, create_bucket = start_garage(port, args.server_cpus, workdir.name,
-                                                          args.garage)
+                                                          args.garage, server_env)
     else:
-        server, credentials, create_bucket = start_moto(port, args.server_cpus)
+        server, credentials, create_bucket = start_moto(port, args.server_cpus, server_env)
     try:
         endpoint = f"http://127.0.0.1:{port}"
         size = upload(endpoint, credentials, create_bucket, data, f"sf{args.sf}")
@@ -175,7 +195,7 @@ def main():
                if args.server_cpus or args.client_cpus else "")
     print(f"TPC-H SF{args.sf}, {args.threads} threads, {size / 1e6:.0f} MB of Parquet, "
           f"best of {args.rounds}x{args.iterations} runs; S3 is {args.server} on loopback"
-          f"{pinning}\n")
+          f"{' with Nagle on' if args.nagle else ''}{pinning}\n")
     print("| query | local (s) | S3 (s) | S3 / local |")
     print("|---|---|---|---|")
     for q in sorted(local):

@@ -120,10 +120,14 @@ mod tests {
 
     #[tokio::test]
     async fn only_tables_scanned_twice_share_reads() {
-        assert_eq!(repeated("SELECT * FROM t JOIN u ON t.k = u.k").await, (false, false));
+        assert_eq!(
+            repeated("SELECT * FROM t JOIN u ON t.k = u.k").await,
+            (false, false)
+        );
         let self_join = "SELECT * FROM t a JOIN t b ON a.k = b.k JOIN u ON u.k = a.k";
         assert_eq!(repeated(self_join).await, (true, false));
-        let subquery = "SELECT * FROM u WHERE v > (SELECT avg(v) FROM u) AND k IN (SELECT k FROM t)";
+        let subquery =
+            "SELECT * FROM u WHERE v > (SELECT avg(v) FROM u) AND k IN (SELECT k FROM t)";
         assert_eq!(repeated(subquery).await, (false, true));
     }
 
