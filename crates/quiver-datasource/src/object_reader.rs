@@ -29,6 +29,7 @@ use parquet::file::metadata::{ParquetMetaData, ParquetMetaDataReader};
 use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinHandle;
 
+use quiver_execution::memory_pool::MemoryPool;
 use quiver_execution::metrics::OperatorMetrics;
 use quiver_execution::shared_reads::SharedReads;
 
@@ -146,6 +147,8 @@ pub(crate) struct SharedObject {
     /// Where the scan counts the bytes found there
     /// (`bytes_from_other_scans`), when it reports metrics.
     pub(crate) metrics: Option<Arc<OperatorMetrics>>,
+    /// The session's memory pool, which the kept bytes are held from.
+    pub(crate) memory_pool: Arc<MemoryPool>,
 }
 
 impl SharedObject {
@@ -160,7 +163,7 @@ impl SharedObject {
 
     /// Keeps the bytes of `range` for the other scans.
     fn keep(&self, range: Range<u64>, bytes: Bytes) {
-        self.reads.keep(&self.url, range, bytes);
+        self.reads.keep(&self.url, range, bytes, &self.memory_pool);
     }
 }
 
@@ -545,6 +548,7 @@ mod tests {
             reads: Arc::new(SharedReads::new(usize::MAX)),
             url: "s3://bucket/data.bin".to_string(),
             metrics: None,
+            memory_pool: Arc::new(MemoryPool::default()),
         };
         let plan = vec![vec![0..100, 5000..6000], vec![MIB..2 * MIB]];
         let queue = ReadAheadQueue::default();

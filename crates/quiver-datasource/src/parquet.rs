@@ -14,6 +14,7 @@ use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
 use parquet::arrow::{ParquetRecordBatchStreamBuilder, ProjectionMask};
 use parquet::file::metadata::PageIndexPolicy;
 use quiver_execution::dynamic_filter::DynamicFilter;
+use quiver_execution::memory_pool::MemoryPool;
 use quiver_execution::metrics::OperatorMetrics;
 use quiver_execution::plan::{ExecutionPlan, TaskContext};
 use quiver_execution::shared_reads::SharedReads;
@@ -370,6 +371,8 @@ struct RowGroupScan {
     filtering: Arc<ScanFiltering>,
     /// Where the bytes of column chunks read are counted (EXPLAIN ANALYZE).
     metrics: Option<Arc<OperatorMetrics>>,
+    /// The session's memory pool (bytes kept for other scans are held from it).
+    memory_pool: Arc<MemoryPool>,
     /// The file's place in its partition's read-ahead queue.
     turn: ReadAheadTurn,
 }
@@ -383,6 +386,7 @@ impl RowGroupScan {
             batch_size,
             filtering,
             metrics,
+            memory_pool,
             turn,
         } = self;
         let name = file.file.name().to_string();
@@ -489,6 +493,7 @@ impl RowGroupScan {
                     reads: Arc::clone(reads),
                     url: file.file.name().to_string(),
                     metrics: metrics.clone(),
+                    memory_pool: Arc::clone(&memory_pool),
                 }),
             )
             .await
@@ -651,6 +656,7 @@ impl ExecutionPlan for ParquetExec {
         let schema = self.schema();
         let batch_size = ctx.batch_size;
         let metrics = ctx.operator_metrics(self);
+        let memory_pool = Arc::clone(&ctx.memory_pool);
         let filtering = Arc::clone(&self.filtering);
         let mut membership =
             KeyMembership::new(&schema, &filtering.dynamic_filters, metrics.clone());
@@ -664,6 +670,7 @@ impl ExecutionPlan for ParquetExec {
                     batch_size,
                     filtering: Arc::clone(&filtering),
                     metrics: metrics.clone(),
+                    memory_pool: Arc::clone(&memory_pool),
                     turn: read_ahead.turn(),
                 };
                 // Opened in a task of its own, so that the next file starts

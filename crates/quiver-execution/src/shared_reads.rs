@@ -7,13 +7,16 @@
 //! object in S3 is a request the server must answer. The planner gives one
 //! [`SharedReads`] per query to the scans of tables scanned more than once;
 //! their readers look here before fetching and keep what they fetch, up to a
-//! byte budget. The bytes are freed when the query's plan is dropped.
+//! byte budget and what the session's memory pool grants. The bytes are
+//! freed, and given back to the pool, when the query's plan is dropped.
 
 use std::collections::HashMap;
 use std::ops::Range;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
+
+use crate::memory_pool::{MemoryPool, MemoryReservation};
 
 /// Bytes of object ranges fetched by one query's scans, by object.
 #[derive(Debug)]
@@ -25,8 +28,8 @@ pub struct SharedReads {
 
 #[derive(Debug, Default)]
 struct State {
-    /// Bytes kept now.
-    kept: usize,
+    /// Bytes kept now, held from the session's pool once anything is kept.
+    reservation: Option<MemoryReservation>,
     /// Per object (by URL), the kept ranges, which do not overlap, by start.
     objects: HashMap<String, Vec<(Range<u64>, Bytes)>>,
 }
@@ -53,29 +56,39 @@ impl SharedReads {
     }
 
     /// Keeps `bytes`, the contents of `range` of `object`, unless that would
-    /// pass the budget or `range` overlaps a range already kept. `bytes`
-    /// should own no more memory than its length (slice a larger fetch with
-    /// [`Bytes::copy_from_slice`]), since that is what the budget counts.
-    pub fn keep(&self, object: &str, range: Range<u64>, bytes: Bytes) {
+    /// pass the budget or what `pool` grants, or `range` overlaps a range
+    /// already kept, or `bytes` is not as long as `range`. `bytes` should own no more memory than its length
+    /// (slice a larger fetch with [`Bytes::copy_from_slice`]), since that is
+    /// what is counted.
+    pub fn keep(&self, object: &str, range: Range<u64>, bytes: Bytes, pool: &Arc<MemoryPool>) {
         let len = bytes.len();
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        if state.kept.saturating_add(len) > self.budget || range.is_empty() {
+        let State {
+            reservation,
+            objects,
+        } = &mut *state;
+        let reservation = reservation.get_or_insert_with(|| pool.reservation("shared reads"));
+        let fits = reservation.size().saturating_add(len) <= self.budget;
+        if !fits || range.is_empty() || (range.end - range.start) as usize != len {
             return;
         }
-        let kept = state.objects.entry(object.to_string()).or_default();
+        let kept = objects.entry(object.to_string()).or_default();
         let i = kept.partition_point(|(r, _)| r.start < range.start);
         let overlaps_before = i > 0 && kept[i - 1].0.end > range.start;
         let overlaps_after = kept.get(i).is_some_and(|(r, _)| r.start < range.end);
-        if overlaps_before || overlaps_after {
+        if overlaps_before || overlaps_after || reservation.try_grow(len).is_err() {
             return;
         }
         kept.insert(i, (range, bytes));
-        state.kept += len;
     }
 
     /// Bytes kept now.
     pub fn kept_bytes(&self) -> usize {
-        self.state.lock().unwrap_or_else(|e| e.into_inner()).kept
+        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state
+            .reservation
+            .as_ref()
+            .map_or(0, MemoryReservation::size)
     }
 }
 
@@ -87,11 +100,16 @@ mod tests {
         range.map(|i| i as u8).collect::<Vec<u8>>().into()
     }
 
+    fn pool(limit: Option<usize>) -> Arc<MemoryPool> {
+        Arc::new(MemoryPool::new(limit))
+    }
+
     #[test]
     fn serves_ranges_within_kept_ones() {
         let reads = SharedReads::new(1000);
-        reads.keep("a", 10..20, bytes(10..20));
-        reads.keep("a", 30..40, bytes(30..40));
+        let pool = pool(None);
+        reads.keep("a", 10..20, bytes(10..20), &pool);
+        reads.keep("a", 30..40, bytes(30..40), &pool);
         assert_eq!(reads.get("a", &(10..20)), Some(bytes(10..20)));
         assert_eq!(reads.get("a", &(32..35)), Some(bytes(32..35)));
         assert_eq!(reads.get("a", &(15..32)), None);
@@ -103,18 +121,34 @@ mod tests {
     #[test]
     fn keeps_nothing_past_the_budget_or_overlapping() {
         let reads = SharedReads::new(25);
-        reads.keep("a", 10..20, bytes(10..20));
-        reads.keep("a", 15..25, bytes(15..25));
-        reads.keep("a", 5..11, bytes(5..11));
-        reads.keep("a", 0..5, bytes(0..5));
+        let pool = pool(None);
+        reads.keep("a", 10..20, bytes(10..20), &pool);
+        reads.keep("a", 15..25, bytes(15..25), &pool);
+        reads.keep("a", 5..11, bytes(5..11), &pool);
+        reads.keep("a", 0..5, bytes(0..5), &pool);
         assert_eq!(reads.kept_bytes(), 15);
         assert_eq!(reads.get("a", &(15..25)), None);
         assert_eq!(reads.get("a", &(0..5)), Some(bytes(0..5)));
-        reads.keep("b", 0..11, bytes(0..11));
+        reads.keep("b", 0..11, bytes(0..11), &pool);
         assert_eq!(reads.kept_bytes(), 15);
         assert_eq!(reads.get("b", &(0..1)), None);
-        reads.keep("b", 0..10, bytes(0..10));
+        reads.keep("b", 0..10, bytes(0..10), &pool);
         assert_eq!(reads.kept_bytes(), 25);
         assert_eq!(reads.get("b", &(0..10)), Some(bytes(0..10)));
+    }
+
+    #[test]
+    fn keeps_what_the_memory_pool_grants_and_gives_it_back() {
+        let pool = pool(Some(100));
+        let mut other = pool.reservation("a sort");
+        other.try_grow(85).unwrap();
+        let reads = SharedReads::new(1000);
+        reads.keep("a", 0..10, bytes(0..10), &pool);
+        reads.keep("a", 10..20, bytes(10..20), &pool);
+        assert_eq!(reads.kept_bytes(), 10);
+        assert_eq!(reads.get("a", &(10..20)), None);
+        assert_eq!(pool.reserved(), 95);
+        drop(reads);
+        assert_eq!(pool.reserved(), 85);
     }
 }
