@@ -3,7 +3,9 @@
 //! `quiver_execution::dynamic_filter`). A check is cheap (one bit per key),
 //! but copying the rows that pass into new batches is not, so it pays only
 //! when most rows fail: a scan measures that on its first rows and stops
-//! checking when more than a tenth pass.
+//! checking a set when more than a tenth of them pass it, unless the sets
+//! checked together still drop nine rows in ten (TPC-H Q5's lineitem rows
+//! pass its orders set at 15% and its suppliers set at 20%, both at 3%).
 
 use std::sync::Arc;
 
@@ -28,9 +30,11 @@ struct Check {
     /// The key column's position in the scan's output.
     column: usize,
     filter: Arc<DynamicFilter>,
-    /// Rows checked, and how many of them passed.
+    /// Rows checked, how many of them passed this set, and how many passed
+    /// every set checked with it.
     seen: u64,
     passed: u64,
+    passed_all: u64,
     stopped: bool,
 }
 
@@ -58,6 +62,7 @@ impl KeyMembership {
                     filter: Arc::clone(f),
                     seen: 0,
                     passed: 0,
+                    passed_all: 0,
                     stopped: false,
                 })
             })
@@ -68,7 +73,11 @@ impl KeyMembership {
     /// `batch` without the rows whose keys no published set holds.
     pub(crate) fn apply(&mut self, batch: RecordBatch) -> Result<RecordBatch> {
         let mut mask: Option<BooleanArray> = None;
-        for check in self.checks.iter_mut().filter(|c| !c.stopped) {
+        let mut checked = vec![];
+        for (i, check) in self.checks.iter_mut().enumerate() {
+            if check.stopped {
+                continue;
+            }
             let Some(members) = check.filter.members() else {
                 continue;
             };
@@ -77,9 +86,7 @@ impl KeyMembership {
             };
             check.seen += batch.num_rows() as u64;
             check.passed += found.true_count() as u64;
-            if check.seen >= SAMPLE_ROWS && check.passed as f64 > check.seen as f64 * MOST_PASS {
-                check.stopped = true;
-            }
+            checked.push(i);
             mask = Some(match mask {
                 Some(m) => and(&m, &found)?,
                 None => found,
@@ -88,6 +95,18 @@ impl KeyMembership {
         let Some(mask) = mask else {
             return Ok(batch);
         };
+        let passed_all = mask.true_count() as u64;
+        for &i in &checked {
+            let check = &mut self.checks[i];
+            check.passed_all += passed_all;
+            let most = check.seen as f64 * MOST_PASS;
+            if check.seen >= SAMPLE_ROWS
+                && check.passed as f64 > most
+                && check.passed_all as f64 > most
+            {
+                check.stopped = true;
+            }
+        }
         let kept = filter_record_batch(&batch, &mask)?;
         if let Some(m) = &self.metrics {
             m.add(
@@ -167,6 +186,36 @@ mod tests {
             kept.column(1).as_primitive::<Int64Type>().values().to_vec(),
             [7]
         );
+    }
+
+    #[test]
+    fn sets_that_drop_most_rows_together_are_all_kept() {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("a", DataType::Int64, false),
+            Field::new("b", DataType::Int64, false),
+        ]));
+        let batch = |a: Vec<i64>, b: Vec<i64>| {
+            let columns: Vec<ArrayRef> =
+                vec![Arc::new(Int64Array::from(a)), Arc::new(Int64Array::from(b))];
+            RecordBatch::try_new(Arc::clone(&schema), columns).unwrap()
+        };
+        let (on_a, on_b) = (DynamicFilter::new("a"), DynamicFilter::new("b"));
+        for filter in [&on_a, &on_b] {
+            let keys: ArrayRef = Arc::new(Int64Array::from(vec![0, 1, 2, 50]));
+            filter.publish(KeySummary::of(&keys, None, 4).unwrap().unwrap());
+        }
+        let mut membership = KeyMembership::new(&schema, &[on_a, on_b], None).unwrap();
+        // Each set passes 3 rows in 10, both together 9 in 100.
+        let rows: i64 = 1 << 17;
+        let a: Vec<i64> = (0..rows).map(|i| i % 10).collect();
+        let b: Vec<i64> = (0..rows).map(|i| (i / 10) % 10).collect();
+        let kept = membership.apply(batch(a, b)).unwrap().num_rows() as i64;
+        assert!((rows * 9 / 100 - kept).abs() < 100, "{kept}");
+        // Both are still checked after the sample.
+        let kept = membership
+            .apply(batch(vec![0, 5, 0], vec![0, 0, 5]))
+            .unwrap();
+        assert_eq!(kept.num_rows(), 1);
     }
 
     #[test]
