@@ -148,23 +148,29 @@ mod tests {
         assert_eq!(after.num_rows(), 2);
     }
 
-    #[test]
-    fn a_set_published_late_is_checked_after_another_gave_up() {
+    /// A batch of two key columns, `a` and `b`.
+    fn pairs_batch(a: Vec<i64>, b: Vec<i64>) -> RecordBatch {
         let schema = Arc::new(Schema::new(vec![
             Field::new("a", DataType::Int64, false),
             Field::new("b", DataType::Int64, false),
         ]));
-        let batch = |a: Vec<i64>, b: Vec<i64>| {
-            let columns: Vec<ArrayRef> =
-                vec![Arc::new(Int64Array::from(a)), Arc::new(Int64Array::from(b))];
-            RecordBatch::try_new(Arc::clone(&schema), columns).unwrap()
-        };
-        let publish = |filter: &DynamicFilter, keys: Vec<i64>| {
-            let keys: ArrayRef = Arc::new(Int64Array::from(keys));
-            filter.publish(KeySummary::of(&keys, None, 2).unwrap().unwrap());
-        };
+        let columns: Vec<ArrayRef> =
+            vec![Arc::new(Int64Array::from(a)), Arc::new(Int64Array::from(b))];
+        RecordBatch::try_new(schema, columns).unwrap()
+    }
+
+    /// Publishes `keys` as the build keys of `filter`.
+    fn publish(filter: &DynamicFilter, keys: Vec<i64>) {
+        let distinct = keys.len();
+        let keys: ArrayRef = Arc::new(Int64Array::from(keys));
+        filter.publish(KeySummary::of(&keys, None, distinct).unwrap().unwrap());
+    }
+
+    #[test]
+    fn a_set_published_late_is_checked_after_another_gave_up() {
         let (on_a, on_b) = (DynamicFilter::new("a"), DynamicFilter::new("b"));
         let filters = [Arc::clone(&on_a), Arc::clone(&on_b)];
+        let schema = pairs_batch(vec![], vec![]).schema();
         let mut membership = KeyMembership::new(&schema, &filters, None).unwrap();
         // Half the rows pass `a`'s set: after the sample it is given up.
         publish(&on_a, vec![0, 100]);
@@ -172,7 +178,7 @@ mod tests {
         let half: Vec<i64> = (0..rows).map(|i| if i % 2 == 0 { 0 } else { 50 }).collect();
         assert_eq!(
             membership
-                .apply(batch(half, vec![7; rows as usize]))
+                .apply(pairs_batch(half, vec![7; rows as usize]))
                 .unwrap()
                 .num_rows(),
             1 << 16
@@ -180,7 +186,7 @@ mod tests {
         // `b`'s set, published now, still drops rows; `a`'s no longer does.
         publish(&on_b, vec![7, 1000]);
         let kept = membership
-            .apply(batch(vec![50, 50, 0], vec![7, 8, 9]))
+            .apply(pairs_batch(vec![50, 50, 0], vec![7, 8, 9]))
             .unwrap();
         assert_eq!(
             kept.column(1).as_primitive::<Int64Type>().values().to_vec(),
@@ -190,30 +196,21 @@ mod tests {
 
     #[test]
     fn sets_that_drop_most_rows_together_are_all_kept() {
-        let schema = Arc::new(Schema::new(vec![
-            Field::new("a", DataType::Int64, false),
-            Field::new("b", DataType::Int64, false),
-        ]));
-        let batch = |a: Vec<i64>, b: Vec<i64>| {
-            let columns: Vec<ArrayRef> =
-                vec![Arc::new(Int64Array::from(a)), Arc::new(Int64Array::from(b))];
-            RecordBatch::try_new(Arc::clone(&schema), columns).unwrap()
-        };
         let (on_a, on_b) = (DynamicFilter::new("a"), DynamicFilter::new("b"));
         for filter in [&on_a, &on_b] {
-            let keys: ArrayRef = Arc::new(Int64Array::from(vec![0, 1, 2, 50]));
-            filter.publish(KeySummary::of(&keys, None, 4).unwrap().unwrap());
+            publish(filter, vec![0, 1, 2, 50]);
         }
+        let schema = pairs_batch(vec![], vec![]).schema();
         let mut membership = KeyMembership::new(&schema, &[on_a, on_b], None).unwrap();
         // Each set passes 3 rows in 10, both together 9 in 100.
         let rows: i64 = 1 << 17;
         let a: Vec<i64> = (0..rows).map(|i| i % 10).collect();
         let b: Vec<i64> = (0..rows).map(|i| (i / 10) % 10).collect();
-        let kept = membership.apply(batch(a, b)).unwrap().num_rows() as i64;
+        let kept = membership.apply(pairs_batch(a, b)).unwrap().num_rows() as i64;
         assert!((rows * 9 / 100 - kept).abs() < 100, "{kept}");
         // Both are still checked after the sample.
         let kept = membership
-            .apply(batch(vec![0, 5, 0], vec![0, 0, 5]))
+            .apply(pairs_batch(vec![0, 5, 0], vec![0, 0, 5]))
             .unwrap();
         assert_eq!(kept.num_rows(), 1);
     }
