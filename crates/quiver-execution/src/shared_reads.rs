@@ -100,16 +100,21 @@ mod tests {
         range.map(|i| i as u8).collect::<Vec<u8>>().into()
     }
 
-    fn pool(limit: Option<usize>) -> Arc<MemoryPool> {
-        Arc::new(MemoryPool::new(limit))
+    /// An empty store of `budget` bytes and a pool of `limit` bytes.
+    fn store(budget: usize, limit: Option<usize>) -> (SharedReads, Arc<MemoryPool>) {
+        (SharedReads::new(budget), Arc::new(MemoryPool::new(limit)))
+    }
+
+    /// Offers `reads` the bytes of `range` of `object` (byte `i` is `i`).
+    fn offer(reads: &SharedReads, pool: &Arc<MemoryPool>, object: &str, range: Range<u64>) {
+        reads.keep(object, range.clone(), bytes(range), pool);
     }
 
     #[test]
     fn serves_ranges_within_kept_ones() {
-        let reads = SharedReads::new(1000);
-        let pool = pool(None);
-        reads.keep("a", 10..20, bytes(10..20), &pool);
-        reads.keep("a", 30..40, bytes(30..40), &pool);
+        let (reads, pool) = store(1000, None);
+        offer(&reads, &pool, "a", 10..20);
+        offer(&reads, &pool, "a", 30..40);
         assert_eq!(reads.get("a", &(10..20)), Some(bytes(10..20)));
         assert_eq!(reads.get("a", &(32..35)), Some(bytes(32..35)));
         assert_eq!(reads.get("a", &(15..32)), None);
@@ -120,31 +125,29 @@ mod tests {
 
     #[test]
     fn keeps_nothing_past_the_budget_or_overlapping() {
-        let reads = SharedReads::new(25);
-        let pool = pool(None);
-        reads.keep("a", 10..20, bytes(10..20), &pool);
-        reads.keep("a", 15..25, bytes(15..25), &pool);
-        reads.keep("a", 5..11, bytes(5..11), &pool);
-        reads.keep("a", 0..5, bytes(0..5), &pool);
+        let (reads, pool) = store(25, None);
+        offer(&reads, &pool, "a", 10..20);
+        offer(&reads, &pool, "a", 15..25);
+        offer(&reads, &pool, "a", 5..11);
+        offer(&reads, &pool, "a", 0..5);
         assert_eq!(reads.kept_bytes(), 15);
         assert_eq!(reads.get("a", &(15..25)), None);
         assert_eq!(reads.get("a", &(0..5)), Some(bytes(0..5)));
-        reads.keep("b", 0..11, bytes(0..11), &pool);
+        offer(&reads, &pool, "b", 0..11);
         assert_eq!(reads.kept_bytes(), 15);
         assert_eq!(reads.get("b", &(0..1)), None);
-        reads.keep("b", 0..10, bytes(0..10), &pool);
+        offer(&reads, &pool, "b", 0..10);
         assert_eq!(reads.kept_bytes(), 25);
         assert_eq!(reads.get("b", &(0..10)), Some(bytes(0..10)));
     }
 
     #[test]
     fn keeps_what_the_memory_pool_grants_and_gives_it_back() {
-        let pool = pool(Some(100));
+        let (reads, pool) = store(1000, Some(100));
         let mut other = pool.reservation("a sort");
         other.try_grow(85).unwrap();
-        let reads = SharedReads::new(1000);
-        reads.keep("a", 0..10, bytes(0..10), &pool);
-        reads.keep("a", 10..20, bytes(10..20), &pool);
+        offer(&reads, &pool, "a", 0..10);
+        offer(&reads, &pool, "a", 10..20);
         assert_eq!(reads.kept_bytes(), 10);
         assert_eq!(reads.get("a", &(10..20)), None);
         assert_eq!(pool.reserved(), 95);
