@@ -399,7 +399,7 @@ impl Expr {
             }
             Expr::IsNull(_) | Expr::IsNotNull(_) => false,
             Expr::Binary(l, _, r) => l.nullable(schema)? || r.nullable(schema)?,
-            Expr::Aggregate(call) => call.func.0.name() != "count",
+            Expr::Aggregate(call) => call.func.0.nullable(),
             Expr::OuterColumn { nullable, .. } => *nullable,
             Expr::Exists { .. } => false,
             _ => true,

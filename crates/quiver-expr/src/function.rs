@@ -80,9 +80,30 @@ pub trait AggregateFunction: Send + Sync + Debug {
     fn create_accumulator(&self, arg_types: &[DataType]) -> Result<Box<dyn GroupsAccumulator>>;
 
     /// Whether the result depends on the order rows arrive in (such as a
-    /// concatenation); an ORDER BY below such an aggregate is kept.
+    /// concatenation); an ORDER BY below such an aggregate is kept. An
+    /// aggregate that does not may be computed over a group's distinct
+    /// values in place of `DISTINCT`.
     fn depends_on_input_order(&self) -> bool {
         false
+    }
+
+    /// Whether `f(*)` may be written, meaning `f` over every row with no
+    /// argument (`count(*)`); a table that knows its row count can then
+    /// answer it without a scan.
+    fn accepts_star(&self) -> bool {
+        false
+    }
+
+    /// The value over no rows at all (a global aggregate of an empty
+    /// input, or a correlated subquery's group that found no row): NULL of
+    /// the result type unless the function says otherwise (`count`: 0).
+    fn value_over_no_rows(&self, return_type: &DataType) -> Result<ScalarValue> {
+        Ok(ScalarValue::try_from(return_type)?)
+    }
+
+    /// Whether the result can be NULL (`count` never is).
+    fn nullable(&self) -> bool {
+        true
     }
 }
 

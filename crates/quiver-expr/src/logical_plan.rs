@@ -13,7 +13,7 @@ use crate::table_source::TableSource;
 use crate::types::{common_type, sql_type_name};
 
 /// A node of a logical plan.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum LogicalPlan {
     /// Reads a table.
     TableScan(TableScan),
@@ -118,7 +118,7 @@ impl fmt::Display for JoinType {
 pub const MARK_COLUMN: &str = "mark";
 
 /// Joins two inputs on equal keys (`on`) and an optional extra condition.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Join {
     /// The left input.
     pub left: Arc<LogicalPlan>,
@@ -236,7 +236,7 @@ impl Join {
 
 /// `UNION ALL`: the rows of every input, which have the same column types.
 /// Columns are named as in the first input.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Union {
     /// The inputs.
     pub inputs: Vec<Arc<LogicalPlan>>,
@@ -302,7 +302,7 @@ pub enum SetOperator {
 /// column is equal or both NULL. Without `ALL` each row appears once;
 /// with `ALL`, a row appearing m times on the left and n on the right
 /// appears min(m, n) times (INTERSECT) or max(m - n, 0) times (EXCEPT).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SetOperation {
     /// The left input (names the columns).
     pub left: Arc<LogicalPlan>,
@@ -352,6 +352,17 @@ pub struct TableScan {
     pub fetch: Option<usize>,
 }
 
+/// Scans compare by table name, columns and fetch, and by the identity of
+/// their source: two handles on one table are the same scan.
+impl PartialEq for TableScan {
+    fn eq(&self, other: &Self) -> bool {
+        self.table_name == other.table_name
+            && Arc::ptr_eq(&self.source, &other.source)
+            && self.projection == other.projection
+            && self.fetch == other.fetch
+    }
+}
+
 impl TableScan {
     /// Scans the given columns (all if `None`) of `source`.
     pub fn try_new(
@@ -387,7 +398,7 @@ impl TableScan {
 }
 
 /// Evaluates expressions per row.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Projection {
     /// The output expressions.
     pub exprs: Vec<Expr>,
@@ -425,7 +436,7 @@ pub fn expr_field(e: &Expr, input: &QSchema) -> Result<QField> {
 }
 
 /// Keeps rows where the predicate is true (not false, not NULL).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Filter {
     /// A boolean expression.
     pub predicate: Expr,
@@ -448,7 +459,7 @@ impl Filter {
 
 /// Groups rows by `group_exprs` and computes `aggr_exprs` per group. Output:
 /// the group columns, then the aggregates.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Aggregate {
     /// The input.
     pub input: Arc<LogicalPlan>,
@@ -511,7 +522,7 @@ impl Aggregate {
 }
 
 /// Orders rows by keys; optionally keeps only the first `fetch`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Sort {
     /// Sort keys, most significant first.
     pub exprs: Vec<SortExpr>,
@@ -522,7 +533,7 @@ pub struct Sort {
 }
 
 /// Skips `skip` rows, then passes at most `fetch` rows.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Limit {
     /// Rows to skip (OFFSET).
     pub skip: usize,
@@ -533,7 +544,7 @@ pub struct Limit {
 }
 
 /// Gives a relation a name (and optionally new column names).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SubqueryAlias {
     /// The input.
     pub input: Arc<LogicalPlan>,
@@ -575,7 +586,7 @@ impl SubqueryAlias {
 }
 
 /// Literal rows.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Values {
     /// The rows; every row has one expression per column.
     pub rows: Vec<Vec<Expr>>,
@@ -652,7 +663,7 @@ impl Values {
 }
 
 /// A relation with no input.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct EmptyRelation {
     /// One row (as for `SELECT 1`) or none.
     pub produce_one_row: bool,
@@ -675,7 +686,7 @@ pub enum ExplainMode {
 }
 
 /// EXPLAIN of a statement.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Explain {
     /// The explained plan.
     pub plan: Arc<LogicalPlan>,
@@ -737,7 +748,7 @@ impl fmt::Display for FileFormat {
 }
 
 /// Statements that change the catalog or the session, or write data.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Ddl {
     /// `CREATE [OR REPLACE] VIEW name AS query`.
     CreateView {

@@ -18,17 +18,17 @@ use std::sync::Arc;
 use quiver_expr::logical_plan::{Aggregate, Projection};
 use quiver_expr::{Column, Expr, LogicalPlan, Result};
 
-use crate::{map_inputs, with_names_of, OptimizerRule};
+use crate::{map_inputs, with_names_of, OptimizerRule, Transformed};
 
 /// Computes subexpressions shared by a projection's columns or an
 /// aggregate's arguments once, below them.
 pub struct CommonSubexpressions;
 
 impl OptimizerRule for CommonSubexpressions {
-    fn name(&self) -> &str {
+    fn name(&self) -> &'static str {
         "common_subexpressions"
     }
-    fn rewrite(&self, plan: LogicalPlan) -> Result<LogicalPlan> {
+    fn rewrite(&self, plan: LogicalPlan) -> Result<Transformed<LogicalPlan>> {
         rewrite(&plan)
     }
 }
@@ -36,16 +36,18 @@ impl OptimizerRule for CommonSubexpressions {
 /// The prefix of the columns that hold shared subexpressions.
 const CSE_PREFIX: &str = "__cse_";
 
-fn rewrite(plan: &LogicalPlan) -> Result<LogicalPlan> {
-    match map_inputs(plan, rewrite)? {
-        LogicalPlan::Aggregate(a) => {
-            Ok(aggregate_shared_below(&a)?.unwrap_or(LogicalPlan::Aggregate(a)))
-        }
-        LogicalPlan::Projection(p) => {
-            Ok(projection_shared_below(&p)?.unwrap_or(LogicalPlan::Projection(p)))
-        }
-        other => Ok(other),
-    }
+fn rewrite(plan: &LogicalPlan) -> Result<Transformed<LogicalPlan>> {
+    map_inputs(plan, rewrite)?.and_then(|plan| {
+        let shared = match &plan {
+            LogicalPlan::Aggregate(a) => aggregate_shared_below(a)?,
+            LogicalPlan::Projection(p) => projection_shared_below(p)?,
+            _ => None,
+        };
+        Ok(match shared {
+            Some(rewritten) => Transformed::yes(rewritten),
+            None => Transformed::no(plan),
+        })
+    })
 }
 
 /// `a` with the subexpressions its arguments share computed below it, or
@@ -209,10 +211,10 @@ mod tests {
     /// `plan` after the rule, as text; checks that its columns did not
     /// change and that a second run finds nothing left to share.
     fn shared(plan: LogicalPlan) -> String {
-        let out = CommonSubexpressions.rewrite(plan.clone()).unwrap();
+        let out = rewritten(&CommonSubexpressions, &plan);
         assert_eq!(out.schema(), plan.schema());
         let text = out.display_indent();
-        let again = CommonSubexpressions.rewrite(out).unwrap();
+        let again = rewritten(&CommonSubexpressions, &out);
         assert_eq!(again.display_indent(), text);
         text
     }
@@ -242,7 +244,8 @@ mod tests {
             .unwrap();
         let out = CommonSubexpressions
             .rewrite(LogicalPlan::Aggregate(plan))
-            .unwrap();
+            .unwrap()
+            .data;
         assert!(!out.display_indent().contains(CSE_PREFIX));
     }
 

@@ -23,17 +23,25 @@ use quiver_expr::{
     not_impl_err, Column, Expr, LogicalPlan, Operator, QSchema, Result, ScalarValue, Subquery,
 };
 
-use crate::OptimizerRule;
+use crate::{OptimizerRule, Transformed};
 
 /// Rewrites subqueries into joins.
 pub struct Decorrelate;
 
 impl OptimizerRule for Decorrelate {
-    fn name(&self) -> &str {
+    fn name(&self) -> &'static str {
         "decorrelate"
     }
-    fn rewrite(&self, plan: LogicalPlan) -> Result<LogicalPlan> {
-        Rewriter { next_id: 0 }.plan(&plan)
+    /// Subqueries run only as the joins this rule makes of them: the
+    /// executor evaluates no subquery row by row.
+    fn required(&self) -> bool {
+        true
+    }
+    fn rewrite(&self, plan: LogicalPlan) -> Result<Transformed<LogicalPlan>> {
+        if !contains_subquery(&plan) {
+            return Ok(Transformed::no(plan));
+        }
+        Rewriter { next_id: 0 }.plan(&plan).map(Transformed::yes)
     }
 }
 
@@ -462,6 +470,12 @@ fn node_exprs(plan: &LogicalPlan) -> Vec<Expr> {
     }
 }
 
+/// Whether any node of `plan` evaluates a subquery.
+fn contains_subquery(plan: &LogicalPlan) -> bool {
+    node_exprs(plan).iter().any(Expr::contains_subquery)
+        || plan.inputs().into_iter().any(|i| contains_subquery(i))
+}
+
 /// The first outer column still referenced anywhere in `plan`.
 fn outer_column_left(plan: &LogicalPlan) -> Option<Column> {
     let mut found = None;
@@ -746,11 +760,8 @@ fn empty_input_value(plan: &LogicalPlan) -> Option<Expr> {
                 return Ok(None);
             };
             let t = schema.field(i).field.data_type().clone();
-            Ok(Some(Expr::Literal(if call.func.0.name() == "count" {
-                ScalarValue::Int64(Some(0))
-            } else {
-                ScalarValue::try_from(&t).unwrap_or(ScalarValue::Null)
-            })))
+            let value = call.func.0.value_over_no_rows(&t);
+            Ok(Some(Expr::Literal(value.unwrap_or(ScalarValue::Null))))
         })
         .ok()?;
     Some(value)
@@ -778,7 +789,7 @@ mod tests {
     use arrow::datatypes::DataType;
 
     fn decorrelated(plan: &LogicalPlan) -> String {
-        Decorrelate.rewrite(plan.clone()).unwrap().display_indent()
+        rewritten(&Decorrelate, plan).display_indent()
     }
 
     fn outer(name: &str) -> Expr {

@@ -9,42 +9,40 @@
 //! partitions with vectorized group tables, and can spill. TPC-H Q16 counts
 //! distinct suppliers per part group this way.
 //!
-//! Only functions for which aggregating the distinct values equals the
-//! DISTINCT aggregate are rewritten (`count`, `sum`, `avg`, `min`, `max`),
-//! and only when the argument is not itself a grouping key.
+//! A DISTINCT aggregate is by definition the aggregate of the distinct
+//! values, so every function whose result does not depend on the order of
+//! its input is rewritten (not `string_agg`, whose order the first
+//! grouping would lose), and only when the argument is not itself a
+//! grouping key.
 
 use std::sync::Arc;
 
 use quiver_expr::logical_plan::Aggregate;
 use quiver_expr::{AggregateCall, Expr, LogicalPlan, Result};
 
-use crate::{map_inputs, with_names_of, OptimizerRule};
+use crate::{map_inputs, with_names_of, OptimizerRule, Transformed};
 
 /// Rewrites aggregates that are all DISTINCT over one argument into two
 /// plain aggregations.
 pub struct DistinctAggregates;
 
 impl OptimizerRule for DistinctAggregates {
-    fn name(&self) -> &str {
+    fn name(&self) -> &'static str {
         "distinct_aggregates"
     }
-    fn rewrite(&self, plan: LogicalPlan) -> Result<LogicalPlan> {
+    fn rewrite(&self, plan: LogicalPlan) -> Result<Transformed<LogicalPlan>> {
         rewrite(&plan)
     }
 }
 
-/// Functions whose result over a group's distinct values is their DISTINCT
-/// result.
-const DISTINCT_INVARIANT: [&str; 5] = ["count", "sum", "avg", "min", "max"];
-
-fn rewrite(plan: &LogicalPlan) -> Result<LogicalPlan> {
-    match map_inputs(plan, rewrite)? {
+fn rewrite(plan: &LogicalPlan) -> Result<Transformed<LogicalPlan>> {
+    map_inputs(plan, rewrite)?.and_then(|plan| match plan {
         LogicalPlan::Aggregate(a) => match distinct_argument(&a) {
-            Some(argument) => two_aggregations(&a, argument),
-            None => Ok(LogicalPlan::Aggregate(a)),
+            Some(argument) => two_aggregations(&a, argument).map(Transformed::yes),
+            None => Ok(Transformed::no(LogicalPlan::Aggregate(a))),
         },
-        other => Ok(other),
-    }
+        other => Ok(Transformed::no(other)),
+    })
 }
 
 /// The one argument every call of `a` takes DISTINCT, if `a` qualifies.
@@ -57,7 +55,7 @@ fn distinct_argument(a: &Aggregate) -> Option<Expr> {
         let [arg] = call.args.as_slice() else {
             return None;
         };
-        if !call.distinct || !DISTINCT_INVARIANT.contains(&call.func.0.name()) {
+        if !call.distinct || call.func.0.depends_on_input_order() {
             return None;
         }
         if argument.is_some_and(|seen| seen != arg) {

@@ -9,26 +9,26 @@
 
 use quiver_expr::{Expr, LogicalPlan, Result};
 
-use crate::{map_inputs, OptimizerRule};
+use crate::{map_inputs, OptimizerRule, Transformed};
 
 /// Removes sorts whose order is not observed.
 pub struct EliminateSorts;
 
 impl OptimizerRule for EliminateSorts {
-    fn name(&self) -> &str {
+    fn name(&self) -> &'static str {
         "eliminate_sorts"
     }
-    fn rewrite(&self, plan: LogicalPlan) -> Result<LogicalPlan> {
+    fn rewrite(&self, plan: LogicalPlan) -> Result<Transformed<LogicalPlan>> {
         rewrite(&plan, true)
     }
 }
 
 /// `plan` without the sorts whose order is unobserved; `order_matters`
 /// says whether what consumes `plan` observes the order of its rows.
-fn rewrite(plan: &LogicalPlan, order_matters: bool) -> Result<LogicalPlan> {
+fn rewrite(plan: &LogicalPlan, order_matters: bool) -> Result<Transformed<LogicalPlan>> {
     if let LogicalPlan::Sort(s) = plan {
         if s.fetch.is_none() && !order_matters {
-            return rewrite(&s.input, false);
+            return Ok(Transformed::yes(rewrite(&s.input, false)?.data));
         }
     }
     let inputs_order_matters = match plan {

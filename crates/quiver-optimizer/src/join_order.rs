@@ -16,17 +16,23 @@ use quiver_expr::{Column, Expr, LogicalPlan, Operator, Result};
 use crate::cardinality::estimate_rows;
 use crate::join_enumeration::{self, Edge, JoinTree};
 use crate::join_keys::{side_of, split_keys, Side};
-use crate::{with_filter, OptimizerRule};
+use crate::{with_filter, OptimizerRule, Transformed};
 
 /// Orders inner joins and turns join conditions into keys.
 pub struct JoinOrder;
 
 impl OptimizerRule for JoinOrder {
-    fn name(&self) -> &str {
+    fn name(&self) -> &'static str {
         "join_order"
     }
-    fn rewrite(&self, plan: LogicalPlan) -> Result<LogicalPlan> {
-        optimize(&plan)
+    /// Join conditions become hash-join keys only here: without it a join
+    /// written in FROM and WHERE would run as a cross product.
+    fn required(&self) -> bool {
+        true
+    }
+    fn rewrite(&self, plan: LogicalPlan) -> Result<Transformed<LogicalPlan>> {
+        let rewritten = optimize(&plan)?;
+        Ok(Transformed::compared(&plan, rewritten))
     }
 }
 
@@ -364,7 +370,7 @@ mod tests {
     use crate::test_util::*;
 
     fn ordered(plan: &LogicalPlan) -> String {
-        JoinOrder.rewrite(plan.clone()).unwrap().display_indent()
+        rewritten(&JoinOrder, plan).display_indent()
     }
 
     fn cross(l: Arc<LogicalPlan>, r: Arc<LogicalPlan>) -> Arc<LogicalPlan> {

@@ -14,31 +14,32 @@ use std::sync::Arc;
 use quiver_expr::logical_plan::Projection;
 use quiver_expr::{Expr, LogicalPlan, Result};
 
-use crate::{map_inputs, OptimizerRule};
+use crate::{map_inputs, OptimizerRule, Transformed};
 
 /// Collapses stacked projections and removes pass-through ones.
 pub struct MergeProjections;
 
 impl OptimizerRule for MergeProjections {
-    fn name(&self) -> &str {
+    fn name(&self) -> &'static str {
         "merge_projections"
     }
-    fn rewrite(&self, plan: LogicalPlan) -> Result<LogicalPlan> {
+    fn rewrite(&self, plan: LogicalPlan) -> Result<Transformed<LogicalPlan>> {
         rewrite(&plan)
     }
 }
 
-fn rewrite(plan: &LogicalPlan) -> Result<LogicalPlan> {
-    let plan = map_inputs(plan, rewrite)?;
-    let LogicalPlan::Projection(outer) = &plan else {
-        return Ok(plan);
-    };
-    if let LogicalPlan::Projection(inner) = outer.input.as_ref() {
-        if let Some(merged) = merged(outer, inner)? {
-            return Ok(unwrapped_if_pass_through(merged));
+fn rewrite(plan: &LogicalPlan) -> Result<Transformed<LogicalPlan>> {
+    map_inputs(plan, rewrite)?.and_then(|plan| {
+        let LogicalPlan::Projection(outer) = &plan else {
+            return Ok(Transformed::no(plan));
+        };
+        if let LogicalPlan::Projection(inner) = outer.input.as_ref() {
+            if let Some(merged) = merged(outer, inner)? {
+                return Ok(Transformed::yes(unwrapped_if_pass_through(merged).data));
+            }
         }
-    }
-    Ok(unwrapped_if_pass_through(plan))
+        Ok(unwrapped_if_pass_through(plan))
+    })
 }
 
 /// `outer` over `inner` as one projection, when that is exact and computes
@@ -98,15 +99,15 @@ fn merged(outer: &Projection, inner: &Projection) -> Result<Option<LogicalPlan>>
 
 /// `plan`'s input when `plan` is a projection that outputs exactly its
 /// input's columns.
-fn unwrapped_if_pass_through(plan: LogicalPlan) -> LogicalPlan {
+fn unwrapped_if_pass_through(plan: LogicalPlan) -> Transformed<LogicalPlan> {
     match &plan {
         LogicalPlan::Projection(p)
             if p.input.schema() == p.schema.as_ref()
                 && p.exprs.iter().all(|e| matches!(e, Expr::Column(_))) =>
         {
-            p.input.as_ref().clone()
+            Transformed::yes(p.input.as_ref().clone())
         }
-        _ => plan,
+        _ => Transformed::no(plan),
     }
 }
 

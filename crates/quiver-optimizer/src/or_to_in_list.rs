@@ -8,16 +8,16 @@
 use quiver_expr::expr::split_disjunction;
 use quiver_expr::{Column, Expr, LogicalPlan, Operator, Result, ScalarValue};
 
-use crate::{rewrite_filter_predicates, OptimizerRule};
+use crate::{rewrite_filter_predicates, OptimizerRule, Transformed};
 
 /// Rewrites disjunctions of equalities on one column in filters as IN lists.
 pub struct OrToInList;
 
 impl OptimizerRule for OrToInList {
-    fn name(&self) -> &str {
+    fn name(&self) -> &'static str {
         "or_to_in_list"
     }
-    fn rewrite(&self, plan: LogicalPlan) -> Result<LogicalPlan> {
+    fn rewrite(&self, plan: LogicalPlan) -> Result<Transformed<LogicalPlan>> {
         rewrite_filter_predicates(&plan, &|e, _| as_in_list(e))
     }
 }

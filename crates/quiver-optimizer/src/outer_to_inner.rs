@@ -21,18 +21,19 @@ use quiver_expr::expr::split_conjunction;
 use quiver_expr::logical_plan::{Join, JoinType};
 use quiver_expr::{Expr, LogicalPlan, Operator, QSchema, Result};
 
-use crate::{map_inputs, OptimizerRule};
+use crate::{map_inputs, OptimizerRule, Transformed};
 
 /// Turns outer joins into inner (or one-sided) joins where conditions above
 /// them reject the NULL rows they would add.
 pub struct OuterToInner;
 
 impl OptimizerRule for OuterToInner {
-    fn name(&self) -> &str {
+    fn name(&self) -> &'static str {
         "outer_to_inner"
     }
-    fn rewrite(&self, plan: LogicalPlan) -> Result<LogicalPlan> {
-        rewrite(&plan, &[])
+    fn rewrite(&self, plan: LogicalPlan) -> Result<Transformed<LogicalPlan>> {
+        let rewritten = rewrite(&plan, &[])?;
+        Ok(Transformed::compared(&plan, rewritten))
     }
 }
 
@@ -47,7 +48,7 @@ fn rewrite(plan: &LogicalPlan, conditions: &[Expr]) -> Result<LogicalPlan> {
             plan.with_new_inputs(vec![Arc::new(input)])
         }
         LogicalPlan::Join(j) => rewrite_join(j, conditions),
-        _ => map_inputs(plan, |i| rewrite(i, &[])),
+        _ => Ok(map_inputs(plan, |i| rewrite(i, &[]).map(Transformed::yes))?.data),
     }
 }
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use quiver_expr::logical_plan::{Projection, SubqueryAlias, TableScan};
 use quiver_expr::{Column, Expr, LogicalPlan, QSchema, Result};
 
-use crate::OptimizerRule;
+use crate::{OptimizerRule, Transformed};
 
 /// Narrows table scans to the columns that are used.
 pub struct PruneColumns;
@@ -159,11 +159,12 @@ fn prune(plan: &LogicalPlan, required: &BTreeSet<usize>) -> Result<LogicalPlan> 
 }
 
 impl OptimizerRule for PruneColumns {
-    fn name(&self) -> &str {
+    fn name(&self) -> &'static str {
         "prune_columns"
     }
-    fn rewrite(&self, plan: LogicalPlan) -> Result<LogicalPlan> {
-        prune(&plan, &all(plan.schema()))
+    fn rewrite(&self, plan: LogicalPlan) -> Result<Transformed<LogicalPlan>> {
+        let rewritten = prune(&plan, &all(plan.schema()))?;
+        Ok(Transformed::compared(&plan, rewritten))
     }
 }
 
@@ -174,7 +175,7 @@ mod tests {
     use quiver_expr::logical_plan::{Aggregate, SubqueryAlias};
 
     fn pruned(plan: &LogicalPlan) -> String {
-        PruneColumns.rewrite(plan.clone()).unwrap().display_indent()
+        rewritten(&PruneColumns, plan).display_indent()
     }
 
     #[test]

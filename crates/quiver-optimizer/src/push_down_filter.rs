@@ -25,18 +25,19 @@ use std::sync::Arc;
 use quiver_expr::expr::split_conjunction;
 use quiver_expr::{Column, Expr, LogicalPlan, Result};
 
-use crate::{map_inputs, with_filter, OptimizerRule};
+use crate::{map_inputs, with_filter, OptimizerRule, Transformed};
 
 /// Moves filter conjuncts below projections, aliases, aggregates (on
 /// grouping keys), sorts and set operations.
 pub struct PushDownFilter;
 
 impl OptimizerRule for PushDownFilter {
-    fn name(&self) -> &str {
+    fn name(&self) -> &'static str {
         "push_down_filter"
     }
-    fn rewrite(&self, plan: LogicalPlan) -> Result<LogicalPlan> {
-        push_down(&plan)
+    fn rewrite(&self, plan: LogicalPlan) -> Result<Transformed<LogicalPlan>> {
+        let rewritten = push_down(&plan)?;
+        Ok(Transformed::compared(&plan, rewritten))
     }
 }
 
@@ -48,7 +49,7 @@ fn push_down(plan: &LogicalPlan) -> Result<LogicalPlan> {
             .collect();
         return filtered(&f.input, conjuncts);
     }
-    map_inputs(plan, push_down)
+    Ok(map_inputs(plan, |i| push_down(i).map(Transformed::yes))?.data)
 }
 
 /// `input` filtered by `conjuncts`, with as many of them as can go moved

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use quiver_expr::logical_plan::{Limit, Sort, TableScan};
 use quiver_expr::{LogicalPlan, Result};
 
-use crate::{map_inputs, OptimizerRule};
+use crate::{map_inputs, OptimizerRule, Transformed};
 
 /// Gives a Sort or a TableScan under a Limit the number of rows it needs.
 pub struct PushDownLimit;
@@ -35,30 +35,34 @@ fn with_fetch(plan: &LogicalPlan, fetch: usize) -> Result<Option<LogicalPlan>> {
     })
 }
 
-fn rewrite(plan: &LogicalPlan) -> Result<LogicalPlan> {
-    let plan = map_inputs(plan, rewrite)?;
-    if let LogicalPlan::Limit(Limit {
-        skip,
-        fetch: Some(fetch),
-        input,
-    }) = &plan
-    {
-        if let Some(sorted) = with_fetch(input, skip + fetch)? {
-            return Ok(LogicalPlan::Limit(Limit {
-                skip: *skip,
-                fetch: Some(*fetch),
-                input: Arc::new(sorted),
-            }));
+fn rewrite(plan: &LogicalPlan) -> Result<Transformed<LogicalPlan>> {
+    map_inputs(plan, rewrite)?.and_then(|plan| {
+        if let LogicalPlan::Limit(Limit {
+            skip,
+            fetch: Some(fetch),
+            input,
+        }) = &plan
+        {
+            if let Some(limited) = with_fetch(input, skip + fetch)? {
+                return Ok(Transformed::compared(
+                    &plan,
+                    LogicalPlan::Limit(Limit {
+                        skip: *skip,
+                        fetch: Some(*fetch),
+                        input: Arc::new(limited),
+                    }),
+                ));
+            }
         }
-    }
-    Ok(plan)
+        Ok(Transformed::no(plan))
+    })
 }
 
 impl OptimizerRule for PushDownLimit {
-    fn name(&self) -> &str {
+    fn name(&self) -> &'static str {
         "push_down_limit"
     }
-    fn rewrite(&self, plan: LogicalPlan) -> Result<LogicalPlan> {
+    fn rewrite(&self, plan: LogicalPlan) -> Result<Transformed<LogicalPlan>> {
         rewrite(&plan)
     }
 }
@@ -72,7 +76,7 @@ mod tests {
     fn limit_gives_the_sort_its_fetch_through_a_projection() {
         let plan = limit(2, 3, project(vec![col("a")], sort(col("b"), scan())));
         assert_eq!(
-            PushDownLimit.rewrite(plan).unwrap().display_indent(),
+            rewritten(&PushDownLimit, &plan).display_indent(),
             "Limit: skip=2, fetch=3\n  Projection: t.a\n    Sort: t.b ASC NULLS LAST fetch=5\n      TableScan: t projection=[a, b, c, s]\n"
         );
     }
@@ -81,11 +85,11 @@ mod tests {
     fn limit_gives_a_bare_scan_its_fetch() {
         let plan = limit(2, 3, project(vec![col("a")], scan()));
         assert_eq!(
-            PushDownLimit.rewrite(plan).unwrap().display_indent(),
+            rewritten(&PushDownLimit, &plan).display_indent(),
             "Limit: skip=2, fetch=3\n  Projection: t.a\n    TableScan: t projection=[a, b, c, s] fetch=5\n"
         );
         let filtered = limit(0, 3, filter(gt(col("a"), lit(0)), scan()));
-        let out = PushDownLimit.rewrite(filtered).unwrap().display_indent();
+        let out = rewritten(&PushDownLimit, &filtered).display_indent();
         assert!(
             out.ends_with("projection=[a, b, c, s]\n"),
             "a filter keeps the scan whole: {out}"
@@ -95,7 +99,7 @@ mod tests {
     #[test]
     fn a_filter_between_limit_and_sort_blocks_the_rewrite() {
         let plan = limit(0, 3, filter(gt(col("a"), lit(0)), sort(col("b"), scan())));
-        let out = PushDownLimit.rewrite(plan).unwrap().display_indent();
+        let out = rewritten(&PushDownLimit, &plan).display_indent();
         assert!(!out.contains("fetch=3\n      "), "{out}");
         assert!(out.contains("Sort: t.b ASC NULLS LAST\n"), "{out}");
     }

@@ -115,19 +115,33 @@ pub fn lit(v: i64) -> Expr {
     Expr::Literal(ScalarValue::Int64(Some(v)))
 }
 
+/// `rule`'s rewrite of `plan`, checking that the rule says it changed the
+/// plan exactly when it did.
+pub fn rewritten(rule: &dyn crate::OptimizerRule, plan: &LogicalPlan) -> LogicalPlan {
+    let out = rule.rewrite(plan.clone()).unwrap();
+    assert_eq!(
+        out.transformed,
+        &out.data != plan,
+        "{} reported transformed={} for\n{}\n->\n{}",
+        rule.name(),
+        out.transformed,
+        plan.display_indent(),
+        out.data.display_indent()
+    );
+    out.data
+}
+
 /// `rule`'s rewrite of `plan`, as EXPLAIN shows it.
 pub fn rewritten_text(rule: &dyn crate::OptimizerRule, plan: Arc<LogicalPlan>) -> String {
-    rule.rewrite(plan.as_ref().clone())
-        .unwrap()
-        .display_indent()
+    rewritten(rule, &plan).display_indent()
 }
 
 /// The top line (the filter) of `rule`'s rewrite of the test table
 /// filtered by `predicate`.
 pub fn filter_line_after(rule: &dyn crate::OptimizerRule, predicate: Expr) -> String {
     let plan = filter(predicate, scan());
-    let out = rule.rewrite(plan.as_ref().clone()).unwrap();
-    out.display_indent()
+    rewritten(rule, &plan)
+        .display_indent()
         .lines()
         .next()
         .unwrap_or("")
@@ -175,7 +189,7 @@ pub fn gt(l: Expr, r: Expr) -> Expr {
 struct PlanOnlySum;
 
 impl AggregateFunction for PlanOnlySum {
-    fn name(&self) -> &str {
+    fn name(&self) -> &'static str {
         "sum"
     }
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {

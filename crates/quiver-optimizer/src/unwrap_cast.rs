@@ -12,16 +12,16 @@
 use arrow::datatypes::DataType;
 use quiver_expr::{Expr, LogicalPlan, QSchema, Result, ScalarValue};
 
-use crate::{rewrite_filter_predicates, OptimizerRule};
+use crate::{rewrite_filter_predicates, OptimizerRule, Transformed};
 
 /// Compares columns in their own types where a widening cast hid them.
 pub struct UnwrapCast;
 
 impl OptimizerRule for UnwrapCast {
-    fn name(&self) -> &str {
+    fn name(&self) -> &'static str {
         "unwrap_cast"
     }
-    fn rewrite(&self, plan: LogicalPlan) -> Result<LogicalPlan> {
+    fn rewrite(&self, plan: LogicalPlan) -> Result<Transformed<LogicalPlan>> {
         rewrite_filter_predicates(&plan, &unwrapped)
     }
 }

@@ -6,4 +6,4 @@ pub mod parser;
 pub mod planner;
 
 pub use parser::{parse_script, ParsedScript, ParsedStatement, Statement};
-pub use planner::{ContextProvider, SqlPlanner};
+pub use planner::{ContextProvider, Setting, SqlPlanner};

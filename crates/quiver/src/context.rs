@@ -1,6 +1,7 @@
 //! The session: catalog, settings and functions, and the entry points that
 //! turn SQL into results.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
@@ -9,7 +10,7 @@ use quiver_datasource::{
     hive_directories, Compression, CsvOptions, DirectoryOpener, FileFormatExt, HiveTable, MemTable,
     ParquetTable, StorageOptions, TextTable, WriteOptions,
 };
-use quiver_execution::memory_pool::{ByteSize, MemoryPool};
+use quiver_execution::memory_pool::MemoryPool;
 use quiver_execution::{ProviderSource, TableProvider};
 use quiver_expr::logical_plan::{Ddl, FileFormat, Values};
 use quiver_expr::{
@@ -17,8 +18,9 @@ use quiver_expr::{
     TableSource,
 };
 use quiver_functions::FunctionRegistry;
+use quiver_optimizer::Optimizer;
 use quiver_sql::parser::parse_one_statement;
-use quiver_sql::{ContextProvider, ParsedStatement, SqlPlanner};
+use quiver_sql::{ContextProvider, ParsedStatement, Setting, SqlPlanner};
 
 use crate::catalog::{Catalog, CatalogEntry};
 use crate::config::SessionConfig;
@@ -40,6 +42,10 @@ pub struct SessionState {
     pub memory_pool: Arc<MemoryPool>,
     /// Where queries write spill files (`SET temp_directory`).
     pub temp_directory: RwLock<PathBuf>,
+    /// The logical optimizer, built once for the session.
+    pub optimizer: Optimizer,
+    /// The optimizer rules switched off (`SET optimizer.disabled_rules`).
+    pub disabled_rules: RwLock<BTreeSet<String>>,
 }
 
 impl SessionState {
@@ -54,6 +60,14 @@ impl SessionState {
             .read()
             .map(|d| d.clone())
             .unwrap_or_else(|_| self.config.temp_directory.clone())
+    }
+
+    /// The optimizer rules switched off now.
+    pub fn disabled_rules(&self) -> BTreeSet<String> {
+        self.disabled_rules
+            .read()
+            .map(|r| r.clone())
+            .unwrap_or_default()
     }
 }
 
@@ -188,6 +202,8 @@ impl SessionContext {
             catalog: Catalog::default(),
             functions: FunctionRegistry::with_builtins(),
             storage: RwLock::default(),
+            optimizer: Optimizer::new(),
+            disabled_rules: RwLock::default(),
         };
         Self {
             state: Arc::new(state),
@@ -212,52 +228,10 @@ impl SessionContext {
         self.register_table(name, Arc::new(table))
     }
 
-    /// Sets a session setting, as `SET name = value` does:
-    /// - `memory_limit` (or `max_memory`): the most memory sorts, aggregates
-    ///   and join builds may hold together, e.g. `'4GB'`, `'512MiB'`, or
-    ///   `'unlimited'`;
-    /// - `temp_directory`: an existing directory for spill files;
-    /// - S3's: `aws.region`, `aws.endpoint`, `aws.access_key_id`,
-    ///   `aws.secret_access_key`, `aws.session_token`, `aws.allow_http`,
-    ///   `aws.skip_signature`, … and DuckDB's `s3_region`-style names.
+    /// Sets a session setting, as `SET name = value` does; the settings
+    /// are listed in [`crate::settings`].
     pub fn set(&self, name: &str, value: &str) -> Result<()> {
-        match name {
-            "memory_limit" | "max_memory" => {
-                let limit = match value.trim().to_ascii_lowercase().as_str() {
-                    "unlimited" | "none" => None,
-                    _ => Some(value.parse::<ByteSize>()?.0),
-                };
-                self.state.memory_pool.set_limit(limit);
-                Ok(())
-            }
-            "temp_directory" => {
-                let directory = PathBuf::from(value);
-                if !directory.is_dir() {
-                    return Err(QuiverError::Plan(format!(
-                        "temp_directory '{value}' is not an existing directory"
-                    )));
-                }
-                *self
-                    .state
-                    .temp_directory
-                    .write()
-                    .map_err(|_| QuiverError::Internal("session settings poisoned".into()))? =
-                    directory;
-                Ok(())
-            }
-            _ if StorageOptions::is_storage_key(name) => self
-                .state
-                .storage
-                .write()
-                .map_err(|_| QuiverError::Internal("session settings poisoned".into()))?
-                .set(name, value),
-            _ => Err(QuiverError::Plan(format!(
-                "unknown setting '{name}'; the settings are memory_limit, temp_directory and \
-                 S3's: aws.region, aws.endpoint, aws.access_key_id, aws.secret_access_key, \
-                 aws.session_token, aws.allow_http, aws.skip_signature (or s3_region, \
-                 s3_endpoint, ...)"
-            ))),
-        }
+        crate::settings::set(&self.state, name, value)
     }
 
     /// Registers any table provider as `name`.
@@ -458,5 +432,9 @@ impl ContextProvider for SessionContext {
 
     fn function_names(&self) -> Vec<String> {
         self.state.functions.names()
+    }
+
+    fn settings(&self) -> Vec<Setting> {
+        crate::settings::list(&self.state)
     }
 }

@@ -2,6 +2,9 @@
 
 use std::sync::Arc;
 
+use crate::context::SessionState;
+use crate::physical_planner::PhysicalPlanner;
+use crate::pretty::render_table;
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
 use quiver_datasource::{write_stream, WriteOptions};
@@ -10,13 +13,6 @@ use quiver_execution::{
 };
 use quiver_expr::logical_plan::{EmptyRelation, FileFormat};
 use quiver_expr::{LogicalPlan, QSchema, Result};
-use quiver_optimizer::Optimizer;
-
-use crate::fold_constants::FoldConstants;
-
-use crate::context::SessionState;
-use crate::physical_planner::PhysicalPlanner;
-use crate::pretty::render_table;
 
 /// The result of planning a statement: run it with [`DataFrame::collect`],
 /// [`DataFrame::execute_stream`] or [`DataFrame::show`].
@@ -57,7 +53,9 @@ impl DataFrame {
 
     /// The optimized logical plan.
     pub fn optimized_plan(&self) -> Result<LogicalPlan> {
-        Optimizer::with_rules(vec![Box::new(FoldConstants)]).optimize(self.plan.clone())
+        self.state
+            .optimizer
+            .optimize(self.plan.clone(), &self.state.disabled_rules())
     }
 
     /// The executable plan.

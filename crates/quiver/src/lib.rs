@@ -21,11 +21,11 @@ pub mod config;
 pub mod context;
 pub mod dataframe;
 mod dynamic_filters;
-mod fold_constants;
 mod physical_join;
 pub mod physical_planner;
 pub mod pretty;
 mod repeated_scans;
+mod settings;
 mod shared_subplans;
 
 pub use arrow;

@@ -342,7 +342,7 @@ impl<'a> PhysicalPlanner<'a> {
 fn count_from_metadata(a: &Aggregate) -> Result<Option<Arc<dyn ExecutionPlan>>> {
     let count_star = |e: &Expr| {
         matches!(e.unalias(), Expr::Aggregate(call)
-            if call.args.is_empty() && call.func.0.name() == "count")
+            if call.args.is_empty() && call.func.0.accepts_star())
     };
     if !a.group_exprs.is_empty() || a.aggr_exprs.is_empty() || !a.aggr_exprs.iter().all(count_star)
     {

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use arrow::array::{ArrayRef, AsArray, Int64Array};
 use arrow::datatypes::{DataType, Field, Int64Type};
-use quiver_expr::{AggregateFunction, GroupsAccumulator, Result};
+use quiver_expr::{AggregateFunction, GroupsAccumulator, Result, ScalarValue};
 
 use super::count_valid;
 
@@ -15,6 +15,15 @@ pub struct Count;
 impl AggregateFunction for Count {
     fn name(&self) -> &str {
         "count"
+    }
+    fn accepts_star(&self) -> bool {
+        true
+    }
+    fn value_over_no_rows(&self, _: &DataType) -> Result<ScalarValue> {
+        Ok(ScalarValue::Int64(Some(0)))
+    }
+    fn nullable(&self) -> bool {
+        false
     }
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
         Ok(arg_types.to_vec())

@@ -4,6 +4,7 @@
 mod bool_agg;
 mod count;
 mod min_max;
+mod product;
 mod string_agg;
 mod sum_avg;
 mod variance;
@@ -32,6 +33,7 @@ pub fn builtins() -> Vec<Arc<dyn AggregateFunction>> {
         Arc::new(bool_agg::BoolAggregate::and("every")),
         Arc::new(bool_agg::BoolAggregate::or()),
         Arc::new(string_agg::StringAgg),
+        Arc::new(product::Product),
     ];
     for v in variance::Variance::all() {
         all.push(Arc::new(v));

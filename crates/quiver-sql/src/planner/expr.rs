@@ -718,7 +718,7 @@ impl SqlPlanner<'_> {
             }
         }
         if let Some(func) = self.provider.aggregate_function(&name) {
-            if star && (name != "count" || !args.is_empty() || distinct) {
+            if star && (!func.accepts_star() || !args.is_empty() || distinct) {
                 return Err(QuiverError::Plan(format!(
                     "{name}(*) is not allowed; only count(*)"
                 )));

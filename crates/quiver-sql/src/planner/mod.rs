@@ -51,6 +51,20 @@ pub trait ContextProvider {
 
     /// Every function name (for suggestions).
     fn function_names(&self) -> Vec<String>;
+
+    /// The session's settings and their values, for `SHOW`.
+    fn settings(&self) -> Vec<Setting>;
+}
+
+/// One session setting as `SHOW ALL` lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Setting {
+    /// The name `SET` takes.
+    pub name: &'static str,
+    /// The current value, as text.
+    pub value: String,
+    /// What the setting controls.
+    pub description: &'static str,
 }
 
 /// Turns statements into logical plans against a [`ContextProvider`].
@@ -192,6 +206,7 @@ impl<'a> SqlPlanner<'a> {
                 }))
             }
             ast::Statement::ShowTables { .. } => self.show_tables(),
+            ast::Statement::ShowVariable { variable } => self.show_settings(variable),
             ast::Statement::ExplainTable { table_name, .. } => self.describe(table_name),
             ast::Statement::CreateTable(c) => self.create_table(c),
             ast::Statement::Insert(i) => self.insert(i),
@@ -252,6 +267,43 @@ impl<'a> SqlPlanner<'a> {
         Ok(LogicalPlan::Values(Values::strings(
             rows,
             &["name", "type"],
+        )))
+    }
+
+    /// `SHOW ALL` (every setting) or `SHOW name` (one of them).
+    fn show_settings(&self, variable: &[ast::Ident]) -> Result<LogicalPlan> {
+        let name = variable
+            .iter()
+            .map(|i| i.value.to_lowercase())
+            .collect::<Vec<_>>()
+            .join(".");
+        let settings = self.provider.settings();
+        let shown: Vec<&Setting> = if name == "all" {
+            settings.iter().collect()
+        } else {
+            let one: Vec<&Setting> = settings.iter().filter(|s| s.name == name).collect();
+            if one.is_empty() {
+                let names: Vec<&str> = settings.iter().map(|s| s.name).collect();
+                return Err(QuiverError::Plan(format!(
+                    "unknown setting '{name}'; SHOW takes ALL or one of {}",
+                    names.join(", ")
+                )));
+            }
+            one
+        };
+        let rows = shown
+            .into_iter()
+            .map(|s| {
+                vec![
+                    s.name.to_string(),
+                    s.value.clone(),
+                    s.description.to_string(),
+                ]
+            })
+            .collect();
+        Ok(LogicalPlan::Values(Values::strings(
+            rows,
+            &["name", "value", "description"],
         )))
     }
 

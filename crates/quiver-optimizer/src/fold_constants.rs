@@ -10,57 +10,71 @@ use std::sync::Arc;
 use quiver_execution::physical_expr::evaluate_constant;
 use quiver_expr::logical_plan::{Filter, Join};
 use quiver_expr::{Expr, LogicalPlan, Result};
-use quiver_optimizer::OptimizerRule;
+
+use crate::{map_inputs, OptimizerRule, Transformed};
 
 /// Folds constant parts of filter and join conditions.
 pub struct FoldConstants;
 
 impl OptimizerRule for FoldConstants {
-    fn name(&self) -> &str {
+    fn name(&self) -> &'static str {
         "fold_constants"
     }
 
-    fn rewrite(&self, plan: LogicalPlan) -> Result<LogicalPlan> {
-        let inputs = plan
-            .inputs()
-            .into_iter()
-            .map(|i| self.rewrite(i.as_ref().clone()).map(Arc::new))
-            .collect::<Result<Vec<_>>>()?;
-        Ok(match plan.with_new_inputs(inputs)? {
-            LogicalPlan::Filter(f) => {
-                LogicalPlan::Filter(Filter::try_new(fold(f.predicate)?, f.input)?)
-            }
-            LogicalPlan::Join(j) if j.filter.is_some() => {
-                let filter = j.filter.clone().map(fold).transpose()?;
-                let mut folded = Join::try_new(
-                    Arc::clone(&j.left),
-                    Arc::clone(&j.right),
-                    j.join_type,
-                    j.on.clone(),
-                    filter,
-                    j.null_aware,
-                )?;
-                folded.subquery = j.subquery.clone();
-                LogicalPlan::Join(folded)
-            }
-            other => other,
-        })
+    fn rewrite(&self, plan: LogicalPlan) -> Result<Transformed<LogicalPlan>> {
+        fold_plan(&plan)
     }
 }
 
-/// `e` with its largest column-free parts replaced by their values.
-fn fold(e: Expr) -> Result<Expr> {
-    e.rewrite(&mut |node| {
+fn fold_plan(plan: &LogicalPlan) -> Result<Transformed<LogicalPlan>> {
+    map_inputs(plan, fold_plan)?.and_then(|plan| match plan {
+        LogicalPlan::Filter(f) => {
+            let Some(predicate) = fold(&f.predicate)? else {
+                return Ok(Transformed::no(LogicalPlan::Filter(f)));
+            };
+            Ok(Transformed::yes(LogicalPlan::Filter(Filter::try_new(
+                predicate, f.input,
+            )?)))
+        }
+        LogicalPlan::Join(j) => {
+            let Some(filter) = j.filter.as_ref().map(fold).transpose()?.flatten() else {
+                return Ok(Transformed::no(LogicalPlan::Join(j)));
+            };
+            let folded = Join::try_new(
+                Arc::clone(&j.left),
+                Arc::clone(&j.right),
+                j.join_type,
+                j.on.clone(),
+                Some(filter),
+                j.null_aware,
+            )?;
+            Ok(Transformed::yes(LogicalPlan::Join(Join {
+                subquery: j.subquery.clone(),
+                ..folded
+            })))
+        }
+        other => Ok(Transformed::no(other)),
+    })
+}
+
+/// `e` with its largest column-free parts replaced by their values; `None`
+/// when nothing in it could be folded.
+fn fold(e: &Expr) -> Result<Option<Expr>> {
+    let mut folded = false;
+    let rewritten = e.clone().rewrite(&mut |node| {
         let constant = !matches!(node, Expr::Literal(_))
             && node.columns().is_empty()
             && !node.contains_outer_column()
             && !node.contains_subquery()
             && !node.contains_aggregate();
-        Ok(constant
+        let value = constant
             .then(|| evaluate_constant(node))
             .flatten()
-            .map(Expr::Literal))
-    })
+            .map(Expr::Literal);
+        folded |= value.is_some();
+        Ok(value)
+    })?;
+    Ok(folded.then_some(rewritten))
 }
 
 #[cfg(test)]
@@ -79,19 +93,21 @@ mod tests {
         let a = Expr::Column(Column::new(Some("t"), "a"));
         let sum = int(1).binary(Operator::Plus, int(2));
         assert_eq!(
-            fold(a.clone().binary(Operator::Lt, sum)).unwrap(),
-            a.clone().binary(Operator::Lt, int(3))
+            fold(&a.clone().binary(Operator::Lt, sum)).unwrap(),
+            Some(a.clone().binary(Operator::Lt, int(3)))
         );
         let division = int(1).binary(Operator::Divide, int(0));
         let kept = a.clone().binary(Operator::Lt, division);
-        assert_eq!(fold(kept.clone()).unwrap(), kept);
+        assert_eq!(fold(&kept).unwrap(), None);
         let date = Expr::Literal(ScalarValue::Date32(Some(8766))).binary(
             Operator::Plus,
             Expr::Literal(ScalarValue::IntervalMonthDayNano(Some(
                 IntervalMonthDayNano::new(12, 0, 0),
             ))),
         );
-        let folded = fold(a.clone().binary(Operator::Lt, date)).unwrap();
+        let folded = fold(&a.clone().binary(Operator::Lt, date))
+            .unwrap()
+            .unwrap();
         let Expr::Binary(_, _, value) = &folded else {
             panic!("a comparison: {folded}")
         };

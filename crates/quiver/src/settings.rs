@@ -1,0 +1,102 @@
+//! The session settings that `SET name = value` changes and `SHOW ALL`
+//! lists: one place that knows each setting's name, value and meaning.
+
+use std::path::PathBuf;
+
+use quiver_datasource::StorageOptions;
+use quiver_execution::memory_pool::ByteSize;
+use quiver_expr::{QuiverError, Result};
+use quiver_sql::Setting;
+
+use crate::context::SessionState;
+
+/// Changes the setting `name` of `state` to `value`:
+/// - `memory_limit` (or `max_memory`): the most memory sorts, aggregates
+///   and join builds may hold together, e.g. `'4GB'`, `'512MiB'`, or
+///   `'unlimited'`;
+/// - `temp_directory`: an existing directory for spill files;
+/// - `optimizer.disabled_rules`: optimizer rules to skip, comma-separated
+///   (`''` runs them all);
+/// - S3's: `aws.region`, `aws.endpoint`, `aws.access_key_id`,
+///   `aws.secret_access_key`, `aws.session_token`, `aws.allow_http`,
+///   `aws.skip_signature`, … and DuckDB's `s3_region`-style names.
+pub(crate) fn set(state: &SessionState, name: &str, value: &str) -> Result<()> {
+    match name {
+        "memory_limit" | "max_memory" => {
+            let limit = match value.trim().to_ascii_lowercase().as_str() {
+                "unlimited" | "none" => None,
+                _ => Some(value.parse::<ByteSize>()?.0),
+            };
+            state.memory_pool.set_limit(limit);
+            Ok(())
+        }
+        "temp_directory" => {
+            let directory = PathBuf::from(value);
+            if !directory.is_dir() {
+                return Err(QuiverError::Plan(format!(
+                    "temp_directory '{value}' is not an existing directory"
+                )));
+            }
+            *state.temp_directory.write().map_err(|_| poisoned())? = directory;
+            Ok(())
+        }
+        "optimizer.disabled_rules" => {
+            let rules = state.optimizer.parse_rule_list(value)?;
+            *state.disabled_rules.write().map_err(|_| poisoned())? = rules;
+            Ok(())
+        }
+        "threads" => Err(QuiverError::Plan(
+            "setting 'threads' is fixed when the session starts (the shell's --partitions, \
+             SessionConfig::with_target_partitions)"
+                .into(),
+        )),
+        _ if StorageOptions::is_storage_key(name) => state
+            .storage
+            .write()
+            .map_err(|_| poisoned())?
+            .set(name, value),
+        _ => Err(QuiverError::Plan(format!(
+            "unknown setting '{name}'; the settings are memory_limit, temp_directory, \
+             optimizer.disabled_rules and S3's: aws.region, aws.endpoint, aws.access_key_id, \
+             aws.secret_access_key, aws.session_token, aws.allow_http, aws.skip_signature (or \
+             s3_region, s3_endpoint, ...)"
+        ))),
+    }
+}
+
+/// The error for a settings lock that a panicking thread left behind.
+fn poisoned() -> QuiverError {
+    QuiverError::Internal("session settings poisoned".into())
+}
+
+/// Every setting of `state` with its current value, for `SHOW ALL` (S3
+/// credentials are set with `SET` but not shown).
+pub(crate) fn list(state: &SessionState) -> Vec<Setting> {
+    let memory_limit = match state.memory_pool.limit() {
+        Some(bytes) => ByteSize(bytes).to_string(),
+        None => "unlimited".to_string(),
+    };
+    let disabled: Vec<String> = state.disabled_rules().into_iter().collect();
+    vec![
+        Setting {
+            name: "memory_limit",
+            value: memory_limit,
+            description: "the most memory sorts, aggregates and join builds may hold together",
+        },
+        Setting {
+            name: "optimizer.disabled_rules",
+            value: disabled.join(","),
+            description: "optimizer rules that are skipped, comma-separated",
+        },
+        Setting {
+            name: "temp_directory",
+            value: state.temp_directory().display().to_string(),
+            description: "where spill files are written",
+        },
+        Setting {
+            name: "threads",
+            value: state.config.target_partitions.to_string(),
+            description: "partitions each scan and exchange aims for (set when the session starts)",
+        },
+    ]
+}
