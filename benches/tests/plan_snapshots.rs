@@ -1,0 +1,52 @@
+//! The logical and physical plans of the 22 TPC-H queries at scale factor
+//! 0.1, as reviewed snapshots (`tests/snapshots/`): a change to the
+//! optimizer or the physical planner shows up as a readable diff of the
+//! plans it changes. After reviewing such a diff, accept it with
+//! `INSTA_UPDATE=always cargo test -p quiver-benches --test plan_snapshots`
+//! (or `cargo insta review`).
+
+mod common;
+
+use arrow::array::AsArray;
+use common::data_dir;
+use quiver::{SessionConfig, SessionContext};
+use quiver_benches::{query_text, register_tables, QUERY_COUNT};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tpch_plans_match_their_snapshots() {
+    let dir = data_dir();
+    let ctx = SessionContext::with_config(SessionConfig::new().with_target_partitions(2));
+    register_tables(&ctx, dir.to_str().unwrap()).await.unwrap();
+    for q in 1..=QUERY_COUNT {
+        let sql = query_text(q).unwrap();
+        let plans = explain(&ctx, &sql).await;
+        let plans = plans.replace(dir.to_str().unwrap(), "<data>");
+        insta::assert_snapshot!(format!("q{q:02}"), plans, &sql);
+    }
+}
+
+/// `EXPLAIN sql` as text: each row's plan type, then its plan.
+async fn explain(ctx: &SessionContext, sql: &str) -> String {
+    let batches = ctx
+        .sql(&format!("EXPLAIN {sql}"))
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap();
+    let mut text = String::new();
+    for batch in batches {
+        let (kinds, plans) = (
+            batch.column(0).as_string::<i32>(),
+            batch.column(1).as_string::<i32>(),
+        );
+        for row in 0..batch.num_rows() {
+            text.push_str(&format!(
+                "{}:\n{}\n",
+                kinds.value(row),
+                plans.value(row).trim_end()
+            ));
+        }
+    }
+    text
+}
