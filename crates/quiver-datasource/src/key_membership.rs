@@ -13,7 +13,7 @@ use arrow::array::BooleanArray;
 use arrow::compute::{and, filter_record_batch};
 use arrow::datatypes::Schema;
 use arrow::record_batch::RecordBatch;
-use quiver_execution::dynamic_filter::DynamicFilter;
+use quiver_execution::dynamic_filter::PublishedKeys;
 use quiver_execution::metrics::OperatorMetrics;
 use quiver_expr::Result;
 
@@ -29,7 +29,7 @@ const MOST_PASS: f64 = 0.1;
 struct Check {
     /// The key column's position in the scan's output.
     column: usize,
-    filter: Arc<DynamicFilter>,
+    filter: Arc<PublishedKeys>,
     /// Rows checked, how many of them passed this set, and how many passed
     /// every set checked with it.
     seen: u64,
@@ -51,7 +51,7 @@ impl KeyMembership {
     /// output); `None` when no filter is on an output column.
     pub(crate) fn new(
         schema: &Schema,
-        filters: &[Arc<DynamicFilter>],
+        filters: &[Arc<PublishedKeys>],
         metrics: Option<Arc<OperatorMetrics>>,
     ) -> Option<Self> {
         let checks: Vec<Check> = filters
@@ -121,6 +121,11 @@ impl KeyMembership {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A filter on `column` with nothing published yet.
+    fn unset(column: &str) -> Arc<PublishedKeys> {
+        Arc::new(PublishedKeys::unset(column))
+    }
     use arrow::array::{ArrayRef, AsArray, Int64Array};
     use arrow::datatypes::{DataType, Field, Int64Type};
     use quiver_execution::dynamic_filter::KeySummary;
@@ -132,7 +137,7 @@ mod tests {
 
     #[test]
     fn rows_outside_the_set_are_dropped_until_most_pass() {
-        let filter = DynamicFilter::new("k");
+        let filter = unset("k");
         let build: ArrayRef = Arc::new(Int64Array::from(vec![10, 20, 30]));
         let summary = KeySummary::of(&build, None, 3).unwrap().unwrap();
         filter.publish(summary);
@@ -160,7 +165,7 @@ mod tests {
     }
 
     /// Publishes `keys` as the build keys of `filter`.
-    fn publish(filter: &DynamicFilter, keys: Vec<i64>) {
+    fn publish(filter: &PublishedKeys, keys: Vec<i64>) {
         let distinct = keys.len();
         let keys: ArrayRef = Arc::new(Int64Array::from(keys));
         filter.publish(KeySummary::of(&keys, None, distinct).unwrap().unwrap());
@@ -168,7 +173,7 @@ mod tests {
 
     #[test]
     fn a_set_published_late_is_checked_after_another_gave_up() {
-        let (on_a, on_b) = (DynamicFilter::new("a"), DynamicFilter::new("b"));
+        let (on_a, on_b) = (unset("a"), unset("b"));
         let filters = [Arc::clone(&on_a), Arc::clone(&on_b)];
         let schema = pairs_batch(vec![], vec![]).schema();
         let mut membership = KeyMembership::new(&schema, &filters, None).unwrap();
@@ -196,7 +201,7 @@ mod tests {
 
     #[test]
     fn sets_that_drop_most_rows_together_are_all_kept() {
-        let (on_a, on_b) = (DynamicFilter::new("a"), DynamicFilter::new("b"));
+        let (on_a, on_b) = (unset("a"), unset("b"));
         for filter in [&on_a, &on_b] {
             publish(filter, vec![0, 1, 2, 50]);
         }
@@ -217,11 +222,11 @@ mod tests {
 
     #[test]
     fn nothing_is_checked_before_the_build_publishes() {
-        let filter = DynamicFilter::new("k");
+        let filter = unset("k");
         let batch = keys_batch(vec![1, 2]);
         let mut membership = KeyMembership::new(&batch.schema(), &[filter], None).unwrap();
         assert_eq!(membership.apply(batch).unwrap().num_rows(), 2);
-        let other = DynamicFilter::new("not_here");
+        let other = unset("not_here");
         assert!(KeyMembership::new(&keys_batch(vec![]).schema(), &[other], None).is_none());
     }
 }

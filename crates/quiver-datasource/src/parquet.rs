@@ -13,7 +13,7 @@ use futures::{StreamExt, TryStreamExt};
 use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
 use parquet::arrow::{ParquetRecordBatchStreamBuilder, ProjectionMask};
 use parquet::file::metadata::PageIndexPolicy;
-use quiver_execution::dynamic_filter::DynamicFilter;
+use quiver_execution::dynamic_filter::{DynamicFilter, PublishedKeys};
 use quiver_execution::memory_pool::MemoryPool;
 use quiver_execution::metrics::OperatorMetrics;
 use quiver_execution::plan::{ExecutionPlan, TaskContext};
@@ -369,6 +369,9 @@ struct RowGroupScan {
     schema: SchemaRef,
     batch_size: usize,
     filtering: Arc<ScanFiltering>,
+    /// What the joins above publish in this run about their keys, one per
+    /// dynamic filter of `filtering`.
+    published: Arc<[Arc<PublishedKeys>]>,
     /// Where the bytes of column chunks read are counted (EXPLAIN ANALYZE).
     metrics: Option<Arc<OperatorMetrics>>,
     /// The session's memory pool (bytes kept for other scans are held from it).
@@ -385,6 +388,7 @@ impl RowGroupScan {
             schema,
             batch_size,
             filtering,
+            published,
             metrics,
             memory_pool,
             turn,
@@ -394,15 +398,14 @@ impl RowGroupScan {
         let file_schema = Arc::clone(file.schema());
         let metadata = file.metadata.metadata();
         // What the joins above have published by now about their keys.
-        let dynamic: Vec<Expr> = filtering
-            .dynamic_filters
+        let dynamic: Vec<Expr> = published
             .iter()
-            .filter_map(|f| f.conjuncts())
+            .filter_map(|keys| keys.conjuncts())
             .flatten()
             .collect();
         let dynamic_bounds = bounds(&dynamic);
         let mut row_groups = row_groups;
-        if !filtering.dynamic_filters.is_empty() {
+        if !published.is_empty() {
             let candidates = row_groups.len();
             if dynamic.iter().any(is_false) {
                 row_groups.clear();
@@ -658,8 +661,12 @@ impl ExecutionPlan for ParquetExec {
         let metrics = ctx.operator_metrics(self);
         let memory_pool = Arc::clone(&ctx.memory_pool);
         let filtering = Arc::clone(&self.filtering);
-        let mut membership =
-            KeyMembership::new(&schema, &filtering.dynamic_filters, metrics.clone());
+        let published: Arc<[Arc<PublishedKeys>]> = filtering
+            .dynamic_filters
+            .iter()
+            .map(|filter| filter.in_run(&ctx))
+            .collect();
+        let mut membership = KeyMembership::new(&schema, &published, metrics.clone());
         let read_ahead = ReadAheadQueue::default();
         let stream = futures::stream::iter(per_file)
             .map(move |(f, groups)| {
@@ -669,6 +676,7 @@ impl ExecutionPlan for ParquetExec {
                     schema: Arc::clone(&schema),
                     batch_size,
                     filtering: Arc::clone(&filtering),
+                    published: Arc::clone(&published),
                     metrics: metrics.clone(),
                     memory_pool: Arc::clone(&memory_pool),
                     turn: read_ahead.turn(),

@@ -25,6 +25,9 @@ use arrow::compute::{sort_to_indices, SortOptions};
 use arrow::datatypes::{DataType, Int64Type};
 use quiver_expr::{Column, Expr, Operator, Result, ScalarValue};
 
+use crate::plan::TaskContext;
+use crate::run_state::NodeId;
+
 /// Build keys up to this many distinct values are also published as a
 /// list, which bloom filters can check one by one.
 pub const MAX_LISTED_KEYS: usize = 32;
@@ -183,28 +186,60 @@ pub enum KeyRange {
     },
 }
 
-/// A range on one column of a scan, set once by a join while the query
-/// runs. Until it is set, the scan reads as if it were not there.
+/// A filter on one column of a scan that a join sets while the query
+/// runs: what the planner hands to the join and to the scans below it. What
+/// the join publishes lives in the run ([`DynamicFilter::in_run`]), so each
+/// run of a plan starts with the filter unset. Until it is set, the scan
+/// reads as if it were not there.
 #[derive(Debug)]
 pub struct DynamicFilter {
+    id: NodeId,
+    column: String,
+}
+
+impl DynamicFilter {
+    /// A filter on the scanned table's column `column`: a key range for
+    /// skipping row groups and pages and, for sparse integer keys, their
+    /// set for checking rows.
+    pub fn new(column: impl Into<String>) -> Arc<Self> {
+        Arc::new(Self {
+            id: NodeId::next(),
+            column: column.into(),
+        })
+    }
+
+    /// The table column the filter is on.
+    pub fn column(&self) -> &str {
+        &self.column
+    }
+
+    /// The keys published for this filter in the run of `ctx`, shared by
+    /// the join that sets them and the scans that read them.
+    pub fn in_run(&self, ctx: &TaskContext) -> Arc<PublishedKeys> {
+        ctx.run_state(self.id, || PublishedKeys::unset(&self.column))
+    }
+}
+
+/// What one run's join has published about its build keys on a scan's
+/// column, set once.
+#[derive(Debug)]
+pub struct PublishedKeys {
     column: String,
     range: OnceLock<KeyRange>,
     members: OnceLock<KeySet>,
 }
 
-impl DynamicFilter {
-    /// A filter, not set yet, on the scanned table's column `column`: a
-    /// key range for skipping row groups and pages and, for sparse integer
-    /// keys, their set for checking rows.
-    pub fn new(column: impl Into<String>) -> Arc<Self> {
-        Arc::new(Self {
-            column: column.into(),
+impl PublishedKeys {
+    /// Nothing published yet on `column`.
+    pub fn unset(column: &str) -> Self {
+        Self {
+            column: column.to_string(),
             range: OnceLock::new(),
             members: OnceLock::new(),
-        })
+        }
     }
 
-    /// The table column the filter is on.
+    /// The table column the keys are on.
     pub fn column(&self) -> &str {
         &self.column
     }
@@ -353,7 +388,7 @@ impl KeySummary {
 /// A partition that cannot tell (its build spilled) leaves them unset.
 #[derive(Debug)]
 pub struct PartitionedKeys {
-    filters: Vec<(usize, Arc<DynamicFilter>)>,
+    filters: Vec<(usize, Arc<PublishedKeys>)>,
     gathered: Mutex<Gathered>,
 }
 
@@ -371,7 +406,7 @@ struct Gathered {
 
 impl PartitionedKeys {
     /// Gathers `filters` (key index, filter) from `partitions` builds.
-    pub fn new(filters: Vec<(usize, Arc<DynamicFilter>)>, partitions: usize) -> Self {
+    pub fn new(filters: Vec<(usize, Arc<PublishedKeys>)>, partitions: usize) -> Self {
         Self {
             filters,
             gathered: Mutex::new(Gathered {
@@ -383,7 +418,7 @@ impl PartitionedKeys {
     }
 
     /// The filters, with the index of the key each is on.
-    pub fn filters(&self) -> &[(usize, Arc<DynamicFilter>)] {
+    pub fn filters(&self) -> &[(usize, Arc<PublishedKeys>)] {
         &self.filters
     }
 
@@ -495,8 +530,13 @@ fn sorted_first(keys: &ArrayRef, descending: bool) -> Result<usize> {
 mod tests {
     use super::*;
 
+    /// A filter on `column` with nothing published yet.
+    fn published(column: &str) -> Arc<PublishedKeys> {
+        Arc::new(PublishedKeys::unset(column))
+    }
+
     /// Sets `filter` from build keys, as a build does.
-    fn set(filter: &DynamicFilter, keys: &ArrayRef, rows: Option<&[u32]>, distinct: usize) {
+    fn set(filter: &PublishedKeys, keys: &ArrayRef, rows: Option<&[u32]>, distinct: usize) {
         if let Some(summary) = KeySummary::of(keys, rows, distinct).unwrap() {
             filter.publish(summary);
         }
@@ -505,7 +545,7 @@ mod tests {
 
     #[test]
     fn a_filter_reads_as_nothing_until_set_then_as_the_key_range() {
-        let filter = DynamicFilter::new("k");
+        let filter = published("k");
         assert_eq!(filter.conjuncts(), None);
         let keys: ArrayRef = Arc::new(Int32Array::from(vec![
             Some(7),
@@ -527,7 +567,7 @@ mod tests {
     #[test]
     fn few_keys_are_listed_and_no_keys_match_nothing() {
         let keys: ArrayRef = Arc::new(StringViewArray::from(vec!["b", "a", "b"]));
-        let filter = DynamicFilter::new("s");
+        let filter = published("s");
         set(&filter, &keys, Some(&[0, 1]), 2);
         let Some(KeyRange::Between { min, max, values }) = filter.range() else {
             panic!("unset");
@@ -538,7 +578,7 @@ mod tests {
         assert_eq!(filter.conjuncts().unwrap().len(), 3);
 
         let nulls: ArrayRef = Arc::new(Int32Array::from(vec![None, None]));
-        let empty = DynamicFilter::new("k");
+        let empty = published("k");
         set(&empty, &nulls, Some(&[]), 0);
         assert_eq!(empty.range(), Some(&KeyRange::Empty));
     }
@@ -566,7 +606,7 @@ mod tests {
     #[test]
     fn integer_keys_are_published_as_a_set_rows_are_checked_against() {
         let keys: ArrayRef = Arc::new(Int32Array::from(vec![Some(7), None, Some(3)]));
-        let filter = DynamicFilter::new("k");
+        let filter = published("k");
         assert!(filter.members().is_none());
         set(&filter, &keys, None, 2);
         let probe: ArrayRef = Arc::new(Int64Array::from(vec![Some(3), Some(4), None, Some(7)]));
@@ -576,12 +616,12 @@ mod tests {
             [Some(true), Some(false), Some(false), Some(true)]
         );
         let strings: ArrayRef = Arc::new(StringViewArray::from(vec!["a"]));
-        let text = DynamicFilter::new("s");
+        let text = published("s");
         set(&text, &strings, None, 1);
         assert!(text.members().is_none());
         // Keys 1..=4 fill their range: the set would say nothing more.
         let dense: ArrayRef = Arc::new(Int32Array::from(vec![1, 2, 3, 4]));
-        let dense_filter = DynamicFilter::new("k");
+        let dense_filter = published("k");
         set(&dense_filter, &dense, None, 4);
         assert!(dense_filter.members().is_none());
     }
@@ -621,9 +661,20 @@ mod tests {
     }
 
     #[test]
+    fn each_run_of_a_plan_starts_with_its_filters_unset() {
+        let filter = DynamicFilter::new("k");
+        let (first, second) = (TaskContext::default(), TaskContext::default());
+        let keys: ArrayRef = Arc::new(Int32Array::from(vec![3, 9]));
+        set(&filter.in_run(&first), &keys, None, 2);
+        assert!(filter.in_run(&first).range().is_some());
+        assert_eq!(filter.in_run(&second).range(), None);
+        assert_eq!(filter.in_run(&first).column(), "k");
+    }
+
+    #[test]
     fn float_keys_leave_the_filter_unset() {
         let keys: ArrayRef = Arc::new(Float64Array::from(vec![0.0, -0.0]));
-        let filter = DynamicFilter::new("f");
+        let filter = published("f");
         set(&filter, &keys, None, 2);
         assert_eq!(filter.range(), None);
     }
@@ -634,7 +685,7 @@ mod tests {
         let summary = |keys: &ArrayRef, rows: &[u32], distinct| {
             KeySummary::of(keys, Some(rows), distinct).unwrap()
         };
-        let filter = DynamicFilter::new("k");
+        let filter = published("k");
         let keys = PartitionedKeys::new(vec![(0, Arc::clone(&filter))], 3);
         let first = ints(vec![Some(40), Some(9_000)]);
         keys.hand_in(Some(vec![summary(&first, &[0, 1], 2)]));
@@ -661,7 +712,7 @@ mod tests {
         assert_eq!(found.true_count(), 3);
 
         // A partition that cannot tell (its build spilled) leaves it unset.
-        let unknown = DynamicFilter::new("k");
+        let unknown = published("k");
         let keys = PartitionedKeys::new(vec![(0, Arc::clone(&unknown))], 2);
         keys.hand_in(None);
         keys.hand_in(Some(vec![summary(&last, &[0, 1], 2)]));

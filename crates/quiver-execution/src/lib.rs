@@ -9,6 +9,7 @@ pub mod metrics;
 pub mod operators;
 pub mod physical_expr;
 pub mod plan;
+pub mod run_state;
 pub mod shared_reads;
 pub mod spill;
 pub mod spill_buckets;

@@ -12,6 +12,7 @@ use quiver_expr::Result;
 use crate::memory_pool::{MemoryPool, MemoryReservation};
 use crate::metrics::{execute_child, MetricsRegistry};
 use crate::operators::coalesce::CoalescePartitionsExec;
+use crate::run_state::{NodeId, RunState};
 use crate::stream::SendableRecordBatchStream;
 
 /// Settings every operator can read while it runs.
@@ -26,6 +27,8 @@ pub struct TaskContext {
     pub memory_pool: Arc<MemoryPool>,
     /// Where operators write spill files.
     pub spill_directory: PathBuf,
+    /// What the partitions of each operator share during this run.
+    pub run_state: Arc<RunState>,
 }
 
 impl Default for TaskContext {
@@ -35,6 +38,7 @@ impl Default for TaskContext {
             metrics: None,
             memory_pool: Arc::new(MemoryPool::default()),
             spill_directory: std::env::temp_dir(),
+            run_state: Arc::default(),
         }
     }
 }
@@ -45,6 +49,16 @@ impl TaskContext {
     pub fn reservation(&self, operator: &str, partition: usize) -> MemoryReservation {
         self.memory_pool
             .reservation(format!("{operator} partition {partition}"))
+    }
+
+    /// The state of type `T` that the partitions of `node` share in this
+    /// run, made by `make` for the first that asks.
+    pub fn run_state<T: std::any::Any + Send + Sync>(
+        &self,
+        node: NodeId,
+        make: impl FnOnce() -> T,
+    ) -> Arc<T> {
+        self.run_state.get_or_insert(node, make)
     }
 
     /// Like [`TaskContext::reservation`], for an operator that spills when

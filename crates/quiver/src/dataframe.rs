@@ -67,12 +67,17 @@ impl DataFrame {
             .await
     }
 
-    fn task_context(&self) -> Arc<TaskContext> {
+    /// A context for one run of this query's physical plan: the session's
+    /// batch size, memory pool and spill directory, and fresh state for the
+    /// operators' partitions to share. One plan may run in several such
+    /// contexts, one after the other or at once.
+    pub fn task_context(&self) -> Arc<TaskContext> {
         Arc::new(TaskContext {
             batch_size: self.state.config.batch_size,
             metrics: None,
             memory_pool: Arc::clone(&self.state.memory_pool),
             spill_directory: self.state.temp_directory(),
+            run_state: Arc::default(),
         })
     }
 

@@ -33,6 +33,8 @@ pub use config::SessionConfig;
 pub use context::SessionContext;
 pub use dataframe::DataFrame;
 pub use quiver_datasource::CsvOptions;
-pub use quiver_execution::{ExecutionPlan, SendableRecordBatchStream};
+pub use quiver_execution::{
+    collect, execute_stream, ExecutionPlan, SendableRecordBatchStream, TaskContext,
+};
 pub use quiver_expr::{QuiverError, Result};
 pub use quiver_sql::{parse_script, ParsedScript, ParsedStatement};

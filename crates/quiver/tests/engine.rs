@@ -3,6 +3,8 @@
 use arrow::array::{AsArray, RecordBatch};
 use arrow::compute::concat_batches;
 use arrow::datatypes::{DataType, Int64Type};
+use std::sync::Arc;
+
 use futures::StreamExt;
 use quiver::{SessionConfig, SessionContext};
 
@@ -37,6 +39,39 @@ async fn parallel_and_serial_plans_agree() {
     let parallel = run(&session(4, 100).await, sql).await;
     assert_eq!(serial.num_rows(), 997);
     assert_eq!(serial, parallel);
+}
+
+/// The state operators share while a plan runs (exchanges' channels, a
+/// join's one build side, a subplan computed once, the keys joins publish
+/// to scans) belongs to the run, so one physical plan runs twice, one run
+/// after the other and two at once, with the same answer each time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_physical_plan_runs_twice_and_twice_at_once() {
+    let ctx = session(3, 500).await;
+    let sql = "WITH per_vendor AS (SELECT vendor, count(*) AS n FROM trips GROUP BY vendor) \
+               SELECT a.vendor, a.n, b.n AS m, count(*) AS trips \
+               FROM per_vendor a JOIN per_vendor b ON a.vendor = b.vendor \
+               JOIN trips t ON t.vendor = a.vendor \
+               GROUP BY a.vendor, a.n, b.n ORDER BY a.vendor";
+    let df = ctx.sql(sql).await.unwrap();
+    let expected = run(&ctx, sql).await;
+    assert!(expected.num_rows() > 1);
+    let plan = df.physical_plan().await.unwrap();
+    let text = quiver_execution::plan::display_plan(plan.as_ref());
+    for operator in ["RepartitionExec", "HashJoinExec", "SharedExec"] {
+        assert!(text.contains(operator), "{text}");
+    }
+    let rows = |batches: Vec<RecordBatch>| concat_batches(&df.schema(), &batches).unwrap();
+    for _ in 0..2 {
+        let batches = quiver::collect(Arc::clone(&plan), df.task_context()).await;
+        assert_eq!(rows(batches.unwrap()), expected);
+    }
+    let (first, second) = tokio::join!(
+        quiver::collect(Arc::clone(&plan), df.task_context()),
+        quiver::collect(Arc::clone(&plan), df.task_context())
+    );
+    assert_eq!(rows(first.unwrap()), expected);
+    assert_eq!(rows(second.unwrap()), expected);
 }
 
 #[tokio::test]

@@ -16,6 +16,7 @@ use tokio::sync::mpsc;
 use crate::metrics::execute_child;
 use crate::physical_expr::PhysicalExpr;
 use crate::plan::{ExecutionPlan, TaskContext};
+use crate::run_state::NodeId;
 use crate::stream::{AbortOnDrop, ReceiverStream, SendableRecordBatchStream};
 
 /// The hash seed shared by every hash partitioning in Quiver.
@@ -29,7 +30,8 @@ pub struct RepartitionExec {
     input: Arc<dyn ExecutionPlan>,
     /// Output receivers of the running execution, created by the first
     /// `execute` call and handed out once each.
-    outputs: Mutex<Vec<Option<ReceiverStream>>>,
+    /// The identity of the exchange's output streams in a run.
+    id: NodeId,
 }
 
 impl RepartitionExec {
@@ -43,7 +45,7 @@ impl RepartitionExec {
             keys,
             partitions: partitions.max(1),
             input,
-            outputs: Mutex::new(vec![]),
+            id: NodeId::next(),
         }
     }
 
@@ -159,8 +161,10 @@ impl ExecutionPlan for RepartitionExec {
                 self.partitions
             );
         }
-        let mut outputs = self
-            .outputs
+        // The first partition of a run to start starts every input
+        // partition; each output partition takes its stream once.
+        let outputs = ctx.run_state(self.id, || Mutex::new(Vec::<Option<ReceiverStream>>::new()));
+        let mut outputs = outputs
             .lock()
             .map_err(|_| QuiverError::Internal("repartition lock poisoned".into()))?;
         if outputs.iter().all(Option::is_none) {

@@ -16,6 +16,7 @@ use tokio::sync::OnceCell;
 use crate::memory_pool::{batch_memory_size, MemoryReservation};
 use crate::metrics::execute_child;
 use crate::plan::{ExecutionPlan, TaskContext};
+use crate::run_state::NodeId;
 use crate::stream::{AbortOnDrop, RecordBatchStreamAdapter, SendableRecordBatchStream};
 
 /// Every partition's batches, and the memory they hold.
@@ -30,7 +31,8 @@ struct Computed {
 pub struct SharedExec {
     input: Arc<dyn ExecutionPlan>,
     consumers: usize,
-    computed: Arc<OnceCell<Arc<Computed>>>,
+    /// The identity of the computed batches in a run.
+    id: NodeId,
 }
 
 impl SharedExec {
@@ -39,7 +41,7 @@ impl SharedExec {
         Self {
             input,
             consumers,
-            computed: Arc::new(OnceCell::new()),
+            id: NodeId::next(),
         }
     }
 }
@@ -92,7 +94,8 @@ impl ExecutionPlan for SharedExec {
         if partition >= self.output_partitions() {
             return internal_err!("SharedExec has no partition {partition}");
         }
-        let (input, computed) = (Arc::clone(&self.input), Arc::clone(&self.computed));
+        let input = Arc::clone(&self.input);
+        let computed = ctx.run_state(self.id, OnceCell::<Arc<Computed>>::new);
         let batches = futures::stream::once(async move {
             let all = computed.get_or_try_init(|| compute(input, ctx)).await?;
             let batches: Vec<Result<RecordBatch>> =

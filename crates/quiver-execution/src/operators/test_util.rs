@@ -66,15 +66,29 @@ pub async fn collect_within(
     batch_size: usize,
     memory_limit: usize,
 ) -> (Vec<RecordBatch>, Arc<OperatorMetrics>) {
-    let registry = Arc::new(MetricsRegistry::default());
-    let pool = Arc::new(MemoryPool::new(Some(memory_limit)));
-    let ctx = TaskContext {
+    collect_in(plan, limited_context(batch_size, memory_limit)).await
+}
+
+/// A run's context with batches of `batch_size` rows, `memory_limit` bytes
+/// of memory, and metrics.
+pub fn limited_context(batch_size: usize, memory_limit: usize) -> TaskContext {
+    TaskContext {
         batch_size,
-        metrics: Some(Arc::clone(&registry)),
-        memory_pool: Arc::clone(&pool),
+        metrics: Some(Arc::new(MetricsRegistry::default())),
+        memory_pool: Arc::new(MemoryPool::new(Some(memory_limit))),
         ..Default::default()
-    };
+    }
+}
+
+/// Runs `plan` in `ctx` (made by [`limited_context`]), as
+/// [`collect_within`] does.
+pub async fn collect_in(
+    plan: &Arc<dyn ExecutionPlan>,
+    ctx: TaskContext,
+) -> (Vec<RecordBatch>, Arc<OperatorMetrics>) {
+    let (pool, registry) = (Arc::clone(&ctx.memory_pool), ctx.metrics.clone());
     let batches = collect(Arc::clone(plan), Arc::new(ctx)).await.unwrap();
     assert_eq!(pool.reserved(), 0, "every reservation given back");
-    (batches, registry.get(plan.as_ref()).unwrap())
+    let metrics = registry.and_then(|r| r.get(plan.as_ref()));
+    (batches, metrics.expect("a run with metrics"))
 }

@@ -15,7 +15,7 @@ use super::{BuildMode, JoinExec, JoinFilter};
 use crate::dynamic_filter::{DynamicFilter, KeyRange};
 use crate::operators::memory::MemoryExec;
 use crate::operators::repartition::RepartitionExec;
-use crate::operators::test_util::collect_within;
+use crate::operators::test_util::{collect_in, collect_within, limited_context};
 use crate::physical_expr::{ColumnExpr, PhysicalExpr};
 use crate::plan::{collect, ExecutionPlan, TaskContext};
 use crate::spill::SPILL_COUNT;
@@ -282,26 +282,33 @@ async fn partitioned_builds_publish_the_range_of_all_their_keys_unless_one_spill
         partitioned_join(&left, &right, None, JoinType::Inner, partitions, filters)
     };
     let filter = DynamicFilter::new("lk");
-    run_within(publishing(3, &filter), usize::MAX / 2).await;
+    let run = limited_context(256, usize::MAX / 2);
+    collect_in(&publishing(3, &filter), run.clone()).await;
     let Some(KeyRange::Between {
         min: lo, max: hi, ..
-    }) = filter.range()
+    }) = filter.in_run(&run).range().cloned()
     else {
         panic!("the last partition sets the filter");
     };
     assert_eq!(
         (lo, hi),
         (
-            &ScalarValue::Int64(Some(*min)),
-            &ScalarValue::Int64(Some(*max))
+            ScalarValue::Int64(Some(*min)),
+            ScalarValue::Int64(Some(*max))
         )
+    );
+    assert_eq!(
+        filter.in_run(&TaskContext::default()).range(),
+        None,
+        "another run starts unset"
     );
 
     let unset = DynamicFilter::new("lk");
-    let (_, spills) = run_within(publishing(2, &unset), 32 * 1024).await;
-    assert!(spills > 0);
+    let run = limited_context(256, 32 * 1024);
+    let (_, metrics) = collect_in(&publishing(2, &unset), run.clone()).await;
+    assert!(metrics.counter(SPILL_COUNT).unwrap_or(0) > 0);
     assert_eq!(
-        unset.range(),
+        unset.in_run(&run).range(),
         None,
         "a spilled build does not know its keys"
     );

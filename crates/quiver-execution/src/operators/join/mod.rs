@@ -30,11 +30,14 @@ use tokio::sync::OnceCell;
 use self::build::BuildSide;
 use self::grace::{partitioned_join_stream, PartitionJoin};
 use self::probe::{ProbeSpec, Prober};
-use crate::dynamic_filter::{DynamicFilter, KeySummary, PartitionedKeys, MAX_LISTED_KEYS};
+use crate::dynamic_filter::{
+    DynamicFilter, KeySummary, PartitionedKeys, PublishedKeys, MAX_LISTED_KEYS,
+};
 use crate::metrics::execute_child;
 use crate::operators::coalesce::CoalescePartitionsExec;
 use crate::physical_expr::{create_physical_expr, PhysicalExpr};
 use crate::plan::{ExecutionPlan, TaskContext};
+use crate::run_state::NodeId;
 use crate::stream::{RecordBatchStreamAdapter, SendableRecordBatchStream};
 
 /// How the build side is shared between probe partitions.
@@ -92,14 +95,15 @@ pub struct JoinExec {
     schema: SchemaRef,
     /// What a single join evaluates, named in its error.
     single_row_source: Option<String>,
-    /// The shared build side in `CollectBuild` mode.
-    shared_build: Arc<OnceCell<Arc<BuildSide>>>,
-    /// Filters set from the build keys once the shared build is read:
-    /// (index of the key in `on`, the filter its probe-side scan reads).
+    /// The identity of the join's state in a run: its shared build side
+    /// (`CollectBuild` mode) or the key summaries its partitions hand in
+    /// (`Partitioned` mode).
+    id: NodeId,
+    /// Filters set from the build keys once the build side is read (a
+    /// shared one when it is read, a partitioned one when every partition's
+    /// is): (index of the key in `on`, the filter its probe-side scan
+    /// reads).
     dynamic_filters: Vec<(usize, Arc<DynamicFilter>)>,
-    /// The same for a partitioned build, set once every partition's build
-    /// is read.
-    partitioned_keys: Option<Arc<PartitionedKeys>>,
 }
 
 impl JoinExec {
@@ -153,9 +157,8 @@ impl JoinExec {
             null_aware: false,
             schema,
             single_row_source: None,
-            shared_build: Arc::new(OnceCell::new()),
+            id: NodeId::next(),
             dynamic_filters: vec![],
-            partitioned_keys: None,
         }
     }
 
@@ -165,14 +168,27 @@ impl JoinExec {
     /// all of them). The planner attaches filters only to joins whose output
     /// needs no probe row without a match.
     pub fn with_dynamic_filters(mut self, filters: Vec<(usize, Arc<DynamicFilter>)>) -> Self {
-        if self.mode == BuildMode::Partitioned {
-            let partitions = self.left.output_partitions();
-            self.partitioned_keys =
-                (!filters.is_empty()).then(|| Arc::new(PartitionedKeys::new(filters, partitions)));
-        } else {
-            self.dynamic_filters = filters;
-        }
+        self.dynamic_filters = filters;
         self
+    }
+
+    /// The dynamic filters' keys in the run of `ctx`.
+    fn published_keys(&self, ctx: &TaskContext) -> Vec<(usize, Arc<PublishedKeys>)> {
+        self.dynamic_filters
+            .iter()
+            .map(|(key, filter)| (*key, filter.in_run(ctx)))
+            .collect()
+    }
+
+    /// The gathering of the partitions' key summaries in the run of `ctx`
+    /// (a partitioned build with dynamic filters only).
+    fn partitioned_keys(&self, ctx: &TaskContext) -> Option<Arc<PartitionedKeys>> {
+        if self.dynamic_filters.is_empty() {
+            return None;
+        }
+        let partitions = self.left.output_partitions();
+        let filters = self.published_keys(ctx);
+        Some(ctx.run_state(self.id, || PartitionedKeys::new(filters, partitions)))
     }
 
     /// Names what a [`JoinType::LeftSingle`] join evaluates (such as a
@@ -236,8 +252,8 @@ impl JoinExec {
             .boxed(),
             BuildMode::CollectBuild => {
                 let probes = self.left.output_partitions();
-                let shared = Arc::clone(&self.shared_build);
-                let filters = self.dynamic_filters.clone();
+                let shared = ctx.run_state(self.id, OnceCell::<Arc<BuildSide>>::new);
+                let filters = self.published_keys(&ctx);
                 async move {
                     let build = shared
                         .get_or_try_init(|| async {
@@ -268,7 +284,7 @@ impl JoinExec {
 }
 
 /// Sets each dynamic filter from its build key column.
-fn publish_key_ranges(build: &BuildSide, filters: &[(usize, Arc<DynamicFilter>)]) -> Result<()> {
+fn publish_key_ranges(build: &BuildSide, filters: &[(usize, Arc<PublishedKeys>)]) -> Result<()> {
     for ((_, filter), summary) in filters.iter().zip(key_summaries(build, filters)?) {
         if let Some(summary) = summary {
             filter.publish(summary);
@@ -281,7 +297,7 @@ fn publish_key_ranges(build: &BuildSide, filters: &[(usize, Arc<DynamicFilter>)]
 /// key type without a usable order).
 fn key_summaries(
     build: &BuildSide,
-    filters: &[(usize, Arc<DynamicFilter>)],
+    filters: &[(usize, Arc<PublishedKeys>)],
 ) -> Result<Vec<Option<KeySummary>>> {
     let Some(table) = build.table.as_ref().filter(|_| !filters.is_empty()) else {
         return Ok(vec![None; filters.len()]);
@@ -413,6 +429,7 @@ impl ExecutionPlan for JoinExec {
         let probe_input = execute_child(&self.left, partition, Arc::clone(&ctx))?;
         let spec = self.probe_spec(&ctx);
         if self.mode == BuildMode::Partitioned && !self.on.is_empty() && !self.null_aware {
+            let key_filters = self.partitioned_keys(&ctx);
             let join = PartitionJoin {
                 build_input: execute_child(&self.right, partition, Arc::clone(&ctx))?,
                 probe_input,
@@ -422,7 +439,7 @@ impl ExecutionPlan for JoinExec {
                 ctx,
                 consumer: format!("{} build side", self.name()),
                 partition,
-                key_filters: self.partitioned_keys.clone(),
+                key_filters,
             };
             let stream = partitioned_join_stream(join, self.left.schema());
             return Ok(RecordBatchStreamAdapter::boxed(self.schema(), stream));
