@@ -16,7 +16,7 @@ use parquet::file::metadata::PageIndexPolicy;
 use quiver_execution::dynamic_filter::{DynamicFilter, PublishedKeys};
 use quiver_execution::memory_pool::MemoryPool;
 use quiver_execution::metrics::OperatorMetrics;
-use quiver_execution::plan::{ExecutionPlan, TaskContext};
+use quiver_execution::plan::{no_children, ExecutionPlan, TaskContext};
 use quiver_execution::shared_reads::SharedReads;
 use quiver_execution::stream::{RecordBatchStreamAdapter, SendableRecordBatchStream};
 use quiver_execution::{ScanRequest, TableProvider};
@@ -594,6 +594,12 @@ fn report_decoded(
 }
 
 impl ExecutionPlan for ParquetExec {
+    fn with_new_children(
+        self: Arc<Self>,
+        children: Vec<Arc<dyn ExecutionPlan>>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        no_children(self, children)
+    }
     fn schema(&self) -> SchemaRef {
         Arc::clone(&self.schema)
     }

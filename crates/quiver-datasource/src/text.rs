@@ -9,7 +9,7 @@ use std::sync::Arc;
 use arrow::datatypes::{Schema, SchemaRef};
 use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
-use quiver_execution::plan::{ExecutionPlan, TaskContext};
+use quiver_execution::plan::{no_children, ExecutionPlan, TaskContext};
 use quiver_execution::stream::{ReceiverStream, SendableRecordBatchStream};
 use quiver_execution::{ScanRequest, TableProvider};
 use quiver_expr::{internal_err, QuiverError, Result};
@@ -357,6 +357,12 @@ pub struct TextFileExec {
 }
 
 impl ExecutionPlan for TextFileExec {
+    fn with_new_children(
+        self: Arc<Self>,
+        children: Vec<Arc<dyn ExecutionPlan>>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        no_children(self, children)
+    }
     fn name(&self) -> &'static str {
         match self.reader.format {
             TextFormat::Csv(_) => "CsvExec",

@@ -1,5 +1,6 @@
 //! The physical plan trait and helpers to run a plan.
 
+use std::any::Any;
 use std::fmt::{Debug, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -7,7 +8,7 @@ use std::sync::Arc;
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
 use futures::TryStreamExt;
-use quiver_expr::Result;
+use quiver_expr::{internal_err, Result};
 
 use crate::memory_pool::{MemoryPool, MemoryReservation};
 use crate::metrics::{execute_child, MetricsRegistry};
@@ -69,9 +70,23 @@ impl TaskContext {
     }
 }
 
+/// A value seen as [`Any`], for downcasting: every operator is one, so
+/// `plan.as_any().downcast_ref::<FilterExec>()` finds out what a
+/// `dyn ExecutionPlan` is.
+pub trait AsAny {
+    /// The value as [`Any`].
+    fn as_any(&self) -> &dyn Any;
+}
+
+impl<T: Any> AsAny for T {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
 /// A physical operator: produces `output_partitions()` independent streams of
 /// record batches.
-pub trait ExecutionPlan: Send + Sync + Debug {
+pub trait ExecutionPlan: AsAny + Send + Sync + Debug {
     /// The operator's name for EXPLAIN: its type's name, e.g. `FilterExec`.
     fn name(&self) -> &'static str {
         let full = std::any::type_name::<Self>();
@@ -83,6 +98,16 @@ pub trait ExecutionPlan: Send + Sync + Debug {
 
     /// The inputs.
     fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>>;
+
+    /// The same operator over `children` in place of its inputs (as many,
+    /// in the same order, with the same columns): how a rewrite of a
+    /// physical plan rebuilds the operators above what it changed. The copy
+    /// keeps the operator's identity for run state, so it replaces the
+    /// original rather than standing beside it.
+    fn with_new_children(
+        self: Arc<Self>,
+        children: Vec<Arc<dyn ExecutionPlan>>,
+    ) -> Result<Arc<dyn ExecutionPlan>>;
 
     /// How many partitions `execute` may be called with.
     fn output_partitions(&self) -> usize;
@@ -96,6 +121,51 @@ pub trait ExecutionPlan: Send + Sync + Debug {
     /// [`crate::metrics::execute_child`], so that their metrics are counted.
     fn execute(&self, partition: usize, ctx: Arc<TaskContext>)
         -> Result<SendableRecordBatchStream>;
+}
+
+/// The one input in `children`, given to `operator`'s
+/// [`ExecutionPlan::with_new_children`]; an internal error for any other
+/// number.
+pub fn only_child(
+    operator: &dyn ExecutionPlan,
+    children: Vec<Arc<dyn ExecutionPlan>>,
+) -> Result<Arc<dyn ExecutionPlan>> {
+    match <[_; 1]>::try_from(children) {
+        Ok([child]) => Ok(child),
+        Err(children) => wrong_children(operator, children.len()),
+    }
+}
+
+/// The two inputs in `children`, as [`only_child`] takes one.
+pub fn two_children(
+    operator: &dyn ExecutionPlan,
+    children: Vec<Arc<dyn ExecutionPlan>>,
+) -> Result<(Arc<dyn ExecutionPlan>, Arc<dyn ExecutionPlan>)> {
+    match <[_; 2]>::try_from(children) {
+        Ok([left, right]) => Ok((left, right)),
+        Err(children) => wrong_children(operator, children.len()),
+    }
+}
+
+/// `operator` itself, for a leaf given no children in
+/// [`ExecutionPlan::with_new_children`].
+pub fn no_children<T: ExecutionPlan + 'static>(
+    operator: Arc<T>,
+    children: Vec<Arc<dyn ExecutionPlan>>,
+) -> Result<Arc<dyn ExecutionPlan>> {
+    if !children.is_empty() {
+        return wrong_children(operator.as_ref(), children.len());
+    }
+    Ok(operator)
+}
+
+/// The error for an operator given `given` inputs it does not take.
+fn wrong_children<T>(operator: &dyn ExecutionPlan, given: usize) -> Result<T> {
+    internal_err!(
+        "{} has {} inputs, given {given}",
+        operator.name(),
+        operator.children().len()
+    )
 }
 
 /// The plan as an indented tree, one operator per line.

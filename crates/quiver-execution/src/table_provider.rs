@@ -121,6 +121,13 @@ impl TableSource for ProviderSource {
     fn schema(&self) -> SchemaRef {
         self.0.schema()
     }
+    fn same_table(&self, other: &dyn TableSource) -> bool {
+        let provider = |t: &Arc<dyn TableProvider>| Arc::as_ptr(t).cast::<()>();
+        other
+            .as_any()
+            .downcast_ref::<ProviderSource>()
+            .is_some_and(|o| provider(&self.0) == provider(&o.0))
+    }
     fn estimated_rows(&self) -> Option<usize> {
         self.0.estimated_rows()
     }

@@ -352,12 +352,12 @@ pub struct TableScan {
     pub fetch: Option<usize>,
 }
 
-/// Scans compare by table name, columns and fetch, and by the identity of
-/// their source: two handles on one table are the same scan.
+/// Scans compare by table name, columns and fetch, and by the table they
+/// read (two handles on one table are the same scan).
 impl PartialEq for TableScan {
     fn eq(&self, other: &Self) -> bool {
         self.table_name == other.table_name
-            && Arc::ptr_eq(&self.source, &other.source)
+            && self.source.same_table(other.source.as_ref())
             && self.projection == other.projection
             && self.fetch == other.fetch
     }

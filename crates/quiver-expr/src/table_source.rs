@@ -29,6 +29,13 @@ pub trait TableSource: Send + Sync + Debug {
     /// The table's columns.
     fn schema(&self) -> SchemaRef;
 
+    /// Whether `other` is a handle on the same table (two scans of it are
+    /// the same scan). By default, whether it is the same handle.
+    fn same_table(&self, other: &dyn TableSource) -> bool {
+        let address = |s: &dyn Any| std::ptr::from_ref(s).cast::<()>();
+        address(self.as_any()) == address(other.as_any())
+    }
+
     /// The number of rows, exact or estimated, when known; the optimizer
     /// uses it to order joins.
     fn estimated_rows(&self) -> Option<usize> {

@@ -90,7 +90,7 @@ impl<'a> PhysicalPlanner<'a> {
             let Some(key) = self.shared.key_of(plan) else {
                 return self.plan_node(plan).await;
             };
-            if let Some(planned) = self.shared.planned(&key) {
+            if let Some(planned) = self.shared.planned(key) {
                 return Ok(planned);
             }
             self.shared.enter();

@@ -9,7 +9,7 @@ use quiver_execution::shared_reads::SharedReads;
 use quiver_execution::{ProviderSource, TableProvider};
 use quiver_expr::LogicalPlan;
 
-use crate::shared_subplans::SharedSubplans;
+use crate::shared_subplans::{SharedSubplans, SubplanKey};
 
 /// The most bytes a query's scans keep for each other. With a memory
 /// limit, at most a quarter of it.
@@ -69,7 +69,7 @@ fn address(table: &Arc<dyn TableProvider>) -> usize {
 fn count_scans(
     plan: &LogicalPlan,
     shared: &SharedSubplans,
-    seen: &mut HashSet<String>,
+    seen: &mut HashSet<SubplanKey>,
     scans: &mut HashMap<usize, usize>,
 ) {
     if let Some(key) = shared.key_of(plan) {

@@ -6,9 +6,10 @@
 //! Only aggregates are shared (their results are small and costly to
 //! compute again), only where estimated at up to [`MAX_SHARED_ROWS`] rows
 //! (the shared result is held in memory), and never one inside another
-//! shared one. Two places are the same subplan when their plans print
-//! alike. The scans of a shared subplan take no dynamic filters: a filter
-//! from a join above one place must not narrow what another place reads.
+//! shared one. Two places are the same subplan when their plans are equal
+//! as trees (`LogicalPlan: PartialEq`, scans of the same table). The scans
+//! of a shared subplan take no dynamic filters: a filter from a join above
+//! one place must not narrow what another place reads.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -22,19 +23,25 @@ use quiver_optimizer::cardinality::estimate_rows;
 /// The most rows a shared subplan is estimated to produce.
 const MAX_SHARED_ROWS: f64 = 1_000_000.0;
 
+/// Which of a query's distinct aggregate subplans a place holds: its index
+/// in [`SharedSubplans`]' list of them.
+pub(crate) type SubplanKey = usize;
+
 /// The repeated subplans of one query and their plans once made.
 #[derive(Debug, Default)]
 pub(crate) struct SharedSubplans {
-    /// How often each aggregate's printed plan occurs in the query.
-    occurrences: Mutex<HashMap<String, usize>>,
-    /// Shared subplans planned so far, by printed plan.
-    planned: Mutex<HashMap<String, Arc<dyn ExecutionPlan>>>,
+    /// The query's distinct aggregate subplans, each with how often it
+    /// occurs; a [`SubplanKey`] is a position in this list.
+    occurrences: Mutex<Vec<(LogicalPlan, usize)>>,
+    /// Shared subplans planned so far, by key.
+    planned: Mutex<HashMap<SubplanKey, Arc<dyn ExecutionPlan>>>,
     /// How many shared subplans are being planned, one inside another.
     depth: AtomicUsize,
 }
 
 impl SharedSubplans {
-    /// Counts the aggregates of `plan` (the whole query) by printed plan.
+    /// Counts the aggregates of `plan` (the whole query), equal ones
+    /// together.
     pub(crate) fn count_in(&self, plan: &LogicalPlan) {
         let mut occurrences = self.occurrences.lock().unwrap_or_else(|e| e.into_inner());
         count_aggregates(plan, &mut occurrences);
@@ -42,20 +49,20 @@ impl SharedSubplans {
 
     /// The key under which `plan` is shared, if it is one of the query's
     /// repeated subplans and may be shared here.
-    pub(crate) fn key_of(&self, plan: &LogicalPlan) -> Option<String> {
+    pub(crate) fn key_of(&self, plan: &LogicalPlan) -> Option<SubplanKey> {
         if !matches!(plan, LogicalPlan::Aggregate(_)) || self.inside() {
             return None;
         }
-        let key = plan.display_indent();
         let occurrences = self.occurrences.lock().unwrap_or_else(|e| e.into_inner());
-        let repeated = occurrences.get(&key).is_some_and(|&n| n > 1);
+        let key = occurrences.iter().position(|(p, _)| p == plan)?;
+        let repeated = occurrences[key].1 > 1;
         (repeated && estimate_rows(plan) <= MAX_SHARED_ROWS).then_some(key)
     }
 
     /// The shared plan made for `key` at an earlier place, if any.
-    pub(crate) fn planned(&self, key: &str) -> Option<Arc<dyn ExecutionPlan>> {
+    pub(crate) fn planned(&self, key: SubplanKey) -> Option<Arc<dyn ExecutionPlan>> {
         let planned = self.planned.lock().unwrap_or_else(|e| e.into_inner());
-        planned.get(key).cloned()
+        planned.get(&key).cloned()
     }
 
     /// Marks the start of planning a shared subplan.
@@ -72,12 +79,12 @@ impl SharedSubplans {
     /// all its places, and remembers it.
     pub(crate) fn remember(
         &self,
-        key: String,
+        key: SubplanKey,
         input: Arc<dyn ExecutionPlan>,
     ) -> Arc<dyn ExecutionPlan> {
         let consumers = {
             let occurrences = self.occurrences.lock().unwrap_or_else(|e| e.into_inner());
-            occurrences.get(&key).copied().unwrap_or(1)
+            occurrences.get(key).map_or(1, |(_, n)| *n)
         };
         let shared: Arc<dyn ExecutionPlan> = Arc::new(SharedExec::new(input, consumers));
         let mut planned = self.planned.lock().unwrap_or_else(|e| e.into_inner());
@@ -92,9 +99,12 @@ impl SharedSubplans {
     }
 }
 
-fn count_aggregates(plan: &LogicalPlan, occurrences: &mut HashMap<String, usize>) {
+fn count_aggregates(plan: &LogicalPlan, occurrences: &mut Vec<(LogicalPlan, usize)>) {
     if matches!(plan, LogicalPlan::Aggregate(_)) {
-        *occurrences.entry(plan.display_indent()).or_default() += 1;
+        match occurrences.iter_mut().find(|(p, _)| p == plan) {
+            Some((_, n)) => *n += 1,
+            None => occurrences.push((plan.clone(), 1)),
+        }
     }
     for input in plan.inputs() {
         count_aggregates(input, occurrences);

@@ -74,6 +74,44 @@ async fn one_physical_plan_runs_twice_and_twice_at_once() {
     assert_eq!(rows(second.unwrap()), expected);
 }
 
+/// `plan` rebuilt bottom-up, each operator over rebuilt copies of its
+/// inputs, as a physical rewrite pass rebuilds what is above its change.
+fn rebuilt(plan: &Arc<dyn quiver::ExecutionPlan>) -> Arc<dyn quiver::ExecutionPlan> {
+    let children = plan.children().into_iter().map(rebuilt).collect();
+    Arc::clone(plan).with_new_children(children).unwrap()
+}
+
+/// Every operator rebuilds itself over new inputs (as rewrite passes do)
+/// and can be downcast; the rebuilt plan gives the same answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_operator_rebuilds_over_new_inputs() {
+    let ctx = session(2, 700).await;
+    ctx.register_csv("cities", &testdata("cities.csv"), Default::default())
+        .await
+        .unwrap();
+    let sql = "SELECT payment_type, count(*) AS n, max(fare) AS f FROM trips \
+               WHERE trip_id IN (SELECT trip_id FROM trips WHERE fare > 10) \
+               GROUP BY payment_type \
+               UNION ALL SELECT country, count(*), NULL FROM cities GROUP BY country \
+               INTERSECT SELECT 'x', 1, 1.0 \
+               ORDER BY 1 LIMIT 50";
+    let df = ctx.sql(sql).await.unwrap();
+    let expected = run(&ctx, sql).await;
+    let plan = df.physical_plan().await.unwrap();
+    let copy = rebuilt(&plan);
+    let batches = quiver::collect(copy, df.task_context()).await.unwrap();
+    assert_eq!(concat_batches(&df.schema(), &batches).unwrap(), expected);
+    let too_many = Arc::clone(&plan).with_new_children(vec![Arc::clone(&plan); 3]);
+    assert!(too_many
+        .unwrap_err()
+        .to_string()
+        .contains("LimitExec has 1 inputs, given 3"));
+    assert!(plan
+        .as_any()
+        .downcast_ref::<quiver_execution::operators::limit::LimitExec>()
+        .is_some());
+}
+
 #[tokio::test]
 async fn explain_shows_both_plans_as_trees() {
     let ctx = session(2, 8192).await;

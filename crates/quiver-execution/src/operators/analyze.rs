@@ -11,12 +11,12 @@ use futures::TryStreamExt;
 use quiver_expr::{internal_err, Result};
 
 use crate::metrics::{format_duration, MetricsRegistry};
-use crate::plan::{execute_stream, ExecutionPlan, TaskContext};
+use crate::plan::{execute_stream, only_child, ExecutionPlan, TaskContext};
 use crate::stream::{RecordBatchStreamAdapter, SendableRecordBatchStream};
 
 /// Runs `input` with metrics collected and returns one row
 /// (`plan_type`, `plan`): the physical plan with each operator's metrics.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct AnalyzeExec {
     input: Arc<dyn ExecutionPlan>,
     schema: SchemaRef,
@@ -31,6 +31,16 @@ impl AnalyzeExec {
 }
 
 impl ExecutionPlan for AnalyzeExec {
+    fn with_new_children(
+        self: Arc<Self>,
+        children: Vec<Arc<dyn ExecutionPlan>>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let input = only_child(self.as_ref(), children)?;
+        Ok(Arc::new(Self {
+            input,
+            ..self.as_ref().clone()
+        }))
+    }
     fn schema(&self) -> SchemaRef {
         Arc::clone(&self.schema)
     }

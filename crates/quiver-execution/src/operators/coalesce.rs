@@ -7,7 +7,7 @@ use quiver_expr::{internal_err, Result};
 use tokio::sync::mpsc;
 
 use crate::metrics::execute_child;
-use crate::plan::{ExecutionPlan, TaskContext};
+use crate::plan::{only_child, ExecutionPlan, TaskContext};
 use crate::stream::{forward, ReceiverStream, SendableRecordBatchStream};
 
 /// N partitions in, one partition out, in no particular order.
@@ -24,6 +24,12 @@ impl CoalescePartitionsExec {
 }
 
 impl ExecutionPlan for CoalescePartitionsExec {
+    fn with_new_children(
+        self: Arc<Self>,
+        children: Vec<Arc<dyn ExecutionPlan>>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        Ok(Arc::new(Self::new(only_child(self.as_ref(), children)?)))
+    }
     fn schema(&self) -> SchemaRef {
         self.input.schema()
     }

@@ -8,13 +8,13 @@ use futures::StreamExt;
 use quiver_expr::Result;
 
 use crate::metrics::execute_child;
-use crate::plan::{ExecutionPlan, TaskContext};
+use crate::plan::{only_child, ExecutionPlan, TaskContext};
 use crate::stream::{RecordBatchStreamAdapter, SendableRecordBatchStream};
 
 /// Skips `skip` rows of each partition, then passes at most `fetch`.
 /// Over a single partition this is the global LIMIT/OFFSET; over many it is
 /// the per-partition pre-limit the planner puts below a coalesce.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct LimitExec {
     skip: usize,
     fetch: Option<usize>,
@@ -29,6 +29,16 @@ impl LimitExec {
 }
 
 impl ExecutionPlan for LimitExec {
+    fn with_new_children(
+        self: Arc<Self>,
+        children: Vec<Arc<dyn ExecutionPlan>>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let input = only_child(self.as_ref(), children)?;
+        Ok(Arc::new(Self {
+            input,
+            ..self.as_ref().clone()
+        }))
+    }
     fn schema(&self) -> SchemaRef {
         self.input.schema()
     }

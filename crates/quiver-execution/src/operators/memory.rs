@@ -6,7 +6,7 @@ use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
 use quiver_expr::{QuiverError, Result};
 
-use crate::plan::{ExecutionPlan, TaskContext};
+use crate::plan::{no_children, ExecutionPlan, TaskContext};
 use crate::stream::{RecordBatchStreamAdapter, SendableRecordBatchStream};
 
 /// Serves prepared batches, one list per partition.
@@ -38,6 +38,12 @@ impl MemoryExec {
 }
 
 impl ExecutionPlan for MemoryExec {
+    fn with_new_children(
+        self: Arc<Self>,
+        children: Vec<Arc<dyn ExecutionPlan>>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        no_children(self, children)
+    }
     fn schema(&self) -> SchemaRef {
         Arc::clone(&self.schema)
     }

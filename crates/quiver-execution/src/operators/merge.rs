@@ -12,11 +12,11 @@ use quiver_expr::{internal_err, Result};
 
 use super::{display_sort_exprs, PhysicalSortExpr};
 use crate::metrics::execute_child;
-use crate::plan::{ExecutionPlan, TaskContext};
+use crate::plan::{only_child, ExecutionPlan, TaskContext};
 use crate::stream::{spawn_stream, RecordBatchStreamAdapter, SendableRecordBatchStream};
 
 /// One sorted partition out of many sorted partitions.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct SortPreservingMergeExec {
     exprs: Vec<PhysicalSortExpr>,
     input: Arc<dyn ExecutionPlan>,
@@ -177,6 +177,16 @@ pub fn merge_sorted_streams(
 }
 
 impl ExecutionPlan for SortPreservingMergeExec {
+    fn with_new_children(
+        self: Arc<Self>,
+        children: Vec<Arc<dyn ExecutionPlan>>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let input = only_child(self.as_ref(), children)?;
+        Ok(Arc::new(Self {
+            input,
+            ..self.as_ref().clone()
+        }))
+    }
     fn schema(&self) -> SchemaRef {
         self.input.schema()
     }

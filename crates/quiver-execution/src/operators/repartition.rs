@@ -15,7 +15,7 @@ use tokio::sync::mpsc;
 
 use crate::metrics::execute_child;
 use crate::physical_expr::PhysicalExpr;
-use crate::plan::{ExecutionPlan, TaskContext};
+use crate::plan::{only_child, ExecutionPlan, TaskContext};
 use crate::run_state::NodeId;
 use crate::stream::{AbortOnDrop, ReceiverStream, SendableRecordBatchStream};
 
@@ -23,7 +23,7 @@ use crate::stream::{AbortOnDrop, ReceiverStream, SendableRecordBatchStream};
 pub const REPARTITION_SEED: u64 = 0x5157_4956_4552;
 
 /// Routes rows to `partitions` outputs by the hash of `keys`.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct RepartitionExec {
     keys: Vec<Arc<dyn PhysicalExpr>>,
     partitions: usize,
@@ -137,6 +137,16 @@ impl Router {
 }
 
 impl ExecutionPlan for RepartitionExec {
+    fn with_new_children(
+        self: Arc<Self>,
+        children: Vec<Arc<dyn ExecutionPlan>>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let input = only_child(self.as_ref(), children)?;
+        Ok(Arc::new(Self {
+            input,
+            ..self.as_ref().clone()
+        }))
+    }
     fn schema(&self) -> SchemaRef {
         self.input.schema()
     }

@@ -13,14 +13,14 @@ use quiver_expr::{internal_err, Result};
 
 use crate::memory_pool::MemoryReservation;
 use crate::operators::coalesce::CoalescePartitionsExec;
-use crate::plan::{ExecutionPlan, TaskContext};
+use crate::plan::{two_children, ExecutionPlan, TaskContext};
 use crate::stream::{RecordBatchStreamAdapter, SendableRecordBatchStream};
 
 /// Reads the right input into a multiset of rows (NULLs compare equal),
 /// then streams the left input, keeping each row as the operator says:
 /// INTERSECT keeps rows the right side still has a copy of (ALL) or has at
 /// all (each once); EXCEPT keeps the rest.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct SetOperationExec {
     left: Arc<dyn ExecutionPlan>,
     right: Arc<dyn ExecutionPlan>,
@@ -81,6 +81,17 @@ impl Counter {
 }
 
 impl ExecutionPlan for SetOperationExec {
+    fn with_new_children(
+        self: Arc<Self>,
+        children: Vec<Arc<dyn ExecutionPlan>>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let (left, right) = two_children(self.as_ref(), children)?;
+        Ok(Arc::new(Self {
+            left,
+            right,
+            ..self.as_ref().clone()
+        }))
+    }
     fn schema(&self) -> SchemaRef {
         self.left.schema()
     }

@@ -15,7 +15,7 @@ use tokio::sync::OnceCell;
 
 use crate::memory_pool::{batch_memory_size, MemoryReservation};
 use crate::metrics::execute_child;
-use crate::plan::{ExecutionPlan, TaskContext};
+use crate::plan::{only_child, ExecutionPlan, TaskContext};
 use crate::run_state::NodeId;
 use crate::stream::{AbortOnDrop, RecordBatchStreamAdapter, SendableRecordBatchStream};
 
@@ -27,7 +27,7 @@ struct Computed {
 }
 
 /// The input computed once, its partitions read by several consumers.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct SharedExec {
     input: Arc<dyn ExecutionPlan>,
     consumers: usize,
@@ -74,6 +74,16 @@ async fn compute(input: Arc<dyn ExecutionPlan>, ctx: Arc<TaskContext>) -> Result
 }
 
 impl ExecutionPlan for SharedExec {
+    fn with_new_children(
+        self: Arc<Self>,
+        children: Vec<Arc<dyn ExecutionPlan>>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let input = only_child(self.as_ref(), children)?;
+        Ok(Arc::new(Self {
+            input,
+            ..self.as_ref().clone()
+        }))
+    }
     fn schema(&self) -> SchemaRef {
         self.input.schema()
     }

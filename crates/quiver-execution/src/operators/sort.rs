@@ -18,12 +18,12 @@ use super::{display_sort_exprs, PhysicalSortExpr};
 use crate::compaction::concat_compacted;
 use crate::memory_pool::{batch_memory_size, MemoryReservation};
 use crate::metrics::{execute_child, OperatorMetrics};
-use crate::plan::{ExecutionPlan, TaskContext};
+use crate::plan::{only_child, ExecutionPlan, TaskContext};
 use crate::spill::{record_spill_event, SpillFile, SpillWriter};
 use crate::stream::{release_as_sent, RecordBatchStreamAdapter, SendableRecordBatchStream};
 
 /// Sorts every partition of its input independently.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct SortExec {
     exprs: Vec<PhysicalSortExpr>,
     input: Arc<dyn ExecutionPlan>,
@@ -223,6 +223,16 @@ async fn sort_partition(
 }
 
 impl ExecutionPlan for SortExec {
+    fn with_new_children(
+        self: Arc<Self>,
+        children: Vec<Arc<dyn ExecutionPlan>>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let input = only_child(self.as_ref(), children)?;
+        Ok(Arc::new(Self {
+            input,
+            ..self.as_ref().clone()
+        }))
+    }
     fn schema(&self) -> SchemaRef {
         self.input.schema()
     }

@@ -13,7 +13,7 @@ use crate::stream::{RecordBatchStreamAdapter, SendableRecordBatchStream};
 /// Concatenates inputs with the same column types; output partition `p` is
 /// one partition of one input. Batches are relabelled with the union's
 /// schema (its column names and nullability).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct UnionExec {
     inputs: Vec<Arc<dyn ExecutionPlan>>,
     schema: SchemaRef,
@@ -27,6 +27,19 @@ impl UnionExec {
 }
 
 impl ExecutionPlan for UnionExec {
+    fn with_new_children(
+        self: Arc<Self>,
+        children: Vec<Arc<dyn ExecutionPlan>>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        if children.len() != self.inputs.len() {
+            return internal_err!(
+                "UnionExec has {} inputs, given {}",
+                self.inputs.len(),
+                children.len()
+            );
+        }
+        Ok(Arc::new(Self::new(children, Arc::clone(&self.schema))))
+    }
     fn schema(&self) -> SchemaRef {
         Arc::clone(&self.schema)
     }

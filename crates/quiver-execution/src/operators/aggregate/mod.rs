@@ -24,7 +24,7 @@ use super::sort::slices;
 use crate::memory_pool::MemoryReservation;
 use crate::metrics::{execute_child, OperatorMetrics};
 use crate::physical_expr::{ColumnExpr, PhysicalExpr};
-use crate::plan::{ExecutionPlan, TaskContext};
+use crate::plan::{only_child, ExecutionPlan, TaskContext};
 use crate::spill::{record_spill_event, SpillFile};
 use crate::spill_buckets::HashBuckets;
 use crate::stream::{release_as_sent, RecordBatchStreamAdapter, SendableRecordBatchStream};
@@ -118,7 +118,7 @@ impl AggregateSpec {
 /// memory reservation cannot grow, a partition writes its groups' states to
 /// disk, split by key hash into buckets, and aggregates each bucket on its
 /// own at the end.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct AggregateExec {
     spec: Arc<AggregateSpec>,
     input: Arc<dyn ExecutionPlan>,
@@ -638,6 +638,16 @@ fn aggregate_stream(
 }
 
 impl ExecutionPlan for AggregateExec {
+    fn with_new_children(
+        self: Arc<Self>,
+        children: Vec<Arc<dyn ExecutionPlan>>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let input = only_child(self.as_ref(), children)?;
+        Ok(Arc::new(Self {
+            input,
+            ..self.as_ref().clone()
+        }))
+    }
     fn schema(&self) -> SchemaRef {
         Arc::clone(&self.spec.schema)
     }

@@ -14,12 +14,12 @@ use self::conjuncts::AdaptiveConjuncts;
 pub use self::conjuncts::Conjunct;
 use crate::metrics::execute_child;
 use crate::physical_expr::PhysicalExpr;
-use crate::plan::{ExecutionPlan, TaskContext};
+use crate::plan::{only_child, ExecutionPlan, TaskContext};
 use crate::stream::{RecordBatchStreamAdapter, SendableRecordBatchStream};
 
 /// Filters each partition's batches by the conjunction of some conditions
 /// (NULL counts as false).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct FilterExec {
     conjuncts: Vec<Conjunct>,
     input: Arc<dyn ExecutionPlan>,
@@ -42,6 +42,16 @@ impl FilterExec {
 }
 
 impl ExecutionPlan for FilterExec {
+    fn with_new_children(
+        self: Arc<Self>,
+        children: Vec<Arc<dyn ExecutionPlan>>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let input = only_child(self.as_ref(), children)?;
+        Ok(Arc::new(Self {
+            input,
+            ..self.as_ref().clone()
+        }))
+    }
     fn schema(&self) -> SchemaRef {
         self.input.schema()
     }

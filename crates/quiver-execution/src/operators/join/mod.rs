@@ -36,7 +36,7 @@ use crate::dynamic_filter::{
 use crate::metrics::execute_child;
 use crate::operators::coalesce::CoalescePartitionsExec;
 use crate::physical_expr::{create_physical_expr, PhysicalExpr};
-use crate::plan::{ExecutionPlan, TaskContext};
+use crate::plan::{two_children, ExecutionPlan, TaskContext};
 use crate::run_state::NodeId;
 use crate::stream::{RecordBatchStreamAdapter, SendableRecordBatchStream};
 
@@ -83,7 +83,7 @@ impl JoinFilter {
 }
 
 /// A hash join (with keys) or a nested-loop join (without).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct JoinExec {
     left: Arc<dyn ExecutionPlan>,
     right: Arc<dyn ExecutionPlan>,
@@ -385,6 +385,17 @@ fn probe_stream(
 }
 
 impl ExecutionPlan for JoinExec {
+    fn with_new_children(
+        self: Arc<Self>,
+        children: Vec<Arc<dyn ExecutionPlan>>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let (left, right) = two_children(self.as_ref(), children)?;
+        Ok(Arc::new(Self {
+            left,
+            right,
+            ..self.as_ref().clone()
+        }))
+    }
     fn name(&self) -> &'static str {
         if self.on.is_empty() {
             "NestedLoopJoinExec"
