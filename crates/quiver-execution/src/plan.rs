@@ -123,6 +123,43 @@ pub trait ExecutionPlan: AsAny + Send + Sync + Debug {
         -> Result<SendableRecordBatchStream>;
 }
 
+/// Implements [`ExecutionPlan::with_new_children`] for an operator that is
+/// `Clone` and keeps its one input in a field `input`.
+macro_rules! with_new_input {
+    () => {
+        fn with_new_children(
+            self: Arc<Self>,
+            children: Vec<Arc<dyn ExecutionPlan>>,
+        ) -> Result<Arc<dyn ExecutionPlan>> {
+            let input = $crate::plan::only_child(self.as_ref(), children)?;
+            Ok(Arc::new(Self {
+                input,
+                ..self.as_ref().clone()
+            }))
+        }
+    };
+}
+pub(crate) use with_new_input;
+
+/// Implements [`ExecutionPlan::with_new_children`] for an operator that is
+/// `Clone` and keeps its two inputs in fields `left` and `right`.
+macro_rules! with_new_inputs_left_right {
+    () => {
+        fn with_new_children(
+            self: Arc<Self>,
+            children: Vec<Arc<dyn ExecutionPlan>>,
+        ) -> Result<Arc<dyn ExecutionPlan>> {
+            let (left, right) = $crate::plan::two_children(self.as_ref(), children)?;
+            Ok(Arc::new(Self {
+                left,
+                right,
+                ..self.as_ref().clone()
+            }))
+        }
+    };
+}
+pub(crate) use with_new_inputs_left_right;
+
 /// The one input in `children`, given to `operator`'s
 /// [`ExecutionPlan::with_new_children`]; an internal error for any other
 /// number.

@@ -11,7 +11,7 @@ use futures::TryStreamExt;
 use quiver_expr::{internal_err, Result};
 
 use crate::metrics::{format_duration, MetricsRegistry};
-use crate::plan::{execute_stream, only_child, ExecutionPlan, TaskContext};
+use crate::plan::{execute_stream, with_new_input, ExecutionPlan, TaskContext};
 use crate::stream::{RecordBatchStreamAdapter, SendableRecordBatchStream};
 
 /// Runs `input` with metrics collected and returns one row
@@ -31,16 +31,7 @@ impl AnalyzeExec {
 }
 
 impl ExecutionPlan for AnalyzeExec {
-    fn with_new_children(
-        self: Arc<Self>,
-        children: Vec<Arc<dyn ExecutionPlan>>,
-    ) -> Result<Arc<dyn ExecutionPlan>> {
-        let input = only_child(self.as_ref(), children)?;
-        Ok(Arc::new(Self {
-            input,
-            ..self.as_ref().clone()
-        }))
-    }
+    with_new_input!();
     fn schema(&self) -> SchemaRef {
         Arc::clone(&self.schema)
     }

@@ -8,7 +8,7 @@ use futures::StreamExt;
 use quiver_expr::Result;
 
 use crate::metrics::execute_child;
-use crate::plan::{only_child, ExecutionPlan, TaskContext};
+use crate::plan::{with_new_input, ExecutionPlan, TaskContext};
 use crate::stream::{RecordBatchStreamAdapter, SendableRecordBatchStream};
 
 /// Skips `skip` rows of each partition, then passes at most `fetch`.
@@ -29,16 +29,7 @@ impl LimitExec {
 }
 
 impl ExecutionPlan for LimitExec {
-    fn with_new_children(
-        self: Arc<Self>,
-        children: Vec<Arc<dyn ExecutionPlan>>,
-    ) -> Result<Arc<dyn ExecutionPlan>> {
-        let input = only_child(self.as_ref(), children)?;
-        Ok(Arc::new(Self {
-            input,
-            ..self.as_ref().clone()
-        }))
-    }
+    with_new_input!();
     fn schema(&self) -> SchemaRef {
         self.input.schema()
     }

@@ -12,7 +12,7 @@ use quiver_expr::{internal_err, Result};
 
 use super::{display_sort_exprs, PhysicalSortExpr};
 use crate::metrics::execute_child;
-use crate::plan::{only_child, ExecutionPlan, TaskContext};
+use crate::plan::{with_new_input, ExecutionPlan, TaskContext};
 use crate::stream::{spawn_stream, RecordBatchStreamAdapter, SendableRecordBatchStream};
 
 /// One sorted partition out of many sorted partitions.
@@ -177,16 +177,7 @@ pub fn merge_sorted_streams(
 }
 
 impl ExecutionPlan for SortPreservingMergeExec {
-    fn with_new_children(
-        self: Arc<Self>,
-        children: Vec<Arc<dyn ExecutionPlan>>,
-    ) -> Result<Arc<dyn ExecutionPlan>> {
-        let input = only_child(self.as_ref(), children)?;
-        Ok(Arc::new(Self {
-            input,
-            ..self.as_ref().clone()
-        }))
-    }
+    with_new_input!();
     fn schema(&self) -> SchemaRef {
         self.input.schema()
     }

@@ -9,7 +9,7 @@ use quiver_expr::Result;
 
 use crate::metrics::execute_child;
 use crate::physical_expr::PhysicalExpr;
-use crate::plan::{only_child, ExecutionPlan, TaskContext};
+use crate::plan::{with_new_input, ExecutionPlan, TaskContext};
 use crate::stream::{RecordBatchStreamAdapter, SendableRecordBatchStream};
 
 /// Evaluates one expression per output column.
@@ -36,16 +36,7 @@ impl ProjectionExec {
 }
 
 impl ExecutionPlan for ProjectionExec {
-    fn with_new_children(
-        self: Arc<Self>,
-        children: Vec<Arc<dyn ExecutionPlan>>,
-    ) -> Result<Arc<dyn ExecutionPlan>> {
-        let input = only_child(self.as_ref(), children)?;
-        Ok(Arc::new(Self {
-            input,
-            ..self.as_ref().clone()
-        }))
-    }
+    with_new_input!();
     fn schema(&self) -> SchemaRef {
         Arc::clone(&self.schema)
     }

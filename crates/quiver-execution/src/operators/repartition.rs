@@ -15,7 +15,7 @@ use tokio::sync::mpsc;
 
 use crate::metrics::execute_child;
 use crate::physical_expr::PhysicalExpr;
-use crate::plan::{only_child, ExecutionPlan, TaskContext};
+use crate::plan::{with_new_input, ExecutionPlan, TaskContext};
 use crate::run_state::NodeId;
 use crate::stream::{AbortOnDrop, ReceiverStream, SendableRecordBatchStream};
 
@@ -137,16 +137,7 @@ impl Router {
 }
 
 impl ExecutionPlan for RepartitionExec {
-    fn with_new_children(
-        self: Arc<Self>,
-        children: Vec<Arc<dyn ExecutionPlan>>,
-    ) -> Result<Arc<dyn ExecutionPlan>> {
-        let input = only_child(self.as_ref(), children)?;
-        Ok(Arc::new(Self {
-            input,
-            ..self.as_ref().clone()
-        }))
-    }
+    with_new_input!();
     fn schema(&self) -> SchemaRef {
         self.input.schema()
     }

@@ -13,7 +13,7 @@ use quiver_expr::{internal_err, Result};
 
 use crate::memory_pool::MemoryReservation;
 use crate::operators::coalesce::CoalescePartitionsExec;
-use crate::plan::{two_children, ExecutionPlan, TaskContext};
+use crate::plan::{with_new_inputs_left_right, ExecutionPlan, TaskContext};
 use crate::stream::{RecordBatchStreamAdapter, SendableRecordBatchStream};
 
 /// Reads the right input into a multiset of rows (NULLs compare equal),
@@ -81,17 +81,7 @@ impl Counter {
 }
 
 impl ExecutionPlan for SetOperationExec {
-    fn with_new_children(
-        self: Arc<Self>,
-        children: Vec<Arc<dyn ExecutionPlan>>,
-    ) -> Result<Arc<dyn ExecutionPlan>> {
-        let (left, right) = two_children(self.as_ref(), children)?;
-        Ok(Arc::new(Self {
-            left,
-            right,
-            ..self.as_ref().clone()
-        }))
-    }
+    with_new_inputs_left_right!();
     fn schema(&self) -> SchemaRef {
         self.left.schema()
     }

@@ -15,7 +15,7 @@ use tokio::sync::OnceCell;
 
 use crate::memory_pool::{batch_memory_size, MemoryReservation};
 use crate::metrics::execute_child;
-use crate::plan::{only_child, ExecutionPlan, TaskContext};
+use crate::plan::{with_new_input, ExecutionPlan, TaskContext};
 use crate::run_state::NodeId;
 use crate::stream::{AbortOnDrop, RecordBatchStreamAdapter, SendableRecordBatchStream};
 
@@ -74,16 +74,7 @@ async fn compute(input: Arc<dyn ExecutionPlan>, ctx: Arc<TaskContext>) -> Result
 }
 
 impl ExecutionPlan for SharedExec {
-    fn with_new_children(
-        self: Arc<Self>,
-        children: Vec<Arc<dyn ExecutionPlan>>,
-    ) -> Result<Arc<dyn ExecutionPlan>> {
-        let input = only_child(self.as_ref(), children)?;
-        Ok(Arc::new(Self {
-            input,
-            ..self.as_ref().clone()
-        }))
-    }
+    with_new_input!();
     fn schema(&self) -> SchemaRef {
         self.input.schema()
     }

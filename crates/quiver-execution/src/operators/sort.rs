@@ -18,7 +18,7 @@ use super::{display_sort_exprs, PhysicalSortExpr};
 use crate::compaction::concat_compacted;
 use crate::memory_pool::{batch_memory_size, MemoryReservation};
 use crate::metrics::{execute_child, OperatorMetrics};
-use crate::plan::{only_child, ExecutionPlan, TaskContext};
+use crate::plan::{with_new_input, ExecutionPlan, TaskContext};
 use crate::spill::{record_spill_event, SpillFile, SpillWriter};
 use crate::stream::{release_as_sent, RecordBatchStreamAdapter, SendableRecordBatchStream};
 
@@ -223,16 +223,7 @@ async fn sort_partition(
 }
 
 impl ExecutionPlan for SortExec {
-    fn with_new_children(
-        self: Arc<Self>,
-        children: Vec<Arc<dyn ExecutionPlan>>,
-    ) -> Result<Arc<dyn ExecutionPlan>> {
-        let input = only_child(self.as_ref(), children)?;
-        Ok(Arc::new(Self {
-            input,
-            ..self.as_ref().clone()
-        }))
-    }
+    with_new_input!();
     fn schema(&self) -> SchemaRef {
         self.input.schema()
     }

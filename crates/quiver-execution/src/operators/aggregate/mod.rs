@@ -24,7 +24,7 @@ use super::sort::slices;
 use crate::memory_pool::MemoryReservation;
 use crate::metrics::{execute_child, OperatorMetrics};
 use crate::physical_expr::{ColumnExpr, PhysicalExpr};
-use crate::plan::{only_child, ExecutionPlan, TaskContext};
+use crate::plan::{with_new_input, ExecutionPlan, TaskContext};
 use crate::spill::{record_spill_event, SpillFile};
 use crate::spill_buckets::HashBuckets;
 use crate::stream::{release_as_sent, RecordBatchStreamAdapter, SendableRecordBatchStream};
@@ -638,16 +638,7 @@ fn aggregate_stream(
 }
 
 impl ExecutionPlan for AggregateExec {
-    fn with_new_children(
-        self: Arc<Self>,
-        children: Vec<Arc<dyn ExecutionPlan>>,
-    ) -> Result<Arc<dyn ExecutionPlan>> {
-        let input = only_child(self.as_ref(), children)?;
-        Ok(Arc::new(Self {
-            input,
-            ..self.as_ref().clone()
-        }))
-    }
+    with_new_input!();
     fn schema(&self) -> SchemaRef {
         Arc::clone(&self.spec.schema)
     }

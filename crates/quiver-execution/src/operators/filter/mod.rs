@@ -14,7 +14,7 @@ use self::conjuncts::AdaptiveConjuncts;
 pub use self::conjuncts::Conjunct;
 use crate::metrics::execute_child;
 use crate::physical_expr::PhysicalExpr;
-use crate::plan::{only_child, ExecutionPlan, TaskContext};
+use crate::plan::{with_new_input, ExecutionPlan, TaskContext};
 use crate::stream::{RecordBatchStreamAdapter, SendableRecordBatchStream};
 
 /// Filters each partition's batches by the conjunction of some conditions
@@ -42,16 +42,7 @@ impl FilterExec {
 }
 
 impl ExecutionPlan for FilterExec {
-    fn with_new_children(
-        self: Arc<Self>,
-        children: Vec<Arc<dyn ExecutionPlan>>,
-    ) -> Result<Arc<dyn ExecutionPlan>> {
-        let input = only_child(self.as_ref(), children)?;
-        Ok(Arc::new(Self {
-            input,
-            ..self.as_ref().clone()
-        }))
-    }
+    with_new_input!();
     fn schema(&self) -> SchemaRef {
         self.input.schema()
     }

@@ -36,7 +36,7 @@ use crate::dynamic_filter::{
 use crate::metrics::execute_child;
 use crate::operators::coalesce::CoalescePartitionsExec;
 use crate::physical_expr::{create_physical_expr, PhysicalExpr};
-use crate::plan::{two_children, ExecutionPlan, TaskContext};
+use crate::plan::{with_new_inputs_left_right, ExecutionPlan, TaskContext};
 use crate::run_state::NodeId;
 use crate::stream::{RecordBatchStreamAdapter, SendableRecordBatchStream};
 
@@ -385,17 +385,7 @@ fn probe_stream(
 }
 
 impl ExecutionPlan for JoinExec {
-    fn with_new_children(
-        self: Arc<Self>,
-        children: Vec<Arc<dyn ExecutionPlan>>,
-    ) -> Result<Arc<dyn ExecutionPlan>> {
-        let (left, right) = two_children(self.as_ref(), children)?;
-        Ok(Arc::new(Self {
-            left,
-            right,
-            ..self.as_ref().clone()
-        }))
-    }
+    with_new_inputs_left_right!();
     fn name(&self) -> &'static str {
         if self.on.is_empty() {
             "NestedLoopJoinExec"
