@@ -7,7 +7,6 @@ use std::sync::Arc;
 use futures::TryStreamExt;
 use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStore, ObjectStoreExt};
-use quiver_expr::logical_plan::FileFormat;
 use quiver_expr::{QuiverError, Result};
 
 use crate::data_file::DataFile;
@@ -286,41 +285,6 @@ fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Guessing a [`FileFormat`] from file names.
-pub trait FileFormatExt: Sized {
-    /// The format a file name's extension suggests (`.parquet`, `.csv`, `.tsv`).
-    fn from_path(path: &Path) -> Option<Self>;
-
-    /// The format of a location's files: from the location's own extension,
-    /// else from the files it lists.
-    fn detect(location: &str, storage: &StorageOptions) -> Result<Self>;
-}
-
-impl FileFormatExt for FileFormat {
-    fn from_path(path: &Path) -> Option<Self> {
-        // `x.csv.gz` is a CSV file.
-        let path = match crate::compression::Compression::from_extension(path) {
-            Some(_) => Path::new(path.file_stem()?),
-            None => path,
-        };
-        FileFormat::from_name(path.extension()?.to_str()?)
-    }
-
-    fn detect(location: &str, storage: &StorageOptions) -> Result<Self> {
-        if let Some(f) = Self::from_path(Path::new(local_path(location))) {
-            return Ok(f);
-        }
-        let files = list_files(location, storage)?;
-        let mut formats = files.iter().map(|f| Self::from_path(Path::new(f.name())));
-        formats.find_map(|f| f).ok_or_else(|| {
-            QuiverError::Plan(format!(
-                "cannot tell the file format of '{location}'; name files *.parquet or *.csv, or use \
-                 CREATE EXTERNAL TABLE .. STORED AS PARQUET|CSV"
-            ))
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -351,30 +315,5 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("no files match"), "{err}");
-    }
-
-    #[test]
-    fn detects_formats() {
-        assert_eq!(
-            FileFormat::detect("x/y.PARQUET", &StorageOptions::default()).unwrap(),
-            FileFormat::Parquet
-        );
-        assert_eq!(
-            FileFormat::detect("x/y.tsv", &StorageOptions::default()).unwrap(),
-            FileFormat::Csv
-        );
-        // Compressed files and remote locations go by the name too.
-        for (name, format) in [
-            ("x/y.csv.bz2", FileFormat::Csv),
-            ("x/y.ndjson.xz", FileFormat::Json),
-            ("s3://bucket/y.parquet", FileFormat::Parquet),
-            ("https://host/data/y.csv.gz", FileFormat::Csv),
-        ] {
-            assert_eq!(
-                FileFormat::detect(name, &StorageOptions::default()).unwrap(),
-                format,
-                "{name}"
-            );
-        }
     }
 }

@@ -16,10 +16,9 @@ use std::sync::{Arc, Mutex};
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use object_store::{ObjectStoreExt, WriteMultipart};
-use parquet::arrow::ArrowWriter;
-use quiver_expr::logical_plan::FileFormat;
 use quiver_expr::{QuiverError, Result};
 
+use crate::format::BatchWriter;
 use crate::store::{store_error, RemoteLocation};
 use crate::write::WriteOptions;
 
@@ -53,64 +52,6 @@ impl Write for SharedBuffer {
     }
 }
 
-/// Encodes batches in the chosen format.
-enum FormatWriter {
-    Parquet(Box<ArrowWriter<Box<dyn Write + Send>>>),
-    Csv(Box<arrow::csv::Writer<Box<dyn Write + Send>>>),
-    Json(arrow::json::LineDelimitedWriter<Box<dyn Write + Send>>),
-}
-
-impl FormatWriter {
-    fn try_new(
-        out: Box<dyn Write + Send>,
-        schema: &SchemaRef,
-        options: &WriteOptions,
-    ) -> Result<Self> {
-        Ok(match options.format {
-            FileFormat::Parquet => {
-                let props = options.parquet_properties(schema)?;
-                FormatWriter::Parquet(Box::new(ArrowWriter::try_new(
-                    out,
-                    Arc::clone(schema),
-                    Some(props),
-                )?))
-            }
-            FileFormat::Csv => FormatWriter::Csv(Box::new(
-                arrow::csv::WriterBuilder::new()
-                    .with_header(options.header)
-                    .with_delimiter(options.delimiter)
-                    .build(out),
-            )),
-            FileFormat::Json => FormatWriter::Json(
-                arrow::json::WriterBuilder::new()
-                    .with_explicit_nulls(true)
-                    .build::<_, arrow::json::writer::LineDelimited>(out),
-            ),
-        })
-    }
-
-    fn write(&mut self, batch: &RecordBatch) -> Result<()> {
-        match self {
-            FormatWriter::Parquet(w) => w.write(batch)?,
-            FormatWriter::Csv(w) => w.write(batch)?,
-            FormatWriter::Json(w) => w.write(batch)?,
-        }
-        Ok(())
-    }
-
-    /// Writes the format's trailer (a Parquet footer) and flushes.
-    fn finish(self) -> Result<()> {
-        match self {
-            FormatWriter::Parquet(w) => {
-                w.close()?;
-            }
-            FormatWriter::Csv(w) => w.into_inner().flush()?,
-            FormatWriter::Json(mut w) => w.finish()?,
-        }
-        Ok(())
-    }
-}
-
 /// Where a pending file's bytes go.
 enum Sink {
     /// A local file under a temporary name, renamed to `target` on commit.
@@ -125,7 +66,7 @@ enum Sink {
 
 /// One file being written.
 struct PendingFile {
-    writer: FormatWriter,
+    writer: Box<dyn BatchWriter>,
     sink: Sink,
 }
 
@@ -164,7 +105,7 @@ impl PendingFile {
         let file =
             File::create(&temp).map_err(|e| io_error(&temp.display().to_string(), "create", e))?;
         Ok(Self {
-            writer: FormatWriter::try_new(Box::new(file), schema, options)?,
+            writer: options.format.writer(Box::new(file), schema, options)?,
             sink: Sink::Local { temp, target },
         })
     }
@@ -188,7 +129,9 @@ impl PendingFile {
             .map_err(|e| store_error("write", url, &e))?;
         let buffer = SharedBuffer::default();
         Ok(Self {
-            writer: FormatWriter::try_new(Box::new(buffer.clone()), schema, options)?,
+            writer: options
+                .format
+                .writer(Box::new(buffer.clone()), schema, options)?,
             sink: Sink::Upload {
                 url: url.to_string(),
                 upload: Box::new(WriteMultipart::new(upload)),

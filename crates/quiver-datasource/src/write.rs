@@ -18,9 +18,9 @@ use parquet::basic::{Compression, GzipLevel, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 use parquet::schema::types::ColumnPath;
 use quiver_execution::SendableRecordBatchStream;
-use quiver_expr::logical_plan::FileFormat;
 use quiver_expr::{QuiverError, Result};
 
+use crate::format::FileFormat;
 use crate::store::StorageOptions;
 use crate::transaction::Transaction;
 
@@ -28,7 +28,7 @@ use crate::transaction::Transaction;
 #[derive(Debug, Clone)]
 pub struct WriteOptions {
     /// The file format.
-    pub format: FileFormat,
+    pub format: Arc<dyn FileFormat>,
     /// Parquet compression: `zstd` (default), `snappy`, `gzip`, `lz4`,
     /// `brotli` or `uncompressed`.
     pub compression: Option<String>,
@@ -52,7 +52,7 @@ pub struct WriteOptions {
 
 impl WriteOptions {
     /// Defaults for `format`.
-    pub fn new(format: FileFormat) -> Self {
+    pub fn new(format: Arc<dyn FileFormat>) -> Self {
         Self {
             format,
             compression: None,
@@ -123,24 +123,26 @@ impl WriteOptions {
                 }
             }
         }
-        if self.format != FileFormat::Parquet {
-            let parquet_only = [
-                (
-                    "COMPRESSION",
-                    !matches!(
-                        self.compression.as_deref(),
-                        None | Some("none" | "uncompressed")
-                    ),
+        let format_specific = [
+            (
+                "COMPRESSION",
+                !matches!(
+                    self.compression.as_deref(),
+                    None | Some("none" | "uncompressed")
                 ),
-                ("ROW_GROUP_SIZE", self.row_group_size.is_some()),
-                ("BLOOM_FILTER", !self.bloom_filter_columns.is_empty()),
-            ];
-            if let Some((option, _)) = parquet_only.iter().find(|(_, set)| *set) {
-                return Err(QuiverError::Plan(format!(
-                    "{option} is supported for Parquet only, not {}",
-                    self.format
-                )));
-            }
+            ),
+            ("ROW_GROUP_SIZE", self.row_group_size.is_some()),
+            ("BLOOM_FILTER", !self.bloom_filter_columns.is_empty()),
+        ];
+        let honoured = self.format.write_options();
+        if let Some((option, _)) = format_specific
+            .iter()
+            .find(|(option, set)| *set && !honoured.contains(option))
+        {
+            return Err(QuiverError::Plan(format!(
+                "{option} is not supported for {} files",
+                self.format.name().to_uppercase()
+            )));
         }
         Ok(self)
     }
@@ -187,12 +189,9 @@ impl WriteOptions {
         })
     }
 
+    /// The extension of the files written: the format's first.
     pub(crate) fn extension(&self) -> &'static str {
-        match self.format {
-            FileFormat::Parquet => "parquet",
-            FileFormat::Csv => "csv",
-            FileFormat::Json => "json",
-        }
+        self.format.extensions().first().copied().unwrap_or("data")
     }
 }
 
@@ -361,6 +360,7 @@ fn escape(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::format::{CsvFormat, JsonFormat, ParquetFormat};
 
     #[test]
     fn partition_values_are_safe_directory_names() {
@@ -370,29 +370,30 @@ mod tests {
 
     #[test]
     fn options_are_checked() {
-        let csv = WriteOptions::new(FileFormat::Csv);
+        let csv = WriteOptions::new(Arc::new(CsvFormat));
         let err = csv
             .clone()
             .with_options(&[("compression".into(), "zstd".into())])
             .unwrap_err();
-        assert!(err.to_string().contains("Parquet only"), "{err}");
+        let message = "COMPRESSION is not supported for CSV files";
+        assert!(err.to_string().contains(message), "{err}");
         let tab = csv
             .with_options(&[("delimiter".into(), "\\t".into())])
             .unwrap();
         assert_eq!(tab.delimiter, b'\t');
-        let parquet = WriteOptions::new(FileFormat::Parquet)
+        let parquet = WriteOptions::new(Arc::new(ParquetFormat))
             .with_options(&[("compression".into(), "lz9".into())])
             .unwrap();
         assert!(parquet.parquet_compression().is_err());
-        let err = WriteOptions::new(FileFormat::Json)
+        let err = WriteOptions::new(Arc::new(JsonFormat))
             .with_options(&[("bloom_filter".into(), "true".into())])
             .unwrap_err();
         assert!(
             err.to_string()
-                .contains("BLOOM_FILTER is supported for Parquet only"),
+                .contains("BLOOM_FILTER is not supported for JSON files"),
             "{err}"
         );
-        let err = WriteOptions::new(FileFormat::Parquet)
+        let err = WriteOptions::new(Arc::new(ParquetFormat))
             .with_options(&[("row_group_size".into(), "0".into())])
             .unwrap_err();
         assert!(err.to_string().contains("ROW_GROUP_SIZE"), "{err}");
@@ -405,7 +406,7 @@ mod tests {
             Field::new("id", DataType::Int64, false),
             Field::new("name", DataType::Utf8, true),
         ]);
-        let named = WriteOptions::new(FileFormat::Parquet)
+        let named = WriteOptions::new(Arc::new(ParquetFormat))
             .with_options(&[
                 ("bloom_filter".into(), "name".into()),
                 ("row_group_size".into(), "100".into()),
@@ -419,7 +420,7 @@ mod tests {
         };
         assert!(has_filter("name") && !has_filter("id"));
         assert_eq!(props.max_row_group_row_count(), Some(100));
-        let missing = WriteOptions::new(FileFormat::Parquet)
+        let missing = WriteOptions::new(Arc::new(ParquetFormat))
             .with_options(&[("bloom_filter".into(), "nope".into())])
             .unwrap();
         let err = missing.parquet_properties(&schema).unwrap_err();

@@ -714,36 +714,27 @@ impl Explain {
     }
 }
 
-/// File formats for external tables.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FileFormat {
-    /// Apache Parquet.
-    Parquet,
-    /// Comma (or otherwise) separated values.
-    Csv,
-    /// Newline-delimited JSON, one object per line.
-    Json,
-}
+/// A file format as a statement names it (`STORED AS csv`, `COPY … (FORMAT
+/// json)`, `read_parquet`), lower case: a format's name or one of its
+/// extensions. The session finds the format it names among those it knows.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct FormatName(String);
 
-impl FileFormat {
-    /// The format named by `STORED AS name` or a file extension.
-    pub fn from_name(name: &str) -> Option<Self> {
-        match name.to_ascii_lowercase().as_str() {
-            "parquet" => Some(FileFormat::Parquet),
-            "csv" | "tsv" => Some(FileFormat::Csv),
-            "json" | "ndjson" | "jsonl" => Some(FileFormat::Json),
-            _ => None,
-        }
+impl FormatName {
+    /// The format called (or with the extension) `name`.
+    pub fn new(name: &str) -> Self {
+        Self(name.to_ascii_lowercase())
+    }
+
+    /// The name, lower case.
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 }
 
-impl fmt::Display for FileFormat {
+impl fmt::Display for FormatName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            FileFormat::Parquet => "PARQUET",
-            FileFormat::Csv => "CSV",
-            FileFormat::Json => "JSON",
-        })
+        f.write_str(&self.0.to_uppercase())
     }
 }
 
@@ -766,7 +757,7 @@ pub enum Ddl {
         /// Path, glob or directory.
         location: String,
         /// File format.
-        format: FileFormat,
+        format: FormatName,
         /// Declared columns; inferred from the files when absent.
         schema: Option<SchemaRef>,
         /// `OPTIONS ('key' 'value', ..)`, keys lower case.
@@ -817,7 +808,7 @@ pub enum Ddl {
         /// A file path, or a directory when partitioned.
         location: String,
         /// The file format.
-        format: FileFormat,
+        format: FormatName,
         /// Format options (`compression`, `header`, `delimiter`), keys lower
         /// case.
         options: Vec<(String, String)>,

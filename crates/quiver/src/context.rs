@@ -7,12 +7,12 @@ use std::sync::{Arc, RwLock};
 
 use arrow::record_batch::RecordBatch;
 use quiver_datasource::{
-    hive_directories, Compression, CsvOptions, DirectoryOpener, FileFormatExt, HiveTable, MemTable,
+    hive_directories, CsvOptions, DirectoryOpener, FileFormat, FileFormats, HiveTable, MemTable,
     ParquetTable, StorageOptions, TextTable, WriteOptions,
 };
 use quiver_execution::memory_pool::MemoryPool;
 use quiver_execution::{ProviderSource, TableProvider};
-use quiver_expr::logical_plan::{Ddl, FileFormat, Values};
+use quiver_expr::logical_plan::{Ddl, FormatName, Values};
 use quiver_expr::{
     AggregateFunction, Expr, LogicalPlan, QuiverError, Result, ScalarFunction, ScalarValue,
     TableSource,
@@ -35,6 +35,9 @@ pub struct SessionState {
     pub catalog: Catalog,
     /// Built-in functions.
     pub functions: FunctionRegistry,
+    /// The file formats tables and `COPY` may use
+    /// ([`SessionContext::register_file_format`] adds one).
+    pub formats: RwLock<FileFormats>,
     /// S3 settings made with `SET` (`aws.region`, …); a table's `OPTIONS`
     /// override them.
     pub storage: RwLock<StorageOptions>,
@@ -60,6 +63,11 @@ impl SessionState {
             .read()
             .map(|d| d.clone())
             .unwrap_or_else(|_| self.config.temp_directory.clone())
+    }
+
+    /// The file formats the session knows now.
+    pub fn formats(&self) -> FileFormats {
+        self.formats.read().map(|f| f.clone()).unwrap_or_default()
     }
 
     /// The optimizer rules switched off now.
@@ -95,10 +103,11 @@ impl Default for SessionContext {
 }
 
 /// Opens the table a location names, in `format`. `aws.*` entries of
-/// `options` override the session's S3 settings `storage`.
+/// `options` override the session's S3 settings `storage`; the rest are
+/// the format's.
 fn open_table(
     location: &str,
-    format: FileFormat,
+    format: Arc<dyn FileFormat>,
     options: &[(String, String)],
     schema: Option<arrow::datatypes::SchemaRef>,
     storage: &StorageOptions,
@@ -107,84 +116,10 @@ fn open_table(
     let storage = storage.with_overrides(&overrides);
     if let Some(directories) = hive_directories(location, &storage)? {
         let open: DirectoryOpener =
-            Arc::new(move |dir: &str| open_files(dir, format, &options, schema.clone(), &storage));
+            Arc::new(move |dir: &str| format.open_table(dir, &options, schema.clone(), &storage));
         return Ok(Arc::new(HiveTable::try_new(directories, open)?));
     }
-    open_files(location, format, &options, schema, &storage)
-}
-
-/// A table over the files at `location`, without partition directories.
-fn open_files(
-    location: &str,
-    format: FileFormat,
-    options: &[(String, String)],
-    schema: Option<arrow::datatypes::SchemaRef>,
-    storage: &StorageOptions,
-) -> Result<Arc<dyn TableProvider>> {
-    Ok(match format {
-        FileFormat::Parquet => {
-            if !options.is_empty() {
-                return Err(QuiverError::Plan(format!(
-                    "Parquet tables take no OPTIONS (got {})",
-                    options
-                        .iter()
-                        .map(|(k, _)| k.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )));
-            }
-            Arc::new(ParquetTable::try_new(location, storage)?)
-        }
-        FileFormat::Csv => {
-            let mut csv = CsvOptions {
-                schema,
-                ..CsvOptions::default()
-            };
-            if location.to_lowercase().ends_with(".tsv") {
-                csv.delimiter = b'\t';
-            }
-            Arc::new(TextTable::csv(
-                location,
-                csv.with_options(options)?,
-                storage,
-            )?)
-        }
-        FileFormat::Json => {
-            let (sample, compression) = json_options(options)?;
-            Arc::new(TextTable::json(
-                location,
-                schema,
-                sample,
-                compression,
-                storage,
-            )?)
-        }
-    })
-}
-
-/// The options of a JSON table: `schema_infer_max_records` (default 1000)
-/// and `compression` (default from the extension).
-fn json_options(options: &[(String, String)]) -> Result<(usize, Compression)> {
-    let mut sample = 1000;
-    let mut compression = Compression::Auto;
-    for (key, value) in options {
-        match key.as_str() {
-            "compression" => compression = Compression::from_name(value)?,
-            "schema_infer_max_records" | "sample_size" => {
-                sample = value.parse().map_err(|_| {
-                    QuiverError::Plan(format!(
-                        "JSON option '{key}' must be a positive number, got '{value}'"
-                    ))
-                })?
-            }
-            other => {
-                return Err(QuiverError::Plan(format!(
-                "unknown JSON option '{other}'; expected schema_infer_max_records or compression"
-            )))
-            }
-        }
-    }
-    Ok((sample, compression))
+    format.open_table(location, &options, schema, &storage)
 }
 
 impl SessionContext {
@@ -201,6 +136,7 @@ impl SessionContext {
             config,
             catalog: Catalog::default(),
             functions: FunctionRegistry::with_builtins(),
+            formats: RwLock::new(FileFormats::builtin()),
             storage: RwLock::default(),
             optimizer: Optimizer::new(),
             disabled_rules: RwLock::default(),
@@ -234,6 +170,19 @@ impl SessionContext {
         crate::settings::set(&self.state, name, value)
     }
 
+    /// Adds a file format (a type implementing [`FileFormat`]): `STORED AS`,
+    /// `COPY … (FORMAT …)`, `read_…` detection by extension and quoted
+    /// paths then find it by its name and extensions, before a built-in
+    /// format with the same ones.
+    pub fn register_file_format(&self, format: Arc<dyn FileFormat>) -> Result<()> {
+        self.state
+            .formats
+            .write()
+            .map_err(|_| QuiverError::Internal("session settings poisoned".into()))?
+            .register(format);
+        Ok(())
+    }
+
     /// Registers any table provider as `name`.
     pub fn register_table(&self, name: &str, table: Arc<dyn TableProvider>) -> Result<()> {
         self.state
@@ -253,7 +202,7 @@ impl SessionContext {
                 QuiverError::Plan(format!("cannot derive a table name from '{path}'"))
             })?;
         let storage = self.state.storage();
-        let format = FileFormat::detect(path, &storage)?;
+        let format = self.state.formats().detect(path, &storage)?;
         let table = open_table(path, format, &[], None, &storage)?;
         self.register_table(&stem, table)?;
         Ok(stem)
@@ -336,6 +285,7 @@ impl SessionContext {
                 options,
                 partition_by,
             } => {
+                let format = self.state.formats().find(format.as_str())?;
                 let mut write = WriteOptions::new(format).with_options(&options)?;
                 write.partition_by = partition_by;
                 let frame = DataFrame::new(Arc::clone(&self.state), input.as_ref().clone());
@@ -371,6 +321,7 @@ impl SessionContext {
                 if if_not_exists && catalog.get(&name).is_some() {
                     return Ok(());
                 }
+                let format = self.state.formats().find(format.as_str())?;
                 let table = open_table(&location, format, &options, schema, &self.state.storage())?;
                 catalog.insert(&name, CatalogEntry::Table(table), false)
             }
@@ -406,13 +357,13 @@ impl ContextProvider for SessionContext {
     fn get_file_table(
         &self,
         location: &str,
-        format: Option<FileFormat>,
+        format: Option<&FormatName>,
         options: &[(String, String)],
     ) -> Result<Arc<dyn TableSource>> {
         let storage = self.state.storage();
         let format = match format {
-            Some(f) => f,
-            None => FileFormat::detect(location, &storage)?,
+            Some(f) => self.state.formats().find(f.as_str())?,
+            None => self.state.formats().detect(location, &storage)?,
         };
         let table = open_table(location, format, options, None, &storage)?;
         Ok(Arc::new(ProviderSource(table)))
@@ -432,6 +383,11 @@ impl ContextProvider for SessionContext {
 
     fn function_names(&self) -> Vec<String> {
         self.state.functions.names()
+    }
+
+    fn file_format(&self, name: &str) -> Result<FormatName> {
+        let format = self.state.formats().find(name)?;
+        Ok(FormatName::new(format.name()))
     }
 
     fn settings(&self) -> Vec<Setting> {

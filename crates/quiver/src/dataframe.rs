@@ -11,7 +11,7 @@ use quiver_datasource::{write_stream, WriteOptions};
 use quiver_execution::{
     collect, execute_stream, ExecutionPlan, SendableRecordBatchStream, TaskContext,
 };
-use quiver_expr::logical_plan::{EmptyRelation, FileFormat};
+use quiver_expr::logical_plan::EmptyRelation;
 use quiver_expr::{LogicalPlan, QSchema, Result};
 
 /// The result of planning a statement: run it with [`DataFrame::collect`],
@@ -104,18 +104,23 @@ impl DataFrame {
 
     /// Writes the result as one Parquet file (zstd-compressed).
     pub async fn write_parquet(&self, path: &str) -> Result<u64> {
-        self.write(path, &WriteOptions::new(FileFormat::Parquet))
-            .await
+        self.write_as("parquet", path).await
     }
 
     /// Writes the result as one CSV file with a header line.
     pub async fn write_csv(&self, path: &str) -> Result<u64> {
-        self.write(path, &WriteOptions::new(FileFormat::Csv)).await
+        self.write_as("csv", path).await
     }
 
     /// Writes the result as one newline-delimited JSON file.
     pub async fn write_json(&self, path: &str) -> Result<u64> {
-        self.write(path, &WriteOptions::new(FileFormat::Json)).await
+        self.write_as("json", path).await
+    }
+
+    /// Writes the result as one file in the session's format `format`.
+    async fn write_as(&self, format: &str, path: &str) -> Result<u64> {
+        let format = self.state.formats().find(format)?;
+        self.write(path, &WriteOptions::new(format)).await
     }
 
     /// Runs the query and prints the result as a table.

@@ -32,7 +32,10 @@ pub use arrow;
 pub use config::SessionConfig;
 pub use context::SessionContext;
 pub use dataframe::DataFrame;
-pub use quiver_datasource::CsvOptions;
+pub use quiver_datasource::{
+    BatchWriter, CsvOptions, FileFormat, FileFormats, StorageOptions, WriteOptions,
+};
+pub use quiver_execution::TableProvider;
 pub use quiver_execution::{
     collect, execute_stream, ExecutionPlan, SendableRecordBatchStream, TaskContext,
 };

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow::datatypes::{Field, Schema};
-use quiver_expr::logical_plan::{Ddl, Explain, ExplainMode, FileFormat, Values};
+use quiver_expr::logical_plan::{Ddl, Explain, ExplainMode, FormatName, Values};
 use quiver_expr::types::sql_type_name;
 use quiver_expr::{
     not_impl_err, AggregateFunction, LogicalPlan, QuiverError, Result, ScalarFunction, TableSource,
@@ -36,9 +36,13 @@ pub trait ContextProvider {
     fn get_file_table(
         &self,
         location: &str,
-        format: Option<FileFormat>,
+        format: Option<&FormatName>,
         options: &[(String, String)],
     ) -> Result<Arc<dyn TableSource>>;
+
+    /// The file format called (or with the extension) `name`, as the
+    /// session knows it; an error that lists the formats otherwise.
+    fn file_format(&self, name: &str) -> Result<FormatName>;
 
     /// Every table and view: (name, "table" or "view").
     fn list_tables(&self) -> Vec<(String, String)>;
@@ -231,12 +235,7 @@ impl<'a> SqlPlanner<'a> {
                 "CREATE OR REPLACE EXTERNAL TABLE is not supported; DROP TABLE first"
             );
         }
-        let format = FileFormat::from_name(&c.format).ok_or_else(|| {
-            QuiverError::Plan(format!(
-                "unknown file format '{}'; expected PARQUET or CSV",
-                c.format
-            ))
-        })?;
+        let format = self.provider.file_format(&c.format)?;
         let schema = if c.columns.is_empty() {
             None
         } else {

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use quiver_expr::logical_plan::FileFormat;
+use quiver_expr::logical_plan::FormatName;
 use quiver_expr::logical_plan::{one_row, Join, JoinType, Projection, SubqueryAlias, TableScan};
 use quiver_expr::suggest::closest_name;
 use quiver_expr::ScalarValue;
@@ -251,9 +251,9 @@ impl SqlPlanner<'_> {
     ) -> Result<LogicalPlan> {
         let function = object_name(name)?.to_lowercase();
         let format = match function.as_str() {
-            "read_parquet" | "parquet_scan" => FileFormat::Parquet,
-            "read_csv" | "read_csv_auto" => FileFormat::Csv,
-            "read_json" | "read_json_auto" | "read_ndjson" => FileFormat::Json,
+            "read_parquet" | "parquet_scan" => FormatName::new("parquet"),
+            "read_csv" | "read_csv_auto" => FormatName::new("csv"),
+            "read_json" | "read_json_auto" | "read_ndjson" => FormatName::new("json"),
             _ => {
                 return Err(QuiverError::Plan(format!(
                 "unknown table function {function}(); expected read_parquet, read_csv or read_json"
@@ -297,7 +297,7 @@ impl SqlPlanner<'_> {
         };
         let source = self
             .provider
-            .get_file_table(&location, Some(format), &options)?;
+            .get_file_table(&location, Some(&format), &options)?;
         let scan = LogicalPlan::TableScan(TableScan::try_new(&file_stem(&location), source, None)?);
         match alias {
             Some(a) => self.apply_alias(scan, a),

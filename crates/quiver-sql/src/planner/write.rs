@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use arrow::datatypes::{Field, Schema};
-use quiver_expr::logical_plan::{Ddl, FileFormat, Projection};
+use quiver_expr::logical_plan::{Ddl, Projection};
 use quiver_expr::{not_impl_err, Expr, LogicalPlan, QuiverError, Result, ScalarValue};
 use sqlparser::ast;
 
@@ -144,13 +144,7 @@ impl SqlPlanner<'_> {
         let mut partition_by = vec![];
         for (key, value) in &copy.options {
             match key.as_str() {
-                "format" => {
-                    format = Some(FileFormat::from_name(value).ok_or_else(|| {
-                        QuiverError::Plan(format!(
-                            "unknown COPY format '{value}'; expected PARQUET, CSV or JSON"
-                        ))
-                    })?)
-                }
+                "format" => format = Some(self.provider.file_format(value)?),
                 "partition_by" => {
                     partition_by = value.split(',').map(str::to_string).collect();
                 }
@@ -162,7 +156,7 @@ impl SqlPlanner<'_> {
             None => Path::new(&copy.location)
                 .extension()
                 .and_then(|e| e.to_str())
-                .and_then(FileFormat::from_name)
+                .and_then(|e| self.provider.file_format(e).ok())
                 .ok_or_else(|| {
                     QuiverError::Plan(format!(
                         "cannot tell which format to write '{}' in; add (FORMAT parquet|csv|json)",

@@ -1,0 +1,66 @@
+//! Apache Parquet: tables over Parquet files ([`ParquetTable`]) and the
+//! Parquet writer of `COPY`.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::SchemaRef;
+use parquet::arrow::ArrowWriter;
+use quiver_execution::TableProvider;
+use quiver_expr::Result;
+
+use super::{unknown_options, BatchWriter, FileFormat};
+use crate::parquet::ParquetTable;
+use crate::store::StorageOptions;
+use crate::write::WriteOptions;
+
+/// The Parquet format.
+#[derive(Debug)]
+pub struct ParquetFormat;
+
+impl FileFormat for ParquetFormat {
+    fn name(&self) -> &'static str {
+        "parquet"
+    }
+    fn extensions(&self) -> &'static [&'static str] {
+        &["parquet"]
+    }
+    /// Parquet files carry their schema; a declared one and any options
+    /// are errors.
+    fn open_table(
+        &self,
+        location: &str,
+        options: &[(String, String)],
+        _schema: Option<SchemaRef>,
+        storage: &StorageOptions,
+    ) -> Result<Arc<dyn TableProvider>> {
+        if !options.is_empty() {
+            return Err(unknown_options("Parquet", options));
+        }
+        Ok(Arc::new(ParquetTable::try_new(location, storage)?))
+    }
+    fn write_options(&self) -> &'static [&'static str] {
+        &["COMPRESSION", "ROW_GROUP_SIZE", "BLOOM_FILTER"]
+    }
+    fn writer(
+        &self,
+        out: Box<dyn Write + Send>,
+        schema: &SchemaRef,
+        options: &WriteOptions,
+    ) -> Result<Box<dyn BatchWriter>> {
+        let props = options.parquet_properties(schema)?;
+        let writer = ArrowWriter::try_new(out, Arc::clone(schema), Some(props))?;
+        Ok(Box::new(writer))
+    }
+}
+
+impl BatchWriter for ArrowWriter<Box<dyn Write + Send>> {
+    fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        Ok(ArrowWriter::write(self, batch)?)
+    }
+    fn finish(self: Box<Self>) -> Result<()> {
+        self.close()?;
+        Ok(())
+    }
+}
