@@ -96,6 +96,21 @@ async fn a_registered_format_reads_and_writes_through_sql() {
         ["apple", "fig", "pear"]
     );
 
+    let counted = ctx
+        .sql(&format!(
+            "SELECT count(*) AS n FROM read_lines('{}')",
+            input.display()
+        ))
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap();
+    let n = counted[0]
+        .column(0)
+        .as_primitive::<arrow::datatypes::Int64Type>();
+    assert_eq!(n.value(0), 3);
+
     ctx.sql(&format!(
         "CREATE EXTERNAL TABLE words STORED AS LINES LOCATION '{}'",
         input.display()

@@ -4,7 +4,6 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use quiver_expr::logical_plan::FormatName;
 use quiver_expr::logical_plan::{one_row, Join, JoinType, Projection, SubqueryAlias, TableScan};
 use quiver_expr::suggest::closest_name;
 use quiver_expr::ScalarValue;
@@ -242,7 +241,9 @@ impl SqlPlanner<'_> {
 
     /// `read_parquet('location')`, `read_csv('location', header => true, ..)`,
     /// `read_json('location')`: files read with the given options, named
-    /// by the file stem like a quoted path.
+    /// by the file stem like a quoted path. Every file format the session
+    /// knows has its `read_<name>` (and DuckDB's `read_<name>_auto`;
+    /// `parquet_scan` and `read_ndjson` too).
     fn plan_table_function(
         &self,
         name: &ObjectName,
@@ -250,16 +251,20 @@ impl SqlPlanner<'_> {
         alias: Option<&TableAlias>,
     ) -> Result<LogicalPlan> {
         let function = object_name(name)?.to_lowercase();
-        let format = match function.as_str() {
-            "read_parquet" | "parquet_scan" => FormatName::new("parquet"),
-            "read_csv" | "read_csv_auto" => FormatName::new("csv"),
-            "read_json" | "read_json_auto" | "read_ndjson" => FormatName::new("json"),
-            _ => {
-                return Err(QuiverError::Plan(format!(
-                "unknown table function {function}(); expected read_parquet, read_csv or read_json"
-            )))
-            }
+        let format_name = match function.as_str() {
+            "parquet_scan" => Some("parquet"),
+            other => other
+                .strip_prefix("read_")
+                .map(|rest| rest.strip_suffix("_auto").unwrap_or(rest)),
         };
+        let format = format_name
+            .and_then(|name| self.provider.file_format(name).ok())
+            .ok_or_else(|| {
+                QuiverError::Plan(format!(
+                    "unknown table function {function}(); expected read_parquet, read_csv, \
+                     read_json or read_ of another file format"
+                ))
+            })?;
         let literal = |e: &ast::Expr| -> Result<String> {
             match self.sql_to_expr(e, &QSchema::empty())? {
                 Expr::Literal(v) if !v.is_null() => Ok(match v {
