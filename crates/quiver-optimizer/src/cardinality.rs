@@ -89,10 +89,12 @@ pub fn estimate_rows(plan: &LogicalPlan) -> f64 {
             }
         }
         LogicalPlan::Union(u) => u.inputs.iter().map(|i| estimate_rows(i)).sum(),
-        LogicalPlan::SetOperation(s) => estimate_rows(&s.left),
         LogicalPlan::Values(v) => v.rows.len() as f64,
         LogicalPlan::EmptyRelation(e) => f64::from(u8::from(e.produce_one_row)),
-        LogicalPlan::Explain(_) | LogicalPlan::Ddl(_) => 1.0,
+        // Any other operator is taken to keep its first input's rows (an
+        // INTERSECT or EXCEPT keeps at most its left input's); one without
+        // inputs (EXPLAIN, DDL) makes one row.
+        other => other.inputs().first().map_or(1.0, |i| estimate_rows(i)),
     }
 }
 

@@ -143,17 +143,19 @@ fn prune(plan: &LogicalPlan, required: &BTreeSet<usize>) -> Result<LogicalPlan> 
                 Arc::new(prune(&j.right, &right_need)?),
             ])
         }
-        LogicalPlan::Union(_) | LogicalPlan::SetOperation(_) => {
-            // Inputs line up by position: each keeps all its columns.
+        LogicalPlan::Values(_) | LogicalPlan::EmptyRelation(_) | LogicalPlan::Ddl(_) => {
+            Ok(plan.clone())
+        }
+        // Any other operator (UNION, INTERSECT, EXCEPT, whose inputs line
+        // up by position) keeps every column of its inputs, and each input
+        // is pruned below that.
+        _ => {
             let inputs = plan
                 .inputs()
                 .into_iter()
                 .map(|i| prune(i, &all(i.schema())).map(Arc::new))
                 .collect::<Result<Vec<_>>>()?;
             plan.with_new_inputs(inputs)
-        }
-        LogicalPlan::Values(_) | LogicalPlan::EmptyRelation(_) | LogicalPlan::Ddl(_) => {
-            Ok(plan.clone())
         }
     }
 }
