@@ -10,7 +10,7 @@ use arrow::compute::cast;
 use arrow::datatypes::{Field, Schema, SchemaRef};
 use arrow::record_batch::{RecordBatch, RecordBatchOptions};
 use futures::{StreamExt, TryStreamExt};
-use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
+use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions, RowSelection};
 use parquet::arrow::{ParquetRecordBatchStreamBuilder, ProjectionMask};
 use parquet::file::metadata::PageIndexPolicy;
 use quiver_execution::dynamic_filter::{DynamicFilter, PublishedKeys};
@@ -404,20 +404,22 @@ impl RowGroupScan {
             .flatten()
             .collect();
         let dynamic_bounds = bounds(&dynamic);
-        let mut row_groups = row_groups;
-        if !published.is_empty() {
+        let row_groups = if published.is_empty() {
+            row_groups
+        } else {
             let candidates = row_groups.len();
-            if dynamic.iter().any(is_false) {
-                row_groups.clear();
+            let kept = if dynamic.iter().any(is_false) {
+                vec![]
             } else {
                 let keep = row_groups_to_read(metadata, &file_schema, &dynamic_bounds);
-                row_groups.retain(|&rg| keep[rg]);
-            }
+                row_groups.into_iter().filter(|&rg| keep[rg]).collect()
+            };
             if let Some(metrics) = &metrics {
-                let pruned = candidates - row_groups.len();
+                let pruned = candidates - kept.len();
                 metrics.add("row_groups_pruned_by_dynamic_filter", pruned as u64);
             }
-        }
+            kept
+        };
         let probes = [filtering.bloom_probes.clone(), bloom_probes(&dynamic)].concat();
         let candidates = row_groups.len();
         let row_groups = row_groups_passing(
@@ -448,7 +450,7 @@ impl RowGroupScan {
             indices.clone()
         };
         let mask = ProjectionMask::roots(metadata.file_metadata().schema_descr(), read);
-        let mut selected: u64 = row_groups
+        let in_row_groups: u64 = row_groups
             .iter()
             .map(|&rg| u64::try_from(metadata.row_group(rg).num_rows()).unwrap_or(0))
             .sum();
@@ -458,17 +460,11 @@ impl RowGroupScan {
             &row_groups,
             &[filtering.bounds.clone(), dynamic_bounds].concat(),
         );
-        if let Some(selection) = &selection {
-            let skipped: usize = selection
-                .iter()
-                .filter(|s| s.skip)
-                .map(|s| s.row_count)
-                .sum();
-            selected = selected.saturating_sub(skipped as u64);
-            if let Some(metrics) = &metrics {
-                metrics.add("rows_skipped_by_page_index", skipped as u64);
-            }
+        let skipped = selection.as_ref().map_or(0, skipped_rows);
+        if let Some(metrics) = metrics.as_ref().filter(|_| selection.is_some()) {
+            metrics.add("rows_skipped_by_page_index", skipped);
         }
+        let selected = in_row_groups.saturating_sub(skipped);
         let row_filter = filtering.decode_filter.as_ref().and_then(|filter| {
             let descr = metadata.file_metadata().schema_descr();
             filter.row_filter(&filtering.table_schema, &file_schema, descr)
@@ -522,7 +518,7 @@ impl RowGroupScan {
         // and types.
         let mut sorted = indices.clone();
         sorted.sort_unstable();
-        let order: Vec<Option<usize>> = wanted
+        let order: Arc<[Option<usize>]> = wanted
             .iter()
             .map(|i| i.and_then(|i| sorted.binary_search(&i).ok()))
             .collect();
@@ -530,29 +526,8 @@ impl RowGroupScan {
         let adapted = stream
             .map_err(move |e| context(e.into()))
             .and_then(move |batch| {
-                let schema = Arc::clone(&out_schema);
-                let order = order.clone();
-                async move {
-                    let columns = order
-                        .iter()
-                        .zip(schema.fields())
-                        .map(|(i, f)| {
-                            let Some(i) = i else {
-                                return Ok(new_null_array(f.data_type(), batch.num_rows()));
-                            };
-                            let c = batch.column(*i);
-                            if c.data_type() == f.data_type() {
-                                Ok(Arc::clone(c))
-                            } else {
-                                Ok(cast(c, f.data_type())?)
-                            }
-                        })
-                        .collect::<Result<Vec<_>>>()?;
-                    let options = RecordBatchOptions::new().with_row_count(Some(batch.num_rows()));
-                    Ok(RecordBatch::try_new_with_options(
-                        schema, columns, &options,
-                    )?)
-                }
+                let adapted = in_table_order(&batch, &order, &out_schema);
+                async move { adapted }
             });
         Ok(match metrics.filter(|_| decoding) {
             Some(metrics) => {
@@ -561,6 +536,47 @@ impl RowGroupScan {
             None => RecordBatchStreamAdapter::boxed(schema, adapted),
         })
     }
+}
+
+/// How many rows `selection` skips.
+fn skipped_rows(selection: &RowSelection) -> u64 {
+    let skipped: usize = selection
+        .iter()
+        .filter(|s| s.skip)
+        .map(|s| s.row_count)
+        .sum();
+    skipped as u64
+}
+
+/// `batch` (the file's columns in file order) as the table's columns:
+/// column `i` of the table is `order[i]` of the batch, cast to the table's
+/// type, or NULLs where the file lacks it.
+fn in_table_order(
+    batch: &RecordBatch,
+    order: &[Option<usize>],
+    schema: &SchemaRef,
+) -> Result<RecordBatch> {
+    let columns = order
+        .iter()
+        .zip(schema.fields())
+        .map(|(i, f)| {
+            let Some(i) = i else {
+                return Ok(new_null_array(f.data_type(), batch.num_rows()));
+            };
+            let c = batch.column(*i);
+            if c.data_type() == f.data_type() {
+                Ok(Arc::clone(c))
+            } else {
+                Ok(cast(c, f.data_type())?)
+            }
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let options = RecordBatchOptions::new().with_row_count(Some(batch.num_rows()));
+    Ok(RecordBatch::try_new_with_options(
+        Arc::clone(schema),
+        columns,
+        &options,
+    )?)
 }
 
 /// Whether `e` is the constant FALSE.

@@ -159,6 +159,22 @@ fn binary_operator(op: &ast::BinaryOperator) -> Result<Operator> {
     })
 }
 
+/// An `INTERVAL '…' [unit]` literal.
+fn interval_literal(i: &ast::Interval) -> Result<Expr> {
+    let text = match i.value.as_ref() {
+        ast::Expr::Value(v) => match &v.value {
+            Value::SingleQuotedString(s) => s.clone(),
+            Value::Number(n, _) => n.clone(),
+            other => return not_impl_err!("interval value {other}"),
+        },
+        other => return not_impl_err!("interval value {other}"),
+    };
+    Ok(Expr::Literal(parse_interval(
+        &text,
+        i.leading_field.as_ref(),
+    )?))
+}
+
 impl SqlPlanner<'_> {
     /// Binds `e` against `schema`.
     pub(crate) fn sql_to_expr(&self, e: &ast::Expr, schema: &QSchema) -> Result<Expr> {
@@ -183,40 +199,12 @@ impl SqlPlanner<'_> {
                 Value::SingleQuotedString(s) => Ok(Expr::Literal(typed_string(&t.data_type, s)?)),
                 other => not_impl_err!("typed literal {other}"),
             },
-            E::Interval(i) => {
-                let text = match i.value.as_ref() {
-                    E::Value(v) => match &v.value {
-                        Value::SingleQuotedString(s) => s.clone(),
-                        Value::Number(n, _) => n.clone(),
-                        other => return not_impl_err!("interval value {other}"),
-                    },
-                    other => return not_impl_err!("interval value {other}"),
-                };
-                Ok(Expr::Literal(parse_interval(
-                    &text,
-                    i.leading_field.as_ref(),
-                )?))
-            }
+            E::Interval(i) => interval_literal(i),
             E::Nested(inner) => go(inner),
             E::BinaryOp { left, op, right } => {
                 self.binary(go(left)?, binary_operator(op)?, go(right)?, schema)
             }
-            E::UnaryOp { op, expr } => match op {
-                ast::UnaryOperator::Not => Ok(Expr::Not(Box::new(self.boolean(
-                    go(expr)?,
-                    "NOT",
-                    schema,
-                )?))),
-                ast::UnaryOperator::Plus => go(expr),
-                ast::UnaryOperator::Minus => match expr.as_ref() {
-                    E::Value(v) => match &v.value {
-                        Value::Number(n, _) => Ok(Expr::Literal(parse_number(&format!("-{n}"))?)),
-                        _ => self.negate(go(expr)?, schema),
-                    },
-                    _ => self.negate(go(expr)?, schema),
-                },
-                other => not_impl_err!("unary operator {other} is not supported"),
-            },
+            E::UnaryOp { op, expr } => self.unary(op, expr, schema),
             E::IsNull(inner) => Ok(Expr::IsNull(Box::new(go(inner)?))),
             E::IsNotNull(inner) => Ok(Expr::IsNotNull(Box::new(go(inner)?))),
             E::Between {
@@ -224,46 +212,14 @@ impl SqlPlanner<'_> {
                 negated,
                 low,
                 high,
-            } => {
-                let (x, lo, hi) = (go(expr)?, go(low)?, go(high)?);
-                Ok(if *negated {
-                    self.binary(x.clone(), Operator::Lt, lo, schema)?
-                        .binary(Operator::Or, self.binary(x, Operator::Gt, hi, schema)?)
-                } else {
-                    self.binary(x.clone(), Operator::GtEq, lo, schema)?
-                        .and(self.binary(x, Operator::LtEq, hi, schema)?)
-                })
-            }
+            } => self.between(go(expr)?, *negated, go(low)?, go(high)?, schema),
             E::InList {
                 expr,
                 list,
                 negated,
             } => {
-                let x = go(expr)?;
                 let items = list.iter().map(go).collect::<Result<Vec<_>>>()?;
-                let xt = x.data_type(schema)?;
-                let narrowed: Option<Vec<Expr>> = items
-                    .iter()
-                    .map(|i| match i {
-                        Expr::Literal(v) => literal_as(v, &xt).map(Expr::Literal),
-                        _ => None,
-                    })
-                    .collect();
-                let (x, list) = match narrowed {
-                    Some(list) => (x, list),
-                    None => {
-                        let mut all = vec![x];
-                        all.extend(items);
-                        let (mut all, _) = unify(all, "IN list", schema)?;
-                        let x = all.remove(0);
-                        (x, all)
-                    }
-                };
-                Ok(Expr::InList {
-                    expr: Box::new(x),
-                    list,
-                    negated: *negated,
-                })
+                self.in_list(go(expr)?, items, *negated, schema)
             }
             E::Like {
                 negated,
@@ -321,16 +277,8 @@ impl SqlPlanner<'_> {
                 if trim_characters.is_some() {
                     return not_impl_err!("TRIM with a character list is not supported");
                 }
-                let name = match trim_where {
-                    Some(ast::TrimWhereField::Leading) => "ltrim",
-                    Some(ast::TrimWhereField::Trailing) => "rtrim",
-                    _ => "trim",
-                };
-                let mut args = vec![go(expr)?];
-                if let Some(what) = trim_what {
-                    args.push(go(what)?);
-                }
-                self.call_scalar(name, args, schema)
+                let what = trim_what.as_deref().map(go).transpose()?;
+                self.trim(go(expr)?, trim_where.as_ref(), what, schema)
             }
             E::Function(f) => self.function(f, schema),
             E::Substring {
@@ -339,31 +287,16 @@ impl SqlPlanner<'_> {
                 substring_for,
                 ..
             } => {
-                let mut args = vec![go(expr)?];
-                args.push(match substring_from {
-                    Some(from) => go(from)?,
-                    None => Expr::Literal(ScalarValue::Int64(Some(1))),
-                });
-                if let Some(len) = substring_for {
-                    args.push(go(len)?);
-                }
-                self.call_scalar("substr", args, schema)
+                let from = substring_from.as_deref().map(go).transpose()?;
+                let length = substring_for.as_deref().map(go).transpose()?;
+                self.substring(go(expr)?, from, length, schema)
             }
             E::Position { expr, r#in } => {
                 self.call_scalar("strpos", vec![go(r#in)?, go(expr)?], schema)
             }
             E::Ceil { expr, .. } => self.call_scalar("ceil", vec![go(expr)?], schema),
             E::Floor { expr, .. } => self.call_scalar("floor", vec![go(expr)?], schema),
-            E::Subquery(q) => {
-                let subquery = self.subquery(q, schema)?;
-                let width = subquery.plan.schema().len();
-                if width != 1 {
-                    return Err(QuiverError::Plan(format!(
-                        "a subquery used as a value must return one column, not {width}"
-                    )));
-                }
-                Ok(Expr::ScalarSubquery(subquery))
-            }
+            E::Subquery(q) => self.scalar_subquery(q, schema),
             E::Exists { subquery, negated } => Ok(Expr::Exists {
                 subquery: self.subquery(subquery, schema)?,
                 negated: *negated,
@@ -392,22 +325,143 @@ impl SqlPlanner<'_> {
                 right,
             } => {
                 let all = matches!(e, E::AllOp { .. });
-                let op = binary_operator(compare_op)?;
-                let E::Subquery(q) = right.as_ref() else {
-                    return not_impl_err!("ANY and ALL are supported with a subquery only");
-                };
-                if !op.is_comparison() {
-                    return Err(QuiverError::Plan(format!(
-                        "ANY and ALL need a comparison operator, not {op}"
-                    )));
-                }
-                self.quantified(go(left)?, op, all, q, schema)
+                self.any_or_all(go(left)?, compare_op, right, all, schema)
             }
             E::Wildcard(_) | E::QualifiedWildcard(..) => Err(QuiverError::Plan(
                 "* is only allowed in the SELECT list and count(*)".into(),
             )),
             other => not_impl_err!("expression {other} is not supported"),
         }
+    }
+
+    /// `NOT x`, `+x` or `-x` (a negative number literal stays a literal).
+    fn unary(&self, op: &ast::UnaryOperator, e: &ast::Expr, schema: &QSchema) -> Result<Expr> {
+        let go = |e: &ast::Expr| self.sql_to_expr(e, schema);
+        match op {
+            ast::UnaryOperator::Not => {
+                Ok(Expr::Not(Box::new(self.boolean(go(e)?, "NOT", schema)?)))
+            }
+            ast::UnaryOperator::Plus => go(e),
+            ast::UnaryOperator::Minus => match e {
+                ast::Expr::Value(v) => match &v.value {
+                    Value::Number(n, _) => Ok(Expr::Literal(parse_number(&format!("-{n}"))?)),
+                    _ => self.negate(go(e)?, schema),
+                },
+                _ => self.negate(go(e)?, schema),
+            },
+            other => not_impl_err!("unary operator {other} is not supported"),
+        }
+    }
+
+    /// `x [NOT] BETWEEN lo AND hi` as two comparisons.
+    fn between(
+        &self,
+        x: Expr,
+        negated: bool,
+        lo: Expr,
+        hi: Expr,
+        schema: &QSchema,
+    ) -> Result<Expr> {
+        Ok(if negated {
+            self.binary(x.clone(), Operator::Lt, lo, schema)?
+                .binary(Operator::Or, self.binary(x, Operator::Gt, hi, schema)?)
+        } else {
+            self.binary(x.clone(), Operator::GtEq, lo, schema)?
+                .and(self.binary(x, Operator::LtEq, hi, schema)?)
+        })
+    }
+
+    /// `x [NOT] IN (items)`: constants are converted to `x`'s type when
+    /// they fit it exactly; otherwise `x` and the items meet in a common
+    /// type.
+    fn in_list(&self, x: Expr, items: Vec<Expr>, negated: bool, schema: &QSchema) -> Result<Expr> {
+        let xt = x.data_type(schema)?;
+        let narrowed: Option<Vec<Expr>> = items
+            .iter()
+            .map(|i| match i {
+                Expr::Literal(v) => literal_as(v, &xt).map(Expr::Literal),
+                _ => None,
+            })
+            .collect();
+        let (x, list) = match narrowed {
+            Some(list) => (x, list),
+            None => {
+                let mut all = vec![x];
+                all.extend(items);
+                let (mut all, _) = unify(all, "IN list", schema)?;
+                let x = all.remove(0);
+                (x, all)
+            }
+        };
+        Ok(Expr::InList {
+            expr: Box::new(x),
+            list,
+            negated,
+        })
+    }
+
+    /// `TRIM([LEADING|TRAILING|BOTH] [what FROM] x)` as `ltrim`, `rtrim` or
+    /// `trim`.
+    fn trim(
+        &self,
+        x: Expr,
+        side: Option<&ast::TrimWhereField>,
+        what: Option<Expr>,
+        schema: &QSchema,
+    ) -> Result<Expr> {
+        let name = match side {
+            Some(ast::TrimWhereField::Leading) => "ltrim",
+            Some(ast::TrimWhereField::Trailing) => "rtrim",
+            _ => "trim",
+        };
+        let args = std::iter::once(x).chain(what).collect();
+        self.call_scalar(name, args, schema)
+    }
+
+    /// `SUBSTRING(x FROM from FOR length)` as `substr` (from 1 by default).
+    fn substring(
+        &self,
+        x: Expr,
+        from: Option<Expr>,
+        length: Option<Expr>,
+        schema: &QSchema,
+    ) -> Result<Expr> {
+        let from = from.unwrap_or(Expr::Literal(ScalarValue::Int64(Some(1))));
+        let args = [x, from].into_iter().chain(length).collect();
+        self.call_scalar("substr", args, schema)
+    }
+
+    /// A subquery used as a value: it must return one column.
+    fn scalar_subquery(&self, q: &ast::Query, schema: &QSchema) -> Result<Expr> {
+        let subquery = self.subquery(q, schema)?;
+        let width = subquery.plan.schema().len();
+        if width != 1 {
+            return Err(QuiverError::Plan(format!(
+                "a subquery used as a value must return one column, not {width}"
+            )));
+        }
+        Ok(Expr::ScalarSubquery(subquery))
+    }
+
+    /// `x op ANY (subquery)` or `x op ALL (subquery)`.
+    fn any_or_all(
+        &self,
+        x: Expr,
+        compare_op: &ast::BinaryOperator,
+        right: &ast::Expr,
+        all: bool,
+        schema: &QSchema,
+    ) -> Result<Expr> {
+        let op = binary_operator(compare_op)?;
+        let ast::Expr::Subquery(q) = right else {
+            return not_impl_err!("ANY and ALL are supported with a subquery only");
+        };
+        if !op.is_comparison() {
+            return Err(QuiverError::Plan(format!(
+                "ANY and ALL need a comparison operator, not {op}"
+            )));
+        }
+        self.quantified(x, op, all, q, schema)
     }
 
     fn column(&self, col: Column, schema: &QSchema) -> Result<Expr> {
