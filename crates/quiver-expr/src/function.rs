@@ -46,8 +46,13 @@ impl ColumnarValue {
 /// A scalar (row-by-row in meaning, vectorized in implementation) function
 /// such as `upper` or `round`.
 pub trait ScalarFunction: Send + Sync + Debug {
-    /// The SQL name, lower case.
+    /// The SQL name, lower case; results are named after it.
     fn name(&self) -> &str;
+
+    /// Other names the function answers to (`char_length` for `length`).
+    fn aliases(&self) -> &'static [&'static str] {
+        &[]
+    }
 
     /// The argument types the function wants, given the types it was called
     /// with; the planner inserts casts to them. Errors name the function and
@@ -63,8 +68,13 @@ pub trait ScalarFunction: Send + Sync + Debug {
 
 /// An aggregate function such as `sum`, evaluated for many groups at once.
 pub trait AggregateFunction: Send + Sync + Debug {
-    /// The SQL name, lower case.
+    /// The SQL name, lower case; results are named after it.
     fn name(&self) -> &str;
+
+    /// Other names the function answers to.
+    fn aliases(&self) -> &'static [&'static str] {
+        &[]
+    }
 
     /// The argument types the function wants, given the types it was called with.
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>>;

@@ -27,13 +27,29 @@ impl FunctionRegistry {
             scalars: HashMap::new(),
             aggregates: HashMap::new(),
         };
-        for (alias, f) in scalar::builtins() {
-            r.scalars.insert(alias.to_string(), f);
+        for f in scalar::builtins() {
+            r.register_scalar(f);
         }
         for f in aggregate::builtins() {
-            r.aggregates.insert(f.name().to_string(), f);
+            r.register_aggregate(f);
         }
         r
+    }
+
+    /// Adds a scalar function under its name and aliases (replacing any
+    /// function of those names).
+    pub fn register_scalar(&mut self, f: Arc<dyn ScalarFunction>) {
+        for name in std::iter::once(f.name()).chain(f.aliases().iter().copied()) {
+            self.scalars.insert(name.to_string(), Arc::clone(&f));
+        }
+    }
+
+    /// Adds an aggregate function under its name and aliases (replacing any
+    /// function of those names).
+    pub fn register_aggregate(&mut self, f: Arc<dyn AggregateFunction>) {
+        for name in std::iter::once(f.name()).chain(f.aliases().iter().copied()) {
+            self.aggregates.insert(name.to_string(), Arc::clone(&f));
+        }
     }
 
     /// The scalar function called `name` (case-insensitive).
@@ -67,7 +83,9 @@ mod tests {
     fn finds_builtins_case_insensitively() {
         let r = FunctionRegistry::with_builtins();
         assert!(r.scalar("UPPER").is_some());
-        assert!(r.scalar("char_length").is_some());
+        assert_eq!(r.scalar("char_length").unwrap().name(), "length");
+        assert_eq!(r.scalar("CEILING").unwrap().name(), "ceil");
+        assert_eq!(r.scalar("btrim").unwrap().name(), "trim");
         assert!(r.aggregate("Sum").is_some());
         assert!(r.aggregate("upper").is_none());
         assert!(r.names().contains(&"count".to_string()));

@@ -73,28 +73,19 @@ fn pi(_: &[Val]) -> Result<Out, String> {
     Ok(Out::Float(std::f64::consts::PI))
 }
 
-/// The DOUBLE math functions with the names they answer to.
-pub fn functions() -> Vec<(&'static str, RowFunction)> {
+/// The DOUBLE math functions each named as it is called.
+pub fn functions() -> Vec<RowFunction> {
     vec![
-        ("sqrt", RowFunction::new("sqrt", &[Float], 0, Float, sqrt)),
-        ("cbrt", RowFunction::new("cbrt", &[Float], 0, Float, cbrt)),
-        ("ln", RowFunction::new("ln", &[Float], 0, Float, ln)),
-        (
-            "log10",
-            RowFunction::new("log10", &[Float], 0, Float, log10),
-        ),
-        ("log2", RowFunction::new("log2", &[Float], 0, Float, log2)),
-        ("exp", RowFunction::new("exp", &[Float], 0, Float, exp)),
-        (
-            "power",
-            RowFunction::new("power", &[Float, Float], 0, Float, power),
-        ),
-        (
-            "pow",
-            RowFunction::new("pow", &[Float, Float], 0, Float, power),
-        ),
-        ("sign", RowFunction::new("sign", &[Float], 0, Float, sign)),
-        ("pi", RowFunction::new("pi", &[], 0, Float, pi)),
+        RowFunction::new("sqrt", &[Float], 0, Float, sqrt),
+        RowFunction::new("cbrt", &[Float], 0, Float, cbrt),
+        RowFunction::new("ln", &[Float], 0, Float, ln),
+        RowFunction::new("log10", &[Float], 0, Float, log10),
+        RowFunction::new("log2", &[Float], 0, Float, log2),
+        RowFunction::new("exp", &[Float], 0, Float, exp),
+        RowFunction::new("power", &[Float, Float], 0, Float, power),
+        RowFunction::new("pow", &[Float, Float], 0, Float, power),
+        RowFunction::new("sign", &[Float], 0, Float, sign),
+        RowFunction::new("pi", &[], 0, Float, pi),
     ]
 }
 

@@ -17,36 +17,29 @@ use arrow::datatypes::DataType;
 use quiver_expr::types::sql_type_name;
 use quiver_expr::{ColumnarValue, QuiverError, Result, ScalarFunction, ScalarValue};
 
-/// Every built-in scalar function with the names it answers to.
-pub fn builtins() -> Vec<(&'static str, Arc<dyn ScalarFunction>)> {
-    let upper: Arc<dyn ScalarFunction> = Arc::new(string::CaseMap::upper());
-    let lower: Arc<dyn ScalarFunction> = Arc::new(string::CaseMap::lower());
-    let length: Arc<dyn ScalarFunction> = Arc::new(string::Length);
-    let btrim: Arc<dyn ScalarFunction> = Arc::new(string::Trim::both());
-    let mut all: Vec<(&'static str, Arc<dyn ScalarFunction>)> = vec![
-        ("upper", upper),
-        ("lower", lower),
-        ("length", Arc::clone(&length)),
-        ("char_length", Arc::clone(&length)),
-        ("character_length", length),
-        ("trim", Arc::clone(&btrim)),
-        ("btrim", btrim),
-        ("ltrim", Arc::new(string::Trim::leading())),
-        ("rtrim", Arc::new(string::Trim::trailing())),
-        ("abs", Arc::new(math::Abs)),
-        ("round", Arc::new(math::Round)),
-        ("coalesce", Arc::new(coalesce::Coalesce)),
-        ("date_part", Arc::new(date_part::DatePart)),
-        ("date_trunc", Arc::new(date_trunc::DateTrunc)),
-        ("floor", Arc::new(rounding::Rounding::floor())),
-        ("ceil", Arc::new(rounding::Rounding::ceil())),
-        ("ceiling", Arc::new(rounding::Rounding::ceil())),
-        ("greatest", Arc::new(variadic::Extreme::greatest())),
-        ("least", Arc::new(variadic::Extreme::least())),
-        ("concat", Arc::new(variadic::Concat)),
+/// Every built-in scalar function (each also answers to its
+/// [`ScalarFunction::aliases`]).
+pub fn builtins() -> Vec<Arc<dyn ScalarFunction>> {
+    let mut all: Vec<Arc<dyn ScalarFunction>> = vec![
+        Arc::new(string::CaseMap::upper()),
+        Arc::new(string::CaseMap::lower()),
+        Arc::new(string::Length),
+        Arc::new(string::Trim::both()),
+        Arc::new(string::Trim::leading()),
+        Arc::new(string::Trim::trailing()),
+        Arc::new(math::Abs),
+        Arc::new(math::Round),
+        Arc::new(coalesce::Coalesce),
+        Arc::new(date_part::DatePart),
+        Arc::new(date_trunc::DateTrunc),
+        Arc::new(rounding::Rounding::floor()),
+        Arc::new(rounding::Rounding::ceil()),
+        Arc::new(variadic::Extreme::greatest()),
+        Arc::new(variadic::Extreme::least()),
+        Arc::new(variadic::Concat),
     ];
-    for (name, f) in text::functions().into_iter().chain(float_math::functions()) {
-        all.push((name, Arc::new(f)));
+    for f in text::functions().into_iter().chain(float_math::functions()) {
+        all.push(Arc::new(f));
     }
     all
 }

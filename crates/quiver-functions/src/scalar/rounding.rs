@@ -49,6 +49,13 @@ impl ScalarFunction for Rounding {
             "floor"
         }
     }
+    fn aliases(&self) -> &'static [&'static str] {
+        if self.up {
+            &["ceiling"]
+        } else {
+            &[]
+        }
+    }
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
         check_arity(self.name(), arg_types, 1, 1)?;
         match &arg_types[0] {

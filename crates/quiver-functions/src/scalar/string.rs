@@ -106,6 +106,9 @@ impl ScalarFunction for Length {
     fn name(&self) -> &str {
         "length"
     }
+    fn aliases(&self) -> &'static [&'static str] {
+        &["char_length", "character_length"]
+    }
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
         check_arity("length", arg_types, 1, 1)?;
         string_args("length", arg_types)
@@ -174,6 +177,12 @@ impl ScalarFunction for Trim {
             TrimSide::Both => "trim",
             TrimSide::Leading => "ltrim",
             TrimSide::Trailing => "rtrim",
+        }
+    }
+    fn aliases(&self) -> &'static [&'static str] {
+        match self.side {
+            TrimSide::Both => &["btrim"],
+            TrimSide::Leading | TrimSide::Trailing => &[],
         }
     }
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {

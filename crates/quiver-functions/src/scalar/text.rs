@@ -119,58 +119,22 @@ fn reverse(v: &[Val]) -> Result<Out, String> {
     Ok(Out::Str(v[0].str().chars().rev().collect()))
 }
 
-/// The string functions with the names they answer to.
-pub fn functions() -> Vec<(&'static str, RowFunction)> {
+/// The string functions each named as it is called.
+pub fn functions() -> Vec<RowFunction> {
     vec![
-        (
-            "substr",
-            RowFunction::new("substr", &[Str, Int, Int], 1, Str, substr),
-        ),
-        (
-            "substring",
-            RowFunction::new("substring", &[Str, Int, Int], 1, Str, substr),
-        ),
-        ("left", RowFunction::new("left", &[Str, Int], 0, Str, left)),
-        (
-            "right",
-            RowFunction::new("right", &[Str, Int], 0, Str, right),
-        ),
-        (
-            "lpad",
-            RowFunction::new("lpad", &[Str, Int, Str], 1, Str, lpad),
-        ),
-        (
-            "rpad",
-            RowFunction::new("rpad", &[Str, Int, Str], 1, Str, rpad),
-        ),
-        (
-            "replace",
-            RowFunction::new("replace", &[Str, Str, Str], 0, Str, replace),
-        ),
-        (
-            "strpos",
-            RowFunction::new("strpos", &[Str, Str], 0, Int, strpos),
-        ),
-        (
-            "starts_with",
-            RowFunction::new("starts_with", &[Str, Str], 0, Bool, starts_with),
-        ),
-        (
-            "ends_with",
-            RowFunction::new("ends_with", &[Str, Str], 0, Bool, ends_with),
-        ),
-        (
-            "split_part",
-            RowFunction::new("split_part", &[Str, Str, Int], 0, Str, split_part),
-        ),
-        (
-            "repeat",
-            RowFunction::new("repeat", &[Str, Int], 0, Str, repeat),
-        ),
-        (
-            "reverse",
-            RowFunction::new("reverse", &[Str], 0, Str, reverse),
-        ),
+        RowFunction::new("substr", &[Str, Int, Int], 1, Str, substr),
+        RowFunction::new("substring", &[Str, Int, Int], 1, Str, substr),
+        RowFunction::new("left", &[Str, Int], 0, Str, left),
+        RowFunction::new("right", &[Str, Int], 0, Str, right),
+        RowFunction::new("lpad", &[Str, Int, Str], 1, Str, lpad),
+        RowFunction::new("rpad", &[Str, Int, Str], 1, Str, rpad),
+        RowFunction::new("replace", &[Str, Str, Str], 0, Str, replace),
+        RowFunction::new("strpos", &[Str, Str], 0, Int, strpos),
+        RowFunction::new("starts_with", &[Str, Str], 0, Bool, starts_with),
+        RowFunction::new("ends_with", &[Str, Str], 0, Bool, ends_with),
+        RowFunction::new("split_part", &[Str, Str, Int], 0, Str, split_part),
+        RowFunction::new("repeat", &[Str, Int], 0, Str, repeat),
+        RowFunction::new("reverse", &[Str], 0, Str, reverse),
     ]
 }
 
