@@ -445,49 +445,14 @@ impl SqlPlanner<'_> {
         select: &ast::Select,
         order_by: &[ast::OrderByExpr],
     ) -> Result<LogicalPlan> {
-        if select.top.is_some()
-            || select.into.is_some()
-            || select.qualify.is_some()
-            || !select.named_window.is_empty()
-        {
-            return not_impl_err!("TOP, INTO, QUALIFY and WINDOW clauses are not supported");
-        }
-        let distinct = match &select.distinct {
-            None | Some(ast::Distinct::All) => false,
-            Some(ast::Distinct::Distinct) => true,
-            Some(ast::Distinct::On(_)) => return not_impl_err!("DISTINCT ON is not supported"),
-        };
+        let distinct = select_distinct(select)?;
         let mut plan = self.plan_from(&select.from)?;
         if let Some(w) = &select.selection {
-            let pred = self.sql_to_expr(w, plan.schema())?;
-            if pred.contains_aggregate() {
-                return Err(QuiverError::Plan(format!(
-                    "aggregate functions are not allowed in WHERE{}; use HAVING",
-                    location(sqlparser::ast::Spanned::span(w))
-                )));
-            }
-            plan = LogicalPlan::Filter(Filter::try_new(pred, Arc::new(plan))?);
+            plan = self.with_where(plan, w)?;
         }
         let schema = plan.schema().clone();
         let items = self.select_items(&select.projection, &schema)?;
-
-        let group_exprs = match &select.group_by {
-            GroupByExpr::Expressions(exprs, modifiers) => {
-                if !modifiers.is_empty() {
-                    return not_impl_err!("GROUP BY ROLLUP/CUBE/GROUPING SETS are not supported");
-                }
-                exprs
-                    .iter()
-                    .map(|e| self.resolve_input_first(e, &items, &schema, "GROUP BY"))
-                    .collect::<Result<Vec<_>>>()?
-            }
-            GroupByExpr::All(_) => return not_impl_err!("GROUP BY ALL is not supported"),
-        };
-        if let Some(g) = group_exprs.iter().find(|g| g.contains_aggregate()) {
-            return Err(QuiverError::Plan(format!(
-                "aggregate functions are not allowed in GROUP BY ({g})"
-            )));
-        }
+        let group_exprs = self.group_keys(&select.group_by, &items, &schema)?;
         let having = match &select.having {
             Some(h) => Some(self.resolve_input_first(h, &items, &schema, "HAVING")?),
             None => None,
@@ -558,27 +523,94 @@ impl SqlPlanner<'_> {
         if distinct {
             plan = distinct_rows(plan)?;
         }
-        if !sort_exprs.is_empty() {
-            let schema = plan.schema().clone();
-            let exprs = sort_exprs
-                .into_iter()
-                .map(|(i, o)| sort_expr(Expr::Column(schema.field(i).column()), o))
-                .collect();
-            plan = LogicalPlan::Sort(Sort {
-                exprs,
-                input: Arc::new(plan),
-                fetch: None,
-            });
-        }
-        if plan.schema().len() > visible {
-            let keep = plan.schema().fields()[..visible]
-                .iter()
-                .map(|f| Expr::Column(f.column()))
-                .collect();
-            plan = LogicalPlan::Projection(Projection::try_new(keep, Arc::new(plan))?);
-        }
-        Ok(plan)
+        sorted_and_trimmed(plan, sort_exprs, visible)
     }
+
+    /// `plan` filtered by the WHERE condition `w`, which may not aggregate.
+    fn with_where(&self, plan: LogicalPlan, w: &ast::Expr) -> Result<LogicalPlan> {
+        let pred = self.sql_to_expr(w, plan.schema())?;
+        if pred.contains_aggregate() {
+            return Err(QuiverError::Plan(format!(
+                "aggregate functions are not allowed in WHERE{}; use HAVING",
+                location(sqlparser::ast::Spanned::span(w))
+            )));
+        }
+        Ok(LogicalPlan::Filter(Filter::try_new(pred, Arc::new(plan))?))
+    }
+
+    /// The GROUP BY keys: input expressions, select-list aliases or
+    /// positions, none of them an aggregate.
+    fn group_keys(
+        &self,
+        group_by: &GroupByExpr,
+        items: &[(Expr, String)],
+        schema: &QSchema,
+    ) -> Result<Vec<Expr>> {
+        let group_exprs = match group_by {
+            GroupByExpr::Expressions(exprs, modifiers) => {
+                if !modifiers.is_empty() {
+                    return not_impl_err!("GROUP BY ROLLUP/CUBE/GROUPING SETS are not supported");
+                }
+                exprs
+                    .iter()
+                    .map(|e| self.resolve_input_first(e, items, schema, "GROUP BY"))
+                    .collect::<Result<Vec<_>>>()?
+            }
+            GroupByExpr::All(_) => return not_impl_err!("GROUP BY ALL is not supported"),
+        };
+        if let Some(g) = group_exprs.iter().find(|g| g.contains_aggregate()) {
+            return Err(QuiverError::Plan(format!(
+                "aggregate functions are not allowed in GROUP BY ({g})"
+            )));
+        }
+        Ok(group_exprs)
+    }
+}
+
+/// Whether `select` is `SELECT DISTINCT`; an error for the clauses that are
+/// not implemented (TOP, INTO, QUALIFY, WINDOW, DISTINCT ON).
+fn select_distinct(select: &ast::Select) -> Result<bool> {
+    if select.top.is_some()
+        || select.into.is_some()
+        || select.qualify.is_some()
+        || !select.named_window.is_empty()
+    {
+        return not_impl_err!("TOP, INTO, QUALIFY and WINDOW clauses are not supported");
+    }
+    match &select.distinct {
+        None | Some(ast::Distinct::All) => Ok(false),
+        Some(ast::Distinct::Distinct) => Ok(true),
+        Some(ast::Distinct::On(_)) => not_impl_err!("DISTINCT ON is not supported"),
+    }
+}
+
+/// `plan` sorted by `sort_exprs` (output column positions), then without
+/// the columns past the first `visible` that only the sort needed.
+fn sorted_and_trimmed(
+    mut plan: LogicalPlan,
+    sort_exprs: Vec<(usize, &ast::OrderByOptions)>,
+    visible: usize,
+) -> Result<LogicalPlan> {
+    if !sort_exprs.is_empty() {
+        let schema = plan.schema().clone();
+        let exprs = sort_exprs
+            .into_iter()
+            .map(|(i, o)| sort_expr(Expr::Column(schema.field(i).column()), o))
+            .collect();
+        plan = LogicalPlan::Sort(Sort {
+            exprs,
+            input: Arc::new(plan),
+            fetch: None,
+        });
+    }
+    if plan.schema().len() > visible {
+        let keep = plan.schema().fields()[..visible]
+            .iter()
+            .map(|f| Expr::Column(f.column()))
+            .collect();
+        plan = LogicalPlan::Projection(Projection::try_new(keep, Arc::new(plan))?);
+    }
+    Ok(plan)
 }
 
 /// Each distinct row of `plan` once.
