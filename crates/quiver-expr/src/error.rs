@@ -144,12 +144,6 @@ impl From<QuiverError> for ArrowError {
     }
 }
 
-/// Returns `Err(QuiverError::Plan(..))` with a formatted message.
-#[macro_export]
-macro_rules! plan_err {
-    ($($arg:tt)*) => { Err($crate::QuiverError::Plan(format!($($arg)*))) };
-}
-
 /// Returns `Err(QuiverError::Execution(..))` with a formatted message.
 #[macro_export]
 macro_rules! exec_err {
@@ -166,12 +160,6 @@ macro_rules! internal_err {
 #[macro_export]
 macro_rules! not_impl_err {
     ($($arg:tt)*) => { Err($crate::QuiverError::NotImplemented(format!($($arg)*))) };
-}
-
-/// Returns `Err(QuiverError::Schema(..))` with a formatted message.
-#[macro_export]
-macro_rules! type_err {
-    ($($arg:tt)*) => { Err($crate::QuiverError::Schema(format!($($arg)*))) };
 }
 
 #[cfg(test)]
