@@ -8,7 +8,7 @@ use arrow::datatypes::DataType;
 use datafusion_common::ScalarValue;
 
 use crate::error::Result;
-use crate::function::{AggregateFunction, ScalarFunction};
+use crate::function::{AggregateFunction, ScalarFunction, Volatility};
 use crate::logical_plan::LogicalPlan;
 use crate::schema::{Column, QSchema};
 use crate::types::{binary_result_type, sql_type_name};
@@ -573,6 +573,15 @@ impl Expr {
     /// True if the expression contains an aggregate call.
     pub fn contains_aggregate(&self) -> bool {
         self.any(&mut |e| matches!(e, Expr::Aggregate(_)))
+    }
+
+    /// True if the expression calls a volatile function (`random()`), so
+    /// that it may be computed neither ahead, nor once for two places, nor
+    /// anywhere it would run for other rows.
+    pub fn is_volatile(&self) -> bool {
+        self.any(&mut |e| {
+            matches!(e, Expr::ScalarFunction(f, _) if f.0.volatility() == Volatility::Volatile)
+        })
     }
 
     /// True if the expression contains a subquery.

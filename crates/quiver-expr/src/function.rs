@@ -43,6 +43,18 @@ impl ColumnarValue {
     }
 }
 
+/// Whether a function gives the same result for the same arguments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Volatility {
+    /// Always the same result: a call over constants may be computed once
+    /// while planning, and equal calls may be computed once and shared.
+    Immutable,
+    /// A new result at every row (`random()`): never computed ahead,
+    /// never shared between two places that call it, never moved to where
+    /// it would run for other rows.
+    Volatile,
+}
+
 /// A scalar (row-by-row in meaning, vectorized in implementation) function
 /// such as `upper` or `round`.
 pub trait ScalarFunction: Send + Sync + Debug {
@@ -52,6 +64,11 @@ pub trait ScalarFunction: Send + Sync + Debug {
     /// Other names the function answers to (`char_length` for `length`).
     fn aliases(&self) -> &'static [&'static str] {
         &[]
+    }
+
+    /// Whether a call gives the same result for the same arguments.
+    fn volatility(&self) -> Volatility {
+        Volatility::Immutable
     }
 
     /// The argument types the function wants, given the types it was called

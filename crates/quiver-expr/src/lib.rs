@@ -17,7 +17,9 @@ pub use error::{QuiverError, Result};
 pub use expr::{
     AggregateCall, AggregateFunctionRef, Expr, Operator, ScalarFunctionRef, SortExpr, Subquery,
 };
-pub use function::{AggregateFunction, ColumnarValue, GroupsAccumulator, ScalarFunction};
+pub use function::{
+    AggregateFunction, ColumnarValue, GroupsAccumulator, ScalarFunction, Volatility,
+};
 pub use logical_plan::LogicalPlan;
 pub use schema::{Column, QField, QSchema, QSchemaRef};
 pub use table_source::{ColumnStatistics, TableSource};

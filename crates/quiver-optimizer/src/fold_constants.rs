@@ -66,7 +66,8 @@ fn fold(e: &Expr) -> Result<Option<Expr>> {
             && node.columns().is_empty()
             && !node.contains_outer_column()
             && !node.contains_subquery()
-            && !node.contains_aggregate();
+            && !node.contains_aggregate()
+            && !node.is_volatile();
         let value = constant
             .then(|| evaluate_constant(node))
             .flatten()

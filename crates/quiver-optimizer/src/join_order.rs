@@ -84,6 +84,7 @@ fn push_into_preserved_side(plan: &LogicalPlan) -> Result<Option<LogicalPlan>> {
         .cloned()
         .partition(|c| {
             !c.columns().is_empty()
+                && !c.is_volatile()
                 && c.columns()
                     .iter()
                     .all(|col| matches!(left_schema.find(col), Ok(Some(_))))
@@ -157,6 +158,7 @@ fn keyed_join(j: &Join) -> Result<LogicalPlan> {
     let mut rest = vec![];
     for c in conjuncts {
         match side_of(&c, &ls, &rs) {
+            _ if c.is_volatile() => rest.push(c),
             Side::Right if push_right => right_only.push(c),
             Side::Left if push_left => left_only.push(c),
             _ => rest.push(c),
@@ -279,6 +281,8 @@ fn build_block(
     let mut top = vec![];
     for p in predicates {
         match leaves_of(&p, &leaves) {
+            // A volatile condition is drawn once per joined row, above.
+            _ if p.is_volatile() => top.push(p),
             Some(set) if set.len() == 1 => local[*set.first().unwrap_or(&0)].push(p),
             Some(set) if set.len() > 1 => edges.push(Edge {
                 expr: p,

@@ -119,9 +119,14 @@ fn through(
     let mut down = vec![];
     let mut stay = vec![];
     for conjunct in conjuncts {
-        // The replacement must not bring a subquery or an aggregate below.
-        let moved = translate(&conjunct, node, below)
-            .filter(|t| can_move(&conjunct) && !t.contains_subquery() && !t.contains_aggregate());
+        // The replacement must not bring a subquery or an aggregate below,
+        // nor a volatile call that would be drawn again for the filter.
+        let moved = translate(&conjunct, node, below).filter(|t| {
+            can_move(&conjunct)
+                && !t.contains_subquery()
+                && !t.contains_aggregate()
+                && !t.is_volatile()
+        });
         match moved {
             Some(moved) => down.push(moved),
             None => stay.push(conjunct),

@@ -14,10 +14,14 @@ use super::simple::{
 use super::PhysicalExpr;
 
 /// Binds `expr` to `input`, resolving columns to positions. Parts that use
-/// no column are evaluated once here and become constants.
+/// no column (and call no volatile function) are evaluated once here and
+/// become constants.
 pub fn create_physical_expr(expr: &Expr, input: &QSchema) -> Result<Arc<dyn PhysicalExpr>> {
     let physical = bind(expr, input)?;
-    if matches!(expr, Expr::Literal(_) | Expr::Column(_)) || !expr.columns().is_empty() {
+    if matches!(expr, Expr::Literal(_) | Expr::Column(_))
+        || !expr.columns().is_empty()
+        || expr.is_volatile()
+    {
         return Ok(physical);
     }
     Ok(fold(&physical).unwrap_or(physical))

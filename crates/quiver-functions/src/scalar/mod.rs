@@ -5,6 +5,7 @@ mod date_part;
 mod date_trunc;
 mod float_math;
 mod math;
+mod random;
 mod rounding;
 mod row_fn;
 mod string;
@@ -37,6 +38,7 @@ pub fn builtins() -> Vec<Arc<dyn ScalarFunction>> {
         Arc::new(variadic::Extreme::greatest()),
         Arc::new(variadic::Extreme::least()),
         Arc::new(variadic::Concat),
+        Arc::new(random::Random),
     ];
     for f in text::functions().into_iter().chain(float_math::functions()) {
         all.push(Arc::new(f));
