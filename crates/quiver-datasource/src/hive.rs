@@ -364,15 +364,6 @@ impl TableProvider for HiveTable {
     fn kind(&self) -> &str {
         "hive"
     }
-    /// Scans pass dynamic filters on to each directory's table (which
-    /// ignores those on partition columns); the first directory, opened
-    /// when the table was made, tells whether the format uses them.
-    fn supports_dynamic_filters(&self) -> bool {
-        self.directories
-            .first()
-            .and_then(|d| d.table.get())
-            .is_some_and(|t| t.supports_dynamic_filters())
-    }
     fn estimated_rows(&self) -> Option<usize> {
         // Directories are opened lazily: assume the others hold as many rows
         // as the first.

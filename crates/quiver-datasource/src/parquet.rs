@@ -181,9 +181,6 @@ impl TableProvider for ParquetTable {
     fn kind(&self) -> &str {
         "parquet"
     }
-    fn supports_dynamic_filters(&self) -> bool {
-        true
-    }
     fn estimated_rows(&self) -> Option<usize> {
         usize::try_from(self.num_rows()).ok()
     }
@@ -231,7 +228,7 @@ impl TableProvider for ParquetTable {
         let filtering = ScanFiltering {
             table_schema: Arc::clone(&self.schema),
             bloom_probes: bloom_probes(&request.filters),
-            dynamic_filters: request.dynamic_filters.clone(),
+            dynamic_filters: vec![],
             bounds,
             decode_filter: DecodeFilter::choose(
                 &request.filters,
@@ -269,7 +266,7 @@ fn keep_first_rows(files: &[ParquetFile], read: &mut [Vec<bool>], limit: usize) 
 
 /// What a scan does beyond reading its row groups: skipping pages,
 /// filtering while decoding, stopping at a limit.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct ScanFiltering {
     /// The table's columns (a decode filter needs a file's types to match).
     table_schema: SchemaRef,
@@ -296,7 +293,7 @@ struct RowGroupTask {
 }
 
 /// Scans row groups of Parquet files, spread over partitions.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ParquetExec {
     files: Vec<ParquetFile>,
     schema: SchemaRef,
@@ -610,6 +607,23 @@ fn report_decoded(
 }
 
 impl ExecutionPlan for ParquetExec {
+    /// The scan, also skipping what the keys a join publishes in `filter`
+    /// rule out of column `column`.
+    fn with_dynamic_filter(
+        &self,
+        column: usize,
+        filter: Arc<DynamicFilter>,
+    ) -> Option<Arc<dyn ExecutionPlan>> {
+        if self.schema.fields().get(column)?.name() != filter.column() {
+            return None;
+        }
+        let mut filtering = self.filtering.as_ref().clone();
+        filtering.dynamic_filters.push(filter);
+        Some(Arc::new(Self {
+            filtering: Arc::new(filtering),
+            ..self.clone()
+        }))
+    }
     fn with_new_children(
         self: Arc<Self>,
         children: Vec<Arc<dyn ExecutionPlan>>,

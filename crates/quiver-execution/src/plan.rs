@@ -10,6 +10,7 @@ use arrow::record_batch::RecordBatch;
 use futures::TryStreamExt;
 use quiver_expr::{internal_err, Result};
 
+use crate::dynamic_filter::DynamicFilter;
 use crate::memory_pool::{MemoryPool, MemoryReservation};
 use crate::metrics::{execute_child, MetricsRegistry};
 use crate::operators::coalesce::CoalescePartitionsExec;
@@ -111,6 +112,28 @@ pub trait ExecutionPlan: AsAny + Send + Sync + Debug {
 
     /// How many partitions `execute` may be called with.
     fn output_partitions(&self) -> usize;
+
+    /// Where output column `column` comes from unchanged: (input, column of
+    /// that input) pairs, one for most operators and one per input of a
+    /// union; none when the operator computes the column or may invent
+    /// values for it (an outer join's padding, an aggregate's results).
+    /// Physical rewrites follow columns down the plan with it.
+    fn column_sources(&self, column: usize) -> Vec<(usize, usize)> {
+        let _ = column;
+        vec![]
+    }
+
+    /// This operator reading only rows that may pass `filter` on its output
+    /// column `column`, when it is a scan that can use a dynamic filter
+    /// (`None` otherwise).
+    fn with_dynamic_filter(
+        &self,
+        column: usize,
+        filter: Arc<DynamicFilter>,
+    ) -> Option<Arc<dyn ExecutionPlan>> {
+        let _ = (column, filter);
+        None
+    }
 
     /// The operator's parameters for EXPLAIN, e.g. the predicate of a filter.
     fn details(&self) -> String {

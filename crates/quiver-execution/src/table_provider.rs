@@ -9,7 +9,6 @@ use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
 use quiver_expr::{ColumnStatistics, Expr, Result, TableSource};
 
-use crate::dynamic_filter::DynamicFilter;
 use crate::plan::ExecutionPlan;
 use crate::shared_reads::SharedReads;
 
@@ -51,12 +50,6 @@ pub trait TableProvider: Send + Sync + Debug {
         )))
     }
 
-    /// Whether scans use [`ScanRequest::dynamic_filters`] (to skip data);
-    /// joins only publish filters for scans that do.
-    fn supports_dynamic_filters(&self) -> bool {
-        false
-    }
-
     /// A scan producing what `request` asks for.
     async fn scan(&self, request: &ScanRequest) -> Result<Arc<dyn ExecutionPlan>>;
 }
@@ -79,10 +72,6 @@ pub struct ScanRequest {
     pub limit: Option<usize>,
     /// The scan is spread over at most this many partitions.
     pub target_partitions: usize,
-    /// Ranges on the table's columns that joins above will publish once
-    /// their build sides are read; the scan may skip data outside them
-    /// from then on.
-    pub dynamic_filters: Vec<Arc<DynamicFilter>>,
     /// Where the query's scans of a table it scans more than once share the
     /// bytes they fetch from object stores; `None` for a table scanned once.
     pub shared_reads: Option<Arc<SharedReads>>,
@@ -98,7 +87,6 @@ impl ScanRequest {
             selectivity: None,
             limit: None,
             target_partitions,
-            dynamic_filters: vec![],
             shared_reads: None,
         }
     }

@@ -1,122 +1,121 @@
-//! Planning of dynamic filters: which hash joins publish their build keys'
-//! range, and to which scans on their probe side. A join's key is followed
-//! down the probe side through filters, projections that pass it on
-//! unchanged, aliases, inner joins and aggregates grouped by it (a group
-//! whose key no build row has joins nothing, so neither do its input rows)
-//! to the scan that reads it; the scan is
-//! planned with a [`DynamicFilter`] on that column, which the join sets once
-//! its build side is read (see `quiver_execution::dynamic_filter`).
+//! Planning of dynamic filters, a physical rewrite: which hash joins
+//! publish their build keys' range, and to which scans on their probe
+//! side. A join's key is followed down the probe side through the
+//! operators that pass a column on unchanged
+//! ([`ExecutionPlan::column_sources`]: filters, projections of columns,
+//! exchanges, inner joins, unions, and aggregates grouped by it, since a
+//! group whose key no build row has joins nothing, so neither do its input
+//! rows) to the scans that read it; each such scan is rebuilt with a
+//! [`DynamicFilter`] on that column ([`ExecutionPlan::with_dynamic_filter`]),
+//! which the join sets once its build side is read (see
+//! `quiver_execution::dynamic_filter`). A subplan computed once for several
+//! places (`SharedExec`) is left alone: a filter from a join above one
+//! place must not narrow what another place reads.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use quiver_execution::dynamic_filter::DynamicFilter;
-use quiver_execution::ProviderSource;
-use quiver_expr::logical_plan::{Join, JoinType, TableScan};
-use quiver_expr::{Column, Expr, LogicalPlan};
+use quiver_execution::operators::join::JoinExec;
+use quiver_execution::operators::shared::SharedExec;
+use quiver_execution::ExecutionPlan;
+use quiver_expr::Result;
 
-/// Filters waiting for their scans to be planned, keyed by the scan node.
-#[derive(Debug, Default)]
-pub(crate) struct PendingDynamicFilters {
-    by_scan: Mutex<HashMap<usize, Vec<Arc<DynamicFilter>>>>,
-}
+use crate::physical_optimizer::PhysicalOptimizerRule;
 
-/// The identity of a scan node while its plan is being planned.
-fn scan_id(scan: &TableScan) -> usize {
-    std::ptr::from_ref(scan) as usize
-}
+/// Gives the scans below each hash join the filters its build keys set.
+#[derive(Debug)]
+pub(crate) struct DynamicFilters;
 
-impl PendingDynamicFilters {
-    /// For each key of `join` (left: probe side) that a scan below reads
-    /// unchanged, a filter on that scan's column, registered for the scan:
-    /// (index of the key, filter). None for join types whose output needs
-    /// probe rows without a match.
-    pub(crate) fn register_probe_keys(&self, join: &Join) -> Vec<(usize, Arc<DynamicFilter>)> {
-        let drops_unmatched_probe_rows = matches!(
-            join.join_type,
-            JoinType::Inner
-                | JoinType::LeftSemi
-                | JoinType::Right
-                | JoinType::RightSemi
-                | JoinType::RightAnti
-        );
-        if !drops_unmatched_probe_rows || join.null_aware {
-            return vec![];
-        }
-        let mut by_scan = self.by_scan.lock().unwrap_or_else(|e| e.into_inner());
-        join.on
-            .iter()
-            .enumerate()
-            .filter_map(|(i, (probe_key, _))| {
-                let Expr::Column(column) = probe_key else {
-                    return None;
-                };
-                let found = scanned_column(&join.left, column)?;
-                let filter = DynamicFilter::new(found.name);
-                let scan = found.scan;
-                by_scan
-                    .entry(scan_id(scan))
-                    .or_default()
-                    .push(Arc::clone(&filter));
-                Some((i, filter))
-            })
-            .collect()
+impl PhysicalOptimizerRule for DynamicFilters {
+    fn name(&self) -> &'static str {
+        "dynamic_filters"
     }
 
-    /// The filters registered for `scan`, which is being planned now.
-    pub(crate) fn take(&self, scan: &TableScan) -> Vec<Arc<DynamicFilter>> {
-        let mut by_scan = self.by_scan.lock().unwrap_or_else(|e| e.into_inner());
-        by_scan.remove(&scan_id(scan)).unwrap_or_default()
+    fn rewrite(&self, plan: Arc<dyn ExecutionPlan>) -> Result<Arc<dyn ExecutionPlan>> {
+        with_dynamic_filters(plan)
     }
 }
 
-/// Where a join key comes from: a scan's column.
-struct ScannedColumn<'a> {
-    scan: &'a TableScan,
-    /// The column's name in the table.
-    name: String,
+/// `plan` with every join's filters planned, outer joins first (so a scan
+/// lists the filters of the joins above it from the top down).
+fn with_dynamic_filters(plan: Arc<dyn ExecutionPlan>) -> Result<Arc<dyn ExecutionPlan>> {
+    if plan.as_any().is::<SharedExec>() {
+        return Ok(plan);
+    }
+    let plan = match plan.as_any().downcast_ref::<JoinExec>() {
+        Some(join) => filtering_probe_side(join)?,
+        None => plan,
+    };
+    let children = plan
+        .children()
+        .into_iter()
+        .map(|child| with_dynamic_filters(Arc::clone(child)))
+        .collect::<Result<Vec<_>>>()?;
+    if children.is_empty() {
+        return Ok(plan);
+    }
+    plan.with_new_children(children)
 }
 
-/// The scan below `plan` whose table column `column` is, unchanged; `None`
-/// when the column is computed, comes through an operator that may invent
-/// values for it (outer joins, an aggregate's results), or the table
-/// cannot use dynamic filters.
-fn scanned_column<'a>(plan: &'a LogicalPlan, column: &Column) -> Option<ScannedColumn<'a>> {
-    let position = plan.schema().find(column).ok()??;
-    match plan {
-        LogicalPlan::TableScan(scan) => {
-            let provider = scan.source.as_any().downcast_ref::<ProviderSource>()?;
-            provider
-                .0
-                .supports_dynamic_filters()
-                .then(|| ScannedColumn {
-                    scan,
-                    name: scan.schema.field(position).field.name().clone(),
-                })
+/// `join` with a filter for each of its filterable keys that reaches a
+/// scan, and its probe side (its left input) with those scans filtered.
+fn filtering_probe_side(join: &JoinExec) -> Result<Arc<dyn ExecutionPlan>> {
+    let keys = join.filterable_probe_keys();
+    let children = join.children();
+    let (mut probe, build) = (Arc::clone(children[0]), Arc::clone(children[1]));
+    let mut filters = vec![];
+    for (key, column) in keys {
+        let mut filter = None;
+        let (filtered, _) = filtered_below(&probe, column, &mut filter)?;
+        probe = filtered;
+        if let Some(filter) = filter {
+            filters.push((key, filter));
         }
-        LogicalPlan::Filter(f) => scanned_column(&f.input, column),
-        LogicalPlan::Projection(p) => match p.exprs.get(position)?.unalias() {
-            Expr::Column(input_column) => scanned_column(&p.input, input_column),
-            _ => None,
-        },
-        LogicalPlan::SubqueryAlias(a) => {
-            let input_column = a.input.schema().field(position).column();
-            scanned_column(&a.input, &input_column)
-        }
-        LogicalPlan::Aggregate(a) => match a.group_exprs.get(position)?.unalias() {
-            Expr::Column(key) => scanned_column(&a.input, key),
-            _ => None,
-        },
-        LogicalPlan::Join(j) if j.join_type == JoinType::Inner => {
-            let left_columns = j.left.schema().len();
-            if position < left_columns {
-                let left_column = j.left.schema().field(position).column();
-                scanned_column(&j.left, &left_column)
-            } else {
-                let right_column = j.right.schema().field(position - left_columns).column();
-                scanned_column(&j.right, &right_column)
-            }
-        }
-        _ => None,
     }
+    let join = join.clone().with_dynamic_filters(filters);
+    Arc::new(join).with_new_children(vec![probe, build])
+}
+
+/// `plan` with the scans its output column `column` comes from unchanged
+/// reading `filter` (made for the first scan that takes it, on its column),
+/// and whether any scan took it.
+fn filtered_below(
+    plan: &Arc<dyn ExecutionPlan>,
+    column: usize,
+    filter: &mut Option<Arc<DynamicFilter>>,
+) -> Result<(Arc<dyn ExecutionPlan>, bool)> {
+    if plan.as_any().is::<SharedExec>() {
+        return Ok((Arc::clone(plan), false));
+    }
+    if let Some(field) = plan.schema().fields().get(column) {
+        // A filter is named after the first scan's column; operators that
+        // are not scans take none.
+        let candidate = match filter {
+            Some(f) => Arc::clone(f),
+            None => DynamicFilter::new(field.name().as_str()),
+        };
+        if let Some(scan) = plan.with_dynamic_filter(column, Arc::clone(&candidate)) {
+            *filter = Some(candidate);
+            return Ok((scan, true));
+        }
+    }
+    let sources = plan.column_sources(column);
+    if sources.is_empty() {
+        return Ok((Arc::clone(plan), false));
+    }
+    let mut children: Vec<Arc<dyn ExecutionPlan>> =
+        plan.children().into_iter().map(Arc::clone).collect();
+    let mut reached = false;
+    for (input, input_column) in sources {
+        let Some(child) = children.get(input) else {
+            continue;
+        };
+        let (filtered, found) = filtered_below(child, input_column, filter)?;
+        children[input] = filtered;
+        reached |= found;
+    }
+    if !reached {
+        return Ok((Arc::clone(plan), false));
+    }
+    Ok((Arc::clone(plan).with_new_children(children)?, true))
 }

@@ -22,6 +22,7 @@ pub mod context;
 pub mod dataframe;
 mod dynamic_filters;
 mod physical_join;
+mod physical_optimizer;
 pub mod physical_planner;
 pub mod pretty;
 mod repeated_scans;

@@ -140,16 +140,9 @@ impl PhysicalPlanner<'_> {
         sizes: &JoinSizes,
     ) -> Result<Arc<dyn ExecutionPlan>> {
         let n = self.config.target_partitions;
-        // Registered before the inputs are planned, so that the probe
-        // side's scans are planned with the build keys' dynamic filters.
         let surely_shared = build_is_shared(sizes, n, self.memory_limit)
             || join.null_aware
             || join.join_type == JoinType::LeftMark;
-        let dynamic_filters = if !join.on.is_empty() {
-            self.dynamic_filters.register_probe_keys(join)
-        } else {
-            vec![]
-        };
         let mut left = self.plan(&join.left).await?;
         let mut right = self.plan(&join.right).await?;
         let (ls, rs) = (join.left.schema(), join.right.schema());
@@ -191,8 +184,7 @@ impl PhysicalPlanner<'_> {
             mode,
             join.null_aware,
             schema,
-        )?
-        .with_dynamic_filters(dynamic_filters);
+        )?;
         Ok(Arc::new(named(exec)))
     }
 }

@@ -36,15 +36,13 @@ use quiver_optimizer::cardinality::selectivity;
 use quiver_optimizer::explain::display_with_estimates;
 
 use crate::config::SessionConfig;
-use crate::dynamic_filters::PendingDynamicFilters;
+use crate::physical_optimizer::PhysicalOptimizer;
 use crate::repeated_scans::RepeatedScans;
 use crate::shared_subplans::SharedSubplans;
 
 /// Turns optimized logical plans into executable ones.
 pub struct PhysicalPlanner<'a> {
     pub(crate) config: &'a SessionConfig,
-    /// Dynamic filters of joins planned so far, for scans not yet planned.
-    pub(crate) dynamic_filters: PendingDynamicFilters,
     /// The session's memory limit now (which `SET` may have changed since
     /// `config` was made); `None` for no limit.
     pub(crate) memory_limit: Option<usize>,
@@ -52,6 +50,8 @@ pub struct PhysicalPlanner<'a> {
     shared: SharedSubplans,
     /// Tables the query scans more than once, whose scans share reads.
     repeated_scans: RepeatedScans,
+    /// The rewrites of the plan once it is made.
+    passes: PhysicalOptimizer,
 }
 
 impl<'a> PhysicalPlanner<'a> {
@@ -59,10 +59,10 @@ impl<'a> PhysicalPlanner<'a> {
     pub fn new(config: &'a SessionConfig) -> Self {
         Self {
             config,
-            dynamic_filters: PendingDynamicFilters::default(),
             memory_limit: config.memory_limit,
             shared: SharedSubplans::default(),
             repeated_scans: RepeatedScans::default(),
+            passes: PhysicalOptimizer::new(),
         }
     }
 
@@ -79,7 +79,7 @@ impl<'a> PhysicalPlanner<'a> {
         self.repeated_scans
             .count_in(plan, &self.shared, self.memory_limit);
         let physical = self.plan(plan).await?;
-        rename_to(physical, plan.schema())
+        rename_to(self.passes.optimize(physical)?, plan.schema())
     }
 
     pub(crate) fn plan<'p>(
@@ -208,8 +208,11 @@ impl<'a> PhysicalPlanner<'a> {
             LogicalPlan::Explain(e) => {
                 let physical = self.plan(&e.plan).await?;
                 if e.mode == ExplainMode::Analyze {
+                    // The physical passes run over the whole plan, this
+                    // node included.
                     return Ok(Arc::new(AnalyzeExec::new(physical, e.schema.to_arrow())));
                 }
+                let physical = self.passes.optimize(physical)?;
                 let mut rows = e.stages.clone();
                 rows.push(("logical_plan".to_string(), display_with_estimates(&e.plan)));
                 rows.push(("physical_plan".to_string(), display_plan(physical.as_ref())));
@@ -237,8 +240,8 @@ impl<'a> PhysicalPlanner<'a> {
         })
     }
 
-    /// A scan of `scan`'s table as `request` asks, with the dynamic filters
-    /// that joins above registered for it.
+    /// A scan of `scan`'s table as `request` asks, sharing what it fetches
+    /// with the query's other scans of the table.
     async fn plan_scan(
         &self,
         scan: &TableScan,
@@ -247,18 +250,11 @@ impl<'a> PhysicalPlanner<'a> {
         let Some(provider) = scan.source.as_any().downcast_ref::<ProviderSource>() else {
             return internal_err!("table {} has no physical provider", scan.table_name);
         };
-        let mut dynamic_filters = self.dynamic_filters.take(scan);
-        if self.shared.inside() {
-            // A filter from a join above one place of a shared subplan
-            // must not narrow what its other places read.
-            dynamic_filters.clear();
-        }
         let shared_reads = self.repeated_scans.shared_reads(&provider.0);
-        if dynamic_filters.is_empty() && shared_reads.is_none() {
+        if shared_reads.is_none() {
             return provider.0.scan(request).await;
         }
         let request = ScanRequest {
-            dynamic_filters,
             shared_reads,
             ..request.clone()
         };

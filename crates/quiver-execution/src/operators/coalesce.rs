@@ -24,6 +24,9 @@ impl CoalescePartitionsExec {
 }
 
 impl ExecutionPlan for CoalescePartitionsExec {
+    fn column_sources(&self, column: usize) -> Vec<(usize, usize)> {
+        vec![(0, column)]
+    }
     fn with_new_children(
         self: Arc<Self>,
         children: Vec<Arc<dyn ExecutionPlan>>,

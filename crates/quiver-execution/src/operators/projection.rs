@@ -36,6 +36,10 @@ impl ProjectionExec {
 }
 
 impl ExecutionPlan for ProjectionExec {
+    fn column_sources(&self, column: usize) -> Vec<(usize, usize)> {
+        let input = self.exprs.get(column).and_then(|e| e.as_column());
+        input.map(|i| (0, i)).into_iter().collect()
+    }
     with_new_input!();
     fn schema(&self) -> SchemaRef {
         Arc::clone(&self.schema)

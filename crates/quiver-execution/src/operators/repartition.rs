@@ -137,6 +137,9 @@ impl Router {
 }
 
 impl ExecutionPlan for RepartitionExec {
+    fn column_sources(&self, column: usize) -> Vec<(usize, usize)> {
+        vec![(0, column)]
+    }
     with_new_input!();
     fn schema(&self) -> SchemaRef {
         self.input.schema()

@@ -27,6 +27,11 @@ impl UnionExec {
 }
 
 impl ExecutionPlan for UnionExec {
+    fn column_sources(&self, column: usize) -> Vec<(usize, usize)> {
+        (0..self.inputs.len())
+            .map(|input| (input, column))
+            .collect()
+    }
     fn with_new_children(
         self: Arc<Self>,
         children: Vec<Arc<dyn ExecutionPlan>>,

@@ -25,6 +25,12 @@ pub trait PhysicalExpr: Send + Sync + Debug + Display {
     /// Evaluates the expression for every row of `batch`.
     fn evaluate(&self, batch: &RecordBatch) -> Result<ColumnarValue>;
 
+    /// The input column the expression is, unchanged; `None` for anything
+    /// computed.
+    fn as_column(&self) -> Option<usize> {
+        None
+    }
+
     /// Evaluates and materializes the result as an array of `batch.num_rows()`.
     fn evaluate_to_array(&self, batch: &RecordBatch) -> Result<ArrayRef> {
         self.evaluate(batch)?.into_array(batch.num_rows())

@@ -70,6 +70,9 @@ impl fmt::Display for ColumnExpr {
 }
 
 impl PhysicalExpr for ColumnExpr {
+    fn as_column(&self) -> Option<usize> {
+        Some(self.index)
+    }
     fn data_type(&self) -> &DataType {
         &self.data_type
     }

@@ -638,6 +638,14 @@ fn aggregate_stream(
 }
 
 impl ExecutionPlan for AggregateExec {
+    /// A group key that is an input column comes from it (in every mode:
+    /// a Final aggregation's keys are its Partial input's key columns);
+    /// aggregate results are computed.
+    fn column_sources(&self, column: usize) -> Vec<(usize, usize)> {
+        let key = self.spec.group_exprs.get(column);
+        let input = key.and_then(|(e, _)| e.as_column());
+        input.map(|i| (0, i)).into_iter().collect()
+    }
     with_new_input!();
     fn schema(&self) -> SchemaRef {
         Arc::clone(&self.spec.schema)

@@ -42,6 +42,9 @@ impl FilterExec {
 }
 
 impl ExecutionPlan for FilterExec {
+    fn column_sources(&self, column: usize) -> Vec<(usize, usize)> {
+        vec![(0, column)]
+    }
     with_new_input!();
     fn schema(&self) -> SchemaRef {
         self.input.schema()

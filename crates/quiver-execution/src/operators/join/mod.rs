@@ -191,6 +191,30 @@ impl JoinExec {
         Some(ctx.run_state(self.id, || PartitionedKeys::new(filters, partitions)))
     }
 
+    /// The keys whose build side's values can filter the probe side's
+    /// scans: (index of the key in `on`, the probe-side column it is), for
+    /// a join whose output needs no probe row without a match (inner, left
+    /// semi, right, right semi, right anti; not NULL-aware) and keys that
+    /// are plain probe columns.
+    pub fn filterable_probe_keys(&self) -> Vec<(usize, usize)> {
+        let drops_unmatched_probe_rows = matches!(
+            self.join_type,
+            JoinType::Inner
+                | JoinType::LeftSemi
+                | JoinType::Right
+                | JoinType::RightSemi
+                | JoinType::RightAnti
+        );
+        if !drops_unmatched_probe_rows || self.null_aware {
+            return vec![];
+        }
+        self.on
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (probe, _))| Some((i, probe.as_column()?)))
+            .collect()
+    }
+
     /// Names what a [`JoinType::LeftSingle`] join evaluates (such as a
     /// scalar subquery's SQL) for the error when a row has two matches.
     pub fn with_single_row_source(mut self, source: impl Into<String>) -> Self {
@@ -385,6 +409,17 @@ fn probe_stream(
 }
 
 impl ExecutionPlan for JoinExec {
+    /// An inner join passes both inputs' columns through, left then right.
+    fn column_sources(&self, column: usize) -> Vec<(usize, usize)> {
+        if self.join_type != JoinType::Inner {
+            return vec![];
+        }
+        let left_columns = self.left.schema().fields().len();
+        match column.checked_sub(left_columns) {
+            None => vec![(0, column)],
+            Some(right) => vec![(1, right)],
+        }
+    }
     with_new_inputs_left_right!();
     fn name(&self) -> &'static str {
         if self.on.is_empty() {
