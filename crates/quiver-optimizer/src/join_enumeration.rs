@@ -166,6 +166,35 @@ fn join(a: JoinTree, a_rows: f64, b: JoinTree, b_rows: f64, rows: f64) -> JoinTr
     }
 }
 
+/// A left-deep order that follows the inputs as written: from the first,
+/// each join adds the first input not yet joined that a condition links to
+/// those joined (the first remaining one, in a cross product, when none
+/// is), probing what is joined so far and building the new input. Rows are
+/// not estimated (NaN). For plans whose joins are not reordered by cost.
+pub fn as_written(inputs: usize, edges: &[Edge]) -> JoinTree {
+    let mut joined = BTreeSet::from([0]);
+    let mut tree = JoinTree::Leaf(0);
+    while joined.len() < inputs {
+        let linked = |i: usize| {
+            edges.iter().any(|e| {
+                e.leaves.contains(&i) && e.leaves.iter().all(|l| *l == i || joined.contains(l))
+            })
+        };
+        let mut remaining = (0..inputs).filter(|i| !joined.contains(i));
+        let Some(first) = remaining.clone().next() else {
+            break;
+        };
+        let next = remaining.find(|&i| linked(i)).unwrap_or(first);
+        tree = JoinTree::Join {
+            probe: Box::new(tree),
+            build: Box::new(JoinTree::Leaf(next)),
+            rows: f64::NAN,
+        };
+        joined.insert(next);
+    }
+    tree
+}
+
 /// The sets of inputs linked by conditions, each in ascending order,
 /// ordered by their first input.
 fn connected_parts(n: usize, edges: &[Edge]) -> Vec<Vec<usize>> {

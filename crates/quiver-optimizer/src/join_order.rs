@@ -18,38 +18,63 @@ use crate::join_enumeration::{self, Edge, JoinTree};
 use crate::join_keys::{side_of, split_keys, Side};
 use crate::{with_filter, OptimizerRule, Transformed};
 
-/// Orders inner joins and turns join conditions into keys.
+/// How the joins of a block are ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ordering {
+    /// By estimated cost ([`join_enumeration::order`]), whatever the order
+    /// the inputs were written in.
+    ByCost,
+    /// As written ([`join_enumeration::as_written`]).
+    AsWritten,
+}
+
+/// Turns join conditions into hash-join keys and places the other
+/// conditions, joining the inputs of each block in the order they were
+/// written (a cross product only where no condition links the next input).
+/// Required: without it a join written in FROM and WHERE would run as a
+/// cross product. [`JoinOrder`] then reorders by cost.
+pub struct JoinKeys;
+
+impl OptimizerRule for JoinKeys {
+    fn name(&self) -> &'static str {
+        "join_keys"
+    }
+    fn required(&self) -> bool {
+        true
+    }
+    fn rewrite(&self, plan: LogicalPlan) -> Result<Transformed<LogicalPlan>> {
+        let rewritten = optimize(&plan, Ordering::AsWritten)?;
+        Ok(Transformed::compared(&plan, rewritten))
+    }
+}
+
+/// Orders the joins of each block by estimated cost.
 pub struct JoinOrder;
 
 impl OptimizerRule for JoinOrder {
     fn name(&self) -> &'static str {
         "join_order"
     }
-    /// Join conditions become hash-join keys only here: without it a join
-    /// written in FROM and WHERE would run as a cross product.
-    fn required(&self) -> bool {
-        true
-    }
     fn rewrite(&self, plan: LogicalPlan) -> Result<Transformed<LogicalPlan>> {
-        let rewritten = optimize(&plan)?;
+        let rewritten = optimize(&plan, Ordering::ByCost)?;
         Ok(Transformed::compared(&plan, rewritten))
     }
 }
 
-fn optimize(plan: &LogicalPlan) -> Result<LogicalPlan> {
+fn optimize(plan: &LogicalPlan, ordering: Ordering) -> Result<LogicalPlan> {
     if is_inner_block(plan) {
-        return plan_block(plan);
+        return plan_block(plan, ordering);
     }
     if let Some(pushed) = push_into_preserved_side(plan)? {
-        return optimize(&pushed);
+        return optimize(&pushed, ordering);
     }
-    if let Some(planned) = semi_join_into_block(plan)? {
+    if let Some(planned) = semi_join_into_block(plan, ordering)? {
         return Ok(planned);
     }
     let inputs = plan
         .inputs()
         .into_iter()
-        .map(|i| optimize(i).map(Arc::new))
+        .map(|i| optimize(i, ordering).map(Arc::new))
         .collect::<Result<Vec<_>>>()?;
     let plan = plan.with_new_inputs(inputs)?;
     match plan {
@@ -185,13 +210,19 @@ fn collect(
     plan: &LogicalPlan,
     leaves: &mut Vec<LogicalPlan>,
     predicates: &mut Vec<Expr>,
+    ordering: Ordering,
 ) -> Result<()> {
     match plan {
+        // Conditions are gathered inputs first, so that a block already
+        // joined in written order gives them back in their written order.
         LogicalPlan::Filter(f) if is_inner_block(plan) => {
+            collect(&f.input, leaves, predicates, ordering)?;
             predicates.extend(split_conjunction(&f.predicate).into_iter().cloned());
-            collect(&f.input, leaves, predicates)
+            Ok(())
         }
         LogicalPlan::Join(j) if is_inner_block(plan) => {
+            collect(&j.left, leaves, predicates, ordering)?;
+            collect(&j.right, leaves, predicates, ordering)?;
             predicates.extend(
                 j.on.iter()
                     .map(|(l, r)| l.clone().binary(Operator::Eq, r.clone())),
@@ -199,21 +230,20 @@ fn collect(
             if let Some(f) = &j.filter {
                 predicates.extend(split_conjunction(f).into_iter().cloned());
             }
-            collect(&j.left, leaves, predicates)?;
-            collect(&j.right, leaves, predicates)
+            Ok(())
         }
         other => {
-            leaves.push(optimize(other)?);
+            leaves.push(optimize(other, ordering)?);
             Ok(())
         }
     }
 }
 
-fn plan_block(root: &LogicalPlan) -> Result<LogicalPlan> {
+fn plan_block(root: &LogicalPlan, ordering: Ordering) -> Result<LogicalPlan> {
     let mut leaves = vec![];
     let mut collected = vec![];
-    collect(root, &mut leaves, &mut collected)?;
-    build_block(leaves, collected, root.schema())
+    collect(root, &mut leaves, &mut collected, ordering)?;
+    build_block(leaves, collected, root.schema(), ordering)
 }
 
 /// For a semi or anti join whose left input is a block of inner joins and
@@ -222,7 +252,7 @@ fn plan_block(root: &LogicalPlan) -> Result<LogicalPlan> {
 /// block. `None` when that does not apply, or when the joined block is
 /// estimated smaller than that input: then probing the block's result is
 /// cheaper than probing the input.
-fn semi_join_into_block(plan: &LogicalPlan) -> Result<Option<LogicalPlan>> {
+fn semi_join_into_block(plan: &LogicalPlan, ordering: Ordering) -> Result<Option<LogicalPlan>> {
     let LogicalPlan::Join(j) = plan else {
         return Ok(None);
     };
@@ -231,7 +261,7 @@ fn semi_join_into_block(plan: &LogicalPlan) -> Result<Option<LogicalPlan>> {
     }
     let mut leaves = vec![];
     let mut collected = vec![];
-    collect(&j.left, &mut leaves, &mut collected)?;
+    collect(&j.left, &mut leaves, &mut collected, ordering)?;
     let left_schema = j.left.schema();
     let mut used: Vec<Column> = j.on.iter().flat_map(|(l, _)| l.columns()).collect();
     if let Some(f) = &j.filter {
@@ -249,15 +279,15 @@ fn semi_join_into_block(plan: &LogicalPlan) -> Result<Option<LogicalPlan>> {
     let Some(owner) = owner else {
         return Ok(None);
     };
-    let joined = build_block(leaves.clone(), collected.clone(), left_schema)?;
+    let joined = build_block(leaves.clone(), collected.clone(), left_schema, ordering)?;
     if estimate_rows(&joined) < estimate_rows(&leaves[owner]) {
         return Ok(None);
     }
-    let right = Arc::new(optimize(&j.right)?);
+    let right = Arc::new(optimize(&j.right, ordering)?);
     let leaf = Arc::new(std::mem::replace(&mut leaves[owner], empty_plan()));
     let semi = j.with_inputs(leaf, right)?;
     leaves[owner] = keyed_join(&semi)?;
-    Ok(Some(build_block(leaves, collected, left_schema)?))
+    Ok(Some(build_block(leaves, collected, left_schema, ordering)?))
 }
 
 fn empty_plan() -> LogicalPlan {
@@ -268,13 +298,17 @@ fn empty_plan() -> LogicalPlan {
 /// projects the result to `schema` (the block's original column order).
 /// Conditions on one input filter it; the order of the joins is chosen by
 /// [`join_enumeration::order`] over the inputs sorted by their text, so the
-/// order they were written in does not matter.
+/// order they were written in does not matter (or, as written, by
+/// [`join_enumeration::as_written`]).
 fn build_block(
     mut leaves: Vec<LogicalPlan>,
     collected: Vec<Expr>,
     schema: &quiver_expr::QSchema,
+    ordering: Ordering,
 ) -> Result<LogicalPlan> {
-    leaves.sort_by_cached_key(LogicalPlan::display_indent);
+    if ordering == Ordering::ByCost {
+        leaves.sort_by_cached_key(LogicalPlan::display_indent);
+    }
     let predicates: Vec<Expr> = collected.into_iter().flat_map(factor_disjunction).collect();
     let mut local: Vec<Vec<Expr>> = vec![vec![]; leaves.len()];
     let mut edges = vec![];
@@ -296,8 +330,13 @@ fn build_block(
         .zip(local)
         .map(|(leaf, preds)| with_filter(leaf, preds))
         .collect::<Result<Vec<_>>>()?;
-    let rows: Vec<f64> = leaves.iter().map(estimate_rows).collect();
-    let tree = join_enumeration::order(&leaves, &rows, &edges);
+    let tree = match ordering {
+        Ordering::ByCost => {
+            let rows: Vec<f64> = leaves.iter().map(estimate_rows).collect();
+            join_enumeration::order(&leaves, &rows, &edges)
+        }
+        Ordering::AsWritten => join_enumeration::as_written(leaves.len(), &edges),
+    };
     let mut applied = vec![false; edges.len()];
     let plan = tree_to_plan(&tree, &leaves, &edges, &mut applied)?;
     top.extend(
@@ -410,6 +449,11 @@ mod tests {
             cross(cross(scan(), scan_as("u")), scan_as("v")),
         );
         insta::assert_snapshot!(ordered(&plan));
+        // As written: t first; u is linked to nothing joined yet, v is.
+        insta::assert_snapshot!(
+            "joined_as_written",
+            rewritten(&JoinKeys, &plan).display_indent()
+        );
     }
 
     #[test]

@@ -49,6 +49,7 @@ impl Optimizer {
             Box::new(unwrap_cast::UnwrapCast),
             Box::new(or_to_in_list::OrToInList),
             Box::new(push_down_filter::PushDownFilter),
+            Box::new(join_order::JoinKeys),
             Box::new(join_order::JoinOrder),
             Box::new(push_down_filter::PushDownFilter),
             Box::new(push_down_limit::PushDownLimit),
@@ -208,7 +209,8 @@ mod tests {
         assert!(err.to_string().contains("prune_columns"), "{err}");
         let err = optimizer.parse_rule_list("decorrelate").unwrap_err();
         assert!(err.to_string().contains("cannot be switched off"), "{err}");
-        assert!(!optimizer.optional_rule_names().contains(&"join_order"));
+        assert!(!optimizer.optional_rule_names().contains(&"join_keys"));
+        assert!(optimizer.optional_rule_names().contains(&"join_order"));
     }
 
     #[test]
