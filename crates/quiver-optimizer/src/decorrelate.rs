@@ -491,151 +491,158 @@ fn outer_column_left(plan: &LogicalPlan) -> Option<Column> {
 
 /// Pulls the correlated conjuncts of filters up to the top of `plan`.
 fn pull_up(plan: &LogicalPlan) -> Result<Pulled> {
-    let unchanged = |plan: &LogicalPlan| Pulled {
+    let unchanged = || Pulled {
         plan: plan.clone(),
         predicates: vec![],
         grouped_scalar_aggregate: false,
     };
-    match plan {
-        LogicalPlan::Filter(f) => {
-            let below = pull_up(&f.input)?;
-            let (mut predicates, keep): (Vec<Expr>, Vec<Expr>) = split_conjunction(&f.predicate)
-                .into_iter()
-                .cloned()
-                .partition(Expr::contains_outer_column);
-            predicates.extend(below.predicates);
-            let input = Arc::new(below.plan);
-            let plan = match conjunction(keep) {
-                Some(p) => LogicalPlan::Filter(Filter::try_new(p, input)?),
-                None => input.as_ref().clone(),
-            };
-            Ok(Pulled {
-                plan,
-                predicates,
-                ..below
-            })
-        }
-        LogicalPlan::Projection(p) => {
-            let below = pull_up(&p.input)?;
-            if below.predicates.is_empty() {
-                return Ok(unchanged(plan));
-            }
-            let mut exprs = p.exprs.clone();
-            for c in below.predicates.iter().flat_map(Expr::columns) {
-                let e = Expr::Column(c);
-                if !exprs.contains(&e) {
-                    exprs.push(e);
-                }
-            }
-            Ok(Pulled {
-                plan: LogicalPlan::Projection(Projection::try_new(exprs, Arc::new(below.plan))?),
-                ..below
-            })
-        }
-        LogicalPlan::Aggregate(a) => {
-            let below = pull_up(&a.input)?;
-            if below.predicates.is_empty() {
-                return Ok(unchanged(plan));
-            }
-            let mut groups = a.group_exprs.clone();
-            for p in &below.predicates {
-                let Some(inner) = correlation_key(p) else {
-                    return not_impl_err!(
-                        "the correlated condition {p} under an aggregate is not supported; only equalities are"
-                    );
-                };
-                for c in inner.columns() {
-                    let e = Expr::Column(c);
-                    if !groups.contains(&e) {
-                        groups.push(e);
-                    }
-                }
-            }
-            let aggregate = Aggregate::try_new(Arc::new(below.plan), groups, a.aggr_exprs.clone())?;
-            Ok(Pulled {
-                plan: LogicalPlan::Aggregate(aggregate),
-                predicates: below.predicates,
-                grouped_scalar_aggregate: a.group_exprs.is_empty(),
-            })
-        }
-        LogicalPlan::SubqueryAlias(a) => {
-            let below = pull_up(&a.input)?;
-            if below.predicates.is_empty() {
-                return Ok(unchanged(plan));
-            }
-            let before = below.plan.schema().clone();
-            let names: Vec<String> = a.schema.field_names();
-            let aliased = LogicalPlan::SubqueryAlias(SubqueryAlias::try_new(
-                Arc::new(below.plan),
-                &a.alias,
-                &names,
-            )?);
-            let after = aliased.schema().clone();
-            let predicates = below
-                .predicates
-                .into_iter()
-                .map(|p| requalify_inner(p, &before, &after))
-                .collect::<Result<_>>()?;
-            Ok(Pulled {
-                plan: aliased,
-                predicates,
-                ..below
-            })
-        }
-        LogicalPlan::Sort(s) => {
-            let below = pull_up(&s.input)?;
-            if below.predicates.is_empty() {
-                return Ok(unchanged(plan));
-            }
-            // Order does not matter inside a correlated subquery.
-            Ok(below)
-        }
-        LogicalPlan::Join(j) => {
-            let left = pull_up(&j.left)?;
-            let right = pull_up(&j.right)?;
-            if left.predicates.is_empty() && right.predicates.is_empty() {
-                return Ok(unchanged(plan));
-            }
-            let right_ok = matches!(j.join_type, JoinType::Inner) || right.predicates.is_empty();
-            let left_ok = matches!(
-                j.join_type,
-                JoinType::Inner
-                    | JoinType::Left
-                    | JoinType::LeftSemi
-                    | JoinType::LeftAnti
-                    | JoinType::LeftMark
-                    | JoinType::LeftSingle
-            ) || left.predicates.is_empty();
-            if !left_ok || !right_ok {
-                return not_impl_err!(
-                    "correlated conditions inside a {} join are not supported",
-                    j.join_type
-                );
-            }
-            let joined = Join::try_new(
-                Arc::new(left.plan),
-                Arc::new(right.plan),
-                j.join_type,
-                j.on.clone(),
-                j.filter.clone(),
-                j.null_aware,
-            )?;
-            Ok(Pulled {
-                plan: LogicalPlan::Join(joined),
-                predicates: [left.predicates, right.predicates].concat(),
-                grouped_scalar_aggregate: left.grouped_scalar_aggregate
-                    || right.grouped_scalar_aggregate,
-            })
-        }
-        LogicalPlan::Limit(l) => {
-            let below = pull_up(&l.input)?;
-            if below.predicates.is_empty() {
-                return Ok(unchanged(plan));
-            }
-            not_impl_err!("LIMIT in a correlated subquery is not supported")
-        }
-        _ => Ok(unchanged(plan)),
+    let below = match plan {
+        LogicalPlan::Filter(f) => return pull_up_filter(f),
+        LogicalPlan::Join(j) => return pull_up_join(plan, j),
+        LogicalPlan::Projection(_)
+        | LogicalPlan::Aggregate(_)
+        | LogicalPlan::SubqueryAlias(_)
+        | LogicalPlan::Sort(_)
+        | LogicalPlan::Limit(_) => pull_up(plan.inputs()[0])?,
+        _ => return Ok(unchanged()),
+    };
+    if below.predicates.is_empty() {
+        return Ok(unchanged());
     }
+    match plan {
+        LogicalPlan::Projection(p) => pull_up_projection(p, below),
+        LogicalPlan::Aggregate(a) => pull_up_aggregate(a, below),
+        LogicalPlan::SubqueryAlias(a) => pull_up_alias(a, below),
+        // Order does not matter inside a correlated subquery.
+        LogicalPlan::Sort(_) => Ok(below),
+        _ => not_impl_err!("LIMIT in a correlated subquery is not supported"),
+    }
+}
+
+/// A filter's correlated conjuncts join those pulled from below it; the
+/// others stay.
+fn pull_up_filter(f: &Filter) -> Result<Pulled> {
+    let below = pull_up(&f.input)?;
+    let (mut predicates, keep): (Vec<Expr>, Vec<Expr>) = split_conjunction(&f.predicate)
+        .into_iter()
+        .cloned()
+        .partition(Expr::contains_outer_column);
+    predicates.extend(below.predicates);
+    let input = Arc::new(below.plan);
+    let plan = match conjunction(keep) {
+        Some(p) => LogicalPlan::Filter(Filter::try_new(p, input)?),
+        None => input.as_ref().clone(),
+    };
+    Ok(Pulled {
+        plan,
+        predicates,
+        ..below
+    })
+}
+
+/// A projection passes on the columns the pulled predicates read.
+fn pull_up_projection(p: &Projection, below: Pulled) -> Result<Pulled> {
+    let mut exprs = p.exprs.clone();
+    for c in below.predicates.iter().flat_map(Expr::columns) {
+        let e = Expr::Column(c);
+        if !exprs.contains(&e) {
+            exprs.push(e);
+        }
+    }
+    Ok(Pulled {
+        plan: LogicalPlan::Projection(Projection::try_new(exprs, Arc::new(below.plan))?),
+        ..below
+    })
+}
+
+/// An aggregate is grouped by the correlation keys too (equalities only).
+fn pull_up_aggregate(a: &Aggregate, below: Pulled) -> Result<Pulled> {
+    let mut groups = a.group_exprs.clone();
+    for p in &below.predicates {
+        let Some(inner) = correlation_key(p) else {
+            return not_impl_err!(
+                "the correlated condition {p} under an aggregate is not supported; only equalities are"
+            );
+        };
+        for c in inner.columns() {
+            let e = Expr::Column(c);
+            if !groups.contains(&e) {
+                groups.push(e);
+            }
+        }
+    }
+    let aggregate = Aggregate::try_new(Arc::new(below.plan), groups, a.aggr_exprs.clone())?;
+    Ok(Pulled {
+        plan: LogicalPlan::Aggregate(aggregate),
+        predicates: below.predicates,
+        grouped_scalar_aggregate: a.group_exprs.is_empty(),
+    })
+}
+
+/// An alias renames the columns the pulled predicates read.
+fn pull_up_alias(a: &SubqueryAlias, below: Pulled) -> Result<Pulled> {
+    let before = below.plan.schema().clone();
+    let names: Vec<String> = a.schema.field_names();
+    let aliased = LogicalPlan::SubqueryAlias(SubqueryAlias::try_new(
+        Arc::new(below.plan),
+        &a.alias,
+        &names,
+    )?);
+    let after = aliased.schema().clone();
+    let predicates = below
+        .predicates
+        .into_iter()
+        .map(|p| requalify_inner(p, &before, &after))
+        .collect::<Result<_>>()?;
+    Ok(Pulled {
+        plan: aliased,
+        predicates,
+        ..below
+    })
+}
+
+/// A join passes on the predicates pulled from the sides whose rows it
+/// keeps as they are (both for an inner join, the left one for left outer,
+/// semi, anti, mark and single joins).
+fn pull_up_join(plan: &LogicalPlan, j: &Join) -> Result<Pulled> {
+    let left = pull_up(&j.left)?;
+    let right = pull_up(&j.right)?;
+    if left.predicates.is_empty() && right.predicates.is_empty() {
+        return Ok(Pulled {
+            plan: plan.clone(),
+            predicates: vec![],
+            grouped_scalar_aggregate: false,
+        });
+    }
+    let right_ok = matches!(j.join_type, JoinType::Inner) || right.predicates.is_empty();
+    let left_ok = matches!(
+        j.join_type,
+        JoinType::Inner
+            | JoinType::Left
+            | JoinType::LeftSemi
+            | JoinType::LeftAnti
+            | JoinType::LeftMark
+            | JoinType::LeftSingle
+    ) || left.predicates.is_empty();
+    if !left_ok || !right_ok {
+        return not_impl_err!(
+            "correlated conditions inside a {} join are not supported",
+            j.join_type
+        );
+    }
+    let joined = Join::try_new(
+        Arc::new(left.plan),
+        Arc::new(right.plan),
+        j.join_type,
+        j.on.clone(),
+        j.filter.clone(),
+        j.null_aware,
+    )?;
+    Ok(Pulled {
+        plan: LogicalPlan::Join(joined),
+        predicates: [left.predicates, right.predicates].concat(),
+        grouped_scalar_aggregate: left.grouped_scalar_aggregate || right.grouped_scalar_aggregate,
+    })
 }
 
 /// For `inner = outer` (either order), the side over the subquery's columns.

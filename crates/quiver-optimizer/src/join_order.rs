@@ -365,7 +365,7 @@ fn tree_to_plan(
     let probe_plan = tree_to_plan(probe, leaves, edges, applied)?;
     let build_plan = tree_to_plan(build, leaves, edges, applied)?;
     let covered = tree.leaves();
-    let conditions: Vec<Expr> = edges
+    let mut conditions: Vec<Expr> = edges
         .iter()
         .zip(applied.iter_mut())
         .filter(|(e, done)| !**done && e.leaves.is_subset(&covered))
@@ -374,6 +374,9 @@ fn tree_to_plan(
             e.expr.clone()
         })
         .collect();
+    // In the order of their text, so that a join's keys do not depend on
+    // how the query or an earlier planning of the block listed them.
+    conditions.sort_by_cached_key(Expr::to_string);
     let (ls, rs) = (probe_plan.schema().clone(), build_plan.schema().clone());
     let (on, rest) = split_keys(conditions, &ls, &rs)?;
     Ok(LogicalPlan::Join(Join::try_new(
