@@ -62,7 +62,7 @@ impl OptimizerRule for JoinOrder {
 }
 
 fn optimize(plan: &LogicalPlan, ordering: Ordering) -> Result<LogicalPlan> {
-    if is_inner_block(plan) {
+    if is_inner_block(plan) && to_plan(plan, ordering) {
         return plan_block(plan, ordering);
     }
     if let Some(pushed) = push_into_preserved_side(plan)? {
@@ -156,6 +156,37 @@ fn factor_disjunction(e: Expr) -> Vec<Expr> {
         });
     }
     common.into_iter().chain(rest).collect()
+}
+
+/// Whether the block of inner joins at `block` is to be planned: always by
+/// cost, and as written only while it has conditions not yet placed (so a
+/// block `join_order` planned is left as it is).
+fn to_plan(block: &LogicalPlan, ordering: Ordering) -> bool {
+    ordering == Ordering::ByCost || has_unplaced_conditions(block)
+}
+
+/// Whether a block of inner joins holds a condition that planning would
+/// place: a filter conjunct over the block's columns (planning moves it
+/// onto an input or makes it a join's key or condition), or an equality
+/// between the two sides of a join that is not yet one of its keys.
+fn has_unplaced_conditions(plan: &LogicalPlan) -> bool {
+    match plan {
+        LogicalPlan::Filter(f) if is_inner_block(plan) => {
+            split_conjunction(&f.predicate)
+                .into_iter()
+                .any(|c| !c.columns().is_empty() && !c.is_volatile())
+                || has_unplaced_conditions(&f.input)
+        }
+        LogicalPlan::Join(j) if is_inner_block(plan) => {
+            let unkeyed = j.filter.as_ref().is_some_and(|f| {
+                let conjuncts = split_conjunction(f).into_iter().cloned().collect();
+                split_keys(conjuncts, j.left.schema(), j.right.schema())
+                    .is_ok_and(|(keys, _)| !keys.is_empty())
+            });
+            unkeyed || has_unplaced_conditions(&j.left) || has_unplaced_conditions(&j.right)
+        }
+        _ => false,
+    }
 }
 
 /// An inner join, possibly under filters.
@@ -256,7 +287,10 @@ fn semi_join_into_block(plan: &LogicalPlan, ordering: Ordering) -> Result<Option
     let LogicalPlan::Join(j) = plan else {
         return Ok(None);
     };
-    if !matches!(j.join_type, JoinType::LeftSemi | JoinType::LeftAnti) || !is_inner_block(&j.left) {
+    if !matches!(j.join_type, JoinType::LeftSemi | JoinType::LeftAnti)
+        || !is_inner_block(&j.left)
+        || !to_plan(&j.left, ordering)
+    {
         return Ok(None);
     }
     let mut leaves = vec![];
