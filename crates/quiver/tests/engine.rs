@@ -608,8 +608,10 @@ async fn explain_verbose_shows_the_plan_after_each_rule_that_changed_it() {
             "logical_plan after fold_constants",
             // `CAST(u.fare AS DECIMAL(21,2)) > 120.00` becomes `u.fare > 120.00`.
             "logical_plan after unwrap_cast",
-            "logical_plan after join_order",
-            // The filter join_order put on the alias `u` moves below it,
+            // The join gets its key; join_order, planning the block again
+            // by cost, keeps the same order, so it does not show.
+            "logical_plan after join_keys",
+            // The filter join_keys put on the alias `u` moves below it,
             // onto the scan.
             "logical_plan after push_down_filter",
             "logical_plan after prune_columns",
