@@ -159,6 +159,28 @@ fn binary_operator(op: &ast::BinaryOperator) -> Result<Operator> {
     })
 }
 
+/// An error for the parts of a function call that Quiver parses but does
+/// not implement yet, so that none is silently ignored: `ORDER BY`,
+/// `LIMIT` and the like inside the parentheses, `WITHIN GROUP`, `IGNORE` or
+/// `RESPECT NULLS`, and parameter lists.
+fn reject_unsupported_call_parts(f: &ast::Function, name: &str) -> Result<()> {
+    if let FunctionArguments::List(list) = &f.args {
+        if let Some(clause) = list.clauses.first() {
+            return not_impl_err!("{clause} inside {name}(...) is not supported yet");
+        }
+    }
+    if !f.within_group.is_empty() {
+        return not_impl_err!("{name}(...) WITHIN GROUP (ORDER BY ...) is not supported yet");
+    }
+    if let Some(treatment) = &f.null_treatment {
+        return not_impl_err!("{name}(...) {treatment} is not supported yet");
+    }
+    if !matches!(f.parameters, FunctionArguments::None) {
+        return not_impl_err!("parameter lists of {name}(...) are not supported");
+    }
+    Ok(())
+}
+
 /// An `INTERVAL '…' [unit]` literal.
 fn interval_literal(i: &ast::Interval) -> Result<Expr> {
     let text = match i.value.as_ref() {
@@ -747,6 +769,7 @@ impl SqlPlanner<'_> {
         if f.over.is_some() {
             return not_impl_err!("window functions ({name} .. OVER) are not supported yet");
         }
+        reject_unsupported_call_parts(f, &name)?;
         let (raw_args, distinct) = match &f.args {
             FunctionArguments::None => (vec![], false),
             FunctionArguments::List(list) => (
@@ -814,6 +837,11 @@ impl SqlPlanner<'_> {
         if star {
             return Err(QuiverError::Plan(format!(
                 "{name}(*) is not allowed; only count(*)"
+            )));
+        }
+        if f.filter.is_some() {
+            return Err(QuiverError::Plan(format!(
+                "FILTER is only allowed in aggregate functions, not {name}()"
             )));
         }
         if distinct {

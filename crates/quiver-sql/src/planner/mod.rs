@@ -4,6 +4,7 @@ mod expr;
 mod literal;
 mod query;
 mod relation;
+mod star;
 mod write;
 
 use std::cell::RefCell;
@@ -85,14 +86,25 @@ pub struct SqlPlanner<'a> {
 }
 
 /// Arrow fields for SQL column definitions (`name TYPE [NOT NULL]`).
+/// `NULL` and `NOT NULL` are the only column options; any other (`DEFAULT`,
+/// `PRIMARY KEY`, `UNIQUE`, `CHECK`, …) is an error rather than ignored.
 pub(crate) fn column_fields(columns: &[ast::ColumnDef]) -> Result<Vec<Field>> {
     columns
         .iter()
         .map(|col| {
-            let not_null = col
-                .options
-                .iter()
-                .any(|o| matches!(o.option, ColumnOption::NotNull));
+            let mut not_null = false;
+            for option in &col.options {
+                match &option.option {
+                    ColumnOption::NotNull => not_null = true,
+                    ColumnOption::Null => not_null = false,
+                    other => {
+                        return not_impl_err!(
+                            "column option {other} (of column {}) is not supported yet",
+                            col.name.value
+                        )
+                    }
+                }
+            }
             Ok(Field::new(
                 &col.name.value,
                 sql_to_arrow_type(&col.data_type)?,

@@ -355,20 +355,16 @@ impl SqlPlanner<'_> {
                 SelectItem::ExprWithAlias { expr, alias } => {
                     items.push((self.sql_to_expr(expr, schema)?, alias.value.clone()))
                 }
-                SelectItem::Wildcard(_) => {
+                SelectItem::Wildcard(options) => {
                     if schema.is_empty() {
                         return Err(QuiverError::Plan("SELECT * needs a FROM clause".into()));
                     }
-                    items.extend(
-                        schema
-                            .fields()
-                            .iter()
-                            .map(|f| (Expr::Column(f.column()), f.name().to_string())),
-                    );
+                    let fields = schema.fields().iter().collect();
+                    items.extend(self.expand_star(fields, options, schema)?);
                 }
                 SelectItem::QualifiedWildcard(
                     SelectItemQualifiedWildcardKind::ObjectName(name),
-                    _,
+                    options,
                 ) => {
                     let qualifier = name
                         .0
@@ -390,11 +386,7 @@ impl SqlPlanner<'_> {
                             "{qualifier}.* names no table in the FROM clause"
                         )));
                     }
-                    items.extend(
-                        fields
-                            .into_iter()
-                            .map(|f| (Expr::Column(f.column()), f.name().to_string())),
-                    );
+                    items.extend(self.expand_star(fields, options, schema)?);
                 }
                 other => return not_impl_err!("select item {other} is not supported"),
             }
