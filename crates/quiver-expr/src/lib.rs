@@ -2,6 +2,7 @@
 //! schemas, type rules, the error type, and the traits functions and tables
 //! implement. Nothing here touches data.
 
+pub mod cast;
 pub mod error;
 pub mod expr;
 mod fallibility;

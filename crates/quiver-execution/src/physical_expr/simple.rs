@@ -8,10 +8,10 @@ use arrow::array::{Array, BooleanArray};
 use arrow::compute::kernels::cmp::eq;
 use arrow::compute::kernels::comparison::{ilike, like, nilike, nlike};
 use arrow::compute::kernels::numeric::neg;
-use arrow::compute::{cast_with_options, is_not_null, is_null, not, or_kleene, CastOptions};
+use arrow::compute::{is_not_null, is_null, not, or_kleene};
 use arrow::datatypes::DataType;
 use arrow::record_batch::RecordBatch;
-use arrow::util::display::FormatOptions;
+use quiver_expr::cast::cast_array;
 use quiver_expr::{ColumnarValue, Result, ScalarFunctionRef, ScalarValue};
 
 use super::PhysicalExpr;
@@ -208,11 +208,7 @@ impl PhysicalExpr for CastExpr {
     }
     fn evaluate(&self, batch: &RecordBatch) -> Result<ColumnarValue> {
         let (a, scalar) = eval_datum(self.input.as_ref(), batch)?;
-        let options = CastOptions {
-            safe: false,
-            format_options: FormatOptions::default(),
-        };
-        scalar_if(scalar, cast_with_options(&a, &self.data_type, &options)?)
+        scalar_if(scalar, cast_array(&a, &self.data_type)?)
     }
 }
 

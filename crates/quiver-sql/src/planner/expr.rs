@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use arrow::datatypes::DataType;
+use quiver_expr::cast::cast_scalar;
 use quiver_expr::logical_plan::Projection;
 use quiver_expr::suggest::closest_name;
 use quiver_expr::types::{binary_operand_types, common_type, is_string, sql_type_name};
@@ -48,6 +49,11 @@ fn literal_as(v: &ScalarValue, target: &DataType) -> Option<ScalarValue> {
     if v.is_null() {
         return ScalarValue::try_from(target).ok();
     }
+    // A number (or date, …) is never compared as text: `name > 5` is an
+    // error, as in DuckDB and PostgreSQL, not `name > '5'`.
+    if is_string(target) && !is_string(&v.data_type()) {
+        return None;
+    }
     let cast = v.cast_to(target).ok()?;
     if is_string(&v.data_type()) {
         return Some(cast);
@@ -63,7 +69,7 @@ pub(crate) fn cast_expr(e: Expr, target: &DataType, schema: &QSchema) -> Result<
         return Ok(e);
     }
     if let Expr::Literal(v) = &e {
-        return v.cast_to(target).map(Expr::Literal).map_err(|_| {
+        return cast_scalar(v, target).map(Expr::Literal).map_err(|_| {
             QuiverError::Schema(format!("cannot convert {e} to {}", sql_type_name(target)))
         });
     }

@@ -1,0 +1,133 @@
+//! SQL's `CAST`: Arrow's casts, except that a number cast to an integer
+//! type is rounded, as in PostgreSQL and DuckDB, not truncated: decimals
+//! round half away from zero (`-0.50` → -1, `2.5` → 3), floating-point
+//! numbers half to even (`2.5` → 2, `3.5` → 4). A value outside the target
+//! type (or NaN, or an infinity) is an error, never NULL or a wrapped value.
+
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, AsArray, Decimal128Array};
+use arrow::compute::{cast_with_options, CastOptions};
+use arrow::datatypes::{DataType, Decimal128Type, Float64Type};
+use arrow::util::display::FormatOptions;
+use datafusion_common::ScalarValue;
+
+use crate::error::Result;
+
+/// `array` cast to `target` as SQL's `CAST` does.
+pub fn cast_array(array: &ArrayRef, target: &DataType) -> Result<ArrayRef> {
+    let rounded = if target.is_integer() {
+        match array.data_type() {
+            DataType::Float16 | DataType::Float32 | DataType::Float64 => {
+                Some(rounded_float(array)?)
+            }
+            DataType::Decimal128(_, scale) if *scale > 0 => Some(rounded_decimal(array, *scale)?),
+            _ => None,
+        }
+    } else {
+        None
+    };
+    let options = CastOptions {
+        safe: false,
+        format_options: FormatOptions::default(),
+    };
+    Ok(cast_with_options(
+        rounded.as_ref().unwrap_or(array),
+        target,
+        &options,
+    )?)
+}
+
+/// `value` cast to `target` as SQL's `CAST` does.
+pub fn cast_scalar(value: &ScalarValue, target: &DataType) -> Result<ScalarValue> {
+    let cast = cast_array(&value.to_array()?, target)?;
+    Ok(ScalarValue::try_from_array(&cast, 0)?)
+}
+
+/// Floating-point values rounded half to even, as DOUBLE.
+fn rounded_float(array: &ArrayRef) -> Result<ArrayRef> {
+    let doubles = arrow::compute::cast(array, &DataType::Float64)?;
+    let rounded = doubles
+        .as_primitive::<Float64Type>()
+        .unary::<_, Float64Type>(f64::round_ties_even);
+    Ok(Arc::new(rounded))
+}
+
+/// Decimal values of scale `scale` rounded half away from zero, as
+/// DECIMAL(38, 0).
+fn rounded_decimal(array: &ArrayRef, scale: i8) -> Result<ArrayRef> {
+    let unit = 10i128.pow(u32::from(scale.unsigned_abs()));
+    let rounded: Decimal128Array = array
+        .as_primitive::<Decimal128Type>()
+        .unary::<_, Decimal128Type>(|v| {
+            let (quotient, remainder) = (v / unit, v % unit);
+            // |remainder| >= unit / 2, without overflowing at scale 38.
+            let half_or_more =
+                remainder.unsigned_abs() >= unit.unsigned_abs() - remainder.unsigned_abs();
+            if half_or_more {
+                quotient + v.signum()
+            } else {
+                quotient
+            }
+        })
+        .with_precision_and_scale(38, 0)?;
+    Ok(Arc::new(rounded))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cast(value: ScalarValue, target: DataType) -> Result<ScalarValue> {
+        cast_scalar(&value, &target)
+    }
+
+    #[test]
+    fn decimals_round_half_away_from_zero() {
+        let decimal = |v: i128| ScalarValue::Decimal128(Some(v), 5, 2);
+        for (hundredths, expected) in [
+            (-50, -1),
+            (250, 3),
+            (199, 2),
+            (-149, -1),
+            (49, 0),
+            (-250, -3),
+        ] {
+            assert_eq!(
+                cast(decimal(hundredths), DataType::Int32).unwrap(),
+                ScalarValue::Int32(Some(expected)),
+                "{hundredths}/100"
+            );
+        }
+        let widest = ScalarValue::Decimal128(Some(5 * 10i128.pow(37)), 38, 38);
+        assert_eq!(
+            cast(widest, DataType::Int64).unwrap(),
+            ScalarValue::Int64(Some(1))
+        );
+    }
+
+    #[test]
+    fn floats_round_half_to_even_and_out_of_range_is_an_error() {
+        for (x, expected) in [
+            (2.5, 2),
+            (3.5, 4),
+            (-2.5, -2),
+            (2.7, 3),
+            (-0.5, 0),
+            (1.5, 2),
+        ] {
+            assert_eq!(
+                cast(ScalarValue::Float64(Some(x)), DataType::Int64).unwrap(),
+                ScalarValue::Int64(Some(expected)),
+                "{x}"
+            );
+        }
+        assert!(cast(ScalarValue::Float64(Some(3e10)), DataType::Int32).is_err());
+        assert!(cast(ScalarValue::Float64(Some(f64::NAN)), DataType::Int32).is_err());
+        assert!(cast(ScalarValue::Decimal128(Some(30000), 5, 0), DataType::Int8).is_err());
+        assert_eq!(
+            cast(ScalarValue::Float64(None), DataType::Int32).unwrap(),
+            ScalarValue::Int32(None)
+        );
+    }
+}
