@@ -122,6 +122,28 @@ fn object_name(name: &ObjectName) -> Result<String> {
     }
 }
 
+/// The columns of `plan`'s result, one row each: name, SQL type, and
+/// whether it may be NULL (`DESCRIBE table` and `DESCRIBE query`).
+fn describe_columns(plan: &LogicalPlan) -> Result<LogicalPlan> {
+    let rows = plan
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| {
+            let nullable = if f.field.is_nullable() { "YES" } else { "NO" };
+            vec![
+                f.name().to_string(),
+                sql_type_name(f.field.data_type()),
+                nullable.to_string(),
+            ]
+        })
+        .collect();
+    Ok(LogicalPlan::Values(Values::strings(
+        rows,
+        &["column_name", "column_type", "null"],
+    )))
+}
+
 /// `SET name = value`; the value may be a string, number, boolean or bare
 /// word.
 fn set_statement(variable: &ObjectName, values: &[ast::Expr]) -> Result<LogicalPlan> {
@@ -177,11 +199,25 @@ impl<'a> SqlPlanner<'a> {
         match statement {
             ast::Statement::Query(q) => self.plan_query(q),
             ast::Statement::Explain {
+                describe_alias,
                 statement,
                 analyze,
                 verbose,
-                ..
+                query_plan,
+                estimate,
+                format,
+                options,
             } => {
+                if !matches!(describe_alias, ast::DescribeAlias::Explain) {
+                    // `DESCRIBE query` lists the columns of the result.
+                    return describe_columns(&self.sql_statement_to_plan(statement)?);
+                }
+                if *query_plan || *estimate || format.is_some() || options.is_some() {
+                    return not_impl_err!(
+                        "EXPLAIN options are not supported; use EXPLAIN, EXPLAIN VERBOSE or \
+                         EXPLAIN ANALYZE"
+                    );
+                }
                 let mode = match (*analyze, *verbose) {
                     (true, _) => ExplainMode::Analyze,
                     (false, true) => ExplainMode::Verbose,
@@ -319,23 +355,6 @@ impl<'a> SqlPlanner<'a> {
     }
 
     fn describe(&self, table_name: &ObjectName) -> Result<LogicalPlan> {
-        let plan = self.plan_table_name(table_name, None)?;
-        let rows = plan
-            .schema()
-            .fields()
-            .iter()
-            .map(|f| {
-                let nullable = if f.field.is_nullable() { "YES" } else { "NO" };
-                vec![
-                    f.name().to_string(),
-                    sql_type_name(f.field.data_type()),
-                    nullable.to_string(),
-                ]
-            })
-            .collect();
-        Ok(LogicalPlan::Values(Values::strings(
-            rows,
-            &["column_name", "column_type", "null"],
-        )))
+        describe_columns(&self.plan_table_name(table_name, None)?)
     }
 }
