@@ -72,6 +72,11 @@ impl BatchWriter for LinesWriter {
     }
 }
 
+/// The result of `sql` in `ctx`.
+async fn collect(ctx: &SessionContext, sql: &str) -> Vec<RecordBatch> {
+    ctx.sql(sql).await.unwrap().collect().await.unwrap()
+}
+
 #[tokio::test]
 async fn a_registered_format_reads_and_writes_through_sql() {
     let dir = tempfile::tempdir().unwrap();
@@ -80,32 +85,24 @@ async fn a_registered_format_reads_and_writes_through_sql() {
     let ctx = SessionContext::new();
     ctx.register_file_format(Arc::new(LinesFormat)).unwrap();
 
-    let sorted = ctx
-        .sql(&format!(
-            "SELECT line FROM '{}' ORDER BY line",
-            input.display()
-        ))
-        .await
-        .unwrap()
-        .collect()
-        .await
-        .unwrap();
+    let sorted = collect(
+        &ctx,
+        &format!("SELECT line FROM '{}' ORDER BY line", input.display()),
+    )
+    .await;
     let words = sorted[0].column(0).as_string::<i32>();
     assert_eq!(
         words.iter().flatten().collect::<Vec<_>>(),
         ["apple", "fig", "pear"]
     );
-
-    let counted = ctx
-        .sql(&format!(
+    let counted = collect(
+        &ctx,
+        &format!(
             "SELECT count(*) AS n FROM read_lines('{}')",
             input.display()
-        ))
-        .await
-        .unwrap()
-        .collect()
-        .await
-        .unwrap();
+        ),
+    )
+    .await;
     let n = counted[0]
         .column(0)
         .as_primitive::<arrow::datatypes::Int64Type>();
@@ -118,15 +115,8 @@ async fn a_registered_format_reads_and_writes_through_sql() {
     .await
     .unwrap();
     let output = dir.path().join("lengths.out");
-    ctx.sql(&format!(
-        "COPY (SELECT length(line) FROM words ORDER BY 1) TO '{}' (FORMAT lines)",
-        output.display()
-    ))
-    .await
-    .unwrap()
-    .collect()
-    .await
-    .unwrap();
+    let copy = "COPY (SELECT length(line) FROM words ORDER BY 1) TO '{}' (FORMAT lines)";
+    collect(&ctx, &copy.replace("{}", &output.display().to_string())).await;
     assert_eq!(std::fs::read_to_string(&output).unwrap(), "3\n4\n5\n");
 
     let err = ctx
