@@ -17,6 +17,7 @@ use quiver_execution::dynamic_filter::{DynamicFilter, PublishedKeys};
 use quiver_execution::memory_pool::MemoryPool;
 use quiver_execution::metrics::OperatorMetrics;
 use quiver_execution::plan::{no_children, ExecutionPlan, TaskContext};
+use quiver_execution::run_state::NodeId;
 use quiver_execution::shared_reads::SharedReads;
 use quiver_execution::stream::{RecordBatchStreamAdapter, SendableRecordBatchStream};
 use quiver_execution::{ScanRequest, TableProvider};
@@ -301,6 +302,8 @@ pub struct ParquetExec {
     /// Row groups in the files, read or not.
     total_row_groups: usize,
     filtering: Arc<ScanFiltering>,
+    /// The operator's identity ([`ExecutionPlan::node_id`]).
+    id: NodeId,
 }
 
 impl ParquetExec {
@@ -333,6 +336,7 @@ impl ParquetExec {
         let n = target_partitions.max(1).min(tasks.len()).max(1);
         let partitions = split_in_order(tasks, n);
         Self {
+            id: NodeId::next(),
             files,
             schema,
             partitions,
@@ -607,6 +611,9 @@ fn report_decoded(
 }
 
 impl ExecutionPlan for ParquetExec {
+    fn node_id(&self) -> NodeId {
+        self.id
+    }
     /// The scan, also skipping what the keys a join publishes in `filter`
     /// rule out of column `column`.
     fn with_dynamic_filter(

@@ -10,6 +10,7 @@ use arrow::datatypes::{Schema, SchemaRef};
 use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
 use quiver_execution::plan::{no_children, ExecutionPlan, TaskContext};
+use quiver_execution::run_state::NodeId;
 use quiver_execution::stream::{ReceiverStream, SendableRecordBatchStream};
 use quiver_execution::{ScanRequest, TableProvider};
 use quiver_expr::{internal_err, QuiverError, Result};
@@ -303,6 +304,7 @@ impl TableProvider for TextTable {
             None => Arc::clone(&self.schema),
         };
         Ok(Arc::new(TextFileExec {
+            id: NodeId::next(),
             partitions,
             reader: Arc::new(FileReader {
                 file_schema: Arc::clone(&self.schema),
@@ -354,9 +356,14 @@ pub struct TextFileExec {
     reader: Arc<FileReader>,
     /// The projected output schema.
     schema: SchemaRef,
+    /// The operator's identity ([`ExecutionPlan::node_id`]).
+    id: NodeId,
 }
 
 impl ExecutionPlan for TextFileExec {
+    fn node_id(&self) -> NodeId {
+        self.id
+    }
     fn with_new_children(
         self: Arc<Self>,
         children: Vec<Arc<dyn ExecutionPlan>>,

@@ -23,6 +23,7 @@ use futures::{Stream, StreamExt};
 use quiver_expr::Result;
 
 use crate::plan::{ExecutionPlan, TaskContext};
+use crate::run_state::NodeId;
 use crate::stream::{RecordBatchStream, SendableRecordBatchStream};
 
 /// The counter of the bytes an operator held at its peak.
@@ -96,24 +97,24 @@ pub fn format_duration(d: Duration) -> String {
     }
 }
 
-/// The metrics of every operator of one run, keyed by operator identity
-/// (the address of the operator value).
+/// The metrics of every operator of one run, by operator
+/// ([`ExecutionPlan::node_id`]).
 #[derive(Debug, Default)]
 pub struct MetricsRegistry {
-    operators: Mutex<HashMap<usize, Arc<OperatorMetrics>>>,
+    operators: Mutex<HashMap<NodeId, Arc<OperatorMetrics>>>,
 }
 
 impl MetricsRegistry {
-    /// The counters of the operator at `address`, created on first use.
-    fn for_address(&self, address: usize) -> Arc<OperatorMetrics> {
+    /// The counters of the operator `node`, created on first use.
+    fn for_node(&self, node: NodeId) -> Arc<OperatorMetrics> {
         let mut operators = self.operators.lock().unwrap_or_else(|e| e.into_inner());
-        Arc::clone(operators.entry(address).or_default())
+        Arc::clone(operators.entry(node).or_default())
     }
 
     /// The counters of `plan`, if it ran.
     pub fn get(&self, plan: &dyn ExecutionPlan) -> Option<Arc<OperatorMetrics>> {
         let operators = self.operators.lock().unwrap_or_else(|e| e.into_inner());
-        operators.get(&address_of(plan)).cloned()
+        operators.get(&plan.node_id()).cloned()
     }
 
     /// The plan as an indented tree like [`crate::plan::display_plan`],
@@ -147,18 +148,12 @@ impl MetricsRegistry {
     }
 }
 
-/// The identity of an operator: the address of its value (the same through
-/// `&self` and through the `Arc` that holds it).
-fn address_of<T: ?Sized>(operator: &T) -> usize {
-    (operator as *const T).cast::<()>() as usize
-}
-
 impl TaskContext {
     /// The counters of `operator` when this run collects metrics.
-    pub fn operator_metrics<T: ?Sized>(&self, operator: &T) -> Option<Arc<OperatorMetrics>> {
+    pub fn operator_metrics(&self, operator: &dyn ExecutionPlan) -> Option<Arc<OperatorMetrics>> {
         self.metrics
             .as_ref()
-            .map(|registry| registry.for_address(address_of(operator)))
+            .map(|registry| registry.for_node(operator.node_id()))
     }
 }
 

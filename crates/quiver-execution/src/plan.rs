@@ -94,6 +94,12 @@ pub trait ExecutionPlan: AsAny + Send + Sync + Debug {
         full.rsplit("::").next().unwrap_or(full)
     }
 
+    /// The operator's identity, given when it is made and kept by the
+    /// copies [`ExecutionPlan::with_new_children`] makes: the state its
+    /// partitions share in a run ([`TaskContext::run_state`]) and its
+    /// metrics are kept under it.
+    fn node_id(&self) -> NodeId;
+
     /// The schema of the batches produced.
     fn schema(&self) -> SchemaRef;
 

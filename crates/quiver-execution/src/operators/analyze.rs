@@ -12,6 +12,7 @@ use quiver_expr::{internal_err, Result};
 
 use crate::metrics::{format_duration, MetricsRegistry};
 use crate::plan::{execute_stream, with_new_input, ExecutionPlan, TaskContext};
+use crate::run_state::NodeId;
 use crate::stream::{RecordBatchStreamAdapter, SendableRecordBatchStream};
 
 /// Runs `input` with metrics collected and returns one row
@@ -20,17 +21,26 @@ use crate::stream::{RecordBatchStreamAdapter, SendableRecordBatchStream};
 pub struct AnalyzeExec {
     input: Arc<dyn ExecutionPlan>,
     schema: SchemaRef,
+    /// The operator's identity ([`ExecutionPlan::node_id`]).
+    id: NodeId,
 }
 
 impl AnalyzeExec {
     /// Analyzes `input`; `schema` is that of EXPLAIN's output, two text
     /// columns.
     pub fn new(input: Arc<dyn ExecutionPlan>, schema: SchemaRef) -> Self {
-        Self { input, schema }
+        Self {
+            input,
+            schema,
+            id: NodeId::next(),
+        }
     }
 }
 
 impl ExecutionPlan for AnalyzeExec {
+    fn node_id(&self) -> NodeId {
+        self.id
+    }
     with_new_input!();
     fn schema(&self) -> SchemaRef {
         Arc::clone(&self.schema)

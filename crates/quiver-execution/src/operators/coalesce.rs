@@ -8,22 +8,31 @@ use tokio::sync::mpsc;
 
 use crate::metrics::execute_child;
 use crate::plan::{only_child, ExecutionPlan, TaskContext};
+use crate::run_state::NodeId;
 use crate::stream::{forward, ReceiverStream, SendableRecordBatchStream};
 
 /// N partitions in, one partition out, in no particular order.
 #[derive(Debug)]
 pub struct CoalescePartitionsExec {
     input: Arc<dyn ExecutionPlan>,
+    /// The operator's identity ([`ExecutionPlan::node_id`]).
+    id: NodeId,
 }
 
 impl CoalescePartitionsExec {
     /// Coalesces `input`.
     pub fn new(input: Arc<dyn ExecutionPlan>) -> Self {
-        Self { input }
+        Self {
+            input,
+            id: NodeId::next(),
+        }
     }
 }
 
 impl ExecutionPlan for CoalescePartitionsExec {
+    fn node_id(&self) -> NodeId {
+        self.id
+    }
     fn column_sources(&self, column: usize) -> Vec<(usize, usize)> {
         vec![(0, column)]
     }
@@ -31,7 +40,8 @@ impl ExecutionPlan for CoalescePartitionsExec {
         self: Arc<Self>,
         children: Vec<Arc<dyn ExecutionPlan>>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        Ok(Arc::new(Self::new(only_child(self.as_ref(), children)?)))
+        let input = only_child(self.as_ref(), children)?;
+        Ok(Arc::new(Self { input, id: self.id }))
     }
     fn schema(&self) -> SchemaRef {
         self.input.schema()

@@ -9,6 +9,7 @@ use quiver_expr::Result;
 
 use crate::metrics::execute_child;
 use crate::plan::{with_new_input, ExecutionPlan, TaskContext};
+use crate::run_state::NodeId;
 use crate::stream::{RecordBatchStreamAdapter, SendableRecordBatchStream};
 
 /// Skips `skip` rows of each partition, then passes at most `fetch`.
@@ -19,16 +20,26 @@ pub struct LimitExec {
     skip: usize,
     fetch: Option<usize>,
     input: Arc<dyn ExecutionPlan>,
+    /// The operator's identity ([`ExecutionPlan::node_id`]).
+    id: NodeId,
 }
 
 impl LimitExec {
     /// `OFFSET skip LIMIT fetch` over each partition of `input`.
     pub fn new(skip: usize, fetch: Option<usize>, input: Arc<dyn ExecutionPlan>) -> Self {
-        Self { skip, fetch, input }
+        Self {
+            skip,
+            fetch,
+            input,
+            id: NodeId::next(),
+        }
     }
 }
 
 impl ExecutionPlan for LimitExec {
+    fn node_id(&self) -> NodeId {
+        self.id
+    }
     with_new_input!();
     fn schema(&self) -> SchemaRef {
         self.input.schema()

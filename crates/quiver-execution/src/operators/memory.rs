@@ -7,6 +7,7 @@ use arrow::record_batch::RecordBatch;
 use quiver_expr::{QuiverError, Result};
 
 use crate::plan::{no_children, ExecutionPlan, TaskContext};
+use crate::run_state::NodeId;
 use crate::stream::{RecordBatchStreamAdapter, SendableRecordBatchStream};
 
 /// Serves prepared batches, one list per partition.
@@ -14,6 +15,8 @@ use crate::stream::{RecordBatchStreamAdapter, SendableRecordBatchStream};
 pub struct MemoryExec {
     schema: SchemaRef,
     partitions: Vec<Vec<RecordBatch>>,
+    /// The operator's identity ([`ExecutionPlan::node_id`]).
+    id: NodeId,
 }
 
 impl MemoryExec {
@@ -33,11 +36,18 @@ impl MemoryExec {
         if partitions.is_empty() {
             partitions.push(vec![]);
         }
-        Ok(Self { schema, partitions })
+        Ok(Self {
+            schema,
+            partitions,
+            id: NodeId::next(),
+        })
     }
 }
 
 impl ExecutionPlan for MemoryExec {
+    fn node_id(&self) -> NodeId {
+        self.id
+    }
     fn with_new_children(
         self: Arc<Self>,
         children: Vec<Arc<dyn ExecutionPlan>>,

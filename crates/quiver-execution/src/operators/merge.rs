@@ -13,6 +13,7 @@ use quiver_expr::{internal_err, Result};
 use super::{display_sort_exprs, PhysicalSortExpr};
 use crate::metrics::execute_child;
 use crate::plan::{with_new_input, ExecutionPlan, TaskContext};
+use crate::run_state::NodeId;
 use crate::stream::{spawn_stream, RecordBatchStreamAdapter, SendableRecordBatchStream};
 
 /// One sorted partition out of many sorted partitions.
@@ -21,6 +22,8 @@ pub struct SortPreservingMergeExec {
     exprs: Vec<PhysicalSortExpr>,
     input: Arc<dyn ExecutionPlan>,
     fetch: Option<usize>,
+    /// The operator's identity ([`ExecutionPlan::node_id`]).
+    id: NodeId,
 }
 
 impl SortPreservingMergeExec {
@@ -31,6 +34,7 @@ impl SortPreservingMergeExec {
         fetch: Option<usize>,
     ) -> Self {
         Self {
+            id: NodeId::next(),
             exprs,
             input,
             fetch,
@@ -177,6 +181,9 @@ pub fn merge_sorted_streams(
 }
 
 impl ExecutionPlan for SortPreservingMergeExec {
+    fn node_id(&self) -> NodeId {
+        self.id
+    }
     with_new_input!();
     fn schema(&self) -> SchemaRef {
         self.input.schema()

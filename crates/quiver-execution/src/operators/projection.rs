@@ -10,6 +10,7 @@ use quiver_expr::Result;
 use crate::metrics::execute_child;
 use crate::physical_expr::PhysicalExpr;
 use crate::plan::{with_new_input, ExecutionPlan, TaskContext};
+use crate::run_state::NodeId;
 use crate::stream::{RecordBatchStreamAdapter, SendableRecordBatchStream};
 
 /// Evaluates one expression per output column.
@@ -18,6 +19,8 @@ pub struct ProjectionExec {
     exprs: Vec<Arc<dyn PhysicalExpr>>,
     schema: SchemaRef,
     input: Arc<dyn ExecutionPlan>,
+    /// The operator's identity ([`ExecutionPlan::node_id`]).
+    id: NodeId,
 }
 
 impl ProjectionExec {
@@ -28,6 +31,7 @@ impl ProjectionExec {
         input: Arc<dyn ExecutionPlan>,
     ) -> Self {
         Self {
+            id: NodeId::next(),
             exprs,
             schema,
             input,
@@ -36,6 +40,9 @@ impl ProjectionExec {
 }
 
 impl ExecutionPlan for ProjectionExec {
+    fn node_id(&self) -> NodeId {
+        self.id
+    }
     fn column_sources(&self, column: usize) -> Vec<(usize, usize)> {
         let input = self.exprs.get(column).and_then(|e| e.as_column());
         input.map(|i| (0, i)).into_iter().collect()

@@ -137,6 +137,9 @@ impl Router {
 }
 
 impl ExecutionPlan for RepartitionExec {
+    fn node_id(&self) -> NodeId {
+        self.id
+    }
     fn column_sources(&self, column: usize) -> Vec<(usize, usize)> {
         vec![(0, column)]
     }

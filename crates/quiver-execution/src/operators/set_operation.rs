@@ -14,6 +14,7 @@ use quiver_expr::{internal_err, Result};
 use crate::memory_pool::MemoryReservation;
 use crate::operators::coalesce::CoalescePartitionsExec;
 use crate::plan::{with_new_inputs_left_right, ExecutionPlan, TaskContext};
+use crate::run_state::NodeId;
 use crate::stream::{RecordBatchStreamAdapter, SendableRecordBatchStream};
 
 /// Reads the right input into a multiset of rows (NULLs compare equal),
@@ -26,6 +27,8 @@ pub struct SetOperationExec {
     right: Arc<dyn ExecutionPlan>,
     op: SetOperator,
     all: bool,
+    /// The operator's identity ([`ExecutionPlan::node_id`]).
+    id: NodeId,
 }
 
 impl SetOperationExec {
@@ -37,6 +40,7 @@ impl SetOperationExec {
         all: bool,
     ) -> Self {
         Self {
+            id: NodeId::next(),
             left,
             right,
             op,
@@ -81,6 +85,9 @@ impl Counter {
 }
 
 impl ExecutionPlan for SetOperationExec {
+    fn node_id(&self) -> NodeId {
+        self.id
+    }
     with_new_inputs_left_right!();
     fn schema(&self) -> SchemaRef {
         self.left.schema()

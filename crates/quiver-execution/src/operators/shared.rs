@@ -74,6 +74,9 @@ async fn compute(input: Arc<dyn ExecutionPlan>, ctx: Arc<TaskContext>) -> Result
 }
 
 impl ExecutionPlan for SharedExec {
+    fn node_id(&self) -> NodeId {
+        self.id
+    }
     with_new_input!();
     fn schema(&self) -> SchemaRef {
         self.input.schema()

@@ -19,6 +19,7 @@ use crate::compaction::concat_compacted;
 use crate::memory_pool::{batch_memory_size, MemoryReservation};
 use crate::metrics::{execute_child, OperatorMetrics};
 use crate::plan::{with_new_input, ExecutionPlan, TaskContext};
+use crate::run_state::NodeId;
 use crate::spill::{record_spill_event, SpillFile, SpillWriter};
 use crate::stream::{release_as_sent, RecordBatchStreamAdapter, SendableRecordBatchStream};
 
@@ -28,6 +29,8 @@ pub struct SortExec {
     exprs: Vec<PhysicalSortExpr>,
     input: Arc<dyn ExecutionPlan>,
     fetch: Option<usize>,
+    /// The operator's identity ([`ExecutionPlan::node_id`]).
+    id: NodeId,
 }
 
 impl SortExec {
@@ -38,6 +41,7 @@ impl SortExec {
         fetch: Option<usize>,
     ) -> Self {
         Self {
+            id: NodeId::next(),
             exprs,
             input,
             fetch,
@@ -223,6 +227,9 @@ async fn sort_partition(
 }
 
 impl ExecutionPlan for SortExec {
+    fn node_id(&self) -> NodeId {
+        self.id
+    }
     with_new_input!();
     fn schema(&self) -> SchemaRef {
         self.input.schema()

@@ -8,6 +8,7 @@ use quiver_expr::{internal_err, Result};
 
 use crate::metrics::execute_child;
 use crate::plan::{ExecutionPlan, TaskContext};
+use crate::run_state::NodeId;
 use crate::stream::{RecordBatchStreamAdapter, SendableRecordBatchStream};
 
 /// Concatenates inputs with the same column types; output partition `p` is
@@ -17,16 +18,25 @@ use crate::stream::{RecordBatchStreamAdapter, SendableRecordBatchStream};
 pub struct UnionExec {
     inputs: Vec<Arc<dyn ExecutionPlan>>,
     schema: SchemaRef,
+    /// The operator's identity ([`ExecutionPlan::node_id`]).
+    id: NodeId,
 }
 
 impl UnionExec {
     /// The union of `inputs`, producing batches of `schema`.
     pub fn new(inputs: Vec<Arc<dyn ExecutionPlan>>, schema: SchemaRef) -> Self {
-        Self { inputs, schema }
+        Self {
+            inputs,
+            schema,
+            id: NodeId::next(),
+        }
     }
 }
 
 impl ExecutionPlan for UnionExec {
+    fn node_id(&self) -> NodeId {
+        self.id
+    }
     fn column_sources(&self, column: usize) -> Vec<(usize, usize)> {
         (0..self.inputs.len())
             .map(|input| (input, column))
@@ -43,7 +53,11 @@ impl ExecutionPlan for UnionExec {
                 children.len()
             );
         }
-        Ok(Arc::new(Self::new(children, Arc::clone(&self.schema))))
+        Ok(Arc::new(Self {
+            inputs: children,
+            schema: Arc::clone(&self.schema),
+            id: self.id,
+        }))
     }
     fn schema(&self) -> SchemaRef {
         Arc::clone(&self.schema)

@@ -25,6 +25,7 @@ use crate::memory_pool::MemoryReservation;
 use crate::metrics::{execute_child, OperatorMetrics};
 use crate::physical_expr::{ColumnExpr, PhysicalExpr};
 use crate::plan::{with_new_input, ExecutionPlan, TaskContext};
+use crate::run_state::NodeId;
 use crate::spill::{record_spill_event, SpillFile};
 use crate::spill_buckets::HashBuckets;
 use crate::stream::{release_as_sent, RecordBatchStreamAdapter, SendableRecordBatchStream};
@@ -122,6 +123,8 @@ impl AggregateSpec {
 pub struct AggregateExec {
     spec: Arc<AggregateSpec>,
     input: Arc<dyn ExecutionPlan>,
+    /// The operator's identity ([`ExecutionPlan::node_id`]).
+    id: NodeId,
 }
 
 impl AggregateExec {
@@ -156,6 +159,7 @@ impl AggregateExec {
             state_schema,
         };
         Ok(Self {
+            id: NodeId::next(),
             spec: Arc::new(spec),
             input,
         })
@@ -638,6 +642,9 @@ fn aggregate_stream(
 }
 
 impl ExecutionPlan for AggregateExec {
+    fn node_id(&self) -> NodeId {
+        self.id
+    }
     /// A group key that is an input column comes from it (in every mode:
     /// a Final aggregation's keys are its Partial input's key columns);
     /// aggregate results are computed.

@@ -15,6 +15,7 @@ pub use self::conjuncts::Conjunct;
 use crate::metrics::execute_child;
 use crate::physical_expr::PhysicalExpr;
 use crate::plan::{with_new_input, ExecutionPlan, TaskContext};
+use crate::run_state::NodeId;
 use crate::stream::{RecordBatchStreamAdapter, SendableRecordBatchStream};
 
 /// Filters each partition's batches by the conjunction of some conditions
@@ -23,6 +24,8 @@ use crate::stream::{RecordBatchStreamAdapter, SendableRecordBatchStream};
 pub struct FilterExec {
     conjuncts: Vec<Conjunct>,
     input: Arc<dyn ExecutionPlan>,
+    /// The operator's identity ([`ExecutionPlan::node_id`]).
+    id: NodeId,
 }
 
 impl FilterExec {
@@ -37,11 +40,18 @@ impl FilterExec {
 
     /// Filters `input` by the conjunction of `conjuncts`.
     pub fn with_conjuncts(conjuncts: Vec<Conjunct>, input: Arc<dyn ExecutionPlan>) -> Self {
-        Self { conjuncts, input }
+        Self {
+            conjuncts,
+            input,
+            id: NodeId::next(),
+        }
     }
 }
 
 impl ExecutionPlan for FilterExec {
+    fn node_id(&self) -> NodeId {
+        self.id
+    }
     fn column_sources(&self, column: usize) -> Vec<(usize, usize)> {
         vec![(0, column)]
     }

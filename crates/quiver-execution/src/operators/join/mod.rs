@@ -409,6 +409,9 @@ fn probe_stream(
 }
 
 impl ExecutionPlan for JoinExec {
+    fn node_id(&self) -> NodeId {
+        self.id
+    }
     /// An inner join passes both inputs' columns through, left then right.
     fn column_sources(&self, column: usize) -> Vec<(usize, usize)> {
         if self.join_type != JoinType::Inner {
