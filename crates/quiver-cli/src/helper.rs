@@ -93,7 +93,7 @@ impl SqlHelper {
             }
             names.push(table);
         }
-        names.extend(self.ctx.state().functions.names());
+        names.extend(self.ctx.state().functions().names());
         names.sort();
         names.dedup();
         names

@@ -2,12 +2,14 @@
 //! `quiver-functions`; the planner and executor only see these traits.
 
 use std::fmt::Debug;
+use std::sync::Arc;
 
 use arrow::array::{new_null_array, ArrayRef};
 use arrow::datatypes::{DataType, Field};
 use datafusion_common::ScalarValue;
 
 use crate::error::Result;
+use crate::table_source::TableSource;
 
 /// A function argument or result: a whole column, or one value that stands for
 /// every row.
@@ -163,4 +165,50 @@ pub trait GroupsAccumulator: Send + Debug {
 
     /// Approximate heap memory held, in bytes.
     fn size(&self) -> usize;
+}
+
+/// A table that a table function made: the name its columns are qualified
+/// by, and its data.
+#[derive(Debug, Clone)]
+pub struct FunctionTable {
+    /// The name the columns are qualified by (`trips` for
+    /// `read_parquet('data/trips.parquet')`).
+    pub name: String,
+    /// The table.
+    pub source: Arc<dyn TableSource>,
+}
+
+/// What a table function may ask of the session while a call is bound:
+/// tables over files.
+pub trait FileTables {
+    /// The table over the files at `location` (a path, glob, directory or
+    /// URL) in the file format called `format`, with the format's
+    /// `options`, named after the files.
+    fn file_table(
+        &self,
+        location: &str,
+        format: &str,
+        options: &[(String, String)],
+    ) -> Result<FunctionTable>;
+}
+
+/// A function called in FROM that makes a table, such as
+/// `read_parquet('trips.parquet')`.
+pub trait TableFunction: Send + Sync + Debug {
+    /// The SQL name, lower case.
+    fn name(&self) -> &str;
+
+    /// Other names the function answers to.
+    fn aliases(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// The table for a call with the constant arguments `args`, in order,
+    /// and `named` (`name => value`, names in lower case).
+    fn table(
+        &self,
+        args: &[ScalarValue],
+        named: &[(String, ScalarValue)],
+        files: &dyn FileTables,
+    ) -> Result<FunctionTable>;
 }

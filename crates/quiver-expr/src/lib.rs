@@ -19,7 +19,8 @@ pub use expr::{
     AggregateCall, AggregateFunctionRef, Expr, Operator, ScalarFunctionRef, SortExpr, Subquery,
 };
 pub use function::{
-    AggregateFunction, ColumnarValue, GroupsAccumulator, ScalarFunction, Volatility,
+    AggregateFunction, ColumnarValue, FileTables, FunctionTable, GroupsAccumulator, ScalarFunction,
+    TableFunction, Volatility,
 };
 pub use logical_plan::LogicalPlan;
 pub use schema::{Column, QField, QSchema, QSchemaRef};

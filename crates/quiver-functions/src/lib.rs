@@ -5,5 +5,6 @@
 pub mod aggregate;
 pub mod registry;
 pub mod scalar;
+pub mod table;
 
 pub use registry::FunctionRegistry;

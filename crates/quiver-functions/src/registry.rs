@@ -3,15 +3,16 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use quiver_expr::{AggregateFunction, ScalarFunction};
+use quiver_expr::{AggregateFunction, ScalarFunction, TableFunction};
 
-use crate::{aggregate, scalar};
+use crate::{aggregate, scalar, table};
 
 /// The functions a session knows, by lower-case name.
 #[derive(Debug, Clone)]
 pub struct FunctionRegistry {
     scalars: HashMap<String, Arc<dyn ScalarFunction>>,
     aggregates: HashMap<String, Arc<dyn AggregateFunction>>,
+    tables: HashMap<String, Arc<dyn TableFunction>>,
 }
 
 impl Default for FunctionRegistry {
@@ -26,12 +27,16 @@ impl FunctionRegistry {
         let mut r = Self {
             scalars: HashMap::new(),
             aggregates: HashMap::new(),
+            tables: HashMap::new(),
         };
         for f in scalar::builtins() {
             r.register_scalar(f);
         }
         for f in aggregate::builtins() {
             r.register_aggregate(f);
+        }
+        for f in table::builtins() {
+            r.register_table_function(f);
         }
         r
     }
@@ -52,6 +57,22 @@ impl FunctionRegistry {
         }
     }
 
+    /// Adds a table function under its name and aliases (replacing any
+    /// function of those names).
+    pub fn register_table_function(&mut self, f: Arc<dyn TableFunction>) {
+        let names: Vec<String> = std::iter::once(f.name().to_string())
+            .chain(f.aliases().iter().map(|a| a.to_string()))
+            .collect();
+        for name in names {
+            self.tables.insert(name, Arc::clone(&f));
+        }
+    }
+
+    /// The table function called `name` (case-insensitive).
+    pub fn table_function(&self, name: &str) -> Option<Arc<dyn TableFunction>> {
+        self.tables.get(&name.to_ascii_lowercase()).cloned()
+    }
+
     /// The scalar function called `name` (case-insensitive).
     pub fn scalar(&self, name: &str) -> Option<Arc<dyn ScalarFunction>> {
         self.scalars.get(&name.to_ascii_lowercase()).cloned()
@@ -62,12 +83,13 @@ impl FunctionRegistry {
         self.aggregates.get(&name.to_ascii_lowercase()).cloned()
     }
 
-    /// Every function name, scalar and aggregate, sorted.
+    /// Every function name, scalar, aggregate and table, sorted.
     pub fn names(&self) -> Vec<String> {
         let mut v: Vec<String> = self
             .scalars
             .keys()
             .chain(self.aggregates.keys())
+            .chain(self.tables.keys())
             .cloned()
             .collect();
         v.sort();
@@ -89,5 +111,10 @@ mod tests {
         assert!(r.aggregate("Sum").is_some());
         assert!(r.aggregate("upper").is_none());
         assert!(r.names().contains(&"count".to_string()));
+        assert_eq!(
+            r.table_function("PARQUET_SCAN").unwrap().name(),
+            "read_parquet"
+        );
+        assert_eq!(r.table_function("read_ndjson").unwrap().name(), "read_json");
     }
 }

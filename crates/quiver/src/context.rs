@@ -15,8 +15,9 @@ use quiver_execution::{ProviderSource, TableProvider};
 use quiver_expr::logical_plan::{Ddl, FormatName, Values};
 use quiver_expr::{
     AggregateFunction, Expr, LogicalPlan, QuiverError, Result, ScalarFunction, ScalarValue,
-    TableSource,
+    TableFunction, TableSource,
 };
+use quiver_functions::table::ReadFiles;
 use quiver_functions::FunctionRegistry;
 use quiver_optimizer::Optimizer;
 use quiver_sql::parser::parse_one_statement;
@@ -33,8 +34,9 @@ pub struct SessionState {
     pub config: SessionConfig,
     /// Tables and views.
     pub catalog: Catalog,
-    /// Built-in functions.
-    pub functions: FunctionRegistry,
+    /// The functions SQL can call: the built-in ones, and a `read_<name>`
+    /// table function for each registered file format.
+    pub functions: RwLock<FunctionRegistry>,
     /// The file formats tables and `COPY` may use
     /// ([`SessionContext::register_file_format`] adds one).
     pub formats: RwLock<FileFormats>,
@@ -68,6 +70,11 @@ impl SessionState {
     /// The file formats the session knows now.
     pub fn formats(&self) -> FileFormats {
         self.formats.read().map(|f| f.clone()).unwrap_or_default()
+    }
+
+    /// The functions SQL can call now.
+    pub fn functions(&self) -> std::sync::RwLockReadGuard<'_, FunctionRegistry> {
+        self.functions.read().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The optimizer rules switched off now.
@@ -135,7 +142,7 @@ impl SessionContext {
             temp_directory: RwLock::new(config.temp_directory.clone()),
             config,
             catalog: Catalog::default(),
-            functions: FunctionRegistry::with_builtins(),
+            functions: RwLock::new(FunctionRegistry::with_builtins()),
             formats: RwLock::new(FileFormats::builtin()),
             storage: RwLock::default(),
             optimizer: Optimizer::new(),
@@ -175,11 +182,18 @@ impl SessionContext {
     /// paths then find it by its name and extensions, before a built-in
     /// format with the same ones.
     pub fn register_file_format(&self, format: Arc<dyn FileFormat>) -> Result<()> {
+        let poisoned = || QuiverError::Internal("session settings poisoned".into());
+        let reader = Arc::new(ReadFiles::new(format.name(), &[]));
         self.state
             .formats
             .write()
-            .map_err(|_| QuiverError::Internal("session settings poisoned".into()))?
+            .map_err(|_| poisoned())?
             .register(format);
+        self.state
+            .functions
+            .write()
+            .map_err(|_| poisoned())?
+            .register_table_function(reader);
         Ok(())
     }
 
@@ -374,15 +388,19 @@ impl ContextProvider for SessionContext {
     }
 
     fn scalar_function(&self, name: &str) -> Option<Arc<dyn ScalarFunction>> {
-        self.state.functions.scalar(name)
+        self.state.functions().scalar(name)
     }
 
     fn aggregate_function(&self, name: &str) -> Option<Arc<dyn AggregateFunction>> {
-        self.state.functions.aggregate(name)
+        self.state.functions().aggregate(name)
+    }
+
+    fn table_function(&self, name: &str) -> Option<Arc<dyn TableFunction>> {
+        self.state.functions().table_function(name)
     }
 
     fn function_names(&self) -> Vec<String> {
-        self.state.functions.names()
+        self.state.functions().names()
     }
 
     fn file_format(&self, name: &str) -> Result<FormatName> {

@@ -15,7 +15,8 @@ use arrow::datatypes::{Field, Schema};
 use quiver_expr::logical_plan::{Ddl, Explain, ExplainMode, FormatName, Values};
 use quiver_expr::types::sql_type_name;
 use quiver_expr::{
-    not_impl_err, AggregateFunction, LogicalPlan, QuiverError, Result, ScalarFunction, TableSource,
+    not_impl_err, AggregateFunction, LogicalPlan, QuiverError, Result, ScalarFunction,
+    TableFunction, TableSource,
 };
 use sqlparser::ast::{self, ColumnOption, ObjectName, ObjectType};
 
@@ -53,6 +54,9 @@ pub trait ContextProvider {
 
     /// An aggregate function by name.
     fn aggregate_function(&self, name: &str) -> Option<Arc<dyn AggregateFunction>>;
+
+    /// A table function by name.
+    fn table_function(&self, name: &str) -> Option<Arc<dyn TableFunction>>;
 
     /// Every function name (for suggestions).
     fn function_names(&self) -> Vec<String>;

@@ -6,10 +6,10 @@ use std::sync::Arc;
 
 use quiver_expr::logical_plan::{one_row, Join, JoinType, Projection, SubqueryAlias, TableScan};
 use quiver_expr::suggest::closest_name;
-use quiver_expr::ScalarValue;
 use quiver_expr::{
     not_impl_err, Column, Expr, LogicalPlan, Operator, QSchema, QuiverError, Result,
 };
+use quiver_expr::{FileTables, FunctionTable, ScalarValue};
 use sqlparser::ast::{
     self, FunctionArg, FunctionArgExpr, JoinConstraint, JoinOperator, ObjectName, TableAlias,
     TableFactor, TableWithJoins,
@@ -32,6 +32,26 @@ fn file_stem(location: &str) -> String {
 /// True when a table name reads like a file location rather than a name.
 fn looks_like_path(name: &str) -> bool {
     name.contains(['/', '\\', '*']) || Path::new(name).extension().is_some()
+}
+
+/// Table functions reach files through the session, and name the table
+/// after them as a quoted path is named.
+impl FileTables for SqlPlanner<'_> {
+    fn file_table(
+        &self,
+        location: &str,
+        format: &str,
+        options: &[(String, String)],
+    ) -> Result<FunctionTable> {
+        let format = self.provider.file_format(format)?;
+        let source = self
+            .provider
+            .get_file_table(location, Some(&format), options)?;
+        Ok(FunctionTable {
+            name: file_stem(location),
+            source,
+        })
+    }
 }
 
 impl SqlPlanner<'_> {
@@ -239,11 +259,9 @@ impl SqlPlanner<'_> {
         }
     }
 
-    /// `read_parquet('location')`, `read_csv('location', header => true, ..)`,
-    /// `read_json('location')`: files read with the given options, named
-    /// by the file stem like a quoted path. Every file format the session
-    /// knows has its `read_<name>` (and DuckDB's `read_<name>_auto`;
-    /// `parquet_scan` and `read_ndjson` too).
+    /// A table function in FROM (`read_parquet('location')`,
+    /// `read_csv('location', header => true)`, …), called with its constant
+    /// arguments.
     fn plan_table_function(
         &self,
         name: &ObjectName,
@@ -251,59 +269,39 @@ impl SqlPlanner<'_> {
         alias: Option<&TableAlias>,
     ) -> Result<LogicalPlan> {
         let function = object_name(name)?.to_lowercase();
-        let format_name = match function.as_str() {
-            "parquet_scan" => Some("parquet"),
-            other => other
-                .strip_prefix("read_")
-                .map(|rest| rest.strip_suffix("_auto").unwrap_or(rest)),
+        let Some(table_function) = self.provider.table_function(&function) else {
+            return Err(QuiverError::Plan(format!(
+                "unknown table function {function}(); expected read_parquet, read_csv, \
+                 read_json or read_ of another file format"
+            )));
         };
-        let format = format_name
-            .and_then(|name| self.provider.file_format(name).ok())
-            .ok_or_else(|| {
-                QuiverError::Plan(format!(
-                    "unknown table function {function}(); expected read_parquet, read_csv, \
-                     read_json or read_ of another file format"
-                ))
-            })?;
-        let literal = |e: &ast::Expr| -> Result<String> {
+        let constant = |e: &ast::Expr| -> Result<ScalarValue> {
             match self.sql_to_expr(e, &QSchema::empty())? {
-                Expr::Literal(v) if !v.is_null() => Ok(match v {
-                    ScalarValue::Utf8(Some(s)) => s,
-                    other => other.to_string(),
-                }),
+                Expr::Literal(v) if !v.is_null() => Ok(v),
                 other => Err(QuiverError::Plan(format!(
                     "arguments of {function}() must be constants, not {other}"
                 ))),
             }
         };
-        let mut location = None;
-        let mut options = vec![];
+        let mut positional = vec![];
+        let mut named = vec![];
         for arg in args {
             match arg {
-                FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) if location.is_none() => {
-                    location = Some(literal(e)?)
-                }
+                FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => positional.push(constant(e)?),
                 FunctionArg::Named {
                     name,
                     arg: FunctionArgExpr::Expr(e),
                     ..
-                } => options.push((name.value.to_lowercase(), literal(e)?)),
+                } => named.push((name.value.to_lowercase(), constant(e)?)),
                 other => {
                     return Err(QuiverError::Plan(format!(
-                        "unexpected argument {other} of {function}(); give the location, then name => value options"
+                        "unexpected argument {other} of {function}()"
                     )))
                 }
             }
         }
-        let Some(location) = location else {
-            return Err(QuiverError::Plan(format!(
-                "{function}() needs the location of the files as its first argument"
-            )));
-        };
-        let source = self
-            .provider
-            .get_file_table(&location, Some(&format), &options)?;
-        let scan = LogicalPlan::TableScan(TableScan::try_new(&file_stem(&location), source, None)?);
+        let table = table_function.table(&positional, &named, self)?;
+        let scan = LogicalPlan::TableScan(TableScan::try_new(&table.name, table.source, None)?);
         match alias {
             Some(a) => self.apply_alias(scan, a),
             None => Ok(scan),
