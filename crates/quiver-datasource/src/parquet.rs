@@ -16,7 +16,7 @@ use parquet::file::metadata::PageIndexPolicy;
 use quiver_execution::dynamic_filter::{DynamicFilter, PublishedKeys};
 use quiver_execution::memory_pool::MemoryPool;
 use quiver_execution::metrics::OperatorMetrics;
-use quiver_execution::plan::{no_children, ExecutionPlan, TaskContext};
+use quiver_execution::plan::{ExecutionPlan, TaskContext};
 use quiver_execution::run_state::NodeId;
 use quiver_execution::shared_reads::SharedReads;
 use quiver_execution::stream::{RecordBatchStreamAdapter, SendableRecordBatchStream};
@@ -611,9 +611,6 @@ fn report_decoded(
 }
 
 impl ExecutionPlan for ParquetExec {
-    fn node_id(&self) -> NodeId {
-        self.id
-    }
     /// The scan, also skipping what the keys a join publishes in `filter`
     /// rule out of column `column`.
     fn with_dynamic_filter(
@@ -631,12 +628,7 @@ impl ExecutionPlan for ParquetExec {
             ..self.clone()
         }))
     }
-    fn with_new_children(
-        self: Arc<Self>,
-        children: Vec<Arc<dyn ExecutionPlan>>,
-    ) -> Result<Arc<dyn ExecutionPlan>> {
-        no_children(self, children)
-    }
+    quiver_execution::node_basics!(leaf);
     fn schema(&self) -> SchemaRef {
         Arc::clone(&self.schema)
     }

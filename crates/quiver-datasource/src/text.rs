@@ -9,7 +9,7 @@ use std::sync::Arc;
 use arrow::datatypes::{Schema, SchemaRef};
 use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
-use quiver_execution::plan::{no_children, ExecutionPlan, TaskContext};
+use quiver_execution::plan::{ExecutionPlan, TaskContext};
 use quiver_execution::run_state::NodeId;
 use quiver_execution::stream::{ReceiverStream, SendableRecordBatchStream};
 use quiver_execution::{ScanRequest, TableProvider};
@@ -361,15 +361,7 @@ pub struct TextFileExec {
 }
 
 impl ExecutionPlan for TextFileExec {
-    fn node_id(&self) -> NodeId {
-        self.id
-    }
-    fn with_new_children(
-        self: Arc<Self>,
-        children: Vec<Arc<dyn ExecutionPlan>>,
-    ) -> Result<Arc<dyn ExecutionPlan>> {
-        no_children(self, children)
-    }
+    quiver_execution::node_basics!(leaf);
     fn name(&self) -> &'static str {
         match self.reader.format {
             TextFormat::Csv(_) => "CsvExec",

@@ -152,34 +152,48 @@ pub trait ExecutionPlan: AsAny + Send + Sync + Debug {
         -> Result<SendableRecordBatchStream>;
 }
 
-/// Implements [`ExecutionPlan::with_new_children`] for an operator that is
-/// `Clone` and keeps its one input in a field `input`.
-macro_rules! with_new_input {
-    () => {
+/// Implements [`ExecutionPlan::node_id`] (from a field `id`) and
+/// [`ExecutionPlan::with_new_children`] for an operator: `node_basics!(leaf)`
+/// for one without inputs, `node_basics!(input)` for a `Clone` one that keeps
+/// its input in a field `input`, `node_basics!(left, right)` for a `Clone`
+/// one with fields `left` and `right`. The copies keep the identity.
+#[macro_export]
+macro_rules! node_basics {
+    (@id) => {
+        fn node_id(&self) -> $crate::run_state::NodeId {
+            self.id
+        }
+    };
+    (leaf) => {
+        $crate::node_basics!(@id);
         fn with_new_children(
-            self: Arc<Self>,
-            children: Vec<Arc<dyn ExecutionPlan>>,
-        ) -> Result<Arc<dyn ExecutionPlan>> {
+            self: ::std::sync::Arc<Self>,
+            children: Vec<::std::sync::Arc<dyn $crate::ExecutionPlan>>,
+        ) -> ::quiver_expr::Result<::std::sync::Arc<dyn $crate::ExecutionPlan>> {
+            $crate::plan::no_children(self, children)
+        }
+    };
+    (input) => {
+        $crate::node_basics!(@id);
+        fn with_new_children(
+            self: ::std::sync::Arc<Self>,
+            children: Vec<::std::sync::Arc<dyn $crate::ExecutionPlan>>,
+        ) -> ::quiver_expr::Result<::std::sync::Arc<dyn $crate::ExecutionPlan>> {
             let input = $crate::plan::only_child(self.as_ref(), children)?;
-            Ok(Arc::new(Self {
+            Ok(::std::sync::Arc::new(Self {
                 input,
                 ..self.as_ref().clone()
             }))
         }
     };
-}
-pub(crate) use with_new_input;
-
-/// Implements [`ExecutionPlan::with_new_children`] for an operator that is
-/// `Clone` and keeps its two inputs in fields `left` and `right`.
-macro_rules! with_new_inputs_left_right {
-    () => {
+    (left, right) => {
+        $crate::node_basics!(@id);
         fn with_new_children(
-            self: Arc<Self>,
-            children: Vec<Arc<dyn ExecutionPlan>>,
-        ) -> Result<Arc<dyn ExecutionPlan>> {
+            self: ::std::sync::Arc<Self>,
+            children: Vec<::std::sync::Arc<dyn $crate::ExecutionPlan>>,
+        ) -> ::quiver_expr::Result<::std::sync::Arc<dyn $crate::ExecutionPlan>> {
             let (left, right) = $crate::plan::two_children(self.as_ref(), children)?;
-            Ok(Arc::new(Self {
+            Ok(::std::sync::Arc::new(Self {
                 left,
                 right,
                 ..self.as_ref().clone()
@@ -187,7 +201,6 @@ macro_rules! with_new_inputs_left_right {
         }
     };
 }
-pub(crate) use with_new_inputs_left_right;
 
 /// The one input in `children`, given to `operator`'s
 /// [`ExecutionPlan::with_new_children`]; an internal error for any other

@@ -11,7 +11,7 @@ use futures::TryStreamExt;
 use quiver_expr::{internal_err, Result};
 
 use crate::metrics::{format_duration, MetricsRegistry};
-use crate::plan::{execute_stream, with_new_input, ExecutionPlan, TaskContext};
+use crate::plan::{execute_stream, ExecutionPlan, TaskContext};
 use crate::run_state::NodeId;
 use crate::stream::{RecordBatchStreamAdapter, SendableRecordBatchStream};
 
@@ -38,10 +38,7 @@ impl AnalyzeExec {
 }
 
 impl ExecutionPlan for AnalyzeExec {
-    fn node_id(&self) -> NodeId {
-        self.id
-    }
-    with_new_input!();
+    crate::node_basics!(input);
     fn schema(&self) -> SchemaRef {
         Arc::clone(&self.schema)
     }

@@ -8,7 +8,7 @@ use futures::StreamExt;
 use quiver_expr::Result;
 
 use crate::metrics::execute_child;
-use crate::plan::{with_new_input, ExecutionPlan, TaskContext};
+use crate::plan::{ExecutionPlan, TaskContext};
 use crate::run_state::NodeId;
 use crate::stream::{RecordBatchStreamAdapter, SendableRecordBatchStream};
 
@@ -37,10 +37,7 @@ impl LimitExec {
 }
 
 impl ExecutionPlan for LimitExec {
-    fn node_id(&self) -> NodeId {
-        self.id
-    }
-    with_new_input!();
+    crate::node_basics!(input);
     fn schema(&self) -> SchemaRef {
         self.input.schema()
     }

@@ -6,7 +6,7 @@ use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
 use quiver_expr::{QuiverError, Result};
 
-use crate::plan::{no_children, ExecutionPlan, TaskContext};
+use crate::plan::{ExecutionPlan, TaskContext};
 use crate::run_state::NodeId;
 use crate::stream::{RecordBatchStreamAdapter, SendableRecordBatchStream};
 
@@ -45,15 +45,7 @@ impl MemoryExec {
 }
 
 impl ExecutionPlan for MemoryExec {
-    fn node_id(&self) -> NodeId {
-        self.id
-    }
-    fn with_new_children(
-        self: Arc<Self>,
-        children: Vec<Arc<dyn ExecutionPlan>>,
-    ) -> Result<Arc<dyn ExecutionPlan>> {
-        no_children(self, children)
-    }
+    crate::node_basics!(leaf);
     fn schema(&self) -> SchemaRef {
         Arc::clone(&self.schema)
     }

@@ -12,7 +12,7 @@ use quiver_expr::{internal_err, Result};
 
 use super::{display_sort_exprs, PhysicalSortExpr};
 use crate::metrics::execute_child;
-use crate::plan::{with_new_input, ExecutionPlan, TaskContext};
+use crate::plan::{ExecutionPlan, TaskContext};
 use crate::run_state::NodeId;
 use crate::stream::{spawn_stream, RecordBatchStreamAdapter, SendableRecordBatchStream};
 
@@ -181,10 +181,7 @@ pub fn merge_sorted_streams(
 }
 
 impl ExecutionPlan for SortPreservingMergeExec {
-    fn node_id(&self) -> NodeId {
-        self.id
-    }
-    with_new_input!();
+    crate::node_basics!(input);
     fn schema(&self) -> SchemaRef {
         self.input.schema()
     }

@@ -9,7 +9,7 @@ use quiver_expr::Result;
 
 use crate::metrics::execute_child;
 use crate::physical_expr::PhysicalExpr;
-use crate::plan::{with_new_input, ExecutionPlan, TaskContext};
+use crate::plan::{ExecutionPlan, TaskContext};
 use crate::run_state::NodeId;
 use crate::stream::{RecordBatchStreamAdapter, SendableRecordBatchStream};
 
@@ -40,14 +40,11 @@ impl ProjectionExec {
 }
 
 impl ExecutionPlan for ProjectionExec {
-    fn node_id(&self) -> NodeId {
-        self.id
-    }
     fn column_sources(&self, column: usize) -> Vec<(usize, usize)> {
         let input = self.exprs.get(column).and_then(|e| e.as_column());
         input.map(|i| (0, i)).into_iter().collect()
     }
-    with_new_input!();
+    crate::node_basics!(input);
     fn schema(&self) -> SchemaRef {
         Arc::clone(&self.schema)
     }

@@ -15,7 +15,7 @@ use tokio::sync::mpsc;
 
 use crate::metrics::execute_child;
 use crate::physical_expr::PhysicalExpr;
-use crate::plan::{with_new_input, ExecutionPlan, TaskContext};
+use crate::plan::{ExecutionPlan, TaskContext};
 use crate::run_state::NodeId;
 use crate::stream::{AbortOnDrop, ReceiverStream, SendableRecordBatchStream};
 
@@ -137,13 +137,10 @@ impl Router {
 }
 
 impl ExecutionPlan for RepartitionExec {
-    fn node_id(&self) -> NodeId {
-        self.id
-    }
     fn column_sources(&self, column: usize) -> Vec<(usize, usize)> {
         vec![(0, column)]
     }
-    with_new_input!();
+    crate::node_basics!(input);
     fn schema(&self) -> SchemaRef {
         self.input.schema()
     }

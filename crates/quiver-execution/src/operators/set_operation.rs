@@ -13,7 +13,7 @@ use quiver_expr::{internal_err, Result};
 
 use crate::memory_pool::MemoryReservation;
 use crate::operators::coalesce::CoalescePartitionsExec;
-use crate::plan::{with_new_inputs_left_right, ExecutionPlan, TaskContext};
+use crate::plan::{ExecutionPlan, TaskContext};
 use crate::run_state::NodeId;
 use crate::stream::{RecordBatchStreamAdapter, SendableRecordBatchStream};
 
@@ -85,10 +85,7 @@ impl Counter {
 }
 
 impl ExecutionPlan for SetOperationExec {
-    fn node_id(&self) -> NodeId {
-        self.id
-    }
-    with_new_inputs_left_right!();
+    crate::node_basics!(left, right);
     fn schema(&self) -> SchemaRef {
         self.left.schema()
     }

@@ -15,7 +15,7 @@ use tokio::sync::OnceCell;
 
 use crate::memory_pool::{batch_memory_size, MemoryReservation};
 use crate::metrics::execute_child;
-use crate::plan::{with_new_input, ExecutionPlan, TaskContext};
+use crate::plan::{ExecutionPlan, TaskContext};
 use crate::run_state::NodeId;
 use crate::stream::{AbortOnDrop, RecordBatchStreamAdapter, SendableRecordBatchStream};
 
@@ -74,10 +74,7 @@ async fn compute(input: Arc<dyn ExecutionPlan>, ctx: Arc<TaskContext>) -> Result
 }
 
 impl ExecutionPlan for SharedExec {
-    fn node_id(&self) -> NodeId {
-        self.id
-    }
-    with_new_input!();
+    crate::node_basics!(input);
     fn schema(&self) -> SchemaRef {
         self.input.schema()
     }

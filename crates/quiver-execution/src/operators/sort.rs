@@ -18,7 +18,7 @@ use super::{display_sort_exprs, PhysicalSortExpr};
 use crate::compaction::concat_compacted;
 use crate::memory_pool::{batch_memory_size, MemoryReservation};
 use crate::metrics::{execute_child, OperatorMetrics};
-use crate::plan::{with_new_input, ExecutionPlan, TaskContext};
+use crate::plan::{ExecutionPlan, TaskContext};
 use crate::run_state::NodeId;
 use crate::spill::{record_spill_event, SpillFile, SpillWriter};
 use crate::stream::{release_as_sent, RecordBatchStreamAdapter, SendableRecordBatchStream};
@@ -227,10 +227,7 @@ async fn sort_partition(
 }
 
 impl ExecutionPlan for SortExec {
-    fn node_id(&self) -> NodeId {
-        self.id
-    }
-    with_new_input!();
+    crate::node_basics!(input);
     fn schema(&self) -> SchemaRef {
         self.input.schema()
     }

@@ -24,7 +24,7 @@ use super::sort::slices;
 use crate::memory_pool::MemoryReservation;
 use crate::metrics::{execute_child, OperatorMetrics};
 use crate::physical_expr::{ColumnExpr, PhysicalExpr};
-use crate::plan::{with_new_input, ExecutionPlan, TaskContext};
+use crate::plan::{ExecutionPlan, TaskContext};
 use crate::run_state::NodeId;
 use crate::spill::{record_spill_event, SpillFile};
 use crate::spill_buckets::HashBuckets;
@@ -642,9 +642,6 @@ fn aggregate_stream(
 }
 
 impl ExecutionPlan for AggregateExec {
-    fn node_id(&self) -> NodeId {
-        self.id
-    }
     /// A group key that is an input column comes from it (in every mode:
     /// a Final aggregation's keys are its Partial input's key columns);
     /// aggregate results are computed.
@@ -653,7 +650,7 @@ impl ExecutionPlan for AggregateExec {
         let input = key.and_then(|(e, _)| e.as_column());
         input.map(|i| (0, i)).into_iter().collect()
     }
-    with_new_input!();
+    crate::node_basics!(input);
     fn schema(&self) -> SchemaRef {
         Arc::clone(&self.spec.schema)
     }

@@ -14,7 +14,7 @@ use self::conjuncts::AdaptiveConjuncts;
 pub use self::conjuncts::Conjunct;
 use crate::metrics::execute_child;
 use crate::physical_expr::PhysicalExpr;
-use crate::plan::{with_new_input, ExecutionPlan, TaskContext};
+use crate::plan::{ExecutionPlan, TaskContext};
 use crate::run_state::NodeId;
 use crate::stream::{RecordBatchStreamAdapter, SendableRecordBatchStream};
 
@@ -49,13 +49,10 @@ impl FilterExec {
 }
 
 impl ExecutionPlan for FilterExec {
-    fn node_id(&self) -> NodeId {
-        self.id
-    }
     fn column_sources(&self, column: usize) -> Vec<(usize, usize)> {
         vec![(0, column)]
     }
-    with_new_input!();
+    crate::node_basics!(input);
     fn schema(&self) -> SchemaRef {
         self.input.schema()
     }

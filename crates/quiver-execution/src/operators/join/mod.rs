@@ -36,7 +36,7 @@ use crate::dynamic_filter::{
 use crate::metrics::execute_child;
 use crate::operators::coalesce::CoalescePartitionsExec;
 use crate::physical_expr::{create_physical_expr, PhysicalExpr};
-use crate::plan::{with_new_inputs_left_right, ExecutionPlan, TaskContext};
+use crate::plan::{ExecutionPlan, TaskContext};
 use crate::run_state::NodeId;
 use crate::stream::{RecordBatchStreamAdapter, SendableRecordBatchStream};
 
@@ -409,9 +409,6 @@ fn probe_stream(
 }
 
 impl ExecutionPlan for JoinExec {
-    fn node_id(&self) -> NodeId {
-        self.id
-    }
     /// An inner join passes both inputs' columns through, left then right.
     fn column_sources(&self, column: usize) -> Vec<(usize, usize)> {
         if self.join_type != JoinType::Inner {
@@ -423,7 +420,7 @@ impl ExecutionPlan for JoinExec {
             Some(right) => vec![(1, right)],
         }
     }
-    with_new_inputs_left_right!();
+    crate::node_basics!(left, right);
     fn name(&self) -> &'static str {
         if self.on.is_empty() {
             "NestedLoopJoinExec"
