@@ -381,14 +381,20 @@ fn probe_stream(
                                 Some(ProbeState::Probing(prober, input, pending)),
                             ));
                         }
+                        if prober.is_probing() {
+                            match prober.step() {
+                                Ok(out) => pending.extend(out),
+                                Err(e) => return Some((Err(e), None)),
+                            }
+                            // Probing is CPU work: let other tasks (and
+                            // cancellation) in between steps.
+                            tokio::task::yield_now().await;
+                            state = ProbeState::Probing(prober, input, pending);
+                            continue;
+                        }
                         match input.next().await {
-                            Some(Ok(batch)) => match prober.probe(&batch) {
-                                Ok(out) => {
-                                    pending.extend(out);
-                                    // Probing is CPU work: let other tasks run.
-                                    tokio::task::yield_now().await;
-                                    ProbeState::Probing(prober, input, pending)
-                                }
+                            Some(Ok(batch)) => match prober.start(batch) {
+                                Ok(()) => ProbeState::Probing(prober, input, pending),
                                 Err(e) => return Some((Err(e), None)),
                             },
                             Some(Err(e)) => return Some((Err(e), None)),

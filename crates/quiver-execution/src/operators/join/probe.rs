@@ -66,13 +66,37 @@ impl ProbeSpec {
     }
 }
 
+/// At most this many chunks of candidate pairs are filtered in one step
+/// of [`Prober::step`] when none of them is output, so that a selective
+/// nested-loop join still returns to its caller (and can be cancelled)
+/// often.
+const MAX_CHUNKS_PER_STEP: usize = 8;
+
 /// One probe partition's state.
 pub(crate) struct Prober {
     spec: ProbeSpec,
     build: Arc<BuildSide>,
     /// Build rows matched by this partition (when tracked).
     visited: Vec<bool>,
+    /// The first candidate build row of each row of the current batch (a
+    /// hash join's).
     heads: Vec<u32>,
+    /// The probe batch being paired, if any.
+    cursor: Option<ProbeCursor>,
+}
+
+/// A probe batch part-way through pairing: where the next step resumes.
+struct ProbeCursor {
+    batch: RecordBatch,
+    /// The batch's key columns.
+    keys: Vec<ArrayRef>,
+    /// Accepted pairs per probe row so far.
+    matches: Vec<u32>,
+    /// The probe row being paired.
+    row: usize,
+    /// The next candidate build row of `row`, or `None` when `row` has not
+    /// started.
+    next_build: Option<u32>,
 }
 
 /// Pairs of (probe row, build row) being accumulated.
@@ -94,60 +118,103 @@ impl Prober {
             build,
             visited,
             heads: vec![],
+            cursor: None,
         }
     }
 
-    /// The output batches for one probe batch.
-    pub(crate) fn probe(&mut self, batch: &RecordBatch) -> Result<Vec<RecordBatch>> {
-        let rows = batch.num_rows();
+    /// Whether a probe batch is part-way through: call [`Prober::step`]
+    /// until it is not before starting the next one.
+    pub(crate) fn is_probing(&self) -> bool {
+        self.cursor.is_some()
+    }
+
+    /// Starts pairing the rows of `batch`; [`Prober::step`] produces the
+    /// output.
+    pub(crate) fn start(&mut self, batch: RecordBatch) -> Result<()> {
         let keys = self
             .spec
             .keys
             .iter()
-            .map(|k| k.evaluate_to_array(batch))
+            .map(|k| k.evaluate_to_array(&batch))
             .collect::<Result<Vec<ArrayRef>>>()?;
         if let Some(table) = &self.build.table {
             table.lookup(&keys, &mut self.heads)?;
         }
-        let mut matches = vec![0u32; rows];
+        self.cursor = Some(ProbeCursor {
+            matches: vec![0; batch.num_rows()],
+            batch,
+            keys,
+            row: 0,
+            next_build: None,
+        });
+        Ok(())
+    }
+
+    /// Pairs more rows of the current batch and returns their output: stops
+    /// after the first chunk of pairs that gives output (or a few that give
+    /// none), so that the output of a probe batch never has to be held at
+    /// once, however many build rows each probe row meets. The batch is
+    /// done when [`Prober::is_probing`] turns false.
+    pub(crate) fn step(&mut self) -> Result<Vec<RecordBatch>> {
+        let Some(mut cursor) = self.cursor.take() else {
+            return Ok(vec![]);
+        };
+        let chunk = self.spec.batch_size.max(1);
         let mut out = vec![];
         let mut pairs = Pairs::default();
-        let chunk = self.spec.batch_size.max(1);
-        let build_rows = self.build.num_rows() as u32;
-        let build = Arc::clone(&self.build);
-        for row in 0..rows {
-            match &build.table {
-                Some(table) => {
-                    let mut b = self.heads[row];
-                    while b != NO_ROW {
-                        pairs.probe.push(row as u32);
-                        pairs.build.push(b);
-                        if self.spec.first_match_only() {
-                            break;
+        let mut chunks = 0;
+        while cursor.row < cursor.batch.num_rows() {
+            let row = cursor.row;
+            let mut b = match cursor.next_build.take() {
+                Some(b) => b,
+                None => self.first_candidate(row),
+            };
+            while b != NO_ROW {
+                pairs.probe.push(row as u32);
+                pairs.build.push(b);
+                b = self.next_candidate(b);
+                if pairs.probe.len() >= chunk {
+                    self.flush(&cursor.batch, &mut pairs, &mut cursor.matches, &mut out)?;
+                    chunks += 1;
+                    if !out.is_empty() || chunks >= MAX_CHUNKS_PER_STEP {
+                        if b == NO_ROW {
+                            cursor.row += 1;
+                        } else {
+                            cursor.next_build = Some(b);
                         }
-                        b = table.next(b);
-                        if pairs.probe.len() >= chunk {
-                            self.flush(batch, &mut pairs, &mut matches, &mut out)?;
-                        }
-                    }
-                }
-                None => {
-                    for b in 0..build_rows {
-                        pairs.probe.push(row as u32);
-                        pairs.build.push(b);
-                        if pairs.probe.len() >= chunk {
-                            self.flush(batch, &mut pairs, &mut matches, &mut out)?;
-                        }
+                        self.cursor = Some(cursor);
+                        return Ok(out);
                     }
                 }
             }
-            if pairs.probe.len() >= chunk {
-                self.flush(batch, &mut pairs, &mut matches, &mut out)?;
-            }
+            cursor.row += 1;
         }
-        self.flush(batch, &mut pairs, &mut matches, &mut out)?;
-        self.probe_side_output(batch, &keys, &matches, &mut out)?;
+        self.flush(&cursor.batch, &mut pairs, &mut cursor.matches, &mut out)?;
+        self.probe_side_output(&cursor.batch, &cursor.keys, &cursor.matches, &mut out)?;
         Ok(out)
+    }
+
+    /// The first build row to pair with probe row `row` of the current
+    /// batch ([`NO_ROW`] if none): the head of its key's chain, or the
+    /// first build row of a nested-loop join.
+    fn first_candidate(&self, row: usize) -> u32 {
+        match &self.build.table {
+            Some(_) => self.heads[row],
+            None if self.build.num_rows() > 0 => 0,
+            None => NO_ROW,
+        }
+    }
+
+    /// The build row to pair after `b` with the same probe row.
+    fn next_candidate(&self, b: u32) -> u32 {
+        if self.spec.first_match_only() {
+            return NO_ROW;
+        }
+        match &self.build.table {
+            Some(table) => table.next(b),
+            None if (b as usize) + 1 < self.build.num_rows() => b + 1,
+            None => NO_ROW,
+        }
     }
 
     /// Applies the filter to the accumulated pairs, counts matches, and
@@ -361,5 +428,95 @@ fn downcast_u32(array: ArrayRef) -> Result<UInt32Array> {
     match array.as_any().downcast_ref::<UInt32Array>() {
         Some(a) => Ok(a.clone()),
         None => exec_err!("join index array is not UInt32"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow::array::{Int64Array, RecordBatch};
+    use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+    use quiver_expr::logical_plan::JoinType;
+
+    use super::{ProbeSpec, Prober};
+    use crate::memory_pool::MemoryPool;
+    use crate::operators::join::build::BuildSide;
+    use crate::physical_expr::{ColumnExpr, PhysicalExpr};
+
+    fn column(name: &str, values: impl IntoIterator<Item = i64>) -> (SchemaRef, RecordBatch) {
+        let schema = Arc::new(Schema::new(vec![Field::new(name, DataType::Int64, false)]));
+        let values: Int64Array = values.into_iter().collect();
+        let batch = RecordBatch::try_new(Arc::clone(&schema), vec![Arc::new(values)]).unwrap();
+        (schema, batch)
+    }
+
+    /// A prober of `join_type` over 300 build rows that all share one key,
+    /// producing batches of at most 100 rows.
+    fn prober(join_type: JoinType, hashed: bool) -> Prober {
+        let (build_schema, build_rows) = column("b", std::iter::repeat_n(7, 300));
+        let key: Arc<dyn PhysicalExpr> = Arc::new(ColumnExpr::new("k", 0, DataType::Int64));
+        let keys = if hashed { vec![key] } else { vec![] };
+        let pool = Arc::new(MemoryPool::new(None));
+        let build = BuildSide::from_batches(
+            &[build_rows],
+            &build_schema,
+            &keys,
+            hashed,
+            1,
+            pool.reservation("test build side"),
+        )
+        .unwrap();
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("k", DataType::Int64, false),
+            Field::new("b", DataType::Int64, true),
+        ]));
+        let spec = ProbeSpec {
+            join_type,
+            keys: keys.clone(),
+            filter: None,
+            filter_schema: Arc::new(Schema::empty()),
+            null_aware: false,
+            single_row_source: "a scalar subquery".into(),
+            schema,
+            batch_size: 100,
+        };
+        Prober::new(spec, Arc::new(build))
+    }
+
+    /// Steps through one probe batch, checking that no step returns more
+    /// than one batch's worth of rows; returns the total rows.
+    fn rows_stepping_through(prober: &mut Prober, probe: RecordBatch) -> usize {
+        prober.start(probe).unwrap();
+        let mut total = 0;
+        while prober.is_probing() {
+            let out = prober.step().unwrap();
+            let rows: usize = out.iter().map(RecordBatch::num_rows).sum();
+            assert!(rows <= 100 + 50, "one step returned {rows} rows");
+            total += rows;
+        }
+        total
+    }
+
+    #[test]
+    fn a_probe_batch_meeting_many_build_rows_is_output_a_batch_at_a_time() {
+        for hashed in [true, false] {
+            let (_, probe) = column("k", std::iter::repeat_n(7, 50));
+            let mut inner = prober(JoinType::Inner, hashed);
+            assert_eq!(rows_stepping_through(&mut inner, probe.clone()), 50 * 300);
+            let mut left = prober(JoinType::Left, hashed);
+            assert_eq!(rows_stepping_through(&mut left, probe.clone()), 50 * 300);
+            let mut semi = prober(JoinType::LeftSemi, hashed);
+            assert_eq!(rows_stepping_through(&mut semi, probe), 50);
+        }
+    }
+
+    #[test]
+    fn probe_rows_without_candidates_still_get_their_own_output() {
+        let (_, probe) = column("k", [1, 2, 7]);
+        let mut left = prober(JoinType::Left, true);
+        assert_eq!(rows_stepping_through(&mut left, probe.clone()), 2 + 300);
+        let mut anti = prober(JoinType::LeftAnti, true);
+        assert_eq!(rows_stepping_through(&mut anti, probe), 2);
     }
 }
