@@ -150,10 +150,10 @@ impl WriteOptions {
     /// The Parquet writer's settings for files of `schema`; a bloom filter
     /// column that `schema` lacks is an error naming it.
     pub(crate) fn parquet_properties(&self, schema: &Schema) -> Result<WriterProperties> {
-        let mut props = WriterProperties::builder().set_compression(self.parquet_compression()?);
-        if let Some(rows) = self.row_group_size {
-            props = props.set_max_row_group_row_count(Some(rows));
-        }
+        let rows = self.row_group_size.unwrap_or(DEFAULT_ROW_GROUP_ROWS);
+        let mut props = WriterProperties::builder()
+            .set_compression(self.parquet_compression()?)
+            .set_max_row_group_row_count(Some(rows));
         if self.bloom_filter_columns.iter().any(|c| c == "*") {
             props = props.set_bloom_filter_enabled(true);
         } else {
@@ -194,6 +194,10 @@ impl WriteOptions {
         self.format.extensions().first().copied().unwrap_or("data")
     }
 }
+
+/// Rows per Parquet row group when `ROW_GROUP_SIZE` is not given: DuckDB's
+/// default, small enough for row-group pruning and parallel reads.
+pub const DEFAULT_ROW_GROUP_ROWS: usize = 122_880;
 
 /// Writes every batch of `stream` to `location` (a file; a directory when
 /// partitioning) and returns the number of rows written. Nothing is left

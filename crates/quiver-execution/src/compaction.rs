@@ -25,7 +25,13 @@ const WASTE_ALLOWANCE: usize = 64 * 1024;
 /// `batches` as one batch (with `schema`), with every view column whose
 /// buffers are mostly unreferenced rewritten to hold only its values.
 pub(crate) fn concat_compacted(schema: &SchemaRef, batches: &[RecordBatch]) -> Result<RecordBatch> {
-    let batch = concat_batches(schema, batches)?;
+    compacted(concat_batches(schema, batches)?)
+}
+
+/// `batch` with every view column whose buffers are mostly unreferenced
+/// rewritten to hold only its values: for a batch gathered from many
+/// others (a merge's output), which would otherwise pin all of theirs.
+pub(crate) fn compacted(batch: RecordBatch) -> Result<RecordBatch> {
     if !batch
         .columns()
         .iter()
@@ -38,7 +44,7 @@ pub(crate) fn concat_compacted(schema: &SchemaRef, batches: &[RecordBatch]) -> R
         .iter()
         .map(|c| compact_column(c, WASTE_ALLOWANCE))
         .collect();
-    Ok(RecordBatch::try_new(Arc::clone(schema), columns)?)
+    Ok(RecordBatch::try_new(batch.schema(), columns)?)
 }
 
 /// `batch` with every view column that references bytes outside its rows
@@ -73,7 +79,13 @@ fn compact_views<T: ByteViewType + ?Sized>(
     array: &GenericByteViewArray<T>,
     allowance: usize,
 ) -> Option<ArrayRef> {
-    let held: usize = array.data_buffers().iter().map(|b| b.len()).sum();
+    // A buffer sliced from a larger allocation (an IPC message body read
+    // back from a spill file holds every column) keeps all of it alive.
+    let held: usize = array
+        .data_buffers()
+        .iter()
+        .map(|b| b.len().max(b.capacity()))
+        .sum();
     let used = array.total_buffer_bytes_used();
     let waste = held.saturating_sub(used);
     let wasteful = waste > allowance && (allowance == 0 || waste > used);

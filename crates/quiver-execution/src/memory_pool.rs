@@ -15,7 +15,8 @@ use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use arrow::array::Array;
+use arrow::array::{Array, AsArray};
+use arrow::datatypes::DataType;
 use arrow::record_batch::RecordBatch;
 use quiver_expr::{QuiverError, Result};
 
@@ -204,14 +205,37 @@ pub fn batch_memory_size(batch: &RecordBatch) -> usize {
     batch
         .columns()
         .iter()
-        .map(|column| {
-            column
-                .to_data()
-                .get_slice_memory_size()
-                .unwrap_or_else(|_| column.get_array_memory_size())
-        })
+        .map(|column| array_memory_size(column.as_ref()))
         .sum()
 }
+
+/// The memory one column's rows take (see [`batch_memory_size`]). Arrow's
+/// slice size of a view column (`Utf8View`, `BinaryView`: how Parquet
+/// strings are read) counts only the 16-byte views, not the string bytes
+/// they point at; those are added here: each string longer than a view
+/// holds inline counts its length.
+fn array_memory_size(column: &dyn Array) -> usize {
+    let views = match column.data_type() {
+        DataType::Utf8View => Some(column.as_string_view().views()),
+        DataType::BinaryView => Some(column.as_binary_view().views()),
+        _ => None,
+    };
+    let slice = column
+        .to_data()
+        .get_slice_memory_size()
+        .unwrap_or_else(|_| column.get_array_memory_size());
+    let outside = views.map_or(0, |views| {
+        views
+            .iter()
+            .map(|&view| view as u32 as usize)
+            .filter(|&len| len > MAX_INLINE_VIEW_LEN)
+            .sum()
+    });
+    slice + outside
+}
+
+/// The longest string a view holds inline (Arrow's view layout).
+const MAX_INLINE_VIEW_LEN: usize = 12;
 
 /// A number of bytes as people read it: `512 bytes`, `1.5 MiB`, `2.0 GiB`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -276,6 +300,23 @@ impl std::str::FromStr for ByteSize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn view_columns_count_the_strings_they_point_at() {
+        use arrow::array::StringViewArray;
+        use arrow::datatypes::{Field, Schema};
+        let long = "a string longer than twelve bytes".repeat(10);
+        let strings: StringViewArray = vec![Some(long.as_str()), Some("short"), None]
+            .into_iter()
+            .collect();
+        let schema = Arc::new(Schema::new(vec![Field::new("s", DataType::Utf8View, true)]));
+        let batch = RecordBatch::try_new(schema, vec![Arc::new(strings)]).unwrap();
+        let size = batch_memory_size(&batch);
+        // Three views, a validity byte and the one string held outside.
+        assert_eq!(size, 3 * 16 + 1 + long.len());
+        // A slice counts only its own rows' strings.
+        assert_eq!(batch_memory_size(&batch.slice(1, 2)), 2 * 16 + 1);
+    }
 
     #[test]
     fn reservations_stop_at_the_limit_and_give_back_on_drop() {

@@ -18,6 +18,7 @@ pub mod outer_to_inner;
 pub mod prune_columns;
 pub mod push_down_filter;
 pub mod push_down_limit;
+pub mod set_operations;
 pub mod unwrap_cast;
 
 mod optimizer;

@@ -11,7 +11,7 @@ use crate::rule::OptimizerRule;
 use crate::{
     common_subexpressions, decorrelate, distinct_aggregates, eliminate_aggregates, eliminate_sorts,
     fold_constants, join_order, merge_projections, or_to_in_list, outer_to_inner, prune_columns,
-    push_down_filter, push_down_limit, unwrap_cast,
+    push_down_filter, push_down_limit, set_operations, unwrap_cast,
 };
 
 /// The most passes over the rules; rewrites settle within two in practice.
@@ -42,6 +42,7 @@ impl Optimizer {
         Self::with_rules(vec![
             Box::new(fold_constants::FoldConstants),
             Box::new(decorrelate::Decorrelate),
+            Box::new(set_operations::SetOperationsToJoins),
             Box::new(distinct_aggregates::DistinctAggregates),
             Box::new(eliminate_aggregates::EliminateAggregates),
             Box::new(eliminate_sorts::EliminateSorts),

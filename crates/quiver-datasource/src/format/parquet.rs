@@ -55,9 +55,18 @@ impl FileFormat for ParquetFormat {
     }
 }
 
+/// The most memory a Parquet writer holds for the row group it is
+/// encoding: past it the row group is written out early, so that a `COPY`
+/// of wide rows holds a bounded amount whatever `ROW_GROUP_SIZE` is.
+const MAX_ROW_GROUP_MEMORY: usize = 32 << 20;
+
 impl BatchWriter for ArrowWriter<Box<dyn Write + Send>> {
     fn write(&mut self, batch: &RecordBatch) -> Result<()> {
-        Ok(ArrowWriter::write(self, batch)?)
+        ArrowWriter::write(self, batch)?;
+        if self.memory_size() > MAX_ROW_GROUP_MEMORY {
+            self.flush()?;
+        }
+        Ok(())
     }
     fn finish(self: Box<Self>) -> Result<()> {
         self.close()?;

@@ -4,6 +4,8 @@
 use std::sync::Arc;
 
 use arrow::compute::interleave_record_batch;
+
+use crate::compaction::compacted;
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
 use arrow::row::{RowConverter, Rows, SortField};
@@ -126,7 +128,9 @@ impl Merger {
             return Ok(None);
         }
         let refs: Vec<&RecordBatch> = self.batches.iter().collect();
-        let out = interleave_record_batch(&refs, &picks)?;
+        // Rows from many batches: keep only their own strings, not every
+        // source batch's buffers.
+        let out = compacted(interleave_record_batch(&refs, &picks)?)?;
         self.compact();
         Ok(Some(out))
     }

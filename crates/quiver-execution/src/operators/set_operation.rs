@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use arrow::array::{BooleanArray, RecordBatch};
+use arrow::array::BooleanArray;
 use arrow::compute::filter_record_batch;
 use arrow::datatypes::SchemaRef;
 use arrow::row::{OwnedRow, RowConverter, SortField};
@@ -54,16 +54,17 @@ struct Counter {
     op: SetOperator,
     all: bool,
     right: HashMap<OwnedRow, usize>,
-    /// The memory of the right side's rows, reserved from the pool.
-    _reservation: MemoryReservation,
+    /// The memory of the right side's rows and of the rows output (for
+    /// the variants without `ALL`), reserved from the pool.
+    reservation: MemoryReservation,
     /// Rows already output (distinct variants).
     emitted: std::collections::HashSet<OwnedRow>,
 }
 
 impl Counter {
-    fn keep(&mut self, row: OwnedRow) -> bool {
+    fn keep(&mut self, row: OwnedRow) -> Result<bool> {
         let remaining = self.right.get_mut(&row);
-        match (self.op, self.all) {
+        Ok(match (self.op, self.all) {
             (SetOperator::Intersect, true) => match remaining {
                 Some(n) if *n > 0 => {
                     *n -= 1;
@@ -78,9 +79,21 @@ impl Counter {
                 }
                 _ => true,
             },
-            (SetOperator::Intersect, false) => remaining.is_some() && self.emitted.insert(row),
-            (SetOperator::Except, false) => remaining.is_none() && self.emitted.insert(row),
+            (SetOperator::Intersect, false) => remaining.is_some() && self.first_output(row)?,
+            (SetOperator::Except, false) => remaining.is_none() && self.first_output(row)?,
+        })
+    }
+
+    /// Whether `row` is output for the first time; holding it is charged
+    /// to the reservation.
+    fn first_output(&mut self, row: OwnedRow) -> Result<bool> {
+        if self.emitted.contains(&row) {
+            return Ok(false);
         }
+        let entry = std::mem::size_of::<OwnedRow>() + row.as_ref().len();
+        self.reservation.try_grow(entry)?;
+        self.emitted.insert(row);
+        Ok(true)
     }
 }
 
@@ -119,23 +132,25 @@ impl ExecutionPlan for SetOperationExec {
         let left = CoalescePartitionsExec::new(Arc::clone(&self.left)).execute(0, ctx)?;
         let (op, all) = (self.op, self.all);
         let stream = futures::stream::once(async move {
-            let batches: Vec<RecordBatch> = right.try_collect().await?;
+            let mut right = right;
             let mut counts: HashMap<OwnedRow, usize> = HashMap::new();
-            for b in &batches {
-                let rows = converter.convert_columns(b.columns())?;
-                // Each distinct row is held once, with its count.
-                let entry = std::mem::size_of::<(OwnedRow, usize)>();
+            // Each distinct row is held once, with its count.
+            let entry = std::mem::size_of::<(OwnedRow, usize)>();
+            while let Some(batch) = right.try_next().await? {
+                let rows = converter.convert_columns(batch.columns())?;
                 reservation.try_grow(rows.size() + rows.num_rows() * entry)?;
                 for row in rows.iter() {
                     *counts.entry(row.owned()).or_default() += 1;
                 }
+                // Let cancellation (a dropped stream) take effect between batches.
+                tokio::task::yield_now().await;
             }
             let counter = Counter {
                 op,
                 all,
                 right: counts,
                 emitted: Default::default(),
-                _reservation: reservation,
+                reservation,
             };
             Ok::<_, quiver_expr::QuiverError>((counter, converter, left))
         })
@@ -144,8 +159,10 @@ impl ExecutionPlan for SetOperationExec {
             left.scan(state, |(counter, converter), batch| {
                 let out = batch.and_then(|b| {
                     let rows = converter.convert_columns(b.columns())?;
-                    let keep: BooleanArray =
-                        rows.iter().map(|r| Some(counter.keep(r.owned()))).collect();
+                    let keep = rows
+                        .iter()
+                        .map(|r| counter.keep(r.owned()).map(Some))
+                        .collect::<Result<BooleanArray>>()?;
                     Ok(filter_record_batch(&b, &keep)?)
                 });
                 futures::future::ready(Some(out))

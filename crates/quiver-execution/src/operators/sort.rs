@@ -125,6 +125,9 @@ struct PartitionSorter {
     buffered: Vec<RecordBatch>,
     rows: usize,
     runs: Vec<SpillFile>,
+    /// The memory of the largest batch written to a run: what merging
+    /// holds per run.
+    largest_run_batch: usize,
 }
 
 /// The memory a buffered batch is charged: itself and room for its share
@@ -173,6 +176,7 @@ impl PartitionSorter {
         let sorted = self.sort_buffered()?;
         let mut writer = SpillWriter::create(&self.ctx.spill_directory, Arc::clone(&self.schema))?;
         for slice in slices(sorted, self.ctx.batch_size) {
+            self.largest_run_batch = self.largest_run_batch.max(batch_memory_size(&slice));
             writer.write(&slice)?;
         }
         let run = writer.finish()?;
@@ -183,34 +187,99 @@ impl PartitionSorter {
         Ok(())
     }
 
-    /// The sorted output: the buffer sorted in memory, merged with the
-    /// spilled runs if there are any.
-    fn finish(mut self) -> Result<SendableRecordBatchStream> {
+    /// The sorted output: the buffer sorted in memory, or, when runs were
+    /// spilled, the buffer spilled too and all the runs merged.
+    async fn finish(mut self) -> Result<SendableRecordBatchStream> {
         if let Some(m) = &self.metrics {
             m.add_peak_memory(self.reservation.peak());
         }
-        let in_memory = match self.rows {
-            0 => vec![],
-            _ => slices(self.sort_buffered()?, self.ctx.batch_size),
-        };
-        let in_memory = release_as_sent(in_memory, self.reservation);
-        let in_memory = RecordBatchStreamAdapter::boxed(Arc::clone(&self.schema), in_memory);
         if self.runs.is_empty() {
-            return Ok(in_memory);
+            let in_memory = match self.rows {
+                0 => vec![],
+                _ => slices(self.sort_buffered()?, self.ctx.batch_size),
+            };
+            let in_memory = release_as_sent(in_memory, self.reservation);
+            return Ok(RecordBatchStreamAdapter::boxed(
+                Arc::clone(&self.schema),
+                in_memory,
+            ));
         }
-        let mut inputs = self
-            .runs
+        if self.rows > 0 {
+            self.spill()?;
+        }
+        self.merge_all_runs().await
+    }
+
+    /// Merges the spilled runs into one sorted stream. Merging holds a
+    /// batch of each run, charged to the reservation; when that cannot
+    /// hold one per run, groups of as many runs as it can hold are first
+    /// merged into longer runs (a cascaded merge).
+    async fn merge_all_runs(mut self) -> Result<SendableRecordBatchStream> {
+        loop {
+            let fan_in = self.merge_fan_in();
+            if fan_in >= self.runs.len() {
+                break;
+            }
+            let group: Vec<SpillFile> = self.runs.drain(..fan_in).collect();
+            let merged = self.merge_into_run(group).await?;
+            self.runs.push(merged);
+            self.reservation.free();
+        }
+        let inputs = std::mem::take(&mut self.runs)
             .into_iter()
             .map(SpillFile::into_stream)
             .collect::<Result<Vec<_>>>()?;
-        inputs.push(in_memory);
-        merge_sorted_streams(
-            self.schema,
+        let merged = merge_sorted_streams(
+            Arc::clone(&self.schema),
             inputs,
             self.exprs,
             self.ctx.batch_size,
             self.fetch,
-        )
+        )?;
+        // The merge's batches stay charged until it is done.
+        let reservation = self.reservation;
+        let merged = merged.map(move |batch| {
+            let _held = &reservation;
+            batch
+        });
+        Ok(RecordBatchStreamAdapter::boxed(self.schema, merged))
+    }
+
+    /// How many runs one merge may read at once: as many as the
+    /// reservation grows by (at least two), each charged twice its largest
+    /// batch: the batch read back and its sort keys in row format.
+    fn merge_fan_in(&mut self) -> usize {
+        let per_run = 2 * self.largest_run_batch.max(1);
+        let mut runs = 0;
+        while runs < self.runs.len() && self.reservation.try_grow(per_run).is_ok() {
+            runs += 1;
+        }
+        runs.max(2)
+    }
+
+    /// Merges `group` (sorted runs) into one run.
+    async fn merge_into_run(&mut self, group: Vec<SpillFile>) -> Result<SpillFile> {
+        let inputs = group
+            .into_iter()
+            .map(SpillFile::into_stream)
+            .collect::<Result<Vec<_>>>()?;
+        let mut merged = merge_sorted_streams(
+            Arc::clone(&self.schema),
+            inputs,
+            self.exprs.clone(),
+            self.ctx.batch_size,
+            self.fetch,
+        )?;
+        let mut writer = SpillWriter::create(&self.ctx.spill_directory, Arc::clone(&self.schema))?;
+        while let Some(batch) = merged.try_next().await? {
+            self.largest_run_batch = self.largest_run_batch.max(batch_memory_size(&batch));
+            writer.write(&batch)?;
+            // Let cancellation (a dropped stream) take effect between batches.
+            tokio::task::yield_now().await;
+        }
+        let run = writer.finish()?;
+        run.record(self.metrics.as_deref());
+        Ok(run)
     }
 }
 
@@ -223,7 +292,7 @@ async fn sort_partition(
         // Let cancellation (a dropped stream) take effect between batches.
         tokio::task::yield_now().await;
     }
-    sorter.finish()
+    sorter.finish().await
 }
 
 impl ExecutionPlan for SortExec {
@@ -259,6 +328,7 @@ impl ExecutionPlan for SortExec {
             buffered: vec![],
             rows: 0,
             runs: vec![],
+            largest_run_batch: 0,
         };
         let sorted = futures::stream::once(sort_partition(input, sorter)).try_flatten();
         Ok(RecordBatchStreamAdapter::boxed(self.schema(), sorted))
@@ -332,6 +402,23 @@ mod tests {
         let spills = metrics.counter(SPILL_COUNT).unwrap_or(0);
         assert!(spills == 0 || spilled_rows > 0);
         (values, spills)
+    }
+
+    #[tokio::test]
+    async fn more_runs_than_memory_can_merge_at_once_are_merged_in_groups_first() {
+        let (input, one_batch) = shuffled();
+        let mut asc = desc_a();
+        asc[0].options.descending = false;
+        let sort: Arc<dyn ExecutionPlan> = Arc::new(SortExec::new(asc, input, None));
+        let (batches, metrics) = collect_within(&sort, 64, one_batch * 3).await;
+        let values: Vec<i64> = batches
+            .iter()
+            .flat_map(|b| b.column(0).as_primitive::<Int64Type>().values().to_vec())
+            .collect();
+        assert_eq!(values, (0..5000).collect::<Vec<i64>>());
+        // Rows written again by the merges of groups of runs.
+        let spilled_rows = metrics.counter(SPILLED_ROWS).unwrap_or(0);
+        assert!(spilled_rows > 5000, "{spilled_rows} rows spilled");
     }
 
     #[tokio::test]
