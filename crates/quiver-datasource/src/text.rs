@@ -4,6 +4,7 @@
 //! blocking threads.
 
 use std::io::{BufReader, Read};
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
 use arrow::datatypes::{Schema, SchemaRef};
@@ -11,7 +12,7 @@ use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
 use quiver_execution::plan::{ExecutionPlan, TaskContext};
 use quiver_execution::run_state::NodeId;
-use quiver_execution::stream::{ReceiverStream, SendableRecordBatchStream};
+use quiver_execution::stream::{panic_error, ReceiverStream, SendableRecordBatchStream};
 use quiver_execution::{ScanRequest, TableProvider};
 use quiver_expr::{internal_err, QuiverError, Result};
 use tokio::sync::mpsc;
@@ -399,15 +400,20 @@ impl ExecutionPlan for TextFileExec {
         let (tx, rx) = mpsc::channel(2);
         let reader = Arc::clone(&self.reader);
         let task = tokio::task::spawn_blocking(move || {
-            for path in &files {
-                match reader.read_file(path, ctx.batch_size, &tx) {
-                    Ok(true) => {}
-                    Ok(false) => return,
-                    Err(e) => {
-                        let _ = tx.blocking_send(Err(e));
-                        return;
+            let read_all = || {
+                for path in &files {
+                    if !reader.read_file(path, ctx.batch_size, &tx)? {
+                        break;
                     }
                 }
+                Ok(())
+            };
+            let failure = match catch_unwind(AssertUnwindSafe(read_all)) {
+                Ok(result) => result.err(),
+                Err(payload) => Some(panic_error(payload.as_ref())),
+            };
+            if let Some(e) = failure {
+                let _ = tx.blocking_send(Err(e));
             }
         });
         Ok(Box::pin(ReceiverStream::new(self.schema(), rx, vec![task])))

@@ -178,9 +178,9 @@ impl MemoryReservation {
             .limit()
             .map_or_else(|| "unlimited".to_string(), |l| ByteSize(l).to_string());
         QuiverError::ResourcesExhausted(format!(
-            "{} needs {} more memory, but the memory limit of {limit} is reached \
-             ({} held by this query's operators, {} of it by this one); \
-             raise it with SET memory_limit = '…'",
+            "{} needs {} more, limit {limit} ({} held by this query's operators, \
+             {} of it by this one); try SET memory_limit = '…' with a larger value, \
+             or run with fewer partitions",
             self.consumer,
             ByteSize(bytes),
             ByteSize(self.pool.reserved()),
@@ -325,8 +325,10 @@ mod tests {
         sort.try_grow(600).unwrap();
         let mut join = pool.reservation("HashJoinExec build side");
         let err = join.try_grow(500).unwrap_err().to_string();
-        assert!(err.starts_with("Resources exhausted: HashJoinExec build side needs 500 bytes"));
-        assert!(err.contains("memory limit of 1000 bytes"), "{err}");
+        assert!(
+            err.starts_with("Out of memory: HashJoinExec build side needs 500 bytes more, limit")
+        );
+        assert!(err.contains("limit 1000 bytes ("), "{err}");
         assert_eq!(join.size(), 0);
         join.try_grow(400).unwrap();
         assert_eq!(pool.reserved(), 1000);

@@ -15,7 +15,7 @@ use crate::memory_pool::{MemoryPool, MemoryReservation};
 use crate::metrics::{execute_child, MetricsRegistry};
 use crate::operators::coalesce::CoalescePartitionsExec;
 use crate::run_state::{NodeId, RunState};
-use crate::stream::SendableRecordBatchStream;
+use crate::stream::{catch_panics, SendableRecordBatchStream};
 
 /// Settings every operator can read while it runs.
 #[derive(Debug, Clone)]
@@ -273,10 +273,11 @@ pub fn execute_stream(
     plan: Arc<dyn ExecutionPlan>,
     ctx: Arc<TaskContext>,
 ) -> Result<SendableRecordBatchStream> {
-    match plan.output_partitions() {
-        1 => execute_child(&plan, 0, ctx),
-        _ => CoalescePartitionsExec::new(plan).execute(0, ctx),
-    }
+    let stream = match plan.output_partitions() {
+        1 => execute_child(&plan, 0, ctx)?,
+        _ => CoalescePartitionsExec::new(plan).execute(0, ctx)?,
+    };
+    Ok(catch_panics(stream))
 }
 
 /// Runs `plan` to completion and returns all its batches.

@@ -1,5 +1,7 @@
 //! Streams of record batches, the currency between operators.
 
+use std::any::Any;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -8,7 +10,7 @@ use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
 use futures::stream::BoxStream;
 use futures::{Stream, StreamExt};
-use quiver_expr::Result;
+use quiver_expr::{QuiverError, Result};
 use tokio::sync::mpsc;
 
 use crate::memory_pool::MemoryReservation;
@@ -167,12 +169,124 @@ pub fn spawn_stream(stream: SendableRecordBatchStream, buffer: usize) -> Receive
 }
 
 /// Sends every item of `stream` into `tx`; stops after an error or when the
-/// receiver is gone.
-pub async fn forward(mut stream: SendableRecordBatchStream, tx: mpsc::Sender<Result<RecordBatch>>) {
+/// receiver is gone. A panic in `stream` is sent on as an error: a task
+/// that died silently would look like a partition that ended, and its
+/// consumer would return too few rows.
+pub async fn forward(stream: SendableRecordBatchStream, tx: mpsc::Sender<Result<RecordBatch>>) {
+    let mut stream = catch_panics(stream);
     while let Some(item) = stream.next().await {
         let is_err = item.is_err();
         if tx.send(item).await.is_err() || is_err {
             return;
         }
+    }
+}
+
+/// `stream`, with a panic in any operator below it turned into an error item
+/// (after which it ends), so that a bug fails its query instead of aborting
+/// the process or silently cutting a partition short.
+pub fn catch_panics(stream: SendableRecordBatchStream) -> SendableRecordBatchStream {
+    Box::pin(PanicToError {
+        schema: stream.schema(),
+        inner: Some(stream),
+    })
+}
+
+/// The stream [`catch_panics`] returns.
+struct PanicToError {
+    schema: SchemaRef,
+    /// The guarded stream; `None` once it has panicked or ended.
+    inner: Option<SendableRecordBatchStream>,
+}
+
+impl Stream for PanicToError {
+    type Item = Result<RecordBatch>;
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let Some(inner) = self.inner.as_mut() else {
+            return Poll::Ready(None);
+        };
+        match catch_unwind(AssertUnwindSafe(|| inner.poll_next_unpin(cx))) {
+            Ok(Poll::Ready(None)) => {
+                self.inner = None;
+                Poll::Ready(None)
+            }
+            Ok(poll) => poll,
+            Err(payload) => {
+                // Dropping what panicked may panic again; that is caught too.
+                let inner = self.inner.take();
+                let _ = catch_unwind(AssertUnwindSafe(move || drop(inner)));
+                Poll::Ready(Some(Err(panic_error(payload.as_ref()))))
+            }
+        }
+    }
+}
+
+impl RecordBatchStream for PanicToError {
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+}
+
+/// The query error for a panic with `payload`, quoting its message.
+pub fn panic_error(payload: &(dyn Any + Send)) -> QuiverError {
+    let message = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".to_string());
+    QuiverError::Internal(format!("an operator panicked: {message}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::Int64Array;
+    use arrow::datatypes::{DataType, Field, Schema};
+
+    /// A stream that yields one batch, then panics.
+    fn one_batch_then_panic() -> SendableRecordBatchStream {
+        let schema = Arc::new(Schema::new(vec![Field::new("a", DataType::Int64, false)]));
+        let batch = RecordBatch::try_new(
+            Arc::clone(&schema),
+            vec![Arc::new(Int64Array::from(vec![1]))],
+        )
+        .unwrap();
+        let mut sent = false;
+        let stream = futures::stream::poll_fn(move |_| {
+            assert!(!sent, "the operator broke");
+            sent = true;
+            Poll::Ready(Some(Ok(batch.clone())))
+        });
+        RecordBatchStreamAdapter::boxed(schema, stream)
+    }
+
+    /// The items of `stream`, errors as their messages.
+    async fn outcomes(stream: impl Stream<Item = Result<RecordBatch>>) -> Vec<String> {
+        stream
+            .map(|item| match item {
+                Ok(batch) => format!("{} rows", batch.num_rows()),
+                Err(e) => e.to_string(),
+            })
+            .collect()
+            .await
+    }
+
+    #[tokio::test]
+    async fn a_panic_becomes_the_streams_last_item() {
+        let seen = outcomes(catch_panics(one_batch_then_panic())).await;
+        assert_eq!(seen.len(), 2, "{seen:?}");
+        assert_eq!(seen[0], "1 rows");
+        assert!(
+            seen[1].starts_with("Internal error: an operator panicked: the operator broke"),
+            "{seen:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_panic_in_a_spawned_producer_reaches_the_consumer() {
+        // Without the error, the consumer would see one batch and a normal end.
+        let seen = outcomes(spawn_stream(one_batch_then_panic(), 1)).await;
+        assert_eq!(seen.len(), 2, "{seen:?}");
+        assert!(seen[1].contains("panicked: the operator broke"), "{seen:?}");
     }
 }

@@ -36,8 +36,8 @@ pub enum QuiverError {
     /// already says "Parquet error").
     #[error("{0}")]
     Parquet(#[from] ParquetError),
-    /// A memory or other resource limit was reached.
-    #[error("Resources exhausted: {0}")]
+    /// The memory limit was reached by an operator that cannot spill.
+    #[error("Out of memory: {0}")]
     ResourcesExhausted(String),
     /// The query was cancelled by the user.
     #[error("Query cancelled")]

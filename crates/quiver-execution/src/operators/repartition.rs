@@ -17,7 +17,7 @@ use crate::metrics::execute_child;
 use crate::physical_expr::PhysicalExpr;
 use crate::plan::{ExecutionPlan, TaskContext};
 use crate::run_state::NodeId;
-use crate::stream::{AbortOnDrop, ReceiverStream, SendableRecordBatchStream};
+use crate::stream::{catch_panics, AbortOnDrop, ReceiverStream, SendableRecordBatchStream};
 
 /// The hash seed shared by every hash partitioning in Quiver.
 pub const REPARTITION_SEED: u64 = 0x5157_4956_4552;
@@ -84,7 +84,8 @@ struct Router {
 }
 
 impl Router {
-    async fn run(self, mut input: SendableRecordBatchStream) {
+    async fn run(self, input: SendableRecordBatchStream) {
+        let mut input = catch_panics(input);
         while let Some(batch) = input.next().await {
             let routed = batch.and_then(|b| self.split(&b));
             match routed {

@@ -17,7 +17,9 @@ use crate::memory_pool::{batch_memory_size, MemoryReservation};
 use crate::metrics::execute_child;
 use crate::plan::{ExecutionPlan, TaskContext};
 use crate::run_state::NodeId;
-use crate::stream::{AbortOnDrop, RecordBatchStreamAdapter, SendableRecordBatchStream};
+use crate::stream::{
+    panic_error, AbortOnDrop, RecordBatchStreamAdapter, SendableRecordBatchStream,
+};
 
 /// Every partition's batches, and the memory they hold.
 #[derive(Debug)]
@@ -62,6 +64,7 @@ async fn compute(input: Arc<dyn ExecutionPlan>, ctx: Arc<TaskContext>) -> Result
     for run in runs {
         let batches = match run.await {
             Ok(batches) => batches?,
+            Err(e) if e.is_panic() => return Err(panic_error(e.into_panic().as_ref())),
             Err(e) => return internal_err!("a shared subplan's task failed: {e}"),
         };
         reservation.try_grow(batches.iter().map(batch_memory_size).sum())?;

@@ -488,7 +488,7 @@ mod tests {
         };
         let err = collect(sort, Arc::new(ctx)).await.unwrap_err().to_string();
         assert!(
-            err.starts_with("Resources exhausted: SortExec partition 0 needs"),
+            err.starts_with("Out of memory: SortExec partition 0 needs"),
             "{err}"
         );
     }
