@@ -16,7 +16,7 @@ pub mod spill_buckets;
 pub mod stream;
 pub mod table_provider;
 
-pub use physical_expr::{create_physical_expr, PhysicalExpr};
+pub use physical_expr::{canonical_key, create_physical_expr, PhysicalExpr};
 pub use plan::{collect, execute_stream, ExecutionPlan, TaskContext};
 pub use stream::{RecordBatchStream, SendableRecordBatchStream};
 pub use table_provider::{ProviderSource, ScanRequest, TableProvider};

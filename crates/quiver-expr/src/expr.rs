@@ -374,7 +374,7 @@ impl Expr {
                     .iter()
                     .map(|(_, t)| t)
                     .chain(else_expr.as_deref())
-                    .find(|e| !matches!(e, Expr::Literal(v) if v.is_null()));
+                    .find(|e| !matches!(e, Expr::Literal(ScalarValue::Null)));
                 match first_non_null {
                     Some(e) => e.data_type(schema)?,
                     None => DataType::Null,

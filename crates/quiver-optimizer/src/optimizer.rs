@@ -92,10 +92,14 @@ impl Optimizer {
     }
 
     /// The set of rule names in `list` (comma-separated, as `SET
-    /// optimizer.disabled_rules` takes it); an error names any that is not
-    /// a rule of this optimizer, or one that cannot be switched off.
+    /// optimizer.disabled_rules` takes it; `all` names every optional rule);
+    /// an error names any that is not a rule of this optimizer, or one that
+    /// cannot be switched off.
     pub fn parse_rule_list(&self, list: &str) -> Result<BTreeSet<String>> {
         let optional = self.optional_rule_names();
+        if list.trim().eq_ignore_ascii_case("all") {
+            return Ok(optional.iter().map(|name| name.to_string()).collect());
+        }
         list.split(',')
             .map(str::trim)
             .filter(|name| !name.is_empty())
@@ -232,6 +236,7 @@ mod tests {
         let all = optimizer
             .parse_rule_list(&optimizer.optional_rule_names().join(","))
             .unwrap();
+        assert_eq!(optimizer.parse_rule_list(" ALL ").unwrap(), all);
         let untouched = optimizer.optimize(plan.as_ref().clone(), &all).unwrap();
         assert_eq!(&untouched, plan.as_ref());
     }

@@ -7,7 +7,7 @@ use quiver_execution::operators::join::{BuildMode, JoinExec, JoinFilter};
 use quiver_execution::operators::projection::ProjectionExec;
 use quiver_execution::operators::repartition::RepartitionExec;
 use quiver_execution::physical_expr::ColumnExpr;
-use quiver_execution::{create_physical_expr, ExecutionPlan, PhysicalExpr};
+use quiver_execution::{canonical_key, create_physical_expr, ExecutionPlan, PhysicalExpr};
 use quiver_expr::logical_plan::{Join, JoinType};
 use quiver_expr::{Expr, Result};
 use quiver_optimizer::cardinality::estimate_rows;
@@ -162,7 +162,7 @@ impl PhysicalPlanner<'_> {
         let keys = |exprs: Vec<&Expr>, schema| {
             exprs
                 .into_iter()
-                .map(|e| create_physical_expr(e, schema))
+                .map(|e| Ok(canonical_key(create_physical_expr(e, schema)?)))
                 .collect::<Result<Vec<_>>>()
         };
         let left_keys = keys(join.on.iter().map(|(l, _)| l).collect(), ls)?;

@@ -25,7 +25,7 @@ use quiver_execution::operators::PhysicalSortExpr;
 use quiver_execution::physical_expr::ColumnExpr;
 use quiver_execution::plan::display_plan;
 use quiver_execution::{
-    create_physical_expr, ExecutionPlan, PhysicalExpr, ProviderSource, ScanRequest,
+    canonical_key, create_physical_expr, ExecutionPlan, PhysicalExpr, ProviderSource, ScanRequest,
 };
 use quiver_expr::logical_plan::{
     Aggregate, ExplainMode, Projection, SubqueryAlias, TableScan, Values,
@@ -275,7 +275,12 @@ impl<'a> PhysicalPlanner<'a> {
             .group_exprs
             .iter()
             .zip(&names)
-            .map(|(e, name)| Ok((create_physical_expr(e, in_schema)?, name.clone())))
+            .map(|(e, name)| {
+                Ok((
+                    canonical_key(create_physical_expr(e, in_schema)?),
+                    name.clone(),
+                ))
+            })
             .collect::<Result<_>>()?;
         let aggs = a
             .aggr_exprs
@@ -379,13 +384,18 @@ fn aggregate_expr(e: &Expr, schema: &QSchema, name: &str) -> Result<AggregateExp
     let Expr::Aggregate(call) = e else {
         return internal_err!("{e} is not an aggregate call");
     };
+    // DISTINCT compares its arguments' values as SQL does (-0.0 = 0.0).
+    let argument = |a| {
+        let expr = create_physical_expr(a, schema)?;
+        Ok(if call.distinct {
+            canonical_key(expr)
+        } else {
+            expr
+        })
+    };
     Ok(AggregateExpr {
         func: call.func.clone(),
-        args: call
-            .args
-            .iter()
-            .map(|a| create_physical_expr(a, schema))
-            .collect::<Result<_>>()?,
+        args: call.args.iter().map(argument).collect::<Result<_>>()?,
         distinct: call.distinct,
         name: name.to_string(),
     })

@@ -13,6 +13,7 @@ use arrow::datatypes::{DataType, Float32Type, Float64Type};
 use arrow::record_batch::RecordBatch;
 use quiver_expr::{ColumnarValue, Operator, QuiverError, Result};
 
+use super::canonical::canonical_floats;
 use super::decimal::checked_free_decimal_op;
 use super::simple::{eval_datum, scalar_if};
 use super::PhysicalExpr;
@@ -89,8 +90,11 @@ impl PhysicalExpr for BinaryExpr {
     }
 
     fn evaluate(&self, batch: &RecordBatch) -> Result<ColumnarValue> {
-        let (l, ls) = eval_datum(self.left.as_ref(), batch)?;
-        let (r, rs) = eval_datum(self.right.as_ref(), batch)?;
+        let (mut l, ls) = eval_datum(self.left.as_ref(), batch)?;
+        let (mut r, rs) = eval_datum(self.right.as_ref(), batch)?;
+        if self.op.is_comparison() {
+            (l, r) = (canonical_floats(l), canonical_floats(r));
+        }
         let both_scalar = ls && rs;
         if let Some(out) = checked_free_decimal_op(
             self.op,

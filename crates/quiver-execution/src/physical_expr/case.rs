@@ -5,12 +5,12 @@ use std::fmt;
 use std::sync::Arc;
 
 use arrow::array::{new_null_array, Array, ArrayRef, BooleanArray, UInt32Array};
-use arrow::compute::kernels::cmp::eq;
-use arrow::compute::{filter, filter_record_batch, interleave, not, prep_null_mask_filter};
+use arrow::compute::{cast, filter, filter_record_batch, interleave, not, prep_null_mask_filter};
 use arrow::datatypes::DataType;
 use arrow::record_batch::RecordBatch;
-use quiver_expr::{ColumnarValue, Result};
+use quiver_expr::{ColumnarValue, QuiverError, Result};
 
+use super::canonical::equal_rows;
 use super::{evaluate_predicate, PhysicalExpr};
 
 /// `CASE [operand] WHEN .. THEN .. [ELSE ..] END`.
@@ -44,10 +44,7 @@ impl CaseExpr {
             None => evaluate_predicate(when, rows)?,
             Some(operand) => {
                 let value = operand.evaluate_to_array(rows)?;
-                match when.evaluate(rows)? {
-                    ColumnarValue::Scalar(s) => eq(&value, &s.to_scalar()?)?,
-                    ColumnarValue::Array(a) => eq(&value, &a)?,
-                }
+                equal_rows(&value, when.evaluate(rows)?)?
             }
         };
         Ok(if hit.null_count() > 0 {
@@ -86,12 +83,19 @@ impl PhysicalExpr for CaseExpr {
         let mut source: Vec<(usize, usize)> = vec![(0, 0); n];
         let mut remaining = batch.clone();
         let mut positions = UInt32Array::from_iter_values(0..n as u32);
+        let data_type = &self.data_type;
         let mut place = |values: ArrayRef, at: &UInt32Array, pieces: &mut Vec<ArrayRef>| {
+            // A branch that is an untyped NULL gives a NULL-typed array.
+            let values = match values.data_type() == data_type {
+                true => values,
+                false => cast(&values, data_type)?,
+            };
             let piece = pieces.len();
             for (k, row) in at.values().iter().enumerate() {
                 source[*row as usize] = (piece, k);
             }
             pieces.push(values);
+            Ok::<_, QuiverError>(())
         };
         for (when, then) in &self.when_then {
             if remaining.num_rows() == 0 {
@@ -108,7 +112,7 @@ impl PhysicalExpr for CaseExpr {
                         .downcast_ref::<UInt32Array>()
                         .expect("filter keeps type"),
                     &mut pieces,
-                );
+                )?;
             }
             let rest = not(&hit)?;
             remaining = filter_record_batch(&remaining, &rest)?;
@@ -121,7 +125,7 @@ impl PhysicalExpr for CaseExpr {
         }
         if let (Some(else_expr), true) = (&self.else_expr, remaining.num_rows() > 0) {
             let values = else_expr.evaluate_to_array(&remaining)?;
-            place(values, &positions, &mut pieces);
+            place(values, &positions, &mut pieces)?;
         }
         let refs: Vec<&dyn Array> = pieces.iter().map(|p| p.as_ref()).collect();
         Ok(ColumnarValue::Array(interleave(&refs, &source)?))

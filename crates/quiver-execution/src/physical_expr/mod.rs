@@ -2,6 +2,7 @@
 //! Arrow kernels.
 
 pub(crate) mod binary;
+mod canonical;
 mod case;
 mod decimal;
 mod planner;
@@ -14,6 +15,7 @@ use arrow::datatypes::DataType;
 use arrow::record_batch::RecordBatch;
 use quiver_expr::{exec_err, ColumnarValue, Result};
 
+pub use canonical::{canonical_floats, canonical_key};
 pub use planner::{create_physical_expr, evaluate_constant};
 pub use simple::ColumnExpr;
 

@@ -5,7 +5,6 @@ use std::fmt;
 use std::sync::Arc;
 
 use arrow::array::{Array, BooleanArray};
-use arrow::compute::kernels::cmp::eq;
 use arrow::compute::kernels::comparison::{ilike, like, nilike, nlike};
 use arrow::compute::kernels::numeric::neg;
 use arrow::compute::{is_not_null, is_null, not, or_kleene};
@@ -14,6 +13,7 @@ use arrow::record_batch::RecordBatch;
 use quiver_expr::cast::cast_array;
 use quiver_expr::{ColumnarValue, Result, ScalarFunctionRef, ScalarValue};
 
+use super::canonical::equal_rows;
 use super::PhysicalExpr;
 
 /// Turns an array result back into a scalar when every input was scalar.
@@ -257,10 +257,7 @@ impl PhysicalExpr for InListExpr {
         let value = self.expr.evaluate_to_array(batch)?;
         let mut found: Option<BooleanArray> = None;
         for item in &self.list {
-            let hit = match item.evaluate(batch)? {
-                ColumnarValue::Scalar(s) => eq(&value, &s.to_scalar()?)?,
-                ColumnarValue::Array(a) => eq(&value, &a)?,
-            };
+            let hit = equal_rows(&value, item.evaluate(batch)?)?;
             found = Some(match found {
                 None => hit,
                 Some(acc) => or_kleene(&acc, &hit)?,

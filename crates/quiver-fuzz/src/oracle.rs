@@ -1,0 +1,331 @@
+//! The metamorphic checks: ways to ask for the same answer twice that must
+//! agree, so no outside engine is needed to judge the result.
+//!
+//! - Ternary logic partitioning (TLP): the rows of a query equal the rows
+//!   of the same query filtered by `p`, by `NOT p` and by `p IS NULL`, put
+//!   together; likewise for DISTINCT, for aggregates recombined, and for
+//!   HAVING on a grouped query.
+//! - Configurations: the same query with every optional optimizer rule off,
+//!   on one partition, and in tiny batches under a tight memory limit (so
+//!   operators spill) gives the same rows as the default.
+//! - Every run: no panic, hang or internal error.
+
+use std::collections::BTreeMap;
+
+use quiver::{SessionConfig, SessionContext};
+
+use crate::database::Database;
+use crate::outcome::{run, Outcome};
+use crate::query::{Aggregate, Generator, Select};
+
+/// One way of running queries, with its own session holding the database.
+pub struct Configuration {
+    /// What differs in it, for reports.
+    pub name: &'static str,
+    /// Its session.
+    pub ctx: SessionContext,
+}
+
+/// The sessions every query runs in: the reference first.
+pub async fn configurations(database: &Database) -> Result<Vec<Configuration>, String> {
+    let settings: [(&'static str, SessionConfig, &str); 4] = [
+        (
+            "default",
+            SessionConfig::new().with_target_partitions(4),
+            "",
+        ),
+        (
+            "optimizer off",
+            SessionConfig::new().with_target_partitions(4),
+            "SET optimizer.disabled_rules = 'all'",
+        ),
+        (
+            "one partition",
+            SessionConfig::new().with_target_partitions(1),
+            "",
+        ),
+        (
+            "batches of 3 rows, 256 KB memory limit",
+            SessionConfig::new()
+                .with_target_partitions(3)
+                .with_batch_size(3)
+                .with_memory_limit(Some(256 << 10)),
+            "",
+        ),
+    ];
+    let mut configurations = Vec::new();
+    for (name, config, setting) in settings {
+        let ctx = SessionContext::with_config(config);
+        let setup = database
+            .statements()
+            .into_iter()
+            .chain((!setting.is_empty()).then(|| setting.to_string()));
+        for statement in setup {
+            if let Err(e) = ctx.sql(&statement).await {
+                return Err(format!("{statement}: {e}"));
+            }
+        }
+        configurations.push(Configuration { name, ctx });
+    }
+    Ok(configurations)
+}
+
+/// A disagreement or a bug, with what it takes to see it again.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    /// Which check failed.
+    pub check: String,
+    /// The queries that should have agreed (or the one that failed).
+    pub queries: Vec<String>,
+    /// What each gave.
+    pub detail: String,
+}
+
+/// Counts of one pass.
+#[derive(Debug, Default, Clone)]
+pub struct Tally {
+    /// Queries generated and run (each in every configuration).
+    pub queries: usize,
+    /// Query runs, over all configurations and rewrites.
+    pub runs: usize,
+    /// Comparisons made between two successful answers.
+    pub comparisons: usize,
+    /// Queries whose reference run was a clean user error.
+    pub user_errors: usize,
+    /// Those errors by the start of their message (what users would meet
+    /// most: unsupported features, missing functions).
+    pub error_kinds: BTreeMap<String, usize>,
+}
+
+impl Tally {
+    /// Adds `other`'s counts to these.
+    pub fn add(&mut self, other: &Tally) {
+        self.queries += other.queries;
+        self.runs += other.runs;
+        self.comparisons += other.comparisons;
+        self.user_errors += other.user_errors;
+        for (kind, count) in &other.error_kinds {
+            *self.error_kinds.entry(kind.clone()).or_default() += count;
+        }
+    }
+}
+
+/// Runs checks for one database and collects what they find.
+pub struct Checker<'a> {
+    /// The sessions; the first is the reference.
+    pub configurations: &'a [Configuration],
+    /// The counts so far.
+    pub tally: Tally,
+    /// The findings so far.
+    pub findings: Vec<Finding>,
+}
+
+impl<'a> Checker<'a> {
+    /// A checker over `configurations`.
+    pub fn new(configurations: &'a [Configuration]) -> Self {
+        Self {
+            configurations,
+            tally: Tally::default(),
+            findings: Vec::new(),
+        }
+    }
+
+    /// Writes one random query with `generator` and runs a random oracle on it.
+    pub async fn check_one(&mut self, generator: &mut Generator<'_>) {
+        self.tally.queries += 1;
+        let from = generator.from_clause();
+        match generator.random.below(4) {
+            0 => {
+                let select = generator.plain_select(&from);
+                let p = generator.predicate(&from.scope, 3);
+                self.partitioned_rows(&select, &p, Clause::Where).await;
+            }
+            1 => {
+                let mut select = generator.plain_select(&from);
+                select.distinct = true;
+                let p = generator.predicate(&from.scope, 3);
+                self.partitioned_rows(&select, &p, Clause::Where).await;
+            }
+            2 => {
+                let (call, aggregate, _) = generator.aggregate(&from.scope);
+                let mut select = generator.plain_select(&from);
+                select.items = vec![call];
+                let p = generator.predicate(&from.scope, 3);
+                self.partitioned_aggregate(&select, aggregate, &p).await;
+            }
+            _ => {
+                let (select, having_scope) = generator.grouped_select(&from);
+                let p = generator.predicate(&having_scope, 2);
+                self.partitioned_rows(&select, &p, Clause::Having).await;
+            }
+        }
+    }
+
+    /// Runs `sql` in every configuration: a bug in any is a finding, as is a
+    /// successful answer that differs from the reference's. Returns the
+    /// reference's outcome.
+    async fn across_configurations(&mut self, sql: &str) -> Outcome {
+        let mut reference = None;
+        for configuration in self.configurations {
+            let outcome = run(&configuration.ctx, sql).await;
+            self.tally.runs += 1;
+            if let Outcome::Bug(message) = &outcome {
+                self.report(
+                    format!("bug ({})", configuration.name),
+                    vec![sql.into()],
+                    message.clone(),
+                );
+            }
+            match &reference {
+                None => reference = Some(outcome),
+                Some(expected) => self.compare(
+                    &format!("{} against default", configuration.name),
+                    vec![sql.into()],
+                    expected,
+                    &outcome,
+                ),
+            }
+        }
+        let reference = reference.expect("there is a configuration");
+        if let Outcome::Error(message) = &reference {
+            self.tally.user_errors += 1;
+            let kind: String = message.chars().take(60).collect();
+            *self.tally.error_kinds.entry(kind).or_default() += 1;
+        }
+        reference
+    }
+
+    /// Runs `sql` in the reference configuration only.
+    async fn in_reference(&mut self, sql: &str) -> Outcome {
+        self.tally.runs += 1;
+        let outcome = run(&self.configurations[0].ctx, sql).await;
+        if let Outcome::Bug(message) = &outcome {
+            self.report("bug (default)".into(), vec![sql.into()], message.clone());
+        }
+        outcome
+    }
+
+    /// Records a finding when two successful answers differ.
+    fn compare(&mut self, check: &str, queries: Vec<String>, expected: &Outcome, got: &Outcome) {
+        let (Some(a), Some(b)) = (expected.rows(), got.rows()) else {
+            return;
+        };
+        self.tally.comparisons += 1;
+        if a != b {
+            self.report(
+                check.into(),
+                queries,
+                format!(
+                    "expected {} rows: {a:?}\ngot {} rows: {b:?}",
+                    a.len(),
+                    b.len()
+                ),
+            );
+        }
+    }
+
+    fn report(&mut self, check: String, queries: Vec<String>, detail: String) {
+        self.findings.push(Finding {
+            check,
+            queries,
+            detail,
+        });
+    }
+
+    /// TLP on WHERE (or on DISTINCT) or on HAVING: the query's rows (or
+    /// groups) are those of its three partitions by `p`, put together.
+    async fn partitioned_rows(&mut self, select: &Select, p: &str, clause: Clause) {
+        let base = select.sql();
+        let expected = match self.across_configurations(&base).await {
+            // Distinct floats may round to the same text.
+            Outcome::Rows(mut rows) if select.distinct => {
+                rows.dedup();
+                Outcome::Rows(rows)
+            }
+            Outcome::Rows(rows) => Outcome::Rows(rows),
+            _ => return,
+        };
+        let parts = partitions(select, p, |select, condition| match clause {
+            Clause::Where => and_filter(select, condition),
+            Clause::Having => select.having = Some(condition.to_string()),
+        });
+        let mut combined = Vec::new();
+        for part in &parts {
+            match self.in_reference(part).await {
+                Outcome::Rows(rows) => combined.extend(rows),
+                _ => return,
+            }
+        }
+        combined.sort();
+        if select.distinct {
+            combined.dedup();
+        }
+        let mut queries = vec![base];
+        queries.extend(parts);
+        let check = match clause {
+            Clause::Where => "ternary logic partitioning of WHERE",
+            Clause::Having => "ternary logic partitioning of HAVING",
+        };
+        self.compare(check, queries, &expected, &Outcome::Rows(combined));
+    }
+
+    /// TLP on an aggregate: the aggregate over the rows equals its partial
+    /// results over the three partitions, recombined.
+    async fn partitioned_aggregate(&mut self, select: &Select, aggregate: Aggregate, p: &str) {
+        let base = select.sql();
+        let expected = self.across_configurations(&base).await;
+        let distinct = select.items[0].contains("DISTINCT");
+        let (Some(_), Some(combiner)) = (expected.rows(), aggregate.combiner(distinct)) else {
+            return;
+        };
+        let parts = partitions(select, p, |select, condition| {
+            and_filter(select, condition);
+            select.items = vec![format!("{} AS partial", select.items[0])];
+        });
+        let combined = format!(
+            "SELECT {combiner}(partial) FROM ({}) AS parts",
+            parts.join(" UNION ALL ")
+        );
+        let got = self.in_reference(&combined).await;
+        self.compare(
+            "ternary logic partitioning of an aggregate",
+            vec![base, combined],
+            &expected,
+            &got,
+        );
+    }
+}
+
+/// Which clause a partitioning predicate goes in.
+#[derive(Debug, Clone, Copy)]
+enum Clause {
+    /// WHERE, beside any condition already there.
+    Where,
+    /// HAVING.
+    Having,
+}
+
+/// Adds `condition` to `select`'s WHERE with AND.
+fn and_filter(select: &mut Select, condition: &str) {
+    select.filter = Some(match &select.filter {
+        Some(filter) => format!("({filter}) AND {condition}"),
+        None => condition.to_string(),
+    });
+}
+
+/// The three queries `select` changed by `apply` with `p`, `NOT p` and
+/// `p IS NULL`.
+fn partitions(select: &Select, p: &str, apply: impl Fn(&mut Select, &str)) -> Vec<String> {
+    [
+        format!("({p})"),
+        format!("(NOT ({p}))"),
+        format!("(({p}) IS NULL)"),
+    ]
+    .iter()
+    .map(|condition| {
+        let mut part = select.clone();
+        apply(&mut part, condition);
+        part.sql()
+    })
+    .collect()
+}
