@@ -2,6 +2,7 @@
 //! spreads the row groups of all files over the partitions, balanced by row
 //! count, and decodes only the projected columns.
 
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
@@ -9,7 +10,7 @@ use arrow::array::new_null_array;
 use arrow::compute::cast;
 use arrow::datatypes::{Field, Schema, SchemaRef};
 use arrow::record_batch::{RecordBatch, RecordBatchOptions};
-use futures::{StreamExt, TryStreamExt};
+use futures::{FutureExt, StreamExt, TryStreamExt};
 use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions, RowSelection};
 use parquet::arrow::{ParquetRecordBatchStreamBuilder, ProjectionMask};
 use parquet::file::metadata::PageIndexPolicy;
@@ -19,7 +20,9 @@ use quiver_execution::metrics::OperatorMetrics;
 use quiver_execution::plan::{ExecutionPlan, TaskContext};
 use quiver_execution::run_state::NodeId;
 use quiver_execution::shared_reads::SharedReads;
-use quiver_execution::stream::{RecordBatchStreamAdapter, SendableRecordBatchStream};
+use quiver_execution::stream::{
+    catch_panics_as, panic_message, RecordBatchStreamAdapter, SendableRecordBatchStream,
+};
 use quiver_execution::{ScanRequest, TableProvider};
 use quiver_expr::types::{common_type, sql_type_name};
 use quiver_expr::{internal_err, ColumnStatistics, Expr, QuiverError, Result, ScalarValue};
@@ -63,8 +66,12 @@ impl ParquetFile {
         let mut reader = file.parquet_reader(None, None).await.map_err(context)?;
         // The page index lets filtered scans skip pages (`page_pruning.rs`).
         let options = ArrowReaderOptions::new().with_page_index_policy(PageIndexPolicy::Optional);
-        let metadata = ArrowReaderMetadata::load_async(&mut reader, options)
+        // The parquet crate panics on some corrupt footers (an embedded
+        // Arrow schema with an impossible type); that is bad data, not a bug.
+        let metadata = AssertUnwindSafe(ArrowReaderMetadata::load_async(&mut reader, options))
+            .catch_unwind()
             .await
+            .map_err(|payload| corrupt(file.name(), "metadata", panic_message(payload.as_ref())))?
             .map_err(|e| context(e.into()))?;
         Ok(Self { file, metadata })
     }
@@ -524,19 +531,31 @@ impl RowGroupScan {
             .map(|i| i.and_then(|i| sorted.binary_search(&i).ok()))
             .collect();
         let out_schema = Arc::clone(&schema);
+        let name = file.file.name().to_string();
         let adapted = stream
             .map_err(move |e| context(e.into()))
             .and_then(move |batch| {
                 let adapted = in_table_order(&batch, &order, &out_schema);
                 async move { adapted }
             });
-        Ok(match metrics.filter(|_| decoding) {
+        let batches = match metrics.filter(|_| decoding) {
             Some(metrics) => {
                 RecordBatchStreamAdapter::boxed(schema, report_decoded(adapted, selected, metrics))
             }
             None => RecordBatchStreamAdapter::boxed(schema, adapted),
-        })
+        };
+        // The parquet crate panics on some corrupt pages; that is bad data.
+        Ok(catch_panics_as(batches, move |message| {
+            corrupt(&name, "data", message)
+        }))
     }
+}
+
+/// The error for a panic of the parquet crate with `message` while reading
+/// the `part` ("metadata", "data") of the file `name`.
+fn corrupt(name: &str, part: &str, message: String) -> QuiverError {
+    QuiverError::Execution(format!("its {part} is corrupt ({message})"))
+        .context(format!("reading Parquet file '{name}'"))
 }
 
 /// How many rows `selection` skips.
@@ -717,8 +736,19 @@ impl ExecutionPlan for ParquetExec {
                     turn: read_ahead.turn(),
                 };
                 // Opened in a task of its own, so that the next file starts
-                // fetching while this one is decoded.
-                spawn_io(scan.read())
+                // fetching while this one is decoded. The parquet crate
+                // panics on some corrupt metadata (a negative column chunk
+                // offset); that is bad data, not a bug.
+                let name = scan.file.file.name().to_string();
+                spawn_io(
+                    AssertUnwindSafe(scan.read())
+                        .catch_unwind()
+                        .map(move |read| {
+                            read.unwrap_or_else(|payload| {
+                                Err(corrupt(&name, "metadata", panic_message(payload.as_ref())))
+                            })
+                        }),
+                )
             })
             .buffered(2)
             .map(|opened| {

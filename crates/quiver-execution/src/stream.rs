@@ -186,17 +186,32 @@ pub async fn forward(stream: SendableRecordBatchStream, tx: mpsc::Sender<Result<
 /// (after which it ends), so that a bug fails its query instead of aborting
 /// the process or silently cutting a partition short.
 pub fn catch_panics(stream: SendableRecordBatchStream) -> SendableRecordBatchStream {
-    Box::pin(PanicToError {
-        schema: stream.schema(),
-        inner: Some(stream),
+    catch_panics_as(stream, |message| {
+        QuiverError::Internal(format!("an operator panicked: {message}"))
     })
 }
 
-/// The stream [`catch_panics`] returns.
+/// `stream`, with a panic below it turned into the error `error` makes of
+/// the panic's message (after which it ends): for a library that panics on
+/// bad input, where the panic means bad data rather than a bug.
+pub fn catch_panics_as(
+    stream: SendableRecordBatchStream,
+    error: impl Fn(String) -> QuiverError + Send + 'static,
+) -> SendableRecordBatchStream {
+    Box::pin(PanicToError {
+        schema: stream.schema(),
+        inner: Some(stream),
+        error: Box::new(error),
+    })
+}
+
+/// The stream [`catch_panics_as`] returns.
 struct PanicToError {
     schema: SchemaRef,
     /// The guarded stream; `None` once it has panicked or ended.
     inner: Option<SendableRecordBatchStream>,
+    /// The error for a panic's message.
+    error: Box<dyn Fn(String) -> QuiverError + Send>,
 }
 
 impl Stream for PanicToError {
@@ -215,7 +230,7 @@ impl Stream for PanicToError {
                 // Dropping what panicked may panic again; that is caught too.
                 let inner = self.inner.take();
                 let _ = catch_unwind(AssertUnwindSafe(move || drop(inner)));
-                Poll::Ready(Some(Err(panic_error(payload.as_ref()))))
+                Poll::Ready(Some(Err((self.error)(panic_message(payload.as_ref())))))
             }
         }
     }
@@ -229,12 +244,16 @@ impl RecordBatchStream for PanicToError {
 
 /// The query error for a panic with `payload`, quoting its message.
 pub fn panic_error(payload: &(dyn Any + Send)) -> QuiverError {
-    let message = payload
+    QuiverError::Internal(format!("an operator panicked: {}", panic_message(payload)))
+}
+
+/// The message a panic with `payload` was raised with.
+pub fn panic_message(payload: &(dyn Any + Send)) -> String {
+    payload
         .downcast_ref::<&str>()
         .map(|s| s.to_string())
         .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "no message".to_string());
-    QuiverError::Internal(format!("an operator panicked: {message}"))
+        .unwrap_or_else(|| "no message".to_string())
 }
 
 #[cfg(test)]

@@ -65,6 +65,7 @@ fn describe_arrow_error(e: &ArrowError) -> String {
         ArrowError::CastError(msg) => format!("Execution error: cast failed: {msg}"),
         ArrowError::ParseError(msg) => format!("Execution error: {msg}"),
         ArrowError::CsvError(msg) => format!("CSV error: {msg}"),
+        ArrowError::JsonError(msg) => format!("JSON error: {msg}"),
         ArrowError::ExternalError(inner) => match inner.downcast_ref::<QuiverError>() {
             Some(q) => q.to_string(),
             None => format!("Execution error: {inner}"),

@@ -5,8 +5,11 @@
 //!   random queries over them ([`query`]) are checked by rewrites that must
 //!   give the same answer and by running them in several configurations
 //!   ([`oracle`]); panics, hangs and internal errors are findings too.
+//! - [`inputs`]: corrupted Parquet, CSV and JSON files and random SQL token
+//!   streams, which must give an answer or a clean error.
 
 pub mod database;
+pub mod inputs;
 pub mod oracle;
 pub mod outcome;
 pub mod query;

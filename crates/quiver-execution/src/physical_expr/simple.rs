@@ -169,6 +169,8 @@ impl PhysicalExpr for UnaryExpr {
                 Some(b) => Arc::new(not(b)?),
                 None => Arc::new(BooleanArray::new_null(a.len())),
             },
+            // `- NULL` is NULL; Arrow has no negation of the NULL type.
+            UnaryOp::Negative if a.data_type() == &DataType::Null => a,
             UnaryOp::Negative => neg(&a)?,
             UnaryOp::IsNull => Arc::new(is_null(&a)?),
             UnaryOp::IsNotNull => Arc::new(is_not_null(&a)?),
