@@ -284,3 +284,72 @@ fn a_point_lookup_skips_pages_of_a_sorted_file() {
         "only {skipped} of 100000 rows skipped: {out}"
     );
 }
+
+/// Runs the binary with `-c sql` in `directory` where no file may grow past
+/// `limit_kib` KiB (`ulimit -f`, with SIGXFSZ ignored so a write past it
+/// fails with EFBIG as on a full disk).
+fn quiver_with_file_limit(directory: &std::path::Path, limit_kib: u32, sql: &str) -> Output {
+    let script = format!("ulimit -f {limit_kib}; trap '' XFSZ; exec \"$0\" -c \"$1\"",);
+    Command::new("bash")
+        .arg("-c")
+        .arg(script)
+        .arg(env!("CARGO_BIN_EXE_quiver"))
+        .arg(sql)
+        .current_dir(directory)
+        .env("HOME", std::env::temp_dir())
+        .output()
+        .expect("bash runs")
+}
+
+/// The names of the files in `directory`.
+fn file_names(directory: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(directory)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn a_copy_that_fills_the_disk_fails_cleanly_and_leaves_no_file() {
+    let directory = tempfile::tempdir().unwrap();
+    let trips = repo_root().join("testdata/trips.parquet");
+    for format in ["csv", "json", "parquet"] {
+        let sql = format!(
+            "COPY (SELECT * FROM '{}') TO 'out.{format}'",
+            trips.display()
+        );
+        let o = quiver_with_file_limit(directory.path(), 64, &sql);
+        assert!(!o.status.success(), "{format}: {}", stdout(&o));
+        let err = stderr(&o);
+        assert!(err.contains(&format!("writing 'out.{format}'")), "{err}");
+        assert!(err.contains("File too large"), "{format}: {err}");
+        assert!(!err.contains("panicked"), "{format}: {err}");
+        assert_eq!(
+            file_names(directory.path()),
+            Vec::<String>::new(),
+            "{format}"
+        );
+    }
+}
+
+#[test]
+fn a_spill_that_fills_the_disk_fails_cleanly_and_removes_its_files() {
+    let directory = tempfile::tempdir().unwrap();
+    let trips = repo_root().join("testdata/trips.parquet");
+    let sql = format!(
+        "SET memory_limit = '2MB'; SET temp_directory = '.'; \
+         SELECT * FROM '{}' ORDER BY fare DESC, trip_id",
+        trips.display()
+    );
+    let o = quiver_with_file_limit(directory.path(), 64, &sql);
+    assert!(!o.status.success(), "{}", stdout(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("writing a spill file in '.' (if the disk is full"),
+        "{err}"
+    );
+    assert!(err.contains("File too large"), "{err}");
+    assert_eq!(file_names(directory.path()), Vec::<String>::new());
+}

@@ -141,8 +141,11 @@ impl PendingFile {
     }
 
     async fn write(&mut self, batch: &RecordBatch) -> Result<()> {
-        self.writer.write(batch)?;
-        self.sink.send().await
+        let written = match self.writer.write(batch) {
+            Ok(()) => self.sink.send().await,
+            Err(e) => Err(e),
+        };
+        written.map_err(|e| self.sink.failed(e))
     }
 
     /// Writes the file's trailer and hands the last bytes to its sink.
@@ -152,11 +155,26 @@ impl PendingFile {
             Ok(()) => sink.send().await,
             Err(e) => Err(e),
         };
+        let result = result.map_err(|e| sink.failed(e));
         (sink, result)
     }
 }
 
 impl Sink {
+    /// `e`, said to have happened writing this sink's file (the encoders
+    /// report a full disk without naming the file).
+    fn failed(&self, e: QuiverError) -> QuiverError {
+        let name = match self {
+            Sink::Local { target, .. } => target.display().to_string(),
+            Sink::Upload { url, .. } => url.clone(),
+        };
+        if e.to_string().contains(&name) {
+            e
+        } else {
+            e.context(format!("writing '{name}'"))
+        }
+    }
+
     /// Hands bytes written so far to an upload, waiting while too many
     /// parts are in flight.
     async fn send(&mut self) -> Result<()> {

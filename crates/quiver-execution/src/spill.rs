@@ -5,7 +5,7 @@
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Seek, SeekFrom};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use arrow::datatypes::SchemaRef;
 use arrow::ipc::reader::StreamReader;
@@ -29,6 +29,8 @@ pub struct SpillWriter {
     writer: StreamWriter<BufWriter<File>>,
     schema: SchemaRef,
     rows: usize,
+    /// Where the file is, for errors.
+    directory: PathBuf,
 }
 
 impl std::fmt::Debug for SpillWriter {
@@ -54,6 +56,7 @@ impl SpillWriter {
             writer,
             schema,
             rows: 0,
+            directory: directory.to_path_buf(),
         })
     }
 
@@ -62,7 +65,7 @@ impl SpillWriter {
         let batch = compact_for_writing(batch)?;
         self.writer
             .write(&batch)
-            .map_err(|e| QuiverError::from(e).context("writing a spill file"))?;
+            .map_err(|e| failed(&self.directory, e.into()))?;
         self.rows += batch.num_rows();
         Ok(())
     }
@@ -74,11 +77,14 @@ impl SpillWriter {
 
     /// Completes the file, ready to be read back.
     pub fn finish(mut self) -> Result<SpillFile> {
-        let io = |e: std::io::Error| QuiverError::Io(format!("writing a spill file: {e}"));
-        self.writer.finish()?;
+        let directory = self.directory;
+        let fail = |e: QuiverError| failed(&directory, e);
+        let io = |e: std::io::Error| failed(&directory, e.into());
+        self.writer.finish().map_err(|e| fail(e.into()))?;
         let mut file = self
             .writer
-            .into_inner()?
+            .into_inner()
+            .map_err(|e| fail(e.into()))?
             .into_inner()
             .map_err(|e| io(e.into_error()))?;
         let bytes = file.seek(SeekFrom::End(0)).map_err(io)?;
@@ -90,6 +96,16 @@ impl SpillWriter {
             bytes,
         })
     }
+}
+
+/// `e`, said to have happened writing a spill file in `directory`, with
+/// what to do when the disk is full.
+fn failed(directory: &Path, e: QuiverError) -> QuiverError {
+    e.context(format!(
+        "writing a spill file in '{}' (if the disk is full, set temp_directory to a \
+         directory with more space)",
+        directory.display()
+    ))
 }
 
 /// A completed spill file.

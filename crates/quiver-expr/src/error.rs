@@ -32,9 +32,8 @@ pub enum QuiverError {
     /// A failure reported by an Arrow kernel.
     #[error("{}", describe_arrow_error(.0))]
     Arrow(#[from] ArrowError),
-    /// A failure reported by the Parquet reader or writer (its message
-    /// already says "Parquet error").
-    #[error("{0}")]
+    /// A failure reported by the Parquet reader or writer.
+    #[error("{}", describe_parquet_error(.0))]
     Parquet(#[from] ParquetError),
     /// The memory limit was reached by an operator that cannot spill.
     #[error("Out of memory: {0}")]
@@ -58,6 +57,18 @@ pub enum QuiverError {
     },
 }
 
+/// The Parquet crate's own messages say "Parquet error: ..."; a failure of
+/// the file it writes to (a full disk) arrives as an external error.
+fn describe_parquet_error(e: &ParquetError) -> String {
+    match e {
+        ParquetError::External(inner) if inner.is::<std::io::Error>() => {
+            format!("IO error: {inner}")
+        }
+        ParquetError::External(inner) => format!("Parquet error: {inner}"),
+        other => other.to_string(),
+    }
+}
+
 fn describe_arrow_error(e: &ArrowError) -> String {
     match e {
         ArrowError::DivideByZero => "Execution error: division by zero".to_string(),
@@ -66,6 +77,7 @@ fn describe_arrow_error(e: &ArrowError) -> String {
         ArrowError::ParseError(msg) => format!("Execution error: {msg}"),
         ArrowError::CsvError(msg) => format!("CSV error: {msg}"),
         ArrowError::JsonError(msg) => format!("JSON error: {msg}"),
+        ArrowError::IoError(msg, _) => format!("IO error: {msg}"),
         ArrowError::ExternalError(inner) => match inner.downcast_ref::<QuiverError>() {
             Some(q) => q.to_string(),
             None => format!("Execution error: {inner}"),
