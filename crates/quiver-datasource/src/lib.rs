@@ -17,6 +17,7 @@ mod object_reader;
 mod page_pruning;
 pub mod parquet;
 mod parquet_statistics;
+mod part_upload;
 mod read_plan;
 mod row_group_pruning;
 pub mod store;

@@ -10,7 +10,7 @@ use object_store::{ObjectStore, ObjectStoreExt};
 use quiver_expr::{QuiverError, Result};
 
 use crate::data_file::DataFile;
-use crate::store::{block_on, store_error, RemoteLocation, StorageOptions};
+use crate::store::{block_on, retry_cut_responses, store_error, RemoteLocation, StorageOptions};
 
 /// How globs match, locally and in object stores: `*` stays within one
 /// directory (`**` crosses them) and does not match hidden names.
@@ -166,11 +166,10 @@ async fn list_prefix(
     prefix: &str,
 ) -> Result<Vec<object_store::ObjectMeta>> {
     let prefix = (!prefix.is_empty()).then(|| ObjectPath::from(prefix));
-    let mut objects: Vec<_> = store
-        .list(prefix.as_ref())
-        .try_collect()
-        .await
-        .map_err(|e| store_error("list", location, &e))?;
+    let mut objects: Vec<_> =
+        retry_cut_responses(|| store.list(prefix.as_ref()).try_collect::<Vec<_>>())
+            .await
+            .map_err(|e| store_error("list", location, &e))?;
     objects.sort_by(|a, b| a.location.cmp(&b.location));
     Ok(objects)
 }
@@ -237,8 +236,7 @@ async fn list_remote_directory(
 ) -> Result<Option<DirectoryEntries>> {
     let prefix = remote.key.trim_end_matches('/');
     let prefix_path = (!prefix.is_empty()).then(|| ObjectPath::from(prefix));
-    let listing = store
-        .list_with_delimiter(prefix_path.as_ref())
+    let listing = retry_cut_responses(|| store.list_with_delimiter(prefix_path.as_ref()))
         .await
         .map_err(|e| store_error("list", location, &e))?;
     let visible = |p: &ObjectPath| p.filename().is_some_and(|n| !is_hidden(n));

@@ -350,6 +350,33 @@ pub fn describe_error(error: &object_store::Error) -> String {
     }
 }
 
+/// Runs `request` again, up to twice more after a short pause, when it
+/// fails reading a response's body (a connection cut mid-response): the
+/// object store client retries failed requests and error statuses itself,
+/// but a list response cut part-way reaches its caller as an error.
+pub(crate) async fn retry_cut_responses<T, F, Fut>(mut request: F) -> object_store::Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = object_store::Result<T>>,
+{
+    let mut pause = Duration::from_millis(100);
+    for _ in 0..2 {
+        match request().await {
+            Err(e) if is_cut_response(&e) => {
+                tokio::time::sleep(pause).await;
+                pause *= 2;
+            }
+            done => return done,
+        }
+    }
+    request().await
+}
+
+/// Whether `e` is a response whose body broke off.
+fn is_cut_response(e: &object_store::Error) -> bool {
+    matches!(e, object_store::Error::Generic { .. }) && e.to_string().contains("body error")
+}
+
 /// Few, quick retries: a wrong endpoint should fail in seconds, not minutes.
 fn retry_config() -> RetryConfig {
     RetryConfig {

@@ -15,10 +15,11 @@ use std::sync::{Arc, Mutex};
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
-use object_store::{ObjectStoreExt, WriteMultipart};
+use object_store::ObjectStoreExt;
 use quiver_expr::{QuiverError, Result};
 
 use crate::format::BatchWriter;
+use crate::part_upload::PartUpload;
 use crate::store::{store_error, RemoteLocation};
 use crate::write::WriteOptions;
 
@@ -59,7 +60,7 @@ enum Sink {
     /// A multipart upload, fed from `buffer`.
     Upload {
         url: String,
-        upload: Box<WriteMultipart>,
+        upload: Box<PartUpload>,
         buffer: SharedBuffer,
     },
 }
@@ -134,7 +135,7 @@ impl PendingFile {
                 .writer(Box::new(buffer.clone()), schema, options)?,
             sink: Sink::Upload {
                 url: url.to_string(),
-                upload: Box::new(WriteMultipart::new(upload)),
+                upload: Box::new(PartUpload::new(upload)),
                 buffer,
             },
         })
@@ -184,10 +185,7 @@ impl Sink {
             buffer,
         } = self
         {
-            let bytes = buffer.take();
-            if !bytes.is_empty() {
-                upload.put(bytes.into());
-            }
+            upload.put(&buffer.take());
             upload
                 .wait_for_capacity(PARTS_IN_FLIGHT)
                 .await
@@ -201,11 +199,15 @@ impl Sink {
         match self {
             Sink::Local { temp, target } => std::fs::rename(&temp, &target)
                 .map_err(|e| io_error(&target.display().to_string(), "write", e)),
-            Sink::Upload { url, upload, .. } => upload
-                .finish()
-                .await
-                .map(|_| ())
-                .map_err(|e| store_error("write", &url, &e)),
+            Sink::Upload {
+                url, mut upload, ..
+            } => match upload.finish().await {
+                Ok(()) => Ok(()),
+                Err(e) => {
+                    let _ = upload.abort().await;
+                    Err(store_error("write", &url, &e))
+                }
+            },
         }
     }
 }
@@ -283,7 +285,7 @@ impl Transaction {
 /// is the one to report).
 async fn abort(sinks: impl IntoIterator<Item = Sink>) {
     for sink in sinks {
-        if let Sink::Upload { upload, .. } = sink {
+        if let Sink::Upload { mut upload, .. } = sink {
             let _ = upload.abort().await;
         }
     }

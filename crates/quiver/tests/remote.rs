@@ -7,6 +7,9 @@
 mod support;
 
 use quiver::SessionContext;
+use std::time::Duration;
+
+use support::faults::{Fault, FaultProxy};
 use support::servers::{
     create_bucket, moto, nginx, nginx_requests, put_object, s3_request, s3_settings, web_root,
 };
@@ -233,6 +236,90 @@ async fn a_failing_copy_to_s3_leaves_no_object_or_upload() {
     assert!(
         !uploads.contains("<Upload>"),
         "an upload was left open: {uploads}"
+    );
+}
+
+/// A session whose S3 requests go through a fault-injecting proxy in front
+/// of moto, and a fresh bucket holding the sample trips as `trips.parquet`.
+async fn faulty_s3_session(bucket: &str) -> (SessionContext, FaultProxy) {
+    create_bucket(bucket);
+    let trips = std::fs::read(TRIPS).unwrap();
+    put_object(bucket, "trips.parquet", &trips, false);
+    let proxy = FaultProxy::start(moto().port);
+    let ctx = SessionContext::new();
+    for statement in s3_settings() {
+        ctx.sql(&statement).await.unwrap();
+    }
+    ctx.sql(&format!("SET aws.endpoint = '{}'", proxy.url()))
+        .await
+        .unwrap();
+    (ctx, proxy)
+}
+
+#[tokio::test]
+async fn server_errors_and_cut_connections_are_retried() {
+    let (ctx, proxy) = faulty_s3_session("flaky").await;
+    let (listing, object) = ("list-type", "/flaky/trips.parquet");
+    let query = "SELECT count(*), sum(trip_id) FROM 's3://flaky/trips.parquet'";
+    let expected = vec![format!("20000,{}", (1..=20_000u64).sum::<u64>())];
+    // Error statuses on listing, metadata and data requests.
+    proxy.inject("GET", listing, Fault::Status(503), 2);
+    proxy.inject("HEAD", object, Fault::Status(500), 1);
+    proxy.inject("GET", object, Fault::Status(503), 2);
+    assert_eq!(rows(&ctx, query).await.unwrap(), expected);
+    assert_eq!(proxy.pending(), 0, "{:?}", proxy.requests());
+    // Responses cut off half-way: a listing, the footer and a data range.
+    proxy.inject("GET", listing, Fault::CutBody, 1);
+    proxy.inject("GET", object, Fault::CutBody, 2);
+    assert_eq!(rows(&ctx, query).await.unwrap(), expected);
+    assert_eq!(proxy.pending(), 0, "{:?}", proxy.requests());
+    // Slow answers are waited for.
+    proxy.inject("HEAD", object, Fault::Delay(Duration::from_millis(300)), 1);
+    proxy.inject("GET", object, Fault::Delay(Duration::from_millis(300)), 1);
+    assert_eq!(rows(&ctx, query).await.unwrap(), expected);
+}
+
+#[tokio::test]
+async fn a_server_that_keeps_failing_is_reported_with_the_location() {
+    let (ctx, proxy) = faulty_s3_session("down").await;
+    proxy.inject("HEAD", "/down/", Fault::Status(503), 10);
+    proxy.inject("GET", "/down", Fault::Status(503), 10);
+    let started = std::time::Instant::now();
+    let err = error(&ctx, "SELECT count(*) FROM 's3://down/trips.parquet'").await;
+    assert!(err.contains("s3://down/trips.parquet"), "{err}");
+    assert!(err.contains("503"), "{err}");
+    // A few quick retries with backoff, not minutes of waiting.
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+    let attempts = proxy.requests().len();
+    assert!((2..=10).contains(&attempts), "{:?}", proxy.requests());
+}
+
+#[tokio::test]
+async fn a_copy_whose_upload_fails_leaves_no_object() {
+    let (ctx, proxy) = faulty_s3_session("refused").await;
+    // Every part upload and the completion fail, after retries.
+    proxy.inject("PUT", "/refused/copy.parquet", Fault::Status(500), 20);
+    proxy.inject(
+        "POST",
+        "/refused/copy.parquet?uploadId",
+        Fault::Status(500),
+        20,
+    );
+    let copy = format!("COPY (SELECT * FROM '{TRIPS}') TO 's3://refused/copy.parquet'");
+    let err = error(&ctx, &copy).await;
+    assert!(err.contains("s3://refused/copy.parquet"), "{err}");
+    let (status, _) = s3_request("HEAD", "/refused/copy.parquet", &[], b"");
+    assert_eq!(status, 404, "{:?}", proxy.requests());
+    let (status, uploads) = s3_request("GET", "/refused?uploads", &[], b"");
+    assert_eq!(status, 200, "{uploads}");
+    assert!(
+        !uploads.contains("<Upload>"),
+        "an upload was left open: {uploads} {:?}",
+        proxy.requests()
     );
 }
 

@@ -4,6 +4,7 @@
 // Shared by several test binaries, each of which uses only part of it.
 #![allow(dead_code)]
 
+pub mod faults;
 pub mod servers;
 
 use arrow::array::AsArray;
