@@ -1,17 +1,21 @@
 //! An object written as a multipart upload in fixed-size parts, several in
 //! flight at once. Unlike object_store's `WriteMultipart`, finishing does
 //! not consume the upload, so when the last parts or the completion fail the
-//! upload can still be aborted instead of being left open on the server.
+//! upload can still be aborted instead of being left open on the server;
+//! and an upload dropped unfinished (its query cancelled) aborts itself.
 
 use object_store::{MultipartUpload, PutPayload, Result};
 use tokio::task::JoinSet;
+
+use crate::store::spawn_io;
 
 /// The size of every part but the last (S3 requires at least 5 MiB).
 const PART_SIZE: usize = 5 * 1024 * 1024;
 
 /// A multipart upload being written.
 pub(crate) struct PartUpload {
-    upload: Box<dyn MultipartUpload>,
+    /// `None` once completed or aborted.
+    upload: Option<Box<dyn MultipartUpload>>,
     /// Bytes not yet in a part.
     buffer: Vec<u8>,
     /// The parts in flight.
@@ -22,7 +26,7 @@ impl PartUpload {
     /// Writes through `upload`, just started.
     pub(crate) fn new(upload: Box<dyn MultipartUpload>) -> Self {
         Self {
-            upload,
+            upload: Some(upload),
             buffer: Vec::new(),
             parts: JoinSet::new(),
         }
@@ -39,8 +43,9 @@ impl PartUpload {
     }
 
     fn start_part(&mut self, part: Vec<u8>) {
-        self.parts
-            .spawn(self.upload.put_part(PutPayload::from(part)));
+        if let Some(upload) = self.upload.as_mut() {
+            self.parts.spawn(upload.put_part(PutPayload::from(part)));
+        }
     }
 
     /// Waits until at most `in_flight` parts are uploading; the first
@@ -70,13 +75,32 @@ impl PartUpload {
             self.start_part(last);
         }
         self.wait_for_capacity(0).await?;
-        self.upload.complete().await.map(|_| ())
+        if let Some(upload) = self.upload.as_mut() {
+            upload.complete().await?;
+        }
+        self.upload = None;
+        Ok(())
     }
 
     /// Stops the parts in flight and aborts the upload, so that the server
     /// drops the parts it holds.
     pub(crate) async fn abort(&mut self) -> Result<()> {
         self.parts.shutdown().await;
-        self.upload.abort().await
+        match self.upload.take() {
+            Some(mut upload) => upload.abort().await,
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for PartUpload {
+    /// Aborts an unfinished upload in the background (dropping `parts`
+    /// stops those in flight).
+    fn drop(&mut self) {
+        if let Some(mut upload) = self.upload.take() {
+            drop(spawn_io(async move {
+                let _ = upload.abort().await;
+            }));
+        }
     }
 }

@@ -292,7 +292,8 @@ async fn abort(sinks: impl IntoIterator<Item = Sink>) {
 }
 
 impl Drop for Transaction {
-    /// Removes whatever was not committed.
+    /// Removes whatever was not committed (uploads abort themselves when
+    /// dropped unfinished).
     fn drop(&mut self) {
         self.open.clear();
         for temp in &self.temps {

@@ -242,6 +242,51 @@ impl RecordBatchStream for PanicToError {
     }
 }
 
+/// `stream`, ending with [`QuiverError::Cancelled`] as soon as `signal`
+/// completes; the rest of the query is dropped then, which stops its tasks.
+pub fn stop_when(
+    stream: SendableRecordBatchStream,
+    signal: impl std::future::Future<Output = ()> + Send + 'static,
+) -> SendableRecordBatchStream {
+    Box::pin(StopWhen {
+        schema: stream.schema(),
+        inner: Some(stream),
+        signal: Box::pin(signal),
+    })
+}
+
+/// The stream [`stop_when`] returns.
+struct StopWhen {
+    schema: SchemaRef,
+    /// The query; `None` once it was stopped or ended.
+    inner: Option<SendableRecordBatchStream>,
+    signal: Pin<Box<dyn std::future::Future<Output = ()> + Send>>,
+}
+
+impl Stream for StopWhen {
+    type Item = Result<RecordBatch>;
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if self.inner.is_none() {
+            return Poll::Ready(None);
+        }
+        if self.signal.as_mut().poll(cx).is_ready() {
+            self.inner = None;
+            return Poll::Ready(Some(Err(QuiverError::Cancelled)));
+        }
+        let polled = self.inner.as_mut().map(|s| s.poll_next_unpin(cx));
+        if let Some(Poll::Ready(None)) = polled {
+            self.inner = None;
+        }
+        polled.unwrap_or(Poll::Ready(None))
+    }
+}
+
+impl RecordBatchStream for StopWhen {
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+}
+
 /// The query error for a panic with `payload`, quoting its message.
 pub fn panic_error(payload: &(dyn Any + Send)) -> QuiverError {
     QuiverError::Internal(format!("an operator panicked: {}", panic_message(payload)))

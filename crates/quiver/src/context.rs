@@ -51,9 +51,22 @@ pub struct SessionState {
     pub optimizer: Optimizer,
     /// The optimizer rules switched off (`SET optimizer.disabled_rules`).
     pub disabled_rules: RwLock<BTreeSet<String>>,
+    /// Counts [`SessionContext::interrupt`] calls; running queries watch it.
+    pub interrupts: tokio::sync::watch::Sender<u64>,
 }
 
 impl SessionState {
+    /// A future that completes at the next [`SessionContext::interrupt`]
+    /// (never, if the session is dropped first).
+    pub fn next_interrupt(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut interrupts = self.interrupts.subscribe();
+        async move {
+            if interrupts.changed().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+    }
+
     /// The session's S3 settings.
     pub fn storage(&self) -> StorageOptions {
         self.storage.read().map(|s| s.clone()).unwrap_or_default()
@@ -147,10 +160,19 @@ impl SessionContext {
             storage: RwLock::default(),
             optimizer: Optimizer::new(),
             disabled_rules: RwLock::default(),
+            interrupts: tokio::sync::watch::Sender::new(0),
         };
         Self {
             state: Arc::new(state),
         }
+    }
+
+    /// Stops every query of this session that is running now: each one's
+    /// result stream (or `collect`, or write) ends with "Query cancelled",
+    /// its operators stop and its memory and spill files are given back.
+    /// Queries started afterwards run normally. Callable from any thread.
+    pub fn interrupt(&self) {
+        self.state.interrupts.send_modify(|count| *count += 1);
     }
 
     /// The session's state.

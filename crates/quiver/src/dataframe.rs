@@ -7,10 +7,10 @@ use crate::physical_planner::PhysicalPlanner;
 use crate::pretty::render_table;
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
+use futures::TryStreamExt;
 use quiver_datasource::{write_stream, WriteOptions};
-use quiver_execution::{
-    collect, execute_stream, ExecutionPlan, SendableRecordBatchStream, TaskContext,
-};
+use quiver_execution::stream::stop_when;
+use quiver_execution::{execute_stream, ExecutionPlan, SendableRecordBatchStream, TaskContext};
 use quiver_expr::logical_plan::EmptyRelation;
 use quiver_expr::{LogicalPlan, QSchema, Result};
 
@@ -83,12 +83,18 @@ impl DataFrame {
 
     /// Runs the query and returns all result batches.
     pub async fn collect(&self) -> Result<Vec<RecordBatch>> {
-        collect(self.physical_plan().await?, self.task_context()).await
+        self.execute_stream().await?.try_collect().await
     }
 
-    /// Runs the query and returns a stream of result batches.
+    /// Runs the query and returns a stream of result batches. Dropping the
+    /// stream stops the query; so does [`SessionContext::interrupt`], after
+    /// which the stream ends with "Query cancelled".
+    ///
+    /// [`SessionContext::interrupt`]: crate::SessionContext::interrupt
     pub async fn execute_stream(&self) -> Result<SendableRecordBatchStream> {
-        execute_stream(self.physical_plan().await?, self.task_context())
+        let interrupted = self.state.next_interrupt();
+        let stream = execute_stream(self.physical_plan().await?, self.task_context())?;
+        Ok(stop_when(stream, interrupted))
     }
 
     /// Runs the query and writes its rows to `location` with `options`

@@ -124,3 +124,30 @@ async fn dropping_the_result_stream_stops_the_query() {
     drop(stream);
     memory_given_back(&ctx).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn interrupting_the_session_stops_its_running_queries() {
+    let ctx = session();
+    let queries = [
+        "SELECT count(*) FROM big a, big b, big c",
+        "SELECT a.k % 7, sum(b.k) FROM big a, big b GROUP BY 1",
+    ];
+    let mut running = Vec::new();
+    for sql in queries {
+        let df = ctx.sql(sql).await.unwrap();
+        running.push(tokio::spawn(async move { df.collect().await }));
+    }
+    tokio::time::sleep(RUN_BEFORE_CANCEL).await;
+    ctx.interrupt();
+    for (sql, query) in queries.iter().zip(running) {
+        match tokio::time::timeout(STOP_WITHIN, query).await {
+            Ok(Ok(Err(e))) => assert_eq!(e.to_string(), "Query cancelled", "{sql}"),
+            Ok(other) => panic!("{sql}: expected a cancelled query, got {other:?}"),
+            Err(_) => panic!("{sql} still ran {STOP_WITHIN:?} after the interrupt"),
+        }
+    }
+    memory_given_back(&ctx).await;
+    // Later queries are not affected.
+    let after = ctx.sql("SELECT count(*) FROM big").await.unwrap();
+    assert_eq!(after.collect().await.unwrap()[0].num_rows(), 1);
+}

@@ -323,6 +323,54 @@ async fn a_copy_whose_upload_fails_leaves_no_object() {
     );
 }
 
+/// Whether moto holds an unfinished multipart upload in `bucket`.
+fn has_open_upload(bucket: &str) -> bool {
+    let (status, uploads) = s3_request("GET", &format!("/{bucket}?uploads"), &[], b"");
+    assert_eq!(status, 200, "{uploads}");
+    uploads.contains("<Upload>")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_copy_aborts_its_upload() {
+    let (ctx, proxy) = faulty_s3_session("cancelled").await;
+    // Slow parts keep the upload open long enough to cancel it.
+    proxy.inject("PUT", "uploadId", Fault::Delay(Duration::from_secs(2)), 100);
+    let copy = format!(
+        "COPY (SELECT a.* FROM '{TRIPS}' a, (VALUES (1), (2), (3), (4), (5), (6), (7), (8)) r(n)) \
+         TO 's3://cancelled/trips.csv'"
+    );
+    // COPY runs when it is planned, in `sql`.
+    let running = tokio::spawn(async move { ctx.sql(&copy).await.map(|_| ()) });
+    let seen = |what: &str| proxy.requests().iter().any(|r| r.starts_with(what));
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !seen("PUT /cancelled/trips.csv?partNumber=1") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{:?}",
+            proxy.requests()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    running.abort();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !seen("DELETE /cancelled/trips.csv?uploadId") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{:?}",
+            proxy.requests()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        !seen("POST /cancelled/trips.csv?uploadId"),
+        "{:?}",
+        proxy.requests()
+    );
+    assert!(!has_open_upload("cancelled"));
+    let (status, _) = s3_request("HEAD", "/cancelled/trips.csv", &[], b"");
+    assert_eq!(status, 404);
+}
+
 #[tokio::test]
 async fn http_files_are_read_with_range_requests() {
     let server = nginx();
