@@ -341,28 +341,13 @@ async fn a_cancelled_copy_aborts_its_upload() {
     );
     // COPY runs when it is planned, in `sql`.
     let running = tokio::spawn(async move { ctx.sql(&copy).await.map(|_| ()) });
-    let seen = |what: &str| proxy.requests().iter().any(|r| r.starts_with(what));
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while !seen("PUT /cancelled/trips.csv?partNumber=1") {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "{:?}",
-            proxy.requests()
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    proxy
+        .wait_for("PUT /cancelled/trips.csv?partNumber=1")
+        .await;
     running.abort();
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while !seen("DELETE /cancelled/trips.csv?uploadId") {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "{:?}",
-            proxy.requests()
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    proxy.wait_for("DELETE /cancelled/trips.csv?uploadId").await;
     assert!(
-        !seen("POST /cancelled/trips.csv?uploadId"),
+        !proxy.saw("POST /cancelled/trips.csv?uploadId"),
         "{:?}",
         proxy.requests()
     );

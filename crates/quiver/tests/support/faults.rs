@@ -80,6 +80,24 @@ impl FaultProxy {
         self.plan.lock().unwrap().len()
     }
 
+    /// Whether a request whose `METHOD PATH` starts with `request` came.
+    pub fn saw(&self, request: &str) -> bool {
+        self.requests().iter().any(|r| r.starts_with(request))
+    }
+
+    /// Waits (up to 20 seconds, else panics) until [`Self::saw`] `request`.
+    pub async fn wait_for(&self, request: &str) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while !self.saw(request) {
+            let requests = self.requests();
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no {request}: {requests:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// `METHOD PATH: what happened` for each request so far.
     pub fn requests(&self) -> Vec<String> {
         self.log.lock().unwrap().clone()
