@@ -353,3 +353,73 @@ fn a_spill_that_fills_the_disk_fails_cleanly_and_removes_its_files() {
     assert!(err.contains("File too large"), "{err}");
     assert_eq!(file_names(directory.path()), Vec::<String>::new());
 }
+
+/// The most resident memory (VmHWM) the process `pid` has had, read from
+/// /proc while it runs.
+fn peak_rss_mib(child: &mut std::process::Child) -> (std::process::ExitStatus, u64) {
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak_kib = 0;
+    loop {
+        if let Ok(status) = std::fs::read_to_string(&status_file) {
+            let hwm = status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok());
+            peak_kib = peak_kib.max(hwm.unwrap_or(0));
+        }
+        if let Some(status) = child.try_wait().expect("quiver runs") {
+            return (status, peak_kib / 1024);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+}
+
+/// A small subset of `benches/memory_suite.py`: memory-hungry queries over
+/// the sample trips under a 64 MB limit each finish or fail with "Out of
+/// memory", and the process stays within the limit plus the documented
+/// 200 MB allowance.
+#[test]
+fn memory_hungry_queries_stay_within_the_limit() {
+    const LIMIT_MIB: u64 = 64;
+    const ALLOWANCE_MIB: u64 = 200;
+    let trips = "'testdata/trips.parquet'";
+    let ten = "(VALUES (1), (2), (3), (4), (5), (6), (7), (8), (9), (10)) r(n)";
+    let queries = [
+        format!("SELECT * FROM {trips} a, {ten} ORDER BY a.fare DESC, n"),
+        format!("SELECT count(*) FROM {trips} a JOIN {trips} b ON a.vendor = b.vendor"),
+        format!(
+            "SELECT count(*) FROM (SELECT DISTINCT a.*, b.trip_id AS t2 FROM {trips} a, \
+             (SELECT * FROM {trips} LIMIT 30) b)"
+        ),
+        format!(
+            "SELECT length(string_agg(a.trip_id || '-' || b.trip_id, ',')) FROM {trips} a, \
+             (SELECT * FROM {trips} LIMIT 200) b"
+        ),
+        format!(
+            "SELECT a.trip_id, count(*) FROM {trips} a, (SELECT * FROM {trips} LIMIT 100) b \
+             GROUP BY a.trip_id, b.trip_id % 50"
+        ),
+    ];
+    for query in queries {
+        let sql = format!("SET memory_limit = '{LIMIT_MIB}MB'; {query}");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_quiver"))
+            .args(["--format", "csv", "-c", &sql])
+            .current_dir(repo_root())
+            .env("HOME", std::env::temp_dir())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("quiver runs");
+        let (status, peak) = peak_rss_mib(&mut child);
+        let mut err = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+        assert!(
+            status.success() || err.contains("Out of memory: "),
+            "{query}: {err}"
+        );
+        assert!(
+            peak <= LIMIT_MIB + ALLOWANCE_MIB,
+            "{query}: peak {peak} MiB"
+        );
+    }
+}
