@@ -65,11 +65,10 @@ impl Kind {
                     "9223372036854775807",
                 ],
             ),
-            Kind::Float => pick(
-                random,
-                &[
-                    "0.0", "0.5", "-2.25", "1.0", "3.75", "100.0", "-0.25", "1e6",
-                ],
+            // Typed: `0.5` alone is a DECIMAL.
+            Kind::Float => format!(
+                "{}::DOUBLE",
+                random.pick(&["0.0", "0.5", "-2.25", "1.0", "3.75", "100.0", "-0.25", "1e6"])
             ),
             Kind::Decimal => pick(
                 random,

@@ -5,6 +5,8 @@
 //!   of the same query filtered by `p`, by `NOT p` and by `p IS NULL`, put
 //!   together; likewise for DISTINCT, for aggregates recombined, and for
 //!   HAVING on a grouped query.
+//! - ORDER BY with LIMIT and OFFSET gives the rows at those places of the
+//!   whole ordered result; a set operation gives what its sides' rows say.
 //! - Configurations: the same query with every optional optimizer rule off,
 //!   on one partition, and in tiny batches under a tight memory limit (so
 //!   operators spill) gives the same rows as the default.
@@ -15,7 +17,7 @@ use std::collections::BTreeMap;
 use quiver::{SessionConfig, SessionContext};
 
 use crate::database::Database;
-use crate::outcome::{run, Outcome};
+use crate::outcome::{run, run_in_order, Outcome};
 use crate::query::{Aggregate, Generator, Select};
 
 /// One way of running queries, with its own session holding the database.
@@ -134,7 +136,20 @@ impl<'a> Checker<'a> {
     pub async fn check_one(&mut self, generator: &mut Generator<'_>) {
         self.tally.queries += 1;
         let from = generator.from_clause();
-        match generator.random.below(4) {
+        match generator.random.below(6) {
+            4 => {
+                let select = generator.plain_select(&from);
+                let (limit, offset) = (generator.random.below(8), generator.random.below(4));
+                self.top_rows(&select, limit, offset).await;
+            }
+            5 => {
+                let kinds = generator.item_kinds(&from.scope);
+                let left = generator.select_of_kinds(&from, &kinds);
+                let other = generator.from_clause();
+                let right = generator.select_of_kinds(&other, &kinds);
+                let op = *generator.random.pick(&SET_OPERATIONS);
+                self.set_operation(&left, op, &right).await;
+            }
             0 => {
                 let select = generator.plain_select(&from);
                 let p = generator.predicate(&from.scope, 3);
@@ -232,6 +247,50 @@ impl<'a> Checker<'a> {
         });
     }
 
+    /// ORDER BY with LIMIT and OFFSET (a top-k) gives the rows at those
+    /// places of the whole ordered result. Ordering by every column makes
+    /// rows that tie identical, so the comparison is exact.
+    async fn top_rows(&mut self, select: &Select, limit: usize, offset: usize) {
+        let positions: Vec<String> = (1..=select.items.len()).map(|i| i.to_string()).collect();
+        let ordered = format!("{} ORDER BY {}", select.sql(), positions.join(", "));
+        let Outcome::Rows(all) = run_in_order(&self.configurations[0].ctx, &ordered).await else {
+            return;
+        };
+        self.tally.runs += 1;
+        let mut expected: Vec<String> = all.into_iter().skip(offset).take(limit).collect();
+        expected.sort();
+        let top = format!("{ordered} LIMIT {limit} OFFSET {offset}");
+        let got = self.across_configurations(&top).await;
+        self.compare(
+            "ORDER BY with LIMIT and OFFSET",
+            vec![ordered, top],
+            &Outcome::Rows(expected),
+            &got,
+        );
+    }
+
+    /// A set operation gives what its two sides' rows say it must.
+    async fn set_operation(&mut self, left: &Select, op: &str, right: &Select) {
+        let (left, right) = (left.sql(), right.sql());
+        let (Outcome::Rows(l), Outcome::Rows(r)) = (
+            self.in_reference(&left).await,
+            self.in_reference(&right).await,
+        ) else {
+            return;
+        };
+        let query = format!("{left} {op} {right}");
+        let got = match self.across_configurations(&query).await {
+            // Distinct floats may round to the same text.
+            Outcome::Rows(mut rows) if op != "UNION ALL" => {
+                rows.dedup();
+                Outcome::Rows(rows)
+            }
+            other => other,
+        };
+        let expected = Outcome::Rows(combined(&l, op, &r));
+        self.compare(op, vec![left, right, query], &expected, &got);
+    }
+
     /// TLP on WHERE (or on DISTINCT) or on HAVING: the query's rows (or
     /// groups) are those of its three partitions by `p`, put together.
     async fn partitioned_rows(&mut self, select: &Select, p: &str, clause: Clause) {
@@ -294,6 +353,35 @@ impl<'a> Checker<'a> {
             &got,
         );
     }
+}
+
+/// The set operations checked, as SQL writes them.
+const SET_OPERATIONS: [&str; 4] = ["UNION ALL", "UNION", "INTERSECT", "EXCEPT"];
+
+/// What `left op right` must give, from the sorted rows of each side.
+fn combined(left: &[String], op: &str, right: &[String]) -> Vec<String> {
+    let distinct = |rows: &[String]| -> Vec<String> {
+        let mut rows = rows.to_vec();
+        rows.dedup();
+        rows
+    };
+    let mut rows: Vec<String> = match op {
+        "UNION ALL" => left.iter().chain(right).cloned().collect(),
+        "UNION" => distinct(&[left, right].concat()),
+        "INTERSECT" => distinct(left)
+            .into_iter()
+            .filter(|row| right.binary_search(row).is_ok())
+            .collect(),
+        _ => distinct(left)
+            .into_iter()
+            .filter(|row| right.binary_search(row).is_err())
+            .collect(),
+    };
+    rows.sort();
+    if op == "UNION" {
+        rows.dedup();
+    }
+    rows
 }
 
 /// Which clause a partitioning predicate goes in.

@@ -35,8 +35,19 @@ impl Outcome {
     }
 }
 
-/// Runs `sql` in `ctx`.
+/// Runs `sql` in `ctx`; the rows come sorted.
 pub async fn run(ctx: &SessionContext, sql: &str) -> Outcome {
+    match run_in_order(ctx, sql).await {
+        Outcome::Rows(mut rows) => {
+            rows.sort();
+            Outcome::Rows(rows)
+        }
+        other => other,
+    }
+}
+
+/// Runs `sql` in `ctx`; the rows come in the order the query gave them.
+pub async fn run_in_order(ctx: &SessionContext, sql: &str) -> Outcome {
     let query = async {
         let frame = ctx.sql(sql).await?;
         let batches = frame.collect().await?;
@@ -75,12 +86,11 @@ fn classify(error: &QuiverError) -> Outcome {
     }
 }
 
-/// The rows joined by commas and sorted, with float columns (`floats`)
-/// rounded to 12 significant digits: sums in a different order may differ
-/// in the last bits.
+/// The rows joined by commas, with float columns (`floats`) rounded to 12
+/// significant digits: sums in a different order may differ in the last
+/// bits.
 fn normalized(rows: Vec<Vec<String>>, floats: &[bool]) -> Vec<String> {
-    let mut rows: Vec<String> = rows
-        .into_iter()
+    rows.into_iter()
         .map(|row| {
             row.into_iter()
                 .enumerate()
@@ -91,9 +101,7 @@ fn normalized(rows: Vec<Vec<String>>, floats: &[bool]) -> Vec<String> {
                 .collect::<Vec<_>>()
                 .join(",")
         })
-        .collect();
-    rows.sort();
-    rows
+        .collect()
 }
 
 /// `v` to 12 significant digits, with -0 as 0.

@@ -421,11 +421,23 @@ impl<'a> Generator<'a> {
 
     /// A plain query: expressions over a FROM clause, perhaps filtered.
     pub fn plain_select(&mut self, from: &From) -> Select {
-        let items = (0..1 + self.random.below(3))
-            .map(|_| {
-                let kind = self.comparable_kind(&from.scope);
-                self.expr(kind, &from.scope, 2)
-            })
+        let kinds = self.item_kinds(&from.scope);
+        self.select_of_kinds(from, &kinds)
+    }
+
+    /// The kinds of one to three select items over `scope`.
+    pub fn item_kinds(&mut self, scope: &Scope) -> Vec<Kind> {
+        (0..1 + self.random.below(3))
+            .map(|_| self.comparable_kind(scope))
+            .collect()
+    }
+
+    /// A plain query whose columns are of `kinds`, in order (the two sides
+    /// of a set operation).
+    pub fn select_of_kinds(&mut self, from: &From, kinds: &[Kind]) -> Select {
+        let items = kinds
+            .iter()
+            .map(|&kind| self.expr(kind, &from.scope, 2))
             .collect();
         let filter = self
             .random

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use arrow::array::BooleanArray;
+use arrow::array::{ArrayRef, BooleanArray, RecordBatch};
 use arrow::compute::filter_record_batch;
 use arrow::datatypes::SchemaRef;
 use arrow::row::{OwnedRow, RowConverter, SortField};
@@ -13,6 +13,7 @@ use quiver_expr::{internal_err, Result};
 
 use crate::memory_pool::MemoryReservation;
 use crate::operators::coalesce::CoalescePartitionsExec;
+use crate::physical_expr::canonical_floats;
 use crate::plan::{ExecutionPlan, TaskContext};
 use crate::run_state::NodeId;
 use crate::stream::{RecordBatchStreamAdapter, SendableRecordBatchStream};
@@ -97,6 +98,16 @@ impl Counter {
     }
 }
 
+/// `batch`'s columns with floats made canonical, so that rows compare as
+/// SQL says (`-0.0` equals `0.0`).
+fn canonical_columns(batch: &RecordBatch) -> Vec<ArrayRef> {
+    batch
+        .columns()
+        .iter()
+        .map(|c| canonical_floats(Arc::clone(c)))
+        .collect()
+}
+
 impl ExecutionPlan for SetOperationExec {
     crate::node_basics!(left, right);
     fn schema(&self) -> SchemaRef {
@@ -137,7 +148,7 @@ impl ExecutionPlan for SetOperationExec {
             // Each distinct row is held once, with its count.
             let entry = std::mem::size_of::<(OwnedRow, usize)>();
             while let Some(batch) = right.try_next().await? {
-                let rows = converter.convert_columns(batch.columns())?;
+                let rows = converter.convert_columns(&canonical_columns(&batch))?;
                 reservation.try_grow(rows.size() + rows.num_rows() * entry)?;
                 for row in rows.iter() {
                     *counts.entry(row.owned()).or_default() += 1;
@@ -158,7 +169,7 @@ impl ExecutionPlan for SetOperationExec {
             let state = (counter, converter);
             left.scan(state, |(counter, converter), batch| {
                 let out = batch.and_then(|b| {
-                    let rows = converter.convert_columns(b.columns())?;
+                    let rows = converter.convert_columns(&canonical_columns(&b))?;
                     let keep = rows
                         .iter()
                         .map(|r| counter.keep(r.owned()).map(Some))
