@@ -50,6 +50,8 @@ QUERIES = [
     ("UNION", "SELECT count(*) FROM (SELECT l_comment FROM lineitem UNION SELECT o_comment FROM orders)"),
     ("CTE read twice", "WITH o AS (SELECT o_custkey, o_comment FROM orders) SELECT count(*) FROM o a JOIN o b ON a.o_custkey = b.o_custkey"),
     ("COPY to CSV", "COPY lineitem TO '{tmp}/lineitem.csv'"),
+    ("COPY into 500 partitions",
+     "COPY (SELECT *, l_suppkey % 500 AS p FROM lineitem) TO '{tmp}/parts' (FORMAT parquet, PARTITION_BY (p))"),
     ("TPC-H Q18", None),
     ("TPC-H Q21", None),
 ]

@@ -4,11 +4,11 @@
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use arrow::record_batch::RecordBatch;
-use quiver::{parse_script, QuiverError, SessionContext};
+use futures::StreamExt;
+use quiver::{parse_script, DataFrame, QuiverError, SessionContext};
 
 use crate::args::OutputFormat;
-use crate::output::write_results;
+use crate::output::ResultWriter;
 
 /// A statement that failed, with the line it starts on when known.
 #[derive(Debug)]
@@ -62,10 +62,8 @@ impl Shell {
                 self.report_time(out, started.elapsed()).map_err(fail)?;
                 continue;
             }
-            let batches = df.collect().await.map_err(fail)?;
-            let elapsed = started.elapsed();
-            self.print(out, &df.schema(), &batches).map_err(fail)?;
-            self.report_time(out, elapsed).map_err(fail)?;
+            self.print(&df, out).await.map_err(fail)?;
+            self.report_time(out, started.elapsed()).map_err(fail)?;
         }
         match script.error {
             Some(error) => Err(StatementError { line: None, error }),
@@ -73,34 +71,22 @@ impl Shell {
         }
     }
 
-    fn print(
-        &self,
-        out: &mut dyn Write,
-        schema: &arrow::datatypes::Schema,
-        batches: &[RecordBatch],
-    ) -> quiver::Result<()> {
-        let total: usize = batches.iter().map(RecordBatch::num_rows).sum();
-        match self.max_rows {
-            Some(max) if self.format == OutputFormat::Table && total > max => {
-                let mut shown = vec![];
-                let mut left = max;
-                for b in batches {
-                    if left == 0 {
-                        break;
-                    }
-                    let take = b.num_rows().min(left);
-                    shown.push(b.slice(0, take));
-                    left -= take;
-                }
-                write_results(out, self.format, schema, &shown)?;
-                writeln!(
-                    out,
-                    "(showing the first {max} of {total} rows; .maxrows N changes this)"
-                )?;
+    /// Runs `df` and writes its result to `out`: batch by batch as they
+    /// arrive, except a table that shows every row, whose result is first
+    /// collected within the session's memory limit.
+    async fn print(&self, df: &DataFrame, out: &mut (dyn Write + Send)) -> quiver::Result<()> {
+        let mut writer = ResultWriter::new(out, self.format, &df.schema(), self.max_rows);
+        if writer.keeps_every_row() {
+            for batch in df.collect().await? {
+                writer.write(&batch)?;
             }
-            _ => write_results(out, self.format, schema, batches)?,
+        } else {
+            let mut stream = df.execute_stream().await?;
+            while let Some(batch) = stream.next().await {
+                writer.write(&batch?)?;
+            }
         }
-        Ok(())
+        writer.finish()
     }
 
     fn report_time(&self, out: &mut dyn Write, elapsed: Duration) -> quiver::Result<()> {

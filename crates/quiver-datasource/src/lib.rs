@@ -18,6 +18,7 @@ mod page_pruning;
 pub mod parquet;
 mod parquet_statistics;
 mod part_upload;
+mod partition_buffers;
 mod read_plan;
 mod row_group_pruning;
 pub mod store;

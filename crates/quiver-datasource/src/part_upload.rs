@@ -66,15 +66,26 @@ impl PartUpload {
         Ok(())
     }
 
-    /// Uploads what is left as the last part, waits for every part and
-    /// completes the upload, making the object visible. On error the upload
-    /// is still open: [`Self::abort`] it.
-    pub(crate) async fn finish(&mut self) -> Result<()> {
+    /// Bytes held in memory: the part being filled and those uploading.
+    pub(crate) fn buffered_bytes(&self) -> usize {
+        self.buffer.len() + self.parts.len() * PART_SIZE
+    }
+
+    /// Uploads what is left as the last part and waits for every part, so
+    /// that the upload holds no memory; nothing may be put after this.
+    pub(crate) async fn upload_last_part(&mut self) -> Result<()> {
         if !self.buffer.is_empty() {
             let last = std::mem::take(&mut self.buffer);
             self.start_part(last);
         }
-        self.wait_for_capacity(0).await?;
+        self.wait_for_capacity(0).await
+    }
+
+    /// Uploads what is left as the last part, waits for every part and
+    /// completes the upload, making the object visible. On error the upload
+    /// is still open: [`Self::abort`] it.
+    pub(crate) async fn finish(&mut self) -> Result<()> {
+        self.upload_last_part().await?;
         if let Some(upload) = self.upload.as_mut() {
             upload.complete().await?;
         }

@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex};
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use object_store::ObjectStoreExt;
+use quiver_execution::memory_pool::MemoryReservation;
 use quiver_expr::{QuiverError, Result};
 
 use crate::format::BatchWriter;
@@ -26,11 +27,22 @@ use crate::write::WriteOptions;
 /// Upload parts of one object in flight at once.
 const PARTS_IN_FLIGHT: usize = 4;
 
+/// The most files a write keeps open at once (like DuckDB's
+/// `partitioned_write_max_open_files`, within the usual limit of 1024 open
+/// file descriptors): past it, a partitioned write closes
+/// the file written least recently, and its partition's later rows go to a
+/// new file beside it (`data_1.parquet`, ...).
+pub(crate) const MAX_OPEN_FILES: usize = 500;
+
 /// Bytes written by a format writer, waiting to be uploaded.
 #[derive(Clone, Default)]
 struct SharedBuffer(Arc<Mutex<Vec<u8>>>);
 
 impl SharedBuffer {
+    fn len(&self) -> usize {
+        self.0.lock().map_or(0, |b| b.len())
+    }
+
     fn take(&self) -> Vec<u8> {
         self.0
             .lock()
@@ -69,6 +81,8 @@ enum Sink {
 struct PendingFile {
     writer: Box<dyn BatchWriter>,
     sink: Sink,
+    /// When it was last written to, in writes of the transaction.
+    last_write: u64,
 }
 
 fn io_error(name: &str, what: &str, e: impl std::fmt::Display) -> QuiverError {
@@ -108,6 +122,7 @@ impl PendingFile {
         Ok(Self {
             writer: options.format.writer(Box::new(file), schema, options)?,
             sink: Sink::Local { temp, target },
+            last_write: 0,
         })
     }
 
@@ -138,6 +153,7 @@ impl PendingFile {
                 upload: Box::new(PartUpload::new(upload)),
                 buffer,
             },
+            last_write: 0,
         })
     }
 
@@ -149,9 +165,25 @@ impl PendingFile {
         written.map_err(|e| self.sink.failed(e))
     }
 
+    /// Bytes the file holds in memory: its encoder's and its upload's.
+    fn buffered_bytes(&self) -> usize {
+        self.writer.buffered_bytes() + self.sink.buffered_bytes()
+    }
+
+    /// Ends the row group being encoded and hands its bytes to the sink.
+    async fn end_row_group(&mut self) -> Result<()> {
+        let ended = match self.writer.end_row_group() {
+            Ok(()) => self.sink.send().await,
+            Err(e) => Err(e),
+        };
+        ended.map_err(|e| self.sink.failed(e))
+    }
+
     /// Writes the file's trailer and hands the last bytes to its sink.
     async fn finish(self) -> (Sink, Result<()>) {
-        let PendingFile { writer, mut sink } = self;
+        let PendingFile {
+            writer, mut sink, ..
+        } = self;
         let result = match writer.finish() {
             Ok(()) => sink.send().await,
             Err(e) => Err(e),
@@ -174,6 +206,26 @@ impl Sink {
         } else {
             e.context(format!("writing '{name}'"))
         }
+    }
+
+    /// Bytes waiting in memory to be uploaded.
+    fn buffered_bytes(&self) -> usize {
+        match self {
+            Sink::Local { .. } => 0,
+            Sink::Upload { upload, buffer, .. } => buffer.len() + upload.buffered_bytes(),
+        }
+    }
+
+    /// Uploads the last bytes of a finished file, so that it holds no
+    /// memory while it waits to be made visible.
+    async fn upload_rest(&mut self) -> Result<()> {
+        if let Sink::Upload { url, upload, .. } = self {
+            upload
+                .upload_last_part()
+                .await
+                .map_err(|e| store_error("write", url, &e))?;
+        }
+        Ok(())
     }
 
     /// Hands bytes written so far to an upload, waiting while too many
@@ -212,35 +264,140 @@ impl Sink {
     }
 }
 
-/// Files of one write, all committed together or all removed.
-#[derive(Default)]
+/// Files of one write, all committed together or all removed. The memory
+/// its open files hold (Parquet row groups being encoded, upload parts)
+/// counts against the session's limit: when it would pass it, the least
+/// recently written files are closed.
 pub(crate) struct Transaction {
     open: HashMap<String, PendingFile>,
+    /// Files finished early (too many open, or memory), not yet visible.
+    closed: Vec<Sink>,
+    /// How many files each key has had, which numbers the next one.
+    files_per_key: HashMap<String, usize>,
+    /// Writes so far: the clock of [`PendingFile::last_write`].
+    writes: u64,
     /// Temporary local files not yet renamed into place.
     temps: Vec<PathBuf>,
+    /// The memory the open files hold.
+    reservation: MemoryReservation,
 }
 
 impl Transaction {
-    /// Writes `batch` to the file `target` (a path or URL), creating it on
-    /// first use.
+    /// An empty transaction whose open files' memory is held in
+    /// `reservation`.
+    pub(crate) fn new(reservation: MemoryReservation) -> Self {
+        Self {
+            open: HashMap::new(),
+            closed: Vec::new(),
+            files_per_key: HashMap::new(),
+            writes: 0,
+            temps: Vec::new(),
+            reservation,
+        }
+    }
+
+    /// Writes `batch` to the open file of `key`, first creating it at
+    /// `file_name(n)`, where `n` counts the files `key` had before (always
+    /// 0 unless files had to be closed early).
     pub(crate) async fn write(
         &mut self,
-        target: &str,
+        key: &str,
+        file_name: impl Fn(usize) -> String,
         schema: &SchemaRef,
         options: &WriteOptions,
         batch: Option<&RecordBatch>,
     ) -> Result<()> {
-        if !self.open.contains_key(target) {
-            let file = PendingFile::create(target, schema, options).await?;
+        let file = self.open_file(key, file_name, schema, options).await?;
+        if let Some(batch) = batch {
+            file.write(batch).await?;
+            self.keep_within_memory().await?;
+        }
+        Ok(())
+    }
+
+    /// Writes `batch` as row groups of their own to the file of `key`
+    /// (see [`Self::write`]): the file holds nothing afterwards.
+    pub(crate) async fn write_row_groups(
+        &mut self,
+        key: &str,
+        file_name: impl Fn(usize) -> String,
+        schema: &SchemaRef,
+        options: &WriteOptions,
+        batch: &RecordBatch,
+    ) -> Result<()> {
+        let file = self.open_file(key, file_name, schema, options).await?;
+        file.write(batch).await?;
+        file.end_row_group().await?;
+        self.keep_within_memory().await
+    }
+
+    /// The open file of `key`, created if there is none, marked as the
+    /// most recently written.
+    async fn open_file(
+        &mut self,
+        key: &str,
+        file_name: impl Fn(usize) -> String,
+        schema: &SchemaRef,
+        options: &WriteOptions,
+    ) -> Result<&mut PendingFile> {
+        if !self.open.contains_key(key) {
+            if self.open.len() >= MAX_OPEN_FILES {
+                self.close_least_recent().await?;
+            }
+            let count = self.files_per_key.entry(key.to_string()).or_default();
+            let target = file_name(*count);
+            *count += 1;
+            let file = PendingFile::create(&target, schema, options).await?;
             if let Sink::Local { temp, .. } = &file.sink {
                 self.temps.push(temp.clone());
             }
-            self.open.insert(target.to_string(), file);
+            self.open.insert(key.to_string(), file);
         }
-        match (self.open.get_mut(target), batch) {
-            (Some(file), Some(batch)) => file.write(batch).await,
-            _ => Ok(()),
+        self.writes += 1;
+        let now = self.writes;
+        let file = self
+            .open
+            .get_mut(key)
+            .ok_or_else(|| QuiverError::Internal(format!("the file of '{key}' is not open")))?;
+        file.last_write = now;
+        Ok(file)
+    }
+
+    /// Bytes the open files hold.
+    fn buffered_bytes(&self) -> usize {
+        self.open.values().map(PendingFile::buffered_bytes).sum()
+    }
+
+    /// Holds the open files' memory in the reservation; when it cannot
+    /// grow, closes the least recently written files until the rest fit
+    /// (an out-of-memory error when even one file does not). Closing, not
+    /// flushing: a Parquet file keeps every row group's metadata until it is
+    /// closed, so many tiny row groups would cost more than they free.
+    async fn keep_within_memory(&mut self) -> Result<()> {
+        while self.open.len() > 1 && self.reservation.try_resize(self.buffered_bytes()).is_err() {
+            self.close_least_recent().await?;
         }
+        self.reservation.try_resize(self.buffered_bytes())
+    }
+
+    /// Finishes the open file written least recently; it becomes visible
+    /// with the others on commit.
+    async fn close_least_recent(&mut self) -> Result<()> {
+        let oldest = self
+            .open
+            .iter()
+            .min_by_key(|(_, file)| file.last_write)
+            .map(|(key, _)| key.clone());
+        let Some(file) = oldest.and_then(|key| self.open.remove(&key)) else {
+            return Ok(());
+        };
+        let (mut sink, finished) = file.finish().await;
+        let result = match finished {
+            Ok(()) => sink.upload_rest().await,
+            Err(e) => Err(e),
+        };
+        self.closed.push(sink);
+        result
     }
 
     /// Finishes every file, then makes each visible: renames local files
@@ -248,7 +405,7 @@ impl Transaction {
     /// is removed or aborted.
     pub(crate) async fn commit(mut self) -> Result<()> {
         let files: Vec<PendingFile> = std::mem::take(&mut self.open).into_values().collect();
-        let mut sinks = Vec::with_capacity(files.len());
+        let mut sinks = std::mem::take(&mut self.closed);
         let mut failure = None;
         for file in files {
             if failure.is_some() {
@@ -277,7 +434,8 @@ impl Transaction {
     /// Aborts every upload; local temporary files go when `self` is dropped.
     pub(crate) async fn abort(mut self) {
         let files = std::mem::take(&mut self.open).into_values();
-        abort(files.map(|f| f.sink)).await;
+        let closed = std::mem::take(&mut self.closed);
+        abort(files.map(|f| f.sink).chain(closed)).await;
     }
 }
 
@@ -296,6 +454,7 @@ impl Drop for Transaction {
     /// dropped unfinished).
     fn drop(&mut self) {
         self.open.clear();
+        self.closed.clear();
         for temp in &self.temps {
             let _ = std::fs::remove_file(temp);
         }

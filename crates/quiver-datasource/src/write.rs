@@ -17,10 +17,12 @@ use futures::StreamExt;
 use parquet::basic::{Compression, GzipLevel, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 use parquet::schema::types::ColumnPath;
+use quiver_execution::memory_pool::MemoryReservation;
 use quiver_execution::SendableRecordBatchStream;
 use quiver_expr::{QuiverError, Result};
 
 use crate::format::FileFormat;
+use crate::partition_buffers::PartitionBuffers;
 use crate::store::StorageOptions;
 use crate::transaction::Transaction;
 
@@ -201,14 +203,17 @@ pub const DEFAULT_ROW_GROUP_ROWS: usize = 122_880;
 
 /// Writes every batch of `stream` to `location` (a file; a directory when
 /// partitioning) and returns the number of rows written. Nothing is left
-/// behind if the stream or a write fails.
+/// behind if the stream or a write fails. The memory the open files hold
+/// is held in `reservation` (see [`Transaction`]).
 pub async fn write_stream(
     stream: SendableRecordBatchStream,
     location: &str,
     options: &WriteOptions,
+    reservation: MemoryReservation,
 ) -> Result<u64> {
-    let mut transaction = Transaction::default();
-    match write_batches(stream, location, options, &mut transaction).await {
+    let gathered = reservation.new_empty("partitions being gathered");
+    let mut transaction = Transaction::new(reservation);
+    match write_batches(stream, location, options, &mut transaction, gathered).await {
         Ok(rows) => {
             transaction.commit().await?;
             Ok(rows)
@@ -225,38 +230,66 @@ async fn write_batches(
     location: &str,
     options: &WriteOptions,
     transaction: &mut Transaction,
+    gathered: MemoryReservation,
 ) -> Result<u64> {
     let schema = stream.schema();
-    let partitioner = Partitioner::try_new(&schema, &options.partition_by)?;
+    let mut partitioned = Partitioner::try_new(&schema, &options.partition_by)?.map(|p| {
+        let rows_per_write = options.row_group_size.unwrap_or(DEFAULT_ROW_GROUP_ROWS);
+        let buffers = PartitionBuffers::new(Arc::clone(&p.file_schema), rows_per_write, gathered);
+        (p, buffers)
+    });
     let mut rows = 0u64;
-    if partitioner.is_none() {
+    if partitioned.is_none() {
         // An empty result still makes an (empty) file.
-        transaction.write(location, &schema, options, None).await?;
+        transaction
+            .write(location, |_| location.to_string(), &schema, options, None)
+            .await?;
     }
     while let Some(batch) = stream.next().await {
         let batch = batch?;
         rows += batch.num_rows() as u64;
-        match &partitioner {
+        match &mut partitioned {
             None => {
+                let name = |_| location.to_string();
                 transaction
-                    .write(location, &schema, options, Some(&batch))
+                    .write(location, name, &schema, options, Some(&batch))
                     .await?
             }
-            Some(p) => {
+            Some((p, buffers)) => {
                 for (dir, part) in p.split(&batch)? {
-                    let target = format!(
-                        "{}/{dir}/data_0.{}",
-                        location.trim_end_matches('/'),
-                        options.extension()
-                    );
+                    buffers.push(dir, part)?;
+                }
+                while let Some((dir, part)) = buffers.next_to_write()? {
+                    let name = partition_file(location, &dir, options);
                     transaction
-                        .write(&target, &p.file_schema, options, Some(&part))
+                        .write_row_groups(&dir, name, &p.file_schema, options, &part)
                         .await?;
                 }
             }
         }
     }
+    if let Some((p, buffers)) = &mut partitioned {
+        for (dir, part) in buffers.drain()? {
+            let name = partition_file(location, &dir, options);
+            transaction
+                .write_row_groups(&dir, name, &p.file_schema, options, &part)
+                .await?;
+        }
+    }
     Ok(rows)
+}
+
+/// Names the files of partition `dir` under `location`: the `n`th is
+/// `location/dir/data_n.ext`.
+fn partition_file<'a>(
+    location: &'a str,
+    dir: &'a str,
+    options: &'a WriteOptions,
+) -> impl Fn(usize) -> String + 'a {
+    move |n| {
+        let base = location.trim_end_matches('/');
+        format!("{base}/{dir}/data_{n}.{}", options.extension())
+    }
 }
 
 /// Splits batches by the values of the partition columns.

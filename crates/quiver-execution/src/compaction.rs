@@ -48,10 +48,10 @@ pub(crate) fn compacted(batch: RecordBatch) -> Result<RecordBatch> {
 }
 
 /// `batch` with every view column that references bytes outside its rows
-/// rewritten to hold only its own, for writing to a spill file: a file
-/// holds a buffer once per batch that lists it, so a bucket's share of a
-/// scan batch would otherwise carry all of the scan batch's strings.
-pub(crate) fn compact_for_writing(batch: &RecordBatch) -> Result<RecordBatch> {
+/// rewritten to hold only its own, for writing to a spill file or keeping
+/// a small share of a batch for long: a file holds a buffer once per batch
+/// that lists it, and a kept share would pin the whole batch's strings.
+pub fn compact_for_writing(batch: &RecordBatch) -> Result<RecordBatch> {
     let columns = batch
         .columns()
         .iter()

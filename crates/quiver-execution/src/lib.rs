@@ -2,7 +2,7 @@
 //! expressions evaluated on Arrow batches, and the vectorized operators.
 //! A plan runs as N independent partition streams driven on a tokio runtime.
 
-mod compaction;
+pub mod compaction;
 pub mod dynamic_filter;
 pub mod memory_pool;
 pub mod metrics;

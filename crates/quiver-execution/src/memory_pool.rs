@@ -68,6 +68,7 @@ impl MemoryPool {
             consumer: consumer.into(),
             size: 0,
             peak: 0,
+            advice: OPERATOR_ADVICE,
             spillable: false,
         }
     }
@@ -107,6 +108,10 @@ impl MemoryPool {
     }
 }
 
+/// What an out-of-memory error advises by default.
+const OPERATOR_ADVICE: &str =
+    "try SET memory_limit = '…' with a larger value, or run with fewer partitions";
+
 /// Bytes an operator holds from a [`MemoryPool`]; given back when dropped.
 #[derive(Debug)]
 pub struct MemoryReservation {
@@ -114,11 +119,30 @@ pub struct MemoryReservation {
     consumer: String,
     size: usize,
     peak: usize,
+    /// What the out-of-memory error advises.
+    advice: &'static str,
     /// Whether it is held to a fair share (see [`MemoryPool::spillable_reservation`]).
     spillable: bool,
 }
 
 impl MemoryReservation {
+    /// The limit of the pool it is held from, if there is one.
+    pub fn pool_limit(&self) -> Option<usize> {
+        self.pool.limit()
+    }
+
+    /// An empty reservation from the same pool for `consumer`.
+    pub fn new_empty(&self, consumer: impl Into<String>) -> MemoryReservation {
+        self.pool.reservation(consumer).with_advice(self.advice)
+    }
+
+    /// The same reservation, whose out-of-memory error gives `advice`
+    /// instead of the default (a larger limit or fewer partitions).
+    pub fn with_advice(mut self, advice: &'static str) -> Self {
+        self.advice = advice;
+        self
+    }
+
     /// Bytes held now.
     pub fn size(&self) -> usize {
         self.size
@@ -179,12 +203,12 @@ impl MemoryReservation {
             .map_or_else(|| "unlimited".to_string(), |l| ByteSize(l).to_string());
         QuiverError::ResourcesExhausted(format!(
             "{} needs {} more, limit {limit} ({} held by this query's operators, \
-             {} of it by this one); try SET memory_limit = '…' with a larger value, \
-             or run with fewer partitions",
+             {} of it by this one); {}",
             self.consumer,
             ByteSize(bytes),
             ByteSize(self.pool.reserved()),
             ByteSize(self.size),
+            self.advice,
         ))
     }
 }

@@ -5,7 +5,8 @@ use std::panic::AssertUnwindSafe;
 use std::time::Duration;
 
 use arrow::datatypes::DataType;
-use futures::FutureExt;
+use arrow::record_batch::RecordBatch;
+use futures::{FutureExt, TryStreamExt};
 use quiver::{QuiverError, SessionContext};
 use quiver_execution::stream::panic_error;
 
@@ -50,7 +51,9 @@ pub async fn run(ctx: &SessionContext, sql: &str) -> Outcome {
 pub async fn run_in_order(ctx: &SessionContext, sql: &str) -> Outcome {
     let query = async {
         let frame = ctx.sql(sql).await?;
-        let batches = frame.collect().await?;
+        // Streamed, not collected: the tight-memory configuration is meant
+        // for the operators, not for holding the result.
+        let batches: Vec<RecordBatch> = frame.execute_stream().await?.try_collect().await?;
         let floats: Vec<bool> = match batches.first() {
             Some(batch) => batch
                 .schema()

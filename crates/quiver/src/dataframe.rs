@@ -9,10 +9,15 @@ use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
 use futures::TryStreamExt;
 use quiver_datasource::{write_stream, WriteOptions};
+use quiver_execution::memory_pool::batch_memory_size;
 use quiver_execution::stream::stop_when;
 use quiver_execution::{execute_stream, ExecutionPlan, SendableRecordBatchStream, TaskContext};
 use quiver_expr::logical_plan::EmptyRelation;
 use quiver_expr::{LogicalPlan, QSchema, Result};
+
+/// What the out-of-memory error of [`DataFrame::collect`] advises.
+const COLLECT_ADVICE: &str = "try SET memory_limit = '…' with a larger value, add a LIMIT, \
+     or stream the result (execute_stream; in the shell a text format such as csv, or .maxrows)";
 
 /// The result of planning a statement: run it with [`DataFrame::collect`],
 /// [`DataFrame::execute_stream`] or [`DataFrame::show`].
@@ -81,9 +86,23 @@ impl DataFrame {
         })
     }
 
-    /// Runs the query and returns all result batches.
+    /// Runs the query and returns all result batches. The batches count
+    /// against the session's memory limit while they are collected: a
+    /// result larger than the limit is an out-of-memory error (stream it
+    /// with [`execute_stream`](Self::execute_stream) instead).
     pub async fn collect(&self) -> Result<Vec<RecordBatch>> {
-        self.execute_stream().await?.try_collect().await
+        let mut held = self
+            .state
+            .memory_pool
+            .reservation("the collected result")
+            .with_advice(COLLECT_ADVICE);
+        let mut stream = self.execute_stream().await?;
+        let mut batches = vec![];
+        while let Some(batch) = stream.try_next().await? {
+            held.try_grow(batch_memory_size(&batch))?;
+            batches.push(batch);
+        }
+        Ok(batches)
     }
 
     /// Runs the query and returns a stream of result batches. Dropping the
@@ -105,7 +124,11 @@ impl DataFrame {
     pub async fn write(&self, location: &str, options: &WriteOptions) -> Result<u64> {
         let mut options = options.clone();
         options.storage = self.state.storage().with_overrides(&options.storage);
-        write_stream(self.execute_stream().await?, location, &options).await
+        let writers = self
+            .state
+            .memory_pool
+            .reservation("the files being written");
+        write_stream(self.execute_stream().await?, location, &options, writers).await
     }
 
     /// Writes the result as one Parquet file (zstd-compressed).

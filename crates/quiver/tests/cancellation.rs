@@ -151,3 +151,41 @@ async fn interrupting_the_session_stops_its_running_queries() {
     let after = ctx.sql("SELECT count(*) FROM big").await.unwrap();
     assert_eq!(after.collect().await.unwrap()[0].num_rows(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn set_operations_stop_when_cancelled() {
+    let huge = "SELECT a.k + b.k AS v FROM big a, big b";
+    for operation in ["UNION", "UNION ALL", "INTERSECT ALL", "EXCEPT"] {
+        stops_when_aborted(&format!("SELECT count(*) FROM ({huge} {operation} {huge})")).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_distinct_over_a_huge_join_stops_when_cancelled() {
+    stops_when_aborted("SELECT count(*) FROM (SELECT DISTINCT a.k, b.s FROM big a, big b)").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_copy_leaves_no_file() {
+    let ctx = session();
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("out.parquet");
+    let sql = format!(
+        "COPY (SELECT a.k, b.s FROM big a, big b) TO '{}'",
+        target.display()
+    );
+    let copy = {
+        let ctx = ctx.clone();
+        tokio::spawn(async move { ctx.sql(&sql).await.map(|_| ()) })
+    };
+    tokio::time::sleep(RUN_BEFORE_CANCEL).await;
+    ctx.interrupt();
+    match tokio::time::timeout(STOP_WITHIN, copy).await {
+        Ok(Ok(Err(e))) => assert_eq!(e.to_string(), "Query cancelled"),
+        Ok(other) => panic!("expected a cancelled COPY, got {other:?}"),
+        Err(_) => panic!("the COPY still ran {STOP_WITHIN:?} after the interrupt"),
+    }
+    memory_given_back(&ctx).await;
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert!(left.is_empty(), "the COPY left {left:?}");
+}

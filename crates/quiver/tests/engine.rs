@@ -5,7 +5,7 @@ use arrow::compute::concat_batches;
 use arrow::datatypes::{DataType, Int64Type};
 use std::sync::Arc;
 
-use futures::StreamExt;
+use futures::{StreamExt, TryStreamExt};
 use quiver::{SessionConfig, SessionContext};
 
 fn testdata(file: &str) -> String {
@@ -24,9 +24,13 @@ async fn session(partitions: usize, batch_size: usize) -> SessionContext {
     ctx
 }
 
+/// The result of `sql` as one batch, read from its stream: tests that set
+/// a tiny memory limit to make operators spill do not also charge the
+/// result to it, as `collect` does.
 async fn run(ctx: &SessionContext, sql: &str) -> RecordBatch {
     let df = ctx.sql(sql).await.unwrap();
-    let batches = df.collect().await.unwrap();
+    let stream = df.execute_stream().await.unwrap();
+    let batches: Vec<RecordBatch> = stream.try_collect().await.unwrap();
     concat_batches(&df.schema(), &batches).unwrap()
 }
 
@@ -379,6 +383,29 @@ async fn sorts_and_aggregates_past_the_memory_limit_spill_and_agree() {
 }
 
 #[tokio::test]
+async fn a_collected_result_counts_against_the_memory_limit() {
+    let ctx = session(2, 8192).await;
+    ctx.set("memory_limit", "100KB").unwrap();
+    let everything = "SELECT * FROM trips";
+    let err = ctx
+        .sql(everything)
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("Out of memory: the collected result needs"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("add a LIMIT"), "{err}");
+    // Streamed, the same result needs no more than a batch at a time.
+    assert_eq!(run(&ctx, everything).await.num_rows(), 20_000);
+    assert_eq!(ctx.state().memory_pool.reserved(), 0);
+}
+
+#[tokio::test]
 async fn a_cte_read_twice_is_computed_once() {
     let ctx = session(2, 8192).await;
     let sql = "WITH v AS (SELECT vendor, sum(fare) AS total FROM trips GROUP BY vendor) \
@@ -411,7 +438,11 @@ async fn spill_files_go_to_the_temp_directory_and_a_missing_one_is_named() {
     // The directory exists but is gone by the time a query spills.
     let gone = dir.path().to_str().unwrap().to_string();
     drop(dir);
-    let err = ctx.sql(sorted).await.unwrap().collect().await.unwrap_err();
+    let stream = ctx.sql(sorted).await.unwrap().execute_stream().await;
+    let err = match stream {
+        Ok(stream) => stream.try_collect::<Vec<_>>().await.unwrap_err(),
+        Err(err) => err,
+    };
     assert!(
         err.to_string()
             .contains(&format!("cannot create a spill file in '{gone}'")),

@@ -70,6 +70,18 @@ pub trait BatchWriter: Send {
 
     /// Writes the format's trailer (a Parquet footer) and flushes.
     fn finish(self: Box<Self>) -> Result<()>;
+
+    /// Bytes the writer holds in memory, not yet written out (a Parquet
+    /// row group being encoded). Counted against the memory limit.
+    fn buffered_bytes(&self) -> usize {
+        0
+    }
+
+    /// Writes out what the writer holds, so that rows written later start
+    /// a new Parquet row group. Nothing to do for formats without them.
+    fn end_row_group(&mut self) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// The file formats a session knows.

@@ -72,4 +72,10 @@ impl BatchWriter for ArrowWriter<Box<dyn Write + Send>> {
         self.close()?;
         Ok(())
     }
+    fn buffered_bytes(&self) -> usize {
+        self.memory_size()
+    }
+    fn end_row_group(&mut self) -> Result<()> {
+        Ok(self.flush()?)
+    }
 }
