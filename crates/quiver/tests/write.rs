@@ -312,3 +312,38 @@ async fn pruned_partition_directories_are_never_opened() {
         .to_string();
     assert!(err.contains("year=2025"), "{err}");
 }
+
+#[tokio::test]
+async fn a_write_to_more_partitions_than_open_files_continues_them_in_new_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("parts").display().to_string();
+    let ctx = SessionContext::with_config(quiver::SessionConfig::new().with_batch_size(100));
+    let digits = "(SELECT * FROM (VALUES (0),(1),(2),(3),(4),(5),(6),(7),(8),(9)) v(d))";
+    // 2,000 numbers, arriving in batches of 100; 600 partitions of 3 or 4
+    // rows, written 2 rows at a time, so that partitions written early are
+    // closed to open later ones and then continue in a second file.
+    let numbers = format!(
+        "SELECT a.d * 1000 + b.d * 100 + c.d * 10 + e.d AS n \
+         FROM (SELECT * FROM {digits} WHERE d < 2) a, {digits} b, {digits} c, {digits} e"
+    );
+    let copy = format!(
+        "COPY (SELECT n, n % 600 AS p FROM ({numbers}) ORDER BY n) \
+         TO '{root}' (FORMAT parquet, ROW_GROUP_SIZE 2, PARTITION_BY (p))"
+    );
+    assert_eq!(count(&ctx, &copy).await, 2000);
+    let files = files_below(dir.path());
+    assert!(files.iter().all(|f| !f.contains(".tmp")), "{files:?}");
+    assert!(
+        files.iter().any(|f| f.ends_with("/data_1.parquet")),
+        "{files:?}"
+    );
+    let check = format!("SELECT count(*), sum(n) FROM '{root}/**/*.parquet'");
+    assert_eq!(rows(&ctx, &check).await.unwrap(), vec!["2000,1999000"]);
+    // A partition split over two files holds its rows, and only those.
+    let first = format!("SELECT n FROM '{root}/p=0' ORDER BY n");
+    assert_eq!(
+        rows(&ctx, &first).await.unwrap(),
+        vec!["0", "600", "1200", "1800"]
+    );
+    assert!(files.contains(&"parts/p=0/data_1.parquet".to_string()));
+}
