@@ -51,7 +51,12 @@ where
     F::Output: Send + 'static,
 {
     let task = io_runtime().spawn(future);
-    futures::executor::block_on(task)
+    // Unconstrained: called from a tokio task (planning), each poll of the
+    // join handle would use up that task's cooperative budget, which only
+    // the task's own return to its scheduler renews. After 128 waits (a
+    // hive table of 129 directories opened while planning) the handle would
+    // answer "not yet" for ever.
+    futures::executor::block_on(tokio::task::unconstrained(task))
         .map_err(|e| QuiverError::Internal(format!("object store request failed: {e}")))
 }
 
@@ -393,6 +398,26 @@ fn retry_config() -> RetryConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn waiting_from_a_task_never_runs_out_of_its_budget() {
+        // Inside a tokio task, as while planning; a task polls at most 128
+        // times before its budget is used up.
+        let (done, waited) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .build()
+                .unwrap();
+            runtime.block_on(async {
+                for i in 0..1000 {
+                    assert_eq!(block_on(async move { i }).unwrap(), i);
+                }
+            });
+            let _ = done.send(());
+        });
+        let within = std::time::Duration::from_secs(30);
+        assert!(waited.recv_timeout(within).is_ok(), "block_on hung");
+    }
 
     #[test]
     fn parses_remote_locations() {
