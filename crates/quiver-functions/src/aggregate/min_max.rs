@@ -7,6 +7,7 @@ use arrow::datatypes::*;
 use quiver_expr::types::is_string;
 use quiver_expr::{AggregateFunction, GroupsAccumulator, Result};
 
+use super::bool_agg::BoolAggregate;
 use super::{for_each_valid, one_arg, unsupported, validity, SelfMerging, SelfMergingAccumulator};
 
 /// `min` or `max`.
@@ -65,6 +66,14 @@ impl AggregateFunction for MinMax {
     }
     fn create_accumulator(&self, arg_types: &[DataType]) -> Result<Box<dyn GroupsAccumulator>> {
         let t = &arg_types[0];
+        if t == &DataType::Boolean {
+            // false < true, as in DuckDB and PostgreSQL: min is bool_and, max bool_or.
+            let boolean = match self.is_min {
+                true => BoolAggregate::and("min"),
+                false => BoolAggregate::or(),
+            };
+            return boolean.create_accumulator(arg_types);
+        }
         if matches!(t, DataType::Utf8 | DataType::Utf8View) {
             return Ok(Box::new(SelfMerging(StringMinMax {
                 is_min: self.is_min,
@@ -200,7 +209,7 @@ impl SelfMergingAccumulator for StringMinMax {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use arrow::array::{Array, Float64Array};
+    use arrow::array::{Array, BooleanArray, Float64Array};
 
     #[test]
     fn min_and_max_of_floats_and_strings() {
@@ -233,12 +242,30 @@ mod tests {
     }
 
     #[test]
-    fn booleans_are_rejected_with_a_clear_error() {
-        let err = MinMax::min()
-            .create_accumulator(&[DataType::Boolean])
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("min cannot be applied to BOOLEAN"), "{err}");
+    fn booleans_order_false_before_true() {
+        let values: ArrayRef = Arc::new(BooleanArray::from(vec![
+            Some(true),
+            None,
+            Some(false),
+            Some(true),
+            None,
+        ]));
+        for (function, expected) in [
+            (MinMax::min(), [false, true]),
+            (MinMax::max(), [true, true]),
+        ] {
+            let mut acc = function.create_accumulator(&[DataType::Boolean]).unwrap();
+            acc.update_batch(&[Arc::clone(&values)], &[0, 0, 0, 1, 1], 2)
+                .unwrap();
+            let out = acc.evaluate().unwrap();
+            let out = out.as_boolean();
+            assert_eq!(
+                [out.value(0), out.value(1)],
+                expected,
+                "{}",
+                function.name()
+            );
+        }
     }
 
     #[test]
