@@ -173,7 +173,15 @@ pub fn binary_operand_types(
     }
     // Arithmetic.
     let interval = Interval(IntervalUnit::MonthDayNano);
+    let days = |t: &DataType| is_integer(t) || t == &Null;
     match (l, r) {
+        // Days added to or taken from a date, and the days between two
+        // dates (DuckDB's DATE + INTEGER, DATE - INTEGER, DATE - DATE).
+        (Date32, t) if days(t) && matches!(op, Operator::Plus | Operator::Minus) => {
+            Ok((Date32, Int32))
+        }
+        (t, Date32) if days(t) && op == Operator::Plus => Ok((Int32, Date32)),
+        (Date32, Date32) if op == Operator::Minus => Ok((Date32, Date32)),
         (Date32 | Timestamp(..), Interval(_)) if matches!(op, Operator::Plus | Operator::Minus) => {
             Ok((l.clone(), interval))
         }
@@ -235,6 +243,8 @@ pub fn binary_result_type(l: &DataType, op: Operator, r: &DataType) -> Result<Da
         }
         (Date32 | Timestamp(..), Interval(_)) => l.clone(),
         (Interval(_), Date32 | Timestamp(..)) => r.clone(),
+        (Date32, Int32) | (Int32, Date32) => Date32,
+        (Date32, Date32) if op == Operator::Minus => Int64,
         _ if l == r => l.clone(),
         _ => {
             return Err(QuiverError::Internal(format!(

@@ -9,8 +9,9 @@ use arrow::compute::kernels::cmp::{eq, gt, gt_eq, lt, lt_eq, neq};
 use arrow::compute::kernels::concat_elements::concat_elements_utf8;
 use arrow::compute::kernels::numeric::{add, div, mul, rem, sub};
 use arrow::compute::{and_kleene, cast, or_kleene};
-use arrow::datatypes::{DataType, Float32Type, Float64Type};
+use arrow::datatypes::{DataType, Float32Type, Float64Type, Int32Type};
 use arrow::record_batch::RecordBatch;
+use arrow::temporal_conversions::date32_to_datetime;
 use quiver_expr::{ColumnarValue, Operator, QuiverError, Result};
 
 use super::canonical::canonical_floats;
@@ -77,6 +78,36 @@ fn has_float_zero(divisor: &ArrayRef) -> bool {
     }
 }
 
+/// The integer type that day arithmetic on dates computes in: INTEGER
+/// for a date plus or minus days (overflow is an error), BIGINT for the
+/// days between two dates. None for other operands.
+fn day_numbers(op: Operator, l: &DataType, r: &DataType) -> Option<DataType> {
+    use DataType::{Date32, Int32, Int64};
+    match (l, op, r) {
+        (Date32, Operator::Plus | Operator::Minus, Int32) | (Int32, Operator::Plus, Date32) => {
+            Some(Int32)
+        }
+        (Date32, Operator::Minus, Date32) => Some(Int64),
+        _ => None,
+    }
+}
+
+/// Fails unless every day number in `days` (the result of `expr`) is a
+/// date that can be shown: years -262144 to 262143.
+fn check_date_range(days: &ArrayRef, expr: &BinaryExpr) -> Result<()> {
+    let days = days.as_primitive::<Int32Type>();
+    match days
+        .iter()
+        .flatten()
+        .find(|&d| date32_to_datetime(d).is_none())
+    {
+        Some(_) => Err(QuiverError::Execution(format!(
+            "date out of range in {expr}"
+        ))),
+        None => Ok(()),
+    }
+}
+
 fn as_boolean(a: &ArrayRef) -> Result<BooleanArray> {
     if a.data_type() == &DataType::Null {
         return Ok(BooleanArray::new_null(a.len()));
@@ -94,6 +125,12 @@ impl PhysicalExpr for BinaryExpr {
         let (mut r, rs) = eval_datum(self.right.as_ref(), batch)?;
         if self.op.is_comparison() {
             (l, r) = (canonical_floats(l), canonical_floats(r));
+        }
+        let days = day_numbers(self.op, l.data_type(), r.data_type());
+        if let Some(days) = &days {
+            // Dates as their day numbers; the result is cast back to a date
+            // (day arithmetic) or stays a count of days (date - date).
+            (l, r) = (cast(&l, days)?, cast(&r, days)?);
         }
         let both_scalar = ls && rs;
         if let Some(out) = checked_free_decimal_op(
@@ -161,6 +198,9 @@ impl PhysicalExpr for BinaryExpr {
                 )?)
             }
         };
+        if days == Some(DataType::Int32) {
+            check_date_range(&out, self)?;
+        }
         let out = if out.data_type() != &self.data_type && self.data_type != DataType::Null {
             cast(&out, &self.data_type)?
         } else {
