@@ -44,6 +44,10 @@ pub enum Operator {
     Or,
     /// `||` string concatenation
     StringConcat,
+    /// `IS DISTINCT FROM`: `<>` where NULL equals NULL; never NULL.
+    IsDistinctFrom,
+    /// `IS NOT DISTINCT FROM`: `=` where NULL equals NULL; never NULL.
+    IsNotDistinctFrom,
 }
 
 impl Operator {
@@ -76,6 +80,17 @@ impl Operator {
     pub fn is_logical(self) -> bool {
         matches!(self, Operator::And | Operator::Or)
     }
+
+    /// True for `IS [NOT] DISTINCT FROM`, which compare NULLs as values.
+    pub fn is_distinction(self) -> bool {
+        matches!(self, Operator::IsDistinctFrom | Operator::IsNotDistinctFrom)
+    }
+
+    /// True if a NULL input always gives a NULL result: all but `AND`,
+    /// `OR` and `IS [NOT] DISTINCT FROM`.
+    pub fn propagates_null(self) -> bool {
+        !(self.is_logical() || self.is_distinction())
+    }
 }
 
 impl fmt::Display for Operator {
@@ -95,6 +110,8 @@ impl fmt::Display for Operator {
             Operator::And => "AND",
             Operator::Or => "OR",
             Operator::StringConcat => "||",
+            Operator::IsDistinctFrom => "IS DISTINCT FROM",
+            Operator::IsNotDistinctFrom => "IS NOT DISTINCT FROM",
         };
         f.write_str(s)
     }

@@ -158,7 +158,7 @@ pub fn binary_operand_types(
             ))),
         };
     }
-    if op.is_comparison() {
+    if op.is_comparison() || op.is_distinction() {
         let t = common_type(l, r).ok_or_else(|| {
             QuiverError::Schema(format!(
                 "cannot compare {} with {}",
@@ -214,7 +214,7 @@ fn decimal_of(t: &DataType) -> Option<DataType> {
 /// [`binary_operand_types`].
 pub fn binary_result_type(l: &DataType, op: Operator, r: &DataType) -> Result<DataType> {
     use DataType::*;
-    if op.is_comparison() || op.is_logical() {
+    if op.is_comparison() || op.is_logical() || op.is_distinction() {
         return Ok(Boolean);
     }
     if op == Operator::StringConcat {

@@ -329,11 +329,16 @@ impl<'a> Generator<'a> {
                 self.expr(Kind::Text, scope, d),
                 self.random.pick(&["'a%'", "'%b%'", "'_'", "''", "'%'"])
             ),
-            8 => format!(
-                "({} IS DISTINCT FROM {})",
-                self.expr(kind, scope, d),
-                self.expr(kind, scope, d)
-            ),
+            8 => {
+                let op = *self
+                    .random
+                    .pick(&["IS DISTINCT FROM", "IS NOT DISTINCT FROM"]);
+                format!(
+                    "({} {op} {})",
+                    self.expr(kind, scope, d),
+                    self.expr(kind, scope, d)
+                )
+            }
             9 if scope.subqueries && self.depth < 2 => self.subquery_predicate(scope),
             _ => {
                 let op = *self.random.pick(&["=", "<>", "<", "<=", ">", ">="]);

@@ -126,7 +126,7 @@ fn null_when_side_null(e: &Expr, side: &QSchema) -> bool {
         Expr::Alias(e, _) | Expr::Negative(e) | Expr::Not(e) | Expr::Cast(e, _) => {
             null_when_side_null(e, side)
         }
-        Expr::Binary(l, op, r) if !op.is_logical() => {
+        Expr::Binary(l, op, r) if op.propagates_null() => {
             null_when_side_null(l, side) || null_when_side_null(r, side)
         }
         Expr::Like { expr, pattern, .. } => {

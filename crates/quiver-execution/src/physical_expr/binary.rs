@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, AsArray, BooleanArray};
-use arrow::compute::kernels::cmp::{eq, gt, gt_eq, lt, lt_eq, neq};
+use arrow::compute::kernels::cmp::{distinct, eq, gt, gt_eq, lt, lt_eq, neq, not_distinct};
 use arrow::compute::kernels::concat_elements::concat_elements_utf8;
 use arrow::compute::kernels::numeric::{add, div, mul, rem, sub};
 use arrow::compute::{and_kleene, cast, or_kleene};
@@ -123,7 +123,7 @@ impl PhysicalExpr for BinaryExpr {
     fn evaluate(&self, batch: &RecordBatch) -> Result<ColumnarValue> {
         let (mut l, ls) = eval_datum(self.left.as_ref(), batch)?;
         let (mut r, rs) = eval_datum(self.right.as_ref(), batch)?;
-        if self.op.is_comparison() {
+        if self.op.is_comparison() || self.op.is_distinction() {
             (l, r) = (canonical_floats(l), canonical_floats(r));
         }
         let days = day_numbers(self.op, l.data_type(), r.data_type());
@@ -167,6 +167,8 @@ impl PhysicalExpr for BinaryExpr {
             Operator::Modulo => rem(ld, rd)?,
             Operator::Eq => Arc::new(eq(ld, rd)?),
             Operator::NotEq => Arc::new(neq(ld, rd)?),
+            Operator::IsDistinctFrom => Arc::new(distinct(ld, rd)?),
+            Operator::IsNotDistinctFrom => Arc::new(not_distinct(ld, rd)?),
             Operator::Lt => Arc::new(lt(ld, rd)?),
             Operator::LtEq => Arc::new(lt_eq(ld, rd)?),
             Operator::Gt => Arc::new(gt(ld, rd)?),

@@ -233,6 +233,12 @@ impl SqlPlanner<'_> {
                 self.binary(go(left)?, binary_operator(op)?, go(right)?, schema)
             }
             E::UnaryOp { op, expr } => self.unary(op, expr, schema),
+            E::IsDistinctFrom(l, r) => {
+                self.binary(go(l)?, Operator::IsDistinctFrom, go(r)?, schema)
+            }
+            E::IsNotDistinctFrom(l, r) => {
+                self.binary(go(l)?, Operator::IsNotDistinctFrom, go(r)?, schema)
+            }
             E::IsNull(inner) => Ok(Expr::IsNull(Box::new(go(inner)?))),
             E::IsNotNull(inner) => Ok(Expr::IsNotNull(Box::new(go(inner)?))),
             E::Between {
@@ -623,7 +629,7 @@ impl SqlPlanner<'_> {
             (l, r)
         };
         let (lt, rt) = (l.data_type(schema)?, r.data_type(schema)?);
-        if op.is_comparison() && lt != rt {
+        if (op.is_comparison() || op.is_distinction()) && lt != rt {
             let (l_lit, r_lit) = (matches!(l, Expr::Literal(_)), matches!(r, Expr::Literal(_)));
             if let Expr::Literal(v) = &r {
                 if !l_lit || is_string(&rt) {
