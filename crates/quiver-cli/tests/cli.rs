@@ -423,3 +423,34 @@ fn memory_hungry_queries_stay_within_the_limit() {
         );
     }
 }
+
+#[test]
+fn a_table_of_every_row_counts_against_the_limit_while_csv_streams() {
+    let sql = "SET memory_limit = '100KB'; SELECT * FROM 'testdata/trips.parquet'";
+    let table = quiver(&["-c", sql], None);
+    assert!(!table.status.success());
+    assert!(
+        stderr(&table).contains("Out of memory: the collected result needs"),
+        "{}",
+        stderr(&table)
+    );
+    // Text formats are written batch by batch: the same rows fit.
+    let csv = quiver(&["--format", "csv", "-c", sql], None);
+    assert!(csv.status.success(), "{}", stderr(&csv));
+    assert_eq!(
+        stdout(&csv).lines().count(),
+        20_001,
+        "a header and every row"
+    );
+}
+
+#[test]
+fn values_with_line_breaks_are_drawn_inside_the_table() {
+    let out = quiver(&["-c", "SELECT 'abcdefgh' || E'\\r\\n' || 'b' AS x"], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("│ abcdefgh │") && text.contains("│ b        │"),
+        "{text}"
+    );
+}

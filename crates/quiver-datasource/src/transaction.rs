@@ -32,7 +32,7 @@ const PARTS_IN_FLIGHT: usize = 4;
 /// file descriptors): past it, a partitioned write closes
 /// the file written least recently, and its partition's later rows go to a
 /// new file beside it (`data_1.parquet`, ...).
-pub(crate) const MAX_OPEN_FILES: usize = 500;
+const MAX_OPEN_FILES: usize = 500;
 
 /// Bytes written by a format writer, waiting to be uploaded.
 #[derive(Clone, Default)]

@@ -76,7 +76,7 @@ pub fn write_table(
         .collect();
     for_each_row(batches, "NULL", |row| {
         for (width, value) in widths.iter_mut().zip(row) {
-            *width = (*width).max(value.lines().map(|l| l.width()).max().unwrap_or(0));
+            *width = (*width).max(cell_lines(value).map(|l| l.width()).max().unwrap_or(0));
         }
         Ok(())
     })?;
@@ -104,7 +104,7 @@ pub fn write_table(
     for_each_row(batches, "NULL", |row| {
         let cells: Vec<Vec<String>> = row
             .iter()
-            .map(|v| v.split('\n').map(str::to_string).collect())
+            .map(|v| cell_lines(v).map(str::to_string).collect())
             .collect();
         table.row(out, &cells, true)
     })?;
@@ -112,6 +112,14 @@ pub fn write_table(
         table.rule(out, Rule('└', '─', '┴', '┘'))?;
     }
     Ok(())
+}
+
+/// The text lines a value is drawn on: it is split at each line break
+/// (`\n` or `\r\n`), so that measuring and drawing see the same lines.
+fn cell_lines(value: &str) -> impl Iterator<Item = &str> {
+    value
+        .split('\n')
+        .map(|line| line.strip_suffix('\r').unwrap_or(line))
 }
 
 /// Calls `f` with each row of `batches` as display strings, NULL written
@@ -177,7 +185,7 @@ impl TableWriter {
                     line.push(separator);
                 }
                 let text = cell.get(line_no).map_or("", String::as_str);
-                let pad = " ".repeat(self.widths[i] - text.width());
+                let pad = " ".repeat(self.widths[i].saturating_sub(text.width()));
                 if values && self.right_aligned[i] {
                     line.push_str(&format!(" {pad}{text} "));
                 } else {
@@ -202,6 +210,26 @@ mod tests {
     use arrow::array::{Int64Array, StringArray};
     use arrow::datatypes::{DataType, Field};
     use std::sync::Arc;
+
+    #[test]
+    fn values_with_line_breaks_are_drawn_on_several_lines() {
+        let schema = Arc::new(Schema::new(vec![Field::new("s", DataType::Utf8, true)]));
+        let values = StringArray::from(vec!["abcdefgh\r\nb", "x\ny\n"]);
+        let batch = RecordBatch::try_new(Arc::clone(&schema), vec![Arc::new(values)]).unwrap();
+        let text = render_table(&schema, &[batch], false).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(
+            lines
+                .iter()
+                .all(|l| l.chars().count() == lines[0].chars().count()),
+            "{text}"
+        );
+        assert!(!text.contains('\r'), "{text}");
+        assert!(
+            text.contains("│ abcdefgh │") && text.contains("│ b        │"),
+            "{text}"
+        );
+    }
 
     #[test]
     fn renders_header_types_and_nulls() {
