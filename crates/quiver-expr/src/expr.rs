@@ -12,6 +12,7 @@ use crate::function::{AggregateFunction, ScalarFunction, Volatility};
 use crate::logical_plan::LogicalPlan;
 use crate::schema::{Column, QSchema};
 use crate::types::{binary_result_type, sql_type_name};
+use crate::window::{WindowCall, WindowFrame, WindowKind};
 
 /// Binary operators.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -231,6 +232,9 @@ pub enum Expr {
     ScalarFunction(ScalarFunctionRef, Vec<Expr>),
     /// An aggregate function call.
     Aggregate(AggregateCall),
+    /// A window call (`f(..) OVER (..)`), computed by a window operator
+    /// below the expression that uses it.
+    Window(Box<WindowCall>),
     /// A column of an enclosing query, referenced from inside a subquery.
     OuterColumn {
         /// The column, as the enclosing query names it.
@@ -400,6 +404,13 @@ impl Expr {
             Expr::Cast(_, t) => t.clone(),
             Expr::ScalarFunction(f, args) => f.0.return_type(&arg_types(args, schema)?)?,
             Expr::Aggregate(call) => call.func.0.return_type(&arg_types(&call.args, schema)?)?,
+            Expr::Window(call) => {
+                let types = arg_types(&call.args, schema)?;
+                match &call.kind {
+                    WindowKind::Aggregate(f) => f.0.return_type(&types)?,
+                    WindowKind::Function(f) => f.0.return_type(&types)?,
+                }
+            }
             Expr::OuterColumn { data_type, .. } => data_type.clone(),
             Expr::ScalarSubquery(s) => s.plan.schema().field(0).field.data_type().clone(),
             Expr::Exists { .. } | Expr::Quantified { .. } => DataType::Boolean,
@@ -417,6 +428,10 @@ impl Expr {
             Expr::IsNull(_) | Expr::IsNotNull(_) => false,
             Expr::Binary(l, _, r) => l.nullable(schema)? || r.nullable(schema)?,
             Expr::Aggregate(call) => call.func.0.nullable(),
+            Expr::Window(call) => match &call.kind {
+                WindowKind::Aggregate(f) => f.0.nullable(),
+                WindowKind::Function(_) => true,
+            },
             Expr::OuterColumn { nullable, .. } => *nullable,
             Expr::Exists { .. } => false,
             _ => true,
@@ -458,6 +473,12 @@ impl Expr {
             }
             Expr::ScalarFunction(_, args) => args.iter().collect(),
             Expr::Aggregate(call) => call.args.iter().collect(),
+            Expr::Window(call) => call
+                .args
+                .iter()
+                .chain(&call.partition_by)
+                .chain(call.order_by.iter().map(|o| &o.expr))
+                .collect(),
         }
     }
 
@@ -571,6 +592,40 @@ impl Expr {
                     .collect::<Result<_>>()?,
                 ..call
             }),
+            Expr::Window(call) => {
+                let WindowCall {
+                    kind,
+                    args,
+                    distinct,
+                    ignore_nulls,
+                    partition_by,
+                    order_by,
+                    frame,
+                } = *call;
+                let mut all = |es: Vec<Expr>| -> Result<Vec<Expr>> {
+                    es.into_iter().map(|e| e.rewrite(f)).collect()
+                };
+                let args = all(args)?;
+                let partition_by = all(partition_by)?;
+                let order_by = order_by
+                    .into_iter()
+                    .map(|o| {
+                        Ok(SortExpr {
+                            expr: o.expr.rewrite(f)?,
+                            ..o
+                        })
+                    })
+                    .collect::<Result<_>>()?;
+                Expr::Window(Box::new(WindowCall {
+                    kind,
+                    args,
+                    distinct,
+                    ignore_nulls,
+                    partition_by,
+                    order_by,
+                    frame,
+                }))
+            }
         })
     }
 
@@ -587,9 +642,24 @@ impl Expr {
         out
     }
 
-    /// True if the expression contains an aggregate call.
+    /// True if the expression contains an aggregate call (outside window
+    /// calls, whose aggregates are computed by the window operator).
     pub fn contains_aggregate(&self) -> bool {
-        self.any(&mut |e| matches!(e, Expr::Aggregate(_)))
+        match self {
+            Expr::Aggregate(_) => true,
+            Expr::Window(call) => call
+                .args
+                .iter()
+                .chain(&call.partition_by)
+                .chain(call.order_by.iter().map(|o| &o.expr))
+                .any(Expr::contains_aggregate),
+            other => other.children().into_iter().any(Expr::contains_aggregate),
+        }
+    }
+
+    /// True if the expression contains a window call.
+    pub fn contains_window(&self) -> bool {
+        self.any(&mut |e| matches!(e, Expr::Window(_)))
     }
 
     /// True if the expression calls a volatile function (`random()`), so
@@ -836,6 +906,47 @@ fn write_expr(e: &Expr, f: &mut fmt::Formatter<'_>, qualified: bool) -> fmt::Res
                 call.func.0.name(),
                 if call.distinct { "DISTINCT " } else { "" }
             )
+        }
+        Expr::Window(call) => {
+            write!(
+                f,
+                "{}({}{})",
+                call.kind.name(),
+                if call.distinct { "DISTINCT " } else { "" },
+                list(&call.args)
+            )?;
+            if call.ignore_nulls {
+                f.write_str(" IGNORE NULLS")?;
+            }
+            let mut parts = vec![];
+            if !call.partition_by.is_empty() {
+                parts.push(format!("PARTITION BY {}", list(&call.partition_by)));
+            }
+            if !call.order_by.is_empty() {
+                let keys: Vec<String> = call
+                    .order_by
+                    .iter()
+                    .map(|o| {
+                        let mut key = sub(&o.expr);
+                        if !o.asc {
+                            key.push_str(" DESC");
+                        }
+                        if o.nulls_first == o.asc {
+                            key.push_str(if o.nulls_first {
+                                " NULLS FIRST"
+                            } else {
+                                " NULLS LAST"
+                            });
+                        }
+                        key
+                    })
+                    .collect();
+                parts.push(format!("ORDER BY {}", keys.join(", ")));
+            }
+            if call.frame != WindowFrame::default_for(!call.order_by.is_empty()) {
+                parts.push(call.frame.to_string());
+            }
+            write!(f, " OVER ({})", parts.join(" "))
         }
     }
 }

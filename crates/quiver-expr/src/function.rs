@@ -10,6 +10,7 @@ use datafusion_common::ScalarValue;
 
 use crate::error::Result;
 use crate::table_source::TableSource;
+use crate::window::WindowRows;
 
 /// A function argument or result: a whole column, or one value that stands for
 /// every row.
@@ -134,6 +135,36 @@ pub trait AggregateFunction: Send + Sync + Debug {
     fn nullable(&self) -> bool {
         true
     }
+}
+
+/// A window function such as `rank` or `lag`, computed for every row from
+/// the rows of its partition (aggregates become window functions without
+/// implementing this: they are evaluated over each row's frame).
+pub trait WindowFunction: Send + Sync + Debug {
+    /// The SQL name, lower case; results are named after it.
+    fn name(&self) -> &str;
+
+    /// The argument types the function wants, given the types it was called
+    /// with; errors name the function when the call cannot fit.
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>>;
+
+    /// The result type for (already coerced) argument types.
+    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType>;
+
+    /// Whether the result depends on the row's frame (`first_value`), so
+    /// that frames are computed for it; ranking functions ignore frames.
+    fn uses_frame(&self) -> bool {
+        false
+    }
+
+    /// Whether `IGNORE NULLS` / `RESPECT NULLS` may be written.
+    fn accepts_null_treatment(&self) -> bool {
+        false
+    }
+
+    /// The result at every one of `rows`, given the arguments' values at
+    /// those rows.
+    fn evaluate(&self, args: &[ArrayRef], rows: &WindowRows<'_>) -> Result<ArrayRef>;
 }
 
 /// Accumulates one aggregate for many groups at once. Groups are numbered

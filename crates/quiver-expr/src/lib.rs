@@ -12,6 +12,7 @@ pub mod schema;
 pub mod suggest;
 pub mod table_source;
 pub mod types;
+pub mod window;
 
 pub use datafusion_common::ScalarValue;
 pub use error::{QuiverError, Result};
@@ -20,8 +21,9 @@ pub use expr::{
 };
 pub use function::{
     AggregateFunction, ColumnarValue, FileTables, FunctionTable, GroupsAccumulator, ScalarFunction,
-    TableFunction, Volatility,
+    TableFunction, Volatility, WindowFunction,
 };
 pub use logical_plan::LogicalPlan;
 pub use schema::{Column, QField, QSchema, QSchemaRef};
 pub use table_source::{ColumnStatistics, TableSource};
+pub use window::{WindowCall, WindowFrame, WindowFunctionRef, WindowKind};

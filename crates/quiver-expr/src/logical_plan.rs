@@ -23,6 +23,8 @@ pub enum LogicalPlan {
     Filter(Filter),
     /// Groups rows and computes aggregates.
     Aggregate(Aggregate),
+    /// Adds window calls' results to every row.
+    Window(Window),
     /// Orders rows.
     Sort(Sort),
     /// Skips and limits rows.
@@ -521,6 +523,56 @@ impl Aggregate {
     }
 }
 
+/// Computes window calls over its input: every input row, with one more
+/// column per call. The calls share one partitioning and order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Window {
+    /// The input.
+    pub input: Arc<LogicalPlan>,
+    /// The calls (each an [`Expr::Window`]), all with the same PARTITION
+    /// BY and ORDER BY.
+    pub window_exprs: Vec<Expr>,
+    /// The output schema: the input's columns, then one per call.
+    pub schema: QSchemaRef,
+}
+
+impl Window {
+    /// A window operator; computes the output schema and checks that the
+    /// calls share their partitioning and order.
+    pub fn try_new(input: Arc<LogicalPlan>, window_exprs: Vec<Expr>) -> Result<Self> {
+        let in_schema = input.schema();
+        let mut fields = in_schema.fields().to_vec();
+        let mut first: Option<&crate::window::WindowCall> = None;
+        for e in &window_exprs {
+            let Expr::Window(call) = e else {
+                return Err(QuiverError::Internal(format!("{e} is not a window call")));
+            };
+            if first.is_some_and(|f| !f.same_window(call)) {
+                return Err(QuiverError::Internal(format!(
+                    "window calls of one operator differ in PARTITION BY or ORDER BY ({e})"
+                )));
+            }
+            first.get_or_insert(call);
+            let field = Field::new(
+                Self::output_column_name(e),
+                e.data_type(in_schema)?,
+                e.nullable(in_schema)?,
+            );
+            fields.push(QField::new(None, field));
+        }
+        Ok(Self {
+            input,
+            window_exprs,
+            schema: Arc::new(QSchema::new(fields)),
+        })
+    }
+
+    /// The output column name of a window call: its SQL text.
+    pub fn output_column_name(e: &Expr) -> String {
+        e.to_string()
+    }
+}
+
 /// Orders rows by keys; optionally keeps only the first `fetch`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sort {
@@ -837,6 +889,7 @@ impl LogicalPlan {
             LogicalPlan::Projection(p) => &p.schema,
             LogicalPlan::Filter(f) => f.input.schema(),
             LogicalPlan::Aggregate(a) => &a.schema,
+            LogicalPlan::Window(w) => &w.schema,
             LogicalPlan::Sort(s) => s.input.schema(),
             LogicalPlan::Limit(l) => l.input.schema(),
             LogicalPlan::SubqueryAlias(a) => &a.schema,
@@ -856,6 +909,7 @@ impl LogicalPlan {
             LogicalPlan::Projection(p) => vec![&p.input],
             LogicalPlan::Filter(f) => vec![&f.input],
             LogicalPlan::Aggregate(a) => vec![&a.input],
+            LogicalPlan::Window(w) => vec![&w.input],
             LogicalPlan::Sort(s) => vec![&s.input],
             LogicalPlan::Limit(l) => vec![&l.input],
             LogicalPlan::SubqueryAlias(a) => vec![&a.input],
@@ -893,6 +947,9 @@ impl LogicalPlan {
                 a.group_exprs.clone(),
                 a.aggr_exprs.clone(),
             )?),
+            LogicalPlan::Window(w) => {
+                LogicalPlan::Window(Window::try_new(one(), w.window_exprs.clone())?)
+            }
             LogicalPlan::Sort(s) => LogicalPlan::Sort(Sort {
                 exprs: s.exprs.clone(),
                 input: one(),
@@ -965,6 +1022,7 @@ impl LogicalPlan {
                     list(&a.aggr_exprs)
                 )
             }
+            LogicalPlan::Window(w) => format!("Window: {}", list(&w.window_exprs)),
             LogicalPlan::Sort(s) => {
                 let keys: Vec<String> = s.exprs.iter().map(|e| e.to_string()).collect();
                 match s.fetch {

@@ -1,10 +1,12 @@
 //! Built-in functions of Quiver: scalar functions (`upper`, `round`, ...) and
-//! aggregate functions (`count`, `sum`, ...), and the registry that finds
+//! aggregate functions (`count`, `sum`, ...), window functions (`rank`,
+//! `lag`, ...), and the registry that finds
 //! them by name.
 
 pub mod aggregate;
 pub mod registry;
 pub mod scalar;
 pub mod table;
+pub mod window;
 
 pub use registry::FunctionRegistry;

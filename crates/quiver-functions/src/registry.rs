@@ -3,9 +3,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use quiver_expr::{AggregateFunction, ScalarFunction, TableFunction};
+use quiver_expr::{AggregateFunction, ScalarFunction, TableFunction, WindowFunction};
 
-use crate::{aggregate, scalar, table};
+use crate::{aggregate, scalar, table, window};
 
 /// The functions a session knows, by lower-case name.
 #[derive(Debug, Clone)]
@@ -13,6 +13,7 @@ pub struct FunctionRegistry {
     scalars: HashMap<String, Arc<dyn ScalarFunction>>,
     aggregates: HashMap<String, Arc<dyn AggregateFunction>>,
     tables: HashMap<String, Arc<dyn TableFunction>>,
+    windows: HashMap<String, Arc<dyn WindowFunction>>,
 }
 
 impl Default for FunctionRegistry {
@@ -28,6 +29,7 @@ impl FunctionRegistry {
             scalars: HashMap::new(),
             aggregates: HashMap::new(),
             tables: HashMap::new(),
+            windows: HashMap::new(),
         };
         for f in scalar::builtins() {
             r.register_scalar(f);
@@ -37,6 +39,9 @@ impl FunctionRegistry {
         }
         for f in table::builtins() {
             r.register_table_function(f);
+        }
+        for f in window::builtins() {
+            r.register_window(f);
         }
         r
     }
@@ -55,6 +60,19 @@ impl FunctionRegistry {
         for name in std::iter::once(f.name()).chain(f.aliases().iter().copied()) {
             self.aggregates.insert(name.to_string(), Arc::clone(&f));
         }
+    }
+
+    /// Adds a window function under its name (replacing any function of
+    /// that name).
+    pub fn register_window(&mut self, f: Arc<dyn WindowFunction>) {
+        self.windows.insert(f.name().to_string(), f);
+    }
+
+    /// The window function called `name` (case-insensitive); aggregates,
+    /// which are window functions too, are found by
+    /// [`FunctionRegistry::aggregate`].
+    pub fn window(&self, name: &str) -> Option<Arc<dyn WindowFunction>> {
+        self.windows.get(&name.to_ascii_lowercase()).cloned()
     }
 
     /// Adds a table function under its name and aliases (replacing any
@@ -83,13 +101,14 @@ impl FunctionRegistry {
         self.aggregates.get(&name.to_ascii_lowercase()).cloned()
     }
 
-    /// Every function name, scalar, aggregate and table, sorted.
+    /// Every function name, scalar, aggregate, window and table, sorted.
     pub fn names(&self) -> Vec<String> {
         let mut v: Vec<String> = self
             .scalars
             .keys()
             .chain(self.aggregates.keys())
             .chain(self.tables.keys())
+            .chain(self.windows.keys())
             .cloned()
             .collect();
         v.sort();
@@ -116,5 +135,7 @@ mod tests {
             "read_parquet"
         );
         assert_eq!(r.table_function("read_ndjson").unwrap().name(), "read_json");
+        assert_eq!(r.window("ROW_NUMBER").unwrap().name(), "row_number");
+        assert!(r.names().contains(&"lag".to_string()));
     }
 }

@@ -15,7 +15,7 @@ use quiver_execution::{ProviderSource, TableProvider};
 use quiver_expr::logical_plan::{Ddl, FormatName, Values};
 use quiver_expr::{
     AggregateFunction, Expr, LogicalPlan, QuiverError, Result, ScalarFunction, ScalarValue,
-    TableFunction, TableSource,
+    TableFunction, TableSource, WindowFunction,
 };
 use quiver_functions::table::ReadFiles;
 use quiver_functions::FunctionRegistry;
@@ -415,6 +415,10 @@ impl ContextProvider for SessionContext {
 
     fn aggregate_function(&self, name: &str) -> Option<Arc<dyn AggregateFunction>> {
         self.state.functions().aggregate(name)
+    }
+
+    fn window_function(&self, name: &str) -> Option<Arc<dyn WindowFunction>> {
+        self.state.functions().window(name)
     }
 
     fn table_function(&self, name: &str) -> Option<Arc<dyn TableFunction>> {

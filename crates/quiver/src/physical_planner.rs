@@ -21,6 +21,7 @@ use quiver_execution::operators::repartition::RepartitionExec;
 use quiver_execution::operators::set_operation::SetOperationExec;
 use quiver_execution::operators::sort::SortExec;
 use quiver_execution::operators::union::UnionExec;
+use quiver_execution::operators::window::{WindowExec, WindowExpr};
 use quiver_execution::operators::PhysicalSortExpr;
 use quiver_execution::physical_expr::ColumnExpr;
 use quiver_execution::plan::display_plan;
@@ -28,7 +29,7 @@ use quiver_execution::{
     canonical_key, create_physical_expr, ExecutionPlan, PhysicalExpr, ProviderSource, ScanRequest,
 };
 use quiver_expr::logical_plan::{
-    Aggregate, ExplainMode, Projection, SubqueryAlias, TableScan, Values,
+    Aggregate, ExplainMode, Projection, SubqueryAlias, TableScan, Values, Window,
 };
 use quiver_expr::{internal_err, Expr, LogicalPlan, QSchema, QuiverError, Result, ScalarValue};
 
@@ -152,6 +153,7 @@ impl<'a> PhysicalPlanner<'a> {
                 Arc::new(FilterExec::with_conjuncts(conjuncts, input))
             }
             LogicalPlan::Aggregate(a) => self.plan_aggregate(a).await?,
+            LogicalPlan::Window(w) => self.plan_window(w).await?,
             LogicalPlan::Sort(s) => {
                 let input = self.plan(&s.input).await?;
                 let exprs = s
@@ -335,6 +337,104 @@ impl<'a> PhysicalPlanner<'a> {
             exchanged,
         )?))
     }
+}
+
+impl PhysicalPlanner<'_> {
+    /// Window calls: the input hash-partitioned by the PARTITION BY keys
+    /// (or gathered into one partition without them), sorted by those keys
+    /// and the ORDER BY keys in each partition, then the window operator.
+    /// Keys compare as SQL does (`-0.0 = 0.0`), so that the sort keeps
+    /// equal keys together.
+    async fn plan_window(&self, w: &Window) -> Result<Arc<dyn ExecutionPlan>> {
+        let Some(Expr::Window(first)) = w.window_exprs.first() else {
+            return internal_err!("window operator without window calls");
+        };
+        let in_schema = w.input.schema();
+        let input = self.plan(&w.input).await?;
+        let partition_by = first
+            .partition_by
+            .iter()
+            .map(|e| Ok(canonical_key(create_physical_expr(e, in_schema)?)))
+            .collect::<Result<Vec<_>>>()?;
+        let order_by = first
+            .order_by
+            .iter()
+            .map(|k| {
+                Ok(PhysicalSortExpr {
+                    expr: canonical_key(create_physical_expr(&k.expr, in_schema)?),
+                    options: SortOptions {
+                        descending: !k.asc,
+                        nulls_first: k.nulls_first,
+                    },
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let names = w.schema.field_names();
+        let exprs = w
+            .window_exprs
+            .iter()
+            .zip(&names[in_schema.len()..])
+            .map(|(e, name)| window_expr(e, in_schema, name))
+            .collect::<Result<Vec<_>>>()?;
+        let input: Arc<dyn ExecutionPlan> =
+            match (partition_by.is_empty(), input.output_partitions()) {
+                (true, 1) => input,
+                (true, _) => Arc::new(CoalescePartitionsExec::new(input)),
+                (false, _) => Arc::new(RepartitionExec::new(
+                    partition_by.clone(),
+                    self.config.target_partitions,
+                    input,
+                )),
+            };
+        let sort_keys: Vec<PhysicalSortExpr> = partition_by
+            .iter()
+            .map(|e| PhysicalSortExpr {
+                expr: Arc::clone(e),
+                options: SortOptions::default(),
+            })
+            .chain(order_by.iter().cloned())
+            .collect();
+        let sorted: Arc<dyn ExecutionPlan> = if sort_keys.is_empty() {
+            input
+        } else {
+            Arc::new(SortExec::new(sort_keys, input, None))
+        };
+        Ok(Arc::new(WindowExec::new(
+            partition_by,
+            order_by,
+            exprs,
+            sorted,
+        )))
+    }
+}
+
+/// A window call bound to its operator's input.
+fn window_expr(e: &Expr, schema: &QSchema, name: &str) -> Result<WindowExpr> {
+    let Expr::Window(call) = e else {
+        return internal_err!("{e} is not a window call");
+    };
+    let args = call
+        .args
+        .iter()
+        .map(|a| {
+            let expr = create_physical_expr(a, schema)?;
+            // DISTINCT compares values as SQL does (-0.0 = 0.0).
+            Ok(if call.distinct {
+                canonical_key(expr)
+            } else {
+                expr
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(WindowExpr {
+        kind: call.kind.clone(),
+        args,
+        distinct: call.distinct,
+        ignore_nulls: call.ignore_nulls,
+        frame: call.frame.clone(),
+        name: name.to_string(),
+        data_type: e.data_type(schema)?,
+    })
 }
 
 /// `count(*)` (one or more, no GROUP BY) directly over a table that knows

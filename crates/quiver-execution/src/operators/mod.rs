@@ -14,6 +14,7 @@ pub mod set_operation;
 pub mod shared;
 pub mod sort;
 pub mod union;
+pub mod window;
 
 #[cfg(test)]
 pub(crate) mod test_util;

@@ -115,6 +115,7 @@ fn bind(expr: &Expr, input: &QSchema) -> Result<Arc<dyn PhysicalExpr>> {
             expr.data_type(input)?,
         )),
         Expr::Aggregate(_) => return internal_err!("aggregate {expr} outside an aggregation"),
+        Expr::Window(_) => return internal_err!("window call {expr} outside a window operator"),
         Expr::OuterColumn { .. }
         | Expr::ScalarSubquery(_)
         | Expr::Exists { .. }

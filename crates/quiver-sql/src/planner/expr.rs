@@ -108,7 +108,7 @@ fn go_filter(planner: &SqlPlanner<'_>, filter: &ast::Expr, schema: &QSchema) -> 
 }
 
 /// Casts a call's arguments to the types `wanted` asks for, given their types.
-fn coerce_args(
+pub(crate) fn coerce_args(
     args: Vec<Expr>,
     schema: &QSchema,
     wanted: impl FnOnce(&[DataType]) -> Result<Vec<DataType>>,
@@ -761,7 +761,70 @@ impl SqlPlanner<'_> {
         Ok(Expr::ScalarFunction(ScalarFunctionRef(func), args))
     }
 
-    fn unknown_function(&self, name: &str) -> QuiverError {
+    /// The arguments of a call, bound, and whether it was `f(*)`.
+    pub(crate) fn call_arguments(
+        &self,
+        raw_args: &[FunctionArg],
+        schema: &QSchema,
+    ) -> Result<(Vec<Expr>, bool)> {
+        let mut args = vec![];
+        let mut star = false;
+        for a in raw_args {
+            match a {
+                FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => {
+                    args.push(self.sql_to_expr(e, schema)?)
+                }
+                FunctionArg::Unnamed(FunctionArgExpr::Wildcard) => star = true,
+                other => return not_impl_err!("function argument {other} is not supported"),
+            }
+        }
+        Ok((args, star))
+    }
+
+    /// The arguments of an aggregate call (plain or over a window), cast
+    /// to the types the function wants; `FILTER (WHERE c)` becomes `CASE
+    /// WHEN c THEN arg END`, since aggregates skip NULL inputs (`count(*)`
+    /// counts a constant).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn aggregate_arguments(
+        &self,
+        func: &Arc<dyn quiver_expr::AggregateFunction>,
+        name: &str,
+        args: Vec<Expr>,
+        star: bool,
+        distinct: bool,
+        f: &ast::Function,
+        schema: &QSchema,
+    ) -> Result<Vec<Expr>> {
+        if star && (!func.accepts_star() || !args.is_empty() || distinct) {
+            return Err(QuiverError::Plan(format!(
+                "{name}(*) is not allowed; only count(*)"
+            )));
+        }
+        if distinct && args.is_empty() {
+            return Err(QuiverError::Plan(format!(
+                "{name}(DISTINCT) needs an argument"
+            )));
+        }
+        let mut args = coerce_args(args, schema, |types| func.coerce_types(types))?;
+        if let Some(filter) = &f.filter {
+            let condition = self.boolean(go_filter(self, filter, schema)?, "FILTER", schema)?;
+            if args.is_empty() {
+                args.push(Expr::Literal(ScalarValue::Int64(Some(1))));
+            }
+            args = args
+                .into_iter()
+                .map(|a| Expr::Case {
+                    operand: None,
+                    when_then: vec![(condition.clone(), a)],
+                    else_expr: None,
+                })
+                .collect();
+        }
+        Ok(args)
+    }
+
+    pub(crate) fn unknown_function(&self, name: &str) -> QuiverError {
         let names = self.provider.function_names();
         let mut msg = format!("function {name}() does not exist");
         if let Some(s) = closest_name(name, names.iter().map(String::as_str)) {
@@ -778,8 +841,8 @@ impl SqlPlanner<'_> {
             .and_then(|p| p.as_ident())
             .map(|i| i.value.to_lowercase())
             .unwrap_or_default();
-        if f.over.is_some() {
-            return not_impl_err!("window functions ({name} .. OVER) are not supported yet");
+        if let Some(over) = &f.over {
+            return self.window_call(f, &name, over, schema);
         }
         reject_unsupported_call_parts(f, &name)?;
         let (raw_args, distinct) = match &f.args {
@@ -795,51 +858,25 @@ impl SqlPlanner<'_> {
                 return not_impl_err!("subqueries are not supported yet")
             }
         };
-        let mut args = vec![];
-        let mut star = false;
-        for a in &raw_args {
-            match a {
-                FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => {
-                    args.push(self.sql_to_expr(e, schema)?)
-                }
-                FunctionArg::Unnamed(FunctionArgExpr::Wildcard) => star = true,
-                other => return not_impl_err!("function argument {other} is not supported"),
-            }
+        let (args, star) = self.call_arguments(&raw_args, schema)?;
+        if let Some(window) = self.provider.window_function(&name) {
+            return Err(QuiverError::Plan(format!(
+                "{}() is a window function and needs an OVER clause",
+                window.name()
+            )));
         }
         if let Some(func) = self.provider.aggregate_function(&name) {
-            if star && (!func.accepts_star() || !args.is_empty() || distinct) {
-                return Err(QuiverError::Plan(format!(
-                    "{name}(*) is not allowed; only count(*)"
-                )));
-            }
             if args.iter().any(Expr::contains_aggregate) {
                 return Err(QuiverError::Plan(format!(
                     "aggregate function calls cannot be nested (in {name})"
                 )));
             }
-            if distinct && args.is_empty() {
+            if args.iter().any(Expr::contains_window) {
                 return Err(QuiverError::Plan(format!(
-                    "{name}(DISTINCT) needs an argument"
+                    "aggregate function calls cannot contain window function calls (in {name})"
                 )));
             }
-            let mut args = coerce_args(args, schema, |types| func.coerce_types(types))?;
-            if let Some(filter) = &f.filter {
-                // Aggregates skip NULL inputs, so FILTER (WHERE c) is the
-                // aggregate of CASE WHEN c THEN arg END; count(*) counts a
-                // constant.
-                let condition = self.boolean(go_filter(self, filter, schema)?, "FILTER", schema)?;
-                if args.is_empty() {
-                    args.push(Expr::Literal(ScalarValue::Int64(Some(1))));
-                }
-                args = args
-                    .into_iter()
-                    .map(|a| Expr::Case {
-                        operand: None,
-                        when_then: vec![(condition.clone(), a)],
-                        else_expr: None,
-                    })
-                    .collect();
-            }
+            let args = self.aggregate_arguments(&func, &name, args, star, distinct, f, schema)?;
             return Ok(Expr::Aggregate(AggregateCall {
                 func: AggregateFunctionRef(Arc::clone(&func)),
                 args,

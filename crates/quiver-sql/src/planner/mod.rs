@@ -5,6 +5,7 @@ mod literal;
 mod query;
 mod relation;
 mod star;
+mod window;
 mod write;
 
 use std::cell::RefCell;
@@ -16,7 +17,7 @@ use quiver_expr::logical_plan::{Ddl, Explain, ExplainMode, FormatName, Values};
 use quiver_expr::types::sql_type_name;
 use quiver_expr::{
     not_impl_err, AggregateFunction, LogicalPlan, QuiverError, Result, ScalarFunction,
-    TableFunction, TableSource,
+    TableFunction, TableSource, WindowFunction,
 };
 use sqlparser::ast::{self, ColumnOption, ObjectName, ObjectType};
 
@@ -55,6 +56,10 @@ pub trait ContextProvider {
     /// An aggregate function by name.
     fn aggregate_function(&self, name: &str) -> Option<Arc<dyn AggregateFunction>>;
 
+    /// A window function by name (aggregates are found by
+    /// [`ContextProvider::aggregate_function`]).
+    fn window_function(&self, name: &str) -> Option<Arc<dyn WindowFunction>>;
+
     /// A table function by name.
     fn table_function(&self, name: &str) -> Option<Arc<dyn TableFunction>>;
 
@@ -87,6 +92,11 @@ pub struct SqlPlanner<'a> {
     /// Schemas of the enclosing queries while a subquery is planned,
     /// innermost last: their columns are visible as outer references.
     outer: RefCell<Vec<quiver_expr::QSchema>>,
+    /// The WINDOW clauses of the SELECTs being planned, innermost last.
+    named_windows: RefCell<Vec<HashMap<String, ast::WindowSpec>>>,
+    /// Whether the clause being bound may call window functions (the
+    /// select list, ORDER BY and QUALIFY).
+    windows_allowed: std::cell::Cell<bool>,
 }
 
 /// Arrow fields for SQL column definitions (`name TYPE [NOT NULL]`).
@@ -187,6 +197,8 @@ impl<'a> SqlPlanner<'a> {
             ctes: RefCell::new(vec![]),
             aliases: RefCell::new(vec![]),
             outer: RefCell::new(vec![]),
+            named_windows: RefCell::new(vec![]),
+            windows_allowed: std::cell::Cell::new(false),
         }
     }
 

@@ -437,30 +437,55 @@ impl SqlPlanner<'_> {
         select: &ast::Select,
         order_by: &[ast::OrderByExpr],
     ) -> Result<LogicalPlan> {
+        let outer_allowed = self.windows_allowed.replace(false);
+        self.enter_named_windows(&select.named_window)?;
+        let planned = self.plan_select_in_scope(select, order_by);
+        self.leave_named_windows();
+        self.windows_allowed.set(outer_allowed);
+        planned
+    }
+
+    fn plan_select_in_scope(
+        &self,
+        select: &ast::Select,
+        order_by: &[ast::OrderByExpr],
+    ) -> Result<LogicalPlan> {
         let distinct = select_distinct(select)?;
         let mut plan = self.plan_from(&select.from)?;
         if let Some(w) = &select.selection {
             plan = self.with_where(plan, w)?;
         }
         let schema = plan.schema().clone();
+        self.windows_allowed.set(true);
         let items = self.select_items(&select.projection, &schema)?;
+        self.windows_allowed.set(false);
         let group_exprs = self.group_keys(&select.group_by, &items, &schema)?;
         let having = match &select.having {
             Some(h) => Some(self.resolve_input_first(h, &items, &schema, "HAVING")?),
             None => None,
         };
+        self.windows_allowed.set(true);
         let keys = self.sort_keys(order_by, &items, &schema)?;
+        let qualify = match &select.qualify {
+            Some(q) => Some(self.resolve_input_first(q, &items, &schema, "QUALIFY")?),
+            None => None,
+        };
+        self.windows_allowed.set(false);
 
-        let input_sort_exprs = keys.iter().filter_map(|(k, _)| match k {
-            SortKey::Input(e) => Some(e),
-            SortKey::Output(_) => None,
-        });
+        let input_sort_exprs: Vec<&Expr> = keys
+            .iter()
+            .filter_map(|(k, _)| match k {
+                SortKey::Input(e) => Some(e),
+                SortKey::Output(_) => None,
+            })
+            .collect();
         let aggs = collect_aggregates(
             items
                 .iter()
                 .map(|(e, _)| e)
                 .chain(having.iter())
-                .chain(input_sort_exprs),
+                .chain(input_sort_exprs.iter().copied())
+                .chain(qualify.iter()),
         );
         let grouped = !aggs.is_empty() || !group_exprs.is_empty() || having.is_some();
 
@@ -482,9 +507,38 @@ impl SqlPlanner<'_> {
             plan = LogicalPlan::Filter(Filter::try_new(h, Arc::new(plan))?);
         }
 
+        // Everything computed over the (grouped) rows: the select list,
+        // the ORDER BY keys that are not selected, and QUALIFY.
+        let mut computed = vec![];
+        for (e, _) in &items {
+            computed.push(rebase_all(e, agg_schema.as_ref())?);
+        }
+        for e in &input_sort_exprs {
+            computed.push(rebase_all(e, agg_schema.as_ref())?);
+        }
+        if let Some(q) = &qualify {
+            computed.push(rebase_all(q, agg_schema.as_ref())?);
+        }
+        let has_windows = computed.iter().any(Expr::contains_window);
+        if qualify.is_some() && !has_windows {
+            return Err(QuiverError::Plan(
+                "QUALIFY needs a window function in the select list or in QUALIFY".into(),
+            ));
+        }
+        if has_windows {
+            let (windowed, rewritten) = self.plan_windows(plan, computed)?;
+            plan = windowed;
+            computed = rewritten;
+        }
+        if qualify.is_some() {
+            let condition = computed.pop().expect("QUALIFY was computed");
+            let condition = self.boolean(condition, "QUALIFY", plan.schema())?;
+            plan = LogicalPlan::Filter(Filter::try_new(condition, Arc::new(plan))?);
+        }
+        let mut sort_inputs = computed.split_off(items.len()).into_iter();
+
         let mut exprs = vec![];
-        for (e, name) in &items {
-            let e = rebase_all(e, agg_schema.as_ref())?;
+        for (e, (_, name)) in computed.into_iter().zip(&items) {
             exprs.push(if &e.output_name() == name {
                 e
             } else {
@@ -502,10 +556,8 @@ impl SqlPlanner<'_> {
                             "for SELECT DISTINCT, ORDER BY expressions must appear in the select list ({e})"
                         )));
                     }
-                    exprs.push(
-                        rebase_all(e, agg_schema.as_ref())?
-                            .alias(format!("__order_by_{}", exprs.len())),
-                    );
+                    let input = sort_inputs.next().expect("one per input sort key");
+                    exprs.push(input.alias(format!("__order_by_{}", exprs.len())));
                     exprs.len() - 1
                 }
             };
@@ -560,14 +612,10 @@ impl SqlPlanner<'_> {
 }
 
 /// Whether `select` is `SELECT DISTINCT`; an error for the clauses that are
-/// not implemented (TOP, INTO, QUALIFY, WINDOW, DISTINCT ON).
+/// not implemented (TOP, INTO, DISTINCT ON).
 fn select_distinct(select: &ast::Select) -> Result<bool> {
-    if select.top.is_some()
-        || select.into.is_some()
-        || select.qualify.is_some()
-        || !select.named_window.is_empty()
-    {
-        return not_impl_err!("TOP, INTO, QUALIFY and WINDOW clauses are not supported");
+    if select.top.is_some() || select.into.is_some() {
+        return not_impl_err!("TOP and INTO clauses are not supported");
     }
     match &select.distinct {
         None | Some(ast::Distinct::All) => Ok(false),
@@ -652,7 +700,7 @@ fn cast_columns(plan: LogicalPlan, types: &[DataType]) -> Result<LogicalPlan> {
 
 /// A sort key with SQL defaults: ascending; NULLs last when ascending and
 /// first when descending (as PostgreSQL).
-fn sort_expr(expr: Expr, options: &ast::OrderByOptions) -> SortExpr {
+pub(crate) fn sort_expr(expr: Expr, options: &ast::OrderByOptions) -> SortExpr {
     let asc = options.asc.unwrap_or(true);
     SortExpr {
         expr,
