@@ -230,6 +230,7 @@ pub fn column_statistics(plan: &LogicalPlan, c: &Column) -> Option<ColumnStatist
         LogicalPlan::Join(j) => {
             column_statistics(&j.left, c).or_else(|| column_statistics(&j.right, c))
         }
+        LogicalPlan::Window(w) if index < w.input.schema().len() => column_statistics(&w.input, c),
         _ => None,
     }
 }

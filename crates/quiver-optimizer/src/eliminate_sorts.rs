@@ -1,13 +1,13 @@
 //! An ORDER BY whose order nothing above can observe is dropped: a sort
 //! (without a fetch) under a join, a union, an INTERSECT/EXCEPT, another
-//! sort, or an aggregate whose functions ignore row order, possibly through
+//! sort, or an aggregate or window operator whose functions ignore row order, possibly through
 //! filters, projections and aliases, which keep rows in order. `FROM
 //! (SELECT … ORDER BY …)` and `IN (SELECT … ORDER BY …)` then cost nothing.
 //! A sort that feeds a LIMIT, the query result, a write (COPY, CREATE TABLE
 //! AS, INSERT) or an order-sensitive aggregate (`string_agg`) stays, as
 //! does every top-k (a sort with a fetch chooses which rows remain).
 
-use quiver_expr::{Expr, LogicalPlan, Result};
+use quiver_expr::{Expr, LogicalPlan, Result, WindowKind};
 
 use crate::{map_inputs, OptimizerRule, Transformed};
 
@@ -40,13 +40,22 @@ fn rewrite(plan: &LogicalPlan, order_matters: bool) -> Result<Transformed<Logica
         | LogicalPlan::Union(_)
         | LogicalPlan::SetOperation(_) => false,
         LogicalPlan::Aggregate(a) => a.aggr_exprs.iter().any(depends_on_order),
+        // A window operator sorts its input by its own keys.
+        LogicalPlan::Window(w) => w.window_exprs.iter().any(depends_on_order),
         _ => true,
     };
     map_inputs(plan, |i| rewrite(i, inputs_order_matters))
 }
 
 fn depends_on_order(e: &Expr) -> bool {
-    e.any(&mut |sub| matches!(sub, Expr::Aggregate(a) if a.func.0.depends_on_input_order()))
+    e.any(&mut |sub| match sub {
+        Expr::Aggregate(a) => a.func.0.depends_on_input_order(),
+        Expr::Window(w) => match &w.kind {
+            WindowKind::Aggregate(f) => f.0.depends_on_input_order(),
+            WindowKind::Function(_) => false,
+        },
+        _ => false,
+    })
 }
 
 #[cfg(test)]

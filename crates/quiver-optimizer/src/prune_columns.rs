@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use quiver_expr::logical_plan::{Projection, SubqueryAlias, TableScan};
+use quiver_expr::logical_plan::{Projection, SubqueryAlias, TableScan, Window};
 use quiver_expr::{Column, Expr, LogicalPlan, QSchema, Result};
 
 use crate::{OptimizerRule, Transformed};
@@ -77,6 +77,26 @@ fn prune(plan: &LogicalPlan, required: &BTreeSet<usize>) -> Result<LogicalPlan> 
             let exprs: Vec<Expr> = a.group_exprs.iter().chain(&a.aggr_exprs).cloned().collect();
             let need = columns_of(&exprs, &a.input)?;
             plan.with_new_inputs(vec![Arc::new(prune(&a.input, &need)?)])
+        }
+        LogicalPlan::Window(w) => {
+            // Unused window calls are not computed; with none left, the
+            // operator goes.
+            let width = w.input.schema().len();
+            let calls: Vec<Expr> = w
+                .window_exprs
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| required.contains(&(width + j)))
+                .map(|(_, e)| e.clone())
+                .collect();
+            let mut need: BTreeSet<usize> =
+                required.iter().copied().filter(|&i| i < width).collect();
+            need.extend(columns_of(&calls, &w.input)?);
+            let input = Arc::new(prune(&w.input, &need)?);
+            if calls.is_empty() {
+                return Ok(Arc::unwrap_or_clone(input));
+            }
+            Ok(LogicalPlan::Window(Window::try_new(input, calls)?))
         }
         LogicalPlan::Sort(s) => {
             let mut need = required.clone();

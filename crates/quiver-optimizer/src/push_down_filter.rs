@@ -11,6 +11,9 @@
 //!   aggregate's result must stay above it),
 //! - a sort without a fetch (a top-k keeps the k first rows *before*
 //!   filtering, so a filter cannot move below it),
+//! - a window operator, when they read only columns that every window call
+//!   partitions by (any other filter would change the rows the windows
+//!   see),
 //! - a union, intersect or except, into every input (columns matched by
 //!   position).
 //!
@@ -72,6 +75,16 @@ fn filtered(input: &LogicalPlan, conjuncts: Vec<Expr>) -> Result<LogicalPlan> {
             let below = |position: usize| a.group_exprs.get(position).map(|g| g.unalias().clone());
             through(input, &a.input, conjuncts, &below)
         }
+        LogicalPlan::Window(w) => {
+            // Only conjuncts over PARTITION BY keys: they keep or drop whole
+            // window partitions, so the rows that stay see the same windows.
+            let keys = partition_key_columns(w);
+            let below = |position: usize| {
+                let c = w.input.schema().fields().get(position)?.column();
+                keys.contains(&c).then_some(Expr::Column(c))
+            };
+            through(input, &w.input, conjuncts, &below)
+        }
         LogicalPlan::Sort(s) if s.fetch.is_none() => {
             let sorted = filtered(&s.input, conjuncts)?;
             input.with_new_inputs(vec![Arc::new(sorted)])
@@ -107,6 +120,28 @@ fn filtered(input: &LogicalPlan, conjuncts: Vec<Expr>) -> Result<LogicalPlan> {
     }
 }
 
+/// The input columns that every call of `w` partitions by.
+fn partition_key_columns(w: &quiver_expr::logical_plan::Window) -> Vec<Column> {
+    let keys_of = |e: &Expr| match e {
+        Expr::Window(call) => call
+            .partition_by
+            .iter()
+            .filter_map(|k| match k {
+                Expr::Column(c) => Some(c.clone()),
+                _ => None,
+            })
+            .collect(),
+        _ => vec![],
+    };
+    let mut calls = w.window_exprs.iter();
+    let mut keys: Vec<Column> = calls.next().map(keys_of).unwrap_or_default();
+    for call in calls {
+        let theirs = keys_of(call);
+        keys.retain(|k| theirs.contains(k));
+    }
+    keys
+}
+
 /// `node` (with the single input `below_input`) filtered by `conjuncts`:
 /// those whose every column `below` maps (by its position in `node`'s
 /// output) to an expression over the input move below `node`.
@@ -125,6 +160,7 @@ fn through(
             can_move(&conjunct)
                 && !t.contains_subquery()
                 && !t.contains_aggregate()
+                && !t.contains_window()
                 && !t.is_volatile()
         });
         match moved {

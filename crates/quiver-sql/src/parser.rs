@@ -8,7 +8,9 @@ use sqlparser::ast::{ColumnDef, ObjectName};
 use sqlparser::dialect::GenericDialect;
 use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
-use sqlparser::tokenizer::Token;
+use sqlparser::tokenizer::{Token, Tokenizer};
+
+use crate::frame_exclusion::move_frame_exclusions;
 
 /// A statement Quiver can plan.
 #[derive(Debug, Clone)]
@@ -95,8 +97,14 @@ fn parse_error(e: ParserError) -> QuiverError {
 pub fn parse_script(sql: &str) -> ParsedScript {
     let dialect = GenericDialect {};
     let mut statements = vec![];
-    let mut parser = match Parser::new(&dialect).try_with_sql(sql) {
-        Ok(p) => p,
+    let tokens = Tokenizer::new(&dialect, sql)
+        .with_unescape(true)
+        .tokenize_with_location()
+        .map_err(|e| ParserError::TokenizerError(e.to_string()));
+    let mut parser = match tokens {
+        Ok(tokens) => {
+            Parser::new(&dialect).with_tokens_with_locations(move_frame_exclusions(tokens))
+        }
         Err(e) => {
             return ParsedScript {
                 statements,

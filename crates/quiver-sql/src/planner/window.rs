@@ -16,11 +16,7 @@ use sqlparser::ast::{self, FunctionArguments, NamedWindowExpr};
 
 use super::query::sort_expr;
 use super::SqlPlanner;
-
-/// The name of the marker that the parser puts first in a window's
-/// PARTITION BY for an `EXCLUDE` clause, which sqlparser cannot parse:
-/// `__quiver_exclude_ties()` for `EXCLUDE TIES`.
-pub(crate) const EXCLUDE_MARKER: &str = "__quiver_exclude_";
+use crate::frame_exclusion::EXCLUDE_MARKER;
 
 /// A window specification with a named base window merged in.
 struct Spec<'a> {
