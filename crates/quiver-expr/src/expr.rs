@@ -908,12 +908,15 @@ fn write_expr(e: &Expr, f: &mut fmt::Formatter<'_>, qualified: bool) -> fmt::Res
             )
         }
         Expr::Window(call) => {
+            let args = match &call.kind {
+                WindowKind::Aggregate(_) if call.args.is_empty() => "*".to_string(),
+                _ => list(&call.args),
+            };
             write!(
                 f,
-                "{}({}{})",
+                "{}({}{args})",
                 call.kind.name(),
                 if call.distinct { "DISTINCT " } else { "" },
-                list(&call.args)
             )?;
             if call.ignore_nulls {
                 f.write_str(" IGNORE NULLS")?;

@@ -227,6 +227,24 @@ mod tests {
     }
 
     #[test]
+    fn unused_window_calls_are_not_computed() {
+        let sum_b = sum_over(col("b"), vec![col("a")]);
+        let sum_c = sum_over(col("c"), vec![col("a")]);
+        let window = windowed(vec![sum_b.clone(), sum_c], scan());
+        let used = Expr::Column(Column::new(None::<&str>, sum_b.to_string()));
+        assert_eq!(
+            pruned(&project(vec![used], Arc::clone(&window))),
+            "Projection: sum(t.b) OVER (PARTITION BY t.a)\n  \
+             Window: sum(t.b) OVER (PARTITION BY t.a)\n    \
+             TableScan: t projection=[a, b]\n"
+        );
+        assert_eq!(
+            pruned(&project(vec![col("c")], window)),
+            "Projection: t.c\n  TableScan: t projection=[c]\n"
+        );
+    }
+
+    #[test]
     fn count_star_still_reads_one_column() {
         let plan = LogicalPlan::Aggregate(Aggregate::try_new(scan(), vec![], vec![]).unwrap());
         assert_eq!(

@@ -242,6 +242,19 @@ mod tests {
     }
 
     #[test]
+    fn only_conjuncts_on_partition_keys_pass_a_window() {
+        let window = windowed(vec![sum_over(col("b"), vec![col("a")])], scan());
+        let plan = filter(eq(col("a"), lit(1)).and(gt(col("b"), lit(2))), window);
+        assert_eq!(
+            pushed(plan),
+            "Filter: (t.b > 2)\n  \
+             Window: sum(t.b) OVER (PARTITION BY t.a)\n    \
+             Filter: (t.a = 1)\n      \
+             TableScan: t projection=[a, b, c, s]\n"
+        );
+    }
+
+    #[test]
     fn only_conjuncts_on_grouping_keys_pass_an_aggregate() {
         let grouped = aggregate_by(col("a"), scan());
         let on_key = eq(col("a"), lit(1));

@@ -225,3 +225,23 @@ pub fn distinct(call: Expr) -> Expr {
         other => other,
     }
 }
+
+/// `sum(e) OVER (PARTITION BY partition_by)`.
+pub fn sum_over(e: Expr, partition_by: Vec<Expr>) -> Expr {
+    Expr::Window(Box::new(quiver_expr::WindowCall {
+        kind: quiver_expr::WindowKind::Aggregate(AggregateFunctionRef(Arc::new(PlanOnlySum))),
+        args: vec![e],
+        distinct: false,
+        ignore_nulls: false,
+        partition_by,
+        order_by: vec![],
+        frame: quiver_expr::WindowFrame::default_for(false),
+    }))
+}
+
+/// A window operator computing `calls` over `input`.
+pub fn windowed(calls: Vec<Expr>, input: Arc<LogicalPlan>) -> Arc<LogicalPlan> {
+    Arc::new(LogicalPlan::Window(
+        quiver_expr::logical_plan::Window::try_new(input, calls).unwrap(),
+    ))
+}

@@ -376,8 +376,31 @@ impl PhysicalPlanner<'_> {
             .zip(&names[in_schema.len()..])
             .map(|(e, name)| window_expr(e, in_schema, name))
             .collect::<Result<Vec<_>>>()?;
+        // A window operator right below with the same PARTITION BY has
+        // already placed and sorted the rows (the binder puts the longest
+        // ORDER BY lowest).
+        let below = match w.input.as_ref() {
+            LogicalPlan::Window(lower) => match lower.window_exprs.first() {
+                Some(Expr::Window(l)) if l.partition_by == first.partition_by => Some(l),
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some(lower) = below {
+            let sorted_already = lower.order_by.len() >= first.order_by.len()
+                && lower.order_by[..first.order_by.len()] == first.order_by[..];
+            if sorted_already {
+                return Ok(Arc::new(WindowExec::new(
+                    partition_by,
+                    order_by,
+                    exprs,
+                    input,
+                )));
+            }
+        }
         let input: Arc<dyn ExecutionPlan> =
             match (partition_by.is_empty(), input.output_partitions()) {
+                (false, _) if below.is_some() => input,
                 (true, 1) => input,
                 (true, _) => Arc::new(CoalescePartitionsExec::new(input)),
                 (false, _) => Arc::new(RepartitionExec::new(

@@ -354,6 +354,16 @@ impl SqlPlanner<'_> {
                 None => groups.push(vec![call]),
             }
         }
+        // Windows with one PARTITION BY run next to each other, the
+        // longest ORDER BY first: a window whose order is a prefix of the
+        // one below it then needs neither an exchange nor a sort.
+        groups.sort_by_key(|g| match &g[0] {
+            Expr::Window(c) => (
+                c.partition_by.iter().map(|e| e.to_string()).collect::<Vec<_>>(),
+                std::cmp::Reverse(c.order_by.len()),
+            ),
+            _ => (vec![], std::cmp::Reverse(0)),
+        });
         let mut planned: Vec<Expr> = vec![];
         for group in groups {
             planned.extend(group.iter().cloned());

@@ -53,7 +53,10 @@ pub struct WindowExpr {
 
 impl fmt::Display for WindowExpr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let args: Vec<String> = self.args.iter().map(|a| a.to_string()).collect();
+        let mut args: Vec<String> = self.args.iter().map(|a| a.to_string()).collect();
+        if args.is_empty() && matches!(self.kind, WindowKind::Aggregate(_)) {
+            args.push("*".into());
+        }
         write!(
             f,
             "{}({}{})",
