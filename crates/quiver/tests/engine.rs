@@ -383,6 +383,38 @@ async fn sorts_and_aggregates_past_the_memory_limit_spill_and_agree() {
 }
 
 #[tokio::test]
+async fn windows_past_the_memory_limit_sort_on_disk_and_agree() {
+    let ctx = session(2, 64).await;
+    let sql = "SELECT vendor, trip_id, \
+               row_number() OVER (PARTITION BY trip_id % 100 ORDER BY fare, trip_id) AS rn, \
+               sum(fare) OVER (PARTITION BY trip_id % 100 ORDER BY fare, trip_id \
+                 ROWS BETWEEN 6 PRECEDING AND CURRENT ROW) AS moving \
+               FROM trips ORDER BY trip_id";
+    let unlimited = rows_of(&ctx, sql).await;
+    ctx.sql("SET memory_limit = '200KB'").await.unwrap();
+    assert_eq!(rows_of(&ctx, sql).await, unlimited);
+    let plan = analyzed(&ctx, sql).await;
+    let window_sort = plan
+        .lines()
+        .find(|l| l.contains("SortExec") && l.contains("% 100"))
+        .unwrap_or_else(|| panic!("no sort for the window in:\n{plan}"));
+    assert!(counter(window_sort, "spill_count") > 0, "{plan}");
+    // One window partition of every row cannot be gathered in 200KB: a
+    // clean error naming the operator, and all memory given back.
+    let whole = "SELECT sum(fare) OVER (ORDER BY trip_id ROWS 3 PRECEDING) FROM trips";
+    let err = ctx
+        .sql(whole)
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("WindowExec"), "{err}");
+    assert_eq!(ctx.state().memory_pool.reserved(), 0);
+}
+
+#[tokio::test]
 async fn a_collected_result_counts_against_the_memory_limit() {
     let ctx = session(2, 8192).await;
     ctx.set("memory_limit", "100KB").unwrap();
