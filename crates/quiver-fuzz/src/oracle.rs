@@ -136,7 +136,11 @@ impl<'a> Checker<'a> {
     pub async fn check_one(&mut self, generator: &mut Generator<'_>) {
         self.tally.queries += 1;
         let from = generator.from_clause();
-        match generator.random.below(6) {
+        match generator.random.below(7) {
+            6 => {
+                let select = generator.window_select(&from);
+                self.across_configurations(&select.sql()).await;
+            }
             4 => {
                 let select = generator.plain_select(&from);
                 let (limit, offset) = (generator.random.below(8), generator.random.below(4));

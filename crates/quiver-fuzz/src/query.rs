@@ -483,6 +483,113 @@ impl<'a> Generator<'a> {
         }
     }
 
+    /// A query with one or two window calls beside plain expressions.
+    /// Results never depend on how ties are broken: either the ORDER BY
+    /// ends with every column in scope (rows that still tie are identical),
+    /// or only calls that treat peers alike are made (ranks, and
+    /// aggregates over RANGE and GROUPS frames).
+    pub fn window_select(&mut self, from: &From) -> Select {
+        let mut select = self.plain_select(from);
+        for _ in 0..1 + self.random.below(2) {
+            let call = self.window_call(&from.scope);
+            select.items.push(call);
+        }
+        select
+    }
+
+    /// One window call over `scope`.
+    fn window_call(&mut self, scope: &Scope) -> String {
+        let partition_by: Vec<String> = (0..self.random.below(3))
+            .map(|_| {
+                let kind = self.comparable_kind(scope);
+                self.expr(kind, scope, 1)
+            })
+            .collect();
+        let mut order_by: Vec<String> = vec![];
+        let mut key_kinds = vec![];
+        for _ in 0..self.random.below(3) {
+            let kind = self.comparable_kind(scope);
+            let key = self.expr(kind, scope, 1);
+            let direction = *self.random.pick(&["", " DESC", " NULLS FIRST", " DESC NULLS LAST"]);
+            order_by.push(format!("{key}{direction}"));
+            key_kinds.push(kind);
+        }
+        let total_order = !order_by.is_empty() && self.random.chance(50);
+        if total_order {
+            order_by.extend(scope.columns.iter().map(|(c, _)| c.clone()));
+        }
+        let kind = self.comparable_kind(scope);
+        let arg = self.expr(kind, scope, 1);
+        let nulls = if self.random.chance(30) { " IGNORE NULLS" } else { "" };
+        let aggregate = match self.random.below(6) {
+            0 => "count(*)".to_string(),
+            1 => format!("count({}{arg})", if self.random.chance(20) { "DISTINCT " } else { "" }),
+            2 if matches!(kind, Kind::Int | Kind::Decimal | Kind::Float) => format!("sum({arg})"),
+            3 => format!("min({arg})"),
+            _ => format!("max({arg})"),
+        };
+        let (call, framed) = match self.random.below(if total_order { 10 } else { 5 }) {
+            0 => ("rank()".to_string(), false),
+            1 => ("dense_rank()".to_string(), false),
+            2 => ("cume_dist()".to_string(), false),
+            3 => ("percent_rank()".to_string(), false),
+            4 => (aggregate, true),
+            5 => ("row_number()".to_string(), false),
+            6 => (format!("ntile({})", 1 + self.random.below(4)), false),
+            7 => {
+                let f = *self.random.pick(&["lag", "lead"]);
+                let default = kind.literal(self.random);
+                (format!("{f}({arg}, {}, {default}{nulls})", self.random.below(3)), false)
+            }
+            8 => {
+                let f = *self.random.pick(&["first_value", "last_value"]);
+                (format!("{f}({arg}{nulls})"), true)
+            }
+            _ => (format!("nth_value({arg}, {}{nulls})", 1 + self.random.below(3)), true),
+        };
+        let mut spec = vec![];
+        if !partition_by.is_empty() {
+            spec.push(format!("PARTITION BY {}", partition_by.join(", ")));
+        }
+        if !order_by.is_empty() {
+            spec.push(format!("ORDER BY {}", order_by.join(", ")));
+        }
+        if framed && !order_by.is_empty() && self.random.chance(60) {
+            spec.push(self.frame(total_order, &key_kinds));
+        }
+        format!("{call} OVER ({})", spec.join(" "))
+    }
+
+    /// A frame; ROWS only under a total order, RANGE offsets only over one
+    /// integer key.
+    fn frame(&mut self, total_order: bool, key_kinds: &[Kind]) -> String {
+        let units = match self.random.below(3) {
+            0 if total_order => "ROWS",
+            1 if key_kinds == [Kind::Int] && !total_order => "RANGE",
+            _ => "GROUPS",
+        };
+        let bound = |random: &mut Random, end: bool| -> String {
+            match random.below(5) {
+                0 if !end => "UNBOUNDED PRECEDING".into(),
+                0 => "UNBOUNDED FOLLOWING".into(),
+                1 => "CURRENT ROW".into(),
+                2 => format!("{} PRECEDING", random.below(4)),
+                _ => format!("{} FOLLOWING", random.below(4)),
+            }
+        };
+        let start = bound(self.random, false);
+        let end = bound(self.random, true);
+        let exclude = *self.random.pick(&[
+            "",
+            "",
+            " EXCLUDE CURRENT ROW",
+            " EXCLUDE GROUP",
+            " EXCLUDE TIES",
+            " EXCLUDE NO OTHERS",
+        ]);
+        format!("{units} BETWEEN {start} AND {end}{exclude}")
+    }
+
     /// A grouped query: one or two keys, one to three aggregates.
     pub fn grouped_select(&mut self, from: &From) -> (Select, Scope) {
         let keys: Vec<(String, Kind)> = (0..1 + self.random.below(2))

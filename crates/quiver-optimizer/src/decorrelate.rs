@@ -460,6 +460,7 @@ fn node_exprs(plan: &LogicalPlan) -> Vec<Expr> {
         LogicalPlan::Filter(f) => vec![f.predicate.clone()],
         LogicalPlan::Aggregate(a) => a.group_exprs.iter().chain(&a.aggr_exprs).cloned().collect(),
         LogicalPlan::Sort(s) => s.exprs.iter().map(|k| k.expr.clone()).collect(),
+        LogicalPlan::Window(w) => w.window_exprs.clone(),
         LogicalPlan::Join(j) => {
             j.on.iter()
                 .flat_map(|(l, r)| [l.clone(), r.clone()])
