@@ -197,5 +197,11 @@ SELECT ntile(0) OVER () FROM t;
 -- error: cannot start at UNBOUNDED FOLLOWING
 SELECT sum(x) OVER (ORDER BY o ROWS BETWEEN UNBOUNDED FOLLOWING AND CURRENT ROW) FROM t;
 
+-- error: a frame starting at the current row cannot end at preceding rows
+SELECT sum(x) OVER (ORDER BY o ROWS BETWEEN CURRENT ROW AND 1 PRECEDING) FROM t;
+
+-- error: a frame starting at following rows cannot end at the current row
+SELECT sum(x) OVER (ORDER BY o GROUPS BETWEEN 1 FOLLOWING AND CURRENT ROW) FROM t;
+
 -- error: neither an aggregate nor a window function
 SELECT upper(s) OVER () FROM t;

@@ -513,7 +513,9 @@ impl<'a> Generator<'a> {
         for _ in 0..self.random.below(3) {
             let kind = self.comparable_kind(scope);
             let key = self.expr(kind, scope, 1);
-            let direction = *self.random.pick(&["", " DESC", " NULLS FIRST", " DESC NULLS LAST"]);
+            let direction = *self
+                .random
+                .pick(&["", " DESC", " NULLS FIRST", " DESC NULLS LAST"]);
             order_by.push(format!("{key}{direction}"));
             key_kinds.push(kind);
         }
@@ -523,10 +525,21 @@ impl<'a> Generator<'a> {
         }
         let kind = self.comparable_kind(scope);
         let arg = self.expr(kind, scope, 1);
-        let nulls = if self.random.chance(30) { " IGNORE NULLS" } else { "" };
+        let nulls = if self.random.chance(30) {
+            " IGNORE NULLS"
+        } else {
+            ""
+        };
         let aggregate = match self.random.below(6) {
             0 => "count(*)".to_string(),
-            1 => format!("count({}{arg})", if self.random.chance(20) { "DISTINCT " } else { "" }),
+            1 => format!(
+                "count({}{arg})",
+                if self.random.chance(20) {
+                    "DISTINCT "
+                } else {
+                    ""
+                }
+            ),
             2 if matches!(kind, Kind::Int | Kind::Decimal | Kind::Float) => format!("sum({arg})"),
             3 => format!("min({arg})"),
             _ => format!("max({arg})"),
@@ -542,13 +555,19 @@ impl<'a> Generator<'a> {
             7 => {
                 let f = *self.random.pick(&["lag", "lead"]);
                 let default = kind.literal(self.random);
-                (format!("{f}({arg}, {}, {default}{nulls})", self.random.below(3)), false)
+                (
+                    format!("{f}({arg}, {}, {default}{nulls})", self.random.below(3)),
+                    false,
+                )
             }
             8 => {
                 let f = *self.random.pick(&["first_value", "last_value"]);
                 (format!("{f}({arg}{nulls})"), true)
             }
-            _ => (format!("nth_value({arg}, {}{nulls})", 1 + self.random.below(3)), true),
+            _ => (
+                format!("nth_value({arg}, {}{nulls})", 1 + self.random.below(3)),
+                true,
+            ),
         };
         let mut spec = vec![];
         if !partition_by.is_empty() {

@@ -73,7 +73,9 @@ fn validity(seen: &[bool]) -> Option<NullBuffer> {
 
 /// Calls `f(row, group)` for every non-null row of `array`.
 fn for_each_valid(array: &dyn Array, group_indices: &[usize], mut f: impl FnMut(usize, usize)) {
-    match array.nulls().filter(|n| n.null_count() > 0) {
+    // Logical NULLs: an array of type NULL has no validity buffer, yet
+    // every value is NULL.
+    match array.logical_nulls().filter(|n| n.null_count() > 0) {
         None => group_indices
             .iter()
             .enumerate()
@@ -90,9 +92,10 @@ fn for_each_valid(array: &dyn Array, group_indices: &[usize], mut f: impl FnMut(
 /// (`group_indices` gives each row's group): for one group, the number of
 /// valid values at once.
 fn count_valid(array: &dyn Array, group_indices: &[usize], counts: &mut [i64]) {
+    let nulls = array.logical_null_count();
     if counts.len() == 1 {
-        counts[0] += (array.len() - array.null_count()) as i64;
-    } else if array.null_count() == 0 && counts.len() <= LANE_GROUPS {
+        counts[0] += (array.len() - nulls) as i64;
+    } else if nulls == 0 && counts.len() <= LANE_GROUPS {
         fold_in_lanes(group_indices, counts, 0, |n, _| n + 1, |a, b| a + b);
     } else {
         for_each_valid(array, group_indices, |_, g| counts[g] += 1);

@@ -274,6 +274,21 @@ impl SqlPlanner<'_> {
                 "a frame cannot end at UNBOUNDED PRECEDING".into(),
             ));
         }
+        let ends_before = matches!(end, FrameBound::Preceding(_));
+        match start {
+            FrameBound::CurrentRow if ends_before => {
+                return Err(QuiverError::Plan(
+                    "a frame starting at the current row cannot end at preceding rows".into(),
+                ))
+            }
+            FrameBound::Following(_) if ends_before || end == FrameBound::CurrentRow => {
+                return Err(QuiverError::Plan(
+                    "a frame starting at following rows cannot end at the current row or preceding rows"
+                        .into(),
+                ))
+            }
+            _ => {}
+        }
         Ok(WindowFrame {
             units,
             start,
@@ -359,7 +374,10 @@ impl SqlPlanner<'_> {
         // one below it then needs neither an exchange nor a sort.
         groups.sort_by_key(|g| match &g[0] {
             Expr::Window(c) => (
-                c.partition_by.iter().map(|e| e.to_string()).collect::<Vec<_>>(),
+                c.partition_by
+                    .iter()
+                    .map(|e| e.to_string())
+                    .collect::<Vec<_>>(),
                 std::cmp::Reverse(c.order_by.len()),
             ),
             _ => (vec![], std::cmp::Reverse(0)),
@@ -501,6 +519,8 @@ fn range_offset(
         ))
     };
     match (&key_type, &value) {
+        // Every key is NULL: offsets reach only the peers.
+        (DataType::Null, _) => Ok(value.clone()),
         (t, v) if t.is_numeric() && numeric(v) => v.cast_to(t).map_err(|_| bad()),
         (DataType::Date32, ScalarValue::Int64(Some(days))) => {
             let days = i32::try_from(*days).map_err(|_| bad())?;

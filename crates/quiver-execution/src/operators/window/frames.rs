@@ -165,6 +165,10 @@ impl RangeBounds {
                 FrameBound::Following(n) => (n, false),
                 _ => return Ok(None),
             };
+            if keys.data_type().is_null() {
+                // No key has a value, so no bound is ever sought.
+                return Ok(None);
+            }
             let mut offset = n.to_array_of_size(1)?;
             if !matches!(offset.data_type(), DataType::Interval(_)) {
                 offset = cast(&offset, keys.data_type())?;
