@@ -119,10 +119,11 @@ def peer(engine, args, data, sql, limit):
 
 
 def canonical(rows):
-    """Rows with numbers rounded, for comparing engines."""
+    """Rows with numbers to 9 significant digits (sums of millions of
+    floats differ in their last digits with the order of addition)."""
     def value(v):
         try:
-            return round(float(v), 2) if v not in ("", "None") else None
+            return float(f"{float(v):.9g}") if v not in ("", "None") else None
         except ValueError:
             return v
     return [[value(v) for v in r] for r in rows]

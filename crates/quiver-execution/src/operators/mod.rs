@@ -8,6 +8,7 @@ pub mod join;
 pub mod limit;
 pub mod memory;
 pub mod merge;
+mod packed_sort;
 pub mod projection;
 pub mod repartition;
 pub mod set_operation;

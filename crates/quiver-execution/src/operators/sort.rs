@@ -14,6 +14,7 @@ use futures::{StreamExt, TryStreamExt};
 use quiver_expr::Result;
 
 use super::merge::merge_sorted_streams;
+use super::packed_sort::packed_sort_indices;
 use super::{display_sort_exprs, PhysicalSortExpr};
 use crate::compaction::concat_compacted;
 use crate::memory_pool::{batch_memory_size, MemoryReservation};
@@ -50,9 +51,11 @@ impl SortExec {
 }
 
 /// Sorts `batch` by `exprs`, returning at most `limit` rows. One primitive
-/// key is sorted by Arrow's sort kernel; several keys, or keys of other
-/// types, are encoded in Arrow's row format once and compared as bytes,
-/// which beats comparing column by column through dynamic comparators.
+/// key is sorted by Arrow's sort kernel; several integer-like keys that fit
+/// in 128 bits together are packed into one integer per row
+/// (`packed_sort.rs`); other keys are encoded in Arrow's row format once and
+/// compared as bytes, which beats comparing column by column through
+/// dynamic comparators.
 pub fn sort_batch(
     batch: &RecordBatch,
     exprs: &[PhysicalSortExpr],
@@ -70,6 +73,8 @@ pub fn sort_batch(
     let single_primitive = matches!(columns.as_slice(), [c] if c.values.data_type().is_primitive());
     let indices = if single_primitive {
         lexsort_to_indices(&columns, limit)?
+    } else if let Some(packed) = packed_sort_indices(&columns, limit) {
+        packed
     } else {
         sorted_by_rows(&columns, limit)?
     };
