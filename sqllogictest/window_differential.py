@@ -73,7 +73,8 @@ def window_call(rng):
     nulls = " IGNORE NULLS" if rng.random() < 0.3 else ""
     peer_safe = ["rank()", "dense_rank()", "percent_rank()", "cume_dist()", "count(*)",
                  "count(x)", "sum(x)", "min(x)", "max(o)", "avg(x)", "count(DISTINCT o)",
-                 "sum(DISTINCT x)", "max(d)"]
+                 "sum(DISTINCT x)", "max(d)", "avg(CAST(x AS DECIMAL(10,2)))",
+                 "sum(CAST(x AS DECIMAL(10,2)))"]
     ordered = ["row_number()", "ntile(3)", f"lag(x, {rng.randint(0, 3)}, -1{nulls})",
                f"lead(x, {rng.randint(1, 2)}{nulls})", f"first_value(x{nulls})",
                f"last_value(x{nulls})", f"nth_value(x, {rng.randint(1, 3)}{nulls})"]

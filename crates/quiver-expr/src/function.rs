@@ -135,6 +135,16 @@ pub trait AggregateFunction: Send + Sync + Debug {
     fn nullable(&self) -> bool {
         true
     }
+
+    /// Whether, for these argument types, every field of the intermediate
+    /// state is an integer or decimal that adds up: the state of a union of
+    /// rows is the field-wise sum of its parts' states, a field being NULL
+    /// exactly when it is NULL in every part (`count`; `sum` and `avg` of
+    /// integers and decimals). A window frame's state is then a difference
+    /// of running sums, whatever the frame's size.
+    fn additive_state(&self, _arg_types: &[DataType]) -> bool {
+        false
+    }
 }
 
 /// A window function such as `rank` or `lag`, computed for every row from

@@ -32,7 +32,11 @@ fn unsigned_values(array: &ArrayRef) -> Option<(Vec<u64>, u32)> {
         ($t:ty, $bits:expr) => {{
             let a = array.as_primitive::<$t>();
             let flip = 1u64 << ($bits - 1);
-            let mask = if $bits == 64 { u64::MAX } else { (1u64 << $bits) - 1 };
+            let mask = if $bits == 64 {
+                u64::MAX
+            } else {
+                (1u64 << $bits) - 1
+            };
             Some((
                 a.values()
                     .iter()
@@ -115,17 +119,12 @@ pub(crate) fn packed_sort_indices(
         sort_prefix(&mut both, limit);
         both.into_iter().map(|v| v as u32).collect()
     } else if total_bits <= 64 {
-        let mut pairs: Vec<(u64, u32)> = pack::<u64>(&packed, rows)
-            .into_iter()
-            .zip(0..)
-            .collect();
+        let mut pairs: Vec<(u64, u32)> = pack::<u64>(&packed, rows).into_iter().zip(0..).collect();
         sort_prefix(&mut pairs, limit);
         pairs.into_iter().map(|(_, r)| r).collect()
     } else {
-        let mut pairs: Vec<(u128, u32)> = pack::<u128>(&packed, rows)
-            .into_iter()
-            .zip(0..)
-            .collect();
+        let mut pairs: Vec<(u128, u32)> =
+            pack::<u128>(&packed, rows).into_iter().zip(0..).collect();
         sort_prefix(&mut pairs, limit);
         pairs.into_iter().map(|(_, r)| r).collect()
     };
@@ -133,7 +132,9 @@ pub(crate) fn packed_sort_indices(
 }
 
 /// An unsigned integer that packed keys are built in.
-trait Packed: Copy + Default + std::ops::Shl<u32, Output = Self> + std::ops::BitOr<Output = Self> {
+trait Packed:
+    Copy + Default + std::ops::Shl<u32, Output = Self> + std::ops::BitOr<Output = Self>
+{
     /// The width in bits.
     const BITS: u32;
     fn from_u64(v: u64) -> Self;
@@ -296,7 +297,8 @@ mod tests {
         ];
         assert!(packed_sort_indices(&columns, None).is_none());
         // Narrow ranges pack however wide the type.
-        let narrow: ArrayRef = Arc::new(Int64Array::from(vec![Some(1_000_000), None, Some(999_999)]));
+        let narrow: ArrayRef =
+            Arc::new(Int64Array::from(vec![Some(1_000_000), None, Some(999_999)]));
         let columns = vec![column(Arc::clone(&narrow), false, true); 4];
         assert_eq!(
             packed_sort_indices(&columns, None).unwrap().values()[..],

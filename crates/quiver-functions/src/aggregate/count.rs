@@ -13,6 +13,9 @@ use super::count_valid;
 pub struct Count;
 
 impl AggregateFunction for Count {
+    fn additive_state(&self, _arg_types: &[DataType]) -> bool {
+        true
+    }
     fn name(&self) -> &str {
         "count"
     }

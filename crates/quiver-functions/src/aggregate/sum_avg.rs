@@ -33,6 +33,9 @@ fn sum_input_type(name: &str, t: &DataType) -> Result<DataType> {
 pub struct Sum;
 
 impl AggregateFunction for Sum {
+    fn additive_state(&self, arg_types: &[DataType]) -> bool {
+        matches!(arg_types, [DataType::Int64 | DataType::Decimal128(..)])
+    }
     fn name(&self) -> &str {
         "sum"
     }
@@ -196,6 +199,9 @@ where
 pub struct Avg;
 
 impl AggregateFunction for Avg {
+    fn additive_state(&self, arg_types: &[DataType]) -> bool {
+        matches!(arg_types, [DataType::Decimal128(..)])
+    }
     fn name(&self) -> &str {
         "avg"
     }

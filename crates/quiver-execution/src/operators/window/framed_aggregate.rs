@@ -3,7 +3,8 @@
 //! aggregate's intermediate states (each node holds the state of a run of
 //! rows; a frame is a few nodes and at most a few rows at each end), which
 //! costs O(n log n) for any frames, and works for every aggregate that can
-//! merge states. `DISTINCT` keeps the first of equal values.
+//! merge states; aggregates whose states add up take running sums instead
+//! (`running_sums.rs`, O(n)). `DISTINCT` keeps the first of equal values.
 
 use std::collections::HashSet;
 
@@ -15,6 +16,7 @@ use quiver_expr::window::FrameRows;
 use quiver_expr::{AggregateFunctionRef, GroupsAccumulator, Result};
 
 use super::frames::Layout;
+use super::running_sums;
 
 /// How many nodes (or rows) a node of the segment tree merges.
 const FANOUT: usize = 8;
@@ -51,6 +53,10 @@ impl FramedAggregate<'_> {
         };
         if whole {
             return self.per_partition(&args, layout);
+        }
+        let types: Vec<DataType> = args.iter().map(|a| a.data_type().clone()).collect();
+        if self.func.0.additive_state(&types) {
+            return running_sums::over_frames(self.func, &args, frames);
         }
         let tree = SegmentTree::build(self.func, &args, frames.len())?;
         let mut results = vec![];

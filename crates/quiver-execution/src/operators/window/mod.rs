@@ -7,6 +7,7 @@
 
 mod framed_aggregate;
 mod frames;
+mod running_sums;
 
 use std::collections::VecDeque;
 use std::fmt;
