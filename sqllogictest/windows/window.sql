@@ -142,6 +142,17 @@ SELECT n, v, sum(v) OVER (ORDER BY n ROWS BETWEEN 50 PRECEDING AND 40 FOLLOWING)
   max(v) OVER (ORDER BY v NULLS FIRST, n GROUPS BETWEEN 3 PRECEDING AND 2 FOLLOWING) AS m
 FROM big WHERE n % 37 = 0;
 
+-- The first rows per partition: the sort below keeps only them (and ties).
+SELECT k, n, rn FROM (SELECT k, n, row_number() OVER (PARTITION BY k ORDER BY v NULLS FIRST, n DESC) AS rn FROM big) AS q WHERE rn <= 3;
+
+SELECT k, n, v, rank() OVER (PARTITION BY k ORDER BY v DESC NULLS LAST) AS r,
+  dense_rank() OVER (PARTITION BY k ORDER BY v DESC NULLS LAST) AS d
+FROM big QUALIFY r < 3 AND k > 2;
+
+SELECT n, v, rank() OVER (ORDER BY v DESC NULLS LAST) AS r, dense_rank() OVER (ORDER BY v DESC NULLS LAST) AS d FROM big QUALIFY r <= 3;
+
+SELECT n, v, rank() OVER (ORDER BY v NULLS FIRST) AS r FROM big QUALIFY 2 >= r;
+
 -- Errors.
 -- error: needs an OVER clause
 SELECT row_number() FROM t;

@@ -13,6 +13,7 @@ use quiver_execution::operators::aggregate::{AggregateExec, AggregateExpr, Aggre
 use quiver_execution::operators::analyze::AnalyzeExec;
 use quiver_execution::operators::coalesce::CoalescePartitionsExec;
 use quiver_execution::operators::filter::{Conjunct, FilterExec};
+use quiver_execution::operators::first_per_partition::FirstPerPartition;
 use quiver_execution::operators::limit::LimitExec;
 use quiver_execution::operators::memory::MemoryExec;
 use quiver_execution::operators::merge::SortPreservingMergeExec;
@@ -138,6 +139,10 @@ impl<'a> PhysicalPlanner<'a> {
                         };
                         self.plan_scan(scan, &request).await?
                     }
+                    LogicalPlan::Window(w) => {
+                        self.plan_window(w, first_rows_wanted(&f.predicate, w))
+                            .await?
+                    }
                     other => self.plan(other).await?,
                 };
                 let schema = f.input.schema();
@@ -153,7 +158,7 @@ impl<'a> PhysicalPlanner<'a> {
                 Arc::new(FilterExec::with_conjuncts(conjuncts, input))
             }
             LogicalPlan::Aggregate(a) => self.plan_aggregate(a).await?,
-            LogicalPlan::Window(w) => self.plan_window(w).await?,
+            LogicalPlan::Window(w) => self.plan_window(w, None).await?,
             LogicalPlan::Sort(s) => {
                 let input = self.plan(&s.input).await?;
                 let exprs = s
@@ -345,7 +350,14 @@ impl PhysicalPlanner<'_> {
     /// and the ORDER BY keys in each partition, then the window operator.
     /// Keys compare as SQL does (`-0.0 = 0.0`), so that the sort keeps
     /// equal keys together.
-    async fn plan_window(&self, w: &Window) -> Result<Arc<dyn ExecutionPlan>> {
+    /// `first_rows`: only rows ranked up to this many in their partition
+    /// are wanted (a filter above says so, see [`first_rows_wanted`]), so
+    /// the sort keeps only those.
+    async fn plan_window(
+        &self,
+        w: &Window,
+        first_rows: Option<usize>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
         let Some(Expr::Window(first)) = w.window_exprs.first() else {
             return internal_err!("window operator without window calls");
         };
@@ -417,10 +429,15 @@ impl PhysicalPlanner<'_> {
             })
             .chain(order_by.iter().cloned())
             .collect();
-        let sorted: Arc<dyn ExecutionPlan> = if sort_keys.is_empty() {
-            input
-        } else {
-            Arc::new(SortExec::new(sort_keys, input, None))
+        let sorted: Arc<dyn ExecutionPlan> = match (sort_keys.is_empty(), first_rows) {
+            (true, _) => input,
+            (false, None) => Arc::new(SortExec::new(sort_keys, input, None)),
+            (false, Some(k)) => Arc::new(
+                SortExec::new(sort_keys, input, None).with_first_per_partition(FirstPerPartition {
+                    keys: partition_by.len(),
+                    k,
+                }),
+            ),
         };
         Ok(Arc::new(WindowExec::new(
             partition_by,
@@ -429,6 +446,49 @@ impl PhysicalPlanner<'_> {
             sorted,
         )))
     }
+}
+
+/// How many first rows of each partition a filter over the window `w`
+/// needs, when it keeps only rows whose `row_number()` or `rank()` is at
+/// most (or below) a constant, and every call of `w` is a ranking whose
+/// value at such a row depends only on the rows before it and its peers
+/// (`row_number`, `rank`, `dense_rank`).
+fn first_rows_wanted(predicate: &Expr, w: &Window) -> Option<usize> {
+    let ranking = |e: &Expr| matches!(e, Expr::Window(c) if matches!(c.kind.name(), "row_number" | "rank" | "dense_rank"));
+    if !w.window_exprs.iter().all(|e| ranking(e)) {
+        return None;
+    }
+    let width = w.input.schema().len();
+    let bounded_call = |c: &quiver_expr::Column| {
+        let index = w.schema.index_of(c).ok()?.checked_sub(width)?;
+        match &w.window_exprs[index] {
+            Expr::Window(call) if matches!(call.kind.name(), "row_number" | "rank") => Some(()),
+            _ => None,
+        }
+    };
+    quiver_expr::expr::split_conjunction(predicate)
+        .into_iter()
+        .filter_map(|conjunct| {
+            let Expr::Binary(l, op, r) = conjunct else {
+                return None;
+            };
+            let (column, op, limit) = match (l.as_ref(), r.as_ref()) {
+                (Expr::Column(c), Expr::Literal(v)) => (c, *op, v),
+                (Expr::Literal(v), Expr::Column(c)) => (c, op.swap(), v),
+                _ => return None,
+            };
+            bounded_call(column)?;
+            let ScalarValue::Int64(Some(n)) = limit else {
+                return None;
+            };
+            let k = match op {
+                quiver_expr::Operator::LtEq | quiver_expr::Operator::Eq => *n,
+                quiver_expr::Operator::Lt => n - 1,
+                _ => return None,
+            };
+            usize::try_from(k).ok().filter(|k| *k >= 1)
+        })
+        .min()
 }
 
 /// A window call bound to its operator's input.

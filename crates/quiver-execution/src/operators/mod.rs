@@ -4,6 +4,7 @@ pub mod aggregate;
 pub mod analyze;
 pub mod coalesce;
 pub mod filter;
+pub mod first_per_partition;
 pub mod join;
 pub mod limit;
 pub mod memory;

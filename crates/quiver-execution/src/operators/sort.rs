@@ -13,6 +13,7 @@ use arrow::row::{RowConverter, SortField};
 use futures::{StreamExt, TryStreamExt};
 use quiver_expr::Result;
 
+use super::first_per_partition::FirstPerPartition;
 use super::merge::merge_sorted_streams;
 use super::packed_sort::packed_sort_indices;
 use super::{display_sort_exprs, PhysicalSortExpr};
@@ -30,6 +31,8 @@ pub struct SortExec {
     exprs: Vec<PhysicalSortExpr>,
     input: Arc<dyn ExecutionPlan>,
     fetch: Option<usize>,
+    /// Only the first rows of each partition (with ties) are wanted.
+    first_per_partition: Option<FirstPerPartition>,
     /// The operator's identity ([`ExecutionPlan::node_id`]).
     id: NodeId,
 }
@@ -46,7 +49,17 @@ impl SortExec {
             exprs,
             input,
             fetch,
+            first_per_partition: None,
         }
+    }
+
+    /// The same sort, keeping only the first `limit.k` rows of each
+    /// partition and the rows tied with the last of them; rows of other
+    /// partitions may remain where runs spilled to disk are merged, but
+    /// those come after the wanted ones in their partition.
+    pub fn with_first_per_partition(mut self, limit: FirstPerPartition) -> Self {
+        self.first_per_partition = Some(limit);
+        self
     }
 }
 
@@ -129,6 +142,10 @@ struct PartitionSorter {
     reservation: MemoryReservation,
     buffered: Vec<RecordBatch>,
     rows: usize,
+    /// Keep only the first rows of each partition.
+    first_per_partition: Option<FirstPerPartition>,
+    /// The rows left after the last pruning (see `push`).
+    pruned_rows: usize,
     runs: Vec<SpillFile>,
     /// The memory of the largest batch written to a run: what merging
     /// holds per run.
@@ -156,6 +173,17 @@ impl PartitionSorter {
         }
         self.rows += batch.num_rows();
         self.buffered.push(batch);
+        // The first rows per partition: once the buffer has doubled since
+        // it was last pruned, prune it again.
+        if self.first_per_partition.is_some()
+            && self.rows >= (2 * self.pruned_rows).max(4 * self.ctx.batch_size)
+        {
+            let kept = self.sort_buffered()?;
+            self.rows = kept.num_rows();
+            self.pruned_rows = self.rows;
+            self.reservation.try_resize(charge(&kept))?;
+            self.buffered = vec![kept];
+        }
         // Top-k: once the buffer is well past k rows, keep only the best k.
         if let Some(k) = self.fetch {
             if self.rows >= k + self.ctx.batch_size {
@@ -173,7 +201,11 @@ impl PartitionSorter {
     fn sort_buffered(&mut self) -> Result<RecordBatch> {
         let all = concat_compacted(&self.schema, &std::mem::take(&mut self.buffered))?;
         self.rows = 0;
-        sort_batch(&all, &self.exprs, self.fetch)
+        let sorted = sort_batch(&all, &self.exprs, self.fetch)?;
+        match &self.first_per_partition {
+            Some(limit) => limit.prune(sorted, &self.exprs),
+            None => Ok(sorted),
+        }
     }
 
     /// Writes the buffer out as one sorted run and gives back its memory.
@@ -312,10 +344,14 @@ impl ExecutionPlan for SortExec {
         self.input.output_partitions()
     }
     fn details(&self) -> String {
-        match self.fetch {
+        let mut text = match self.fetch {
             Some(k) => format!("TopK(fetch={k}): {}", display_sort_exprs(&self.exprs)),
             None => display_sort_exprs(&self.exprs),
+        };
+        if let Some(limit) = &self.first_per_partition {
+            text.push_str(&format!(", {limit}"));
         }
+        text
     }
     fn execute(
         &self,
@@ -332,6 +368,8 @@ impl ExecutionPlan for SortExec {
             ctx,
             buffered: vec![],
             rows: 0,
+            first_per_partition: self.first_per_partition,
+            pruned_rows: 0,
             runs: vec![],
             largest_run_batch: 0,
         };
