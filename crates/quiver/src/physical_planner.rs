@@ -455,7 +455,7 @@ impl PhysicalPlanner<'_> {
 /// (`row_number`, `rank`, `dense_rank`).
 fn first_rows_wanted(predicate: &Expr, w: &Window) -> Option<usize> {
     let ranking = |e: &Expr| matches!(e, Expr::Window(c) if matches!(c.kind.name(), "row_number" | "rank" | "dense_rank"));
-    if !w.window_exprs.iter().all(|e| ranking(e)) {
+    if !w.window_exprs.iter().all(ranking) {
         return None;
     }
     let width = w.input.schema().len();
