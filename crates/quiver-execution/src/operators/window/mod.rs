@@ -198,6 +198,12 @@ impl ExecutionPlan for WindowExec {
     }
 }
 
+/// Bytes of working memory per row evaluated, whatever the calls.
+const SCRATCH_PER_ROW: usize = 24;
+
+/// Bytes of working memory per row evaluated and window call.
+const SCRATCH_PER_ROW_AND_CALL: usize = 56;
+
 /// Gathers a partition's input until its window partitions are complete,
 /// and evaluates them.
 struct Gatherer {
@@ -267,6 +273,13 @@ impl Gatherer {
         let batches = std::mem::take(&mut self.buffered);
         let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
         if rows > 0 {
+            // What evaluation holds besides the rows and the columns they
+            // gain (charged with the rows): boundaries, and per call its
+            // frames (56 bytes a row, shared by calls with one frame) and
+            // running totals.
+            let calls = self.op.exprs.len();
+            self.reservation
+                .try_grow(rows * (SCRATCH_PER_ROW + SCRATCH_PER_ROW_AND_CALL * calls))?;
             let chunk = concat_batches(&self.op.input.schema(), &batches)?;
             drop(batches);
             let out = self.op.evaluate(chunk)?;
