@@ -172,6 +172,21 @@ pub trait WindowFunction: Send + Sync + Debug {
         false
     }
 
+    /// Whether the value at a row depends only on the rows before it in
+    /// its partition and its peers (`rank`; not `lag`, whose offset may be
+    /// negative), so that it is the same over any prefix of the partition
+    /// that holds them.
+    fn needs_only_preceding_rows(&self) -> bool {
+        false
+    }
+
+    /// Whether a value of at most k means the row is among the first k of
+    /// its partition or tied with the k-th (`row_number`, `rank`), so that
+    /// a filter `f(..) <= k` needs only those rows.
+    fn bounded_by_position(&self) -> bool {
+        false
+    }
+
     /// The result at every one of `rows`, given the arguments' values at
     /// those rows.
     fn evaluate(&self, args: &[ArrayRef], rows: &WindowRows<'_>) -> Result<ArrayRef>;

@@ -449,22 +449,28 @@ impl PhysicalPlanner<'_> {
 }
 
 /// How many first rows of each partition a filter over the window `w`
-/// needs, when it keeps only rows whose `row_number()` or `rank()` is at
-/// most (or below) a constant, and every call of `w` is a ranking whose
-/// value at such a row depends only on the rows before it and its peers
-/// (`row_number`, `rank`, `dense_rank`).
+/// needs, when it keeps only rows where a call bounded by the row's
+/// position (`row_number()`, `rank()`) is at most (or below) a constant,
+/// and every call of `w` depends only on the rows up to a row's peers
+/// (`WindowFunction::needs_only_preceding_rows`).
 fn first_rows_wanted(predicate: &Expr, w: &Window) -> Option<usize> {
-    let ranking = |e: &Expr| matches!(e, Expr::Window(c) if matches!(c.kind.name(), "row_number" | "rank" | "dense_rank"));
-    if !w.window_exprs.iter().all(ranking) {
+    let function = |e: &Expr| match e {
+        Expr::Window(call) => match &call.kind {
+            quiver_expr::WindowKind::Function(f) => Some(Arc::clone(&f.0)),
+            quiver_expr::WindowKind::Aggregate(_) => None,
+        },
+        _ => None,
+    };
+    let prefix_only = |e: &Expr| function(e).is_some_and(|f| f.needs_only_preceding_rows());
+    if !w.window_exprs.iter().all(prefix_only) {
         return None;
     }
     let width = w.input.schema().len();
     let bounded_call = |c: &quiver_expr::Column| {
         let index = w.schema.index_of(c).ok()?.checked_sub(width)?;
-        match &w.window_exprs[index] {
-            Expr::Window(call) if matches!(call.kind.name(), "row_number" | "rank") => Some(()),
-            _ => None,
-        }
+        function(&w.window_exprs[index])
+            .filter(|f| f.bounded_by_position())
+            .map(|_| ())
     };
     quiver_expr::expr::split_conjunction(predicate)
         .into_iter()

@@ -82,6 +82,7 @@ impl WindowFunction for Offset {
     fn accepts_null_treatment(&self) -> bool {
         true
     }
+
     fn evaluate(&self, args: &[ArrayRef], rows: &WindowRows<'_>) -> Result<ArrayRef> {
         let offsets = if args.len() > 1 {
             Some(int_arg(self.name, args, 1)?)

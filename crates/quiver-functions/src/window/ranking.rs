@@ -153,6 +153,12 @@ impl WindowFunction for Ranking {
             }
         }
     }
+    fn needs_only_preceding_rows(&self) -> bool {
+        matches!(self.kind, Kind::RowNumber | Kind::Rank | Kind::DenseRank)
+    }
+    fn bounded_by_position(&self) -> bool {
+        matches!(self.kind, Kind::RowNumber | Kind::Rank)
+    }
     fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
         Ok(match self.kind {
             Kind::PercentRank | Kind::CumeDist => DataType::Float64,
