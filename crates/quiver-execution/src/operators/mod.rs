@@ -15,6 +15,7 @@ pub mod repartition;
 pub mod set_operation;
 pub mod shared;
 pub mod sort;
+mod sorted_gather;
 pub mod union;
 pub mod window;
 

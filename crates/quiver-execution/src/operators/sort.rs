@@ -16,6 +16,7 @@ use quiver_expr::Result;
 use super::first_per_partition::FirstPerPartition;
 use super::merge::merge_sorted_streams;
 use super::packed_sort::packed_sort_indices;
+use super::sorted_gather::{gathered_in_order, has_views};
 use super::{display_sort_exprs, PhysicalSortExpr};
 use crate::compaction::concat_compacted;
 use crate::memory_pool::{batch_memory_size, MemoryReservation};
@@ -83,15 +84,20 @@ pub fn sort_batch(
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    let single_primitive = matches!(columns.as_slice(), [c] if c.values.data_type().is_primitive());
-    let indices = if single_primitive {
-        lexsort_to_indices(&columns, limit)?
-    } else if let Some(packed) = packed_sort_indices(&columns, limit) {
+    Ok(take_record_batch(batch, &sort_indices(&columns, limit)?)?)
+}
+
+/// The row indices of `columns` (sort keys, most significant first) in
+/// sorted order, the first `limit` of them when set.
+pub(crate) fn sort_indices(columns: &[SortColumn], limit: Option<usize>) -> Result<UInt32Array> {
+    let single_primitive = matches!(columns, [c] if c.values.data_type().is_primitive());
+    Ok(if single_primitive {
+        lexsort_to_indices(columns, limit)?
+    } else if let Some(packed) = packed_sort_indices(columns, limit) {
         packed
     } else {
-        sorted_by_rows(&columns, limit)?
-    };
-    Ok(take_record_batch(batch, &indices)?)
+        sorted_by_rows(columns, limit)?
+    })
 }
 
 /// The row indices of `columns` in sorted order (the first `limit`), found
@@ -229,6 +235,17 @@ impl PartitionSorter {
     async fn finish(mut self) -> Result<SendableRecordBatchStream> {
         if let Some(m) = &self.metrics {
             m.add_peak_memory(self.reservation.peak());
+        }
+        let plain = self.fetch.is_none() && self.first_per_partition.is_none();
+        if self.runs.is_empty() && plain && self.rows > 0 && !has_views(&self.schema) {
+            let batches = std::mem::take(&mut self.buffered);
+            return gathered_in_order(
+                Arc::clone(&self.schema),
+                batches,
+                &self.exprs,
+                self.ctx.batch_size,
+                self.reservation,
+            );
         }
         if self.runs.is_empty() {
             let in_memory = match self.rows {
