@@ -194,12 +194,16 @@ impl WindowCall {
 /// The frame of one row: up to three ranges of row positions in the rows
 /// being evaluated, in order and not overlapping (three when `EXCLUDE
 /// TIES` keeps the current row between the parts before and after its
-/// peers).
+/// peers). Positions are kept in 32 bits (28 bytes a row, as every row of
+/// a window partition has one); the rows evaluated at once are fewer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct FrameRows {
-    ranges: [(usize, usize); 3],
+    ranges: [(u32, u32); 3],
     len: u8,
 }
+
+/// The most rows a window evaluates at once (positions fit 32 bits).
+pub const MAX_WINDOW_ROWS: usize = u32::MAX as usize;
 
 impl FrameRows {
     /// The rows `start..end` (empty when `end <= start`).
@@ -212,14 +216,16 @@ impl FrameRows {
     /// Adds the rows `start..end` after those held (nothing when empty).
     pub fn push(&mut self, start: usize, end: usize) {
         if end > start && (self.len as usize) < self.ranges.len() {
-            self.ranges[self.len as usize] = (start, end);
+            self.ranges[self.len as usize] = (start as u32, end as u32);
             self.len += 1;
         }
     }
 
     /// The ranges, in order.
     pub fn ranges(&self) -> impl Iterator<Item = Range<usize>> + '_ {
-        self.ranges[..self.len as usize].iter().map(|&(s, e)| s..e)
+        self.ranges[..self.len as usize]
+            .iter()
+            .map(|&(s, e)| s as usize..e as usize)
     }
 
     /// How many rows the frame holds.

@@ -19,7 +19,7 @@ use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
 use arrow::row::{OwnedRow, RowConverter, SortField};
 use futures::StreamExt;
-use quiver_expr::window::{FrameRows, WindowFrame, WindowKind, WindowRows};
+use quiver_expr::window::{FrameRows, WindowFrame, WindowKind, WindowRows, MAX_WINDOW_ROWS};
 use quiver_expr::Result;
 
 use self::framed_aggregate::FramedAggregate;
@@ -302,6 +302,11 @@ impl WindowExec {
         let partition_keys = eval(&mut self.partition_by.iter())?;
         let order_keys = eval(&mut self.order_by.iter().map(|o| &o.expr))?;
         let rows = chunk.num_rows();
+        if rows > MAX_WINDOW_ROWS {
+            return Err(quiver_expr::QuiverError::NotImplemented(format!(
+                "a window partition of {rows} rows (at most {MAX_WINDOW_ROWS})"
+            )));
+        }
         let partitions = boundaries(&partition_keys, rows)?;
         let all_keys: Vec<ArrayRef> = partition_keys.iter().chain(&order_keys).cloned().collect();
         let peers = boundaries(&all_keys, rows)?;
