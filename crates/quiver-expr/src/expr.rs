@@ -800,6 +800,9 @@ fn write_literal(v: &ScalarValue, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 i.months, i.days, i.nanoseconds
             )
         }
+        ScalarValue::IntervalDayTime(Some(i)) => {
+            write!(f, "INTERVAL '{} days {} ms'", i.days, i.milliseconds)
+        }
         other => write!(f, "{other}"),
     }
 }

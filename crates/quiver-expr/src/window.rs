@@ -139,9 +139,9 @@ impl fmt::Display for FrameBound {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             FrameBound::UnboundedPreceding => f.write_str("UNBOUNDED PRECEDING"),
-            FrameBound::Preceding(n) => write!(f, "{n} PRECEDING"),
+            FrameBound::Preceding(n) => write!(f, "{} PRECEDING", Expr::Literal(n.clone())),
             FrameBound::CurrentRow => f.write_str("CURRENT ROW"),
-            FrameBound::Following(n) => write!(f, "{n} FOLLOWING"),
+            FrameBound::Following(n) => write!(f, "{} FOLLOWING", Expr::Literal(n.clone())),
             FrameBound::UnboundedFollowing => f.write_str("UNBOUNDED FOLLOWING"),
         }
     }
