@@ -1,5 +1,5 @@
 //! The logical and physical plans of the 22 TPC-H queries at scale factor
-//! 0.1, as reviewed snapshots (`tests/snapshots/`): a change to the
+//! 0.1, and of window queries over its lineitem, as reviewed snapshots (`tests/snapshots/`): a change to the
 //! optimizer or the physical planner shows up as a readable diff of the
 //! plans it changes. After reviewing such a diff, accept it with
 //! `INSTA_UPDATE=always cargo test -p quiver-benches --test plan_snapshots`
@@ -22,6 +22,50 @@ async fn tpch_plans_match_their_snapshots() {
         let plans = explain(&ctx, &sql).await;
         let plans = plans.replace(dir.to_str().unwrap(), "<data>");
         insta::assert_snapshot!(format!("q{q:02}"), plans, &sql);
+    }
+}
+
+/// Window queries over lineitem: the filter that moves below a window, the
+/// sort shared by windows with one PARTITION BY, the first rows per
+/// partition kept for a ranking filter, and window calls nothing uses.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn window_plans_match_their_snapshots() {
+    let dir = data_dir();
+    let ctx = SessionContext::with_config(SessionConfig::new().with_target_partitions(2));
+    register_tables(&ctx, dir.to_str().unwrap()).await.unwrap();
+    let queries = [
+        (
+            "window_filter_below",
+            "SELECT * FROM (SELECT l_orderkey, l_quantity, \
+             sum(l_quantity) OVER (PARTITION BY l_orderkey) AS total, \
+             count(*) OVER (PARTITION BY l_orderkey ORDER BY l_linenumber) AS running \
+             FROM lineitem) AS q WHERE l_orderkey < 100 AND total > 100",
+        ),
+        (
+            "window_shared_sort",
+            "SELECT l_suppkey, \
+             row_number() OVER (PARTITION BY l_suppkey ORDER BY l_shipdate, l_orderkey) AS rn, \
+             sum(l_quantity) OVER (PARTITION BY l_suppkey ORDER BY l_shipdate \
+               ROWS BETWEEN 6 PRECEDING AND CURRENT ROW) AS moving, \
+             avg(l_extendedprice) OVER (ORDER BY l_shipdate \
+               RANGE BETWEEN INTERVAL '30 days' PRECEDING AND CURRENT ROW) AS month \
+             FROM lineitem",
+        ),
+        (
+            "window_first_rows",
+            "SELECT l_orderkey, l_extendedprice, \
+             rank() OVER (ORDER BY l_extendedprice DESC) AS r FROM lineitem QUALIFY r <= 10",
+        ),
+        (
+            "window_unused_calls",
+            "SELECT l_orderkey FROM (SELECT l_orderkey, \
+             lag(l_quantity) OVER (PARTITION BY l_partkey ORDER BY l_orderkey) AS d FROM lineitem) AS q",
+        ),
+    ];
+    for (name, sql) in queries {
+        let plans = explain(&ctx, sql).await;
+        let plans = plans.replace(dir.to_str().unwrap(), "<data>");
+        insta::assert_snapshot!(name, plans, sql);
     }
 }
 
