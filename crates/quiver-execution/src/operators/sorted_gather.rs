@@ -60,23 +60,23 @@ pub(crate) fn gathered_in_order(
         starts.push(rows);
         rows += b.num_rows();
     }
-    let places: Vec<(usize, usize)> = order
-        .values()
-        .iter()
-        .map(|&row| {
-            let row = row as usize;
-            let batch = starts.partition_point(|&s| s <= row) - 1;
-            (batch, row - starts[batch])
-        })
-        .collect();
     let size = batch_size.max(1);
-    let chunks = places.len().div_ceil(size);
+    let chunks = order.len().div_ceil(size);
     let out_schema = Arc::clone(&schema);
     let stream = futures::stream::iter(0..chunks).map(move |chunk| {
         let from = chunk * size;
-        let to = (from + size).min(places.len());
+        let to = (from + size).min(order.len());
+        // Where each row of this output batch is: (input batch, row in it).
+        let places: Vec<(usize, usize)> = order.values()[from..to]
+            .iter()
+            .map(|&row| {
+                let row = row as usize;
+                let batch = starts.partition_point(|&s| s <= row) - 1;
+                (batch, row - starts[batch])
+            })
+            .collect();
         let sources: Vec<&RecordBatch> = batches.iter().collect();
-        let batch = interleave_record_batch(&sources, &places[from..to])?;
+        let batch = interleave_record_batch(&sources, &places)?;
         reservation.shrink(reservation.size() / (chunks - chunk).max(1));
         Ok(batch)
     });
