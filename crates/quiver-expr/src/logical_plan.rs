@@ -25,6 +25,9 @@ pub enum LogicalPlan {
     Aggregate(Aggregate),
     /// Adds window calls' results to every row.
     Window(Window),
+    /// Several output rows per input row, one per list of expressions
+    /// (grouping sets).
+    Expand(Expand),
     /// Orders rows.
     Sort(Sort),
     /// Skips and limits rows.
@@ -523,6 +526,60 @@ impl Aggregate {
     }
 }
 
+/// Emits, for every input row, one row per list of expressions: the rows
+/// a GROUP BY with grouping sets aggregates, each copy with the keys its
+/// set leaves out set to NULL and the set's number in a column of its own.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expand {
+    /// The input.
+    pub input: Arc<LogicalPlan>,
+    /// One list per copy of each row, all of the same length and types.
+    pub projections: Vec<Vec<Expr>>,
+    /// The output schema: named after the first list's expressions, each
+    /// column nullable where any list's expression is.
+    pub schema: QSchemaRef,
+}
+
+impl Expand {
+    /// An expansion; checks that the lists agree in length and types.
+    pub fn try_new(input: Arc<LogicalPlan>, projections: Vec<Vec<Expr>>) -> Result<Self> {
+        let in_schema = input.schema();
+        let Some(first) = projections.first() else {
+            return Err(QuiverError::Internal("Expand needs a projection".into()));
+        };
+        let mut fields = first
+            .iter()
+            .map(|e| expr_field(e, in_schema))
+            .collect::<Result<Vec<_>>>()?;
+        for list in &projections[1..] {
+            if list.len() != fields.len() {
+                return Err(QuiverError::Internal(
+                    "Expand lists differ in length".into(),
+                ));
+            }
+            for (field, e) in fields.iter_mut().zip(list) {
+                let t = e.data_type(in_schema)?;
+                if &t != field.field.data_type() {
+                    return Err(QuiverError::Internal(format!(
+                        "Expand lists differ in type at {}: {t} and {}",
+                        field.name(),
+                        field.field.data_type()
+                    )));
+                }
+                if e.nullable(in_schema)? && !field.field.is_nullable() {
+                    let nullable = field.field.as_ref().clone().with_nullable(true);
+                    *field = QField::new(field.qualifier.clone(), nullable);
+                }
+            }
+        }
+        Ok(Self {
+            input,
+            projections,
+            schema: Arc::new(QSchema::new(fields)),
+        })
+    }
+}
+
 /// Computes window calls over its input: every input row, with one more
 /// column per call. The calls share one partitioning and order.
 #[derive(Debug, Clone, PartialEq)]
@@ -890,6 +947,7 @@ impl LogicalPlan {
             LogicalPlan::Filter(f) => f.input.schema(),
             LogicalPlan::Aggregate(a) => &a.schema,
             LogicalPlan::Window(w) => &w.schema,
+            LogicalPlan::Expand(e) => &e.schema,
             LogicalPlan::Sort(s) => s.input.schema(),
             LogicalPlan::Limit(l) => l.input.schema(),
             LogicalPlan::SubqueryAlias(a) => &a.schema,
@@ -910,6 +968,7 @@ impl LogicalPlan {
             LogicalPlan::Filter(f) => vec![&f.input],
             LogicalPlan::Aggregate(a) => vec![&a.input],
             LogicalPlan::Window(w) => vec![&w.input],
+            LogicalPlan::Expand(e) => vec![&e.input],
             LogicalPlan::Sort(s) => vec![&s.input],
             LogicalPlan::Limit(l) => vec![&l.input],
             LogicalPlan::SubqueryAlias(a) => vec![&a.input],
@@ -949,6 +1008,9 @@ impl LogicalPlan {
             )?),
             LogicalPlan::Window(w) => {
                 LogicalPlan::Window(Window::try_new(one(), w.window_exprs.clone())?)
+            }
+            LogicalPlan::Expand(e) => {
+                LogicalPlan::Expand(Expand::try_new(one(), e.projections.clone())?)
             }
             LogicalPlan::Sort(s) => LogicalPlan::Sort(Sort {
                 exprs: s.exprs.clone(),
@@ -1023,6 +1085,14 @@ impl LogicalPlan {
                 )
             }
             LogicalPlan::Window(w) => format!("Window: {}", list(&w.window_exprs)),
+            LogicalPlan::Expand(e) => {
+                let lists: Vec<String> = e
+                    .projections
+                    .iter()
+                    .map(|l| format!("[{}]", list(l)))
+                    .collect();
+                format!("Expand: {}", lists.join(", "))
+            }
             LogicalPlan::Sort(s) => {
                 let keys: Vec<String> = s.exprs.iter().map(|e| e.to_string()).collect();
                 match s.fetch {

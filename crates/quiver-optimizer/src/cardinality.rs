@@ -46,6 +46,7 @@ pub fn estimate_rows(plan: &LogicalPlan) -> f64 {
         }
         LogicalPlan::Filter(f) => estimate_rows(&f.input) * selectivity(&f.predicate, &f.input),
         LogicalPlan::Projection(p) => estimate_rows(&p.input),
+        LogicalPlan::Expand(e) => estimate_rows(&e.input) * e.projections.len() as f64,
         LogicalPlan::SubqueryAlias(a) => estimate_rows(&a.input),
         LogicalPlan::Sort(s) => {
             let rows = estimate_rows(&s.input);

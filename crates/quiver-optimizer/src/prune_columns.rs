@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use quiver_expr::logical_plan::{Projection, SubqueryAlias, TableScan, Window};
+use quiver_expr::logical_plan::{Expand, Projection, SubqueryAlias, TableScan, Window};
 use quiver_expr::{Column, Expr, LogicalPlan, QSchema, Result};
 
 use crate::{OptimizerRule, Transformed};
@@ -67,6 +67,22 @@ fn prune(plan: &LogicalPlan, required: &BTreeSet<usize>) -> Result<LogicalPlan> 
             let need = columns_of(&exprs, &p.input)?;
             let input = Arc::new(prune(&p.input, &need)?);
             Ok(LogicalPlan::Projection(Projection::try_new(exprs, input)?))
+        }
+        LogicalPlan::Expand(e) => {
+            // Like a projection, list by list; one column stays so that
+            // rows are still counted.
+            let mut keep: Vec<usize> = required.iter().copied().collect();
+            if keep.is_empty() {
+                keep.push(0);
+            }
+            let lists: Vec<Vec<Expr>> = e
+                .projections
+                .iter()
+                .map(|list| keep.iter().map(|&i| list[i].clone()).collect())
+                .collect();
+            let need = columns_of(&lists.concat(), &e.input)?;
+            let input = Arc::new(prune(&e.input, &need)?);
+            Ok(LogicalPlan::Expand(Expand::try_new(input, lists)?))
         }
         LogicalPlan::Filter(f) => {
             let mut need = required.clone();

@@ -12,6 +12,7 @@ use futures::FutureExt;
 use quiver_execution::operators::aggregate::{AggregateExec, AggregateExpr, AggregateMode};
 use quiver_execution::operators::analyze::AnalyzeExec;
 use quiver_execution::operators::coalesce::CoalescePartitionsExec;
+use quiver_execution::operators::expand::ExpandExec;
 use quiver_execution::operators::filter::{Conjunct, FilterExec};
 use quiver_execution::operators::first_per_partition::FirstPerPartition;
 use quiver_execution::operators::limit::LimitExec;
@@ -159,6 +160,19 @@ impl<'a> PhysicalPlanner<'a> {
             }
             LogicalPlan::Aggregate(a) => self.plan_aggregate(a).await?,
             LogicalPlan::Window(w) => self.plan_window(w, None).await?,
+            LogicalPlan::Expand(e) => {
+                let input = self.plan(&e.input).await?;
+                let lists = e
+                    .projections
+                    .iter()
+                    .map(|list| {
+                        list.iter()
+                            .map(|x| create_physical_expr(x, e.input.schema()))
+                            .collect::<Result<Vec<_>>>()
+                    })
+                    .collect::<Result<_>>()?;
+                Arc::new(ExpandExec::new(lists, e.schema.to_arrow(), input))
+            }
             LogicalPlan::Sort(s) => {
                 let input = self.plan(&s.input).await?;
                 let exprs = s

@@ -3,6 +3,7 @@
 pub mod aggregate;
 pub mod analyze;
 pub mod coalesce;
+pub mod expand;
 pub mod filter;
 pub mod first_per_partition;
 pub mod join;

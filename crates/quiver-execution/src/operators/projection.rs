@@ -71,19 +71,26 @@ impl ExecutionPlan for ProjectionExec {
         let exprs = self.exprs.clone();
         let schema = Arc::clone(&self.schema);
         let out_schema = Arc::clone(&schema);
-        let stream = execute_child(&self.input, partition, ctx)?.map(move |batch| {
-            let batch = batch?;
-            let columns = exprs
-                .iter()
-                .map(|e| e.evaluate_to_array(&batch))
-                .collect::<Result<Vec<_>>>()?;
-            let options = RecordBatchOptions::new().with_row_count(Some(batch.num_rows()));
-            Ok(RecordBatch::try_new_with_options(
-                Arc::clone(&schema),
-                columns,
-                &options,
-            )?)
-        });
+        let stream = execute_child(&self.input, partition, ctx)?
+            .map(move |batch| project_batch(&exprs, &schema, &batch?));
         Ok(RecordBatchStreamAdapter::boxed(out_schema, stream))
     }
+}
+
+/// `batch` through `exprs`, one output column each, as `schema`.
+pub(crate) fn project_batch(
+    exprs: &[Arc<dyn PhysicalExpr>],
+    schema: &SchemaRef,
+    batch: &RecordBatch,
+) -> Result<RecordBatch> {
+    let columns = exprs
+        .iter()
+        .map(|e| e.evaluate_to_array(batch))
+        .collect::<Result<Vec<_>>>()?;
+    let options = RecordBatchOptions::new().with_row_count(Some(batch.num_rows()));
+    Ok(RecordBatch::try_new_with_options(
+        Arc::clone(schema),
+        columns,
+        &options,
+    )?)
 }

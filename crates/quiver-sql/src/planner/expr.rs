@@ -898,6 +898,9 @@ impl SqlPlanner<'_> {
                 "DISTINCT is only allowed in aggregate functions, not {name}()"
             )));
         }
+        if name == "grouping" || name == "grouping_id" {
+            return super::grouping::grouping_call(args);
+        }
         if name == "mod" {
             let [a, b] = <[Expr; 2]>::try_from(args)
                 .map_err(|_| QuiverError::Plan("function mod takes 2 arguments".into()))?;

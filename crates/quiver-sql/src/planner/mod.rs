@@ -1,6 +1,7 @@
 //! Binds parsed statements into logical plans.
 
 mod expr;
+mod grouping;
 mod literal;
 mod query;
 mod relation;

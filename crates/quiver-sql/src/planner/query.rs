@@ -14,11 +14,12 @@ use quiver_expr::{
     not_impl_err, Expr, LogicalPlan, QSchema, QuiverError, Result, ScalarValue, SortExpr,
 };
 use sqlparser::ast::{
-    self, GroupByExpr, LimitClause, OrderByKind, SelectItem, SelectItemQualifiedWildcardKind,
-    SetExpr, SetQuantifier,
+    self, LimitClause, OrderByKind, SelectItem, SelectItemQualifiedWildcardKind, SetExpr,
+    SetQuantifier,
 };
 
 use super::expr::{cast_expr, location};
+use super::grouping::{contains_grouping_call, resolve_grouping_calls};
 use super::SqlPlanner;
 
 /// Renames the columns of `plan` and names the relation `alias`.
@@ -323,7 +324,7 @@ impl SqlPlanner<'_> {
     /// Resolves a GROUP BY or HAVING expression: a position (GROUP BY only),
     /// or an expression over the input in which a name that is not an input
     /// column may be a select-list alias.
-    fn resolve_input_first(
+    pub(super) fn resolve_input_first(
         &self,
         e: &ast::Expr,
         items: &[(Expr, String)],
@@ -459,7 +460,7 @@ impl SqlPlanner<'_> {
         self.windows_allowed.set(true);
         let items = self.select_items(&select.projection, &schema)?;
         self.windows_allowed.set(false);
-        let group_exprs = self.group_keys(&select.group_by, &items, &schema)?;
+        let grouping = self.grouping(&select.group_by, &items, &schema)?;
         let having = match &select.having {
             Some(h) => Some(self.resolve_input_first(h, &items, &schema, "HAVING")?),
             None => None,
@@ -487,19 +488,29 @@ impl SqlPlanner<'_> {
                 .chain(input_sort_exprs.iter().copied())
                 .chain(qualify.iter()),
         );
-        let grouped = !aggs.is_empty() || !group_exprs.is_empty() || having.is_some();
-
+        if let Some(inside) = aggs.iter().find(|a| contains_grouping_call(a)) {
+            return Err(QuiverError::Plan(format!(
+                "GROUPING() cannot be used inside an aggregate ({inside})"
+            )));
+        }
+        let grouped =
+            !aggs.is_empty() || !grouping.keys.is_empty() || grouping.explicit || having.is_some();
+        let group_columns = grouping.group_columns();
         let rebase_all = |e: &Expr, agg_schema: Option<&QSchema>| match agg_schema {
-            Some(s) => rebase(e, &group_exprs, &aggs, s),
+            Some(s) => rebase(
+                &resolve_grouping_calls(e, &grouping)?,
+                &group_columns,
+                &aggs,
+                s,
+            ),
+            None if contains_grouping_call(e) => Err(QuiverError::Plan(
+                "GROUPING() can only be used in a query with GROUP BY".into(),
+            )),
             None => Ok(e.clone()),
         };
         let mut agg_schema = None;
         if grouped {
-            plan = LogicalPlan::Aggregate(Aggregate::try_new(
-                Arc::new(plan),
-                group_exprs.clone(),
-                aggs.clone(),
-            )?);
+            plan = self.aggregate_by(plan, &grouping, aggs.clone())?;
             agg_schema = Some(plan.schema().clone());
         }
         if let Some(h) = &having {
@@ -573,6 +584,12 @@ impl SqlPlanner<'_> {
     /// `plan` filtered by the WHERE condition `w`, which may not aggregate.
     fn with_where(&self, plan: LogicalPlan, w: &ast::Expr) -> Result<LogicalPlan> {
         let pred = self.sql_to_expr(w, plan.schema())?;
+        if contains_grouping_call(&pred) {
+            return Err(QuiverError::Plan(format!(
+                "GROUPING() is not allowed in WHERE{}",
+                location(sqlparser::ast::Spanned::span(w))
+            )));
+        }
         if pred.contains_aggregate() {
             return Err(QuiverError::Plan(format!(
                 "aggregate functions are not allowed in WHERE{}; use HAVING",
@@ -580,34 +597,6 @@ impl SqlPlanner<'_> {
             )));
         }
         Ok(LogicalPlan::Filter(Filter::try_new(pred, Arc::new(plan))?))
-    }
-
-    /// The GROUP BY keys: input expressions, select-list aliases or
-    /// positions, none of them an aggregate.
-    fn group_keys(
-        &self,
-        group_by: &GroupByExpr,
-        items: &[(Expr, String)],
-        schema: &QSchema,
-    ) -> Result<Vec<Expr>> {
-        let group_exprs = match group_by {
-            GroupByExpr::Expressions(exprs, modifiers) => {
-                if !modifiers.is_empty() {
-                    return not_impl_err!("GROUP BY ROLLUP/CUBE/GROUPING SETS are not supported");
-                }
-                exprs
-                    .iter()
-                    .map(|e| self.resolve_input_first(e, items, schema, "GROUP BY"))
-                    .collect::<Result<Vec<_>>>()?
-            }
-            GroupByExpr::All(_) => return not_impl_err!("GROUP BY ALL is not supported"),
-        };
-        if let Some(g) = group_exprs.iter().find(|g| g.contains_aggregate()) {
-            return Err(QuiverError::Plan(format!(
-                "aggregate functions are not allowed in GROUP BY ({g})"
-            )));
-        }
-        Ok(group_exprs)
     }
 }
 
