@@ -9,7 +9,8 @@ statement starting with `-- error: <text>` expects Quiver to fail with an
 error containing <text> (DuckDB is not asked). Every query is run on
 DuckDB, and its rows are written in .slt form (`rowsort`, floats rounded as
 the Quiver runner rounds them), so the answers are DuckDB's, never
-Quiver's own.
+Quiver's own. A query whose comment says `-- in order` keeps DuckDB's row
+order and must give its rows in that order (its ORDER BY must decide it).
 """
 import math
 import sys
@@ -66,8 +67,9 @@ def main(source, target):
         comments = [l for l in stmt.splitlines() if l.startswith("--")]
         sql = "\n".join(l for l in stmt.splitlines() if not l.startswith("--")).strip()
         error = next((c.split("error:", 1)[1].strip() for c in comments if "error:" in c), None)
+        in_order = any(c.strip() == "-- in order" for c in comments)
         for c in comments:
-            if "error:" not in c:
+            if "error:" not in c and c.strip() != "-- in order":
                 lines.append("#" + c[2:])
         if error is not None:
             lines += [f"statement error {error}", sql, ""]
@@ -79,8 +81,8 @@ def main(source, target):
         cur = con.execute(sql)
         letters = [column_letter(d[1]) for d in cur.description]
         rows = [[value_text(v, l) for v, l in zip(row, letters)] for row in cur.fetchall()]
-        lines += [f"query {''.join(letters)} rowsort", sql, "----"]
-        lines += [" ".join(r) for r in sorted(rows)]
+        lines += [f"query {''.join(letters)}{'' if in_order else ' rowsort'}", sql, "----"]
+        lines += [" ".join(r) for r in (rows if in_order else sorted(rows))]
         lines.append("")
     open(target, "w").write("\n".join(lines))
 

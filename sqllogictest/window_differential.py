@@ -6,8 +6,8 @@ answers must agree as multisets of rows.
     cargo build -p quiver-cli            # or --release, with --binary
     python3 sqllogictest/window_differential.py --queries 300 --seed 1
 
-Every ORDER BY spells out its NULL order (Quiver sorts NULLs as
-PostgreSQL does by default, DuckDB last), and calls whose answer depends
+Every ORDER BY spells out its NULL order (so both default orders are
+exercised the same way), and calls whose answer depends
 on how ties are broken (row_number, lag, ROWS frames, first_value...) get an
 ORDER BY ending with a unique row id, so both engines must give the same
 rows. Prints each disagreement and exits 1 if there is any.

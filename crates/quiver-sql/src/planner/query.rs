@@ -7,11 +7,12 @@ use std::sync::Arc;
 use arrow::datatypes::DataType;
 use quiver_expr::logical_plan::{
     Aggregate, Filter, Limit, Projection, SetOperation, SetOperator, Sort, SubqueryAlias, Union,
-    Values,
+    Values, Window,
 };
 use quiver_expr::types::{common_type, sql_type_name};
 use quiver_expr::{
     not_impl_err, Expr, LogicalPlan, QSchema, QuiverError, Result, ScalarValue, SortExpr,
+    WindowCall, WindowFrame, WindowFunctionRef, WindowKind,
 };
 use sqlparser::ast::{
     self, LimitClause, OrderByKind, SelectItem, SelectItemQualifiedWildcardKind, SetExpr,
@@ -33,6 +34,14 @@ pub(crate) fn rename_columns(
         alias,
         names,
     )?))
+}
+
+/// A query's ORDER BY clause.
+enum QueryOrder<'a> {
+    /// Sort keys, possibly none.
+    Keys(&'a [ast::OrderByExpr]),
+    /// `ORDER BY ALL`: every output column, left to right.
+    All(&'a ast::OrderByOptions),
 }
 
 /// Where an ORDER BY key comes from.
@@ -142,16 +151,20 @@ impl SqlPlanner<'_> {
         if q.fetch.is_some() || !q.locks.is_empty() {
             return not_impl_err!("FETCH and FOR UPDATE are not supported; use LIMIT");
         }
-        let order_by: &[ast::OrderByExpr] = match q.order_by.as_ref().map(|o| &o.kind) {
-            None => &[],
-            Some(OrderByKind::Expressions(exprs)) => exprs,
-            Some(OrderByKind::All(_)) => return not_impl_err!("ORDER BY ALL is not supported"),
+        let order_by = match q.order_by.as_ref().map(|o| &o.kind) {
+            None => QueryOrder::Keys(&[]),
+            // The generic dialect reads `ORDER BY ALL` as a column named ALL.
+            Some(OrderByKind::Expressions(exprs)) => match exprs.as_slice() {
+                [key] if is_bare_all(&key.expr) => QueryOrder::All(&key.options),
+                _ => QueryOrder::Keys(exprs),
+            },
+            Some(OrderByKind::All(options)) => QueryOrder::All(options),
         };
         let plan = match q.body.as_ref() {
-            SetExpr::Select(s) => self.plan_select(s, order_by)?,
+            SetExpr::Select(s) => self.plan_select(s, &order_by)?,
             other => {
                 let plan = self.plan_set_expr(other)?;
-                self.order_output(plan, order_by)?
+                self.order_output(plan, &order_by)?
             }
         };
         self.plan_limit(plan, q.limit_clause.as_ref())
@@ -159,7 +172,7 @@ impl SqlPlanner<'_> {
 
     fn plan_set_expr(&self, body: &SetExpr) -> Result<LogicalPlan> {
         match body {
-            SetExpr::Select(s) => self.plan_select(s, &[]),
+            SetExpr::Select(s) => self.plan_select(s, &QueryOrder::Keys(&[])),
             SetExpr::Query(q) => self.plan_query(q),
             SetExpr::Values(v) => self.plan_values(v),
             SetExpr::SetOperation {
@@ -248,15 +261,24 @@ impl SqlPlanner<'_> {
     }
 
     /// ORDER BY over the output of a non-SELECT query (VALUES, a subquery).
-    fn order_output(
-        &self,
-        plan: LogicalPlan,
-        order_by: &[ast::OrderByExpr],
-    ) -> Result<LogicalPlan> {
-        if order_by.is_empty() {
-            return Ok(plan);
-        }
+    fn order_output(&self, plan: LogicalPlan, order_by: &QueryOrder) -> Result<LogicalPlan> {
         let schema = plan.schema().clone();
+        let order_by = match order_by {
+            QueryOrder::Keys([]) => return Ok(plan),
+            QueryOrder::Keys(keys) => keys,
+            QueryOrder::All(options) => {
+                let exprs = schema
+                    .fields()
+                    .iter()
+                    .map(|f| sort_expr(Expr::Column(f.column()), options))
+                    .collect();
+                return Ok(LogicalPlan::Sort(Sort {
+                    exprs,
+                    input: Arc::new(plan),
+                    fetch: None,
+                }));
+            }
+        };
         let exprs = order_by
             .iter()
             .map(|o| {
@@ -397,10 +419,18 @@ impl SqlPlanner<'_> {
 
     fn sort_keys<'o>(
         &self,
-        order_by: &'o [ast::OrderByExpr],
+        order_by: &QueryOrder<'o>,
         items: &[(Expr, String)],
         schema: &QSchema,
     ) -> Result<Vec<(SortKey, &'o ast::OrderByOptions)>> {
+        let order_by = match *order_by {
+            QueryOrder::Keys(keys) => keys,
+            QueryOrder::All(options) => {
+                return Ok((0..items.len())
+                    .map(|i| (SortKey::Output(i), options))
+                    .collect())
+            }
+        };
         order_by
             .iter()
             .map(|o| {
@@ -433,11 +463,7 @@ impl SqlPlanner<'_> {
             .collect()
     }
 
-    fn plan_select(
-        &self,
-        select: &ast::Select,
-        order_by: &[ast::OrderByExpr],
-    ) -> Result<LogicalPlan> {
+    fn plan_select(&self, select: &ast::Select, order_by: &QueryOrder) -> Result<LogicalPlan> {
         let outer_allowed = self.windows_allowed.replace(false);
         self.enter_named_windows(&select.named_window)?;
         let planned = self.plan_select_in_scope(select, order_by);
@@ -449,7 +475,7 @@ impl SqlPlanner<'_> {
     fn plan_select_in_scope(
         &self,
         select: &ast::Select,
-        order_by: &[ast::OrderByExpr],
+        order_by: &QueryOrder,
     ) -> Result<LogicalPlan> {
         let distinct = select_distinct(select)?;
         let mut plan = self.plan_from(&select.from)?;
@@ -467,6 +493,11 @@ impl SqlPlanner<'_> {
         };
         self.windows_allowed.set(true);
         let keys = self.sort_keys(order_by, &items, &schema)?;
+        let on_text: Vec<ast::OrderByExpr> = match &distinct {
+            Distinct::On(exprs) => exprs.iter().map(|e| plain_order_key(e.clone())).collect(),
+            _ => vec![],
+        };
+        let on_keys = self.sort_keys(&QueryOrder::Keys(&on_text), &items, &schema)?;
         let qualify = match &select.qualify {
             Some(q) => Some(self.resolve_input_first(q, &items, &schema, "QUALIFY")?),
             None => None,
@@ -475,6 +506,7 @@ impl SqlPlanner<'_> {
 
         let input_sort_exprs: Vec<&Expr> = keys
             .iter()
+            .chain(&on_keys)
             .filter_map(|(k, _)| match k {
                 SortKey::Input(e) => Some(e),
                 SortKey::Output(_) => None,
@@ -562,7 +594,7 @@ impl SqlPlanner<'_> {
             let index = match key {
                 SortKey::Output(i) => *i,
                 SortKey::Input(e) => {
-                    if distinct {
+                    if matches!(distinct, Distinct::Rows) {
                         return Err(QuiverError::Plan(format!(
                             "for SELECT DISTINCT, ORDER BY expressions must appear in the select list ({e})"
                         )));
@@ -574,11 +606,70 @@ impl SqlPlanner<'_> {
             };
             sort_exprs.push((index, *options));
         }
-        plan = LogicalPlan::Projection(Projection::try_new(exprs, Arc::new(plan))?);
-        if distinct {
-            plan = distinct_rows(plan)?;
+        let mut on_columns = vec![];
+        for (key, _) in &on_keys {
+            on_columns.push(match key {
+                SortKey::Output(i) => *i,
+                SortKey::Input(_) => {
+                    let input = sort_inputs.next().expect("one per input DISTINCT ON key");
+                    exprs.push(input.alias(format!("__distinct_on_{}", exprs.len())));
+                    exprs.len() - 1
+                }
+            });
         }
+        plan = LogicalPlan::Projection(Projection::try_new(exprs, Arc::new(plan))?);
+        plan = match distinct {
+            Distinct::None => plan,
+            Distinct::Rows => distinct_rows(plan)?,
+            Distinct::On(_) => self.first_row_per_key(plan, &on_columns, &sort_exprs)?,
+        };
         sorted_and_trimmed(plan, sort_exprs, visible)
+    }
+
+    /// `DISTINCT ON`: of the rows of `plan` with equal values at
+    /// `on_columns`, the first in the order of `sort_exprs` (any one when
+    /// that does not decide), as `row_number() OVER (PARTITION BY .. ORDER
+    /// BY ..) = 1`; the row number is an extra column at the end.
+    fn first_row_per_key(
+        &self,
+        plan: LogicalPlan,
+        on_columns: &[usize],
+        sort_exprs: &[(usize, &ast::OrderByOptions)],
+    ) -> Result<LogicalPlan> {
+        let row_number = self
+            .provider
+            .window_function("row_number")
+            .ok_or_else(|| QuiverError::Internal("no row_number window function".into()))?;
+        let schema = plan.schema().clone();
+        let column = |i: usize| Expr::Column(schema.field(i).column());
+        let call = WindowCall {
+            kind: WindowKind::Function(WindowFunctionRef(row_number)),
+            args: vec![],
+            distinct: false,
+            ignore_nulls: false,
+            partition_by: on_columns.iter().map(|&i| column(i)).collect(),
+            // Keys the rows of a partition share do not order them.
+            order_by: sort_exprs
+                .iter()
+                .filter(|(i, _)| !on_columns.contains(i))
+                .map(|(i, options)| sort_expr(column(*i), options))
+                .collect(),
+            frame: WindowFrame::default_for(!sort_exprs.is_empty()),
+        };
+        let windowed = LogicalPlan::Window(Window::try_new(
+            Arc::new(plan),
+            vec![Expr::Window(Box::new(call))],
+        )?);
+        let number = Expr::Column(windowed.schema().field(schema.len()).column());
+        let first = Expr::Binary(
+            Box::new(number),
+            quiver_expr::Operator::Eq,
+            Box::new(Expr::Literal(ScalarValue::Int64(Some(1)))),
+        );
+        Ok(LogicalPlan::Filter(Filter::try_new(
+            first,
+            Arc::new(windowed),
+        )?))
     }
 
     /// `plan` filtered by the WHERE condition `w`, which may not aggregate.
@@ -600,16 +691,45 @@ impl SqlPlanner<'_> {
     }
 }
 
-/// Whether `select` is `SELECT DISTINCT`; an error for the clauses that are
-/// not implemented (TOP, INTO, DISTINCT ON).
-fn select_distinct(select: &ast::Select) -> Result<bool> {
+/// Which rows a SELECT keeps of those that repeat.
+enum Distinct<'a> {
+    /// All of them.
+    None,
+    /// One of each distinct row (`SELECT DISTINCT`).
+    Rows,
+    /// The first row of each distinct value of these expressions
+    /// (`SELECT DISTINCT ON (..)`).
+    On(&'a [ast::Expr]),
+}
+
+/// The DISTINCT of `select`; an error for the clauses that are not
+/// implemented (TOP, INTO).
+fn select_distinct(select: &ast::Select) -> Result<Distinct<'_>> {
     if select.top.is_some() || select.into.is_some() {
         return not_impl_err!("TOP and INTO clauses are not supported");
     }
-    match &select.distinct {
-        None | Some(ast::Distinct::All) => Ok(false),
-        Some(ast::Distinct::Distinct) => Ok(true),
-        Some(ast::Distinct::On(_)) => not_impl_err!("DISTINCT ON is not supported"),
+    Ok(match &select.distinct {
+        None | Some(ast::Distinct::All) => Distinct::None,
+        Some(ast::Distinct::Distinct) => Distinct::Rows,
+        Some(ast::Distinct::On(exprs)) => Distinct::On(exprs),
+    })
+}
+
+/// Whether `e` is the keyword ALL (unquoted).
+fn is_bare_all(e: &ast::Expr) -> bool {
+    bare_identifier(e)
+        .is_some_and(|id| id.quote_style.is_none() && id.value.eq_ignore_ascii_case("all"))
+}
+
+/// `e` as an ORDER BY key with no options.
+fn plain_order_key(expr: ast::Expr) -> ast::OrderByExpr {
+    ast::OrderByExpr {
+        expr,
+        options: ast::OrderByOptions {
+            asc: None,
+            nulls_first: None,
+        },
+        with_fill: None,
     }
 }
 
@@ -687,13 +807,12 @@ fn cast_columns(plan: LogicalPlan, types: &[DataType]) -> Result<LogicalPlan> {
     )?))
 }
 
-/// A sort key with SQL defaults: ascending; NULLs last when ascending and
-/// first when descending (as PostgreSQL).
+/// A sort key with DuckDB's defaults: ascending, NULLs last in either
+/// direction (PostgreSQL puts them first when descending).
 pub(crate) fn sort_expr(expr: Expr, options: &ast::OrderByOptions) -> SortExpr {
-    let asc = options.asc.unwrap_or(true);
     SortExpr {
         expr,
-        asc,
-        nulls_first: options.nulls_first.unwrap_or(!asc),
+        asc: options.asc.unwrap_or(true),
+        nulls_first: options.nulls_first.unwrap_or(false),
     }
 }
