@@ -153,6 +153,9 @@ pub struct AggregateCall {
     pub args: Vec<Expr>,
     /// `DISTINCT` inside the call.
     pub distinct: bool,
+    /// `ORDER BY` inside the call: the order the values reach the
+    /// function in (kept only for functions whose result depends on it).
+    pub order_by: Vec<SortExpr>,
 }
 
 /// A sort key.
@@ -472,7 +475,11 @@ impl Expr {
                 v
             }
             Expr::ScalarFunction(_, args) => args.iter().collect(),
-            Expr::Aggregate(call) => call.args.iter().collect(),
+            Expr::Aggregate(call) => call
+                .args
+                .iter()
+                .chain(call.order_by.iter().map(|o| &o.expr))
+                .collect(),
             Expr::Window(call) => call
                 .args
                 .iter()
@@ -589,6 +596,16 @@ impl Expr {
                     .args
                     .into_iter()
                     .map(|e| e.rewrite(f))
+                    .collect::<Result<_>>()?,
+                order_by: call
+                    .order_by
+                    .into_iter()
+                    .map(|o| {
+                        Ok(SortExpr {
+                            expr: o.expr.rewrite(f)?,
+                            ..o
+                        })
+                    })
                     .collect::<Result<_>>()?,
                 ..call
             }),
@@ -903,9 +920,15 @@ fn write_expr(e: &Expr, f: &mut fmt::Formatter<'_>, qualified: bool) -> fmt::Res
             } else {
                 list(&call.args)
             };
+            let order = if call.order_by.is_empty() {
+                String::new()
+            } else {
+                let keys: Vec<String> = call.order_by.iter().map(|o| o.to_string()).collect();
+                format!(" ORDER BY {}", keys.join(", "))
+            };
             write!(
                 f,
-                "{}({}{args})",
+                "{}({}{args}{order})",
                 call.func.0.name(),
                 if call.distinct { "DISTINCT " } else { "" }
             )

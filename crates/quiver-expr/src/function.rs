@@ -117,6 +117,14 @@ pub trait AggregateFunction: Send + Sync + Debug {
         false
     }
 
+    /// Whether the function needs every value of a group at once (median,
+    /// mode): it has no partial state, so a group's rows are brought to one
+    /// partition before it is computed, and a window frame gives it the
+    /// frame's rows rather than merged states.
+    fn holistic(&self) -> bool {
+        false
+    }
+
     /// Whether `f(*)` may be written, meaning `f` over every row with no
     /// argument (`count(*)`); a table that knows its row count can then
     /// answer it without a scan.

@@ -55,7 +55,7 @@ fn distinct_argument(a: &Aggregate) -> Option<Expr> {
         let [arg] = call.args.as_slice() else {
             return None;
         };
-        if !call.distinct || call.func.0.depends_on_input_order() {
+        if !call.distinct || call.func.0.depends_on_input_order() || !call.order_by.is_empty() {
             return None;
         }
         if argument.is_some_and(|seen| seen != arg) {
@@ -87,6 +87,7 @@ fn two_aggregations(a: &Aggregate, argument: Expr) -> Result<LogicalPlan> {
                 func: call.func.clone(),
                 args: distinct_values.to_vec(),
                 distinct: false,
+                order_by: vec![],
             })),
             _ => None,
         })

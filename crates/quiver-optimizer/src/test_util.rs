@@ -212,6 +212,7 @@ pub fn sum_of(e: Expr) -> Expr {
         func: AggregateFunctionRef(Arc::new(PlanOnlySum)),
         args: vec![e],
         distinct: false,
+        order_by: vec![],
     })
 }
 

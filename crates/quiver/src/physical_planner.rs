@@ -175,19 +175,7 @@ impl<'a> PhysicalPlanner<'a> {
             }
             LogicalPlan::Sort(s) => {
                 let input = self.plan(&s.input).await?;
-                let exprs = s
-                    .exprs
-                    .iter()
-                    .map(|k| {
-                        Ok(PhysicalSortExpr {
-                            expr: create_physical_expr(&k.expr, s.input.schema())?,
-                            options: SortOptions {
-                                descending: !k.asc,
-                                nulls_first: k.nulls_first,
-                            },
-                        })
-                    })
-                    .collect::<Result<Vec<_>>>()?;
+                let exprs = physical_sort_keys(&s.exprs, s.input.schema(), |e| e)?;
                 let sorted: Arc<dyn ExecutionPlan> =
                     Arc::new(SortExec::new(exprs.clone(), input, s.fetch));
                 if sorted.output_partitions() > 1 {
@@ -311,7 +299,9 @@ impl<'a> PhysicalPlanner<'a> {
             .collect::<Result<Vec<_>>>()?;
         let n = self.config.target_partitions;
         let single_partition = input.output_partitions() == 1;
-        if single_partition || aggs.iter().any(|x| x.distinct) {
+        let one_phase =
+            |x: &AggregateExpr| x.distinct || x.func.0.holistic() || !x.order_by.is_empty();
+        if single_partition || aggs.iter().any(one_phase) {
             let input: Arc<dyn ExecutionPlan> = match (single_partition, groups.is_empty()) {
                 (true, _) => input,
                 (false, true) => Arc::new(CoalescePartitionsExec::new(input)),
@@ -382,19 +372,7 @@ impl PhysicalPlanner<'_> {
             .iter()
             .map(|e| Ok(canonical_key(create_physical_expr(e, in_schema)?)))
             .collect::<Result<Vec<_>>>()?;
-        let order_by = first
-            .order_by
-            .iter()
-            .map(|k| {
-                Ok(PhysicalSortExpr {
-                    expr: canonical_key(create_physical_expr(&k.expr, in_schema)?),
-                    options: SortOptions {
-                        descending: !k.asc,
-                        nulls_first: k.nulls_first,
-                    },
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let order_by = physical_sort_keys(&first.order_by, in_schema, canonical_key)?;
         let names = w.schema.field_names();
         let exprs = w
             .window_exprs
@@ -600,8 +578,28 @@ fn aggregate_expr(e: &Expr, schema: &QSchema, name: &str) -> Result<AggregateExp
         func: call.func.clone(),
         args: call.args.iter().map(argument).collect::<Result<_>>()?,
         distinct: call.distinct,
+        order_by: physical_sort_keys(&call.order_by, schema, |e| e)?,
         name: name.to_string(),
     })
+}
+
+/// Sort keys over `schema`, each key's expression passed through `wrap`.
+fn physical_sort_keys(
+    keys: &[quiver_expr::SortExpr],
+    schema: &QSchema,
+    wrap: impl Fn(Arc<dyn PhysicalExpr>) -> Arc<dyn PhysicalExpr>,
+) -> Result<Vec<PhysicalSortExpr>> {
+    keys.iter()
+        .map(|k| {
+            Ok(PhysicalSortExpr {
+                expr: wrap(create_physical_expr(&k.expr, schema)?),
+                options: SortOptions {
+                    descending: !k.asc,
+                    nulls_first: k.nulls_first,
+                },
+            })
+        })
+        .collect()
 }
 
 /// Renames the output columns of `plan` to those of `schema` (same count and

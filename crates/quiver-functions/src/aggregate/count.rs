@@ -1,4 +1,4 @@
-//! `count(*)` and `count(x)`.
+//! `count(*)`, `count(x)` and `count_if(condition)`.
 
 use std::sync::Arc;
 
@@ -43,6 +43,63 @@ impl AggregateFunction for Count {
     }
     fn create_accumulator(&self, _: &[DataType]) -> Result<Box<dyn GroupsAccumulator>> {
         Ok(Box::new(CountAccumulator { counts: vec![] }))
+    }
+}
+
+/// `count_if(c)`: the rows where `c` is true. As in DuckDB it is the sum
+/// of `c` as 1 or 0, so a group (or an input) with no non-NULL `c` gives
+/// NULL.
+#[derive(Debug)]
+pub struct CountIf;
+
+impl AggregateFunction for CountIf {
+    fn name(&self) -> &str {
+        "count_if"
+    }
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        super::one_arg("count_if", arg_types)?;
+        match &arg_types[0] {
+            DataType::Boolean | DataType::Null => Ok(vec![DataType::Boolean]),
+            other => Err(super::unsupported("count_if", other)),
+        }
+    }
+    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Int64)
+    }
+    fn state_fields(&self, name: &str, _: &[DataType]) -> Result<Vec<Field>> {
+        super::Sum.state_fields(name, &[DataType::Int64])
+    }
+    fn create_accumulator(&self, _: &[DataType]) -> Result<Box<dyn GroupsAccumulator>> {
+        let sum = super::Sum.create_accumulator(&[DataType::Int64])?;
+        Ok(Box::new(SumOfConditions(sum)))
+    }
+}
+
+/// A sum of conditions taken as 1 (true) or 0 (false).
+#[derive(Debug)]
+struct SumOfConditions(Box<dyn GroupsAccumulator>);
+
+impl GroupsAccumulator for SumOfConditions {
+    fn update_batch(
+        &mut self,
+        values: &[ArrayRef],
+        group_indices: &[usize],
+        total: usize,
+    ) -> Result<()> {
+        let ones = arrow::compute::cast(&values[0], &DataType::Int64)?;
+        self.0.update_batch(&[ones], group_indices, total)
+    }
+    fn merge_batch(&mut self, states: &[ArrayRef], groups: &[usize], total: usize) -> Result<()> {
+        self.0.merge_batch(states, groups, total)
+    }
+    fn state(&mut self) -> Result<Vec<ArrayRef>> {
+        self.0.state()
+    }
+    fn evaluate(&mut self) -> Result<ArrayRef> {
+        self.0.evaluate()
+    }
+    fn size(&self) -> usize {
+        self.0.size()
     }
 }
 

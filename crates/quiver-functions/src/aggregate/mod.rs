@@ -1,10 +1,15 @@
 //! Built-in aggregate functions, each with a vectorized accumulator that
 //! updates many groups per call.
 
+mod bitwise;
 mod bool_agg;
 mod count;
+mod covariance;
+mod holistic;
 mod min_max;
+mod pick;
 mod product;
+mod shape;
 mod string_agg;
 mod sum_avg;
 mod variance;
@@ -25,6 +30,7 @@ pub use sum_avg::{Avg, Sum};
 pub fn builtins() -> Vec<Arc<dyn AggregateFunction>> {
     let mut all: Vec<Arc<dyn AggregateFunction>> = vec![
         Arc::new(Count),
+        Arc::new(count::CountIf),
         Arc::new(Sum),
         Arc::new(Avg),
         Arc::new(MinMax::min()),
@@ -37,6 +43,21 @@ pub fn builtins() -> Vec<Arc<dyn AggregateFunction>> {
     ];
     for v in variance::Variance::all() {
         all.push(Arc::new(v));
+    }
+    for h in holistic::Holistic::all() {
+        all.push(Arc::new(h));
+    }
+    for c in covariance::CoMoments::all() {
+        all.push(Arc::new(c));
+    }
+    for s in shape::Shape::all() {
+        all.push(Arc::new(s));
+    }
+    for p in pick::Pick::all() {
+        all.push(Arc::new(p));
+    }
+    for b in bitwise::Bitwise::all() {
+        all.push(Arc::new(b));
     }
     all
 }

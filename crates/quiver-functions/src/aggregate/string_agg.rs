@@ -1,6 +1,7 @@
-//! `string_agg(value, delimiter)`: a group's non-NULL values joined, each
-//! after the first preceded by its row's delimiter. The order of values
-//! within a group is the order rows arrive in (not specified).
+//! `string_agg(value [, delimiter])` (`listagg`, `group_concat`): a group's
+//! non-NULL values joined, each after the first preceded by its row's
+//! delimiter (a comma when none is given). The order of values within a
+//! group is the order rows arrive in, or the call's ORDER BY.
 
 use std::sync::Arc;
 
@@ -21,10 +22,13 @@ impl AggregateFunction for StringAgg {
     fn depends_on_input_order(&self) -> bool {
         true
     }
+    fn aliases(&self) -> &'static [&'static str] {
+        &["listagg", "group_concat"]
+    }
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        if arg_types.len() != 2 {
+        if !(1..=2).contains(&arg_types.len()) {
             return Err(QuiverError::Plan(format!(
-                "aggregate string_agg takes 2 arguments (value, delimiter) but was given {}",
+                "aggregate string_agg takes 1 or 2 arguments (value, delimiter) but was given {}",
                 arg_types.len()
             )));
         }
@@ -33,7 +37,7 @@ impl AggregateFunction for StringAgg {
                 return Err(super::unsupported("string_agg", t));
             }
         }
-        Ok(vec![DataType::Utf8, DataType::Utf8])
+        Ok(vec![DataType::Utf8; arg_types.len()])
     }
     fn return_type(&self, _: &[DataType]) -> Result<DataType> {
         Ok(DataType::Utf8)
@@ -70,7 +74,10 @@ impl StringAggAccumulator {
     fn add(&mut self, values: &[ArrayRef], group_indices: &[usize], total: usize) -> Result<()> {
         self.groups.resize(total, None);
         let value = cast(&values[0], &DataType::Utf8)?;
-        let delimiter = cast(&values[1], &DataType::Utf8)?;
+        let delimiter = match values.get(1) {
+            Some(d) => cast(d, &DataType::Utf8)?,
+            None => Arc::new(StringArray::new_repeated(",", value.len())),
+        };
         let (value, delimiter) = (value.as_string::<i32>(), delimiter.as_string::<i32>());
         for (row, &g) in group_indices.iter().enumerate() {
             if value.is_valid(row) {

@@ -10,7 +10,7 @@ use quiver_expr::suggest::closest_name;
 use quiver_expr::types::{binary_operand_types, common_type, is_string, sql_type_name};
 use quiver_expr::{
     not_impl_err, AggregateCall, AggregateFunctionRef, Column, Expr, LogicalPlan, Operator,
-    QSchema, QuiverError, Result, ScalarFunctionRef, ScalarValue, Subquery,
+    QSchema, QuiverError, Result, ScalarFunctionRef, ScalarValue, SortExpr, Subquery,
 };
 use sqlparser::ast::{self, FunctionArg, FunctionArgExpr, FunctionArguments, Spanned, Value};
 
@@ -169,10 +169,18 @@ fn binary_operator(op: &ast::BinaryOperator) -> Result<Operator> {
 /// not implement yet, so that none is silently ignored: `ORDER BY`,
 /// `LIMIT` and the like inside the parentheses, `WITHIN GROUP`, `IGNORE` or
 /// `RESPECT NULLS`, and parameter lists.
-fn reject_unsupported_call_parts(f: &ast::Function, name: &str) -> Result<()> {
+fn reject_unsupported_call_parts(f: &ast::Function, name: &str, is_aggregate: bool) -> Result<()> {
     if let FunctionArguments::List(list) = &f.args {
-        if let Some(clause) = list.clauses.first() {
-            return not_impl_err!("{clause} inside {name}(...) is not supported yet");
+        for clause in &list.clauses {
+            match clause {
+                ast::FunctionArgumentClause::OrderBy(_) if is_aggregate => {}
+                ast::FunctionArgumentClause::OrderBy(_) => {
+                    return Err(QuiverError::Plan(format!(
+                    "ORDER BY inside a call is only allowed in aggregate functions, not {name}()"
+                )))
+                }
+                other => return not_impl_err!("{other} inside {name}(...) is not supported yet"),
+            }
         }
     }
     if !f.within_group.is_empty() {
@@ -824,6 +832,38 @@ impl SqlPlanner<'_> {
         Ok(args)
     }
 
+    /// The `ORDER BY` inside an aggregate call, bound; none for a function
+    /// whose result does not depend on the order of its input (the clause
+    /// cannot change its answer).
+    fn aggregate_order(
+        &self,
+        func: &Arc<dyn quiver_expr::AggregateFunction>,
+        f: &ast::Function,
+        schema: &QSchema,
+    ) -> Result<Vec<SortExpr>> {
+        let FunctionArguments::List(list) = &f.args else {
+            return Ok(vec![]);
+        };
+        let mut keys = vec![];
+        for clause in &list.clauses {
+            if let ast::FunctionArgumentClause::OrderBy(order) = clause {
+                for o in order {
+                    let key = self.sql_to_expr(&o.expr, schema)?;
+                    if key.contains_aggregate() || key.contains_window() {
+                        return Err(QuiverError::Plan(format!(
+                            "the ORDER BY of an aggregate call cannot hold an aggregate or window call ({key})"
+                        )));
+                    }
+                    keys.push(super::query::sort_expr(key, &o.options));
+                }
+            }
+        }
+        if !func.depends_on_input_order() {
+            keys.clear();
+        }
+        Ok(keys)
+    }
+
     pub(crate) fn unknown_function(&self, name: &str) -> QuiverError {
         let names = self.provider.function_names();
         let mut msg = format!("function {name}() does not exist");
@@ -841,10 +881,14 @@ impl SqlPlanner<'_> {
             .and_then(|p| p.as_ident())
             .map(|i| i.value.to_lowercase())
             .unwrap_or_default();
+        if !f.within_group.is_empty() {
+            return self.bind(&super::ordered_set::as_plain_call(f, &name)?, schema);
+        }
         if let Some(over) = &f.over {
             return self.window_call(f, &name, over, schema);
         }
-        reject_unsupported_call_parts(f, &name)?;
+        let is_aggregate = self.provider.aggregate_function(&name).is_some();
+        reject_unsupported_call_parts(f, &name, is_aggregate)?;
         let (raw_args, distinct) = match &f.args {
             FunctionArguments::None => (vec![], false),
             FunctionArguments::List(list) => (
@@ -877,10 +921,12 @@ impl SqlPlanner<'_> {
                 )));
             }
             let args = self.aggregate_arguments(&func, &name, args, star, distinct, f, schema)?;
+            let order_by = self.aggregate_order(&func, f, schema)?;
             return Ok(Expr::Aggregate(AggregateCall {
                 func: AggregateFunctionRef(Arc::clone(&func)),
                 args,
                 distinct,
+                order_by,
             }));
         }
         if star {

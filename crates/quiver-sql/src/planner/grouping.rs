@@ -408,6 +408,7 @@ impl SqlPlanner<'_> {
                 func: AggregateFunctionRef(count),
                 args: vec![],
                 distinct: false,
+                order_by: vec![],
             })],
         )?));
         let rows = Expr::Column(counted.schema().field(0).column());

@@ -3,6 +3,7 @@
 mod expr;
 mod grouping;
 mod literal;
+mod ordered_set;
 mod query;
 mod relation;
 mod star;

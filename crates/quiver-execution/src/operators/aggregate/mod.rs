@@ -3,6 +3,7 @@
 //! (for DISTINCT aggregates, after the input is partitioned by the keys).
 
 mod group_values;
+mod ordered;
 mod packed_keys;
 
 use std::collections::HashSet;
@@ -20,7 +21,9 @@ use quiver_expr::{AggregateFunctionRef, GroupsAccumulator, QuiverError, Result};
 
 pub use group_values::{new_group_values, GroupValues};
 
+use self::ordered::OrderedAccumulator;
 use super::sort::slices;
+use super::PhysicalSortExpr;
 use crate::memory_pool::MemoryReservation;
 use crate::metrics::{execute_child, OperatorMetrics};
 use crate::physical_expr::{ColumnExpr, PhysicalExpr};
@@ -50,6 +53,9 @@ pub struct AggregateExpr {
     pub args: Vec<Arc<dyn PhysicalExpr>>,
     /// `DISTINCT` inside the call (only in [`AggregateMode::Single`]).
     pub distinct: bool,
+    /// `ORDER BY` inside the call: each group's values reach the function
+    /// in this order (only in [`AggregateMode::Single`]).
+    pub order_by: Vec<PhysicalSortExpr>,
     /// Output column name.
     pub name: String,
 }
@@ -82,9 +88,15 @@ impl fmt::Display for AggregateExpr {
         } else {
             args.join(", ")
         };
+        let order = if self.order_by.is_empty() {
+            String::new()
+        } else {
+            let keys: Vec<String> = self.order_by.iter().map(|k| k.to_string()).collect();
+            format!(" ORDER BY {}", keys.join(", "))
+        };
         write!(
             f,
-            "{}({}{args})",
+            "{}({}{args}{order})",
             self.func.0.name(),
             if self.distinct { "DISTINCT " } else { "" }
         )
@@ -108,10 +120,15 @@ struct AggregateSpec {
 
 impl AggregateSpec {
     /// Whether groups can be written out and merged later: there are group
-    /// keys (a global aggregate has one group and nothing to split) and no
-    /// DISTINCT aggregate (whose seen values are not part of its state).
+    /// keys (a global aggregate has one group and nothing to split), no
+    /// DISTINCT aggregate (whose seen values are not part of its state)
+    /// and no holistic one (which has no partial state).
     fn can_spill(&self) -> bool {
-        !self.group_exprs.is_empty() && self.aggr_exprs.iter().all(|a| !a.distinct)
+        !self.group_exprs.is_empty()
+            && self
+                .aggr_exprs
+                .iter()
+                .all(|a| !a.distinct && !a.func.0.holistic() && a.order_by.is_empty())
     }
 }
 
@@ -229,7 +246,17 @@ impl GroupState {
         let accumulators = spec
             .aggr_exprs
             .iter()
-            .map(|a| a.func.0.create_accumulator(&a.arg_types()))
+            .map(|a| {
+                let inner = a.func.0.create_accumulator(&a.arg_types())?;
+                if a.order_by.is_empty() || merges_states {
+                    return Ok(inner);
+                }
+                let options = a.order_by.iter().map(|k| k.options).collect();
+                Ok(
+                    Box::new(OrderedAccumulator::new(inner, a.arg_types(), options))
+                        as Box<dyn GroupsAccumulator>,
+                )
+            })
             .collect::<Result<_>>()?;
         let seen = spec
             .aggr_exprs
@@ -290,8 +317,14 @@ impl GroupState {
                 .iter()
                 .map(|e| e.evaluate_to_array(batch))
                 .collect::<Result<Vec<_>>>()?;
+            // An ordered call gets its sort keys after its arguments.
+            let keys = agg
+                .order_by
+                .iter()
+                .map(|k| k.expr.evaluate_to_array(batch))
+                .collect::<Result<Vec<_>>>()?;
             match &mut self.seen[i] {
-                None => acc.update_batch(&args, &self.group_indices, total)?,
+                None => acc.update_batch(&[args, keys].concat(), &self.group_indices, total)?,
                 Some((converter, seen)) => {
                     let rows = converter.convert_columns(&args)?;
                     let first: BooleanArray = self
@@ -305,6 +338,7 @@ impl GroupState {
                         .collect();
                     let args = args
                         .iter()
+                        .chain(&keys)
                         .map(|a| filter(a, &first))
                         .collect::<Result<Vec<_>, _>>()?;
                     let groups: Vec<usize> = self
@@ -344,6 +378,7 @@ impl GroupState {
                 let args: Vec<ArrayRef> = agg
                     .args
                     .iter()
+                    .chain(agg.order_by.iter().map(|k| &k.expr))
                     .map(|e| new_empty_array(e.data_type()))
                     .collect();
                 acc.update_batch(&args, &[], 1)?;

@@ -46,13 +46,16 @@ impl FramedAggregate<'_> {
                 let masked = nullif(&self.args[0], &firsts.repeated)?;
                 [vec![masked], self.args[1..].to_vec()].concat()
             } else {
-                return self.distinct_by_gathering(&firsts.rows, frames);
+                return self.gathering(Some(&firsts.rows), frames);
             }
         } else {
             self.args.to_vec()
         };
         if whole {
             return self.per_partition(&args, layout);
+        }
+        if self.func.0.holistic() {
+            return self.gathering(None, frames);
         }
         let types: Vec<DataType> = args.iter().map(|a| a.data_type().clone()).collect();
         if self.func.0.additive_state(&types) {
@@ -85,16 +88,18 @@ impl FramedAggregate<'_> {
         Ok(take(&values, &indices, None)?)
     }
 
-    /// DISTINCT over frames of any shape: each row's frame is walked, and
-    /// each value that frame has not yet met is added to the row's group.
-    fn distinct_by_gathering(&self, rows: &Rows, frames: &[FrameRows]) -> Result<ArrayRef> {
+    /// Frames of any shape for aggregates that cannot merge states
+    /// (DISTINCT, holistic ones): each row's frame is walked, and its rows
+    /// are added to the row's group; with `distinct_rows` (the argument
+    /// values, encoded), only values the frame has not yet met.
+    fn gathering(&self, distinct_rows: Option<&Rows>, frames: &[FrameRows]) -> Result<ArrayRef> {
         let mut results = vec![];
         for block in frames.chunks(BLOCK_ROWS) {
             let (mut picked, mut groups) = (vec![], vec![]);
             for (g, frame) in block.iter().enumerate() {
                 let mut seen = HashSet::new();
                 for r in frame.ranges().flatten() {
-                    if seen.insert(rows.row(r)) {
+                    if distinct_rows.is_none_or(|rows| seen.insert(rows.row(r))) {
                         picked.push(r as u32);
                         groups.push(g);
                     }

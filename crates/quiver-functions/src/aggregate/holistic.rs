@@ -1,0 +1,504 @@
+//! Aggregates that need all of a group's values at once: `median`,
+//! `quantile_cont`, `quantile_disc` (`quantile`), `mode` and `entropy`.
+//!
+//! Each keeps its groups' non-NULL values in Arrow arrays, with the group of
+//! each value beside it; at the end one sort orders every value by (group,
+//! value), and each group's answer is read from its run of sorted values:
+//! an index for a discrete quantile, two neighbours to interpolate between
+//! for a continuous one, runs of equal values for mode and entropy. They
+//! have no partial state: the planner sends every row of a group to one
+//! partition first ([`AggregateFunction::holistic`]).
+
+use std::sync::Arc;
+
+use arrow::array::{
+    make_comparator, new_null_array, Array, ArrayRef, AsArray, Float64Array, UInt32Array,
+    UInt64Array,
+};
+use arrow::compute::{concat, filter, lexsort_to_indices, take, SortColumn};
+use arrow::datatypes::{DataType, Field, Float64Type};
+use quiver_expr::types::{is_numeric, sql_type_name};
+use quiver_expr::{AggregateFunction, GroupsAccumulator, QuiverError, Result, ScalarValue};
+
+use super::unsupported;
+
+/// What a [`Holistic`] aggregate reads from a group's sorted values.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Reading {
+    /// Interpolated between the two values around a fraction of the way.
+    Continuous,
+    /// The value at a fraction of the way.
+    Discrete,
+    /// `median`: continuous over numbers, discrete over other types.
+    Median,
+    /// The most frequent value (the first met among equally frequent ones).
+    Mode,
+    /// `-sum(p * log2(p))` over the frequencies `p` of distinct values.
+    Entropy,
+}
+
+/// A holistic aggregate.
+#[derive(Debug)]
+pub struct Holistic {
+    name: &'static str,
+    aliases: &'static [&'static str],
+    reading: Reading,
+}
+
+impl Holistic {
+    /// Every holistic aggregate.
+    pub fn all() -> Vec<Holistic> {
+        let make = |name, aliases, reading| Holistic {
+            name,
+            aliases,
+            reading,
+        };
+        vec![
+            make("median", &[][..], Reading::Median),
+            make("quantile_cont", &[], Reading::Continuous),
+            make("quantile_disc", &["quantile"], Reading::Discrete),
+            make("mode", &[], Reading::Mode),
+            make("entropy", &[], Reading::Entropy),
+        ]
+    }
+
+    /// Whether the call takes a fraction as its second argument.
+    fn takes_fraction(&self) -> bool {
+        matches!(self.reading, Reading::Continuous | Reading::Discrete)
+    }
+
+    /// How values are read, given the (coerced) value type.
+    fn reading_for(&self, value_type: &DataType) -> Reading {
+        match self.reading {
+            Reading::Median if value_type == &DataType::Float64 => Reading::Continuous,
+            Reading::Median => Reading::Discrete,
+            other => other,
+        }
+    }
+}
+
+/// Whether values of `t` can be sorted.
+fn orderable(t: &DataType) -> bool {
+    !matches!(
+        t,
+        DataType::List(_)
+            | DataType::LargeList(_)
+            | DataType::Struct(_)
+            | DataType::Map(_, _)
+            | DataType::Union(_, _)
+    )
+}
+
+impl AggregateFunction for Holistic {
+    fn name(&self) -> &str {
+        self.name
+    }
+    fn aliases(&self) -> &'static [&'static str] {
+        self.aliases
+    }
+    fn holistic(&self) -> bool {
+        true
+    }
+    /// Entropy over no values is 0, as in DuckDB; the others are NULL.
+    fn value_over_no_rows(&self, return_type: &DataType) -> Result<ScalarValue> {
+        match self.reading {
+            Reading::Entropy => Ok(ScalarValue::Float64(Some(0.0))),
+            _ => Ok(ScalarValue::try_from(return_type)?),
+        }
+    }
+    fn nullable(&self) -> bool {
+        self.reading != Reading::Entropy
+    }
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        let wanted = if self.takes_fraction() { 2 } else { 1 };
+        if arg_types.len() != wanted {
+            let what = if wanted == 2 {
+                "2 arguments (value, fraction)"
+            } else {
+                "1 argument"
+            };
+            return Err(QuiverError::Plan(format!(
+                "aggregate {} takes {what} but was given {}",
+                self.name,
+                arg_types.len()
+            )));
+        }
+        let value = &arg_types[0];
+        let numeric = is_numeric(value) || value == &DataType::Null;
+        let coerced = match self.reading {
+            Reading::Continuous if numeric => DataType::Float64,
+            Reading::Continuous => return Err(unsupported(self.name, value)),
+            Reading::Median if numeric => DataType::Float64,
+            _ if value == &DataType::Null => DataType::Int64,
+            _ if orderable(value) => value.clone(),
+            _ => return Err(unsupported(self.name, value)),
+        };
+        let mut out = vec![coerced];
+        if wanted == 2 {
+            if !(is_numeric(&arg_types[1]) || arg_types[1] == DataType::Null) {
+                return Err(QuiverError::Plan(format!(
+                    "the fraction of {} must be a number, not {}",
+                    self.name,
+                    sql_type_name(&arg_types[1])
+                )));
+            }
+            out.push(DataType::Float64);
+        }
+        Ok(out)
+    }
+    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
+        Ok(match self.reading {
+            Reading::Continuous | Reading::Entropy => DataType::Float64,
+            _ => arg_types[0].clone(),
+        })
+    }
+    /// None: a holistic aggregate is computed in one phase.
+    fn state_fields(&self, _name: &str, _: &[DataType]) -> Result<Vec<Field>> {
+        Ok(vec![])
+    }
+    fn create_accumulator(&self, arg_types: &[DataType]) -> Result<Box<dyn GroupsAccumulator>> {
+        Ok(Box::new(SortedValues {
+            name: self.name,
+            reading: self.reading_for(&arg_types[0]),
+            value_type: arg_types[0].clone(),
+            values: vec![],
+            groups: vec![],
+            fraction: None,
+            total: 0,
+            bytes: 0,
+        }))
+    }
+}
+
+/// Every non-NULL value of every group, in arrival order.
+#[derive(Debug)]
+struct SortedValues {
+    name: &'static str,
+    reading: Reading,
+    value_type: DataType,
+    /// The values, in chunks as they arrived.
+    values: Vec<ArrayRef>,
+    /// The group of each value, across the chunks.
+    groups: Vec<u32>,
+    /// The fraction of a quantile (the same for every row).
+    fraction: Option<f64>,
+    total: usize,
+    bytes: usize,
+}
+
+impl SortedValues {
+    /// Reads the quantile fraction from its argument column: a constant
+    /// between 0 and 1.
+    fn take_fraction(&mut self, column: &ArrayRef) -> Result<()> {
+        let column = column.as_primitive::<Float64Type>();
+        for i in 0..column.len() {
+            if column.is_null(i) {
+                return Err(QuiverError::Execution(format!(
+                    "the fraction of {} must not be NULL",
+                    self.name
+                )));
+            }
+            let f = column.value(i);
+            if !(0.0..=1.0).contains(&f) {
+                return Err(QuiverError::Execution(format!(
+                    "the fraction of {} must be between 0 and 1, not {f}",
+                    self.name
+                )));
+            }
+            match self.fraction {
+                Some(known) if known != f => {
+                    return Err(QuiverError::Execution(format!(
+                        "the fraction of {} must be the same for every row",
+                        self.name
+                    )))
+                }
+                _ => self.fraction = Some(f),
+            }
+        }
+        Ok(())
+    }
+
+    /// The position in a run of `n` sorted values that a discrete quantile
+    /// picks: the first at which at least that fraction of values lie.
+    fn discrete_index(&self, n: usize) -> usize {
+        let exact = n as f64 * self.fraction.unwrap_or(0.5);
+        // 10 * 0.7 is 7.000000000000001 in doubles; it means 7.
+        let nearest = exact.round();
+        let at_least = if (exact - nearest).abs() <= 1e-9 * nearest.max(1.0) {
+            nearest
+        } else {
+            exact.ceil()
+        };
+        (at_least as usize).clamp(1, n) - 1
+    }
+
+    /// The answer for every group from the values sorted by (group, value).
+    fn read(&mut self) -> Result<ArrayRef> {
+        let total = std::mem::take(&mut self.total);
+        let groups = UInt32Array::from(std::mem::take(&mut self.groups));
+        let chunks = std::mem::take(&mut self.values);
+        self.bytes = 0;
+        let values = match chunks.len() {
+            0 if self.reading == Reading::Entropy => {
+                return Ok(Arc::new(Float64Array::from(vec![0.0; total])))
+            }
+            0 => return Ok(new_null_array(&self.output_type(), total)),
+            _ => {
+                let refs: Vec<&dyn Array> = chunks.iter().map(|c| c.as_ref()).collect();
+                concat(&refs)?
+            }
+        };
+        let order = lexsort_to_indices(
+            &[
+                SortColumn {
+                    values: Arc::new(groups.clone()),
+                    options: None,
+                },
+                SortColumn {
+                    values: Arc::clone(&values),
+                    options: None,
+                },
+            ],
+            None,
+        )?;
+        let order = order.values();
+        // Each group's run of positions in `order`.
+        let mut runs = vec![0..0; total];
+        let mut start = 0;
+        while start < order.len() {
+            let g = groups.value(order[start] as usize);
+            let mut end = start + 1;
+            while end < order.len() && groups.value(order[end] as usize) == g {
+                end += 1;
+            }
+            runs[g as usize] = start..end;
+            start = end;
+        }
+        match self.reading {
+            Reading::Discrete | Reading::Median => {
+                let picks: UInt64Array = runs
+                    .iter()
+                    .map(|run| {
+                        (!run.is_empty())
+                            .then(|| order[run.start + self.discrete_index(run.len())] as u64)
+                    })
+                    .collect();
+                Ok(take(&values, &picks, None)?)
+            }
+            Reading::Continuous => {
+                let v = values.as_primitive::<Float64Type>();
+                let fraction = self.fraction.unwrap_or(0.5);
+                let out: Float64Array = runs
+                    .iter()
+                    .map(|run| {
+                        if run.is_empty() {
+                            return None;
+                        }
+                        let position = (run.len() - 1) as f64 * fraction;
+                        let (low, high) = (position.floor(), position.ceil());
+                        let at = |p: f64| v.value(order[run.start + p as usize] as usize);
+                        let (a, b) = (at(low), at(high));
+                        Some(if low == high {
+                            a
+                        } else {
+                            a + (position - low) * (b - a)
+                        })
+                    })
+                    .collect();
+                Ok(Arc::new(out))
+            }
+            Reading::Mode | Reading::Entropy => self.read_frequencies(&values, order, &runs),
+        }
+    }
+
+    /// Mode and entropy, from the runs of equal values within each group.
+    fn read_frequencies(
+        &self,
+        values: &ArrayRef,
+        order: &[u32],
+        runs: &[std::ops::Range<usize>],
+    ) -> Result<ArrayRef> {
+        let compare = make_comparator(values.as_ref(), values.as_ref(), Default::default())?;
+        let equal = |a: usize, b: usize| compare(order[a] as usize, order[b] as usize).is_eq();
+        let mut modes: Vec<Option<u64>> = Vec::with_capacity(runs.len());
+        let mut entropies: Vec<Option<f64>> = Vec::with_capacity(runs.len());
+        for run in runs {
+            if run.is_empty() {
+                modes.push(None);
+                entropies.push(Some(0.0));
+                continue;
+            }
+            let n = run.len() as f64;
+            // (count, first arrival, a position) of the most frequent value.
+            let mut best: Option<(usize, u32, usize)> = None;
+            let mut entropy = 0.0;
+            let mut i = run.start;
+            while i < run.end {
+                let mut j = i + 1;
+                while j < run.end && equal(i, j) {
+                    j += 1;
+                }
+                let count = j - i;
+                let first = order[i..j].iter().copied().min().unwrap_or(0);
+                let better = best.is_none_or(|(c, f, _)| count > c || (count == c && first < f));
+                if better {
+                    best = Some((count, first, i));
+                }
+                let p = count as f64 / n;
+                entropy -= p * p.log2();
+                i = j;
+            }
+            modes.push(best.map(|(_, _, at)| order[at] as u64));
+            entropies.push(Some(if entropy == 0.0 { 0.0 } else { entropy }));
+        }
+        if self.reading == Reading::Entropy {
+            return Ok(Arc::new(Float64Array::from(entropies)));
+        }
+        Ok(take(values, &UInt64Array::from(modes), None)?)
+    }
+
+    fn output_type(&self) -> DataType {
+        match self.reading {
+            Reading::Continuous | Reading::Entropy => DataType::Float64,
+            _ => self.value_type.clone(),
+        }
+    }
+}
+
+impl GroupsAccumulator for SortedValues {
+    fn update_batch(
+        &mut self,
+        values: &[ArrayRef],
+        group_indices: &[usize],
+        total: usize,
+    ) -> Result<()> {
+        self.total = self.total.max(total);
+        if let Some(fraction) = values.get(1) {
+            self.take_fraction(fraction)?;
+        }
+        let column = &values[0];
+        let kept = match column.logical_nulls() {
+            Some(nulls) if nulls.null_count() > 0 => {
+                let valid = arrow::array::BooleanArray::new(nulls.inner().clone(), None);
+                self.groups.extend(
+                    group_indices
+                        .iter()
+                        .enumerate()
+                        .filter(|(row, _)| nulls.is_valid(*row))
+                        .map(|(_, &g)| g as u32),
+                );
+                filter(column, &valid)?
+            }
+            _ => {
+                self.groups.extend(group_indices.iter().map(|&g| g as u32));
+                Arc::clone(column)
+            }
+        };
+        if kept.data_type() != &self.value_type {
+            return Err(QuiverError::Internal(format!(
+                "{} got {} values",
+                self.name,
+                kept.data_type()
+            )));
+        }
+        self.bytes += kept.get_array_memory_size();
+        if !kept.is_empty() {
+            self.values.push(kept);
+        }
+        Ok(())
+    }
+
+    fn merge_batch(&mut self, _: &[ArrayRef], _: &[usize], _: usize) -> Result<()> {
+        Err(QuiverError::Internal(format!(
+            "{} has no partial state to merge",
+            self.name
+        )))
+    }
+
+    fn state(&mut self) -> Result<Vec<ArrayRef>> {
+        Err(QuiverError::Internal(format!(
+            "{} has no partial state",
+            self.name
+        )))
+    }
+
+    fn evaluate(&mut self) -> Result<ArrayRef> {
+        self.read()
+    }
+
+    fn size(&self) -> usize {
+        self.bytes + self.groups.capacity() * 4
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{Int64Array, StringArray};
+
+    fn run(name: &str, values: ArrayRef, fraction: Option<f64>, groups: &[usize]) -> ArrayRef {
+        let f = Holistic::all()
+            .into_iter()
+            .find(|h| h.name == name)
+            .unwrap();
+        let mut types = vec![values.data_type().clone()];
+        let mut args = vec![values];
+        if let Some(q) = fraction {
+            types.push(DataType::Float64);
+            args.push(Arc::new(Float64Array::from(vec![q; groups.len()])));
+        }
+        let total = groups.iter().max().map_or(0, |g| g + 1);
+        let mut acc = f.create_accumulator(&types).unwrap();
+        acc.update_batch(&args, groups, total).unwrap();
+        acc.evaluate().unwrap()
+    }
+
+    #[test]
+    fn discrete_quantiles_pick_the_first_value_reaching_the_fraction() {
+        let values: ArrayRef = Arc::new(Int64Array::from(vec![7, 0, 9, 3, 1, 8, 2, 6, 5, 4]));
+        let groups = vec![0; 10];
+        for (q, expected) in [(0.0, 0), (0.1, 0), (0.3, 2), (0.5, 4), (0.7, 6), (0.99, 9)] {
+            let out = run("quantile_disc", Arc::clone(&values), Some(q), &groups);
+            assert_eq!(
+                out.as_primitive::<arrow::datatypes::Int64Type>().value(0),
+                expected,
+                "{q}"
+            );
+        }
+    }
+
+    #[test]
+    fn continuous_quantiles_interpolate_per_group() {
+        let values: ArrayRef = Arc::new(Float64Array::from(vec![
+            Some(2.0),
+            Some(10.0),
+            Some(3.0),
+            None,
+            Some(5.0),
+            Some(7.0),
+        ]));
+        let out = run("quantile_cont", values, Some(0.25), &[0, 1, 0, 0, 0, 0]);
+        let out = out.as_primitive::<Float64Type>();
+        // Group 0 holds 2, 3, 5, 7: a quarter of the way is 3 / 4 past 2.
+        assert!((out.value(0) - 2.75).abs() < 1e-12);
+        assert_eq!(out.value(1), 10.0);
+    }
+
+    #[test]
+    fn mode_prefers_the_first_met_of_equally_frequent_values() {
+        let values: ArrayRef = Arc::new(StringArray::from(vec!["b", "a", "b", "a", "c"]));
+        let out = run("mode", values, None, &[0, 0, 0, 0, 1]);
+        let out = out.as_string::<i32>();
+        assert_eq!((out.value(0), out.value(1)), ("b", "c"));
+        let values: ArrayRef = Arc::new(Int64Array::from(vec![1, 3, 3, 2]));
+        let entropy = run("entropy", values, None, &[0, 0, 0, 0]);
+        assert_eq!(entropy.as_primitive::<Float64Type>().value(0), 1.5);
+    }
+
+    #[test]
+    fn groups_without_values_are_null() {
+        let values: ArrayRef = Arc::new(Int64Array::from(vec![None, Some(4)]));
+        let out = run("median", values, None, &[0, 1]);
+        assert!(out.is_null(0));
+    }
+}
