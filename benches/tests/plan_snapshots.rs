@@ -69,6 +69,44 @@ async fn window_plans_match_their_snapshots() {
     }
 }
 
+/// Grouping queries over lineitem: a ROLLUP read once through `Expand`
+/// with its grand total's empty-input branch, a CUBE of two keys, an
+/// ordered and a holistic aggregate in one phase, and DISTINCT ON as the
+/// first row per key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grouping_plans_match_their_snapshots() {
+    let dir = data_dir();
+    let ctx = SessionContext::with_config(SessionConfig::new().with_target_partitions(2));
+    register_tables(&ctx, dir.to_str().unwrap()).await.unwrap();
+    let queries = [
+        (
+            "grouping_rollup",
+            "SELECT l_returnflag, l_linestatus, sum(l_quantity), grouping(l_linestatus) \
+             FROM lineitem GROUP BY ROLLUP (l_returnflag, l_linestatus)",
+        ),
+        (
+            "grouping_cube_having",
+            "SELECT l_returnflag, l_shipmode, count(*) FROM lineitem \
+             GROUP BY CUBE (l_returnflag, l_shipmode) HAVING grouping(l_shipmode) = 0",
+        ),
+        (
+            "grouping_ordered_and_holistic",
+            "SELECT l_returnflag, median(l_quantity), \
+             string_agg(l_shipmode, ',' ORDER BY l_orderkey) FROM lineitem GROUP BY l_returnflag",
+        ),
+        (
+            "grouping_distinct_on",
+            "SELECT DISTINCT ON (l_suppkey) l_suppkey, l_orderkey, l_extendedprice \
+             FROM lineitem ORDER BY l_suppkey, l_extendedprice DESC",
+        ),
+    ];
+    for (name, sql) in queries {
+        let plans = explain(&ctx, sql).await;
+        let plans = plans.replace(dir.to_str().unwrap(), "<data>");
+        insta::assert_snapshot!(name, plans, sql);
+    }
+}
+
 /// `EXPLAIN sql` as text: each row's plan type, then its plan.
 async fn explain(ctx: &SessionContext, sql: &str) -> String {
     let batches = ctx
