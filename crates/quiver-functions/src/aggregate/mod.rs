@@ -1,6 +1,8 @@
 //! Built-in aggregate functions, each with a vectorized accumulator that
 //! updates many groups per call.
 
+mod approx_distinct;
+mod approx_quantile;
 mod bitwise;
 mod bool_agg;
 mod count;
@@ -31,6 +33,8 @@ pub fn builtins() -> Vec<Arc<dyn AggregateFunction>> {
     let mut all: Vec<Arc<dyn AggregateFunction>> = vec![
         Arc::new(Count),
         Arc::new(count::CountIf),
+        Arc::new(approx_distinct::ApproxCountDistinct),
+        Arc::new(approx_quantile::ApproxQuantile),
         Arc::new(Sum),
         Arc::new(Avg),
         Arc::new(MinMax::min()),
