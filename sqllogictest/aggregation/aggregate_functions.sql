@@ -6,7 +6,7 @@ CREATE TABLE raw AS SELECT * FROM (VALUES
   (2, 'x', 4, 4.0, true, 40), (2, NULL, NULL, 1.0, true, 50), (2, 'z', 9, 7.5, false, 60),
   (2, 'y', 4, 3.0, true, 70), (3, 'z', 7, 0.5, false, 80), (4, NULL, NULL, NULL, NULL, 90)
 ) AS v(g, s, i, d0, b, id);
-CREATE TABLE t AS SELECT g, s, i, CAST(d0 AS DOUBLE) AS d, b, id FROM raw;
+CREATE TABLE t AS SELECT g, s, i, CAST(d0 AS DOUBLE) AS d, b, id, DATE '2024-01-01' + id AS dt FROM raw;
 
 SELECT g, count_if(b), count_if(i > 3), bit_and(i), bit_or(i), bit_xor(i) FROM t GROUP BY g;
 
@@ -66,6 +66,15 @@ SELECT g, sum(i ORDER BY id DESC), count(s ORDER BY s) FROM t GROUP BY g;
 SELECT g, s, median(i), mode(id) FROM t GROUP BY ROLLUP (g, s);
 
 SELECT g, id, median(i) OVER (PARTITION BY g), quantile_disc(id, 0.5) OVER (ORDER BY id ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING), mode(s) OVER (PARTITION BY g ORDER BY id) FROM t;
+
+-- Dates interpolate as timestamps; discrete quantiles stay dates.
+SELECT g, median(dt), quantile_cont(dt, 0.25), quantile_disc(dt, 0.5), CAST(median(CAST(dt AS TIMESTAMP)) AS VARCHAR) FROM t GROUP BY g;
+
+-- FILTER leaves a quantile's fraction alone.
+SELECT g, quantile_disc(i, 0.75) FILTER (WHERE id > 20), approx_quantile(id, 0.5) FILTER (WHERE g < 0) FROM t GROUP BY g;
+
+-- error: FILTER on first
+SELECT first(i) FILTER (WHERE id > 20) FROM t;
 
 -- error: must be between 0 and 1
 SELECT quantile_cont(i, 1.5) FROM t;

@@ -27,9 +27,12 @@ pub fn cast_array(array: &ArrayRef, target: &DataType) -> Result<ArrayRef> {
     } else {
         None
     };
+    // Timestamps become text as in DuckDB and PostgreSQL: a space between
+    // date and time, the fraction of a second only when there is one.
     let options = CastOptions {
         safe: false,
-        format_options: FormatOptions::default(),
+        format_options: FormatOptions::default()
+            .with_timestamp_format(Some("%Y-%m-%d %H:%M:%S%.f")),
     };
     Ok(cast_with_options(
         rounded.as_ref().unwrap_or(array),

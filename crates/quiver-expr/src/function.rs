@@ -117,6 +117,14 @@ pub trait AggregateFunction: Send + Sync + Debug {
         false
     }
 
+    /// Whether the function passes over rows whose first argument is NULL
+    /// (every aggregate but `first` and `last`, which may answer NULL):
+    /// `FILTER (WHERE c)` then becomes a first argument of `CASE WHEN c
+    /// THEN arg END`.
+    fn skips_null_inputs(&self) -> bool {
+        true
+    }
+
     /// Whether the function needs every value of a group at once (median,
     /// mode): it has no partial state, so a group's rows are brought to one
     /// partition before it is computed, and a window frame gives it the

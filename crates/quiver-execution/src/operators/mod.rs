@@ -17,6 +17,7 @@ pub mod set_operation;
 pub mod shared;
 pub mod sort;
 mod sorted_gather;
+mod top_per_group;
 pub mod union;
 pub mod window;
 

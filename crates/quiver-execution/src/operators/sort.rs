@@ -17,6 +17,7 @@ use super::first_per_partition::FirstPerPartition;
 use super::merge::merge_sorted_streams;
 use super::packed_sort::packed_sort_indices;
 use super::sorted_gather::{gathered_in_order, has_views};
+use super::top_per_group::TopPerGroup;
 use super::{display_sort_exprs, PhysicalSortExpr};
 use crate::compaction::concat_compacted;
 use crate::memory_pool::{batch_memory_size, MemoryReservation};
@@ -341,12 +342,42 @@ async fn sort_partition(
     mut input: SendableRecordBatchStream,
     mut sorter: PartitionSorter,
 ) -> Result<SendableRecordBatchStream> {
+    let top = match sorter.first_per_partition {
+        Some(limit) => TopPerGroup::try_new(limit, &sorter.exprs, Arc::clone(&sorter.schema))?,
+        None => None,
+    };
+    if let Some(top) = top {
+        return first_rows_per_partition(input, sorter, top).await;
+    }
     while let Some(batch) = input.next().await {
         sorter.push(batch?)?;
         // Let cancellation (a dropped stream) take effect between batches.
         tokio::task::yield_now().await;
     }
     sorter.finish().await
+}
+
+/// The first rows of each window partition, sorted, found by keeping each
+/// partition's best rows as they arrive ([`TopPerGroup`]) rather than by
+/// sorting every row. What it keeps is bounded by the partitions and k, and
+/// is charged to the sort's reservation (it does not spill).
+async fn first_rows_per_partition(
+    mut input: SendableRecordBatchStream,
+    mut sorter: PartitionSorter,
+    mut top: TopPerGroup,
+) -> Result<SendableRecordBatchStream> {
+    while let Some(batch) = input.next().await {
+        top.push(batch?)?;
+        sorter.reservation.try_resize(top.memory())?;
+        // Let cancellation (a dropped stream) take effect between batches.
+        tokio::task::yield_now().await;
+    }
+    if let Some(m) = &sorter.metrics {
+        m.add_peak_memory(sorter.reservation.peak());
+    }
+    let sorted = top.finish()?;
+    let batches = release_as_sent(slices(sorted, sorter.ctx.batch_size), sorter.reservation);
+    Ok(RecordBatchStreamAdapter::boxed(sorter.schema, batches))
 }
 
 impl ExecutionPlan for SortExec {

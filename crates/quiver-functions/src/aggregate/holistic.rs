@@ -15,7 +15,7 @@ use arrow::array::{
     make_comparator, new_null_array, Array, ArrayRef, AsArray, Float64Array, UInt32Array,
     UInt64Array,
 };
-use arrow::compute::{concat, filter, lexsort_to_indices, take, SortColumn};
+use arrow::compute::{cast, concat, filter, lexsort_to_indices, take, SortColumn};
 use arrow::datatypes::{DataType, Field, Float64Type};
 use quiver_expr::types::{is_numeric, sql_type_name};
 use quiver_expr::{AggregateFunction, GroupsAccumulator, QuiverError, Result, ScalarValue};
@@ -70,11 +70,32 @@ impl Holistic {
     /// How values are read, given the (coerced) value type.
     fn reading_for(&self, value_type: &DataType) -> Reading {
         match self.reading {
-            Reading::Median if value_type == &DataType::Float64 => Reading::Continuous,
+            Reading::Median if interpolates(value_type) => Reading::Continuous,
             Reading::Median => Reading::Discrete,
             other => other,
         }
     }
+}
+
+/// Whether a date or timestamp.
+fn is_temporal(t: &DataType) -> bool {
+    matches!(
+        t,
+        DataType::Date32 | DataType::Date64 | DataType::Timestamp(..)
+    )
+}
+
+/// The timestamp type dates and timestamps of type `t` interpolate in.
+fn timestamp_of(t: &DataType) -> DataType {
+    match t {
+        DataType::Timestamp(unit, zone) => DataType::Timestamp(*unit, zone.clone()),
+        _ => DataType::Timestamp(arrow::datatypes::TimeUnit::Microsecond, None),
+    }
+}
+
+/// Whether values of (coerced) type `t` are interpolated between.
+fn interpolates(t: &DataType) -> bool {
+    matches!(t, DataType::Float64 | DataType::Timestamp(..))
 }
 
 /// Whether values of `t` can be sorted.
@@ -126,9 +147,10 @@ impl AggregateFunction for Holistic {
         let value = &arg_types[0];
         let numeric = is_numeric(value) || value == &DataType::Null;
         let coerced = match self.reading {
-            Reading::Continuous if numeric => DataType::Float64,
+            Reading::Continuous | Reading::Median if numeric => DataType::Float64,
+            // Dates and timestamps interpolate as timestamps, as in DuckDB.
+            Reading::Continuous | Reading::Median if is_temporal(value) => timestamp_of(value),
             Reading::Continuous => return Err(unsupported(self.name, value)),
-            Reading::Median if numeric => DataType::Float64,
             _ if value == &DataType::Null => DataType::Int64,
             _ if orderable(value) => value.clone(),
             _ => return Err(unsupported(self.name, value)),
@@ -148,7 +170,7 @@ impl AggregateFunction for Holistic {
     }
     fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
         Ok(match self.reading {
-            Reading::Continuous | Reading::Entropy => DataType::Float64,
+            Reading::Entropy => DataType::Float64,
             _ => arg_types[0].clone(),
         })
     }
@@ -242,12 +264,15 @@ impl SortedValues {
             0 if self.reading == Reading::Entropy => {
                 return Ok(Arc::new(Float64Array::from(vec![0.0; total])))
             }
-            0 => return Ok(new_null_array(&self.output_type(), total)),
+            0 => return Ok(new_null_array(&self.value_type, total)),
             _ => {
                 let refs: Vec<&dyn Array> = chunks.iter().map(|c| c.as_ref()).collect();
                 concat(&refs)?
             }
         };
+        if self.reading == Reading::Continuous {
+            return self.interpolated(&groups, &values, total);
+        }
         let order = lexsort_to_indices(
             &[
                 SortColumn {
@@ -285,30 +310,71 @@ impl SortedValues {
                     .collect();
                 Ok(take(&values, &picks, None)?)
             }
-            Reading::Continuous => {
-                let v = values.as_primitive::<Float64Type>();
-                let fraction = self.fraction.unwrap_or(0.5);
-                let out: Float64Array = runs
-                    .iter()
-                    .map(|run| {
-                        if run.is_empty() {
-                            return None;
-                        }
-                        let position = (run.len() - 1) as f64 * fraction;
-                        let (low, high) = (position.floor(), position.ceil());
-                        let at = |p: f64| v.value(order[run.start + p as usize] as usize);
-                        let (a, b) = (at(low), at(high));
-                        Some(if low == high {
-                            a
-                        } else {
-                            a + (position - low) * (b - a)
-                        })
-                    })
-                    .collect();
-                Ok(Arc::new(out))
-            }
             Reading::Mode | Reading::Entropy => self.read_frequencies(&values, order, &runs),
+            Reading::Continuous => Err(QuiverError::Internal(
+                "continuous quantiles are interpolated without sorting".into(),
+            )),
         }
+    }
+
+    /// Continuous quantiles (of DOUBLE values): each group's values are
+    /// gathered together (a counting sort by group), and the two order
+    /// statistics around the fraction are selected in linear time, without
+    /// sorting the group.
+    fn interpolated(
+        &self,
+        groups: &UInt32Array,
+        values: &ArrayRef,
+        total: usize,
+    ) -> Result<ArrayRef> {
+        // Timestamps interpolate in their units, as doubles (exact to 2^53).
+        let numbers = match values.data_type() {
+            DataType::Timestamp(..) => cast(&cast(values, &DataType::Int64)?, &DataType::Float64)?,
+            _ => Arc::clone(values),
+        };
+        let v = numbers.as_primitive::<Float64Type>();
+        let mut starts = vec![0usize; total + 1];
+        for &g in groups.values() {
+            starts[g as usize + 1] += 1;
+        }
+        for g in 0..total {
+            starts[g + 1] += starts[g];
+        }
+        let mut next = starts.clone();
+        let mut by_group = vec![0f64; groups.len()];
+        for (row, &g) in groups.values().iter().enumerate() {
+            by_group[next[g as usize]] = v.value(row);
+            next[g as usize] += 1;
+        }
+        let fraction = self.fraction.unwrap_or(0.5);
+        let out: Float64Array = (0..total)
+            .map(|g| {
+                let run = &mut by_group[starts[g]..starts[g + 1]];
+                if run.is_empty() {
+                    return None;
+                }
+                let position = (run.len() - 1) as f64 * fraction;
+                let low = position.floor() as usize;
+                let (_, &mut a, above) = run.select_nth_unstable_by(low, f64::total_cmp);
+                if position == low as f64 || above.is_empty() {
+                    return Some(a);
+                }
+                let b = above.iter().copied().min_by(f64::total_cmp).unwrap_or(a);
+                Some(a + (position - low as f64) * (b - a))
+            })
+            .collect();
+        let out: ArrayRef = Arc::new(out);
+        Ok(match values.data_type() {
+            DataType::Timestamp(..) => {
+                let rounded: Float64Array = out
+                    .as_primitive::<Float64Type>()
+                    .iter()
+                    .map(|v| v.map(f64::round))
+                    .collect();
+                cast(&cast(&rounded, &DataType::Int64)?, values.data_type())?
+            }
+            _ => out,
+        })
     }
 
     /// Mode and entropy, from the runs of equal values within each group.
@@ -355,13 +421,6 @@ impl SortedValues {
             return Ok(Arc::new(Float64Array::from(entropies)));
         }
         Ok(take(values, &UInt64Array::from(modes), None)?)
-    }
-
-    fn output_type(&self) -> DataType {
-        match self.reading {
-            Reading::Continuous | Reading::Entropy => DataType::Float64,
-            _ => self.value_type.clone(),
-        }
     }
 }
 

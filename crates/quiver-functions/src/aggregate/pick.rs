@@ -65,6 +65,9 @@ impl AggregateFunction for Pick {
     fn aliases(&self) -> &'static [&'static str] {
         self.aliases
     }
+    fn skips_null_inputs(&self) -> bool {
+        !self.which.keeps_nulls()
+    }
     fn depends_on_input_order(&self) -> bool {
         matches!(self.which, Which::First | Which::Last)
     }

@@ -790,9 +790,11 @@ impl SqlPlanner<'_> {
     }
 
     /// The arguments of an aggregate call (plain or over a window), cast
-    /// to the types the function wants; `FILTER (WHERE c)` becomes `CASE
-    /// WHEN c THEN arg END`, since aggregates skip NULL inputs (`count(*)`
-    /// counts a constant).
+    /// to the types the function wants; `FILTER (WHERE c)` makes the first
+    /// argument `CASE WHEN c THEN arg END`, since aggregates pass over rows
+    /// whose first argument is NULL (`count(*)` counts a constant; other
+    /// arguments, such as a quantile's fraction, stay as they are). An
+    /// aggregate that keeps NULL inputs (`first`) takes no FILTER.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn aggregate_arguments(
         &self,
@@ -816,18 +818,20 @@ impl SqlPlanner<'_> {
         }
         let mut args = coerce_args(args, schema, |types| func.coerce_types(types))?;
         if let Some(filter) = &f.filter {
+            if !func.skips_null_inputs() {
+                return not_impl_err!(
+                    "FILTER on {name}(...), which keeps NULL values, is not supported"
+                );
+            }
             let condition = self.boolean(go_filter(self, filter, schema)?, "FILTER", schema)?;
             if args.is_empty() {
                 args.push(Expr::Literal(ScalarValue::Int64(Some(1))));
             }
-            args = args
-                .into_iter()
-                .map(|a| Expr::Case {
-                    operand: None,
-                    when_then: vec![(condition.clone(), a)],
-                    else_expr: None,
-                })
-                .collect();
+            args[0] = Expr::Case {
+                operand: None,
+                when_then: vec![(condition, args[0].clone())],
+                else_expr: None,
+            };
         }
         Ok(args)
     }

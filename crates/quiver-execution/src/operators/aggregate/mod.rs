@@ -387,6 +387,30 @@ impl GroupState {
         Ok(())
     }
 
+    /// The intermediate states of `batch`'s rows taken each as a group of
+    /// its own (no hashing): what a Partial aggregation sends on once it
+    /// has found that grouping does not reduce its input.
+    fn states_of_rows(&self, batch: &RecordBatch, schema: &SchemaRef) -> Result<RecordBatch> {
+        let rows = batch.num_rows();
+        let mut columns = self
+            .group_exprs
+            .iter()
+            .map(|e| e.evaluate_to_array(batch))
+            .collect::<Result<Vec<_>>>()?;
+        let each_own: Vec<usize> = (0..rows).collect();
+        for agg in &self.aggr_exprs {
+            let args = agg
+                .args
+                .iter()
+                .map(|e| e.evaluate_to_array(batch))
+                .collect::<Result<Vec<_>>>()?;
+            let mut acc = agg.func.0.create_accumulator(&agg.arg_types())?;
+            acc.update_batch(&args, &each_own, rows)?;
+            columns.extend(acc.state()?);
+        }
+        batch_of(Arc::clone(schema), columns, rows)
+    }
+
     /// Approximate bytes held: the group keys and every accumulator.
     fn memory_size(&self) -> usize {
         self.groups.size() + self.accumulators.iter().map(|a| a.size()).sum::<usize>()
@@ -414,22 +438,28 @@ impl GroupState {
                 columns.push(acc.evaluate()?);
             }
         }
-        let columns = columns
-            .into_iter()
-            .zip(schema.fields())
-            .map(|(c, f)| {
-                if c.data_type() == f.data_type() {
-                    Ok(c)
-                } else {
-                    Ok(arrow::compute::cast(&c, f.data_type())?)
-                }
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let options = RecordBatchOptions::new().with_row_count(Some(rows));
-        Ok(RecordBatch::try_new_with_options(
-            schema, columns, &options,
-        )?)
+        batch_of(schema, columns, rows)
     }
+}
+
+/// `columns` (of `rows` rows) as a batch of `schema`, each cast to its
+/// field's type where the accumulator produced another.
+fn batch_of(schema: SchemaRef, columns: Vec<ArrayRef>, rows: usize) -> Result<RecordBatch> {
+    let columns = columns
+        .into_iter()
+        .zip(schema.fields())
+        .map(|(c, f)| {
+            if c.data_type() == f.data_type() {
+                Ok(c)
+            } else {
+                Ok(arrow::compute::cast(&c, f.data_type())?)
+            }
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let options = RecordBatchOptions::new().with_row_count(Some(rows));
+    Ok(RecordBatch::try_new_with_options(
+        schema, columns, &options,
+    )?)
 }
 
 /// How deep spilling goes: a bucket being aggregated may itself spill into
@@ -450,7 +480,29 @@ struct PartitionAggregator {
     buckets: Option<HashBuckets>,
     /// The most memory the groups held.
     peak: usize,
+    /// Whether a Partial aggregation groups or passes rows through.
+    probe: Probe,
+    /// Input rows grouped while probing.
+    rows_seen: usize,
 }
+
+/// What a Partial aggregation has found out about its input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Probe {
+    /// Still counting rows and groups.
+    Counting,
+    /// Grouping reduces the rows: it goes on grouping.
+    Grouping,
+    /// Nearly every row is a group: rows go on as states, ungrouped.
+    PassingThrough,
+}
+
+/// The rows a Partial aggregation groups before it judges whether grouping
+/// reduces them.
+const PROBE_ROWS: usize = 100_000;
+
+/// More groups than this fraction of the rows is no reduction.
+const NO_REDUCTION: f64 = 0.8;
 
 /// What one level produced: its groups (holding their memory until they
 /// are sent), or the buckets it spilled them into.
@@ -479,6 +531,8 @@ impl PartitionAggregator {
             state,
             buckets: None,
             peak: 0,
+            probe: Probe::Counting,
+            rows_seen: 0,
         })
     }
 
@@ -547,6 +601,34 @@ impl PartitionAggregator {
         Ok(())
     }
 
+    /// For a Partial aggregation, counts `rows` more input rows and decides,
+    /// once [`PROBE_ROWS`] have been grouped, whether grouping is worth its
+    /// cost: when nearly every row makes a group of its own, the Final
+    /// aggregation would do all the work again. Then it answers true once,
+    /// and from then on rows pass through as states
+    /// ([`PartitionAggregator::passes_rows_through`]).
+    fn grouping_does_not_reduce(&mut self, rows: usize) -> bool {
+        if self.probe != Probe::Counting || self.spec.group_exprs.is_empty() {
+            return false;
+        }
+        self.rows_seen += rows;
+        if self.rows_seen < PROBE_ROWS {
+            return false;
+        }
+        let groups = self.state.num_groups();
+        self.probe = if groups as f64 > NO_REDUCTION * self.rows_seen as f64 {
+            Probe::PassingThrough
+        } else {
+            Probe::Grouping
+        };
+        self.probe == Probe::PassingThrough
+    }
+
+    /// Whether rows now pass through as states without being grouped.
+    fn passes_rows_through(&self) -> bool {
+        self.probe == Probe::PassingThrough
+    }
+
     /// Reports the most memory the groups held (of the first level only:
     /// the levels below read one bucket at a time, within the same limit).
     fn report_peak(&self) {
@@ -601,7 +683,15 @@ fn partial_aggregate_stream(
         };
         let (mut aggregator, mut input) = running?;
         while let Some(batch) = input.next().await {
-            if !aggregator.absorb(&batch?)? {
+            let batch = batch?;
+            if aggregator.passes_rows_through() {
+                let states = aggregator
+                    .state
+                    .states_of_rows(&batch, &aggregator.spec.state_schema)?;
+                return Ok(Some((states, Some(Ok((aggregator, input))))));
+            }
+            if !aggregator.absorb(&batch)? || aggregator.grouping_does_not_reduce(batch.num_rows())
+            {
                 let states = aggregator.take_states()?;
                 return Ok(Some((states, Some(Ok((aggregator, input))))));
             }
