@@ -1,4 +1,6 @@
-//! `min(x)` and `max(x)` over numbers, dates, timestamps and strings.
+//! `min(x)` and `max(x)` over numbers, dates, timestamps, strings,
+//! booleans and intervals (compared as DuckDB does: a month is 30 days, a
+//! day 24 hours, so `INTERVAL 1 MONTH` < `INTERVAL 40 DAYS`).
 
 use std::sync::Arc;
 
@@ -74,6 +76,12 @@ impl AggregateFunction for MinMax {
             };
             return boolean.create_accumulator(arg_types);
         }
+        if t == &DataType::Interval(IntervalUnit::MonthDayNano) {
+            return Ok(Box::new(SelfMerging(IntervalMinMax {
+                is_min: self.is_min,
+                values: vec![],
+            })));
+        }
         if matches!(t, DataType::Utf8 | DataType::Utf8View) {
             return Ok(Box::new(SelfMerging(StringMinMax {
                 is_min: self.is_min,
@@ -147,6 +155,49 @@ impl<T: ArrowPrimitiveType + std::fmt::Debug> SelfMergingAccumulator for Primiti
 
     fn heap_size(&self) -> usize {
         self.values.capacity() * std::mem::size_of::<T::Native>() + self.seen.capacity()
+    }
+}
+
+/// The length of an interval in nanoseconds, months as 30 days: the
+/// order DuckDB gives intervals.
+fn interval_order(i: IntervalMonthDayNano) -> i128 {
+    const DAY: i128 = 86_400_000_000_000;
+    (i128::from(i.months) * 30 + i128::from(i.days)) * DAY + i128::from(i.nanoseconds)
+}
+
+#[derive(Debug)]
+struct IntervalMinMax {
+    is_min: bool,
+    values: Vec<Option<IntervalMonthDayNano>>,
+}
+
+impl SelfMergingAccumulator for IntervalMinMax {
+    fn add(&mut self, values: &ArrayRef, group_indices: &[usize], total: usize) -> Result<()> {
+        self.values.resize(total, None);
+        let values = values.as_primitive::<IntervalMonthDayNanoType>();
+        for_each_valid(values, group_indices, |row, g| {
+            let v = values.value(row);
+            let better = match self.values[g] {
+                None => true,
+                Some(held) if self.is_min => interval_order(v) < interval_order(held),
+                Some(held) => interval_order(v) > interval_order(held),
+            };
+            if better {
+                self.values[g] = Some(v);
+            }
+        });
+        Ok(())
+    }
+
+    fn take(&mut self) -> Result<ArrayRef> {
+        let values = std::mem::take(&mut self.values);
+        Ok(Arc::new(PrimitiveArray::<IntervalMonthDayNanoType>::from(
+            values,
+        )))
+    }
+
+    fn heap_size(&self) -> usize {
+        self.values.capacity() * std::mem::size_of::<Option<IntervalMonthDayNano>>()
     }
 }
 
