@@ -33,8 +33,7 @@ def aggregate(rng):
         "skewness(x)", "kurtosis(o)", "approx_count_distinct(o)",
     ]
     call = rng.choice(calls)
-    # FILTER on first/last (which keep NULLs) is not supported yet.
-    if rng.random() < 0.2 and "WITHIN" not in call and not call.startswith(("first", "last")):
+    if rng.random() < 0.2 and "WITHIN" not in call:
         call += f" FILTER (WHERE {rng.choice(['o > 0', 'g IS NOT NULL', 'x < 10'])})"
     return call
 

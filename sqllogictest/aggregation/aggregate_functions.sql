@@ -73,8 +73,8 @@ SELECT g, median(dt), quantile_cont(dt, 0.25), quantile_disc(dt, 0.5), CAST(medi
 -- FILTER leaves a quantile's fraction alone.
 SELECT g, quantile_disc(i, 0.75) FILTER (WHERE id > 20), approx_quantile(id, 0.5) FILTER (WHERE g < 0) FROM t GROUP BY g;
 
--- error: FILTER on first
-SELECT first(i) FILTER (WHERE id > 20) FROM t;
+-- FILTER on aggregates that keep NULLs drops rows, not just values.
+SELECT g, first(i ORDER BY id) FILTER (WHERE id > 20), last(s ORDER BY id) FILTER (WHERE i IS NULL OR i > 3) FROM t GROUP BY g;
 
 -- error: must be between 0 and 1
 SELECT quantile_cont(i, 1.5) FROM t;

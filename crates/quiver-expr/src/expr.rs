@@ -156,6 +156,10 @@ pub struct AggregateCall {
     /// `ORDER BY` inside the call: the order the values reach the
     /// function in (kept only for functions whose result depends on it).
     pub order_by: Vec<SortExpr>,
+    /// `FILTER (WHERE condition)` for a function that keeps NULL inputs
+    /// (`first`, `list`): only rows where it is true reach the function.
+    /// Other aggregates take a FILTER as a NULL first argument instead.
+    pub filter: Option<Box<Expr>>,
 }
 
 /// A sort key.
@@ -479,6 +483,7 @@ impl Expr {
                 .args
                 .iter()
                 .chain(call.order_by.iter().map(|o| &o.expr))
+                .chain(call.filter.as_deref())
                 .collect(),
             Expr::Window(call) => call
                 .args
@@ -607,6 +612,10 @@ impl Expr {
                         })
                     })
                     .collect::<Result<_>>()?,
+                filter: match call.filter {
+                    Some(c) => Some(Box::new(c.rewrite(f)?)),
+                    None => None,
+                },
                 ..call
             }),
             Expr::Window(call) => {
@@ -931,7 +940,11 @@ fn write_expr(e: &Expr, f: &mut fmt::Formatter<'_>, qualified: bool) -> fmt::Res
                 "{}({}{args}{order})",
                 call.func.0.name(),
                 if call.distinct { "DISTINCT " } else { "" }
-            )
+            )?;
+            match &call.filter {
+                Some(c) => write!(f, " FILTER (WHERE {})", sub(c)),
+                None => Ok(()),
+            }
         }
         Expr::Window(call) => {
             let args = match &call.kind {

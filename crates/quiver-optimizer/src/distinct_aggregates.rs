@@ -55,7 +55,11 @@ fn distinct_argument(a: &Aggregate) -> Option<Expr> {
         let [arg] = call.args.as_slice() else {
             return None;
         };
-        if !call.distinct || call.func.0.depends_on_input_order() || !call.order_by.is_empty() {
+        if !call.distinct
+            || call.func.0.depends_on_input_order()
+            || !call.order_by.is_empty()
+            || call.filter.is_some()
+        {
             return None;
         }
         if argument.is_some_and(|seen| seen != arg) {
@@ -88,6 +92,7 @@ fn two_aggregations(a: &Aggregate, argument: Expr) -> Result<LogicalPlan> {
                 args: distinct_values.to_vec(),
                 distinct: false,
                 order_by: vec![],
+                filter: None,
             })),
             _ => None,
         })

@@ -213,6 +213,7 @@ pub fn sum_of(e: Expr) -> Expr {
         args: vec![e],
         distinct: false,
         order_by: vec![],
+        filter: None,
     })
 }
 

@@ -579,6 +579,10 @@ fn aggregate_expr(e: &Expr, schema: &QSchema, name: &str) -> Result<AggregateExp
         args: call.args.iter().map(argument).collect::<Result<_>>()?,
         distinct: call.distinct,
         order_by: physical_sort_keys(&call.order_by, schema, |e| e)?,
+        filter: match &call.filter {
+            Some(condition) => Some(create_physical_expr(condition, schema)?),
+            None => None,
+        },
         name: name.to_string(),
     })
 }

@@ -15,11 +15,12 @@ use arrow::array::{
     make_comparator, new_null_array, Array, ArrayRef, AsArray, Float64Array, UInt32Array,
     UInt64Array,
 };
-use arrow::compute::{cast, concat, filter, lexsort_to_indices, take, SortColumn};
+use arrow::compute::{cast, filter, lexsort_to_indices, take, SortColumn};
 use arrow::datatypes::{DataType, Field, Float64Type};
 use quiver_expr::types::{is_numeric, sql_type_name};
 use quiver_expr::{AggregateFunction, GroupsAccumulator, QuiverError, Result, ScalarValue};
 
+use super::collected::{by_group, CollectedValues};
 use super::unsupported;
 
 /// What a [`Holistic`] aggregate reads from a group's sorted values.
@@ -183,11 +184,9 @@ impl AggregateFunction for Holistic {
             name: self.name,
             reading: self.reading_for(&arg_types[0]),
             value_type: arg_types[0].clone(),
-            values: vec![],
-            groups: vec![],
+            values: CollectedValues::default(),
             fraction: None,
             total: 0,
-            bytes: 0,
         }))
     }
 }
@@ -198,14 +197,10 @@ struct SortedValues {
     name: &'static str,
     reading: Reading,
     value_type: DataType,
-    /// The values, in chunks as they arrived.
-    values: Vec<ArrayRef>,
-    /// The group of each value, across the chunks.
-    groups: Vec<u32>,
+    values: CollectedValues,
     /// The fraction of a quantile (the same for every row).
     fraction: Option<f64>,
     total: usize,
-    bytes: usize,
 }
 
 impl SortedValues {
@@ -257,18 +252,12 @@ impl SortedValues {
     /// The answer for every group from the values sorted by (group, value).
     fn read(&mut self) -> Result<ArrayRef> {
         let total = std::mem::take(&mut self.total);
-        let groups = UInt32Array::from(std::mem::take(&mut self.groups));
-        let chunks = std::mem::take(&mut self.values);
-        self.bytes = 0;
-        let values = match chunks.len() {
-            0 if self.reading == Reading::Entropy => {
+        let (values, groups) = match self.values.take()? {
+            Some((values, groups)) => (values, UInt32Array::from(groups)),
+            None if self.reading == Reading::Entropy => {
                 return Ok(Arc::new(Float64Array::from(vec![0.0; total])))
             }
-            0 => return Ok(new_null_array(&self.value_type, total)),
-            _ => {
-                let refs: Vec<&dyn Array> = chunks.iter().map(|c| c.as_ref()).collect();
-                concat(&refs)?
-            }
+            None => return Ok(new_null_array(&self.value_type, total)),
         };
         if self.reading == Reading::Continuous {
             return self.interpolated(&groups, &values, total);
@@ -333,23 +322,12 @@ impl SortedValues {
             _ => Arc::clone(values),
         };
         let v = numbers.as_primitive::<Float64Type>();
-        let mut starts = vec![0usize; total + 1];
-        for &g in groups.values() {
-            starts[g as usize + 1] += 1;
-        }
-        for g in 0..total {
-            starts[g + 1] += starts[g];
-        }
-        let mut next = starts.clone();
-        let mut by_group = vec![0f64; groups.len()];
-        for (row, &g) in groups.values().iter().enumerate() {
-            by_group[next[g as usize]] = v.value(row);
-            next[g as usize] += 1;
-        }
+        let (starts, order) = by_group(groups.values(), total);
+        let mut grouped: Vec<f64> = order.iter().map(|&i| v.value(i as usize)).collect();
         let fraction = self.fraction.unwrap_or(0.5);
         let out: Float64Array = (0..total)
             .map(|g| {
-                let run = &mut by_group[starts[g]..starts[g + 1]];
+                let run = &mut grouped[starts[g]..starts[g + 1]];
                 if run.is_empty() {
                     return None;
                 }
@@ -436,33 +414,26 @@ impl GroupsAccumulator for SortedValues {
             self.take_fraction(fraction)?;
         }
         let column = &values[0];
-        let kept = match column.logical_nulls() {
-            Some(nulls) if nulls.null_count() > 0 => {
-                let valid = arrow::array::BooleanArray::new(nulls.inner().clone(), None);
-                self.groups.extend(
-                    group_indices
-                        .iter()
-                        .enumerate()
-                        .filter(|(row, _)| nulls.is_valid(*row))
-                        .map(|(_, &g)| g as u32),
-                );
-                filter(column, &valid)?
-            }
-            _ => {
-                self.groups.extend(group_indices.iter().map(|&g| g as u32));
-                Arc::clone(column)
-            }
-        };
-        if kept.data_type() != &self.value_type {
+        if column.data_type() != &self.value_type {
             return Err(QuiverError::Internal(format!(
                 "{} got {} values",
                 self.name,
-                kept.data_type()
+                column.data_type()
             )));
         }
-        self.bytes += kept.get_array_memory_size();
-        if !kept.is_empty() {
-            self.values.push(kept);
+        match column.logical_nulls() {
+            Some(nulls) if nulls.null_count() > 0 => {
+                let valid = arrow::array::BooleanArray::new(nulls.inner().clone(), None);
+                let groups = group_indices
+                    .iter()
+                    .enumerate()
+                    .filter(|(row, _)| nulls.is_valid(*row))
+                    .map(|(_, &g)| g);
+                self.values.push(filter(column, &valid)?, groups);
+            }
+            _ => self
+                .values
+                .push(Arc::clone(column), group_indices.iter().copied()),
         }
         Ok(())
     }
@@ -486,7 +457,7 @@ impl GroupsAccumulator for SortedValues {
     }
 
     fn size(&self) -> usize {
-        self.bytes + self.groups.capacity() * 4
+        self.values.size()
     }
 }
 

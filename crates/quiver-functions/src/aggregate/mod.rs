@@ -5,9 +5,11 @@ mod approx_distinct;
 mod approx_quantile;
 mod bitwise;
 mod bool_agg;
+mod collected;
 mod count;
 mod covariance;
 mod holistic;
+mod list;
 mod min_max;
 mod pick;
 mod product;
@@ -35,6 +37,7 @@ pub fn builtins() -> Vec<Arc<dyn AggregateFunction>> {
         Arc::new(count::CountIf),
         Arc::new(approx_distinct::ApproxCountDistinct),
         Arc::new(approx_quantile::ApproxQuantile),
+        Arc::new(list::List),
         Arc::new(Sum),
         Arc::new(Avg),
         Arc::new(MinMax::min()),

@@ -820,7 +820,7 @@ impl SqlPlanner<'_> {
         if let Some(filter) = &f.filter {
             if !func.skips_null_inputs() {
                 return not_impl_err!(
-                    "FILTER on {name}(...), which keeps NULL values, is not supported"
+                    "FILTER on {name}(...) over a window, which keeps NULL values, is not supported"
                 );
             }
             let condition = self.boolean(go_filter(self, filter, schema)?, "FILTER", schema)?;
@@ -924,6 +924,19 @@ impl SqlPlanner<'_> {
                     "aggregate function calls cannot contain window function calls (in {name})"
                 )));
             }
+            // A function that keeps NULL inputs takes its FILTER as a
+            // condition of its own rather than as a NULL argument.
+            let (filter, unfiltered) = match &f.filter {
+                Some(condition) if !func.skips_null_inputs() => {
+                    let condition = go_filter(self, condition, schema)?;
+                    let condition = self.boolean(condition, "FILTER", schema)?;
+                    let mut unfiltered = f.clone();
+                    unfiltered.filter = None;
+                    (Some(Box::new(condition)), Some(unfiltered))
+                }
+                _ => (None, None),
+            };
+            let f = unfiltered.as_ref().unwrap_or(f);
             let args = self.aggregate_arguments(&func, &name, args, star, distinct, f, schema)?;
             let order_by = self.aggregate_order(&func, f, schema)?;
             return Ok(Expr::Aggregate(AggregateCall {
@@ -931,6 +944,7 @@ impl SqlPlanner<'_> {
                 args,
                 distinct,
                 order_by,
+                filter,
             }));
         }
         if star {

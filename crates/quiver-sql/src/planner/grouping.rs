@@ -409,6 +409,7 @@ impl SqlPlanner<'_> {
                 args: vec![],
                 distinct: false,
                 order_by: vec![],
+                filter: None,
             })],
         )?));
         let rows = Expr::Column(counted.schema().field(0).column());

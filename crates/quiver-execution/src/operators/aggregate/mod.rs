@@ -10,7 +10,7 @@ use std::collections::HashSet;
 use std::fmt;
 use std::sync::Arc;
 
-use arrow::array::{new_empty_array, ArrayRef, BooleanArray};
+use arrow::array::{new_empty_array, ArrayRef, AsArray, BooleanArray};
 use arrow::compute::filter;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::record_batch::{RecordBatch, RecordBatchOptions};
@@ -56,6 +56,9 @@ pub struct AggregateExpr {
     /// `ORDER BY` inside the call: each group's values reach the function
     /// in this order (only in [`AggregateMode::Single`]).
     pub order_by: Vec<PhysicalSortExpr>,
+    /// `FILTER (WHERE ..)` of a function that keeps NULL inputs: only rows
+    /// where it is true reach the accumulator.
+    pub filter: Option<Arc<dyn PhysicalExpr>>,
     /// Output column name.
     pub name: String,
 }
@@ -99,7 +102,11 @@ impl fmt::Display for AggregateExpr {
             "{}({}{args}{order})",
             self.func.0.name(),
             if self.distinct { "DISTINCT " } else { "" }
-        )
+        )?;
+        match &self.filter {
+            Some(condition) => write!(f, " FILTER (WHERE {condition})"),
+            None => Ok(()),
+        }
     }
 }
 
@@ -323,16 +330,26 @@ impl GroupState {
                 .iter()
                 .map(|k| k.expr.evaluate_to_array(batch))
                 .collect::<Result<Vec<_>>>()?;
+            let (columns, filtered_groups) =
+                filtered_rows(agg, batch, [args, keys].concat(), &self.group_indices)?;
+            let group_indices = filtered_groups.as_deref().unwrap_or(&self.group_indices);
+            let (args, keys) = {
+                let mut columns = columns;
+                let keys = columns.split_off(agg.args.len());
+                (columns, keys)
+            };
             match &mut self.seen[i] {
-                None => acc.update_batch(&[args, keys].concat(), &self.group_indices, total)?,
+                None => acc.update_batch(&[args, keys].concat(), group_indices, total)?,
                 Some((converter, seen)) => {
                     let rows = converter.convert_columns(&args)?;
-                    let first: BooleanArray = self
-                        .group_indices
+                    // NULL is one more distinct value to a function that
+                    // keeps NULLs (`list`); the others pass over it.
+                    let keeps_nulls = !agg.func.0.skips_null_inputs();
+                    let first: BooleanArray = group_indices
                         .iter()
                         .enumerate()
                         .map(|(r, &g)| {
-                            let all_valid = args.iter().all(|a| a.is_valid(r));
+                            let all_valid = keeps_nulls || args.iter().all(|a| a.is_valid(r));
                             Some(all_valid && seen.insert((g, rows.row(r).as_ref().into())))
                         })
                         .collect();
@@ -341,8 +358,7 @@ impl GroupState {
                         .chain(&keys)
                         .map(|a| filter(a, &first))
                         .collect::<Result<Vec<_>, _>>()?;
-                    let groups: Vec<usize> = self
-                        .group_indices
+                    let groups: Vec<usize> = group_indices
                         .iter()
                         .zip(first.values().iter())
                         .filter_map(|(g, keep)| keep.then_some(*g))
@@ -404,8 +420,9 @@ impl GroupState {
                 .iter()
                 .map(|e| e.evaluate_to_array(batch))
                 .collect::<Result<Vec<_>>>()?;
+            let (args, kept) = filtered_rows(agg, batch, args, &each_own)?;
             let mut acc = agg.func.0.create_accumulator(&agg.arg_types())?;
-            acc.update_batch(&args, &each_own, rows)?;
+            acc.update_batch(&args, kept.as_deref().unwrap_or(&each_own), rows)?;
             columns.extend(acc.state()?);
         }
         batch_of(Arc::clone(schema), columns, rows)
@@ -440,6 +457,35 @@ impl GroupState {
         }
         batch_of(schema, columns, rows)
     }
+}
+
+/// A call's input columns and their rows' groups without the rows its
+/// FILTER drops (a NULL condition drops the row too); the groups are
+/// `None` when the call has no filter and every row stays.
+fn filtered_rows(
+    agg: &AggregateExpr,
+    batch: &RecordBatch,
+    columns: Vec<ArrayRef>,
+    groups: &[usize],
+) -> Result<(Vec<ArrayRef>, Option<Vec<usize>>)> {
+    let Some(condition) = &agg.filter else {
+        return Ok((columns, None));
+    };
+    let mask = condition.evaluate_to_array(batch)?;
+    let mask = match mask.as_boolean() {
+        m if arrow::array::Array::null_count(m) > 0 => arrow::compute::prep_null_mask_filter(m),
+        m => m.clone(),
+    };
+    let columns = columns
+        .iter()
+        .map(|c| Ok(filter(c, &mask)?))
+        .collect::<Result<Vec<_>>>()?;
+    let kept = groups
+        .iter()
+        .zip(mask.values().iter())
+        .filter_map(|(g, keep)| keep.then_some(*g))
+        .collect();
+    Ok((columns, Some(kept)))
 }
 
 /// `columns` (of `rows` rows) as a batch of `schema`, each cast to its
