@@ -12,9 +12,10 @@
 use std::sync::Arc;
 
 use arrow::array::{
-    make_comparator, new_null_array, Array, ArrayRef, AsArray, Float64Array, UInt32Array,
-    UInt64Array,
+    make_comparator, new_null_array, Array, ArrayRef, AsArray, Float64Array, Int64Array, MapArray,
+    StructArray, UInt32Array, UInt64Array,
 };
+use arrow::buffer::{NullBuffer, OffsetBuffer};
 use arrow::compute::{cast, filter, lexsort_to_indices, take, SortColumn};
 use arrow::datatypes::{DataType, Field, Float64Type};
 use quiver_expr::types::{is_numeric, sql_type_name};
@@ -36,6 +37,9 @@ enum Reading {
     Mode,
     /// `-sum(p * log2(p))` over the frequencies `p` of distinct values.
     Entropy,
+    /// A MAP from each distinct value to how often it occurs, in value
+    /// order.
+    Histogram,
 }
 
 /// A holistic aggregate.
@@ -60,6 +64,7 @@ impl Holistic {
             make("quantile_disc", &["quantile"], Reading::Discrete),
             make("mode", &[], Reading::Mode),
             make("entropy", &[], Reading::Entropy),
+            make("histogram", &[], Reading::Histogram),
         ]
     }
 
@@ -76,6 +81,49 @@ impl Holistic {
             other => other,
         }
     }
+}
+
+/// The MAP type of a histogram of values of type `t`: value to count.
+fn histogram_type(t: &DataType) -> DataType {
+    DataType::Map(
+        Arc::new(Field::new("entries", entries_type(t), false)),
+        false,
+    )
+}
+
+fn entries_type(t: &DataType) -> DataType {
+    DataType::Struct(
+        vec![
+            Field::new("key", t.clone(), false),
+            Field::new("value", DataType::Int64, true),
+        ]
+        .into(),
+    )
+}
+
+/// Histograms as a MAP array: group `g`'s entries are `keys` and `counts`
+/// at `offsets[g]..offsets[g + 1]`; a group without values is NULL.
+fn histogram_array(
+    keys: ArrayRef,
+    counts: Vec<i64>,
+    offsets: Vec<i32>,
+    present: Vec<bool>,
+) -> Result<ArrayRef> {
+    let DataType::Struct(fields) = entries_type(keys.data_type()) else {
+        unreachable!("entries are a struct")
+    };
+    let entries =
+        StructArray::try_new(fields, vec![keys, Arc::new(Int64Array::from(counts))], None)?;
+    let DataType::Map(field, _) = histogram_type(entries.column(0).data_type()) else {
+        unreachable!("a histogram is a map")
+    };
+    Ok(Arc::new(MapArray::try_new(
+        field,
+        OffsetBuffer::new(offsets.into()),
+        entries,
+        Some(NullBuffer::from(present)),
+        false,
+    )?))
 }
 
 /// Whether a date or timestamp.
@@ -172,6 +220,7 @@ impl AggregateFunction for Holistic {
     fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
         Ok(match self.reading {
             Reading::Entropy => DataType::Float64,
+            Reading::Histogram => histogram_type(&arg_types[0]),
             _ => arg_types[0].clone(),
         })
     }
@@ -184,6 +233,7 @@ impl AggregateFunction for Holistic {
             name: self.name,
             reading: self.reading_for(&arg_types[0]),
             value_type: arg_types[0].clone(),
+            output: self.return_type(arg_types)?,
             values: CollectedValues::default(),
             fraction: None,
             total: 0,
@@ -197,6 +247,8 @@ struct SortedValues {
     name: &'static str,
     reading: Reading,
     value_type: DataType,
+    /// The result type.
+    output: DataType,
     values: CollectedValues,
     /// The fraction of a quantile (the same for every row).
     fraction: Option<f64>,
@@ -257,7 +309,7 @@ impl SortedValues {
             None if self.reading == Reading::Entropy => {
                 return Ok(Arc::new(Float64Array::from(vec![0.0; total])))
             }
-            None => return Ok(new_null_array(&self.value_type, total)),
+            None => return Ok(new_null_array(&self.output, total)),
         };
         if self.reading == Reading::Continuous {
             return self.interpolated(&groups, &values, total);
@@ -299,7 +351,9 @@ impl SortedValues {
                     .collect();
                 Ok(take(&values, &picks, None)?)
             }
-            Reading::Mode | Reading::Entropy => self.read_frequencies(&values, order, &runs),
+            Reading::Mode | Reading::Entropy | Reading::Histogram => {
+                self.read_frequencies(&values, order, &runs)
+            }
             Reading::Continuous => Err(QuiverError::Internal(
                 "continuous quantiles are interpolated without sorting".into(),
             )),
@@ -366,10 +420,14 @@ impl SortedValues {
         let equal = |a: usize, b: usize| compare(order[a] as usize, order[b] as usize).is_eq();
         let mut modes: Vec<Option<u64>> = Vec::with_capacity(runs.len());
         let mut entropies: Vec<Option<f64>> = Vec::with_capacity(runs.len());
+        // Each distinct value (a position of it) and its count, group by
+        // group; the offsets of each group's entries.
+        let (mut distinct, mut counts, mut offsets) = (vec![], vec![], vec![0i32]);
         for run in runs {
             if run.is_empty() {
                 modes.push(None);
                 entropies.push(Some(0.0));
+                offsets.push(distinct.len() as i32);
                 continue;
             }
             let n = run.len() as f64;
@@ -390,15 +448,23 @@ impl SortedValues {
                 }
                 let p = count as f64 / n;
                 entropy -= p * p.log2();
+                distinct.push(order[i]);
+                counts.push(count as i64);
                 i = j;
             }
+            offsets.push(distinct.len() as i32);
             modes.push(best.map(|(_, _, at)| order[at] as u64));
             entropies.push(Some(if entropy == 0.0 { 0.0 } else { entropy }));
         }
-        if self.reading == Reading::Entropy {
-            return Ok(Arc::new(Float64Array::from(entropies)));
+        match self.reading {
+            Reading::Entropy => Ok(Arc::new(Float64Array::from(entropies))),
+            Reading::Histogram => {
+                let keys = take(values, &UInt32Array::from(distinct), None)?;
+                let present: Vec<bool> = runs.iter().map(|r| !r.is_empty()).collect();
+                histogram_array(keys, counts, offsets, present)
+            }
+            _ => Ok(take(values, &UInt64Array::from(modes), None)?),
         }
-        Ok(take(values, &UInt64Array::from(modes), None)?)
     }
 }
 
