@@ -22,7 +22,9 @@ use datafusion_common::hash_utils::{create_hashes, RandomState};
 use hashbrown::HashTable;
 use quiver_expr::Result;
 
-use super::packed_keys::{null_slot, slot_of_bytes, slot_of_short_string, PackedKeys};
+use super::packed_keys::{
+    null_slot, slot_of_bytes, slot_of_short_string, slot_of_string_at, PackedKeys,
+};
 
 /// Numbers the distinct keys of a grouping.
 pub trait GroupValues: Send {
@@ -45,6 +47,8 @@ pub fn new_group_values(types: &[DataType]) -> Result<Box<dyn GroupValues>> {
     Ok(match columns {
         Some(columns) => Box::new(ColumnGroupValues {
             packed: Some(PackedKeys::new(columns.len())),
+            // One key column of small values may index its groups directly.
+            direct: (columns.len() == 1).then(Vec::new),
             columns,
             ..ColumnGroupValues::default()
         }),
@@ -374,6 +378,16 @@ impl KeyColumn for StringKeys {
                     slots[row * width + slot] = view;
                 }
             }
+            StringBatch::Utf8(a) => {
+                let (offsets, bytes) = (a.value_offsets(), a.values().as_slice());
+                for row in (0..a.len()).filter(|&r| a.is_valid(r)) {
+                    let (start, end) = (offsets[row] as usize, offsets[row + 1] as usize);
+                    match slot_of_string_at(bytes, start, end - start) {
+                        Some(packed) => slots[row * width + slot] = packed,
+                        None => return false,
+                    }
+                }
+            }
             other => {
                 for row in (0..other.len()).filter(|&r| other.is_valid(r)) {
                     match slot_of_short_string(other.value(row).as_bytes()) {
@@ -425,16 +439,68 @@ pub struct ColumnGroupValues {
     columns: Vec<Box<dyn KeyColumn>>,
     /// Every group's packed key, until a batch's keys do not pack.
     packed: Option<PackedKeys>,
+    /// With one key column whose packed keys have all been below
+    /// [`DIRECT_KEYS`] (small integers, such as codes 1..100): each key's
+    /// group at the key's index ([`NO_GROUP`] for none; as long as the
+    /// largest key seen), so that a row needs no hash; the hash table is
+    /// empty meanwhile. Dropped, and the table filled, at the first larger
+    /// key.
+    direct: Option<Vec<u32>>,
     table: HashTable<(u64, usize)>,
     hashes: Vec<u64>,
     groups: usize,
 }
 
+/// Packed keys below this index a table of groups directly (at most 4 MiB,
+/// as long as the largest key).
+const DIRECT_KEYS: usize = 1 << 20;
+
+/// An empty entry of the direct table.
+const NO_GROUP: u32 = u32::MAX;
+
 impl ColumnGroupValues {
+    /// Numbers the batch's rows through the direct table, when every key of
+    /// the batch is below [`DIRECT_KEYS`]; otherwise gives the table up,
+    /// putting its groups in the hash table, and returns false.
+    fn number_directly(&mut self, groups: &mut Vec<usize>) -> bool {
+        let (Some(direct), Some(packed)) = (self.direct.as_mut(), self.packed.as_mut()) else {
+            return false;
+        };
+        let largest = packed.batch().iter().copied().max().unwrap_or(0);
+        if largest >= DIRECT_KEYS as u128 {
+            self.direct = None;
+            for (g, hash) in packed.stored_hashes().enumerate() {
+                self.table.insert_unique(hash, (hash, g), |&(h, _)| h);
+            }
+            return false;
+        }
+        // The table grows to the largest key seen.
+        if direct.len() <= largest as usize {
+            direct.resize(largest as usize + 1, NO_GROUP);
+        }
+        let mut keys = ByPackedKeys {
+            packed,
+            columns: &mut self.columns,
+        };
+        for row in 0..keys.packed.batch().len() {
+            let key = keys.packed.batch()[row] as usize;
+            let mut g = direct[key];
+            if g == NO_GROUP {
+                g = self.groups as u32;
+                direct[key] = g;
+                keys.store(row);
+                self.groups += 1;
+            }
+            groups.push(g as usize);
+        }
+        true
+    }
+
     /// Finds groups by their columns from now on. The stored groups are
     /// numbered again, in order, so each keeps its number.
     fn stop_packing(&mut self) -> Result<()> {
         self.packed = None;
+        self.direct = None;
         let stored = self.emit()?;
         let mut renumbered = vec![];
         self.intern(&stored, &mut renumbered)
@@ -528,6 +594,10 @@ impl GroupValues for ColumnGroupValues {
                 .iter()
                 .enumerate()
                 .all(|(i, c)| c.pack(slots, i, width));
+            if packs && self.number_directly(groups) {
+                return Ok(());
+            }
+            let packed = self.packed.as_mut().expect("still packing");
             if packs {
                 packed.hash_batch(&mut self.hashes);
                 let mut by_packed = ByPackedKeys {
@@ -571,6 +641,9 @@ impl GroupValues for ColumnGroupValues {
     fn emit(&mut self) -> Result<Vec<ArrayRef>> {
         self.table.clear();
         self.groups = 0;
+        if let Some(direct) = self.direct.as_mut() {
+            direct.fill(NO_GROUP);
+        }
         if let Some(packed) = self.packed.as_mut() {
             packed.clear();
         }
@@ -586,6 +659,7 @@ impl GroupValues for ColumnGroupValues {
             + self.packed.as_ref().map_or(0, PackedKeys::size)
             + self.table.capacity() * 16
             + self.hashes.capacity() * 8
+            + self.direct.as_ref().map_or(0, |d| d.capacity() * 4)
     }
 }
 
@@ -652,6 +726,32 @@ impl GroupValues for RowGroupValues {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn small_keys_numbered_directly_keep_their_groups_past_large_ones() {
+        let mut table = new_group_values(&[DataType::Int64]).unwrap();
+        let mut groups = vec![];
+        let batch = |v: Vec<Option<i64>>| -> Vec<ArrayRef> {
+            vec![Arc::new(arrow::array::Int64Array::from(v))]
+        };
+        table
+            .intern(&batch(vec![Some(3), Some(1), Some(3)]), &mut groups)
+            .unwrap();
+        assert_eq!(groups, vec![0, 1, 0]);
+        // A large key and a NULL end direct numbering; old groups stay.
+        table
+            .intern(
+                &batch(vec![Some(1), Some(1 << 40), None, Some(3)]),
+                &mut groups,
+            )
+            .unwrap();
+        assert_eq!(groups, vec![1, 2, 3, 0]);
+        table
+            .intern(&batch(vec![Some(1 << 40), Some(7)]), &mut groups)
+            .unwrap();
+        assert_eq!(groups, vec![2, 4]);
+        assert_eq!(table.num_groups(), 5);
+    }
     use arrow::array::{Float64Array, Int32Array, Int64Array, ListArray};
     use arrow::datatypes::Int32Type;
 

@@ -62,6 +62,17 @@ impl PackedKeys {
             .extend_from_slice(&self.batch[row * w..(row + 1) * w]);
     }
 
+    /// The batch's keys, `width` slots a row.
+    pub fn batch(&self) -> &[u128] {
+        &self.batch
+    }
+
+    /// The hash of each stored group's key, in group order (as
+    /// [`PackedKeys::hash_batch`] hashes the same key).
+    pub fn stored_hashes(&self) -> impl Iterator<Item = u64> + '_ {
+        self.stored.chunks_exact(self.width).map(hash_slots)
+    }
+
     /// The hash of each batch row's key, into `hashes`.
     pub fn hash_batch(&self, hashes: &mut Vec<u64>) {
         hashes.clear();
@@ -112,6 +123,27 @@ pub fn slot_of_short_string(bytes: &[u8]) -> Option<u128> {
     Some(u128::from_le_bytes(slot))
 }
 
+/// The string of `len` bytes at `start` in `bytes` as [`slot_of_short_string`]
+/// lays it out, read as one 16-byte load where the buffer has 16 bytes
+/// from `start` (copying a few bytes into a slot and reading it back would
+/// stall on the store).
+pub fn slot_of_string_at(bytes: &[u8], start: usize, len: usize) -> Option<u128> {
+    if len > 12 {
+        return None;
+    }
+    match bytes.get(start..start + 16) {
+        Some(window) => {
+            let raw = u128::from_le_bytes(window.try_into().expect("16 bytes"));
+            let kept = match len {
+                0 => 0,
+                n => raw & (u128::MAX >> (128 - 8 * n)),
+            };
+            Some(kept << 32 | len as u128)
+        }
+        None => slot_of_short_string(&bytes[start..start + len]),
+    }
+}
+
 /// Folds the slots of one key into a hash: a multiply-and-fold per 64-bit
 /// half, so that every bit of the key moves the high bits (the table's
 /// control bytes) and the low bits (its bucket) alike.
@@ -131,6 +163,20 @@ fn hash_slots(slots: &[u128]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn strings_read_in_place_pack_as_copied_ones() {
+        let bytes = b"id001hello world, a long tail of bytes";
+        for (start, len) in [(0, 5), (5, 0), (5, 12), (30, 8), (0, 13)] {
+            let copied =
+                (len <= 12).then(|| slot_of_short_string(&bytes[start..start + len]).unwrap());
+            assert_eq!(
+                slot_of_string_at(bytes, start, len),
+                copied,
+                "{start} {len}"
+            );
+        }
+    }
 
     #[test]
     fn equal_slots_are_the_same_key_and_hash_alike() {
