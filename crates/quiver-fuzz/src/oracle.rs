@@ -136,7 +136,11 @@ impl<'a> Checker<'a> {
     pub async fn check_one(&mut self, generator: &mut Generator<'_>) {
         self.tally.queries += 1;
         let from = generator.from_clause();
-        match generator.random.below(7) {
+        match generator.random.below(8) {
+            7 => {
+                let (select, _) = generator.grouped_select(&from);
+                self.rollup_as_union(&select).await;
+            }
             6 => {
                 let select = generator.window_select(&from);
                 self.across_configurations(&select.sql()).await;
@@ -330,6 +334,38 @@ impl<'a> Checker<'a> {
             Clause::Having => "ternary logic partitioning of HAVING",
         };
         self.compare(check, queries, &expected, &Outcome::Rows(combined));
+    }
+
+    /// `GROUP BY ROLLUP (k1, .., kn)` gives the rows of grouping by each
+    /// prefix of the keys (the keys left out NULL), the empty prefix being
+    /// a global aggregate: one row even over no input.
+    async fn rollup_as_union(&mut self, select: &Select) {
+        let keys = select.group_by.clone();
+        let mut rollup = select.clone();
+        rollup.group_by = vec![format!("ROLLUP ({})", keys.join(", "))];
+        let base = rollup.sql();
+        let expected = self.across_configurations(&base).await;
+        if expected.rows().is_none() {
+            return;
+        }
+        let parts: Vec<String> = (0..=keys.len())
+            .map(|kept| {
+                let mut part = select.clone();
+                for item in &mut part.items[kept..keys.len()] {
+                    *item = "NULL".into();
+                }
+                part.group_by = keys[..kept].to_vec();
+                part.sql()
+            })
+            .collect();
+        let union = parts.join(" UNION ALL ");
+        let got = self.in_reference(&union).await;
+        self.compare(
+            "ROLLUP as a union of groupings",
+            vec![base, union],
+            &expected,
+            &got,
+        );
     }
 
     /// TLP on an aggregate: the aggregate over the rows equals its partial
