@@ -49,6 +49,9 @@ pub fn new_group_values(types: &[DataType]) -> Result<Box<dyn GroupValues>> {
             packed: Some(PackedKeys::new(columns.len())),
             // One key column of small values may index its groups directly.
             direct: (columns.len() == 1).then(Vec::new),
+            has_strings: types
+                .iter()
+                .any(|t| matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)),
             columns,
             ..ColumnGroupValues::default()
         }),
@@ -432,6 +435,13 @@ impl KeyColumn for StringKeys {
 /// groups: 381 → 535 ms), and the table goes on by columns.
 const MAX_PACKED_GROUPS: usize = 1 << 15;
 
+/// The same limit for keys with a string column: comparing strings by
+/// columns costs a `memcmp` a row, more than the packed keys' cache misses
+/// (H2O q3, 100k groups of 12-byte strings: 285 → 225 ms); past it, the
+/// table no longer fits the caches either (q10, 10M groups, is slower with
+/// a higher limit).
+const MAX_PACKED_STRING_GROUPS: usize = 1 << 18;
+
 /// Keys stored column by column; rows are hashed a column at a time, or
 /// by their packed keys while every key packs and the groups are few.
 #[derive(Default)]
@@ -446,6 +456,8 @@ pub struct ColumnGroupValues {
     /// empty meanwhile. Dropped, and the table filled, at the first larger
     /// key.
     direct: Option<Vec<u32>>,
+    /// Whether a key column holds strings.
+    has_strings: bool,
     table: HashTable<(u64, usize)>,
     hashes: Vec<u64>,
     groups: usize,
@@ -611,7 +623,11 @@ impl GroupValues for ColumnGroupValues {
                     &mut self.groups,
                     groups,
                 );
-                if self.groups > MAX_PACKED_GROUPS {
+                let limit = match self.has_strings {
+                    true => MAX_PACKED_STRING_GROUPS,
+                    false => MAX_PACKED_GROUPS,
+                };
+                if self.groups > limit {
                     self.stop_packing()?;
                 }
                 return Ok(());
