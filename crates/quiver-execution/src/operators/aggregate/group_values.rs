@@ -467,23 +467,25 @@ pub struct ColumnGroupValues {
 /// as long as the largest key).
 const DIRECT_KEYS: usize = 1 << 20;
 
+/// A direct table longer than this many entries a group (plus 1024) is too
+/// sparse: the hash table would hold less.
+const SPARSE_DIRECT: usize = 16;
+
 /// An empty entry of the direct table.
 const NO_GROUP: u32 = u32::MAX;
 
 impl ColumnGroupValues {
     /// Numbers the batch's rows through the direct table, when every key of
     /// the batch is below [`DIRECT_KEYS`]; otherwise gives the table up,
-    /// putting its groups in the hash table, and returns false.
+    /// putting its groups in the hash table, and returns false. A table
+    /// found too sparse after the batch is given up the same way.
     fn number_directly(&mut self, groups: &mut Vec<usize>) -> bool {
         let (Some(direct), Some(packed)) = (self.direct.as_mut(), self.packed.as_mut()) else {
             return false;
         };
         let largest = packed.batch().iter().copied().max().unwrap_or(0);
         if largest >= DIRECT_KEYS as u128 {
-            self.direct = None;
-            for (g, hash) in packed.stored_hashes().enumerate() {
-                self.table.insert_unique(hash, (hash, g), |&(h, _)| h);
-            }
+            self.leave_direct();
             return false;
         }
         // The table grows to the largest key seen.
@@ -505,7 +507,23 @@ impl ColumnGroupValues {
             }
             groups.push(g as usize);
         }
+        // Sparse keys (few groups over a long range, as in a bucket split
+        // off by hash when spilling) would hold more memory than the hash
+        // table: from now on they go through it.
+        if direct.len() > SPARSE_DIRECT * self.groups + 1024 {
+            self.leave_direct();
+        }
         true
+    }
+
+    /// Gives the direct table up, putting its groups in the hash table.
+    fn leave_direct(&mut self) {
+        self.direct = None;
+        if let Some(packed) = &self.packed {
+            for (g, hash) in packed.stored_hashes().enumerate() {
+                self.table.insert_unique(hash, (hash, g), |&(h, _)| h);
+            }
+        }
     }
 
     /// Finds groups by their columns from now on. The stored groups are
@@ -742,6 +760,24 @@ impl GroupValues for RowGroupValues {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sparse_small_keys_leave_the_direct_table() {
+        let mut table = new_group_values(&[DataType::Int64]).unwrap();
+        let mut groups = vec![];
+        let batch =
+            |v: Vec<i64>| -> Vec<ArrayRef> { vec![Arc::new(arrow::array::Int64Array::from(v))] };
+        table
+            .intern(&batch(vec![0, 50_000, 0]), &mut groups)
+            .unwrap();
+        assert_eq!(groups, vec![0, 1, 0]);
+        // Two groups do not keep a 200 KB direct table.
+        assert!(table.size() < 100_000, "{}", table.size());
+        table
+            .intern(&batch(vec![50_000, 7, 0]), &mut groups)
+            .unwrap();
+        assert_eq!(groups, vec![1, 2, 0]);
+    }
 
     #[test]
     fn small_keys_numbered_directly_keep_their_groups_past_large_ones() {
