@@ -499,6 +499,18 @@ impl Expr {
         pred(self) || self.children().into_iter().any(|c| c.any(pred))
     }
 
+    /// How many levels the tree has (a leaf has one), found without
+    /// recursion.
+    pub fn depth(&self) -> usize {
+        let mut deepest = 0;
+        let mut pending = vec![(self, 1)];
+        while let Some((e, level)) = pending.pop() {
+            deepest = deepest.max(level);
+            pending.extend(e.children().into_iter().map(|c| (c, level + 1)));
+        }
+        deepest
+    }
+
     /// Calls `f` on this expression and every sub-expression, parents first.
     pub fn visit(&self, f: &mut dyn FnMut(&Expr)) {
         f(self);
@@ -786,7 +798,42 @@ pub fn split_disjunction(expr: &Expr) -> Vec<&Expr> {
 
 /// Joins expressions with AND; `None` for an empty list.
 pub fn conjunction(exprs: impl IntoIterator<Item = Expr>) -> Option<Expr> {
-    exprs.into_iter().reduce(Expr::and)
+    let joined: std::result::Result<_, std::convert::Infallible> =
+        join_chain(exprs.into_iter().collect(), |l, r| Ok(l.and(r)));
+    joined.unwrap_or_else(|never| match never {})
+}
+
+/// The longest chain [`join_chain`] joins as written (left-deep).
+pub const LEFT_DEEP_CHAIN: usize = 64;
+
+/// Joins `terms` pairwise with `join` (an AND or an OR): left-deep, as the
+/// parser reads `a AND b AND c`, up to [`LEFT_DEEP_CHAIN`] terms, and as a
+/// balanced tree beyond, so that the passes that recurse over a generated
+/// filter of thousands of terms stay shallow. `None` for no terms.
+pub fn join_chain<E>(
+    terms: Vec<Expr>,
+    mut join: impl FnMut(Expr, Expr) -> std::result::Result<Expr, E>,
+) -> std::result::Result<Option<Expr>, E> {
+    if terms.len() <= LEFT_DEEP_CHAIN {
+        let mut terms = terms.into_iter();
+        let Some(first) = terms.next() else {
+            return Ok(None);
+        };
+        return terms.try_fold(first, join).map(Some);
+    }
+    let mut level = terms;
+    while level.len() > 1 {
+        let mut paired = Vec::with_capacity(level.len().div_ceil(2));
+        let mut rest = level.into_iter();
+        while let Some(left) = rest.next() {
+            paired.push(match rest.next() {
+                Some(right) => join(left, right)?,
+                None => left,
+            });
+        }
+        level = paired;
+    }
+    Ok(level.pop())
 }
 
 /// Renders an expression with every column unqualified (for output names).

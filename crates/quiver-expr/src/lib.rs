@@ -9,6 +9,7 @@ mod fallibility;
 pub mod function;
 pub mod logical_plan;
 pub mod schema;
+pub mod stack;
 pub mod suggest;
 pub mod table_source;
 pub mod types;

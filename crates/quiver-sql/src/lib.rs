@@ -7,4 +7,4 @@ pub mod parser;
 pub mod planner;
 
 pub use parser::{parse_script, ParsedScript, ParsedStatement, Statement};
-pub use planner::{ContextProvider, Setting, SqlPlanner};
+pub use planner::{ContextProvider, Setting, SqlPlanner, DEFAULT_MAX_EXPRESSION_DEPTH};

@@ -3,6 +3,7 @@
 //! [OPTIONS (..)]` and `COPY .. TO 'location' (FORMAT .., PARTITION_BY (..))`
 //! to what sqlparser understands.
 
+use quiver_expr::stack::with_stack;
 use quiver_expr::{QuiverError, Result};
 use sqlparser::ast::{ColumnDef, ObjectName};
 use sqlparser::dialect::GenericDialect;
@@ -68,10 +69,40 @@ pub struct CreateExternalTable {
 /// A parsed statement and where it starts.
 #[derive(Debug, Clone)]
 pub struct ParsedStatement {
-    /// The statement.
-    pub statement: Statement,
+    /// The statement; `None` only while it is dropped.
+    statement: Option<Statement>,
     /// 1-based line the statement starts on.
     pub line: u64,
+    /// The stack dropping the statement may take (see [`deep_tree_stack`]).
+    drop_stack: usize,
+}
+
+impl ParsedStatement {
+    /// The statement.
+    pub fn statement(&self) -> &Statement {
+        self.statement
+            .as_ref()
+            .expect("a parsed statement holds its statement until dropped")
+    }
+}
+
+impl Drop for ParsedStatement {
+    /// Drops the syntax tree on a stack deep enough for it: a chain like
+    /// `a + b + c …` of thousands of terms parses without recursion, but
+    /// its boxes are freed recursively.
+    fn drop(&mut self) {
+        let statement = self.statement.take();
+        with_stack(self.drop_stack, move || drop(statement));
+    }
+}
+
+/// The stack that parsing `sql`, or dropping its syntax tree, may take: a
+/// tree is at most as deep as the text is long, and every level of it two
+/// small frames.
+fn deep_tree_stack(sql: &str) -> usize {
+    const BASE: usize = 256 * 1024;
+    const PER_BYTE: usize = 256;
+    BASE.saturating_add(sql.len().saturating_mul(PER_BYTE))
 }
 
 /// The statements of a script up to the first one that fails to parse.
@@ -95,6 +126,12 @@ fn parse_error(e: ParserError) -> QuiverError {
 /// first error, which is returned beside the statements before it so that a
 /// script runner can run those first.
 pub fn parse_script(sql: &str) -> ParsedScript {
+    let stack = deep_tree_stack(sql);
+    with_stack(stack, || parse_statements(sql, stack))
+}
+
+/// [`parse_script`], on a stack of `stack` bytes.
+fn parse_statements(sql: &str, stack: usize) -> ParsedScript {
     let dialect = GenericDialect {};
     let mut statements = vec![];
     let tokens = Tokenizer::new(&dialect, sql)
@@ -131,7 +168,11 @@ pub fn parse_script(sql: &str) -> ParsedScript {
             }
         });
         match parsed {
-            Ok(statement) => statements.push(ParsedStatement { statement, line }),
+            Ok(statement) => statements.push(ParsedStatement {
+                statement: Some(statement),
+                line,
+                drop_stack: stack,
+            }),
             Err(e) => {
                 return ParsedScript {
                     statements,
@@ -363,7 +404,8 @@ mod tests {
     #[test]
     fn parses_copy_to_with_options() {
         let sql = "COPY (SELECT 1 AS a) TO 'out' (FORMAT parquet, PARTITION_BY (a, b), HEADER, COMPRESSION 'zstd')";
-        let Statement::CopyTo(c) = parse_one_statement(sql).unwrap().statement else {
+        let parsed = parse_one_statement(sql).unwrap();
+        let Statement::CopyTo(c) = parsed.statement() else {
             panic!("not a COPY TO")
         };
         assert!(matches!(c.source, CopySource::Query(_)));
@@ -382,8 +424,8 @@ mod tests {
                 ("compression", "zstd")
             ]
         );
-        let Statement::CopyTo(t) = parse_one_statement("COPY t TO 'x.csv'").unwrap().statement
-        else {
+        let parsed = parse_one_statement("COPY t TO 'x.csv'").unwrap();
+        let Statement::CopyTo(t) = parsed.statement() else {
             panic!("not a COPY TO")
         };
         assert!(matches!(t.source, CopySource::Table(_)));
@@ -395,7 +437,8 @@ mod tests {
         let sql =
             "CREATE EXTERNAL TABLE IF NOT EXISTS t (a INT NOT NULL, b VARCHAR) STORED AS CSV \
                    LOCATION 'data/t.csv' OPTIONS ('delimiter' '|', HEADER 'false')";
-        let Statement::CreateExternalTable(c) = parse_one_statement(sql).unwrap().statement else {
+        let parsed = parse_one_statement(sql).unwrap();
+        let Statement::CreateExternalTable(c) = parsed.statement() else {
             panic!("not a CREATE EXTERNAL TABLE")
         };
         assert!(c.if_not_exists);

@@ -13,6 +13,7 @@ use quiver_datasource::{
 use quiver_execution::memory_pool::MemoryPool;
 use quiver_execution::{ProviderSource, TableProvider};
 use quiver_expr::logical_plan::{Ddl, FormatName, Values};
+use quiver_expr::stack::with_stack_for;
 use quiver_expr::{
     AggregateFunction, Expr, LogicalPlan, QuiverError, Result, ScalarFunction, ScalarValue,
     TableFunction, TableSource, WindowFunction,
@@ -53,6 +54,8 @@ pub struct SessionState {
     pub disabled_rules: RwLock<BTreeSet<String>>,
     /// Counts [`SessionContext::interrupt`] calls; running queries watch it.
     pub interrupts: tokio::sync::watch::Sender<u64>,
+    /// How deeply a query's expressions may nest (`SET max_expression_depth`).
+    pub max_expression_depth: std::sync::atomic::AtomicUsize,
 }
 
 impl SessionState {
@@ -161,6 +164,7 @@ impl SessionContext {
             optimizer: Optimizer::new(),
             disabled_rules: RwLock::default(),
             interrupts: tokio::sync::watch::Sender::new(0),
+            max_expression_depth: quiver_sql::DEFAULT_MAX_EXPRESSION_DEPTH.into(),
         };
         Self {
             state: Arc::new(state),
@@ -265,7 +269,10 @@ impl SessionContext {
 
     /// Plans an already parsed statement, as [`SessionContext::sql`] does.
     pub async fn run_statement(&self, statement: &ParsedStatement) -> Result<DataFrame> {
-        let plan = SqlPlanner::new(self).statement_to_plan(&statement.statement)?;
+        let depth = self.max_expression_depth();
+        let plan = with_stack_for(depth, || {
+            SqlPlanner::new(self).statement_to_plan(statement.statement())
+        })?;
         match plan {
             LogicalPlan::Ddl(ddl) => match self.execute_ddl(ddl).await? {
                 Some(rows) => Ok(self.count_result(rows)),
@@ -436,5 +443,11 @@ impl ContextProvider for SessionContext {
 
     fn settings(&self) -> Vec<Setting> {
         crate::settings::list(&self.state)
+    }
+
+    fn max_expression_depth(&self) -> usize {
+        self.state
+            .max_expression_depth
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 }

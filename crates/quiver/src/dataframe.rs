@@ -13,6 +13,7 @@ use quiver_execution::memory_pool::batch_memory_size;
 use quiver_execution::stream::stop_when;
 use quiver_execution::{execute_stream, ExecutionPlan, SendableRecordBatchStream, TaskContext};
 use quiver_expr::logical_plan::EmptyRelation;
+use quiver_expr::stack::with_stack_for;
 use quiver_expr::{LogicalPlan, QSchema, Result};
 
 /// What the out-of-memory error of [`DataFrame::collect`] advises.
@@ -58,9 +59,15 @@ impl DataFrame {
 
     /// The optimized logical plan.
     pub fn optimized_plan(&self) -> Result<LogicalPlan> {
-        self.state
-            .optimizer
-            .optimize(self.plan.clone(), &self.state.disabled_rules())
+        let depth = self
+            .state
+            .max_expression_depth
+            .load(std::sync::atomic::Ordering::Relaxed);
+        with_stack_for(depth, || {
+            self.state
+                .optimizer
+                .optimize(self.plan.clone(), &self.state.disabled_rules())
+        })
     }
 
     /// The executable plan.

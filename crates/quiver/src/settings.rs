@@ -17,6 +17,7 @@ use crate::context::SessionState;
 /// - `temp_directory`: an existing directory for spill files;
 /// - `optimizer.disabled_rules`: optimizer rules to skip, comma-separated
 ///   (`''` runs them all);
+/// - `max_expression_depth`: how deeply expressions may nest (1000);
 /// - S3's: `aws.region`, `aws.endpoint`, `aws.access_key_id`,
 ///   `aws.secret_access_key`, `aws.session_token`, `aws.allow_http`,
 ///   `aws.skip_signature`, … and DuckDB's `s3_region`-style names.
@@ -45,6 +46,22 @@ pub(crate) fn set(state: &SessionState, name: &str, value: &str) -> Result<()> {
             *state.disabled_rules.write().map_err(|_| poisoned())? = rules;
             Ok(())
         }
+        "max_expression_depth" => {
+            let depth = value
+                .trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|&d| d > 0)
+                .ok_or_else(|| {
+                    QuiverError::Plan(format!(
+                        "max_expression_depth must be a positive whole number, not '{value}'"
+                    ))
+                })?;
+            state
+                .max_expression_depth
+                .store(depth, std::sync::atomic::Ordering::Relaxed);
+            Ok(())
+        }
         "threads" => Err(QuiverError::Plan(
             "setting 'threads' is fixed when the session starts (the shell's --partitions, \
              SessionConfig::with_target_partitions)"
@@ -57,7 +74,7 @@ pub(crate) fn set(state: &SessionState, name: &str, value: &str) -> Result<()> {
             .set(name, value),
         _ => Err(QuiverError::Plan(format!(
             "unknown setting '{name}'; the settings are memory_limit, temp_directory, \
-             optimizer.disabled_rules and S3's: aws.region, aws.endpoint, aws.access_key_id, \
+             optimizer.disabled_rules, max_expression_depth and S3's: aws.region, aws.endpoint, aws.access_key_id, \
              aws.secret_access_key, aws.session_token, aws.allow_http, aws.skip_signature (or \
              s3_region, s3_endpoint, ...)"
         ))),
@@ -82,6 +99,14 @@ pub(crate) fn list(state: &SessionState) -> Vec<Setting> {
             name: "memory_limit",
             value: memory_limit,
             description: "the most memory sorts, aggregates and join builds may hold together",
+        },
+        Setting {
+            name: "max_expression_depth",
+            value: state
+                .max_expression_depth
+                .load(std::sync::atomic::Ordering::Relaxed)
+                .to_string(),
+            description: "how many levels expressions may nest",
         },
         Setting {
             name: "optimizer.disabled_rules",

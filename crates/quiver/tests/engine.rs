@@ -737,3 +737,56 @@ async fn count_star_of_a_whole_parquet_table_comes_from_the_footers() {
         20000
     );
 }
+
+/// Machine-written SQL nests deeply; none of it may overflow a stack (this
+/// test's threads have the 2 MiB Rust gives spawned threads). Chains of
+/// AND/OR and UNION are flattened, so they have no depth limit; any other
+/// expression deeper than `max_expression_depth` (1000) is an error.
+#[tokio::test]
+async fn deep_queries_answer_or_fail_cleanly() {
+    let ctx = session(2, 8192).await;
+    let count = |batch: &RecordBatch| batch.column(0).as_primitive::<Int64Type>().value(0);
+
+    let conjuncts: Vec<String> = (0..20_000)
+        .map(|i| format!("trip_id > {}", i % 7))
+        .collect();
+    let disjuncts: Vec<String> = (0..20_000).map(|i| format!("trip_id = {i}")).collect();
+    for (chain, same) in [
+        (conjuncts.join(" AND "), "trip_id > 6"),
+        (disjuncts.join(" OR "), "trip_id < 20000"),
+    ] {
+        let long = run(&ctx, &format!("SELECT count(*) FROM trips WHERE {chain}")).await;
+        let short = run(&ctx, &format!("SELECT count(*) FROM trips WHERE {same}")).await;
+        assert_eq!(count(&long), count(&short));
+    }
+
+    let branches: Vec<String> = (0..5_000).map(|i| format!("SELECT {i} AS x")).collect();
+    let sql = format!(
+        "SELECT count(*), sum(x) FROM ({})",
+        branches.join(" UNION ALL ")
+    );
+    let unioned = run(&ctx, &sql).await;
+    assert_eq!(count(&unioned), 5_000);
+
+    // Nearly 1000 levels of `+` evaluate, on the operators' threads too
+    // (DuckDB's binder takes up to 994 terms).
+    let sum = vec!["trip_id"; 990].join(" + ");
+    let deep = run(&ctx, &format!("SELECT sum({sum}) FROM trips")).await;
+    let plain = run(&ctx, "SELECT sum(trip_id) * 990 FROM trips").await;
+    assert_eq!(count(&deep), count(&plain));
+
+    for terms in [1_002, 200_000] {
+        let sql = format!("SELECT {}", vec!["1"; terms].join(" + "));
+        let error = ctx.sql(&sql).await.unwrap_err().to_string();
+        assert!(
+            error.contains("nested more than 1000 levels deep"),
+            "{error}"
+        );
+    }
+
+    ctx.sql("SET max_expression_depth = 5").await.unwrap();
+    let error = ctx.sql("SELECT 1 + 2 + 3 + 4 + 5 + 6").await.unwrap_err();
+    assert!(error.to_string().contains("more than 5 levels"), "{error}");
+    let shown = rows_of(&ctx, "SHOW max_expression_depth").await;
+    assert!(shown.contains('5'), "{shown}");
+}

@@ -5,6 +5,7 @@ pub(crate) mod binary;
 mod canonical;
 mod case;
 mod decimal;
+mod deep;
 mod planner;
 pub(crate) mod simple;
 

@@ -4,10 +4,12 @@ use std::sync::Arc;
 
 use arrow::datatypes::Schema;
 use arrow::record_batch::{RecordBatch, RecordBatchOptions};
+use quiver_expr::stack::with_stack_for;
 use quiver_expr::{internal_err, ColumnarValue, Expr, QSchema, Result, ScalarValue};
 
 use super::binary::BinaryExpr;
 use super::case::CaseExpr;
+use super::deep::{DeepExpr, DEEP_EXPRESSION};
 use super::simple::{
     CastExpr, ColumnExpr, InListExpr, LikeExpr, LiteralExpr, ScalarFunctionExpr, UnaryExpr, UnaryOp,
 };
@@ -17,6 +19,17 @@ use super::PhysicalExpr;
 /// no column (and call no volatile function) are evaluated once here and
 /// become constants.
 pub fn create_physical_expr(expr: &Expr, input: &QSchema) -> Result<Arc<dyn PhysicalExpr>> {
+    let depth = expr.depth();
+    let physical = with_stack_for(depth, || plan_expr(expr, input))?;
+    Ok(if depth > DEEP_EXPRESSION {
+        Arc::new(DeepExpr::new(physical, depth))
+    } else {
+        physical
+    })
+}
+
+/// [`create_physical_expr`] for a part of an expression.
+fn plan_expr(expr: &Expr, input: &QSchema) -> Result<Arc<dyn PhysicalExpr>> {
     let physical = bind(expr, input)?;
     if matches!(expr, Expr::Literal(_) | Expr::Column(_))
         || !expr.columns().is_empty()
@@ -55,7 +68,7 @@ fn value_of(expr: &Arc<dyn PhysicalExpr>) -> Option<ScalarValue> {
 }
 
 fn bind(expr: &Expr, input: &QSchema) -> Result<Arc<dyn PhysicalExpr>> {
-    let go = |e: &Expr| create_physical_expr(e, input);
+    let go = |e: &Expr| plan_expr(e, input);
     Ok(match expr {
         Expr::Column(c) => {
             let index = input.index_of(c)?;

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use arrow::datatypes::DataType;
 use quiver_expr::cast::cast_scalar;
+use quiver_expr::expr::join_chain;
 use quiver_expr::logical_plan::Projection;
 use quiver_expr::suggest::closest_name;
 use quiver_expr::types::{binary_operand_types, common_type, is_string, sql_type_name};
@@ -15,7 +16,7 @@ use quiver_expr::{
 use sqlparser::ast::{self, FunctionArg, FunctionArgExpr, FunctionArguments, Spanned, Value};
 
 use super::literal::{parse_interval, parse_number, sql_to_arrow_type, typed_string};
-use super::SqlPlanner;
+use super::{left_deep_operands, SqlPlanner};
 
 /// " at line L, column C" for a span that has a position.
 pub(crate) fn location(span: sqlparser::tokenizer::Span) -> String {
@@ -212,9 +213,48 @@ fn interval_literal(i: &ast::Interval) -> Result<Expr> {
 }
 
 impl SqlPlanner<'_> {
+    /// Binds a chain `a AND b AND c …` (or of ORs) without recursing down
+    /// its spine, so generated filters of thousands of terms bind; long
+    /// chains become balanced trees ([`join_chain`]).
+    fn connective_chain(
+        &self,
+        e: &ast::Expr,
+        op: &ast::BinaryOperator,
+        schema: &QSchema,
+    ) -> Result<Expr> {
+        let operands = left_deep_operands(e, |node| match node {
+            ast::Expr::BinaryOp {
+                left,
+                op: next,
+                right,
+            } if next == op => Some((left.as_ref(), right.as_ref())),
+            _ => None,
+        });
+        let operator = binary_operator(op)?;
+        let bound = operands
+            .into_iter()
+            .map(|operand| self.sql_to_expr(operand, schema))
+            .collect::<Result<Vec<_>>>()?;
+        join_chain(bound, |l, r| self.binary(l, operator, r, schema))?
+            .ok_or_else(|| QuiverError::Internal("an AND/OR chain without terms".into()))
+    }
+
     /// Binds `e` against `schema`.
     pub(crate) fn sql_to_expr(&self, e: &ast::Expr, schema: &QSchema) -> Result<Expr> {
-        self.bind(e, schema).map_err(|err| at(err, e))
+        let depth = self.expression_depth.get();
+        let limit = self.provider.max_expression_depth();
+        if depth >= limit {
+            // Unlocated: finding a node's position walks its whole subtree,
+            // as deep as the expression that is too deep.
+            return Err(QuiverError::Parse(format!(
+                "the expression is nested more than {limit} levels deep; SET \
+                 max_expression_depth = <n> allows deeper ones"
+            )));
+        }
+        self.expression_depth.set(depth + 1);
+        let bound = self.bind(e, schema).map_err(|err| at(err, e));
+        self.expression_depth.set(depth);
+        bound
     }
 
     fn bind(&self, e: &ast::Expr, schema: &QSchema) -> Result<Expr> {
@@ -237,6 +277,10 @@ impl SqlPlanner<'_> {
             },
             E::Interval(i) => interval_literal(i),
             E::Nested(inner) => go(inner),
+            E::BinaryOp {
+                op: op @ (ast::BinaryOperator::And | ast::BinaryOperator::Or),
+                ..
+            } => self.connective_chain(e, op, schema),
             E::BinaryOp { left, op, right } => {
                 self.binary(go(left)?, binary_operator(op)?, go(right)?, schema)
             }

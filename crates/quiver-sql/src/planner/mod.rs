@@ -70,7 +70,18 @@ pub trait ContextProvider {
 
     /// The session's settings and their values, for `SHOW`.
     fn settings(&self) -> Vec<Setting>;
+
+    /// How many levels an expression may nest before binding it is an
+    /// error (`SET max_expression_depth`).
+    fn max_expression_depth(&self) -> usize {
+        DEFAULT_MAX_EXPRESSION_DEPTH
+    }
 }
+
+/// The default of `max_expression_depth`, as DuckDB's: deep enough for any
+/// hand-written query, shallow enough that every recursive pass over the
+/// expression keeps to a thread's stack.
+pub const DEFAULT_MAX_EXPRESSION_DEPTH: usize = 1000;
 
 /// One session setting as `SHOW ALL` lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,6 +110,8 @@ pub struct SqlPlanner<'a> {
     /// Whether the clause being bound may call window functions (the
     /// select list, ORDER BY and QUALIFY).
     windows_allowed: std::cell::Cell<bool>,
+    /// How deeply the expression being bound is nested now.
+    expression_depth: std::cell::Cell<usize>,
 }
 
 /// Arrow fields for SQL column definitions (`name TYPE [NOT NULL]`).
@@ -131,6 +144,25 @@ pub(crate) fn column_fields(columns: &[ast::ColumnDef]) -> Result<Vec<Field>> {
 }
 
 /// The last part of an object name (`db.schema.t` → `t`).
+/// The operands of a left-deep chain `a op b op c …`, in order: `split`
+/// takes a node of the chain apart into its left and right operands, or
+/// gives `None` for a node that is not part of it. Walks the spine without
+/// recursion, so generated chains of any length are safe.
+pub(crate) fn left_deep_operands<'a, T>(
+    root: &'a T,
+    split: impl Fn(&'a T) -> Option<(&'a T, &'a T)>,
+) -> Vec<&'a T> {
+    let mut operands = vec![];
+    let mut spine = root;
+    while let Some((left, right)) = split(spine) {
+        operands.push(right);
+        spine = left;
+    }
+    operands.push(spine);
+    operands.reverse();
+    operands
+}
+
 fn object_name(name: &ObjectName) -> Result<String> {
     match name.0.last().and_then(|p| p.as_ident()) {
         Some(ident) => Ok(ident.value.clone()),
@@ -201,6 +233,7 @@ impl<'a> SqlPlanner<'a> {
             outer: RefCell::new(vec![]),
             named_windows: RefCell::new(vec![]),
             windows_allowed: std::cell::Cell::new(false),
+            expression_depth: std::cell::Cell::new(0),
         }
     }
 

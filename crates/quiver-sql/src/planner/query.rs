@@ -21,7 +21,39 @@ use sqlparser::ast::{
 
 use super::expr::{cast_expr, location};
 use super::grouping::{contains_grouping_call, resolve_grouping_calls};
-use super::SqlPlanner;
+use super::{left_deep_operands, SqlPlanner};
+
+/// The types the columns of the queries of a set operation `op` are cast
+/// to: per column, the common type of every query's.
+fn common_column_types(op: ast::SetOperator, schemas: &[&QSchema]) -> Result<Vec<DataType>> {
+    let (first, rest) = schemas.split_first().expect("a set operation has queries");
+    let mut types: Vec<DataType> = first
+        .fields()
+        .iter()
+        .map(|f| f.field.data_type().clone())
+        .collect();
+    for schema in rest {
+        if schema.len() != types.len() {
+            return Err(QuiverError::Plan(format!(
+                "each {op} query must have the same number of columns, but they have {} and {}",
+                types.len(),
+                schema.len()
+            )));
+        }
+        for ((ty, f), name) in types.iter_mut().zip(schema.fields()).zip(first.fields()) {
+            let next = f.field.data_type();
+            *ty = common_type(ty, next).ok_or_else(|| {
+                QuiverError::Schema(format!(
+                    "{op} column {} mixes {} and {}",
+                    name.name(),
+                    sql_type_name(ty),
+                    sql_type_name(next)
+                ))
+            })?;
+        }
+    }
+    Ok(types)
+}
 
 /// Renames the columns of `plan` and names the relation `alias`.
 pub(crate) fn rename_columns(
@@ -186,6 +218,9 @@ impl SqlPlanner<'_> {
                     SetQuantifier::Distinct | SetQuantifier::None => false,
                     other => return not_impl_err!("{op} {other} is not supported"),
                 };
+                if *op == ast::SetOperator::Union {
+                    return self.union_chain(body, set_quantifier, all);
+                }
                 let left = self.plan_set_expr(left)?;
                 let right = self.plan_set_expr(right)?;
                 self.set_operation(left, *op, all, right)
@@ -194,7 +229,45 @@ impl SqlPlanner<'_> {
         }
     }
 
-    /// `left op [ALL] right`, with both sides' columns cast to common types.
+    /// `a UNION b UNION c …` with one quantifier throughout, as one n-ary
+    /// union (then DISTINCT unless ALL): the parser's left-deep chain is
+    /// walked without recursion, so generated unions of thousands of
+    /// queries plan.
+    fn union_chain(
+        &self,
+        body: &SetExpr,
+        quantifier: &SetQuantifier,
+        all: bool,
+    ) -> Result<LogicalPlan> {
+        let branches = left_deep_operands(body, |node| match node {
+            SetExpr::SetOperation {
+                left,
+                op: ast::SetOperator::Union,
+                set_quantifier,
+                right,
+            } if set_quantifier == quantifier => Some((left.as_ref(), right.as_ref())),
+            _ => None,
+        });
+        let plans = branches
+            .into_iter()
+            .map(|branch| self.plan_set_expr(branch))
+            .collect::<Result<Vec<_>>>()?;
+        let schemas: Vec<&QSchema> = plans.iter().map(|p| p.schema()).collect();
+        let types = common_column_types(ast::SetOperator::Union, &schemas)?;
+        let inputs = plans
+            .into_iter()
+            .map(|plan| cast_columns(plan, &types).map(Arc::new))
+            .collect::<Result<Vec<_>>>()?;
+        let union = LogicalPlan::Union(Union::try_new(inputs)?);
+        if all {
+            Ok(union)
+        } else {
+            distinct_rows(union)
+        }
+    }
+
+    /// `left INTERSECT|EXCEPT [ALL] right`, with both sides' columns cast to
+    /// common types.
     fn set_operation(
         &self,
         left: LogicalPlan,
@@ -202,47 +275,17 @@ impl SqlPlanner<'_> {
         all: bool,
         right: LogicalPlan,
     ) -> Result<LogicalPlan> {
-        let (ls, rs) = (left.schema().clone(), right.schema().clone());
-        if ls.len() != rs.len() {
-            return Err(QuiverError::Plan(format!(
-                "each {op} query must have the same number of columns, but they have {} and {}",
-                ls.len(),
-                rs.len()
-            )));
-        }
-        let mut types = vec![];
-        for (l, r) in ls.fields().iter().zip(rs.fields()) {
-            let (lt, rt) = (l.field.data_type(), r.field.data_type());
-            types.push(common_type(lt, rt).ok_or_else(|| {
-                QuiverError::Schema(format!(
-                    "{op} column {} mixes {} and {}",
-                    l.name(),
-                    sql_type_name(lt),
-                    sql_type_name(rt)
-                ))
-            })?);
-        }
+        let operator = match op {
+            ast::SetOperator::Intersect => SetOperator::Intersect,
+            ast::SetOperator::Except => SetOperator::Except,
+            other => return not_impl_err!("{other} is not supported"),
+        };
+        let types = common_column_types(op, &[left.schema(), right.schema()])?;
         let left = Arc::new(cast_columns(left, &types)?);
         let right = Arc::new(cast_columns(right, &types)?);
-        Ok(match op {
-            ast::SetOperator::Union => {
-                let union = LogicalPlan::Union(Union::try_new(vec![left, right])?);
-                if all {
-                    union
-                } else {
-                    distinct_rows(union)?
-                }
-            }
-            ast::SetOperator::Intersect | ast::SetOperator::Except => {
-                let op = if op == ast::SetOperator::Intersect {
-                    SetOperator::Intersect
-                } else {
-                    SetOperator::Except
-                };
-                LogicalPlan::SetOperation(SetOperation::try_new(left, right, op, all)?)
-            }
-            other => return not_impl_err!("{other} is not supported"),
-        })
+        Ok(LogicalPlan::SetOperation(SetOperation::try_new(
+            left, right, operator, all,
+        )?))
     }
 
     fn plan_values(&self, v: &ast::Values) -> Result<LogicalPlan> {
