@@ -11,13 +11,16 @@ use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
 
 use clap::Parser;
-use quiver::{SessionConfig, SessionContext};
+use quiver::{quiet_caught_panics, SessionConfig, SessionContext};
 
 use crate::args::Args;
 use crate::shell::Shell;
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    // A panic Quiver catches is reported as the statement's error; the
+    // default hook would print it a second time, as a crash.
+    quiet_caught_panics();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -25,6 +25,9 @@ fn quiver_with_env(args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> 
         .args(args)
         .current_dir(repo_root())
         .env("HOME", std::env::temp_dir())
+        // As a user runs it: RUST_BACKTRACE makes the shell print every
+        // panic, caught ones too.
+        .env_remove("RUST_BACKTRACE")
         .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -142,6 +145,31 @@ fn missing_files_are_named() {
         "{}",
         stderr(&o)
     );
+}
+
+/// `testdata/corrupt_arrow_schema.parquet` is `types.parquet` with one bit
+/// flipped (bit 1 of byte 2986) in its embedded Arrow schema, on which the
+/// parquet crate panics. The panic is caught and reported once, as the
+/// statement's error, not also as a crash.
+#[test]
+fn a_panic_on_a_corrupt_file_is_reported_once_as_the_error() {
+    let o = quiver(
+        &[
+            "-c",
+            "SELECT * FROM 'testdata/corrupt_arrow_schema.parquet'",
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains(
+            "reading Parquet file 'testdata/corrupt_arrow_schema.parquet': \
+             Execution error: its metadata is corrupt"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
 }
 
 #[test]

@@ -2,7 +2,6 @@
 //! spreads the row groups of all files over the partitions, balanced by row
 //! count, and decodes only the projected columns.
 
-use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
@@ -17,11 +16,12 @@ use parquet::file::metadata::PageIndexPolicy;
 use quiver_execution::dynamic_filter::{DynamicFilter, PublishedKeys};
 use quiver_execution::memory_pool::MemoryPool;
 use quiver_execution::metrics::OperatorMetrics;
+use quiver_execution::panics::{catch_future, panic_message};
 use quiver_execution::plan::{ExecutionPlan, TaskContext};
 use quiver_execution::run_state::NodeId;
 use quiver_execution::shared_reads::SharedReads;
 use quiver_execution::stream::{
-    catch_panics_as, panic_message, RecordBatchStreamAdapter, SendableRecordBatchStream,
+    catch_panics_as, RecordBatchStreamAdapter, SendableRecordBatchStream,
 };
 use quiver_execution::{ScanRequest, TableProvider};
 use quiver_expr::types::{common_type, sql_type_name};
@@ -68,8 +68,7 @@ impl ParquetFile {
         let options = ArrowReaderOptions::new().with_page_index_policy(PageIndexPolicy::Optional);
         // The parquet crate panics on some corrupt footers (an embedded
         // Arrow schema with an impossible type); that is bad data, not a bug.
-        let metadata = AssertUnwindSafe(ArrowReaderMetadata::load_async(&mut reader, options))
-            .catch_unwind()
+        let metadata = catch_future(ArrowReaderMetadata::load_async(&mut reader, options))
             .await
             .map_err(|payload| corrupt(file.name(), "metadata", panic_message(payload.as_ref())))?
             .map_err(|e| context(e.into()))?;
@@ -740,15 +739,11 @@ impl ExecutionPlan for ParquetExec {
                 // panics on some corrupt metadata (a negative column chunk
                 // offset); that is bad data, not a bug.
                 let name = scan.file.file.name().to_string();
-                spawn_io(
-                    AssertUnwindSafe(scan.read())
-                        .catch_unwind()
-                        .map(move |read| {
-                            read.unwrap_or_else(|payload| {
-                                Err(corrupt(&name, "metadata", panic_message(payload.as_ref())))
-                            })
-                        }),
-                )
+                spawn_io(catch_future(scan.read()).map(move |read| {
+                    read.unwrap_or_else(|payload| {
+                        Err(corrupt(&name, "metadata", panic_message(payload.as_ref())))
+                    })
+                }))
             })
             .buffered(2)
             .map(|opened| {

@@ -4,15 +4,15 @@
 //! blocking threads.
 
 use std::io::{BufReader, Read};
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
 use arrow::datatypes::{Schema, SchemaRef};
 use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
+use quiver_execution::panics::{catch, panic_error};
 use quiver_execution::plan::{ExecutionPlan, TaskContext};
 use quiver_execution::run_state::NodeId;
-use quiver_execution::stream::{panic_error, ReceiverStream, SendableRecordBatchStream};
+use quiver_execution::stream::{ReceiverStream, SendableRecordBatchStream};
 use quiver_execution::{ScanRequest, TableProvider};
 use quiver_expr::{internal_err, QuiverError, Result};
 use tokio::sync::mpsc;
@@ -408,7 +408,7 @@ impl ExecutionPlan for TextFileExec {
                 }
                 Ok(())
             };
-            let failure = match catch_unwind(AssertUnwindSafe(read_all)) {
+            let failure = match catch(read_all) {
                 Ok(result) => result.err(),
                 Err(payload) => Some(panic_error(payload.as_ref())),
             };

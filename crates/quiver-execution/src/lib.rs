@@ -7,6 +7,7 @@ pub mod dynamic_filter;
 pub mod memory_pool;
 pub mod metrics;
 pub mod operators;
+pub mod panics;
 pub mod physical_expr;
 pub mod plan;
 pub mod run_state;

@@ -1,7 +1,5 @@
 //! Streams of record batches, the currency between operators.
 
-use std::any::Any;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -14,6 +12,7 @@ use quiver_expr::{QuiverError, Result};
 use tokio::sync::mpsc;
 
 use crate::memory_pool::MemoryReservation;
+use crate::panics::{catch, panic_message};
 
 /// A stream of batches that knows its schema.
 pub trait RecordBatchStream: Stream<Item = Result<RecordBatch>> {
@@ -220,7 +219,7 @@ impl Stream for PanicToError {
         let Some(inner) = self.inner.as_mut() else {
             return Poll::Ready(None);
         };
-        match catch_unwind(AssertUnwindSafe(|| inner.poll_next_unpin(cx))) {
+        match catch(|| inner.poll_next_unpin(cx)) {
             Ok(Poll::Ready(None)) => {
                 self.inner = None;
                 Poll::Ready(None)
@@ -229,7 +228,7 @@ impl Stream for PanicToError {
             Err(payload) => {
                 // Dropping what panicked may panic again; that is caught too.
                 let inner = self.inner.take();
-                let _ = catch_unwind(AssertUnwindSafe(move || drop(inner)));
+                let _ = catch(move || drop(inner));
                 Poll::Ready(Some(Err((self.error)(panic_message(payload.as_ref())))))
             }
         }
@@ -285,20 +284,6 @@ impl RecordBatchStream for StopWhen {
     fn schema(&self) -> SchemaRef {
         self.schema.clone()
     }
-}
-
-/// The query error for a panic with `payload`, quoting its message.
-pub fn panic_error(payload: &(dyn Any + Send)) -> QuiverError {
-    QuiverError::Internal(format!("an operator panicked: {}", panic_message(payload)))
-}
-
-/// The message a panic with `payload` was raised with.
-pub fn panic_message(payload: &(dyn Any + Send)) -> String {
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "no message".to_string())
 }
 
 #[cfg(test)]

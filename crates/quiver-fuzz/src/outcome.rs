@@ -8,7 +8,7 @@ use arrow::datatypes::DataType;
 use arrow::record_batch::RecordBatch;
 use futures::{FutureExt, TryStreamExt};
 use quiver::{QuiverError, SessionContext};
-use quiver_execution::stream::panic_error;
+use quiver_execution::panics::panic_error;
 
 /// How long one query may run before it counts as hung.
 const QUERY_TIMEOUT: Duration = Duration::from_secs(60);

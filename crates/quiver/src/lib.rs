@@ -36,6 +36,7 @@ pub use dataframe::DataFrame;
 pub use quiver_datasource::{
     BatchWriter, CsvOptions, FileFormat, FileFormats, StorageOptions, WriteOptions,
 };
+pub use quiver_execution::panics::quiet_caught_panics;
 pub use quiver_execution::TableProvider;
 pub use quiver_execution::{
     collect, execute_stream, ExecutionPlan, SendableRecordBatchStream, TaskContext,

@@ -15,11 +15,10 @@ use tokio::sync::OnceCell;
 
 use crate::memory_pool::{batch_memory_size, MemoryReservation};
 use crate::metrics::execute_child;
+use crate::panics::{catch_future, panic_error};
 use crate::plan::{ExecutionPlan, TaskContext};
 use crate::run_state::NodeId;
-use crate::stream::{
-    panic_error, AbortOnDrop, RecordBatchStreamAdapter, SendableRecordBatchStream,
-};
+use crate::stream::{AbortOnDrop, RecordBatchStreamAdapter, SendableRecordBatchStream};
 
 /// Every partition's batches, and the memory they hold.
 #[derive(Debug)]
@@ -54,7 +53,9 @@ async fn compute(input: Arc<dyn ExecutionPlan>, ctx: Arc<TaskContext>) -> Result
     let runs = (0..input.output_partitions())
         .map(|p| {
             let stream = execute_child(&input, p, Arc::clone(&ctx))?;
-            Ok(tokio::spawn(stream.try_collect::<Vec<RecordBatch>>()))
+            Ok(tokio::spawn(catch_future(
+                stream.try_collect::<Vec<RecordBatch>>(),
+            )))
         })
         .collect::<Result<Vec<_>>>()?;
     // If every consumer goes away (a LIMIT is met, the query is cancelled),
@@ -63,8 +64,8 @@ async fn compute(input: Arc<dyn ExecutionPlan>, ctx: Arc<TaskContext>) -> Result
     let mut partitions = Vec::with_capacity(runs.len());
     for run in runs {
         let batches = match run.await {
-            Ok(batches) => batches?,
-            Err(e) if e.is_panic() => return Err(panic_error(e.into_panic().as_ref())),
+            Ok(Ok(batches)) => batches?,
+            Ok(Err(payload)) => return Err(panic_error(payload.as_ref())),
             Err(e) => return internal_err!("a shared subplan's task failed: {e}"),
         };
         reservation.try_grow(batches.iter().map(batch_memory_size).sum())?;
