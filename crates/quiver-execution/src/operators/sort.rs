@@ -5,21 +5,21 @@
 
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, UInt32Array};
-use arrow::compute::{lexsort_to_indices, take_record_batch, SortColumn};
-use arrow::datatypes::SchemaRef;
+use arrow::array::{Array, ArrayRef, UInt32Array};
+use arrow::compute::{concat, lexsort_to_indices, take_record_batch, SortColumn, SortOptions};
+use arrow::datatypes::{DataType, SchemaRef};
 use arrow::record_batch::RecordBatch;
-use arrow::row::{RowConverter, SortField};
+use arrow::row::{RowConverter, Rows, SortField};
 use futures::{StreamExt, TryStreamExt};
 use quiver_expr::Result;
 
 use super::first_per_partition::FirstPerPartition;
 use super::merge::merge_sorted_streams;
 use super::packed_sort::packed_sort_indices;
-use super::sorted_gather::{gathered_in_order, has_views};
+use super::sorted_gather::{gathered_in_order, has_nested, SortedGather};
 use super::top_per_group::TopPerGroup;
 use super::{display_sort_exprs, PhysicalSortExpr};
-use crate::compaction::concat_compacted;
+use crate::compaction::{compact_for_writing, concat_compacted};
 use crate::memory_pool::{batch_memory_size, MemoryReservation};
 use crate::metrics::{execute_child, OperatorMetrics};
 use crate::plan::{ExecutionPlan, TaskContext};
@@ -104,15 +104,26 @@ pub(crate) fn sort_indices(columns: &[SortColumn], limit: Option<usize>) -> Resu
 /// The row indices of `columns` in sorted order (the first `limit`), found
 /// by comparing the rows in Arrow's row format.
 fn sorted_by_rows(columns: &[SortColumn], limit: Option<usize>) -> Result<UInt32Array> {
-    let fields = columns
-        .iter()
-        .map(|c| {
-            SortField::new_with_options(c.values.data_type().clone(), c.options.unwrap_or_default())
-        })
-        .collect();
-    let converter = RowConverter::new(fields)?;
+    let converter = row_converter(
+        columns
+            .iter()
+            .map(|c| (c.values.data_type().clone(), c.options.unwrap_or_default())),
+    )?;
     let arrays: Vec<ArrayRef> = columns.iter().map(|c| Arc::clone(&c.values)).collect();
     let rows = converter.convert_columns(&arrays)?;
+    Ok(order_of_rows(&rows, limit))
+}
+
+/// A converter to Arrow's row format for keys of these types and orders.
+fn row_converter(keys: impl Iterator<Item = (DataType, SortOptions)>) -> Result<RowConverter> {
+    let fields = keys
+        .map(|(data_type, options)| SortField::new_with_options(data_type, options))
+        .collect();
+    Ok(RowConverter::new(fields)?)
+}
+
+/// The indices of `rows` in sorted order, the first `limit` of them.
+fn order_of_rows(rows: &Rows, limit: Option<usize>) -> UInt32Array {
     let mut order: Vec<u32> = (0..rows.num_rows() as u32).collect();
     let by_row = |a: &u32, b: &u32| rows.row(*a as usize).cmp(&rows.row(*b as usize));
     match limit {
@@ -125,7 +136,54 @@ fn sorted_by_rows(columns: &[SortColumn], limit: Option<usize>) -> Result<UInt32
         }
         _ => order.sort_unstable_by(by_row),
     }
-    Ok(UInt32Array::from(order))
+    UInt32Array::from(order)
+}
+
+/// The order of all the rows of `batches` (numbered batch after batch) by
+/// `exprs`. Keys of fixed width are put together and sorted as by
+/// [`sort_indices`]; keys with a variable-width one among them are encoded
+/// in Arrow's row format batch by batch, so that beside the input only the
+/// encoded keys exist, not also a concatenated copy of the key columns.
+pub(crate) fn sorted_order(
+    batches: &[RecordBatch],
+    exprs: &[PhysicalSortExpr],
+) -> Result<UInt32Array> {
+    let keys_of = |batch: &RecordBatch| -> Result<Vec<ArrayRef>> {
+        exprs
+            .iter()
+            .map(|e| e.expr.evaluate_to_array(batch))
+            .collect()
+    };
+    let fixed_width = exprs.iter().all(|e| {
+        let data_type = e.expr.data_type();
+        data_type.is_primitive() || *data_type == DataType::Boolean
+    });
+    if fixed_width {
+        let keys = batches.iter().map(keys_of).collect::<Result<Vec<_>>>()?;
+        let columns = exprs
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                let parts: Vec<&dyn Array> = keys.iter().map(|k| k[i].as_ref()).collect();
+                Ok(SortColumn {
+                    values: concat(&parts)?,
+                    options: Some(e.options),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        return sort_indices(&columns, None);
+    }
+    let converter = row_converter(
+        exprs
+            .iter()
+            .map(|e| (e.expr.data_type().clone(), e.options)),
+    )?;
+    let total: usize = batches.iter().map(RecordBatch::num_rows).sum();
+    let mut rows = converter.empty_rows(total, 0);
+    for batch in batches {
+        converter.append(&mut rows, &keys_of(batch)?)?;
+    }
+    Ok(order_of_rows(&rows, None))
 }
 
 /// Splits a batch into slices of at most `size` rows.
@@ -216,13 +274,31 @@ impl PartitionSorter {
     }
 
     /// Writes the buffer out as one sorted run and gives back its memory.
+    /// A plain sort gathers the run's batches straight from the buffer
+    /// ([`SortedGather`]), so that only the sort keys, not a sorted copy of
+    /// every column, are made beside it.
     fn spill(&mut self) -> Result<()> {
-        let sorted = self.sort_buffered()?;
         let mut writer = SpillWriter::create(&self.ctx.spill_directory, Arc::clone(&self.schema))?;
-        for slice in slices(sorted, self.ctx.batch_size) {
-            self.largest_run_batch = self.largest_run_batch.max(batch_memory_size(&slice));
-            writer.write(&slice)?;
+        let size = self.ctx.batch_size;
+        let mut largest = self.largest_run_batch;
+        let mut write = |batch: RecordBatch| -> Result<()> {
+            // Gathered view columns still list the whole buffer's strings.
+            let batch = compact_for_writing(&batch)?;
+            largest = largest.max(batch_memory_size(&batch));
+            writer.write(&batch)
+        };
+        if self.fetch.is_none() && self.first_per_partition.is_none() {
+            let gather = SortedGather::new(std::mem::take(&mut self.buffered), &self.exprs)?;
+            self.rows = 0;
+            for chunk in 0..gather.chunks(size) {
+                write(gather.chunk(chunk, size)?)?;
+            }
+        } else {
+            for slice in slices(self.sort_buffered()?, size) {
+                write(slice)?;
+            }
         }
+        self.largest_run_batch = largest;
         let run = writer.finish()?;
         record_spill_event(self.metrics.as_deref());
         run.record(self.metrics.as_deref());
@@ -238,7 +314,7 @@ impl PartitionSorter {
             m.add_peak_memory(self.reservation.peak());
         }
         let plain = self.fetch.is_none() && self.first_per_partition.is_none();
-        if self.runs.is_empty() && plain && self.rows > 0 && !has_views(&self.schema) {
+        if self.runs.is_empty() && plain && self.rows > 0 && !has_nested(&self.schema) {
             let batches = std::mem::take(&mut self.buffered);
             return gathered_in_order(
                 Arc::clone(&self.schema),
@@ -436,7 +512,7 @@ mod tests {
     use crate::plan::collect;
     use crate::spill::{SPILLED_ROWS, SPILL_COUNT};
     use arrow::array::{AsArray, Int64Array};
-    use arrow::compute::SortOptions;
+    use arrow::compute::{concat_batches, SortOptions};
     use arrow::datatypes::{DataType, Field, Int64Type, Schema};
 
     fn desc_a() -> Vec<PhysicalSortExpr> {
@@ -565,6 +641,33 @@ mod tests {
                 let expected = take_record_batch(&batch, &reference).unwrap();
                 let sorted = sort_batch(&batch, &keys, limit).unwrap();
                 assert_eq!(sorted, expected, "{options:?}, limit {limit:?}");
+            }
+            // Gathered from uneven batches, keys encoded batch by batch,
+            // with the fixed-width key alone too.
+            let expected = take_record_batch(
+                &batch,
+                &lexsort_to_indices(&reference_columns, None).unwrap(),
+            )
+            .unwrap();
+            let parts = vec![
+                batch.slice(0, 7),
+                batch.slice(7, 150),
+                batch.slice(157, 143),
+            ];
+            let only_numbers = &keys[1..];
+            for keys in [&keys[..], only_numbers] {
+                let gather = SortedGather::new(parts.clone(), keys).unwrap();
+                let chunks = (0..gather.chunks(64))
+                    .map(|c| gather.chunk(c, 64).unwrap())
+                    .collect::<Vec<_>>();
+                assert_eq!(gather.chunks(64), 5);
+                let gathered = concat_batches(&batch.schema(), &chunks).unwrap();
+                if keys.len() == 2 {
+                    assert_eq!(gathered, expected, "{options:?}");
+                } else {
+                    let numbers = sort_batch(&batch, keys, None).unwrap();
+                    assert_eq!(gathered.column(1), numbers.column(1), "{options:?}");
+                }
             }
         }
     }
