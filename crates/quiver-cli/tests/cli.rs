@@ -147,7 +147,7 @@ fn missing_files_are_named() {
     );
 }
 
-/// `testdata/corrupt_arrow_schema.parquet` is `types.parquet` with one bit
+/// `testdata/corrupt/arrow_schema.parquet` is `types.parquet` with one bit
 /// flipped (bit 1 of byte 2986) in its embedded Arrow schema, on which the
 /// parquet crate panics. The panic is caught and reported once, as the
 /// statement's error, not also as a crash.
@@ -156,7 +156,7 @@ fn a_panic_on_a_corrupt_file_is_reported_once_as_the_error() {
     let o = quiver(
         &[
             "-c",
-            "SELECT * FROM 'testdata/corrupt_arrow_schema.parquet'",
+            "SELECT * FROM 'testdata/corrupt/arrow_schema.parquet'",
         ],
         None,
     );
@@ -164,7 +164,7 @@ fn a_panic_on_a_corrupt_file_is_reported_once_as_the_error() {
     let err = stderr(&o);
     assert!(
         err.contains(
-            "reading Parquet file 'testdata/corrupt_arrow_schema.parquet': \
+            "reading Parquet file 'testdata/corrupt/arrow_schema.parquet': \
              Execution error: its metadata is corrupt"
         ),
         "{err}"
