@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
 use futures::{Stream, StreamExt};
+use quiver_expr::stack::grow_on_demand;
 use quiver_expr::Result;
 
 use crate::plan::{ExecutionPlan, TaskContext};
@@ -166,7 +167,9 @@ pub fn execute_child(
     ctx: Arc<TaskContext>,
 ) -> Result<SendableRecordBatchStream> {
     let metrics = ctx.operator_metrics(child.as_ref());
-    let stream = child.execute(partition, ctx)?;
+    // Plans nest as deep as a query's CTEs and joins: grow the stack when
+    // the recursion down the plan needs it.
+    let stream = grow_on_demand(|| child.execute(partition, ctx))?;
     Ok(match metrics {
         Some(metrics) => Box::pin(MeteredStream {
             inner: stream,

@@ -961,6 +961,18 @@ impl LogicalPlan {
         }
     }
 
+    /// How many levels of nodes the plan has, counted without recursion
+    /// (a plan can be nested deeper than the stack would allow).
+    pub fn depth(&self) -> usize {
+        let mut deepest = 0;
+        let mut pending = vec![(self, 1)];
+        while let Some((plan, level)) = pending.pop() {
+            deepest = deepest.max(level);
+            pending.extend(plan.inputs().into_iter().map(|i| (i.as_ref(), level + 1)));
+        }
+        deepest
+    }
+
     /// The direct inputs.
     pub fn inputs(&self) -> Vec<&Arc<LogicalPlan>> {
         match self {

@@ -7,6 +7,10 @@
 //! through [`with_stack_for`], which moves it to a larger stack when the
 //! current one is short.
 
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
 /// The stack one level of a recursive pass may take, generously: a level of
 /// the binder takes about 20 KiB in a debug build. Only the pages a pass
 /// touches are ever committed, so the margin costs address space, not memory.
@@ -30,6 +34,40 @@ pub fn with_stack<R>(bytes: usize, f: impl FnOnce() -> R) -> R {
     stacker::maybe_grow(bytes, bytes, f)
 }
 
+/// The stack a recursive step must find left before it runs in place.
+const RED_ZONE: usize = 128 * 1024;
+
+/// The size of each fresh stack [`grow_on_demand`] moves to.
+const SEGMENT: usize = 4 * 1024 * 1024;
+
+/// Runs `f`, one step of a recursion whose depth is not known beforehand,
+/// on the current stack when it has room left, else on a fresh segment:
+/// a recursion that calls this at every level never overflows.
+pub fn grow_on_demand<R>(f: impl FnOnce() -> R) -> R {
+    stacker::maybe_grow(RED_ZONE, SEGMENT, f)
+}
+
+/// `future`, each poll of which runs through [`grow_on_demand`]: for
+/// recursive async code (a planner whose every level awaits the next).
+pub fn growing_stack<F: Future>(future: F) -> GrowingStack<F> {
+    GrowingStack {
+        inner: Box::pin(future),
+    }
+}
+
+/// The future [`growing_stack`] returns.
+pub struct GrowingStack<F> {
+    inner: Pin<Box<F>>,
+}
+
+impl<F: Future> Future for GrowingStack<F> {
+    type Output = F::Output;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        grow_on_demand(|| self.inner.as_mut().poll(cx))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -42,6 +80,26 @@ mod tests {
         } else {
             nest(levels - 1) + 1
         }
+    }
+
+    fn nest_on_demand(levels: usize) -> usize {
+        let frame = std::hint::black_box([levels as u8; 4096]);
+        if levels == 0 {
+            usize::from(frame[0])
+        } else {
+            grow_on_demand(|| nest_on_demand(levels - 1)) + 1
+        }
+    }
+
+    #[test]
+    fn recursion_that_grows_on_demand_has_no_depth_limit() {
+        let depth = std::thread::Builder::new()
+            .stack_size(256 * 1024)
+            .spawn(|| nest_on_demand(20_000))
+            .unwrap()
+            .join()
+            .unwrap();
+        assert_eq!(depth, 20_000);
     }
 
     #[test]

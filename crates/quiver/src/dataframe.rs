@@ -14,7 +14,7 @@ use quiver_execution::stream::stop_when;
 use quiver_execution::{execute_stream, ExecutionPlan, SendableRecordBatchStream, TaskContext};
 use quiver_expr::logical_plan::EmptyRelation;
 use quiver_expr::stack::with_stack_for;
-use quiver_expr::{LogicalPlan, QSchema, Result};
+use quiver_expr::{LogicalPlan, QSchema, QuiverError, Result};
 
 /// What the out-of-memory error of [`DataFrame::collect`] advises.
 const COLLECT_ADVICE: &str = "try SET memory_limit = '…' with a larger value, add a LIMIT, \
@@ -63,6 +63,13 @@ impl DataFrame {
             .state
             .max_expression_depth
             .load(std::sync::atomic::Ordering::Relaxed);
+        if self.plan.depth() > depth {
+            return Err(QuiverError::Plan(format!(
+                "the query's plan is nested more than {depth} levels deep (CTEs, views, joins \
+                 or set operations built on one another); SET max_expression_depth = <n> \
+                 allows deeper ones"
+            )));
+        }
         with_stack_for(depth, || {
             self.state
                 .optimizer

@@ -33,6 +33,7 @@ use quiver_execution::{
 use quiver_expr::logical_plan::{
     Aggregate, ExplainMode, Projection, SubqueryAlias, TableScan, Values, Window,
 };
+use quiver_expr::stack::{growing_stack, with_stack_for};
 use quiver_expr::{internal_err, Expr, LogicalPlan, QSchema, QuiverError, Result, ScalarValue};
 
 use quiver_optimizer::cardinality::selectivity;
@@ -82,14 +83,15 @@ impl<'a> PhysicalPlanner<'a> {
         self.repeated_scans
             .count_in(plan, &self.shared, self.memory_limit);
         let physical = self.plan(plan).await?;
-        rename_to(self.passes.optimize(physical)?, plan.schema())
+        let optimized = with_stack_for(plan.depth(), || self.passes.optimize(physical))?;
+        rename_to(optimized, plan.schema())
     }
 
     pub(crate) fn plan<'p>(
         &'p self,
         plan: &'p LogicalPlan,
     ) -> BoxFuture<'p, Result<Arc<dyn ExecutionPlan>>> {
-        async move {
+        let planned = async move {
             let Some(key) = self.shared.key_of(plan) else {
                 return self.plan_node(plan).await;
             };
@@ -100,8 +102,9 @@ impl<'a> PhysicalPlanner<'a> {
             let input = self.plan_node(plan).await;
             self.shared.leave();
             Ok(self.shared.remember(key, input?))
-        }
-        .boxed()
+        };
+        // Each level of the plan awaits the next: grow the stack as needed.
+        growing_stack(planned).boxed()
     }
 
     async fn plan_node(&self, plan: &LogicalPlan) -> Result<Arc<dyn ExecutionPlan>> {

@@ -784,6 +784,31 @@ async fn deep_queries_answer_or_fail_cleanly() {
         );
     }
 
+    // Plans built on one another: a chain of CTEs answers up to 1000 plan
+    // levels and is an error beyond; so are 5000 EXCEPTs.
+    let chain = |n: usize| {
+        let ctes: Vec<String> = (1..n)
+            .map(|i| format!("c{i} AS (SELECT x + 1 AS x FROM c{})", i - 1))
+            .collect();
+        format!(
+            "WITH c0 AS (SELECT 1 AS x), {} SELECT x FROM c{}",
+            ctes.join(", "),
+            n - 1
+        )
+    };
+    let answered = run(&ctx, &chain(300)).await;
+    assert_eq!(answered.column(0).as_primitive::<Int64Type>().value(0), 300);
+    let excepts: Vec<String> = (0..5_000).map(|i| format!("SELECT {i} AS x")).collect();
+    for sql in [chain(3_000), excepts.join(" EXCEPT ")] {
+        let error = ctx.sql(&sql).await.unwrap().collect().await.unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("plan is nested more than 1000 levels deep"),
+            "{error}"
+        );
+    }
+
     ctx.sql("SET max_expression_depth = 5").await.unwrap();
     let error = ctx.sql("SELECT 1 + 2 + 3 + 4 + 5 + 6").await.unwrap_err();
     assert!(error.to_string().contains("more than 5 levels"), "{error}");

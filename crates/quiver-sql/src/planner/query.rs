@@ -9,6 +9,7 @@ use quiver_expr::logical_plan::{
     Aggregate, Filter, Limit, Projection, SetOperation, SetOperator, Sort, SubqueryAlias, Union,
     Values, Window,
 };
+use quiver_expr::stack::grow_on_demand;
 use quiver_expr::types::{common_type, sql_type_name};
 use quiver_expr::{
     not_impl_err, Expr, LogicalPlan, QSchema, QuiverError, Result, ScalarValue, SortExpr,
@@ -203,6 +204,12 @@ impl SqlPlanner<'_> {
     }
 
     fn plan_set_expr(&self, body: &SetExpr) -> Result<LogicalPlan> {
+        // INTERSECT and EXCEPT chains recurse here once per query.
+        grow_on_demand(|| self.plan_set_expr_here(body))
+    }
+
+    /// [`Self::plan_set_expr`], on the current stack.
+    fn plan_set_expr_here(&self, body: &SetExpr) -> Result<LogicalPlan> {
         match body {
             SetExpr::Select(s) => self.plan_select(s, &QueryOrder::Keys(&[])),
             SetExpr::Query(q) => self.plan_query(q),
