@@ -63,47 +63,51 @@ impl JoinTree {
 
 /// The estimates the search works from.
 struct Estimates<'a> {
-    inputs: &'a [LogicalPlan],
     rows: &'a [f64],
     edges: &'a [Edge],
+    /// Each distinct set of inputs that conditions read, in the order the
+    /// conditions first name it, with the factor its conditions multiply
+    /// a join's rows by: worked out once, as the search asks for the rows
+    /// of many sets.
+    factors: Vec<(&'a BTreeSet<usize>, f64)>,
 }
 
-impl Estimates<'_> {
-    /// Rows of the join of `set`: the product of its inputs' rows and of
-    /// the factors of the conditions within it. Conditions over the same
-    /// inputs are one factor: the most selective equality (compound keys
-    /// are correlated) times the selectivity of the rest.
-    fn rows_of(&self, set: &BTreeSet<usize>) -> f64 {
-        let mut rows: f64 = set.iter().map(|&i| self.rows[i]).product();
+impl<'a> Estimates<'a> {
+    fn new(inputs: &'a [LogicalPlan], rows: &'a [f64], edges: &'a [Edge]) -> Self {
         let mut groups: Vec<&BTreeSet<usize>> = vec![];
-        for e in self.edges.iter().filter(|e| e.leaves.is_subset(set)) {
+        for e in edges {
             if !groups.contains(&&e.leaves) {
                 groups.push(&e.leaves);
             }
         }
-        for group in groups {
-            let conditions: Vec<&Expr> = self
-                .edges
-                .iter()
-                .filter(|e| &e.leaves == group)
-                .map(|e| &e.expr)
-                .collect();
-            rows *= self.factor(&conditions);
+        let factors = groups
+            .into_iter()
+            .map(|group| {
+                let conditions: Vec<&Expr> = edges
+                    .iter()
+                    .filter(|e| &e.leaves == group)
+                    .map(|e| &e.expr)
+                    .collect();
+                (group, factor(inputs, &conditions))
+            })
+            .collect();
+        Self {
+            rows,
+            edges,
+            factors,
         }
-        rows.max(1.0)
     }
 
-    fn factor(&self, conditions: &[&Expr]) -> f64 {
-        let (equalities, others): (Vec<Expr>, Vec<Expr>) = conditions
-            .iter()
-            .map(|e| (*e).clone())
-            .partition(|e| matches!(e, Expr::Binary(_, Operator::Eq, _)));
-        let inputs: Vec<&LogicalPlan> = self.inputs.iter().collect();
-        let other: f64 = others
-            .iter()
-            .map(|e| selectivity(e, &self.inputs[0]))
-            .product();
-        other / key_divisor(&equalities, &inputs)
+    /// Rows of the join of `set`: the product of its inputs' rows and of
+    /// the factors of the conditions within it.
+    fn rows_of(&self, set: &BTreeSet<usize>) -> f64 {
+        let mut rows: f64 = set.iter().map(|&i| self.rows[i]).product();
+        for (group, factor) in &self.factors {
+            if group.is_subset(set) {
+                rows *= factor;
+            }
+        }
+        rows.max(1.0)
     }
 
     /// Whether some condition within `a ∪ b` reads both `a` and `b`.
@@ -116,14 +120,23 @@ impl Estimates<'_> {
     }
 }
 
+/// What conditions over the same inputs multiply a join's rows by, as one
+/// factor: the most selective equality (compound keys are correlated)
+/// times the selectivity of the rest.
+fn factor(inputs: &[LogicalPlan], conditions: &[&Expr]) -> f64 {
+    let (equalities, others): (Vec<Expr>, Vec<Expr>) = conditions
+        .iter()
+        .map(|e| (*e).clone())
+        .partition(|e| matches!(e, Expr::Binary(_, Operator::Eq, _)));
+    let inputs: Vec<&LogicalPlan> = inputs.iter().collect();
+    let other: f64 = others.iter().map(|e| selectivity(e, inputs[0])).product();
+    other / key_divisor(&equalities, &inputs)
+}
+
 /// The join order for inputs with estimated `rows` (after their own
 /// filters) under `edges`.
 pub fn order(inputs: &[LogicalPlan], rows: &[f64], edges: &[Edge]) -> JoinTree {
-    let estimates = Estimates {
-        inputs,
-        rows,
-        edges,
-    };
+    let estimates = Estimates::new(inputs, rows, edges);
     let mut parts: Vec<(JoinTree, f64)> = connected_parts(inputs.len(), edges)
         .into_iter()
         .map(|part| {
@@ -316,16 +329,11 @@ fn greedy(estimates: &Estimates<'_>, part: &[usize]) -> JoinTree {
         .collect();
     while trees.len() > 1 {
         let mut best: Option<(usize, usize, f64)> = None;
-        for a in 0..trees.len() {
-            for b in a + 1..trees.len() {
-                if !estimates.connected(&trees[a].1, &trees[b].1) {
-                    continue;
-                }
-                let union: BTreeSet<usize> = trees[a].1.union(&trees[b].1).copied().collect();
-                let rows = estimates.rows_of(&union);
-                if best.is_none_or(|(_, _, r)| rows < r) {
-                    best = Some((a, b, rows));
-                }
+        for (a, b) in linked_pairs(estimates.edges, &trees) {
+            let union: BTreeSet<usize> = trees[a].1.union(&trees[b].1).copied().collect();
+            let rows = estimates.rows_of(&union);
+            if best.is_none_or(|(_, _, r)| rows < r) {
+                best = Some((a, b, rows));
             }
         }
         let (a, b, rows) = best.unwrap_or_else(|| {
@@ -340,6 +348,31 @@ fn greedy(estimates: &Estimates<'_>, part: &[usize]) -> JoinTree {
         trees.push((join(ta, ra, tb, rb, rows), union, rows));
     }
     trees.pop().map_or(JoinTree::Leaf(0), |(tree, _, _)| tree)
+}
+
+/// The pairs `(a, b)`, `a < b`, of `trees` (each with the set of inputs it
+/// joins) that some condition links: one reading both and nothing outside
+/// them. Found from the conditions rather than by trying every pair, so
+/// that greedy ordering stays fast over hundreds of inputs.
+fn linked_pairs<T>(
+    edges: &[Edge],
+    trees: &[(T, BTreeSet<usize>, f64)],
+) -> BTreeSet<(usize, usize)> {
+    let mut owner = std::collections::HashMap::new();
+    for (index, (_, leaves, _)) in trees.iter().enumerate() {
+        owner.extend(leaves.iter().map(|&leaf| (leaf, index)));
+    }
+    edges
+        .iter()
+        .filter_map(|e| {
+            let owners: Option<BTreeSet<usize>> =
+                e.leaves.iter().map(|l| owner.get(l).copied()).collect();
+            match owners?.into_iter().collect::<Vec<_>>()[..] {
+                [a, b] => Some((a, b)),
+                _ => None,
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -406,11 +439,7 @@ mod tests {
         let edges: Vec<Edge> = (1..4)
             .map(|i| edge(eq(qcol("t0", "a"), qcol(&format!("t{i}"), "a")), &[0, i]))
             .collect();
-        let e = Estimates {
-            inputs: &inputs,
-            rows: &rows,
-            edges: &edges,
-        };
+        let e = Estimates::new(&inputs, &rows, &edges);
         let dp = dynamic_programming(&e, &[0, 1, 2, 3]).unwrap();
         assert_eq!(text(&dp), "(((0 ⋈ 3) ⋈ 2) ⋈ 1)");
         assert_eq!(greedy(&e, &[0, 1, 2, 3]), dp);
