@@ -809,6 +809,15 @@ async fn deep_queries_answer_or_fail_cleanly() {
         );
     }
 
+    // Nesting the parser recurses over (up to its own limit of 50 levels).
+    let parens = format!("SELECT {}1{} + 1", "(".repeat(45), ")".repeat(45));
+    assert_eq!(count(&run(&ctx, &parens).await), 2);
+    let mut nested = "SELECT 1 AS x".to_string();
+    for level in 0..20 {
+        nested = format!("SELECT x + 1 AS x FROM ({nested}) AS s{level} WHERE x > 0");
+    }
+    assert_eq!(count(&run(&ctx, &nested).await), 21);
+
     // A join of 150 inputs is ordered greedily, from the conditions that
     // link them (trying every pair of inputs took seconds per join).
     let inputs: Vec<String> = (0..150)
