@@ -748,7 +748,7 @@ async fn deep_queries_answer_or_fail_cleanly() {
     let count = |batch: &RecordBatch| batch.column(0).as_primitive::<Int64Type>().value(0);
 
     let conjuncts: Vec<String> = (0..20_000)
-        .map(|i| format!("trip_id > {}", i % 7))
+        .map(|i| format!("trip_id + {i} > {}", i + 6))
         .collect();
     let disjuncts: Vec<String> = (0..20_000).map(|i| format!("trip_id = {i}")).collect();
     for (chain, same) in [
@@ -759,6 +759,12 @@ async fn deep_queries_answer_or_fail_cleanly() {
         let short = run(&ctx, &format!("SELECT count(*) FROM trips WHERE {same}")).await;
         assert_eq!(count(&long), count(&short));
     }
+
+    // A repeated condition is bound once.
+    let repeated =
+        "EXPLAIN SELECT count(*) FROM trips WHERE trip_id > 1 AND trip_id < 9 AND trip_id > 1";
+    let once = "EXPLAIN SELECT count(*) FROM trips WHERE trip_id > 1 AND trip_id < 9";
+    assert_eq!(rows_of(&ctx, repeated).await, rows_of(&ctx, once).await);
 
     let branches: Vec<String> = (0..5_000).map(|i| format!("SELECT {i} AS x")).collect();
     let sql = format!(

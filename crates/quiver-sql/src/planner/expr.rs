@@ -1,6 +1,7 @@
 //! Binds SQL expressions to typed logical expressions, inserting the casts
 //! the type rules call for.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use arrow::datatypes::DataType;
@@ -212,6 +213,23 @@ fn interval_literal(i: &ast::Interval) -> Result<Expr> {
     )?))
 }
 
+/// `terms` of an AND (or OR) chain with each repeat of an earlier term
+/// left out: `x AND x` is `x` in three-valued logic, and generated filters
+/// repeat conditions. Terms that call a volatile function stay, since each
+/// call draws its own value.
+fn without_repeats(terms: Vec<Expr>) -> Vec<Expr> {
+    let mut seen = HashSet::new();
+    let keep: Vec<bool> = terms
+        .iter()
+        .map(|t| t.is_volatile() || seen.insert(t))
+        .collect();
+    terms
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(t, kept)| kept.then_some(t))
+        .collect()
+}
+
 impl SqlPlanner<'_> {
     /// Binds a chain `a AND b AND c …` (or of ORs) without recursing down
     /// its spine, so generated filters of thousands of terms bind; long
@@ -235,8 +253,10 @@ impl SqlPlanner<'_> {
             .into_iter()
             .map(|operand| self.sql_to_expr(operand, schema))
             .collect::<Result<Vec<_>>>()?;
-        join_chain(bound, |l, r| self.binary(l, operator, r, schema))?
-            .ok_or_else(|| QuiverError::Internal("an AND/OR chain without terms".into()))
+        join_chain(without_repeats(bound), |l, r| {
+            self.binary(l, operator, r, schema)
+        })?
+        .ok_or_else(|| QuiverError::Internal("an AND/OR chain without terms".into()))
     }
 
     /// Binds `e` against `schema`.
