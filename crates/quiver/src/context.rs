@@ -54,11 +54,18 @@ pub struct SessionState {
     pub disabled_rules: RwLock<BTreeSet<String>>,
     /// Counts [`SessionContext::interrupt`] calls; running queries watch it.
     pub interrupts: tokio::sync::watch::Sender<u64>,
-    /// How deeply a query's expressions may nest (`SET max_expression_depth`).
+    /// How deeply a query's expressions and plans may nest (`SET max_expression_depth`).
     pub max_expression_depth: std::sync::atomic::AtomicUsize,
 }
 
 impl SessionState {
+    /// How many levels a query's expressions and plans may nest
+    /// (`SET max_expression_depth`).
+    pub fn max_expression_depth(&self) -> usize {
+        self.max_expression_depth
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// A future that completes at the next [`SessionContext::interrupt`]
     /// (never, if the session is dropped first).
     pub fn next_interrupt(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
@@ -446,8 +453,6 @@ impl ContextProvider for SessionContext {
     }
 
     fn max_expression_depth(&self) -> usize {
-        self.state
-            .max_expression_depth
-            .load(std::sync::atomic::Ordering::Relaxed)
+        self.state.max_expression_depth()
     }
 }

@@ -59,10 +59,7 @@ impl DataFrame {
 
     /// The optimized logical plan.
     pub fn optimized_plan(&self) -> Result<LogicalPlan> {
-        let depth = self
-            .state
-            .max_expression_depth
-            .load(std::sync::atomic::Ordering::Relaxed);
+        let depth = self.state.max_expression_depth();
         if self.plan.depth() > depth {
             return Err(QuiverError::Plan(format!(
                 "the query's plan is nested more than {depth} levels deep (CTEs, views, joins \

@@ -17,7 +17,8 @@ use crate::context::SessionState;
 /// - `temp_directory`: an existing directory for spill files;
 /// - `optimizer.disabled_rules`: optimizer rules to skip, comma-separated
 ///   (`''` runs them all);
-/// - `max_expression_depth`: how deeply expressions may nest (1000);
+/// - `max_expression_depth`: how deeply expressions and plans may nest
+///   (1000);
 /// - S3's: `aws.region`, `aws.endpoint`, `aws.access_key_id`,
 ///   `aws.secret_access_key`, `aws.session_token`, `aws.allow_http`,
 ///   `aws.skip_signature`, … and DuckDB's `s3_region`-style names.
@@ -74,8 +75,8 @@ pub(crate) fn set(state: &SessionState, name: &str, value: &str) -> Result<()> {
             .set(name, value),
         _ => Err(QuiverError::Plan(format!(
             "unknown setting '{name}'; the settings are memory_limit, temp_directory, \
-             optimizer.disabled_rules, max_expression_depth and S3's: aws.region, aws.endpoint, aws.access_key_id, \
-             aws.secret_access_key, aws.session_token, aws.allow_http, aws.skip_signature (or \
+             optimizer.disabled_rules, max_expression_depth and S3's: aws.region, \
+             aws.endpoint, aws.access_key_id, aws.secret_access_key, aws.session_token, aws.allow_http, aws.skip_signature (or \
              s3_region, s3_endpoint, ...)"
         ))),
     }
@@ -102,11 +103,8 @@ pub(crate) fn list(state: &SessionState) -> Vec<Setting> {
         },
         Setting {
             name: "max_expression_depth",
-            value: state
-                .max_expression_depth
-                .load(std::sync::atomic::Ordering::Relaxed)
-                .to_string(),
-            description: "how many levels expressions may nest",
+            value: state.max_expression_depth().to_string(),
+            description: "how many levels expressions and plans may nest",
         },
         Setting {
             name: "optimizer.disabled_rules",

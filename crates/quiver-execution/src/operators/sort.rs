@@ -154,12 +154,19 @@ pub(crate) fn sorted_order(
             .map(|e| e.expr.evaluate_to_array(batch))
             .collect()
     };
-    let fixed_width = exprs.iter().all(|e| {
-        let data_type = e.expr.data_type();
-        data_type.is_primitive() || *data_type == DataType::Boolean
-    });
+    let Some((first, rest)) = batches.split_first() else {
+        return Ok(UInt32Array::from(Vec::<u32>::new()));
+    };
+    // The types the keys evaluate to (a scan's strings may be views).
+    let first_keys = keys_of(first)?;
+    let fixed_width = first_keys
+        .iter()
+        .all(|k| k.data_type().is_primitive() || *k.data_type() == DataType::Boolean);
     if fixed_width {
-        let keys = batches.iter().map(keys_of).collect::<Result<Vec<_>>>()?;
+        let mut keys = vec![first_keys];
+        for batch in rest {
+            keys.push(keys_of(batch)?);
+        }
         let columns = exprs
             .iter()
             .enumerate()
@@ -174,13 +181,15 @@ pub(crate) fn sorted_order(
         return sort_indices(&columns, None);
     }
     let converter = row_converter(
-        exprs
+        first_keys
             .iter()
-            .map(|e| (e.expr.data_type().clone(), e.options)),
+            .zip(exprs)
+            .map(|(k, e)| (k.data_type().clone(), e.options)),
     )?;
     let total: usize = batches.iter().map(RecordBatch::num_rows).sum();
     let mut rows = converter.empty_rows(total, 0);
-    for batch in batches {
+    converter.append(&mut rows, &first_keys)?;
+    for batch in rest {
         converter.append(&mut rows, &keys_of(batch)?)?;
     }
     Ok(order_of_rows(&rows, None))

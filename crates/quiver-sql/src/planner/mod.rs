@@ -143,7 +143,6 @@ pub(crate) fn column_fields(columns: &[ast::ColumnDef]) -> Result<Vec<Field>> {
         .collect()
 }
 
-/// The last part of an object name (`db.schema.t` → `t`).
 /// The operands of a left-deep chain `a op b op c …`, in order: `split`
 /// takes a node of the chain apart into its left and right operands, or
 /// gives `None` for a node that is not part of it. Walks the spine without
@@ -163,6 +162,7 @@ pub(crate) fn left_deep_operands<'a, T>(
     operands
 }
 
+/// The last part of an object name (`db.schema.t` → `t`).
 fn object_name(name: &ObjectName) -> Result<String> {
     match name.0.last().and_then(|p| p.as_ident()) {
         Some(ident) => Ok(ident.value.clone()),

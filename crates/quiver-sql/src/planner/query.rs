@@ -27,7 +27,9 @@ use super::{left_deep_operands, SqlPlanner};
 /// The types the columns of the queries of a set operation `op` are cast
 /// to: per column, the common type of every query's.
 fn common_column_types(op: ast::SetOperator, schemas: &[&QSchema]) -> Result<Vec<DataType>> {
-    let (first, rest) = schemas.split_first().expect("a set operation has queries");
+    let Some((first, rest)) = schemas.split_first() else {
+        return Err(QuiverError::Internal(format!("{op} without queries")));
+    };
     let mut types: Vec<DataType> = first
         .fields()
         .iter()
