@@ -261,7 +261,10 @@ mod tests {
             complete("SELECT passe"),
             (7, vec!["passenger_count".to_string()])
         );
-        assert_eq!(complete("select * fro").1, vec!["from".to_string()]);
+        assert_eq!(
+            complete("select * from t wher").1,
+            vec!["where".to_string()]
+        );
         assert!(complete("SELECT * FROM tri")
             .1
             .contains(&"trips".to_string()));

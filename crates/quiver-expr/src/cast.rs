@@ -8,14 +8,33 @@ use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, AsArray, Decimal128Array};
 use arrow::compute::{cast_with_options, CastOptions};
-use arrow::datatypes::{DataType, Decimal128Type, Float64Type};
+use arrow::datatypes::{DataType, Decimal128Type, Float64Type, Int64Type, TimeUnit};
 use arrow::util::display::FormatOptions;
 use datafusion_common::ScalarValue;
 
-use crate::error::Result;
+use crate::datetime_text::{parse_date, parse_timestamp, DatetimeTextError};
+use crate::error::{QuiverError, Result};
+use crate::types::is_string;
 
 /// `array` cast to `target` as SQL's `CAST` does.
 pub fn cast_array(array: &ArrayRef, target: &DataType) -> Result<ArrayRef> {
+    convert(array, target, false)
+}
+
+/// `array` cast to `target` as SQL's `TRY_CAST` does: NULL for each value
+/// that `CAST` would reject.
+pub fn try_cast_array(array: &ArrayRef, target: &DataType) -> Result<ArrayRef> {
+    convert(array, target, true)
+}
+
+/// A cast that fails (`safe` false) or gives NULL (`safe` true) on a
+/// value that does not convert.
+fn convert(array: &ArrayRef, target: &DataType, safe: bool) -> Result<ArrayRef> {
+    if is_string(array.data_type()) {
+        if let Some(read) = datetime_from_text(array, target, safe)? {
+            return Ok(read);
+        }
+    }
     let rounded = if target.is_integer() {
         match array.data_type() {
             DataType::Float16 | DataType::Float32 | DataType::Float64 => {
@@ -30,7 +49,7 @@ pub fn cast_array(array: &ArrayRef, target: &DataType) -> Result<ArrayRef> {
     // Timestamps become text as in DuckDB and PostgreSQL: a space between
     // date and time, the fraction of a second only when there is one.
     let options = CastOptions {
-        safe: false,
+        safe,
         format_options: FormatOptions::default()
             .with_timestamp_format(Some("%Y-%m-%d %H:%M:%S%.f")),
     };
@@ -39,6 +58,78 @@ pub fn cast_array(array: &ArrayRef, target: &DataType) -> Result<ArrayRef> {
         target,
         &options,
     )?)
+}
+
+/// Reads one date (as days) or timestamp (as microseconds) from text.
+type TextReader = fn(&str) -> std::result::Result<i64, DatetimeTextError>;
+
+/// Strings read as DATE or TIMESTAMP values with [`crate::datetime_text`]
+/// (`None` for other targets). Text in another shape (with a zone offset,
+/// say) is read by Arrow's cast; text that neither reads is an error, or
+/// NULL when `safe`.
+fn datetime_from_text(array: &ArrayRef, target: &DataType, safe: bool) -> Result<Option<ArrayRef>> {
+    let (type_name, read): (&str, TextReader) = match target {
+        DataType::Date32 => ("DATE", |t| parse_date(t).map(i64::from)),
+        DataType::Timestamp(TimeUnit::Microsecond, None) => ("TIMESTAMP", parse_timestamp),
+        _ => return Ok(None),
+    };
+    let text = arrow::compute::cast(array, &DataType::Utf8)?;
+    let text = text.as_string::<i32>();
+    let mut values = Vec::with_capacity(text.len());
+    for t in text.iter() {
+        let Some(t) = t else {
+            values.push(None);
+            continue;
+        };
+        let value = match read(t) {
+            Ok(v) => Some(v),
+            Err(_) if safe => None,
+            Err(DatetimeTextError::OutOfRange) => {
+                return Err(QuiverError::Execution(format!(
+                    "{} field value out of range: '{t}'",
+                    type_name.to_lowercase()
+                )))
+            }
+            Err(DatetimeTextError::Malformed) => {
+                let one: ArrayRef = Arc::new(arrow::array::StringArray::from(vec![t]));
+                let fallback = cast_with_options(&one, target, &CastOptions::default())
+                    .ok()
+                    .filter(|v| v.is_valid(0));
+                match fallback {
+                    Some(v) => Some(
+                        arrow::compute::cast(&v, &DataType::Int64)?
+                            .as_primitive::<Int64Type>()
+                            .value(0),
+                    ),
+                    None => {
+                        return Err(QuiverError::Execution(format!(
+                            "invalid {type_name} value '{t}' (expected YYYY-MM-DD{})",
+                            if type_name == "DATE" {
+                                ""
+                            } else {
+                                " [HH:MM[:SS[.ffffff]]]"
+                            }
+                        )))
+                    }
+                }
+            }
+        };
+        values.push(value);
+    }
+    let out: ArrayRef = match target {
+        DataType::Date32 => Arc::new(
+            values
+                .into_iter()
+                .map(|v| v.and_then(|d| i32::try_from(d).ok()))
+                .collect::<arrow::array::Date32Array>(),
+        ),
+        _ => Arc::new(
+            values
+                .into_iter()
+                .collect::<arrow::array::TimestampMicrosecondArray>(),
+        ),
+    };
+    Ok(Some(out))
 }
 
 /// `value` cast to `target` as SQL's `CAST` does.

@@ -122,6 +122,17 @@ impl fmt::Display for Operator {
 #[derive(Debug, Clone)]
 pub struct ScalarFunctionRef(pub Arc<dyn ScalarFunction>);
 
+/// Which LIKE a match is: `[NOT] [I]LIKE pattern [ESCAPE c]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LikeKind {
+    /// `NOT LIKE`.
+    pub negated: bool,
+    /// `ILIKE`.
+    pub case_insensitive: bool,
+    /// The `ESCAPE` character, if any.
+    pub escape: Option<char>,
+}
+
 /// A handle to an aggregate function, compared and hashed by name.
 #[derive(Debug, Clone)]
 pub struct AggregateFunctionRef(pub Arc<dyn AggregateFunction>);
@@ -223,6 +234,10 @@ pub enum Expr {
         expr: Box<Expr>,
         /// The pattern, with `%` and `_` wildcards.
         pattern: Box<Expr>,
+        /// The `ESCAPE` character, which makes the wildcard after it literal.
+        /// Without one every character but `%` and `_` is literal, a
+        /// backslash included (as in DuckDB; PostgreSQL escapes with `\`).
+        escape: Option<char>,
     },
     /// `CASE [operand] WHEN .. THEN .. [ELSE ..] END`.
     Case {
@@ -235,6 +250,8 @@ pub enum Expr {
     },
     /// `CAST(e AS type)`.
     Cast(Box<Expr>, DataType),
+    /// `TRY_CAST(e AS type)`: NULL where the value does not convert.
+    TryCast(Box<Expr>, DataType),
     /// A scalar function call.
     ScalarFunction(ScalarFunctionRef, Vec<Expr>),
     /// An aggregate function call.
@@ -408,7 +425,7 @@ impl Expr {
                     None => DataType::Null,
                 }
             }
-            Expr::Cast(_, t) => t.clone(),
+            Expr::Cast(_, t) | Expr::TryCast(_, t) => t.clone(),
             Expr::ScalarFunction(f, args) => f.0.return_type(&arg_types(args, schema)?)?,
             Expr::Aggregate(call) => call.func.0.return_type(&arg_types(&call.args, schema)?)?,
             Expr::Window(call) => {
@@ -459,7 +476,8 @@ impl Expr {
             | Expr::Negative(e)
             | Expr::IsNull(e)
             | Expr::IsNotNull(e)
-            | Expr::Cast(e, _) => {
+            | Expr::Cast(e, _)
+            | Expr::TryCast(e, _) => {
                 vec![e]
             }
             Expr::Binary(l, _, r) => vec![l, r],
@@ -549,6 +567,7 @@ impl Expr {
             Expr::IsNull(e) => Expr::IsNull(go(e)?),
             Expr::IsNotNull(e) => Expr::IsNotNull(go(e)?),
             Expr::Cast(e, t) => Expr::Cast(go(e)?, t),
+            Expr::TryCast(e, t) => Expr::TryCast(go(e)?, t),
             Expr::Binary(l, op, r) => {
                 let l = go(l)?;
                 Expr::Binary(l, op, go(r)?)
@@ -574,6 +593,7 @@ impl Expr {
                 case_insensitive,
                 expr,
                 pattern,
+                escape,
             } => {
                 let expr = go(expr)?;
                 Expr::Like {
@@ -581,6 +601,7 @@ impl Expr {
                     case_insensitive,
                     expr,
                     pattern: go(pattern)?,
+                    escape,
                 }
             }
             Expr::Case {
@@ -943,14 +964,21 @@ fn write_expr(e: &Expr, f: &mut fmt::Formatter<'_>, qualified: bool) -> fmt::Res
             case_insensitive,
             expr,
             pattern,
-        } => write!(
-            f,
-            "({} {}{} {})",
-            sub(expr),
-            if *negated { "NOT " } else { "" },
-            if *case_insensitive { "ILIKE" } else { "LIKE" },
-            sub(pattern)
-        ),
+            escape,
+        } => {
+            write!(
+                f,
+                "({} {}{} {}",
+                sub(expr),
+                if *negated { "NOT " } else { "" },
+                if *case_insensitive { "ILIKE" } else { "LIKE" },
+                sub(pattern)
+            )?;
+            if let Some(c) = escape {
+                write!(f, " ESCAPE '{c}'")?;
+            }
+            f.write_str(")")
+        }
         Expr::Case {
             operand,
             when_then,
@@ -969,6 +997,7 @@ fn write_expr(e: &Expr, f: &mut fmt::Formatter<'_>, qualified: bool) -> fmt::Res
             f.write_str(" END")
         }
         Expr::Cast(e, t) => write!(f, "CAST({} AS {})", sub(e), sql_type_name(t)),
+        Expr::TryCast(e, t) => write!(f, "TRY_CAST({} AS {})", sub(e), sql_type_name(t)),
         Expr::ScalarFunction(func, args) => write!(f, "{}({})", func.0.name(), list(args)),
         Expr::Aggregate(call) => {
             let args = if call.args.is_empty() {

@@ -29,6 +29,7 @@ impl Expr {
             Expr::Like { expr, pattern, .. } => {
                 !matches!(pattern.as_ref(), Expr::Literal(_)) || expr.can_fail(schema)
             }
+            Expr::TryCast(e, _) => e.can_fail(schema),
             Expr::Cast(e, to) => {
                 e.can_fail(schema)
                     || !e
@@ -135,6 +136,7 @@ mod tests {
             case_insensitive: false,
             expr: Box::new(col("s")),
             pattern: Box::new(pattern),
+            escape: None,
         };
         let constant = Expr::Literal(ScalarValue::Utf8(Some("%a%".into())));
         assert!(!like(constant).can_fail(&s));

@@ -82,6 +82,18 @@ pub trait ScalarFunction: Send + Sync + Debug {
     /// The result type for (already coerced) argument types.
     fn return_type(&self, arg_types: &[DataType]) -> Result<DataType>;
 
+    /// The function prepared for one call whose arguments at some positions
+    /// are the same on every row (`Some(value)` there), such as a regular
+    /// expression compiled once per query instead of once per batch. Errors
+    /// in those constants (an invalid pattern) are reported here, when the
+    /// query is planned. `None` keeps the function as it is.
+    fn prepare(
+        &self,
+        _constants: &[Option<ScalarValue>],
+    ) -> Result<Option<Arc<dyn ScalarFunction>>> {
+        Ok(None)
+    }
+
     /// Evaluates the function over a batch of `num_rows` rows.
     fn invoke(&self, args: &[ColumnarValue], num_rows: usize) -> Result<ColumnarValue>;
 }

@@ -3,6 +3,7 @@
 //! implement. Nothing here touches data.
 
 pub mod cast;
+pub mod datetime_text;
 pub mod error;
 pub mod expr;
 mod fallibility;
@@ -18,7 +19,8 @@ pub mod window;
 pub use datafusion_common::ScalarValue;
 pub use error::{QuiverError, Result};
 pub use expr::{
-    AggregateCall, AggregateFunctionRef, Expr, Operator, ScalarFunctionRef, SortExpr, Subquery,
+    AggregateCall, AggregateFunctionRef, Expr, LikeKind, Operator, ScalarFunctionRef, SortExpr,
+    Subquery,
 };
 pub use function::{
     AggregateFunction, ColumnarValue, FileTables, FunctionTable, GroupsAccumulator, ScalarFunction,

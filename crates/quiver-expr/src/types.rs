@@ -182,6 +182,10 @@ pub fn binary_operand_types(
         }
         (t, Date32) if days(t) && op == Operator::Plus => Ok((Int32, Date32)),
         (Date32, Date32) if op == Operator::Minus => Ok((Date32, Date32)),
+        (Timestamp(_, tz1), Timestamp(_, tz2)) if op == Operator::Minus && tz1 == tz2 => {
+            let t = Timestamp(TimeUnit::Microsecond, tz1.clone());
+            Ok((t.clone(), t))
+        }
         (Date32 | Timestamp(..), Interval(_)) if matches!(op, Operator::Plus | Operator::Minus) => {
             Ok((l.clone(), interval))
         }
@@ -245,6 +249,9 @@ pub fn binary_result_type(l: &DataType, op: Operator, r: &DataType) -> Result<Da
         (Interval(_), Date32 | Timestamp(..)) => r.clone(),
         (Date32, Int32) | (Int32, Date32) => Date32,
         (Date32, Date32) if op == Operator::Minus => Int64,
+        (Timestamp(..), Timestamp(..)) if op == Operator::Minus => {
+            Interval(IntervalUnit::MonthDayNano)
+        }
         _ if l == r => l.clone(),
         _ => {
             return Err(QuiverError::Internal(format!(

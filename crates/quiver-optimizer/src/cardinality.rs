@@ -470,6 +470,7 @@ mod tests {
             case_insensitive: false,
             expr: Box::new(col("s")),
             pattern: Box::new(Expr::Literal(ScalarValue::Utf8(Some(pattern.into())))),
+            escape: None,
         };
         let input = scan();
         assert!(close(selectivity(&like("%"), &input), 1.0));

@@ -4,12 +4,16 @@
 use std::fmt;
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, AsArray, BooleanArray};
+use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, IntervalMonthDayNanoArray};
 use arrow::compute::kernels::cmp::{distinct, eq, gt, gt_eq, lt, lt_eq, neq, not_distinct};
 use arrow::compute::kernels::concat_elements::concat_elements_utf8;
 use arrow::compute::kernels::numeric::{add, div, mul, rem, sub};
 use arrow::compute::{and_kleene, cast, or_kleene};
-use arrow::datatypes::{DataType, Float32Type, Float64Type, Int32Type};
+use arrow::datatypes::{
+    DataType, DurationMicrosecondType, Float32Type, Float64Type, Int32Type, IntervalMonthDayNano,
+    TimeUnit,
+};
+use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
 use arrow::temporal_conversions::date32_to_datetime;
 use quiver_expr::{ColumnarValue, Operator, QuiverError, Result};
@@ -108,6 +112,41 @@ fn check_date_range(days: &ArrayRef, expr: &BinaryExpr) -> Result<()> {
     }
 }
 
+/// The difference of two timestamps as an INTERVAL of whole days and the
+/// time left over, as DuckDB and PostgreSQL show it (`60 days 10:00:00`);
+/// a negative difference has both parts negative.
+fn days_and_time(durations: &ArrayRef) -> Result<ArrayRef> {
+    const MICROS_PER_DAY: i64 = 86_400_000_000;
+    let micros = cast(durations, &DataType::Duration(TimeUnit::Microsecond))?;
+    let out: IntervalMonthDayNanoArray = micros
+        .as_primitive::<DurationMicrosecondType>()
+        .try_unary(|us| {
+            let days = i32::try_from(us / MICROS_PER_DAY)
+                .map_err(|_| ArrowError::ComputeError("interval out of range".into()))?;
+            Ok::<_, ArrowError>(IntervalMonthDayNano::new(
+                0,
+                days,
+                (us % MICROS_PER_DAY) * 1000,
+            ))
+        })?;
+    Ok(Arc::new(out))
+}
+
+impl BinaryExpr {
+    /// An arithmetic kernel's error, naming this expression.
+    fn arithmetic_error(&self, e: ArrowError) -> QuiverError {
+        match e {
+            ArrowError::DivideByZero => {
+                QuiverError::Execution(format!("division by zero in {self}"))
+            }
+            ArrowError::ArithmeticOverflow(m) => {
+                QuiverError::Execution(format!("numeric overflow in {self} ({m})"))
+            }
+            other => other.into(),
+        }
+    }
+}
+
 fn as_boolean(a: &ArrayRef) -> Result<BooleanArray> {
     if a.data_type() == &DataType::Null {
         return Ok(BooleanArray::new_null(a.len()));
@@ -157,14 +196,22 @@ impl PhysicalExpr for BinaryExpr {
         };
         let (ld, rd) = (ld.as_ref(), rd.as_ref());
         if matches!(self.op, Operator::Divide | Operator::Modulo) && has_float_zero(&r) {
-            return Err(QuiverError::Execution("division by zero".into()));
+            return Err(QuiverError::Execution(format!(
+                "division by zero in {self}"
+            )));
         }
+        let arithmetic = |kernel: fn(
+            &dyn arrow::array::Datum,
+            &dyn arrow::array::Datum,
+        ) -> std::result::Result<ArrayRef, ArrowError>| {
+            kernel(ld, rd).map_err(|e| self.arithmetic_error(e))
+        };
         let out: ArrayRef = match self.op {
-            Operator::Plus => add(ld, rd)?,
-            Operator::Minus => sub(ld, rd)?,
-            Operator::Multiply => mul(ld, rd)?,
-            Operator::Divide => div(ld, rd)?,
-            Operator::Modulo => rem(ld, rd)?,
+            Operator::Plus => arithmetic(add)?,
+            Operator::Minus => arithmetic(sub)?,
+            Operator::Multiply => arithmetic(mul)?,
+            Operator::Divide => arithmetic(div)?,
+            Operator::Modulo => arithmetic(rem)?,
             Operator::Eq => Arc::new(eq(ld, rd)?),
             Operator::NotEq => Arc::new(neq(ld, rd)?),
             Operator::IsDistinctFrom => Arc::new(distinct(ld, rd)?),
@@ -203,6 +250,10 @@ impl PhysicalExpr for BinaryExpr {
         if days == Some(DataType::Int32) {
             check_date_range(&out, self)?;
         }
+        let out = match out.data_type() {
+            DataType::Duration(_) => days_and_time(&out)?,
+            _ => out,
+        };
         let out = if out.data_type() != &self.data_type && self.data_type != DataType::Null {
             cast(&out, &self.data_type)?
         } else {

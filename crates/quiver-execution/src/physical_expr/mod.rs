@@ -6,6 +6,7 @@ mod canonical;
 mod case;
 mod decimal;
 mod deep;
+mod like;
 mod planner;
 pub(crate) mod simple;
 

@@ -5,13 +5,16 @@ use std::sync::Arc;
 use arrow::datatypes::Schema;
 use arrow::record_batch::{RecordBatch, RecordBatchOptions};
 use quiver_expr::stack::with_stack_for;
-use quiver_expr::{internal_err, ColumnarValue, Expr, QSchema, Result, ScalarValue};
+use quiver_expr::{
+    internal_err, ColumnarValue, Expr, LikeKind, QSchema, Result, ScalarFunctionRef, ScalarValue,
+};
 
 use super::binary::BinaryExpr;
 use super::case::CaseExpr;
 use super::deep::{DeepExpr, DEEP_EXPRESSION};
+use super::like::LikeExpr;
 use super::simple::{
-    CastExpr, ColumnExpr, InListExpr, LikeExpr, LiteralExpr, ScalarFunctionExpr, UnaryExpr, UnaryOp,
+    CastExpr, ColumnExpr, InListExpr, LiteralExpr, ScalarFunctionExpr, UnaryExpr, UnaryOp,
 };
 use super::PhysicalExpr;
 
@@ -89,6 +92,7 @@ fn bind(expr: &Expr, input: &QSchema) -> Result<Arc<dyn PhysicalExpr>> {
         Expr::IsNull(e) => Arc::new(UnaryExpr::new(UnaryOp::IsNull, go(e)?)),
         Expr::IsNotNull(e) => Arc::new(UnaryExpr::new(UnaryOp::IsNotNull, go(e)?)),
         Expr::Cast(e, t) => Arc::new(CastExpr::new(go(e)?, t.clone())),
+        Expr::TryCast(e, t) => Arc::new(CastExpr::new_try(go(e)?, t.clone())),
         Expr::InList {
             expr: e,
             list,
@@ -103,9 +107,13 @@ fn bind(expr: &Expr, input: &QSchema) -> Result<Arc<dyn PhysicalExpr>> {
             case_insensitive,
             expr: e,
             pattern,
+            escape,
         } => Arc::new(LikeExpr::new(
-            *negated,
-            *case_insensitive,
+            LikeKind {
+                negated: *negated,
+                case_insensitive: *case_insensitive,
+                escape: *escape,
+            },
             go(e)?,
             go(pattern)?,
         )),
@@ -122,11 +130,24 @@ fn bind(expr: &Expr, input: &QSchema) -> Result<Arc<dyn PhysicalExpr>> {
             else_expr.as_deref().map(go).transpose()?,
             expr.data_type(input)?,
         )),
-        Expr::ScalarFunction(f, args) => Arc::new(ScalarFunctionExpr::new(
-            f.clone(),
-            args.iter().map(go).collect::<Result<_>>()?,
-            expr.data_type(input)?,
-        )),
+        Expr::ScalarFunction(f, args) => {
+            let constants: Vec<Option<ScalarValue>> = args
+                .iter()
+                .map(|a| match a {
+                    Expr::Literal(v) => Some(v.clone()),
+                    _ => None,
+                })
+                .collect();
+            let func = match f.0.prepare(&constants)? {
+                Some(prepared) => ScalarFunctionRef(prepared),
+                None => f.clone(),
+            };
+            Arc::new(ScalarFunctionExpr::new(
+                func,
+                args.iter().map(go).collect::<Result<_>>()?,
+                expr.data_type(input)?,
+            ))
+        }
         Expr::Aggregate(_) => return internal_err!("aggregate {expr} outside an aggregation"),
         Expr::Window(_) => return internal_err!("window call {expr} outside a window operator"),
         Expr::OuterColumn { .. }

@@ -5,12 +5,11 @@ use std::fmt;
 use std::sync::Arc;
 
 use arrow::array::{Array, BooleanArray};
-use arrow::compute::kernels::comparison::{ilike, like, nilike, nlike};
 use arrow::compute::kernels::numeric::neg;
 use arrow::compute::{is_not_null, is_null, not, or_kleene};
 use arrow::datatypes::DataType;
 use arrow::record_batch::RecordBatch;
-use quiver_expr::cast::cast_array;
+use quiver_expr::cast::{cast_array, try_cast_array};
 use quiver_expr::{ColumnarValue, Result, ScalarFunctionRef, ScalarValue};
 
 use super::canonical::equal_rows;
@@ -184,12 +183,28 @@ impl PhysicalExpr for UnaryExpr {
 pub struct CastExpr {
     input: Arc<dyn PhysicalExpr>,
     data_type: DataType,
+    /// `TRY_CAST`: NULL instead of an error for a value that does not
+    /// convert.
+    null_on_failure: bool,
 }
 
 impl CastExpr {
     /// `CAST(input AS data_type)`.
     pub fn new(input: Arc<dyn PhysicalExpr>, data_type: DataType) -> Self {
-        Self { input, data_type }
+        Self {
+            input,
+            data_type,
+            null_on_failure: false,
+        }
+    }
+
+    /// `TRY_CAST(input AS data_type)`.
+    pub fn new_try(input: Arc<dyn PhysicalExpr>, data_type: DataType) -> Self {
+        Self {
+            input,
+            data_type,
+            null_on_failure: true,
+        }
     }
 }
 
@@ -197,7 +212,12 @@ impl fmt::Display for CastExpr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "CAST({} AS {})",
+            "{}({} AS {})",
+            if self.null_on_failure {
+                "TRY_CAST"
+            } else {
+                "CAST"
+            },
             self.input,
             quiver_expr::types::sql_type_name(&self.data_type)
         )
@@ -210,7 +230,12 @@ impl PhysicalExpr for CastExpr {
     }
     fn evaluate(&self, batch: &RecordBatch) -> Result<ColumnarValue> {
         let (a, scalar) = eval_datum(self.input.as_ref(), batch)?;
-        scalar_if(scalar, cast_array(&a, &self.data_type)?)
+        let cast = if self.null_on_failure {
+            try_cast_array(&a, &self.data_type)?
+        } else {
+            cast_array(&a, &self.data_type)?
+        };
+        scalar_if(scalar, cast)
     }
 }
 
@@ -268,73 +293,6 @@ impl PhysicalExpr for InListExpr {
         let found = found.unwrap_or_else(|| BooleanArray::from(vec![false; value.len()]));
         let out = if self.negated { not(&found)? } else { found };
         Ok(ColumnarValue::Array(Arc::new(out)))
-    }
-}
-
-/// `expr [NOT] [I]LIKE pattern`.
-#[derive(Debug)]
-pub struct LikeExpr {
-    negated: bool,
-    case_insensitive: bool,
-    expr: Arc<dyn PhysicalExpr>,
-    pattern: Arc<dyn PhysicalExpr>,
-}
-
-impl LikeExpr {
-    /// A LIKE match; `expr` and `pattern` have the same string type.
-    pub fn new(
-        negated: bool,
-        case_insensitive: bool,
-        expr: Arc<dyn PhysicalExpr>,
-        pattern: Arc<dyn PhysicalExpr>,
-    ) -> Self {
-        Self {
-            negated,
-            case_insensitive,
-            expr,
-            pattern,
-        }
-    }
-}
-
-impl fmt::Display for LikeExpr {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let op = if self.case_insensitive {
-            "ILIKE"
-        } else {
-            "LIKE"
-        };
-        write!(
-            f,
-            "{} {}{op} {}",
-            self.expr,
-            if self.negated { "NOT " } else { "" },
-            self.pattern
-        )
-    }
-}
-
-impl PhysicalExpr for LikeExpr {
-    fn data_type(&self) -> &DataType {
-        &DataType::Boolean
-    }
-    fn evaluate(&self, batch: &RecordBatch) -> Result<ColumnarValue> {
-        let (value, value_scalar) = eval_datum(self.expr.as_ref(), batch)?;
-        let kernel = match (self.negated, self.case_insensitive) {
-            (false, false) => like,
-            (true, false) => nlike,
-            (false, true) => ilike,
-            (true, true) => nilike,
-        };
-        let out = match self.pattern.evaluate(batch)? {
-            ColumnarValue::Scalar(p) => kernel(&value, &p.to_scalar()?)?,
-            ColumnarValue::Array(p) if value_scalar => {
-                kernel(&arrow::array::Scalar::new(value), &p)?
-            }
-            ColumnarValue::Array(p) => kernel(&value, &p)?,
-        };
-        let all_scalar = value_scalar && out.len() == 1 && batch.num_rows() != 1;
-        scalar_if(all_scalar, Arc::new(out))
     }
 }
 

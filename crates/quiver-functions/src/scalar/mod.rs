@@ -1,15 +1,26 @@
 //! Built-in scalar functions.
 
+mod characters;
 mod coalesce;
 mod date_part;
 mod date_trunc;
+mod dates;
+mod datetime;
+mod encoding;
+mod epoch;
 mod float_math;
+mod integer_math;
 mod math;
 mod random;
+mod regexp;
 mod rounding;
 mod row_fn;
+mod similarity;
+mod split;
+mod str_arg;
 mod string;
 mod text;
+mod time_format;
 mod variadic;
 
 use std::sync::Arc;
@@ -31,16 +42,39 @@ pub fn builtins() -> Vec<Arc<dyn ScalarFunction>> {
         Arc::new(math::Abs),
         Arc::new(math::Round),
         Arc::new(coalesce::Coalesce),
-        Arc::new(date_part::DatePart),
+        Arc::new(date_part::DatePart::new()),
         Arc::new(date_trunc::DateTrunc),
         Arc::new(rounding::Rounding::floor()),
         Arc::new(rounding::Rounding::ceil()),
+        Arc::new(rounding::Rounding::trunc()),
         Arc::new(variadic::Extreme::greatest()),
         Arc::new(variadic::Extreme::least()),
-        Arc::new(variadic::Concat),
+        Arc::new(variadic::Concat::plain()),
+        Arc::new(variadic::Concat::with_separator()),
         Arc::new(random::Random),
+        Arc::new(split::StringSplit),
+        Arc::new(time_format::TimeFormat::strftime()),
+        Arc::new(time_format::TimeFormat::strptime()),
+        Arc::new(time_format::TimeFormat::try_strptime()),
     ];
-    for f in text::functions().into_iter().chain(float_math::functions()) {
+    for f in text::functions()
+        .into_iter()
+        .chain(float_math::functions())
+        .chain(characters::functions())
+        .chain(similarity::functions())
+        .chain(encoding::functions())
+        .chain(integer_math::functions())
+        .chain(dates::functions())
+    {
+        all.push(Arc::new(f));
+    }
+    for f in regexp::functions() {
+        all.push(Arc::new(f));
+    }
+    for f in date_part::field_functions() {
+        all.push(Arc::new(f));
+    }
+    for f in epoch::EpochIn::all() {
         all.push(Arc::new(f));
     }
     all
@@ -60,6 +94,28 @@ fn check_arity(name: &str, arg_types: &[DataType], min: usize, max: usize) -> Re
         )));
     }
     Ok(())
+}
+
+/// The number of rows a call produces: one when every argument is a
+/// constant, else the batch's.
+fn result_rows(args: &[ColumnarValue], num_rows: usize) -> usize {
+    if args.iter().all(|a| matches!(a, ColumnarValue::Scalar(_))) {
+        1
+    } else {
+        num_rows
+    }
+}
+
+/// A call's result: a constant when every argument was one, else the
+/// column `out`.
+fn shaped(args: &[ColumnarValue], out: arrow::array::ArrayRef) -> Result<ColumnarValue> {
+    Ok(
+        if args.iter().all(|a| matches!(a, ColumnarValue::Scalar(_))) {
+            ColumnarValue::Scalar(ScalarValue::try_from_array(&out, 0)?)
+        } else {
+            ColumnarValue::Array(out)
+        },
+    )
 }
 
 /// Applies `f` to the values of a one-argument call, keeping a scalar

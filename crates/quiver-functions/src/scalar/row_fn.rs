@@ -6,14 +6,27 @@
 use std::sync::Arc;
 
 use arrow::array::{
-    Array, ArrayRef, AsArray, BooleanBuilder, Float64Builder, Int64Builder, StringBuilder,
+    Array, ArrayRef, AsArray, BinaryBuilder, BooleanBuilder, Date32Builder, Float64Builder,
+    Int64Builder, IntervalMonthDayNanoBuilder, StringBuilder, TimestampMicrosecondBuilder,
 };
 use arrow::compute::cast;
-use arrow::datatypes::{DataType, Float64Type, Int64Type};
+use arrow::datatypes::{
+    DataType, Date32Type, Float64Type, Int64Type, IntervalMonthDayNano, IntervalMonthDayNanoType,
+    IntervalUnit, TimeUnit, TimestampMicrosecondType,
+};
 use quiver_expr::types::{is_numeric, is_string};
-use quiver_expr::{ColumnarValue, QuiverError, Result, ScalarFunction, ScalarValue};
 
-use super::{check_arity, wrong_types};
+use quiver_expr::{ColumnarValue, QuiverError, Result, ScalarFunction};
+
+use super::{check_arity, result_rows, shaped, wrong_types};
+
+/// True for the BLOB layouts.
+fn is_binary(t: &DataType) -> bool {
+    matches!(
+        t,
+        DataType::Binary | DataType::LargeBinary | DataType::BinaryView
+    )
+}
 
 /// The kind of a parameter or result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,6 +39,14 @@ pub enum Kind {
     Float,
     /// BOOLEAN (results only).
     Bool,
+    /// BLOB (a string argument is taken as its UTF-8 bytes).
+    Bytes,
+    /// DATE (a timestamp argument is taken at its date).
+    Date,
+    /// TIMESTAMP (a date argument is taken at its midnight).
+    Timestamp,
+    /// INTERVAL.
+    Interval,
 }
 
 impl Kind {
@@ -35,6 +56,10 @@ impl Kind {
             Kind::Int => DataType::Int64,
             Kind::Float => DataType::Float64,
             Kind::Bool => DataType::Boolean,
+            Kind::Bytes => DataType::Binary,
+            Kind::Date => DataType::Date32,
+            Kind::Timestamp => DataType::Timestamp(TimeUnit::Microsecond, None),
+            Kind::Interval => DataType::Interval(IntervalUnit::MonthDayNano),
         }
     }
 
@@ -45,6 +70,14 @@ impl Kind {
                 Kind::Int => t.is_integer(),
                 Kind::Float => is_numeric(t),
                 Kind::Bool => t == &DataType::Boolean,
+                Kind::Bytes => is_string(t) || is_binary(t),
+                Kind::Date | Kind::Timestamp => {
+                    matches!(
+                        t,
+                        DataType::Date32 | DataType::Date64 | DataType::Timestamp(..)
+                    )
+                }
+                Kind::Interval => matches!(t, DataType::Interval(_)),
             }
     }
 }
@@ -58,6 +91,14 @@ pub enum Val<'a> {
     Int(i64),
     /// A double.
     Float(f64),
+    /// Bytes.
+    Bytes(&'a [u8]),
+    /// Days since 1970-01-01.
+    Date(i32),
+    /// Microseconds since 1970-01-01 00:00:00.
+    Timestamp(i64),
+    /// An interval.
+    Interval(IntervalMonthDayNano),
 }
 
 impl<'a> Val<'a> {
@@ -82,6 +123,34 @@ impl<'a> Val<'a> {
             _ => 0.0,
         }
     }
+    /// The bytes (for `Kind::Bytes` parameters).
+    pub fn bytes(self) -> &'a [u8] {
+        match self {
+            Val::Bytes(b) => b,
+            _ => &[],
+        }
+    }
+    /// The days since the epoch (for `Kind::Date` parameters).
+    pub fn date(self) -> i32 {
+        match self {
+            Val::Date(d) => d,
+            _ => 0,
+        }
+    }
+    /// The microseconds since the epoch (for `Kind::Timestamp` parameters).
+    pub fn timestamp(self) -> i64 {
+        match self {
+            Val::Timestamp(t) => t,
+            _ => 0,
+        }
+    }
+    /// The interval (for `Kind::Interval` parameters).
+    pub fn interval(self) -> IntervalMonthDayNano {
+        match self {
+            Val::Interval(i) => i,
+            _ => IntervalMonthDayNano::ZERO,
+        }
+    }
 }
 
 /// One result value.
@@ -95,6 +164,14 @@ pub enum Out {
     Float(f64),
     /// A boolean.
     Bool(bool),
+    /// Bytes.
+    Bytes(Vec<u8>),
+    /// Days since 1970-01-01.
+    Date(i32),
+    /// Microseconds since 1970-01-01 00:00:00.
+    Timestamp(i64),
+    /// An interval.
+    Interval(IntervalMonthDayNano),
     /// SQL NULL.
     Null,
 }
@@ -111,6 +188,9 @@ pub struct RowFunction {
     optional: usize,
     returns: Kind,
     f: RowFn,
+    aliases: &'static [&'static str],
+    /// The argument whose being a DATE makes a TIMESTAMP result a DATE.
+    date_follows: Option<usize>,
 }
 
 impl RowFunction {
@@ -128,7 +208,29 @@ impl RowFunction {
             optional,
             returns,
             f,
+            aliases: &[],
+            date_follows: None,
         }
+    }
+
+    /// The same function, also answering to `aliases`.
+    pub const fn with_aliases(mut self, aliases: &'static [&'static str]) -> Self {
+        self.aliases = aliases;
+        self
+    }
+
+    /// The same function, returning its TIMESTAMP result as a DATE when
+    /// argument `position` is a DATE (`time_bucket` of a date is a date).
+    pub const fn with_date_result_for_date(mut self, position: usize) -> Self {
+        self.date_follows = Some(position);
+        self
+    }
+
+    /// Whether the result is a DATE for arguments of `arg_types`.
+    fn returns_date(&self, arg_types: &[DataType]) -> bool {
+        self.date_follows
+            .and_then(|i| arg_types.get(i))
+            .is_some_and(|t| t == &DataType::Date32)
     }
 }
 
@@ -137,6 +239,10 @@ enum Column {
     Str(arrow::array::StringArray),
     Int(arrow::array::Int64Array),
     Float(arrow::array::Float64Array),
+    Bytes(arrow::array::BinaryArray),
+    Date(arrow::array::Date32Array),
+    Timestamp(arrow::array::TimestampMicrosecondArray),
+    Interval(arrow::array::IntervalMonthDayNanoArray),
 }
 
 impl Column {
@@ -145,6 +251,10 @@ impl Column {
             Column::Str(a) => a.is_valid(row).then(|| Val::Str(a.value(row))),
             Column::Int(a) => a.is_valid(row).then(|| Val::Int(a.value(row))),
             Column::Float(a) => a.is_valid(row).then(|| Val::Float(a.value(row))),
+            Column::Bytes(a) => a.is_valid(row).then(|| Val::Bytes(a.value(row))),
+            Column::Date(a) => a.is_valid(row).then(|| Val::Date(a.value(row))),
+            Column::Timestamp(a) => a.is_valid(row).then(|| Val::Timestamp(a.value(row))),
+            Column::Interval(a) => a.is_valid(row).then(|| Val::Interval(a.value(row))),
         }
     }
 }
@@ -154,6 +264,10 @@ enum Builder {
     Int(Int64Builder),
     Float(Float64Builder),
     Bool(BooleanBuilder),
+    Bytes(BinaryBuilder),
+    Date(Date32Builder),
+    Timestamp(TimestampMicrosecondBuilder),
+    Interval(IntervalMonthDayNanoBuilder),
 }
 
 impl Builder {
@@ -163,6 +277,10 @@ impl Builder {
             Kind::Int => Builder::Int(Int64Builder::with_capacity(rows)),
             Kind::Float => Builder::Float(Float64Builder::with_capacity(rows)),
             Kind::Bool => Builder::Bool(BooleanBuilder::with_capacity(rows)),
+            Kind::Bytes => Builder::Bytes(BinaryBuilder::with_capacity(rows, rows * 8)),
+            Kind::Date => Builder::Date(Date32Builder::with_capacity(rows)),
+            Kind::Timestamp => Builder::Timestamp(TimestampMicrosecondBuilder::with_capacity(rows)),
+            Kind::Interval => Builder::Interval(IntervalMonthDayNanoBuilder::with_capacity(rows)),
         }
     }
 
@@ -172,10 +290,18 @@ impl Builder {
             (Builder::Int(b), Out::Int(i)) => b.append_value(i),
             (Builder::Float(b), Out::Float(f)) => b.append_value(f),
             (Builder::Bool(b), Out::Bool(v)) => b.append_value(v),
+            (Builder::Bytes(b), Out::Bytes(v)) => b.append_value(v),
+            (Builder::Date(b), Out::Date(v)) => b.append_value(v),
+            (Builder::Timestamp(b), Out::Timestamp(v)) => b.append_value(v),
+            (Builder::Interval(b), Out::Interval(v)) => b.append_value(v),
             (Builder::Str(b), _) => b.append_null(),
             (Builder::Int(b), _) => b.append_null(),
             (Builder::Float(b), _) => b.append_null(),
             (Builder::Bool(b), _) => b.append_null(),
+            (Builder::Bytes(b), _) => b.append_null(),
+            (Builder::Date(b), _) => b.append_null(),
+            (Builder::Timestamp(b), _) => b.append_null(),
+            (Builder::Interval(b), _) => b.append_null(),
         }
     }
 
@@ -185,6 +311,10 @@ impl Builder {
             Builder::Int(mut b) => Arc::new(b.finish()),
             Builder::Float(mut b) => Arc::new(b.finish()),
             Builder::Bool(mut b) => Arc::new(b.finish()),
+            Builder::Bytes(mut b) => Arc::new(b.finish()),
+            Builder::Date(mut b) => Arc::new(b.finish()),
+            Builder::Timestamp(mut b) => Arc::new(b.finish()),
+            Builder::Interval(mut b) => Arc::new(b.finish()),
         }
     }
 }
@@ -193,27 +323,37 @@ impl ScalarFunction for RowFunction {
     fn name(&self) -> &str {
         self.name
     }
+    fn aliases(&self) -> &'static [&'static str] {
+        self.aliases
+    }
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
         let max = self.params.len();
         check_arity(self.name, arg_types, max - self.optional, max)?;
         arg_types
             .iter()
             .zip(self.params)
-            .map(|(t, k)| {
-                if k.accepts(t) {
-                    Ok(k.data_type())
-                } else {
+            .enumerate()
+            .map(|(i, (t, k))| {
+                if !k.accepts(t) {
                     Err(wrong_types(self.name, arg_types))
+                } else if self.date_follows == Some(i) && t == &DataType::Date32 {
+                    // Kept a DATE so that the result type can follow it.
+                    Ok(DataType::Date32)
+                } else {
+                    Ok(k.data_type())
                 }
             })
             .collect()
     }
-    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
-        Ok(self.returns.data_type())
+    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
+        Ok(if self.returns_date(arg_types) {
+            DataType::Date32
+        } else {
+            self.returns.data_type()
+        })
     }
     fn invoke(&self, args: &[ColumnarValue], num_rows: usize) -> Result<ColumnarValue> {
-        let all_scalar = args.iter().all(|a| matches!(a, ColumnarValue::Scalar(_)));
-        let rows = if all_scalar { 1 } else { num_rows };
+        let rows = result_rows(args, num_rows);
         let columns = args
             .iter()
             .zip(self.params)
@@ -222,7 +362,17 @@ impl ScalarFunction for RowFunction {
                 Ok(match k {
                     Kind::Str => Column::Str(array.as_string::<i32>().clone()),
                     Kind::Int => Column::Int(array.as_primitive::<Int64Type>().clone()),
-                    _ => Column::Float(array.as_primitive::<Float64Type>().clone()),
+                    Kind::Bytes => Column::Bytes(array.as_binary::<i32>().clone()),
+                    Kind::Date => Column::Date(array.as_primitive::<Date32Type>().clone()),
+                    Kind::Timestamp => {
+                        Column::Timestamp(array.as_primitive::<TimestampMicrosecondType>().clone())
+                    }
+                    Kind::Interval => {
+                        Column::Interval(array.as_primitive::<IntervalMonthDayNanoType>().clone())
+                    }
+                    Kind::Float | Kind::Bool => {
+                        Column::Float(array.as_primitive::<Float64Type>().clone())
+                    }
                 })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -245,11 +395,32 @@ impl ScalarFunction for RowFunction {
             };
             builder.append(out);
         }
+        let types: Vec<DataType> = args.iter().map(ColumnarValue::data_type).collect();
         let out = builder.finish();
-        Ok(if all_scalar {
-            ColumnarValue::Scalar(ScalarValue::try_from_array(&out, 0)?)
+        let out = if self.returns_date(&types) {
+            cast(&out, &DataType::Date32)?
         } else {
-            ColumnarValue::Array(out)
-        })
+            out
+        };
+        shaped(args, out)
+    }
+}
+
+/// Helpers for the tests of functions defined per row.
+#[cfg(test)]
+pub mod test_values {
+    use super::{Out, Val};
+
+    /// A string argument.
+    pub fn s(v: &str) -> Val<'_> {
+        Val::Str(v)
+    }
+
+    /// The string a call returned.
+    pub fn text(out: Result<Out, String>) -> String {
+        match out.unwrap() {
+            Out::Str(s) => s,
+            other => panic!("expected a string, got {other:?}"),
+        }
     }
 }

@@ -6,9 +6,9 @@ use arrow::array::{Array, ArrayRef, AsArray, Int64Array, StringArray};
 use arrow::compute::cast;
 use arrow::datatypes::DataType;
 use quiver_expr::types::is_string;
-use quiver_expr::{ColumnarValue, Result, ScalarFunction, ScalarValue};
+use quiver_expr::{ColumnarValue, Result, ScalarFunction};
 
-use super::{check_arity, wrong_types};
+use super::{check_arity, result_rows, shaped, wrong_types};
 
 /// Casts any string argument to Utf8 so one code path handles all three
 /// Arrow string layouts.
@@ -34,27 +34,11 @@ fn string_args(name: &str, arg_types: &[DataType]) -> Result<Vec<DataType>> {
         .collect()
 }
 
-/// Result shape: a scalar when every argument was a scalar.
-fn shape(args: &[ColumnarValue], out: ArrayRef) -> Result<ColumnarValue> {
-    if args.iter().all(|a| matches!(a, ColumnarValue::Scalar(_))) {
-        Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(&out, 0)?))
-    } else {
-        Ok(ColumnarValue::Array(out))
-    }
-}
-
-fn rows(args: &[ColumnarValue], num_rows: usize) -> usize {
-    if args.iter().all(|a| matches!(a, ColumnarValue::Scalar(_))) {
-        1
-    } else {
-        num_rows
-    }
-}
-
 /// `upper(s)` / `lower(s)`.
 #[derive(Debug)]
 pub struct CaseMap {
     name: &'static str,
+    aliases: &'static [&'static str],
     map: fn(&str) -> String,
 }
 
@@ -63,6 +47,7 @@ impl CaseMap {
     pub fn upper() -> Self {
         Self {
             name: "upper",
+            aliases: &["ucase"],
             map: str::to_uppercase,
         }
     }
@@ -71,6 +56,7 @@ impl CaseMap {
     pub fn lower() -> Self {
         Self {
             name: "lower",
+            aliases: &["lcase"],
             map: str::to_lowercase,
         }
     }
@@ -80,6 +66,9 @@ impl ScalarFunction for CaseMap {
     fn name(&self) -> &str {
         self.name
     }
+    fn aliases(&self) -> &'static [&'static str] {
+        self.aliases
+    }
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
         check_arity(self.name, arg_types, 1, 1)?;
         string_args(self.name, arg_types)
@@ -88,13 +77,13 @@ impl ScalarFunction for CaseMap {
         Ok(DataType::Utf8)
     }
     fn invoke(&self, args: &[ColumnarValue], num_rows: usize) -> Result<ColumnarValue> {
-        let input = as_utf8(&args[0], rows(args, num_rows))?;
+        let input = as_utf8(&args[0], result_rows(args, num_rows))?;
         let out: StringArray = input
             .as_string::<i32>()
             .iter()
             .map(|s| s.map(self.map))
             .collect();
-        shape(args, Arc::new(out))
+        shaped(args, Arc::new(out))
     }
 }
 
@@ -107,7 +96,7 @@ impl ScalarFunction for Length {
         "length"
     }
     fn aliases(&self) -> &'static [&'static str] {
-        &["char_length", "character_length"]
+        &["char_length", "character_length", "len"]
     }
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
         check_arity("length", arg_types, 1, 1)?;
@@ -117,13 +106,13 @@ impl ScalarFunction for Length {
         Ok(DataType::Int64)
     }
     fn invoke(&self, args: &[ColumnarValue], num_rows: usize) -> Result<ColumnarValue> {
-        let input = as_utf8(&args[0], rows(args, num_rows))?;
+        let input = as_utf8(&args[0], result_rows(args, num_rows))?;
         let out: Int64Array = input
             .as_string::<i32>()
             .iter()
             .map(|s| s.map(|s| s.chars().count() as i64))
             .collect();
-        shape(args, Arc::new(out))
+        shaped(args, Arc::new(out))
     }
 }
 
@@ -193,7 +182,7 @@ impl ScalarFunction for Trim {
         Ok(DataType::Utf8)
     }
     fn invoke(&self, args: &[ColumnarValue], num_rows: usize) -> Result<ColumnarValue> {
-        let n = rows(args, num_rows);
+        let n = result_rows(args, num_rows);
         let input = as_utf8(&args[0], n)?;
         let input = input.as_string::<i32>();
         let out: StringArray = match args.get(1) {
@@ -214,13 +203,14 @@ impl ScalarFunction for Trim {
                     .collect()
             }
         };
-        shape(args, Arc::new(out))
+        shaped(args, Arc::new(out))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use quiver_expr::ScalarValue;
 
     fn strings(v: &[Option<&str>]) -> ColumnarValue {
         ColumnarValue::Array(Arc::new(StringArray::from(v.to_vec())))

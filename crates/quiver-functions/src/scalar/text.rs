@@ -1,7 +1,9 @@
 //! String functions defined per row: `substr`, `left`, `right`, `lpad`,
 //! `rpad`, `replace`, `strpos`, `starts_with`, `ends_with`, `split_part`,
-//! `repeat`, `reverse`. Positions count characters from 1, as in SQL.
+//! `repeat`, `reverse` (by grapheme cluster). Positions count characters
+//! from 1, as in SQL.
 
+use super::characters::reverse_graphemes;
 use super::row_fn::{Kind, Out, RowFunction, Val};
 
 use Kind::{Bool, Int, Str};
@@ -107,6 +109,21 @@ fn split_part(v: &[Val]) -> Result<Out, String> {
     Ok(Out::Str(part.map_or(String::new(), |p| p.to_string())))
 }
 
+/// `overlay(s PLACING r FROM start [FOR count])`: `s` with `count`
+/// characters (by default as many as `r` has) from `start` replaced by `r`;
+/// positions before the first character clip, as in DuckDB.
+fn overlay(v: &[Val]) -> Result<Out, String> {
+    let (s, r, start) = (v[0].str(), v[1].str(), v[2].int());
+    let count = match v.get(3) {
+        Some(c) if c.int() < 0 => return Err("negative length not allowed".into()),
+        Some(c) => c.int(),
+        None => r.chars().count() as i64,
+    };
+    let before = char_slice(s, 0, start - 1);
+    let after = char_slice(s, start.saturating_add(count) - 1, i64::MAX);
+    Ok(Out::Str(before + r + &after))
+}
+
 fn repeat(v: &[Val]) -> Result<Out, String> {
     let (s, n) = (v[0].str(), v[1].int().max(0) as usize);
     if s.len().saturating_mul(n) > 1 << 30 {
@@ -116,7 +133,7 @@ fn repeat(v: &[Val]) -> Result<Out, String> {
 }
 
 fn reverse(v: &[Val]) -> Result<Out, String> {
-    Ok(Out::Str(v[0].str().chars().rev().collect()))
+    Ok(Out::Str(reverse_graphemes(v[0].str())))
 }
 
 /// The string functions each named as it is called.
@@ -129,11 +146,13 @@ pub fn functions() -> Vec<RowFunction> {
         RowFunction::new("lpad", &[Str, Int, Str], 1, Str, lpad),
         RowFunction::new("rpad", &[Str, Int, Str], 1, Str, rpad),
         RowFunction::new("replace", &[Str, Str, Str], 0, Str, replace),
-        RowFunction::new("strpos", &[Str, Str], 0, Int, strpos),
-        RowFunction::new("starts_with", &[Str, Str], 0, Bool, starts_with),
-        RowFunction::new("ends_with", &[Str, Str], 0, Bool, ends_with),
+        RowFunction::new("strpos", &[Str, Str], 0, Int, strpos).with_aliases(&["instr"]),
+        RowFunction::new("starts_with", &[Str, Str], 0, Bool, starts_with)
+            .with_aliases(&["prefix"]),
+        RowFunction::new("ends_with", &[Str, Str], 0, Bool, ends_with).with_aliases(&["suffix"]),
         RowFunction::new("split_part", &[Str, Str, Int], 0, Str, split_part),
         RowFunction::new("repeat", &[Str, Int], 0, Str, repeat),
+        RowFunction::new("overlay", &[Str, Str, Int, Int], 1, Str, overlay),
         RowFunction::new("reverse", &[Str], 0, Str, reverse),
     ]
 }
@@ -142,16 +161,7 @@ pub fn functions() -> Vec<RowFunction> {
 mod tests {
     use super::*;
 
-    fn s(v: &str) -> Val<'_> {
-        Val::Str(v)
-    }
-
-    fn text(out: Result<Out, String>) -> String {
-        match out.unwrap() {
-            Out::Str(s) => s,
-            other => panic!("expected a string, got {other:?}"),
-        }
-    }
+    use crate::scalar::row_fn::test_values::{s, text};
 
     #[test]
     fn substrings_follow_sql_positions() {
@@ -182,5 +192,13 @@ mod tests {
         assert!(split_part(&[s("a"), s(","), Val::Int(0)]).is_err());
         assert_eq!(text(replace(&[s("aXbX"), s("X"), s("-")])), "a-b-");
         assert_eq!(text(reverse(&[s("abc")])), "cba");
+        let placed = |n: Option<i64>| {
+            let mut args = vec![s("hello"), s("XX"), Val::Int(2)];
+            args.extend(n.map(Val::Int));
+            text(overlay(&args))
+        };
+        assert_eq!(placed(Some(3)), "hXXo");
+        assert_eq!(placed(None), "hXXlo");
+        assert_eq!(placed(Some(0)), "hXXello");
     }
 }

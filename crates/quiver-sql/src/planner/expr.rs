@@ -5,18 +5,20 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use arrow::datatypes::DataType;
-use quiver_expr::cast::cast_scalar;
+use quiver_expr::cast::{cast_scalar, try_cast_array};
 use quiver_expr::expr::join_chain;
 use quiver_expr::logical_plan::Projection;
 use quiver_expr::suggest::closest_name;
 use quiver_expr::types::{binary_operand_types, common_type, is_string, sql_type_name};
 use quiver_expr::{
-    not_impl_err, AggregateCall, AggregateFunctionRef, Column, Expr, LogicalPlan, Operator,
-    QSchema, QuiverError, Result, ScalarFunctionRef, ScalarValue, SortExpr, Subquery,
+    not_impl_err, AggregateCall, AggregateFunctionRef, Column, Expr, LikeKind, LogicalPlan,
+    Operator, QSchema, QuiverError, Result, ScalarFunctionRef, ScalarValue, SortExpr, Subquery,
 };
 use sqlparser::ast::{self, FunctionArg, FunctionArgExpr, FunctionArguments, Spanned, Value};
 
+use super::calls::Call;
 use super::literal::{parse_interval, parse_number, sql_to_arrow_type, typed_string};
+use super::pattern::{escape_character, is_pattern_operator};
 use super::{left_deep_operands, SqlPlanner};
 
 /// " at line L, column C" for a span that has a position.
@@ -47,7 +49,7 @@ fn at(e: QuiverError, node: &impl Spanned) -> QuiverError {
 
 /// `v` converted to `target` if nothing is lost; string literals convert to
 /// any type they parse as (like PostgreSQL's untyped literals).
-fn literal_as(v: &ScalarValue, target: &DataType) -> Option<ScalarValue> {
+pub(crate) fn literal_as(v: &ScalarValue, target: &DataType) -> Option<ScalarValue> {
     if v.is_null() {
         return ScalarValue::try_from(target).ok();
     }
@@ -71,8 +73,15 @@ pub(crate) fn cast_expr(e: Expr, target: &DataType, schema: &QSchema) -> Result<
         return Ok(e);
     }
     if let Expr::Literal(v) = &e {
-        return cast_scalar(v, target).map(Expr::Literal).map_err(|_| {
-            QuiverError::Schema(format!("cannot convert {e} to {}", sql_type_name(target)))
+        return cast_scalar(v, target).map(Expr::Literal).map_err(|err| {
+            let why = match err {
+                QuiverError::Execution(why) => format!(": {why}"),
+                _ => String::new(),
+            };
+            QuiverError::Schema(format!(
+                "cannot convert {e} to {}{why}",
+                sql_type_name(target)
+            ))
         });
     }
     if !arrow::compute::can_cast_types(&source, target) {
@@ -83,6 +92,26 @@ pub(crate) fn cast_expr(e: Expr, target: &DataType, schema: &QSchema) -> Result<
         )));
     }
     Ok(Expr::Cast(Box::new(e), target.clone()))
+}
+
+/// `TRY_CAST(e AS target)`, folded when `e` is a literal.
+fn try_cast_expr(e: Expr, target: &DataType, schema: &QSchema) -> Result<Expr> {
+    let source = e.data_type(schema)?;
+    if &source == target {
+        return Ok(e);
+    }
+    if !arrow::compute::can_cast_types(&source, target) {
+        return Err(QuiverError::Schema(format!(
+            "cannot cast {e} from {} to {}",
+            sql_type_name(&source),
+            sql_type_name(target)
+        )));
+    }
+    if let Expr::Literal(v) = &e {
+        let converted = try_cast_array(&v.to_array()?, target)?;
+        return Ok(Expr::Literal(ScalarValue::try_from_array(&converted, 0)?));
+    }
+    Ok(Expr::TryCast(Box::new(e), target.clone()))
 }
 
 /// An integer literal next to a decimal operand becomes the narrowest decimal
@@ -127,7 +156,11 @@ pub(crate) fn coerce_args(
 }
 
 /// Brings `exprs` to one common type (for IN, CASE and COALESCE-like uses).
-fn unify(exprs: Vec<Expr>, what: &str, schema: &QSchema) -> Result<(Vec<Expr>, DataType)> {
+pub(crate) fn unify(
+    exprs: Vec<Expr>,
+    what: &str,
+    schema: &QSchema,
+) -> Result<(Vec<Expr>, DataType)> {
     let mut t = DataType::Null;
     for e in &exprs {
         let et = e.data_type(schema)?;
@@ -301,6 +334,9 @@ impl SqlPlanner<'_> {
                 op: op @ (ast::BinaryOperator::And | ast::BinaryOperator::Or),
                 ..
             } => self.connective_chain(e, op, schema),
+            E::BinaryOp { left, op, right } if is_pattern_operator(op) => {
+                self.pattern_operator(go(left)?, op, go(right)?, schema)
+            }
             E::BinaryOp { left, op, right } => {
                 self.binary(go(left)?, binary_operator(op)?, go(right)?, schema)
             }
@@ -341,12 +377,36 @@ impl SqlPlanner<'_> {
                 pattern,
                 escape_char,
             } => {
-                if *any || escape_char.is_some() {
-                    return not_impl_err!("LIKE ANY and LIKE .. ESCAPE are not supported");
+                if *any {
+                    return not_impl_err!("LIKE ANY is not supported");
                 }
-                let case_insensitive = matches!(e, E::ILike { .. });
-                self.like(go(expr)?, go(pattern)?, *negated, case_insensitive, schema)
+                let kind = LikeKind {
+                    negated: *negated,
+                    case_insensitive: matches!(e, E::ILike { .. }),
+                    escape: escape_character(escape_char.as_ref())?,
+                };
+                self.like(go(expr)?, go(pattern)?, kind, schema)
             }
+            E::SimilarTo {
+                negated,
+                expr,
+                pattern,
+                escape_char,
+            } => {
+                if escape_char.is_some() {
+                    return not_impl_err!(
+                        "ESCAPE with SIMILAR TO is not supported (its pattern is a regular \
+                         expression; escape with a backslash)"
+                    );
+                }
+                self.similar_to(go(expr)?, go(pattern)?, *negated, schema)
+            }
+            E::RLike {
+                negated,
+                expr,
+                pattern,
+                ..
+            } => self.regex_match(go(expr)?, go(pattern)?, *negated, false, schema),
             E::Case {
                 operand,
                 conditions,
@@ -364,15 +424,18 @@ impl SqlPlanner<'_> {
                 data_type,
                 ..
             } => {
-                if !matches!(kind, ast::CastKind::Cast | ast::CastKind::DoubleColon) {
-                    return not_impl_err!("{kind:?} is not supported; use CAST");
+                let target = sql_to_arrow_type(data_type)?;
+                match kind {
+                    ast::CastKind::Cast | ast::CastKind::DoubleColon => {
+                        cast_expr(go(expr)?, &target, schema)
+                    }
+                    ast::CastKind::TryCast | ast::CastKind::SafeCast => {
+                        try_cast_expr(go(expr)?, &target, schema)
+                    }
                 }
-                cast_expr(go(expr)?, &sql_to_arrow_type(data_type)?, schema)
             }
             E::Extract { field, expr, .. } => {
-                let name = field.to_string().to_lowercase();
-                let field = Expr::Literal(ScalarValue::Utf8(Some(name)));
-                self.call_scalar("date_part", vec![field, go(expr)?], schema)
+                self.date_part(&field.to_string().to_lowercase(), go(expr)?, schema)
             }
             E::Trim {
                 expr,
@@ -380,10 +443,16 @@ impl SqlPlanner<'_> {
                 trim_what,
                 trim_characters,
             } => {
-                if trim_characters.is_some() {
-                    return not_impl_err!("TRIM with a character list is not supported");
-                }
-                let what = trim_what.as_deref().map(go).transpose()?;
+                let what =
+                    match (trim_what.as_deref(), trim_characters.as_deref()) {
+                        (Some(what), None) => Some(go(what)?),
+                        (None, Some([characters])) => Some(go(characters)?),
+                        (None, None) => None,
+                        _ => return Err(QuiverError::Plan(
+                            "TRIM takes a string and at most one string of characters to remove"
+                                .into(),
+                        )),
+                    };
                 self.trim(go(expr)?, trim_where.as_ref(), what, schema)
             }
             E::Function(f) => self.function(f, schema),
@@ -396,6 +465,16 @@ impl SqlPlanner<'_> {
                 let from = substring_from.as_deref().map(go).transpose()?;
                 let length = substring_for.as_deref().map(go).transpose()?;
                 self.substring(go(expr)?, from, length, schema)
+            }
+            E::Overlay {
+                expr,
+                overlay_what,
+                overlay_from,
+                overlay_for,
+            } => {
+                let mut args = vec![go(expr)?, go(overlay_what)?, go(overlay_from)?];
+                args.extend(overlay_for.as_deref().map(go).transpose()?);
+                self.call_scalar("overlay", args, schema)
             }
             E::Position { expr, r#in } => {
                 self.call_scalar("strpos", vec![go(r#in)?, go(expr)?], schema)
@@ -727,46 +806,6 @@ impl SqlPlanner<'_> {
         Ok(cast_expr(l, &lt2, schema)?.binary(op, cast_expr(r, &rt2, schema)?))
     }
 
-    fn like(
-        &self,
-        x: Expr,
-        pattern: Expr,
-        negated: bool,
-        case_insensitive: bool,
-        schema: &QSchema,
-    ) -> Result<Expr> {
-        let xt = x.data_type(schema)?;
-        let x = match xt {
-            t if is_string(&t) => x,
-            DataType::Null => cast_expr(x, &DataType::Utf8, schema)?,
-            other => {
-                return Err(QuiverError::Schema(format!(
-                    "LIKE needs a string, but {x} is {}; CAST it to VARCHAR first",
-                    sql_type_name(&other)
-                )))
-            }
-        };
-        let target = x.data_type(schema)?;
-        let pattern = match (&pattern, pattern.data_type(schema)?) {
-            (Expr::Literal(v), _) => Expr::Literal(literal_as(v, &target).ok_or_else(|| {
-                QuiverError::Schema(format!("LIKE pattern {pattern} is not a string"))
-            })?),
-            (_, pt) if is_string(&pt) => cast_expr(pattern, &target, schema)?,
-            (_, pt) => {
-                return Err(QuiverError::Schema(format!(
-                    "LIKE pattern {pattern} is {}, not a string",
-                    sql_type_name(&pt)
-                )))
-            }
-        };
-        Ok(Expr::Like {
-            negated,
-            case_insensitive,
-            expr: Box::new(x),
-            pattern: Box::new(pattern),
-        })
-    }
-
     fn case(
         &self,
         operand: Option<&ast::Expr>,
@@ -1029,23 +1068,9 @@ impl SqlPlanner<'_> {
         if name == "grouping" || name == "grouping_id" {
             return super::grouping::grouping_call(args);
         }
-        if name == "mod" {
-            let [a, b] = <[Expr; 2]>::try_from(args)
-                .map_err(|_| QuiverError::Plan("function mod takes 2 arguments".into()))?;
-            return self.binary(a, Operator::Modulo, b, schema);
+        match self.rewritten_call(&name, args, schema)? {
+            Call::Rewritten(e) => Ok(e),
+            Call::Ordinary(args) => self.call_scalar(&name, args, schema),
         }
-        if name == "nullif" {
-            let [a, b] = <[Expr; 2]>::try_from(args)
-                .map_err(|_| QuiverError::Plan("function nullif takes 2 arguments".into()))?;
-            let (mut ab, t) = unify(vec![a, b], "nullif", schema)?;
-            let (a, b) = (ab.remove(0), ab.remove(0));
-            let null = Expr::Literal(ScalarValue::try_from(&t)?);
-            return Ok(Expr::Case {
-                operand: None,
-                when_then: vec![(self.binary(a.clone(), Operator::Eq, b, schema)?, null)],
-                else_expr: Some(Box::new(a)),
-            });
-        }
-        self.call_scalar(&name, args, schema)
     }
 }

@@ -4,6 +4,7 @@
 use arrow::datatypes::{
     DataType, IntervalMonthDayNano, IntervalUnit, TimeUnit, DECIMAL128_MAX_PRECISION,
 };
+use quiver_expr::cast::cast_scalar;
 use quiver_expr::{QuiverError, Result, ScalarValue};
 use sqlparser::ast;
 
@@ -111,14 +112,16 @@ pub fn typed_string(data_type: &ast::DataType, value: &str) -> Result<ScalarValu
     if target == DataType::Interval(IntervalUnit::MonthDayNano) {
         return parse_interval(value, None);
     }
-    ScalarValue::Utf8(Some(value.to_string()))
-        .cast_to(&target)
-        .map_err(|_| {
-            QuiverError::Plan(format!(
-                "invalid {} literal '{value}'",
-                data_type.to_string().to_uppercase()
-            ))
-        })
+    cast_scalar(&ScalarValue::Utf8(Some(value.to_string())), &target).map_err(|e| {
+        let why = match e {
+            QuiverError::Execution(why) => format!(": {why}"),
+            _ => String::new(),
+        };
+        QuiverError::Plan(format!(
+            "invalid {} literal '{value}'{why}",
+            data_type.to_string().to_uppercase()
+        ))
+    })
 }
 
 /// Parses interval text such as `3 months`, `1 year 2 days`, `90` (with a

@@ -1,9 +1,11 @@
 //! Binds parsed statements into logical plans.
 
+mod calls;
 mod expr;
 mod grouping;
 mod literal;
 mod ordered_set;
+mod pattern;
 mod query;
 mod relation;
 mod star;
@@ -112,6 +114,10 @@ pub struct SqlPlanner<'a> {
     windows_allowed: std::cell::Cell<bool>,
     /// How deeply the expression being bound is nested now.
     expression_depth: std::cell::Cell<usize>,
+    /// When the statement started, in microseconds since 1970-01-01 UTC:
+    /// `now()` and `current_date` read it, so they agree throughout the
+    /// statement. Taken when first needed.
+    statement_time: std::cell::OnceCell<i64>,
 }
 
 /// Arrow fields for SQL column definitions (`name TYPE [NOT NULL]`).
@@ -234,7 +240,18 @@ impl<'a> SqlPlanner<'a> {
             named_windows: RefCell::new(vec![]),
             windows_allowed: std::cell::Cell::new(false),
             expression_depth: std::cell::Cell::new(0),
+            statement_time: std::cell::OnceCell::new(),
         }
+    }
+
+    /// The statement's start time in microseconds since 1970-01-01 UTC,
+    /// taken at the first call.
+    pub(crate) fn statement_time(&self) -> i64 {
+        *self.statement_time.get_or_init(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
+        })
     }
 
     /// Plans one statement.

@@ -1,0 +1,128 @@
+//! Calls the binder rewrites into other expressions instead of calling a
+//! registered function: `mod(a, b)` (`a % b`), `nullif`, `if`/`iif`,
+//! `ifnull`/`nvl` (`coalesce` of two), `typeof` (a constant), `now()`,
+//! `current_timestamp`, `current_date` and `today()` (constants, the same
+//! throughout a statement; TIMESTAMP, not yet WITH TIME ZONE as in DuckDB,
+//! in UTC), `date_add(d, i)` (`d + i`), and
+//! `date_part` of the DOUBLE fields `epoch` and `julian` (their own
+//! functions, since a function's result type cannot depend on an argument's
+//! value).
+
+use quiver_expr::types::sql_type_name;
+use quiver_expr::{not_impl_err, Expr, Operator, QSchema, QuiverError, Result, ScalarValue};
+
+use super::expr::unify;
+use super::SqlPlanner;
+
+/// `args` as exactly `N` arguments of `name`.
+fn exactly<const N: usize>(name: &str, args: Vec<Expr>) -> Result<[Expr; N]> {
+    <[Expr; N]>::try_from(args)
+        .map_err(|_| QuiverError::Plan(format!("function {name} takes {N} arguments")))
+}
+
+/// What becomes of a call.
+pub(crate) enum Call {
+    /// It was rewritten to this expression.
+    Rewritten(Expr),
+    /// It calls the registered function, with these arguments.
+    Ordinary(Vec<Expr>),
+}
+
+impl SqlPlanner<'_> {
+    /// The expression a call of `name` is rewritten to, or its arguments
+    /// back when `name` is an ordinary function.
+    pub(crate) fn rewritten_call(
+        &self,
+        name: &str,
+        args: Vec<Expr>,
+        schema: &QSchema,
+    ) -> Result<Call> {
+        Ok(Call::Rewritten(match name {
+            "mod" => {
+                let [a, b] = exactly(name, args)?;
+                self.binary(a, Operator::Modulo, b, schema)?
+            }
+            "nullif" => {
+                let [a, b] = exactly(name, args)?;
+                let (mut ab, t) = unify(vec![a, b], "nullif", schema)?;
+                let (a, b) = (ab.remove(0), ab.remove(0));
+                let null = Expr::Literal(ScalarValue::try_from(&t)?);
+                Expr::Case {
+                    operand: None,
+                    when_then: vec![(self.binary(a.clone(), Operator::Eq, b, schema)?, null)],
+                    else_expr: Some(Box::new(a)),
+                }
+            }
+            "if" | "iif" => {
+                let [condition, then, otherwise] = exactly(name, args)?;
+                let condition = self.boolean(condition, name, schema)?;
+                let (mut branches, _) = unify(vec![then, otherwise], name, schema)?;
+                let otherwise = branches.remove(1);
+                Expr::Case {
+                    operand: None,
+                    when_then: vec![(condition, branches.remove(0))],
+                    else_expr: Some(Box::new(otherwise)),
+                }
+            }
+            "now"
+            | "current_timestamp"
+            | "get_current_timestamp"
+            | "transaction_timestamp"
+            | "localtimestamp" => {
+                exactly::<0>(name, args)?;
+                Expr::Literal(ScalarValue::TimestampMicrosecond(
+                    Some(self.statement_time()),
+                    None,
+                ))
+            }
+            "current_date" | "today" => {
+                exactly::<0>(name, args)?;
+                let days = self.statement_time().div_euclid(86_400_000_000);
+                Expr::Literal(ScalarValue::Date32(Some(i32::try_from(days).map_err(
+                    |_| QuiverError::Internal("the clock is out of the DATE range".into()),
+                )?)))
+            }
+            "current_time" | "localtime" => {
+                return not_impl_err!("{name}: the TIME type is not supported yet")
+            }
+            "date_add" => {
+                let [date, interval] = exactly(name, args)?;
+                self.binary(date, Operator::Plus, interval, schema)?
+            }
+            "ifnull" | "nvl" => {
+                let [a, b] = exactly(name, args)?;
+                self.call_scalar("coalesce", vec![a, b], schema)?
+            }
+            "typeof" => {
+                let [value] = exactly(name, args)?;
+                let name = sql_type_name(&value.data_type(schema)?);
+                Expr::Literal(ScalarValue::Utf8(Some(name)))
+            }
+            "date_part" | "datepart" => match args.first() {
+                Some(Expr::Literal(
+                    ScalarValue::Utf8(Some(field))
+                    | ScalarValue::LargeUtf8(Some(field))
+                    | ScalarValue::Utf8View(Some(field)),
+                )) if args.len() == 2 => {
+                    let field = field.to_lowercase();
+                    let [_, source] = exactly(name, args)?;
+                    self.date_part(&field, source, schema)?
+                }
+                _ => return Ok(Call::Ordinary(args)),
+            },
+            _ => return Ok(Call::Ordinary(args)),
+        }))
+    }
+
+    /// `date_part(field, source)` for a constant field: the `epoch` and
+    /// `julian` fields call their own (DOUBLE) functions.
+    pub(crate) fn date_part(&self, field: &str, source: Expr, schema: &QSchema) -> Result<Expr> {
+        match field {
+            "epoch" | "julian" => self.call_scalar(field, vec![source], schema),
+            _ => {
+                let field = Expr::Literal(ScalarValue::Utf8(Some(field.to_string())));
+                self.call_scalar("date_part", vec![field, source], schema)
+            }
+        }
+    }
+}
