@@ -49,6 +49,16 @@ pub enum Operator {
     IsDistinctFrom,
     /// `IS NOT DISTINCT FROM`: `=` where NULL equals NULL; never NULL.
     IsNotDistinctFrom,
+    /// `&`, bitwise AND of integers.
+    BitwiseAnd,
+    /// `|`, bitwise OR of integers.
+    BitwiseOr,
+    /// `xor`, bitwise exclusive OR of integers (`#` in PostgreSQL).
+    BitwiseXor,
+    /// `<<`, an integer's bits shifted left.
+    ShiftLeft,
+    /// `>>`, an integer's bits shifted right (keeping the sign).
+    ShiftRight,
 }
 
 impl Operator {
@@ -74,6 +84,18 @@ impl Operator {
                 | Operator::Multiply
                 | Operator::Divide
                 | Operator::Modulo
+        )
+    }
+
+    /// True for the operators on an integer's bits: `& | xor << >>`.
+    pub fn is_bitwise(self) -> bool {
+        matches!(
+            self,
+            Operator::BitwiseAnd
+                | Operator::BitwiseOr
+                | Operator::BitwiseXor
+                | Operator::ShiftLeft
+                | Operator::ShiftRight
         )
     }
 
@@ -113,6 +135,11 @@ impl fmt::Display for Operator {
             Operator::StringConcat => "||",
             Operator::IsDistinctFrom => "IS DISTINCT FROM",
             Operator::IsNotDistinctFrom => "IS NOT DISTINCT FROM",
+            Operator::BitwiseAnd => "&",
+            Operator::BitwiseOr => "|",
+            Operator::BitwiseXor => "xor",
+            Operator::ShiftLeft => "<<",
+            Operator::ShiftRight => ">>",
         };
         f.write_str(s)
     }

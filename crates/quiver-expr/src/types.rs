@@ -158,6 +158,21 @@ pub fn binary_operand_types(
             ))),
         };
     }
+    if op.is_bitwise() {
+        return match (l, r) {
+            (Null, Null) => Ok((Int64, Int64)),
+            (Null, t) | (t, Null) if is_integer(t) => Ok((t.clone(), t.clone())),
+            _ if is_integer(l) && is_integer(r) => {
+                let t = numeric_coercion(l, r).ok_or_else(mismatch)?;
+                Ok((t.clone(), t))
+            }
+            _ => Err(QuiverError::Schema(format!(
+                "operator {op} needs integers, found {} and {}",
+                sql_type_name(l),
+                sql_type_name(r)
+            ))),
+        };
+    }
     if op.is_comparison() || op.is_distinction() {
         let t = common_type(l, r).ok_or_else(|| {
             QuiverError::Schema(format!(

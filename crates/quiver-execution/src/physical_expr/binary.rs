@@ -4,14 +4,17 @@
 use std::fmt;
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, IntervalMonthDayNanoArray};
+use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Int64Array, IntervalMonthDayNanoArray};
+use arrow::compute::kernels::bitwise::{
+    bitwise_and, bitwise_or, bitwise_shift_left, bitwise_shift_right, bitwise_xor,
+};
 use arrow::compute::kernels::cmp::{distinct, eq, gt, gt_eq, lt, lt_eq, neq, not_distinct};
 use arrow::compute::kernels::concat_elements::concat_elements_utf8;
 use arrow::compute::kernels::numeric::{add, div, mul, rem, sub};
 use arrow::compute::{and_kleene, cast, or_kleene};
 use arrow::datatypes::{
-    DataType, DurationMicrosecondType, Float32Type, Float64Type, Int32Type, IntervalMonthDayNano,
-    TimeUnit,
+    DataType, DurationMicrosecondType, Float32Type, Float64Type, Int32Type, Int64Type,
+    IntervalMonthDayNano, TimeUnit,
 };
 use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
@@ -147,6 +150,33 @@ impl BinaryExpr {
     }
 }
 
+/// `l op r` for a bitwise operator, computed on BIGINT and returned as
+/// `result`; a shift by a negative amount or by 64 or more bits, or a
+/// result that does not fit `result`, is an error.
+fn bitwise(op: Operator, l: &ArrayRef, r: &ArrayRef, result: &DataType) -> Result<ArrayRef> {
+    let (l, r) = (cast(l, &DataType::Int64)?, cast(r, &DataType::Int64)?);
+    let (l, r) = (l.as_primitive::<Int64Type>(), r.as_primitive::<Int64Type>());
+    if matches!(op, Operator::ShiftLeft | Operator::ShiftRight) {
+        if let Some(bad) = r.iter().flatten().find(|s| !(0..64).contains(s)) {
+            return Err(QuiverError::Execution(format!(
+                "cannot shift by {bad} bits (the shift must be 0 to 63)"
+            )));
+        }
+    }
+    let out: Int64Array = match op {
+        Operator::BitwiseAnd => bitwise_and(l, r)?,
+        Operator::BitwiseOr => bitwise_or(l, r)?,
+        Operator::BitwiseXor => bitwise_xor(l, r)?,
+        Operator::ShiftLeft => bitwise_shift_left(l, r)?,
+        _ => bitwise_shift_right(l, r)?,
+    };
+    let options = arrow::compute::CastOptions {
+        safe: false,
+        ..Default::default()
+    };
+    Ok(arrow::compute::cast_with_options(&out, result, &options)?)
+}
+
 fn as_boolean(a: &ArrayRef) -> Result<BooleanArray> {
     if a.data_type() == &DataType::Null {
         return Ok(BooleanArray::new_null(a.len()));
@@ -229,6 +259,19 @@ impl PhysicalExpr for BinaryExpr {
                 } else {
                     or_kleene(&l, &r)?
                 })
+            }
+            op @ (Operator::BitwiseAnd
+            | Operator::BitwiseOr
+            | Operator::BitwiseXor
+            | Operator::ShiftLeft
+            | Operator::ShiftRight) => {
+                let n = if both_scalar { 1 } else { batch.num_rows() };
+                bitwise(
+                    op,
+                    &broadcast(l, ls, n)?,
+                    &broadcast(r, rs, n)?,
+                    &self.data_type,
+                )?
             }
             Operator::StringConcat => {
                 let n = if both_scalar { 1 } else { batch.num_rows() };

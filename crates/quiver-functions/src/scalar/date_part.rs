@@ -14,10 +14,13 @@ use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, Float64Array, Int64Array};
 use arrow::datatypes::DataType;
-use chrono::{Datelike, NaiveDateTime, Timelike};
+use chrono::Datelike;
 use quiver_expr::{ColumnarValue, QuiverError, Result, ScalarFunction, ScalarValue};
 
-use super::datetime::{datetime, is_datetime, micros_of, MICROS_PER_DAY};
+use super::datetime::{
+    civil_from_days, datetime, days_from_civil, is_datetime, micros_of, weekday_from_monday,
+    MICROS_PER_DAY,
+};
 use super::str_arg::constant_str;
 use super::{check_arity, map_values, wrong_types};
 
@@ -102,41 +105,46 @@ impl Field {
         matches!(self, Field::Epoch | Field::Julian)
     }
 
-    /// The field of the instant `t` (`micros` since the epoch), for the
-    /// BIGINT fields.
-    fn integer(self, t: NaiveDateTime) -> i64 {
-        let year = i64::from(t.year());
-        let (iso_year, iso_week) = (
-            i64::from(t.iso_week().year()),
-            i64::from(t.iso_week().week()),
-        );
-        let sub_second = i64::from(t.nanosecond() % 1_000_000_000) / 1000;
-        let second = i64::from(t.second());
-        match self {
+    /// The BIGINT field of the instant `micros` microseconds after the
+    /// epoch; calendar arithmetic on integers except for the ISO week
+    /// fields, which chrono computes.
+    fn integer(self, micros: i64) -> Option<i64> {
+        let days = micros.div_euclid(MICROS_PER_DAY);
+        let in_day = micros.rem_euclid(MICROS_PER_DAY);
+        let (year, month, day) = civil_from_days(days);
+        let second = in_day / 1_000_000 % 60;
+        let sub_second = in_day % 1_000_000;
+        Some(match self {
             Field::Year => year,
-            Field::Month => i64::from(t.month()),
-            Field::Day => i64::from(t.day()),
+            Field::Month => i64::from(month),
+            Field::Day => i64::from(day),
             Field::Decade => year / 10,
             Field::Century if year > 0 => (year - 1) / 100 + 1,
             Field::Century => -(-year / 100 + 1),
             Field::Millennium if year > 0 => (year - 1) / 1000 + 1,
             Field::Millennium => -(-year / 1000 + 1),
-            Field::Quarter => i64::from(t.month0() / 3 + 1),
-            Field::Week => iso_week,
-            Field::IsoYear => iso_year,
-            Field::DayOfWeek => i64::from(t.weekday().num_days_from_sunday()),
-            Field::IsoDayOfWeek => i64::from(t.weekday().number_from_monday()),
-            Field::DayOfYear => i64::from(t.ordinal()),
-            Field::Hour => i64::from(t.hour()),
-            Field::Minute => i64::from(t.minute()),
+            Field::Quarter => i64::from((month - 1) / 3 + 1),
+            Field::DayOfWeek => (weekday_from_monday(days) + 1) % 7,
+            Field::IsoDayOfWeek => weekday_from_monday(days) + 1,
+            Field::DayOfYear => days - days_from_civil(year, 1, 1) + 1,
+            Field::Hour => in_day / 3_600_000_000,
+            Field::Minute => in_day / 60_000_000 % 60,
             Field::Second => second,
             Field::Millisecond => second * 1000 + sub_second / 1000,
             Field::Microsecond => second * 1_000_000 + sub_second,
             Field::Era => i64::from(year > 0),
-            Field::YearWeek if iso_year < 0 => iso_year * 100 - iso_week,
-            Field::YearWeek => iso_year * 100 + iso_week,
-            Field::Epoch | Field::Julian => 0,
-        }
+            Field::Week | Field::IsoYear | Field::YearWeek => {
+                let week = datetime(micros)?.iso_week();
+                let (iso_year, iso_week) = (i64::from(week.year()), i64::from(week.week()));
+                match self {
+                    Field::Week => iso_week,
+                    Field::IsoYear => iso_year,
+                    _ if iso_year < 0 => iso_year * 100 - iso_week,
+                    _ => iso_year * 100 + iso_week,
+                }
+            }
+            Field::Epoch | Field::Julian => return None,
+        })
     }
 
     /// The DOUBLE fields of `micros` since the epoch.
@@ -160,7 +168,7 @@ impl Field {
         }
         let out: Int64Array = micros
             .iter()
-            .map(|m| m.and_then(datetime).map(|t| self.integer(t)))
+            .map(|m| m.and_then(|m| self.integer(m)))
             .collect();
         Ok(Arc::new(out))
     }

@@ -1,15 +1,21 @@
 //! `date_trunc('unit', x)`: a date or timestamp cut down to the start of
-//! its year, quarter, month, week (Monday), day, hour, minute or second.
-//! Dates stay dates and timestamps stay timestamps.
+//! its millennium, century, decade, year, ISO year, quarter, month, week
+//! (Monday), day, hour, minute, second or millisecond. Dates stay dates
+//! and timestamps stay timestamps. As in DuckDB, a millennium, century or
+//! decade starts at a year divisible by 1000, 100 or 10 (2000, not 2001).
+//! Computed with integer calendar arithmetic, a few nanoseconds a value.
 
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, AsArray};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Date32Type, TimeUnit, TimestampMicrosecondType};
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Timelike};
+use chrono::Datelike;
 use quiver_expr::{exec_err, ColumnarValue, Result, ScalarFunction, ScalarValue};
 
+use super::datetime::{
+    civil_from_days, date, days_from_civil, weekday_from_monday, MICROS_PER_DAY,
+};
 use super::{check_arity, map_values, wrong_types};
 
 /// `date_trunc`.
@@ -18,6 +24,8 @@ pub struct DateTrunc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Unit {
+    Microsecond,
+    Millisecond,
     Second,
     Minute,
     Hour,
@@ -26,53 +34,78 @@ enum Unit {
     Month,
     Quarter,
     Year,
+    IsoYear,
+    Decade,
+    Century,
+    Millennium,
 }
 
 fn parse_unit(name: &str) -> Option<Unit> {
-    Some(match name.to_ascii_lowercase().trim_end_matches('s') {
-        "year" => Unit::Year,
-        "quarter" => Unit::Quarter,
-        "month" => Unit::Month,
-        "week" => Unit::Week,
-        "day" => Unit::Day,
-        "hour" => Unit::Hour,
-        "minute" => Unit::Minute,
-        "second" => Unit::Second,
+    Some(match name.to_ascii_lowercase().as_str() {
+        "millennium" | "millennia" | "mil" => Unit::Millennium,
+        "century" | "centuries" | "cent" => Unit::Century,
+        "decade" | "decades" | "dec" => Unit::Decade,
+        "year" | "years" | "y" | "yr" | "yrs" => Unit::Year,
+        "isoyear" => Unit::IsoYear,
+        "quarter" | "quarters" => Unit::Quarter,
+        "month" | "months" | "mon" | "mons" => Unit::Month,
+        "week" | "weeks" | "w" => Unit::Week,
+        "day" | "days" | "d" => Unit::Day,
+        "hour" | "hours" | "h" | "hr" | "hrs" => Unit::Hour,
+        "minute" | "minutes" | "m" | "min" | "mins" => Unit::Minute,
+        "second" | "seconds" | "s" | "sec" | "secs" => Unit::Second,
+        "millisecond" | "milliseconds" | "ms" | "msec" | "msecs" => Unit::Millisecond,
+        "microsecond" | "microseconds" | "us" | "usec" | "usecs" => Unit::Microsecond,
         _ => return None,
     })
 }
 
-fn truncate_date(d: NaiveDate, unit: Unit) -> NaiveDate {
-    let first_of = |month: u32| NaiveDate::from_ymd_opt(d.year(), month, 1).unwrap_or(d);
+/// The first day of `unit` holding `days` since 1970-01-01; units of a day
+/// or less leave it as it is.
+fn truncate_days(days: i64, unit: Unit) -> i64 {
+    let (year, month, day) = civil_from_days(days);
+    let first_of_year = |y: i64| days_from_civil(y, 1, 1);
     match unit {
-        Unit::Year => first_of(1),
-        Unit::Quarter => first_of((d.month0() / 3) * 3 + 1),
-        Unit::Month => first_of(d.month()),
-        Unit::Week => d - Duration::days(i64::from(d.weekday().num_days_from_monday())),
-        _ => d,
+        Unit::Millennium => first_of_year(year / 1000 * 1000),
+        Unit::Century => first_of_year(year / 100 * 100),
+        Unit::Decade => first_of_year(year / 10 * 10),
+        Unit::Year => first_of_year(year),
+        Unit::IsoYear => iso_year_start(days),
+        Unit::Quarter => days_from_civil(year, (month - 1) / 3 * 3 + 1, 1),
+        Unit::Month => days - i64::from(day - 1),
+        Unit::Week => days - weekday_from_monday(days),
+        _ => days,
     }
 }
 
-fn truncate(t: NaiveDateTime, unit: Unit) -> NaiveDateTime {
-    let day = truncate_date(t.date(), unit)
-        .and_hms_opt(0, 0, 0)
-        .unwrap_or(t);
-    match unit {
-        Unit::Second => t.with_nanosecond(0).unwrap_or(t),
-        Unit::Minute => t.date().and_hms_opt(t.hour(), t.minute(), 0).unwrap_or(t),
-        Unit::Hour => t.date().and_hms_opt(t.hour(), 0, 0).unwrap_or(t),
-        _ => day,
-    }
+/// The Monday that starts the ISO year of `days`.
+fn iso_year_start(days: i64) -> i64 {
+    let Some(d) = i32::try_from(days).ok().and_then(date) else {
+        return days;
+    };
+    let week_start = days - weekday_from_monday(days);
+    week_start - 7 * (i64::from(d.iso_week().week()) - 1)
 }
 
-const EPOCH: NaiveDate = match NaiveDate::from_ymd_opt(1970, 1, 1) {
-    Some(d) => d,
-    None => NaiveDate::MIN,
-};
+/// `micros` since the epoch cut down to the start of `unit`.
+fn truncate_micros(micros: i64, unit: Unit) -> i64 {
+    let within = |length: i64| micros - micros.rem_euclid(length);
+    match unit {
+        Unit::Microsecond => micros,
+        Unit::Millisecond => within(1000),
+        Unit::Second => within(1_000_000),
+        Unit::Minute => within(60_000_000),
+        Unit::Hour => within(3_600_000_000),
+        _ => truncate_days(micros.div_euclid(MICROS_PER_DAY), unit) * MICROS_PER_DAY,
+    }
+}
 
 impl ScalarFunction for DateTrunc {
     fn name(&self) -> &str {
         "date_trunc"
+    }
+    fn aliases(&self) -> &'static [&'static str] {
+        &["datetrunc"]
     }
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
         check_arity("date_trunc", arg_types, 2, 2)?;
@@ -105,20 +138,16 @@ fn truncate_array(input: &dyn Array, unit: Unit) -> Result<ArrayRef> {
     Ok(match input.data_type() {
         DataType::Date32 => Arc::new(input.as_primitive::<Date32Type>().unary::<_, Date32Type>(
             |days| {
-                let d = EPOCH + Duration::days(i64::from(days));
-                (truncate_date(d, unit) - EPOCH).num_days() as i32
+                // The start of a unit is never after the day itself, so
+                // it stays within the 32-bit range.
+                truncate_days(i64::from(days), unit) as i32
             },
         )),
         data_type => {
             let micros = cast(input, &DataType::Timestamp(TimeUnit::Microsecond, None))?;
             let out = micros
                 .as_primitive::<TimestampMicrosecondType>()
-                .unary::<_, TimestampMicrosecondType>(|us| {
-                    match DateTime::from_timestamp_micros(us) {
-                        Some(t) => truncate(t.naive_utc(), unit).and_utc().timestamp_micros(),
-                        None => us,
-                    }
-                });
+                .unary::<_, TimestampMicrosecondType>(|us| truncate_micros(us, unit));
             cast(&out, data_type)?
         }
     })
@@ -127,22 +156,63 @@ fn truncate_array(input: &dyn Array, unit: Unit) -> Result<ArrayRef> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::NaiveDate;
 
-    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    fn days(y: i32, m: u32, d: u32) -> i64 {
+        days_from_civil(i64::from(y), m, d)
     }
 
     #[test]
     fn dates_truncate_to_unit_starts() {
-        let d = date(2024, 8, 15);
-        assert_eq!(truncate_date(d, Unit::Year), date(2024, 1, 1));
-        assert_eq!(truncate_date(d, Unit::Quarter), date(2024, 7, 1));
-        assert_eq!(truncate_date(d, Unit::Month), date(2024, 8, 1));
+        let d = days(2024, 8, 15);
+        assert_eq!(truncate_days(d, Unit::Year), days(2024, 1, 1));
+        assert_eq!(truncate_days(d, Unit::Quarter), days(2024, 7, 1));
+        assert_eq!(truncate_days(d, Unit::Month), days(2024, 8, 1));
         // 2024-08-15 is a Thursday; its week starts on Monday the 12th.
-        assert_eq!(truncate_date(d, Unit::Week), date(2024, 8, 12));
+        assert_eq!(truncate_days(d, Unit::Week), days(2024, 8, 12));
+        assert_eq!(truncate_days(d, Unit::Decade), days(2020, 1, 1));
+        assert_eq!(truncate_days(d, Unit::Century), days(2000, 1, 1));
+        assert_eq!(truncate_days(d, Unit::Millennium), days(2000, 1, 1));
+        // ISO year 2025 starts on Monday 2024-12-30.
+        assert_eq!(
+            truncate_days(days(2025, 1, 1), Unit::IsoYear),
+            days(2024, 12, 30)
+        );
         assert_eq!(parse_unit("MONTHS"), Some(Unit::Month));
         assert_eq!(parse_unit("fortnight"), None);
-        let t = d.and_hms_opt(13, 45, 30).unwrap();
-        assert_eq!(truncate(t, Unit::Hour), d.and_hms_opt(13, 0, 0).unwrap());
+    }
+
+    #[test]
+    fn timestamps_truncate_within_the_day() {
+        let t = NaiveDate::from_ymd_opt(2024, 8, 15)
+            .unwrap()
+            .and_hms_micro_opt(13, 45, 30, 123_456)
+            .unwrap()
+            .and_utc()
+            .timestamp_micros();
+        let at = |h, m, s, us| {
+            NaiveDate::from_ymd_opt(2024, 8, 15)
+                .unwrap()
+                .and_hms_micro_opt(h, m, s, us)
+                .unwrap()
+                .and_utc()
+                .timestamp_micros()
+        };
+        assert_eq!(truncate_micros(t, Unit::Hour), at(13, 0, 0, 0));
+        assert_eq!(truncate_micros(t, Unit::Minute), at(13, 45, 0, 0));
+        assert_eq!(
+            truncate_micros(t, Unit::Millisecond),
+            at(13, 45, 30, 123_000)
+        );
+        assert_eq!(
+            truncate_micros(t, Unit::Month),
+            days(2024, 8, 1) * MICROS_PER_DAY
+        );
+        // Before 1970 too.
+        let early = days(1969, 12, 31) * MICROS_PER_DAY + 3_600_000_001;
+        assert_eq!(
+            truncate_micros(early, Unit::Hour),
+            days(1969, 12, 31) * MICROS_PER_DAY + 3_600_000_000
+        );
     }
 }

@@ -42,6 +42,46 @@ pub fn micros_of(input: &dyn Array) -> Result<Int64Array> {
     })
 }
 
+/// The (year, month 1–12, day 1–31) of `days` since 1970-01-01 in the
+/// proleptic Gregorian calendar, by integer arithmetic alone (Howard
+/// Hinnant's `civil_from_days`): a few nanoseconds, where a chrono date
+/// costs tens.
+pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let shifted_month = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
+    let month = if shifted_month < 10 {
+        shifted_month + 3
+    } else {
+        shifted_month - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month as u32, day as u32)
+}
+
+/// Days since 1970-01-01 of a (year, month 1–12, day) date, the inverse of
+/// [`civil_from_days`].
+pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let year = year - i64::from(month <= 2);
+    let era = year.div_euclid(400);
+    let year_of_era = year.rem_euclid(400);
+    let shifted_month = i64::from((month + 9) % 12);
+    let day_of_year = (153 * shifted_month + 2) / 5 + i64::from(day) - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+/// The day of the week of `days` since 1970-01-01, Monday = 0.
+pub fn weekday_from_monday(days: i64) -> i64 {
+    // 1970-01-01 was a Thursday.
+    (days + 3).rem_euclid(7)
+}
+
 /// Microseconds since the epoch as a calendar date and time.
 pub fn datetime(micros: i64) -> Option<NaiveDateTime> {
     DateTime::from_timestamp_micros(micros).map(|t| t.naive_utc())
@@ -66,6 +106,7 @@ pub fn days(d: NaiveDate) -> Option<i32> {
 mod tests {
     use super::*;
     use arrow::array::{Date32Array, TimestampMillisecondArray};
+    use chrono::Datelike;
 
     #[test]
     fn dates_and_timestamps_become_microseconds() {
@@ -78,5 +119,24 @@ mod tests {
         let t = datetime(MICROS_PER_DAY + 1).unwrap();
         assert_eq!(micros(t), MICROS_PER_DAY + 1);
         assert_eq!(days(date(19_000).unwrap()), Some(19_000));
+    }
+
+    #[test]
+    fn civil_dates_agree_with_chrono() {
+        for d in (-800_000..800_000)
+            .step_by(97)
+            .chain([-1, 0, 59, 60, 11_016])
+        {
+            let c = date(d).unwrap();
+            let (y, m, day) = civil_from_days(i64::from(d));
+            assert_eq!(
+                (y, m, day),
+                (i64::from(c.year()), c.month(), c.day()),
+                "{c}"
+            );
+            assert_eq!(days_from_civil(y, m, day), i64::from(d));
+            let monday = i64::from(c.weekday().num_days_from_monday());
+            assert_eq!(weekday_from_monday(i64::from(d)), monday);
+        }
     }
 }

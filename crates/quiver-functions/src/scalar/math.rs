@@ -69,13 +69,49 @@ impl ScalarFunction for Abs {
     }
 }
 
-/// `round(x [, digits])`: rounds half away from zero. Integers are unchanged;
-/// floats stay DOUBLE; decimals keep their type (one-argument `round` gives
-/// scale 0), so `round(2.345, 2)` is `2.350` when the input has scale 3.
-#[derive(Debug)]
-pub struct Round;
+/// How a [`Round`] treats the digits it drops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RoundMode {
+    /// `round`: half away from zero.
+    HalfAwayFromZero,
+    /// `round_even`: half to the even neighbour (banker's rounding).
+    HalfToEven,
+    /// `trunc`: dropped, toward zero.
+    TowardZero,
+}
 
-fn round_decimal(v: i128, scale: i8, digits: i64) -> Result<i128, ArrowError> {
+/// `round(x [, digits])` (half away from zero), `round_even(x [, digits])`
+/// (half to even) and `trunc(x [, digits])` (toward zero). Integers are
+/// unchanged; floats stay DOUBLE; decimals keep their type (the
+/// one-argument form gives scale 0), so `round(2.345, 2)` is `2.350` when
+/// the input has scale 3.
+#[derive(Debug)]
+pub struct Round {
+    mode: RoundMode,
+}
+
+impl Round {
+    /// `round`.
+    pub fn half_away_from_zero() -> Self {
+        Self {
+            mode: RoundMode::HalfAwayFromZero,
+        }
+    }
+    /// `round_even`.
+    pub fn half_to_even() -> Self {
+        Self {
+            mode: RoundMode::HalfToEven,
+        }
+    }
+    /// `trunc`.
+    pub fn toward_zero() -> Self {
+        Self {
+            mode: RoundMode::TowardZero,
+        }
+    }
+}
+
+fn round_decimal(v: i128, scale: i8, digits: i64, mode: RoundMode) -> Result<i128, ArrowError> {
     let drop = scale as i64 - digits;
     if drop <= 0 {
         return Ok(v);
@@ -84,38 +120,64 @@ fn round_decimal(v: i128, scale: i8, digits: i64) -> Result<i128, ArrowError> {
         return Ok(0);
     }
     let factor = 10i128.pow(drop as u32);
-    let half = factor / 2;
-    let rounded = if v >= 0 {
-        (v + half) / factor
+    let (quotient, remainder) = (v / factor, v % factor);
+    // |remainder| compared with half of factor, without overflow.
+    let twice = remainder.unsigned_abs().saturating_mul(2);
+    let away = match mode {
+        RoundMode::TowardZero => false,
+        RoundMode::HalfAwayFromZero => twice >= factor.unsigned_abs(),
+        RoundMode::HalfToEven => {
+            twice > factor.unsigned_abs() || (twice == factor.unsigned_abs() && quotient % 2 != 0)
+        }
+    };
+    let rounded = if away {
+        quotient + v.signum()
     } else {
-        (v - half) / factor
+        quotient
     };
     rounded.checked_mul(factor).ok_or_else(|| {
         ArrowError::ArithmeticOverflow("round result does not fit its DECIMAL type".into())
     })
 }
 
-fn round_float(v: f64, digits: i64) -> f64 {
+fn round_float(v: f64, digits: i64, mode: RoundMode) -> f64 {
     let factor = 10f64.powi(digits.clamp(-300, 300) as i32);
-    (v * factor).round() / factor
+    let scaled = v * factor;
+    let rounded = match mode {
+        RoundMode::HalfAwayFromZero => scaled.round(),
+        RoundMode::HalfToEven => scaled.round_ties_even(),
+        RoundMode::TowardZero => scaled.trunc(),
+    };
+    rounded / factor
 }
 
 impl ScalarFunction for Round {
     fn name(&self) -> &str {
-        "round"
+        match self.mode {
+            RoundMode::HalfAwayFromZero => "round",
+            RoundMode::HalfToEven => "round_even",
+            RoundMode::TowardZero => "trunc",
+        }
+    }
+    fn aliases(&self) -> &'static [&'static str] {
+        match self.mode {
+            RoundMode::HalfToEven => &["roundbankers"],
+            RoundMode::HalfAwayFromZero | RoundMode::TowardZero => &[],
+        }
     }
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        check_arity("round", arg_types, 1, 2)?;
+        let name = self.name();
+        check_arity(name, arg_types, 1, 2)?;
         let value = match &arg_types[0] {
             DataType::Null | DataType::Float32 | DataType::Float64 => DataType::Float64,
             t @ DataType::Decimal128(..) => t.clone(),
             t if t.is_integer() => t.clone(),
-            _ => return Err(wrong_types("round", arg_types)),
+            _ => return Err(wrong_types(name, arg_types)),
         };
         let mut out = vec![value];
         if let Some(d) = arg_types.get(1) {
             if !d.is_integer() && d != &DataType::Null {
-                return Err(wrong_types("round", arg_types));
+                return Err(wrong_types(name, arg_types));
             }
             out.push(DataType::Int64);
         }
@@ -136,14 +198,19 @@ impl ScalarFunction for Round {
                     args[0].data_type(),
                 )?))
             }
-            Some(_) => return exec_err!("round: the number of digits must be a constant"),
+            Some(_) => {
+                return exec_err!("{}: the number of digits must be a constant", self.name())
+            }
         };
         let one_arg = args.len() == 1;
         map_values(&args[0], num_rows, |a| match a.data_type() {
-            DataType::Float64 => map_checked::<Float64Type>(a, |v| Ok(round_float(v, digits))),
+            DataType::Float64 => {
+                map_checked::<Float64Type>(a, |v| Ok(round_float(v, digits, self.mode)))
+            }
             DataType::Decimal128(p, s) => {
                 let (p, s) = (*p, *s);
-                let rounded = map_checked::<Decimal128Type>(a, |v| round_decimal(v, s, digits))?;
+                let rounded =
+                    map_checked::<Decimal128Type>(a, |v| round_decimal(v, s, digits, self.mode))?;
                 if one_arg {
                     let divisor = 10i128.pow(s.max(0) as u32);
                     let out: PrimitiveArray<Decimal128Type> = rounded
@@ -156,7 +223,8 @@ impl ScalarFunction for Round {
             }
             t if t.is_integer() => Ok(arrow::array::make_array(a.to_data())),
             other => Err(QuiverError::Execution(format!(
-                "round is not defined for {other}"
+                "{} is not defined for {other}",
+                self.name()
             ))),
         })
     }
@@ -185,7 +253,7 @@ mod tests {
     #[test]
     fn rounds_half_away_from_zero() {
         let f = ColumnarValue::Array(Arc::new(Float64Array::from(vec![2.5, -2.5, 1.2345])));
-        let out = Round
+        let out = Round::half_away_from_zero()
             .invoke(std::slice::from_ref(&f), 3)
             .unwrap()
             .into_array(3)
@@ -195,7 +263,7 @@ mod tests {
             &[3.0, -3.0, 1.0]
         );
         let two = ColumnarValue::Scalar(ScalarValue::Int64(Some(2)));
-        let out = Round
+        let out = Round::half_away_from_zero()
             .invoke(&[f, two.clone()], 3)
             .unwrap()
             .into_array(3)
@@ -205,7 +273,7 @@ mod tests {
         let d = Decimal128Array::from(vec![12345, -12355])
             .with_precision_and_scale(10, 3)
             .unwrap();
-        let out = Round
+        let out = Round::half_away_from_zero()
             .invoke(&[ColumnarValue::Array(Arc::new(d.clone())), two], 2)
             .unwrap();
         let out = out.into_array(2).unwrap();
@@ -213,12 +281,29 @@ mod tests {
             out.as_primitive::<Decimal128Type>().values(),
             &[12350, -12360]
         );
-        let whole = Round
+        let whole = Round::half_away_from_zero()
             .invoke(&[ColumnarValue::Array(Arc::new(d))], 2)
             .unwrap()
             .into_array(2)
             .unwrap();
         assert_eq!(whole.data_type(), &DataType::Decimal128(10, 0));
         assert_eq!(whole.as_primitive::<Decimal128Type>().values(), &[12, -12]);
+    }
+
+    #[test]
+    fn halves_to_even_and_toward_zero() {
+        let decimal = |v: i128| ColumnarValue::Scalar(ScalarValue::Decimal128(Some(v), 5, 2));
+        let digits = ColumnarValue::Scalar(ScalarValue::Int64(Some(1)));
+        let value = |f: Round, v: i128| match f.invoke(&[decimal(v), digits.clone()], 1).unwrap() {
+            ColumnarValue::Scalar(ScalarValue::Decimal128(Some(v), _, _)) => v,
+            other => panic!("{other:?}"),
+        };
+        // 2.25 and 2.35 to one digit; -2.57 toward zero.
+        assert_eq!(value(Round::half_to_even(), 225), 220);
+        assert_eq!(value(Round::half_to_even(), 235), 240);
+        assert_eq!(value(Round::half_away_from_zero(), 225), 230);
+        assert_eq!(value(Round::toward_zero(), -257), -250);
+        assert_eq!(round_float(2.5, 0, RoundMode::HalfToEven), 2.0);
+        assert_eq!(round_float(-2.57, 1, RoundMode::TowardZero), -2.5);
     }
 }

@@ -9,6 +9,7 @@ mod datetime;
 mod encoding;
 mod epoch;
 mod float_math;
+mod format;
 mod integer_math;
 mod math;
 mod random;
@@ -40,19 +41,22 @@ pub fn builtins() -> Vec<Arc<dyn ScalarFunction>> {
         Arc::new(string::Trim::leading()),
         Arc::new(string::Trim::trailing()),
         Arc::new(math::Abs),
-        Arc::new(math::Round),
+        Arc::new(math::Round::half_away_from_zero()),
+        Arc::new(math::Round::half_to_even()),
+        Arc::new(math::Round::toward_zero()),
         Arc::new(coalesce::Coalesce),
         Arc::new(date_part::DatePart::new()),
         Arc::new(date_trunc::DateTrunc),
         Arc::new(rounding::Rounding::floor()),
         Arc::new(rounding::Rounding::ceil()),
-        Arc::new(rounding::Rounding::trunc()),
         Arc::new(variadic::Extreme::greatest()),
         Arc::new(variadic::Extreme::least()),
         Arc::new(variadic::Concat::plain()),
         Arc::new(variadic::Concat::with_separator()),
         Arc::new(random::Random),
         Arc::new(split::StringSplit),
+        Arc::new(format::Format::braces()),
+        Arc::new(format::Format::percents()),
         Arc::new(time_format::TimeFormat::strftime()),
         Arc::new(time_format::TimeFormat::strptime()),
         Arc::new(time_format::TimeFormat::try_strptime()),

@@ -249,20 +249,24 @@ impl RegexFunction {
         let strings = StrArg::new(&args[0])?;
         let patterns = StrArg::new(&args[1])?;
         let name = self.name_of();
-        let mut cache: HashMap<&str, Regex> = HashMap::new();
-        let mut regex_at = |row: usize| -> Result<Option<Regex>> {
-            if let Some(r) = &self.compiled {
-                return Ok(Some(r.clone()));
+        // Every distinct pattern of the batch compiled once, up front, so
+        // that rows borrow their regex (a cloned `Regex` starts with a cold
+        // matching cache).
+        let mut compiled: HashMap<&str, Regex> = HashMap::new();
+        if self.compiled.is_none() {
+            for row in 0..rows {
+                if let Some(p) = patterns.get(row) {
+                    if !compiled.contains_key(p) {
+                        compiled.insert(p, prepared.options.compile(name, p, self.whole())?);
+                    }
+                }
             }
-            let Some(p) = patterns.get(row) else {
-                return Ok(None);
-            };
-            if let Some(r) = cache.get(p) {
-                return Ok(Some(r.clone()));
-            }
-            let r = prepared.options.compile(name, p, self.whole())?;
-            cache.insert(p, r.clone());
-            Ok(Some(r))
+        }
+        let regex_at = |row: usize| -> Result<Option<&Regex>> {
+            Ok(match &self.compiled {
+                Some(r) => Some(r),
+                None => patterns.get(row).and_then(|p| compiled.get(p)),
+            })
         };
         match self.operation {
             Operation::Matches | Operation::FullMatch => {
@@ -298,7 +302,7 @@ impl RegexFunction {
                 for row in 0..rows {
                     match (strings.get(row), regex_at(row)?) {
                         (Some(s), Some(r)) => {
-                            check_group(name, &r, prepared.group)?;
+                            check_group(name, r, prepared.group)?;
                             let found = r
                                 .captures(s)
                                 .and_then(|c| c.get(prepared.group))
@@ -320,7 +324,7 @@ impl RegexFunction {
                                     out.values().append_value(piece);
                                 }
                             } else {
-                                check_group(name, &r, prepared.group)?;
+                                check_group(name, r, prepared.group)?;
                                 for c in r.captures_iter(s) {
                                     let m = c.get(prepared.group).map_or("", |m| m.as_str());
                                     out.values().append_value(m);

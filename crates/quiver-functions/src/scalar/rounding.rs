@@ -1,5 +1,5 @@
-//! `floor(x)`, `ceil(x)` and `trunc(x)`: integers are returned unchanged,
-//! doubles as doubles, decimals as decimals with scale 0.
+//! `floor(x)` and `ceil(x)`: integers are returned unchanged, doubles as
+//! doubles, decimals as decimals with scale 0.
 
 use std::sync::Arc;
 
@@ -11,50 +11,27 @@ use quiver_expr::{ColumnarValue, Result, ScalarFunction};
 
 use super::{check_arity, map_values, wrong_types};
 
-/// Which way a [`Rounding`] goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Direction {
-    Down,
-    Up,
-    TowardZero,
-}
-
-/// `floor`, `ceil` or `trunc`.
+/// `floor` or `ceil`.
 #[derive(Debug)]
 pub struct Rounding {
-    direction: Direction,
+    up: bool,
 }
 
 impl Rounding {
     /// `floor`: the largest integer not above x.
     pub fn floor() -> Self {
-        Self {
-            direction: Direction::Down,
-        }
+        Self { up: false }
     }
     /// `ceil`: the smallest integer not below x.
     pub fn ceil() -> Self {
-        Self {
-            direction: Direction::Up,
-        }
-    }
-    /// `trunc`: x without its fraction (toward zero).
-    pub fn trunc() -> Self {
-        Self {
-            direction: Direction::TowardZero,
-        }
+        Self { up: true }
     }
 
     fn decimal(&self, a: &Decimal128Array, scale: i8, to: &DataType) -> Result<ArrayRef> {
         let unit = 10i128.pow(scale.max(0) as u32);
         let out: Decimal128Array = a.unary(|v| {
             let q = v.div_euclid(unit);
-            let up = match self.direction {
-                Direction::Down => false,
-                Direction::Up => true,
-                Direction::TowardZero => v < 0,
-            };
-            if up && v.rem_euclid(unit) != 0 {
+            if self.up && v.rem_euclid(unit) != 0 {
                 q + 1
             } else {
                 q
@@ -66,16 +43,17 @@ impl Rounding {
 
 impl ScalarFunction for Rounding {
     fn name(&self) -> &str {
-        match self.direction {
-            Direction::Down => "floor",
-            Direction::Up => "ceil",
-            Direction::TowardZero => "trunc",
+        if self.up {
+            "ceil"
+        } else {
+            "floor"
         }
     }
     fn aliases(&self) -> &'static [&'static str] {
-        match self.direction {
-            Direction::Up => &["ceiling"],
-            Direction::Down | Direction::TowardZero => &[],
+        if self.up {
+            &["ceiling"]
+        } else {
+            &[]
         }
     }
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
@@ -99,11 +77,7 @@ impl ScalarFunction for Rounding {
         map_values(&args[0], num_rows, |input| {
             Ok(match input.data_type() {
                 DataType::Float64 => {
-                    let f = match self.direction {
-                        Direction::Down => f64::floor,
-                        Direction::Up => f64::ceil,
-                        Direction::TowardZero => f64::trunc,
-                    };
+                    let f = if self.up { f64::ceil } else { f64::floor };
                     Arc::new(
                         input
                             .as_primitive::<Float64Type>()
@@ -140,9 +114,6 @@ mod tests {
             other => panic!("{other:?}"),
         };
         assert_eq!((value(floor), value(ceil), value(up)), (-3, -2, 3));
-        let toward_zero = Rounding::trunc().invoke(&[dec(-250)], 1).unwrap();
-        let positive = Rounding::trunc().invoke(&[dec(299)], 1).unwrap();
-        assert_eq!((value(toward_zero), value(positive)), (-2, 2));
     }
 
     #[test]

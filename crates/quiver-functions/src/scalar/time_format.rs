@@ -15,7 +15,9 @@ use chrono::NaiveTime;
 use quiver_expr::types::is_string;
 use quiver_expr::{ColumnarValue, QuiverError, Result, ScalarFunction, ScalarValue};
 
-use super::datetime::{datetime, is_datetime, micros, micros_of};
+use super::datetime::{
+    civil_from_days, datetime, days_from_civil, is_datetime, micros, micros_of, MICROS_PER_DAY,
+};
 use super::str_arg::{constant_str, StrArg};
 use super::{check_arity, result_rows, shaped, wrong_types};
 
@@ -65,6 +67,78 @@ fn chrono_format(format: &str, direction: Direction) -> String {
 #[derive(Debug, Clone)]
 struct CompiledFormat {
     items: Vec<Item<'static>>,
+    /// The items as pieces to write, for formatting.
+    pieces: Vec<Piece>,
+}
+
+/// A part of a format, as `strftime` writes it.
+#[derive(Debug, Clone)]
+enum Piece {
+    /// Text as it is.
+    Literal(String),
+    /// A number of the date or time, zero-padded to `width` digits.
+    Number(NumberField, usize),
+    /// Anything else (names of days and months, …), written by chrono.
+    Other(Item<'static>),
+}
+
+/// The numbers [`Piece::Number`] writes.
+#[derive(Debug, Clone, Copy)]
+enum NumberField {
+    Year,
+    Month,
+    Day,
+    Hour,
+    Minute,
+    Second,
+    DayOfYear,
+}
+
+impl Piece {
+    fn of(item: &Item<'static>) -> Piece {
+        use chrono::format::{Numeric, Pad};
+        let number = |field, width| Piece::Number(field, width);
+        match item {
+            Item::Literal(t) | Item::Space(t) => Piece::Literal(t.to_string()),
+            Item::OwnedLiteral(t) | Item::OwnedSpace(t) => Piece::Literal(t.to_string()),
+            Item::Numeric(n, pad @ (Pad::Zero | Pad::None)) => {
+                let padded = |width| if *pad == Pad::Zero { width } else { 0 };
+                match n {
+                    Numeric::Year => number(NumberField::Year, padded(4)),
+                    Numeric::Month => number(NumberField::Month, padded(2)),
+                    Numeric::Day => number(NumberField::Day, padded(2)),
+                    Numeric::Hour => number(NumberField::Hour, padded(2)),
+                    Numeric::Minute => number(NumberField::Minute, padded(2)),
+                    Numeric::Second => number(NumberField::Second, padded(2)),
+                    Numeric::Ordinal => number(NumberField::DayOfYear, padded(3)),
+                    _ => Piece::Other(item.clone()),
+                }
+            }
+            other => Piece::Other(other.clone()),
+        }
+    }
+}
+
+/// `value` in decimal, zero-padded to `width` digits. Values of up to four
+/// digits (every field but a far year) are written digit by digit with
+/// divisions by the constant 10, which compile to multiplications.
+fn push_number(out: &mut String, value: i64, width: usize) {
+    if !(0..10_000).contains(&value) || width > 4 {
+        let _ = write!(out, "{value:0width$}");
+        return;
+    }
+    let mut digits = [b'0'; 4];
+    let (mut rest, mut written) = (value as u32, 0);
+    loop {
+        digits[3 - written] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        written += 1;
+        if rest == 0 {
+            break;
+        }
+    }
+    let start = 4 - written.max(width);
+    out.extend(digits[start..].iter().map(|&d| char::from(d)));
 }
 
 impl CompiledFormat {
@@ -77,7 +151,37 @@ impl CompiledFormat {
                      plus %f, %g and %n for fractions of a second)"
                 ))
             })?;
-        Ok(Self { items })
+        let pieces = items.iter().map(Piece::of).collect();
+        Ok(Self { items, pieces })
+    }
+
+    /// Writes `micros` since the epoch with this format.
+    fn write(&self, out: &mut String, micros: i64) -> std::fmt::Result {
+        let days = micros.div_euclid(MICROS_PER_DAY);
+        let in_day = micros.rem_euclid(MICROS_PER_DAY);
+        let (year, month, day) = civil_from_days(days);
+        for piece in &self.pieces {
+            match piece {
+                Piece::Literal(t) => out.push_str(t),
+                Piece::Number(field, width) => {
+                    let value = match field {
+                        NumberField::Year => year,
+                        NumberField::Month => i64::from(month),
+                        NumberField::Day => i64::from(day),
+                        NumberField::Hour => in_day / 3_600_000_000,
+                        NumberField::Minute => in_day / 60_000_000 % 60,
+                        NumberField::Second => in_day / 1_000_000 % 60,
+                        NumberField::DayOfYear => days - days_from_civil(year, 1, 1) + 1,
+                    };
+                    push_number(out, value, *width);
+                }
+                Piece::Other(item) => {
+                    let t = datetime(micros).ok_or(std::fmt::Error)?;
+                    write!(out, "{}", t.format_with_items(std::iter::once(item)))?;
+                }
+            }
+        }
+        Ok(())
     }
 }
 
@@ -133,12 +237,11 @@ impl TimeFormat {
                 Some(c) => std::borrow::Cow::Borrowed(c),
                 None => std::borrow::Cow::Owned(self.compile(format)?),
             };
-            let t = datetime(t).ok_or_else(|| {
-                QuiverError::Execution(format!("strftime: timestamp {t} is out of range"))
-            })?;
             text.clear();
-            write!(text, "{}", t.format_with_items(compiled.items.iter())).map_err(|_| {
-                QuiverError::Execution(format!("strftime: cannot format {t} with '{format}'"))
+            compiled.write(&mut text, t).map_err(|_| {
+                QuiverError::Execution(format!(
+                    "strftime: cannot format the timestamp {t} µs with '{format}'"
+                ))
             })?;
             out.append_value(&text);
         }
@@ -296,6 +399,24 @@ mod tests {
             tried,
             ColumnarValue::Scalar(ScalarValue::TimestampMicrosecond(None, _))
         ));
+    }
+
+    #[test]
+    fn numbers_are_padded_to_their_width() {
+        let mut out = String::new();
+        for (value, width) in [
+            (7, 2),
+            (7, 0),
+            (2024, 4),
+            (75, 3),
+            (0, 2),
+            (12345, 4),
+            (-5, 2),
+        ] {
+            push_number(&mut out, value, width);
+            out.push('|');
+        }
+        assert_eq!(out, "07|7|2024|075|00|12345|-5|");
     }
 
     #[test]

@@ -196,6 +196,11 @@ fn binary_operator(op: &ast::BinaryOperator) -> Result<Operator> {
         B::And => Operator::And,
         B::Or => Operator::Or,
         B::StringConcat => Operator::StringConcat,
+        B::BitwiseAnd => Operator::BitwiseAnd,
+        B::BitwiseOr => Operator::BitwiseOr,
+        B::PGBitwiseXor => Operator::BitwiseXor,
+        B::PGBitwiseShiftLeft => Operator::ShiftLeft,
+        B::PGBitwiseShiftRight => Operator::ShiftRight,
         other => return not_impl_err!("operator {other} is not supported"),
     })
 }
@@ -337,6 +342,12 @@ impl SqlPlanner<'_> {
             E::BinaryOp { left, op, right } if is_pattern_operator(op) => {
                 self.pattern_operator(go(left)?, op, go(right)?, schema)
             }
+            // `^` is a power, as in DuckDB and PostgreSQL.
+            E::BinaryOp {
+                left,
+                op: ast::BinaryOperator::BitwiseXor | ast::BinaryOperator::PGExp,
+                right,
+            } => self.call_scalar("power", vec![go(left)?, go(right)?], schema),
             E::BinaryOp { left, op, right } => {
                 self.binary(go(left)?, binary_operator(op)?, go(right)?, schema)
             }
@@ -527,6 +538,11 @@ impl SqlPlanner<'_> {
                 Ok(Expr::Not(Box::new(self.boolean(go(e)?, "NOT", schema)?)))
             }
             ast::UnaryOperator::Plus => go(e),
+            // `~x` flips every bit: `x xor -1`.
+            ast::UnaryOperator::BitwiseNot => {
+                let all_ones = Expr::Literal(ScalarValue::Int64(Some(-1)));
+                self.binary(go(e)?, Operator::BitwiseXor, all_ones, schema)
+            }
             ast::UnaryOperator::Minus => match e {
                 ast::Expr::Value(v) => match &v.value {
                     Value::Number(n, _) => Ok(Expr::Literal(parse_number(&format!("-{n}"))?)),
