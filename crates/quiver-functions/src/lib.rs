@@ -4,6 +4,7 @@
 //! them by name.
 
 pub mod aggregate;
+pub mod docs;
 pub mod registry;
 pub mod scalar;
 pub mod table;

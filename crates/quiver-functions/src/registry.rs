@@ -7,6 +7,30 @@ use quiver_expr::{AggregateFunction, ScalarFunction, TableFunction, WindowFuncti
 
 use crate::{aggregate, scalar, table, window};
 
+/// What sort of function an entry is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FunctionKind {
+    /// One value per row.
+    Scalar,
+    /// One value per group (also usable over a window).
+    Aggregate,
+    /// One value per row from the row's window only.
+    Window,
+    /// A table, in FROM.
+    Table,
+}
+
+/// One function of the registry: its name, other names and kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunctionEntry {
+    /// The SQL name.
+    pub name: String,
+    /// The other names it answers to.
+    pub aliases: Vec<&'static str>,
+    /// What sort of function it is.
+    pub kind: FunctionKind,
+}
+
 /// The functions a session knows, by lower-case name.
 #[derive(Debug, Clone)]
 pub struct FunctionRegistry {
@@ -101,6 +125,48 @@ impl FunctionRegistry {
         self.aggregates.get(&name.to_ascii_lowercase()).cloned()
     }
 
+    /// Every function once, under its own name, with its aliases and kind,
+    /// sorted by name: what the function reference lists.
+    pub fn entries(&self) -> Vec<FunctionEntry> {
+        fn own<'a>(
+            names: impl Iterator<Item = (&'a String, (&'a str, &'static [&'static str]))>,
+            kind: FunctionKind,
+        ) -> Vec<FunctionEntry> {
+            names
+                .filter(|(key, (name, _))| key.as_str() == *name)
+                .map(|(_, (name, aliases))| FunctionEntry {
+                    name: name.to_string(),
+                    aliases: aliases.to_vec(),
+                    kind,
+                })
+                .collect()
+        }
+        let mut all = own(
+            self.scalars
+                .iter()
+                .map(|(k, f)| (k, (f.name(), f.aliases()))),
+            FunctionKind::Scalar,
+        );
+        all.extend(own(
+            self.aggregates
+                .iter()
+                .map(|(k, f)| (k, (f.name(), f.aliases()))),
+            FunctionKind::Aggregate,
+        ));
+        all.extend(own(
+            self.windows.iter().map(|(k, f)| (k, (f.name(), &[][..]))),
+            FunctionKind::Window,
+        ));
+        all.extend(own(
+            self.tables
+                .iter()
+                .map(|(k, f)| (k, (f.name(), f.aliases()))),
+            FunctionKind::Table,
+        ));
+        all.sort_by(|a, b| a.name.cmp(&b.name));
+        all
+    }
+
     /// Every function name, scalar, aggregate, window and table, sorted.
     pub fn names(&self) -> Vec<String> {
         let mut v: Vec<String> = self
@@ -128,6 +194,11 @@ mod tests {
         assert_eq!(r.scalar("CEILING").unwrap().name(), "ceil");
         assert_eq!(r.scalar("btrim").unwrap().name(), "trim");
         assert!(r.aggregate("Sum").is_some());
+        let entries = r.entries();
+        let length = entries.iter().find(|e| e.name == "length").unwrap();
+        assert!(length.aliases.contains(&"char_length"));
+        assert!(!entries.iter().any(|e| e.name == "char_length"));
+
         assert!(r.aggregate("upper").is_none());
         assert!(r.names().contains(&"count".to_string()));
         assert_eq!(

@@ -7,4 +7,5 @@ pub mod parser;
 pub mod planner;
 
 pub use parser::{parse_script, ParsedScript, ParsedStatement, Statement};
+pub use planner::calls::REWRITTEN_CALLS;
 pub use planner::{ContextProvider, Setting, SqlPlanner, DEFAULT_MAX_EXPRESSION_DEPTH};

@@ -21,6 +21,7 @@ pub mod config;
 pub mod context;
 pub mod dataframe;
 mod dynamic_filters;
+pub mod function_reference;
 mod physical_join;
 mod physical_optimizer;
 pub mod physical_planner;

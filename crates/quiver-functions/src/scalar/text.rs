@@ -139,8 +139,7 @@ fn reverse(v: &[Val]) -> Result<Out, String> {
 /// The string functions each named as it is called.
 pub fn functions() -> Vec<RowFunction> {
     vec![
-        RowFunction::new("substr", &[Str, Int, Int], 1, Str, substr),
-        RowFunction::new("substring", &[Str, Int, Int], 1, Str, substr),
+        RowFunction::new("substring", &[Str, Int, Int], 1, Str, substr).with_aliases(&["substr"]),
         RowFunction::new("left", &[Str, Int], 0, Str, left),
         RowFunction::new("right", &[Str, Int], 0, Str, right),
         RowFunction::new("lpad", &[Str, Int, Str], 1, Str, lpad),

@@ -14,6 +14,30 @@ use quiver_expr::{not_impl_err, Expr, Operator, QSchema, QuiverError, Result, Sc
 use super::expr::unify;
 use super::SqlPlanner;
 
+/// The calls [`SqlPlanner::rewritten_call`] rewrites (and `grouping`,
+/// which grouping sets bind), each with its other names. They have no
+/// registry entry; the function reference lists them with the registered
+/// functions.
+pub const REWRITTEN_CALLS: &[(&str, &[&str])] = &[
+    ("mod", &[]),
+    ("nullif", &[]),
+    ("if", &["iif"]),
+    ("ifnull", &["nvl"]),
+    ("typeof", &[]),
+    (
+        "now",
+        &[
+            "current_timestamp",
+            "get_current_timestamp",
+            "transaction_timestamp",
+            "localtimestamp",
+        ],
+    ),
+    ("current_date", &["today"]),
+    ("date_add", &[]),
+    ("grouping", &["grouping_id"]),
+];
+
 /// `args` as exactly `N` arguments of `name`.
 fn exactly<const N: usize>(name: &str, args: Vec<Expr>) -> Result<[Expr; N]> {
     <[Expr; N]>::try_from(args)

@@ -1,6 +1,6 @@
 //! Binds parsed statements into logical plans.
 
-mod calls;
+pub(crate) mod calls;
 mod expr;
 mod grouping;
 mod literal;
