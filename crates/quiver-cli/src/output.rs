@@ -7,7 +7,7 @@ use std::sync::Arc;
 use arrow::datatypes::{Schema, SchemaRef};
 use arrow::json::writer::{JsonArray, LineDelimited};
 use arrow::record_batch::RecordBatch;
-use quiver::pretty::{write_table, TableStyle};
+use quiver::pretty::{displayed_batch, write_table, TableStyle};
 use quiver::Result;
 
 use crate::args::OutputFormat;
@@ -113,7 +113,7 @@ impl<'a> ResultWriter<'a> {
     pub fn write(&mut self, batch: &RecordBatch) -> Result<()> {
         match &mut self.sink {
             Sink::Delimited { writer, empty, .. } => {
-                writer.write(batch)?;
+                writer.write(&displayed_batch(batch)?)?;
                 *empty = false;
             }
             Sink::Json(writer) => writer.write(batch)?,

@@ -104,6 +104,19 @@ fn quoted_csv_fields_come_back_intact() {
 }
 
 #[test]
+fn csv_writes_lists_structs_and_intervals_as_text() {
+    let o = quiver(
+        &["--format", "csv", "-c", "SELECT string_split('a,b', ',') AS l, \"user\", INTERVAL '90 minutes' AS i FROM 'testdata/events.json' WHERE id = 1"],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "l,user,i\n\"[a, b]\",\"{'age': 31, 'name': ann}\",01:30:00\n"
+    );
+}
+
+#[test]
 fn the_first_failing_statement_stops_the_script_with_its_line() {
     let o = quiver(
         &["--format", "csv"],

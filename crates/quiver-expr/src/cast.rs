@@ -15,6 +15,14 @@ use datafusion_common::ScalarValue;
 use crate::datetime_text::{parse_date, parse_timestamp, DatetimeTextError};
 use crate::error::{QuiverError, Result};
 use crate::types::is_string;
+use crate::value_text::{needs_sql_text, sql_text};
+
+/// Whether `CAST` converts values of type `from` to `to`: Arrow's casts,
+/// and text of every type that has one (lists, maps, structs, intervals
+/// and BLOBs as DuckDB writes them).
+pub fn can_cast(from: &DataType, to: &DataType) -> bool {
+    (is_string(to) && needs_sql_text(from)) || arrow::compute::can_cast_types(from, to)
+}
 
 /// `array` cast to `target` as SQL's `CAST` does.
 pub fn cast_array(array: &ArrayRef, target: &DataType) -> Result<ArrayRef> {
@@ -30,9 +38,15 @@ pub fn try_cast_array(array: &ArrayRef, target: &DataType) -> Result<ArrayRef> {
 /// A cast that fails (`safe` false) or gives NULL (`safe` true) on a
 /// value that does not convert.
 fn convert(array: &ArrayRef, target: &DataType, safe: bool) -> Result<ArrayRef> {
+    if is_string(target) && needs_sql_text(array.data_type()) {
+        return Ok(arrow::compute::cast(&sql_text(array)?, target)?);
+    }
     if is_string(array.data_type()) {
         if let Some(read) = datetime_from_text(array, target, safe)? {
             return Ok(read);
+        }
+        if target == &DataType::Binary {
+            return blob_from_text(array, safe);
         }
     }
     let rounded = if target.is_integer() {
@@ -130,6 +144,47 @@ fn datetime_from_text(array: &ArrayRef, target: &DataType, safe: bool) -> Result
         ),
     };
     Ok(Some(out))
+}
+
+/// Strings as BLOBs, as DuckDB reads them: `\xAA` is the byte 0xAA, every
+/// other character stands for its UTF-8 bytes. A `\x` without two hex
+/// digits is an error (NULL when `safe`).
+fn blob_from_text(array: &ArrayRef, safe: bool) -> Result<ArrayRef> {
+    let text = arrow::compute::cast(array, &DataType::Utf8)?;
+    let text = text.as_string::<i32>();
+    let mut out = arrow::array::BinaryBuilder::with_capacity(text.len(), text.value_data().len());
+    for t in text.iter() {
+        match t.map(blob_bytes) {
+            None => out.append_null(),
+            Some(Some(bytes)) => out.append_value(bytes),
+            Some(None) if safe => out.append_null(),
+            Some(None) => {
+                return Err(QuiverError::Execution(format!(
+                    "invalid BLOB value '{}': \\x must be followed by two hex digits",
+                    t.unwrap_or_default()
+                )))
+            }
+        }
+    }
+    Ok(Arc::new(out.finish()))
+}
+
+/// The bytes of BLOB text (`None` for a malformed `\x` escape).
+fn blob_bytes(text: &str) -> Option<Vec<u8>> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'\\' && bytes.get(i + 1) == Some(&b'x') {
+            let hex = std::str::from_utf8(bytes.get(i + 2..i + 4)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 4;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    Some(out)
 }
 
 /// `value` cast to `target` as SQL's `CAST` does.

@@ -14,6 +14,7 @@ pub mod stack;
 pub mod suggest;
 pub mod table_source;
 pub mod types;
+pub mod value_text;
 pub mod window;
 
 pub use datafusion_common::ScalarValue;

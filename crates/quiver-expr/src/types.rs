@@ -303,6 +303,25 @@ pub fn sql_type_name(t: &DataType) -> String {
         Timestamp(_, Some(_)) => "TIMESTAMP WITH TIME ZONE".into(),
         Time32(_) | Time64(_) => "TIME".into(),
         Interval(_) | Duration(_) => "INTERVAL".into(),
+        List(f) | LargeList(f) | ListView(f) | LargeListView(f) => {
+            format!("{}[]", sql_type_name(f.data_type()))
+        }
+        FixedSizeList(f, n) => format!("{}[{n}]", sql_type_name(f.data_type())),
+        Struct(fields) => {
+            let fields: Vec<String> = fields
+                .iter()
+                .map(|f| format!("{} {}", f.name(), sql_type_name(f.data_type())))
+                .collect();
+            format!("STRUCT({})", fields.join(", "))
+        }
+        Map(entries, _) => match entries.data_type() {
+            Struct(kv) if kv.len() == 2 => format!(
+                "MAP({}, {})",
+                sql_type_name(kv[0].data_type()),
+                sql_type_name(kv[1].data_type())
+            ),
+            _ => "MAP".into(),
+        },
         other => other.to_string(),
     }
 }

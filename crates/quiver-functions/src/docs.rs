@@ -258,7 +258,7 @@ pub const FUNCTION_DOCS: &[FunctionDoc] = &[
     doc("every", Section::Aggregates, "every(x)", "Whether every value is true (as bool_and).", "every(x) FROM (VALUES (true), (true)) t(x)", "true"),
     doc("first", Section::Aggregates, "first(x)", "The first value (NULLs included), in the call's ORDER BY.", "first(x ORDER BY x DESC) FROM (VALUES (1), (2)) t(x)", "2"),
     doc("grouping", Section::Aggregates, "grouping(key, …)", "With GROUPING SETS, ROLLUP or CUBE: a bit per key, set when the key is left out of the row's grouping.", "grouping(x) FROM (VALUES (1)) t(x) GROUP BY ROLLUP (x) ORDER BY 1 DESC", "1"),
-    doc("histogram", Section::Aggregates, "histogram(x)", "A MAP of each value to its count.", "histogram(x) FROM (VALUES (1), (1), (2)) t(x)", "{1: 2, 2: 1}"),
+    doc("histogram", Section::Aggregates, "histogram(x)", "A MAP of each value to its count.", "histogram(x) FROM (VALUES (1), (1), (2)) t(x)", "{1=2, 2=1}"),
     doc("kurtosis", Section::Aggregates, "kurtosis(x)", "The sample excess kurtosis.", "round(kurtosis(x), 4) FROM (VALUES (1), (2), (3), (10)) t(x)", "3.228"),
     doc("kurtosis_pop", Section::Aggregates, "kurtosis_pop(x)", "The population excess kurtosis.", "round(kurtosis_pop(x), 4) FROM (VALUES (1), (2), (3), (10)) t(x)", "-0.7696"),
     doc("last", Section::Aggregates, "last(x)", "The last value (NULLs included), in the call's ORDER BY.", "last(x ORDER BY x) FROM (VALUES (1), (2)) t(x)", "2"),

@@ -1,9 +1,13 @@
 //! Renders record batches as text tables.
 
-use arrow::datatypes::Schema;
+use std::sync::Arc;
+
+use arrow::array::ArrayRef;
+use arrow::datatypes::{Field, Schema};
 use arrow::record_batch::RecordBatch;
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 use quiver_expr::types::sql_type_name;
+use quiver_expr::value_text::{needs_sql_text, sql_text};
 use quiver_expr::Result;
 use std::io::Write;
 use unicode_width::UnicodeWidthStr;
@@ -122,6 +126,46 @@ fn cell_lines(value: &str) -> impl Iterator<Item = &str> {
         .map(|line| line.strip_suffix('\r').unwrap_or(line))
 }
 
+/// `column` as it is shown: as its SQL text where Quiver writes values
+/// differently from Arrow (intervals, BLOBs, nested types).
+pub fn as_displayed(column: &ArrayRef) -> Result<ArrayRef> {
+    if needs_sql_text(column.data_type()) {
+        sql_text(column)
+    } else {
+        Ok(Arc::clone(column))
+    }
+}
+
+/// `batch` with each column [`as_displayed`]: the columns Quiver writes
+/// differently from Arrow become VARCHAR, for writers (such as CSV) that
+/// would print them in Arrow's form or not at all.
+pub fn displayed_batch(batch: &RecordBatch) -> Result<RecordBatch> {
+    if !batch
+        .schema()
+        .fields()
+        .iter()
+        .any(|f| needs_sql_text(f.data_type()))
+    {
+        return Ok(batch.clone());
+    }
+    let columns = batch
+        .columns()
+        .iter()
+        .map(as_displayed)
+        .collect::<Result<Vec<_>>>()?;
+    let fields: Vec<Field> = batch
+        .schema()
+        .fields()
+        .iter()
+        .zip(&columns)
+        .map(|(f, c)| Field::new(f.name(), c.data_type().clone(), f.is_nullable()))
+        .collect();
+    Ok(RecordBatch::try_new(
+        Arc::new(Schema::new(fields)),
+        columns,
+    )?)
+}
+
 /// Calls `f` with each row of `batches` as display strings, NULL written
 /// as `null_text`.
 fn for_each_row(
@@ -132,8 +176,12 @@ fn for_each_row(
     let options = display_options(null_text);
     let mut row = vec![];
     for batch in batches {
-        let formatters = batch
+        let columns = batch
             .columns()
+            .iter()
+            .map(as_displayed)
+            .collect::<Result<Vec<_>>>()?;
+        let formatters = columns
             .iter()
             .map(|c| ArrayFormatter::try_new(c.as_ref(), &options))
             .collect::<Result<Vec<_>, _>>()?;

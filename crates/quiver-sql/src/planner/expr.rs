@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use arrow::datatypes::DataType;
-use quiver_expr::cast::{cast_scalar, try_cast_array};
+use quiver_expr::cast::{can_cast, cast_scalar, try_cast_array};
 use quiver_expr::expr::join_chain;
 use quiver_expr::logical_plan::Projection;
 use quiver_expr::suggest::closest_name;
@@ -84,7 +84,7 @@ pub(crate) fn cast_expr(e: Expr, target: &DataType, schema: &QSchema) -> Result<
             ))
         });
     }
-    if !arrow::compute::can_cast_types(&source, target) {
+    if !can_cast(&source, target) {
         return Err(QuiverError::Schema(format!(
             "cannot cast {e} from {} to {}",
             sql_type_name(&source),
@@ -100,7 +100,7 @@ fn try_cast_expr(e: Expr, target: &DataType, schema: &QSchema) -> Result<Expr> {
     if &source == target {
         return Ok(e);
     }
-    if !arrow::compute::can_cast_types(&source, target) {
+    if !can_cast(&source, target) {
         return Err(QuiverError::Schema(format!(
             "cannot cast {e} from {} to {}",
             sql_type_name(&source),

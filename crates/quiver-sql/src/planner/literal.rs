@@ -96,6 +96,7 @@ pub fn sql_to_arrow_type(data_type: &ast::DataType) -> Result<DataType> {
             DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
         }
         "interval" => DataType::Interval(IntervalUnit::MonthDayNano),
+        "blob" | "bytea" | "binary" | "varbinary" => DataType::Binary,
         _ => {
             return Err(QuiverError::Plan(format!(
                 "unknown or unsupported type {}",
@@ -124,14 +125,41 @@ pub fn typed_string(data_type: &ast::DataType, value: &str) -> Result<ScalarValu
     })
 }
 
+/// The nanoseconds of a time written `[-]HH:MM[:SS[.fraction]]` in an
+/// interval (`1 day 04:05:06`).
+fn time_of_day_nanos(text: &str) -> Option<i64> {
+    let (negative, text) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let fields: Vec<&str> = text.split(':').collect();
+    if !(2..=3).contains(&fields.len()) {
+        return None;
+    }
+    let hours: i64 = fields[0].parse().ok()?;
+    let minutes: i64 = fields[1].parse().ok()?;
+    let seconds: f64 = fields.get(2).map_or(Ok(0.0), |s| s.parse()).ok()?;
+    if !(0..60).contains(&minutes) || !(0.0..60.0).contains(&seconds) {
+        return None;
+    }
+    let nanos = (hours * 3600 + minutes * 60) * 1_000_000_000 + (seconds * 1e9).round() as i64;
+    Some(if negative { -nanos } else { nanos })
+}
+
 /// Parses interval text such as `3 months`, `1 year 2 days`, `90` (with a
-/// unit given by `INTERVAL '90' DAY`) or `-1 hour`.
+/// unit given by `INTERVAL '90' DAY`), `-1 hour` or `1 day 04:05:06`.
 pub fn parse_interval(text: &str, unit: Option<&ast::DateTimeField>) -> Result<ScalarValue> {
     let bad = |why: &str| QuiverError::Plan(format!("invalid interval '{text}': {why}"));
     let (mut months, mut days, mut nanos) = (0i64, 0i64, 0i64);
     let words: Vec<&str> = text.split_whitespace().collect();
     let mut i = 0;
     while i < words.len() {
+        if words[i].contains(':') {
+            nanos += time_of_day_nanos(words[i])
+                .ok_or_else(|| bad("expected [-]HH:MM[:SS[.ffffff]]"))?;
+            i += 1;
+            continue;
+        }
         let amount: f64 = words[i].parse().map_err(|_| bad("expected a number"))?;
         let unit_name = match (words.get(i + 1), unit) {
             (Some(w), _) => {
