@@ -150,7 +150,7 @@ impl Spec {
             return body;
         }
         let missing = self.width - len;
-        if self.zero && numeric && self.align.is_none() {
+        if self.zero && numeric && self.align != Some('<') {
             let (sign, digits) = match body.strip_prefix(['-', '+']) {
                 Some(rest) => (&body[..1], rest),
                 None => ("", body.as_str()),
@@ -320,7 +320,11 @@ fn parse_percents(template: &str) -> std::result::Result<Vec<Piece>, String> {
                 }
                 Some(c) if c.is_ascii_alphabetic() => {
                     spec_text.push(c);
-                    let mut spec = Spec::default();
+                    // C right-aligns every conversion unless told `-`.
+                    let mut spec = Spec {
+                        align: Some('>'),
+                        ..Spec::default()
+                    };
                     parse_number_spec(&spec_text, &mut spec)
                         .map_err(|_| format!("invalid conversion in '{template}'"))?;
                     pieces.push(Piece::Literal(std::mem::take(&mut literal)));

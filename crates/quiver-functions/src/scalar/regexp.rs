@@ -320,7 +320,7 @@ impl RegexFunction {
                     match (strings.get(row), regex_at(row)?) {
                         (Some(s), Some(r)) => {
                             if self.operation == Operation::Split {
-                                for piece in r.split(s) {
+                                for piece in split(r, s) {
                                     out.values().append_value(piece);
                                 }
                             } else {
@@ -339,6 +339,23 @@ impl RegexFunction {
             }
         }
     }
+}
+
+/// The pieces of `s` between matches of `r`. An empty match at the start
+/// or the end splits nothing off, as in DuckDB (RE2): `x*` splits `abc`
+/// into `a`, `b`, `c`, with no empty first or last piece.
+fn split<'a>(r: &Regex, s: &'a str) -> Vec<&'a str> {
+    let mut pieces = vec![];
+    let mut from = 0;
+    for m in r.find_iter(s) {
+        if m.is_empty() && (m.start() == 0 || m.start() == s.len()) {
+            continue;
+        }
+        pieces.push(&s[from..m.start()]);
+        from = m.end();
+    }
+    pieces.push(&s[from..]);
+    pieces
 }
 
 /// The group number of an `regexp_extract` call.
@@ -551,14 +568,17 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("group 3 does not exist"));
-        let split = RegexFunction::new(Operation::Split)
+        let split_list = RegexFunction::new(Operation::Split)
             .invoke(&[text("a1b22c"), text("[0-9]+")], 1)
             .unwrap()
             .into_array(1)
             .unwrap();
-        let pieces = split.as_list::<i32>().value(0);
+        let pieces = split_list.as_list::<i32>().value(0);
         let pieces: Vec<&str> = pieces.as_string::<i32>().iter().flatten().collect();
         assert_eq!(pieces, ["a", "b", "c"]);
+        let pattern = |p: &str| Regex::new(p).unwrap();
+        assert_eq!(split(&pattern("x*"), "abc"), ["a", "b", "c"]);
+        assert_eq!(split(&pattern(","), ",a,"), ["", "a", ""]);
     }
 
     #[test]

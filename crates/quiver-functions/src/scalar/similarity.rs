@@ -24,12 +24,22 @@ fn hamming(v: &[Val]) -> Result<Out, String> {
         .map_err(|_| "the strings must have the same length".to_string())
 }
 
+/// A similarity of two strings; 0 when either is empty, as in DuckDB.
+fn similarity(v: &[Val], measure: fn(&str, &str) -> f64) -> Result<Out, String> {
+    let (a, b) = (v[0].str(), v[1].str());
+    Ok(Out::Float(if a.is_empty() || b.is_empty() {
+        0.0
+    } else {
+        measure(a, b)
+    }))
+}
+
 fn jaro_similarity(v: &[Val]) -> Result<Out, String> {
-    Ok(Out::Float(strsim::jaro(v[0].str(), v[1].str())))
+    similarity(v, strsim::jaro)
 }
 
 fn jaro_winkler_similarity(v: &[Val]) -> Result<Out, String> {
-    Ok(Out::Float(strsim::jaro_winkler(v[0].str(), v[1].str())))
+    similarity(v, strsim::jaro_winkler)
 }
 
 /// The similarity functions each named as it is called.

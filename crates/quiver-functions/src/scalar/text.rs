@@ -19,9 +19,15 @@ fn char_slice(s: &str, from: i64, to: i64) -> String {
     s.chars().skip(from).take(to - from).collect()
 }
 
+/// `substring(s, start [, length])`: a negative start counts from the end
+/// (-1 is the last character), as in DuckDB; positions before the first
+/// character take up part of the length, as in PostgreSQL.
 fn substr(v: &[Val]) -> Result<Out, String> {
     let s = v[0].str();
-    let start = v[1].int() - 1;
+    let start = match v[1].int() {
+        from_end if from_end < 0 => (s.chars().count() as i64).saturating_add(from_end),
+        from_start => from_start - 1,
+    };
     let end = match v.get(2) {
         Some(len) if len.int() < 0 => return Err("negative substring length not allowed".into()),
         Some(len) => start.saturating_add(len.int()),
@@ -99,8 +105,11 @@ fn split_part(v: &[Val]) -> Result<Out, String> {
     if n == 0 {
         return Err("field position must not be zero".into());
     }
+    // An empty separator splits into characters, as in DuckDB.
     let parts: Vec<&str> = if delim.is_empty() {
-        vec![s]
+        s.char_indices()
+            .map(|(i, c)| &s[i..i + c.len_utf8()])
+            .collect()
     } else {
         s.split(delim).collect()
     };
@@ -168,6 +177,12 @@ mod tests {
         assert_eq!(text(substr(&[s("hello"), Val::Int(0), Val::Int(3)])), "he");
         assert_eq!(text(substr(&[s("héllo"), Val::Int(2)])), "éllo");
         assert_eq!(text(substr(&[s("hello"), Val::Int(9)])), "");
+        assert_eq!(text(substr(&[s("hello"), Val::Int(-3)])), "llo");
+        assert_eq!(text(substr(&[s("hello"), Val::Int(-1), Val::Int(3)])), "o");
+        assert_eq!(
+            text(substr(&[s("hello"), Val::Int(-10), Val::Int(8)])),
+            "hel"
+        );
         assert!(substr(&[s("x"), Val::Int(1), Val::Int(-1)]).is_err());
         assert_eq!(text(left(&[s("hello"), Val::Int(-2)])), "hel");
         assert_eq!(text(right(&[s("hello"), Val::Int(2)])), "lo");
@@ -188,6 +203,7 @@ mod tests {
         assert_eq!(text(split_part(&[s("a,b,c"), s(","), Val::Int(2)])), "b");
         assert_eq!(text(split_part(&[s("a,b,c"), s(","), Val::Int(-1)])), "c");
         assert_eq!(text(split_part(&[s("a,b,c"), s(","), Val::Int(5)])), "");
+        assert_eq!(text(split_part(&[s("abc"), s(""), Val::Int(-1)])), "c");
         assert!(split_part(&[s("a"), s(","), Val::Int(0)]).is_err());
         assert_eq!(text(replace(&[s("aXbX"), s("X"), s("-")])), "a-b-");
         assert_eq!(text(reverse(&[s("abc")])), "cba");
