@@ -8,7 +8,9 @@ use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, AsArray, Decimal128Array};
 use arrow::compute::{cast_with_options, CastOptions};
-use arrow::datatypes::{DataType, Decimal128Type, Float64Type, Int64Type, TimeUnit};
+use arrow::datatypes::{
+    DataType, Decimal128Type, Float64Type, Int64Type, TimeUnit, TimestampMicrosecondType,
+};
 use arrow::util::display::FormatOptions;
 use datafusion_common::ScalarValue;
 
@@ -16,6 +18,7 @@ use crate::datetime_text::{parse_date, parse_timestamp, DatetimeTextError};
 use crate::error::{QuiverError, Result};
 use crate::types::is_string;
 use crate::value_text::{needs_sql_text, sql_text};
+use crate::zones::{instant_of, local_times, zone};
 
 /// Whether `CAST` converts values of type `from` to `to`: Arrow's casts,
 /// and text of every type that has one (lists, maps, structs, intervals
@@ -41,12 +44,18 @@ fn convert(array: &ArrayRef, target: &DataType, safe: bool) -> Result<ArrayRef> 
     if is_string(target) && needs_sql_text(array.data_type()) {
         return Ok(arrow::compute::cast(&sql_text(array)?, target)?);
     }
+    if let Some(moved) = across_zones(array, target)? {
+        return Ok(moved);
+    }
     if is_string(array.data_type()) {
         if let Some(read) = datetime_from_text(array, target, safe)? {
             return Ok(read);
         }
         if target == &DataType::Binary {
             return blob_from_text(array, safe);
+        }
+        if let DataType::Timestamp(_, Some(name)) = target {
+            return zoned_from_text(array, name, target, safe);
         }
     }
     let rounded = if target.is_integer() {
@@ -144,6 +153,75 @@ fn datetime_from_text(array: &ArrayRef, target: &DataType, safe: bool) -> Result
         ),
     };
     Ok(Some(out))
+}
+
+/// Casts between a `TIMESTAMP WITH TIME ZONE` and a local `TIMESTAMP` or
+/// `DATE` ([`crate::zones`]): the local time of an instant in its zone, or
+/// the instant of a local time in the target's zone. `None` for casts that
+/// cross no zone.
+fn across_zones(array: &ArrayRef, target: &DataType) -> Result<Option<ArrayRef>> {
+    let micros = DataType::Timestamp(TimeUnit::Microsecond, None);
+    Ok(match (array.data_type(), target) {
+        (DataType::Timestamp(_, Some(_)), DataType::Timestamp(_, None) | DataType::Date32) => {
+            let local: ArrayRef = Arc::new(
+                local_times(array.as_ref())?.reinterpret_cast::<TimestampMicrosecondType>(),
+            );
+            Some(cast_with_options(&local, target, &CastOptions::default())?)
+        }
+        (DataType::Timestamp(_, None) | DataType::Date32, DataType::Timestamp(_, Some(name))) => {
+            let tz = zone(name)?;
+            let local = arrow::compute::cast(array, &micros)?;
+            let instants = local
+                .as_primitive::<TimestampMicrosecondType>()
+                .unary::<_, TimestampMicrosecondType>(|v| instant_of(v, &tz))
+                .with_timezone(name.clone());
+            Some(arrow::compute::cast(&instants, target)?)
+        }
+        _ => None,
+    })
+}
+
+/// Strings as `TIMESTAMP WITH TIME ZONE` values in zone `name`: text
+/// without an offset is local time there ([`crate::zones::instant_of`]:
+/// a time skipped by a clock change moves past the gap); text with one
+/// (`…+02`, `…Z`) names its instant, read by Arrow's parser.
+fn zoned_from_text(
+    array: &ArrayRef,
+    name: &str,
+    target: &DataType,
+    safe: bool,
+) -> Result<ArrayRef> {
+    let tz = zone(name)?;
+    let text = arrow::compute::cast(array, &DataType::Utf8)?;
+    let text = text.as_string::<i32>();
+    let mut values = Vec::with_capacity(text.len());
+    for t in text.iter() {
+        let value = match t {
+            None => None,
+            Some(t) => match parse_timestamp(t) {
+                Ok(local) => Some(instant_of(local, &tz)),
+                Err(_) => {
+                    let one: ArrayRef = Arc::new(arrow::array::StringArray::from(vec![t]));
+                    let read = cast_with_options(&one, target, &CastOptions::default())
+                        .ok()
+                        .filter(|v| v.is_valid(0));
+                    match read {
+                        Some(v) => Some(v.as_primitive::<TimestampMicrosecondType>().value(0)),
+                        None if safe => None,
+                        None => {
+                            return Err(QuiverError::Execution(format!(
+                                "invalid TIMESTAMP WITH TIME ZONE value '{t}' (expected \
+                                 YYYY-MM-DD [HH:MM[:SS[.ffffff]]][+HH[:MM]])"
+                            )))
+                        }
+                    }
+                }
+            },
+        };
+        values.push(value);
+    }
+    let out = arrow::array::TimestampMicrosecondArray::from(values).with_timezone(name);
+    Ok(Arc::new(out))
 }
 
 /// Strings as BLOBs, as DuckDB reads them: `\xAA` is the byte 0xAA, every

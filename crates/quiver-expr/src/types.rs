@@ -127,6 +127,12 @@ pub fn common_type(l: &DataType, r: &DataType) -> Option<DataType> {
         _ if is_numeric(l) && is_numeric(r) => numeric_coercion(l, r),
         _ if is_string(l) && is_string(r) => Some(Utf8),
         (Date32, Timestamp(u, tz)) | (Timestamp(u, tz), Date32) => Some(Timestamp(*u, tz.clone())),
+        // A TIMESTAMP meets a TIMESTAMP WITH TIME ZONE as the instant its
+        // local time names in that zone (the session's), as in DuckDB.
+        (Timestamp(_, None), Timestamp(_, Some(tz)))
+        | (Timestamp(_, Some(tz)), Timestamp(_, None)) => {
+            Some(Timestamp(TimeUnit::Microsecond, Some(tz.clone())))
+        }
         (Timestamp(_, tz1), Timestamp(_, tz2)) if tz1 == tz2 => {
             Some(Timestamp(TimeUnit::Microsecond, tz1.clone()))
         }

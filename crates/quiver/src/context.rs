@@ -56,9 +56,20 @@ pub struct SessionState {
     pub interrupts: tokio::sync::watch::Sender<u64>,
     /// How deeply a query's expressions and plans may nest (`SET max_expression_depth`).
     pub max_expression_depth: std::sync::atomic::AtomicUsize,
+    /// The zone `TIMESTAMP WITH TIME ZONE` values are shown and computed in
+    /// (`SET TimeZone`): an IANA name such as `America/New_York`, or an
+    /// offset such as `+02:00`.
+    pub time_zone: RwLock<String>,
 }
 
 impl SessionState {
+    /// The session's time zone (`SET TimeZone`).
+    pub fn time_zone(&self) -> String {
+        self.time_zone
+            .read()
+            .map_or_else(|_| "UTC".to_string(), |z| z.clone())
+    }
+
     /// How many levels a query's expressions and plans may nest
     /// (`SET max_expression_depth`).
     pub fn max_expression_depth(&self) -> usize {
@@ -172,6 +183,7 @@ impl SessionContext {
             disabled_rules: RwLock::default(),
             interrupts: tokio::sync::watch::Sender::new(0),
             max_expression_depth: quiver_sql::DEFAULT_MAX_EXPRESSION_DEPTH.into(),
+            time_zone: RwLock::new("UTC".to_string()),
         };
         Self {
             state: Arc::new(state),
@@ -454,5 +466,9 @@ impl ContextProvider for SessionContext {
 
     fn max_expression_depth(&self) -> usize {
         self.state.max_expression_depth()
+    }
+
+    fn time_zone(&self) -> String {
+        self.state.time_zone()
     }
 }

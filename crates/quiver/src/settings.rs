@@ -19,6 +19,8 @@ use crate::context::SessionState;
 ///   (`''` runs them all);
 /// - `max_expression_depth`: how deeply expressions and plans may nest
 ///   (1000);
+/// - `TimeZone`: the zone `TIMESTAMP WITH TIME ZONE` values are shown and
+///   computed in (`UTC`);
 /// - S3's: `aws.region`, `aws.endpoint`, `aws.access_key_id`,
 ///   `aws.secret_access_key`, `aws.session_token`, `aws.allow_http`,
 ///   `aws.skip_signature`, … and DuckDB's `s3_region`-style names.
@@ -63,6 +65,17 @@ pub(crate) fn set(state: &SessionState, name: &str, value: &str) -> Result<()> {
                 .store(depth, std::sync::atomic::Ordering::Relaxed);
             Ok(())
         }
+        "timezone" | "time_zone" => {
+            let zone = value.trim();
+            zone.parse::<arrow::array::timezone::Tz>().map_err(|_| {
+                QuiverError::Plan(format!(
+                    "unknown time zone '{value}': use an IANA name such as 'America/New_York' \
+                     or 'UTC', or an offset such as '+02:00'"
+                ))
+            })?;
+            *state.time_zone.write().map_err(|_| poisoned())? = zone.to_string();
+            Ok(())
+        }
         "threads" => Err(QuiverError::Plan(
             "setting 'threads' is fixed when the session starts (the shell's --partitions, \
              SessionConfig::with_target_partitions)"
@@ -75,7 +88,7 @@ pub(crate) fn set(state: &SessionState, name: &str, value: &str) -> Result<()> {
             .set(name, value),
         _ => Err(QuiverError::Plan(format!(
             "unknown setting '{name}'; the settings are memory_limit, temp_directory, \
-             optimizer.disabled_rules, max_expression_depth and S3's: aws.region, \
+             optimizer.disabled_rules, max_expression_depth, TimeZone and S3's: aws.region, \
              aws.endpoint, aws.access_key_id, aws.secret_access_key, aws.session_token, aws.allow_http, aws.skip_signature (or \
              s3_region, s3_endpoint, ...)"
         ))),
@@ -115,6 +128,11 @@ pub(crate) fn list(state: &SessionState) -> Vec<Setting> {
             name: "temp_directory",
             value: state.temp_directory().display().to_string(),
             description: "where spill files are written",
+        },
+        Setting {
+            name: "TimeZone",
+            value: state.time_zone(),
+            description: "the zone TIMESTAMP WITH TIME ZONE values are shown and computed in",
         },
         Setting {
             name: "threads",

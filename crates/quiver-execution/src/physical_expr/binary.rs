@@ -14,11 +14,12 @@ use arrow::compute::kernels::numeric::{add, div, mul, rem, sub};
 use arrow::compute::{and_kleene, cast, or_kleene};
 use arrow::datatypes::{
     DataType, DurationMicrosecondType, Float32Type, Float64Type, Int32Type, Int64Type,
-    IntervalMonthDayNano, TimeUnit,
+    IntervalMonthDayNano, TimeUnit, TimestampMicrosecondType,
 };
 use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
 use arrow::temporal_conversions::date32_to_datetime;
+use quiver_expr::zones::local_times;
 use quiver_expr::{ColumnarValue, Operator, QuiverError, Result};
 
 use super::canonical::canonical_floats;
@@ -115,6 +116,13 @@ fn check_date_range(days: &ArrayRef, expr: &BinaryExpr) -> Result<()> {
     }
 }
 
+/// The local times of a column of instants, as TIMESTAMP values.
+fn local_timestamps(instants: &ArrayRef) -> Result<ArrayRef> {
+    Ok(Arc::new(
+        local_times(instants.as_ref())?.reinterpret_cast::<TimestampMicrosecondType>(),
+    ))
+}
+
 /// The difference of two timestamps as an INTERVAL of whole days and the
 /// time left over, as DuckDB and PostgreSQL show it (`60 days 10:00:00`);
 /// a negative difference has both parts negative.
@@ -194,6 +202,15 @@ impl PhysicalExpr for BinaryExpr {
         let (mut r, rs) = eval_datum(self.right.as_ref(), batch)?;
         if self.op.is_comparison() || self.op.is_distinction() {
             (l, r) = (canonical_floats(l), canonical_floats(r));
+        }
+        if self.op == Operator::Minus {
+            if let (DataType::Timestamp(_, Some(_)), DataType::Timestamp(_, Some(_))) =
+                (l.data_type(), r.data_type())
+            {
+                // Instants are subtracted as their local times, so a day
+                // with a clock change is one day, as in DuckDB.
+                (l, r) = (local_timestamps(&l)?, local_timestamps(&r)?);
+            }
         }
         let days = day_numbers(self.op, l.data_type(), r.data_type());
         if let Some(days) = &days {

@@ -18,8 +18,8 @@ use chrono::Datelike;
 use quiver_expr::{ColumnarValue, QuiverError, Result, ScalarFunction, ScalarValue};
 
 use super::datetime::{
-    civil_from_days, datetime, days_from_civil, is_datetime, micros_of, weekday_from_monday,
-    MICROS_PER_DAY,
+    civil_from_days, datetime, days_from_civil, instants_of, is_datetime, micros_of,
+    weekday_from_monday, MICROS_PER_DAY,
 };
 use super::str_arg::constant_str;
 use super::{check_arity, map_values, wrong_types};
@@ -161,11 +161,12 @@ impl Field {
 
     /// The field of every value of a date or timestamp column.
     fn of_column(self, input: &dyn Array) -> Result<ArrayRef> {
-        let micros = micros_of(input)?;
         if self.is_double() {
+            let micros = instants_of(input)?;
             let out: Float64Array = micros.unary(|m| self.double(m));
             return Ok(Arc::new(out));
         }
+        let micros = micros_of(input)?;
         let out: Int64Array = micros
             .iter()
             .map(|m| m.and_then(|m| self.integer(m)))

@@ -11,6 +11,7 @@ use arrow::array::{Array, ArrayRef, AsArray};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Date32Type, TimeUnit, TimestampMicrosecondType};
 use chrono::Datelike;
+use quiver_expr::zones::{instant_of, local_times, zone};
 use quiver_expr::{exec_err, ColumnarValue, Result, ScalarFunction, ScalarValue};
 
 use super::datetime::{
@@ -143,6 +144,17 @@ fn truncate_array(input: &dyn Array, unit: Unit) -> Result<ArrayRef> {
                 truncate_days(i64::from(days), unit) as i32
             },
         )),
+        DataType::Timestamp(_, Some(name)) => {
+            // Truncated in local time, then back to the instant.
+            let tz = zone(name)?;
+            let local = local_times(input)?;
+            let out = local
+                .unary::<_, TimestampMicrosecondType>(|us| {
+                    instant_of(truncate_micros(us, unit), &tz)
+                })
+                .with_timezone(name.clone());
+            cast(&out, input.data_type())?
+        }
         data_type => {
             let micros = cast(input, &DataType::Timestamp(TimeUnit::Microsecond, None))?;
             let out = micros

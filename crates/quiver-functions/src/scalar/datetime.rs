@@ -7,6 +7,7 @@ use arrow::array::{Array, AsArray, Int64Array};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Date32Type, TimeUnit, TimestampMicrosecondType};
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
+use quiver_expr::zones::local_times;
 use quiver_expr::{internal_err, Result};
 
 /// 1970-01-01, day 0 of Arrow dates.
@@ -26,13 +27,15 @@ pub fn is_datetime(t: &DataType) -> bool {
     )
 }
 
-/// The instants of a date or timestamp column as microseconds since the
-/// epoch (a date at its midnight).
+/// The values of a date or timestamp column as microseconds since the
+/// epoch (a date at its midnight, an instant with a time zone at its local
+/// time there).
 pub fn micros_of(input: &dyn Array) -> Result<Int64Array> {
     Ok(match input.data_type() {
         DataType::Date32 => input
             .as_primitive::<Date32Type>()
             .unary(|d| i64::from(d) * MICROS_PER_DAY),
+        DataType::Timestamp(_, Some(_)) => local_times(input)?,
         DataType::Date64 | DataType::Timestamp(..) => {
             let t = cast(input, &DataType::Timestamp(TimeUnit::Microsecond, None))?;
             t.as_primitive::<TimestampMicrosecondType>()
@@ -80,6 +83,24 @@ pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
 pub fn weekday_from_monday(days: i64) -> i64 {
     // 1970-01-01 was a Thursday.
     (days + 3).rem_euclid(7)
+}
+
+/// The values of a date or timestamp column as instants: microseconds
+/// since 1970-01-01 UTC (a date or a timestamp without a zone at its local
+/// time read as UTC), for `epoch` and `epoch_ms`, which count from the same
+/// instant in every zone.
+pub fn instants_of(input: &dyn Array) -> Result<Int64Array> {
+    match input.data_type() {
+        DataType::Timestamp(_, Some(zone)) => {
+            let t = cast(
+                input,
+                &DataType::Timestamp(TimeUnit::Microsecond, Some(zone.clone())),
+            )?;
+            Ok(t.as_primitive::<TimestampMicrosecondType>()
+                .reinterpret_cast())
+        }
+        _ => micros_of(input),
+    }
 }
 
 /// Microseconds since the epoch as a calendar date and time.

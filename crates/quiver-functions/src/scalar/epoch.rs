@@ -9,7 +9,7 @@ use arrow::compute::cast;
 use arrow::datatypes::{DataType, Int64Type, TimeUnit, TimestampMicrosecondType};
 use quiver_expr::{ColumnarValue, QuiverError, Result, ScalarFunction};
 
-use super::datetime::{is_datetime, micros_of};
+use super::datetime::{instants_of, is_datetime};
 use super::{check_arity, map_values, wrong_types};
 
 /// One of the `epoch_*` functions.
@@ -90,7 +90,7 @@ impl ScalarFunction for EpochIn {
     fn invoke(&self, args: &[ColumnarValue], num_rows: usize) -> Result<ColumnarValue> {
         map_values(&args[0], num_rows, |input| {
             if is_datetime(input.data_type()) {
-                let micros = micros_of(input)?;
+                let micros = instants_of(input)?;
                 let out: Int64Array = micros.try_unary(|m| self.to_units(m))?;
                 return Ok(Arc::new(out));
             }

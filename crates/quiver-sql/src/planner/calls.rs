@@ -1,13 +1,15 @@
 //! Calls the binder rewrites into other expressions instead of calling a
 //! registered function: `mod(a, b)` (`a % b`), `nullif`, `if`/`iif`,
-//! `ifnull`/`nvl` (`coalesce` of two), `typeof` (a constant), `now()`,
-//! `current_timestamp`, `current_date` and `today()` (constants, the same
-//! throughout a statement; TIMESTAMP, not yet WITH TIME ZONE as in DuckDB,
-//! in UTC), `date_add(d, i)` (`d + i`), and
+//! `ifnull`/`nvl` (`coalesce` of two), `typeof` (a constant), `now()` and
+//! `current_timestamp` (a TIMESTAMP WITH TIME ZONE), `localtimestamp` (its
+//! local time) and `current_date` and `today()` (in the session's zone),
+//! constants the same throughout a statement, `date_add(d, i)` (`d + i`),
+//! and
 //! `date_part` of the DOUBLE fields `epoch` and `julian` (their own
 //! functions, since a function's result type cannot depend on an argument's
 //! value).
 
+use arrow::datatypes::{DataType, TimeUnit};
 use quiver_expr::types::sql_type_name;
 use quiver_expr::{not_impl_err, Expr, Operator, QSchema, QuiverError, Result, ScalarValue};
 
@@ -30,9 +32,9 @@ pub const REWRITTEN_CALLS: &[(&str, &[&str])] = &[
             "current_timestamp",
             "get_current_timestamp",
             "transaction_timestamp",
-            "localtimestamp",
         ],
     ),
+    ("localtimestamp", &[]),
     ("current_date", &["today"]),
     ("date_add", &[]),
     ("grouping", &["grouping_id"]),
@@ -88,23 +90,21 @@ impl SqlPlanner<'_> {
                     else_expr: Some(Box::new(otherwise)),
                 }
             }
-            "now"
-            | "current_timestamp"
-            | "get_current_timestamp"
-            | "transaction_timestamp"
-            | "localtimestamp" => {
+            "now" | "current_timestamp" | "get_current_timestamp" | "transaction_timestamp" => {
                 exactly::<0>(name, args)?;
-                Expr::Literal(ScalarValue::TimestampMicrosecond(
-                    Some(self.statement_time()),
-                    None,
-                ))
+                self.now()
+            }
+            "localtimestamp" => {
+                exactly::<0>(name, args)?;
+                let now = self.now();
+                Expr::Cast(
+                    Box::new(now),
+                    DataType::Timestamp(TimeUnit::Microsecond, None),
+                )
             }
             "current_date" | "today" => {
                 exactly::<0>(name, args)?;
-                let days = self.statement_time().div_euclid(86_400_000_000);
-                Expr::Literal(ScalarValue::Date32(Some(i32::try_from(days).map_err(
-                    |_| QuiverError::Internal("the clock is out of the DATE range".into()),
-                )?)))
+                self.current_date()?
             }
             "current_time" | "localtime" => {
                 return not_impl_err!("{name}: the TIME type is not supported yet")

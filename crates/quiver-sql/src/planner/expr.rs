@@ -330,10 +330,17 @@ impl SqlPlanner<'_> {
             }
             E::Value(v) => self.value(&v.value),
             E::TypedString(t) => match &t.value.value {
-                Value::SingleQuotedString(s) => Ok(Expr::Literal(typed_string(&t.data_type, s)?)),
+                Value::SingleQuotedString(s) => {
+                    let target = self.in_session_zone(sql_to_arrow_type(&t.data_type)?);
+                    Ok(Expr::Literal(typed_string(&t.data_type, &target, s)?))
+                }
                 other => not_impl_err!("typed literal {other}"),
             },
             E::Interval(i) => interval_literal(i),
+            E::AtTimeZone {
+                timestamp,
+                time_zone,
+            } => self.at_time_zone(go(timestamp)?, go(time_zone)?, schema),
             E::Nested(inner) => go(inner),
             E::BinaryOp {
                 op: op @ (ast::BinaryOperator::And | ast::BinaryOperator::Or),
@@ -435,7 +442,7 @@ impl SqlPlanner<'_> {
                 data_type,
                 ..
             } => {
-                let target = sql_to_arrow_type(data_type)?;
+                let target = self.in_session_zone(sql_to_arrow_type(data_type)?);
                 match kind {
                     ast::CastKind::Cast | ast::CastKind::DoubleColon => {
                         cast_expr(go(expr)?, &target, schema)

@@ -108,12 +108,17 @@ pub fn sql_to_arrow_type(data_type: &ast::DataType) -> Result<DataType> {
 
 /// `DATE '1998-12-01'`, `TIMESTAMP '..'` and other typed string literals,
 /// converted now so a bad value is reported at planning time.
-pub fn typed_string(data_type: &ast::DataType, value: &str) -> Result<ScalarValue> {
-    let target = sql_to_arrow_type(data_type)?;
-    if target == DataType::Interval(IntervalUnit::MonthDayNano) {
+/// `target` is the type the literal becomes (the SQL type's, with a time
+/// zone made the session's).
+pub fn typed_string(
+    data_type: &ast::DataType,
+    target: &DataType,
+    value: &str,
+) -> Result<ScalarValue> {
+    if target == &DataType::Interval(IntervalUnit::MonthDayNano) {
         return parse_interval(value, None);
     }
-    cast_scalar(&ScalarValue::Utf8(Some(value.to_string())), &target).map_err(|e| {
+    cast_scalar(&ScalarValue::Utf8(Some(value.to_string())), target).map_err(|e| {
         let why = match e {
             QuiverError::Execution(why) => format!(": {why}"),
             _ => String::new(),

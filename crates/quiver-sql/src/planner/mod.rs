@@ -9,6 +9,7 @@ mod pattern;
 mod query;
 mod relation;
 mod star;
+mod time_zone;
 mod window;
 mod write;
 
@@ -77,6 +78,12 @@ pub trait ContextProvider {
     /// error (`SET max_expression_depth`).
     fn max_expression_depth(&self) -> usize {
         DEFAULT_MAX_EXPRESSION_DEPTH
+    }
+
+    /// The session's time zone (`SET TimeZone`), in which `TIMESTAMP WITH
+    /// TIME ZONE` values are shown and computed.
+    fn time_zone(&self) -> String {
+        "UTC".to_string()
     }
 }
 
@@ -396,7 +403,10 @@ impl<'a> SqlPlanner<'a> {
         let shown: Vec<&Setting> = if name == "all" {
             settings.iter().collect()
         } else {
-            let one: Vec<&Setting> = settings.iter().filter(|s| s.name == name).collect();
+            let one: Vec<&Setting> = settings
+                .iter()
+                .filter(|s| s.name.eq_ignore_ascii_case(&name))
+                .collect();
             if one.is_empty() {
                 let names: Vec<&str> = settings.iter().map(|s| s.name).collect();
                 return Err(QuiverError::Plan(format!(

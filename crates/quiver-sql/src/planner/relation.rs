@@ -302,6 +302,7 @@ impl SqlPlanner<'_> {
         }
         let table = table_function.table(&positional, &named, self)?;
         let scan = LogicalPlan::TableScan(TableScan::try_new(&table.name, table.source, None)?);
+        let scan = self.in_session_zone_scan(scan, &table.name)?;
         match alias {
             Some(a) => self.apply_alias(scan, a),
             None => Ok(scan),
@@ -348,6 +349,7 @@ impl SqlPlanner<'_> {
             }
             if let Some(source) = self.provider.get_table(&table) {
                 let scan = LogicalPlan::TableScan(TableScan::try_new(&table, source, None)?);
+                let scan = self.in_session_zone_scan(scan, &table)?;
                 return match alias {
                     Some(a) => self.apply_alias(scan, a),
                     None => Ok(scan),
@@ -356,8 +358,9 @@ impl SqlPlanner<'_> {
         }
         if string_literal || looks_like_path(&table) {
             let source = self.provider.get_file_table(&table, None, &[])?;
-            let scan =
-                LogicalPlan::TableScan(TableScan::try_new(&file_stem(&table), source, None)?);
+            let stem = file_stem(&table);
+            let scan = LogicalPlan::TableScan(TableScan::try_new(&stem, source, None)?);
+            let scan = self.in_session_zone_scan(scan, &stem)?;
             return match alias {
                 Some(a) => self.apply_alias(scan, a),
                 None => Ok(scan),
