@@ -1,6 +1,7 @@
 //! `quiver`: an interactive SQL shell and batch runner over Parquet and CSV.
 
 mod args;
+mod caret;
 mod dot_commands;
 mod helper;
 mod interactive;

@@ -8,6 +8,7 @@ use futures::StreamExt;
 use quiver::{parse_script, DataFrame, QuiverError, SessionContext};
 
 use crate::args::OutputFormat;
+use crate::caret::pointer;
 use crate::output::ResultWriter;
 
 /// A statement that failed, with the line it starts on when known.
@@ -18,13 +19,19 @@ pub struct StatementError {
     pub line: Option<u64>,
     /// What went wrong.
     pub error: QuiverError,
+    /// The SQL line the error names, with a caret under its column.
+    pub pointer: Option<String>,
 }
 
 impl std::fmt::Display for StatementError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.line {
-            Some(line) => write!(f, "Error in the statement at line {line}: {}", self.error),
-            None => write!(f, "Error: {}", self.error),
+            Some(line) => write!(f, "Error in the statement at line {line}: {}", self.error)?,
+            None => write!(f, "Error: {}", self.error)?,
+        }
+        match &self.pointer {
+            Some(pointer) => write!(f, "\n{pointer}"),
+            None => Ok(()),
         }
     }
 }
@@ -54,6 +61,7 @@ impl Shell {
         for statement in &script.statements {
             let fail = |error: QuiverError| StatementError {
                 line: Some(statement.line),
+                pointer: pointer(sql, &error.to_string()),
                 error,
             };
             let started = Instant::now();
@@ -66,7 +74,11 @@ impl Shell {
             self.report_time(out, started.elapsed()).map_err(fail)?;
         }
         match script.error {
-            Some(error) => Err(StatementError { line: None, error }),
+            Some(error) => Err(StatementError {
+                line: None,
+                pointer: pointer(sql, &error.to_string()),
+                error,
+            }),
             None => Ok(()),
         }
     }

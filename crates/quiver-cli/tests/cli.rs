@@ -117,6 +117,20 @@ fn csv_writes_lists_structs_and_intervals_as_text() {
 }
 
 #[test]
+fn errors_point_at_their_place_in_the_sql() {
+    let o = quiver(
+        &["-c", "SELECT 1 AS a,\n  nope FROM 'testdata/cities.csv'"],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains("LINE 2:   nope FROM 'testdata/cities.csv'\n          ^"),
+        "{err}"
+    );
+}
+
+#[test]
 fn the_first_failing_statement_stops_the_script_with_its_line() {
     let o = quiver(
         &["--format", "csv"],

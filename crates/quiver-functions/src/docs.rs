@@ -230,6 +230,8 @@ pub const FUNCTION_DOCS: &[FunctionDoc] = &[
     doc("strptime", Section::Dates, "strptime(text, format)", "The TIMESTAMP that text shows in the format; an error if it does not match.", "strptime('15/03/2024', '%d/%m/%Y')", "2024-03-15 00:00:00"),
     doc("time_bucket", Section::Dates, "time_bucket(width, t [, origin])", "The start of the bucket of the width holding t (months from 2000-01-01, others from Monday 2000-01-03).", "time_bucket(INTERVAL 15 MINUTE, TIMESTAMP '2024-03-15 10:07:00')", "2024-03-15 10:00:00"),
     doc("to_timestamp", Section::Dates, "to_timestamp(seconds)", "The TIMESTAMP that many seconds after 1970-01-01.", "to_timestamp(86400)", "1970-01-02 00:00:00"),
+    doc("to_char", Section::Dates, "to_char(t, template)", "t as text in a PostgreSQL template (YYYY, MM, DD, HH24, HH12, MI, SS, MS, US, AM, Month, Mon, Day, Dy, DDD, IW, \"text\").", "to_char(TIMESTAMP '2024-03-15 14:05:00', 'DD Mon YYYY HH12:MI AM')", "15 Mar 2024 02:05 PM"),
+    doc("to_date", Section::Dates, "to_date(text, template)", "The DATE that text shows in a PostgreSQL template.", "to_date('15.03.2024', 'DD.MM.YYYY')", "2024-03-15"),
     doc("try_strptime", Section::Dates, "try_strptime(text, format)", "As strptime, but NULL when the text does not match.", "try_strptime('nope', '%Y')", "NULL"),
     doc("week", Section::Dates, "week(t)", "The ISO week, 1 to 53.", "week(DATE '2024-12-30')", "1"),
     doc("year", Section::Dates, "year(t)", "The year.", "year(DATE '2024-03-15')", "2024"),

@@ -60,6 +60,8 @@ pub fn builtins() -> Vec<Arc<dyn ScalarFunction>> {
         Arc::new(time_format::TimeFormat::strftime()),
         Arc::new(time_format::TimeFormat::strptime()),
         Arc::new(time_format::TimeFormat::try_strptime()),
+        Arc::new(time_format::TimeFormat::to_char()),
+        Arc::new(time_format::TimeFormat::to_date()),
     ];
     for f in text::functions()
         .into_iter()

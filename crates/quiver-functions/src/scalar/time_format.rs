@@ -1,5 +1,7 @@
 //! `strftime(t, format)` and `strptime(text, format)` (and
-//! `try_strptime`, NULL where the text does not match): timestamps to text
+//! `try_strptime`, NULL where the text does not match), and their
+//! PostgreSQL forms `to_char(t, template)` and `to_date(text, template)`
+//! (`YYYY-MM-DD HH24:MI:SS`, translated to DuckDB's codes): timestamps to text
 //! and back with DuckDB's format codes, which are C's (`%Y-%m-%d
 //! %H:%M:%S`, `%A`, `%B`, `%j`, …) plus `%f` (microseconds, 6 digits),
 //! `%g` (milliseconds, 3 digits) and `%n` (nanoseconds, 9 digits). A
@@ -30,6 +32,81 @@ enum Direction {
     Parse,
     /// `try_strptime`: as `strptime`, NULL when it does not match.
     TryParse,
+}
+
+/// Which codes a format is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Codes {
+    /// DuckDB's (C's `%Y-%m-%d`), for `strftime` and `strptime`.
+    DuckDb,
+    /// PostgreSQL's template patterns (`YYYY-MM-DD HH24:MI:SS`), for
+    /// `to_char` and `to_date`.
+    Postgres,
+}
+
+/// PostgreSQL's template patterns and the DuckDB codes they stand for,
+/// longest first so that `HH24` is not read as `HH`.
+const POSTGRES_PATTERNS: &[(&str, &str)] = &[
+    ("YYYY", "%Y"),
+    ("HH24", "%H"),
+    ("HH12", "%I"),
+    ("Month", "%B"),
+    ("DDD", "%j"),
+    ("Mon", "%b"),
+    ("Day", "%A"),
+    ("YY", "%y"),
+    ("MM", "%m"),
+    ("DD", "%d"),
+    ("HH", "%I"),
+    ("MI", "%M"),
+    ("SS", "%S"),
+    ("MS", "%g"),
+    ("US", "%f"),
+    ("AM", "%p"),
+    ("PM", "%p"),
+    ("Dy", "%a"),
+    ("IW", "%V"),
+];
+
+/// A PostgreSQL template (`YYYY-MM-DD HH24:MI:SS`) in DuckDB's codes. Text
+/// in double quotes is literal, as are characters that start no pattern;
+/// an `FM` prefix is accepted (names are never blank-padded). Patterns
+/// Quiver does not implement (`MONTH`, `Q`, `TZ`, …) are an error.
+fn postgres_to_duckdb(template: &str) -> std::result::Result<String, String> {
+    let mut out = String::with_capacity(template.len() + 8);
+    let mut rest = template;
+    while let Some(c) = rest.chars().next() {
+        if c == '"' {
+            let end = rest[1..]
+                .find('"')
+                .ok_or_else(|| format!("unclosed quote in '{template}'"))?;
+            out.push_str(&rest[1..1 + end].replace('%', "%%"));
+            rest = &rest[end + 2..];
+            continue;
+        }
+        if let Some(after) = rest.strip_prefix("FM") {
+            rest = after;
+            continue;
+        }
+        if let Some((pattern, code)) = POSTGRES_PATTERNS.iter().find(|(p, _)| rest.starts_with(p)) {
+            out.push_str(code);
+            rest = &rest[pattern.len()..];
+            continue;
+        }
+        if c.is_ascii_uppercase() {
+            let word: String = rest.chars().take_while(char::is_ascii_uppercase).collect();
+            return Err(format!(
+                "the pattern '{word}' in '{template}' is not supported"
+            ));
+        }
+        if c == '%' {
+            out.push_str("%%");
+        } else {
+            out.push(c);
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    Ok(out)
 }
 
 /// A DuckDB format string in chrono's syntax.
@@ -189,35 +266,52 @@ impl CompiledFormat {
 #[derive(Debug)]
 pub struct TimeFormat {
     direction: Direction,
+    codes: Codes,
+    /// `to_date`: the parsed timestamp's date.
+    returns_date: bool,
     /// The format, when it is a constant.
     compiled: Option<CompiledFormat>,
 }
 
 impl TimeFormat {
-    /// `strftime`.
-    pub fn strftime() -> Self {
+    fn new(direction: Direction, codes: Codes, returns_date: bool) -> Self {
         Self {
-            direction: Direction::Format,
+            direction,
+            codes,
+            returns_date,
             compiled: None,
         }
+    }
+    /// `strftime`.
+    pub fn strftime() -> Self {
+        Self::new(Direction::Format, Codes::DuckDb, false)
     }
     /// `strptime`.
     pub fn strptime() -> Self {
-        Self {
-            direction: Direction::Parse,
-            compiled: None,
-        }
+        Self::new(Direction::Parse, Codes::DuckDb, false)
     }
     /// `try_strptime`.
     pub fn try_strptime() -> Self {
-        Self {
-            direction: Direction::TryParse,
-            compiled: None,
-        }
+        Self::new(Direction::TryParse, Codes::DuckDb, false)
+    }
+    /// `to_char`: `strftime` with PostgreSQL's template patterns.
+    pub fn to_char() -> Self {
+        Self::new(Direction::Format, Codes::Postgres, false)
+    }
+    /// `to_date`: a DATE read with PostgreSQL's template patterns.
+    pub fn to_date() -> Self {
+        Self::new(Direction::Parse, Codes::Postgres, true)
     }
 
     fn compile(&self, format: &str) -> Result<CompiledFormat> {
-        CompiledFormat::new(self.name(), format, self.direction)
+        let duckdb = match self.codes {
+            Codes::DuckDb => std::borrow::Cow::Borrowed(format),
+            Codes::Postgres => std::borrow::Cow::Owned(
+                postgres_to_duckdb(format)
+                    .map_err(|m| QuiverError::Plan(format!("{}: {m}", self.name())))?,
+            ),
+        };
+        CompiledFormat::new(self.name(), &duckdb, self.direction)
     }
 
     fn format_all(&self, args: &[ColumnarValue], rows: usize) -> Result<ArrayRef> {
@@ -291,10 +385,12 @@ fn parse_timestamp(text: &str, format: &CompiledFormat) -> Option<i64> {
 
 impl ScalarFunction for TimeFormat {
     fn name(&self) -> &str {
-        match self.direction {
-            Direction::Format => "strftime",
-            Direction::Parse => "strptime",
-            Direction::TryParse => "try_strptime",
+        match (self.direction, self.codes) {
+            (Direction::Format, Codes::DuckDb) => "strftime",
+            (Direction::Parse, Codes::DuckDb) => "strptime",
+            (Direction::TryParse, _) => "try_strptime",
+            (Direction::Format, Codes::Postgres) => "to_char",
+            (Direction::Parse, Codes::Postgres) => "to_date",
         }
     }
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
@@ -317,6 +413,7 @@ impl ScalarFunction for TimeFormat {
     fn return_type(&self, _: &[DataType]) -> Result<DataType> {
         Ok(match self.direction {
             Direction::Format => DataType::Utf8,
+            _ if self.returns_date => DataType::Date32,
             Direction::Parse | Direction::TryParse => {
                 DataType::Timestamp(TimeUnit::Microsecond, None)
             }
@@ -333,8 +430,8 @@ impl ScalarFunction for TimeFormat {
             return Ok(None);
         };
         Ok(Some(Arc::new(TimeFormat {
-            direction: self.direction,
             compiled: Some(self.compile(format)?),
+            ..*self
         })))
     }
     fn invoke(&self, args: &[ColumnarValue], num_rows: usize) -> Result<ColumnarValue> {
@@ -342,6 +439,11 @@ impl ScalarFunction for TimeFormat {
         let out = match self.direction {
             Direction::Format => self.format_all(args, rows)?,
             Direction::Parse | Direction::TryParse => self.parse_all(args, rows)?,
+        };
+        let out = if self.returns_date {
+            arrow::compute::cast(&out, &DataType::Date32)?
+        } else {
+            out
         };
         shaped(args, out)
     }
@@ -417,6 +519,20 @@ mod tests {
             out.push('|');
         }
         assert_eq!(out, "07|7|2024|075|00|12345|-5|");
+    }
+
+    #[test]
+    fn postgres_templates_become_duckdb_codes() {
+        assert_eq!(
+            postgres_to_duckdb("YYYY-MM-DD HH24:MI:SS.US").unwrap(),
+            "%Y-%m-%d %H:%M:%S.%f"
+        );
+        assert_eq!(
+            postgres_to_duckdb(r#"FMDay, DD "of" Month YYYY 100%"#).unwrap(),
+            "%A, %d of %B %Y 100%%"
+        );
+        assert!(postgres_to_duckdb("Q").unwrap_err().contains("'Q'"));
+        assert!(postgres_to_duckdb("\"unclosed").is_err());
     }
 
     #[test]
