@@ -18,7 +18,7 @@ use chrono::Datelike;
 use quiver_expr::{ColumnarValue, QuiverError, Result, ScalarFunction, ScalarValue};
 
 use super::datetime::{
-    civil_from_days, datetime, days_from_civil, instants_of, is_datetime, micros_of,
+    civil_from_days, datetime, days_from_civil, instants_of, is_datetime, is_time, micros_of,
     weekday_from_monday, MICROS_PER_DAY,
 };
 use super::str_arg::constant_str;
@@ -159,8 +159,28 @@ impl Field {
         }
     }
 
-    /// The field of every value of a date or timestamp column.
+    /// Whether the field is part of a time of day (so a TIME has it).
+    fn of_time_of_day(self) -> bool {
+        matches!(
+            self,
+            Field::Hour
+                | Field::Minute
+                | Field::Second
+                | Field::Millisecond
+                | Field::Microsecond
+                | Field::Epoch
+        )
+    }
+
+    /// The field of every value of a date, timestamp or time column.
     fn of_column(self, input: &dyn Array) -> Result<ArrayRef> {
+        if is_time(input.data_type()) && !self.of_time_of_day() {
+            return Err(QuiverError::Plan(format!(
+                "a TIME has no {} field; it has hour, minute, second, millisecond, \
+                 microsecond and epoch",
+                format!("{self:?}").to_lowercase()
+            )));
+        }
         if self.is_double() {
             let micros = instants_of(input)?;
             let out: Float64Array = micros.unary(|m| self.double(m));
@@ -175,11 +195,11 @@ impl Field {
     }
 }
 
-/// The date or timestamp type a field function computes on.
+/// The date, timestamp or time type a field function computes on.
 fn datetime_argument(name: &str, arg_types: &[DataType], t: &DataType) -> Result<DataType> {
     match t {
         DataType::Null => Ok(DataType::Date32),
-        t if is_datetime(t) => Ok(t.clone()),
+        t if is_datetime(t) || is_time(t) => Ok(t.clone()),
         _ => Err(wrong_types(name, arg_types)),
     }
 }

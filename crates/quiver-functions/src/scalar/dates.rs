@@ -77,6 +77,18 @@ fn make_timestamp(v: &[Val]) -> Result<Out, String> {
     Ok(Out::Timestamp(micros(day.and_time(time))))
 }
 
+fn make_time(v: &[Val]) -> Result<Out, String> {
+    let (hour, minute, second) = (v[0].int(), v[1].int(), v[2].float());
+    if !(0..24).contains(&hour) || !(0..60).contains(&minute) || !(0.0..60.0).contains(&second) {
+        return Err(format!(
+            "time field value out of range: {hour}:{minute}:{second}"
+        ));
+    }
+    Ok(Out::Time(
+        (hour * 3600 + minute * 60) * MICROS_PER_SECOND + (second * 1e6).round() as i64,
+    ))
+}
+
 /// `to_timestamp(seconds)`: seconds since 1970-01-01 as a TIMESTAMP.
 fn to_timestamp(v: &[Val]) -> Result<Out, String> {
     let seconds = v[0].float();
@@ -314,6 +326,7 @@ pub fn functions() -> Vec<RowFunction> {
             make_timestamp,
         ),
         RowFunction::new("to_timestamp", &[Float], 0, Timestamp, to_timestamp),
+        RowFunction::new("make_time", &[Int, Int, Float], 0, Kind::Time, make_time),
         RowFunction::new("date_diff", &[Str, Timestamp, Timestamp], 0, Int, date_diff)
             .with_aliases(&["datediff"]),
         RowFunction::new("date_sub", &[Str, Timestamp, Timestamp], 0, Int, date_sub)

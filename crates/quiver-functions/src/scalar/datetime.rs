@@ -5,7 +5,9 @@
 
 use arrow::array::{Array, AsArray, Int64Array};
 use arrow::compute::cast;
-use arrow::datatypes::{DataType, Date32Type, TimeUnit, TimestampMicrosecondType};
+use arrow::datatypes::{
+    DataType, Date32Type, Time64MicrosecondType, TimeUnit, TimestampMicrosecondType,
+};
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use quiver_expr::zones::local_times;
 use quiver_expr::{internal_err, Result};
@@ -29,7 +31,7 @@ pub fn is_datetime(t: &DataType) -> bool {
 
 /// The values of a date or timestamp column as microseconds since the
 /// epoch (a date at its midnight, an instant with a time zone at its local
-/// time there).
+/// time there, a TIME as microseconds since midnight).
 pub fn micros_of(input: &dyn Array) -> Result<Int64Array> {
     Ok(match input.data_type() {
         DataType::Date32 => input
@@ -41,8 +43,17 @@ pub fn micros_of(input: &dyn Array) -> Result<Int64Array> {
             t.as_primitive::<TimestampMicrosecondType>()
                 .reinterpret_cast()
         }
+        DataType::Time32(_) | DataType::Time64(_) => {
+            let t = cast(input, &DataType::Time64(TimeUnit::Microsecond))?;
+            t.as_primitive::<Time64MicrosecondType>().reinterpret_cast()
+        }
         other => return internal_err!("expected a date or timestamp, got {other}"),
     })
+}
+
+/// Whether `t` is a time of day (TIME).
+pub fn is_time(t: &DataType) -> bool {
+    matches!(t, DataType::Time32(_) | DataType::Time64(_))
 }
 
 /// The (year, month 1–12, day 1–31) of `days` since 1970-01-01 in the

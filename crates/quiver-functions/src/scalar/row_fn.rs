@@ -7,12 +7,13 @@ use std::sync::Arc;
 
 use arrow::array::{
     Array, ArrayRef, AsArray, BinaryBuilder, BooleanBuilder, Date32Builder, Float64Builder,
-    Int64Builder, IntervalMonthDayNanoBuilder, StringBuilder, TimestampMicrosecondBuilder,
+    Int64Builder, IntervalMonthDayNanoBuilder, StringBuilder, Time64MicrosecondBuilder,
+    TimestampMicrosecondBuilder,
 };
 use arrow::compute::cast;
 use arrow::datatypes::{
     DataType, Date32Type, Float64Type, Int64Type, IntervalMonthDayNano, IntervalMonthDayNanoType,
-    IntervalUnit, TimeUnit, TimestampMicrosecondType,
+    IntervalUnit, Time64MicrosecondType, TimeUnit, TimestampMicrosecondType,
 };
 use quiver_expr::types::{is_numeric, is_string};
 
@@ -47,6 +48,8 @@ pub enum Kind {
     Timestamp,
     /// INTERVAL.
     Interval,
+    /// TIME (results only).
+    Time,
 }
 
 impl Kind {
@@ -60,6 +63,7 @@ impl Kind {
             Kind::Date => DataType::Date32,
             Kind::Timestamp => DataType::Timestamp(TimeUnit::Microsecond, None),
             Kind::Interval => DataType::Interval(IntervalUnit::MonthDayNano),
+            Kind::Time => DataType::Time64(TimeUnit::Microsecond),
         }
     }
 
@@ -78,6 +82,7 @@ impl Kind {
                     )
                 }
                 Kind::Interval => matches!(t, DataType::Interval(_)),
+                Kind::Time => matches!(t, DataType::Time32(_) | DataType::Time64(_)),
             }
     }
 }
@@ -172,6 +177,8 @@ pub enum Out {
     Timestamp(i64),
     /// An interval.
     Interval(IntervalMonthDayNano),
+    /// Microseconds since midnight.
+    Time(i64),
     /// SQL NULL.
     Null,
 }
@@ -268,6 +275,7 @@ enum Builder {
     Date(Date32Builder),
     Timestamp(TimestampMicrosecondBuilder),
     Interval(IntervalMonthDayNanoBuilder),
+    Time(Time64MicrosecondBuilder),
 }
 
 impl Builder {
@@ -281,6 +289,7 @@ impl Builder {
             Kind::Date => Builder::Date(Date32Builder::with_capacity(rows)),
             Kind::Timestamp => Builder::Timestamp(TimestampMicrosecondBuilder::with_capacity(rows)),
             Kind::Interval => Builder::Interval(IntervalMonthDayNanoBuilder::with_capacity(rows)),
+            Kind::Time => Builder::Time(Time64MicrosecondBuilder::with_capacity(rows)),
         }
     }
 
@@ -294,6 +303,7 @@ impl Builder {
             (Builder::Date(b), Out::Date(v)) => b.append_value(v),
             (Builder::Timestamp(b), Out::Timestamp(v)) => b.append_value(v),
             (Builder::Interval(b), Out::Interval(v)) => b.append_value(v),
+            (Builder::Time(b), Out::Time(v)) => b.append_value(v),
             (Builder::Str(b), _) => b.append_null(),
             (Builder::Int(b), _) => b.append_null(),
             (Builder::Float(b), _) => b.append_null(),
@@ -302,6 +312,7 @@ impl Builder {
             (Builder::Date(b), _) => b.append_null(),
             (Builder::Timestamp(b), _) => b.append_null(),
             (Builder::Interval(b), _) => b.append_null(),
+            (Builder::Time(b), _) => b.append_null(),
         }
     }
 
@@ -315,6 +326,7 @@ impl Builder {
             Builder::Date(mut b) => Arc::new(b.finish()),
             Builder::Timestamp(mut b) => Arc::new(b.finish()),
             Builder::Interval(mut b) => Arc::new(b.finish()),
+            Builder::Time(mut b) => Arc::new(b.finish()),
         }
     }
 }
@@ -370,6 +382,11 @@ impl ScalarFunction for RowFunction {
                     Kind::Interval => {
                         Column::Interval(array.as_primitive::<IntervalMonthDayNanoType>().clone())
                     }
+                    Kind::Time => Column::Int(
+                        array
+                            .as_primitive::<Time64MicrosecondType>()
+                            .reinterpret_cast(),
+                    ),
                     Kind::Float | Kind::Bool => {
                         Column::Float(array.as_primitive::<Float64Type>().clone())
                     }

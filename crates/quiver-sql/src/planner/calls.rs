@@ -11,7 +11,7 @@
 
 use arrow::datatypes::{DataType, TimeUnit};
 use quiver_expr::types::sql_type_name;
-use quiver_expr::{not_impl_err, Expr, Operator, QSchema, QuiverError, Result, ScalarValue};
+use quiver_expr::{Expr, Operator, QSchema, QuiverError, Result, ScalarValue};
 
 use super::expr::unify;
 use super::SqlPlanner;
@@ -35,6 +35,7 @@ pub const REWRITTEN_CALLS: &[(&str, &[&str])] = &[
         ],
     ),
     ("localtimestamp", &[]),
+    ("current_time", &["localtime"]),
     ("current_date", &["today"]),
     ("date_add", &[]),
     ("grouping", &["grouping_id"]),
@@ -107,7 +108,12 @@ impl SqlPlanner<'_> {
                 self.current_date()?
             }
             "current_time" | "localtime" => {
-                return not_impl_err!("{name}: the TIME type is not supported yet")
+                exactly::<0>(name, args)?;
+                let local = Expr::Cast(
+                    Box::new(self.now()),
+                    DataType::Timestamp(TimeUnit::Microsecond, None),
+                );
+                Expr::Cast(Box::new(local), DataType::Time64(TimeUnit::Microsecond))
             }
             "date_add" => {
                 let [date, interval] = exactly(name, args)?;

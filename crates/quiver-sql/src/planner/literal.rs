@@ -96,6 +96,7 @@ pub fn sql_to_arrow_type(data_type: &ast::DataType) -> Result<DataType> {
             DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
         }
         "interval" => DataType::Interval(IntervalUnit::MonthDayNano),
+        "time" | "time without time zone" => DataType::Time64(TimeUnit::Microsecond),
         "blob" | "bytea" | "binary" | "varbinary" => DataType::Binary,
         _ => {
             return Err(QuiverError::Plan(format!(
