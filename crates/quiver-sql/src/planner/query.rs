@@ -535,8 +535,18 @@ impl SqlPlanner<'_> {
             plan = self.with_where(plan, w)?;
         }
         let schema = plan.schema().clone();
+        // `FROM t` alone (DuckDB's FROM-first form without SELECT) selects
+        // every column.
+        let every_column = [SelectItem::Wildcard(
+            ast::WildcardAdditionalOptions::default(),
+        )];
+        let projection = if select.projection.is_empty() {
+            &every_column[..]
+        } else {
+            &select.projection[..]
+        };
         self.windows_allowed.set(true);
-        let items = self.select_items(&select.projection, &schema)?;
+        let items = self.select_items(projection, &schema)?;
         self.windows_allowed.set(false);
         let grouping = self.grouping(&select.group_by, &items, &schema)?;
         let having = match &select.having {
