@@ -764,11 +764,30 @@ enum Distinct<'a> {
     On(&'a [ast::Expr]),
 }
 
-/// The DISTINCT of `select`; an error for the clauses that are not
-/// implemented (TOP, INTO).
+/// The DISTINCT of `select`; an error for the clauses of other dialects
+/// that are not implemented, so that none is silently ignored.
 fn select_distinct(select: &ast::Select) -> Result<Distinct<'_>> {
-    if select.top.is_some() || select.into.is_some() {
-        return not_impl_err!("TOP and INTO clauses are not supported");
+    let unsupported = [
+        (select.top.is_some(), "TOP"),
+        (select.into.is_some(), "SELECT … INTO"),
+        (
+            select.select_modifiers.is_some(),
+            "MySQL's SELECT modifiers",
+        ),
+        (select.exclude.is_some(), "EXCLUDE after the select list"),
+        (!select.lateral_views.is_empty(), "LATERAL VIEW"),
+        (select.prewhere.is_some(), "PREWHERE"),
+        (!select.connect_by.is_empty(), "CONNECT BY"),
+        (!select.cluster_by.is_empty(), "CLUSTER BY"),
+        (!select.distribute_by.is_empty(), "DISTRIBUTE BY"),
+        (!select.sort_by.is_empty(), "SORT BY"),
+        (
+            select.value_table_mode.is_some(),
+            "SELECT AS STRUCT / VALUE",
+        ),
+    ];
+    if let Some((_, clause)) = unsupported.iter().find(|(present, _)| *present) {
+        return not_impl_err!("{clause} is not supported");
     }
     Ok(match &select.distinct {
         None | Some(ast::Distinct::All) => Distinct::None,

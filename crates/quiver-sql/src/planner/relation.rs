@@ -225,19 +225,50 @@ impl SqlPlanner<'_> {
     fn plan_table_factor(&self, factor: &TableFactor) -> Result<LogicalPlan> {
         match factor {
             TableFactor::Table {
-                name, alias, args, ..
-            } => match args {
-                Some(args) => self.plan_table_function(name, &args.args, alias.as_ref()),
-                None => self.plan_table_name(name, alias.as_ref()),
-            },
+                name,
+                alias,
+                args,
+                with_hints,
+                version,
+                with_ordinality,
+                partitions,
+                json_path,
+                sample,
+                index_hints,
+            } => {
+                let unsupported = [
+                    (sample.is_some(), "TABLESAMPLE / USING SAMPLE"),
+                    (
+                        version.is_some(),
+                        "time travel (FOR SYSTEM_TIME, AT, BEFORE)",
+                    ),
+                    (*with_ordinality, "WITH ORDINALITY"),
+                    (!partitions.is_empty(), "PARTITION (…) after a table name"),
+                    (json_path.is_some(), "a JSON path after a table name"),
+                    (
+                        !with_hints.is_empty() || !index_hints.is_empty(),
+                        "table and index hints",
+                    ),
+                ];
+                if let Some((_, clause)) = unsupported.iter().find(|(present, _)| *present) {
+                    return not_impl_err!("{clause} is not supported");
+                }
+                match args {
+                    Some(args) => self.plan_table_function(name, &args.args, alias.as_ref()),
+                    None => self.plan_table_name(name, alias.as_ref()),
+                }
+            }
             TableFactor::Derived {
                 lateral,
                 subquery,
                 alias,
-                ..
+                sample,
             } => {
                 if *lateral {
                     return not_impl_err!("LATERAL is not supported");
+                }
+                if sample.is_some() {
+                    return not_impl_err!("TABLESAMPLE / USING SAMPLE is not supported");
                 }
                 let plan = self.plan_query(subquery)?;
                 match alias {
