@@ -186,6 +186,15 @@ impl SqlPlanner<'_> {
         if q.fetch.is_some() || !q.locks.is_empty() {
             return not_impl_err!("FETCH and FOR UPDATE are not supported; use LIMIT");
         }
+        let unsupported = [
+            (q.settings.is_some(), "SETTINGS"),
+            (q.format_clause.is_some(), "FORMAT after a query"),
+            (q.for_clause.is_some(), "FOR XML / FOR JSON"),
+            (!q.pipe_operators.is_empty(), "pipe syntax (|>)"),
+        ];
+        if let Some((_, clause)) = unsupported.iter().find(|(present, _)| *present) {
+            return not_impl_err!("{clause} is not supported");
+        }
         let order_by = match q.order_by.as_ref().map(|o| &o.kind) {
             None => QueryOrder::Keys(&[]),
             // The generic dialect reads `ORDER BY ALL` as a column named ALL.

@@ -90,7 +90,16 @@ impl SqlPlanner<'_> {
             J::Anti(c) | J::LeftAnti(c) => (JoinType::LeftAnti, c),
             J::RightSemi(c) => (JoinType::RightSemi, c),
             J::RightAnti(c) => (JoinType::RightAnti, c),
-            other => return not_impl_err!("{other:?} joins are not supported"),
+            other => {
+                let name = match other {
+                    J::CrossApply => "CROSS APPLY",
+                    J::OuterApply => "OUTER APPLY",
+                    J::AsOf { .. } => "ASOF JOIN",
+                    J::StraightJoin(..) => "STRAIGHT_JOIN",
+                    _ => "this kind of join",
+                };
+                return not_impl_err!("{name} is not supported");
+            }
         };
         let (left, right) = (Arc::new(left), Arc::new(right));
         match constraint {
