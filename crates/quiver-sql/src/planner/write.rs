@@ -20,6 +20,34 @@ impl SqlPlanner<'_> {
                 "TEMPORARY tables and table constraints are not supported; use CREATE TABLE name (columns)"
             );
         }
+        // Clauses of other dialects, each an error rather than ignored.
+        let unsupported = [
+            (c.like.is_some(), "CREATE TABLE … LIKE"),
+            (c.clone.is_some(), "CREATE TABLE … CLONE"),
+            (
+                !matches!(c.table_options, ast::CreateTableOptions::None),
+                "CREATE TABLE … WITH (options)",
+            ),
+            (c.partition_by.is_some(), "PARTITION BY in CREATE TABLE"),
+            (c.order_by.is_some(), "ORDER BY in CREATE TABLE"),
+            (c.primary_key.is_some(), "PRIMARY KEY in CREATE TABLE"),
+            (
+                c.cluster_by.is_some() || c.clustered_by.is_some(),
+                "CLUSTER BY in CREATE TABLE",
+            ),
+            (
+                c.inherits.is_some() || c.partition_of.is_some(),
+                "INHERITS / PARTITION OF",
+            ),
+            (
+                c.location.is_some() || c.file_format.is_some() || c.hive_formats.is_some(),
+                "STORED AS / LOCATION in CREATE TABLE (use CREATE EXTERNAL TABLE)",
+            ),
+            (c.on_commit.is_some(), "ON COMMIT"),
+        ];
+        if let Some((_, clause)) = unsupported.iter().find(|(present, _)| *present) {
+            return not_impl_err!("{clause} is not supported");
+        }
         let name = object_name(&c.name)?;
         let (schema, input) = match (&c.query, c.columns.is_empty()) {
             (Some(_), false) => {
