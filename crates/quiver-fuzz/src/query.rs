@@ -228,7 +228,7 @@ impl<'a> Generator<'a> {
         let d = depth - 1;
         match kind {
             Kind::Bool => self.boolean(scope, d),
-            Kind::Int => match self.random.below(9) {
+            Kind::Int => match self.random.below(11) {
                 0 => self.infix("+", kind, scope, d),
                 1 => self.infix("-", kind, scope, d),
                 2 => self.infix("*", kind, scope, d),
@@ -237,6 +237,8 @@ impl<'a> Generator<'a> {
                 5 => self.infix("%", kind, scope, d),
                 6 => format!("CAST({} AS BIGINT)", self.expr(Kind::Float, scope, d)),
                 7 => format!("extract(year FROM {})", self.expr(Kind::Date, scope, d)),
+                8 => format!("date_part('doy', {})", self.expr(Kind::Date, scope, d)),
+                9 => format!("strpos({}, 'a')", self.expr(Kind::Text, scope, d)),
                 _ => self.conditional(kind, scope, d),
             },
             Kind::Float => match self.random.below(5) {
@@ -252,16 +254,25 @@ impl<'a> Generator<'a> {
                 2 => format!("abs({})", self.expr(kind, scope, d)),
                 _ => self.conditional(kind, scope, d),
             },
-            Kind::Text => match self.random.below(7) {
+            Kind::Text => match self.random.below(10) {
                 0 => format!("upper({})", self.expr(kind, scope, d)),
                 1 => format!("lower({})", self.expr(kind, scope, d)),
                 2 => self.infix("||", kind, scope, d),
                 3 => format!("substr({}, 1, 2)", self.expr(kind, scope, d)),
                 4 => format!("CAST({} AS VARCHAR)", self.expr(Kind::Int, scope, d)),
                 5 => format!("trim({})", self.expr(kind, scope, d)),
+                6 => format!("reverse({})", self.expr(kind, scope, d)),
+                7 => format!(
+                    "regexp_replace({}, '[aeiou]', '', 'g')",
+                    self.expr(kind, scope, d)
+                ),
+                8 => format!("lpad({}, 3, '*')", self.expr(kind, scope, d)),
                 _ => self.conditional(kind, scope, d),
             },
-            Kind::Date => self.conditional(kind, scope, d),
+            Kind::Date => match self.random.below(2) {
+                0 => format!("date_trunc('month', {})", self.expr(kind, scope, d)),
+                _ => self.conditional(kind, scope, d),
+            },
         }
     }
 

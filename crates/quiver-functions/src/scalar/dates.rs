@@ -167,6 +167,12 @@ impl Part {
     }
 }
 
+/// Microseconds from `start` to `end`; an error when the span does not fit.
+fn span(start: i64, end: i64) -> Result<i64, String> {
+    end.checked_sub(start)
+        .ok_or_else(|| "the time between the two values is out of range".to_string())
+}
+
 /// Months since year 0 of `t`'s month.
 fn month_number(t: NaiveDateTime) -> i64 {
     i64::from(t.year()) * 12 + i64::from(t.month0())
@@ -176,7 +182,7 @@ fn date_diff(v: &[Val]) -> Result<Out, String> {
     let part = Part::parse(v[0].str())?;
     let (start, end) = (v[1].timestamp(), v[2].timestamp());
     Ok(Out::Int(match part {
-        Part::Week => (end - start) / (7 * MICROS_PER_DAY),
+        Part::Week => span(start, end)? / (7 * MICROS_PER_DAY),
         p => match p.fixed_micros() {
             Some(unit) => end.div_euclid(unit) - start.div_euclid(unit),
             None => {
@@ -212,7 +218,7 @@ fn date_sub(v: &[Val]) -> Result<Out, String> {
     let part = Part::parse(v[0].str())?;
     let (start, end) = (v[1].timestamp(), v[2].timestamp());
     Ok(Out::Int(match part.fixed_micros() {
-        Some(unit) => (end - start) / unit,
+        Some(unit) => span(start, end)? / unit,
         None => whole_months(instant(v[1])?, instant(v[2])?) / part.months(),
     }))
 }
@@ -301,7 +307,7 @@ fn time_bucket(v: &[Val]) -> Result<Out, String> {
                 None => 946_857_600 * MICROS_PER_SECOND,
             };
             Ok(Out::Timestamp(
-                origin + (t - origin).div_euclid(width) * width,
+                origin + span(origin, t)?.div_euclid(width) * width,
             ))
         }
         _ => Err(

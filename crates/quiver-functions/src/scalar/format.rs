@@ -285,10 +285,20 @@ fn parse_number_spec(chars: &[char], s: &mut Spec) -> std::result::Result<(), ()
         }
         chars[start..*i].iter().collect::<String>()
     };
+    // Widths and precisions past a million are refused: they would only
+    // build giant strings.
+    const LARGEST: usize = 1_000_000;
     s.width = digits(&mut i).parse().unwrap_or(0);
+    if s.width > LARGEST {
+        return Err(());
+    }
     if chars.get(i) == Some(&'.') {
         i += 1;
-        s.precision = Some(digits(&mut i).parse().map_err(|_| ())?);
+        let precision: usize = digits(&mut i).parse().map_err(|_| ())?;
+        if precision > LARGEST {
+            return Err(());
+        }
+        s.precision = Some(precision);
     }
     match &chars[i..] {
         [] => Ok(()),

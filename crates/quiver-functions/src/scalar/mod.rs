@@ -86,6 +86,10 @@ pub fn builtins() -> Vec<Arc<dyn ScalarFunction>> {
     all
 }
 
+/// The largest string a function builds (1 GiB): a longer one is an
+/// error, not an allocation that could take the process down.
+const MAX_STRING_BYTES: usize = 1 << 30;
+
 /// Checks the argument count of a call.
 fn check_arity(name: &str, arg_types: &[DataType], min: usize, max: usize) -> Result<()> {
     if arg_types.len() < min || arg_types.len() > max {

@@ -5,6 +5,7 @@
 
 use super::characters::reverse_graphemes;
 use super::row_fn::{Kind, Out, RowFunction, Val};
+use super::MAX_STRING_BYTES;
 
 use Kind::{Bool, Int, Str};
 
@@ -52,27 +53,30 @@ fn right(v: &[Val]) -> Result<Out, String> {
 
 /// `s` padded with `fill` (default a space) to `len` characters, or cut
 /// to `len`.
-fn pad(v: &[Val], at_start: bool) -> String {
+fn pad(v: &[Val], at_start: bool) -> Result<String, String> {
     let (s, len) = (v[0].str(), v[1].int().max(0) as usize);
+    if len > MAX_STRING_BYTES {
+        return Err("result would be larger than 1 GiB".into());
+    }
     let fill: Vec<char> = v.get(2).map_or(" ", |f| f.str()).chars().collect();
     let chars = s.chars().count();
     if chars >= len || fill.is_empty() {
-        return s.chars().take(len).collect();
+        return Ok(s.chars().take(len).collect());
     }
     let padding: String = fill.iter().cycle().take(len - chars).collect();
-    if at_start {
+    Ok(if at_start {
         padding + s
     } else {
         s.to_string() + &padding
-    }
+    })
 }
 
 fn lpad(v: &[Val]) -> Result<Out, String> {
-    Ok(Out::Str(pad(v, true)))
+    Ok(Out::Str(pad(v, true)?))
 }
 
 fn rpad(v: &[Val]) -> Result<Out, String> {
-    Ok(Out::Str(pad(v, false)))
+    Ok(Out::Str(pad(v, false)?))
 }
 
 fn replace(v: &[Val]) -> Result<Out, String> {
@@ -135,7 +139,7 @@ fn overlay(v: &[Val]) -> Result<Out, String> {
 
 fn repeat(v: &[Val]) -> Result<Out, String> {
     let (s, n) = (v[0].str(), v[1].int().max(0) as usize);
-    if s.len().saturating_mul(n) > 1 << 30 {
+    if s.len().saturating_mul(n) > MAX_STRING_BYTES {
         return Err("result would be larger than 1 GiB".into());
     }
     Ok(Out::Str(s.repeat(n)))
@@ -194,6 +198,7 @@ mod tests {
         assert_eq!(text(lpad(&[s("7"), Val::Int(3), s("0")])), "007");
         assert_eq!(text(rpad(&[s("ab"), Val::Int(5), s("xy")])), "abxyx");
         assert_eq!(text(lpad(&[s("hello"), Val::Int(2)])), "he");
+        assert!(lpad(&[s("a"), Val::Int(1 << 40)]).is_err());
     }
 
     #[test]
