@@ -1,5 +1,7 @@
 //! Values written as text the way DuckDB writes them, for the types whose
-//! Arrow text differs: INTERVAL (`1 year 2 months 3 days 04:05:06`,
+//! Arrow text differs: TIMESTAMP and TIME (a fraction of a second without
+//! trailing zeros, `10:00:00.25`; a zone's offset as `+05:30` or `-05`),
+//! INTERVAL (`1 year 2 months 3 days 04:05:06`,
 //! `00:00:00` for nothing), BLOB (printable ASCII as it is, other bytes as
 //! `\xAA`), and LIST, STRUCT and MAP (`[1, 2]`, `{'a': 1, 'b': x}`,
 //! `{1=2}`) built from their elements' text, a string element quoted only
@@ -8,18 +10,26 @@
 
 use std::sync::Arc;
 
+use arrow::array::timezone::Tz;
 use arrow::array::{Array, ArrayRef, AsArray, StringArray};
-use arrow::datatypes::{DataType, IntervalMonthDayNano, IntervalUnit};
+use arrow::datatypes::{
+    DataType, IntervalMonthDayNano, IntervalUnit, Time64MicrosecondType, TimeUnit,
+    TimestampMicrosecondType,
+};
 
 use crate::cast::cast_array;
 use crate::error::Result;
 use crate::types::is_string;
+use crate::zones;
 
 /// Whether values of type `t` are written differently from Arrow's text.
 pub fn needs_sql_text(t: &DataType) -> bool {
     matches!(
         t,
-        DataType::Interval(IntervalUnit::MonthDayNano)
+        DataType::Timestamp(..)
+            | DataType::Time32(_)
+            | DataType::Time64(_)
+            | DataType::Interval(IntervalUnit::MonthDayNano)
             | DataType::Binary
             | DataType::LargeBinary
             | DataType::BinaryView
@@ -42,6 +52,24 @@ pub fn sql_text(array: &ArrayRef) -> Result<ArrayRef> {
 fn texts(array: &ArrayRef, nested: bool) -> Result<Vec<Option<String>>> {
     let valid = |i: usize| array.is_valid(i);
     let out: Vec<Option<String>> = match array.data_type() {
+        DataType::Timestamp(_, zone) => {
+            let micros = arrow::compute::cast(
+                array,
+                &DataType::Timestamp(TimeUnit::Microsecond, zone.clone()),
+            )?;
+            let micros = micros.as_primitive::<TimestampMicrosecondType>();
+            let tz = zone.as_deref().map(zones::zone).transpose()?;
+            (0..micros.len())
+                .map(|i| valid(i).then(|| timestamp_text(micros.value(i), tz.as_ref())))
+                .collect()
+        }
+        DataType::Time32(_) | DataType::Time64(_) => {
+            let micros = arrow::compute::cast(array, &DataType::Time64(TimeUnit::Microsecond))?;
+            let micros = micros.as_primitive::<Time64MicrosecondType>();
+            (0..micros.len())
+                .map(|i| valid(i).then(|| clock_text(micros.value(i))))
+                .collect()
+        }
         DataType::Interval(IntervalUnit::MonthDayNano) => {
             let a = array.as_primitive::<arrow::datatypes::IntervalMonthDayNanoType>();
             (0..a.len())
@@ -159,6 +187,53 @@ fn ambiguous(s: &str) -> bool {
         || s.contains([',', '[', ']', '{', '}', '\'', '"', ':', '=', '\\'])
 }
 
+/// `.fraction` of a second without trailing zeros (empty for none).
+fn fraction_text(micros: i64) -> String {
+    if micros == 0 {
+        return String::new();
+    }
+    let digits = format!("{micros:06}");
+    format!(".{}", digits.trim_end_matches('0'))
+}
+
+/// A time of day, `micros` after midnight: `HH:MM:SS[.fraction]`.
+fn clock_text(micros: i64) -> String {
+    let (hours, minutes, seconds) = (
+        micros / 3_600_000_000,
+        micros / 60_000_000 % 60,
+        micros / 1_000_000 % 60,
+    );
+    format!(
+        "{hours:02}:{minutes:02}:{seconds:02}{}",
+        fraction_text(micros % 1_000_000)
+    )
+}
+
+/// A timestamp (`instant` microseconds since 1970-01-01 UTC): its local
+/// date and time, with the zone's offset when it has a zone (`+05:30`,
+/// `-05`).
+fn timestamp_text(instant: i64, zone: Option<&Tz>) -> String {
+    let local = zone.map_or(instant, |tz| zones::local_micros_of(instant, tz));
+    let Some(t) = chrono::DateTime::from_timestamp_micros(local) else {
+        return instant.to_string();
+    };
+    let mut text = format!(
+        "{} {}",
+        t.format("%Y-%m-%d"),
+        clock_text(local.rem_euclid(86_400_000_000))
+    );
+    if zone.is_some() {
+        let offset_minutes = (local - instant) / 60_000_000;
+        let sign = if offset_minutes < 0 { '-' } else { '+' };
+        let (hours, minutes) = (offset_minutes.abs() / 60, offset_minutes.abs() % 60);
+        text.push_str(&format!("{sign}{hours:02}"));
+        if minutes != 0 {
+            text.push_str(&format!(":{minutes:02}"));
+        }
+    }
+    text
+}
+
 /// BLOB bytes: printable ASCII as it is, other bytes as `\xAA`.
 fn blob_text(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len());
@@ -250,6 +325,25 @@ mod tests {
         let column =
             IntervalMonthDayNanoArray::from(vec![None, Some(IntervalMonthDayNano::new(0, 2, 0))]);
         assert_eq!(text_of(Arc::new(column)), [None, Some("2 days".into())]);
+    }
+
+    #[test]
+    fn timestamps_and_times_without_trailing_zeros() {
+        let new_york = zones::zone("America/New_York").unwrap();
+        let kolkata = zones::zone("Asia/Kolkata").unwrap();
+        // 2024-01-01 15:00:00.25 UTC
+        let t = 1_704_121_200_250_000;
+        assert_eq!(timestamp_text(t, None), "2024-01-01 15:00:00.25");
+        assert_eq!(
+            timestamp_text(t, Some(&new_york)),
+            "2024-01-01 10:00:00.25-05"
+        );
+        assert_eq!(
+            timestamp_text(t, Some(&kolkata)),
+            "2024-01-01 20:30:00.25+05:30"
+        );
+        assert_eq!(clock_text(37_815_000_000), "10:30:15");
+        assert_eq!(clock_text(37_815_500_000), "10:30:15.5");
     }
 
     #[test]

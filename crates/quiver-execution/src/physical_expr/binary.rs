@@ -19,6 +19,7 @@ use arrow::datatypes::{
 use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
 use arrow::temporal_conversions::date32_to_datetime;
+use quiver_expr::cast::cast_array;
 use quiver_expr::zones::local_times;
 use quiver_expr::{ColumnarValue, Operator, QuiverError, Result};
 
@@ -296,7 +297,7 @@ impl PhysicalExpr for BinaryExpr {
                     Ok(if a.data_type() == &DataType::Utf8 {
                         a
                     } else {
-                        cast(&a, &DataType::Utf8)?
+                        cast_array(&a, &DataType::Utf8)?
                     })
                 };
                 let l = to_utf8(broadcast(l, ls, n)?)?;

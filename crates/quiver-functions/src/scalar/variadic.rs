@@ -6,8 +6,9 @@ use std::sync::Arc;
 use arrow::array::{Array, AsArray, BooleanArray, StringBuilder};
 use arrow::compute::kernels::cmp::{gt, lt};
 use arrow::compute::kernels::zip::zip;
-use arrow::compute::{and, cast, is_not_null, is_null, or};
+use arrow::compute::{and, is_not_null, is_null, or};
 use arrow::datatypes::DataType;
+use quiver_expr::cast::cast_array;
 use quiver_expr::{ColumnarValue, QuiverError, Result, ScalarFunction};
 
 use super::{common_arg_type, result_rows, shaped};
@@ -109,7 +110,7 @@ impl ScalarFunction for Concat {
         let rows = result_rows(args, num_rows);
         let strings = args
             .iter()
-            .map(|a| Ok(cast(&a.to_array(rows)?, &DataType::Utf8)?))
+            .map(|a| cast_array(&a.to_array(rows)?, &DataType::Utf8))
             .collect::<Result<Vec<_>>>()?;
         let (separator, values) = if self.with_separator {
             (Some(strings[0].as_string::<i32>()), &strings[1..])
@@ -149,6 +150,7 @@ impl ScalarFunction for Concat {
 mod tests {
     use super::*;
     use arrow::array::{Int64Array, StringArray};
+    use arrow::compute::cast;
     use arrow::datatypes::Int64Type;
     use quiver_expr::ScalarValue;
 
