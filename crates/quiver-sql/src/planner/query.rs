@@ -12,7 +12,7 @@ use quiver_expr::logical_plan::{
 use quiver_expr::stack::grow_on_demand;
 use quiver_expr::types::{common_type, sql_type_name};
 use quiver_expr::{
-    not_impl_err, Expr, LogicalPlan, QSchema, QuiverError, Result, ScalarValue, SortExpr,
+    not_impl_err, Expr, LogicalPlan, Operator, QSchema, QuiverError, Result, ScalarValue, SortExpr,
     WindowCall, WindowFrame, WindowFunctionRef, WindowKind,
 };
 use sqlparser::ast::{
@@ -387,11 +387,14 @@ impl SqlPlanner<'_> {
         };
         let count = |e: Option<&ast::Expr>, what: &str| -> Result<Option<usize>> {
             let Some(e) = e else { return Ok(None) };
-            match self.sql_to_expr(e, &QSchema::empty())? {
-                Expr::Literal(ScalarValue::Null) => Ok(None),
-                Expr::Literal(ScalarValue::Int64(Some(n))) if n >= 0 => Ok(Some(n as usize)),
-                other => Err(QuiverError::Plan(format!(
-                    "{what} must be a non-negative integer, not {other}"
+            let bound = self.sql_to_expr(e, &QSchema::empty())?;
+            if matches!(bound, Expr::Literal(ScalarValue::Null)) {
+                return Ok(None);
+            }
+            match constant_integer(&bound) {
+                Some(n) if n >= 0 => Ok(Some(n as usize)),
+                _ => Err(QuiverError::Plan(format!(
+                    "{what} must be a non-negative integer, not {bound}"
                 ))),
             }
         };
@@ -759,6 +762,30 @@ impl SqlPlanner<'_> {
             )));
         }
         Ok(LogicalPlan::Filter(Filter::try_new(pred, Arc::new(plan))?))
+    }
+}
+
+/// The value of an integer expression of constants (`10`, `2 * 5`,
+/// `-(1 + 1)`), as LIMIT and OFFSET take them; `None` for anything else,
+/// or when the arithmetic overflows.
+fn constant_integer(e: &Expr) -> Option<i64> {
+    match e {
+        Expr::Literal(ScalarValue::Int64(Some(n))) => Some(*n),
+        Expr::Literal(ScalarValue::Int32(Some(n))) => Some(i64::from(*n)),
+        Expr::Negative(inner) => constant_integer(inner)?.checked_neg(),
+        Expr::Cast(inner, t) if t.is_integer() => constant_integer(inner),
+        Expr::Binary(l, op, r) => {
+            let (l, r) = (constant_integer(l)?, constant_integer(r)?);
+            match op {
+                Operator::Plus => l.checked_add(r),
+                Operator::Minus => l.checked_sub(r),
+                Operator::Multiply => l.checked_mul(r),
+                Operator::Divide => l.checked_div(r),
+                Operator::Modulo => l.checked_rem(r),
+                _ => None,
+            }
+        }
+        _ => None,
     }
 }
 
