@@ -279,6 +279,8 @@ pub enum Expr {
     Cast(Box<Expr>, DataType),
     /// `TRY_CAST(e AS type)`: NULL where the value does not convert.
     TryCast(Box<Expr>, DataType),
+    /// `TRY(e)`: NULL for each row where evaluating `e` fails.
+    Try(Box<Expr>),
     /// A scalar function call.
     ScalarFunction(ScalarFunctionRef, Vec<Expr>),
     /// An aggregate function call.
@@ -453,6 +455,7 @@ impl Expr {
                 }
             }
             Expr::Cast(_, t) | Expr::TryCast(_, t) => t.clone(),
+            Expr::Try(e) => e.data_type(schema)?,
             Expr::ScalarFunction(f, args) => f.0.return_type(&arg_types(args, schema)?)?,
             Expr::Aggregate(call) => call.func.0.return_type(&arg_types(&call.args, schema)?)?,
             Expr::Window(call) => {
@@ -504,7 +507,8 @@ impl Expr {
             | Expr::IsNull(e)
             | Expr::IsNotNull(e)
             | Expr::Cast(e, _)
-            | Expr::TryCast(e, _) => {
+            | Expr::TryCast(e, _)
+            | Expr::Try(e) => {
                 vec![e]
             }
             Expr::Binary(l, _, r) => vec![l, r],
@@ -595,6 +599,7 @@ impl Expr {
             Expr::IsNotNull(e) => Expr::IsNotNull(go(e)?),
             Expr::Cast(e, t) => Expr::Cast(go(e)?, t),
             Expr::TryCast(e, t) => Expr::TryCast(go(e)?, t),
+            Expr::Try(e) => Expr::Try(go(e)?),
             Expr::Binary(l, op, r) => {
                 let l = go(l)?;
                 Expr::Binary(l, op, go(r)?)
@@ -1025,6 +1030,7 @@ fn write_expr(e: &Expr, f: &mut fmt::Formatter<'_>, qualified: bool) -> fmt::Res
         }
         Expr::Cast(e, t) => write!(f, "CAST({} AS {})", sub(e), sql_type_name(t)),
         Expr::TryCast(e, t) => write!(f, "TRY_CAST({} AS {})", sub(e), sql_type_name(t)),
+        Expr::Try(e) => write!(f, "TRY({})", sub(e)),
         Expr::ScalarFunction(func, args) => write!(f, "{}({})", func.0.name(), list(args)),
         Expr::Aggregate(call) => {
             let args = if call.args.is_empty() {

@@ -30,6 +30,7 @@ impl Expr {
                 !matches!(pattern.as_ref(), Expr::Literal(_)) || expr.can_fail(schema)
             }
             Expr::TryCast(e, _) => e.can_fail(schema),
+            Expr::Try(_) => false,
             Expr::Cast(e, to) => {
                 e.can_fail(schema)
                     || !e

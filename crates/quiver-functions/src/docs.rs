@@ -242,6 +242,7 @@ pub const FUNCTION_DOCS: &[FunctionDoc] = &[
     doc("if", Section::Conditionals, "if(condition, then, else)", "then when the condition is true, else otherwise.", "if(1 > 2, 'yes', 'no')", "no"),
     doc("ifnull", Section::Conditionals, "ifnull(a, b)", "a, or b when a is NULL.", "ifnull(NULL, 3)", "3"),
     doc("nullif", Section::Conditionals, "nullif(a, b)", "NULL when a equals b, else a.", "nullif(1, 1)", "NULL"),
+    doc("try", Section::Conditionals, "TRY(expr)", "expr, or NULL for each row where evaluating it fails (a cast that does not convert, a division by zero, an overflow).", "TRY(CAST('abc' AS INTEGER))", "NULL"),
     doc("typeof", Section::Conditionals, "typeof(x)", "The SQL type of x.", "typeof(DATE '2024-01-01')", "DATE"),
     doc("any_value", Section::Aggregates, "any_value(x)", "A non-NULL value of the group.", "any_value(x) FROM (VALUES (NULL), (2)) t(x)", "2"),
     doc("approx_count_distinct", Section::Aggregates, "approx_count_distinct(x)", "The number of distinct values, estimated (HyperLogLog, exact for small groups).", "approx_count_distinct(x) FROM (VALUES (1), (2), (2)) t(x)", "2"),

@@ -9,6 +9,7 @@ mod deep;
 mod like;
 mod planner;
 pub(crate) mod simple;
+mod try_expr;
 
 use std::fmt::{Debug, Display};
 

@@ -16,6 +16,7 @@ use super::like::LikeExpr;
 use super::simple::{
     CastExpr, ColumnExpr, InListExpr, LiteralExpr, ScalarFunctionExpr, UnaryExpr, UnaryOp,
 };
+use super::try_expr::TryExpr;
 use super::PhysicalExpr;
 
 /// Binds `expr` to `input`, resolving columns to positions. Parts that use
@@ -93,6 +94,7 @@ fn bind(expr: &Expr, input: &QSchema) -> Result<Arc<dyn PhysicalExpr>> {
         Expr::IsNotNull(e) => Arc::new(UnaryExpr::new(UnaryOp::IsNotNull, go(e)?)),
         Expr::Cast(e, t) => Arc::new(CastExpr::new(go(e)?, t.clone())),
         Expr::TryCast(e, t) => Arc::new(CastExpr::new_try(go(e)?, t.clone())),
+        Expr::Try(e) => Arc::new(TryExpr::new(go(e)?)),
         Expr::InList {
             expr: e,
             list,

@@ -17,7 +17,7 @@ use super::expr::unify;
 use super::SqlPlanner;
 
 /// The calls [`SqlPlanner::rewritten_call`] rewrites (and `grouping`,
-/// which grouping sets bind), each with its other names. They have no
+/// which grouping sets bind, and `try`), each with its other names. They have no
 /// registry entry; the function reference lists them with the registered
 /// functions.
 pub const REWRITTEN_CALLS: &[(&str, &[&str])] = &[
@@ -39,7 +39,36 @@ pub const REWRITTEN_CALLS: &[(&str, &[&str])] = &[
     ("current_date", &["today"]),
     ("date_add", &[]),
     ("grouping", &["grouping_id"]),
+    ("try", &[]),
 ];
+
+impl SqlPlanner<'_> {
+    /// `TRY(expr)`: NULL for each row where `expr` fails.
+    pub(crate) fn try_call(&self, f: &sqlparser::ast::Function, schema: &QSchema) -> Result<Expr> {
+        let sqlparser::ast::FunctionArguments::List(list) = &f.args else {
+            return Err(QuiverError::Plan("TRY takes one argument".into()));
+        };
+        if list.duplicate_treatment.is_some() || !list.clauses.is_empty() || f.filter.is_some() {
+            return Err(QuiverError::Plan(
+                "TRY takes one expression, without DISTINCT, ORDER BY or FILTER".into(),
+            ));
+        }
+        let outer = self.inside_try.replace(true);
+        let bound = self.call_arguments(&list.args, schema);
+        self.inside_try.set(outer);
+        let (args, star) = bound?;
+        let [inner] = exactly("try", args)?;
+        if star {
+            return Err(QuiverError::Plan("TRY(*) is not allowed".into()));
+        }
+        if inner.contains_aggregate() {
+            return Err(QuiverError::Plan(
+                "TRY cannot hold an aggregate; put TRY inside the aggregate's argument".into(),
+            ));
+        }
+        Ok(Expr::Try(Box::new(inner)))
+    }
+}
 
 /// `args` as exactly `N` arguments of `name`.
 fn exactly<const N: usize>(name: &str, args: Vec<Expr>) -> Result<[Expr; N]> {

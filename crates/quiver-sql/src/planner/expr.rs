@@ -445,7 +445,17 @@ impl SqlPlanner<'_> {
                 let target = self.in_session_zone(sql_to_arrow_type(data_type)?);
                 match kind {
                     ast::CastKind::Cast | ast::CastKind::DoubleColon => {
-                        cast_expr(go(expr)?, &target, schema)
+                        let value = go(expr)?;
+                        // Inside TRY a constant that does not convert fails
+                        // when the query runs, where TRY catches it.
+                        let source = value.data_type(schema)?;
+                        if self.inside_try.get()
+                            && matches!(value, Expr::Literal(_))
+                            && can_cast(&source, &target)
+                        {
+                            return Ok(Expr::Cast(Box::new(value), target));
+                        }
+                        cast_expr(value, &target, schema)
                     }
                     ast::CastKind::TryCast | ast::CastKind::SafeCast => {
                         try_cast_expr(go(expr)?, &target, schema)
@@ -1013,6 +1023,9 @@ impl SqlPlanner<'_> {
             .unwrap_or_default();
         if !f.within_group.is_empty() {
             return self.bind(&super::ordered_set::as_plain_call(f, &name)?, schema);
+        }
+        if name == "try" {
+            return self.try_call(f, schema);
         }
         if let Some(over) = &f.over {
             return self.window_call(f, &name, over, schema);

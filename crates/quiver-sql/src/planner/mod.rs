@@ -125,6 +125,9 @@ pub struct SqlPlanner<'a> {
     /// `now()` and `current_date` read it, so they agree throughout the
     /// statement. Taken when first needed.
     statement_time: std::cell::OnceCell<i64>,
+    /// Whether the expression being bound is inside `TRY(…)`, where a
+    /// constant cast that fails is left to fail (and be caught) at run time.
+    inside_try: std::cell::Cell<bool>,
 }
 
 /// Arrow fields for SQL column definitions (`name TYPE [NOT NULL]`).
@@ -248,6 +251,7 @@ impl<'a> SqlPlanner<'a> {
             windows_allowed: std::cell::Cell::new(false),
             expression_depth: std::cell::Cell::new(0),
             statement_time: std::cell::OnceCell::new(),
+            inside_try: std::cell::Cell::new(false),
         }
     }
 
