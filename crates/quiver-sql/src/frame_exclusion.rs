@@ -36,7 +36,7 @@ pub(crate) fn move_frame_exclusions(mut tokens: Vec<TokenWithSpan>) -> Vec<Token
 }
 
 /// The index of the next token after `i` that is not whitespace.
-fn next_significant(tokens: &[TokenWithSpan], mut i: usize) -> Option<usize> {
+pub(crate) fn next_significant(tokens: &[TokenWithSpan], mut i: usize) -> Option<usize> {
     i += 1;
     while i < tokens.len() {
         if !matches!(tokens[i].token, Token::Whitespace(_)) {
@@ -47,7 +47,8 @@ fn next_significant(tokens: &[TokenWithSpan], mut i: usize) -> Option<usize> {
     None
 }
 
-fn is_word(t: &Token, word: &str) -> bool {
+/// Whether `t` is the unquoted word `word` (any case).
+pub(crate) fn is_word(t: &Token, word: &str) -> bool {
     matches!(t, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(word))
 }
 

@@ -3,6 +3,7 @@
 //! [`quiver_expr::LogicalPlan`].
 
 mod frame_exclusion;
+mod glob;
 pub mod parser;
 pub mod planner;
 

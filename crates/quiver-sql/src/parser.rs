@@ -1,7 +1,7 @@
 //! Splits a script into statements and parses each, remembering the line it
 //! starts on. Adds `CREATE EXTERNAL TABLE .. STORED AS .. LOCATION ..
 //! [OPTIONS (..)]` and `COPY .. TO 'location' (FORMAT .., PARTITION_BY (..))`
-//! to what sqlparser understands.
+//! to what sqlparser understands, and `GLOB` (`glob.rs`).
 
 use quiver_expr::stack::with_stack;
 use quiver_expr::{QuiverError, Result};
@@ -12,6 +12,7 @@ use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Token, Tokenizer};
 
 use crate::frame_exclusion::move_frame_exclusions;
+use crate::glob::rewrite_globs;
 
 /// A statement Quiver can plan.
 #[derive(Debug, Clone)]
@@ -139,9 +140,8 @@ fn parse_statements(sql: &str, stack: usize) -> ParsedScript {
         .tokenize_with_location()
         .map_err(|e| ParserError::TokenizerError(e.to_string()));
     let mut parser = match tokens {
-        Ok(tokens) => {
-            Parser::new(&dialect).with_tokens_with_locations(move_frame_exclusions(tokens))
-        }
+        Ok(tokens) => Parser::new(&dialect)
+            .with_tokens_with_locations(move_frame_exclusions(rewrite_globs(tokens))),
         Err(e) => {
             return ParsedScript {
                 statements,
