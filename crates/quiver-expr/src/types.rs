@@ -210,6 +210,15 @@ pub fn binary_operand_types(
         (Date32 | Timestamp(..), Interval(_)) if matches!(op, Operator::Plus | Operator::Minus) => {
             Ok((l.clone(), interval))
         }
+        // A date plus a time of day is that moment (DuckDB's DATE + TIME).
+        (Date32, Time32(_) | Time64(_)) if op == Operator::Plus => Ok((
+            Timestamp(TimeUnit::Microsecond, None),
+            Time64(TimeUnit::Microsecond),
+        )),
+        (Time32(_) | Time64(_), Date32) if op == Operator::Plus => Ok((
+            Time64(TimeUnit::Microsecond),
+            Timestamp(TimeUnit::Microsecond, None),
+        )),
         (Interval(_), Date32 | Timestamp(..)) if op == Operator::Plus => Ok((interval, r.clone())),
         (Interval(_), Interval(_)) if matches!(op, Operator::Plus | Operator::Minus) => {
             Ok((interval.clone(), interval))
@@ -265,6 +274,9 @@ pub fn binary_result_type(l: &DataType, op: Operator, r: &DataType) -> Result<Da
                 }
             };
             Decimal128((p as u8).min(max), s as i8)
+        }
+        (Timestamp(_, None), Time64(_)) | (Time64(_), Timestamp(_, None)) => {
+            Timestamp(TimeUnit::Microsecond, None)
         }
         (Date32 | Timestamp(..), Interval(_)) => l.clone(),
         (Interval(_), Date32 | Timestamp(..)) => r.clone(),

@@ -14,7 +14,7 @@ use arrow::compute::kernels::numeric::{add, div, mul, rem, sub};
 use arrow::compute::{and_kleene, cast, or_kleene};
 use arrow::datatypes::{
     DataType, DurationMicrosecondType, Float32Type, Float64Type, Int32Type, Int64Type,
-    IntervalMonthDayNano, TimeUnit, TimestampMicrosecondType,
+    IntervalMonthDayNano, Time64MicrosecondType, TimeUnit, TimestampMicrosecondType,
 };
 use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
@@ -117,6 +117,18 @@ fn check_date_range(days: &ArrayRef, expr: &BinaryExpr) -> Result<()> {
     }
 }
 
+/// A TIME column as the DURATION since midnight (other columns as they
+/// are), so that `DATE + TIME` adds it.
+fn time_as_duration(a: ArrayRef) -> ArrayRef {
+    match a.data_type() {
+        DataType::Time64(TimeUnit::Microsecond) => Arc::new(
+            a.as_primitive::<Time64MicrosecondType>()
+                .reinterpret_cast::<DurationMicrosecondType>(),
+        ),
+        _ => a,
+    }
+}
+
 /// The local times of a column of instants, as TIMESTAMP values.
 fn local_timestamps(instants: &ArrayRef) -> Result<ArrayRef> {
     Ok(Arc::new(
@@ -213,6 +225,8 @@ impl PhysicalExpr for BinaryExpr {
                 (l, r) = (local_timestamps(&l)?, local_timestamps(&r)?);
             }
         }
+        // A time of day added to a moment counts as a duration.
+        (l, r) = (time_as_duration(l), time_as_duration(r));
         let days = day_numbers(self.op, l.data_type(), r.data_type());
         if let Some(days) = &days {
             // Dates as their day numbers; the result is cast back to a date
