@@ -325,8 +325,7 @@ impl RegexFunction {
                                 }
                             } else {
                                 check_group(name, r, prepared.group)?;
-                                for c in r.captures_iter(s) {
-                                    let m = c.get(prepared.group).map_or("", |m| m.as_str());
+                                for m in every_match(r, s, prepared.group) {
                                     out.values().append_value(m);
                                 }
                             }
@@ -356,6 +355,34 @@ fn split<'a>(r: &Regex, s: &'a str) -> Vec<&'a str> {
     }
     pieces.push(&s[from..]);
     pieces
+}
+
+/// Group `group` of every match of `r` in `s`, found as RE2 (and so
+/// DuckDB) finds them: an empty match right after a match counts too, so
+/// `a*` over `aba` matches `a`, ``, `a`, `` (Rust's iterator skips the
+/// empty ones that follow a match).
+fn every_match<'a>(r: &Regex, s: &'a str, group: usize) -> Vec<&'a str> {
+    let mut found = vec![];
+    let mut at = 0;
+    while at <= s.len() {
+        let Some(c) = r.captures_at(s, at) else {
+            break;
+        };
+        let Some(whole) = c.get(0) else {
+            break;
+        };
+        found.push(c.get(group).map_or("", |m| m.as_str()));
+        at = if whole.is_empty() {
+            // Step past the next character to find the next match.
+            match s[whole.end()..].chars().next() {
+                Some(ch) => whole.end() + ch.len_utf8(),
+                None => s.len() + 1,
+            }
+        } else {
+            whole.end()
+        };
+    }
+    found
 }
 
 /// The group number of an `regexp_extract` call.
@@ -579,6 +606,13 @@ mod tests {
         let pattern = |p: &str| Regex::new(p).unwrap();
         assert_eq!(split(&pattern("x*"), "abc"), ["a", "b", "c"]);
         assert_eq!(split(&pattern(","), ",a,"), ["", "a", ""]);
+        assert_eq!(every_match(&pattern("a*"), "aba", 0), ["a", "", "a", ""]);
+        assert_eq!(every_match(&pattern("x*"), "abc", 0), ["", "", "", ""]);
+        assert_eq!(
+            every_match(&pattern("([a-z])([0-9]+)"), "a1b22", 2),
+            ["1", "22"]
+        );
+        assert_eq!(every_match(&pattern("é*"), "aé", 0), ["", "é", ""]);
     }
 
     #[test]
