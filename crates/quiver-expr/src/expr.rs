@@ -918,13 +918,29 @@ fn write_literal(v: &ScalarValue, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         ScalarValue::TimestampMicrosecond(..)
         | ScalarValue::TimestampNanosecond(..)
         | ScalarValue::TimestampMillisecond(..)
-        | ScalarValue::TimestampSecond(..) => write!(f, "TIMESTAMP '{v}'"),
+        | ScalarValue::TimestampSecond(..)
+        | ScalarValue::Time64Microsecond(_)
+        | ScalarValue::Time64Nanosecond(_) => {
+            // As the value is written (`TIMESTAMP '2024-06-01 04:00:00'`),
+            // not as Arrow's count of microseconds.
+            let name = match v.data_type() {
+                DataType::Timestamp(_, Some(_)) => "TIMESTAMPTZ",
+                DataType::Timestamp(_, None) => "TIMESTAMP",
+                _ => "TIME",
+            };
+            let text = v
+                .to_array()
+                .ok()
+                .and_then(|a| crate::value_text::sql_text(&a).ok())
+                .and_then(|t| {
+                    use arrow::array::AsArray;
+                    t.as_string_opt::<i32>().map(|s| s.value(0).to_string())
+                })
+                .unwrap_or_else(|| v.to_string());
+            write!(f, "{name} '{text}'")
+        }
         ScalarValue::IntervalMonthDayNano(Some(i)) => {
-            write!(
-                f,
-                "INTERVAL '{} months {} days {} ns'",
-                i.months, i.days, i.nanoseconds
-            )
+            write!(f, "INTERVAL '{}'", crate::value_text::interval_text(*i))
         }
         ScalarValue::IntervalDayTime(Some(i)) => {
             write!(f, "INTERVAL '{} days {} ms'", i.days, i.milliseconds)
