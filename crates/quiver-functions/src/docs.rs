@@ -136,6 +136,7 @@ pub const FUNCTION_DOCS: &[FunctionDoc] = &[
     doc("translate", Section::Strings, "translate(s, from, to)", "s with each character of from replaced by the one at the same place in to, or removed.", "translate('hello', 'el', 'ip')", "hippo"),
     doc("trim", Section::Strings, "trim(s [, characters])", "s without the given characters (spaces) at both ends (also `TRIM([BOTH|LEADING|TRAILING] c FROM s)`).", "trim('xxhixx', 'x')", "hi"),
     doc("unicode", Section::Strings, "unicode(s)", "The code point of the first character (-1 for an empty string).", "unicode('é')", "233"),
+    doc("uuid", Section::Strings, "uuid()", "A random (version 4) UUID as text, drawn anew for every row (DuckDB's UUID type is not built yet).", "length(uuid()) = 36 AND uuid() <> uuid()", "true"),
     doc("upper", Section::Strings, "upper(s)", "s in upper case.", "upper('àb')", "ÀB"),
     doc("url_decode", Section::Strings, "url_decode(s)", "s with each `%XX` escape decoded.", "url_decode('a%20b')", "a b"),
     doc("url_encode", Section::Strings, "url_encode(s)", "s with every character but letters, digits and `-_.~` escaped as `%XX`.", "url_encode('a b&c')", "a%20b%26c"),
