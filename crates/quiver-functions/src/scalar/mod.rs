@@ -64,27 +64,29 @@ pub fn builtins() -> Vec<Arc<dyn ScalarFunction>> {
         Arc::new(time_format::TimeFormat::to_char()),
         Arc::new(time_format::TimeFormat::to_date()),
     ];
-    for f in text::functions()
-        .into_iter()
-        .chain(float_math::functions())
-        .chain(characters::functions())
-        .chain(similarity::functions())
-        .chain(encoding::functions())
-        .chain(integer_math::functions())
-        .chain(dates::functions())
-    {
-        all.push(Arc::new(f));
-    }
-    for f in regexp::functions() {
-        all.push(Arc::new(f));
-    }
-    for f in date_part::field_functions() {
-        all.push(Arc::new(f));
-    }
-    for f in epoch::EpochIn::all() {
-        all.push(Arc::new(f));
-    }
+    all.extend(shared(
+        text::functions()
+            .into_iter()
+            .chain(float_math::functions())
+            .chain(characters::functions())
+            .chain(similarity::functions())
+            .chain(encoding::functions())
+            .chain(integer_math::functions())
+            .chain(dates::functions()),
+    ));
+    all.extend(shared(regexp::functions()));
+    all.extend(shared(date_part::field_functions()));
+    all.extend(shared(epoch::EpochIn::all()));
     all
+}
+
+/// Functions of one type as registry entries.
+fn shared<F: ScalarFunction + 'static>(
+    functions: impl IntoIterator<Item = F>,
+) -> impl Iterator<Item = Arc<dyn ScalarFunction>> {
+    functions
+        .into_iter()
+        .map(|f| Arc::new(f) as Arc<dyn ScalarFunction>)
 }
 
 /// The largest string a function builds (1 GiB): a longer one is an
