@@ -19,7 +19,7 @@ use quiver_execution::{
 };
 use quiver_expr::{Column, Expr, QSchema, QuiverError, Result, ScalarValue};
 
-use crate::listing::{list_directory, DirectoryEntries};
+use crate::listing::{is_glob, list_directory, list_files, DirectoryEntries};
 use crate::store::StorageOptions;
 
 /// The directory name Hive uses for a NULL partition value.
@@ -93,6 +93,58 @@ pub fn hive_directories(
         check_same_keys(location, &next)?;
         level = next;
     }
+}
+
+/// The `key=value` directory names in `directory` (a path or URL; the
+/// scheme and host or bucket of a URL are not part of it), outermost first.
+fn path_pairs(directory: &str) -> Vec<(String, String)> {
+    let path = match directory.split_once("://") {
+        Some(("file", rest)) => rest,
+        Some((_, rest)) => rest.split_once('/').map_or("", |(_, path)| path),
+        None => directory,
+    };
+    path.split('/')
+        .filter_map(|name| {
+            let (k, v) = name.split_once('=')?;
+            (!k.is_empty()).then(|| (k.to_string(), unescape(v)))
+        })
+        .collect()
+}
+
+/// Hive partitions in the paths of the files a glob or a single file names
+/// (`sales/*/*.parquet` over `sales/year=2024/…`, or
+/// `sales/year=2024/part-0.parquet`), as DuckDB detects them: the directories
+/// holding the matched files with the `key=value` pairs in their paths, and
+/// the file-name pattern (the location's last component) to open in each.
+/// `None` when no directory in the paths is `key=value`. Files are listed
+/// only when the glob spans directories; matched files partitioned by
+/// different keys are an error naming two of them.
+pub fn hive_file_directories(
+    location: &str,
+    storage: &StorageOptions,
+) -> Result<Option<(Vec<PartitionDirectory>, String)>> {
+    let Some((directory, pattern)) = location.rsplit_once('/') else {
+        return Ok(None);
+    };
+    let directories: Vec<PartitionDirectory> = if is_glob(directory) {
+        let mut directories: Vec<PartitionDirectory> = vec![];
+        for file in list_files(location, storage)? {
+            let parent = file.name().rsplit_once('/').map_or("", |(d, _)| d);
+            if directories.last().is_none_or(|(d, _)| d != parent) {
+                directories.push((parent.to_string(), path_pairs(parent)));
+            }
+        }
+        directories.sort_by(|a, b| a.0.cmp(&b.0));
+        directories.dedup_by(|a, b| a.0 == b.0);
+        directories
+    } else {
+        vec![(directory.to_string(), path_pairs(directory))]
+    };
+    if directories.iter().all(|(_, pairs)| pairs.is_empty()) {
+        return Ok(None);
+    }
+    check_same_keys(location, &directories)?;
+    Ok(Some((directories, pattern.to_string())))
 }
 
 /// Appends the partition `children` of one directory (whose own pairs are
@@ -250,7 +302,8 @@ impl HiveTable {
         for key in &keys {
             if file_schema.fields().iter().any(|f| f.name() == key) {
                 return Err(QuiverError::Plan(format!(
-                    "partition column \"{key}\" is also a column of the files"
+                    "partition column \"{key}\" (from the key={key} directories) is also a column of \
+                     the files; read them with hive_partitioning = false"
                 )));
             }
         }

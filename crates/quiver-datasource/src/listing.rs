@@ -21,7 +21,7 @@ const GLOB_OPTIONS: glob::MatchOptions = glob::MatchOptions {
 };
 
 /// True when `location` contains glob wildcards.
-fn is_glob(location: &str) -> bool {
+pub(crate) fn is_glob(location: &str) -> bool {
     location.contains(['*', '?', '['])
 }
 

@@ -7,8 +7,8 @@ use std::sync::{Arc, RwLock};
 
 use arrow::record_batch::RecordBatch;
 use quiver_datasource::{
-    hive_directories, CsvOptions, DirectoryOpener, FileFormat, FileFormats, HiveTable, MemTable,
-    ParquetTable, StorageOptions, TextTable, WriteOptions,
+    hive_directories, hive_file_directories, CsvOptions, DirectoryOpener, FileFormat, FileFormats,
+    HiveTable, MemTable, ParquetTable, StorageOptions, TextTable, WriteOptions,
 };
 use quiver_execution::memory_pool::MemoryPool;
 use quiver_execution::{ProviderSource, TableProvider};
@@ -154,13 +154,49 @@ fn open_table(
     storage: &StorageOptions,
 ) -> Result<Arc<dyn TableProvider>> {
     let (overrides, options) = StorageOptions::split(options)?;
+    let (hive_partitioning, options) = hive_partitioning_option(options)?;
     let storage = storage.with_overrides(&overrides);
+    if !hive_partitioning {
+        return format.open_table(location, &options, schema, &storage);
+    }
     if let Some(directories) = hive_directories(location, &storage)? {
         let open: DirectoryOpener =
             Arc::new(move |dir: &str| format.open_table(dir, &options, schema.clone(), &storage));
         return Ok(Arc::new(HiveTable::try_new(directories, open)?));
     }
+    if let Some((directories, pattern)) = hive_file_directories(location, &storage)? {
+        let open: DirectoryOpener = Arc::new(move |dir: &str| {
+            let files = format!("{dir}/{pattern}");
+            format.open_table(&files, &options, schema.clone(), &storage)
+        });
+        return Ok(Arc::new(HiveTable::try_new(directories, open)?));
+    }
     format.open_table(location, &options, schema, &storage)
+}
+
+/// Takes the `hive_partitioning` option (true by default: `key=value`
+/// directories in the paths become columns) out of a table's options.
+fn hive_partitioning_option(
+    options: Vec<(String, String)>,
+) -> Result<(bool, Vec<(String, String)>)> {
+    let mut enabled = true;
+    let mut rest = Vec::with_capacity(options.len());
+    for (key, value) in options {
+        if key.eq_ignore_ascii_case("hive_partitioning") {
+            enabled = match value.to_ascii_lowercase().as_str() {
+                "true" | "1" => true,
+                "false" | "0" => false,
+                _ => {
+                    return Err(QuiverError::Plan(format!(
+                        "hive_partitioning must be true or false, not '{value}'"
+                    )))
+                }
+            };
+        } else {
+            rest.push((key, value));
+        }
+    }
+    Ok((enabled, rest))
 }
 
 impl SessionContext {

@@ -216,6 +216,64 @@ async fn partitioned_directories_read_back_with_typed_columns_and_pruning() {
 }
 
 #[tokio::test]
+async fn globs_and_files_below_partition_directories_keep_the_partition_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("sales").display().to_string();
+    let ctx = SessionContext::new();
+    let copy = format!(
+        "COPY (SELECT * FROM (VALUES (2023, 'eu', 1), (2023, 'us', 2), (2024, 'eu', 3), (2024, NULL, 4)) v(year, region, amount)) \
+         TO '{root}' (FORMAT parquet, PARTITION_BY (year, region))"
+    );
+    assert_eq!(count(&ctx, &copy).await, 4);
+    let all = vec!["1,2023,eu", "2,2023,us", "3,2024,eu", "4,2024,NULL"];
+    for glob in [
+        "**/*.parquet",
+        "*/*/*.parquet",
+        "year=*/region=*/data_*.parquet",
+    ] {
+        let sql = format!("SELECT amount, year, region FROM '{root}/{glob}' ORDER BY amount");
+        assert_eq!(rows(&ctx, &sql).await.unwrap(), all, "{glob}");
+        let sql = format!(
+            "SELECT amount, year, region FROM read_parquet('{root}/{glob}') ORDER BY amount"
+        );
+        assert_eq!(rows(&ctx, &sql).await.unwrap(), all, "{glob}");
+    }
+    // Only the directories a filter keeps are read.
+    let explain = format!("EXPLAIN SELECT amount FROM '{root}/*/*/*.parquet' WHERE year = 2024");
+    let plan = rows(&ctx, &explain).await.unwrap().join("\n");
+    assert_eq!(plan.matches("ParquetExec").count(), 2, "{plan}");
+    // A glob below one partition, and one file, still carry the values in their paths.
+    let one = format!("SELECT amount, year, region FROM '{root}/year=2024/region=eu/*.parquet'");
+    assert_eq!(rows(&ctx, &one).await.unwrap(), vec!["3,2024,eu"]);
+    let file = format!("SELECT * FROM '{root}/year=2023/region=us/data_0.parquet'");
+    assert_eq!(rows(&ctx, &file).await.unwrap(), vec!["2,2023,us"]);
+    // Switched off, only the files' own columns are read.
+    let plain = format!(
+        "SELECT * FROM read_parquet('{root}/*/*/*.parquet', hive_partitioning = false) ORDER BY amount"
+    );
+    assert_eq!(rows(&ctx, &plain).await.unwrap(), vec!["1", "2", "3", "4"]);
+    let bad =
+        format!("SELECT * FROM read_parquet('{root}/*/*/*.parquet', hive_partitioning => 'maybe')");
+    assert!(error(&ctx, &bad)
+        .await
+        .contains("hive_partitioning must be true or false"));
+    // Files matched at different partition depths are an error naming both.
+    let stray = dir
+        .path()
+        .join("sales/year=2023/extra.parquet")
+        .display()
+        .to_string();
+    ctx.sql(&format!("COPY (SELECT 9 AS amount) TO '{stray}'"))
+        .await
+        .unwrap();
+    let err = error(&ctx, &format!("SELECT * FROM '{root}/**/*.parquet'")).await;
+    assert!(
+        err.contains("partitioned differently") && err.contains("year=2023'"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
 async fn inconsistent_partition_layouts_are_an_error_naming_files() {
     let dir = tempfile::tempdir().unwrap();
     let ctx = SessionContext::new();

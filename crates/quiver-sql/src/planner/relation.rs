@@ -327,6 +327,14 @@ impl SqlPlanner<'_> {
         let mut named = vec![];
         for arg in args {
             match arg {
+                // DuckDB's `name = value` form of a named argument.
+                FunctionArg::Unnamed(FunctionArgExpr::Expr(ast::Expr::BinaryOp {
+                    left,
+                    op: ast::BinaryOperator::Eq,
+                    right,
+                })) if matches!(left.as_ref(), ast::Expr::Identifier(_)) => {
+                    named.push((left.to_string().to_lowercase(), constant(right)?))
+                }
                 FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => positional.push(constant(e)?),
                 FunctionArg::Named {
                     name,
