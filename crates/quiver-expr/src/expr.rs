@@ -425,6 +425,18 @@ impl Expr {
         }
     }
 
+    /// The values of the arguments that are literals (`Some`), position by
+    /// position, as [`crate::ScalarFunction::prepare`] and
+    /// [`crate::ScalarFunction::return_type_of_call`] take them.
+    pub fn constants(args: &[Expr]) -> Vec<Option<ScalarValue>> {
+        args.iter()
+            .map(|a| match a {
+                Expr::Literal(v) => Some(v.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// The type of the value the expression produces over `schema`.
     pub fn data_type(&self, schema: &QSchema) -> Result<DataType> {
         Ok(match self {
@@ -456,7 +468,9 @@ impl Expr {
             }
             Expr::Cast(_, t) | Expr::TryCast(_, t) => t.clone(),
             Expr::Try(e) => e.data_type(schema)?,
-            Expr::ScalarFunction(f, args) => f.0.return_type(&arg_types(args, schema)?)?,
+            Expr::ScalarFunction(f, args) => {
+                f.0.return_type_of_call(&arg_types(args, schema)?, &Expr::constants(args))?
+            }
             Expr::Aggregate(call) => call.func.0.return_type(&arg_types(&call.args, schema)?)?,
             Expr::Window(call) => {
                 let types = arg_types(&call.args, schema)?;

@@ -82,6 +82,18 @@ pub trait ScalarFunction: Send + Sync + Debug {
     /// The result type for (already coerced) argument types.
     fn return_type(&self, arg_types: &[DataType]) -> Result<DataType>;
 
+    /// The result type of one call, for functions whose result type depends
+    /// on the value of a constant argument (`struct_extract(s, 'field')`):
+    /// `constants` holds `Some(value)` at the positions of constant
+    /// arguments. Defaults to [`ScalarFunction::return_type`].
+    fn return_type_of_call(
+        &self,
+        arg_types: &[DataType],
+        _constants: &[Option<ScalarValue>],
+    ) -> Result<DataType> {
+        self.return_type(arg_types)
+    }
+
     /// The function prepared for one call whose arguments at some positions
     /// are the same on every row (`Some(value)` there), such as a regular
     /// expression compiled once per query instead of once per batch. Errors

@@ -7,7 +7,9 @@
 //! kernels: `+`/`-` keep the larger scale and gain one digit, `*` adds
 //! precisions and scales, `/` has the dividend's scale plus 4.
 
-use arrow::datatypes::{DataType, IntervalUnit, TimeUnit, DECIMAL128_MAX_PRECISION};
+use std::sync::Arc;
+
+use arrow::datatypes::{DataType, Field, IntervalUnit, TimeUnit, DECIMAL128_MAX_PRECISION};
 
 use crate::error::{QuiverError, Result};
 use crate::expr::Operator;
@@ -135,6 +137,23 @@ pub fn common_type(l: &DataType, r: &DataType) -> Option<DataType> {
         }
         (Timestamp(_, tz1), Timestamp(_, tz2)) if tz1 == tz2 => {
             Some(Timestamp(TimeUnit::Microsecond, tz1.clone()))
+        }
+        (List(a), List(b)) => {
+            let item = common_type(a.data_type(), b.data_type())?;
+            Some(List(Arc::new(Field::new_list_field(item, true))))
+        }
+        // Structs with the same field names, field by field.
+        (Struct(a), Struct(b)) if a.len() == b.len() => {
+            let fields = a
+                .iter()
+                .zip(b.iter())
+                .map(|(x, y)| {
+                    (x.name() == y.name()).then_some(())?;
+                    let t = common_type(x.data_type(), y.data_type())?;
+                    Some(Field::new(x.name(), t, true))
+                })
+                .collect::<Option<Vec<_>>>()?;
+            Some(Struct(fields.into()))
         }
         _ => None,
     }

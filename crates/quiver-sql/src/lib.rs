@@ -6,6 +6,7 @@ mod frame_exclusion;
 mod glob;
 pub mod parser;
 pub mod planner;
+mod struct_type;
 
 pub use parser::{parse_script, ParsedScript, ParsedStatement, Statement};
 pub use planner::calls::REWRITTEN_CALLS;

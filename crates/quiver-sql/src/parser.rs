@@ -13,6 +13,7 @@ use sqlparser::tokenizer::{Token, Tokenizer};
 
 use crate::frame_exclusion::move_frame_exclusions;
 use crate::glob::rewrite_globs;
+use crate::struct_type::rewrite_struct_types;
 
 /// A statement Quiver can plan.
 #[derive(Debug, Clone)]
@@ -140,8 +141,9 @@ fn parse_statements(sql: &str, stack: usize) -> ParsedScript {
         .tokenize_with_location()
         .map_err(|e| ParserError::TokenizerError(e.to_string()));
     let mut parser = match tokens {
-        Ok(tokens) => Parser::new(&dialect)
-            .with_tokens_with_locations(move_frame_exclusions(rewrite_globs(tokens))),
+        Ok(tokens) => Parser::new(&dialect).with_tokens_with_locations(move_frame_exclusions(
+            rewrite_struct_types(rewrite_globs(tokens)),
+        )),
         Err(e) => {
             return ParsedScript {
                 statements,

@@ -268,6 +268,12 @@ impl PhysicalExpr for BinaryExpr {
         ) -> std::result::Result<ArrayRef, ArrowError>| {
             kernel(ld, rd).map_err(|e| self.arithmetic_error(e))
         };
+        if (self.op.is_comparison() || self.op.is_distinction()) && l.data_type().is_nested() {
+            let n = if both_scalar { 1 } else { batch.num_rows() };
+            let (l, r) = (broadcast(l, ls, n)?, broadcast(r, rs, n)?);
+            let out = super::nested_compare::compare_nested(self.op, &l, &r)?;
+            return scalar_if(both_scalar, Arc::new(out));
+        }
         let out: ArrayRef = match self.op {
             Operator::Plus => arithmetic(add)?,
             Operator::Minus => arithmetic(sub)?,

@@ -7,6 +7,7 @@ mod case;
 mod decimal;
 mod deep;
 mod like;
+mod nested_compare;
 mod planner;
 pub(crate) mod simple;
 mod try_expr;

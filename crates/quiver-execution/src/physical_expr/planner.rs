@@ -133,14 +133,7 @@ fn bind(expr: &Expr, input: &QSchema) -> Result<Arc<dyn PhysicalExpr>> {
             expr.data_type(input)?,
         )),
         Expr::ScalarFunction(f, args) => {
-            let constants: Vec<Option<ScalarValue>> = args
-                .iter()
-                .map(|a| match a {
-                    Expr::Literal(v) => Some(v.clone()),
-                    _ => None,
-                })
-                .collect();
-            let func = match f.0.prepare(&constants)? {
+            let func = match f.0.prepare(&Expr::constants(args))? {
                 Some(prepared) => ScalarFunctionRef(prepared),
                 None => f.clone(),
             };

@@ -11,6 +11,8 @@ mod epoch;
 mod float_math;
 mod format;
 mod integer_math;
+mod list_ops;
+mod lists;
 mod math;
 mod random;
 mod regexp;
@@ -20,6 +22,7 @@ mod similarity;
 mod split;
 mod str_arg;
 mod string;
+mod structs;
 mod text;
 mod time_format;
 mod variadic;
@@ -63,7 +66,30 @@ pub fn builtins() -> Vec<Arc<dyn ScalarFunction>> {
         Arc::new(time_format::TimeFormat::try_strptime()),
         Arc::new(time_format::TimeFormat::to_char()),
         Arc::new(time_format::TimeFormat::to_date()),
+        Arc::new(lists::ListValue),
+        Arc::new(lists::Extract),
+        Arc::new(lists::Slice),
+        Arc::new(list_ops::ListSearch::contains()),
+        Arc::new(list_ops::ListSearch::position()),
+        Arc::new(list_ops::ListOverlap::any()),
+        Arc::new(list_ops::ListOverlap::all()),
+        Arc::new(list_ops::ListReshape::sort()),
+        Arc::new(list_ops::ListReshape::reverse_sort()),
+        Arc::new(list_ops::ListReshape::reverse()),
+        Arc::new(list_ops::ListReshape::distinct()),
+        Arc::new(list_ops::ListConcat),
+        Arc::new(list_ops::Flatten),
+        Arc::new(list_ops::ArrayToString),
+        Arc::new(list_ops::Series::range()),
+        Arc::new(list_ops::Series::generate_series()),
+        Arc::new(list_ops::ListAggregate::by_name()),
+        Arc::new(structs::StructPack),
+        Arc::new(structs::StructExtract),
+        Arc::new(structs::MapFromLists),
+        Arc::new(structs::MapExtract),
     ];
+    all.extend(shared(list_ops::ListAggregate::shorthands()));
+    all.extend(shared(structs::MapParts::all()));
     all.extend(shared(
         text::functions()
             .into_iter()

@@ -87,7 +87,9 @@ impl ScalarFunction for CaseMap {
     }
 }
 
-/// `length(s)`: the number of characters.
+/// `length(s)` (`len`, `char_length`, …): the number of characters of a
+/// string, or of elements of a list (`array_length`) or of entries of a
+/// map (`cardinality`).
 #[derive(Debug)]
 pub struct Length;
 
@@ -96,22 +98,56 @@ impl ScalarFunction for Length {
         "length"
     }
     fn aliases(&self) -> &'static [&'static str] {
-        &["char_length", "character_length", "len"]
+        &[
+            "char_length",
+            "character_length",
+            "len",
+            "array_length",
+            "cardinality",
+        ]
     }
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
         check_arity("length", arg_types, 1, 1)?;
-        string_args("length", arg_types)
+        match &arg_types[0] {
+            DataType::List(_) | DataType::Map(_, _) => Ok(arg_types.to_vec()),
+            DataType::LargeList(f) | DataType::FixedSizeList(f, _) => {
+                Ok(vec![DataType::List(Arc::clone(f))])
+            }
+            _ => string_args("length", arg_types),
+        }
     }
     fn return_type(&self, _: &[DataType]) -> Result<DataType> {
         Ok(DataType::Int64)
     }
     fn invoke(&self, args: &[ColumnarValue], num_rows: usize) -> Result<ColumnarValue> {
-        let input = as_utf8(&args[0], result_rows(args, num_rows))?;
-        let out: Int64Array = input
-            .as_string::<i32>()
-            .iter()
-            .map(|s| s.map(|s| s.chars().count() as i64))
-            .collect();
+        let rows = result_rows(args, num_rows);
+        let input = args[0].to_array(rows)?;
+        let element_counts = |offsets: &[i32], nulls: Option<&arrow::buffer::NullBuffer>| {
+            offsets
+                .windows(2)
+                .enumerate()
+                .map(|(row, w)| {
+                    nulls
+                        .is_none_or(|n| n.is_valid(row))
+                        .then_some(i64::from(w[1] - w[0]))
+                })
+                .collect::<Int64Array>()
+        };
+        let out: Int64Array = match input.data_type() {
+            DataType::List(_) => {
+                let list = input.as_list::<i32>();
+                element_counts(list.value_offsets(), list.nulls())
+            }
+            DataType::Map(_, _) => {
+                let map = input.as_map();
+                element_counts(map.value_offsets(), map.nulls())
+            }
+            _ => as_utf8(&args[0], rows)?
+                .as_string::<i32>()
+                .iter()
+                .map(|s| s.map(|s| s.chars().count() as i64))
+                .collect(),
+        };
         shaped(args, Arc::new(out))
     }
 }

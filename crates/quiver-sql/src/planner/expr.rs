@@ -326,7 +326,16 @@ impl SqlPlanner<'_> {
                     return not_impl_err!("empty compound identifier");
                 }
                 let col = Column::new(Some(ids[n - 2].value.clone()), ids[n - 1].value.clone());
-                self.column(col, schema)
+                match self.column(col, schema) {
+                    Err(not_found) => Ok(self.column_with_fields(ids, schema)?.ok_or(not_found)?),
+                    found => found,
+                }
+            }
+            E::Array(array) => self.list_literal(&array.elem, schema),
+            E::Dictionary(fields) => self.struct_literal(fields, schema),
+            E::Map(map) => self.map_literal(map, schema),
+            E::CompoundFieldAccess { root, access_chain } => {
+                self.field_access(root, access_chain, schema)
             }
             E::Value(v) => self.value(&v.value),
             E::TypedString(t) => match &t.value.value {
@@ -355,6 +364,14 @@ impl SqlPlanner<'_> {
                 op: ast::BinaryOperator::BitwiseXor | ast::BinaryOperator::PGExp,
                 right,
             } => self.call_scalar("power", vec![go(left)?, go(right)?], schema),
+            E::BinaryOp {
+                left,
+                op: ast::BinaryOperator::StringConcat,
+                right,
+            } => match self.concatenated_lists(go(left)?, go(right)?, schema)? {
+                Ok(lists) => Ok(lists),
+                Err((l, r)) => self.binary(l, Operator::StringConcat, r, schema),
+            },
             E::BinaryOp { left, op, right } => {
                 self.binary(go(left)?, binary_operator(op)?, go(right)?, schema)
             }
@@ -1026,6 +1043,9 @@ impl SqlPlanner<'_> {
         }
         if name == "try" {
             return self.try_call(f, schema);
+        }
+        if let ("struct_pack", FunctionArguments::List(list)) = (name.as_str(), &f.args) {
+            return self.struct_pack_call(&list.args, schema);
         }
         if let Some(over) = &f.over {
             return self.window_call(f, &name, over, schema);

@@ -1,8 +1,10 @@
 //! Literals and type names: numbers, `DATE '..'`-style typed strings,
 //! `INTERVAL '..'`, and SQL type names mapped to Arrow types.
 
+use std::sync::Arc;
+
 use arrow::datatypes::{
-    DataType, IntervalMonthDayNano, IntervalUnit, TimeUnit, DECIMAL128_MAX_PRECISION,
+    DataType, Field, IntervalMonthDayNano, IntervalUnit, TimeUnit, DECIMAL128_MAX_PRECISION,
 };
 use quiver_expr::cast::cast_scalar;
 use quiver_expr::{QuiverError, Result, ScalarValue};
@@ -52,6 +54,9 @@ pub fn parse_number(text: &str) -> Result<ScalarValue> {
 
 /// Maps a SQL type name to an Arrow type.
 pub fn sql_to_arrow_type(data_type: &ast::DataType) -> Result<DataType> {
+    if let Some(nested) = nested_type(data_type)? {
+        return Ok(nested);
+    }
     let text = data_type.to_string().to_lowercase();
     let (name, args) = match text.split_once('(') {
         Some((n, rest)) => (n.trim().to_string(), rest.trim_end_matches(')').to_string()),
@@ -105,6 +110,45 @@ pub fn sql_to_arrow_type(data_type: &ast::DataType) -> Result<DataType> {
             )))
         }
     })
+}
+
+/// The Arrow type of a nested SQL type: `T[]` and `ARRAY<T>` (a LIST),
+/// `STRUCT(a T, ..)` and `MAP(K, V)`; `None` for other types.
+fn nested_type(data_type: &ast::DataType) -> Result<Option<DataType>> {
+    use ast::{ArrayElemTypeDef as Elem, DataType as T};
+    Ok(Some(match data_type {
+        T::Array(Elem::SquareBracket(item, None) | Elem::AngleBracket(item)) => {
+            DataType::List(Arc::new(Field::new_list_field(sql_to_arrow_type(item)?, true)))
+        }
+        T::Array(Elem::SquareBracket(_, Some(_))) => {
+            return Err(QuiverError::NotImplemented(format!(
+                "fixed-size arrays ({data_type}) are not supported; use a list type such as INTEGER[]"
+            )))
+        }
+        T::Struct(fields, _) => {
+            let fields = fields
+                .iter()
+                .map(|f| {
+                    let name = f.field_name.as_ref().ok_or_else(|| {
+                        QuiverError::Plan(format!("every field of {data_type} needs a name"))
+                    })?;
+                    Ok(Field::new(&name.value, sql_to_arrow_type(&f.field_type)?, true))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            DataType::Struct(fields.into())
+        }
+        T::Map(key, value) => {
+            let entries = vec![
+                Field::new("key", sql_to_arrow_type(key)?, false),
+                Field::new("value", sql_to_arrow_type(value)?, true),
+            ];
+            DataType::Map(
+                Arc::new(Field::new("entries", DataType::Struct(entries.into()), false)),
+                false,
+            )
+        }
+        _ => return Ok(None),
+    }))
 }
 
 /// `DATE '1998-12-01'`, `TIMESTAMP '..'` and other typed string literals,

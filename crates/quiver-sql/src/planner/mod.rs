@@ -4,6 +4,7 @@ pub(crate) mod calls;
 mod expr;
 mod grouping;
 mod literal;
+mod nested;
 mod ordered_set;
 mod pattern;
 mod query;

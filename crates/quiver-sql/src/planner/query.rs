@@ -436,7 +436,7 @@ impl SqlPlanner<'_> {
             match item {
                 SelectItem::UnnamedExpr(e) => {
                     let x = self.sql_to_expr(e, schema)?;
-                    let name = x.output_name();
+                    let name = super::nested::field_name(e, &x).unwrap_or_else(|| x.output_name());
                     items.push((x, name));
                 }
                 SelectItem::ExprWithAlias { expr, alias } => {
