@@ -1,0 +1,60 @@
+"""List and struct functions over TPC-H lineitem (6M rows at SF 1): lists
+made per row (the words of l_comment, a list of three decimals), searched,
+sorted, reversed, joined and aggregated, and a struct field read back, in
+Quiver, DuckDB and DataFusion at the same thread count (the nested-data
+issue's function benchmark). Each query reduces its results to a few
+values, which must agree across the engines.
+
+    pip install duckdb datafusion
+    cargo build --release -p quiver-cli -p quiver-benches
+    target/release/tpch gen --sf 1
+    python3 benches/nested_compare.py --threads 2 --iterations 3
+"""
+from peers import arguments, compare
+
+WORDS = "string_split(l_comment, ' ')"
+DF_WORDS = "string_to_array(l_comment, ' ')"
+
+QUERIES = {
+    "len(string_split)": (
+        {
+            "quiver": f"SELECT sum(len({WORDS})) FROM lineitem",
+            "duckdb": f"SELECT sum(len({WORDS})) FROM lineitem",
+            "datafusion": f"SELECT sum(array_length({DF_WORDS})) FROM lineitem",
+        },
+        None),
+    "list_contains": (
+        {
+            "quiver": f"SELECT count(*) FROM lineitem WHERE list_contains({WORDS}, 'furiously')",
+            "duckdb": f"SELECT count(*) FROM lineitem WHERE list_contains({WORDS}, 'furiously')",
+            "datafusion": f"SELECT count(*) FROM lineitem WHERE array_has({DF_WORDS}, 'furiously')",
+        },
+        None),
+    "list_sort, l[1]": (
+        {
+            "quiver": f"SELECT count(DISTINCT list_sort({WORDS})[1]) FROM lineitem",
+            "duckdb": f"SELECT count(DISTINCT list_sort({WORDS})[1]) FROM lineitem",
+            "datafusion": f"SELECT count(DISTINCT array_sort({DF_WORDS})[1]) FROM lineitem",
+        },
+        None),
+    "list_reverse, array_to_string": (
+        {
+            "quiver": f"SELECT max(array_to_string(list_reverse({WORDS}), ' ')) FROM lineitem",
+            "duckdb": f"SELECT max(array_to_string(list_reverse({WORDS}), ' ')) FROM lineitem",
+            "datafusion": f"SELECT max(array_to_string(array_reverse({DF_WORDS}), ' ')) FROM lineitem",
+        },
+        None),
+    "list_sum of a list literal": (
+        "SELECT sum(list_sum([l_quantity, l_discount, l_tax])) FROM lineitem",
+        None),
+    "struct literal, field": (
+        {
+            "quiver": "SELECT sum({'q': l_quantity, 'p': l_extendedprice}.q) FROM lineitem",
+            "duckdb": "SELECT sum({'q': l_quantity, 'p': l_extendedprice}.q) FROM lineitem",
+            "datafusion": "SELECT sum(named_struct('q', l_quantity, 'p', l_extendedprice)['q']) FROM lineitem",
+        },
+        None),
+}
+
+if __name__ == "__main__":
+    compare(QUERIES, arguments(__doc__))
