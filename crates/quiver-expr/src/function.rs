@@ -4,8 +4,9 @@
 use std::fmt::Debug;
 use std::sync::Arc;
 
+use arrow::array::RecordBatch;
 use arrow::array::{new_null_array, ArrayRef};
-use arrow::datatypes::{DataType, Field};
+use arrow::datatypes::{DataType, Field, SchemaRef};
 use datafusion_common::ScalarValue;
 
 use crate::error::Result;
@@ -274,8 +275,22 @@ pub struct FunctionTable {
     pub source: Arc<dyn TableSource>,
 }
 
+/// Rows a table function computes rather than reads (`range(10)`): a
+/// known number of rows, any stretch of which can be made on demand, so a
+/// scan streams them in batches spread over partitions.
+pub trait GeneratedRows: Send + Sync + Debug {
+    /// The rows' columns.
+    fn schema(&self) -> SchemaRef;
+
+    /// How many rows there are.
+    fn num_rows(&self) -> u64;
+
+    /// The rows `start .. start + len` (within `num_rows`), as one batch.
+    fn rows(&self, start: u64, len: usize) -> Result<RecordBatch>;
+}
+
 /// What a table function may ask of the session while a call is bound:
-/// tables over files.
+/// tables over files, and tables of generated rows.
 pub trait FileTables {
     /// The table over the files at `location` (a path, glob, directory or
     /// URL) in the file format called `format`, with the format's
@@ -286,6 +301,9 @@ pub trait FileTables {
         format: &str,
         options: &[(String, String)],
     ) -> Result<FunctionTable>;
+
+    /// A table named `name` over `rows`, generated as a scan reads them.
+    fn generated_table(&self, name: &str, rows: Arc<dyn GeneratedRows>) -> Result<FunctionTable>;
 }
 
 /// A function called in FROM that makes a table, such as

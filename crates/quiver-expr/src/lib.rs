@@ -25,8 +25,8 @@ pub use expr::{
     Subquery,
 };
 pub use function::{
-    AggregateFunction, ColumnarValue, FileTables, FunctionTable, GroupsAccumulator, ScalarFunction,
-    TableFunction, Volatility, WindowFunction,
+    AggregateFunction, ColumnarValue, FileTables, FunctionTable, GeneratedRows, GroupsAccumulator,
+    ScalarFunction, TableFunction, Volatility, WindowFunction,
 };
 pub use logical_plan::LogicalPlan;
 pub use schema::{Column, QField, QSchema, QSchemaRef};

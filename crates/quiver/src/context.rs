@@ -11,12 +11,13 @@ use quiver_datasource::{
     HiveTable, MemTable, ParquetTable, StorageOptions, TextTable, WriteOptions,
 };
 use quiver_execution::memory_pool::MemoryPool;
+use quiver_execution::operators::generated::GeneratedTable;
 use quiver_execution::{ProviderSource, TableProvider};
 use quiver_expr::logical_plan::{Ddl, FormatName, Values};
 use quiver_expr::stack::with_stack_for;
 use quiver_expr::{
-    AggregateFunction, Expr, LogicalPlan, QuiverError, Result, ScalarFunction, ScalarValue,
-    TableFunction, TableSource, WindowFunction,
+    AggregateFunction, Expr, GeneratedRows, LogicalPlan, QuiverError, Result, ScalarFunction,
+    ScalarValue, TableFunction, TableSource, WindowFunction,
 };
 use quiver_functions::table::ReadFiles;
 use quiver_functions::FunctionRegistry;
@@ -465,6 +466,10 @@ impl ContextProvider for SessionContext {
         };
         let table = open_table(location, format, options, None, &storage)?;
         Ok(Arc::new(ProviderSource(table)))
+    }
+
+    fn generated_table(&self, rows: Arc<dyn GeneratedRows>) -> Arc<dyn TableSource> {
+        Arc::new(ProviderSource(Arc::new(GeneratedTable::new(rows))))
     }
 
     fn list_tables(&self) -> Vec<(String, String)> {

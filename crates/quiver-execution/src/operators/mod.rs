@@ -6,6 +6,7 @@ pub mod coalesce;
 pub mod expand;
 pub mod filter;
 pub mod first_per_partition;
+pub mod generated;
 pub mod join;
 pub mod limit;
 pub mod memory;

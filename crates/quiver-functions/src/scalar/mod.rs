@@ -5,7 +5,7 @@ mod coalesce;
 mod date_part;
 mod date_trunc;
 mod dates;
-mod datetime;
+pub(crate) mod datetime;
 mod encoding;
 mod epoch;
 mod float_math;

@@ -22,8 +22,8 @@ use arrow::datatypes::{Field, Schema};
 use quiver_expr::logical_plan::{Ddl, Explain, ExplainMode, FormatName, Values};
 use quiver_expr::types::sql_type_name;
 use quiver_expr::{
-    not_impl_err, AggregateFunction, LogicalPlan, QuiverError, Result, ScalarFunction,
-    TableFunction, TableSource, WindowFunction,
+    not_impl_err, AggregateFunction, GeneratedRows, LogicalPlan, QuiverError, Result,
+    ScalarFunction, TableFunction, TableSource, WindowFunction,
 };
 use sqlparser::ast::{self, ColumnOption, ObjectName, ObjectType};
 
@@ -48,6 +48,9 @@ pub trait ContextProvider {
         format: Option<&FormatName>,
         options: &[(String, String)],
     ) -> Result<Arc<dyn TableSource>>;
+
+    /// A table over rows a table function generates (`range(10)`).
+    fn generated_table(&self, rows: Arc<dyn GeneratedRows>) -> Arc<dyn TableSource>;
 
     /// The file format called (or with the extension) `name`, as the
     /// session knows it; an error that lists the formats otherwise.

@@ -9,7 +9,7 @@ use quiver_expr::suggest::closest_name;
 use quiver_expr::{
     not_impl_err, Column, Expr, LogicalPlan, Operator, QSchema, QuiverError, Result,
 };
-use quiver_expr::{FileTables, FunctionTable, ScalarValue};
+use quiver_expr::{FileTables, FunctionTable, GeneratedRows, ScalarValue};
 use sqlparser::ast::{
     self, FunctionArg, FunctionArgExpr, JoinConstraint, JoinOperator, ObjectName, TableAlias,
     TableFactor, TableWithJoins,
@@ -27,6 +27,17 @@ fn file_stem(location: &str) -> String {
         .map(|f| f.split('.').next().unwrap_or(f).to_string())
         .filter(|s| !s.is_empty() && !s.contains('*'))
         .unwrap_or_else(|| "file".to_string())
+}
+
+/// The value of a constant argument: a literal, a negated one
+/// (`-INTERVAL 1 MONTH`) or a cast of one; `None` otherwise.
+fn constant_value(e: &Expr) -> Option<ScalarValue> {
+    match e {
+        Expr::Literal(v) => Some(v.clone()),
+        Expr::Negative(inner) => constant_value(inner)?.arithmetic_negate().ok(),
+        Expr::Cast(inner, t) => quiver_expr::cast::cast_scalar(&constant_value(inner)?, t).ok(),
+        _ => None,
+    }
 }
 
 /// True when a table name reads like a file location rather than a name.
@@ -50,6 +61,13 @@ impl FileTables for SqlPlanner<'_> {
         Ok(FunctionTable {
             name: file_stem(location),
             source,
+        })
+    }
+
+    fn generated_table(&self, name: &str, rows: Arc<dyn GeneratedRows>) -> Result<FunctionTable> {
+        Ok(FunctionTable {
+            name: name.to_string(),
+            source: self.provider.generated_table(rows),
         })
     }
 }
@@ -316,10 +334,11 @@ impl SqlPlanner<'_> {
             )));
         };
         let constant = |e: &ast::Expr| -> Result<ScalarValue> {
-            match self.sql_to_expr(e, &QSchema::empty())? {
-                Expr::Literal(v) if !v.is_null() => Ok(v),
-                other => Err(QuiverError::Plan(format!(
-                    "arguments of {function}() must be constants, not {other}"
+            let bound = self.sql_to_expr(e, &QSchema::empty())?;
+            match constant_value(&bound) {
+                Some(v) if !v.is_null() => Ok(v),
+                _ => Err(QuiverError::Plan(format!(
+                    "arguments of {function}() must be constants, not {bound}"
                 ))),
             }
         };
