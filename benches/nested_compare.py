@@ -1,6 +1,7 @@
 """List and struct functions over TPC-H lineitem (6M rows at SF 1): lists
 made per row (the words of l_comment, a list of three decimals), searched,
-sorted, reversed, joined and aggregated, and a struct field read back, in
+sorted, reversed, joined, aggregated and unnested (the words of every
+comment, 30M elements, re-aggregated), and a struct field read back, in
 Quiver, DuckDB and DataFusion at the same thread count (the nested-data
 issue's function benchmark). Each query reduces its results to a few
 values, which must agree across the engines.
@@ -46,6 +47,26 @@ QUERIES = {
         None),
     "list_sum of a list literal": (
         "SELECT sum(list_sum([l_quantity, l_discount, l_tax])) FROM lineitem",
+        None),
+    "unnest words, re-aggregate": (
+        {
+            "quiver": f"SELECT count(*), count(DISTINCT w) FROM (SELECT unnest({WORDS}) AS w FROM lineitem)",
+            "duckdb": f"SELECT count(*), count(DISTINCT w) FROM (SELECT unnest({WORDS}) AS w FROM lineitem)",
+            "datafusion": f"SELECT count(*), count(DISTINCT w) FROM (SELECT unnest({DF_WORDS}) AS w FROM lineitem)",
+        },
+        None),
+    "unnest, group by word, top 3": (
+        {
+            "quiver": f"SELECT w, count(*) AS c FROM (SELECT unnest({WORDS}) AS w FROM lineitem) GROUP BY w ORDER BY c DESC, w LIMIT 3",
+            "duckdb": f"SELECT w, count(*) AS c FROM (SELECT unnest({WORDS}) AS w FROM lineitem) GROUP BY w ORDER BY c DESC, w LIMIT 3",
+            "datafusion": f"SELECT w, count(*) AS c FROM (SELECT unnest({DF_WORDS}) AS w FROM lineitem) GROUP BY w ORDER BY c DESC, w LIMIT 3",
+        },
+        None),
+    "FROM lineitem, unnest(words)": (
+        {
+            "quiver": f"SELECT count(*), sum(length(w)) FROM lineitem, unnest({WORDS}) AS u(w)",
+            "duckdb": f"SELECT count(*), sum(length(w)) FROM lineitem, unnest({WORDS}) AS u(w)",
+        },
         None),
     "struct literal, field": (
         {

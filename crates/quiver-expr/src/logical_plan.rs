@@ -28,6 +28,8 @@ pub enum LogicalPlan {
     /// Several output rows per input row, one per list of expressions
     /// (grouping sets).
     Expand(Expand),
+    /// Several output rows per input row, one per element of its lists.
+    Unnest(Unnest),
     /// Orders rows.
     Sort(Sort),
     /// Skips and limits rows.
@@ -580,6 +582,61 @@ impl Expand {
     }
 }
 
+/// One list column an [`Unnest`] unnests, and the name its elements take.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnnestColumn {
+    /// The list column's position in the input.
+    pub input: usize,
+    /// The qualifier of the elements' column (`u` for `unnest(l) AS u(x)`).
+    pub qualifier: Option<String>,
+    /// The name of the elements' column.
+    pub name: String,
+}
+
+/// Repeats each input row once per element of the longest of its lists in
+/// `columns`, those columns holding the elements (NULL past the end of a
+/// shorter list); a row whose lists are all NULL or empty gives no rows.
+/// `unnest(l)` in a select list, and `FROM t, unnest(t.l)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unnest {
+    /// The input.
+    pub input: Arc<LogicalPlan>,
+    /// The list columns unnested.
+    pub columns: Vec<UnnestColumn>,
+    /// The input's schema with each of `columns` of its element type,
+    /// renamed.
+    pub schema: QSchemaRef,
+}
+
+impl Unnest {
+    /// Unnests `columns` of `input`, which must be lists.
+    pub fn try_new(input: Arc<LogicalPlan>, columns: Vec<UnnestColumn>) -> Result<Self> {
+        let mut fields = input.schema().fields().to_vec();
+        for c in &columns {
+            let field = fields
+                .get_mut(c.input)
+                .ok_or_else(|| QuiverError::Internal(format!("unnest of column {}", c.input)))?;
+            let element = match field.field.data_type() {
+                DataType::List(f) | DataType::LargeList(f) | DataType::FixedSizeList(f, _) => {
+                    f.data_type().clone()
+                }
+                other => return Err(QuiverError::Internal(format!("unnest of a {other} column"))),
+            };
+            *field = QField::new(c.qualifier.clone(), Field::new(&c.name, element, true));
+        }
+        Ok(Self {
+            input,
+            columns,
+            schema: Arc::new(QSchema::new(fields)),
+        })
+    }
+
+    /// The positions of the unnested columns (in the input and the output).
+    pub fn positions(&self) -> Vec<usize> {
+        self.columns.iter().map(|c| c.input).collect()
+    }
+}
+
 /// Computes window calls over its input: every input row, with one more
 /// column per call. The calls share one partitioning and order.
 #[derive(Debug, Clone, PartialEq)]
@@ -948,6 +1005,7 @@ impl LogicalPlan {
             LogicalPlan::Aggregate(a) => &a.schema,
             LogicalPlan::Window(w) => &w.schema,
             LogicalPlan::Expand(e) => &e.schema,
+            LogicalPlan::Unnest(u) => &u.schema,
             LogicalPlan::Sort(s) => s.input.schema(),
             LogicalPlan::Limit(l) => l.input.schema(),
             LogicalPlan::SubqueryAlias(a) => &a.schema,
@@ -981,6 +1039,7 @@ impl LogicalPlan {
             LogicalPlan::Aggregate(a) => vec![&a.input],
             LogicalPlan::Window(w) => vec![&w.input],
             LogicalPlan::Expand(e) => vec![&e.input],
+            LogicalPlan::Unnest(u) => vec![&u.input],
             LogicalPlan::Sort(s) => vec![&s.input],
             LogicalPlan::Limit(l) => vec![&l.input],
             LogicalPlan::SubqueryAlias(a) => vec![&a.input],
@@ -1023,6 +1082,9 @@ impl LogicalPlan {
             }
             LogicalPlan::Expand(e) => {
                 LogicalPlan::Expand(Expand::try_new(one(), e.projections.clone())?)
+            }
+            LogicalPlan::Unnest(u) => {
+                LogicalPlan::Unnest(Unnest::try_new(one(), u.columns.clone())?)
             }
             LogicalPlan::Sort(s) => LogicalPlan::Sort(Sort {
                 exprs: s.exprs.clone(),
@@ -1104,6 +1166,14 @@ impl LogicalPlan {
                     .map(|l| format!("[{}]", list(l)))
                     .collect();
                 format!("Expand: {}", lists.join(", "))
+            }
+            LogicalPlan::Unnest(u) => {
+                let names: Vec<String> = u
+                    .columns
+                    .iter()
+                    .map(|c| u.input.schema().field(c.input).column().to_string())
+                    .collect();
+                format!("Unnest: {}", names.join(", "))
             }
             LogicalPlan::Sort(s) => {
                 let keys: Vec<String> = s.exprs.iter().map(|e| e.to_string()).collect();

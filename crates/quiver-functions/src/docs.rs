@@ -313,6 +313,7 @@ pub const FUNCTION_DOCS: &[FunctionDoc] = &[
     doc("list_value", Section::Nested, "list_value(a, ..)", "A list of the arguments, brought to one type (also `[a, ..]` and `ARRAY[a, ..]`).", "list_value(1, 2.5)", "[1.0, 2.5]"),
     doc("array_extract", Section::Nested, "array_extract(x, i)", "The i-th element of a list or character of a string (from 1; -1 is the last; NULL outside), or the value a map holds for key i (also `x[i]`).", "[10, 20, 30][-1]", "30"),
     doc("list_slice", Section::Nested, "list_slice(x, begin, end)", "The elements of a list (characters of a string) from begin to end, from 1 and inclusive; negative bounds count from the end (also `x[begin:end]`, either bound left out).", "[1, 2, 3, 4][2:3]", "[2, 3]"),
+    doc("unnest", Section::Nested, "unnest(l)", "In the select list, one row per element of l (several unnests side by side, the shorter padded with NULL; NULL and empty lists give no rows); in FROM, `FROM t, unnest(t.l) [WITH ORDINALITY] AS u(x)`.", "unnest([7, 8]) LIMIT 1", "7"),
     doc("list_contains", Section::Nested, "list_contains(l, x)", "Whether the list holds x (NULL when x is NULL).", "list_contains([1, 2], 2)", "true"),
     doc("list_position", Section::Nested, "list_position(l, x)", "The position (from 1) of the first element equal to x, NULL if none (a NULL x finds a NULL element).", "list_position([5, 6, 7], 7)", "3"),
     doc("list_has_any", Section::Nested, "list_has_any(a, b)", "Whether the lists share a non-NULL element.", "list_has_any([1, 2], [2, 5])", "true"),

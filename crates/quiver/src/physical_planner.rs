@@ -23,6 +23,7 @@ use quiver_execution::operators::repartition::RepartitionExec;
 use quiver_execution::operators::set_operation::SetOperationExec;
 use quiver_execution::operators::sort::SortExec;
 use quiver_execution::operators::union::UnionExec;
+use quiver_execution::operators::unnest::UnnestExec;
 use quiver_execution::operators::window::{WindowExec, WindowExpr};
 use quiver_execution::operators::PhysicalSortExpr;
 use quiver_execution::physical_expr::ColumnExpr;
@@ -175,6 +176,10 @@ impl<'a> PhysicalPlanner<'a> {
                     })
                     .collect::<Result<_>>()?;
                 Arc::new(ExpandExec::new(lists, e.schema.to_arrow(), input))
+            }
+            LogicalPlan::Unnest(u) => {
+                let input = self.plan(&u.input).await?;
+                Arc::new(UnnestExec::new(u.positions(), u.schema.to_arrow(), input))
             }
             LogicalPlan::Sort(s) => {
                 let input = self.plan(&s.input).await?;

@@ -20,6 +20,7 @@ pub mod sort;
 mod sorted_gather;
 mod top_per_group;
 pub mod union;
+pub mod unnest;
 pub mod window;
 
 #[cfg(test)]

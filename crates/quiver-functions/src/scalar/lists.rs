@@ -122,6 +122,52 @@ impl ScalarFunction for ListValue {
     }
 }
 
+/// `unnest(l)` in a select list: one row per element of the list. The
+/// binder turns each such call into an unnest operator below the select
+/// list; a call anywhere else (WHERE, inside an aggregate) is an error
+/// when the query is planned.
+#[derive(Debug)]
+pub struct Unnest;
+
+impl Unnest {
+    fn misplaced() -> QuiverError {
+        QuiverError::Plan(
+            "unnest() can only be used in the select list (not in WHERE, GROUP BY, an \
+             aggregate or another unnest)"
+                .into(),
+        )
+    }
+}
+
+impl ScalarFunction for Unnest {
+    fn name(&self) -> &str {
+        "unnest"
+    }
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        check_arity(self.name(), arg_types, 1, 1)?;
+        match &arg_types[0] {
+            DataType::Struct(_) => Err(QuiverError::NotImplemented(
+                "unnest of a STRUCT is not supported yet; select its fields with s.field".into(),
+            )),
+            t => Ok(vec![
+                as_list_type(t).ok_or_else(|| wrong_types(self.name(), arg_types))?
+            ]),
+        }
+    }
+    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
+        Ok(element_field(&arg_types[0]).map_or(DataType::Null, |f| f.data_type().clone()))
+    }
+    fn prepare(
+        &self,
+        _constants: &[Option<quiver_expr::ScalarValue>],
+    ) -> Result<Option<Arc<dyn ScalarFunction>>> {
+        Err(Self::misplaced())
+    }
+    fn invoke(&self, _args: &[ColumnarValue], _num_rows: usize) -> Result<ColumnarValue> {
+        Err(Self::misplaced())
+    }
+}
+
 /// A 1-based position (`-1` is the last) in a sequence of `len` items as a
 /// 0-based one; `None` outside it and for 0.
 fn position(index: i64, len: usize) -> Option<usize> {

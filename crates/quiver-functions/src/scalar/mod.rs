@@ -69,6 +69,7 @@ pub fn builtins() -> Vec<Arc<dyn ScalarFunction>> {
         Arc::new(lists::ListValue),
         Arc::new(lists::Extract),
         Arc::new(lists::Slice),
+        Arc::new(lists::Unnest),
         Arc::new(list_ops::ListSearch::contains()),
         Arc::new(list_ops::ListSearch::position()),
         Arc::new(list_ops::ListOverlap::any()),

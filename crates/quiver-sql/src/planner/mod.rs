@@ -11,6 +11,7 @@ mod query;
 mod relation;
 mod star;
 mod time_zone;
+mod unnest;
 mod window;
 mod write;
 

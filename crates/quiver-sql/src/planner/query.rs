@@ -652,6 +652,9 @@ impl SqlPlanner<'_> {
             let condition = self.boolean(condition, "QUALIFY", plan.schema())?;
             plan = LogicalPlan::Filter(Filter::try_new(condition, Arc::new(plan))?);
         }
+        let (unnested, rewritten) = self.plan_unnests(plan, computed)?;
+        plan = unnested;
+        computed = rewritten;
         let mut sort_inputs = computed.split_off(items.len()).into_iter();
 
         let mut exprs = vec![];

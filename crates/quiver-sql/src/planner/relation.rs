@@ -29,6 +29,11 @@ fn file_stem(location: &str) -> String {
         .unwrap_or_else(|| "file".to_string())
 }
 
+/// `true` for an `UNNEST(…)` FROM item.
+fn is_unnest_item(factor: &TableFactor) -> bool {
+    matches!(factor, TableFactor::UNNEST { .. })
+}
+
 /// The value of a constant argument: a literal, a negated one
 /// (`-INTERVAL 1 MONTH`) or a cast of one; `None` otherwise.
 fn constant_value(e: &Expr) -> Option<ScalarValue> {
@@ -78,6 +83,10 @@ impl SqlPlanner<'_> {
     pub(crate) fn plan_from(&self, from: &[TableWithJoins]) -> Result<LogicalPlan> {
         let mut plan: Option<LogicalPlan> = None;
         for item in from {
+            if is_unnest_item(&item.relation) && item.joins.is_empty() {
+                plan = Some(self.unnest_in_from(plan, &item.relation)?);
+                continue;
+            }
             let mut current = self.plan_table_factor(&item.relation)?;
             for join in &item.joins {
                 let right = self.plan_table_factor(&join.relation)?;
@@ -313,6 +322,10 @@ impl SqlPlanner<'_> {
                     None => Ok(plan),
                 }
             }
+            TableFactor::UNNEST { .. } => not_impl_err!(
+                "UNNEST in a JOIN is not supported; list it in FROM after the tables it reads: \
+                 FROM t, unnest(t.l)"
+            ),
             other => not_impl_err!("{other} is not supported in FROM yet"),
         }
     }
