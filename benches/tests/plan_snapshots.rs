@@ -107,6 +107,32 @@ async fn grouping_plans_match_their_snapshots() {
     }
 }
 
+/// Unnest queries over lineitem: the scan reads only the column whose
+/// lists are unnested, in the select list and in FROM.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unnest_plans_match_their_snapshots() {
+    let dir = data_dir();
+    let ctx = SessionContext::with_config(SessionConfig::new().with_target_partitions(2));
+    register_tables(&ctx, dir.to_str().unwrap()).await.unwrap();
+    let queries = [
+        (
+            "unnest_select_list",
+            "SELECT w, count(*) FROM (SELECT unnest(string_split(l_comment, ' ')) AS w \
+             FROM lineitem) GROUP BY w",
+        ),
+        (
+            "unnest_in_from",
+            "SELECT l_orderkey, w FROM lineitem, unnest(string_split(l_comment, ' ')) AS u(w) \
+             WHERE l_orderkey < 10",
+        ),
+    ];
+    for (name, sql) in queries {
+        let plans = explain(&ctx, sql).await;
+        let plans = plans.replace(dir.to_str().unwrap(), "<data>");
+        insta::assert_snapshot!(name, plans, sql);
+    }
+}
+
 /// `EXPLAIN sql` as text: each row's plan type, then its plan.
 async fn explain(ctx: &SessionContext, sql: &str) -> String {
     let batches = ctx

@@ -4,7 +4,9 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use quiver_expr::logical_plan::{Expand, Projection, SubqueryAlias, TableScan, Window};
+use quiver_expr::logical_plan::{
+    Expand, Projection, SubqueryAlias, TableScan, Unnest, UnnestColumn, Window,
+};
 use quiver_expr::{Column, Expr, LogicalPlan, QSchema, Result};
 
 use crate::{OptimizerRule, Transformed};
@@ -83,6 +85,29 @@ fn prune(plan: &LogicalPlan, required: &BTreeSet<usize>) -> Result<LogicalPlan> 
             let need = columns_of(&lists.concat(), &e.input)?;
             let input = Arc::new(prune(&e.input, &need)?);
             Ok(LogicalPlan::Expand(Expand::try_new(input, lists)?))
+        }
+        LogicalPlan::Unnest(u) => {
+            // The output keeps the input's layout; the unnested lists are
+            // needed whether or not their elements are (they decide how
+            // many rows there are), and are found again by name.
+            let mut need = required.clone();
+            need.extend(u.positions());
+            let input = prune(&u.input, &need)?;
+            let columns = u
+                .columns
+                .iter()
+                .map(|c| {
+                    let name = u.input.schema().field(c.input).column();
+                    Ok(UnnestColumn {
+                        input: input.schema().index_of(&name)?,
+                        ..c.clone()
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            Ok(LogicalPlan::Unnest(Unnest::try_new(
+                Arc::new(input),
+                columns,
+            )?))
         }
         LogicalPlan::Filter(f) => {
             let mut need = required.clone();

@@ -85,6 +85,16 @@ fn filtered(input: &LogicalPlan, conjuncts: Vec<Expr>) -> Result<LogicalPlan> {
             };
             through(input, &w.input, conjuncts, &below)
         }
+        LogicalPlan::Unnest(u) => {
+            // Only conjuncts over the columns passed through, not over the
+            // elements: they keep or drop whole input rows.
+            let unnested = u.positions();
+            let below = |position: usize| {
+                let c = u.input.schema().fields().get(position)?.column();
+                (!unnested.contains(&position)).then_some(Expr::Column(c))
+            };
+            through(input, &u.input, conjuncts, &below)
+        }
         LogicalPlan::Sort(s) if s.fetch.is_none() => {
             let sorted = filtered(&s.input, conjuncts)?;
             input.with_new_inputs(vec![Arc::new(sorted)])

@@ -81,6 +81,11 @@ fn unnest_rows(
             }
             let list = column.as_list::<i32>();
             let offsets = list.value_offsets();
+            if columns.len() == 1 && list.null_count() == 0 {
+                // One list, none NULL: its elements are the output as they are.
+                let start = offsets[from] as usize;
+                return Ok(list.values().slice(start, offsets[to] as usize - start));
+            }
             let picks: UInt32Array = (from..to)
                 .flat_map(|row| {
                     let (start, end) = (offsets[row] as usize, offsets[row + 1] as usize);
@@ -226,6 +231,29 @@ mod tests {
             assert_eq!(ints(1), vec![Some(10), None, Some(20), Some(21), None]);
             let tags: Vec<&str> = out.column(2).as_string::<i32>().iter().flatten().collect();
             assert_eq!(tags, vec!["w", "w", "x", "x", "z"]);
+        }
+    }
+
+    #[test]
+    fn one_list_without_nulls_gives_its_elements_as_they_are() {
+        let a = ListArray::from_iter_primitive::<Int64Type, _, _>(vec![
+            Some(vec![Some(1), Some(2)]),
+            Some(vec![]),
+            Some(vec![Some(3), None]),
+        ]);
+        let input = RecordBatch::try_from_iter(vec![("a", Arc::new(a) as ArrayRef)]).unwrap();
+        let schema = Arc::new(Schema::new(vec![Field::new("a", DataType::Int64, true)]));
+        for batch_size in [1, 3, 100] {
+            let out = unnest_batch(&input, &[0], &schema, batch_size).unwrap();
+            let out = arrow::compute::concat_batches(&schema, &out).unwrap();
+            let values: Vec<Option<i64>> = out
+                .column(0)
+                .as_any()
+                .downcast_ref::<Int64Array>()
+                .unwrap()
+                .iter()
+                .collect();
+            assert_eq!(values, vec![Some(1), Some(2), Some(3), None]);
         }
     }
 }
