@@ -16,6 +16,7 @@ pub mod table_source;
 pub mod types;
 pub mod value_text;
 pub mod window;
+pub mod work_table;
 pub mod zones;
 
 pub use datafusion_common::ScalarValue;

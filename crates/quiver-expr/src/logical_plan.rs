@@ -30,6 +30,9 @@ pub enum LogicalPlan {
     Expand(Expand),
     /// Several output rows per input row, one per element of its lists.
     Unnest(Unnest),
+    /// A recursive CTE: a static term, then a recursive term run over the
+    /// previous step's rows until it makes none.
+    RecursiveQuery(RecursiveQuery),
     /// Orders rows.
     Sort(Sort),
     /// Skips and limits rows.
@@ -582,6 +585,80 @@ impl Expand {
     }
 }
 
+/// `WITH RECURSIVE name AS (static UNION [ALL] recursive)`: the static
+/// term's rows, then the recursive term's run over the rows the step before
+/// made (its scans of `work_table`), step after step until a step makes no
+/// rows. With `distinct` (UNION), rows already made are dropped, so cycles
+/// end.
+#[derive(Debug, Clone)]
+pub struct RecursiveQuery {
+    /// The CTE's name.
+    pub name: String,
+    /// The rows to start from.
+    pub static_term: Arc<LogicalPlan>,
+    /// The step, reading `work_table`; its columns are the static term's.
+    pub recursive_term: Arc<LogicalPlan>,
+    /// UNION rather than UNION ALL.
+    pub distinct: bool,
+    /// What the recursive term reads the previous step's rows from.
+    pub work_table: Arc<crate::work_table::WorkTable>,
+    /// The static term's columns, each nullable.
+    pub schema: QSchemaRef,
+}
+
+impl RecursiveQuery {
+    /// The recursive CTE `name`; the recursive term's columns must have the
+    /// static term's types.
+    pub fn try_new(
+        name: &str,
+        static_term: Arc<LogicalPlan>,
+        recursive_term: Arc<LogicalPlan>,
+        distinct: bool,
+        work_table: Arc<crate::work_table::WorkTable>,
+    ) -> Result<Self> {
+        let types = |p: &LogicalPlan| -> Vec<DataType> {
+            p.schema()
+                .fields()
+                .iter()
+                .map(|f| f.field.data_type().clone())
+                .collect()
+        };
+        if types(&static_term) != types(&recursive_term) {
+            return Err(QuiverError::Internal(format!(
+                "the terms of recursive CTE {name} differ in their column types"
+            )));
+        }
+        let fields = static_term
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| {
+                QField::new(
+                    f.qualifier.clone(),
+                    f.field.as_ref().clone().with_nullable(true),
+                )
+            })
+            .collect();
+        Ok(Self {
+            name: name.to_string(),
+            static_term,
+            recursive_term,
+            distinct,
+            work_table,
+            schema: Arc::new(QSchema::new(fields)),
+        })
+    }
+}
+
+impl PartialEq for RecursiveQuery {
+    fn eq(&self, other: &Self) -> bool {
+        self.work_table.id() == other.work_table.id()
+            && self.static_term == other.static_term
+            && self.recursive_term == other.recursive_term
+            && self.distinct == other.distinct
+    }
+}
+
 /// One list column an [`Unnest`] unnests, and the name its elements take.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UnnestColumn {
@@ -1006,6 +1083,7 @@ impl LogicalPlan {
             LogicalPlan::Window(w) => &w.schema,
             LogicalPlan::Expand(e) => &e.schema,
             LogicalPlan::Unnest(u) => &u.schema,
+            LogicalPlan::RecursiveQuery(r) => &r.schema,
             LogicalPlan::Sort(s) => s.input.schema(),
             LogicalPlan::Limit(l) => l.input.schema(),
             LogicalPlan::SubqueryAlias(a) => &a.schema,
@@ -1040,6 +1118,7 @@ impl LogicalPlan {
             LogicalPlan::Window(w) => vec![&w.input],
             LogicalPlan::Expand(e) => vec![&e.input],
             LogicalPlan::Unnest(u) => vec![&u.input],
+            LogicalPlan::RecursiveQuery(r) => vec![&r.static_term, &r.recursive_term],
             LogicalPlan::Sort(s) => vec![&s.input],
             LogicalPlan::Limit(l) => vec![&l.input],
             LogicalPlan::SubqueryAlias(a) => vec![&a.input],
@@ -1086,6 +1165,13 @@ impl LogicalPlan {
             LogicalPlan::Unnest(u) => {
                 LogicalPlan::Unnest(Unnest::try_new(one(), u.columns.clone())?)
             }
+            LogicalPlan::RecursiveQuery(r) => LogicalPlan::RecursiveQuery(RecursiveQuery::try_new(
+                &r.name,
+                one(),
+                one(),
+                r.distinct,
+                Arc::clone(&r.work_table),
+            )?),
             LogicalPlan::Sort(s) => LogicalPlan::Sort(Sort {
                 exprs: s.exprs.clone(),
                 input: one(),
@@ -1167,6 +1253,11 @@ impl LogicalPlan {
                     .collect();
                 format!("Expand: {}", lists.join(", "))
             }
+            LogicalPlan::RecursiveQuery(r) => format!(
+                "RecursiveQuery: {} ({})",
+                r.name,
+                if r.distinct { "UNION" } else { "UNION ALL" }
+            ),
             LogicalPlan::Unnest(u) => {
                 let names: Vec<String> = u
                     .columns

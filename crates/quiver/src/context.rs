@@ -57,6 +57,8 @@ pub struct SessionState {
     pub interrupts: tokio::sync::watch::Sender<u64>,
     /// How deeply a query's expressions and plans may nest (`SET max_expression_depth`).
     pub max_expression_depth: std::sync::atomic::AtomicUsize,
+    /// How many steps a recursive CTE may take (`SET max_recursion_depth`).
+    pub max_recursion_depth: std::sync::atomic::AtomicUsize,
     /// The zone `TIMESTAMP WITH TIME ZONE` values are shown and computed in
     /// (`SET TimeZone`): an IANA name such as `America/New_York`, or an
     /// offset such as `+02:00`.
@@ -69,6 +71,12 @@ impl SessionState {
         self.time_zone
             .read()
             .map_or_else(|_| "UTC".to_string(), |z| z.clone())
+    }
+
+    /// How many steps a recursive CTE may take (`SET max_recursion_depth`).
+    pub fn max_recursion_depth(&self) -> usize {
+        self.max_recursion_depth
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// How many levels a query's expressions and plans may nest
@@ -120,6 +128,11 @@ impl SessionState {
             .unwrap_or_default()
     }
 }
+
+/// How many steps a recursive CTE may take unless `SET max_recursion_depth`
+/// says otherwise: far more than real recursions (graph walks, hierarchies)
+/// need, so that only a recursion that never ends meets it.
+pub const DEFAULT_MAX_RECURSION_DEPTH: usize = 1_000_000;
 
 /// The user's handle on Quiver: register data, run SQL.
 ///
@@ -220,6 +233,7 @@ impl SessionContext {
             disabled_rules: RwLock::default(),
             interrupts: tokio::sync::watch::Sender::new(0),
             max_expression_depth: quiver_sql::DEFAULT_MAX_EXPRESSION_DEPTH.into(),
+            max_recursion_depth: DEFAULT_MAX_RECURSION_DEPTH.into(),
             time_zone: RwLock::new("UTC".to_string()),
         };
         Self {

@@ -79,6 +79,7 @@ impl DataFrame {
         let optimized = self.optimized_plan()?;
         PhysicalPlanner::new(&self.state.config)
             .with_memory_limit(self.state.memory_pool.limit())
+            .with_max_recursion_depth(self.state.max_recursion_depth())
             .create_physical_plan(&optimized)
             .await
     }

@@ -19,6 +19,7 @@ use quiver_execution::operators::limit::LimitExec;
 use quiver_execution::operators::memory::MemoryExec;
 use quiver_execution::operators::merge::SortPreservingMergeExec;
 use quiver_execution::operators::projection::ProjectionExec;
+use quiver_execution::operators::recursive::{RecursiveQueryExec, WorkTableExec, WorkTableRows};
 use quiver_execution::operators::repartition::RepartitionExec;
 use quiver_execution::operators::set_operation::SetOperationExec;
 use quiver_execution::operators::sort::SortExec;
@@ -35,6 +36,7 @@ use quiver_expr::logical_plan::{
     Aggregate, ExplainMode, Projection, SubqueryAlias, TableScan, Values, Window,
 };
 use quiver_expr::stack::{growing_stack, with_stack_for};
+use quiver_expr::work_table::WorkTable;
 use quiver_expr::{internal_err, Expr, LogicalPlan, QSchema, QuiverError, Result, ScalarValue};
 
 use quiver_optimizer::cardinality::selectivity;
@@ -57,6 +59,11 @@ pub struct PhysicalPlanner<'a> {
     repeated_scans: RepeatedScans,
     /// The rewrites of the plan once it is made.
     passes: PhysicalOptimizer,
+    /// How many steps a recursive CTE may take.
+    max_recursion_depth: usize,
+    /// The working tables of the recursive CTEs being planned, innermost
+    /// last, by the logical working table's id.
+    work_tables: std::sync::Mutex<Vec<(u64, Arc<WorkTableRows>)>>,
 }
 
 impl<'a> PhysicalPlanner<'a> {
@@ -68,7 +75,15 @@ impl<'a> PhysicalPlanner<'a> {
             shared: SharedSubplans::default(),
             repeated_scans: RepeatedScans::default(),
             passes: PhysicalOptimizer::new(),
+            max_recursion_depth: crate::context::DEFAULT_MAX_RECURSION_DEPTH,
+            work_tables: std::sync::Mutex::default(),
         }
+    }
+
+    /// With recursive CTEs limited to `steps` steps.
+    pub fn with_max_recursion_depth(mut self, steps: usize) -> Self {
+        self.max_recursion_depth = steps;
+        self
     }
 
     /// With the memory limit `limit` instead of `config`'s.
@@ -177,6 +192,28 @@ impl<'a> PhysicalPlanner<'a> {
                     .collect::<Result<_>>()?;
                 Arc::new(ExpandExec::new(lists, e.schema.to_arrow(), input))
             }
+            LogicalPlan::RecursiveQuery(r) => {
+                let rows = Arc::new(WorkTableRows::default());
+                let work_tables = || self.work_tables.lock().unwrap_or_else(|e| e.into_inner());
+                work_tables().push((r.work_table.id(), Arc::clone(&rows)));
+                let planned = async {
+                    Ok::<_, QuiverError>((
+                        self.plan(&r.static_term).await?,
+                        self.plan(&r.recursive_term).await?,
+                    ))
+                }
+                .await;
+                work_tables().pop();
+                let (static_term, recursive_term) = planned?;
+                Arc::new(RecursiveQueryExec::new(
+                    &r.name,
+                    static_term,
+                    recursive_term,
+                    rows,
+                    r.distinct,
+                    self.max_recursion_depth,
+                ))
+            }
             LogicalPlan::Unnest(u) => {
                 let input = self.plan(&u.input).await?;
                 Arc::new(UnnestExec::new(u.positions(), u.schema.to_arrow(), input))
@@ -264,6 +301,29 @@ impl<'a> PhysicalPlanner<'a> {
         scan: &TableScan,
         request: &ScanRequest,
     ) -> Result<Arc<dyn ExecutionPlan>> {
+        if let Some(work_table) = scan.source.as_any().downcast_ref::<WorkTable>() {
+            let rows = self
+                .work_tables
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .iter()
+                .rev()
+                .find(|(id, _)| *id == work_table.id())
+                .map(|(_, rows)| Arc::clone(rows));
+            let Some(rows) = rows else {
+                return internal_err!(
+                    "the working table of {} is read outside it",
+                    work_table.name()
+                );
+            };
+            let exec = WorkTableExec::try_new(
+                work_table.name(),
+                rows,
+                &quiver_expr::TableSource::schema(work_table),
+                request.projection.clone(),
+            )?;
+            return Ok(Arc::new(exec));
+        }
         let Some(provider) = scan.source.as_any().downcast_ref::<ProviderSource>() else {
             return internal_err!("table {} has no physical provider", scan.table_name);
         };

@@ -17,6 +17,7 @@ use crate::context::SessionState;
 /// - `temp_directory`: an existing directory for spill files;
 /// - `optimizer.disabled_rules`: optimizer rules to skip, comma-separated
 ///   (`''` runs them all);
+/// - `max_recursion_depth`: how many steps a recursive CTE may take
 /// - `max_expression_depth`: how deeply expressions and plans may nest
 ///   (1000);
 /// - `TimeZone`: the zone `TIMESTAMP WITH TIME ZONE` values are shown and
@@ -50,18 +51,16 @@ pub(crate) fn set(state: &SessionState, name: &str, value: &str) -> Result<()> {
             Ok(())
         }
         "max_expression_depth" => {
-            let depth = value
-                .trim()
-                .parse::<usize>()
-                .ok()
-                .filter(|&d| d > 0)
-                .ok_or_else(|| {
-                    QuiverError::Plan(format!(
-                        "max_expression_depth must be a positive whole number, not '{value}'"
-                    ))
-                })?;
+            let depth = positive_count("max_expression_depth", value)?;
             state
                 .max_expression_depth
+                .store(depth, std::sync::atomic::Ordering::Relaxed);
+            Ok(())
+        }
+        "max_recursion_depth" => {
+            let depth = positive_count("max_recursion_depth", value)?;
+            state
+                .max_recursion_depth
                 .store(depth, std::sync::atomic::Ordering::Relaxed);
             Ok(())
         }
@@ -88,11 +87,26 @@ pub(crate) fn set(state: &SessionState, name: &str, value: &str) -> Result<()> {
             .set(name, value),
         _ => Err(QuiverError::Plan(format!(
             "unknown setting '{name}'; the settings are memory_limit, temp_directory, \
-             optimizer.disabled_rules, max_expression_depth, TimeZone and S3's: aws.region, \
+             optimizer.disabled_rules, max_expression_depth, max_recursion_depth, TimeZone \
+             and S3's: aws.region, \
              aws.endpoint, aws.access_key_id, aws.secret_access_key, aws.session_token, aws.allow_http, aws.skip_signature (or \
              s3_region, s3_endpoint, ...)"
         ))),
     }
+}
+
+/// The positive whole number a count setting `name` is set to.
+fn positive_count(name: &str, value: &str) -> Result<usize> {
+    value
+        .trim()
+        .parse::<usize>()
+        .ok()
+        .filter(|&d| d > 0)
+        .ok_or_else(|| {
+            QuiverError::Plan(format!(
+                "{name} must be a positive whole number, not '{value}'"
+            ))
+        })
 }
 
 /// The error for a settings lock that a panicking thread left behind.
@@ -118,6 +132,11 @@ pub(crate) fn list(state: &SessionState) -> Vec<Setting> {
             name: "max_expression_depth",
             value: state.max_expression_depth().to_string(),
             description: "how many levels expressions and plans may nest",
+        },
+        Setting {
+            name: "max_recursion_depth",
+            value: state.max_recursion_depth().to_string(),
+            description: "how many steps a recursive CTE may take",
         },
         Setting {
             name: "optimizer.disabled_rules",

@@ -13,6 +13,7 @@ pub mod memory;
 pub mod merge;
 mod packed_sort;
 pub mod projection;
+pub mod recursive;
 pub mod repartition;
 pub mod set_operation;
 pub mod shared;

@@ -8,6 +8,7 @@ mod nested;
 mod ordered_set;
 mod pattern;
 mod query;
+mod recursive;
 mod relation;
 mod star;
 mod time_zone;
@@ -133,6 +134,9 @@ pub struct SqlPlanner<'a> {
     /// Whether the expression being bound is inside `TRY(…)`, where a
     /// constant cast that fails is left to fail (and be caught) at run time.
     inside_try: std::cell::Cell<bool>,
+    /// How many derived tables, CTEs and subqueries enclose the query being
+    /// planned; inside one, duplicate output names are made unique.
+    nesting: std::cell::Cell<usize>,
 }
 
 /// Arrow fields for SQL column definitions (`name TYPE [NOT NULL]`).
@@ -257,6 +261,7 @@ impl<'a> SqlPlanner<'a> {
             expression_depth: std::cell::Cell::new(0),
             statement_time: std::cell::OnceCell::new(),
             inside_try: std::cell::Cell::new(false),
+            nesting: std::cell::Cell::new(0),
         }
     }
 

@@ -59,6 +59,24 @@ fn common_column_types(op: ast::SetOperator, schemas: &[&QSchema]) -> Result<Vec
 }
 
 /// Renames the columns of `plan` and names the relation `alias`.
+/// `names` with each name that repeats an earlier one given the first
+/// free suffix (`x`, `x_1`, `x_2`; names compared without regard to case),
+/// as DuckDB names a subquery's columns.
+fn unique_names(names: Vec<String>) -> Vec<String> {
+    let mut used = std::collections::HashSet::new();
+    names
+        .into_iter()
+        .map(|name| {
+            let unique = std::iter::once(name.clone())
+                .chain((1..).map(|i| format!("{name}_{i}")))
+                .find(|n| !used.contains(&n.to_lowercase()))
+                .unwrap_or_default();
+            used.insert(unique.to_lowercase());
+            unique
+        })
+        .collect()
+}
+
 pub(crate) fn rename_columns(
     plan: LogicalPlan,
     alias: &str,
@@ -147,29 +165,48 @@ impl SqlPlanner<'_> {
         let Some(with) = &q.with else {
             return self.plan_query_body(q);
         };
-        if with.recursive {
-            return not_impl_err!("WITH RECURSIVE is not supported");
-        }
         self.ctes.borrow_mut().push(HashMap::new());
         let result = (|| {
             for cte in &with.cte_tables {
                 let name = cte.alias.name.value.clone();
-                let mut plan = self.plan_query(&cte.query)?;
                 let columns: Vec<String> = cte
                     .alias
                     .columns
                     .iter()
                     .map(|c| c.name.value.clone())
                     .collect();
-                plan = rename_columns(plan, &name, &columns)?;
-                if let Some(scope) = self.ctes.borrow_mut().last_mut() {
-                    scope.insert(name.to_lowercase(), Arc::new(plan));
-                }
+                let plan = self.nested(|| {
+                    let recursive = match with.recursive {
+                        true => self.recursive_cte(&name, &columns, &cte.query)?,
+                        false => None,
+                    };
+                    match recursive {
+                        Some(plan) => Ok(plan),
+                        None => rename_columns(self.plan_query(&cte.query)?, &name, &columns),
+                    }
+                })?;
+                self.define_cte(&name, plan);
             }
             self.plan_query_body(q)
         })();
         self.ctes.borrow_mut().pop();
         result
+    }
+
+    /// `plan` planned as a relation inside another query (a derived table,
+    /// a CTE, a subquery), whose output names are made unique.
+    pub(crate) fn nested<T>(&self, plan: impl FnOnce() -> T) -> T {
+        self.nesting.set(self.nesting.get() + 1);
+        let planned = plan();
+        self.nesting.set(self.nesting.get() - 1);
+        planned
+    }
+
+    /// Makes `plan` the CTE `name` in the innermost scope.
+    pub(crate) fn define_cte(&self, name: &str, plan: LogicalPlan) {
+        if let Some(scope) = self.ctes.borrow_mut().last_mut() {
+            scope.insert(name.to_lowercase(), Arc::new(plan));
+        }
     }
 
     /// A CTE in scope by name.
@@ -214,7 +251,7 @@ impl SqlPlanner<'_> {
         self.plan_limit(plan, q.limit_clause.as_ref())
     }
 
-    fn plan_set_expr(&self, body: &SetExpr) -> Result<LogicalPlan> {
+    pub(crate) fn plan_set_expr(&self, body: &SetExpr) -> Result<LogicalPlan> {
         // INTERSECT and EXCEPT chains recurse here once per query.
         grow_on_demand(|| self.plan_set_expr_here(body))
     }
@@ -658,7 +695,13 @@ impl SqlPlanner<'_> {
         let mut sort_inputs = computed.split_off(items.len()).into_iter();
 
         let mut exprs = vec![];
-        for (e, (_, name)) in computed.into_iter().zip(&items) {
+        let names: Vec<String> = items.iter().map(|(_, name)| name.clone()).collect();
+        let names = if self.nesting.get() > 0 {
+            unique_names(names)
+        } else {
+            names
+        };
+        for (e, name) in computed.into_iter().zip(&names) {
             exprs.push(if &e.output_name() == name {
                 e
             } else {
@@ -898,7 +941,7 @@ fn distinct_rows(plan: LogicalPlan) -> Result<LogicalPlan> {
 }
 
 /// `plan` with its columns cast to `types` (a projection, if any differ).
-fn cast_columns(plan: LogicalPlan, types: &[DataType]) -> Result<LogicalPlan> {
+pub(crate) fn cast_columns(plan: LogicalPlan, types: &[DataType]) -> Result<LogicalPlan> {
     let schema = plan.schema().clone();
     if schema
         .fields()

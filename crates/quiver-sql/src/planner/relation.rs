@@ -306,7 +306,7 @@ impl SqlPlanner<'_> {
                 if sample.is_some() {
                     return not_impl_err!("TABLESAMPLE / USING SAMPLE is not supported");
                 }
-                let plan = self.plan_query(subquery)?;
+                let plan = self.nested(|| self.plan_query(subquery))?;
                 match alias {
                     Some(a) => self.apply_alias(plan, a),
                     None => Ok(plan),
