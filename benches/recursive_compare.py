@@ -1,0 +1,98 @@
+"""Recursive CTEs over a generated graph (the nested-data issue's
+recursive benchmark): reachability from one node over 1M random edges
+between 100k nodes (UNION, which ends the cycles), and a UNION ALL walk
+bounded by depth, in
+Quiver and DuckDB at the same thread count, each in its own process, the
+answers compared.
+
+    pip install duckdb
+    cargo build --release -p quiver-cli
+    python3 benches/recursive_compare.py --threads 2 --iterations 3
+"""
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from peers import ROOT, measured
+
+QUERIES = {
+    "reachability (UNION)": (
+        "WITH RECURSIVE reach(node) AS (SELECT min(src) FROM edges UNION "
+        "SELECT e.dst FROM reach JOIN edges e ON e.src = reach.node) "
+        "SELECT count(*), sum(node) FROM reach"),
+    "paths of depth <= 4 (UNION ALL)": (
+        "WITH RECURSIVE walk(node, depth) AS (SELECT min(src), 0 FROM edges UNION ALL "
+        "SELECT e.dst, w.depth + 1 FROM walk w JOIN edges e ON e.src = w.node WHERE w.depth < 4) "
+        "SELECT depth, count(*) FROM walk GROUP BY depth ORDER BY depth"),
+    "counting to 100,000": (
+        "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 100000) "
+        "SELECT count(*), sum(n) FROM r"),
+}
+
+DUCKDB = r'''
+import json, sys, time
+import duckdb
+path, threads, iterations, sql = sys.argv[1:5]
+con = duckdb.connect()
+con.execute(f"SET threads={threads}")
+con.execute(f"CREATE VIEW edges AS SELECT * FROM read_parquet('{path}')")
+best, rows = None, None
+for _ in range(int(iterations)):
+    s = time.perf_counter(); rows = con.execute(sql).fetchall(); t = time.perf_counter() - s
+    best = t if best is None else min(best, t)
+print(json.dumps({"time": best, "rows": [[str(v) for v in r] for r in rows]}))
+'''
+
+
+def generate(path, nodes, edges):
+    """A random directed graph: `edges` edges between `nodes` nodes (seeded)."""
+    if path.exists():
+        return
+    import duckdb
+    path.parent.mkdir(parents=True, exist_ok=True)
+    duckdb.sql("SELECT setseed(0.42)")
+    duckdb.sql(
+        f"COPY (SELECT (random() * {nodes})::BIGINT AS src, (random() * {nodes})::BIGINT AS dst "
+        f"FROM range({edges})) TO '{path}' (FORMAT parquet)")
+
+
+def quiver(path, threads, iterations, sql):
+    script = f"CREATE EXTERNAL TABLE edges STORED AS PARQUET LOCATION '{path}';\n"
+    script += (sql + ";\n") * iterations
+    cmd = [str(ROOT / "target" / "release" / "quiver"), "--partitions", str(threads),
+           "--format", "csv", "--timer", "-c", script]
+    out, err, rss = measured(cmd)
+    times = [float(l.split()[1].rstrip("s")) for l in (out + err).splitlines()
+             if l.startswith("Elapsed:")][-iterations:]
+    lines = [l for l in out.splitlines() if l and not l.startswith("Elapsed:")]
+    per_run = len(lines) // iterations
+    return min(times), [l.split(",") for l in lines[-per_run + 1:]], rss
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--iterations", type=int, default=3)
+    p.add_argument("--nodes", type=int, default=100_000)
+    p.add_argument("--edges", type=int, default=1_000_000)
+    args = p.parse_args()
+    path = ROOT / "benches" / "data" / f"graph_{args.nodes}_{args.edges}.parquet"
+    generate(path, args.nodes, args.edges)
+    print(f"{args.edges} edges over {args.nodes} nodes, {args.threads} threads, "
+          f"best of {args.iterations}; time in s, peak RSS in MB")
+    print("| query | Quiver | DuckDB | Q/D | Quiver RSS | DuckDB RSS |")
+    print("|---|---|---|---|---|---|")
+    for name, sql in QUERIES.items():
+        q = quiver(path, args.threads, args.iterations, sql)
+        out, _, d_rss = measured([sys.executable, "-c", DUCKDB, str(path), str(args.threads),
+                                  str(args.iterations), sql])
+        d = json.loads(out)
+        if sorted(map(tuple, q[1])) != sorted(map(tuple, d["rows"])):
+            print(f"RESULTS DIFFER for {name}: quiver {q[1][:3]} duckdb {d['rows'][:3]}")
+        print(f"| {name} | {q[0]:.3f} | {d['time']:.3f} | {q[0] / d['time']:.2f} "
+              f"| {q[2]:.0f} | {d_rss:.0f} |")
+
+
+if __name__ == "__main__":
+    main()
