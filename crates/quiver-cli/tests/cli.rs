@@ -112,7 +112,7 @@ fn csv_writes_lists_structs_and_intervals_as_text() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(
         stdout(&o),
-        "l,user,i\n\"[a, b]\",\"{'age': 31, 'name': ann}\",01:30:00\n"
+        "l,user,i\n\"[a, b]\",\"{'name': ann, 'age': 31}\",01:30:00\n"
     );
 }
 

@@ -20,6 +20,8 @@ pub enum Section {
     Conditionals,
     /// Lists, structs and maps.
     Nested,
+    /// JSON held as text.
+    Json,
     /// Aggregates (also usable over windows).
     Aggregates,
     /// Window-only functions.
@@ -30,13 +32,14 @@ pub enum Section {
 
 impl Section {
     /// Every section, in the reference's order.
-    pub const ALL: [Section; 9] = [
+    pub const ALL: [Section; 10] = [
         Section::Strings,
         Section::RegularExpressions,
         Section::Numbers,
         Section::Dates,
         Section::Conditionals,
         Section::Nested,
+        Section::Json,
         Section::Aggregates,
         Section::Windows,
         Section::Tables,
@@ -51,6 +54,7 @@ impl Section {
             Section::Dates => "Dates and times",
             Section::Conditionals => "Conditionals and types",
             Section::Nested => "Lists, structs and maps",
+            Section::Json => "JSON",
             Section::Aggregates => "Aggregates",
             Section::Windows => "Window functions",
             Section::Tables => "Table functions",
@@ -360,6 +364,15 @@ pub const FUNCTION_DOCS: &[FunctionDoc] = &[
     doc("list_skewness", Section::Nested, "list_skewness(l)", "`skewness` over the list's elements (`list_aggregate(l, 'skewness')`).", "list_skewness([1, 2, 3])", "0.0"),
     doc("list_kurtosis", Section::Nested, "list_kurtosis(l)", "`kurtosis` over the list's elements (`list_aggregate(l, 'kurtosis')`).", "round(list_kurtosis([1, 2, 3, 4]), 2)", "-1.2"),
     doc("list_approx_count_distinct", Section::Nested, "list_approx_count_distinct(l)", "`approx_count_distinct` over the list's elements (`list_aggregate(l, 'approx_count_distinct')`).", "list_approx_count_distinct([1, 1, 2])", "2"),
+    doc("json_extract", Section::Json, "json_extract(json, path)", "The value at path (`$.a.b[0]`, `$[#-1]` from the end, a bare key or an array index) as JSON text; NULL where there is none (also `json -> path`, and `json_extract_path`).", "json_extract('{\"a\": [1, 2]}', '$.a[1]')", "2"),
+    doc("json_extract_string", Section::Json, "json_extract_string(json, path)", "The value at path as text: a string without its quotes, a JSON null as NULL (also `json ->> path`, and `json_extract_path_text`).", "'{\"a\": \"x\"}' ->> 'a'", "x"),
+    doc("json_valid", Section::Json, "json_valid(text)", "Whether text is well-formed JSON.", "json_valid('{\"a\": 1')", "false"),
+    doc("json_type", Section::Json, "json_type(json [, path])", "The type of the JSON value (at path): OBJECT, ARRAY, VARCHAR, UBIGINT, BIGINT, DOUBLE, BOOLEAN or NULL.", "json_type('[1, 2]')", "ARRAY"),
+    doc("json_array_length", Section::Json, "json_array_length(json [, path])", "The number of elements of the JSON array (at path); 0 for other values.", "json_array_length('[1, 2, 3]')", "3"),
+    doc("json_keys", Section::Json, "json_keys(json [, path])", "The keys of the JSON object (at path), in order, as a list.", "json_keys('{\"a\": 1, \"b\": 2}')", "[a, b]"),
+    doc("json_object", Section::Json, "json_object(key, value, ..)", "A JSON object of the key, value pairs.", "json_object('a', 1, 'b', 'x')", "{\"a\":1,\"b\":\"x\"}"),
+    doc("json_array", Section::Json, "json_array(value, ..)", "A JSON array of the values.", "json_array(1, 'a', NULL)", "[1,\"a\",null]"),
+    doc("to_json", Section::Json, "to_json(x)", "Any value as JSON text: lists as arrays, structs and maps as objects.", "to_json({'a': [1, 2]})", "{\"a\":[1,2]}"),
     doc("read_csv", Section::Tables, "read_csv(path, options…)", "The rows of CSV files (a path, glob or list); options such as `header => true`, `delim => '|'`.", "count(*) FROM read_csv('testdata/cities.csv')", "25"),
     doc("read_json", Section::Tables, "read_json(path)", "The rows of newline-delimited JSON files.", "count(*) FROM read_json('testdata/events.json')", "4"),
     doc("read_parquet", Section::Tables, "read_parquet(path)", "The rows of Parquet files.", "count(*) > 0 FROM read_parquet('testdata/trips.parquet')", "true"),

@@ -11,6 +11,7 @@ mod epoch;
 mod float_math;
 mod format;
 mod integer_math;
+mod json;
 mod list_ops;
 mod lists;
 mod math;
@@ -89,6 +90,7 @@ pub fn builtins() -> Vec<Arc<dyn ScalarFunction>> {
         Arc::new(structs::MapFromLists),
         Arc::new(structs::MapExtract),
     ];
+    all.extend(json::functions());
     all.extend(shared(list_ops::ListAggregate::shorthands()));
     all.extend(shared(structs::MapParts::all()));
     all.extend(shared(

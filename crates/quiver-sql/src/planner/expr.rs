@@ -364,6 +364,24 @@ impl SqlPlanner<'_> {
                 op: ast::BinaryOperator::BitwiseXor | ast::BinaryOperator::PGExp,
                 right,
             } => self.call_scalar("power", vec![go(left)?, go(right)?], schema),
+            // `j -> path` and `j ->> path`, as in DuckDB and PostgreSQL.
+            E::BinaryOp {
+                left,
+                op: op @ (ast::BinaryOperator::Arrow | ast::BinaryOperator::LongArrow),
+                right,
+            } => {
+                let function = match op {
+                    ast::BinaryOperator::Arrow => "json_extract",
+                    _ => "json_extract_string",
+                };
+                if binds_looser_than_json_arrow(right) {
+                    return Err(QuiverError::Plan(format!(
+                        "write ({left} {op} …) in parentheses: Quiver reads `{op}` after \
+                         `{right}`, where DuckDB reads it first"
+                    )));
+                }
+                self.call_scalar(function, vec![go(left)?, go(right)?], schema)
+            }
             E::BinaryOp {
                 left,
                 op: ast::BinaryOperator::StringConcat,
@@ -1128,5 +1146,33 @@ impl SqlPlanner<'_> {
             Call::Rewritten(e) => Ok(e),
             Call::Ordinary(args) => self.call_scalar(&name, args, schema),
         }
+    }
+}
+
+/// Whether `e`, the unparenthesized right side of `->` or `->>`, is an
+/// operation that DuckDB applies after the arrow but sqlparser grouped
+/// under it (`j ->> 'a' || 'x'`, `j ->> 'a' = 'x'`): binding it as written
+/// would silently read another path.
+fn binds_looser_than_json_arrow(e: &ast::Expr) -> bool {
+    use ast::BinaryOperator as B;
+    match e {
+        ast::Expr::BinaryOp { op, .. } => !matches!(
+            op,
+            B::Plus | B::Minus | B::Multiply | B::Divide | B::Modulo | B::Arrow | B::LongArrow
+        ),
+        ast::Expr::Like { .. }
+        | ast::Expr::ILike { .. }
+        | ast::Expr::SimilarTo { .. }
+        | ast::Expr::RLike { .. }
+        | ast::Expr::IsNull(_)
+        | ast::Expr::IsNotNull(_)
+        | ast::Expr::IsTrue(_)
+        | ast::Expr::IsFalse(_)
+        | ast::Expr::IsDistinctFrom(..)
+        | ast::Expr::IsNotDistinctFrom(..)
+        | ast::Expr::InList { .. }
+        | ast::Expr::InSubquery { .. }
+        | ast::Expr::Between { .. } => true,
+        _ => false,
     }
 }

@@ -92,7 +92,7 @@ pub fn sql_to_arrow_type(data_type: &ast::DataType) -> Result<DataType> {
             DataType::Decimal128(p as u8, s as i8)
         }
         "varchar" | "text" | "string" | "char" | "character" | "character varying" | "bpchar"
-        | "nvarchar" => DataType::Utf8,
+        | "nvarchar" | "json" => DataType::Utf8,
         "date" => DataType::Date32,
         "timestamp" | "datetime" | "timestamp without time zone" => {
             DataType::Timestamp(TimeUnit::Microsecond, None)

@@ -1,13 +1,13 @@
-"""Recursive CTEs over a generated graph (the nested-data issue's
-recursive benchmark): reachability from one node over 1M random edges
-between 100k nodes (UNION, which ends the cycles), and a UNION ALL walk
-bounded by depth, in
-Quiver and DuckDB at the same thread count, each in its own process, the
-answers compared.
+"""The nested-data issue's recursive and JSON benchmarks: recursive CTEs
+over a generated graph (reachability from one node over 1M random edges
+between 100k nodes with UNION, which ends the cycles; a UNION ALL walk
+bounded by depth; counting one step at a time), and json_extract over 1M
+generated JSON documents, in Quiver and DuckDB at the same thread count,
+each in its own process, the answers compared.
 
     pip install duckdb
     cargo build --release -p quiver-cli
-    python3 benches/recursive_compare.py --threads 2 --iterations 3
+    python3 benches/nested_data_compare.py --threads 2 --iterations 3
 """
 import argparse
 import json
@@ -28,6 +28,12 @@ QUERIES = {
     "counting to 100,000": (
         "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 100000) "
         "SELECT count(*), sum(n) FROM r"),
+    "json_extract_string, group by": (
+        "SELECT json_extract_string(doc, '$.user.city') AS city, count(*) AS n, "
+        "round(sum(json_extract(doc, '$.amount')::DOUBLE), 2) AS total FROM docs "
+        "GROUP BY city ORDER BY city"),
+    "json ->> filter": (
+        "SELECT count(*) FROM docs WHERE (doc ->> '$.tags[0]') = 'red'"),
 }
 
 DUCKDB = r'''
@@ -37,6 +43,7 @@ path, threads, iterations, sql = sys.argv[1:5]
 con = duckdb.connect()
 con.execute(f"SET threads={threads}")
 con.execute(f"CREATE VIEW edges AS SELECT * FROM read_parquet('{path}')")
+con.execute(f"CREATE VIEW docs AS SELECT * FROM read_parquet('{path.replace('graph_', 'docs_')}')")
 best, rows = None, None
 for _ in range(int(iterations)):
     s = time.perf_counter(); rows = con.execute(sql).fetchall(); t = time.perf_counter() - s
@@ -57,8 +64,23 @@ def generate(path, nodes, edges):
         f"FROM range({edges})) TO '{path}' (FORMAT parquet)")
 
 
+def generate_docs(path, rows):
+    """`rows` JSON documents: a user with a city, an amount, a list of tags."""
+    if path.exists():
+        return
+    import duckdb
+    duckdb.sql("SELECT setseed(0.17)")
+    duckdb.sql(
+        "COPY (SELECT json_object('id', i, 'user', json_object('name', 'u' || (i % 1000), "
+        "'city', ['Oslo', 'Lima', 'Pune', 'Graz'][1 + (i % 4)]), 'amount', round(random() * 100, 2), "
+        "'tags', [['red', 'blue', 'green'][1 + (i % 3)], 'x'])::VARCHAR AS doc "
+        f"FROM range({rows}) t(i)) TO '{path}' (FORMAT parquet)")
+
+
 def quiver(path, threads, iterations, sql):
+    docs = str(path).replace("graph_", "docs_")
     script = f"CREATE EXTERNAL TABLE edges STORED AS PARQUET LOCATION '{path}';\n"
+    script += f"CREATE EXTERNAL TABLE docs STORED AS PARQUET LOCATION '{docs}';\n"
     script += (sql + ";\n") * iterations
     cmd = [str(ROOT / "target" / "release" / "quiver"), "--partitions", str(threads),
            "--format", "csv", "--timer", "-c", script]
@@ -79,7 +101,8 @@ def main():
     args = p.parse_args()
     path = ROOT / "benches" / "data" / f"graph_{args.nodes}_{args.edges}.parquet"
     generate(path, args.nodes, args.edges)
-    print(f"{args.edges} edges over {args.nodes} nodes, {args.threads} threads, "
+    generate_docs(Path(str(path).replace("graph_", "docs_")), args.edges)
+    print(f"{args.edges} edges over {args.nodes} nodes, {args.edges} JSON documents, {args.threads} threads, "
           f"best of {args.iterations}; time in s, peak RSS in MB")
     print("| query | Quiver | DuckDB | Q/D | Quiver RSS | DuckDB RSS |")
     print("|---|---|---|---|---|---|")
