@@ -23,6 +23,8 @@ SELECT MAP {'k': 1}['k'], MAP {'k': 1}['z'], element_at(MAP {'k': 1}, 'k'), map_
 
 SELECT list_extract([1, 2], 2), list_element([1, 2], 1), array_extract(['x', 'y'], 2), array_length([1, 2, 3]), length([]::INTEGER[]), len(NULL::INTEGER[]);
 
+SELECT MAP {}['x'], map_extract(MAP {}, 'x')::VARCHAR, [1, 2][9223372036854775807], [1, 2][-9223372036854775808], [1, 2, 3][-9223372036854775808:9223372036854775807]::VARCHAR, 'abc'[5];
+
 -- Search.
 SELECT list_contains([1, 2], 2), list_contains([1, NULL], 3), list_contains([1, NULL], NULL), list_contains(NULL::INTEGER[], 1), list_has([1], 1), array_contains(['a'], 'b'), array_has([1.5], 1.5);
 
@@ -122,3 +124,6 @@ SELECT list_contains(1, 1);
 
 -- error: slices with a step
 SELECT [1, 2, 3][1:2:1];
+
+-- error: as a list would hold more than 134217728 elements
+SELECT range(-9223372036854775807, 9223372036854775807);

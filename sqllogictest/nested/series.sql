@@ -51,3 +51,6 @@ SELECT * FROM range('a');
 
 -- error: must be constants, not random
 SELECT * FROM range(random());
+
+-- error: turns back on itself
+SELECT * FROM range(TIMESTAMP '2024-01-01', TIMESTAMP '2024-01-02', INTERVAL '1 month -40 days');

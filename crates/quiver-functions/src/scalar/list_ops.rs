@@ -551,6 +551,11 @@ enum SeriesEnd {
     Inclusive,
 }
 
+/// The most elements `range` and `generate_series` put in the lists of one
+/// batch (1 GiB of BIGINTs): a longer series is an error, not an
+/// allocation that could take the process down.
+const MAX_SERIES_ELEMENTS: usize = 1 << 27;
+
 /// `range(end)`, `range(start, end [, step])` (end excluded) and
 /// `generate_series(..)` (end included) over integers, as a list per row.
 #[derive(Debug)]
@@ -652,11 +657,12 @@ impl ScalarFunction for Series {
             })?;
             let before = values.len();
             for v in series {
-                if values.len() >= i32::MAX as usize {
+                if values.len() >= MAX_SERIES_ELEMENTS {
                     return Err(QuiverError::Execution(format!(
-                        "{} would make more than {} elements",
+                        "{}() as a list would hold more than {MAX_SERIES_ELEMENTS} elements; \
+                         FROM {}(…) makes the rows one batch at a time",
                         self.name(),
-                        i32::MAX
+                        self.name()
                     )));
                 }
                 values.push(v);

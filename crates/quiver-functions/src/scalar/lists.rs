@@ -206,7 +206,10 @@ impl ScalarFunction for Extract {
             let DataType::Struct(fields) = entries.data_type() else {
                 return Err(wrong_types(self.name(), arg_types));
             };
-            return Ok(vec![arg_types[0].clone(), fields[0].data_type().clone()]);
+            return Ok(vec![
+                arg_types[0].clone(),
+                lookup_key_type(fields[0].data_type(), index),
+            ]);
         }
         let container = match &arg_types[0] {
             t if quiver_expr::types::is_string(t) => DataType::Utf8,
@@ -278,9 +281,22 @@ fn character_at(strings: &arrow::array::StringArray, index: &ArrayRef) -> Result
     Ok(Arc::new(out.finish()))
 }
 
+/// The type a key looked up in a map with keys of type `map_key` is cast
+/// to: the map's key type, or the key's own for a map whose keys are NULL
+/// (the empty map literal), where no key is found.
+pub(crate) fn lookup_key_type(map_key: &DataType, given: &DataType) -> DataType {
+    match map_key {
+        DataType::Null => given.clone(),
+        t => t.clone(),
+    }
+}
+
 /// The entry of each map holding each key (the first with that key), NULL
 /// where the map holds none or is NULL.
 pub(crate) fn map_entries_of(map: &arrow::array::MapArray, key: &ArrayRef) -> Result<UInt32Array> {
+    if map.keys().data_type() == &DataType::Null {
+        return Ok(UInt32Array::new_null(map.len()));
+    }
     let offsets = map.value_offsets();
     let entry_rows = element_rows(offsets);
     let first = offsets[0] as usize;

@@ -11,7 +11,9 @@ use arrow::datatypes::{DataType, Field, Fields};
 use quiver_expr::types::is_integer;
 use quiver_expr::{ColumnarValue, QuiverError, Result, ScalarFunction, ScalarValue};
 
-use super::lists::{as_list_type, element_field, list_array, list_column, list_of, map_entries_of};
+use super::lists::{
+    as_list_type, element_field, list_array, list_column, list_of, lookup_key_type, map_entries_of,
+};
 use super::{check_arity, result_rows, shaped, wrong_types};
 
 /// The text of a constant string argument.
@@ -393,7 +395,10 @@ impl ScalarFunction for MapExtract {
         check_arity(self.name(), arg_types, 2, 2)?;
         let (key, _) =
             map_fields(&arg_types[0]).ok_or_else(|| wrong_types(self.name(), arg_types))?;
-        Ok(vec![arg_types[0].clone(), key.data_type().clone()])
+        Ok(vec![
+            arg_types[0].clone(),
+            lookup_key_type(key.data_type(), &arg_types[1]),
+        ])
     }
     fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
         let (_, value) =

@@ -248,8 +248,15 @@ impl SeriesTable {
                         .zip(fixed)
                         .and_then(|(t, f)| t.checked_add(f));
                     match next {
-                        Some(next) if next != at => at = next,
-                        _ => break,
+                        Some(next) if (next > at) == forward && next != at => at = next,
+                        Some(_) => {
+                            return Err(QuiverError::Plan(format!(
+                                "the step of {}() turns back on itself (an interval whose \
+                                 months and days point different ways)",
+                                self.name()
+                            )))
+                        }
+                        None => break,
                     }
                 }
                 TimestampValues::Listed(values)
