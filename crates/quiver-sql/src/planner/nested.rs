@@ -155,7 +155,21 @@ impl SqlPlanner<'_> {
     /// The field `name` of the struct `value`.
     pub(crate) fn struct_field(&self, value: Expr, name: &str, schema: &QSchema) -> Result<Expr> {
         match value.data_type(schema)? {
-            DataType::Struct(_) => {
+            DataType::Struct(fields) => {
+                // A field of a struct literal is the value given for it (a
+                // struct literal is never NULL).
+                if let Expr::ScalarFunction(f, args) = &value {
+                    if f.0.name() == "struct_pack" {
+                        let at = fields.iter().position(|f| f.name() == name).or_else(|| {
+                            fields
+                                .iter()
+                                .position(|f| f.name().eq_ignore_ascii_case(name))
+                        });
+                        if let Some(at) = at {
+                            return Ok(args[2 * at + 1].clone());
+                        }
+                    }
+                }
                 self.call_scalar("struct_extract", vec![value, text(name)], schema)
             }
             other => Err(QuiverError::Plan(format!(
