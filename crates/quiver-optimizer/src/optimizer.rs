@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use quiver_expr::logical_plan::{Explain, ExplainMode};
+use quiver_expr::window::WindowFunctionRef;
 use quiver_expr::{LogicalPlan, QuiverError, Result};
 
 use crate::rule::OptimizerRule;
@@ -39,9 +40,19 @@ impl Optimizer {
     /// (filters are pushed down again after join ordering placed
     /// conditions on join inputs).
     pub fn new() -> Self {
+        Self::built_in(decorrelate::Decorrelate::default())
+    }
+
+    /// The built-in rules, with `row_number` for the rewrites that number
+    /// rows (a LIMIT inside a correlated subquery).
+    pub fn with_row_number(row_number: WindowFunctionRef) -> Self {
+        Self::built_in(decorrelate::Decorrelate::with_row_number(row_number))
+    }
+
+    fn built_in(decorrelate: decorrelate::Decorrelate) -> Self {
         Self::with_rules(vec![
             Box::new(fold_constants::FoldConstants),
-            Box::new(decorrelate::Decorrelate),
+            Box::new(decorrelate),
             Box::new(set_operations::SetOperationsToJoins),
             Box::new(distinct_aggregates::DistinctAggregates),
             Box::new(eliminate_aggregates::EliminateAggregates),

@@ -15,6 +15,7 @@ use quiver_execution::operators::generated::GeneratedTable;
 use quiver_execution::{ProviderSource, TableProvider};
 use quiver_expr::logical_plan::{Ddl, FormatName, Values};
 use quiver_expr::stack::with_stack_for;
+use quiver_expr::window::WindowFunctionRef;
 use quiver_expr::{
     AggregateFunction, Expr, GeneratedRows, LogicalPlan, QuiverError, Result, ScalarFunction,
     ScalarValue, TableFunction, TableSource, WindowFunction,
@@ -221,15 +222,20 @@ impl SessionContext {
 
     /// A session with the given settings.
     pub fn with_config(config: SessionConfig) -> Self {
+        let functions = FunctionRegistry::with_builtins();
+        let optimizer = match functions.window("row_number") {
+            Some(row_number) => Optimizer::with_row_number(WindowFunctionRef(row_number)),
+            None => Optimizer::new(),
+        };
         let state = SessionState {
             memory_pool: Arc::new(MemoryPool::new(config.memory_limit)),
             temp_directory: RwLock::new(config.temp_directory.clone()),
             config,
             catalog: Catalog::default(),
-            functions: RwLock::new(FunctionRegistry::with_builtins()),
+            functions: RwLock::new(functions),
             formats: RwLock::new(FileFormats::builtin()),
             storage: RwLock::default(),
-            optimizer: Optimizer::new(),
+            optimizer,
             disabled_rules: RwLock::default(),
             interrupts: tokio::sync::watch::Sender::new(0),
             max_expression_depth: quiver_sql::DEFAULT_MAX_EXPRESSION_DEPTH.into(),

@@ -748,15 +748,26 @@ impl SqlPlanner<'_> {
     /// Plans a subquery with `schema` as its enclosing scope, whose columns
     /// it may reference (correlation).
     fn subquery(&self, q: &ast::Query, schema: &QSchema) -> Result<Subquery> {
-        self.outer.borrow_mut().push(schema.clone());
-        let aliases = std::mem::take(&mut *self.aliases.borrow_mut());
-        let plan = self.plan_query(q);
-        *self.aliases.borrow_mut() = aliases;
-        self.outer.borrow_mut().pop();
+        let plan = self.in_scope_of(schema, || self.plan_query(q))?;
         Ok(Subquery {
-            plan: Arc::new(plan?),
+            plan: Arc::new(plan),
             sql: q.to_string(),
         })
+    }
+
+    /// Runs `plan` (the planning of a subquery) with `schema` as the
+    /// innermost enclosing scope, whose columns become outer columns.
+    pub(crate) fn in_scope_of<T>(
+        &self,
+        schema: &QSchema,
+        plan: impl FnOnce() -> Result<T>,
+    ) -> Result<T> {
+        self.outer.borrow_mut().push(schema.clone());
+        let aliases = std::mem::take(&mut *self.aliases.borrow_mut());
+        let planned = plan();
+        *self.aliases.borrow_mut() = aliases;
+        self.outer.borrow_mut().pop();
+        planned
     }
 
     /// `x op ANY|ALL (subquery)`, with `x` and the subquery's column brought

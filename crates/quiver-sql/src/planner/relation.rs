@@ -4,7 +4,9 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use quiver_expr::logical_plan::{one_row, Join, JoinType, Projection, SubqueryAlias, TableScan};
+use quiver_expr::logical_plan::{
+    one_row, Filter, Join, JoinType, Projection, SubqueryAlias, TableScan,
+};
 use quiver_expr::suggest::closest_name;
 use quiver_expr::{
     not_impl_err, Column, Expr, LogicalPlan, Operator, QSchema, QuiverError, Result,
@@ -87,9 +89,11 @@ impl SqlPlanner<'_> {
                 plan = Some(self.unnest_in_from(plan, &item.relation)?);
                 continue;
             }
-            let mut current = self.plan_table_factor(&item.relation)?;
+            let beside = plan.as_ref().map(|p| p.schema().clone());
+            let mut current = self.plan_table_factor(&item.relation, beside.as_ref())?;
             for join in &item.joins {
-                let right = self.plan_table_factor(&join.relation)?;
+                let beside = current.schema().clone();
+                let right = self.plan_table_factor(&join.relation, Some(&beside))?;
                 current = self.plan_join(current, right, &join.join_operator)?;
             }
             plan = Some(match plan {
@@ -141,12 +145,23 @@ impl SqlPlanner<'_> {
             JoinConstraint::On(condition) => {
                 let both = left.schema().join(right.schema());
                 let condition = self.sql_to_expr(condition, &both)?;
-                if condition.contains_aggregate() || condition.contains_subquery() {
-                    return not_impl_err!(
-                        "aggregates and subqueries are not supported in JOIN .. ON ({condition})"
-                    );
+                if condition.contains_aggregate() {
+                    return Err(QuiverError::Plan(format!(
+                        "aggregates are not allowed in JOIN .. ON ({condition})"
+                    )));
                 }
                 let condition = self.boolean(condition, "JOIN .. ON", &both)?;
+                if condition.contains_subquery() {
+                    // An inner join's condition filters the pairs; the
+                    // filter's subqueries become joins in decorrelation.
+                    if join_type != JoinType::Inner {
+                        return not_impl_err!(
+                            "subqueries in the ON condition of a {join_type} JOIN are not supported; only inner joins take them"
+                        );
+                    }
+                    let pairs = Arc::new(LogicalPlan::Join(Join::cross(left, right)?));
+                    return Ok(LogicalPlan::Filter(Filter::try_new(condition, pairs)?));
+                }
                 Ok(LogicalPlan::Join(Join::try_new(
                     left,
                     right,
@@ -258,7 +273,13 @@ impl SqlPlanner<'_> {
         )?))
     }
 
-    fn plan_table_factor(&self, factor: &TableFactor) -> Result<LogicalPlan> {
+    /// One FROM item. A subquery in it may read the columns of the items
+    /// to its left (`beside`), as with `LATERAL`, which DuckDB implies.
+    fn plan_table_factor(
+        &self,
+        factor: &TableFactor,
+        beside: Option<&QSchema>,
+    ) -> Result<LogicalPlan> {
         match factor {
             TableFactor::Table {
                 name,
@@ -300,13 +321,20 @@ impl SqlPlanner<'_> {
                 alias,
                 sample,
             } => {
-                if *lateral {
-                    return not_impl_err!("LATERAL is not supported");
-                }
                 if sample.is_some() {
                     return not_impl_err!("TABLESAMPLE / USING SAMPLE is not supported");
                 }
-                let plan = self.nested(|| self.plan_query(subquery))?;
+                let plan = match beside {
+                    Some(left) => {
+                        self.in_scope_of(left, || self.nested(|| self.plan_query(subquery)))?
+                    }
+                    None if *lateral => {
+                        return Err(QuiverError::Plan(
+                            "LATERAL needs a FROM item to its left".into(),
+                        ))
+                    }
+                    None => self.nested(|| self.plan_query(subquery))?,
+                };
                 match alias {
                     Some(a) => self.apply_alias(plan, a),
                     None => Ok(plan),

@@ -23,10 +23,31 @@ use quiver_expr::{
     not_impl_err, Column, Expr, LogicalPlan, Operator, QSchema, Result, ScalarValue, Subquery,
 };
 
+use quiver_expr::window::WindowFunctionRef;
+
 use crate::{OptimizerRule, Transformed};
+use dependent_join::{Delim, DependentJoin};
+
+mod dependent_join;
 
 /// Rewrites subqueries into joins.
-pub struct Decorrelate;
+#[derive(Default)]
+pub struct Decorrelate {
+    /// The `row_number` window function, with which a LIMIT inside a
+    /// correlated subquery keeps the first rows of each outer row; without
+    /// it such a LIMIT is not supported.
+    row_number: Option<WindowFunctionRef>,
+}
+
+impl Decorrelate {
+    /// The rule, numbering rows with `row_number` where a correlated
+    /// subquery has a LIMIT.
+    pub fn with_row_number(row_number: WindowFunctionRef) -> Self {
+        Self {
+            row_number: Some(row_number),
+        }
+    }
+}
 
 impl OptimizerRule for Decorrelate {
     fn name(&self) -> &'static str {
@@ -38,15 +59,21 @@ impl OptimizerRule for Decorrelate {
         true
     }
     fn rewrite(&self, plan: LogicalPlan) -> Result<Transformed<LogicalPlan>> {
-        if !contains_subquery(&plan) {
+        if !contains_subquery(&plan) && !contains_lateral_join(&plan) {
             return Ok(Transformed::no(plan));
         }
-        Rewriter { next_id: 0 }.plan(&plan).map(Transformed::yes)
+        Rewriter {
+            next_id: 0,
+            row_number: self.row_number.as_ref(),
+        }
+        .plan(&plan)
+        .map(Transformed::yes)
     }
 }
 
-struct Rewriter {
+struct Rewriter<'a> {
     next_id: usize,
+    row_number: Option<&'a WindowFunctionRef>,
 }
 
 /// A subquery plan with its correlated predicates pulled out.
@@ -60,7 +87,7 @@ struct Pulled {
     grouped_scalar_aggregate: bool,
 }
 
-impl Rewriter {
+impl Rewriter<'_> {
     fn plan(&mut self, plan: &LogicalPlan) -> Result<LogicalPlan> {
         let inputs = plan
             .inputs()
@@ -69,9 +96,13 @@ impl Rewriter {
             .collect::<Result<Vec<_>>>()?;
         let plan = plan.with_new_inputs(inputs)?;
         match &plan {
+            LogicalPlan::Join(j) if reads_left_side(j) => self.lateral(j),
             LogicalPlan::Filter(f) if f.predicate.contains_subquery() => self.filter(f),
             LogicalPlan::Projection(p) if p.exprs.iter().any(Expr::contains_subquery) => {
                 self.projection(p)
+            }
+            LogicalPlan::Aggregate(a) if node_exprs(&plan).iter().any(Expr::contains_subquery) => {
+                self.aggregate_arguments(a)
             }
             other => {
                 if node_exprs(other).iter().any(|e| e.contains_subquery()) {
@@ -82,6 +113,92 @@ impl Rewriter {
                 Ok(plan)
             }
         }
+    }
+
+    /// A join whose right side reads the left side's columns (`LATERAL`):
+    /// the right side evaluated for each distinct combination of the values
+    /// it reads, joined back on them.
+    fn lateral(&mut self, j: &Join) -> Result<LogicalPlan> {
+        if !matches!(j.join_type, JoinType::Inner | JoinType::Left) {
+            return not_impl_err!(
+                "a {} JOIN with a LATERAL subquery is not supported; only inner and LEFT joins are",
+                j.join_type
+            );
+        }
+        let Some(delim) = Delim::of(&j.left, &j.right)? else {
+            return Ok(LogicalPlan::Join(j.clone()));
+        };
+        let mut next_copy = self.next_id;
+        let right =
+            DependentJoin::new(&delim, &mut next_copy, self.row_number).rewrite(&j.right)?;
+        self.next_id = next_copy;
+        let mut predicates = delim.join_back(&right);
+        predicates.extend(
+            j.on.iter()
+                .map(|(l, r)| l.clone().binary(Operator::Eq, r.clone())),
+        );
+        predicates.extend(j.filter.clone());
+        let joined = make_join(
+            j.left.as_ref().clone(),
+            right,
+            j.join_type,
+            predicates,
+            false,
+        )?;
+        crate::project_to(joined, &j.schema)
+    }
+
+    /// An aggregate whose keys or arguments hold subqueries: those are
+    /// computed by a projection below it (where they become joins), and
+    /// the outputs keep their names.
+    fn aggregate_arguments(&mut self, a: &Aggregate) -> Result<LogicalPlan> {
+        let in_schema = a.input.schema().clone();
+        let mut below: Vec<Expr> = in_schema
+            .fields()
+            .iter()
+            .map(|f| Expr::Column(f.column()))
+            .collect();
+        let mut lift = |e: &Expr| {
+            if !e.contains_subquery() {
+                return e.clone();
+            }
+            let name = format!("__subquery_value_{}", below.len());
+            below.push(e.clone().alias(&name));
+            Expr::Column(Column::bare(&name))
+        };
+        let groups: Vec<Expr> = a.group_exprs.iter().map(&mut lift).collect();
+        let mut aggregates = vec![];
+        for e in &a.aggr_exprs {
+            let Expr::Aggregate(call) = e else {
+                aggregates.push(e.clone());
+                continue;
+            };
+            let mut call = call.clone();
+            call.args = call.args.iter().map(&mut lift).collect();
+            call.filter = call.filter.map(|f| Box::new(lift(&f)));
+            for key in &mut call.order_by {
+                key.expr = lift(&key.expr);
+            }
+            aggregates.push(Expr::Aggregate(call));
+        }
+        let projection = Projection::try_new(below, Arc::clone(&a.input))?;
+        let input = self.projection(&projection)?;
+        let aggregate =
+            LogicalPlan::Aggregate(Aggregate::try_new(Arc::new(input), groups, aggregates)?);
+        let renamed = aggregate
+            .schema()
+            .fields()
+            .iter()
+            .zip(a.schema.fields())
+            .map(|(new, old)| match new.name() == old.name() {
+                true => Expr::Column(new.column()),
+                false => Expr::Column(new.column()).alias(old.name()),
+            })
+            .collect();
+        Ok(LogicalPlan::Projection(Projection::try_new(
+            renamed,
+            Arc::new(aggregate),
+        )?))
     }
 
     fn alias(&mut self) -> String {
@@ -215,26 +332,65 @@ impl Rewriter {
         }
     }
 
-    /// Decorrelates a subquery's plan and gives it a unique name. Returns the
-    /// named plan and its correlated predicates, rewritten over the named
-    /// plan's columns (outer columns become plain columns of the outer plan).
-    fn prepare(&mut self, subquery: &Subquery) -> Result<(LogicalPlan, Vec<Expr>, bool)> {
+    /// Decorrelates a subquery of `outer` and gives it a unique name.
+    /// Returns the named plan and the predicates that join it to `outer`,
+    /// over the named plan's columns and `outer`'s.
+    ///
+    /// Where the subquery's references to `outer` are conditions that can
+    /// be pulled up above its operators, they become the join's condition;
+    /// otherwise the subquery is evaluated for each distinct combination of
+    /// the outer values it reads ([`dependent_join`]) and joined on them.
+    /// References to queries further out stay in the plan, for the
+    /// enclosing query's own decorrelation.
+    fn prepare(
+        &mut self,
+        outer: &LogicalPlan,
+        subquery: &Subquery,
+    ) -> Result<(LogicalPlan, Vec<Expr>, bool)> {
         let inner = self.plan(&subquery.plan)?;
-        let pulled = pull_up(&inner)?;
-        if let Some(c) = outer_column_left(&pulled.plan) {
-            return not_impl_err!(
-                "the correlated reference to {c} in ({}) is not supported; only WHERE conditions of a subquery may refer to the enclosing query",
-                subquery.sql
-            );
+        let Some(delim) = Delim::of(outer, &inner)? else {
+            // Uncorrelated at this level.
+            let named = self.named_plan(inner, outer.schema())?;
+            return Ok((named, vec![], false));
+        };
+        if all_outer_columns_in(&inner, outer.schema()) {
+            if let Ok(pulled) = pull_up(&inner) {
+                if outer_column_left(&pulled.plan).is_none() {
+                    return self.pulled_up(pulled, outer.schema());
+                }
+            }
         }
+        let mut next_copy = self.next_id;
+        let rewritten =
+            DependentJoin::new(&delim, &mut next_copy, self.row_number).rewrite(&inner)?;
+        self.next_id = next_copy;
+        let named = self.named_plan(rewritten, outer.schema())?;
+        let predicates = delim.join_back(&named);
+        Ok((named, predicates, false))
+    }
+
+    /// `plan` under a fresh name, its columns named uniquely and apart
+    /// from the unqualified columns of `outer` (an aggregate's `count(*)`),
+    /// which a reference by name must still find alone.
+    fn named_plan(&mut self, plan: LogicalPlan, outer: &QSchema) -> Result<LogicalPlan> {
         let alias = self.alias();
-        let names = unique_names(pulled.plan.schema());
-        let before = pulled.plan.schema().clone();
-        let named = LogicalPlan::SubqueryAlias(SubqueryAlias::try_new(
-            Arc::new(pulled.plan),
+        let names = unique_names(plan.schema(), outer);
+        Ok(LogicalPlan::SubqueryAlias(SubqueryAlias::try_new(
+            Arc::new(plan),
             &alias,
             &names,
-        )?);
+        )?))
+    }
+
+    /// A subquery whose correlated conditions were pulled up, named, with
+    /// those conditions over the named plan's columns.
+    fn pulled_up(
+        &mut self,
+        pulled: Pulled,
+        outer: &QSchema,
+    ) -> Result<(LogicalPlan, Vec<Expr>, bool)> {
+        let before = pulled.plan.schema().clone();
+        let named = self.named_plan(pulled.plan, outer)?;
         let after = named.schema().clone();
         let predicates = pulled
             .predicates
@@ -250,7 +406,7 @@ impl Rewriter {
         subquery: &Subquery,
         join_type: JoinType,
     ) -> Result<LogicalPlan> {
-        let (sub, predicates, _) = self.prepare(subquery)?;
+        let (sub, predicates, _) = self.prepare(&plan, subquery)?;
         make_join(plan, sub, join_type, predicates, false)
     }
 
@@ -264,7 +420,7 @@ impl Rewriter {
         all: bool,
         subquery: &Subquery,
     ) -> Result<LogicalPlan> {
-        let (sub, mut predicates, _) = self.prepare(subquery)?;
+        let (sub, mut predicates, _) = self.prepare(&plan, subquery)?;
         let value = Expr::Column(sub.schema().field(0).column());
         let x_nullable = x.nullable(plan.schema())?;
         let value_nullable = value.nullable(sub.schema())?;
@@ -301,7 +457,7 @@ impl Rewriter {
         subquery: &Subquery,
         comparison: Option<(&Expr, Operator)>,
     ) -> Result<(LogicalPlan, Expr)> {
-        let (sub, mut predicates, _) = self.prepare(subquery)?;
+        let (sub, mut predicates, _) = self.prepare(&plan, subquery)?;
         let mut null_aware = false;
         if let Some((x, op)) = comparison {
             let value = Expr::Column(sub.schema().field(0).column());
@@ -337,7 +493,7 @@ impl Rewriter {
     ) -> Result<(LogicalPlan, Expr)> {
         let one_row = produces_one_row(&subquery.plan);
         let empty_value = empty_input_value(&subquery.plan);
-        let (sub, predicates, grouped) = self.prepare(subquery)?;
+        let (sub, predicates, grouped) = self.prepare(&plan, subquery)?;
         let value = Expr::Column(sub.schema().field(0).column());
         if predicates.is_empty() {
             let join_type = if one_row {
@@ -476,6 +632,46 @@ fn node_exprs(plan: &LogicalPlan) -> Vec<Expr> {
 fn contains_subquery(plan: &LogicalPlan) -> bool {
     node_exprs(plan).iter().any(Expr::contains_subquery)
         || plan.inputs().into_iter().any(|i| contains_subquery(i))
+}
+
+/// Whether `plan` holds a join whose right side reads the left side's
+/// columns (`LATERAL`).
+fn contains_lateral_join(plan: &LogicalPlan) -> bool {
+    matches!(plan, LogicalPlan::Join(j) if reads_left_side(j))
+        || plan.inputs().into_iter().any(|i| contains_lateral_join(i))
+}
+
+/// Whether the right side of `j` reads columns of its left side.
+fn reads_left_side(j: &Join) -> bool {
+    let left = j.left.schema();
+    let mut reads = false;
+    visit_outer_columns(&j.right, &mut |c| {
+        reads |= left.find(c).ok().flatten().is_some();
+    });
+    reads
+}
+
+/// Calls `f` on every outer column referenced anywhere in `plan`.
+fn visit_outer_columns(plan: &LogicalPlan, f: &mut dyn FnMut(&Column)) {
+    for e in node_exprs(plan) {
+        e.visit(&mut |x| {
+            if let Expr::OuterColumn { column, .. } = x {
+                f(column);
+            }
+        });
+    }
+    for input in plan.inputs() {
+        visit_outer_columns(input, f);
+    }
+}
+
+/// Whether every outer column `plan` references is a column of `schema`.
+fn all_outer_columns_in(plan: &LogicalPlan, schema: &QSchema) -> bool {
+    let mut all = true;
+    visit_outer_columns(plan, &mut |c| {
+        all &= schema.find(c).ok().flatten().is_some();
+    });
+    all
 }
 
 /// The first outer column still referenced anywhere in `plan`.
@@ -685,13 +881,24 @@ fn requalify(p: Expr, before: &QSchema, after: &QSchema) -> Result<Expr> {
 }
 
 /// Column names for a subquery's output with duplicates suffixed, so each
-/// can be referenced once the subquery is named.
-fn unique_names(schema: &QSchema) -> Vec<String> {
+/// can be referenced once the subquery is named; names of unqualified
+/// columns of `outer` count as taken.
+fn unique_names(schema: &QSchema, outer: &QSchema) -> Vec<String> {
+    let taken: Vec<String> = outer
+        .fields()
+        .iter()
+        .filter(|f| f.qualifier.is_none())
+        .map(|f| f.name().to_string())
+        .collect();
     let mut names: Vec<String> = vec![];
     for f in schema.fields() {
         let mut name = f.name().to_string();
         let mut n = 1;
-        while names.iter().any(|x| x.eq_ignore_ascii_case(&name)) {
+        while names
+            .iter()
+            .chain(&taken)
+            .any(|x| x.eq_ignore_ascii_case(&name))
+        {
             n += 1;
             name = format!("{}_{n}", f.name());
         }
@@ -798,7 +1005,7 @@ mod tests {
     use arrow::datatypes::DataType;
 
     fn decorrelated(plan: &LogicalPlan) -> String {
-        rewritten(&Decorrelate, plan).display_indent()
+        rewritten(&Decorrelate::default(), plan).display_indent()
     }
 
     fn outer(name: &str) -> Expr {
@@ -867,7 +1074,7 @@ mod tests {
             },
             negated: false,
         };
-        let err = Decorrelate
+        let err = Decorrelate::default()
             .rewrite((*filter(exists, scan())).clone())
             .unwrap_err();
         assert!(
