@@ -149,6 +149,15 @@ impl KeyIndex {
         Ok(())
     }
 
+    /// Replaces each key's first row by `f(first row)`, for build rows
+    /// that were moved.
+    pub(crate) fn move_heads(&mut self, mut f: impl FnMut(u32) -> u32) {
+        match self {
+            Self::Integer(t) => t.iter_mut().for_each(|(_, row)| *row = f(*row)),
+            Self::Hashed(t) => t.iter_mut().for_each(|(_, row)| *row = f(*row)),
+        }
+    }
+
     /// The number of distinct keys.
     pub(crate) fn len(&self) -> usize {
         match self {
