@@ -25,6 +25,9 @@ pub enum Operator {
     Multiply,
     /// `/`
     Divide,
+    /// `//`: integer division of integers (truncating toward zero);
+    /// plain division of other numbers, as DuckDB's `//`.
+    IntegerDivide,
     /// `%`
     Modulo,
     /// `=`
@@ -75,7 +78,7 @@ impl Operator {
         )
     }
 
-    /// True for `+ - * / %`.
+    /// True for `+ - * / // %`.
     pub fn is_arithmetic(self) -> bool {
         matches!(
             self,
@@ -83,6 +86,7 @@ impl Operator {
                 | Operator::Minus
                 | Operator::Multiply
                 | Operator::Divide
+                | Operator::IntegerDivide
                 | Operator::Modulo
         )
     }
@@ -123,6 +127,7 @@ impl fmt::Display for Operator {
             Operator::Minus => "-",
             Operator::Multiply => "*",
             Operator::Divide => "/",
+            Operator::IntegerDivide => "//",
             Operator::Modulo => "%",
             Operator::Eq => "=",
             Operator::NotEq => "<>",

@@ -64,6 +64,8 @@ pub struct SessionState {
     /// (`SET TimeZone`): an IANA name such as `America/New_York`, or an
     /// offset such as `+02:00`.
     pub time_zone: RwLock<String>,
+    /// Whether `/` of two integers truncates (`SET integer_division`).
+    pub integer_division: std::sync::atomic::AtomicBool,
 }
 
 impl SessionState {
@@ -72,6 +74,13 @@ impl SessionState {
         self.time_zone
             .read()
             .map_or_else(|_| "UTC".to_string(), |z| z.clone())
+    }
+
+    /// Whether `/` of two integers truncates as `//` does (`SET
+    /// integer_division = true`) rather than giving a DOUBLE.
+    pub fn integer_division(&self) -> bool {
+        self.integer_division
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// How many steps a recursive CTE may take (`SET max_recursion_depth`).
@@ -241,6 +250,7 @@ impl SessionContext {
             max_expression_depth: quiver_sql::DEFAULT_MAX_EXPRESSION_DEPTH.into(),
             max_recursion_depth: DEFAULT_MAX_RECURSION_DEPTH.into(),
             time_zone: RwLock::new("UTC".to_string()),
+            integer_division: false.into(),
         };
         Self {
             state: Arc::new(state),
@@ -531,5 +541,9 @@ impl ContextProvider for SessionContext {
 
     fn time_zone(&self) -> String {
         self.state.time_zone()
+    }
+
+    fn integer_division(&self) -> bool {
+        self.state.integer_division()
     }
 }

@@ -22,6 +22,8 @@ use crate::context::SessionState;
 ///   (1000);
 /// - `TimeZone`: the zone `TIMESTAMP WITH TIME ZONE` values are shown and
 ///   computed in (`UTC`);
+/// - `integer_division`: whether `/` of two integers truncates as `//`
+///   does, as in PostgreSQL (`false`: it gives a DOUBLE, as in DuckDB);
 /// - S3's: `aws.region`, `aws.endpoint`, `aws.access_key_id`,
 ///   `aws.secret_access_key`, `aws.session_token`, `aws.allow_http`,
 ///   `aws.skip_signature`, … and DuckDB's `s3_region`-style names.
@@ -75,6 +77,21 @@ pub(crate) fn set(state: &SessionState, name: &str, value: &str) -> Result<()> {
             *state.time_zone.write().map_err(|_| poisoned())? = zone.to_string();
             Ok(())
         }
+        "integer_division" => {
+            let on = match value.trim().to_ascii_lowercase().as_str() {
+                "true" | "on" | "1" => true,
+                "false" | "off" | "0" => false,
+                _ => {
+                    return Err(QuiverError::Plan(format!(
+                        "integer_division must be true or false, not '{value}'"
+                    )))
+                }
+            };
+            state
+                .integer_division
+                .store(on, std::sync::atomic::Ordering::Relaxed);
+            Ok(())
+        }
         "threads" => Err(QuiverError::Plan(
             "setting 'threads' is fixed when the session starts (the shell's --partitions, \
              SessionConfig::with_target_partitions)"
@@ -87,8 +104,8 @@ pub(crate) fn set(state: &SessionState, name: &str, value: &str) -> Result<()> {
             .set(name, value),
         _ => Err(QuiverError::Plan(format!(
             "unknown setting '{name}'; the settings are memory_limit, temp_directory, \
-             optimizer.disabled_rules, max_expression_depth, max_recursion_depth, TimeZone \
-             and S3's: aws.region, \
+             optimizer.disabled_rules, max_expression_depth, max_recursion_depth, TimeZone, \
+             integer_division and S3's: aws.region, \
              aws.endpoint, aws.access_key_id, aws.secret_access_key, aws.session_token, aws.allow_http, aws.skip_signature (or \
              s3_region, s3_endpoint, ...)"
         ))),
@@ -152,6 +169,11 @@ pub(crate) fn list(state: &SessionState) -> Vec<Setting> {
             name: "TimeZone",
             value: state.time_zone(),
             description: "the zone TIMESTAMP WITH TIME ZONE values are shown and computed in",
+        },
+        Setting {
+            name: "integer_division",
+            value: state.integer_division().to_string(),
+            description: "whether / of two integers truncates as // does (else it gives a DOUBLE)",
         },
         Setting {
             name: "threads",

@@ -257,7 +257,11 @@ impl PhysicalExpr for BinaryExpr {
             (datum(&l, ls), datum(&r, rs))
         };
         let (ld, rd) = (ld.as_ref(), rd.as_ref());
-        if matches!(self.op, Operator::Divide | Operator::Modulo) && has_float_zero(&r) {
+        if matches!(
+            self.op,
+            Operator::Divide | Operator::IntegerDivide | Operator::Modulo
+        ) && has_float_zero(&r)
+        {
             return Err(QuiverError::Execution(format!(
                 "division by zero in {self}"
             )));
@@ -278,7 +282,8 @@ impl PhysicalExpr for BinaryExpr {
             Operator::Plus => arithmetic(add)?,
             Operator::Minus => arithmetic(sub)?,
             Operator::Multiply => arithmetic(mul)?,
-            Operator::Divide => arithmetic(div)?,
+            // On integers `div` truncates; on other numbers `//` divides.
+            Operator::Divide | Operator::IntegerDivide => arithmetic(div)?,
             Operator::Modulo => arithmetic(rem)?,
             Operator::Eq => Arc::new(eq(ld, rd)?),
             Operator::NotEq => Arc::new(neq(ld, rd)?),

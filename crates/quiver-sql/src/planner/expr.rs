@@ -186,6 +186,7 @@ fn binary_operator(op: &ast::BinaryOperator) -> Result<Operator> {
         B::Minus => Operator::Minus,
         B::Multiply => Operator::Multiply,
         B::Divide => Operator::Divide,
+        B::DuckIntegerDivide | B::MyIntegerDivide => Operator::IntegerDivide,
         B::Modulo => Operator::Modulo,
         B::Eq => Operator::Eq,
         B::NotEq => Operator::NotEq,
@@ -849,6 +850,7 @@ impl SqlPlanner<'_> {
     /// literal compared with a column is converted to the column's type when
     /// nothing is lost, so the column itself is never cast.
     pub(crate) fn binary(&self, l: Expr, op: Operator, r: Expr, schema: &QSchema) -> Result<Expr> {
+        let (l, op, r) = self.division(l, op, r, schema)?;
         let (l, r) = if op.is_arithmetic() {
             let (lt, rt) = (l.data_type(schema)?, r.data_type(schema)?);
             (
@@ -883,6 +885,42 @@ impl SqlPlanner<'_> {
             other => other,
         })?;
         Ok(cast_expr(l, &lt2, schema)?.binary(op, cast_expr(r, &rt2, schema)?))
+    }
+
+    /// Division as DuckDB does it: `/` of two integers is a DOUBLE
+    /// (`7 / 2` is 3.5) unless `SET integer_division = true` makes it
+    /// `//`; `//` of two integers truncates toward zero, and of other
+    /// numbers is `/` on DOUBLEs.
+    fn division(
+        &self,
+        l: Expr,
+        op: Operator,
+        r: Expr,
+        schema: &QSchema,
+    ) -> Result<(Expr, Operator, Expr)> {
+        if !matches!(op, Operator::Divide | Operator::IntegerDivide) {
+            return Ok((l, op, r));
+        }
+        let (lt, rt) = (l.data_type(schema)?, r.data_type(schema)?);
+        let integer = |t: &DataType| t.is_integer() || t == &DataType::Null;
+        let op = match op {
+            Operator::Divide if self.provider.integer_division() => Operator::IntegerDivide,
+            other => other,
+        };
+        let both_integers = integer(&lt) && integer(&rt);
+        let to_double = match op {
+            Operator::Divide => both_integers,
+            _ => !both_integers && lt.is_numeric() && rt.is_numeric(),
+        };
+        if !to_double {
+            return Ok((l, op, r));
+        }
+        let double = DataType::Float64;
+        Ok((
+            cast_expr(l, &double, schema)?,
+            op,
+            cast_expr(r, &double, schema)?,
+        ))
     }
 
     fn case(

@@ -86,6 +86,12 @@ pub trait ContextProvider {
         DEFAULT_MAX_EXPRESSION_DEPTH
     }
 
+    /// Whether `/` of two integers truncates as `//` does (`SET
+    /// integer_division = true`) rather than giving a DOUBLE.
+    fn integer_division(&self) -> bool {
+        false
+    }
+
     /// The session's time zone (`SET TimeZone`), in which `TIMESTAMP WITH
     /// TIME ZONE` values are shown and computed.
     fn time_zone(&self) -> String {

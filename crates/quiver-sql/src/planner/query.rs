@@ -826,7 +826,7 @@ fn constant_integer(e: &Expr) -> Option<i64> {
                 Operator::Plus => l.checked_add(r),
                 Operator::Minus => l.checked_sub(r),
                 Operator::Multiply => l.checked_mul(r),
-                Operator::Divide => l.checked_div(r),
+                Operator::Divide | Operator::IntegerDivide => l.checked_div(r),
                 Operator::Modulo => l.checked_rem(r),
                 _ => None,
             }
