@@ -208,7 +208,7 @@ pub const FUNCTION_DOCS: &[FunctionDoc] = &[
     doc("date_diff", Section::Dates, "date_diff(part, start, end)", "The number of part boundaries crossed from start to end (`week`: whole weeks).", "date_diff('month', DATE '2024-01-31', DATE '2024-02-01')", "1"),
     doc("date_part", Section::Dates, "date_part(field, t)", "A field of a date or timestamp (also `EXTRACT(field FROM t)`); every field of EXTRACT (year … microsecond, dow, isodow, doy, week, isoyear, epoch, …).", "date_part('isodow', DATE '2024-03-17')", "7"),
     doc("date_sub", Section::Dates, "date_sub(part, start, end)", "The number of whole parts from start to end.", "date_sub('month', DATE '2024-01-31', DATE '2024-02-29')", "1"),
-    doc("date_trunc", Section::Dates, "date_trunc(unit, t)", "t cut down to the start of its unit (`year`, `quarter`, `month`, `week`, `day`, `hour`, …).", "date_trunc('month', DATE '2024-03-15')", "2024-03-01"),
+    doc("date_trunc", Section::Dates, "date_trunc(unit, t)", "t cut down to the start of its unit (`year`, `quarter`, `month`, `week`, `day`, `hour`, …); a TIMESTAMP (of a DATE too, as DuckDB).", "date_trunc('month', DATE '2024-03-15')", "2024-03-01 00:00:00"),
     doc("day", Section::Dates, "day(t)", "The day of the month.", "day(DATE '2024-03-15')", "15"),
     doc("dayname", Section::Dates, "dayname(t)", "The English name of the day of the week.", "dayname(DATE '2024-03-15')", "Friday"),
     doc("dayofweek", Section::Dates, "dayofweek(t)", "The day of the week, Sunday 0 to Saturday 6.", "dayofweek(DATE '2024-03-17')", "0"),

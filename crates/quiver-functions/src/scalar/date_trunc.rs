@@ -1,7 +1,8 @@
 //! `date_trunc('unit', x)`: a date or timestamp cut down to the start of
 //! its millennium, century, decade, year, ISO year, quarter, month, week
-//! (Monday), day, hour, minute, second or millisecond. Dates stay dates
-//! and timestamps stay timestamps. As in DuckDB, a millennium, century or
+//! (Monday), day, hour, minute, second or millisecond. A date gives the
+//! TIMESTAMP of that start (as DuckDB; PostgreSQL too), a timestamp a
+//! timestamp of its own type. As in DuckDB, a millennium, century or
 //! decade starts at a year divisible by 1000, 100 or 10 (2000, not 2001).
 //! Computed with integer calendar arithmetic, a few nanoseconds a value.
 
@@ -118,7 +119,10 @@ impl ScalarFunction for DateTrunc {
         Ok(vec![DataType::Utf8, source])
     }
     fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
-        Ok(arg_types[1].clone())
+        Ok(match &arg_types[1] {
+            DataType::Date32 => DataType::Timestamp(TimeUnit::Microsecond, None),
+            other => other.clone(),
+        })
     }
     fn invoke(&self, args: &[ColumnarValue], num_rows: usize) -> Result<ColumnarValue> {
         let unit = match &args[0] {
@@ -137,13 +141,13 @@ impl ScalarFunction for DateTrunc {
 /// Truncates every date or timestamp of `input` to `unit`.
 fn truncate_array(input: &dyn Array, unit: Unit) -> Result<ArrayRef> {
     Ok(match input.data_type() {
-        DataType::Date32 => Arc::new(input.as_primitive::<Date32Type>().unary::<_, Date32Type>(
-            |days| {
-                // The start of a unit is never after the day itself, so
-                // it stays within the 32-bit range.
-                truncate_days(i64::from(days), unit) as i32
-            },
-        )),
+        DataType::Date32 => Arc::new(
+            input
+                .as_primitive::<Date32Type>()
+                .unary::<_, TimestampMicrosecondType>(|days| {
+                    truncate_days(i64::from(days), unit) * MICROS_PER_DAY
+                }),
+        ),
         DataType::Timestamp(_, Some(name)) => {
             // Truncated in local time, then back to the instant.
             let tz = zone(name)?;

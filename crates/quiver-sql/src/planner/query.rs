@@ -545,13 +545,8 @@ impl SqlPlanner<'_> {
                     ));
                 }
                 if let Some(id) = bare_identifier(&o.expr) {
-                    let exact = items.iter().position(|(_, n)| n == &id.value);
-                    let loose = || {
-                        items
-                            .iter()
-                            .position(|(_, n)| n.eq_ignore_ascii_case(&id.value))
-                    };
-                    if let Some(i) = exact.or_else(loose) {
+                    let named = |exact: bool| named_output(items, &id.value, exact);
+                    if let Some(i) = named(true).or_else(|| named(false)) {
                         return Ok((SortKey::Output(i), &o.options));
                     }
                 }
@@ -696,11 +691,12 @@ impl SqlPlanner<'_> {
 
         let mut exprs = vec![];
         let names: Vec<String> = items.iter().map(|(_, name)| name.clone()).collect();
-        let names = if self.nesting.get() > 0 {
-            unique_names(names)
-        } else {
-            names
-        };
+        // Output names may repeat (`SELECT a AS x, b AS x`); inside, the
+        // columns are named apart so that sorting and DISTINCT can refer to
+        // each, and a top-level query gets its names back at the end.
+        let internal = unique_names(names.clone());
+        let restored = (self.nesting.get() == 0 && internal != names).then_some(names);
+        let names = internal;
         for (e, name) in computed.into_iter().zip(&names) {
             exprs.push(if &e.output_name() == name {
                 e
@@ -743,7 +739,11 @@ impl SqlPlanner<'_> {
             Distinct::Rows => distinct_rows(plan)?,
             Distinct::On(_) => self.first_row_per_key(plan, &on_columns, &sort_exprs)?,
         };
-        sorted_and_trimmed(plan, sort_exprs, visible)
+        let plan = sorted_and_trimmed(plan, sort_exprs, visible)?;
+        match restored {
+            Some(names) => renamed(plan, &names),
+            None => Ok(plan),
+        }
     }
 
     /// `DISTINCT ON`: of the rows of `plan` with equal values at
@@ -884,6 +884,26 @@ fn is_bare_all(e: &ast::Expr) -> bool {
         .is_some_and(|id| id.quote_style.is_none() && id.value.eq_ignore_ascii_case("all"))
 }
 
+/// The select-list item an ORDER BY name means: of the items called
+/// `name` (`exact`ly, or ignoring case), the last one that computes a value
+/// under that name (`-a AS x`), else the first (a column of that name);
+/// DuckDB's choice where several have the name.
+fn named_output(items: &[(Expr, String)], name: &str, exact: bool) -> Option<usize> {
+    let matches = |n: &String| {
+        if exact {
+            n == name
+        } else {
+            n.eq_ignore_ascii_case(name)
+        }
+    };
+    let plain_column =
+        |e: &Expr| matches!(e.unalias(), Expr::Column(c) if c.name.eq_ignore_ascii_case(name));
+    items
+        .iter()
+        .rposition(|(e, n)| matches(n) && !plain_column(e))
+        .or_else(|| items.iter().position(|(_, n)| matches(n)))
+}
+
 /// `e` as an ORDER BY key with no options.
 fn plain_order_key(expr: ast::Expr) -> ast::OrderByExpr {
     ast::OrderByExpr {
@@ -923,6 +943,24 @@ fn sorted_and_trimmed(
         plan = LogicalPlan::Projection(Projection::try_new(keep, Arc::new(plan))?);
     }
     Ok(plan)
+}
+
+/// `plan` with its columns named `names` (which may repeat).
+fn renamed(plan: LogicalPlan, names: &[String]) -> Result<LogicalPlan> {
+    let exprs = plan
+        .schema()
+        .fields()
+        .iter()
+        .zip(names)
+        .map(|(f, name)| match f.name() == name {
+            true => Expr::Column(f.column()),
+            false => Expr::Column(f.column()).alias(name),
+        })
+        .collect();
+    Ok(LogicalPlan::Projection(Projection::try_new(
+        exprs,
+        Arc::new(plan),
+    )?))
 }
 
 /// Each distinct row of `plan` once.
