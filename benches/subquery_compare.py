@@ -1,9 +1,13 @@
-"""The conformance issue's subquery benchmarks over TPC-H SF1 (orders,
-customer, lineitem): a correlated inequality count, a correlated top-3 per
-outer row (LATERAL), a correlated average with an inequality, NOT IN over a
-set holding NULLs (uncorrelated and correlated), in Quiver and DuckDB at
-the same thread count, each engine in its own process, the answers
-compared.
+"""The conformance issue's benchmarks, in Quiver and DuckDB at the same
+thread count, each engine in its own process, the answers compared:
+
+- subqueries over TPC-H SF1 (orders, customer, lineitem): a correlated
+  inequality count, a correlated top-3 per outer row (LATERAL), a
+  correlated average with an inequality, NOT IN over a set holding NULLs
+  (uncorrelated and correlated);
+- planning plus execution of star, chain and cycle joins of 8, 16, 32 and
+  64 tables of 10 rows (equalities between neighbours and a constant
+  filter), each query once in a fresh process.
 
     pip install duckdb
     cargo build --release -p quiver-cli
@@ -54,6 +58,51 @@ print(json.dumps({"time": best, "rows": [[str(v) for v in r] for r in rows]}))
 '''
 
 
+JOIN_DUCKDB = r'''
+import json, sys, time
+import duckdb
+setup, sql = sys.argv[1:3]
+con = duckdb.connect()
+con.execute(setup)
+s = time.perf_counter(); rows = con.execute(sql).fetchall(); t = time.perf_counter() - s
+print(json.dumps({"time": t, "rows": [[str(v) for v in r] for r in rows]}))
+'''
+
+
+def wide_join(shape, n):
+    """(setup, query): n tables of 10 rows joined as a star, chain or cycle."""
+    setup = "".join(f"CREATE TABLE t{i} AS SELECT range AS a, range AS b FROM range(10);\n"
+                    for i in range(n))
+    if shape == "star":
+        conditions = [f"t0.a = t{i}.a" for i in range(1, n)]
+    elif shape == "chain":
+        conditions = [f"t{i}.b = t{i + 1}.a" for i in range(n - 1)]
+    else:
+        conditions = [f"t{i}.b = t{(i + 1) % n}.a" for i in range(n)]
+    tables = ", ".join(f"t{i}" for i in range(n))
+    return setup, f"SELECT count(*) FROM {tables} WHERE {' AND '.join(conditions)} AND t0.a = 3"
+
+
+def wide_joins(threads):
+    print()
+    print("| join of n tables | Quiver | DuckDB | Q/D |")
+    print("|---|---|---|---|")
+    for shape in ("star", "chain", "cycle"):
+        for n in (8, 16, 32, 64):
+            setup, sql = wide_join(shape, n)
+            cmd = [str(ROOT / "target" / "release" / "quiver"), "--partitions", str(threads),
+                   "--format", "csv", "--timer", "-c", setup + sql + ";"]
+            out, err, _ = measured(cmd)
+            q_time = [float(l.split()[1].rstrip("s")) for l in (out + err).splitlines()
+                      if l.startswith("Elapsed:")][-1]
+            q_rows = [l.split(",") for l in out.splitlines() if l and not l.startswith("Elapsed:")][-1:]
+            d_out, _, _ = measured([sys.executable, "-c", JOIN_DUCKDB, setup, sql])
+            d = json.loads(d_out)
+            if not same(q_rows, d["rows"]):
+                print(f"RESULTS DIFFER for {shape} {n}: quiver {q_rows} duckdb {d['rows']}")
+            print(f"| {shape} {n} | {q_time:.4f} | {d['time']:.4f} | {q_time / d['time']:.2f} |")
+
+
 def quiver(data, threads, iterations, sql):
     script = "".join(f"CREATE EXTERNAL TABLE {t} STORED AS PARQUET LOCATION '{data}/{t}';\n"
                      for t in TABLES)
@@ -98,6 +147,7 @@ def main():
             print(f"RESULTS DIFFER for {name}: quiver {q[1][:3]} duckdb {d['rows'][:3]}")
         print(f"| {name} | {q[0]:.3f} | {d['time']:.3f} | {q[0] / d['time']:.2f} "
               f"| {q[2]:.0f} | {d_rss:.0f} |")
+    wide_joins(args.threads)
 
 
 if __name__ == "__main__":
