@@ -517,7 +517,7 @@ async fn bloom_filters_skip_row_groups_whose_range_holds_the_value() {
         &ctx,
         &dir,
         "bloom.parquet",
-        "SELECT trip_id, ((trip_id - 1) % 5000) * 4 + (trip_id - 1) / 5000 AS k, vendor \
+        "SELECT trip_id, ((trip_id - 1) % 5000) * 4 + (trip_id - 1) // 5000 AS k, vendor \
          FROM trips ORDER BY trip_id",
         "ROW_GROUP_SIZE 5000, BLOOM_FILTER 'k'",
     )
