@@ -1,5 +1,6 @@
 //! The logical and physical plans of the 22 TPC-H queries at scale factor
-//! 0.1, and of window queries over its lineitem, as reviewed snapshots (`tests/snapshots/`): a change to the
+//! 0.1, and of window, grouping, unnest and correlated subquery queries
+//! over its tables, as reviewed snapshots (`tests/snapshots/`): a change to the
 //! optimizer or the physical planner shows up as a readable diff of the
 //! plans it changes. After reviewing such a diff, accept it with
 //! `INSTA_UPDATE=always cargo test -p quiver-benches --test plan_snapshots`
@@ -30,9 +31,6 @@ async fn tpch_plans_match_their_snapshots() {
 /// partition kept for a ranking filter, and window calls nothing uses.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn window_plans_match_their_snapshots() {
-    let dir = data_dir();
-    let ctx = SessionContext::with_config(SessionConfig::new().with_target_partitions(2));
-    register_tables(&ctx, dir.to_str().unwrap()).await.unwrap();
     let queries = [
         (
             "window_filter_below",
@@ -62,11 +60,7 @@ async fn window_plans_match_their_snapshots() {
              lag(l_quantity) OVER (PARTITION BY l_partkey ORDER BY l_orderkey) AS d FROM lineitem) AS q",
         ),
     ];
-    for (name, sql) in queries {
-        let plans = explain(&ctx, sql).await;
-        let plans = plans.replace(dir.to_str().unwrap(), "<data>");
-        insta::assert_snapshot!(name, plans, sql);
-    }
+    snapshot_plans(&queries).await;
 }
 
 /// Grouping queries over lineitem: a ROLLUP read once through `Expand`
@@ -75,9 +69,6 @@ async fn window_plans_match_their_snapshots() {
 /// first row per key.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn grouping_plans_match_their_snapshots() {
-    let dir = data_dir();
-    let ctx = SessionContext::with_config(SessionConfig::new().with_target_partitions(2));
-    register_tables(&ctx, dir.to_str().unwrap()).await.unwrap();
     let queries = [
         (
             "grouping_rollup",
@@ -100,20 +91,13 @@ async fn grouping_plans_match_their_snapshots() {
              FROM lineitem ORDER BY l_suppkey, l_extendedprice DESC",
         ),
     ];
-    for (name, sql) in queries {
-        let plans = explain(&ctx, sql).await;
-        let plans = plans.replace(dir.to_str().unwrap(), "<data>");
-        insta::assert_snapshot!(name, plans, sql);
-    }
+    snapshot_plans(&queries).await;
 }
 
 /// Unnest queries over lineitem: the scan reads only the column whose
 /// lists are unnested, in the select list and in FROM.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unnest_plans_match_their_snapshots() {
-    let dir = data_dir();
-    let ctx = SessionContext::with_config(SessionConfig::new().with_target_partitions(2));
-    register_tables(&ctx, dir.to_str().unwrap()).await.unwrap();
     let queries = [
         (
             "unnest_select_list",
@@ -126,10 +110,46 @@ async fn unnest_plans_match_their_snapshots() {
              WHERE l_orderkey < 10",
         ),
     ];
+    snapshot_plans(&queries).await;
+}
+
+/// Correlated subqueries that cannot be pulled up, unnested over the
+/// distinct outer values (`__delim_N`): an inequality under an aggregate,
+/// the first rows per outer row through LATERAL, and a NOT IN that reads
+/// the query two levels out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn correlated_plans_match_their_snapshots() {
+    let queries = [
+        (
+            "correlated_inequality_count",
+            "SELECT o.o_orderkey, (SELECT count(*) FROM orders o2 \
+             WHERE o2.o_custkey = o.o_custkey AND o2.o_totalprice > o.o_totalprice) FROM orders o",
+        ),
+        (
+            "lateral_top_n",
+            "SELECT c.c_custkey, t.o_totalprice FROM customer c, LATERAL (SELECT o.o_totalprice \
+             FROM orders o WHERE o.o_custkey = c.c_custkey ORDER BY o.o_totalprice DESC LIMIT 3) t",
+        ),
+        (
+            "correlated_two_levels_out",
+            "SELECT c.c_custkey, (SELECT count(*) FROM orders o WHERE o.o_custkey = c.c_custkey \
+             AND o.o_orderpriority NOT IN (SELECT n.n_name FROM nation n \
+             WHERE n.n_nationkey < c.c_nationkey)) FROM customer c",
+        ),
+    ];
+    snapshot_plans(&queries).await;
+}
+
+/// Compares the plans of each `(name, sql)` over the TPC-H tables with its
+/// snapshot.
+async fn snapshot_plans(queries: &[(&str, &str)]) {
+    let dir = data_dir();
+    let ctx = SessionContext::with_config(SessionConfig::new().with_target_partitions(2));
+    register_tables(&ctx, dir.to_str().unwrap()).await.unwrap();
     for (name, sql) in queries {
         let plans = explain(&ctx, sql).await;
         let plans = plans.replace(dir.to_str().unwrap(), "<data>");
-        insta::assert_snapshot!(name, plans, sql);
+        insta::assert_snapshot!(*name, plans, *sql);
     }
 }
 

@@ -72,6 +72,11 @@ impl Delim {
         self.columns.iter().map(|(c, _, _)| c)
     }
 
+    /// How many columns `D` has.
+    pub(super) fn len(&self) -> usize {
+        self.columns.len()
+    }
+
     /// The position among `D`'s columns of an outer column.
     fn position(&self, column: &Column) -> Option<usize> {
         self.columns.iter().position(|(c, _, _)| {
@@ -129,6 +134,9 @@ pub(super) struct DependentJoin<'a> {
     next_copy: &'a mut usize,
     /// The `row_number` window function, for a LIMIT per `D` row.
     row_number: Option<&'a WindowFunctionRef>,
+    /// A scalar aggregate whose `D` rows without input rows may go
+    /// without a row (the caller supplies its value over no rows).
+    missing_groups_allowed: Option<*const Aggregate>,
 }
 
 impl<'a> DependentJoin<'a> {
@@ -142,7 +150,16 @@ impl<'a> DependentJoin<'a> {
             delim,
             next_copy,
             row_number,
+            missing_groups_allowed: None,
         }
+    }
+
+    /// Lets the scalar aggregate `a` (of the plan to rewrite) give no row
+    /// for a `D` row that found no input rows, rather than joining `D` to
+    /// give it one: for a scalar subquery whose value over no rows the
+    /// caller puts in.
+    pub(super) fn allow_missing_groups(&mut self, a: &Aggregate) {
+        self.missing_groups_allowed = Some(a as *const Aggregate);
     }
 
     /// `plan` evaluated for every row of `D`: its columns, then `D`'s, with
@@ -310,7 +327,7 @@ impl<'a> DependentJoin<'a> {
         let schema = grouped.schema().clone();
         let column = |i: usize| Expr::Column(schema.field(i).column());
         let (n, k) = (a.group_exprs.len(), delim.len());
-        if n > 0 {
+        if n > 0 || self.missing_groups_allowed == Some(a as *const Aggregate) {
             // The original groups, the aggregates, then D's columns.
             let order = (0..n).chain(n + k..schema.len()).chain(n..n + k);
             let exprs = order.map(column).collect();

@@ -342,16 +342,22 @@ impl Rewriter<'_> {
     /// the outer values it reads ([`dependent_join`]) and joined on them.
     /// References to queries further out stay in the plan, for the
     /// enclosing query's own decorrelation.
+    ///
+    /// A scalar subquery over a scalar aggregate whose value over no rows
+    /// the caller supplies (`scalar_aggregate`) may come back
+    /// [`Grouping::Aggregated`]: without a row for the outer values that
+    /// found no input rows.
     fn prepare(
         &mut self,
         outer: &LogicalPlan,
         subquery: &Subquery,
-    ) -> Result<(LogicalPlan, Vec<Expr>, bool)> {
+        scalar_aggregate: bool,
+    ) -> Result<(LogicalPlan, Vec<Expr>, Grouping)> {
         let inner = self.plan(&subquery.plan)?;
         let Some(delim) = Delim::of(outer, &inner)? else {
             // Uncorrelated at this level.
             let named = self.named_plan(inner, outer.schema())?;
-            return Ok((named, vec![], false));
+            return Ok((named, vec![], Grouping::Rows));
         };
         if all_outer_columns_in(&inner, outer.schema()) {
             if let Ok(pulled) = pull_up(&inner) {
@@ -361,12 +367,27 @@ impl Rewriter<'_> {
             }
         }
         let mut next_copy = self.next_id;
-        let rewritten =
-            DependentJoin::new(&delim, &mut next_copy, self.row_number).rewrite(&inner)?;
+        let mut dependent = DependentJoin::new(&delim, &mut next_copy, self.row_number);
+        let top_aggregate = top_scalar_aggregate(&inner).filter(|_| scalar_aggregate);
+        if let Some(a) = top_aggregate {
+            dependent.allow_missing_groups(a);
+        }
+        let mut rewritten = dependent.rewrite(&inner)?;
         self.next_id = next_copy;
+        if top_aggregate.is_some() {
+            rewritten = with_matched_marker(rewritten, delim.len())?;
+        }
         let named = self.named_plan(rewritten, outer.schema())?;
         let predicates = delim.join_back(&named);
-        Ok((named, predicates, false))
+        let grouping = match top_aggregate {
+            Some(_) => {
+                let schema = named.schema();
+                let marker = schema.field(schema.len() - delim.len() - 1).column();
+                Grouping::Aggregated { matched: marker }
+            }
+            None => Grouping::Rows,
+        };
+        Ok((named, predicates, grouping))
     }
 
     /// `plan` under a fresh name, its columns named uniquely and apart
@@ -388,7 +409,7 @@ impl Rewriter<'_> {
         &mut self,
         pulled: Pulled,
         outer: &QSchema,
-    ) -> Result<(LogicalPlan, Vec<Expr>, bool)> {
+    ) -> Result<(LogicalPlan, Vec<Expr>, Grouping)> {
         let before = pulled.plan.schema().clone();
         let named = self.named_plan(pulled.plan, outer)?;
         let after = named.schema().clone();
@@ -397,7 +418,18 @@ impl Rewriter<'_> {
             .into_iter()
             .map(|p| requalify(p, &before, &after))
             .collect::<Result<Vec<_>>>()?;
-        Ok((named, predicates, pulled.grouped_scalar_aggregate))
+        // Grouped by the correlation keys: an outer row without a group
+        // finds NULL in the subquery's key column (equalities never match
+        // NULL).
+        let key = predicates
+            .iter()
+            .flat_map(|p| p.columns())
+            .find(|c| named.schema().find(c).ok().flatten().is_some());
+        let grouping = match key {
+            Some(matched) if pulled.grouped_scalar_aggregate => Grouping::Aggregated { matched },
+            _ => Grouping::Rows,
+        };
+        Ok((named, predicates, grouping))
     }
 
     fn exists_join(
@@ -406,7 +438,7 @@ impl Rewriter<'_> {
         subquery: &Subquery,
         join_type: JoinType,
     ) -> Result<LogicalPlan> {
-        let (sub, predicates, _) = self.prepare(&plan, subquery)?;
+        let (sub, predicates, _) = self.prepare(&plan, subquery, false)?;
         make_join(plan, sub, join_type, predicates, false)
     }
 
@@ -420,7 +452,7 @@ impl Rewriter<'_> {
         all: bool,
         subquery: &Subquery,
     ) -> Result<LogicalPlan> {
-        let (sub, mut predicates, _) = self.prepare(&plan, subquery)?;
+        let (sub, mut predicates, _) = self.prepare(&plan, subquery, false)?;
         let value = Expr::Column(sub.schema().field(0).column());
         let x_nullable = x.nullable(plan.schema())?;
         let value_nullable = value.nullable(sub.schema())?;
@@ -457,7 +489,7 @@ impl Rewriter<'_> {
         subquery: &Subquery,
         comparison: Option<(&Expr, Operator)>,
     ) -> Result<(LogicalPlan, Expr)> {
-        let (sub, mut predicates, _) = self.prepare(&plan, subquery)?;
+        let (sub, mut predicates, _) = self.prepare(&plan, subquery, false)?;
         let mut null_aware = false;
         if let Some((x, op)) = comparison {
             let value = Expr::Column(sub.schema().field(0).column());
@@ -493,7 +525,7 @@ impl Rewriter<'_> {
     ) -> Result<(LogicalPlan, Expr)> {
         let one_row = produces_one_row(&subquery.plan);
         let empty_value = empty_input_value(&subquery.plan);
-        let (sub, predicates, grouped) = self.prepare(&plan, subquery)?;
+        let (sub, predicates, grouped) = self.prepare(&plan, subquery, empty_value.is_some())?;
         let value = Expr::Column(sub.schema().field(0).column());
         if predicates.is_empty() {
             let join_type = if one_row {
@@ -504,16 +536,13 @@ impl Rewriter<'_> {
             let joined = make_join(plan, sub, join_type, vec![], false)?;
             return Ok((named(joined, subquery), value));
         }
-        if !grouped {
+        let Grouping::Aggregated { matched } = grouped else {
             let joined = make_join(plan, sub, JoinType::LeftSingle, predicates, false)?;
             return Ok((named(joined, subquery), value));
-        }
-        // Grouped by the correlation keys: at most one row per outer row.
-        // An outer row without matches sees the aggregates of no rows.
-        let matched = predicates
-            .iter()
-            .flat_map(|p| p.columns())
-            .find(|c| sub.schema().find(c).ok().flatten().is_some());
+        };
+        // Grouped by the correlation: at most one row per outer row. An
+        // outer row without one sees the aggregates of no rows.
+        let matched = Some(matched);
         let fallback = empty_value.filter(|v| !is_null_literal(v));
         let join_type = if null_rejecting && fallback.is_none() {
             JoinType::Inner
@@ -531,6 +560,44 @@ impl Rewriter<'_> {
         };
         Ok((joined, value))
     }
+}
+
+/// How the rows of a prepared subquery stand to the outer rows.
+enum Grouping {
+    /// Any number of rows for an outer row.
+    Rows,
+    /// At most one row for an outer row, none where its aggregate saw no
+    /// rows; `matched` is NULL exactly for the outer rows without one.
+    Aggregated { matched: Column },
+}
+
+/// The aggregate without GROUP BY that `plan` computes under projections
+/// and aliases, if it is one.
+fn top_scalar_aggregate(plan: &LogicalPlan) -> Option<&Aggregate> {
+    match plan {
+        LogicalPlan::Projection(p) => top_scalar_aggregate(&p.input),
+        LogicalPlan::SubqueryAlias(a) => top_scalar_aggregate(&a.input),
+        LogicalPlan::Aggregate(a) if a.group_exprs.is_empty() => Some(a),
+        _ => None,
+    }
+}
+
+/// `plan` (a rewritten subquery, `k` columns of `D` last) with a column
+/// that is TRUE on every row, before `D`'s: NULL after an outer join
+/// exactly where no row matched.
+fn with_matched_marker(plan: LogicalPlan, k: usize) -> Result<LogicalPlan> {
+    let schema = plan.schema().clone();
+    let column = |i: usize| Expr::Column(schema.field(i).column());
+    let width = schema.len();
+    let exprs = (0..width - k)
+        .map(column)
+        .chain([Expr::Literal(ScalarValue::Boolean(Some(true))).alias("__matched")])
+        .chain((width - k..width).map(column))
+        .collect();
+    Ok(LogicalPlan::Projection(Projection::try_new(
+        exprs,
+        Arc::new(plan),
+    )?))
 }
 
 /// A conjunct that becomes a semi or anti join.
