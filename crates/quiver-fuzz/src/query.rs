@@ -270,7 +270,11 @@ impl<'a> Generator<'a> {
                 _ => self.conditional(kind, scope, d),
             },
             Kind::Date => match self.random.below(2) {
-                0 => format!("date_trunc('month', {})", self.expr(kind, scope, d)),
+                // date_trunc gives a TIMESTAMP; the cast keeps it a DATE.
+                0 => format!(
+                    "CAST(date_trunc('month', {}) AS DATE)",
+                    self.expr(kind, scope, d)
+                ),
                 _ => self.conditional(kind, scope, d),
             },
         }

@@ -269,10 +269,21 @@ impl SqlPlanner<'_> {
                 right,
             } => {
                 let all = match set_quantifier {
-                    SetQuantifier::All => true,
-                    SetQuantifier::Distinct | SetQuantifier::None => false,
-                    other => return not_impl_err!("{op} {other} is not supported"),
+                    SetQuantifier::All | SetQuantifier::AllByName => true,
+                    SetQuantifier::Distinct
+                    | SetQuantifier::None
+                    | SetQuantifier::ByName
+                    | SetQuantifier::DistinctByName => false,
                 };
+                let by_name = matches!(
+                    set_quantifier,
+                    SetQuantifier::ByName
+                        | SetQuantifier::AllByName
+                        | SetQuantifier::DistinctByName
+                );
+                if by_name && *op != ast::SetOperator::Union {
+                    return not_impl_err!("{op} {set_quantifier} is not supported; only UNION matches columns by name");
+                }
                 if *op == ast::SetOperator::Union {
                     return self.union_chain(body, set_quantifier, all);
                 }
@@ -303,10 +314,16 @@ impl SqlPlanner<'_> {
             } if set_quantifier == quantifier => Some((left.as_ref(), right.as_ref())),
             _ => None,
         });
-        let plans = branches
+        let mut plans = branches
             .into_iter()
             .map(|branch| self.plan_set_expr(branch))
             .collect::<Result<Vec<_>>>()?;
+        if matches!(
+            quantifier,
+            SetQuantifier::ByName | SetQuantifier::AllByName | SetQuantifier::DistinctByName
+        ) {
+            plans = aligned_by_name(plans)?;
+        }
         let schemas: Vec<&QSchema> = plans.iter().map(|p| p.schema()).collect();
         let types = common_column_types(ast::SetOperator::Union, &schemas)?;
         let inputs = plans
@@ -961,6 +978,52 @@ fn renamed(plan: LogicalPlan, names: &[String]) -> Result<LogicalPlan> {
         exprs,
         Arc::new(plan),
     )?))
+}
+
+/// The branches of `UNION [ALL] BY NAME`, each projected to the same
+/// columns: every name any branch has (ignoring case), in the order they
+/// first appear, and NULL where a branch lacks one (as DuckDB does).
+fn aligned_by_name(plans: Vec<LogicalPlan>) -> Result<Vec<LogicalPlan>> {
+    let mut names: Vec<String> = vec![];
+    for plan in &plans {
+        let mut own: Vec<String> = vec![];
+        for f in plan.schema().fields() {
+            let name = f.name();
+            if own.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+                return Err(QuiverError::Plan(format!(
+                    "UNION BY NAME: a query has two columns named \"{name}\""
+                )));
+            }
+            own.push(name.to_string());
+            if !names.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+                names.push(name.to_string());
+            }
+        }
+    }
+    plans
+        .into_iter()
+        .map(|plan| {
+            let schema = plan.schema().clone();
+            let exprs = names
+                .iter()
+                .map(|name| {
+                    let found = schema
+                        .fields()
+                        .iter()
+                        .find(|f| f.name().eq_ignore_ascii_case(name));
+                    match found {
+                        Some(f) if f.name() == name => Expr::Column(f.column()),
+                        Some(f) => Expr::Column(f.column()).alias(name),
+                        None => Expr::Literal(ScalarValue::Null).alias(name),
+                    }
+                })
+                .collect();
+            Ok(LogicalPlan::Projection(Projection::try_new(
+                exprs,
+                Arc::new(plan),
+            )?))
+        })
+        .collect()
 }
 
 /// Each distinct row of `plan` once.
