@@ -42,9 +42,19 @@ impl MemTable {
             .clone()
     }
 
-    /// Appends `batches` after checking them against the schema (types, and
-    /// no NULL in a NOT NULL column).
+    /// Appends `batches` after checking them against the schema.
     fn append(&self, batches: Vec<RecordBatch>) -> Result<u64> {
+        let (checked, rows) = self.checked(batches)?;
+        self.batches
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend(checked);
+        Ok(rows)
+    }
+
+    /// `batches` checked against the schema (types, and no NULL in a NOT
+    /// NULL column) and labelled with it, and their rows.
+    fn checked(&self, batches: Vec<RecordBatch>) -> Result<(Vec<RecordBatch>, u64)> {
         let mut checked = Vec::with_capacity(batches.len());
         let mut rows = 0u64;
         for b in batches {
@@ -69,11 +79,7 @@ impl MemTable {
                 b.columns().to_vec(),
             )?);
         }
-        self.batches
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .extend(checked);
-        Ok(rows)
+        Ok((checked, rows))
     }
 }
 
@@ -112,6 +118,11 @@ impl TableProvider for MemTable {
     }
     fn insert(&self, batches: Vec<RecordBatch>) -> Result<u64> {
         self.append(batches)
+    }
+    fn replace(&self, batches: Vec<RecordBatch>) -> Result<()> {
+        let (checked, _) = self.checked(batches)?;
+        *self.batches.write().unwrap_or_else(|e| e.into_inner()) = checked;
+        Ok(())
     }
 }
 

@@ -50,6 +50,16 @@ pub trait TableProvider: Send + Sync + Debug {
         )))
     }
 
+    /// Replaces every row (an `UPDATE` or `DELETE`, computed over the rows
+    /// a scan gave), all or none. Tables over files are read-only.
+    fn replace(&self, batches: Vec<RecordBatch>) -> Result<()> {
+        let _ = batches;
+        Err(quiver_expr::QuiverError::Plan(format!(
+            "cannot UPDATE or DELETE a {} table: only tables made with CREATE TABLE change",
+            self.kind()
+        )))
+    }
+
     /// A scan producing what `request` asks for.
     async fn scan(&self, request: &ScanRequest) -> Result<Arc<dyn ExecutionPlan>>;
 }

@@ -1044,6 +1044,18 @@ pub enum Ddl {
         /// The rows.
         input: Arc<LogicalPlan>,
     },
+    /// `UPDATE` or `DELETE`: every row of the table, in `input`, with its
+    /// new values and a last BOOLEAN column that is TRUE for the rows the
+    /// statement changes (deletes, for `delete`). The table's rows are
+    /// replaced at once.
+    ChangeRows {
+        /// Table name.
+        table: String,
+        /// The table's columns, then the flag.
+        input: Arc<LogicalPlan>,
+        /// Whether flagged rows go (DELETE) rather than stay (UPDATE).
+        delete: bool,
+    },
     /// `COPY .. TO 'location'`: writes the rows of `input` to files.
     CopyTo {
         /// The rows.
@@ -1319,6 +1331,12 @@ impl LogicalPlan {
                 Ddl::DropView { name, .. } => format!("DropView: {name}"),
                 Ddl::CreateTable { name, .. } => format!("CreateTable: {name}"),
                 Ddl::Insert { table, .. } => format!("Insert: {table}"),
+                Ddl::ChangeRows {
+                    table,
+                    delete: true,
+                    ..
+                } => format!("Delete: {table}"),
+                Ddl::ChangeRows { table, .. } => format!("Update: {table}"),
                 Ddl::CopyTo {
                     location, format, ..
                 } => format!("CopyTo: '{location}' FORMAT {format}"),

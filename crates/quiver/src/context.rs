@@ -407,6 +407,18 @@ impl SessionContext {
                 let batches = self.run(input).await?;
                 target.insert(batches).map(Some)
             }
+            Ddl::ChangeRows {
+                table,
+                input,
+                delete,
+            } => {
+                let Some(CatalogEntry::Table(target)) = catalog.get(&table) else {
+                    return Err(QuiverError::Plan(format!("table \"{table}\" not found")));
+                };
+                let (rows, changed) = crate::row_changes::apply(self.run(input).await?, delete)?;
+                target.replace(rows)?;
+                Ok(Some(changed))
+            }
             Ddl::CopyTo {
                 input,
                 location,
@@ -461,7 +473,10 @@ impl SessionContext {
                 catalog.remove(&name, "view", if_exists).map(|_| ())
             }
             Ddl::Set { name, value } => self.set(&name, &value),
-            Ddl::CreateTable { .. } | Ddl::Insert { .. } | Ddl::CopyTo { .. } => {
+            Ddl::CreateTable { .. }
+            | Ddl::Insert { .. }
+            | Ddl::ChangeRows { .. }
+            | Ddl::CopyTo { .. } => {
                 quiver_expr::internal_err!("data-writing statement taken for a catalog change")
             }
         }

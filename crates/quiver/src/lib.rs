@@ -27,6 +27,7 @@ mod physical_optimizer;
 pub mod physical_planner;
 pub mod pretty;
 mod repeated_scans;
+mod row_changes;
 mod settings;
 mod shared_subplans;
 

@@ -1,6 +1,7 @@
 //! Binds parsed statements into logical plans.
 
 pub(crate) mod calls;
+mod dml;
 mod expr;
 mod grouping;
 mod literal;
@@ -357,6 +358,8 @@ impl<'a> SqlPlanner<'a> {
             ast::Statement::ExplainTable { table_name, .. } => self.describe(table_name),
             ast::Statement::CreateTable(c) => self.create_table(c),
             ast::Statement::Insert(i) => self.insert(i),
+            ast::Statement::Update(u) => self.update(u),
+            ast::Statement::Delete(d) => self.delete(d),
             ast::Statement::Set(ast::Set::SingleAssignment {
                 variable, values, ..
             }) => set_statement(variable, values),
