@@ -1044,16 +1044,17 @@ pub enum Ddl {
         /// The rows.
         input: Arc<LogicalPlan>,
     },
-    /// `UPDATE` or `DELETE`: every row of the table, in `input`, with its
-    /// new values and a last BOOLEAN column that is TRUE for the rows the
-    /// statement changes (deletes, for `delete`). The table's rows are
-    /// replaced at once.
+    /// `UPDATE` or `DELETE`: the table's rows are replaced at once by
+    /// those of `input`. For an UPDATE, `input` is every row with its new
+    /// values and a last BOOLEAN column, TRUE for the rows it changed; for
+    /// a DELETE, the rows that stay.
     ChangeRows {
         /// Table name.
         table: String,
-        /// The table's columns, then the flag.
+        /// The new rows.
         input: Arc<LogicalPlan>,
-        /// Whether flagged rows go (DELETE) rather than stay (UPDATE).
+        /// Whether this is a DELETE (rows that stay) rather than an UPDATE
+        /// (every row, flagged).
         delete: bool,
     },
     /// `COPY .. TO 'location'`: writes the rows of `input` to files.

@@ -415,7 +415,15 @@ impl SessionContext {
                 let Some(CatalogEntry::Table(target)) = catalog.get(&table) else {
                     return Err(QuiverError::Plan(format!("table \"{table}\" not found")));
                 };
-                let (rows, changed) = crate::row_changes::apply(self.run(input).await?, delete)?;
+                let before = target.exact_rows().unwrap_or(0) as u64;
+                let batches = self.run(input).await?;
+                let (rows, changed) = match delete {
+                    true => {
+                        let stay: u64 = batches.iter().map(|b| b.num_rows() as u64).sum();
+                        (batches, before.saturating_sub(stay))
+                    }
+                    false => crate::row_changes::updated(batches)?,
+                };
                 target.replace(rows)?;
                 Ok(Some(changed))
             }

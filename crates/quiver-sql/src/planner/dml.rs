@@ -1,7 +1,8 @@
-//! Plans `UPDATE` and `DELETE` on tables made with `CREATE TABLE`: every
-//! current row of the table, with its new values (UPDATE) and a flag saying
-//! whether the statement changes it. The session replaces the table's rows
-//! with the result at once, so a statement that fails changes nothing.
+//! Plans `UPDATE` and `DELETE` on tables made with `CREATE TABLE`: for an
+//! UPDATE every current row of the table, with its new values and a flag
+//! saying whether the statement changes it; for a DELETE the rows that
+//! stay. The session replaces the table's rows with the result at once, so
+//! a statement that fails changes nothing.
 //!
 //! `UPDATE t SET .. FROM u WHERE ..` and `DELETE FROM t USING u WHERE ..`
 //! read the other tables through correlated subqueries: a row of `t` is
@@ -11,7 +12,7 @@
 
 use std::sync::Arc;
 
-use quiver_expr::logical_plan::{Ddl, Projection};
+use quiver_expr::logical_plan::{Ddl, Filter, Projection};
 use quiver_expr::{
     not_impl_err, Expr, LogicalPlan, Operator, QSchema, QuiverError, Result, ScalarValue,
 };
@@ -45,7 +46,13 @@ impl SqlPlanner<'_> {
         let (table, rows) = self.target_rows(target, "DELETE")?;
         let schema = rows.schema().clone();
         let changed = self.changed(&schema, d.using.as_deref(), d.selection.as_ref())?;
-        change_rows(table, rows, every_column(&schema), changed, true)
+        let stays = Expr::Not(Box::new(changed));
+        let input = Filter::try_new(stays, Arc::new(rows))?;
+        Ok(LogicalPlan::Ddl(Ddl::ChangeRows {
+            table,
+            input: Arc::new(LogicalPlan::Filter(input)),
+            delete: true,
+        }))
     }
 
     /// `UPDATE t SET col = expr, .. [FROM ..] [WHERE ..]`.
@@ -112,7 +119,13 @@ impl SqlPlanner<'_> {
                 .alias(f.name()),
             });
         }
-        change_rows(table, rows, exprs, changed, false)
+        exprs.push(changed.alias(CHANGED_COLUMN));
+        let input = Projection::try_new(exprs, Arc::new(rows))?;
+        Ok(LogicalPlan::Ddl(Ddl::ChangeRows {
+            table,
+            input: Arc::new(LogicalPlan::Projection(input)),
+            delete: false,
+        }))
     }
 
     /// The table a DML statement changes, and a scan of its rows (under
@@ -211,31 +224,4 @@ fn parsed_expr(text: &str) -> Result<ast::Expr> {
         [ast::SelectItem::UnnamedExpr(e)] => Ok(e.clone()),
         _ => Err(QuiverError::Internal(format!("not one expression: {text}"))),
     }
-}
-
-/// The plan of an UPDATE (`delete` false) or DELETE of `table`: `values`
-/// (the table's columns) over its `rows`, then the `changed` flag.
-fn change_rows(
-    table: String,
-    rows: LogicalPlan,
-    mut values: Vec<Expr>,
-    changed: Expr,
-    delete: bool,
-) -> Result<LogicalPlan> {
-    values.push(changed.alias(CHANGED_COLUMN));
-    let input = Projection::try_new(values, Arc::new(rows))?;
-    Ok(LogicalPlan::Ddl(Ddl::ChangeRows {
-        table,
-        input: Arc::new(LogicalPlan::Projection(input)),
-        delete,
-    }))
-}
-
-/// Every column of `schema`, as it is.
-fn every_column(schema: &QSchema) -> Vec<Expr> {
-    schema
-        .fields()
-        .iter()
-        .map(|f| Expr::Column(f.column()))
-        .collect()
 }

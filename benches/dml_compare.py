@@ -1,0 +1,73 @@
+"""The statements issue's data-change benchmarks: on a table of 10M rows in
+memory (id, g = id % 100, v), an UPDATE of 10% of the rows and a DELETE of
+10%, in Quiver and DuckDB at the same thread count, each engine in its own
+process (the table made first, not timed), the table's sums afterwards
+compared.
+
+    pip install duckdb
+    cargo build --release -p quiver-cli
+    python3 benches/dml_compare.py --threads 2 --rows 10000000
+"""
+import argparse
+import json
+import sys
+
+from peers import ROOT, measured
+
+SETUP = "CREATE TABLE t AS SELECT range AS id, range % 100 AS g, range * 0.5 AS v FROM range({rows})"
+STATEMENTS = {
+    "UPDATE 10% of the rows": "UPDATE t SET v = v + 1 WHERE g < 10",
+    "DELETE 10% of the rows": "DELETE FROM t WHERE g >= 90",
+}
+CHECK = "SELECT count(*), sum(v) FROM t"
+
+DUCKDB = r'''
+import json, sys, time
+import duckdb
+threads, setup, check = sys.argv[1:4]
+statements = sys.argv[4:]
+con = duckdb.connect()
+con.execute(f"SET threads={threads}")
+con.execute(setup)
+times = []
+for sql in statements:
+    s = time.perf_counter(); con.execute(sql).fetchall(); times.append(time.perf_counter() - s)
+print(json.dumps({"times": times, "check": [str(v) for v in con.execute(check).fetchone()]}))
+'''
+
+
+def quiver(threads, setup, statements):
+    script = setup + ";\n" + "".join(s + ";\n" for s in statements) + CHECK + ";\n"
+    cmd = [str(ROOT / "target" / "release" / "quiver"), "--partitions", str(threads),
+           "--format", "csv", "--timer", "-c", script]
+    out, err, rss = measured(cmd)
+    times = [float(l.split()[1].rstrip("s")) for l in (out + err).splitlines()
+             if l.startswith("Elapsed:")]
+    check = [l for l in out.splitlines() if l and not l.startswith("Elapsed:")][-1].split(",")
+    # The setup, each statement, then the check.
+    return times[1:1 + len(statements)], check, rss
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--rows", type=int, default=10_000_000)
+    args = p.parse_args()
+    setup = SETUP.format(rows=args.rows)
+    statements = list(STATEMENTS.values())
+    q_times, q_check, q_rss = quiver(args.threads, setup, statements)
+    out, _, d_rss = measured([sys.executable, "-c", DUCKDB, str(args.threads), setup, CHECK]
+                             + statements)
+    d = json.loads(out)
+    if [float(v) for v in q_check] != [float(v) for v in d["check"]]:
+        print(f"RESULTS DIFFER: quiver {q_check} duckdb {d['check']}")
+    print(f"{args.rows} rows, {args.threads} threads; time in s, peak RSS in MB "
+          f"(Quiver {q_rss:.0f}, DuckDB {d_rss:.0f})")
+    print("| statement | Quiver | DuckDB | Q/D |")
+    print("|---|---|---|---|")
+    for (name, _), q, dt in zip(STATEMENTS.items(), q_times, d["times"]):
+        print(f"| {name} | {q:.3f} | {dt:.3f} | {q / dt:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
