@@ -70,3 +70,22 @@ DELETE FROM n RETURNING x;
 DELETE FROM n;
 
 SELECT count(*) FROM n;
+
+-- column DEFAULTs: stored by INSERTs that leave the column out, by DEFAULT
+-- in VALUES and by DEFAULT VALUES; expressions are evaluated per INSERT
+CREATE TABLE d (a INTEGER, b INTEGER DEFAULT 5, c VARCHAR DEFAULT 'x' || 'y', e DOUBLE DEFAULT 1 + 1, ts TIMESTAMP DEFAULT now());
+
+INSERT INTO d (a) VALUES (1);
+
+INSERT INTO d VALUES (2, DEFAULT, 'given', DEFAULT, DEFAULT), (3, 30, DEFAULT, 3.5, NULL);
+
+INSERT INTO d (c, a) VALUES (DEFAULT, 4);
+
+INSERT INTO d DEFAULT VALUES;
+
+INSERT INTO d (a, b) SELECT range, range * 100 FROM range(5, 7);
+
+SELECT a, b, c, e, ts IS NULL FROM d;
+
+-- error: cannot convert
+CREATE TABLE bad (a INTEGER DEFAULT 'abc');

@@ -16,15 +16,25 @@ use quiver_expr::{QuiverError, Result};
 pub struct MemTable {
     schema: SchemaRef,
     batches: RwLock<Vec<RecordBatch>>,
+    /// Each column's `DEFAULT` value as SQL text.
+    defaults: Vec<Option<String>>,
 }
 
 impl MemTable {
     /// An empty table with `schema`.
     pub fn new(schema: SchemaRef) -> Self {
         Self {
+            defaults: vec![None; schema.fields().len()],
             schema,
             batches: RwLock::new(vec![]),
         }
+    }
+
+    /// The table with each column's `DEFAULT` value (SQL text, `None` for
+    /// NULL), by position.
+    pub fn with_defaults(mut self, defaults: Vec<Option<String>>) -> Self {
+        self.defaults = defaults;
+        self
     }
 
     /// A table holding `batches`, which are relabelled with `schema` (same
@@ -118,6 +128,9 @@ impl TableProvider for MemTable {
     }
     fn insert(&self, batches: Vec<RecordBatch>) -> Result<u64> {
         self.append(batches)
+    }
+    fn column_default(&self, column: usize) -> Option<String> {
+        self.defaults.get(column).cloned().flatten()
     }
     fn replace(&self, batches: Vec<RecordBatch>) -> Result<()> {
         let (checked, _) = self.checked(batches)?;

@@ -50,6 +50,13 @@ pub trait TableProvider: Send + Sync + Debug {
         )))
     }
 
+    /// The SQL text of column `column`'s `DEFAULT` value (tables made with
+    /// `CREATE TABLE`); `None` for NULL.
+    fn column_default(&self, column: usize) -> Option<String> {
+        let _ = column;
+        None
+    }
+
     /// Replaces every row (an `UPDATE` or `DELETE`, computed over the rows
     /// a scan gave), all or none. Tables over files are read-only.
     fn replace(&self, batches: Vec<RecordBatch>) -> Result<()> {
@@ -131,5 +138,8 @@ impl TableSource for ProviderSource {
     }
     fn column_statistics(&self, column: usize) -> Option<ColumnStatistics> {
         self.0.column_statistics(column)
+    }
+    fn column_default(&self, column: usize) -> Option<String> {
+        self.0.column_default(column)
     }
 }

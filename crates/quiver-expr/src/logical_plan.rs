@@ -1031,6 +1031,8 @@ pub enum Ddl {
         schema: SchemaRef,
         /// The rows to fill it with (`AS query`), of exactly `schema`'s types.
         input: Option<Arc<LogicalPlan>>,
+        /// Each column's `DEFAULT` value as SQL text (`None`: NULL).
+        defaults: Vec<Option<String>>,
         /// `OR REPLACE`.
         or_replace: bool,
         /// `IF NOT EXISTS`.

@@ -48,4 +48,11 @@ pub trait TableSource: Send + Sync + Debug {
         let _ = column;
         None
     }
+
+    /// The SQL text of column `column`'s `DEFAULT` value, which an INSERT
+    /// that does not name the column stores; `None` for NULL.
+    fn column_default(&self, column: usize) -> Option<String> {
+        let _ = column;
+        None
+    }
 }

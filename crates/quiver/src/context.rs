@@ -387,6 +387,7 @@ impl SessionContext {
                 name,
                 schema,
                 input,
+                defaults,
                 or_replace,
                 if_not_exists,
             } => {
@@ -397,7 +398,7 @@ impl SessionContext {
                     Some(plan) => self.run(plan).await?,
                     None => vec![],
                 };
-                let table = MemTable::try_with_batches(schema, batches)?;
+                let table = MemTable::try_with_batches(schema, batches)?.with_defaults(defaults);
                 done(catalog.insert(&name, CatalogEntry::Table(Arc::new(table)), or_replace))
             }
             Ddl::Insert { table, input } => {

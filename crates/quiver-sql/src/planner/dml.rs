@@ -19,8 +19,7 @@ use quiver_expr::{
 use sqlparser::ast;
 
 use super::expr::cast_expr;
-use super::{object_name, SqlPlanner};
-use crate::parser::parse_one_statement;
+use super::{object_name, parse_expression, SqlPlanner};
 
 /// The name of the flag column that marks the rows a statement changes.
 const CHANGED_COLUMN: &str = "__changed";
@@ -168,7 +167,7 @@ impl SqlPlanner<'_> {
             }
             (Some(from), w) => {
                 let exists = format!("EXISTS ({})", select_from("1", from, w));
-                self.sql_to_expr(&parsed_expr(&exists)?, schema)?
+                self.sql_to_expr(&parse_expression(&exists)?, schema)?
             }
         };
         // Rows where the condition is NULL are not changed.
@@ -192,7 +191,7 @@ impl SqlPlanner<'_> {
             None => self.sql_to_expr(value, schema),
             Some(from) => {
                 let scalar = format!("({})", select_from(&value.to_string(), from, selection));
-                self.sql_to_expr(&parsed_expr(&scalar)?, schema)
+                self.sql_to_expr(&parse_expression(&scalar)?, schema)
             }
         }
     }
@@ -206,22 +205,4 @@ fn select_from(item: &str, from: &[ast::TableWithJoins], selection: Option<&ast:
         sql.push_str(&format!(" WHERE {w}"));
     }
     sql
-}
-
-/// The expression of `SELECT <text>`, parsed.
-fn parsed_expr(text: &str) -> Result<ast::Expr> {
-    let statement = parse_one_statement(&format!("SELECT {text}"))?;
-    let crate::parser::Statement::Sql(statement) = statement.statement() else {
-        return Err(QuiverError::Internal(format!("not a query: {text}")));
-    };
-    let ast::Statement::Query(query) = statement.as_ref() else {
-        return Err(QuiverError::Internal(format!("not a query: {text}")));
-    };
-    let ast::SetExpr::Select(select) = query.body.as_ref() else {
-        return Err(QuiverError::Internal(format!("not a SELECT: {text}")));
-    };
-    match select.projection.as_slice() {
-        [ast::SelectItem::UnnamedExpr(e)] => Ok(e.clone()),
-        _ => Err(QuiverError::Internal(format!("not one expression: {text}"))),
-    }
 }

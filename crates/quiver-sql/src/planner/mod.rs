@@ -150,29 +150,64 @@ pub struct SqlPlanner<'a> {
 /// `NULL` and `NOT NULL` are the only column options; any other (`DEFAULT`,
 /// `PRIMARY KEY`, `UNIQUE`, `CHECK`, …) is an error rather than ignored.
 pub(crate) fn column_fields(columns: &[ast::ColumnDef]) -> Result<Vec<Field>> {
-    columns
-        .iter()
-        .map(|col| {
-            let mut not_null = false;
-            for option in &col.options {
-                match &option.option {
-                    ColumnOption::NotNull => not_null = true,
-                    ColumnOption::Null => not_null = false,
-                    other => {
-                        return not_impl_err!(
-                            "column option {other} (of column {}) is not supported yet",
-                            col.name.value
-                        )
-                    }
+    let (fields, defaults) = column_definitions(columns)?;
+    if let Some((i, _)) = defaults.iter().enumerate().find(|(_, d)| d.is_some()) {
+        return not_impl_err!(
+            "DEFAULT (of column {}) is not supported here; only CREATE TABLE takes one",
+            columns[i].name.value
+        );
+    }
+    Ok(fields)
+}
+
+/// The expression `text` (SQL written by Quiver itself), parsed.
+pub(crate) fn parse_expression(text: &str) -> Result<ast::Expr> {
+    let statement = crate::parser::parse_one_statement(&format!("SELECT {text}"))?;
+    let crate::parser::Statement::Sql(statement) = statement.statement() else {
+        return Err(QuiverError::Internal(format!("not a query: {text}")));
+    };
+    let ast::Statement::Query(query) = statement.as_ref() else {
+        return Err(QuiverError::Internal(format!("not a query: {text}")));
+    };
+    let ast::SetExpr::Select(select) = query.body.as_ref() else {
+        return Err(QuiverError::Internal(format!("not a SELECT: {text}")));
+    };
+    match select.projection.as_slice() {
+        [ast::SelectItem::UnnamedExpr(e)] => Ok(e.clone()),
+        _ => Err(QuiverError::Internal(format!("not one expression: {text}"))),
+    }
+}
+
+/// The fields of column definitions, and each one's `DEFAULT` expression.
+pub(crate) fn column_definitions(
+    columns: &[ast::ColumnDef],
+) -> Result<(Vec<Field>, Vec<Option<ast::Expr>>)> {
+    let mut fields = vec![];
+    let mut defaults = vec![];
+    for col in columns {
+        let mut not_null = false;
+        let mut default = None;
+        for option in &col.options {
+            match &option.option {
+                ColumnOption::NotNull => not_null = true,
+                ColumnOption::Null => not_null = false,
+                ColumnOption::Default(e) => default = Some(e.clone()),
+                other => {
+                    return not_impl_err!(
+                        "column option {other} (of column {}) is not supported yet",
+                        col.name.value
+                    )
                 }
             }
-            Ok(Field::new(
-                &col.name.value,
-                sql_to_arrow_type(&col.data_type)?,
-                !not_null,
-            ))
-        })
-        .collect()
+        }
+        fields.push(Field::new(
+            &col.name.value,
+            sql_to_arrow_type(&col.data_type)?,
+            !not_null,
+        ));
+        defaults.push(default);
+    }
+    Ok((fields, defaults))
 }
 
 /// The operands of a left-deep chain `a op b op c …`, in order: `split`

@@ -6,11 +6,11 @@ use std::sync::Arc;
 
 use arrow::datatypes::{Field, Schema};
 use quiver_expr::logical_plan::{Ddl, Projection};
-use quiver_expr::{not_impl_err, Expr, LogicalPlan, QuiverError, Result, ScalarValue};
+use quiver_expr::{not_impl_err, Expr, LogicalPlan, QSchema, QuiverError, Result, ScalarValue};
 use sqlparser::ast;
 
 use super::expr::cast_expr;
-use super::{column_fields, object_name, SqlPlanner};
+use super::{column_definitions, object_name, parse_expression, SqlPlanner};
 use crate::parser::{CopySource, CopyTo};
 
 impl SqlPlanner<'_> {
@@ -49,6 +49,7 @@ impl SqlPlanner<'_> {
             return not_impl_err!("{clause} is not supported");
         }
         let name = object_name(&c.name)?;
+        let mut defaults = vec![];
         let (schema, input) = match (&c.query, c.columns.is_empty()) {
             (Some(_), false) => {
                 return Err(QuiverError::Plan(
@@ -63,15 +64,31 @@ impl SqlPlanner<'_> {
                     .iter()
                     .map(|f| f.field.as_ref().clone().with_nullable(true))
                     .collect();
+                defaults = vec![None; fields.len()];
                 (Arc::new(Schema::new(fields)), Some(Arc::new(plan)))
             }
             (None, _) => {
-                let fields = column_fields(&c.columns)?;
+                let (fields, given) = column_definitions(&c.columns)?;
                 if fields.is_empty() {
                     return Err(QuiverError::Plan(format!(
                         "CREATE TABLE {name} needs at least one column"
                     )));
                 }
+                for (field, default) in fields.iter().zip(&given) {
+                    // Checked now: a default must be a value of the column's type.
+                    if let Some(e) = default {
+                        self.default_value(&e.to_string(), field).map_err(|err| {
+                            QuiverError::Plan(format!(
+                                "DEFAULT {e} of column {}: {err}",
+                                field.name()
+                            ))
+                        })?;
+                    }
+                }
+                defaults = given
+                    .iter()
+                    .map(|d| d.as_ref().map(|e| e.to_string()))
+                    .collect();
                 (Arc::new(Schema::new(fields)), None)
             }
         };
@@ -89,6 +106,7 @@ impl SqlPlanner<'_> {
             name,
             schema,
             input,
+            defaults,
             or_replace: c.or_replace,
             if_not_exists: c.if_not_exists,
         }))
@@ -101,23 +119,19 @@ impl SqlPlanner<'_> {
         if insert.overwrite || insert.on.is_some() || insert.returning.is_some() {
             return not_impl_err!("INSERT OVERWRITE, ON CONFLICT and RETURNING are not supported");
         }
-        let Some(source) = &insert.source else {
-            return not_impl_err!("INSERT needs VALUES or a query");
-        };
         let table = object_name(table_name)?;
-        let Some(target) = self.provider.get_table(&table) else {
+        let Some(source_table) = self.provider.get_table(&table) else {
             return Err(QuiverError::Plan(format!(
                 "table \"{table}\" not found; INSERT needs a table made with CREATE TABLE"
             )));
         };
-        let target = target.schema();
-        let input = self.plan_query(source)?;
-        let in_schema = input.schema().clone();
+        let target = source_table.schema();
         // Which target column each source column fills.
-        let positions: Vec<usize> = if insert.columns.is_empty() {
-            (0..target.fields().len()).collect()
-        } else {
-            insert
+        let positions: Vec<usize> = match (&insert.source, insert.columns.is_empty()) {
+            (None, true) => vec![],
+            (None, false) => return not_impl_err!("INSERT needs VALUES or a query"),
+            (Some(_), true) => (0..target.fields().len()).collect(),
+            (Some(_), false) => insert
                 .columns
                 .iter()
                 .map(|c| {
@@ -130,8 +144,28 @@ impl SqlPlanner<'_> {
                             QuiverError::Plan(format!("table {table} has no column \"{name}\""))
                         })
                 })
-                .collect::<Result<_>>()?
+                .collect::<Result<_>>()?,
         };
+        let default_of = |i: usize| -> Result<Expr> {
+            let field = target.field(i);
+            match source_table.column_default(i) {
+                Some(text) => self.default_value(&text, field),
+                None => Ok(Expr::Literal(ScalarValue::try_from(field.data_type())?)),
+            }
+        };
+        let input = match &insert.source {
+            Some(source) => {
+                self.plan_query(&with_defaults_in_values(source, &positions, |i| {
+                    source_table.column_default(i)
+                })?)?
+            }
+            // `INSERT INTO t DEFAULT VALUES`: one row of the defaults.
+            None => LogicalPlan::Projection(Projection::try_new(
+                vec![],
+                Arc::new(quiver_expr::logical_plan::one_row()),
+            )?),
+        };
+        let in_schema = input.schema().clone();
         if positions.len() != in_schema.len() {
             return Err(QuiverError::Plan(format!(
                 "INSERT into {table} names {} columns but the query produces {}",
@@ -150,7 +184,7 @@ impl SqlPlanner<'_> {
                         f.data_type(),
                         &in_schema,
                     )?,
-                    None => Expr::Literal(ScalarValue::try_from(f.data_type())?),
+                    None => default_of(i)?,
                 };
                 Ok(value.alias(f.name()))
             })
@@ -160,6 +194,14 @@ impl SqlPlanner<'_> {
             table,
             input: Arc::new(input),
         }))
+    }
+
+    /// A column's `DEFAULT` value (its SQL text) as an expression of the
+    /// column's type, over no columns.
+    fn default_value(&self, text: &str, field: &Field) -> Result<Expr> {
+        let empty = QSchema::empty();
+        let value = self.sql_to_expr(&parse_expression(text)?, &empty)?;
+        cast_expr(value, field.data_type(), &empty)
     }
 
     pub(crate) fn copy_to(&self, copy: &CopyTo) -> Result<LogicalPlan> {
@@ -212,4 +254,30 @@ impl SqlPlanner<'_> {
             partition_by,
         }))
     }
+}
+
+/// `source` with each `DEFAULT` among its VALUES replaced by the default of
+/// the column it fills (`positions[j]` for the j-th value; `default` gives
+/// a column's default as SQL text, `None` for NULL).
+fn with_defaults_in_values(
+    source: &ast::Query,
+    positions: &[usize],
+    default: impl Fn(usize) -> Option<String>,
+) -> Result<ast::Query> {
+    let mut source = source.clone();
+    let ast::SetExpr::Values(values) = source.body.as_mut() else {
+        return Ok(source);
+    };
+    for row in &mut values.rows {
+        for (j, value) in row.content.iter_mut().enumerate() {
+            let is_default = matches!(value, ast::Expr::Identifier(i)
+                if i.quote_style.is_none() && i.value.eq_ignore_ascii_case("default"));
+            if !is_default {
+                continue;
+            }
+            let text = positions.get(j).and_then(|&i| default(i));
+            *value = parse_expression(text.as_deref().unwrap_or("NULL"))?;
+        }
+    }
+    Ok(source)
 }
