@@ -11,6 +11,7 @@ use arrow::compute::{cast_with_options, CastOptions};
 use arrow::datatypes::{
     DataType, Decimal128Type, Float64Type, Int64Type, TimeUnit, TimestampMicrosecondType,
 };
+use arrow::error::ArrowError;
 use arrow::util::display::FormatOptions;
 use datafusion_common::ScalarValue;
 
@@ -76,11 +77,30 @@ fn convert(array: &ArrayRef, target: &DataType, safe: bool) -> Result<ArrayRef> 
         format_options: FormatOptions::default()
             .with_timestamp_format(Some("%Y-%m-%d %H:%M:%S%.f")),
     };
-    Ok(cast_with_options(
-        rounded.as_ref().unwrap_or(array),
-        target,
-        &options,
-    )?)
+    let input = rounded.as_ref().unwrap_or(array);
+    match cast_with_options(input, target, &options) {
+        Ok(cast) => Ok(cast),
+        Err(ArrowError::CastError(_)) if !safe => Err(cast_failure(input, target, options)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The error for a cast of `array` to `target` that failed: it names the
+/// first value that does not convert, as a SQL literal, and the SQL type.
+fn cast_failure(array: &ArrayRef, target: &DataType, mut options: CastOptions) -> QuiverError {
+    options.safe = true;
+    let first_failing = cast_with_options(array, target, &options)
+        .ok()
+        .and_then(|cast| (0..array.len()).find(|&i| array.is_valid(i) && cast.is_null(i)))
+        .and_then(|i| ScalarValue::try_from_array(array, i).ok());
+    let value = match first_failing {
+        Some(v) => crate::Expr::Literal(v).to_string(),
+        None => "a value".to_string(),
+    };
+    QuiverError::Execution(format!(
+        "cannot convert {value} to {}",
+        crate::types::sql_type_name(target)
+    ))
 }
 
 /// Reads one date (as days) or timestamp (as microseconds) from text.

@@ -1059,6 +1059,26 @@ pub enum Ddl {
         /// (every row, flagged).
         delete: bool,
     },
+    /// `ALTER TABLE` that changes columns: the table (made with `CREATE
+    /// TABLE`) is replaced at once by the rows of `input`.
+    ReplaceTable {
+        /// Table name.
+        name: String,
+        /// The new columns.
+        schema: SchemaRef,
+        /// The rows, of exactly `schema`'s types.
+        input: Arc<LogicalPlan>,
+        /// Each column's `DEFAULT` value as SQL text (`None`: NULL).
+        defaults: Vec<Option<String>>,
+    },
+    /// `ALTER TABLE name RENAME TO to` (a rename to the same name changes
+    /// nothing).
+    RenameTable {
+        /// Table name.
+        name: String,
+        /// The new name.
+        to: String,
+    },
     /// `COPY .. TO 'location'`: writes the rows of `input` to files.
     CopyTo {
         /// The rows.
@@ -1340,6 +1360,8 @@ impl LogicalPlan {
                     ..
                 } => format!("Delete: {table}"),
                 Ddl::ChangeRows { table, .. } => format!("Update: {table}"),
+                Ddl::ReplaceTable { name, .. } => format!("AlterTable: {name}"),
+                Ddl::RenameTable { name, to } => format!("RenameTable: {name} to {to}"),
                 Ddl::CopyTo {
                     location, format, ..
                 } => format!("CopyTo: '{location}' FORMAT {format}"),

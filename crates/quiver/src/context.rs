@@ -408,6 +408,26 @@ impl SessionContext {
                 let batches = self.run(input).await?;
                 target.insert(batches).map(Some)
             }
+            Ddl::ReplaceTable {
+                name,
+                schema,
+                input,
+                defaults,
+            } => {
+                match catalog.get(&name) {
+                    Some(CatalogEntry::Table(t)) if t.kind() == "memory" => {}
+                    Some(CatalogEntry::Table(t)) => {
+                        return Err(QuiverError::Plan(format!(
+                            "cannot ALTER the {} table {name}: only tables made with CREATE TABLE change",
+                            t.kind()
+                        )))
+                    }
+                    _ => return Err(QuiverError::Plan(format!("table \"{name}\" not found"))),
+                }
+                let batches = self.run(input).await?;
+                let table = MemTable::try_with_batches(schema, batches)?.with_defaults(defaults);
+                done(catalog.insert(&name, CatalogEntry::Table(Arc::new(table)), true))
+            }
             Ddl::ChangeRows {
                 table,
                 input,
@@ -482,9 +502,20 @@ impl SessionContext {
                 catalog.remove(&name, "view", if_exists).map(|_| ())
             }
             Ddl::Set { name, value } => self.set(&name, &value),
+            Ddl::RenameTable { name, to } => {
+                if name == to {
+                    return Ok(());
+                }
+                let Some(entry @ CatalogEntry::Table(_)) = catalog.get(&name) else {
+                    return Err(QuiverError::Plan(format!("table \"{name}\" not found")));
+                };
+                catalog.insert(&to, entry, false)?;
+                catalog.remove(&name, "table", false).map(|_| ())
+            }
             Ddl::CreateTable { .. }
             | Ddl::Insert { .. }
             | Ddl::ChangeRows { .. }
+            | Ddl::ReplaceTable { .. }
             | Ddl::CopyTo { .. } => {
                 quiver_expr::internal_err!("data-writing statement taken for a catalog change")
             }

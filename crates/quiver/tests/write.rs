@@ -89,7 +89,7 @@ async fn inserting_into_files_or_with_wrong_shapes_is_refused() {
     let err = error(&ctx, "INSERT INTO t (c) VALUES (1)").await;
     assert!(err.contains("has no column \"c\""), "{err}");
     let err = error(&ctx, "INSERT INTO t VALUES ('x', 1)").await;
-    assert!(err.contains("Cannot cast string 'x'"), "{err}");
+    assert!(err.contains("cannot convert 'x' to INTEGER"), "{err}");
 }
 
 #[tokio::test]

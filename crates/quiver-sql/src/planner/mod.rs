@@ -1,5 +1,6 @@
 //! Binds parsed statements into logical plans.
 
+mod alter;
 pub(crate) mod calls;
 mod dml;
 mod expr;
@@ -395,6 +396,8 @@ impl<'a> SqlPlanner<'a> {
             ast::Statement::Insert(i) => self.insert(i),
             ast::Statement::Update(u) => self.update(u),
             ast::Statement::Delete(d) => self.delete(d),
+            ast::Statement::AlterTable(a) => self.alter_table(a),
+            ast::Statement::Truncate(t) => self.truncate(t),
             ast::Statement::Set(ast::Set::SingleAssignment {
                 variable, values, ..
             }) => set_statement(variable, values),

@@ -198,7 +198,7 @@ impl SqlPlanner<'_> {
 
     /// A column's `DEFAULT` value (its SQL text) as an expression of the
     /// column's type, over no columns.
-    fn default_value(&self, text: &str, field: &Field) -> Result<Expr> {
+    pub(crate) fn default_value(&self, text: &str, field: &Field) -> Result<Expr> {
         let empty = QSchema::empty();
         let value = self.sql_to_expr(&parse_expression(text)?, &empty)?;
         cast_expr(value, field.data_type(), &empty)
