@@ -121,3 +121,14 @@ SELECT b, (SELECT count(*) FROM t1 AS x WHERE (x.b IS NOT DISTINCT FROM t1.b) AN
 
 -- correlation on an expression of several outer columns
 SELECT a, b, (SELECT count(*) FROM t2 WHERE t2.b > t1.a * 3 + coalesce(t1.b, 0)) FROM t1;
+
+-- correlated unnest and VALUES inside a subquery
+CREATE TABLE lists AS SELECT * FROM (VALUES (1, [1, 2, 3]), (2, [4, 5]), (3, []::INTEGER[]), (4, NULL)) AS v(id, l);
+
+SELECT id, (SELECT sum(x) FROM unnest(lists.l) AS u(x)) FROM lists;
+
+SELECT id, (SELECT count(*) FROM unnest(l) AS u(x) WHERE x > id) FROM lists;
+
+SELECT id, (SELECT list(x * 2 ORDER BY x) FROM unnest(l) AS u(x)) FROM lists;
+
+SELECT id, (SELECT max(v) FROM (VALUES (lists.id), (lists.id * 10)) AS w(v)) FROM lists;

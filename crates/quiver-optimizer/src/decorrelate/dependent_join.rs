@@ -23,7 +23,7 @@ use arrow::datatypes::DataType;
 use quiver_expr::expr::SortExpr;
 use quiver_expr::logical_plan::{
     Aggregate, Filter, Join, JoinType, Limit, Projection, SetOperation, Sort, SubqueryAlias, Union,
-    Window,
+    Unnest, Values, Window,
 };
 use quiver_expr::window::{WindowCall, WindowFrame, WindowFunctionRef, WindowKind};
 use quiver_expr::{not_impl_err, Column, Expr, LogicalPlan, Operator, Result, ScalarValue};
@@ -223,6 +223,15 @@ impl<'a> DependentJoin<'a> {
                 )?))
             }
             LogicalPlan::Join(j) => self.join(j),
+            // Unnest keeps its input's columns in place, D's last among them.
+            LogicalPlan::Unnest(u) => {
+                let input = self.rewrite(&u.input)?;
+                Ok(LogicalPlan::Unnest(Unnest::try_new(
+                    Arc::new(input),
+                    u.columns.clone(),
+                )?))
+            }
+            LogicalPlan::Values(v) => self.values(v),
             LogicalPlan::Union(u) => {
                 let inputs = u
                     .inputs
@@ -271,6 +280,31 @@ impl<'a> DependentJoin<'a> {
             &alias,
             &names,
         )?))
+    }
+
+    /// VALUES rows that read outer columns: each row computed for every
+    /// `D` row, the rows' results unioned.
+    fn values(&mut self, v: &Values) -> Result<LogicalPlan> {
+        let mut branches = vec![];
+        for row in &v.rows {
+            let d = self.copy()?;
+            let mut exprs = vec![];
+            for (e, field) in row.iter().zip(v.schema.fields()) {
+                let value = self
+                    .bind(e, &d)?
+                    .cast_to(field.field.data_type(), d.schema())?;
+                exprs.push(value.alias(field.name()));
+            }
+            exprs.extend(self.delim_exprs(&d));
+            branches.push(Arc::new(LogicalPlan::Projection(Projection::try_new(
+                exprs,
+                Arc::new(d),
+            )?)));
+        }
+        match branches.len() {
+            1 => Ok(branches.remove(0).as_ref().clone()),
+            _ => Ok(LogicalPlan::Union(Union::try_new(branches)?)),
+        }
     }
 
     /// `D`'s columns in a rewritten plan: its last ones.

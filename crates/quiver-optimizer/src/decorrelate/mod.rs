@@ -685,6 +685,7 @@ fn node_exprs(plan: &LogicalPlan) -> Vec<Expr> {
         LogicalPlan::Sort(s) => s.exprs.iter().map(|k| k.expr.clone()).collect(),
         LogicalPlan::Window(w) => w.window_exprs.clone(),
         LogicalPlan::Expand(e) => e.projections.concat(),
+        LogicalPlan::Values(v) => v.rows.concat(),
         LogicalPlan::Join(j) => {
             j.on.iter()
                 .flat_map(|(l, r)| [l.clone(), r.clone()])
