@@ -132,3 +132,23 @@ SELECT id, (SELECT count(*) FROM unnest(l) AS u(x) WHERE x > id) FROM lists;
 SELECT id, (SELECT list(x * 2 ORDER BY x) FROM unnest(l) AS u(x)) FROM lists;
 
 SELECT id, (SELECT max(v) FROM (VALUES (lists.id), (lists.id * 10)) AS w(v)) FROM lists;
+
+-- IN and quantified comparisons used as values, correlated, over NULLs
+SELECT a, a IN (SELECT t2.a FROM t2 WHERE t2.b > t1.b * 5) FROM t1;
+
+SELECT a, b > ANY (SELECT t2.b FROM t2 WHERE t2.a = t1.a) FROM t1;
+
+SELECT a, b < ALL (SELECT t2.b FROM t2 WHERE t2.a <> t1.a) FROM t1;
+
+SELECT a, a NOT IN (SELECT t2.a FROM t2 WHERE t2.b >= t1.b) FROM t1;
+
+SELECT a FROM t1 WHERE a > 3 OR a IN (SELECT t2.a FROM t2 WHERE t2.b > t1.a * 5);
+
+SELECT a, b, b >= ANY (SELECT x.b FROM t1 AS x WHERE x.a > t1.a) FROM t1;
+
+-- in window arguments, PARTITION BY and ORDER BY
+SELECT a, sum(b) OVER (ORDER BY (SELECT count(*) FROM t2 WHERE t2.a < t1.a), a) FROM t1;
+
+SELECT a, rank() OVER (PARTITION BY (SELECT max(t2.b) FROM t2 WHERE t2.a = t1.a) ORDER BY a) FROM t1;
+
+SELECT a, sum((SELECT count(*) FROM t2 WHERE t2.a <= t1.a)) OVER () FROM t1;

@@ -17,10 +17,11 @@ use std::sync::Arc;
 
 use quiver_expr::expr::{conjunction, split_conjunction};
 use quiver_expr::logical_plan::{
-    Aggregate, Filter, Join, JoinType, Projection, SubqueryAlias, MARK_COLUMN,
+    Aggregate, Filter, Join, JoinType, Projection, SubqueryAlias, Window, MARK_COLUMN,
 };
 use quiver_expr::{
-    not_impl_err, Column, Expr, LogicalPlan, Operator, QSchema, Result, ScalarValue, Subquery,
+    not_impl_err, Column, Expr, LogicalPlan, Operator, QField, QSchema, Result, ScalarValue,
+    Subquery,
 };
 
 use quiver_expr::window::WindowFunctionRef;
@@ -104,6 +105,9 @@ impl Rewriter<'_> {
             LogicalPlan::Aggregate(a) if node_exprs(&plan).iter().any(Expr::contains_subquery) => {
                 self.aggregate_arguments(a)
             }
+            LogicalPlan::Window(w) if node_exprs(&plan).iter().any(Expr::contains_subquery) => {
+                self.window_arguments(w)
+            }
             other => {
                 if node_exprs(other).iter().any(|e| e.contains_subquery()) {
                     return not_impl_err!(
@@ -152,21 +156,8 @@ impl Rewriter<'_> {
     /// computed by a projection below it (where they become joins), and
     /// the outputs keep their names.
     fn aggregate_arguments(&mut self, a: &Aggregate) -> Result<LogicalPlan> {
-        let in_schema = a.input.schema().clone();
-        let mut below: Vec<Expr> = in_schema
-            .fields()
-            .iter()
-            .map(|f| Expr::Column(f.column()))
-            .collect();
-        let mut lift = |e: &Expr| {
-            if !e.contains_subquery() {
-                return e.clone();
-            }
-            let name = format!("__subquery_value_{}", below.len());
-            below.push(e.clone().alias(&name));
-            Expr::Column(Column::bare(&name))
-        };
-        let groups: Vec<Expr> = a.group_exprs.iter().map(&mut lift).collect();
+        let mut lifted = Lifted::over(a.input.schema());
+        let groups: Vec<Expr> = a.group_exprs.iter().map(|e| lifted.lift(e)).collect();
         let mut aggregates = vec![];
         for e in &a.aggr_exprs {
             let Expr::Aggregate(call) = e else {
@@ -174,31 +165,49 @@ impl Rewriter<'_> {
                 continue;
             };
             let mut call = call.clone();
-            call.args = call.args.iter().map(&mut lift).collect();
-            call.filter = call.filter.map(|f| Box::new(lift(&f)));
+            call.args = call.args.iter().map(|e| lifted.lift(e)).collect();
+            call.filter = call.filter.map(|f| Box::new(lifted.lift(&f)));
             for key in &mut call.order_by {
-                key.expr = lift(&key.expr);
+                key.expr = lifted.lift(&key.expr);
             }
             aggregates.push(Expr::Aggregate(call));
         }
-        let projection = Projection::try_new(below, Arc::clone(&a.input))?;
-        let input = self.projection(&projection)?;
+        let input = self.projection(&lifted.projection(&a.input)?)?;
         let aggregate =
             LogicalPlan::Aggregate(Aggregate::try_new(Arc::new(input), groups, aggregates)?);
-        let renamed = aggregate
-            .schema()
-            .fields()
+        let kept = aggregate.schema().fields().iter().zip(a.schema.fields());
+        renamed_as(&aggregate, kept.collect())
+    }
+
+    /// A window whose arguments, PARTITION BY or ORDER BY hold subqueries:
+    /// those are computed by a projection below it, and the output keeps
+    /// the input's columns and the calls' names.
+    fn window_arguments(&mut self, w: &Window) -> Result<LogicalPlan> {
+        let mut lifted = Lifted::over(w.input.schema());
+        let mut calls = vec![];
+        for e in &w.window_exprs {
+            let Expr::Window(call) = e else {
+                calls.push(e.clone());
+                continue;
+            };
+            let mut call = call.as_ref().clone();
+            call.args = call.args.iter().map(|e| lifted.lift(e)).collect();
+            call.partition_by = call.partition_by.iter().map(|e| lifted.lift(e)).collect();
+            for key in &mut call.order_by {
+                key.expr = lifted.lift(&key.expr);
+            }
+            calls.push(Expr::Window(Box::new(call)));
+        }
+        let input = self.projection(&lifted.projection(&w.input)?)?;
+        let width = input.schema().len();
+        let window = LogicalPlan::Window(Window::try_new(Arc::new(input), calls)?);
+        let fields = window.schema().fields();
+        let original = w.input.schema().len();
+        let kept = fields[..original]
             .iter()
-            .zip(a.schema.fields())
-            .map(|(new, old)| match new.name() == old.name() {
-                true => Expr::Column(new.column()),
-                false => Expr::Column(new.column()).alias(old.name()),
-            })
-            .collect();
-        Ok(LogicalPlan::Projection(Projection::try_new(
-            renamed,
-            Arc::new(aggregate),
-        )?))
+            .chain(&fields[width..])
+            .zip(w.schema.fields());
+        renamed_as(&window, kept.collect())
     }
 
     fn alias(&mut self) -> String {
@@ -496,10 +505,7 @@ impl Rewriter<'_> {
             let nullable = x.nullable(plan.schema())? || value.nullable(sub.schema())?;
             if nullable {
                 if op != Operator::Eq || !predicates.is_empty() {
-                    return not_impl_err!(
-                        "{} over nullable values is only supported as a WHERE condition",
-                        subquery.sql
-                    );
+                    return self.three_valued_mark(plan, subquery, (sub, predicates), x, op);
                 }
                 null_aware = true;
             }
@@ -513,6 +519,45 @@ impl Rewriter<'_> {
             .map(|f| Expr::Column(f.column()))
             .unwrap_or_else(|| Expr::Column(Column::bare(MARK_COLUMN)));
         Ok((joined, mark))
+    }
+
+    /// `x op ANY (s)` as a value where NULLs may occur and the NULL-aware
+    /// mark join does not apply (a correlated subquery, or `op` not `=`):
+    /// TRUE where some row of `s` compares true, else NULL where `x` or
+    /// some row's value is NULL, else FALSE; from two mark joins.
+    fn three_valued_mark(
+        &mut self,
+        plan: LogicalPlan,
+        subquery: &Subquery,
+        (sub, mut predicates): (LogicalPlan, Vec<Expr>),
+        x: &Expr,
+        op: Operator,
+    ) -> Result<(LogicalPlan, Expr)> {
+        let value = Expr::Column(sub.schema().field(0).column());
+        let (sub_again, mut again, _) = self.prepare(&plan, subquery, false)?;
+        let value_again = Expr::Column(sub_again.schema().field(0).column());
+        predicates.push(x.clone().binary(op, value));
+        again.push(x.clone().is_null().or(value_again.is_null()));
+        let matched_name = format!("{}_mark", self.alias());
+        let joined = make_join(plan, sub, JoinType::LeftMark, predicates, false)?;
+        let joined = with_last_renamed(joined, &matched_name)?;
+        let matched = Expr::Column(Column::bare(&matched_name));
+        let joined = make_join(joined, sub_again, JoinType::LeftMark, again, false)?;
+        let unknown = joined
+            .schema()
+            .fields()
+            .last()
+            .map(|f| Expr::Column(f.column()))
+            .unwrap_or_else(|| Expr::Column(Column::bare(MARK_COLUMN)));
+        let value = Expr::Case {
+            operand: None,
+            when_then: vec![
+                (matched, Expr::Literal(ScalarValue::Boolean(Some(true)))),
+                (unknown, Expr::Literal(ScalarValue::Boolean(None))),
+            ],
+            else_expr: Some(Box::new(Expr::Literal(ScalarValue::Boolean(Some(false))))),
+        };
+        Ok((joined, value))
     }
 
     /// Joins `plan` with a scalar subquery; returns the plan and the
@@ -560,6 +605,74 @@ impl Rewriter<'_> {
         };
         Ok((joined, value))
     }
+}
+
+/// The parts of a node's expressions that hold subqueries, to be computed
+/// as extra columns by a projection below the node.
+struct Lifted {
+    below: Vec<Expr>,
+}
+
+impl Lifted {
+    /// Nothing lifted yet over an input of `schema`.
+    fn over(schema: &QSchema) -> Self {
+        Self {
+            below: schema
+                .fields()
+                .iter()
+                .map(|f| Expr::Column(f.column()))
+                .collect(),
+        }
+    }
+
+    /// `e`, or a column of the projection below when it holds a subquery.
+    fn lift(&mut self, e: &Expr) -> Expr {
+        if !e.contains_subquery() {
+            return e.clone();
+        }
+        let name = format!("__subquery_value_{}", self.below.len());
+        self.below.push(e.clone().alias(&name));
+        Expr::Column(Column::bare(&name))
+    }
+
+    /// The projection below: the input's columns, then the lifted parts.
+    fn projection(self, input: &Arc<LogicalPlan>) -> Result<Projection> {
+        Projection::try_new(self.below, Arc::clone(input))
+    }
+}
+
+/// A projection of `plan` to the `(new, old)` fields' pairs: each new
+/// field, under the old one's name.
+fn renamed_as(plan: &LogicalPlan, kept: Vec<(&QField, &QField)>) -> Result<LogicalPlan> {
+    let exprs = kept
+        .into_iter()
+        .map(|(new, old)| match new.name() == old.name() {
+            true => Expr::Column(new.column()),
+            false => Expr::Column(new.column()).alias(old.name()),
+        })
+        .collect();
+    Ok(LogicalPlan::Projection(Projection::try_new(
+        exprs,
+        Arc::new(plan.clone()),
+    )?))
+}
+
+/// `plan` with its last column renamed `name`.
+fn with_last_renamed(plan: LogicalPlan, name: &str) -> Result<LogicalPlan> {
+    let fields = plan.schema().fields().to_vec();
+    let last = fields.len() - 1;
+    let exprs = fields
+        .iter()
+        .enumerate()
+        .map(|(i, f)| match i == last {
+            true => Expr::Column(f.column()).alias(name),
+            false => Expr::Column(f.column()),
+        })
+        .collect();
+    Ok(LogicalPlan::Projection(Projection::try_new(
+        exprs,
+        Arc::new(plan),
+    )?))
 }
 
 /// How the rows of a prepared subquery stand to the outer rows.
