@@ -20,3 +20,31 @@ SELECT 1 AS x, 2 AS x UNION ALL BY NAME SELECT 3 AS x;
 
 -- error: only UNION matches columns by name
 SELECT 1 AS x INTERSECT BY NAME SELECT 1 AS x;
+
+-- after JOIN .. USING (k), k is the merged column and a.k and b.k each
+-- table's own (NULL on the side without a match)
+CREATE TABLE ua AS SELECT * FROM (VALUES (1, 'a1'), (2, 'a2'), (3, 'a3')) AS v(k, x);
+
+CREATE TABLE ub AS SELECT * FROM (VALUES (2, 'b2'), (3, 'b3'), (4, 'b4')) AS v(k, y);
+
+SELECT * FROM ua JOIN ub USING (k);
+
+SELECT k, ua.k, ub.k, x, y FROM ua JOIN ub USING (k);
+
+SELECT k, ua.k, ub.k FROM ua LEFT JOIN ub USING (k);
+
+SELECT k, ua.k, ub.k FROM ua RIGHT JOIN ub USING (k);
+
+SELECT ub.* FROM ua JOIN ub USING (k);
+
+SELECT ua.* FROM ua RIGHT JOIN ub USING (k);
+
+SELECT * FROM (ua JOIN ub USING (k)) AS j;
+
+SELECT count(*) FROM ua JOIN ub USING (k) WHERE ub.k > 2;
+
+SELECT * FROM ua JOIN ub USING (k) JOIN ub AS c USING (k);
+
+SELECT ub.k, count(*) FROM ua LEFT JOIN ub USING (k) GROUP BY ub.k;
+
+SELECT k FROM ua NATURAL JOIN ub;

@@ -156,11 +156,9 @@ fn nullable_fields(schema: &QSchema) -> Vec<QField> {
     schema
         .fields()
         .iter()
-        .map(|f| {
-            QField::new(
-                f.qualifier.clone(),
-                f.field.as_ref().clone().with_nullable(true),
-            )
+        .map(|f| QField {
+            field: Arc::new(f.field.as_ref().clone().with_nullable(true)),
+            ..f.clone()
         })
         .collect()
 }

@@ -52,6 +52,9 @@ pub struct QField {
     pub qualifier: Option<String>,
     /// The Arrow field (name, type, nullability).
     pub field: FieldRef,
+    /// Found only by a qualified name and left out of `*`: the right
+    /// table's `k` after `JOIN … USING (k)`, which `b.k` names.
+    pub hidden: bool,
 }
 
 impl QField {
@@ -60,7 +63,14 @@ impl QField {
         Self {
             qualifier,
             field: field.into(),
+            hidden: false,
         }
+    }
+
+    /// The field, hidden (see [`QField::hidden`]).
+    pub fn into_hidden(mut self) -> Self {
+        self.hidden = true;
+        self
     }
 
     /// The field's unqualified name.
@@ -165,8 +175,17 @@ impl QSchema {
     }
 
     /// Index of the field `column` refers to, or `None` if no field matches.
-    /// Errors if the reference is ambiguous.
+    /// Errors if the reference is ambiguous. Hidden fields are found only
+    /// by a qualified name that no other field has.
     pub fn find(&self, column: &Column) -> Result<Option<usize>> {
+        match self.find_among(column, false)? {
+            None if column.relation.is_some() => self.find_among(column, true),
+            found => Ok(found),
+        }
+    }
+
+    /// [`QSchema::find`] over the visible fields, or the hidden ones.
+    fn find_among(&self, column: &Column, hidden: bool) -> Result<Option<usize>> {
         let qualifier_matches = |f: &QField, exact: bool| match (&column.relation, &f.qualifier) {
             (None, _) => true,
             (Some(r), Some(q)) => {
@@ -182,6 +201,9 @@ impl QSchema {
             let hits: Vec<usize> = (0..self.fields.len())
                 .filter(|&i| {
                     let f = &self.fields[i];
+                    if f.hidden != hidden {
+                        return false;
+                    }
                     let name_matches = if exact {
                         f.name() == column.name
                     } else {

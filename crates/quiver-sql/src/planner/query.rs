@@ -500,7 +500,7 @@ impl SqlPlanner<'_> {
                     if schema.is_empty() {
                         return Err(QuiverError::Plan("SELECT * needs a FROM clause".into()));
                     }
-                    let fields = schema.fields().iter().collect();
+                    let fields = schema.fields().iter().filter(|f| !f.hidden).collect();
                     items.extend(self.expand_star(fields, options, schema)?);
                 }
                 SelectItem::QualifiedWildcard(

@@ -47,6 +47,24 @@ fn constant_value(e: &Expr) -> Option<ScalarValue> {
     }
 }
 
+/// `plan` without its hidden columns (a projection, if it has any).
+fn without_hidden(plan: LogicalPlan) -> Result<LogicalPlan> {
+    if !plan.schema().fields().iter().any(|f| f.hidden) {
+        return Ok(plan);
+    }
+    let visible = plan
+        .schema()
+        .fields()
+        .iter()
+        .filter(|f| !f.hidden)
+        .map(|f| Expr::Column(f.column()))
+        .collect();
+    Ok(LogicalPlan::Projection(Projection::try_new(
+        visible,
+        Arc::new(plan),
+    )?))
+}
+
 /// True when a table name reads like a file location rather than a name.
 fn looks_like_path(name: &str) -> bool {
     name.contains(['/', '\\', '*']) || Path::new(name).extension().is_some()
@@ -245,32 +263,50 @@ impl SqlPlanner<'_> {
         if !join_type.outputs_left() || !join_type.outputs_right() {
             return Ok(join);
         }
-        let mut exprs = vec![];
+        // Each output column and whether it is hidden. The other table's
+        // own key columns stay, hidden, in its columns' order: `b.k` and
+        // `b.*` reach them, `k` and `*` do not (PostgreSQL and DuckDB). A
+        // FULL join's merged column belongs to neither table, so there the
+        // keys keep no own column.
+        let mut columns: Vec<(Expr, bool)> = vec![];
         for (i, f) in ls.fields().iter().enumerate() {
             let own = Expr::Column(f.column());
-            exprs.push(match pairs.iter().find(|(l, _)| *l == i) {
-                None => own,
-                Some(&(_, r)) => {
-                    let other = Expr::Column(rs.field(r).column());
-                    match join_type {
-                        JoinType::Right => other,
-                        JoinType::Full => self
-                            .call_scalar("coalesce", vec![own, other], &both)?
-                            .alias(f.name()),
-                        _ => own,
-                    }
-                }
-            });
-        }
-        for (i, f) in rs.fields().iter().enumerate() {
-            if !pairs.iter().any(|(_, r)| *r == i) {
-                exprs.push(Expr::Column(f.column()));
+            let Some(&(_, r)) = pairs.iter().find(|(l, _)| *l == i) else {
+                columns.push((own, f.hidden));
+                continue;
+            };
+            let other = Expr::Column(rs.field(r).column());
+            match join_type {
+                JoinType::Right => columns.extend([(other, false), (own, true)]),
+                JoinType::Full => columns.push((
+                    self.call_scalar("coalesce", vec![own, other], &both)?
+                        .alias(f.name()),
+                    false,
+                )),
+                _ => columns.push((own, false)),
             }
         }
-        Ok(LogicalPlan::Projection(Projection::try_new(
-            exprs,
-            Arc::new(join),
-        )?))
+        for (i, f) in rs.fields().iter().enumerate() {
+            let key = pairs.iter().any(|(_, r)| *r == i);
+            let hidden_key = key && !matches!(join_type, JoinType::Right | JoinType::Full);
+            if !key || hidden_key {
+                columns.push((Expr::Column(f.column()), f.hidden || hidden_key));
+            }
+        }
+        let (exprs, hidden): (Vec<Expr>, Vec<bool>) = columns.into_iter().unzip();
+        let mut projection = Projection::try_new(exprs, Arc::new(join))?;
+        let fields = projection
+            .schema
+            .fields()
+            .iter()
+            .zip(hidden)
+            .map(|(f, hidden)| match hidden {
+                true => f.clone().into_hidden(),
+                false => f.clone(),
+            })
+            .collect();
+        projection.schema = Arc::new(QSchema::new(fields));
+        Ok(LogicalPlan::Projection(projection))
     }
 
     /// One FROM item. A subquery in it may read the columns of the items
@@ -419,6 +455,9 @@ impl SqlPlanner<'_> {
 
     fn apply_alias(&self, plan: LogicalPlan, alias: &TableAlias) -> Result<LogicalPlan> {
         let columns: Vec<String> = alias.columns.iter().map(|c| c.name.value.clone()).collect();
+        // Under a new name the tables of a join are gone, and with them
+        // the columns only their names reached.
+        let plan = without_hidden(plan)?;
         Ok(LogicalPlan::SubqueryAlias(SubqueryAlias::try_new(
             Arc::new(plan),
             &alias.name.value,
