@@ -9,6 +9,7 @@ mod literal;
 mod nested;
 mod ordered_set;
 mod pattern;
+mod pivot;
 mod query;
 mod recursive;
 mod relation;

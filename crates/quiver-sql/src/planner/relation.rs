@@ -311,7 +311,7 @@ impl SqlPlanner<'_> {
 
     /// One FROM item. A subquery in it may read the columns of the items
     /// to its left (`beside`), as with `LATERAL`, which DuckDB implies.
-    fn plan_table_factor(
+    pub(crate) fn plan_table_factor(
         &self,
         factor: &TableFactor,
         beside: Option<&QSchema>,
@@ -390,6 +390,36 @@ impl SqlPlanner<'_> {
                 "UNNEST in a JOIN is not supported; list it in FROM after the tables it reads: \
                  FROM t, unnest(t.l)"
             ),
+            TableFactor::Unpivot {
+                table,
+                value,
+                name,
+                columns,
+                null_inclusion,
+                alias,
+            } => self.unpivot(
+                table,
+                value,
+                name,
+                columns,
+                null_inclusion.as_ref(),
+                alias.as_ref(),
+            ),
+            TableFactor::Pivot {
+                table,
+                aggregate_functions,
+                value_column,
+                value_source,
+                default_on_null,
+                alias,
+            } => self.pivot(
+                table,
+                aggregate_functions,
+                value_column,
+                value_source,
+                default_on_null.as_ref(),
+                alias.as_ref(),
+            ),
             other => not_impl_err!("{other} is not supported in FROM yet"),
         }
     }
@@ -453,7 +483,7 @@ impl SqlPlanner<'_> {
         }
     }
 
-    fn apply_alias(&self, plan: LogicalPlan, alias: &TableAlias) -> Result<LogicalPlan> {
+    pub(crate) fn apply_alias(&self, plan: LogicalPlan, alias: &TableAlias) -> Result<LogicalPlan> {
         let columns: Vec<String> = alias.columns.iter().map(|c| c.name.value.clone()).collect();
         // Under a new name the tables of a join are gone, and with them
         // the columns only their names reached.
