@@ -152,3 +152,8 @@ SELECT a, sum(b) OVER (ORDER BY (SELECT count(*) FROM t2 WHERE t2.a < t1.a), a) 
 SELECT a, rank() OVER (PARTITION BY (SELECT max(t2.b) FROM t2 WHERE t2.a = t1.a) ORDER BY a) FROM t1;
 
 SELECT a, sum((SELECT count(*) FROM t2 WHERE t2.a <= t1.a)) OVER () FROM t1;
+
+-- a subquery in the value compared with IN (found by the fuzzer)
+SELECT a, (EXISTS (SELECT 1 FROM t2 WHERE t2.a = t1.a)) IN (SELECT t2.b > 5 FROM t2 WHERE t2.a = t1.b) FROM t1;
+
+SELECT a FROM t1 WHERE (SELECT max(t2.b) FROM t2 WHERE t2.a = t1.a) IN (SELECT x.b * 10 FROM t1 AS x WHERE x.a < t1.a + 2);

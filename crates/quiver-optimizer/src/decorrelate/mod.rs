@@ -306,21 +306,22 @@ impl Rewriter<'_> {
                     } else {
                         (*op, false)
                     };
-                    self.mark_join(
-                        std::mem::replace(&mut plan, empty()),
-                        subquery,
-                        Some((expr.as_ref(), op)),
-                    )
-                    .map(|(p, mark)| {
-                        (
-                            p,
-                            if negate {
-                                Expr::Not(Box::new(mark))
-                            } else {
-                                mark
-                            },
-                        )
-                    })
+                    // Subqueries in the compared value come first.
+                    let outer = std::mem::replace(&mut plan, empty());
+                    self.replace_subqueries(outer, expr, false)
+                        .and_then(|(outer, probe)| {
+                            self.mark_join(outer, subquery, Some((&probe, op)))
+                        })
+                        .map(|(p, mark)| {
+                            (
+                                p,
+                                if negate {
+                                    Expr::Not(Box::new(mark))
+                                } else {
+                                    mark
+                                },
+                            )
+                        })
                 }
                 _ => return Ok(None),
             };
