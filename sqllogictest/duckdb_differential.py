@@ -6,8 +6,7 @@ and on DuckDB over the sample files, and compares the answers.
     python3 sqllogictest/duckdb_differential.py
 
 Values are compared after rounding numbers to 6 decimal places; timestamps
-are compared in SQL form. Integer division is avoided: Quiver truncates
-(PostgreSQL), DuckDB's `/` returns a float.
+are compared in SQL form.
 """
 import csv
 import io
