@@ -24,14 +24,17 @@ pub enum Statement {
     CreateExternalTable(CreateExternalTable),
     /// `COPY .. TO`.
     CopyTo(CopyTo),
+    /// `SUMMARIZE table` or `SUMMARIZE query` (DuckDB's).
+    Summarize(RowSource),
 }
 
-/// What `COPY` writes: a table or the result of a query.
+/// Rows a statement reads: a table or the result of a query (what `COPY`
+/// writes, what `SUMMARIZE` describes).
 #[derive(Debug, Clone)]
-pub enum CopySource {
-    /// `COPY name TO ..`.
+pub enum RowSource {
+    /// A table by name (`COPY name TO ..`).
     Table(ObjectName),
-    /// `COPY (query) TO ..`.
+    /// A query (`COPY (query) TO ..`, `SUMMARIZE SELECT ..`).
     Query(Box<sqlparser::ast::Query>),
 }
 
@@ -41,7 +44,7 @@ pub enum CopySource {
 #[derive(Debug, Clone)]
 pub struct CopyTo {
     /// What to write.
-    pub source: CopySource,
+    pub source: RowSource,
     /// Where to write it.
     pub location: String,
     /// Options, keys lower-cased.
@@ -214,6 +217,12 @@ fn parse_one(parser: &mut Parser) -> Result<Statement, ParserError> {
     ]) {
         return parse_create_external_table(parser, true).map(Statement::CreateExternalTable);
     }
+    if let Token::Word(w) = &parser.peek_token().token {
+        if w.quote_style.is_none() && w.value.eq_ignore_ascii_case("summarize") {
+            parser.next_token();
+            return parse_summarize(parser).map(Statement::Summarize);
+        }
+    }
     if parser.peek_keyword(Keyword::COPY) && copy_to_ahead(parser) {
         parser.expect_keyword(Keyword::COPY)?;
         return parse_copy_to(parser).map(Statement::CopyTo);
@@ -238,13 +247,30 @@ fn copy_to_ahead(parser: &Parser) -> bool {
     false
 }
 
+/// What follows `SUMMARIZE`: a query, or a table name.
+fn parse_summarize(parser: &mut Parser) -> Result<RowSource, ParserError> {
+    let starts_query = matches!(parser.peek_token().token, Token::LParen)
+        || [
+            Keyword::SELECT,
+            Keyword::WITH,
+            Keyword::FROM,
+            Keyword::VALUES,
+        ]
+        .iter()
+        .any(|k| parser.peek_keyword(*k));
+    if starts_query {
+        return Ok(RowSource::Query(parser.parse_query()?));
+    }
+    Ok(RowSource::Table(parser.parse_object_name(false)?))
+}
+
 fn parse_copy_to(parser: &mut Parser) -> Result<CopyTo, ParserError> {
     let source = if parser.consume_token(&Token::LParen) {
         let query = parser.parse_query()?;
         parser.expect_token(&Token::RParen)?;
-        CopySource::Query(query)
+        RowSource::Query(query)
     } else {
-        CopySource::Table(parser.parse_object_name(false)?)
+        RowSource::Table(parser.parse_object_name(false)?)
     };
     parser.expect_keyword(Keyword::TO)?;
     let location = parser.parse_literal_string()?;
@@ -410,7 +436,7 @@ mod tests {
         let Statement::CopyTo(c) = parsed.statement() else {
             panic!("not a COPY TO")
         };
-        assert!(matches!(c.source, CopySource::Query(_)));
+        assert!(matches!(c.source, RowSource::Query(_)));
         assert_eq!(c.location, "out");
         let keys: Vec<(&str, &str)> = c
             .options
@@ -430,7 +456,7 @@ mod tests {
         let Statement::CopyTo(t) = parsed.statement() else {
             panic!("not a COPY TO")
         };
-        assert!(matches!(t.source, CopySource::Table(_)));
+        assert!(matches!(t.source, RowSource::Table(_)));
         assert!(parse_one_statement("COPY t TO").is_err());
     }
 

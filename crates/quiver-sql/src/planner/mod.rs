@@ -14,6 +14,7 @@ mod query;
 mod recursive;
 mod relation;
 mod star;
+mod summarize;
 mod time_zone;
 mod unnest;
 mod window;
@@ -164,19 +165,25 @@ pub(crate) fn column_fields(columns: &[ast::ColumnDef]) -> Result<Vec<Field>> {
 
 /// The expression `text` (SQL written by Quiver itself), parsed.
 pub(crate) fn parse_expression(text: &str) -> Result<ast::Expr> {
-    let statement = crate::parser::parse_one_statement(&format!("SELECT {text}"))?;
-    let crate::parser::Statement::Sql(statement) = statement.statement() else {
-        return Err(QuiverError::Internal(format!("not a query: {text}")));
-    };
-    let ast::Statement::Query(query) = statement.as_ref() else {
-        return Err(QuiverError::Internal(format!("not a query: {text}")));
-    };
+    let query = parse_query(&format!("SELECT {text}"))?;
     let ast::SetExpr::Select(select) = query.body.as_ref() else {
         return Err(QuiverError::Internal(format!("not a SELECT: {text}")));
     };
     match select.projection.as_slice() {
         [ast::SelectItem::UnnamedExpr(e)] => Ok(e.clone()),
         _ => Err(QuiverError::Internal(format!("not one expression: {text}"))),
+    }
+}
+
+/// The query `sql` (SQL written by Quiver itself), parsed.
+pub(crate) fn parse_query(sql: &str) -> Result<ast::Query> {
+    let statement = crate::parser::parse_one_statement(sql)?;
+    let crate::parser::Statement::Sql(statement) = statement.statement() else {
+        return Err(QuiverError::Internal(format!("not a query: {sql}")));
+    };
+    match statement.as_ref() {
+        ast::Statement::Query(query) => Ok(query.as_ref().clone()),
+        _ => Err(QuiverError::Internal(format!("not a query: {sql}"))),
     }
 }
 
@@ -325,6 +332,7 @@ impl<'a> SqlPlanner<'a> {
             Statement::Sql(s) => self.sql_statement_to_plan(s),
             Statement::CreateExternalTable(c) => self.create_external_table(c),
             Statement::CopyTo(c) => self.copy_to(c),
+            Statement::Summarize(source) => self.summarize(source),
         }
     }
 

@@ -21,7 +21,6 @@ use sqlparser::ast::{
 };
 
 use super::SqlPlanner;
-use crate::parser::parse_one_statement;
 
 impl SqlPlanner<'_> {
     /// `table UNPIVOT (value FOR name IN (columns))`.
@@ -133,14 +132,8 @@ impl SqlPlanner<'_> {
     /// The query `sql` (written here), planned as a FROM item under
     /// `alias`.
     fn planned_as(&self, sql: &str, alias: Option<&TableAlias>) -> Result<LogicalPlan> {
-        let statement = parse_one_statement(sql)?;
-        let crate::parser::Statement::Sql(statement) = statement.statement() else {
-            return Err(QuiverError::Internal(format!("not a query: {sql}")));
-        };
-        let ast::Statement::Query(query) = statement.as_ref() else {
-            return Err(QuiverError::Internal(format!("not a query: {sql}")));
-        };
-        let plan = self.nested(|| self.plan_query(query))?;
+        let query = super::parse_query(sql)?;
+        let plan = self.nested(|| self.plan_query(&query))?;
         match alias {
             Some(a) => self.apply_alias(plan, a),
             None => Ok(plan),

@@ -11,7 +11,7 @@ use sqlparser::ast;
 
 use super::expr::cast_expr;
 use super::{column_definitions, object_name, parse_expression, SqlPlanner};
-use crate::parser::{CopySource, CopyTo};
+use crate::parser::{CopyTo, RowSource};
 
 impl SqlPlanner<'_> {
     pub(crate) fn create_table(&self, c: &ast::CreateTable) -> Result<LogicalPlan> {
@@ -206,8 +206,8 @@ impl SqlPlanner<'_> {
 
     pub(crate) fn copy_to(&self, copy: &CopyTo) -> Result<LogicalPlan> {
         let input = match &copy.source {
-            CopySource::Table(name) => self.plan_table_name(name, None)?,
-            CopySource::Query(query) => self.plan_query(query)?,
+            RowSource::Table(name) => self.plan_table_name(name, None)?,
+            RowSource::Query(query) => self.plan_query(query)?,
         };
         let mut options = vec![];
         let mut format = None;
