@@ -76,3 +76,19 @@ SELECT * FROM renamed;
 TRUNCATE renamed;
 
 SELECT count(*) FROM renamed;
+
+-- the catalog as tables
+CREATE TABLE cat (a INTEGER NOT NULL, b VARCHAR DEFAULT 'x', c DOUBLE);
+
+CREATE VIEW cat_view AS SELECT a FROM cat;
+
+SELECT table_catalog, table_schema, table_name, table_type FROM information_schema.tables WHERE table_name LIKE 'cat%';
+
+SELECT table_name, column_name, ordinal_position, column_default, is_nullable, data_type FROM information_schema.columns WHERE table_name = 'cat';
+
+SELECT DISTINCT schema_name FROM information_schema.schemata WHERE schema_name IN ('main', 'information_schema');
+
+SELECT count(*) FROM main.cat;
+
+-- error: schema "elsewhere" not found
+SELECT * FROM elsewhere.cat;

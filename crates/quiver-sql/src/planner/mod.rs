@@ -5,6 +5,7 @@ pub(crate) mod calls;
 mod dml;
 mod expr;
 mod grouping;
+mod information_schema;
 mod literal;
 mod nested;
 mod ordered_set;

@@ -507,6 +507,29 @@ impl SqlPlanner<'_> {
         };
         let table = ident.value.clone();
         let string_literal = ident.quote_style == Some('\'');
+        // `schema.table` (or `catalog.schema.table`): the one schema, or
+        // information_schema.
+        if let [.., schema, _] = name.0.as_slice() {
+            let schema = schema
+                .as_ident()
+                .map(|i| i.value.to_lowercase())
+                .unwrap_or_default();
+            match schema.as_str() {
+                "information_schema" => {
+                    let plan = self.information_schema(&table)?;
+                    return match alias {
+                        Some(a) => self.apply_alias(plan, a),
+                        None => Ok(plan),
+                    };
+                }
+                "main" => {}
+                other => {
+                    return Err(QuiverError::Plan(format!(
+                        "schema \"{other}\" not found; tables and views live in main (and the catalog in information_schema)"
+                    )))
+                }
+            }
+        }
         let named = |plan: LogicalPlan, default: &str| -> Result<LogicalPlan> {
             match alias {
                 Some(a) => self.apply_alias(plan, a),

@@ -1,0 +1,131 @@
+//! `information_schema.tables`, `.columns` and `.schemata`: the catalog as
+//! tables, for tools that discover what a database holds. Quiver has one
+//! catalog (`memory`) with one schema (`main`), as DuckDB's in-memory
+//! database.
+
+use std::sync::Arc;
+
+use arrow::datatypes::{DataType, Field};
+use quiver_expr::logical_plan::Values;
+use quiver_expr::types::sql_type_name;
+use quiver_expr::{Expr, LogicalPlan, QField, QSchema, QuiverError, Result, ScalarValue};
+
+use super::SqlPlanner;
+
+/// The catalog's name, as DuckDB names its in-memory database.
+const CATALOG: &str = "memory";
+/// The one schema tables and views live in.
+const SCHEMA: &str = "main";
+
+impl SqlPlanner<'_> {
+    /// The rows of `information_schema.<view>`.
+    pub(crate) fn information_schema(&self, view: &str) -> Result<LogicalPlan> {
+        let text = |s: &str| Expr::Literal(ScalarValue::Utf8(Some(s.to_string())));
+        let (columns, rows): (Vec<(&str, DataType)>, Vec<Vec<Expr>>) =
+            match view.to_lowercase().as_str() {
+                "tables" => {
+                    let rows = self
+                        .provider
+                        .list_tables()
+                        .into_iter()
+                        .map(|(name, kind)| {
+                            let kind = if kind == "view" { "VIEW" } else { "BASE TABLE" };
+                            vec![text(CATALOG), text(SCHEMA), text(&name), text(kind)]
+                        })
+                        .collect();
+                    let names = ["table_catalog", "table_schema", "table_name", "table_type"];
+                    (names.map(|n| (n, DataType::Utf8)).to_vec(), rows)
+                }
+                "columns" => (
+                    vec![
+                        ("table_catalog", DataType::Utf8),
+                        ("table_schema", DataType::Utf8),
+                        ("table_name", DataType::Utf8),
+                        ("column_name", DataType::Utf8),
+                        ("ordinal_position", DataType::Int64),
+                        ("column_default", DataType::Utf8),
+                        ("is_nullable", DataType::Utf8),
+                        ("data_type", DataType::Utf8),
+                    ],
+                    self.column_rows()?,
+                ),
+                "schemata" => (
+                    vec![
+                        ("catalog_name", DataType::Utf8),
+                        ("schema_name", DataType::Utf8),
+                    ],
+                    ["information_schema", SCHEMA]
+                        .iter()
+                        .map(|s| vec![text(CATALOG), text(s)])
+                        .collect(),
+                ),
+                other => {
+                    return Err(QuiverError::Plan(format!(
+                        "information_schema.{other} not found; it has tables, columns and schemata"
+                    )))
+                }
+            };
+        let fields = columns
+            .into_iter()
+            .map(|(name, t)| QField::new(Some(view.to_lowercase()), Field::new(name, t, true)))
+            .collect();
+        Ok(LogicalPlan::Values(Values {
+            rows,
+            schema: Arc::new(QSchema::new(fields)),
+        }))
+    }
+
+    /// One row per column of every table and view.
+    fn column_rows(&self) -> Result<Vec<Vec<Expr>>> {
+        let text = |s: &str| Expr::Literal(ScalarValue::Utf8(Some(s.to_string())));
+        let mut rows = vec![];
+        let mut tables = self.provider.list_tables();
+        tables.sort();
+        for (name, _) in tables {
+            let (fields, defaults): (Vec<(String, DataType, bool)>, Vec<Option<String>>) =
+                if let Some(table) = self.provider.get_table(&name) {
+                    let schema = table.schema();
+                    let fields = schema
+                        .fields()
+                        .iter()
+                        .map(|f| (f.name().clone(), f.data_type().clone(), f.is_nullable()));
+                    let defaults = (0..schema.fields().len()).map(|i| table.column_default(i));
+                    (fields.collect(), defaults.collect())
+                } else if let Some(view) = self.provider.get_view(&name) {
+                    let fields: Vec<_> = view
+                        .schema()
+                        .fields()
+                        .iter()
+                        .filter(|f| !f.hidden)
+                        .map(|f| {
+                            let field = &f.field;
+                            (
+                                field.name().clone(),
+                                field.data_type().clone(),
+                                field.is_nullable(),
+                            )
+                        })
+                        .collect();
+                    let defaults = vec![None; fields.len()];
+                    (fields, defaults)
+                } else {
+                    continue;
+                };
+            for (i, ((column, data_type, nullable), default)) in
+                fields.into_iter().zip(defaults).enumerate()
+            {
+                rows.push(vec![
+                    text(CATALOG),
+                    text(SCHEMA),
+                    text(&name),
+                    text(&column),
+                    Expr::Literal(ScalarValue::Int64(Some(i as i64 + 1))),
+                    Expr::Literal(ScalarValue::Utf8(default)),
+                    text(if nullable { "YES" } else { "NO" }),
+                    text(&sql_type_name(&data_type)),
+                ]);
+            }
+        }
+        Ok(rows)
+    }
+}
