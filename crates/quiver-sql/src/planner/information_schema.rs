@@ -82,50 +82,57 @@ impl SqlPlanner<'_> {
         let mut tables = self.provider.list_tables();
         tables.sort();
         for (name, _) in tables {
-            let (fields, defaults): (Vec<(String, DataType, bool)>, Vec<Option<String>>) =
-                if let Some(table) = self.provider.get_table(&name) {
-                    let schema = table.schema();
-                    let fields = schema
-                        .fields()
-                        .iter()
-                        .map(|f| (f.name().clone(), f.data_type().clone(), f.is_nullable()));
-                    let defaults = (0..schema.fields().len()).map(|i| table.column_default(i));
-                    (fields.collect(), defaults.collect())
-                } else if let Some(view) = self.provider.get_view(&name) {
-                    let fields: Vec<_> = view
-                        .schema()
-                        .fields()
-                        .iter()
-                        .filter(|f| !f.hidden)
-                        .map(|f| {
-                            let field = &f.field;
-                            (
-                                field.name().clone(),
-                                field.data_type().clone(),
-                                field.is_nullable(),
-                            )
-                        })
-                        .collect();
-                    let defaults = vec![None; fields.len()];
-                    (fields, defaults)
-                } else {
-                    continue;
-                };
-            for (i, ((column, data_type, nullable), default)) in
-                fields.into_iter().zip(defaults).enumerate()
-            {
+            for (i, column) in self.columns_of(&name).into_iter().enumerate() {
                 rows.push(vec![
                     text(CATALOG),
                     text(SCHEMA),
                     text(&name),
-                    text(&column),
+                    text(column.field.name()),
                     Expr::Literal(ScalarValue::Int64(Some(i as i64 + 1))),
-                    Expr::Literal(ScalarValue::Utf8(default)),
-                    text(if nullable { "YES" } else { "NO" }),
-                    text(&sql_type_name(&data_type)),
+                    Expr::Literal(ScalarValue::Utf8(column.default)),
+                    text(if column.field.is_nullable() {
+                        "YES"
+                    } else {
+                        "NO"
+                    }),
+                    text(&sql_type_name(column.field.data_type())),
                 ]);
             }
         }
         Ok(rows)
     }
+
+    /// The columns of the table or view `name`.
+    fn columns_of(&self, name: &str) -> Vec<CatalogColumn> {
+        if let Some(table) = self.provider.get_table(name) {
+            let schema = table.schema();
+            return schema
+                .fields()
+                .iter()
+                .enumerate()
+                .map(|(i, f)| CatalogColumn {
+                    field: f.as_ref().clone(),
+                    default: table.column_default(i),
+                })
+                .collect();
+        }
+        let Some(view) = self.provider.get_view(name) else {
+            return vec![];
+        };
+        view.schema()
+            .fields()
+            .iter()
+            .filter(|f| !f.hidden)
+            .map(|f| CatalogColumn {
+                field: f.field.as_ref().clone(),
+                default: None,
+            })
+            .collect()
+    }
+}
+
+/// A column of a table or view as the catalog lists it.
+struct CatalogColumn {
+    field: Field,
+    default: Option<String>,
 }
