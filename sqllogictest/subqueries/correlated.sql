@@ -157,3 +157,12 @@ SELECT a, sum((SELECT count(*) FROM t2 WHERE t2.a <= t1.a)) OVER () FROM t1;
 SELECT a, (EXISTS (SELECT 1 FROM t2 WHERE t2.a = t1.a)) IN (SELECT t2.b > 5 FROM t2 WHERE t2.a = t1.b) FROM t1;
 
 SELECT a FROM t1 WHERE (SELECT max(t2.b) FROM t2 WHERE t2.a = t1.a) IN (SELECT x.b * 10 FROM t1 AS x WHERE x.a < t1.a + 2);
+
+-- error: below GROUPING SETS, ROLLUP or CUBE in a subquery is not supported
+SELECT a, (SELECT sum(b) FROM t2 WHERE t2.a = t1.a GROUP BY ROLLUP (t2.a) ORDER BY 1 DESC LIMIT 1) FROM t1;
+
+-- error: below a recursive CTE in a subquery is not supported
+SELECT a, (WITH RECURSIVE r(n) AS (SELECT t1.a UNION ALL SELECT n + 1 FROM r WHERE n < 3) SELECT count(*) FROM r) FROM t1;
+
+-- a CTE inside a correlated subquery
+SELECT a, (WITH c AS (SELECT b FROM t2 WHERE t2.a = t1.a) SELECT max(b) FROM c) FROM t1;

@@ -250,10 +250,16 @@ impl<'a> DependentJoin<'a> {
                     s.all,
                 )?))
             }
-            other => not_impl_err!(
-                "a reference to the enclosing query inside {} of a subquery is not supported",
-                other.describe_node()
-            ),
+            other => {
+                let what = match other {
+                    LogicalPlan::Expand(_) => "GROUPING SETS, ROLLUP or CUBE".to_string(),
+                    LogicalPlan::RecursiveQuery(_) => "a recursive CTE".to_string(),
+                    _ => other.describe_node(),
+                };
+                not_impl_err!(
+                    "a reference to the enclosing query below {what} in a subquery is not supported"
+                )
+            }
         }
     }
 
