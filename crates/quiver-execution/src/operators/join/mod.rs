@@ -370,7 +370,12 @@ fn probe_stream(
                 state = match state {
                     ProbeState::Building(build, input, spec) => match build.await {
                         Ok(build) => {
-                            ProbeState::Probing(Prober::new(spec, build), input, VecDeque::new())
+                            let prober = Prober::new(spec, build);
+                            if prober.outputs_nothing() {
+                                // The probe side is dropped unread.
+                                return None;
+                            }
+                            ProbeState::Probing(prober, input, VecDeque::new())
                         }
                         Err(e) => return Some((Err(e), None)),
                     },

@@ -122,6 +122,21 @@ impl Prober {
         }
     }
 
+    /// Whether the join outputs no row whatever the probe side holds: an
+    /// inner or semi join with no build rows, or `x NOT IN (…)` whose rows
+    /// hold a NULL (then it is never true). The probe side need not be
+    /// read.
+    pub(crate) fn outputs_nothing(&self) -> bool {
+        let build_empty = self.build.num_rows() == 0;
+        match self.spec.join_type {
+            JoinType::Inner | JoinType::LeftSemi => build_empty,
+            JoinType::LeftAnti if self.spec.null_aware => {
+                !build_empty && self.build.table.as_ref().is_some_and(|t| t.has_null_key())
+            }
+            _ => false,
+        }
+    }
+
     /// Whether a probe batch is part-way through: call [`Prober::step`]
     /// until it is not before starting the next one.
     pub(crate) fn is_probing(&self) -> bool {
