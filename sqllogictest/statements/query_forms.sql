@@ -48,3 +48,24 @@ SELECT * FROM ua JOIN ub USING (k) JOIN ub AS c USING (k);
 SELECT ub.k, count(*) FROM ua LEFT JOIN ub USING (k) GROUP BY ub.k;
 
 SELECT k FROM ua NATURAL JOIN ub;
+
+-- COLUMNS(*) and COLUMNS('regex') in the select list
+CREATE TABLE wide AS SELECT 1 AS a1, 2 AS a2, 3 AS b1, 4 AS xa;
+
+SELECT COLUMNS('a') FROM wide;
+
+SELECT COLUMNS('^a') FROM wide;
+
+SELECT max(COLUMNS(*)) FROM wide;
+
+SELECT COLUMNS(*) + 1 FROM wide;
+
+SELECT min(COLUMNS('a\d')), max(COLUMNS('a\d')) FROM wide;
+
+SELECT COLUMNS(*) AS x FROM wide;
+
+-- error: no column matches
+SELECT COLUMNS('zz') FROM wide;
+
+-- error: in the select list only
+SELECT * FROM wide WHERE COLUMNS('a') > 0;

@@ -1089,6 +1089,11 @@ impl SqlPlanner<'_> {
     }
 
     pub(crate) fn unknown_function(&self, name: &str) -> QuiverError {
+        if name.eq_ignore_ascii_case("columns") {
+            return QuiverError::NotImplemented(
+                "COLUMNS(…) is supported in the select list only".into(),
+            );
+        }
         let names = self.provider.function_names();
         let mut msg = format!("function {name}() does not exist");
         if let Some(s) = closest_name(name, names.iter().map(String::as_str)) {

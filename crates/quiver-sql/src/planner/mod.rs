@@ -2,6 +2,7 @@
 
 mod alter;
 pub(crate) mod calls;
+mod columns_expression;
 mod dml;
 mod expr;
 mod grouping;

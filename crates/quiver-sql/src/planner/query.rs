@@ -489,11 +489,19 @@ impl SqlPlanner<'_> {
         for item in projection {
             match item {
                 SelectItem::UnnamedExpr(e) => {
+                    if let Some(expanded) = self.columns_expression(e, None, schema)? {
+                        items.extend(expanded);
+                        continue;
+                    }
                     let x = self.sql_to_expr(e, schema)?;
                     let name = super::nested::field_name(e, &x).unwrap_or_else(|| x.output_name());
                     items.push((x, name));
                 }
                 SelectItem::ExprWithAlias { expr, alias } => {
+                    if let Some(expanded) = self.columns_expression(expr, Some(alias), schema)? {
+                        items.extend(expanded);
+                        continue;
+                    }
                     items.push((self.sql_to_expr(expr, schema)?, alias.value.clone()))
                 }
                 SelectItem::Wildcard(options) => {
