@@ -334,6 +334,7 @@ impl<'a> DependentJoin<'a> {
         bind_to(e, self.delim, &columns)
     }
 
+    /// Sort keys with their outer columns read from `D` in `input`.
     fn bind_sort(&self, exprs: &[SortExpr], input: &LogicalPlan) -> Result<Vec<SortExpr>> {
         exprs
             .iter()
