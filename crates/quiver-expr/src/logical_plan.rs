@@ -1098,6 +1098,21 @@ pub enum Ddl {
         /// Its new value, as text.
         value: String,
     },
+    /// `PREPARE name [(types)] AS statement`: keeps the statement, whose
+    /// `$1`, `$2`, … (or `?`) an `EXECUTE` fills in.
+    Prepare {
+        /// The prepared statement's name.
+        name: String,
+        /// The statement, as SQL text.
+        sql: String,
+        /// The parameters' SQL types, when given.
+        parameter_types: Vec<String>,
+    },
+    /// `DEALLOCATE [PREPARE] name` (or `ALL`).
+    Deallocate {
+        /// The prepared statement's name; `None` for all of them.
+        name: Option<String>,
+    },
 }
 
 fn empty_schema() -> &'static QSchema {
@@ -1365,6 +1380,10 @@ impl LogicalPlan {
                 } => format!("CopyTo: '{location}' FORMAT {format}"),
                 // The value may be a secret.
                 Ddl::Set { name, .. } => format!("Set: {name}"),
+                Ddl::Prepare { name, .. } => format!("Prepare: {name}"),
+                Ddl::Deallocate { name } => {
+                    format!("Deallocate: {}", name.as_deref().unwrap_or("ALL"))
+                }
             },
         }
     }

@@ -66,6 +66,9 @@ pub struct SessionState {
     pub time_zone: RwLock<String>,
     /// Whether `/` of two integers truncates (`SET integer_division`).
     pub integer_division: std::sync::atomic::AtomicBool,
+    /// Statements kept by `PREPARE`, by lower-case name: SQL text and
+    /// parameter types.
+    pub prepared: RwLock<std::collections::HashMap<String, (String, Vec<String>)>>,
 }
 
 impl SessionState {
@@ -251,6 +254,7 @@ impl SessionContext {
             max_recursion_depth: DEFAULT_MAX_RECURSION_DEPTH.into(),
             time_zone: RwLock::new("UTC".to_string()),
             integer_division: false.into(),
+            prepared: RwLock::default(),
         };
         Self {
             state: Arc::new(state),
@@ -502,6 +506,37 @@ impl SessionContext {
                 catalog.remove(&name, "view", if_exists).map(|_| ())
             }
             Ddl::Set { name, value } => self.set(&name, &value),
+            Ddl::Prepare {
+                name,
+                sql,
+                parameter_types,
+            } => {
+                let mut prepared = self
+                    .state
+                    .prepared
+                    .write()
+                    .unwrap_or_else(|e| e.into_inner());
+                prepared.insert(name, (sql, parameter_types));
+                Ok(())
+            }
+            Ddl::Deallocate { name } => {
+                let mut prepared = self
+                    .state
+                    .prepared
+                    .write()
+                    .unwrap_or_else(|e| e.into_inner());
+                match name {
+                    None => prepared.clear(),
+                    Some(name) => {
+                        if prepared.remove(&name).is_none() {
+                            return Err(QuiverError::Plan(format!(
+                                "prepared statement \"{name}\" not found"
+                            )));
+                        }
+                    }
+                }
+                Ok(())
+            }
             Ddl::RenameTable { name, to } => {
                 if name == to {
                     return Ok(());
@@ -600,5 +635,10 @@ impl ContextProvider for SessionContext {
 
     fn integer_division(&self) -> bool {
         self.state.integer_division()
+    }
+
+    fn prepared_statement(&self, name: &str) -> Option<(String, Vec<String>)> {
+        let prepared = self.state.prepared.read().ok()?;
+        prepared.get(name).cloned()
     }
 }

@@ -12,6 +12,7 @@ mod nested;
 mod ordered_set;
 mod pattern;
 mod pivot;
+mod prepared;
 mod query;
 mod recursive;
 mod relation;
@@ -90,6 +91,13 @@ pub trait ContextProvider {
     /// error (`SET max_expression_depth`).
     fn max_expression_depth(&self) -> usize {
         DEFAULT_MAX_EXPRESSION_DEPTH
+    }
+
+    /// The statement prepared as `name` (`PREPARE`): its SQL text and its
+    /// parameters' SQL types (empty when not given).
+    fn prepared_statement(&self, name: &str) -> Option<(String, Vec<String>)> {
+        let _ = name;
+        None
     }
 
     /// Whether `/` of two integers truncates as `//` does (`SET
@@ -408,6 +416,28 @@ impl<'a> SqlPlanner<'a> {
             ast::Statement::Update(u) => self.update(u),
             ast::Statement::Delete(d) => self.delete(d),
             ast::Statement::AlterTable(a) => self.alter_table(a),
+            ast::Statement::Prepare {
+                name,
+                data_types,
+                statement,
+            } => Ok(LogicalPlan::Ddl(Ddl::Prepare {
+                name: name.value.to_lowercase(),
+                sql: statement.to_string(),
+                parameter_types: data_types.iter().map(ToString::to_string).collect(),
+            })),
+            ast::Statement::Deallocate { name, .. } => Ok(LogicalPlan::Ddl(Ddl::Deallocate {
+                name: (!name.value.eq_ignore_ascii_case("all")).then(|| name.value.to_lowercase()),
+            })),
+            ast::Statement::Execute {
+                name: Some(name),
+                parameters,
+                immediate: false,
+                into,
+                using,
+                output: false,
+                default: false,
+                ..
+            } if into.is_empty() && using.is_empty() => self.execute_prepared(name, parameters),
             ast::Statement::Truncate(t) => self.truncate(t),
             ast::Statement::Set(ast::Set::SingleAssignment {
                 variable, values, ..
