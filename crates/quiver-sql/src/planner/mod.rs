@@ -16,6 +16,7 @@ mod prepared;
 mod query;
 mod recursive;
 mod relation;
+mod sample;
 mod star;
 mod summarize;
 mod time_zone;

@@ -330,7 +330,6 @@ impl SqlPlanner<'_> {
                 index_hints,
             } => {
                 let unsupported = [
-                    (sample.is_some(), "TABLESAMPLE / USING SAMPLE"),
                     (
                         version.is_some(),
                         "time travel (FOR SYSTEM_TIME, AT, BEFORE)",
@@ -346,9 +345,13 @@ impl SqlPlanner<'_> {
                 if let Some((_, clause)) = unsupported.iter().find(|(present, _)| *present) {
                     return not_impl_err!("{clause} is not supported");
                 }
-                match args {
-                    Some(args) => self.plan_table_function(name, &args.args, alias.as_ref()),
-                    None => self.plan_table_name(name, alias.as_ref()),
+                let plan = match args {
+                    Some(args) => self.plan_table_function(name, &args.args, alias.as_ref())?,
+                    None => self.plan_table_name(name, alias.as_ref())?,
+                };
+                match sample {
+                    Some(sample) => self.sampled(plan, sample),
+                    None => Ok(plan),
                 }
             }
             TableFactor::Derived {
@@ -357,9 +360,6 @@ impl SqlPlanner<'_> {
                 alias,
                 sample,
             } => {
-                if sample.is_some() {
-                    return not_impl_err!("TABLESAMPLE / USING SAMPLE is not supported");
-                }
                 let plan = match beside {
                     Some(left) => {
                         self.in_scope_of(left, || self.nested(|| self.plan_query(subquery)))?
@@ -371,8 +371,12 @@ impl SqlPlanner<'_> {
                     }
                     None => self.nested(|| self.plan_query(subquery))?,
                 };
-                match alias {
-                    Some(a) => self.apply_alias(plan, a),
+                let plan = match alias {
+                    Some(a) => self.apply_alias(plan, a)?,
+                    None => plan,
+                };
+                match sample {
+                    Some(sample) => self.sampled(plan, sample),
                     None => Ok(plan),
                 }
             }
