@@ -14,7 +14,7 @@ import json
 import sys
 from pathlib import Path
 
-from peers import ROOT, measured
+from peers import ROOT, measured, quiver_runs
 
 QUERIES = {
     "reachability (UNION)": (
@@ -79,17 +79,9 @@ def generate_docs(path, rows):
 
 def quiver(path, threads, iterations, sql):
     docs = str(path).replace("graph_", "docs_")
-    script = f"CREATE EXTERNAL TABLE edges STORED AS PARQUET LOCATION '{path}';\n"
-    script += f"CREATE EXTERNAL TABLE docs STORED AS PARQUET LOCATION '{docs}';\n"
-    script += (sql + ";\n") * iterations
-    cmd = [str(ROOT / "target" / "release" / "quiver"), "--partitions", str(threads),
-           "--format", "csv", "--timer", "-c", script]
-    out, err, rss = measured(cmd)
-    times = [float(l.split()[1].rstrip("s")) for l in (out + err).splitlines()
-             if l.startswith("Elapsed:")][-iterations:]
-    lines = [l for l in out.splitlines() if l and not l.startswith("Elapsed:")]
-    per_run = len(lines) // iterations
-    return min(times), [l.split(",") for l in lines[-per_run + 1:]], rss
+    setup = f"CREATE EXTERNAL TABLE edges STORED AS PARQUET LOCATION '{path}';\n"
+    setup += f"CREATE EXTERNAL TABLE docs STORED AS PARQUET LOCATION '{docs}';\n"
+    return quiver_runs(threads, iterations, setup, sql)
 
 
 def main():

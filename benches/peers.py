@@ -61,10 +61,16 @@ def measured(cmd):
 
 def quiver(threads, iterations, data, sql, limit):
     """Quiver's best time, its rows and peak RSS."""
-    script = f"CREATE EXTERNAL TABLE lineitem STORED AS PARQUET LOCATION '{data}/lineitem';\n"
+    setup = f"CREATE EXTERNAL TABLE lineitem STORED AS PARQUET LOCATION '{data}/lineitem';\n"
     if limit:
-        script += f"SET memory_limit = '{limit}';\n"
-    script += (sql + ";\n") * iterations
+        setup += f"SET memory_limit = '{limit}';\n"
+    return quiver_runs(threads, iterations, setup, sql)
+
+
+def quiver_runs(threads, iterations, setup, sql):
+    """Runs the statements `setup`, then `sql` `iterations` times, in one
+    `quiver` process: the best time, the last run's rows and peak RSS."""
+    script = setup + (sql + ";\n") * iterations
     cmd = [str(ROOT / "target" / "release" / "quiver"), "--partitions", str(threads),
            "--format", "csv", "--timer", "-c", script]
     out, err, rss = measured(cmd)

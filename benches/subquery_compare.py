@@ -18,7 +18,7 @@ import argparse
 import json
 import sys
 
-from peers import ROOT, measured
+from peers import ROOT, measured, quiver_runs
 
 TABLES = ("orders", "customer", "lineitem")
 
@@ -104,17 +104,9 @@ def wide_joins(threads):
 
 
 def quiver(data, threads, iterations, sql):
-    script = "".join(f"CREATE EXTERNAL TABLE {t} STORED AS PARQUET LOCATION '{data}/{t}';\n"
-                     for t in TABLES)
-    script += (sql + ";\n") * iterations
-    cmd = [str(ROOT / "target" / "release" / "quiver"), "--partitions", str(threads),
-           "--format", "csv", "--timer", "-c", script]
-    out, err, rss = measured(cmd)
-    times = [float(l.split()[1].rstrip("s")) for l in (out + err).splitlines()
-             if l.startswith("Elapsed:")][-iterations:]
-    lines = [l for l in out.splitlines() if l and not l.startswith("Elapsed:")]
-    per_run = len(lines) // iterations
-    return min(times), [l.split(",") for l in lines[-per_run + 1:]], rss
+    setup = "".join(f"CREATE EXTERNAL TABLE {t} STORED AS PARQUET LOCATION '{data}/{t}';\n"
+                    for t in TABLES)
+    return quiver_runs(threads, iterations, setup, sql)
 
 
 def same(quiver_rows, duckdb_rows):

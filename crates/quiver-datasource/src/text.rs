@@ -372,9 +372,6 @@ impl ExecutionPlan for TextFileExec {
     fn schema(&self) -> SchemaRef {
         Arc::clone(&self.schema)
     }
-    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
-        vec![]
-    }
     fn output_partitions(&self) -> usize {
         self.partitions.len()
     }

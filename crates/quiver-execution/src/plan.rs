@@ -154,7 +154,7 @@ pub trait ExecutionPlan: AsAny + Send + Sync + Debug {
 
 /// Implements [`ExecutionPlan::node_id`] (from a field `id`) and
 /// [`ExecutionPlan::with_new_children`] for an operator: `node_basics!(leaf)`
-/// for one without inputs, `node_basics!(input)` for a `Clone` one that keeps
+/// for one without inputs (with [`ExecutionPlan::children`], none), `node_basics!(input)` for a `Clone` one that keeps
 /// its input in a field `input`, `node_basics!(left, right)` for a `Clone`
 /// one with fields `left` and `right`. The copies keep the identity.
 #[macro_export]
@@ -166,6 +166,9 @@ macro_rules! node_basics {
     };
     (leaf) => {
         $crate::node_basics!(@id);
+        fn children(&self) -> Vec<&::std::sync::Arc<dyn $crate::ExecutionPlan>> {
+            vec![]
+        }
         fn with_new_children(
             self: ::std::sync::Arc<Self>,
             children: Vec<::std::sync::Arc<dyn $crate::ExecutionPlan>>,

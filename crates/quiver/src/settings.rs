@@ -52,20 +52,8 @@ pub(crate) fn set(state: &SessionState, name: &str, value: &str) -> Result<()> {
             *state.disabled_rules.write().map_err(|_| poisoned())? = rules;
             Ok(())
         }
-        "max_expression_depth" => {
-            let depth = positive_count("max_expression_depth", value)?;
-            state
-                .max_expression_depth
-                .store(depth, std::sync::atomic::Ordering::Relaxed);
-            Ok(())
-        }
-        "max_recursion_depth" => {
-            let depth = positive_count("max_recursion_depth", value)?;
-            state
-                .max_recursion_depth
-                .store(depth, std::sync::atomic::Ordering::Relaxed);
-            Ok(())
-        }
+        "max_expression_depth" => set_count(&state.max_expression_depth, name, value),
+        "max_recursion_depth" => set_count(&state.max_recursion_depth, name, value),
         "timezone" | "time_zone" => {
             let zone = value.trim();
             zone.parse::<arrow::array::timezone::Tz>().map_err(|_| {
@@ -110,6 +98,13 @@ pub(crate) fn set(state: &SessionState, name: &str, value: &str) -> Result<()> {
              s3_region, s3_endpoint, ...)"
         ))),
     }
+}
+
+/// Sets the count setting `name`, held in `setting`, to `value`.
+fn set_count(setting: &std::sync::atomic::AtomicUsize, name: &str, value: &str) -> Result<()> {
+    let count = positive_count(name, value)?;
+    setting.store(count, std::sync::atomic::Ordering::Relaxed);
+    Ok(())
 }
 
 /// The positive whole number a count setting `name` is set to.

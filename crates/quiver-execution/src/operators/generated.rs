@@ -80,9 +80,6 @@ impl ExecutionPlan for GeneratedExec {
     fn schema(&self) -> SchemaRef {
         Arc::clone(&self.schema)
     }
-    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
-        vec![]
-    }
     fn output_partitions(&self) -> usize {
         self.stretches.len()
     }

@@ -78,9 +78,6 @@ impl ExecutionPlan for WorkTableExec {
     fn schema(&self) -> SchemaRef {
         Arc::clone(&self.schema)
     }
-    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
-        vec![]
-    }
     fn output_partitions(&self) -> usize {
         1
     }

@@ -513,12 +513,7 @@ impl Rewriter<'_> {
             predicates.push(x.clone().binary(op, value));
         }
         let joined = make_join(plan, sub, JoinType::LeftMark, predicates, null_aware)?;
-        let mark = joined
-            .schema()
-            .fields()
-            .last()
-            .map(|f| Expr::Column(f.column()))
-            .unwrap_or_else(|| Expr::Column(Column::bare(MARK_COLUMN)));
+        let mark = mark_of(&joined);
         Ok((joined, mark))
     }
 
@@ -544,12 +539,7 @@ impl Rewriter<'_> {
         let joined = with_last_renamed(joined, &matched_name)?;
         let matched = Expr::Column(Column::bare(&matched_name));
         let joined = make_join(joined, sub_again, JoinType::LeftMark, again, false)?;
-        let unknown = joined
-            .schema()
-            .fields()
-            .last()
-            .map(|f| Expr::Column(f.column()))
-            .unwrap_or_else(|| Expr::Column(Column::bare(MARK_COLUMN)));
+        let unknown = mark_of(&joined);
         let value = Expr::Case {
             operand: None,
             when_then: vec![
@@ -656,6 +646,16 @@ fn renamed_as(plan: &LogicalPlan, kept: Vec<(&QField, &QField)>) -> Result<Logic
         exprs,
         Arc::new(plan.clone()),
     )?))
+}
+
+/// The mark column of a mark join: its last.
+fn mark_of(joined: &LogicalPlan) -> Expr {
+    joined
+        .schema()
+        .fields()
+        .last()
+        .map(|f| Expr::Column(f.column()))
+        .unwrap_or_else(|| Expr::Column(Column::bare(MARK_COLUMN)))
 }
 
 /// `plan` with its last column renamed `name`.

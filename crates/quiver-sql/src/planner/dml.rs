@@ -34,9 +34,7 @@ impl SqlPlanner<'_> {
             (!d.order_by.is_empty(), "DELETE … ORDER BY"),
             (d.limit.is_some(), "DELETE … LIMIT"),
         ];
-        if let Some((_, clause)) = unsupported.iter().find(|(present, _)| *present) {
-            return not_impl_err!("{clause} is not supported");
-        }
+        super::reject_unsupported(&unsupported)?;
         let (ast::FromTable::WithFromKeyword(from) | ast::FromTable::WithoutKeyword(from)) =
             &d.from;
         let [target] = from.as_slice() else {
@@ -63,9 +61,7 @@ impl SqlPlanner<'_> {
             (!u.order_by.is_empty(), "UPDATE … ORDER BY"),
             (u.limit.is_some(), "UPDATE … LIMIT"),
         ];
-        if let Some((_, clause)) = unsupported.iter().find(|(present, _)| *present) {
-            return not_impl_err!("{clause} is not supported");
-        }
+        super::reject_unsupported(&unsupported)?;
         let from = match &u.from {
             None => None,
             Some(

@@ -186,6 +186,16 @@ pub(crate) fn parse_expression(text: &str) -> Result<ast::Expr> {
     }
 }
 
+/// An error naming the first present clause of `clauses`: (present,
+/// clause) pairs of the parts of a statement that Quiver parses but does
+/// not implement, so that none is silently ignored.
+pub(crate) fn reject_unsupported(clauses: &[(bool, &str)]) -> Result<()> {
+    match clauses.iter().find(|(present, _)| *present) {
+        Some((_, clause)) => not_impl_err!("{clause} is not supported"),
+        None => Ok(()),
+    }
+}
+
 /// The query `sql` (SQL written by Quiver itself), parsed.
 pub(crate) fn parse_query(sql: &str) -> Result<ast::Query> {
     let statement = crate::parser::parse_one_statement(sql)?;

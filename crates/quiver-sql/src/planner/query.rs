@@ -229,9 +229,7 @@ impl SqlPlanner<'_> {
             (q.for_clause.is_some(), "FOR XML / FOR JSON"),
             (!q.pipe_operators.is_empty(), "pipe syntax (|>)"),
         ];
-        if let Some((_, clause)) = unsupported.iter().find(|(present, _)| *present) {
-            return not_impl_err!("{clause} is not supported");
-        }
+        super::reject_unsupported(&unsupported)?;
         let order_by = match q.order_by.as_ref().map(|o| &o.kind) {
             None => QueryOrder::Keys(&[]),
             // The generic dialect reads `ORDER BY ALL` as a column named ALL.
@@ -893,9 +891,7 @@ fn select_distinct(select: &ast::Select) -> Result<Distinct<'_>> {
             "SELECT AS STRUCT / VALUE",
         ),
     ];
-    if let Some((_, clause)) = unsupported.iter().find(|(present, _)| *present) {
-        return not_impl_err!("{clause} is not supported");
-    }
+    super::reject_unsupported(&unsupported)?;
     Ok(match &select.distinct {
         None | Some(ast::Distinct::All) => Distinct::None,
         Some(ast::Distinct::Distinct) => Distinct::Rows,

@@ -342,9 +342,7 @@ impl SqlPlanner<'_> {
                         "table and index hints",
                     ),
                 ];
-                if let Some((_, clause)) = unsupported.iter().find(|(present, _)| *present) {
-                    return not_impl_err!("{clause} is not supported");
-                }
+                super::reject_unsupported(&unsupported)?;
                 let plan = match args {
                     Some(args) => self.plan_table_function(name, &args.args, alias.as_ref())?,
                     None => self.plan_table_name(name, alias.as_ref())?,

@@ -45,9 +45,7 @@ impl SqlPlanner<'_> {
             ),
             (c.on_commit.is_some(), "ON COMMIT"),
         ];
-        if let Some((_, clause)) = unsupported.iter().find(|(present, _)| *present) {
-            return not_impl_err!("{clause} is not supported");
-        }
+        super::reject_unsupported(&unsupported)?;
         let name = object_name(&c.name)?;
         let mut defaults = vec![];
         let (schema, input) = match (&c.query, c.columns.is_empty()) {
