@@ -12,7 +12,7 @@ import argparse
 import json
 import sys
 
-from peers import ROOT, measured
+from peers import ROOT, measured, run_times
 
 SETUP = "CREATE TABLE t AS SELECT range AS id, range % 100 AS g, range * 0.5 AS v FROM range({rows})"
 STATEMENTS = {
@@ -41,9 +41,8 @@ def quiver(threads, setup, statements):
     cmd = [str(ROOT / "target" / "release" / "quiver"), "--partitions", str(threads),
            "--format", "csv", "--timer", "-c", script]
     out, err, rss = measured(cmd)
-    times = [float(l.split()[1].rstrip("s")) for l in (out + err).splitlines()
-             if l.startswith("Elapsed:")]
-    check = [l for l in out.splitlines() if l and not l.startswith("Elapsed:")][-1].split(",")
+    times = run_times(err)
+    check = [l for l in out.splitlines() if l][-1].split(",")
     # The setup, each statement, then the check.
     return times[1:1 + len(statements)], check, rss
 

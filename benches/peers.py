@@ -67,6 +67,12 @@ def quiver(threads, iterations, data, sql, limit):
     return quiver_runs(threads, iterations, setup, sql)
 
 
+def run_times(stderr_text):
+    """The seconds each statement took, as `quiver --timer` writes them to
+    standard error ("Run Time: 0.012 s"), in order."""
+    return [float(l.split()[2]) for l in stderr_text.splitlines() if l.startswith("Run Time: ")]
+
+
 def quiver_runs(threads, iterations, setup, sql):
     """Runs the statements `setup`, then `sql` `iterations` times, in one
     `quiver` process: the best time, the last run's rows and peak RSS."""
@@ -74,10 +80,8 @@ def quiver_runs(threads, iterations, setup, sql):
     cmd = [str(ROOT / "target" / "release" / "quiver"), "--partitions", str(threads),
            "--format", "csv", "--timer", "-c", script]
     out, err, rss = measured(cmd)
-    text = out + err
-    times = [float(l.split()[1].rstrip("s")) for l in text.splitlines() if l.startswith("Elapsed:")]
-    times = times[-iterations:]
-    lines = [l for l in out.splitlines() if l and not l.startswith("Elapsed:")]
+    times = run_times(err)[-iterations:]
+    lines = [l for l in out.splitlines() if l]
     # Each run prints a header and its rows; keep the last run's rows.
     per_run = len(lines) // iterations
     rows = [l.split(",") for l in lines[-per_run + 1:]] if per_run > 1 else []

@@ -18,7 +18,7 @@ import argparse
 import json
 import sys
 
-from peers import ROOT, measured, quiver_runs
+from peers import ROOT, measured, quiver_runs, run_times
 
 TABLES = ("orders", "customer", "lineitem")
 
@@ -93,9 +93,8 @@ def wide_joins(threads):
             cmd = [str(ROOT / "target" / "release" / "quiver"), "--partitions", str(threads),
                    "--format", "csv", "--timer", "-c", setup + sql + ";"]
             out, err, _ = measured(cmd)
-            q_time = [float(l.split()[1].rstrip("s")) for l in (out + err).splitlines()
-                      if l.startswith("Elapsed:")][-1]
-            q_rows = [l.split(",") for l in out.splitlines() if l and not l.startswith("Elapsed:")][-1:]
+            q_time = run_times(err)[-1]
+            q_rows = [l.split(",") for l in out.splitlines() if l][-1:]
             d_out, _, _ = measured([sys.executable, "-c", JOIN_DUCKDB, setup, sql])
             d = json.loads(d_out)
             if not same(q_rows, d["rows"]):

@@ -24,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent.parent
 sys.path.insert(0, str(ROOT / "benches"))
 from window_compare import measured  # noqa: E402  (runs a child, gives its peak RSS)
+from peers import run_times  # noqa: E402
 
 QUESTIONS = {
     "q1": ("SELECT id1, sum(v1) AS v1 FROM x GROUP BY id1", ["v1"]),
@@ -119,12 +120,12 @@ def quiver(args, path, sql, measures):
     script += f"SELECT count(*), {sums} FROM ans;\n"
     cmd = [str(ROOT / "target" / "release" / "quiver"), "--partitions", str(args.threads),
            "--format", "csv", "--timer", "-c", script]
-    out, _, rss = measured(cmd)
+    out, err, rss = measured(cmd)
     lines = out.splitlines()
-    times = [float(l.split()[1].rstrip("s")) for l in lines if l.startswith("Elapsed:")]
+    times = run_times(err)
     # Statements: the load, then DROP and CREATE per iteration, then the check.
     create_times = times[2:2 + 2 * args.iterations:2]
-    check = [l for l in lines if l and not l.startswith("Elapsed:")][-1].split(",")
+    check = [l for l in lines if l][-1].split(",")
     return min(create_times), check, rss
 
 

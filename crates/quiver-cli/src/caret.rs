@@ -2,7 +2,7 @@
 //! caret under the column, as DuckDB's shell does:
 //!
 //! ```text
-//! Error in the statement at line 1: Planning error: column "nope" not found (line 1, column 8)
+//! Binder Error: column "nope" not found
 //! LINE 1: SELECT nope FROM t
 //!                ^
 //! ```
@@ -21,6 +21,47 @@ fn position(message: &str) -> Option<(usize, usize)> {
         Some((line.parse().ok()?, column.parse().ok()?))
     };
     numbers(message, "(line ", ", column ").or_else(|| numbers(message, "at Line: ", ", Column: "))
+}
+
+/// `message` without the positions it names (the caret shows them):
+/// the binder's " (line L, column C)" and the parser's " at Line: L,
+/// Column: C".
+pub fn without_position(message: &str) -> String {
+    let mut text = message.to_string();
+    for (open, middle, close) in [
+        (" (line ", ", column ", ")"),
+        (" at Line: ", ", Column: ", ""),
+    ] {
+        while let Some(span) = position_span(&text, open, middle, close) {
+            text.replace_range(span, "");
+        }
+    }
+    text
+}
+
+/// The byte range of the first `open` L `middle` C `close` in `text`, with
+/// L and C numbers.
+fn position_span(
+    text: &str,
+    open: &str,
+    middle: &str,
+    close: &str,
+) -> Option<std::ops::Range<usize>> {
+    let mut from = 0;
+    while let Some(found) = text[from..].find(open) {
+        let start = from + found;
+        let digits = |at: usize| text[at..].chars().take_while(char::is_ascii_digit).count();
+        let line_end = start + open.len() + digits(start + open.len());
+        let column_start = line_end + middle.len();
+        if line_end > start + open.len() && text[line_end..].starts_with(middle) {
+            let column_end = column_start + digits(column_start);
+            if column_end > column_start && text[column_end..].starts_with(close) {
+                return Some(start..column_end + close.len());
+            }
+        }
+        from = start + open.len();
+    }
+    None
 }
 
 /// The lines that show where in `sql` the error `message` points, or None
@@ -61,6 +102,22 @@ mod tests {
         assert_eq!(
             pointer("SELEC 1", parse).unwrap(),
             "LINE 1: SELEC 1\n        ^"
+        );
+    }
+
+    #[test]
+    fn the_position_leaves_the_message() {
+        assert_eq!(
+            without_position("column \"x\" not found (line 2, column 8); did you mean \"y\"?"),
+            "column \"x\" not found; did you mean \"y\"?"
+        );
+        assert_eq!(
+            without_position("column \"x\" not found (line 2, column 8)"),
+            "column \"x\" not found"
+        );
+        assert_eq!(
+            without_position("Expected: an SQL statement, found: SELEC at Line: 1, Column: 1"),
+            "Expected: an SQL statement, found: SELEC"
         );
     }
 

@@ -1,82 +1,132 @@
-//! Tab completion and syntax highlighting for the interactive shell.
+//! The line editor's helper: completion that knows where the cursor is,
+//! syntax highlighting, and multi-line statements.
 
 use std::borrow::Cow;
 
+use quiver::function_reference::function_signatures;
 use quiver::SessionContext;
 use rustyline::completion::{Completer, Pair};
 use rustyline::highlight::{CmdKind, Highlighter};
 use rustyline::hint::Hinter;
-use rustyline::validate::Validator;
+use rustyline::validate::{ValidationContext, ValidationResult, Validator};
 use rustyline::{Context, Helper};
 
+use crate::completion_context::{cursor_context, paths, CursorContext};
+use crate::dot_commands::COMMANDS;
+use crate::script::statement_complete;
+
 /// SQL keywords offered for completion and highlighted.
-const KEYWORDS: &[&str] = &[
+pub const KEYWORDS: &[&str] = &[
+    "ALL",
+    "ALTER",
     "AND",
+    "ANTI",
+    "ANY",
     "AS",
     "ASC",
+    "ASOF",
     "BETWEEN",
     "BY",
     "CASE",
     "CAST",
+    "COLUMNS",
+    "COPY",
     "CREATE",
+    "CROSS",
     "CSV",
+    "CUBE",
     "CURRENT",
     "DATE",
+    "DEFAULT",
+    "DELETE",
     "DESC",
     "DESCRIBE",
     "DISTINCT",
     "DROP",
     "ELSE",
     "END",
+    "EXCEPT",
     "EXCLUDE",
     "EXISTS",
     "EXPLAIN",
     "EXTERNAL",
     "EXTRACT",
     "FALSE",
+    "FILTER",
     "FIRST",
     "FOLLOWING",
     "FROM",
+    "FULL",
     "GROUP",
+    "GROUPING",
     "GROUPS",
     "HAVING",
     "IF",
     "IGNORE",
     "ILIKE",
     "IN",
+    "INNER",
+    "INSERT",
+    "INTERSECT",
     "INTERVAL",
+    "INTO",
     "IS",
+    "JOIN",
+    "JSON",
     "LAST",
+    "LATERAL",
+    "LEFT",
     "LIKE",
     "LIMIT",
     "LOCATION",
+    "NATURAL",
     "NOT",
     "NULL",
     "NULLS",
     "OFFSET",
+    "ON",
     "OPTIONS",
     "OR",
     "ORDER",
+    "OUTER",
     "OVER",
     "PARQUET",
     "PARTITION",
+    "PIVOT",
     "PRECEDING",
+    "PREPARE",
     "QUALIFY",
     "RANGE",
+    "RECURSIVE",
+    "RENAME",
     "REPLACE",
     "RESPECT",
+    "RIGHT",
+    "ROLLUP",
     "ROW",
     "ROWS",
     "SELECT",
+    "SEMI",
+    "SET",
+    "SETS",
     "SHOW",
     "STORED",
+    "SUMMARIZE",
     "TABLE",
     "TABLES",
+    "TABLESAMPLE",
     "THEN",
     "TIES",
     "TIMESTAMP",
+    "TO",
     "TRUE",
+    "TRUNCATE",
     "UNBOUNDED",
+    "UNION",
+    "UNNEST",
+    "UNPIVOT",
+    "UPDATE",
+    "USING",
     "VALUES",
     "VIEW",
     "WHEN",
@@ -85,42 +135,102 @@ const KEYWORDS: &[&str] = &[
     "WITH",
 ];
 
-const DOT_COMMANDS: &[&str] = &[
-    ".exit", ".help", ".maxrows", ".mode", ".quit", ".schema", ".tables", ".timer",
-];
-
-/// Completes keywords, table, column and function names, and dot commands;
-/// colours keywords, strings and numbers.
+/// Completes what fits where the cursor is; colours SQL; keeps reading
+/// lines until a statement ends with `;`.
 pub struct SqlHelper {
     ctx: SessionContext,
+    functions: Vec<(String, String)>,
 }
 
 impl SqlHelper {
     /// A helper that completes names from `ctx`'s catalog.
     pub fn new(ctx: SessionContext) -> Self {
-        Self { ctx }
+        Self {
+            ctx,
+            functions: function_signatures(),
+        }
     }
 
-    fn names(&self) -> Vec<String> {
-        let mut names: Vec<String> = KEYWORDS.iter().map(|k| k.to_string()).collect();
-        for (table, _) in self.ctx.table_names() {
-            if let Some(schema) = self.ctx.table_schema(&table) {
-                names.extend(schema.fields().iter().map(|f| f.name().clone()));
-            }
-            names.push(table);
-        }
-        names.extend(self.ctx.state().functions().names());
+    fn table_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.ctx.table_names().into_iter().map(|(n, _)| n).collect();
         names.sort();
-        names.dedup();
         names
     }
-}
 
-/// Where the word ending at `pos` starts.
-fn word_start(line: &str, pos: usize) -> usize {
-    line[..pos]
-        .rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
-        .map_or(0, |i| i + 1)
+    fn columns_of(&self, table: &str) -> Vec<String> {
+        self.ctx
+            .table_schema(table)
+            .map(|schema| schema.fields().iter().map(|f| f.name().clone()).collect())
+            .unwrap_or_default()
+    }
+
+    /// The candidates for `word`, typed where `context` says.
+    fn candidates(&self, context: &CursorContext, word: &str) -> Vec<Pair> {
+        let lower = word.to_lowercase();
+        let matches = |name: &str| name.to_lowercase().starts_with(&lower);
+        let plain = |name: String| Pair {
+            display: name.clone(),
+            replacement: name,
+        };
+        match context {
+            CursorContext::DotCommand => COMMANDS
+                .iter()
+                .filter(|(name, ..)| matches(name))
+                .map(|(name, args, _)| Pair {
+                    display: format!("{name} {args}").trim_end().to_string(),
+                    replacement: name.to_string(),
+                })
+                .collect(),
+            CursorContext::Path => vec![],
+            CursorContext::Table => self
+                .table_names()
+                .into_iter()
+                .filter(|n| matches(n))
+                .map(plain)
+                .collect(),
+            CursorContext::Column { table } => self
+                .columns_of(table)
+                .into_iter()
+                .filter(|n| matches(n))
+                .map(plain)
+                .collect(),
+            CursorContext::Expression { tables } => {
+                let tables: Vec<String> = if tables.is_empty() {
+                    self.table_names()
+                } else {
+                    tables.clone()
+                };
+                let mut columns: Vec<String> = tables
+                    .iter()
+                    .flat_map(|t| self.columns_of(t))
+                    .filter(|n| matches(n))
+                    .collect();
+                columns.sort();
+                columns.dedup();
+                let mut pairs: Vec<Pair> = columns.into_iter().map(plain).collect();
+                let typed_lower = word.chars().all(|c| !c.is_uppercase());
+                pairs.extend(KEYWORDS.iter().filter(|k| matches(k)).map(|k| {
+                    let keyword = if typed_lower {
+                        k.to_lowercase()
+                    } else {
+                        k.to_string()
+                    };
+                    plain(keyword)
+                }));
+                pairs.extend(self.functions.iter().filter(|(name, _)| matches(name)).map(
+                    |(name, signature)| Pair {
+                        display: match signature.as_str() {
+                            "" => format!("{name}()"),
+                            s if s.starts_with(name.as_str()) => s.to_string(),
+                            s => format!("{name}: {s}"),
+                        },
+                        replacement: format!("{name}("),
+                    },
+                ));
+                pairs
+            }
+        }
+    }
 }
 
 impl Completer for SqlHelper {
@@ -132,52 +242,47 @@ impl Completer for SqlHelper {
         pos: usize,
         _ctx: &Context<'_>,
     ) -> rustyline::Result<(usize, Vec<Pair>)> {
-        let start = word_start(line, pos);
-        let word = &line[start..pos];
-        if word.is_empty() {
+        let before = &line[..pos];
+        let (context, start) =
+            cursor_context(before, &|name| self.ctx.table_schema(name).is_some());
+        if let CursorContext::Path = context {
+            return Ok((start, paths(&before[start..])));
+        }
+        let word = &before[start..];
+        let listable = matches!(context, CursorContext::Column { .. } | CursorContext::Table);
+        if word.is_empty() && !listable {
             return Ok((pos, vec![]));
         }
-        let lower = word.to_lowercase();
-        let pool: Vec<String> = if start == 0 && word.starts_with('.') {
-            DOT_COMMANDS.iter().map(|c| c.to_string()).collect()
-        } else {
-            self.names()
-        };
-        let typed_lower = word.chars().all(|c| !c.is_uppercase());
-        let candidates = pool
-            .into_iter()
-            .filter(|n| n.to_lowercase().starts_with(&lower))
-            .map(|n| {
-                let is_keyword = KEYWORDS.contains(&n.as_str());
-                let replacement = if is_keyword && typed_lower {
-                    n.to_lowercase()
-                } else {
-                    n.clone()
-                };
-                Pair {
-                    display: n,
-                    replacement,
-                }
-            })
-            .collect();
-        Ok((start, candidates))
+        Ok((start, self.candidates(&context, word)))
     }
 }
 
 /// Colours SQL text with ANSI escapes: keywords bold blue, strings green,
-/// numbers yellow.
-pub fn highlight_sql(line: &str) -> String {
-    let mut out = String::with_capacity(line.len() + 16);
-    let chars: Vec<char> = line.chars().collect();
+/// numbers yellow; an unclosed string and an unmatched `)` red.
+pub fn highlight_sql(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    let chars: Vec<char> = text.chars().collect();
+    let mut open_parentheses = 0usize;
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
         if c == '\'' {
-            let end = chars[i + 1..]
+            let close = chars[i + 1..].iter().position(|&d| d == '\'');
+            let end = close.map_or(chars.len(), |p| i + 2 + p);
+            out.push_str(if close.is_some() {
+                "\x1b[32m"
+            } else {
+                "\x1b[31m"
+            });
+            out.extend(&chars[i..end]);
+            out.push_str("\x1b[0m");
+            i = end;
+        } else if c == '-' && chars.get(i + 1) == Some(&'-') {
+            let end = chars[i..]
                 .iter()
-                .position(|&d| d == '\'')
-                .map_or(chars.len(), |p| i + 2 + p);
-            out.push_str("\x1b[32m");
+                .position(|&d| d == '\n')
+                .map_or(chars.len(), |p| i + p);
+            out.push_str("\x1b[90m");
             out.extend(&chars[i..end]);
             out.push_str("\x1b[0m");
             i = end;
@@ -207,6 +312,16 @@ pub fn highlight_sql(line: &str) -> String {
             }
             i = end;
         } else {
+            match c {
+                '(' => open_parentheses += 1,
+                ')' if open_parentheses == 0 => {
+                    out.push_str("\x1b[31m)\x1b[0m");
+                    i += 1;
+                    continue;
+                }
+                ')' => open_parentheses -= 1,
+                _ => {}
+            }
             out.push(c);
             i += 1;
         }
@@ -232,7 +347,25 @@ impl Hinter for SqlHelper {
     type Hint = String;
 }
 
-impl Validator for SqlHelper {}
+impl Validator for SqlHelper {
+    /// Enter ends the input only at the end of a statement (or of a dot
+    /// command); otherwise it starts a new line of the same statement, so
+    /// that the whole statement is edited and recalled as one.
+    fn validate(&self, ctx: &mut ValidationContext<'_>) -> rustyline::Result<ValidationResult> {
+        if input_complete(ctx.input()) {
+            Ok(ValidationResult::Valid(None))
+        } else {
+            Ok(ValidationResult::Incomplete)
+        }
+    }
+}
+
+/// True when Enter after `input` runs it: it is blank, a dot command, or
+/// ends a statement.
+fn input_complete(input: &str) -> bool {
+    let trimmed = input.trim_start();
+    trimmed.is_empty() || trimmed.starts_with('.') || statement_complete(input)
+}
 
 impl Helper for SqlHelper {}
 
@@ -241,38 +374,76 @@ mod tests {
     use super::*;
     use rustyline::history::DefaultHistory;
 
-    #[tokio::test]
-    async fn completes_tables_columns_keywords_and_commands() {
+    async fn helper() -> SqlHelper {
         let ctx = SessionContext::new();
-        ctx.sql("CREATE VIEW trips AS SELECT 1 AS passenger_count")
+        ctx.sql("CREATE VIEW trips AS SELECT 1 AS passenger_count, 2 AS fare")
             .await
             .unwrap();
-        let helper = SqlHelper::new(ctx);
+        ctx.sql("CREATE VIEW zones AS SELECT 1 AS zone_id, 'x' AS borough")
+            .await
+            .unwrap();
+        SqlHelper::new(ctx)
+    }
+
+    fn complete(helper: &SqlHelper, line: &str) -> (usize, Vec<String>) {
         let history = DefaultHistory::new();
         let context = Context::new(&history);
-        let complete = |line: &str| {
-            let (start, pairs) = helper.complete(line, line.len(), &context).unwrap();
-            (
-                start,
-                pairs.into_iter().map(|p| p.replacement).collect::<Vec<_>>(),
-            )
-        };
+        let (start, pairs) = helper.complete(line, line.len(), &context).unwrap();
+        (start, pairs.into_iter().map(|p| p.replacement).collect())
+    }
+
+    #[tokio::test]
+    async fn completion_knows_where_the_cursor_is() {
+        let helper = helper().await;
         assert_eq!(
-            complete("SELECT passe"),
+            complete(&helper, "SELECT passe"),
             (7, vec!["passenger_count".to_string()])
         );
         assert_eq!(
-            complete("select * from t wher").1,
+            complete(&helper, "select * from trips wher").1,
             vec!["where".to_string()]
         );
-        assert!(complete("SELECT * FROM tri")
+        assert_eq!(complete(&helper, "SELECT * FROM t").1, vec!["trips"]);
+        assert_eq!(
+            complete(&helper, "SELECT * FROM zones z JOIN trips t ON z.").1,
+            vec!["zone_id", "borough"]
+        );
+        assert_eq!(
+            complete(&helper, "SELECT * FROM ").1,
+            vec!["trips", "zones"]
+        );
+        assert_eq!(complete(&helper, "SELECT bo").1[0], "borough");
+        assert_eq!(
+            complete(&helper, "SELECT fa FROM zones, trips WHERE fa").1[0],
+            "fare"
+        );
+        assert_eq!(complete(&helper, ".ti").1, vec![".timer"]);
+        assert!(complete(&helper, "SELECT upp")
             .1
-            .contains(&"trips".to_string()));
-        assert_eq!(complete(".ti").1, vec![".timer".to_string()]);
+            .contains(&"upper(".to_string()));
+    }
+
+    #[tokio::test]
+    async fn a_candidate_list_shows_function_signatures() {
+        let helper = helper().await;
+        let history = DefaultHistory::new();
+        let context = Context::new(&history);
+        let (_, pairs) = helper.complete("SELECT roun", 11, &context).unwrap();
+        let round = pairs.iter().find(|p| p.replacement == "round(").unwrap();
+        assert_eq!(round.display, "round(x [, digits])");
     }
 
     #[test]
-    fn highlights_keywords_strings_and_numbers() {
+    fn statements_continue_until_their_semicolon() {
+        assert!(!input_complete("SELECT 1"));
+        assert!(!input_complete("SELECT ';"));
+        assert!(input_complete("SELECT 1\n  FROM trips;"));
+        assert!(input_complete(".mode csv"));
+        assert!(input_complete("  "));
+    }
+
+    #[test]
+    fn highlights_keywords_strings_numbers_and_errors() {
         let h = highlight_sql("select 'from' , 42 from t1");
         assert!(h.starts_with("\x1b[1;34mselect\x1b[0m"), "{h:?}");
         assert!(
@@ -283,5 +454,7 @@ mod tests {
             h.ends_with(" t1"),
             "digits inside names are not numbers: {h:?}"
         );
+        assert!(highlight_sql("select 'open").contains("\x1b[31m'open"));
+        assert!(highlight_sql("select 1)").contains("\x1b[31m)"));
     }
 }

@@ -1,24 +1,32 @@
-//! `quiver`: an interactive SQL shell and batch runner over Parquet and CSV.
+//! `quiver`: an interactive SQL shell and batch runner over Parquet, CSV
+//! and JSON files.
 
 mod args;
 mod caret;
+mod chart;
+mod completion_context;
 mod dot_commands;
+mod error_report;
 mod helper;
 mod interactive;
 mod output;
+mod output_target;
+mod progress;
+mod row_formats;
+mod script;
 mod shell;
+mod terminal;
 
 use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
 
-use clap::Parser;
 use quiver::{quiet_caught_panics, SessionConfig, SessionContext};
 
-use crate::args::Args;
-use crate::shell::Shell;
+use crate::args::{Args, OutputFormat};
+use crate::shell::{Settings, Shell};
 
 fn main() -> ExitCode {
-    let args = Args::parse();
+    let args = Args::from_command_line();
     // A panic Quiver catches is reported as the statement's error; the
     // default hook would print it a second time, as a crash.
     quiet_caught_panics();
@@ -51,38 +59,68 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let interactive = batch_sql.is_none();
+    let settings = Settings {
+        format: args.output_format().unwrap_or(OutputFormat::Box),
+        timer: args.timer || interactive,
+        max_rows: interactive.then_some(40),
+        echo: args.echo,
+        progress: !args.no_progress,
+        ..Settings::default()
+    };
+    let mut shell = Shell::new(ctx, settings);
+    let init = match startup_script(&args) {
+        Ok(init) => init,
+        Err(message) => {
+            eprintln!("Error: {message}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Some(init) = init {
+        let outcome = runtime.block_on(shell.run_script(&init));
+        if outcome.quit || (outcome.failed && !interactive) {
+            return exit_code(outcome.failed);
+        }
+    }
     match batch_sql {
         Some(sql) => {
-            let shell = Shell {
-                ctx,
-                format: args.format,
-                timer: args.timer,
-                max_rows: None,
-            };
-            let mut out = std::io::BufWriter::new(std::io::stdout());
-            match runtime.block_on(shell.run_sql(&sql, &mut out)) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) => {
-                    eprintln!("{e}");
-                    ExitCode::FAILURE
-                }
+            let ctx = shell.ctx.clone();
+            // Ctrl-C stops the running statement, which fails as cancelled
+            // and ends the script; nothing is left half-written.
+            if let Err(e) = ctrlc::set_handler(move || ctx.interrupt()) {
+                eprintln!("Warning: Ctrl-C will not cancel statements ({e})");
             }
+            let outcome = runtime.block_on(shell.run_script(&sql));
+            exit_code(outcome.failed)
         }
-        None => {
-            let shell = Shell {
-                ctx,
-                format: args.format,
-                timer: true,
-                max_rows: Some(40),
-            };
-            match interactive::run(shell, &runtime) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) => {
-                    eprintln!("Error: {e}");
-                    ExitCode::FAILURE
-                }
+        None => match interactive::run(shell, &runtime) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("Error: {e}");
+                ExitCode::FAILURE
             }
-        }
+        },
+    }
+}
+
+fn exit_code(failed: bool) -> ExitCode {
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// The script to run at start-up: `-init FILE`, or else `~/.quiverrc` when
+/// it exists.
+fn startup_script(args: &Args) -> Result<Option<String>, String> {
+    match &args.init {
+        Some(path) => std::fs::read_to_string(path)
+            .map(Some)
+            .map_err(|e| format!("cannot read the start-up script '{path}': {e}")),
+        None => Ok(std::env::var_os("HOME").and_then(|home| {
+            std::fs::read_to_string(std::path::Path::new(&home).join(".quiverrc")).ok()
+        })),
     }
 }
 

@@ -1,93 +1,217 @@
-//! Runs SQL text statement by statement and prints the results; shared by
-//! the batch modes and the interactive shell.
+//! Runs shell input — SQL statements and dot commands — and prints the
+//! results; shared by the batch modes, `.read` and the interactive shell.
 
 use std::io::Write;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use futures::future::BoxFuture;
 use futures::StreamExt;
 use quiver::{parse_script, DataFrame, QuiverError, SessionContext};
 
 use crate::args::OutputFormat;
-use crate::caret::pointer;
-use crate::output::ResultWriter;
+use crate::dot_commands::{self, Next};
+use crate::error_report::StatementError;
+use crate::output::{Display, ResultWriter};
+use crate::output_target::OutputTarget;
+use crate::progress::Progress;
+use crate::script::{split_script, ScriptItem};
+use crate::terminal;
 
-/// A statement that failed, with the line it starts on when known.
-#[derive(Debug)]
-pub struct StatementError {
-    /// 1-based line of the failing statement (None for parse errors, whose
-    /// message carries the position).
-    pub line: Option<u64>,
-    /// What went wrong.
-    pub error: QuiverError,
-    /// The SQL line the error names, with a caret under its column.
-    pub pointer: Option<String>,
+/// How wide a boxed table may be drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MaxWidth {
+    /// The terminal's width when results go to a terminal; no limit
+    /// otherwise.
+    Terminal,
+    /// At most this many columns.
+    Columns(usize),
 }
 
-impl std::fmt::Display for StatementError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.line {
-            Some(line) => write!(f, "Error in the statement at line {line}: {}", self.error)?,
-            None => write!(f, "Error: {}", self.error)?,
-        }
-        match &self.pointer {
-            Some(pointer) => write!(f, "\n{pointer}"),
-            None => Ok(()),
+/// The settings dot commands and command-line options change.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// How results are printed.
+    pub format: OutputFormat,
+    /// Print the time each statement takes, to standard error.
+    pub timer: bool,
+    /// A boxed table shows at most this many rows (None: all).
+    pub max_rows: Option<usize>,
+    /// How wide a boxed table may be.
+    pub max_width: MaxWidth,
+    /// How NULL is written (None: as each format writes it).
+    pub null_value: Option<String>,
+    /// Print each statement and dot command before running it.
+    pub echo: bool,
+    /// Stop a script at its first error.
+    pub bail: bool,
+    /// After a statement that writes rows, print how many.
+    pub changes: bool,
+    /// Draw a progress bar on standard error for long statements.
+    pub progress: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            format: OutputFormat::Box,
+            timer: false,
+            max_rows: None,
+            max_width: MaxWidth::Terminal,
+            null_value: None,
+            echo: false,
+            bail: true,
+            changes: false,
+            progress: true,
         }
     }
 }
 
-/// The shell's session and display settings.
+/// How running some input went.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Outcome {
+    /// A statement or dot command failed (its error was printed).
+    pub failed: bool,
+    /// `.quit` was given.
+    pub quit: bool,
+}
+
+/// The shell: a session, its settings and where results go.
 #[derive(Clone)]
 pub struct Shell {
     /// The session queries run in.
     pub ctx: SessionContext,
-    /// How results are printed.
-    pub format: OutputFormat,
-    /// Print elapsed time after each statement.
-    pub timer: bool,
-    /// In table format, show at most this many rows of a result.
-    pub max_rows: Option<usize>,
+    /// What the dot commands set.
+    pub settings: Settings,
+    /// Where results go (standard output, or a file after `.output`);
+    /// shared by the shell's clones.
+    pub output: Arc<Mutex<OutputTarget>>,
+    /// Rows written by statements since the shell started.
+    pub total_changes: u64,
 }
 
 impl Shell {
-    /// Runs each statement of `sql` in order, printing results to `out`.
-    /// Stops at the first failing statement.
-    pub async fn run_sql(
-        &self,
-        sql: &str,
-        out: &mut (dyn Write + Send),
-    ) -> Result<(), StatementError> {
+    /// A shell over `ctx` with `settings`, printing to standard output.
+    pub fn new(ctx: SessionContext, settings: Settings) -> Self {
+        Self {
+            ctx,
+            settings,
+            output: Arc::new(Mutex::new(OutputTarget::default())),
+            total_changes: 0,
+        }
+    }
+
+    /// Runs the dot commands and SQL statements of `script` in order,
+    /// printing each error to standard error; stops at the first error when
+    /// `bail` is set, and at `.quit`.
+    pub fn run_script<'a>(&'a mut self, script: &'a str) -> BoxFuture<'a, Outcome> {
+        Box::pin(async move {
+            let mut outcome = Outcome::default();
+            for item in split_script(script) {
+                let result = match &item {
+                    ScriptItem::Dot { text, .. } => {
+                        self.echo(text);
+                        match dot_commands::run(self, text).await {
+                            Ok(Next::Quit) => {
+                                outcome.quit = true;
+                                return outcome;
+                            }
+                            Ok(Next::Continue) => Ok(()),
+                            Ok(Next::Failed) => Err(None),
+                            Err(e) => Err(Some(e.to_string())),
+                        }
+                    }
+                    ScriptItem::Sql { text, .. } => {
+                        self.echo(text.trim());
+                        self.run_sql(text).await.map_err(|e| Some(e.to_string()))
+                    }
+                };
+                if let Err(message) = result {
+                    if let Some(message) = message {
+                        eprintln!("{message}");
+                    }
+                    outcome.failed = true;
+                    if self.settings.bail {
+                        return outcome;
+                    }
+                }
+            }
+            outcome
+        })
+    }
+
+    fn echo(&self, text: &str) {
+        if self.settings.echo {
+            let mut out = OutputTarget::writer(&self.output);
+            let _ = writeln!(out, "{text}");
+        }
+    }
+
+    /// Runs each statement of `sql` in order, printing results. Stops at
+    /// the first failing statement.
+    pub async fn run_sql(&mut self, sql: &str) -> Result<(), StatementError> {
         let script = parse_script(sql);
         for statement in &script.statements {
-            let fail = |error: QuiverError| StatementError {
-                line: Some(statement.line),
-                pointer: pointer(sql, &error.to_string()),
-                error,
-            };
+            let fail = |error: QuiverError| StatementError::new(error, sql, Some(statement.line));
             let started = Instant::now();
-            let df = self.ctx.run_statement(statement).await.map_err(fail)?;
-            if df.is_empty_statement() {
-                self.report_time(out, started.elapsed()).map_err(fail)?;
-                continue;
-            }
-            self.print(&df, out).await.map_err(fail)?;
-            self.report_time(out, started.elapsed()).map_err(fail)?;
+            let progress = Progress::start(&self.ctx, self.settings.progress);
+            let planned = self.ctx.run_statement(statement).await;
+            let result = match planned {
+                Ok(df) => self.show(&df).await,
+                Err(e) => Err(e),
+            };
+            progress.finish();
+            result.map_err(fail)?;
+            self.report_time(started.elapsed());
         }
         match script.error {
-            Some(error) => Err(StatementError {
-                line: None,
-                pointer: pointer(sql, &error.to_string()),
-                error,
-            }),
+            Some(error) => Err(StatementError::new(error, sql, None)),
             None => Ok(()),
         }
     }
 
-    /// Runs `df` and writes its result to `out`: batch by batch as they
-    /// arrive, except a table that shows every row, whose result is first
-    /// collected within the session's memory limit.
-    async fn print(&self, df: &DataFrame, out: &mut (dyn Write + Send)) -> quiver::Result<()> {
-        let mut writer = ResultWriter::new(out, self.format, &df.schema(), self.max_rows);
+    /// Prints the result of `df`, or the count of rows it changed.
+    async fn show(&mut self, df: &DataFrame) -> quiver::Result<()> {
+        if df.is_empty_statement() {
+            return Ok(());
+        }
+        if let Some(rows) = df.rows_changed() {
+            self.total_changes += rows;
+            if self.settings.changes {
+                let mut out = OutputTarget::writer(&self.output);
+                writeln!(
+                    out,
+                    "changes: {rows}   total_changes: {}",
+                    self.total_changes
+                )?;
+                return Ok(());
+            }
+            // A count is a table's business; CSV or JSON output holds only
+            // the rows that queries return.
+            if self.settings.format != OutputFormat::Box {
+                return Ok(());
+            }
+        }
+        let result = self.print(df).await;
+        OutputTarget::end_result(&self.output)?;
+        result
+    }
+
+    /// Runs `df` and writes its result: batch by batch as they arrive,
+    /// except a table that shows every row, whose result is first collected
+    /// within the session's memory limit.
+    async fn print(&self, df: &DataFrame) -> quiver::Result<()> {
+        let mut out = OutputTarget::writer(&self.output);
+        let display = Display {
+            max_rows: self.settings.max_rows,
+            max_width: match self.settings.max_width {
+                MaxWidth::Columns(n) => Some(n),
+                MaxWidth::Terminal if out.is_stdout() => terminal::stdout_width(),
+                MaxWidth::Terminal => None,
+            },
+            null_value: self.settings.null_value.clone(),
+        };
+        let mut writer = ResultWriter::new(&mut out, self.settings.format, &df.schema(), &display);
         if writer.keeps_every_row() {
             for batch in df.collect().await? {
                 writer.write(&batch)?;
@@ -98,14 +222,16 @@ impl Shell {
                 writer.write(&batch?)?;
             }
         }
-        writer.finish()
-    }
-
-    fn report_time(&self, out: &mut dyn Write, elapsed: Duration) -> quiver::Result<()> {
-        if self.timer {
-            writeln!(out, "Elapsed: {:.3}s", elapsed.as_secs_f64())?;
-        }
+        writer.finish()?;
         out.flush()?;
         Ok(())
+    }
+
+    /// With the timer on, writes how long a statement took to standard
+    /// error, where it cannot mix with results.
+    fn report_time(&self, elapsed: Duration) {
+        if self.settings.timer {
+            eprintln!("Run Time: {:.3} s", elapsed.as_secs_f64());
+        }
     }
 }

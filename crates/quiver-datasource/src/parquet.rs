@@ -18,6 +18,7 @@ use quiver_execution::memory_pool::MemoryPool;
 use quiver_execution::metrics::OperatorMetrics;
 use quiver_execution::panics::{catch_future, panic_message};
 use quiver_execution::plan::{ExecutionPlan, TaskContext};
+use quiver_execution::progress::ProgressShare;
 use quiver_execution::run_state::NodeId;
 use quiver_execution::shared_reads::SharedReads;
 use quiver_execution::stream::{
@@ -705,6 +706,22 @@ impl ExecutionPlan for ParquetExec {
                 _ => per_file.push((t.file, vec![t.row_group])),
             }
         }
+        // Each file's row groups count towards the statement's progress
+        // from the start, so that the bar never runs backwards.
+        let shares: Vec<ProgressShare> = per_file
+            .iter()
+            .map(|(f, groups)| {
+                let metadata = self.files[*f].metadata.metadata();
+                let (bytes, rows) = groups.iter().fold((0u64, 0u64), |(bytes, rows), &rg| {
+                    let group = metadata.row_group(rg);
+                    (
+                        bytes + u64::try_from(group.compressed_size()).unwrap_or(0),
+                        rows + u64::try_from(group.num_rows()).unwrap_or(0),
+                    )
+                });
+                ProgressShare::new(Arc::clone(&ctx.progress), bytes, rows)
+            })
+            .collect();
         let files = self.files.clone();
         let schema = self.schema();
         let batch_size = ctx.batch_size;
@@ -718,8 +735,8 @@ impl ExecutionPlan for ParquetExec {
             .collect();
         let mut membership = KeyMembership::new(&schema, &published, metrics.clone());
         let read_ahead = ReadAheadQueue::default();
-        let stream = futures::stream::iter(per_file)
-            .map(move |(f, groups)| {
+        let stream = futures::stream::iter(per_file.into_iter().zip(shares))
+            .map(move |((f, groups), mut share)| {
                 let scan = RowGroupScan {
                     file: files[f].clone(),
                     row_groups: groups,
@@ -736,11 +753,20 @@ impl ExecutionPlan for ParquetExec {
                 // panics on some corrupt metadata (a negative column chunk
                 // offset); that is bad data, not a bug.
                 let name = scan.file.file.name().to_string();
-                spawn_io(catch_future(scan.read()).map(move |read| {
+                let opened = spawn_io(catch_future(scan.read()).map(move |read| {
                     read.unwrap_or_else(|payload| {
                         Err(corrupt(&name, "metadata", panic_message(payload.as_ref())))
                     })
-                }))
+                }));
+                opened.map(move |opened| {
+                    opened.map(|read| {
+                        read.map(|batches| {
+                            batches.inspect_ok(move |batch| {
+                                share.rows_read(batch.num_rows() as u64);
+                            })
+                        })
+                    })
+                })
             })
             .buffered(2)
             .map(|opened| {

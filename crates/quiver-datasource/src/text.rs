@@ -11,6 +11,7 @@ use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
 use quiver_execution::panics::{catch, panic_error};
 use quiver_execution::plan::{ExecutionPlan, TaskContext};
+use quiver_execution::progress::ProgressShare;
 use quiver_execution::run_state::NodeId;
 use quiver_execution::stream::{ReceiverStream, SendableRecordBatchStream};
 use quiver_execution::{ScanRequest, TableProvider};
@@ -394,14 +395,21 @@ impl ExecutionPlan for TextFileExec {
                 self.partitions.len()
             );
         };
+        // Each file counts towards the statement's progress from the start
+        // and is done when it has been read.
+        let mut shares: Vec<ProgressShare> = files
+            .iter()
+            .map(|file| ProgressShare::new(Arc::clone(&ctx.progress), file.size().unwrap_or(0), 1))
+            .collect();
         let (tx, rx) = mpsc::channel(2);
         let reader = Arc::clone(&self.reader);
         let task = tokio::task::spawn_blocking(move || {
             let read_all = || {
-                for path in &files {
+                for (path, share) in files.iter().zip(shares.iter_mut()) {
                     if !reader.read_file(path, ctx.batch_size, &tx)? {
                         break;
                     }
+                    share.rows_read(1);
                 }
                 Ok(())
             };

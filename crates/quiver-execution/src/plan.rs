@@ -14,6 +14,7 @@ use crate::dynamic_filter::DynamicFilter;
 use crate::memory_pool::{MemoryPool, MemoryReservation};
 use crate::metrics::{execute_child, MetricsRegistry};
 use crate::operators::coalesce::CoalescePartitionsExec;
+use crate::progress::ScanProgress;
 use crate::run_state::{NodeId, RunState};
 use crate::stream::{catch_panics, SendableRecordBatchStream};
 
@@ -31,6 +32,9 @@ pub struct TaskContext {
     pub spill_directory: PathBuf,
     /// What the partitions of each operator share during this run.
     pub run_state: Arc<RunState>,
+    /// Where scans report how much they have read (the shell's progress
+    /// bar reads it).
+    pub progress: Arc<ScanProgress>,
 }
 
 impl Default for TaskContext {
@@ -41,6 +45,7 @@ impl Default for TaskContext {
             memory_pool: Arc::new(MemoryPool::default()),
             spill_directory: std::env::temp_dir(),
             run_state: Arc::default(),
+            progress: Arc::default(),
         }
     }
 }

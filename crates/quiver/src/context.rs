@@ -12,6 +12,7 @@ use quiver_datasource::{
 };
 use quiver_execution::memory_pool::MemoryPool;
 use quiver_execution::operators::generated::GeneratedTable;
+use quiver_execution::progress::ScanProgress;
 use quiver_execution::{ProviderSource, TableProvider};
 use quiver_expr::logical_plan::{Ddl, FormatName, Values};
 use quiver_expr::stack::with_stack_for;
@@ -56,6 +57,9 @@ pub struct SessionState {
     pub disabled_rules: RwLock<BTreeSet<String>>,
     /// Counts [`SessionContext::interrupt`] calls; running queries watch it.
     pub interrupts: tokio::sync::watch::Sender<u64>,
+    /// How far the running statement's scans have got; see
+    /// [`SessionContext::progress`].
+    pub progress: Arc<ScanProgress>,
     /// How deeply a query's expressions and plans may nest (`SET max_expression_depth`).
     pub max_expression_depth: std::sync::atomic::AtomicUsize,
     /// How many steps a recursive CTE may take (`SET max_recursion_depth`).
@@ -250,6 +254,7 @@ impl SessionContext {
             optimizer,
             disabled_rules: RwLock::default(),
             interrupts: tokio::sync::watch::Sender::new(0),
+            progress: Arc::default(),
             max_expression_depth: quiver_sql::DEFAULT_MAX_EXPRESSION_DEPTH.into(),
             max_recursion_depth: DEFAULT_MAX_RECURSION_DEPTH.into(),
             time_zone: RwLock::new("UTC".to_string()),
@@ -267,6 +272,13 @@ impl SessionContext {
     /// Queries started afterwards run normally. Callable from any thread.
     pub fn interrupt(&self) {
         self.state.interrupts.send_modify(|count| *count += 1);
+    }
+
+    /// How far the scans of the queries running in this session have got:
+    /// a progress bar resets it before a statement and reads its fraction
+    /// while the statement runs.
+    pub fn progress(&self) -> Arc<ScanProgress> {
+        Arc::clone(&self.state.progress)
     }
 
     /// The session's state.
@@ -372,13 +384,13 @@ impl SessionContext {
         }
     }
 
-    /// A one-row result `count` (for INSERT and COPY).
+    /// A one-row result `count` (for INSERT, UPDATE, DELETE and COPY).
     fn count_result(&self, rows: u64) -> DataFrame {
         let count = Expr::Literal(ScalarValue::Int64(Some(rows as i64)));
         let plan = Values::try_new(vec![vec![count]], &["count".to_string()])
             .map(LogicalPlan::Values)
             .unwrap_or_else(|_| quiver_expr::logical_plan::one_row());
-        DataFrame::new(Arc::clone(&self.state), plan)
+        DataFrame::row_count(Arc::clone(&self.state), plan, rows)
     }
 
     /// Runs a statement that changes the catalog or writes data; returns the

@@ -26,11 +26,26 @@ const COLLECT_ADVICE: &str = "try SET memory_limit = '…' with a larger value, 
 pub struct DataFrame {
     state: Arc<SessionState>,
     plan: LogicalPlan,
+    /// For statements that write rows, how many they wrote.
+    rows_changed: Option<u64>,
 }
 
 impl DataFrame {
     pub(crate) fn new(state: Arc<SessionState>, plan: LogicalPlan) -> Self {
-        Self { state, plan }
+        Self {
+            state,
+            plan,
+            rows_changed: None,
+        }
+    }
+
+    /// The one-row result `count` of a statement that wrote `rows` rows.
+    pub(crate) fn row_count(state: Arc<SessionState>, plan: LogicalPlan, rows: u64) -> Self {
+        Self {
+            state,
+            plan,
+            rows_changed: Some(rows),
+        }
     }
 
     /// The result of a statement that returns no rows (DDL).
@@ -39,7 +54,13 @@ impl DataFrame {
             produce_one_row: false,
             schema: Arc::new(QSchema::empty()),
         });
-        Self { state, plan }
+        Self::new(state, plan)
+    }
+
+    /// For INSERT, UPDATE, DELETE and COPY: how many rows they wrote (their
+    /// result is that count); None for every other statement.
+    pub fn rows_changed(&self) -> Option<u64> {
+        self.rows_changed
     }
 
     /// True for statements that produce no result set (DDL).
@@ -95,6 +116,7 @@ impl DataFrame {
             memory_pool: Arc::clone(&self.state.memory_pool),
             spill_directory: self.state.temp_directory(),
             run_state: Arc::default(),
+            progress: Arc::clone(&self.state.progress),
         })
     }
 

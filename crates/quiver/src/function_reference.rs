@@ -28,6 +28,27 @@ pub fn callable_functions() -> Vec<(String, Vec<String>)> {
     all
 }
 
+/// Every callable function name (aliases too) with how it is called, as
+/// the reference writes it (`round(x, digits)`); a name without an entry
+/// has an empty signature.
+pub fn function_signatures() -> Vec<(String, String)> {
+    let signatures: std::collections::HashMap<&str, &str> = FUNCTION_DOCS
+        .iter()
+        .map(|doc| (doc.name, doc.signature))
+        .collect();
+    let mut all = vec![];
+    for (name, aliases) in callable_functions() {
+        let signature = signatures.get(name.as_str()).copied().unwrap_or("");
+        for alias in aliases {
+            all.push((alias, signature.to_string()));
+        }
+        all.push((name, signature.to_string()));
+    }
+    all.sort();
+    all.dedup_by(|a, b| a.0 == b.0);
+    all
+}
+
 /// A table cell's text with Markdown's `|` escaped.
 fn cell(text: &str) -> String {
     text.replace('|', "\\|")

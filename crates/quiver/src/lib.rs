@@ -39,6 +39,7 @@ pub use quiver_datasource::{
     BatchWriter, CsvOptions, FileFormat, FileFormats, StorageOptions, WriteOptions,
 };
 pub use quiver_execution::panics::quiet_caught_panics;
+pub use quiver_execution::progress;
 pub use quiver_execution::TableProvider;
 pub use quiver_execution::{
     collect, execute_stream, ExecutionPlan, SendableRecordBatchStream, TaskContext,
