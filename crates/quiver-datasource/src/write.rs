@@ -23,7 +23,7 @@ use quiver_expr::{QuiverError, Result};
 
 use crate::format::FileFormat;
 use crate::partition_buffers::PartitionBuffers;
-use crate::store::StorageOptions;
+use crate::store::{RemoteLocation, StorageOptions};
 use crate::transaction::Transaction;
 
 /// How to write files.
@@ -50,6 +50,9 @@ pub struct WriteOptions {
     pub partition_by: Vec<String>,
     /// How to reach S3 (`aws.*` options).
     pub storage: StorageOptions,
+    /// Create the directory the output goes in (and its parents) when it
+    /// is missing (`MKDIRS true`); by default a missing one is an error.
+    pub create_directories: bool,
 }
 
 impl WriteOptions {
@@ -64,13 +67,14 @@ impl WriteOptions {
             delimiter: b',',
             partition_by: vec![],
             storage: StorageOptions::default(),
+            create_directories: false,
         }
     }
 
     /// Applies `COPY` options (`compression`, `row_group_size`,
     /// `bloom_filter` (`true`, or a comma-separated list of columns),
-    /// `header`, `delimiter`/`delim`/`sep`, `aws.*`); unknown keys are
-    /// errors.
+    /// `header`, `delimiter`/`delim`/`sep`, `mkdirs`, `aws.*`); unknown
+    /// keys are errors.
     pub fn with_options(mut self, options: &[(String, String)]) -> Result<Self> {
         for (key, value) in options {
             if StorageOptions::is_storage_key(key) {
@@ -96,17 +100,8 @@ impl WriteOptions {
                         _ => value.split(',').map(|c| c.trim().to_string()).collect(),
                     }
                 }
-                "header" => {
-                    self.header = match value.to_lowercase().as_str() {
-                        "true" | "1" | "yes" => true,
-                        "false" | "0" | "no" => false,
-                        _ => {
-                            return Err(QuiverError::Plan(format!(
-                                "HEADER must be true or false, not '{value}'"
-                            )))
-                        }
-                    }
-                }
+                "header" => self.header = flag("HEADER", value)?,
+                "mkdirs" => self.create_directories = flag("MKDIRS", value)?,
                 "delimiter" | "delim" | "sep" => {
                     let value = if value == "\\t" { "\t" } else { value.as_str() };
                     match value.as_bytes() {
@@ -120,7 +115,7 @@ impl WriteOptions {
                 }
                 other => {
                     return Err(QuiverError::Plan(format!(
-                        "unknown COPY option '{other}'; expected FORMAT, COMPRESSION, ROW_GROUP_SIZE, BLOOM_FILTER, HEADER, DELIMITER or PARTITION_BY"
+                        "unknown COPY option '{other}'; expected FORMAT, COMPRESSION, ROW_GROUP_SIZE, BLOOM_FILTER, HEADER, DELIMITER, PARTITION_BY or MKDIRS"
                     )))
                 }
             }
@@ -211,6 +206,7 @@ pub async fn write_stream(
     options: &WriteOptions,
     reservation: MemoryReservation,
 ) -> Result<u64> {
+    check_directory(location, options)?;
     let gathered = reservation.new_empty("partitions being gathered");
     let mut transaction = Transaction::new(reservation);
     match write_batches(stream, location, options, &mut transaction, gathered).await {
@@ -222,6 +218,35 @@ pub async fn write_stream(
             transaction.abort().await;
             Err(e)
         }
+    }
+}
+
+/// A boolean option's value.
+fn flag(name: &str, value: &str) -> Result<bool> {
+    match value.to_lowercase().as_str() {
+        "true" | "1" | "yes" => Ok(true),
+        "false" | "0" | "no" => Ok(false),
+        _ => Err(QuiverError::Plan(format!(
+            "{name} must be true or false, not '{value}'"
+        ))),
+    }
+}
+
+/// Fails when the local directory that `location` goes in is missing and
+/// the options do not ask for it to be made: a typo in a path should not
+/// quietly create a tree of directories. (A partitioned write makes
+/// `location` itself, a directory, but its parent must exist.)
+fn check_directory(location: &str, options: &WriteOptions) -> Result<()> {
+    if options.create_directories || RemoteLocation::parse(location)?.is_some() {
+        return Ok(());
+    }
+    let path = std::path::PathBuf::from(crate::listing::local_path(location));
+    match path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(parent) if !parent.is_dir() => Err(QuiverError::Io(format!(
+            "cannot write to '{location}': directory '{}' does not exist; create it, or add (MKDIRS true)",
+            parent.display()
+        ))),
+        _ => Ok(()),
     }
 }
 

@@ -107,10 +107,27 @@ async fn copy_writes_files_that_read_back() {
     );
     assert_eq!(count(&ctx, &copy(at("t.csv"), "")).await, 3);
     assert_eq!(count(&ctx, &copy(at("t.json"), "")).await, 3);
+    let missing = ctx
+        .sql(&copy(
+            at("nested/dir/t.tsv"),
+            "(FORMAT csv, DELIMITER '\\t')",
+        ))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        missing.contains("directory")
+            && missing.contains("does not exist")
+            && missing.contains("MKDIRS"),
+        "{missing}"
+    );
     assert_eq!(
         count(
             &ctx,
-            &copy(at("nested/dir/t.tsv"), "(FORMAT csv, DELIMITER '\\t')")
+            &copy(
+                at("nested/dir/t.tsv"),
+                "(FORMAT csv, DELIMITER '\\t', MKDIRS true)"
+            )
         )
         .await,
         3
@@ -283,7 +300,7 @@ async fn inconsistent_partition_layouts_are_an_error_naming_files() {
         .display()
         .to_string();
     let b = dir.path().join("t/b.parquet").display().to_string();
-    ctx.sql(&format!("COPY (SELECT 1 AS x) TO '{a}'"))
+    ctx.sql(&format!("COPY (SELECT 1 AS x) TO '{a}' (MKDIRS true)"))
         .await
         .unwrap();
     ctx.sql(&format!("COPY (SELECT 2 AS x) TO '{b}'"))
@@ -305,7 +322,7 @@ async fn parquet_files_with_different_columns_merge() {
     let ctx = SessionContext::new();
     let file = |n: &str| dir.path().join("t").join(n).display().to_string();
     ctx.sql(&format!(
-        "COPY (SELECT CAST(1 AS INTEGER) AS a, 'x' AS b) TO '{}'",
+        "COPY (SELECT CAST(1 AS INTEGER) AS a, 'x' AS b) TO '{}' (MKDIRS true)",
         file("1.parquet")
     ))
     .await
@@ -354,9 +371,11 @@ async fn pruned_partition_directories_are_never_opened() {
             .join(format!("year={year}/data.parquet"))
             .display()
             .to_string();
-        ctx.sql(&format!("COPY (SELECT {year} * 10 AS v) TO '{file}'"))
-            .await
-            .unwrap();
+        ctx.sql(&format!(
+            "COPY (SELECT {year} * 10 AS v) TO '{file}' (MKDIRS true)"
+        ))
+        .await
+        .unwrap();
     }
     let broken = root.join("year=2025");
     std::fs::create_dir_all(&broken).unwrap();
