@@ -2,12 +2,16 @@
 //! cancellation with Ctrl-C.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use rustyline::error::ReadlineError;
 use rustyline::history::DefaultHistory;
-use rustyline::{CompletionType, Config, Editor};
+use rustyline::{
+    Cmd, CompletionType, ConditionalEventHandler, Config, Editor, Event, EventContext,
+    EventHandler, KeyEvent, RepeatCount,
+};
 use tokio::runtime::Runtime;
 use tokio::sync::Notify;
 
@@ -39,6 +43,24 @@ fn install_interrupt_handler() -> Arc<Notify> {
     interrupt
 }
 
+/// Notes whether the input was empty when Ctrl-C was pressed at the prompt
+/// (the editor discards the input before it reports the key), so that
+/// only Ctrl-C twice at an empty prompt leaves the shell.
+struct NoteEmptyInput(Arc<AtomicBool>);
+
+impl ConditionalEventHandler for NoteEmptyInput {
+    fn handle(
+        &self,
+        _event: &Event,
+        _count: RepeatCount,
+        _positive: bool,
+        ctx: &EventContext,
+    ) -> Option<Cmd> {
+        self.0.store(ctx.line().is_empty(), Ordering::SeqCst);
+        None
+    }
+}
+
 /// Runs the shell until `.quit`, Ctrl-D, or Ctrl-C twice at an empty
 /// prompt.
 pub fn run(mut shell: Shell, runtime: &Runtime) -> rustyline::Result<()> {
@@ -49,6 +71,11 @@ pub fn run(mut shell: Shell, runtime: &Runtime) -> rustyline::Result<()> {
         .build();
     let mut editor: Editor<SqlHelper, DefaultHistory> = Editor::with_config(config)?;
     editor.set_helper(Some(SqlHelper::new(shell.ctx.clone())));
+    let input_was_empty = Arc::new(AtomicBool::new(false));
+    editor.bind_sequence(
+        KeyEvent::ctrl('C'),
+        EventHandler::Conditional(Box::new(NoteEmptyInput(Arc::clone(&input_was_empty)))),
+    );
     let history = history_path();
     if let Some(path) = &history {
         // A missing history file is normal on first use.
@@ -83,6 +110,11 @@ pub fn run(mut shell: Shell, runtime: &Runtime) -> rustyline::Result<()> {
                 }
             }
             Err(ReadlineError::Interrupted) => {
+                if !input_was_empty.load(Ordering::SeqCst) {
+                    // Ctrl-C clears what was typed.
+                    interrupted_idle = false;
+                    continue;
+                }
                 if interrupted_idle {
                     break;
                 }

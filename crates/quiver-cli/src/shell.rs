@@ -123,7 +123,12 @@ impl Shell {
                     }
                     ScriptItem::Sql { text, .. } => {
                         self.echo(text.trim());
-                        self.run_sql(text).await.map_err(|e| Some(e.to_string()))
+                        // Each failing statement has printed its error.
+                        if self.run_sql(text).await {
+                            Ok(())
+                        } else {
+                            Err(None)
+                        }
                     }
                 };
                 if let Err(message) = result {
@@ -147,27 +152,36 @@ impl Shell {
         }
     }
 
-    /// Runs each statement of `sql` in order, printing results. Stops at
-    /// the first failing statement.
-    pub async fn run_sql(&mut self, sql: &str) -> Result<(), StatementError> {
+    /// Runs each statement of `sql` in order, printing results and each
+    /// failure's error; stops at the first failure when `bail` is set.
+    /// Returns whether every statement succeeded.
+    pub async fn run_sql(&mut self, sql: &str) -> bool {
         let script = parse_script(sql);
+        let mut succeeded = true;
         for statement in &script.statements {
-            let fail = |error: QuiverError| StatementError::new(error, sql, Some(statement.line));
             let started = Instant::now();
             let progress = Progress::start(&self.ctx, self.settings.progress);
-            let planned = self.ctx.run_statement(statement).await;
-            let result = match planned {
+            let result = match self.ctx.run_statement(statement).await {
                 Ok(df) => self.show(&df).await,
                 Err(e) => Err(e),
             };
             progress.finish();
-            result.map_err(fail)?;
-            self.report_time(started.elapsed());
+            match result {
+                Ok(()) => self.report_time(started.elapsed()),
+                Err(error) => {
+                    eprintln!("{}", StatementError::new(error, sql, Some(statement.line)));
+                    succeeded = false;
+                    if self.settings.bail {
+                        return false;
+                    }
+                }
+            }
         }
-        match script.error {
-            Some(error) => Err(StatementError::new(error, sql, None)),
-            None => Ok(()),
+        if let Some(error) = script.error {
+            eprintln!("{}", StatementError::new(error, sql, None));
+            return false;
         }
+        succeeded
     }
 
     /// Prints the result of `df`, or the count of rows it changed.

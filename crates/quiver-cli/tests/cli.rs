@@ -515,3 +515,88 @@ fn values_with_line_breaks_are_drawn_inside_the_table() {
         "{text}"
     );
 }
+
+#[test]
+fn dot_commands_work_in_scripts_read_files_and_redirect_output() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let at = |name: &str| dir.path().join(name).display().to_string();
+    std::fs::write(at("inner.sql"), ".nullvalue (none)\nSELECT NULL AS n;\n").unwrap();
+    let script = format!(
+        ".mode csv\n\
+         SELECT 1 AS a;\n\
+         .read {inner}\n\
+         .once {once}\n\
+         SELECT 2 AS b;\n\
+         .output {all}\n\
+         SELECT 3 AS c;\n\
+         .mode line\n\
+         SELECT 4 AS d, 'x' AS long_name;\n\
+         .output\n\
+         .echo on\n\
+         SELECT 5 AS e;\n",
+        inner = at("inner.sql"),
+        once = at("once.csv"),
+        all = at("all.txt"),
+    );
+    std::fs::write(at("script.sql"), &script).unwrap();
+    let o = quiver(&["-f", &at("script.sql")], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "a\n1\nn\n(none)\nSELECT 5 AS e;\ne = 5\n",
+        ".once and .output took the middle results"
+    );
+    assert_eq!(std::fs::read_to_string(at("once.csv")).unwrap(), "b\n2\n");
+    assert_eq!(
+        std::fs::read_to_string(at("all.txt")).unwrap(),
+        "c\n3\n        d = 4\nlong_name = x\n"
+    );
+}
+
+#[test]
+fn dot_commands_in_dash_c_and_stdin_and_a_failing_one_stops_the_script() {
+    let o = quiver(&["-c", ".mode json\nSELECT 1 AS a;"], None);
+    assert_eq!(stdout(&o), "[{\"a\":1}]\n");
+    let o = quiver(
+        &[],
+        Some(".mode tsv\nSELECT 1 AS a, 2 AS b;\n.mode nonsense\nSELECT 3;\n"),
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(stdout(&o), "a\tb\n1\t2\n");
+    assert!(stderr(&o).contains("usage: .mode FORMAT"), "{}", stderr(&o));
+    // With .bail off, the script goes on after an error and still fails.
+    let o = quiver(
+        &["--csv"],
+        Some(".bail off\nSELECT nope;\nSELECT 7 AS after;\n"),
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(stdout(&o), "after\n7\n");
+}
+
+#[test]
+fn init_scripts_mode_flags_and_changes() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let init = dir.path().join("init.sql");
+    std::fs::write(&init, "CREATE TABLE t (x INTEGER);\n.changes on\n").unwrap();
+    let init = init.display().to_string();
+    let o = quiver(
+        &[
+            "-init",
+            &init,
+            "-csv",
+            "-c",
+            "INSERT INTO t VALUES (1), (2); SELECT count(*) AS n FROM t",
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "changes: 2   total_changes: 2\nn\n2\n");
+    let o = quiver(&["-init", "/no/such/init.sql", "-c", "SELECT 1"], None);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("/no/such/init.sql"), "{}", stderr(&o));
+    let o = quiver(&["--format", "html", "-c", "SELECT '<b>' AS tag"], None);
+    assert_eq!(
+        stdout(&o),
+        "<table>\n<tr><th>tag</th></tr>\n<tr><td>&lt;b&gt;</td></tr>\n</table>\n"
+    );
+}
