@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use futures::future::BoxFuture;
 use futures::StreamExt;
-use quiver::{parse_script, DataFrame, QuiverError, SessionContext};
+use quiver::{parse_script, DataFrame, SessionContext};
 
 use crate::args::OutputFormat;
 use crate::dot_commands::{self, Next};
