@@ -59,14 +59,14 @@ pub struct Args {
     pub files: Vec<String>,
 
     /// Run this SQL (statements separated by `;`, dot commands on lines of
-    /// their own) and exit.
+    /// their own) and exit; given several times, each runs in turn.
     #[arg(
         short = 'c',
         long = "command",
         value_name = "SQL",
         allow_hyphen_values = true
     )]
-    pub command: Option<String>,
+    pub command: Vec<String>,
 
     /// Run the statements in this script and exit.
     #[arg(short = 'f', long = "file", value_name = "PATH")]
@@ -213,7 +213,7 @@ mod tests {
         assert_eq!(args.init.as_deref(), Some("setup.sql"));
         assert!(args.bail);
         let args = parse(&["quiver", "-c", "-json", "--format", "line"]);
-        assert_eq!(args.command.as_deref(), Some("-json"));
+        assert_eq!(args.command, vec!["-json".to_string()]);
         assert_eq!(args.output_format(), Some(OutputFormat::Line));
     }
 

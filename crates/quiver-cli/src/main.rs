@@ -23,6 +23,7 @@ use std::process::ExitCode;
 use quiver::{quiet_caught_panics, SessionConfig, SessionContext};
 
 use crate::args::{Args, OutputFormat};
+use crate::script::StatementScanner;
 use crate::shell::{Settings, Shell};
 
 fn main() -> ExitCode {
@@ -124,21 +125,18 @@ fn startup_script(args: &Args) -> Result<Option<String>, String> {
     }
 }
 
-/// The SQL to run without a shell: from `-f`, then `-c`, or from standard
-/// input when it is not a terminal. `None` means: open the shell.
+/// The SQL to run without a shell: from `-f`, then each `-c`, or from
+/// standard input when it is not a terminal. `None` means: open the shell.
 fn batch_input(args: &Args) -> Result<Option<String>, String> {
     let mut sql = String::new();
     if let Some(path) = &args.script {
         sql = std::fs::read_to_string(path)
             .map_err(|e| format!("cannot read script '{path}': {e}"))?;
     }
-    if let Some(command) = &args.command {
-        if !sql.is_empty() {
-            sql.push_str(";\n");
-        }
-        sql.push_str(command);
+    for command in &args.command {
+        append_script(&mut sql, command);
     }
-    if args.script.is_some() || args.command.is_some() {
+    if args.script.is_some() || !args.command.is_empty() {
         return Ok(Some(sql));
     }
     let stdin = std::io::stdin();
@@ -150,4 +148,34 @@ fn batch_input(args: &Args) -> Result<Option<String>, String> {
         .read_to_string(&mut sql)
         .map_err(|e| format!("cannot read standard input: {e}"))?;
     Ok(Some(sql))
+}
+
+/// Appends `more` to the script `sql` on a line of its own, ending an
+/// unfinished last statement of `sql` first.
+fn append_script(sql: &mut String, more: &str) {
+    if !sql.trim().is_empty() {
+        let mut scanner = StatementScanner::default();
+        scanner.feed(sql);
+        let last_line = sql.lines().last().unwrap_or_default();
+        if !scanner.between_statements() && !last_line.trim_start().starts_with('.') {
+            sql.push(';');
+        }
+        sql.push('\n');
+    }
+    sql.push_str(more);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::append_script;
+
+    #[test]
+    fn commands_join_into_one_script() {
+        let mut sql = String::new();
+        append_script(&mut sql, ".mode csv");
+        append_script(&mut sql, "SELECT 1");
+        append_script(&mut sql, "SELECT 2;");
+        append_script(&mut sql, "SELECT 3");
+        assert_eq!(sql, ".mode csv\nSELECT 1;\nSELECT 2;\nSELECT 3");
+    }
 }
