@@ -3,7 +3,7 @@
 //! tables (those naming S3 or HTTP locations need a server and are run
 //! against one in `crates/quiver/tests/remote.rs` instead), the first
 //! command opens the shell over files that exist, and the Rust program is
-//! the compiled example `crates/quiver/examples/readme.rs`.
+//! the compiled example `crates/quiver/examples/query_files.rs`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -168,10 +168,10 @@ fn the_rust_example_is_the_compiled_one() {
         .into_iter()
         .next()
         .expect("a Rust example");
-    let example = std::fs::read_to_string(repo_root().join("crates/quiver/examples/readme.rs"))
+    let example = std::fs::read_to_string(repo_root().join("crates/quiver/examples/query_files.rs"))
         .expect("the example program");
     assert!(
         example.ends_with(&program),
-        "README.md's Rust block and crates/quiver/examples/readme.rs differ"
+        "README.md's Rust block and crates/quiver/examples/query_files.rs differ"
     );
 }
