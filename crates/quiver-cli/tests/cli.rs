@@ -600,3 +600,48 @@ fn init_scripts_mode_flags_and_changes() {
         "<table>\n<tr><th>tag</th></tr>\n<tr><td>&lt;b&gt;</td></tr>\n</table>\n"
     );
 }
+
+#[test]
+fn ctrl_c_stops_a_running_copy_and_leaves_no_file() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let target = dir.path().join("pairs.csv");
+    let sql = format!(
+        "COPY (SELECT a.trip_id, b.fare FROM 'testdata/trips.parquet' a, 'testdata/trips.parquet' b) TO '{}'",
+        target.display()
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_quiver"))
+        .args(["-c", &sql])
+        .current_dir(repo_root())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("quiver runs");
+    // Wait until the copy is writing (its temporary file has grown).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while file_names(dir.path()).is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(
+        !file_names(dir.path()).is_empty(),
+        "the copy started writing"
+    );
+    let interrupted = std::time::Instant::now();
+    let pid = child.id().to_string();
+    Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .expect("kill runs");
+    let output = child.wait_with_output().expect("quiver finishes");
+    let stopped = interrupted.elapsed();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).starts_with("Interrupted: query cancelled"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stopped < std::time::Duration::from_secs(2),
+        "stopped after {stopped:?}"
+    );
+    assert_eq!(file_names(dir.path()), Vec::<String>::new(), "nothing left");
+}

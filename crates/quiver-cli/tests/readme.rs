@@ -168,8 +168,9 @@ fn the_rust_example_is_the_compiled_one() {
         .into_iter()
         .next()
         .expect("a Rust example");
-    let example = std::fs::read_to_string(repo_root().join("crates/quiver/examples/query_files.rs"))
-        .expect("the example program");
+    let example =
+        std::fs::read_to_string(repo_root().join("crates/quiver/examples/query_files.rs"))
+            .expect("the example program");
     assert!(
         example.ends_with(&program),
         "README.md's Rust block and crates/quiver/examples/query_files.rs differ"

@@ -117,6 +117,11 @@ impl StorageOptions {
         self.values.iter().map(|(k, v)| (k.as_str(), v.as_str()))
     }
 
+    /// True when no setting is given.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
     /// These settings with `overrides` taking precedence.
     pub fn with_overrides(&self, overrides: &StorageOptions) -> StorageOptions {
         let mut values = self.values.clone();

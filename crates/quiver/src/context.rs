@@ -1,14 +1,14 @@
 //! The session: catalog, settings and functions, and the entry points that
 //! turn SQL into results.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
 use arrow::record_batch::RecordBatch;
 use quiver_datasource::{
     hive_directories, hive_file_directories, CsvOptions, DirectoryOpener, FileFormat, FileFormats,
-    HiveTable, MemTable, ParquetTable, StorageOptions, TextTable, WriteOptions,
+    HiveTable, MemTable, ParquetTable, RemoteLocation, StorageOptions, TextTable, WriteOptions,
 };
 use quiver_execution::memory_pool::MemoryPool;
 use quiver_execution::operators::generated::GeneratedTable;
@@ -47,6 +47,11 @@ pub struct SessionState {
     /// S3 settings made with `SET` (`aws.region`, …); a table's `OPTIONS`
     /// override them.
     pub storage: RwLock<StorageOptions>,
+    /// S3 settings given in the `OPTIONS` of an external table, by the root
+    /// of its location (`s3://bucket`): they also apply to the session's
+    /// other reads and writes in that bucket, as a DuckDB secret scoped to
+    /// it would, over `SET` and under a statement's own options.
+    pub bucket_storage: RwLock<HashMap<String, StorageOptions>>,
     /// The memory budget of the session's queries (`SET memory_limit`).
     pub memory_pool: Arc<MemoryPool>,
     /// Where queries write spill files (`SET temp_directory`).
@@ -117,6 +122,40 @@ impl SessionState {
     /// The session's S3 settings.
     pub fn storage(&self) -> StorageOptions {
         self.storage.read().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    /// The S3 settings for reading or writing `location`: the session's,
+    /// with those a table's `OPTIONS` gave for its bucket on top.
+    pub fn storage_for(&self, location: &str) -> StorageOptions {
+        let session = self.storage();
+        let Ok(Some(remote)) = RemoteLocation::parse(location) else {
+            return session;
+        };
+        let scoped = self
+            .bucket_storage
+            .read()
+            .ok()
+            .and_then(|buckets| buckets.get(&remote.root).cloned());
+        match scoped {
+            Some(bucket) => session.with_overrides(&bucket),
+            None => session,
+        }
+    }
+
+    /// Makes the S3 settings among a table's `options` apply to the rest of
+    /// the bucket `location` is in.
+    fn scope_to_bucket(&self, location: &str, options: &[(String, String)]) -> Result<()> {
+        let (storage, _) = StorageOptions::split(options)?;
+        if storage.is_empty() {
+            return Ok(());
+        }
+        if let Some(remote) = RemoteLocation::parse(location)?.filter(|r| !r.is_http) {
+            if let Ok(mut buckets) = self.bucket_storage.write() {
+                let scoped = buckets.entry(remote.root).or_default();
+                *scoped = scoped.with_overrides(&storage);
+            }
+        }
+        Ok(())
     }
 
     /// Where spill files go now.
@@ -251,6 +290,7 @@ impl SessionContext {
             functions: RwLock::new(functions),
             formats: RwLock::new(FileFormats::builtin()),
             storage: RwLock::default(),
+            bucket_storage: RwLock::default(),
             optimizer,
             disabled_rules: RwLock::default(),
             interrupts: tokio::sync::watch::Sender::new(0),
@@ -508,8 +548,10 @@ impl SessionContext {
                     return Ok(());
                 }
                 let format = self.state.formats().find(format.as_str())?;
-                let table = open_table(&location, format, &options, schema, &self.state.storage())?;
-                catalog.insert(&name, CatalogEntry::Table(table), false)
+                let storage = self.state.storage_for(&location);
+                let table = open_table(&location, format, &options, schema, &storage)?;
+                catalog.insert(&name, CatalogEntry::Table(table), false)?;
+                self.state.scope_to_bucket(&location, &options)
             }
             Ddl::DropTable { name, if_exists } => {
                 catalog.remove(&name, "table", if_exists).map(|_| ())
@@ -591,7 +633,7 @@ impl ContextProvider for SessionContext {
         format: Option<&FormatName>,
         options: &[(String, String)],
     ) -> Result<Arc<dyn TableSource>> {
-        let storage = self.state.storage();
+        let storage = self.state.storage_for(location);
         let format = match format {
             Some(f) => self.state.formats().find(f.as_str())?,
             None => self.state.formats().detect(location, &storage)?,

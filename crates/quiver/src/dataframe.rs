@@ -157,7 +157,10 @@ impl DataFrame {
     /// does not override them.
     pub async fn write(&self, location: &str, options: &WriteOptions) -> Result<u64> {
         let mut options = options.clone();
-        options.storage = self.state.storage().with_overrides(&options.storage);
+        options.storage = self
+            .state
+            .storage_for(location)
+            .with_overrides(&options.storage);
         let writers = self
             .state
             .memory_pool

@@ -164,6 +164,14 @@ async fn table_options_and_duckdb_style_settings_reach_s3() {
     .await
     .unwrap();
     assert_eq!(count(&ctx, "SELECT count(*) FROM t").await, 20_000);
+    // The table's settings cover the rest of its bucket: a COPY there and
+    // a read of the copy reach the same server.
+    let copy = "COPY (SELECT trip_id FROM t WHERE trip_id <= 10) TO 's3://options/first.parquet'";
+    assert_eq!(count(&ctx, copy).await, 10);
+    assert_eq!(
+        count(&ctx, "SELECT count(*) FROM 's3://options/first.parquet'").await,
+        10
+    );
     // DuckDB's names: an endpoint without a scheme, and s3_use_ssl.
     let duck = SessionContext::new();
     for statement in [
