@@ -609,7 +609,7 @@ fn ctrl_c_stops_a_running_copy_and_leaves_no_file() {
         "COPY (SELECT a.trip_id, b.fare FROM 'testdata/trips.parquet' a, 'testdata/trips.parquet' b) TO '{}'",
         target.display()
     );
-    let mut child = Command::new(env!("CARGO_BIN_EXE_quiver"))
+    let child = Command::new(env!("CARGO_BIN_EXE_quiver"))
         .args(["-c", &sql])
         .current_dir(repo_root())
         .stdout(Stdio::null())
