@@ -2,8 +2,6 @@
 //! quoted file path, after FROM or JOIN, after `alias.`, or in an
 //! expression over the statement's tables.
 
-use std::path::Path;
-
 use rustyline::completion::Pair;
 
 /// What fits at the cursor.
@@ -178,38 +176,28 @@ fn open_quote(text: &str) -> Option<usize> {
     open
 }
 
-/// The files and directories whose paths start with `partial`, directories
-/// with a trailing `/`; the replacement is the whole path.
-pub fn paths(partial: &str) -> Vec<Pair> {
+/// The files and directories whose paths start with `partial` (a local
+/// path or an `s3://bucket/…` key), directories with a trailing `/`; the
+/// replacement is the whole path. `list` gives the names in a directory,
+/// as [`quiver::SessionContext::directory_names`] does.
+pub fn paths(partial: &str, list: &dyn Fn(&str) -> Vec<String>) -> Vec<Pair> {
     let (directory, prefix) = match partial.rfind('/') {
         Some(i) => (&partial[..=i], &partial[i + 1..]),
         None => ("", partial),
     };
-    let listed = if directory.is_empty() {
-        Path::new(".")
-    } else {
-        Path::new(directory)
-    };
-    let Ok(entries) = std::fs::read_dir(listed) else {
+    if directory.ends_with("://") {
+        // "s3://" or "s3://buck": no bucket to list yet.
         return vec![];
-    };
-    let mut found: Vec<Pair> = entries
-        .filter_map(Result::ok)
-        .filter_map(|entry| {
-            let name = entry.file_name().into_string().ok()?;
-            if !name.starts_with(prefix) || (name.starts_with('.') && !prefix.starts_with('.')) {
-                return None;
-            }
-            let is_dir = entry.file_type().ok()?.is_dir();
-            let display = if is_dir { format!("{name}/") } else { name };
-            Some(Pair {
-                replacement: format!("{directory}{display}"),
-                display,
-            })
+    }
+    let listed = if directory.is_empty() { "." } else { directory };
+    list(listed)
+        .into_iter()
+        .filter(|name| name.starts_with(prefix))
+        .map(|name| Pair {
+            replacement: format!("{directory}{name}"),
+            display: name,
         })
-        .collect();
-    found.sort_by(|a, b| a.display.cmp(&b.display));
-    found
+        .collect()
 }
 
 #[cfg(test)]
@@ -275,17 +263,35 @@ mod tests {
 
     #[test]
     fn paths_in_a_directory() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("trips.parquet"), "").unwrap();
-        std::fs::write(dir.path().join("taxis.csv"), "").unwrap();
-        std::fs::create_dir(dir.path().join("tables")).unwrap();
-        let base = format!("{}/t", dir.path().display());
-        let found: Vec<String> = paths(&base).into_iter().map(|p| p.display).collect();
-        assert_eq!(found, vec!["tables/", "taxis.csv", "trips.parquet"]);
-        let found = paths(&format!("{}/tr", dir.path().display()));
+        let list = |dir: &str| match dir {
+            "." => vec!["data/".to_string(), "notes.txt".into()],
+            "data/" => vec![
+                "tables/".to_string(),
+                "taxis.csv".into(),
+                "trips.parquet".into(),
+            ],
+            "s3://bucket/" => vec!["logs/".to_string()],
+            _ => vec![],
+        };
+        let shown = |partial: &str| -> Vec<(String, String)> {
+            paths(partial, &list)
+                .into_iter()
+                .map(|p| (p.display, p.replacement))
+                .collect()
+        };
         assert_eq!(
-            found[0].replacement,
-            format!("{}/trips.parquet", dir.path().display())
+            shown("data/t"),
+            vec![
+                ("tables/".to_string(), "data/tables/".to_string()),
+                ("taxis.csv".into(), "data/taxis.csv".into()),
+                ("trips.parquet".into(), "data/trips.parquet".into())
+            ]
         );
+        assert_eq!(shown("d"), vec![("data/".to_string(), "data/".to_string())]);
+        assert_eq!(
+            shown("s3://bucket/l"),
+            vec![("logs/".to_string(), "s3://bucket/logs/".to_string())]
+        );
+        assert!(shown("s3://buck").is_empty());
     }
 }

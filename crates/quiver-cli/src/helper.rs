@@ -135,6 +135,9 @@ pub const KEYWORDS: &[&str] = &[
     "WITH",
 ];
 
+/// How long completion waits for a directory listing.
+const LISTING_PATIENCE: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// Completes what fits where the cursor is; colours SQL; keeps reading
 /// lines until a statement ends with `;`.
 pub struct SqlHelper {
@@ -162,6 +165,19 @@ impl SqlHelper {
             .table_schema(table)
             .map(|schema| schema.fields().iter().map(|f| f.name().clone()).collect())
             .unwrap_or_default()
+    }
+
+    /// The names in `directory`, local or in S3. A listing that takes
+    /// longer than [`LISTING_PATIENCE`] (an unreachable server) gives none
+    /// rather than freeze the prompt.
+    fn directory_names(&self, directory: &str) -> Vec<String> {
+        let (sender, receiver) = std::sync::mpsc::channel();
+        let ctx = self.ctx.clone();
+        let directory = directory.to_string();
+        std::thread::spawn(move || {
+            let _ = sender.send(ctx.directory_names(&directory).unwrap_or_default());
+        });
+        receiver.recv_timeout(LISTING_PATIENCE).unwrap_or_default()
     }
 
     /// The candidates for `word`, typed where `context` says.
@@ -246,7 +262,8 @@ impl Completer for SqlHelper {
         let (context, start) =
             cursor_context(before, &|name| self.ctx.table_schema(name).is_some());
         if let CursorContext::Path = context {
-            return Ok((start, paths(&before[start..])));
+            let list = |directory: &str| self.directory_names(directory);
+            return Ok((start, paths(&before[start..], &list)));
         }
         let word = &before[start..];
         let listable = matches!(context, CursorContext::Column { .. } | CursorContext::Table);

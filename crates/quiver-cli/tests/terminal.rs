@@ -9,6 +9,10 @@ use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+#[path = "../../quiver/tests/support/servers.rs"]
+#[allow(dead_code)]
+mod servers;
+
 fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
@@ -25,6 +29,11 @@ impl Terminal {
     /// Starts the shell with `args` in a `width` x 30 terminal, with a
     /// fresh home directory holding `rc` as `~/.quiverrc` when given.
     fn start(args: &str, width: u16, rc: Option<&str>) -> Self {
+        Self::start_with_env(args, width, rc, &[])
+    }
+
+    /// [`Terminal::start`] with environment variables set for the shell.
+    fn start_with_env(args: &str, width: u16, rc: Option<&str>, env: &[(&str, &str)]) -> Self {
         let home = tempfile::tempdir().expect("a home directory");
         if let Some(rc) = rc {
             std::fs::write(home.path().join(".quiverrc"), rc).expect("rc file written");
@@ -34,8 +43,9 @@ impl Terminal {
             std::process::id(),
             SESSIONS.fetch_add(1, Ordering::SeqCst)
         );
+        let variables: String = env.iter().map(|(k, v)| format!("{k}='{v}' ")).collect();
         let command = format!(
-            "cd '{}' && HOME='{}' exec '{}' {args}",
+            "cd '{}' && HOME='{}' {variables}exec '{}' {args}",
             repo_root().display(),
             home.path().display(),
             env!("CARGO_BIN_EXE_quiver")
@@ -145,6 +155,31 @@ fn completion_offers_paths_tables_and_columns_with_a_candidate_list() {
     t.press("Tab");
     t.wait_for("the completed column", |s| {
         s.contains("SELECT passenger_count")
+    });
+}
+
+#[test]
+fn completion_lists_s3_keys_when_s3_is_configured() {
+    servers::create_bucket("completion");
+    servers::put_object("completion", "sales/trips.parquet", b"PAR1", false);
+    servers::put_object("completion", "sales/zones.csv", b"id\n1\n", false);
+    let endpoint = servers::moto().url();
+    let env = [
+        ("AWS_ENDPOINT_URL", endpoint.as_str()),
+        ("AWS_ACCESS_KEY_ID", "test"),
+        ("AWS_SECRET_ACCESS_KEY", "test"),
+        ("AWS_REGION", "us-east-1"),
+    ];
+    let t = Terminal::start_with_env("", 100, None, &env);
+    t.type_text("SELECT * FROM 's3://completion/sa");
+    t.press("Tab");
+    t.wait_for("the completed prefix", |s| {
+        s.contains("'s3://completion/sales/")
+    });
+    t.type_text("t");
+    t.press("Tab");
+    t.wait_for("the completed key", |s| {
+        s.contains("'s3://completion/sales/trips.parquet")
     });
 }
 

@@ -7,8 +7,9 @@ use std::sync::{Arc, RwLock};
 
 use arrow::record_batch::RecordBatch;
 use quiver_datasource::{
-    hive_directories, hive_file_directories, CsvOptions, DirectoryOpener, FileFormat, FileFormats,
-    HiveTable, MemTable, ParquetTable, RemoteLocation, StorageOptions, TextTable, WriteOptions,
+    hive_directories, hive_file_directories, list_directory, CsvOptions, DirectoryOpener,
+    FileFormat, FileFormats, HiveTable, MemTable, ParquetTable, RemoteLocation, StorageOptions,
+    TextTable, WriteOptions,
 };
 use quiver_execution::memory_pool::MemoryPool;
 use quiver_execution::operators::generated::GeneratedTable;
@@ -324,6 +325,32 @@ impl SessionContext {
     /// The session's state.
     pub fn state(&self) -> &Arc<SessionState> {
         &self.state
+    }
+
+    /// The names directly inside the directory `location` — local, or an
+    /// `s3://` prefix read with the session's settings for it — with a
+    /// trailing `/` on directories, sorted, hidden ones left out; empty when
+    /// `location` is not a directory. For completing paths.
+    pub fn directory_names(&self, location: &str) -> Result<Vec<String>> {
+        let storage = self.state.storage_for(location);
+        let Some(entries) = list_directory(location, &storage)? else {
+            return Ok(vec![]);
+        };
+        let last = |path: &str| {
+            path.trim_end_matches('/')
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .to_string()
+        };
+        let mut names: Vec<String> = entries
+            .directories
+            .iter()
+            .map(|d| format!("{}/", last(d)))
+            .chain(entries.files.iter().map(|f| last(f.name())))
+            .collect();
+        names.sort();
+        Ok(names)
     }
 
     /// Registers the Parquet file(s) at `path` (file, glob or directory;
