@@ -269,13 +269,8 @@ fn copy_writes_partitioned_parquet_that_reads_back() {
 #[test]
 fn s3_settings_come_from_the_standard_environment_variables() {
     servers::create_bucket("from-env");
-    let endpoint = servers::moto().url();
-    let env = [
-        ("AWS_ENDPOINT_URL", endpoint.as_str()),
-        ("AWS_ACCESS_KEY_ID", "test"),
-        ("AWS_SECRET_ACCESS_KEY", "test"),
-        ("AWS_REGION", "us-east-1"),
-    ];
+    let environment = servers::s3_environment();
+    let env: Vec<(&str, &str)> = environment.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let sql = "COPY (SELECT vendor, count(*) AS n FROM 'testdata/trips.parquet' GROUP BY vendor) \
                TO 's3://from-env/vendors.csv'; \
                SELECT sum(n) AS total FROM 's3://from-env/vendors.csv';";

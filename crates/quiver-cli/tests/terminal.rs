@@ -163,13 +163,8 @@ fn completion_lists_s3_keys_when_s3_is_configured() {
     servers::create_bucket("completion");
     servers::put_object("completion", "sales/trips.parquet", b"PAR1", false);
     servers::put_object("completion", "sales/zones.csv", b"id\n1\n", false);
-    let endpoint = servers::moto().url();
-    let env = [
-        ("AWS_ENDPOINT_URL", endpoint.as_str()),
-        ("AWS_ACCESS_KEY_ID", "test"),
-        ("AWS_SECRET_ACCESS_KEY", "test"),
-        ("AWS_REGION", "us-east-1"),
-    ];
+    let environment = servers::s3_environment();
+    let env: Vec<(&str, &str)> = environment.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let t = Terminal::start_with_env("", 100, None, &env);
     t.type_text("SELECT * FROM 's3://completion/sa");
     t.press("Tab");

@@ -190,6 +190,17 @@ pub fn put_object(bucket: &str, key: &str, bytes: &[u8], public: bool) {
     assert_eq!(status, 200, "uploading {bucket}/{key}: {body}");
 }
 
+/// The `AWS_*` environment variables that point a process at moto with
+/// credentials.
+pub fn s3_environment() -> Vec<(&'static str, String)> {
+    vec![
+        ("AWS_ENDPOINT_URL", moto().url()),
+        ("AWS_ACCESS_KEY_ID", "test".into()),
+        ("AWS_SECRET_ACCESS_KEY", "test".into()),
+        ("AWS_REGION", "us-east-1".into()),
+    ]
+}
+
 /// The `SET` statements that point a session at moto with credentials.
 pub fn s3_settings() -> Vec<String> {
     vec![
