@@ -158,6 +158,12 @@ impl<'a> ResultWriter<'a> {
         matches!(&self.sink, Sink::Table(table) if table.head_limit.is_none())
     }
 
+    /// Whether [`write`](Self::write) prints at once (text formats), rather
+    /// than keeping rows for [`finish`](Self::finish) (tables).
+    pub fn writes_as_it_goes(&self) -> bool {
+        !matches!(self.sink, Sink::Table(_))
+    }
+
     /// Writes (or keeps) the rows of `batch`.
     pub fn write(&mut self, batch: &RecordBatch) -> Result<()> {
         match &mut self.sink {

@@ -19,7 +19,7 @@ const SHOW_AFTER: Duration = Duration::from_millis(500);
 /// How often the bar is redrawn.
 const REDRAW_EVERY: Duration = Duration::from_millis(100);
 
-/// A progress bar for one statement; [`Progress::finish`] removes it.
+/// A progress bar for one statement; dropping it removes the bar.
 pub struct Progress {
     drawing: Option<(Sender<()>, JoinHandle<()>)>,
 }
@@ -60,10 +60,13 @@ impl Progress {
             drawing: drawer.ok().map(|handle| (stop, handle)),
         }
     }
+}
 
-    /// Removes the bar (if it was drawn) before results or errors print.
-    pub fn finish(self) {
-        if let Some((stop, handle)) = self.drawing {
+impl Drop for Progress {
+    /// Removes the bar (if it was drawn), so that results and errors print
+    /// on a clean line.
+    fn drop(&mut self) {
+        if let Some((stop, handle)) = self.drawing.take() {
             let _ = stop.send(());
             let _ = handle.join();
         }

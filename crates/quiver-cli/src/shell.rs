@@ -161,11 +161,11 @@ impl Shell {
         for statement in &script.statements {
             let started = Instant::now();
             let progress = Progress::start(&self.ctx, self.settings.progress);
+            // The bar is gone (dropped) before anything else is printed.
             let result = match self.ctx.run_statement(statement).await {
-                Ok(df) => self.show(&df).await,
+                Ok(df) => self.show(&df, progress).await,
                 Err(e) => Err(e),
             };
-            progress.finish();
             match result {
                 Ok(()) => self.report_time(started.elapsed()),
                 Err(error) => {
@@ -184,12 +184,16 @@ impl Shell {
         succeeded
     }
 
-    /// Prints the result of `df`, or the count of rows it changed.
-    async fn show(&mut self, df: &DataFrame) -> quiver::Result<()> {
+    /// Prints the result of `df`, or the count of rows it changed, taking
+    /// down the statement's progress bar first.
+    async fn show(&mut self, df: &DataFrame, progress: Progress) -> quiver::Result<()> {
         if df.is_empty_statement() {
             return Ok(());
         }
+        let mut progress = Some(progress);
         if let Some(rows) = df.rows_changed() {
+            // The statement has run; only its count is left to show.
+            progress = None;
             self.total_changes += rows;
             if self.settings.changes {
                 let mut out = OutputTarget::writer(&self.output);
@@ -206,15 +210,16 @@ impl Shell {
                 return Ok(());
             }
         }
-        let result = self.print(df).await;
+        let result = self.print(df, progress).await;
         OutputTarget::end_result(&self.output)?;
         result
     }
 
     /// Runs `df` and writes its result: batch by batch as they arrive,
     /// except a table that shows every row, whose result is first collected
-    /// within the session's memory limit.
-    async fn print(&self, df: &DataFrame) -> quiver::Result<()> {
+    /// within the session's memory limit. The progress bar goes before the
+    /// first line is written.
+    async fn print(&self, df: &DataFrame, mut progress: Option<Progress>) -> quiver::Result<()> {
         let mut out = OutputTarget::writer(&self.output);
         let display = Display {
             max_rows: self.settings.max_rows,
@@ -227,15 +232,22 @@ impl Shell {
         };
         let mut writer = ResultWriter::new(&mut out, self.settings.format, &df.schema(), &display);
         if writer.keeps_every_row() {
-            for batch in df.collect().await? {
+            let batches = df.collect().await?;
+            progress.take();
+            for batch in batches {
                 writer.write(&batch)?;
             }
         } else {
             let mut stream = df.execute_stream().await?;
             while let Some(batch) = stream.next().await {
-                writer.write(&batch?)?;
+                let batch = batch?;
+                if writer.writes_as_it_goes() {
+                    progress.take();
+                }
+                writer.write(&batch)?;
             }
         }
+        progress.take();
         writer.finish()?;
         out.flush()?;
         Ok(())
