@@ -55,8 +55,20 @@ impl OutputFormat {
 #[derive(Debug, Parser)]
 #[command(name = "quiver", version, about)]
 pub struct Args {
-    /// Parquet, CSV or JSON files to register as tables.
+    /// Parquet, CSV or JSON files to register as tables; a directory named
+    /// `*.quiver` (or holding a `catalog.json`) is opened as the database,
+    /// as with --db.
     pub files: Vec<String>,
+
+    /// Store tables, views and settings in this database directory (made
+    /// when missing), so that they are there next time.
+    #[arg(long = "db", value_name = "DIR")]
+    pub database: Option<String>,
+
+    /// Open the database read-only: no statement may change it, and
+    /// another process may have it open for writing.
+    #[arg(long)]
+    pub readonly: bool,
 
     /// Run this SQL (statements separated by `;`, dot commands on lines of
     /// their own) and exit; given several times, each runs in turn.
@@ -141,6 +153,33 @@ impl Args {
         Self::parse_from(with_double_dashes(std::env::args()))
     }
 
+    /// The database directory to open (from --db, or the positional
+    /// argument that names one) and the files to register as tables.
+    pub fn database_and_files(&self) -> Result<(Option<&str>, Vec<&str>), String> {
+        let mut database = self.database.as_deref();
+        let mut files = vec![];
+        for file in &self.files {
+            let path = std::path::Path::new(file);
+            let is_database = file.ends_with(".quiver") || path.join("catalog.json").is_file();
+            if !is_database {
+                files.push(file.as_str());
+                continue;
+            }
+            if let Some(other) = database {
+                return Err(format!(
+                    "two databases given ('{other}' and '{file}'); a session opens one"
+                ));
+            }
+            database = Some(file);
+        }
+        if self.readonly && database.is_none() {
+            return Err(
+                "-readonly needs a database directory (--db DIR or a DIR.quiver argument)".into(),
+            );
+        }
+        Ok((database, files))
+    }
+
     /// The output format the arguments ask for, if any.
     pub fn output_format(&self) -> Option<OutputFormat> {
         let flags = [
@@ -180,6 +219,8 @@ const SINGLE_DASH_LONG: &[&str] = &[
     "-timer",
     "-format",
     "-no-progress",
+    "-readonly",
+    "-db",
 ];
 
 /// `args` with each of DuckDB's single-dash long options written with two

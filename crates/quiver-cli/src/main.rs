@@ -20,6 +20,7 @@ mod terminal;
 use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
 
+use quiver::database::OpenMode;
 use quiver::{quiet_caught_panics, SessionConfig, SessionContext};
 
 use crate::args::{Args, OutputFormat};
@@ -46,9 +47,35 @@ fn main() -> ExitCode {
         config = config.with_target_partitions(n);
     }
     let ctx = SessionContext::with_config(config);
-    for file in &args.files {
+    let (database, files) = match args.database_and_files() {
+        Ok(split) => split,
+        Err(message) => {
+            eprintln!("Error: {message}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Some(database) = database {
+        let mode = if args.readonly {
+            OpenMode::ReadOnly
+        } else {
+            OpenMode::ReadWrite
+        };
+        match runtime.block_on(ctx.open_database(database, mode)) {
+            Ok(problems) => {
+                for problem in problems {
+                    let (_, message) = error_report::headline(&problem);
+                    eprintln!("Warning: {message}");
+                }
+            }
+            Err(e) => {
+                eprintln!("{}", error_report::StatementError::new(e, "", None));
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    for file in files {
         if let Err(e) = runtime.block_on(ctx.register_file(file)) {
-            eprintln!("Error: {e}");
+            eprintln!("{}", error_report::StatementError::new(e, "", None));
             return ExitCode::FAILURE;
         }
     }

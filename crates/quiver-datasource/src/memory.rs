@@ -132,6 +132,19 @@ impl TableProvider for MemTable {
     fn column_default(&self, column: usize) -> Option<String> {
         self.defaults.get(column).cloned().flatten()
     }
+    fn stored_rows(&self, skip: usize) -> Option<Vec<RecordBatch>> {
+        let mut rows = vec![];
+        let mut to_skip = skip;
+        for batch in self.snapshot() {
+            if to_skip >= batch.num_rows() {
+                to_skip -= batch.num_rows();
+                continue;
+            }
+            rows.push(batch.slice(to_skip, batch.num_rows() - to_skip));
+            to_skip = 0;
+        }
+        Some(rows)
+    }
     fn replace(&self, batches: Vec<RecordBatch>) -> Result<()> {
         let (checked, _) = self.checked(batches)?;
         *self.batches.write().unwrap_or_else(|e| e.into_inner()) = checked;

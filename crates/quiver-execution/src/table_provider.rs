@@ -67,6 +67,15 @@ pub trait TableProvider: Send + Sync + Debug {
         )))
     }
 
+    /// For a table whose rows Quiver holds (made with `CREATE TABLE`): its
+    /// rows past the first `skip`, in the order they were added, so that a
+    /// database directory can save what an INSERT appended. `None` for
+    /// tables over files.
+    fn stored_rows(&self, skip: usize) -> Option<Vec<RecordBatch>> {
+        let _ = skip;
+        None
+    }
+
     /// A scan producing what `request` asks for.
     async fn scan(&self, request: &ScanRequest) -> Result<Arc<dyn ExecutionPlan>>;
 }

@@ -78,6 +78,8 @@ pub struct ParsedStatement {
     statement: Option<Statement>,
     /// 1-based line the statement starts on.
     pub line: u64,
+    /// The statement's SQL as written (without the `;` after it).
+    pub text: String,
     /// The stack dropping the statement may take (see [`deep_tree_stack`]).
     drop_stack: usize,
 }
@@ -164,18 +166,25 @@ fn parse_statements(sql: &str, stack: usize) -> ParsedScript {
             };
         }
         let line = next.span.start.line;
+        let start = byte_offset(sql, next.span.start);
         let parsed = parse_one(&mut parser).and_then(|statement| {
             let t = parser.peek_token();
             if t.token == Token::SemiColon || t.token == Token::EOF {
-                Ok(statement)
+                Ok((statement, t))
             } else {
                 parser.expected("end of statement", t)
             }
         });
         match parsed {
-            Ok(statement) => statements.push(ParsedStatement {
+            Ok((statement, after)) => statements.push(ParsedStatement {
                 statement: Some(statement),
                 line,
+                text: match after.token {
+                    Token::EOF => sql[start..].trim_end().to_string(),
+                    _ => sql[start..byte_offset(sql, after.span.start).max(start)]
+                        .trim_end()
+                        .to_string(),
+                },
                 drop_stack: stack,
             }),
             Err(e) => {
@@ -186,6 +195,25 @@ fn parse_statements(sql: &str, stack: usize) -> ParsedScript {
             }
         }
     }
+}
+
+/// The byte offset in `sql` of a token's 1-based line and column (columns
+/// count characters); the end of `sql` past its last line.
+fn byte_offset(sql: &str, location: sqlparser::tokenizer::Location) -> usize {
+    let mut start = 0;
+    for _ in 1..location.line {
+        match sql[start..].find('\n') {
+            Some(i) => start += i + 1,
+            None => return sql.len(),
+        }
+    }
+    let line = &sql[start..];
+    let column = (location.column as usize).saturating_sub(1);
+    start
+        + line
+            .char_indices()
+            .nth(column)
+            .map_or(line.len(), |(i, _)| i)
 }
 
 /// Parses `sql`, which must hold exactly one statement.
@@ -406,11 +434,27 @@ fn not_null_option() -> sqlparser::ast::ColumnOptionDef {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn statements_keep_their_text() {
+        let script = super::parse_script(
+            "SELECT 1;\n  CREATE VIEW v AS\n  SELECT 'a;b' AS x ;\nSELECT 'é' AS e",
+        );
+        let texts: Vec<&str> = script.statements.iter().map(|s| s.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            vec![
+                "SELECT 1",
+                "CREATE VIEW v AS\n  SELECT 'a;b' AS x",
+                "SELECT 'é' AS e"
+            ]
+        );
+    }
+
     use super::*;
 
     #[test]
     fn splits_statements_and_records_lines() {
-        let script = parse_script("SELECT 1;\n\n  SELECT 2;;\nSELECT\n 3");
+        let script = super::parse_script("SELECT 1;\n\n  SELECT 2;;\nSELECT\n 3");
         assert!(script.error.is_none());
         let lines: Vec<u64> = script.statements.iter().map(|s| s.line).collect();
         assert_eq!(lines, vec![1, 3, 4]);
@@ -418,7 +462,7 @@ mod tests {
 
     #[test]
     fn stops_at_the_first_parse_error_with_its_position() {
-        let script = parse_script("SELECT 1;\nSELEC 2;\nSELECT 3");
+        let script = super::parse_script("SELECT 1;\nSELEC 2;\nSELECT 3");
         assert_eq!(script.statements.len(), 1);
         let err = script.error.unwrap().to_string();
         assert!(err.contains("Line: 2, Column: 1"), "{err}");

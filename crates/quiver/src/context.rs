@@ -30,6 +30,7 @@ use quiver_sql::{ContextProvider, ParsedStatement, Setting, SqlPlanner};
 
 use crate::catalog::{Catalog, CatalogEntry};
 use crate::config::SessionConfig;
+use crate::database::{Database, StoredChange};
 use crate::dataframe::DataFrame;
 
 /// Everything a query needs from its session.
@@ -53,6 +54,9 @@ pub struct SessionState {
     /// other reads and writes in that bucket, as a DuckDB secret scoped to
     /// it would, over `SET` and under a statement's own options.
     pub bucket_storage: RwLock<HashMap<String, StorageOptions>>,
+    /// The database directory the session stores its tables in, once one
+    /// is opened ([`SessionContext::open_database`]).
+    pub database: std::sync::OnceLock<Arc<Database>>,
     /// The memory budget of the session's queries (`SET memory_limit`).
     pub memory_pool: Arc<MemoryPool>,
     /// Where queries write spill files (`SET temp_directory`).
@@ -292,6 +296,7 @@ impl SessionContext {
             formats: RwLock::new(FileFormats::builtin()),
             storage: RwLock::default(),
             bucket_storage: RwLock::default(),
+            database: std::sync::OnceLock::new(),
             optimizer,
             disabled_rules: RwLock::default(),
             interrupts: tokio::sync::watch::Sender::new(0),
@@ -443,10 +448,23 @@ impl SessionContext {
             SqlPlanner::new(self).statement_to_plan(statement.statement())
         })?;
         match plan {
-            LogicalPlan::Ddl(ddl) => match self.execute_ddl(ddl).await? {
-                Some(rows) => Ok(self.count_result(rows)),
-                None => Ok(DataFrame::empty(Arc::clone(&self.state))),
-            },
+            LogicalPlan::Ddl(ddl) => {
+                let stored = self
+                    .database()
+                    .cloned()
+                    .zip(StoredChange::of(&ddl, &statement.text));
+                if let Some((database, change)) = &stored {
+                    database.check_writable(change)?;
+                }
+                let written = self.execute_ddl(ddl).await?;
+                if let Some((database, change)) = stored {
+                    database.commit(change, &self.state.catalog)?;
+                }
+                match written {
+                    Some(rows) => Ok(self.count_result(rows)),
+                    None => Ok(DataFrame::empty(Arc::clone(&self.state))),
+                }
+            }
             plan => Ok(DataFrame::new(Arc::clone(&self.state), plan)),
         }
     }

@@ -19,6 +19,7 @@
 pub mod catalog;
 pub mod config;
 pub mod context;
+pub mod database;
 pub mod dataframe;
 mod dynamic_filters;
 pub mod function_reference;

@@ -1,0 +1,487 @@
+//! A database directory: tables made with `CREATE TABLE` kept as Parquet
+//! files, views and external tables as the statements that made them, and
+//! settings, all listed in `catalog.json`. Without one, a session keeps
+//! everything in memory (the default).
+//!
+//! Every statement that changes what is stored commits on its own: new data
+//! files are written and flushed first, then a new catalog replaces the old
+//! one with a rename, then files nothing refers to any more are deleted.
+//! A crash or kill at any moment leaves the last committed catalog, whose
+//! files are all whole; files a crash left behind are removed at the next
+//! read-write open. One process at a time may open a directory for writing
+//! ([`lock`]); read-only opens see the last committed state.
+
+pub mod catalog_file;
+mod lock;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use arrow::datatypes::SchemaRef;
+use arrow::record_batch::RecordBatch;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::WriterProperties;
+use quiver_datasource::MemTable;
+use quiver_expr::logical_plan::Ddl;
+use quiver_expr::{QuiverError, Result};
+
+use crate::catalog::{Catalog, CatalogEntry};
+use crate::context::SessionContext;
+use catalog_file::{sync_directory, CatalogFile, StoredObject, CATALOG_FILE};
+use lock::WriterLock;
+
+/// The directory under a database directory that holds the data files.
+const DATA_DIRECTORY: &str = "data";
+
+/// How a database directory is opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenMode {
+    /// Changes are stored; no other process may write at the same time.
+    /// A missing directory is created.
+    ReadWrite,
+    /// The last committed state is read; statements that would change it
+    /// are refused. Works while another process writes.
+    ReadOnly,
+}
+
+/// What a statement changes in a database directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoredChange {
+    /// The table's rows (or columns) were replaced: store them whole.
+    Rows(String),
+    /// Rows were appended to the table: store the new ones.
+    Append(String),
+    /// A table was renamed.
+    Rename { from: String, to: String },
+    /// A view was made by the statement `sql`.
+    View { name: String, sql: String },
+    /// An external table was made by the statement `sql`.
+    ExternalTable { name: String, sql: String },
+    /// A table or view was dropped.
+    Drop(String),
+    /// A setting was made.
+    Set { name: String, value: String },
+}
+
+impl StoredChange {
+    /// What running `ddl`, written as `sql`, changes; None for statements
+    /// that store nothing (COPY, PREPARE).
+    pub fn of(ddl: &Ddl, sql: &str) -> Option<Self> {
+        Some(match ddl {
+            Ddl::CreateTable { name, .. }
+            | Ddl::ReplaceTable { name, .. }
+            | Ddl::ChangeRows { table: name, .. } => StoredChange::Rows(name.clone()),
+            Ddl::Insert { table, .. } => StoredChange::Append(table.clone()),
+            Ddl::RenameTable { name, to } => StoredChange::Rename {
+                from: name.clone(),
+                to: to.clone(),
+            },
+            Ddl::CreateView { name, .. } => StoredChange::View {
+                name: name.clone(),
+                sql: sql.to_string(),
+            },
+            Ddl::CreateExternalTable { name, .. } => StoredChange::ExternalTable {
+                name: name.clone(),
+                sql: sql.to_string(),
+            },
+            Ddl::DropTable { name, .. } | Ddl::DropView { name, .. } => {
+                StoredChange::Drop(name.clone())
+            }
+            Ddl::Set { name, value } => StoredChange::Set {
+                name: name.clone(),
+                value: value.clone(),
+            },
+            Ddl::CopyTo { .. } | Ddl::Prepare { .. } | Ddl::Deallocate { .. } => return None,
+        })
+    }
+}
+
+/// An open database directory.
+#[derive(Debug)]
+pub struct Database {
+    dir: PathBuf,
+    mode: OpenMode,
+    /// Held while open for writing.
+    _lock: Option<WriterLock>,
+    /// The state last committed.
+    committed: Mutex<CatalogFile>,
+}
+
+impl Database {
+    /// Opens the database directory `dir`. For writing, a missing or empty
+    /// directory becomes a new database, and files a crash left behind are
+    /// removed; a directory holding other files is refused.
+    pub fn open(dir: &Path, mode: OpenMode) -> Result<Self> {
+        let catalog_path = dir.join(CATALOG_FILE);
+        let named = |why: &str| {
+            QuiverError::Io(format!(
+                "cannot open the database '{}': {why}",
+                dir.display()
+            ))
+        };
+        if !catalog_path.exists() {
+            if mode == OpenMode::ReadOnly {
+                return Err(named(
+                    "it does not exist (a read-only open does not create one)",
+                ));
+            }
+            let empty = match std::fs::read_dir(dir) {
+                Ok(mut entries) => entries.next().is_none(),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => true,
+                Err(e) => return Err(named(&e.to_string())),
+            };
+            if !empty {
+                return Err(named(&format!(
+                    "the directory holds other files and no {CATALOG_FILE}, so it is not a Quiver database"
+                )));
+            }
+            std::fs::create_dir_all(dir.join(DATA_DIRECTORY)).map_err(|e| named(&e.to_string()))?;
+            let lock = WriterLock::take(dir)?;
+            CatalogFile::default().commit(dir)?;
+            return Ok(Self {
+                dir: dir.to_path_buf(),
+                mode,
+                _lock: Some(lock),
+                committed: Mutex::new(CatalogFile::default()),
+            });
+        }
+        let lock = match mode {
+            OpenMode::ReadWrite => Some(WriterLock::take(dir)?),
+            OpenMode::ReadOnly => None,
+        };
+        let committed = CatalogFile::read(dir)?;
+        for file in committed.files() {
+            if !dir.join(&file).is_file() {
+                return Err(QuiverError::Io(format!(
+                    "the database directory '{}' is corrupt: its data file '{file}' is missing",
+                    dir.display()
+                )));
+            }
+        }
+        let database = Self {
+            dir: dir.to_path_buf(),
+            mode,
+            _lock: lock,
+            committed: Mutex::new(committed),
+        };
+        if mode == OpenMode::ReadWrite {
+            database.remove_leftovers()?;
+        }
+        Ok(database)
+    }
+
+    /// The directory.
+    pub fn path(&self) -> &Path {
+        &self.dir
+    }
+
+    /// How it was opened.
+    pub fn mode(&self) -> OpenMode {
+        self.mode
+    }
+
+    fn committed(&self) -> std::sync::MutexGuard<'_, CatalogFile> {
+        self.committed.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The state last committed.
+    pub fn catalog(&self) -> CatalogFile {
+        self.committed().clone()
+    }
+
+    /// Fails when `change` may not be made: the database is read-only.
+    /// Settings are allowed (and kept in memory only).
+    pub fn check_writable(&self, change: &StoredChange) -> Result<()> {
+        if self.mode == OpenMode::ReadOnly && !matches!(change, StoredChange::Set { .. }) {
+            return Err(QuiverError::Plan(format!(
+                "the database '{}' is open read-only; this statement would change it",
+                self.dir.display()
+            )));
+        }
+        Ok(())
+    }
+
+    /// Reads a stored table's rows and schema.
+    pub fn read_table(&self, files: &[String]) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+        let mut schema = None;
+        let mut batches = vec![];
+        for file in files {
+            let path = self.dir.join(file);
+            let failed = |e: String| {
+                QuiverError::Io(format!(
+                    "the database directory '{}' is corrupt: reading '{file}': {e}",
+                    self.dir.display()
+                ))
+            };
+            let opened = std::fs::File::open(&path).map_err(|e| failed(e.to_string()))?;
+            let builder = ParquetRecordBatchReaderBuilder::try_new(opened)
+                .map_err(|e| failed(e.to_string()))?;
+            schema.get_or_insert_with(|| Arc::clone(builder.schema()));
+            for batch in builder.build().map_err(|e| failed(e.to_string()))? {
+                batches.push(batch.map_err(|e| failed(e.to_string()))?);
+            }
+        }
+        let schema = schema.ok_or_else(|| {
+            QuiverError::Io(format!(
+                "the database directory '{}' is corrupt: a table has no data file",
+                self.dir.display()
+            ))
+        })?;
+        Ok((schema, batches))
+    }
+
+    /// Stores what `change` did to the session's `catalog` and commits it.
+    pub fn commit(&self, change: StoredChange, catalog: &Catalog) -> Result<()> {
+        if self.mode == OpenMode::ReadOnly {
+            return Ok(());
+        }
+        let mut committed = self.committed();
+        let mut next = committed.clone();
+        match change {
+            StoredChange::Rows(name) => self.store_whole_table(&mut next, catalog, &name)?,
+            StoredChange::Append(name) => {
+                let stored = next.find(&name).and_then(|i| match &next.objects[i] {
+                    StoredObject::Table { rows, .. } => Some((i, *rows)),
+                    _ => None,
+                });
+                match stored {
+                    None => self.store_whole_table(&mut next, catalog, &name)?,
+                    Some((index, before)) => {
+                        self.store_appended_rows(&mut next, catalog, &name, index, before)?
+                    }
+                }
+            }
+            StoredChange::Rename { from, to } => {
+                if let Some(i) = next.find(&from) {
+                    next.objects[i].rename(&to);
+                }
+            }
+            StoredChange::View { name, sql } => put(&mut next, StoredObject::View { name, sql }),
+            StoredChange::ExternalTable { name, sql } => {
+                put(&mut next, StoredObject::ExternalTable { name, sql })
+            }
+            StoredChange::Drop(name) => {
+                if catalog.get(&name).is_none() {
+                    if let Some(i) = next.find(&name) {
+                        next.objects.remove(i);
+                    }
+                }
+            }
+            StoredChange::Set { name, value } => {
+                next.settings
+                    .retain(|(n, _)| !n.eq_ignore_ascii_case(&name));
+                next.settings.push((name, value));
+            }
+        }
+        self.switch(&mut committed, next)
+    }
+
+    /// Stores the whole of the table `name` in a new data file.
+    fn store_whole_table(
+        &self,
+        next: &mut CatalogFile,
+        catalog: &Catalog,
+        name: &str,
+    ) -> Result<()> {
+        let Some(held) = held_rows(catalog, name, 0) else {
+            return Ok(());
+        };
+        let file = self.write_data_file(next, held.schema, &held.batches)?;
+        let table = StoredObject::Table {
+            name: name.to_string(),
+            defaults: held.defaults,
+            files: vec![file],
+            rows: held.rows,
+        };
+        put(next, table);
+        Ok(())
+    }
+
+    /// Stores the rows of the table `name` past the `before` already stored
+    /// (as its object `index` of `next` says) in a new data file.
+    fn store_appended_rows(
+        &self,
+        next: &mut CatalogFile,
+        catalog: &Catalog,
+        name: &str,
+        index: usize,
+        before: usize,
+    ) -> Result<()> {
+        let Some(held) = held_rows(catalog, name, before) else {
+            return Ok(());
+        };
+        let added: usize = held.batches.iter().map(RecordBatch::num_rows).sum();
+        if added == 0 {
+            return Ok(());
+        }
+        let file = self.write_data_file(next, held.schema, &held.batches)?;
+        if let StoredObject::Table { files, rows, .. } = &mut next.objects[index] {
+            files.push(file);
+            *rows += added;
+        }
+        Ok(())
+    }
+
+    /// Commits `next` and removes the data files only `committed` used.
+    fn switch(&self, committed: &mut CatalogFile, next: CatalogFile) -> Result<()> {
+        if *committed == next {
+            return Ok(());
+        }
+        next.commit(&self.dir)?;
+        let unused: Vec<String> = committed
+            .files()
+            .difference(&next.files())
+            .cloned()
+            .collect();
+        *committed = next;
+        for file in unused {
+            // A file left here is removed at the next open.
+            let _ = std::fs::remove_file(self.dir.join(file));
+        }
+        Ok(())
+    }
+
+    /// Writes `batches` to a new data file, flushed to disk; returns its
+    /// name relative to the directory.
+    fn write_data_file(
+        &self,
+        catalog: &mut CatalogFile,
+        schema: SchemaRef,
+        batches: &[RecordBatch],
+    ) -> Result<String> {
+        let name = format!("{DATA_DIRECTORY}/{}.parquet", catalog.next_file);
+        catalog.next_file += 1;
+        let path = self.dir.join(&name);
+        let failed = |e: String| QuiverError::Io(format!("cannot write '{}': {e}", path.display()));
+        let file = std::fs::File::create(&path).map_err(|e| failed(e.to_string()))?;
+        let properties = WriterProperties::builder()
+            .set_compression(Compression::ZSTD(ZstdLevel::default()))
+            .build();
+        let mut writer = ArrowWriter::try_new(file, schema, Some(properties))
+            .map_err(|e| failed(e.to_string()))?;
+        for batch in batches {
+            writer.write(batch).map_err(|e| failed(e.to_string()))?;
+        }
+        let file = writer.into_inner().map_err(|e| failed(e.to_string()))?;
+        file.sync_all().map_err(|e| failed(e.to_string()))?;
+        sync_directory(&self.dir.join(DATA_DIRECTORY)).map_err(|e| failed(e.to_string()))?;
+        Ok(name)
+    }
+
+    /// Removes what a crash may have left: data files the catalog does not
+    /// name, and a half-written catalog.
+    fn remove_leftovers(&self) -> Result<()> {
+        let used = self.committed().files();
+        let data = self.dir.join(DATA_DIRECTORY);
+        let Ok(entries) = std::fs::read_dir(&data) else {
+            return Ok(());
+        };
+        for entry in entries.flatten() {
+            let name = format!("{DATA_DIRECTORY}/{}", entry.file_name().to_string_lossy());
+            if !used.contains(&name) {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+        let _ = std::fs::remove_file(self.dir.join(format!("{CATALOG_FILE}.tmp")));
+        Ok(())
+    }
+}
+
+/// Puts `object` in the catalog: in place of one with its name (moved to the
+/// end, since it may now refer to objects made after the old one), or last.
+fn put(catalog: &mut CatalogFile, object: StoredObject) {
+    if let Some(i) = catalog.find(object.name()) {
+        catalog.objects.remove(i);
+    }
+    catalog.objects.push(object);
+}
+
+/// What a stored table's commit needs from the table Quiver holds.
+struct HeldRows {
+    /// Each column's `DEFAULT` as SQL text.
+    defaults: Vec<Option<String>>,
+    /// All its rows.
+    rows: usize,
+    /// The rows asked for.
+    batches: Vec<RecordBatch>,
+    schema: SchemaRef,
+}
+
+/// The table `name` of `catalog` when Quiver holds its rows, with its rows
+/// past the first `skip`.
+fn held_rows(catalog: &Catalog, name: &str, skip: usize) -> Option<HeldRows> {
+    let Some(CatalogEntry::Table(table)) = catalog.get(name) else {
+        return None;
+    };
+    let batches = table.stored_rows(skip)?;
+    let schema = table.schema();
+    let defaults = (0..schema.fields().len())
+        .map(|i| table.column_default(i))
+        .collect();
+    let rows = table.exact_rows().unwrap_or(0);
+    Some(HeldRows {
+        defaults,
+        rows,
+        batches,
+        schema,
+    })
+}
+
+impl SessionContext {
+    /// Opens the database directory at `path` for this session: its tables,
+    /// views, external tables and settings appear, and from then on every
+    /// statement that changes them is stored there. A session has at most
+    /// one database.
+    ///
+    /// A view or external table that cannot be made again (it reads a
+    /// table since renamed or dropped, or files that are gone) does not stop
+    /// the open: it is left out of the session, stays stored, and comes back
+    /// in the returned list of problems.
+    pub async fn open_database(&self, path: &str, mode: OpenMode) -> Result<Vec<QuiverError>> {
+        if self.database().is_some() {
+            return Err(QuiverError::Plan(
+                "this session already has a database open".into(),
+            ));
+        }
+        let database = Database::open(Path::new(path), mode)?;
+        let stored = database.catalog();
+        for (name, value) in &stored.settings {
+            self.set(name, value)?;
+        }
+        let mut problems = vec![];
+        for object in &stored.objects {
+            match object {
+                StoredObject::Table {
+                    name,
+                    defaults,
+                    files,
+                    ..
+                } => {
+                    let (schema, batches) = database.read_table(files)?;
+                    let table = MemTable::try_with_batches(schema, batches)?
+                        .with_defaults(defaults.clone());
+                    self.register_table(name, Arc::new(table))?;
+                }
+                StoredObject::View { name, sql } | StoredObject::ExternalTable { name, sql } => {
+                    if let Err(e) = self.sql(sql).await {
+                        problems.push(
+                            e.context(format!("\"{name}\" of the database '{path}' is left out")),
+                        );
+                    }
+                }
+            }
+        }
+        self.state()
+            .database
+            .set(Arc::new(database))
+            .map_err(|_| QuiverError::Plan("this session already has a database open".into()))?;
+        Ok(problems)
+    }
+
+    /// The database directory this session stores its tables in, if any.
+    pub fn database(&self) -> Option<&Arc<Database>> {
+        self.state().database.get()
+    }
+}

@@ -1,0 +1,203 @@
+//! Database directories: what a session stores is there, the same, in the
+//! next session; read-only and second-writer opens; damaged directories.
+
+mod support;
+
+use quiver::database::OpenMode;
+use quiver::SessionContext;
+use support::rows;
+
+async fn open(dir: &std::path::Path, mode: OpenMode) -> quiver::Result<SessionContext> {
+    let ctx = SessionContext::new();
+    let problems = ctx.open_database(dir.to_str().unwrap(), mode).await?;
+    assert!(problems.is_empty(), "{problems:?}");
+    Ok(ctx)
+}
+
+async fn run(ctx: &SessionContext, sql: &str) {
+    ctx.sql(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .collect()
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+#[tokio::test]
+async fn what_a_session_stores_is_there_in_the_next() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shop.quiver");
+    {
+        let ctx = open(&db, OpenMode::ReadWrite).await.unwrap();
+        for sql in [
+            "CREATE TABLE items (id INTEGER NOT NULL, name VARCHAR DEFAULT 'unnamed', price DECIMAL(6,2), \
+             added DATE, tags VARCHAR[], dims STRUCT(w DOUBLE, h DOUBLE), seen TIMESTAMP)",
+            "INSERT INTO items VALUES (1, 'lamp', 19.99, DATE '2024-01-02', ['home', 'light'], {'w': 1.5, 'h': 2}, TIMESTAMP '2024-01-02 03:04:05')",
+            "INSERT INTO items (id, price) VALUES (2, 5.00), (3, NULL)",
+            "UPDATE items SET price = price * 2 WHERE id = 1",
+            "DELETE FROM items WHERE id = 3",
+            "INSERT INTO items (id) VALUES (4)",
+            "ALTER TABLE items ADD COLUMN stock INTEGER DEFAULT 7",
+            "CREATE TABLE empty (x BIGINT)",
+            "CREATE TABLE gone AS SELECT 1 AS x",
+            "DROP TABLE gone",
+            "CREATE VIEW priced AS SELECT id, price FROM items WHERE price IS NOT NULL",
+            "CREATE EXTERNAL TABLE trips STORED AS PARQUET LOCATION '../../testdata/trips.parquet'",
+            "SET memory_limit = '3GB'",
+        ] {
+            run(&ctx, sql).await;
+        }
+    }
+    let ctx = open(&db, OpenMode::ReadWrite).await.unwrap();
+    assert_eq!(
+        rows(
+            &ctx,
+            "SELECT id, name, price, added, tags, dims, seen, stock FROM items ORDER BY id"
+        )
+        .await
+        .unwrap(),
+        vec![
+            "1,lamp,39.98,2024-01-02,[home, light],{'w': 1.5, 'h': 2.0},2024-01-02 03:04:05,7",
+            "2,unnamed,5.00,NULL,NULL,NULL,NULL,7",
+            "4,unnamed,NULL,NULL,NULL,NULL,NULL,7",
+        ]
+    );
+    let columns = rows(&ctx, "DESCRIBE items").await.unwrap();
+    assert_eq!(columns[0], "id,INTEGER,NO");
+    assert_eq!(columns[2], "price,DECIMAL(6,2),YES");
+    // Defaults survive: a new row takes them.
+    run(&ctx, "INSERT INTO items (id) VALUES (5)").await;
+    assert_eq!(
+        rows(&ctx, "SELECT name, stock FROM items WHERE id = 5")
+            .await
+            .unwrap(),
+        vec!["unnamed,7"]
+    );
+    assert_eq!(
+        rows(&ctx, "SELECT count(*) FROM empty").await.unwrap(),
+        vec!["0"]
+    );
+    assert!(ctx.sql("SELECT * FROM gone").await.is_err());
+    assert_eq!(
+        rows(&ctx, "SELECT id FROM priced ORDER BY id")
+            .await
+            .unwrap(),
+        vec!["1", "2"]
+    );
+    assert_eq!(
+        rows(&ctx, "SELECT count(*) FROM trips").await.unwrap(),
+        vec!["20000"]
+    );
+    assert!(
+        rows(&ctx, "SHOW memory_limit").await.unwrap()[0].starts_with("memory_limit,2.8 GiB,"),
+        "the setting is restored"
+    );
+    // Only the files the catalog names are left.
+    let data: Vec<_> = std::fs::read_dir(db.join("data")).unwrap().collect();
+    assert_eq!(data.len(), 3, "items' rewrite and append, empty's file");
+}
+
+#[tokio::test]
+async fn one_writer_at_a_time_and_readers_alongside() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shared.quiver");
+    let writer = open(&db, OpenMode::ReadWrite).await.unwrap();
+    run(&writer, "CREATE TABLE t AS SELECT 1 AS x").await;
+    let second = open(&db, OpenMode::ReadWrite)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        second.contains("is open for writing in another process"),
+        "{second}"
+    );
+    let reader = open(&db, OpenMode::ReadOnly).await.unwrap();
+    assert_eq!(rows(&reader, "SELECT x FROM t").await.unwrap(), vec!["1"]);
+    let refused = reader
+        .sql("INSERT INTO t VALUES (2)")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(refused.contains("is open read-only"), "{refused}");
+    // Settings are the session's own; they are not stored.
+    run(&reader, "SET memory_limit = '1GB'").await;
+    drop(writer);
+    open(&db, OpenMode::ReadWrite).await.unwrap();
+}
+
+#[tokio::test]
+async fn damaged_or_foreign_directories_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.quiver");
+    let err = open(&missing, OpenMode::ReadOnly)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("does not exist"), "{err}");
+
+    let foreign = dir.path().join("photos");
+    std::fs::create_dir(&foreign).unwrap();
+    std::fs::write(foreign.join("cat.jpg"), "meow").unwrap();
+    let err = open(&foreign, OpenMode::ReadWrite)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("not a Quiver database"), "{err}");
+
+    let db = dir.path().join("damaged.quiver");
+    {
+        let ctx = open(&db, OpenMode::ReadWrite).await.unwrap();
+        run(&ctx, "CREATE TABLE t AS SELECT 1 AS x").await;
+    }
+    let catalog = std::fs::read_to_string(db.join("catalog.json")).unwrap();
+    let file = std::fs::read_dir(db.join("data"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    std::fs::rename(&file, dir.path().join("aside.parquet")).unwrap();
+    let err = open(&db, OpenMode::ReadWrite)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("is corrupt") && err.contains("is missing"),
+        "{err}"
+    );
+    std::fs::rename(dir.path().join("aside.parquet"), &file).unwrap();
+    std::fs::write(db.join("catalog.json"), &catalog[..catalog.len() / 2]).unwrap();
+    let err = open(&db, OpenMode::ReadWrite)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("is corrupt: catalog.json"), "{err}");
+    // Nothing stored was touched by the failed opens.
+    std::fs::write(db.join("catalog.json"), &catalog).unwrap();
+    let ctx = open(&db, OpenMode::ReadWrite).await.unwrap();
+    assert_eq!(rows(&ctx, "SELECT x FROM t").await.unwrap(), vec!["1"]);
+}
+
+#[tokio::test]
+async fn a_view_over_a_renamed_table_is_reported_not_fatal() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("renamed.quiver");
+    {
+        let ctx = open(&db, OpenMode::ReadWrite).await.unwrap();
+        run(&ctx, "CREATE TABLE a AS SELECT 1 AS x").await;
+        run(&ctx, "CREATE VIEW v AS SELECT x FROM a").await;
+        run(&ctx, "ALTER TABLE a RENAME TO b").await;
+    }
+    let ctx = SessionContext::new();
+    let problems = ctx
+        .open_database(db.to_str().unwrap(), OpenMode::ReadWrite)
+        .await
+        .unwrap();
+    assert_eq!(problems.len(), 1);
+    assert!(
+        problems[0].to_string().contains("\"v\" of the database"),
+        "{}",
+        problems[0]
+    );
+    assert_eq!(rows(&ctx, "SELECT x FROM b").await.unwrap(), vec!["1"]);
+}
