@@ -640,3 +640,76 @@ fn ctrl_c_stops_a_running_copy_and_leaves_no_file() {
     );
     assert_eq!(file_names(dir.path()), Vec::<String>::new(), "nothing left");
 }
+
+#[test]
+fn a_database_directory_keeps_tables_between_runs_and_opens_read_only() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let db = dir.path().join("shop.quiver");
+    let db = db.to_str().expect("UTF-8 path");
+    let o = quiver(
+        &[db, "-c", "CREATE TABLE sales AS SELECT vendor, count(*) AS n FROM 'testdata/trips.parquet' GROUP BY vendor"],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = quiver(
+        &[db, "-csv", "-c", "SELECT sum(n) AS trips FROM sales"],
+        None,
+    );
+    assert_eq!(stdout(&o), "trips\n20000\n", "{}", stderr(&o));
+
+    // A writer holds the directory: a second writer is refused, a reader
+    // gets in and may not change it.
+    let mut writer = Command::new(env!("CARGO_BIN_EXE_quiver"))
+        .args(["--db", db])
+        .current_dir(repo_root())
+        .env("HOME", std::env::temp_dir())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("quiver runs");
+    // The lock file names its holder once the writer has the directory.
+    let holder = std::path::Path::new(db).join("lock");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::fs::read_to_string(&holder).unwrap_or_default() != writer.id().to_string() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the writer never took the lock"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let o = quiver(&["--db", db, "-c", "SELECT 1"], None);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains(&format!(
+            "is open for writing in another process (process {})",
+            writer.id()
+        )),
+        "{}",
+        stderr(&o)
+    );
+    let o = quiver(
+        &[
+            db,
+            "-readonly",
+            "-csv",
+            "-c",
+            "SELECT count(*) AS n FROM sales",
+        ],
+        None,
+    );
+    assert_eq!(stdout(&o), "n\n3\n", "{}", stderr(&o));
+    let o = quiver(&[db, "-readonly", "-c", "DROP TABLE sales"], None);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("is open read-only"), "{}", stderr(&o));
+    drop(writer.stdin.take());
+    writer.wait().expect("the writer ends");
+
+    let o = quiver(&["-readonly", "-c", "SELECT 1"], None);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("-readonly needs a database"),
+        "{}",
+        stderr(&o)
+    );
+}
