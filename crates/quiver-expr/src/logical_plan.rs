@@ -1113,6 +1113,19 @@ pub enum Ddl {
         /// The prepared statement's name; `None` for all of them.
         name: Option<String>,
     },
+    /// `BEGIN`, `COMMIT` or `ROLLBACK`.
+    Transaction(TransactionStep),
+}
+
+/// A step of an explicit transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransactionStep {
+    /// `BEGIN [TRANSACTION]` / `START TRANSACTION`.
+    Begin,
+    /// `COMMIT` / `END`.
+    Commit,
+    /// `ROLLBACK` / `ABORT`.
+    Rollback,
 }
 
 fn empty_schema() -> &'static QSchema {
@@ -1384,6 +1397,7 @@ impl LogicalPlan {
                 Ddl::Deallocate { name } => {
                     format!("Deallocate: {}", name.as_deref().unwrap_or("ALL"))
                 }
+                Ddl::Transaction(step) => format!("Transaction: {step:?}"),
             },
         }
     }

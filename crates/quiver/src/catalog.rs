@@ -103,6 +103,19 @@ impl Catalog {
         }
     }
 
+    /// Every entry with its name, to put back with [`Catalog::restore`].
+    pub fn snapshot(&self) -> Vec<(String, CatalogEntry)> {
+        self.read().values().cloned().collect()
+    }
+
+    /// Makes the catalog hold exactly `entries` again.
+    pub fn restore(&self, entries: Vec<(String, CatalogEntry)>) {
+        *self.write() = entries
+            .into_iter()
+            .map(|(name, entry)| (name.to_lowercase(), (name, entry)))
+            .collect();
+    }
+
     /// Every (name, kind), sorted by name.
     pub fn list(&self) -> Vec<(String, String)> {
         let mut v: Vec<(String, String)> = self

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use arrow::record_batch::RecordBatch;
 use quiver_datasource::{
@@ -15,7 +15,7 @@ use quiver_execution::memory_pool::MemoryPool;
 use quiver_execution::operators::generated::GeneratedTable;
 use quiver_execution::progress::ScanProgress;
 use quiver_execution::{ProviderSource, TableProvider};
-use quiver_expr::logical_plan::{Ddl, FormatName, Values};
+use quiver_expr::logical_plan::{Ddl, FormatName, TransactionStep, Values};
 use quiver_expr::stack::with_stack_for;
 use quiver_expr::window::WindowFunctionRef;
 use quiver_expr::{
@@ -32,6 +32,7 @@ use crate::catalog::{Catalog, CatalogEntry};
 use crate::config::SessionConfig;
 use crate::database::{Database, StoredChange};
 use crate::dataframe::DataFrame;
+use crate::transaction::Transaction;
 
 /// Everything a query needs from its session.
 #[derive(Debug)]
@@ -54,6 +55,8 @@ pub struct SessionState {
     /// other reads and writes in that bucket, as a DuckDB secret scoped to
     /// it would, over `SET` and under a statement's own options.
     pub bucket_storage: RwLock<HashMap<String, StorageOptions>>,
+    /// The explicit transaction open in the session (`BEGIN`), if any.
+    pub transaction: Mutex<Option<Transaction>>,
     /// The database directory the session stores its tables in, once one
     /// is opened ([`SessionContext::open_database`]).
     pub database: std::sync::OnceLock<Arc<Database>>,
@@ -297,6 +300,7 @@ impl SessionContext {
             storage: RwLock::default(),
             bucket_storage: RwLock::default(),
             database: std::sync::OnceLock::new(),
+            transaction: Mutex::new(None),
             optimizer,
             disabled_rules: RwLock::default(),
             interrupts: tokio::sync::watch::Sender::new(0),
@@ -448,7 +452,12 @@ impl SessionContext {
             SqlPlanner::new(self).statement_to_plan(statement.statement())
         })?;
         match plan {
+            LogicalPlan::Ddl(Ddl::Transaction(step)) => {
+                self.transaction_step(step)?;
+                Ok(DataFrame::empty(Arc::clone(&self.state)))
+            }
             LogicalPlan::Ddl(ddl) => {
+                self.check_transaction_usable()?;
                 let stored = self
                     .database()
                     .cloned()
@@ -456,16 +465,89 @@ impl SessionContext {
                 if let Some((database, change)) = &stored {
                     database.check_writable(change)?;
                 }
-                let written = self.execute_ddl(ddl).await?;
+                let written = match self.execute_ddl(ddl).await {
+                    Ok(written) => written,
+                    Err(e) => {
+                        if let Some(transaction) = self.transaction().as_mut() {
+                            transaction.abort();
+                        }
+                        return Err(e);
+                    }
+                };
                 if let Some((database, change)) = stored {
-                    database.commit(change, &self.state.catalog)?;
+                    match self.transaction().as_mut() {
+                        Some(transaction) => transaction.defer(change),
+                        None => database.commit(vec![change], &self.state.catalog)?,
+                    }
                 }
                 match written {
                     Some(rows) => Ok(self.count_result(rows)),
                     None => Ok(DataFrame::empty(Arc::clone(&self.state))),
                 }
             }
-            plan => Ok(DataFrame::new(Arc::clone(&self.state), plan)),
+            plan => {
+                self.check_transaction_usable()?;
+                Ok(DataFrame::new(Arc::clone(&self.state), plan))
+            }
+        }
+    }
+
+    /// The session's open transaction, if any.
+    fn transaction(&self) -> std::sync::MutexGuard<'_, Option<Transaction>> {
+        self.state
+            .transaction
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Fails inside a transaction that an earlier error aborted.
+    fn check_transaction_usable(&self) -> Result<()> {
+        match self.transaction().as_ref() {
+            Some(transaction) => transaction.check_usable(),
+            None => Ok(()),
+        }
+    }
+
+    /// Runs `BEGIN`, `COMMIT` or `ROLLBACK`.
+    fn transaction_step(&self, step: TransactionStep) -> Result<()> {
+        let catalog = &self.state.catalog;
+        let mut open = self.transaction();
+        match step {
+            TransactionStep::Begin => {
+                if open.is_some() {
+                    return Err(QuiverError::Plan(
+                        "a transaction is already open; COMMIT or ROLLBACK it first".into(),
+                    ));
+                }
+                *open = Some(Transaction::begin(catalog));
+                Ok(())
+            }
+            TransactionStep::Rollback => match open.take() {
+                Some(transaction) => transaction.roll_back(catalog),
+                None => Err(QuiverError::Plan(
+                    "no transaction is open to ROLLBACK".into(),
+                )),
+            },
+            TransactionStep::Commit => {
+                let Some(mut transaction) = open.take() else {
+                    return Err(QuiverError::Plan("no transaction is open to COMMIT".into()));
+                };
+                if transaction.is_aborted() {
+                    // As DuckDB and PostgreSQL do: the error was reported
+                    // when it happened; COMMIT ends the transaction.
+                    return transaction.roll_back(catalog);
+                }
+                let stored = match self.database() {
+                    Some(database) => database.commit(transaction.take_pending(), catalog),
+                    None => Ok(()),
+                };
+                if let Err(e) = stored {
+                    // What is in memory matches what is stored again.
+                    transaction.roll_back(catalog)?;
+                    return Err(e.context("COMMIT failed and the transaction was rolled back"));
+                }
+                Ok(())
+            }
         }
     }
 
@@ -650,7 +732,8 @@ impl SessionContext {
             | Ddl::Insert { .. }
             | Ddl::ChangeRows { .. }
             | Ddl::ReplaceTable { .. }
-            | Ddl::CopyTo { .. } => {
+            | Ddl::CopyTo { .. }
+            | Ddl::Transaction(_) => {
                 quiver_expr::internal_err!("data-writing statement taken for a catalog change")
             }
         }

@@ -31,6 +31,7 @@ mod repeated_scans;
 mod row_changes;
 mod settings;
 mod shared_subplans;
+pub mod transaction;
 
 pub use arrow;
 pub use config::SessionConfig;

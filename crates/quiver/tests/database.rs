@@ -201,3 +201,57 @@ async fn a_view_over_a_renamed_table_is_reported_not_fatal() {
     );
     assert_eq!(rows(&ctx, "SELECT x FROM b").await.unwrap(), vec!["1"]);
 }
+
+#[tokio::test]
+async fn a_transaction_is_stored_at_commit_and_a_rollback_stores_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("bank.quiver");
+    {
+        let ctx = open(&db, OpenMode::ReadWrite).await.unwrap();
+        run(&ctx, "CREATE TABLE accounts (id INTEGER, balance INTEGER)").await;
+        run(&ctx, "INSERT INTO accounts VALUES (1, 100), (2, 50)").await;
+        run(&ctx, "BEGIN").await;
+        run(
+            &ctx,
+            "UPDATE accounts SET balance = balance - 30 WHERE id = 1",
+        )
+        .await;
+        run(
+            &ctx,
+            "UPDATE accounts SET balance = balance + 30 WHERE id = 2",
+        )
+        .await;
+        // Nothing is stored before COMMIT: another reader sees the old state.
+        let reader = open(&db, OpenMode::ReadOnly).await.unwrap();
+        assert_eq!(
+            rows(
+                &reader,
+                "SELECT sum(balance) FILTER (WHERE id = 1) FROM accounts"
+            )
+            .await
+            .unwrap(),
+            vec!["100"]
+        );
+        run(&ctx, "COMMIT").await;
+        run(&ctx, "BEGIN").await;
+        run(&ctx, "DELETE FROM accounts").await;
+        run(
+            &ctx,
+            "CREATE VIEW rich AS SELECT * FROM accounts WHERE balance > 60",
+        )
+        .await;
+        run(&ctx, "ROLLBACK").await;
+        assert_eq!(
+            rows(&ctx, "SELECT count(*) FROM accounts").await.unwrap(),
+            vec!["2"]
+        );
+    }
+    let ctx = open(&db, OpenMode::ReadWrite).await.unwrap();
+    assert_eq!(
+        rows(&ctx, "SELECT id, balance FROM accounts ORDER BY id")
+            .await
+            .unwrap(),
+        vec!["1,70", "2,80"]
+    );
+    assert!(ctx.sql("SELECT * FROM rich").await.is_err());
+}

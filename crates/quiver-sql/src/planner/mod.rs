@@ -29,7 +29,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow::datatypes::{Field, Schema};
-use quiver_expr::logical_plan::{Ddl, Explain, ExplainMode, FormatName, Values};
+use quiver_expr::logical_plan::{Ddl, Explain, ExplainMode, FormatName, TransactionStep, Values};
 use quiver_expr::types::sql_type_name;
 use quiver_expr::{
     not_impl_err, AggregateFunction, GeneratedRows, LogicalPlan, QuiverError, Result,
@@ -450,6 +450,29 @@ impl<'a> SqlPlanner<'a> {
                 ..
             } if into.is_empty() && using.is_empty() => self.execute_prepared(name, parameters),
             ast::Statement::Truncate(t) => self.truncate(t),
+            ast::Statement::StartTransaction {
+                modes,
+                statements,
+                exception,
+                ..
+            } if statements.is_empty() && exception.is_none() => {
+                if !modes.is_empty() {
+                    return not_impl_err!("transaction modes (isolation levels, READ ONLY); transactions are serializable");
+                }
+                Ok(LogicalPlan::Ddl(Ddl::Transaction(TransactionStep::Begin)))
+            }
+            ast::Statement::Commit { chain: false, .. } => {
+                Ok(LogicalPlan::Ddl(Ddl::Transaction(TransactionStep::Commit)))
+            }
+            ast::Statement::Rollback {
+                chain: false,
+                savepoint: None,
+            } => Ok(LogicalPlan::Ddl(Ddl::Transaction(
+                TransactionStep::Rollback,
+            ))),
+            ast::Statement::Commit { .. } | ast::Statement::Rollback { .. } => {
+                not_impl_err!("AND CHAIN and ROLLBACK TO SAVEPOINT")
+            }
             ast::Statement::Set(ast::Set::SingleAssignment {
                 variable, values, ..
             }) => set_statement(variable, values),

@@ -93,7 +93,10 @@ impl StoredChange {
                 name: name.clone(),
                 value: value.clone(),
             },
-            Ddl::CopyTo { .. } | Ddl::Prepare { .. } | Ddl::Deallocate { .. } => return None,
+            Ddl::CopyTo { .. }
+            | Ddl::Prepare { .. }
+            | Ddl::Deallocate { .. }
+            | Ddl::Transaction(_) => return None,
         })
     }
 }
@@ -236,24 +239,33 @@ impl Database {
         Ok((schema, batches))
     }
 
-    /// Stores what `change` did to the session's `catalog` and commits it.
-    pub fn commit(&self, change: StoredChange, catalog: &Catalog) -> Result<()> {
+    /// Stores what `changes` did to the session's `catalog` and commits
+    /// them together.
+    pub fn commit(&self, changes: Vec<StoredChange>, catalog: &Catalog) -> Result<()> {
         if self.mode == OpenMode::ReadOnly {
             return Ok(());
         }
         let mut committed = self.committed();
         let mut next = committed.clone();
+        for change in changes {
+            self.apply(&mut next, change, catalog)?;
+        }
+        self.switch(&mut committed, next)
+    }
+
+    /// Changes `next` (writing any data files) as `change` changed `catalog`.
+    fn apply(&self, next: &mut CatalogFile, change: StoredChange, catalog: &Catalog) -> Result<()> {
         match change {
-            StoredChange::Rows(name) => self.store_whole_table(&mut next, catalog, &name)?,
+            StoredChange::Rows(name) => self.store_whole_table(next, catalog, &name)?,
             StoredChange::Append(name) => {
                 let stored = next.find(&name).and_then(|i| match &next.objects[i] {
                     StoredObject::Table { rows, .. } => Some((i, *rows)),
                     _ => None,
                 });
                 match stored {
-                    None => self.store_whole_table(&mut next, catalog, &name)?,
+                    None => self.store_whole_table(next, catalog, &name)?,
                     Some((index, before)) => {
-                        self.store_appended_rows(&mut next, catalog, &name, index, before)?
+                        self.store_appended_rows(next, catalog, &name, index, before)?
                     }
                 }
             }
@@ -262,9 +274,9 @@ impl Database {
                     next.objects[i].rename(&to);
                 }
             }
-            StoredChange::View { name, sql } => put(&mut next, StoredObject::View { name, sql }),
+            StoredChange::View { name, sql } => put(next, StoredObject::View { name, sql }),
             StoredChange::ExternalTable { name, sql } => {
-                put(&mut next, StoredObject::ExternalTable { name, sql })
+                put(next, StoredObject::ExternalTable { name, sql })
             }
             StoredChange::Drop(name) => {
                 if catalog.get(&name).is_none() {
@@ -279,7 +291,7 @@ impl Database {
                 next.settings.push((name, value));
             }
         }
-        self.switch(&mut committed, next)
+        Ok(())
     }
 
     /// Stores the whole of the table `name` in a new data file.
