@@ -1,5 +1,8 @@
 //! Logical plans: relational algebra over typed, qualified columns.
 
+mod asof;
+pub use asof::{AsofComparison, AsofJoin};
+
 use std::fmt::{self, Write};
 use std::sync::Arc;
 
@@ -49,6 +52,8 @@ pub enum LogicalPlan {
     Ddl(Ddl),
     /// Combines the rows of two inputs.
     Join(Join),
+    /// `ASOF [LEFT] JOIN`: each left row with the right row nearest in time.
+    AsofJoin(AsofJoin),
     /// `UNION ALL` of inputs with the same column types.
     Union(Union),
     /// `INTERSECT [ALL]` or `EXCEPT [ALL]` of two inputs.
@@ -1153,6 +1158,7 @@ impl LogicalPlan {
             LogicalPlan::Explain(e) => &e.schema,
             LogicalPlan::Ddl(_) => empty_schema(),
             LogicalPlan::Join(j) => &j.schema,
+            LogicalPlan::AsofJoin(j) => &j.schema,
             LogicalPlan::Union(u) => &u.schema,
             LogicalPlan::SetOperation(s) => s.left.schema(),
         }
@@ -1185,6 +1191,7 @@ impl LogicalPlan {
             LogicalPlan::SubqueryAlias(a) => vec![&a.input],
             LogicalPlan::Explain(e) => vec![&e.plan],
             LogicalPlan::Join(j) => vec![&j.left, &j.right],
+            LogicalPlan::AsofJoin(j) => vec![&j.left, &j.right],
             LogicalPlan::Union(u) => u.inputs.iter().collect(),
             LogicalPlan::SetOperation(s) => vec![&s.left, &s.right],
             LogicalPlan::TableScan(_)
@@ -1254,6 +1261,10 @@ impl LogicalPlan {
             LogicalPlan::Join(j) => {
                 let left = one();
                 LogicalPlan::Join(j.with_inputs(left, one())?)
+            }
+            LogicalPlan::AsofJoin(j) => {
+                let left = one();
+                LogicalPlan::AsofJoin(j.with_inputs(left, one())?)
             }
             LogicalPlan::Union(_) => LogicalPlan::Union(Union::try_new(inputs)?),
             LogicalPlan::SetOperation(s) => {
@@ -1361,6 +1372,17 @@ impl LogicalPlan {
                     text.push_str(" null_aware");
                 }
                 text
+            }
+            LogicalPlan::AsofJoin(j) => {
+                let kind = if j.keep_unmatched { "Left" } else { "Inner" };
+                let keys: Vec<String> = j.on.iter().map(|(l, r)| format!("{l} = {r}")).collect();
+                format!(
+                    "AsofJoin: {kind} on=[{}] time={} {} {}",
+                    keys.join(", "),
+                    j.times.0,
+                    j.comparison.symbol(),
+                    j.times.1
+                )
             }
             LogicalPlan::Union(_) => "Union".to_string(),
             LogicalPlan::SetOperation(s) => {

@@ -97,6 +97,8 @@ fn compute_rows(plan: &LogicalPlan) -> f64 {
         LogicalPlan::Projection(p) => estimate_rows(&p.input),
         LogicalPlan::Expand(e) => estimate_rows(&e.input) * e.projections.len() as f64,
         LogicalPlan::SubqueryAlias(a) => estimate_rows(&a.input),
+        // At most one match per left row.
+        LogicalPlan::AsofJoin(j) => estimate_rows(&j.left),
         LogicalPlan::Sort(s) => {
             let rows = estimate_rows(&s.input);
             s.fetch.map_or(rows, |f| rows.min(f as f64))
@@ -278,6 +280,9 @@ pub fn column_statistics(plan: &LogicalPlan, c: &Column) -> Option<ColumnStatist
             .get(index)
             .and_then(|g| expr_statistics(&a.input, g)),
         LogicalPlan::Join(j) => {
+            column_statistics(&j.left, c).or_else(|| column_statistics(&j.right, c))
+        }
+        LogicalPlan::AsofJoin(j) => {
             column_statistics(&j.left, c).or_else(|| column_statistics(&j.right, c))
         }
         LogicalPlan::Window(w) if index < w.input.schema().len() => column_statistics(&w.input, c),

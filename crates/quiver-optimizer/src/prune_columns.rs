@@ -170,6 +170,27 @@ fn prune(plan: &LogicalPlan, required: &BTreeSet<usize>) -> Result<LogicalPlan> 
         LogicalPlan::Explain(e) => {
             plan.with_new_inputs(vec![Arc::new(prune(&e.plan, &all(e.plan.schema()))?)])
         }
+        LogicalPlan::AsofJoin(j) => {
+            // Each side keeps the columns asked of it and those its keys
+            // and time read.
+            let (ls, rs) = (j.left.schema(), j.right.schema());
+            let mut left_need = BTreeSet::new();
+            let mut right_need = BTreeSet::new();
+            for &i in required {
+                match i.checked_sub(ls.len()) {
+                    None => left_need.insert(i),
+                    Some(r) => right_need.insert(r),
+                };
+            }
+            for (l, r) in j.on.iter().chain(std::iter::once(&j.times)) {
+                left_need.extend(used(ls, [l.clone()])?);
+                right_need.extend(used(rs, [r.clone()])?);
+            }
+            plan.with_new_inputs(vec![
+                Arc::new(prune(&j.left, &left_need)?),
+                Arc::new(prune(&j.right, &right_need)?),
+            ])
+        }
         LogicalPlan::Join(j) => {
             let (ls, rs) = (j.left.schema(), j.right.schema());
             let mut left_need = BTreeSet::new();

@@ -47,6 +47,22 @@ pub(crate) fn next_significant(tokens: &[TokenWithSpan], mut i: usize) -> Option
     None
 }
 
+/// `sql` tokenized, rewritten by `rewrite`, and written back as text: how
+/// the token rewrites are tested.
+#[cfg(test)]
+pub(crate) fn rewritten_text(
+    sql: &str,
+    rewrite: fn(Vec<TokenWithSpan>) -> Vec<TokenWithSpan>,
+) -> String {
+    let tokens = sqlparser::tokenizer::Tokenizer::new(&sqlparser::dialect::GenericDialect {}, sql)
+        .tokenize_with_location()
+        .expect("the test's SQL tokenizes");
+    rewrite(tokens)
+        .iter()
+        .map(|t| t.token.to_string())
+        .collect()
+}
+
 /// Whether `t` is the unquoted word `word` (any case).
 pub(crate) fn is_word(t: &Token, word: &str) -> bool {
     matches!(t, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(word))
@@ -161,17 +177,9 @@ fn marker_tokens(tokens: &[TokenWithSpan], open: usize, kind: &str) -> Vec<Token
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sqlparser::dialect::GenericDialect;
-    use sqlparser::tokenizer::Tokenizer;
 
     fn moved(sql: &str) -> String {
-        let tokens = Tokenizer::new(&GenericDialect {}, sql)
-            .tokenize_with_location()
-            .unwrap();
-        move_frame_exclusions(tokens)
-            .iter()
-            .map(|t| t.token.to_string())
-            .collect()
+        rewritten_text(sql, move_frame_exclusions)
     }
 
     #[test]

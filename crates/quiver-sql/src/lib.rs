@@ -2,6 +2,7 @@
 //! Quiver's own statements) and binds it against a catalog into a
 //! [`quiver_expr::LogicalPlan`].
 
+mod asof;
 mod frame_exclusion;
 mod glob;
 pub mod parser;

@@ -11,6 +11,7 @@ use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Token, Tokenizer};
 
+use crate::asof::rewrite_asof_joins;
 use crate::frame_exclusion::move_frame_exclusions;
 use crate::glob::rewrite_globs;
 use crate::struct_type::rewrite_struct_types;
@@ -147,7 +148,7 @@ fn parse_statements(sql: &str, stack: usize) -> ParsedScript {
         .map_err(|e| ParserError::TokenizerError(e.to_string()));
     let mut parser = match tokens {
         Ok(tokens) => Parser::new(&dialect).with_tokens_with_locations(move_frame_exclusions(
-            rewrite_struct_types(rewrite_globs(tokens)),
+            rewrite_struct_types(rewrite_asof_joins(rewrite_globs(tokens))),
         )),
         Err(e) => {
             return ParsedScript {

@@ -48,19 +48,11 @@ pub(crate) fn rewrite_struct_types(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenW
 
 #[cfg(test)]
 mod tests {
-    use sqlparser::dialect::GenericDialect;
-    use sqlparser::tokenizer::Tokenizer;
 
     use super::*;
 
     fn rewritten(sql: &str) -> String {
-        let tokens = Tokenizer::new(&GenericDialect {}, sql)
-            .tokenize_with_location()
-            .unwrap();
-        rewrite_struct_types(tokens)
-            .iter()
-            .map(|t| t.token.to_string())
-            .collect()
+        crate::frame_exclusion::rewritten_text(sql, rewrite_struct_types)
     }
 
     #[test]

@@ -3,12 +3,14 @@
 
 use std::sync::Arc;
 
+use quiver_execution::operators::asof_join::AsofJoinExec;
+use quiver_execution::operators::coalesce::CoalescePartitionsExec;
 use quiver_execution::operators::join::{BuildMode, JoinExec, JoinFilter};
 use quiver_execution::operators::projection::ProjectionExec;
 use quiver_execution::operators::repartition::RepartitionExec;
 use quiver_execution::physical_expr::ColumnExpr;
 use quiver_execution::{canonical_key, create_physical_expr, ExecutionPlan, PhysicalExpr};
-use quiver_expr::logical_plan::{Join, JoinType};
+use quiver_expr::logical_plan::{AsofJoin, Join, JoinType};
 use quiver_expr::{Expr, Result};
 use quiver_optimizer::cardinality::estimate_rows;
 
@@ -131,6 +133,48 @@ impl PhysicalPlanner<'_> {
             exprs,
             join.schema.to_arrow(),
             plan,
+        )))
+    }
+
+    /// An as-of join: with equality keys, both inputs are partitioned by
+    /// them and each partition joined on its own; without, in one
+    /// partition.
+    pub(crate) async fn plan_asof_join(&self, join: &AsofJoin) -> Result<Arc<dyn ExecutionPlan>> {
+        let n = self.config.target_partitions;
+        let mut left = self.plan(&join.left).await?;
+        let mut right = self.plan(&join.right).await?;
+        let (ls, rs) = (join.left.schema(), join.right.schema());
+        let mut keys = vec![];
+        for (l, r) in &join.on {
+            keys.push((
+                canonical_key(create_physical_expr(l, ls)?),
+                canonical_key(create_physical_expr(r, rs)?),
+            ));
+        }
+        let times = (
+            create_physical_expr(&join.times.0, ls)?,
+            create_physical_expr(&join.times.1, rs)?,
+        );
+        if keys.is_empty() || n == 1 {
+            for side in [&mut left, &mut right] {
+                if side.output_partitions() > 1 {
+                    *side = Arc::new(CoalescePartitionsExec::new(Arc::clone(side)));
+                }
+            }
+        } else {
+            let left_keys = keys.iter().map(|(l, _)| Arc::clone(l)).collect();
+            let right_keys = keys.iter().map(|(_, r)| Arc::clone(r)).collect();
+            left = Arc::new(RepartitionExec::new(left_keys, n, left));
+            right = Arc::new(RepartitionExec::new(right_keys, n, right));
+        }
+        Ok(Arc::new(AsofJoinExec::new(
+            left,
+            right,
+            keys,
+            times,
+            join.comparison,
+            join.keep_unmatched,
+            join.schema.to_arrow(),
         )))
     }
 

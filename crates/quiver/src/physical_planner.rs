@@ -279,6 +279,7 @@ impl<'a> PhysicalPlanner<'a> {
             }
             LogicalPlan::Ddl(_) => return internal_err!("DDL reached the physical planner"),
             LogicalPlan::Join(j) => self.plan_join(j).await?,
+            LogicalPlan::AsofJoin(j) => self.plan_asof_join(j).await?,
             LogicalPlan::Union(u) => {
                 let mut inputs = vec![];
                 for input in &u.inputs {

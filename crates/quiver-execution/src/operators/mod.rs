@@ -2,6 +2,7 @@
 
 pub mod aggregate;
 pub mod analyze;
+pub mod asof_join;
 pub mod coalesce;
 pub mod expand;
 pub mod filter;

@@ -129,6 +129,13 @@ impl SqlPlanner<'_> {
         operator: &JoinOperator,
     ) -> Result<LogicalPlan> {
         use JoinOperator as J;
+        if let J::AsOf {
+            match_condition,
+            constraint,
+        } = operator
+        {
+            return self.asof_join(left, right, match_condition, constraint);
+        }
         let (join_type, constraint) = match operator {
             J::Join(c) | J::Inner(c) => (JoinType::Inner, c),
             J::Left(c) | J::LeftOuter(c) => (JoinType::Left, c),
@@ -143,7 +150,6 @@ impl SqlPlanner<'_> {
                 let name = match other {
                     J::CrossApply => "CROSS APPLY",
                     J::OuterApply => "OUTER APPLY",
-                    J::AsOf { .. } => "ASOF JOIN",
                     J::StraightJoin(..) => "STRAIGHT_JOIN",
                     _ => "this kind of join",
                 };
