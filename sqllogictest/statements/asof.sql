@@ -30,6 +30,15 @@ SELECT a.x, b.y FROM (VALUES (1.5::DOUBLE), (3.0::DOUBLE)) a(x) ASOF JOIN (VALUE
 
 SELECT t.id, q.px FROM trades t ASOF JOIN quotes q ON t.sym = q.sym AND t.ts >= q.ts JOIN (VALUES ('A', 'Apple')) n(sym, name) ON n.sym = t.sym;
 
+SELECT a.x, b.y FROM (VALUES (-2.0::DOUBLE), (-0.75::DOUBLE), (0.0::DOUBLE), (3.5::DOUBLE)) a(x) ASOF JOIN (VALUES (-1.5::DOUBLE, 'a'), (-0.5::DOUBLE, 'b'), (-0.0::DOUBLE, 'c'), (2.25::DOUBLE, 'd')) b(t, y) ON a.x >= b.t;
+
+SELECT a.d, b.y FROM (VALUES (DATE '2024-03-01'), (DATE '2024-01-15')) a(d) ASOF LEFT JOIN (VALUES (DATE '2024-01-31', 'jan'), (DATE '2024-02-29', 'feb')) b(d, y) ON a.d <= b.d;
+
+SELECT CAST(a.p AS VARCHAR), b.y FROM (VALUES (1.25), (2.50)) a(p) ASOF JOIN (VALUES (1.00, 'one'), (2.00, 'two')) b(p, y) ON a.p > b.p;
+
+-- error: ASOF JOIN times of type VARCHAR
+SELECT * FROM (VALUES ('a')) a(s) ASOF JOIN (VALUES ('b')) b(s) ON a.s >= b.s;
+
 -- error: needs an inequality
 SELECT * FROM trades t ASOF JOIN quotes q ON t.sym = q.sym;
 

@@ -3,19 +3,19 @@
 //! (for `l.t >= r.t`, the latest right row at or before `l.t`).
 //!
 //! The right side is built per partition (both inputs are partitioned by
-//! the equality keys, so a key's rows are in one partition): its keys and
-//! times in Arrow's row format, its rows sorted by key, then time. Left
-//! batches stream through; each row finds its key's run of right rows and
-//! binary-searches it. Time O((n + m) log m); the right side is held, and
-//! charged to the memory pool.
+//! the equality keys, so a key's rows are in one partition): its rows are
+//! grouped by key (in Arrow's row format) and each group sorted by time
+//! (as integers that order as the times do). Left batches stream through;
+//! each row finds its key's run and binary-searches its times. Time
+//! O((n + m) log m); the right side is held, and charged to the memory pool.
 
-use std::collections::HashMap;
+use hashbrown::HashMap;
 use std::sync::Arc;
 
 use arrow::array::{ArrayRef, RecordBatch, UInt32Array};
-use arrow::compute::{concat_batches, take};
+use arrow::compute::{cast, concat_batches, take};
 use arrow::datatypes::{DataType, SchemaRef};
-use arrow::row::{OwnedRow, RowConverter, Rows, SortField};
+use arrow::row::{RowConverter, Rows, SortField};
 use futures::{StreamExt, TryStreamExt};
 use quiver_expr::logical_plan::AsofComparison;
 use quiver_expr::{internal_err, Result};
@@ -25,6 +25,9 @@ use crate::physical_expr::PhysicalExpr;
 use crate::plan::{ExecutionPlan, TaskContext};
 use crate::run_state::NodeId;
 use crate::stream::{RecordBatchStreamAdapter, SendableRecordBatchStream};
+
+/// How many left batches are joined together.
+const PROBE_BATCHES: usize = 16;
 
 /// An as-of join of two inputs with the same partitioning.
 #[derive(Debug, Clone)]
@@ -71,17 +74,58 @@ impl AsofJoinExec {
 struct Built {
     /// All right rows, in one batch.
     batch: RecordBatch,
-    /// Right row numbers sorted by key, then time; rows with a NULL key or
-    /// time are left out (they never match).
+    /// Right row numbers grouped by key, each group sorted by time; rows
+    /// with a NULL key or time are left out (they never match).
     order: Vec<u32>,
-    /// Each key's run in `order`.
-    runs: HashMap<OwnedRow, (usize, usize)>,
-    /// The right times in row format, by right row number.
-    times: Rows,
+    /// The times of `order`'s rows, beside them.
+    times: Vec<i128>,
+    /// Each key's run in `order`, by the key in row format.
+    runs: HashMap<Box<[u8]>, (usize, usize)>,
     key_converter: RowConverter,
-    time_converter: RowConverter,
     /// Holds the memory the built side takes.
     _reservation: MemoryReservation,
+}
+
+/// The times of `column` as integers that order as the values do (NULL as
+/// None): integers, dates, times and timestamps by their value, decimals
+/// by their unscaled value (both sides have one scale), floats by an
+/// order-preserving mapping of their bits.
+fn time_keys(column: &ArrayRef) -> Result<Vec<Option<i128>>> {
+    use arrow::array::{Array, AsArray};
+    use arrow::datatypes::{Decimal128Type, Float64Type, Int64Type, UInt64Type};
+    let keys = match column.data_type() {
+        DataType::Float16 | DataType::Float32 | DataType::Float64 => {
+            let floats = cast(column, &DataType::Float64)?;
+            floats
+                .as_primitive::<Float64Type>()
+                .iter()
+                .map(|v| {
+                    v.map(|f| {
+                        let bits = f.to_bits() as i64;
+                        i128::from(bits ^ ((((bits >> 63) as u64) >> 1) as i64))
+                    })
+                })
+                .collect()
+        }
+        DataType::Decimal128(_, _) => column.as_primitive::<Decimal128Type>().iter().collect(),
+        DataType::UInt64 => column
+            .as_primitive::<UInt64Type>()
+            .iter()
+            .map(|v| v.map(i128::from))
+            .collect(),
+        other if other.is_integer() || other.is_temporal() => {
+            let integers = cast(column, &DataType::Int64)?;
+            integers
+                .as_primitive::<Int64Type>()
+                .iter()
+                .map(|v| v.map(i128::from))
+                .collect()
+        }
+        other => {
+            return internal_err!("ASOF JOIN times of type {other}");
+        }
+    };
+    Ok(keys)
 }
 
 /// Evaluates `exprs` over `batch` into row format with `converter`, and
@@ -116,7 +160,7 @@ fn to_rows(
 }
 
 impl AsofJoinExec {
-    fn converters(&self) -> Result<(RowConverter, RowConverter)> {
+    fn key_converter(&self) -> Result<RowConverter> {
         let mut keys: Vec<SortField> = self
             .keys
             .iter()
@@ -126,8 +170,7 @@ impl AsofJoinExec {
             // Without keys every row has the same, empty key.
             keys.push(SortField::new(DataType::Null));
         }
-        let time = SortField::new(self.times.1.data_type().clone());
-        Ok((RowConverter::new(keys)?, RowConverter::new(vec![time])?))
+        Ok(RowConverter::new(keys)?)
     }
 
     /// Collects and indexes the right side of a partition.
@@ -145,40 +188,47 @@ impl AsofJoinExec {
         }
         let batch = concat_batches(&self.right.schema(), &batches)?;
         drop(batches);
-        let (key_converter, time_converter) = self.converters()?;
+        let key_converter = self.key_converter()?;
         let key_exprs: Vec<_> = self.keys.iter().map(|(_, r)| r).collect();
         let (keys, null_keys) = to_rows(&key_converter, &key_exprs, &batch)?;
-        let (times, null_times) = to_rows(&time_converter, &[&self.times.1], &batch)?;
-        reservation.try_grow(keys.size() + times.size() + batch.num_rows() * 8)?;
-        let mut order: Vec<u32> = (0..batch.num_rows() as u32)
-            .filter(|&i| !null_keys[i as usize] && !null_times[i as usize])
-            .collect();
-        order.sort_unstable_by(|&a, &b| {
-            let (a, b) = (a as usize, b as usize);
-            keys.row(a)
-                .cmp(&keys.row(b))
-                .then_with(|| times.row(a).cmp(&times.row(b)))
-        });
-        let mut runs: HashMap<OwnedRow, (usize, usize)> = HashMap::new();
-        let mut start = 0;
-        while start < order.len() {
-            let key = keys.row(order[start] as usize);
-            let mut end = start + 1;
-            while end < order.len() && keys.row(order[end] as usize) == key {
-                end += 1;
+        let times = time_keys(&self.times.1.evaluate_to_array(&batch)?)?;
+        reservation.try_grow(keys.size() + batch.num_rows() * 40)?;
+        let mut groups: HashMap<Box<[u8]>, Vec<(i128, u32)>> = HashMap::new();
+        for (row, time) in times.iter().enumerate() {
+            let Some(time) = *time else {
+                continue;
+            };
+            if null_keys[row] {
+                continue;
             }
-            runs.insert(key.owned(), (start, end));
-            start = end;
+            let key = keys.row(row);
+            let entry = (time, row as u32);
+            match groups.get_mut(key.as_ref()) {
+                Some(group) => group.push(entry),
+                None => {
+                    groups.insert(key.as_ref().into(), vec![entry]);
+                }
+            }
         }
-        reservation
-            .try_grow(runs.len() * (std::mem::size_of::<(OwnedRow, (usize, usize))>() + 16))?;
+        drop(keys);
+        let mut order = Vec::with_capacity(batch.num_rows());
+        let mut sorted_times = Vec::with_capacity(batch.num_rows());
+        let mut runs = HashMap::with_capacity(groups.len());
+        for (key, mut group) in groups {
+            group.sort_unstable();
+            let start = order.len();
+            for (time, row) in group {
+                sorted_times.push(time);
+                order.push(row);
+            }
+            runs.insert(key, (start, order.len()));
+        }
         Ok(Built {
             batch,
             order,
+            times: sorted_times,
             runs,
-            times,
             key_converter,
-            time_converter,
             _reservation: reservation,
         })
     }
@@ -187,42 +237,52 @@ impl AsofJoinExec {
     fn probe(&self, built: &Built, left: &RecordBatch) -> Result<RecordBatch> {
         let key_exprs: Vec<_> = self.keys.iter().map(|(l, _)| l).collect();
         let (keys, null_keys) = to_rows(&built.key_converter, &key_exprs, left)?;
-        let (times, null_times) = to_rows(&built.time_converter, &[&self.times.0], left)?;
+        let times = time_keys(&self.times.0.evaluate_to_array(left)?)?;
+        // Whether a right time equal to the left one is on the allowed side
+        // (the search splits the run after such times, or before them).
+        let inclusive_below = matches!(
+            self.comparison,
+            AsofComparison::GreaterEq | AsofComparison::Less
+        );
         let mut left_rows: Vec<u32> = Vec::with_capacity(left.num_rows());
         let mut right_rows: Vec<Option<u32>> = Vec::with_capacity(left.num_rows());
-        for row in 0..left.num_rows() {
-            let found = if null_keys[row] || null_times[row] {
-                None
-            } else {
-                let run = built.runs.get(&keys.row(row).owned());
-                run.and_then(|&(start, end)| {
-                    let candidates = &built.order[start..end];
-                    let time = times.row(row);
-                    // The first candidate whose time is past `time` (for
-                    // `>=` and `<`), or at or past it (for `>` and `<=`).
-                    let inclusive_below = matches!(
-                        self.comparison,
-                        AsofComparison::GreaterEq | AsofComparison::Less
-                    );
-                    let split = candidates.partition_point(|&c| {
-                        let t = built.times.row(c as usize);
-                        if inclusive_below {
-                            t <= time
-                        } else {
-                            t < time
-                        }
-                    });
-                    let pick = match self.comparison {
-                        AsofComparison::GreaterEq | AsofComparison::Greater => split.checked_sub(1),
-                        AsofComparison::LessEq | AsofComparison::Less => {
-                            (split < candidates.len()).then_some(split)
-                        }
-                    };
-                    pick.map(|i| candidates[i])
-                })
+        // Each row's run of right rows; then the rows in run order, so that
+        // the searches of one run follow each other while it is in cache.
+        let mut lookups: Vec<(usize, usize, u32, i128)> = Vec::with_capacity(left.num_rows());
+        for (row, time) in times.iter().enumerate() {
+            let run = match time {
+                Some(time) if !null_keys[row] => built
+                    .runs
+                    .get(keys.row(row).as_ref())
+                    .map(|&(start, end)| (start, end, *time)),
+                _ => None,
             };
+            match run {
+                Some((start, end, time)) => lookups.push((start, end, row as u32, time)),
+                None if self.keep_unmatched => {
+                    left_rows.push(row as u32);
+                    right_rows.push(None);
+                }
+                None => {}
+            }
+        }
+        lookups.sort_unstable_by_key(|&(start, _, row, _)| (start, row));
+        for (start, end, row, time) in lookups {
+            let run = &built.times[start..end];
+            let split = if inclusive_below {
+                run.partition_point(|&t| t <= time)
+            } else {
+                run.partition_point(|&t| t < time)
+            };
+            let pick = match self.comparison {
+                AsofComparison::GreaterEq | AsofComparison::Greater => split.checked_sub(1),
+                AsofComparison::LessEq | AsofComparison::Less => {
+                    (split < run.len()).then_some(split)
+                }
+            };
+            let found = pick.map(|i| built.order[start + i]);
             if found.is_some() || self.keep_unmatched {
-                left_rows.push(row as u32);
+                left_rows.push(row);
                 right_rows.push(found);
             }
         }
@@ -280,7 +340,15 @@ impl ExecutionPlan for AsofJoinExec {
             Ok::<_, quiver_expr::QuiverError>((this, built, left))
         })
         .map_ok(|(this, built, left)| {
-            left.map(move |batch| batch.and_then(|b| this.probe(&built, &b)))
+            // Left rows are joined several batches at a time: the more rows
+            // of one key a search pass meets, the more of them find their
+            // run in cache.
+            let schema = this.left.schema();
+            left.try_chunks(PROBE_BATCHES).map(move |chunk| {
+                let chunk = chunk.map_err(|e| e.1)?;
+                let batch = concat_batches(&schema, &chunk)?;
+                this.probe(&built, &batch)
+            })
         })
         .try_flatten()
         .try_filter(|b| futures::future::ready(b.num_rows() > 0));

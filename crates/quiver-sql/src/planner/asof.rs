@@ -114,6 +114,14 @@ impl SqlPlanner<'_> {
             match (op, comparison) {
                 (Operator::Eq, _) => on.push((*l, *r)),
                 (_, Some(comparison)) if time.is_none() => {
+                    let kind = l.data_type(&both)?;
+                    let orderable = kind.is_numeric() || kind.is_temporal();
+                    if !orderable {
+                        return Err(QuiverError::NotImplemented(format!(
+                            "ASOF JOIN times of type {}; they must be numbers, dates, times or timestamps",
+                            quiver_expr::types::sql_type_name(&kind)
+                        )));
+                    }
                     time = Some(((*l, *r), comparison));
                 }
                 (_, Some(_)) => {
