@@ -136,6 +136,12 @@ async fn correlated_plans_match_their_snapshots() {
              AND o.o_orderpriority NOT IN (SELECT n.n_name FROM nation n \
              WHERE n.n_nationkey < c.c_nationkey)) FROM customer c",
         ),
+        (
+            "asof_left_join",
+            "SELECT o.o_orderkey, l.l_shipdate FROM orders o ASOF LEFT JOIN lineitem l \
+             ON o.o_orderkey = l.l_orderkey AND o.o_orderdate >= l.l_shipdate \
+             WHERE o.o_totalprice > 1000",
+        ),
     ];
     snapshot_plans(&queries).await;
 }

@@ -24,6 +24,8 @@ SELECT t.sym, CAST(sum(t.qty * q.px) AS DOUBLE) AS notional FROM trades t ASOF J
 
 SELECT t.id, q.px FROM trades t ASOF JOIN (SELECT * FROM quotes WHERE px > 2) q ON t.sym = q.sym AND t.ts >= q.ts WHERE t.qty > 100;
 
+SELECT t.id, q.px FROM trades t ASOF LEFT JOIN quotes q ON t.sym = q.sym AND t.ts >= q.ts WHERE q.px > 2 AND t.id > 10;
+
 SELECT a.x, b.y FROM (VALUES (1, 1), (1, 5), (2, 3)) a(k, x) ASOF JOIN (VALUES (1, 2, 20), (1, 4, 40), (2, 3, 30)) b(k, t, y) ON a.k = b.k AND a.x >= b.t;
 
 SELECT a.x, b.y FROM (VALUES (1.5::DOUBLE), (3.0::DOUBLE)) a(x) ASOF JOIN (VALUES (1, 'one'), (2, 'two'), (3, 'three')) b(t, y) ON a.x >= b.t;

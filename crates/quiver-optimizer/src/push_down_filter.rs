@@ -71,6 +71,24 @@ fn filtered(input: &LogicalPlan, conjuncts: Vec<Expr>) -> Result<LogicalPlan> {
         LogicalPlan::SubqueryAlias(a) => {
             through(input, &a.input, conjuncts, &|p| column_at(&a.input, p))
         }
+        LogicalPlan::AsofJoin(j) => {
+            // A conjunct over left columns keeps or drops left rows, each of
+            // which finds its match alone: it goes into the left input. One
+            // over right columns would change which right row is nearest.
+            let width = j.left.schema().len();
+            let left_column = |p: usize| (p < width).then(|| column_at(&j.left, p)).flatten();
+            let (mut down, mut stay) = (vec![], vec![]);
+            for conjunct in conjuncts {
+                match translate(&conjunct, input, &left_column).filter(|_| can_move(&conjunct)) {
+                    Some(moved) if !moved.is_volatile() => down.push(moved),
+                    _ => stay.push(conjunct),
+                }
+            }
+            let left = filtered(&j.left, down)?;
+            let right = push_down(&j.right)?;
+            let join = LogicalPlan::AsofJoin(j.with_inputs(Arc::new(left), Arc::new(right))?);
+            with_filter(join, stay)
+        }
         LogicalPlan::Aggregate(a) => {
             let below = |position: usize| a.group_exprs.get(position).map(|g| g.unalias().clone());
             through(input, &a.input, conjuncts, &below)
