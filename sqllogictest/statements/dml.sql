@@ -64,8 +64,8 @@ UPDATE n SET x = 1, x = 2;
 -- error: not found
 DELETE FROM missing WHERE true;
 
--- error: RETURNING is not supported
-DELETE FROM n RETURNING x;
+-- error: DELETE … LIMIT is not supported
+DELETE FROM n LIMIT 1;
 
 DELETE FROM n;
 

@@ -192,7 +192,7 @@ impl Shell {
         }
         let mut progress = Some(progress);
         if let Some(rows) = df.rows_changed() {
-            // The statement has run; only its count is left to show.
+            // The statement has run; its count (or RETURNING rows) is left.
             progress = None;
             self.total_changes += rows;
             if self.settings.changes {
@@ -202,11 +202,13 @@ impl Shell {
                     "changes: {rows}   total_changes: {}",
                     self.total_changes
                 )?;
-                return Ok(());
+                if df.is_count() {
+                    return Ok(());
+                }
             }
             // A count is a table's business; CSV or JSON output holds only
-            // the rows that queries return.
-            if self.settings.format != OutputFormat::Box {
+            // the rows that queries (and RETURNING) give.
+            if df.is_count() && self.settings.format != OutputFormat::Box {
                 return Ok(());
             }
         }

@@ -1048,19 +1048,24 @@ pub enum Ddl {
         table: String,
         /// The rows.
         input: Arc<LogicalPlan>,
+        /// `RETURNING …`: what to return of the rows inserted.
+        returning: Option<Returning>,
     },
-    /// `UPDATE` or `DELETE`: the table's rows are replaced at once by
-    /// those of `input`. For an UPDATE, `input` is every row with its new
-    /// values and a last BOOLEAN column, TRUE for the rows it changed; for
-    /// a DELETE, the rows that stay.
+    /// `UPDATE` or `DELETE`: `input` is every row of the table with a last
+    /// BOOLEAN column, TRUE for the rows the statement changes; for an
+    /// UPDATE each row has its new values. The table's rows are replaced at
+    /// once: by all of them (UPDATE), or by the unflagged ones (DELETE).
     ChangeRows {
         /// Table name.
         table: String,
-        /// The new rows.
+        /// Every row, flagged.
         input: Arc<LogicalPlan>,
-        /// Whether this is a DELETE (rows that stay) rather than an UPDATE
-        /// (every row, flagged).
+        /// Whether this is a DELETE (the flagged rows go) rather than an
+        /// UPDATE.
         delete: bool,
+        /// `RETURNING …`: what to return of the rows changed (as they are
+        /// after an UPDATE, as they were before a DELETE).
+        returning: Option<Returning>,
     },
     /// `ALTER TABLE` that changes columns: the table (made with `CREATE
     /// TABLE`) is replaced at once by the rows of `input`.
@@ -1120,6 +1125,17 @@ pub enum Ddl {
     },
     /// `BEGIN`, `COMMIT` or `ROLLBACK`.
     Transaction(TransactionStep),
+}
+
+/// `RETURNING …` of INSERT, UPDATE or DELETE: expressions over the rows a
+/// statement wrote, named, bound to the table's columns under `qualifier`
+/// (its name, or its alias).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Returning {
+    /// The qualifier the expressions' columns carry.
+    pub qualifier: String,
+    /// The returned columns, each aliased to its name.
+    pub exprs: Vec<Expr>,
 }
 
 /// A step of an explicit transaction.

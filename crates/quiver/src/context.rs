@@ -15,7 +15,9 @@ use quiver_execution::memory_pool::MemoryPool;
 use quiver_execution::operators::generated::GeneratedTable;
 use quiver_execution::progress::ScanProgress;
 use quiver_execution::{ProviderSource, TableProvider};
-use quiver_expr::logical_plan::{Ddl, FormatName, TransactionStep, Values};
+use quiver_expr::logical_plan::{
+    Ddl, FormatName, Projection, Returning, TableScan, TransactionStep, Values,
+};
 use quiver_expr::stack::with_stack_for;
 use quiver_expr::window::WindowFunctionRef;
 use quiver_expr::{
@@ -32,6 +34,7 @@ use crate::catalog::{Catalog, CatalogEntry};
 use crate::config::SessionConfig;
 use crate::database::{Database, StoredChange};
 use crate::dataframe::DataFrame;
+use crate::row_changes::RowChange;
 use crate::transaction::Transaction;
 
 /// Everything a query needs from its session.
@@ -481,8 +484,11 @@ impl SessionContext {
                     }
                 }
                 match written {
-                    Some(rows) => Ok(self.count_result(rows)),
-                    None => Ok(DataFrame::empty(Arc::clone(&self.state))),
+                    Written::Count(rows) => Ok(self.count_result(rows)),
+                    Written::Returned { plan, rows } => {
+                        Ok(DataFrame::returned(Arc::clone(&self.state), *plan, rows))
+                    }
+                    Written::Nothing => Ok(DataFrame::empty(Arc::clone(&self.state))),
                 }
             }
             plan => {
@@ -562,9 +568,9 @@ impl SessionContext {
 
     /// Runs a statement that changes the catalog or writes data; returns the
     /// number of rows written by INSERT and COPY.
-    async fn execute_ddl(&self, ddl: Ddl) -> Result<Option<u64>> {
+    async fn execute_ddl(&self, ddl: Ddl) -> Result<Written> {
         let catalog = &self.state.catalog;
-        let done = |r: Result<()>| r.map(|_| None);
+        let done = |r: Result<()>| r.map(|_| Written::Nothing);
         match ddl {
             Ddl::CreateTable {
                 name,
@@ -575,7 +581,7 @@ impl SessionContext {
                 if_not_exists,
             } => {
                 if if_not_exists && catalog.get(&name).is_some() {
-                    return Ok(None);
+                    return Ok(Written::Nothing);
                 }
                 let batches = match input {
                     Some(plan) => self.run(plan).await?,
@@ -584,12 +590,23 @@ impl SessionContext {
                 let table = MemTable::try_with_batches(schema, batches)?.with_defaults(defaults);
                 done(catalog.insert(&name, CatalogEntry::Table(Arc::new(table)), or_replace))
             }
-            Ddl::Insert { table, input } => {
+            Ddl::Insert {
+                table,
+                input,
+                returning,
+            } => {
                 let Some(CatalogEntry::Table(target)) = catalog.get(&table) else {
                     return Err(QuiverError::Plan(format!("table \"{table}\" not found")));
                 };
                 let batches = self.run(input).await?;
-                target.insert(batches).map(Some)
+                let kept = returning.as_ref().map(|_| batches.clone());
+                let rows = target.insert(batches)?;
+                match (returning, kept) {
+                    (Some(returning), Some(inserted)) => {
+                        returned(returning, target.schema(), inserted, rows)
+                    }
+                    _ => Ok(Written::Count(rows)),
+                }
             }
             Ddl::ReplaceTable {
                 name,
@@ -615,21 +632,23 @@ impl SessionContext {
                 table,
                 input,
                 delete,
+                returning,
             } => {
                 let Some(CatalogEntry::Table(target)) = catalog.get(&table) else {
                     return Err(QuiverError::Plan(format!("table \"{table}\" not found")));
                 };
-                let before = target.exact_rows().unwrap_or(0) as u64;
                 let batches = self.run(input).await?;
-                let (rows, changed) = match delete {
-                    true => {
-                        let stay: u64 = batches.iter().map(|b| b.num_rows() as u64).sum();
-                        (batches, before.saturating_sub(stay))
-                    }
-                    false => crate::row_changes::updated(batches)?,
-                };
-                target.replace(rows)?;
-                Ok(Some(changed))
+                let change = RowChange::read(batches, delete, returning.is_some())?;
+                target.replace(change.rows)?;
+                match returning {
+                    Some(returning) => returned(
+                        returning,
+                        target.schema(),
+                        change.changed_rows,
+                        change.changed,
+                    ),
+                    None => Ok(Written::Count(change.changed)),
+                }
             }
             Ddl::CopyTo {
                 input,
@@ -642,7 +661,7 @@ impl SessionContext {
                 let mut write = WriteOptions::new(format).with_options(&options)?;
                 write.partition_by = partition_by;
                 let frame = DataFrame::new(Arc::clone(&self.state), input.as_ref().clone());
-                frame.write(&location, &write).await.map(Some)
+                frame.write(&location, &write).await.map(Written::Count)
             }
             other => done(self.execute_catalog_change(other)),
         }
@@ -738,6 +757,34 @@ impl SessionContext {
             }
         }
     }
+}
+
+/// What a statement that changes the catalog or writes data gives back.
+enum Written {
+    /// Nothing (DDL).
+    Nothing,
+    /// The count of rows it wrote.
+    Count(u64),
+    /// `RETURNING`: rows to show, and the count of rows written.
+    Returned { plan: Box<LogicalPlan>, rows: u64 },
+}
+
+/// The `RETURNING` result over `rows` (of a table with `schema`), a
+/// statement that wrote `count` rows.
+fn returned(
+    returning: Returning,
+    schema: arrow::datatypes::SchemaRef,
+    rows: Vec<RecordBatch>,
+    count: u64,
+) -> Result<Written> {
+    let written = MemTable::try_with_batches(schema, rows)?;
+    let source = Arc::new(ProviderSource(Arc::new(written)));
+    let scan = LogicalPlan::TableScan(TableScan::try_new(&returning.qualifier, source, None)?);
+    let plan = LogicalPlan::Projection(Projection::try_new(returning.exprs, Arc::new(scan))?);
+    Ok(Written::Returned {
+        plan: Box::new(plan),
+        rows: count,
+    })
 }
 
 impl ContextProvider for SessionContext {

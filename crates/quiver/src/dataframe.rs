@@ -28,6 +28,8 @@ pub struct DataFrame {
     plan: LogicalPlan,
     /// For statements that write rows, how many they wrote.
     rows_changed: Option<u64>,
+    /// The result is only that count (no `RETURNING`).
+    count_only: bool,
 }
 
 impl DataFrame {
@@ -36,6 +38,7 @@ impl DataFrame {
             state,
             plan,
             rows_changed: None,
+            count_only: false,
         }
     }
 
@@ -45,7 +48,24 @@ impl DataFrame {
             state,
             plan,
             rows_changed: Some(rows),
+            count_only: true,
         }
+    }
+
+    /// The `RETURNING` rows (`plan`) of a statement that wrote `rows` rows.
+    pub(crate) fn returned(state: Arc<SessionState>, plan: LogicalPlan, rows: u64) -> Self {
+        Self {
+            state,
+            plan,
+            rows_changed: Some(rows),
+            count_only: false,
+        }
+    }
+
+    /// True when the result is only the count of rows a statement wrote
+    /// (INSERT, UPDATE, DELETE and COPY without `RETURNING`).
+    pub fn is_count(&self) -> bool {
+        self.count_only
     }
 
     /// The result of a statement that returns no rows (DDL).
@@ -58,7 +78,8 @@ impl DataFrame {
     }
 
     /// For INSERT, UPDATE, DELETE and COPY: how many rows they wrote (their
-    /// result is that count); None for every other statement.
+    /// result is that count, or the `RETURNING` rows); None for every
+    /// other statement.
     pub fn rows_changed(&self) -> Option<u64> {
         self.rows_changed
     }

@@ -1,8 +1,8 @@
-//! Plans `UPDATE` and `DELETE` on tables made with `CREATE TABLE`: for an
-//! UPDATE every current row of the table, with its new values and a flag
-//! saying whether the statement changes it; for a DELETE the rows that
-//! stay. The session replaces the table's rows with the result at once, so
-//! a statement that fails changes nothing.
+//! Plans `UPDATE` and `DELETE` on tables made with `CREATE TABLE`: every
+//! current row of the table (for an UPDATE, with its new values) and a flag
+//! saying whether the statement changes it. The session replaces the
+//! table's rows with the result at once, so a statement that fails changes
+//! nothing; `RETURNING` reads the flagged rows.
 //!
 //! `UPDATE t SET .. FROM u WHERE ..` and `DELETE FROM t USING u WHERE ..`
 //! read the other tables through correlated subqueries: a row of `t` is
@@ -12,7 +12,7 @@
 
 use std::sync::Arc;
 
-use quiver_expr::logical_plan::{Ddl, Filter, Projection};
+use quiver_expr::logical_plan::{Ddl, Projection, Returning};
 use quiver_expr::{
     not_impl_err, Expr, LogicalPlan, Operator, QSchema, QuiverError, Result, ScalarValue,
 };
@@ -24,12 +24,38 @@ use super::{object_name, parse_expression, SqlPlanner};
 /// The name of the flag column that marks the rows a statement changes.
 const CHANGED_COLUMN: &str = "__changed";
 
+/// Every row of `rows`, its columns replaced where `new_values` has one
+/// (by position), and a last column: `changed`, the flag.
+pub(crate) fn flagged(
+    rows: LogicalPlan,
+    new_values: Vec<Option<Expr>>,
+    changed: Expr,
+) -> Result<LogicalPlan> {
+    let mut exprs: Vec<Expr> = rows
+        .schema()
+        .fields()
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            new_values
+                .get(i)
+                .cloned()
+                .flatten()
+                .unwrap_or_else(|| Expr::Column(f.column()))
+        })
+        .collect();
+    exprs.push(changed.alias(CHANGED_COLUMN));
+    Ok(LogicalPlan::Projection(Projection::try_new(
+        exprs,
+        Arc::new(rows),
+    )?))
+}
+
 impl SqlPlanner<'_> {
     /// `DELETE FROM t [USING ..] [WHERE ..]`.
     pub(crate) fn delete(&self, d: &ast::Delete) -> Result<LogicalPlan> {
         let unsupported = [
             (!d.tables.is_empty(), "DELETE of several tables"),
-            (d.returning.is_some(), "DELETE … RETURNING"),
             (d.output.is_some(), "DELETE … OUTPUT"),
             (!d.order_by.is_empty(), "DELETE … ORDER BY"),
             (d.limit.is_some(), "DELETE … LIMIT"),
@@ -43,19 +69,18 @@ impl SqlPlanner<'_> {
         let (table, rows) = self.target_rows(target, "DELETE")?;
         let schema = rows.schema().clone();
         let changed = self.changed(&schema, d.using.as_deref(), d.selection.as_ref())?;
-        let stays = Expr::Not(Box::new(changed));
-        let input = Filter::try_new(stays, Arc::new(rows))?;
+        let returning = self.returning(d.returning.as_deref(), &schema)?;
         Ok(LogicalPlan::Ddl(Ddl::ChangeRows {
             table,
-            input: Arc::new(LogicalPlan::Filter(input)),
+            input: Arc::new(flagged(rows, vec![], changed)?),
             delete: true,
+            returning,
         }))
     }
 
     /// `UPDATE t SET col = expr, .. [FROM ..] [WHERE ..]`.
     pub(crate) fn update(&self, u: &ast::Update) -> Result<LogicalPlan> {
         let unsupported = [
-            (u.returning.is_some(), "UPDATE … RETURNING"),
             (u.output.is_some(), "UPDATE … OUTPUT"),
             (u.or.is_some(), "UPDATE OR …"),
             (!u.order_by.is_empty(), "UPDATE … ORDER BY"),
@@ -101,26 +126,57 @@ impl SqlPlanner<'_> {
             let field = schema.field(i);
             values[i] = Some(cast_expr(value, field.field.data_type(), &schema)?);
         }
-        let mut exprs = vec![];
-        for (i, f) in schema.fields().iter().enumerate() {
-            let old = Expr::Column(f.column());
-            exprs.push(match values[i].take() {
-                None => old,
-                Some(new) => Expr::Case {
-                    operand: None,
-                    when_then: vec![(changed.clone(), new)],
-                    else_expr: Some(Box::new(old)),
-                }
-                .alias(f.name()),
-            });
-        }
-        exprs.push(changed.alias(CHANGED_COLUMN));
-        let input = Projection::try_new(exprs, Arc::new(rows))?;
+        let new_values = values
+            .into_iter()
+            .zip(schema.fields())
+            .map(|(value, f)| {
+                value.map(|new| {
+                    Expr::Case {
+                        operand: None,
+                        when_then: vec![(changed.clone(), new)],
+                        else_expr: Some(Box::new(Expr::Column(f.column()))),
+                    }
+                    .alias(f.name())
+                })
+            })
+            .collect();
+        let returning = self.returning(u.returning.as_deref(), &schema)?;
         Ok(LogicalPlan::Ddl(Ddl::ChangeRows {
             table,
-            input: Arc::new(LogicalPlan::Projection(input)),
+            input: Arc::new(flagged(rows, new_values, changed)?),
             delete: false,
+            returning,
         }))
+    }
+
+    /// `RETURNING items` over the target's columns (`schema`, under the
+    /// table's name or alias).
+    pub(crate) fn returning(
+        &self,
+        items: Option<&[ast::SelectItem]>,
+        schema: &QSchema,
+    ) -> Result<Option<Returning>> {
+        let Some(items) = items else {
+            return Ok(None);
+        };
+        let qualifier = schema
+            .fields()
+            .first()
+            .and_then(|f| f.qualifier.clone())
+            .unwrap_or_default();
+        let exprs = self
+            .select_items(items, schema)?
+            .into_iter()
+            .map(|(expr, name)| {
+                if expr.contains_aggregate() || expr.contains_window() || expr.contains_subquery() {
+                    return not_impl_err!(
+                        "aggregates, window functions and subqueries in RETURNING ({expr})"
+                    );
+                }
+                Ok(expr.alias(name))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Some(Returning { qualifier, exprs }))
     }
 
     /// The table a DML statement changes, and a scan of its rows (under

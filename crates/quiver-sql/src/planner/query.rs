@@ -478,7 +478,9 @@ impl SqlPlanner<'_> {
         bound
     }
 
-    fn select_items(
+    /// The expressions and names of a select list over `schema`, stars
+    /// and `COLUMNS(…)` expanded.
+    pub(crate) fn select_items(
         &self,
         projection: &[SelectItem],
         schema: &QSchema,

@@ -114,8 +114,8 @@ impl SqlPlanner<'_> {
         let ast::TableObject::TableName(table_name) = &insert.table else {
             return not_impl_err!("INSERT INTO a table function is not supported");
         };
-        if insert.overwrite || insert.on.is_some() || insert.returning.is_some() {
-            return not_impl_err!("INSERT OVERWRITE, ON CONFLICT and RETURNING are not supported");
+        if insert.overwrite || insert.on.is_some() {
+            return not_impl_err!("INSERT OVERWRITE and ON CONFLICT are not supported");
         }
         let table = object_name(table_name)?;
         let Some(source_table) = self.provider.get_table(&table) else {
@@ -188,9 +188,12 @@ impl SqlPlanner<'_> {
             })
             .collect::<Result<Vec<_>>>()?;
         let input = LogicalPlan::Projection(Projection::try_new(exprs, Arc::new(input))?);
+        let columns = QSchema::from_arrow(Some(&table), &target);
+        let returning = self.returning(insert.returning.as_deref(), &columns)?;
         Ok(LogicalPlan::Ddl(Ddl::Insert {
             table,
             input: Arc::new(input),
+            returning,
         }))
     }
 
