@@ -1052,9 +1052,11 @@ pub enum Ddl {
         returning: Option<Returning>,
     },
     /// `UPDATE` or `DELETE`: `input` is every row of the table with a last
-    /// BOOLEAN column, TRUE for the rows the statement changes; for an
-    /// UPDATE each row has its new values. The table's rows are replaced at
-    /// once: by all of them (UPDATE), or by the unflagged ones (DELETE).
+    /// BOOLEAN column, TRUE for the rows the statement changes (for an
+    /// UPDATE each row has its new values), except for a DELETE without
+    /// RETURNING, whose input is the rows that stay, unflagged. The table's
+    /// rows are replaced at once: by all of them (UPDATE), or by the ones
+    /// that stay (DELETE).
     ChangeRows {
         /// Table name.
         table: String,

@@ -637,8 +637,12 @@ impl SessionContext {
                 let Some(CatalogEntry::Table(target)) = catalog.get(&table) else {
                     return Err(QuiverError::Plan(format!("table \"{table}\" not found")));
                 };
+                let before = target.exact_rows().unwrap_or(0) as u64;
                 let batches = self.run(input).await?;
-                let change = RowChange::read(batches, delete, returning.is_some())?;
+                let change = match (delete, &returning) {
+                    (true, None) => RowChange::staying(batches, before),
+                    _ => RowChange::read(batches, delete, returning.is_some())?,
+                };
                 target.replace(change.rows)?;
                 match returning {
                     Some(returning) => returned(

@@ -18,6 +18,17 @@ pub(crate) struct RowChange {
 }
 
 impl RowChange {
+    /// A DELETE whose plan gave the rows that stay, of a table of
+    /// `before` rows.
+    pub fn staying(rows: Vec<RecordBatch>, before: u64) -> Self {
+        let stay: u64 = rows.iter().map(|b| b.num_rows() as u64).sum();
+        RowChange {
+            rows,
+            changed: before.saturating_sub(stay),
+            changed_rows: vec![],
+        }
+    }
+
     /// Reads flagged `batches`: an UPDATE keeps every row, a DELETE the
     /// unflagged ones; the flagged ones are kept too when `keep_changed`.
     pub fn read(batches: Vec<RecordBatch>, delete: bool, keep_changed: bool) -> Result<Self> {

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use arrow::datatypes::{Field, Schema};
-use quiver_expr::logical_plan::{Ddl, Projection};
+use quiver_expr::logical_plan::{Ddl, Filter, Projection};
 use quiver_expr::{not_impl_err, Expr, LogicalPlan, QSchema, QuiverError, Result, ScalarValue};
 use sqlparser::ast::{self, AlterColumnOperation, AlterTableOperation, RenameTableNameKind};
 
@@ -237,10 +237,11 @@ impl SqlPlanner<'_> {
             return Err(QuiverError::Plan(format!("table \"{table}\" not found")));
         }
         let rows = self.plan_table_name(&target.name, None)?;
-        let every_row = Expr::Literal(ScalarValue::Boolean(Some(true)));
+        // No row stays.
+        let none = Expr::Literal(ScalarValue::Boolean(Some(false)));
         Ok(LogicalPlan::Ddl(Ddl::ChangeRows {
             table,
-            input: Arc::new(super::dml::flagged(rows, vec![], every_row)?),
+            input: Arc::new(LogicalPlan::Filter(Filter::try_new(none, Arc::new(rows))?)),
             delete: true,
             returning: None,
         }))

@@ -1,8 +1,9 @@
 //! Plans `UPDATE` and `DELETE` on tables made with `CREATE TABLE`: every
 //! current row of the table (for an UPDATE, with its new values) and a flag
-//! saying whether the statement changes it. The session replaces the
-//! table's rows with the result at once, so a statement that fails changes
-//! nothing; `RETURNING` reads the flagged rows.
+//! saying whether the statement changes it; for a DELETE without RETURNING,
+//! just the rows that stay. The session replaces the table's rows with the
+//! result at once, so a statement that fails changes nothing; `RETURNING`
+//! reads the flagged rows.
 //!
 //! `UPDATE t SET .. FROM u WHERE ..` and `DELETE FROM t USING u WHERE ..`
 //! read the other tables through correlated subqueries: a row of `t` is
@@ -12,7 +13,7 @@
 
 use std::sync::Arc;
 
-use quiver_expr::logical_plan::{Ddl, Projection, Returning};
+use quiver_expr::logical_plan::{Ddl, Filter, Projection, Returning};
 use quiver_expr::{
     not_impl_err, Expr, LogicalPlan, Operator, QSchema, QuiverError, Result, ScalarValue,
 };
@@ -26,11 +27,7 @@ const CHANGED_COLUMN: &str = "__changed";
 
 /// Every row of `rows`, its columns replaced where `new_values` has one
 /// (by position), and a last column: `changed`, the flag.
-pub(crate) fn flagged(
-    rows: LogicalPlan,
-    new_values: Vec<Option<Expr>>,
-    changed: Expr,
-) -> Result<LogicalPlan> {
+fn flagged(rows: LogicalPlan, new_values: Vec<Option<Expr>>, changed: Expr) -> Result<LogicalPlan> {
     let mut exprs: Vec<Expr> = rows
         .schema()
         .fields()
@@ -70,9 +67,18 @@ impl SqlPlanner<'_> {
         let schema = rows.schema().clone();
         let changed = self.changed(&schema, d.using.as_deref(), d.selection.as_ref())?;
         let returning = self.returning(d.returning.as_deref(), &schema)?;
+        // Without RETURNING only the rows that stay are needed: a filter,
+        // which runs in parallel and skips the flag.
+        let input = match returning {
+            Some(_) => flagged(rows, vec![], changed)?,
+            None => LogicalPlan::Filter(Filter::try_new(
+                Expr::Not(Box::new(changed)),
+                Arc::new(rows),
+            )?),
+        };
         Ok(LogicalPlan::Ddl(Ddl::ChangeRows {
             table,
-            input: Arc::new(flagged(rows, vec![], changed)?),
+            input: Arc::new(input),
             delete: true,
             returning,
         }))
