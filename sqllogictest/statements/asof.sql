@@ -50,5 +50,8 @@ SELECT * FROM trades t ASOF JOIN quotes q ON t.ts >= q.ts AND t.id < q.px;
 -- error: an ASOF JOIN condition is equalities between the two sides
 SELECT * FROM trades t ASOF JOIN quotes q ON t.ts >= q.ts AND t.qty > 5;
 
--- error: ASOF JOIN with USING or NATURAL
 SELECT * FROM trades t ASOF JOIN quotes q USING (sym, ts);
+
+SELECT t.id, q.ts AS quote_ts, px FROM trades t ASOF LEFT JOIN quotes q USING (sym, ts);
+
+SELECT sym, ts, q.ts AS quote_ts FROM trades t ASOF JOIN quotes q USING (sym, ts) WHERE id < 13;

@@ -2,14 +2,16 @@
 //! parser marks it, see `crate::asof`), and Snowflake's, `MATCH_CONDITION
 //! (l.t >= r.t) ON keys`. The ON condition must be equalities between the
 //! two sides plus, in DuckDB's form, exactly one inequality between them.
+//! DuckDB's `USING (k, …, t)` means equal keys and `l.t >= r.t`.
 
 use std::sync::Arc;
 
 use quiver_expr::expr::split_conjunction;
-use quiver_expr::logical_plan::{AsofComparison, AsofJoin, LogicalPlan};
+use quiver_expr::logical_plan::{AsofComparison, AsofJoin, JoinType, LogicalPlan};
 use quiver_expr::{Expr, Operator, QSchema, QuiverError, Result};
 use sqlparser::ast::{self, JoinConstraint};
 
+use super::relation::{using_names, using_pairs};
 use super::SqlPlanner;
 use crate::asof::{ASOF_INNER_MARKER, ASOF_LEFT_MARKER};
 
@@ -77,15 +79,35 @@ impl SqlPlanner<'_> {
             Some(ASOF_LEFT_MARKER) => (true, vec![]),
             _ => (false, vec![self.sql_to_expr(match_condition, &both)?]),
         };
+        // `USING (k, …, t)`: equal keys, and the last column `l.t >= r.t`,
+        // each column once in the output (as DuckDB does).
+        let mut using = None;
         match constraint {
             JoinConstraint::On(on) => {
                 let on = self.sql_to_expr(on, &both)?;
                 conjuncts.extend(split_conjunction(&on).into_iter().cloned());
             }
+            JoinConstraint::Using(names) if marker.is_some() => {
+                let (ls, rs) = (left.schema(), right.schema());
+                let pairs = using_pairs(ls, rs, &using_names(names)?)?;
+                for (i, &(l, r)) in pairs.iter().enumerate() {
+                    let op = if i + 1 == pairs.len() {
+                        Operator::GtEq
+                    } else {
+                        Operator::Eq
+                    };
+                    conjuncts.push(Expr::Binary(
+                        Box::new(Expr::Column(ls.field(l).column())),
+                        op,
+                        Box::new(Expr::Column(rs.field(r).column())),
+                    ));
+                }
+                using = Some(pairs);
+            }
             JoinConstraint::None if marker.is_none() => {}
             _ => {
                 return Err(QuiverError::NotImplemented(format!(
-                    "ASOF JOIN with USING or NATURAL; write the condition with ON ({SHAPE})"
+                    "ASOF JOIN with NATURAL; write the condition with ON ({SHAPE})"
                 )))
             }
         }
@@ -137,13 +159,24 @@ impl SqlPlanner<'_> {
                 "an ASOF JOIN needs an inequality (>=, >, <= or <) between a left and a right time; {SHAPE}"
             )));
         };
-        Ok(LogicalPlan::AsofJoin(AsofJoin::try_new(
-            left,
-            right,
+        let join = LogicalPlan::AsofJoin(AsofJoin::try_new(
+            Arc::clone(&left),
+            Arc::clone(&right),
             on,
             times,
             comparison,
             keep_unmatched,
-        )?))
+        )?);
+        match using {
+            Some(pairs) => {
+                let kind = if keep_unmatched {
+                    JoinType::Left
+                } else {
+                    JoinType::Inner
+                };
+                self.merge_using_columns(join, left.schema(), right.schema(), &pairs, kind)
+            }
+            None => Ok(join),
+        }
     }
 }

@@ -97,6 +97,40 @@ impl FileTables for SqlPlanner<'_> {
     }
 }
 
+/// The positions in `ls` and `rs` of each `USING` column `names`.
+pub(crate) fn using_pairs(
+    ls: &QSchema,
+    rs: &QSchema,
+    names: &[String],
+) -> Result<Vec<(usize, usize)>> {
+    names
+        .iter()
+        .map(|name| {
+            let find = |s: &QSchema, side: &str| {
+                s.find(&Column::bare(name))?.ok_or_else(|| {
+                    QuiverError::Plan(format!(
+                        "USING column \"{name}\" is not in the {side} table"
+                    ))
+                })
+            };
+            Ok((find(ls, "left")?, find(rs, "right")?))
+        })
+        .collect()
+}
+
+/// The column names of a `USING (…)` list.
+pub(crate) fn using_names(names: &[ast::ObjectName]) -> Result<Vec<String>> {
+    names
+        .iter()
+        .map(|n| {
+            n.0.last()
+                .and_then(|p| p.as_ident())
+                .map(|i| i.value.clone())
+                .ok_or_else(|| QuiverError::Plan(format!("invalid USING column {n}")))
+        })
+        .collect()
+}
+
 impl SqlPlanner<'_> {
     /// The FROM clause: its items cross-joined (`FROM a, b`), each with its
     /// JOINs applied left to right.
@@ -196,16 +230,7 @@ impl SqlPlanner<'_> {
                 )?))
             }
             JoinConstraint::Using(names) => {
-                let names = names
-                    .iter()
-                    .map(|n| {
-                        n.0.last()
-                            .and_then(|p| p.as_ident())
-                            .map(|i| i.value.clone())
-                            .ok_or_else(|| QuiverError::Plan(format!("invalid USING column {n}")))
-                    })
-                    .collect::<Result<Vec<_>>>()?;
-                self.join_using(left, right, join_type, &names)
+                self.join_using(left, right, join_type, &using_names(names)?)
             }
             JoinConstraint::Natural => {
                 let right_names = right.schema().field_names();
@@ -234,17 +259,7 @@ impl SqlPlanner<'_> {
     ) -> Result<LogicalPlan> {
         let (ls, rs) = (left.schema().clone(), right.schema().clone());
         let both = ls.join(&rs);
-        let mut pairs = vec![];
-        for name in names {
-            let find = |s: &QSchema, side: &str| {
-                s.find(&Column::bare(name))?.ok_or_else(|| {
-                    QuiverError::Plan(format!(
-                        "USING column \"{name}\" is not in the {side} table"
-                    ))
-                })
-            };
-            pairs.push((find(&ls, "left")?, find(&rs, "right")?));
-        }
+        let pairs = using_pairs(&ls, &rs, names)?;
         let mut condition: Option<Expr> = None;
         for &(l, r) in &pairs {
             let eq = self.binary(
@@ -269,11 +284,23 @@ impl SqlPlanner<'_> {
         if !join_type.outputs_left() || !join_type.outputs_right() {
             return Ok(join);
         }
-        // Each output column and whether it is hidden. The other table's
-        // own key columns stay, hidden, in its columns' order: `b.k` and
-        // `b.*` reach them, `k` and `*` do not (PostgreSQL and DuckDB). A
-        // FULL join's merged column belongs to neither table, so there the
-        // keys keep no own column.
+        self.merge_using_columns(join, &ls, &rs, &pairs, join_type)
+    }
+
+    /// The output of a join `USING` the column `pairs` (positions in `ls`
+    /// and `rs`): each key once, the other table's own key columns kept
+    /// hidden, in its columns' order: `b.k` and `b.*` reach them, `k` and
+    /// `*` do not (PostgreSQL and DuckDB). A FULL join's merged column
+    /// belongs to neither table, so there the keys keep no own column.
+    pub(crate) fn merge_using_columns(
+        &self,
+        join: LogicalPlan,
+        ls: &QSchema,
+        rs: &QSchema,
+        pairs: &[(usize, usize)],
+        join_type: JoinType,
+    ) -> Result<LogicalPlan> {
+        let both = ls.join(rs);
         let mut columns: Vec<(Expr, bool)> = vec![];
         for (i, f) in ls.fields().iter().enumerate() {
             let own = Expr::Column(f.column());
