@@ -69,3 +69,10 @@ SELECT COLUMNS('zz') FROM wide;
 
 -- error: in the select list only
 SELECT * FROM wide WHERE COLUMNS('a') > 0;
+
+-- FULL JOIN USING: the merged key, and each table's own key by qualified name.
+SELECT k, a.k, b.k, a.*, b.* FROM (VALUES (1, 'x'), (2, 'y')) a(k, v) FULL JOIN (VALUES (2, 'p'), (3, 'q')) b(k, w) USING (k);
+
+SELECT * FROM (VALUES (1, 'x'), (2, 'y')) a(k, v) FULL JOIN (VALUES (2, 'p'), (3, 'q')) b(k, w) USING (k);
+
+SELECT count(*), count(a.k), count(b.k), sum(k) FROM (VALUES (1, 'x'), (2, 'y')) a(k, v) FULL JOIN (VALUES (2, 'p'), (3, 'q')) b(k, w) USING (k) WHERE b.k IS NOT NULL OR a.k = 1;

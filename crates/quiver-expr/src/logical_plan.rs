@@ -435,6 +435,34 @@ impl Projection {
             schema: Arc::new(QSchema::new(fields)),
         })
     }
+
+    /// The projection with its output columns hidden where `hidden` says
+    /// (by position): reachable by qualified name only, and not in `*`
+    /// (the other table's key columns after `JOIN … USING`).
+    pub fn with_hidden(mut self, hidden: &[bool]) -> Self {
+        if hidden.iter().any(|&h| h) {
+            let fields = self
+                .schema
+                .fields()
+                .iter()
+                .zip(hidden.iter().chain(std::iter::repeat(&false)))
+                .map(|(f, &h)| {
+                    if h {
+                        f.clone().into_hidden()
+                    } else {
+                        f.clone()
+                    }
+                })
+                .collect();
+            self.schema = Arc::new(QSchema::new(fields));
+        }
+        self
+    }
+
+    /// Which output columns are hidden, by position.
+    pub fn hidden(&self) -> Vec<bool> {
+        self.schema.fields().iter().map(|f| f.hidden).collect()
+    }
 }
 
 /// The output field of a projected expression: plain columns keep their
@@ -1231,9 +1259,9 @@ impl LogicalPlan {
         }
         let mut one = || inputs.remove(0);
         Ok(match self {
-            LogicalPlan::Projection(p) => {
-                LogicalPlan::Projection(Projection::try_new(p.exprs.clone(), one())?)
-            }
+            LogicalPlan::Projection(p) => LogicalPlan::Projection(
+                Projection::try_new(p.exprs.clone(), one())?.with_hidden(&p.hidden()),
+            ),
             LogicalPlan::Filter(f) => {
                 LogicalPlan::Filter(Filter::try_new(f.predicate.clone(), one())?)
             }

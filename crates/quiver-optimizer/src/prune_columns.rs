@@ -56,19 +56,19 @@ fn prune(plan: &LogicalPlan, required: &BTreeSet<usize>) -> Result<LogicalPlan> 
         LogicalPlan::Projection(p) => {
             // Parents find columns by name, so unused outputs can go (one
             // stays so that rows are still counted).
-            let mut exprs: Vec<Expr> = p
-                .exprs
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| required.contains(i))
-                .map(|(_, e)| e.clone())
+            let mut kept: Vec<usize> = (0..p.exprs.len())
+                .filter(|i| required.contains(i))
                 .collect();
-            if exprs.is_empty() {
-                exprs.extend(p.exprs.first().cloned());
+            if kept.is_empty() && !p.exprs.is_empty() {
+                kept.push(0);
             }
+            let exprs: Vec<Expr> = kept.iter().map(|&i| p.exprs[i].clone()).collect();
+            let hidden: Vec<bool> = kept.iter().map(|&i| p.schema.field(i).hidden).collect();
             let need = columns_of(&exprs, &p.input)?;
             let input = Arc::new(prune(&p.input, &need)?);
-            Ok(LogicalPlan::Projection(Projection::try_new(exprs, input)?))
+            Ok(LogicalPlan::Projection(
+                Projection::try_new(exprs, input)?.with_hidden(&hidden),
+            ))
         }
         LogicalPlan::Expand(e) => {
             // Like a projection, list by list; one column stays so that

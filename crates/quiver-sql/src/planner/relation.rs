@@ -291,7 +291,8 @@ impl SqlPlanner<'_> {
     /// and `rs`): each key once, the other table's own key columns kept
     /// hidden, in its columns' order: `b.k` and `b.*` reach them, `k` and
     /// `*` do not (PostgreSQL and DuckDB). A FULL join's merged column
-    /// belongs to neither table, so there the keys keep no own column.
+    /// belongs to neither table; there both tables keep their own key
+    /// columns, hidden.
     pub(crate) fn merge_using_columns(
         &self,
         join: LogicalPlan,
@@ -311,34 +312,26 @@ impl SqlPlanner<'_> {
             let other = Expr::Column(rs.field(r).column());
             match join_type {
                 JoinType::Right => columns.extend([(other, false), (own, true)]),
-                JoinType::Full => columns.push((
-                    self.call_scalar("coalesce", vec![own, other], &both)?
-                        .alias(f.name()),
-                    false,
-                )),
+                JoinType::Full => columns.extend([
+                    (
+                        self.call_scalar("coalesce", vec![own.clone(), other], &both)?
+                            .alias(f.name()),
+                        false,
+                    ),
+                    (own, true),
+                ]),
                 _ => columns.push((own, false)),
             }
         }
         for (i, f) in rs.fields().iter().enumerate() {
             let key = pairs.iter().any(|(_, r)| *r == i);
-            let hidden_key = key && !matches!(join_type, JoinType::Right | JoinType::Full);
+            let hidden_key = key && join_type != JoinType::Right;
             if !key || hidden_key {
                 columns.push((Expr::Column(f.column()), f.hidden || hidden_key));
             }
         }
         let (exprs, hidden): (Vec<Expr>, Vec<bool>) = columns.into_iter().unzip();
-        let mut projection = Projection::try_new(exprs, Arc::new(join))?;
-        let fields = projection
-            .schema
-            .fields()
-            .iter()
-            .zip(hidden)
-            .map(|(f, hidden)| match hidden {
-                true => f.clone().into_hidden(),
-                false => f.clone(),
-            })
-            .collect();
-        projection.schema = Arc::new(QSchema::new(fields));
+        let projection = Projection::try_new(exprs, Arc::new(join))?.with_hidden(&hidden);
         Ok(LogicalPlan::Projection(projection))
     }
 
