@@ -1155,6 +1155,41 @@ pub enum Ddl {
     },
     /// `BEGIN`, `COMMIT` or `ROLLBACK`.
     Transaction(TransactionStep),
+    /// `CREATE [OR REPLACE] MACRO name(params) AS expr | TABLE query`.
+    CreateMacro {
+        /// The macro's name.
+        name: String,
+        /// What it takes and stands for.
+        definition: Arc<Macro>,
+        /// Replace a macro of that name.
+        or_replace: bool,
+    },
+    /// `DROP MACRO [TABLE] [IF EXISTS] name`.
+    DropMacro {
+        /// The macro's name.
+        name: String,
+        /// No error when there is none.
+        if_exists: bool,
+    },
+}
+
+/// A macro: SQL text with parameters, expanded where it is called.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Macro {
+    /// Each parameter's name and, if it has one, its default (SQL text);
+    /// those with defaults come last.
+    pub parameters: Vec<(String, Option<String>)>,
+    /// What a call stands for.
+    pub body: MacroBody,
+}
+
+/// What a macro call stands for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MacroBody {
+    /// An expression (a scalar macro, called like a function).
+    Expr(String),
+    /// A query (a table macro, called in FROM).
+    Table(String),
 }
 
 /// `RETURNING …` of INSERT, UPDATE or DELETE: expressions over the rows a
@@ -1466,6 +1501,8 @@ impl LogicalPlan {
                     format!("Deallocate: {}", name.as_deref().unwrap_or("ALL"))
                 }
                 Ddl::Transaction(step) => format!("Transaction: {step:?}"),
+                Ddl::CreateMacro { name, .. } => format!("CreateMacro: {name}"),
+                Ddl::DropMacro { name, .. } => format!("DropMacro: {name}"),
             },
         }
     }

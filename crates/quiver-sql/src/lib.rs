@@ -5,6 +5,7 @@
 mod asof;
 mod frame_exclusion;
 mod glob;
+mod macro_syntax;
 pub mod parser;
 pub mod planner;
 mod struct_type;

@@ -14,6 +14,7 @@ use sqlparser::tokenizer::{Token, Tokenizer};
 use crate::asof::rewrite_asof_joins;
 use crate::frame_exclusion::move_frame_exclusions;
 use crate::glob::rewrite_globs;
+use crate::macro_syntax::rewrite_drop_macro;
 use crate::struct_type::rewrite_struct_types;
 
 /// A statement Quiver can plan.
@@ -148,7 +149,9 @@ fn parse_statements(sql: &str, stack: usize) -> ParsedScript {
         .map_err(|e| ParserError::TokenizerError(e.to_string()));
     let mut parser = match tokens {
         Ok(tokens) => Parser::new(&dialect).with_tokens_with_locations(move_frame_exclusions(
-            rewrite_struct_types(rewrite_asof_joins(rewrite_globs(tokens))),
+            rewrite_struct_types(rewrite_asof_joins(rewrite_drop_macro(rewrite_globs(
+                tokens,
+            )))),
         )),
         Err(e) => {
             return ParsedScript {

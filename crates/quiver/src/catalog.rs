@@ -1,9 +1,10 @@
-//! The tables and views a session knows, by case-insensitive name.
+//! The tables, views and macros a session knows, by case-insensitive name.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use quiver_execution::TableProvider;
+use quiver_expr::logical_plan::Macro;
 use quiver_expr::suggest::closest_name;
 use quiver_expr::{LogicalPlan, QuiverError, Result};
 
@@ -14,14 +15,17 @@ pub enum CatalogEntry {
     Table(Arc<dyn TableProvider>),
     /// A stored query.
     View(Arc<LogicalPlan>),
+    /// A macro (`CREATE MACRO`).
+    Macro(Arc<Macro>),
 }
 
 impl CatalogEntry {
-    /// "table" or "view".
+    /// "table", "view" or "macro".
     pub fn kind(&self) -> &'static str {
         match self {
             CatalogEntry::Table(_) => "table",
             CatalogEntry::View(_) => "view",
+            CatalogEntry::Macro(_) => "macro",
         }
     }
 }
@@ -116,11 +120,12 @@ impl Catalog {
             .collect();
     }
 
-    /// Every (name, kind), sorted by name.
+    /// Every table and view: (name, kind), sorted by name.
     pub fn list(&self) -> Vec<(String, String)> {
         let mut v: Vec<(String, String)> = self
             .read()
             .values()
+            .filter(|(_, e)| !matches!(e, CatalogEntry::Macro(_)))
             .map(|(n, e)| (n.clone(), e.kind().to_string()))
             .collect();
         v.sort();

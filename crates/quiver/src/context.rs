@@ -16,7 +16,7 @@ use quiver_execution::operators::generated::GeneratedTable;
 use quiver_execution::progress::ScanProgress;
 use quiver_execution::{ProviderSource, TableProvider};
 use quiver_expr::logical_plan::{
-    Ddl, FormatName, Projection, Returning, TableScan, TransactionStep, Values,
+    Ddl, FormatName, Macro, Projection, Returning, TableScan, TransactionStep, Values,
 };
 use quiver_expr::stack::with_stack_for;
 use quiver_expr::window::WindowFunctionRef;
@@ -439,6 +439,7 @@ impl SessionContext {
         Some(match self.state.catalog.get(name)? {
             CatalogEntry::Table(t) => t.schema(),
             CatalogEntry::View(v) => v.schema().to_arrow(),
+            CatalogEntry::Macro(_) => return None,
         })
     }
 
@@ -709,6 +710,14 @@ impl SessionContext {
             Ddl::DropView { name, if_exists } => {
                 catalog.remove(&name, "view", if_exists).map(|_| ())
             }
+            Ddl::CreateMacro {
+                name,
+                definition,
+                or_replace,
+            } => catalog.insert(&name, CatalogEntry::Macro(definition), or_replace),
+            Ddl::DropMacro { name, if_exists } => {
+                catalog.remove(&name, "macro", if_exists).map(|_| ())
+            }
             Ddl::Set { name, value } => self.set(&name, &value),
             Ddl::Prepare {
                 name,
@@ -795,14 +804,21 @@ impl ContextProvider for SessionContext {
     fn get_table(&self, name: &str) -> Option<Arc<dyn TableSource>> {
         match self.state.catalog.get(name)? {
             CatalogEntry::Table(t) => Some(Arc::new(ProviderSource(t))),
-            CatalogEntry::View(_) => None,
+            _ => None,
         }
     }
 
     fn get_view(&self, name: &str) -> Option<Arc<LogicalPlan>> {
         match self.state.catalog.get(name)? {
             CatalogEntry::View(v) => Some(v),
-            CatalogEntry::Table(_) => None,
+            _ => None,
+        }
+    }
+
+    fn get_macro(&self, name: &str) -> Option<Arc<Macro>> {
+        match self.state.catalog.get(name)? {
+            CatalogEntry::Macro(m) => Some(m),
+            _ => None,
         }
     }
 

@@ -35,7 +35,7 @@ impl Transaction {
             .enumerate()
             .filter_map(|(i, (_, entry))| match entry {
                 CatalogEntry::Table(table) => table.stored_rows(0).map(|rows| (i, rows)),
-                CatalogEntry::View(_) => None,
+                CatalogEntry::View(_) | CatalogEntry::Macro(_) => None,
             })
             .collect();
         Self {

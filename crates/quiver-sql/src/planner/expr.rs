@@ -1110,6 +1110,9 @@ impl SqlPlanner<'_> {
             .and_then(|p| p.as_ident())
             .map(|i| i.value.to_lowercase())
             .unwrap_or_default();
+        if let Some(m) = self.provider.get_macro(&name) {
+            return self.scalar_macro_call(&name, &m, f, schema);
+        }
         if !f.within_group.is_empty() {
             return self.bind(&super::ordered_set::as_plain_call(f, &name)?, schema);
         }

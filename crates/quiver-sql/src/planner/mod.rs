@@ -9,6 +9,7 @@ mod expr;
 mod grouping;
 mod information_schema;
 mod literal;
+mod macros;
 mod nested;
 mod ordered_set;
 mod pattern;
@@ -49,6 +50,9 @@ pub trait ContextProvider {
 
     /// A view's plan by name (case-insensitive).
     fn get_view(&self, name: &str) -> Option<Arc<LogicalPlan>>;
+
+    /// A macro by name (case-insensitive).
+    fn get_macro(&self, name: &str) -> Option<Arc<quiver_expr::logical_plan::Macro>>;
 
     /// A table over the files at `location` (a path, glob or directory), for
     /// `FROM 'data/x.parquet'` and `read_csv('..', header => true)`: in
@@ -159,6 +163,8 @@ pub struct SqlPlanner<'a> {
     /// How many derived tables, CTEs and subqueries enclose the query being
     /// planned; inside one, duplicate output names are made unique.
     nesting: std::cell::Cell<usize>,
+    /// How many macro calls enclose the one being expanded.
+    macro_depth: std::cell::Cell<usize>,
 }
 
 /// Arrow fields for SQL column definitions (`name TYPE [NOT NULL]`).
@@ -335,6 +341,7 @@ impl<'a> SqlPlanner<'a> {
             statement_time: std::cell::OnceCell::new(),
             inside_try: std::cell::Cell::new(false),
             nesting: std::cell::Cell::new(0),
+            macro_depth: std::cell::Cell::new(0),
         }
     }
 
@@ -451,6 +458,22 @@ impl<'a> SqlPlanner<'a> {
                 ..
             } if into.is_empty() && using.is_empty() => self.execute_prepared(name, parameters),
             ast::Statement::Truncate(t) => self.truncate(t),
+            ast::Statement::CreateMacro {
+                or_replace,
+                temporary,
+                name,
+                args,
+                definition,
+            } => self.create_macro(name, args.as_deref(), definition, *or_replace, *temporary),
+            ast::Statement::DropFunction(d) => {
+                let [function] = d.func_desc.as_slice() else {
+                    return not_impl_err!("DROP MACRO of several macros at once");
+                };
+                Ok(LogicalPlan::Ddl(Ddl::DropMacro {
+                    name: object_name(&function.name)?.to_lowercase(),
+                    if_exists: d.if_exists,
+                }))
+            }
             ast::Statement::StartTransaction {
                 modes,
                 statements,

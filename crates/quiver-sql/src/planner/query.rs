@@ -494,7 +494,9 @@ impl SqlPlanner<'_> {
                         continue;
                     }
                     let x = self.sql_to_expr(e, schema)?;
-                    let name = super::nested::field_name(e, &x).unwrap_or_else(|| x.output_name());
+                    let name = super::nested::field_name(e, &x)
+                        .or_else(|| self.macro_call_name(e))
+                        .unwrap_or_else(|| x.output_name());
                     items.push((x, name));
                 }
                 SelectItem::ExprWithAlias { expr, alias } => {

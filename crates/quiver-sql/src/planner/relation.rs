@@ -462,6 +462,17 @@ impl SqlPlanner<'_> {
         alias: Option<&TableAlias>,
     ) -> Result<LogicalPlan> {
         let function = object_name(name)?.to_lowercase();
+        if let Some(m) = self.provider.get_macro(&function) {
+            let plan = self.table_macro_call(&function, &m, args)?;
+            return match alias {
+                Some(alias) => self.apply_alias(plan, alias),
+                None => Ok(LogicalPlan::SubqueryAlias(SubqueryAlias::try_new(
+                    Arc::new(without_hidden(plan)?),
+                    &function,
+                    &[],
+                )?)),
+            };
+        }
         let Some(table_function) = self.provider.table_function(&function) else {
             return Err(QuiverError::Plan(format!(
                 "unknown table function {function}(); expected read_parquet, read_csv, \

@@ -49,6 +49,13 @@ pub enum StoredObject {
         /// Its `CREATE EXTERNAL TABLE` statement.
         sql: String,
     },
+    /// A macro, kept as the statement that made it.
+    Macro {
+        /// The macro's name.
+        name: String,
+        /// Its `CREATE MACRO` statement.
+        sql: String,
+    },
 }
 
 impl StoredObject {
@@ -57,7 +64,8 @@ impl StoredObject {
         match self {
             StoredObject::Table { name, .. }
             | StoredObject::View { name, .. }
-            | StoredObject::ExternalTable { name, .. } => name,
+            | StoredObject::ExternalTable { name, .. }
+            | StoredObject::Macro { name, .. } => name,
         }
     }
 
@@ -66,7 +74,8 @@ impl StoredObject {
         match self {
             StoredObject::Table { name, .. }
             | StoredObject::View { name, .. }
-            | StoredObject::ExternalTable { name, .. } => *name = to.to_string(),
+            | StoredObject::ExternalTable { name, .. }
+            | StoredObject::Macro { name, .. } => *name = to.to_string(),
         }
     }
 }

@@ -59,6 +59,8 @@ pub enum StoredChange {
     View { name: String, sql: String },
     /// An external table was made by the statement `sql`.
     ExternalTable { name: String, sql: String },
+    /// A macro was made by the statement `sql`.
+    Macro { name: String, sql: String },
     /// A table or view was dropped.
     Drop(String),
     /// A setting was made.
@@ -86,6 +88,11 @@ impl StoredChange {
                 name: name.clone(),
                 sql: sql.to_string(),
             },
+            Ddl::CreateMacro { name, .. } => StoredChange::Macro {
+                name: name.clone(),
+                sql: sql.to_string(),
+            },
+            Ddl::DropMacro { name, .. } => StoredChange::Drop(name.clone()),
             Ddl::DropTable { name, .. } | Ddl::DropView { name, .. } => {
                 StoredChange::Drop(name.clone())
             }
@@ -278,6 +285,7 @@ impl Database {
             StoredChange::ExternalTable { name, sql } => {
                 put(next, StoredObject::ExternalTable { name, sql })
             }
+            StoredChange::Macro { name, sql } => put(next, StoredObject::Macro { name, sql }),
             StoredChange::Drop(name) => {
                 if catalog.get(&name).is_none() {
                     if let Some(i) = next.find(&name) {
@@ -545,7 +553,9 @@ impl SessionContext {
                         .with_defaults(defaults.clone());
                     self.register_table(name, Arc::new(table))?;
                 }
-                StoredObject::View { name, sql } | StoredObject::ExternalTable { name, sql } => {
+                StoredObject::View { name, sql }
+                | StoredObject::ExternalTable { name, sql }
+                | StoredObject::Macro { name, sql } => {
                     if let Err(e) = self.sql(sql).await {
                         problems.push(
                             e.context(format!("\"{name}\" of the database '{path}' is left out")),
