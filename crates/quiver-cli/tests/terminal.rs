@@ -89,9 +89,30 @@ impl Terminal {
         self.tmux(&["capture-pane", "-t", "0", "-p"])
     }
 
-    /// Waits up to ten seconds for the screen to satisfy `test`.
+    /// Presses `key` every second until the screen satisfies `test` (at
+    /// most thirty seconds).
+    fn press_until(&self, key: &str, what: &str, test: impl Fn(&str) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            self.press(key);
+            let pressed = Instant::now();
+            while pressed.elapsed() < Duration::from_secs(1) {
+                if test(&self.screen()) {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the screen never showed {what}:\n{}",
+                self.screen()
+            );
+        }
+    }
+
+    /// Waits up to twenty seconds for the screen to satisfy `test`.
     fn wait_for(&self, what: &str, test: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(10);
+        let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             let screen = self.screen();
             if test(&screen) {
@@ -167,13 +188,13 @@ fn completion_lists_s3_keys_when_s3_is_configured() {
     let env: Vec<(&str, &str)> = environment.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let t = Terminal::start_with_env("", 100, None, &env);
     t.type_text("SELECT * FROM 's3://completion/sa");
-    t.press("Tab");
-    t.wait_for("the completed prefix", |s| {
+    // The first listing may outlast completion's patience while the S3
+    // client starts on a loaded machine: Tab again until it answers.
+    t.press_until("Tab", "the completed prefix", |s| {
         s.contains("'s3://completion/sales/")
     });
     t.type_text("t");
-    t.press("Tab");
-    t.wait_for("the completed key", |s| {
+    t.press_until("Tab", "the completed key", |s| {
         s.contains("'s3://completion/sales/trips.parquet")
     });
 }

@@ -144,21 +144,45 @@ pub fn s3_request(
     body: &[u8],
 ) -> (u16, String) {
     let server = moto();
-    let mut stream = TcpStream::connect(("127.0.0.1", server.port)).expect("moto accepts");
+    // A server that has only just started may reset the first connections
+    // (seen on a loaded CI machine); those are tried again.
+    let mut attempt = 0;
+    loop {
+        match try_s3_request(server.port, method, path, headers, body) {
+            Ok(answer) => return answer,
+            Err(e) if attempt < 10 => {
+                attempt += 1;
+                eprintln!("moto request {method} {path} failed ({e}); trying again");
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            Err(e) => panic!("moto request {method} {path} failed: {e}"),
+        }
+    }
+}
+
+/// One try of [`s3_request`].
+fn try_s3_request(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> std::io::Result<(u16, String)> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
     let mut request = format!(
         "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\nContent-Length: {}\r\n\
          Content-Type: application/octet-stream\r\n",
-        server.port,
+        port,
         body.len()
     );
     for (k, v) in headers {
         request.push_str(&format!("{k}: {v}\r\n"));
     }
     request.push_str("\r\n");
-    stream.write_all(request.as_bytes()).unwrap();
-    stream.write_all(body).unwrap();
+    stream.write_all(request.as_bytes())?;
+    stream.write_all(body)?;
     let mut response = vec![];
-    stream.read_to_end(&mut response).unwrap();
+    stream.read_to_end(&mut response)?;
     let text = String::from_utf8_lossy(&response).into_owned();
     let status = text
         .split_whitespace()
@@ -169,7 +193,7 @@ pub fn s3_request(
         .split_once("\r\n\r\n")
         .map_or("", |(_, b)| b)
         .to_string();
-    (status, body)
+    Ok((status, body))
 }
 
 /// Creates an S3 bucket on moto.
