@@ -1,24 +1,37 @@
 //! Tables held in memory: made by `CREATE TABLE`, filled by `INSERT`.
 
-use std::sync::{Arc, RwLock};
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, RwLock};
 
-use arrow::array::Array;
+use arrow::array::{Array, ArrayRef};
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
+use arrow::row::{RowConverter, SortField};
+use arrow::util::display::array_value_to_string;
 use quiver_execution::operators::memory::MemoryExec;
 use quiver_execution::plan::ExecutionPlan;
 use quiver_execution::{ScanRequest, TableProvider};
+use quiver_expr::logical_plan::UniqueKey;
 use quiver_expr::{QuiverError, Result};
 
 /// Rows in memory, appended to atomically: an INSERT adds all its rows or
-/// none.
+/// none, and a row that would break a key constraint fails it whole.
 #[derive(Debug)]
 pub struct MemTable {
     schema: SchemaRef,
     batches: RwLock<Vec<RecordBatch>>,
     /// Each column's `DEFAULT` value as SQL text.
     defaults: Vec<Option<String>>,
+    /// `PRIMARY KEY` and `UNIQUE` constraints.
+    keys: Vec<UniqueKey>,
+    /// For each of `keys`, the key values of the rows (in Arrow's row
+    /// format), built when first needed; the lock also makes checking and
+    /// adding rows one step.
+    key_index: Mutex<Option<KeyIndex>>,
 }
+
+/// For each key constraint of a table, the set of its key values.
+type KeyIndex = Vec<HashSet<Box<[u8]>>>;
 
 impl MemTable {
     /// An empty table with `schema`.
@@ -27,7 +40,16 @@ impl MemTable {
             defaults: vec![None; schema.fields().len()],
             schema,
             batches: RwLock::new(vec![]),
+            keys: vec![],
+            key_index: Mutex::new(None),
         }
+    }
+
+    /// The table with `PRIMARY KEY` and `UNIQUE` constraints, enforced from
+    /// now on (the rows it holds are checked when the first rows are added).
+    pub fn with_keys(mut self, keys: Vec<UniqueKey>) -> Self {
+        self.keys = keys;
+        self
     }
 
     /// The table with each column's `DEFAULT` value (SQL text, `None` for
@@ -52,14 +74,83 @@ impl MemTable {
             .clone()
     }
 
-    /// Appends `batches` after checking them against the schema.
+    /// Appends `batches` after checking them against the schema and the
+    /// key constraints.
     fn append(&self, batches: Vec<RecordBatch>) -> Result<u64> {
         let (checked, rows) = self.checked(batches)?;
+        let mut index = self.key_index.lock().unwrap_or_else(|e| e.into_inner());
+        if !self.keys.is_empty() {
+            if index.is_none() {
+                *index = Some(self.index_of(&self.snapshot(), &[])?);
+            }
+            let existing = index.as_mut().expect("the index was just built");
+            let added = self.index_of(&checked, existing)?;
+            for (set, new) in existing.iter_mut().zip(added) {
+                set.extend(new);
+            }
+        }
         self.batches
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .extend(checked);
         Ok(rows)
+    }
+
+    /// The key values of `batches`, for each key constraint; an error naming
+    /// the first value that repeats one of `existing` or of `batches`.
+    fn index_of(
+        &self,
+        batches: &[RecordBatch],
+        existing: &[HashSet<Box<[u8]>>],
+    ) -> Result<KeyIndex> {
+        let mut index = vec![];
+        for (k, key) in self.keys.iter().enumerate() {
+            let fields = key
+                .columns
+                .iter()
+                .map(|&c| SortField::new(self.schema.field(c).data_type().clone()))
+                .collect();
+            let converter = RowConverter::new(fields)?;
+            let mut values: HashSet<Box<[u8]>> = HashSet::new();
+            for batch in batches {
+                let columns: Vec<ArrayRef> = key
+                    .columns
+                    .iter()
+                    .map(|&c| Arc::clone(batch.column(c)))
+                    .collect();
+                let rows = converter.convert_columns(&columns)?;
+                for row in 0..batch.num_rows() {
+                    if columns.iter().any(|c| c.is_null(row)) {
+                        continue;
+                    }
+                    let value: Box<[u8]> = rows.row(row).as_ref().into();
+                    let repeated = existing.get(k).is_some_and(|set| set.contains(&value));
+                    if repeated || !values.insert(value) {
+                        return Err(self.duplicate(key, &columns, row));
+                    }
+                }
+            }
+            index.push(values);
+        }
+        Ok(index)
+    }
+
+    /// The error for the row `row` of `columns`, whose values repeat a key.
+    fn duplicate(&self, key: &UniqueKey, columns: &[ArrayRef], row: usize) -> QuiverError {
+        let values: Vec<String> = key
+            .columns
+            .iter()
+            .zip(columns)
+            .map(|(&c, column)| {
+                let value = array_value_to_string(column, row).unwrap_or_default();
+                format!("{}: {value}", self.schema.field(c).name())
+            })
+            .collect();
+        let kind = if key.primary { "primary key" } else { "unique" };
+        QuiverError::Execution(format!(
+            "duplicate key \"{}\" violates the {kind} constraint",
+            values.join(", ")
+        ))
     }
 
     /// `batches` checked against the schema (types, and no NULL in a NOT
@@ -147,8 +238,15 @@ impl TableProvider for MemTable {
     }
     fn replace(&self, batches: Vec<RecordBatch>) -> Result<()> {
         let (checked, _) = self.checked(batches)?;
+        let mut index = self.key_index.lock().unwrap_or_else(|e| e.into_inner());
+        if !self.keys.is_empty() {
+            *index = Some(self.index_of(&checked, &[])?);
+        }
         *self.batches.write().unwrap_or_else(|e| e.into_inner()) = checked;
         Ok(())
+    }
+    fn unique_keys(&self) -> Vec<UniqueKey> {
+        self.keys.clone()
     }
 }
 

@@ -67,6 +67,11 @@ pub trait TableProvider: Send + Sync + Debug {
         )))
     }
 
+    /// The table's `PRIMARY KEY` and `UNIQUE` constraints.
+    fn unique_keys(&self) -> Vec<quiver_expr::logical_plan::UniqueKey> {
+        vec![]
+    }
+
     /// For a table whose rows Quiver holds (made with `CREATE TABLE`): its
     /// rows past the first `skip`, in the order they were added, so that a
     /// database directory can save what an INSERT appended. `None` for

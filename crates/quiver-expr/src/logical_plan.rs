@@ -1064,6 +1064,8 @@ pub enum Ddl {
         input: Option<Arc<LogicalPlan>>,
         /// Each column's `DEFAULT` value as SQL text (`None`: NULL).
         defaults: Vec<Option<String>>,
+        /// `PRIMARY KEY` and `UNIQUE` constraints.
+        keys: Vec<UniqueKey>,
         /// `OR REPLACE`.
         or_replace: bool,
         /// `IF NOT EXISTS`.
@@ -1171,6 +1173,17 @@ pub enum Ddl {
         /// No error when there is none.
         if_exists: bool,
     },
+}
+
+/// A `PRIMARY KEY` or `UNIQUE` constraint: no two rows of the table have
+/// the same values in `columns` (rows with a NULL in them are exempt;
+/// primary key columns are NOT NULL).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UniqueKey {
+    /// The key's columns, by position.
+    pub columns: Vec<usize>,
+    /// `PRIMARY KEY` rather than `UNIQUE`.
+    pub primary: bool,
 }
 
 /// A macro: SQL text with parameters, expanded where it is called.

@@ -578,6 +578,7 @@ impl SessionContext {
                 schema,
                 input,
                 defaults,
+                keys,
                 or_replace,
                 if_not_exists,
             } => {
@@ -588,7 +589,9 @@ impl SessionContext {
                     Some(plan) => self.run(plan).await?,
                     None => vec![],
                 };
-                let table = MemTable::try_with_batches(schema, batches)?.with_defaults(defaults);
+                let table = MemTable::try_with_batches(schema, batches)?
+                    .with_defaults(defaults)
+                    .with_keys(keys);
                 done(catalog.insert(&name, CatalogEntry::Table(Arc::new(table)), or_replace))
             }
             Ddl::Insert {
@@ -616,6 +619,11 @@ impl SessionContext {
                 defaults,
             } => {
                 match catalog.get(&name) {
+                    Some(CatalogEntry::Table(t)) if !t.unique_keys().is_empty() => {
+                        return Err(QuiverError::NotImplemented(format!(
+                            "ALTER TABLE of {name}, which has PRIMARY KEY or UNIQUE constraints"
+                        )))
+                    }
                     Some(CatalogEntry::Table(t)) if t.kind() == "memory" => {}
                     Some(CatalogEntry::Table(t)) => {
                         return Err(QuiverError::Plan(format!(

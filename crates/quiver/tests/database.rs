@@ -203,6 +203,37 @@ async fn a_view_over_a_renamed_table_is_reported_not_fatal() {
 }
 
 #[tokio::test]
+async fn key_constraints_are_stored_and_enforced_after_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("keys.quiver");
+    {
+        let ctx = open(&db, OpenMode::ReadWrite).await.unwrap();
+        run(
+            &ctx,
+            "CREATE TABLE k (id INTEGER PRIMARY KEY, code VARCHAR, UNIQUE (code))",
+        )
+        .await;
+        run(&ctx, "INSERT INTO k VALUES (1, 'a'), (2, 'b')").await;
+    }
+    let ctx = open(&db, OpenMode::ReadWrite).await.unwrap();
+    let err = ctx
+        .sql("INSERT INTO k VALUES (2, 'c')")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("violates the primary key constraint"), "{err}");
+    let err = ctx
+        .sql("INSERT INTO k VALUES (3, 'a')")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("violates the unique constraint"), "{err}");
+    run(&ctx, "INSERT INTO k VALUES (3, 'c')").await;
+    let columns = rows(&ctx, "DESCRIBE k").await.unwrap();
+    assert_eq!(columns[0], "id,INTEGER,NO", "a primary key is NOT NULL");
+}
+
+#[tokio::test]
 async fn a_transaction_is_stored_at_commit_and_a_rollback_stores_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("bank.quiver");

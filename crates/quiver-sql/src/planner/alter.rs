@@ -136,7 +136,7 @@ impl SqlPlanner<'_> {
                     )));
                 }
                 let (mut fields, mut defaults) =
-                    column_definitions(std::slice::from_ref(column_def))?;
+                    column_definitions(std::slice::from_ref(column_def), None)?;
                 let (field, default) = (fields.remove(0), defaults.remove(0));
                 let default = default.map(|e| e.to_string());
                 let value = match &default {

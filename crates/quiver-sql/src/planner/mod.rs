@@ -31,7 +31,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow::datatypes::{Field, Schema};
-use quiver_expr::logical_plan::{Ddl, Explain, ExplainMode, FormatName, TransactionStep, Values};
+use quiver_expr::logical_plan::{
+    Ddl, Explain, ExplainMode, FormatName, TransactionStep, UniqueKey, Values,
+};
 use quiver_expr::types::sql_type_name;
 use quiver_expr::{
     not_impl_err, AggregateFunction, GeneratedRows, LogicalPlan, QuiverError, Result,
@@ -171,7 +173,7 @@ pub struct SqlPlanner<'a> {
 /// `NULL` and `NOT NULL` are the only column options; any other (`DEFAULT`,
 /// `PRIMARY KEY`, `UNIQUE`, `CHECK`, …) is an error rather than ignored.
 pub(crate) fn column_fields(columns: &[ast::ColumnDef]) -> Result<Vec<Field>> {
-    let (fields, defaults) = column_definitions(columns)?;
+    let (fields, defaults) = column_definitions(columns, None)?;
     if let Some((i, _)) = defaults.iter().enumerate().find(|(_, d)| d.is_some()) {
         return not_impl_err!(
             "DEFAULT (of column {}) is not supported here; only CREATE TABLE takes one",
@@ -218,13 +220,27 @@ pub(crate) fn parse_query(sql: &str) -> Result<ast::Query> {
 /// The fields of column definitions, and each one's `DEFAULT` expression.
 pub(crate) fn column_definitions(
     columns: &[ast::ColumnDef],
+    mut keys: Option<&mut Vec<UniqueKey>>,
 ) -> Result<(Vec<Field>, Vec<Option<ast::Expr>>)> {
     let mut fields = vec![];
     let mut defaults = vec![];
-    for col in columns {
+    for (position, col) in columns.iter().enumerate() {
         let mut not_null = false;
         let mut default = None;
         for option in &col.options {
+            let key = match &option.option {
+                ColumnOption::PrimaryKey(_) => Some(true),
+                ColumnOption::Unique(_) => Some(false),
+                _ => None,
+            };
+            if let (Some(primary), Some(keys)) = (key, keys.as_deref_mut()) {
+                not_null |= primary;
+                keys.push(UniqueKey {
+                    columns: vec![position],
+                    primary,
+                });
+                continue;
+            }
             match &option.option {
                 ColumnOption::NotNull => not_null = true,
                 ColumnOption::Null => not_null = false,

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use arrow::datatypes::{Field, Schema};
-use quiver_expr::logical_plan::{Ddl, Projection};
+use quiver_expr::logical_plan::{Ddl, Projection, UniqueKey};
 use quiver_expr::{not_impl_err, Expr, LogicalPlan, QSchema, QuiverError, Result, ScalarValue};
 use sqlparser::ast;
 
@@ -15,9 +15,9 @@ use crate::parser::{CopyTo, RowSource};
 
 impl SqlPlanner<'_> {
     pub(crate) fn create_table(&self, c: &ast::CreateTable) -> Result<LogicalPlan> {
-        if c.temporary || c.external || !c.constraints.is_empty() {
+        if c.temporary || c.external {
             return not_impl_err!(
-                "TEMPORARY tables and table constraints are not supported; use CREATE TABLE name (columns)"
+                "TEMPORARY tables are not supported; use CREATE TABLE name (columns)"
             );
         }
         // Clauses of other dialects, each an error rather than ignored.
@@ -48,6 +48,7 @@ impl SqlPlanner<'_> {
         super::reject_unsupported(&unsupported)?;
         let name = object_name(&c.name)?;
         let mut defaults = vec![];
+        let mut keys = vec![];
         let (schema, input) = match (&c.query, c.columns.is_empty()) {
             (Some(_), false) => {
                 return Err(QuiverError::Plan(
@@ -66,7 +67,21 @@ impl SqlPlanner<'_> {
                 (Arc::new(Schema::new(fields)), Some(Arc::new(plan)))
             }
             (None, _) => {
-                let (fields, given) = column_definitions(&c.columns)?;
+                let (mut fields, given) = column_definitions(&c.columns, Some(&mut keys))?;
+                for constraint in &c.constraints {
+                    keys.push(table_key(constraint, &c.columns)?);
+                }
+                if keys.iter().filter(|k| k.primary).count() > 1 {
+                    return Err(QuiverError::Plan(format!(
+                        "table {name} has more than one PRIMARY KEY"
+                    )));
+                }
+                // Primary key columns are NOT NULL.
+                for key in keys.iter().filter(|k| k.primary) {
+                    for &column in &key.columns {
+                        fields[column] = fields[column].clone().with_nullable(false);
+                    }
+                }
                 if fields.is_empty() {
                     return Err(QuiverError::Plan(format!(
                         "CREATE TABLE {name} needs at least one column"
@@ -100,11 +115,15 @@ impl SqlPlanner<'_> {
             }
             seen.push(f.name());
         }
+        if !c.constraints.is_empty() && c.columns.is_empty() {
+            return not_impl_err!("table constraints in CREATE TABLE … AS");
+        }
         Ok(LogicalPlan::Ddl(Ddl::CreateTable {
             name,
             schema,
             input,
             defaults,
+            keys,
             or_replace: c.or_replace,
             if_not_exists: c.if_not_exists,
         }))
@@ -281,4 +300,32 @@ fn with_defaults_in_values(
         }
     }
     Ok(source)
+}
+
+/// The key a table constraint declares over `columns`: `PRIMARY KEY (…)`
+/// or `UNIQUE (…)`; any other constraint is not supported.
+fn table_key(constraint: &ast::TableConstraint, columns: &[ast::ColumnDef]) -> Result<UniqueKey> {
+    let (key_columns, primary) = match constraint {
+        ast::TableConstraint::PrimaryKey(pk) => (&pk.columns, true),
+        ast::TableConstraint::Unique(u) => (&u.columns, false),
+        other => return not_impl_err!("the table constraint {other}"),
+    };
+    let positions = key_columns
+        .iter()
+        .map(|c| {
+            let name = c.column.expr.to_string();
+            columns
+                .iter()
+                .position(|d| d.name.value.eq_ignore_ascii_case(name.trim_matches('"')))
+                .ok_or_else(|| {
+                    QuiverError::Plan(format!(
+                        "key column \"{name}\" is not a column of the table"
+                    ))
+                })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(UniqueKey {
+        columns: positions,
+        primary,
+    })
 }

@@ -34,6 +34,10 @@ pub enum StoredObject {
         files: Vec<String>,
         /// The rows in those files.
         rows: usize,
+        /// Its `PRIMARY KEY` (true) and `UNIQUE` constraints: column
+        /// positions.
+        #[serde(default)]
+        keys: Vec<(Vec<usize>, bool)>,
     },
     /// A view, kept as the statement that made it.
     View {
@@ -193,6 +197,7 @@ mod tests {
             defaults: vec![None, Some("42".into())],
             files: vec!["data/0.parquet".into()],
             rows: 3,
+            keys: vec![(vec![0], true)],
         });
         catalog.objects.push(StoredObject::View {
             name: "v".into(),

@@ -24,7 +24,7 @@ use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
 use quiver_datasource::MemTable;
-use quiver_expr::logical_plan::Ddl;
+use quiver_expr::logical_plan::{Ddl, UniqueKey};
 use quiver_expr::{QuiverError, Result};
 
 use crate::catalog::{Catalog, CatalogEntry};
@@ -318,6 +318,11 @@ impl Database {
             defaults: held.defaults,
             files,
             rows: held.rows,
+            keys: held
+                .keys
+                .into_iter()
+                .map(|k| (k.columns, k.primary))
+                .collect(),
         };
         put(next, table);
         Ok(())
@@ -496,6 +501,8 @@ struct HeldRows {
     /// The rows asked for.
     batches: Vec<RecordBatch>,
     schema: SchemaRef,
+    /// Its key constraints.
+    keys: Vec<UniqueKey>,
 }
 
 /// The table `name` of `catalog` when Quiver holds its rows, with its rows
@@ -515,6 +522,7 @@ fn held_rows(catalog: &Catalog, name: &str, skip: usize) -> Option<HeldRows> {
         rows,
         batches,
         schema,
+        keys: table.unique_keys(),
     })
 }
 
@@ -546,11 +554,20 @@ impl SessionContext {
                     name,
                     defaults,
                     files,
+                    keys,
                     ..
                 } => {
                     let (schema, batches) = database.read_table(files)?;
+                    let keys = keys
+                        .iter()
+                        .map(|(columns, primary)| UniqueKey {
+                            columns: columns.clone(),
+                            primary: *primary,
+                        })
+                        .collect();
                     let table = MemTable::try_with_batches(schema, batches)?
-                        .with_defaults(defaults.clone());
+                        .with_defaults(defaults.clone())
+                        .with_keys(keys);
                     self.register_table(name, Arc::new(table))?;
                 }
                 StoredObject::View { name, sql }
