@@ -3,7 +3,8 @@
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, RwLock};
 
-use arrow::array::{Array, ArrayRef};
+use arrow::array::{Array, ArrayRef, BooleanArray};
+use arrow::compute::filter_record_batch;
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
 use arrow::row::{RowConverter, SortField};
@@ -11,7 +12,7 @@ use arrow::util::display::array_value_to_string;
 use quiver_execution::operators::memory::MemoryExec;
 use quiver_execution::plan::ExecutionPlan;
 use quiver_execution::{ScanRequest, TableProvider};
-use quiver_expr::logical_plan::UniqueKey;
+use quiver_expr::logical_plan::{OnConflict, UniqueKey};
 use quiver_expr::{QuiverError, Result};
 
 /// Rows in memory, appended to atomically: an INSERT adds all its rows or
@@ -32,6 +33,9 @@ pub struct MemTable {
 
 /// For each key constraint of a table, the set of its key values.
 type KeyIndex = Vec<HashSet<Box<[u8]>>>;
+
+/// A row's key value in Arrow's row format; None when it has a NULL.
+type KeyValue = Option<Box<[u8]>>;
 
 impl MemTable {
     /// An empty table with `schema`.
@@ -105,25 +109,13 @@ impl MemTable {
     ) -> Result<KeyIndex> {
         let mut index = vec![];
         for (k, key) in self.keys.iter().enumerate() {
-            let fields = key
-                .columns
-                .iter()
-                .map(|&c| SortField::new(self.schema.field(c).data_type().clone()))
-                .collect();
-            let converter = RowConverter::new(fields)?;
             let mut values: HashSet<Box<[u8]>> = HashSet::new();
             for batch in batches {
-                let columns: Vec<ArrayRef> = key
-                    .columns
-                    .iter()
-                    .map(|&c| Arc::clone(batch.column(c)))
-                    .collect();
-                let rows = converter.convert_columns(&columns)?;
-                for row in 0..batch.num_rows() {
-                    if columns.iter().any(|c| c.is_null(row)) {
+                let (columns, keys) = self.key_values(key, batch)?;
+                for (row, value) in keys.into_iter().enumerate() {
+                    let Some(value) = value else {
                         continue;
-                    }
-                    let value: Box<[u8]> = rows.row(row).as_ref().into();
+                    };
                     let repeated = existing.get(k).is_some_and(|set| set.contains(&value));
                     if repeated || !values.insert(value) {
                         return Err(self.duplicate(key, &columns, row));
@@ -133,6 +125,116 @@ impl MemTable {
             index.push(values);
         }
         Ok(index)
+    }
+
+    /// The key columns of `batch` for `key`, and each row's key value in
+    /// Arrow's row format (None when one of its columns is NULL).
+    fn key_values(
+        &self,
+        key: &UniqueKey,
+        batch: &RecordBatch,
+    ) -> Result<(Vec<ArrayRef>, Vec<KeyValue>)> {
+        let fields = key
+            .columns
+            .iter()
+            .map(|&c| SortField::new(self.schema.field(c).data_type().clone()))
+            .collect();
+        let converter = RowConverter::new(fields)?;
+        let columns: Vec<ArrayRef> = key
+            .columns
+            .iter()
+            .map(|&c| Arc::clone(batch.column(c)))
+            .collect();
+        let rows = converter.convert_columns(&columns)?;
+        let values = (0..batch.num_rows())
+            .map(|row| {
+                let null = columns.iter().any(|c| c.is_null(row));
+                (!null).then(|| rows.row(row).as_ref().into())
+            })
+            .collect();
+        Ok((columns, values))
+    }
+
+    /// `INSERT … ON CONFLICT DO NOTHING`: appends the rows whose keys are
+    /// all free (the first of several new rows with one key wins).
+    fn append_ignoring(&self, batches: Vec<RecordBatch>) -> Result<u64> {
+        let (checked, _) = self.checked(batches)?;
+        let mut index = self.key_index.lock().unwrap_or_else(|e| e.into_inner());
+        if index.is_none() {
+            *index = Some(self.index_of(&self.snapshot(), &[])?);
+        }
+        let taken = index.as_mut().expect("the index was just built");
+        let mut kept_batches = vec![];
+        let mut added = 0u64;
+        for batch in checked {
+            let keys = self
+                .keys
+                .iter()
+                .map(|key| self.key_values(key, &batch).map(|(_, values)| values))
+                .collect::<Result<Vec<_>>>()?;
+            let keep: BooleanArray = (0..batch.num_rows())
+                .map(|row| {
+                    let free = keys
+                        .iter()
+                        .zip(taken.iter())
+                        .all(|(values, set)| values[row].as_ref().is_none_or(|v| !set.contains(v)));
+                    if free {
+                        for (values, set) in keys.iter().zip(taken.iter_mut()) {
+                            if let Some(v) = &values[row] {
+                                set.insert(v.clone());
+                            }
+                        }
+                    }
+                    Some(free)
+                })
+                .collect();
+            let kept = filter_record_batch(&batch, &keep)?;
+            added += kept.num_rows() as u64;
+            kept_batches.push(kept);
+        }
+        self.batches
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend(kept_batches);
+        Ok(added)
+    }
+
+    /// `INSERT OR REPLACE`: the new rows replace those with their key (the
+    /// table has one key constraint; of several new rows with one key, the
+    /// first is kept, as DuckDB does).
+    fn append_replacing(&self, batches: Vec<RecordBatch>) -> Result<u64> {
+        let [key] = self.keys.as_slice() else {
+            return Err(QuiverError::NotImplemented(
+                "INSERT OR REPLACE into a table with several key constraints".into(),
+            ));
+        };
+        let (checked, _) = self.checked(batches)?;
+        let mut index = self.key_index.lock().unwrap_or_else(|e| e.into_inner());
+        // The first new row of each key (DuckDB keeps that one too).
+        let mut new_keys: HashSet<Box<[u8]>> = HashSet::new();
+        let mut first_of_key = vec![];
+        for batch in &checked {
+            let (_, values) = self.key_values(key, batch)?;
+            let keep: BooleanArray = values
+                .into_iter()
+                .map(|v| Some(v.is_none_or(|v| new_keys.insert(v))))
+                .collect();
+            first_of_key.push(filter_record_batch(batch, &keep)?);
+        }
+        let rows: u64 = first_of_key.iter().map(|b| b.num_rows() as u64).sum();
+        let mut table = vec![];
+        for batch in self.snapshot() {
+            let (_, values) = self.key_values(key, &batch)?;
+            let stays: BooleanArray = values
+                .iter()
+                .map(|v| Some(v.as_ref().is_none_or(|v| !new_keys.contains(v))))
+                .collect();
+            table.push(filter_record_batch(&batch, &stays)?);
+        }
+        table.extend(first_of_key);
+        *index = Some(self.index_of(&table, &[])?);
+        *self.batches.write().unwrap_or_else(|e| e.into_inner()) = table;
+        Ok(rows)
     }
 
     /// The error for the row `row` of `columns`, whose values repeat a key.
@@ -235,6 +337,21 @@ impl TableProvider for MemTable {
             to_skip = 0;
         }
         Some(rows)
+    }
+    fn insert_on_conflict(
+        &self,
+        batches: Vec<RecordBatch>,
+        on_conflict: OnConflict,
+    ) -> Result<u64> {
+        match on_conflict {
+            OnConflict::Error => self.append(batches),
+            _ if self.keys.is_empty() => Err(QuiverError::Plan(
+                "ON CONFLICT and INSERT OR … need a PRIMARY KEY or UNIQUE constraint on the table"
+                    .into(),
+            )),
+            OnConflict::Ignore => self.append_ignoring(batches),
+            OnConflict::Replace => self.append_replacing(batches),
+        }
     }
     fn replace(&self, batches: Vec<RecordBatch>) -> Result<()> {
         let (checked, _) = self.checked(batches)?;

@@ -50,6 +50,23 @@ pub trait TableProvider: Send + Sync + Debug {
         )))
     }
 
+    /// Appends rows as [`TableProvider::insert`] does, rows whose key is
+    /// taken being left out or replacing the row that has it as
+    /// `on_conflict` says; returns how many rows were added.
+    fn insert_on_conflict(
+        &self,
+        batches: Vec<RecordBatch>,
+        on_conflict: quiver_expr::logical_plan::OnConflict,
+    ) -> Result<u64> {
+        match on_conflict {
+            quiver_expr::logical_plan::OnConflict::Error => self.insert(batches),
+            _ => Err(quiver_expr::QuiverError::Plan(format!(
+                "ON CONFLICT and INSERT OR … need a table with a PRIMARY KEY or UNIQUE constraint, not a {} table",
+                self.kind()
+            ))),
+        }
+    }
+
     /// The SQL text of column `column`'s `DEFAULT` value (tables made with
     /// `CREATE TABLE`); `None` for NULL.
     fn column_default(&self, column: usize) -> Option<String> {

@@ -1080,6 +1080,8 @@ pub enum Ddl {
         input: Arc<LogicalPlan>,
         /// `RETURNING …`: what to return of the rows inserted.
         returning: Option<Returning>,
+        /// What a row whose key is taken does.
+        on_conflict: OnConflict,
     },
     /// `UPDATE` or `DELETE`: `input` is every row of the table with a last
     /// BOOLEAN column, TRUE for the rows the statement changes (for an
@@ -1173,6 +1175,18 @@ pub enum Ddl {
         /// No error when there is none.
         if_exists: bool,
     },
+}
+
+/// What an INSERT does with a row whose key (`PRIMARY KEY` or `UNIQUE`)
+/// another row has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnConflict {
+    /// The INSERT fails (the default).
+    Error,
+    /// The row is left out (`ON CONFLICT DO NOTHING`, `INSERT OR IGNORE`).
+    Ignore,
+    /// The row replaces the one with its key (`INSERT OR REPLACE`).
+    Replace,
 }
 
 /// A `PRIMARY KEY` or `UNIQUE` constraint: no two rows of the table have

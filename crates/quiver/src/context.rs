@@ -598,13 +598,14 @@ impl SessionContext {
                 table,
                 input,
                 returning,
+                on_conflict,
             } => {
                 let Some(CatalogEntry::Table(target)) = catalog.get(&table) else {
                     return Err(QuiverError::Plan(format!("table \"{table}\" not found")));
                 };
                 let batches = self.run(input).await?;
                 let kept = returning.as_ref().map(|_| batches.clone());
-                let rows = target.insert(batches)?;
+                let rows = target.insert_on_conflict(batches, on_conflict)?;
                 match (returning, kept) {
                     (Some(returning), Some(inserted)) => {
                         returned(returning, target.schema(), inserted, rows)

@@ -231,6 +231,16 @@ async fn key_constraints_are_stored_and_enforced_after_reopening() {
     run(&ctx, "INSERT INTO k VALUES (3, 'c')").await;
     let columns = rows(&ctx, "DESCRIBE k").await.unwrap();
     assert_eq!(columns[0], "id,INTEGER,NO", "a primary key is NOT NULL");
+    // A replaced row is stored as replaced.
+    run(&ctx, "CREATE TABLE r (id INTEGER PRIMARY KEY, v VARCHAR)").await;
+    run(&ctx, "INSERT INTO r VALUES (1, 'a'), (2, 'b')").await;
+    run(&ctx, "INSERT OR REPLACE INTO r VALUES (1, 'z')").await;
+    drop(ctx);
+    let ctx = open(&db, OpenMode::ReadWrite).await.unwrap();
+    assert_eq!(
+        rows(&ctx, "SELECT id, v FROM r ORDER BY id").await.unwrap(),
+        vec!["1,z", "2,b"]
+    );
 }
 
 #[tokio::test]

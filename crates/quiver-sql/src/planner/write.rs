@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use arrow::datatypes::{Field, Schema};
-use quiver_expr::logical_plan::{Ddl, Projection, UniqueKey};
+use quiver_expr::logical_plan::{Ddl, OnConflict, Projection, UniqueKey};
 use quiver_expr::{not_impl_err, Expr, LogicalPlan, QSchema, QuiverError, Result, ScalarValue};
 use sqlparser::ast;
 
@@ -133,8 +133,36 @@ impl SqlPlanner<'_> {
         let ast::TableObject::TableName(table_name) = &insert.table else {
             return not_impl_err!("INSERT INTO a table function is not supported");
         };
-        if insert.overwrite || insert.on.is_some() {
-            return not_impl_err!("INSERT OVERWRITE and ON CONFLICT are not supported");
+        if insert.overwrite {
+            return not_impl_err!("INSERT OVERWRITE");
+        }
+        let on_conflict = match (&insert.or, &insert.on) {
+            (None, None) => OnConflict::Error,
+            (Some(ast::SqliteOnConflict::Ignore), None) => OnConflict::Ignore,
+            (Some(ast::SqliteOnConflict::Replace), None) => OnConflict::Replace,
+            (
+                None,
+                Some(ast::OnInsert::OnConflict(ast::OnConflict {
+                    action: ast::OnConflictAction::DoNothing,
+                    ..
+                })),
+            ) => OnConflict::Ignore,
+            (Some(other), None) => return not_impl_err!("INSERT OR {other}"),
+            (
+                _,
+                Some(ast::OnInsert::OnConflict(ast::OnConflict {
+                    action: ast::OnConflictAction::DoUpdate(_),
+                    ..
+                })),
+            ) => {
+                return not_impl_err!(
+                    "ON CONFLICT DO UPDATE; INSERT OR REPLACE replaces whole rows"
+                )
+            }
+            (_, Some(_)) => return not_impl_err!("this ON CONFLICT / ON DUPLICATE KEY form"),
+        };
+        if on_conflict != OnConflict::Error && insert.returning.is_some() {
+            return not_impl_err!("RETURNING with ON CONFLICT or INSERT OR …");
         }
         let table = object_name(table_name)?;
         let Some(source_table) = self.provider.get_table(&table) else {
@@ -213,6 +241,7 @@ impl SqlPlanner<'_> {
             table,
             input: Arc::new(input),
             returning,
+            on_conflict,
         }))
     }
 

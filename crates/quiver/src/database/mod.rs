@@ -24,7 +24,7 @@ use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
 use quiver_datasource::MemTable;
-use quiver_expr::logical_plan::{Ddl, UniqueKey};
+use quiver_expr::logical_plan::{Ddl, OnConflict, UniqueKey};
 use quiver_expr::{QuiverError, Result};
 
 use crate::catalog::{Catalog, CatalogEntry};
@@ -75,6 +75,12 @@ impl StoredChange {
             Ddl::CreateTable { name, .. }
             | Ddl::ReplaceTable { name, .. }
             | Ddl::ChangeRows { table: name, .. } => StoredChange::Rows(name.clone()),
+            // Replacing rows changes old ones too: the table is stored again.
+            Ddl::Insert {
+                table,
+                on_conflict: OnConflict::Replace,
+                ..
+            } => StoredChange::Rows(table.clone()),
             Ddl::Insert { table, .. } => StoredChange::Append(table.clone()),
             Ddl::RenameTable { name, to } => StoredChange::Rename {
                 from: name.clone(),
