@@ -147,6 +147,7 @@ fn run_cancellable(
         let cancelled = interrupt.notified();
         let mut task = tokio::spawn(async move {
             let mut shell = shell;
+            shell.cancelled = false;
             let outcome = shell.run_script(&input).await;
             (shell, outcome)
         });

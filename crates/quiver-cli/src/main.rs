@@ -114,8 +114,16 @@ fn main() -> ExitCode {
         Some(sql) => {
             let ctx = shell.ctx.clone();
             // Ctrl-C stops the running statement, which fails as cancelled
-            // and ends the script; nothing is left half-written.
-            if let Err(e) = ctrlc::set_handler(move || ctx.interrupt()) {
+            // and ends the script; nothing is left half-written. A second
+            // Ctrl-C (nothing stopped the first time) leaves at once.
+            let pressed = std::sync::atomic::AtomicBool::new(false);
+            let handler = move || {
+                if pressed.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                    std::process::exit(130);
+                }
+                ctx.interrupt();
+            };
+            if let Err(e) = ctrlc::set_handler(handler) {
                 eprintln!("Warning: Ctrl-C will not cancel statements ({e})");
             }
             let outcome = runtime.block_on(shell.run_script(&sql));

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use futures::future::BoxFuture;
 use futures::StreamExt;
-use quiver::{parse_script, DataFrame, SessionContext};
+use quiver::{parse_script, DataFrame, QuiverError, SessionContext};
 
 use crate::args::OutputFormat;
 use crate::dot_commands::{self, Next};
@@ -88,6 +88,9 @@ pub struct Shell {
     pub output: Arc<Mutex<OutputTarget>>,
     /// Rows written by statements since the shell started.
     pub total_changes: u64,
+    /// A statement of the input being run was cancelled (Ctrl-C): the rest
+    /// of that input does not run, whatever `bail` says.
+    pub cancelled: bool,
 }
 
 impl Shell {
@@ -98,6 +101,7 @@ impl Shell {
             settings,
             output: Arc::new(Mutex::new(OutputTarget::default())),
             total_changes: 0,
+            cancelled: false,
         }
     }
 
@@ -136,7 +140,7 @@ impl Shell {
                         eprintln!("{message}");
                     }
                     outcome.failed = true;
-                    if self.settings.bail {
+                    if self.settings.bail || self.cancelled {
                         return outcome;
                     }
                 }
@@ -169,9 +173,10 @@ impl Shell {
             match result {
                 Ok(()) => self.report_time(started.elapsed()),
                 Err(error) => {
+                    self.cancelled |= matches!(error.root(), QuiverError::Cancelled);
                     eprintln!("{}", StatementError::new(error, sql, Some(statement.line)));
                     succeeded = false;
-                    if self.settings.bail {
+                    if self.settings.bail || self.cancelled {
                         return false;
                     }
                 }

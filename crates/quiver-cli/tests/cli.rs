@@ -600,14 +600,15 @@ fn init_scripts_mode_flags_and_changes() {
 fn ctrl_c_stops_a_running_copy_and_leaves_no_file() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let target = dir.path().join("pairs.csv");
+    // Even with .bail off, a cancelled statement ends the script.
     let sql = format!(
-        "COPY (SELECT a.trip_id, b.fare FROM 'testdata/trips.parquet' a, 'testdata/trips.parquet' b) TO '{}'",
+        ".bail off\nCOPY (SELECT a.trip_id, b.fare FROM 'testdata/trips.parquet' a, 'testdata/trips.parquet' b) TO '{}';\nSELECT 'after' AS marker;",
         target.display()
     );
     let child = Command::new(env!("CARGO_BIN_EXE_quiver"))
-        .args(["-c", &sql])
+        .args(["-csv", "-c", &sql])
         .current_dir(repo_root())
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("quiver runs");
@@ -639,6 +640,10 @@ fn ctrl_c_stops_a_running_copy_and_leaves_no_file() {
         "stopped after {stopped:?}"
     );
     assert_eq!(file_names(dir.path()), Vec::<String>::new(), "nothing left");
+    assert!(
+        !String::from_utf8_lossy(&output.stdout).contains("after"),
+        "the statements after the cancelled one did not run"
+    );
 }
 
 #[test]
