@@ -189,6 +189,7 @@ pub const FUNCTION_DOCS: &[FunctionDoc] = &[
     doc("power", Section::Numbers, "power(x, y)", "x to the power y (also `x ^ y`).", "power(2, 10)", "1024.0"),
     doc("radians", Section::Numbers, "radians(x)", "x degrees in radians.", "radians(180) = pi()", "true"),
     doc("random", Section::Numbers, "random()", "A DOUBLE drawn uniformly from [0, 1), anew for every row.", "random() < 1", "true"),
+    doc("hash", Section::Numbers, "hash(a, …)", "A UBIGINT hash of the values together (NULL included), the same for equal values in every run.", "hash(1, 'a') = hash(1, 'a')", "true"),
     doc("round", Section::Numbers, "round(x [, digits])", "x rounded half away from zero to digits places (0).", "round(2.45, 1)", "2.50"),
     doc("round_even", Section::Numbers, "round_even(x [, digits])", "x rounded half to even (banker's rounding).", "round_even(2.45, 1)", "2.40"),
     doc("sign", Section::Numbers, "sign(x)", "-1, 0 or 1 as x is negative, zero or positive.", "sign(-4.5)", "-1.0"),

@@ -10,6 +10,7 @@ mod encoding;
 mod epoch;
 mod float_math;
 mod format;
+mod hash;
 mod integer_math;
 mod json;
 mod list_ops;
@@ -58,6 +59,7 @@ pub fn builtins() -> Vec<Arc<dyn ScalarFunction>> {
         Arc::new(variadic::Concat::plain()),
         Arc::new(variadic::Concat::with_separator()),
         Arc::new(random::Random::number()),
+        Arc::new(hash::Hash),
         Arc::new(random::Random::uuid()),
         Arc::new(split::StringSplit),
         Arc::new(format::Format::braces()),
