@@ -67,7 +67,7 @@ impl ScalarFunction for Hash {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use arrow::array::{Int64Array, StringArray};
+    use arrow::array::{Array, Int64Array, StringArray};
     use quiver_expr::ScalarValue;
 
     #[test]
