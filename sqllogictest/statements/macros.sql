@@ -74,3 +74,6 @@ SELECT twice(2);
 
 -- error: macro "nothing" does not exist
 DROP MACRO nothing;
+
+-- error: DROP MACRO with argument types, CASCADE or RESTRICT
+DROP MACRO add_default CASCADE;

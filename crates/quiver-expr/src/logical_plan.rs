@@ -1082,6 +1082,8 @@ pub enum Ddl {
         returning: Option<Returning>,
         /// What a row whose key is taken does.
         on_conflict: OnConflict,
+        /// `ON CONFLICT (columns)`: the key the conflicts are on.
+        conflict_columns: Option<Vec<String>>,
     },
     /// `UPDATE` or `DELETE`: `input` is every row of the table with a last
     /// BOOLEAN column, TRUE for the rows the statement changes (for an

@@ -599,10 +599,14 @@ impl SessionContext {
                 input,
                 returning,
                 on_conflict,
+                conflict_columns,
             } => {
                 let Some(CatalogEntry::Table(target)) = catalog.get(&table) else {
                     return Err(QuiverError::Plan(format!("table \"{table}\" not found")));
                 };
+                if let Some(columns) = conflict_columns {
+                    check_conflict_target(&table, target.as_ref(), &columns)?;
+                }
                 let batches = self.run(input).await?;
                 let kept = returning.as_ref().map(|_| batches.clone());
                 let rows = target.insert_on_conflict(batches, on_conflict)?;
@@ -779,6 +783,38 @@ impl SessionContext {
             }
         }
     }
+}
+
+/// Fails unless `ON CONFLICT (columns)` names the one key constraint of
+/// `table` (in any order): the conflicts Quiver leaves out are those of
+/// every key, which are those of the named one only when there is one.
+fn check_conflict_target(
+    table: &str,
+    target: &dyn TableProvider,
+    columns: &[String],
+) -> Result<()> {
+    let keys = target.unique_keys();
+    if keys.len() > 1 {
+        return Err(QuiverError::NotImplemented(format!(
+            "ON CONFLICT (…) on {table}, which has several key constraints"
+        )));
+    }
+    let schema = target.schema();
+    let named = |key: &quiver_expr::logical_plan::UniqueKey| {
+        key.columns.len() == columns.len()
+            && key.columns.iter().all(|&c| {
+                columns
+                    .iter()
+                    .any(|n| n.eq_ignore_ascii_case(schema.field(c).name()))
+            })
+    };
+    if !keys.iter().any(named) {
+        return Err(QuiverError::Plan(format!(
+            "ON CONFLICT ({}) names no PRIMARY KEY or UNIQUE constraint of {table}",
+            columns.join(", ")
+        )));
+    }
+    Ok(())
 }
 
 /// What a statement that changes the catalog or writes data gives back.

@@ -5,13 +5,21 @@ mod support;
 
 use quiver::database::OpenMode;
 use quiver::SessionContext;
-use support::rows;
+use support::{error, rows};
 
 async fn open(dir: &std::path::Path, mode: OpenMode) -> quiver::Result<SessionContext> {
     let ctx = SessionContext::new();
     let problems = ctx.open_database(dir.to_str().unwrap(), mode).await?;
     assert!(problems.is_empty(), "{problems:?}");
     Ok(ctx)
+}
+
+/// The error opening `dir` fails with.
+async fn open_error(dir: &std::path::Path, mode: OpenMode) -> String {
+    match open(dir, mode).await {
+        Ok(_) => panic!("opening {} should fail", dir.display()),
+        Err(e) => e.to_string(),
+    }
 }
 
 async fn run(ctx: &SessionContext, sql: &str) {
@@ -103,21 +111,14 @@ async fn one_writer_at_a_time_and_readers_alongside() {
     let db = dir.path().join("shared.quiver");
     let writer = open(&db, OpenMode::ReadWrite).await.unwrap();
     run(&writer, "CREATE TABLE t AS SELECT 1 AS x").await;
-    let second = open(&db, OpenMode::ReadWrite)
-        .await
-        .unwrap_err()
-        .to_string();
+    let second = open_error(&db, OpenMode::ReadWrite).await;
     assert!(
         second.contains("is open for writing in another process"),
         "{second}"
     );
     let reader = open(&db, OpenMode::ReadOnly).await.unwrap();
     assert_eq!(rows(&reader, "SELECT x FROM t").await.unwrap(), vec!["1"]);
-    let refused = reader
-        .sql("INSERT INTO t VALUES (2)")
-        .await
-        .unwrap_err()
-        .to_string();
+    let refused = error(&reader, "INSERT INTO t VALUES (2)").await;
     assert!(refused.contains("is open read-only"), "{refused}");
     // Settings are the session's own; they are not stored.
     run(&reader, "SET memory_limit = '1GB'").await;
@@ -129,19 +130,13 @@ async fn one_writer_at_a_time_and_readers_alongside() {
 async fn damaged_or_foreign_directories_are_named() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("missing.quiver");
-    let err = open(&missing, OpenMode::ReadOnly)
-        .await
-        .unwrap_err()
-        .to_string();
+    let err = open_error(&missing, OpenMode::ReadOnly).await;
     assert!(err.contains("does not exist"), "{err}");
 
     let foreign = dir.path().join("photos");
     std::fs::create_dir(&foreign).unwrap();
     std::fs::write(foreign.join("cat.jpg"), "meow").unwrap();
-    let err = open(&foreign, OpenMode::ReadWrite)
-        .await
-        .unwrap_err()
-        .to_string();
+    let err = open_error(&foreign, OpenMode::ReadWrite).await;
     assert!(err.contains("not a Quiver database"), "{err}");
 
     let db = dir.path().join("damaged.quiver");
@@ -157,20 +152,14 @@ async fn damaged_or_foreign_directories_are_named() {
         .unwrap()
         .path();
     std::fs::rename(&file, dir.path().join("aside.parquet")).unwrap();
-    let err = open(&db, OpenMode::ReadWrite)
-        .await
-        .unwrap_err()
-        .to_string();
+    let err = open_error(&db, OpenMode::ReadWrite).await;
     assert!(
         err.contains("is corrupt") && err.contains("is missing"),
         "{err}"
     );
     std::fs::rename(dir.path().join("aside.parquet"), &file).unwrap();
     std::fs::write(db.join("catalog.json"), &catalog[..catalog.len() / 2]).unwrap();
-    let err = open(&db, OpenMode::ReadWrite)
-        .await
-        .unwrap_err()
-        .to_string();
+    let err = open_error(&db, OpenMode::ReadWrite).await;
     assert!(err.contains("is corrupt: catalog.json"), "{err}");
     // Nothing stored was touched by the failed opens.
     std::fs::write(db.join("catalog.json"), &catalog).unwrap();
@@ -216,17 +205,9 @@ async fn key_constraints_are_stored_and_enforced_after_reopening() {
         run(&ctx, "INSERT INTO k VALUES (1, 'a'), (2, 'b')").await;
     }
     let ctx = open(&db, OpenMode::ReadWrite).await.unwrap();
-    let err = ctx
-        .sql("INSERT INTO k VALUES (2, 'c')")
-        .await
-        .unwrap_err()
-        .to_string();
+    let err = error(&ctx, "INSERT INTO k VALUES (2, 'c')").await;
     assert!(err.contains("violates the primary key constraint"), "{err}");
-    let err = ctx
-        .sql("INSERT INTO k VALUES (3, 'a')")
-        .await
-        .unwrap_err()
-        .to_string();
+    let err = error(&ctx, "INSERT INTO k VALUES (3, 'a')").await;
     assert!(err.contains("violates the unique constraint"), "{err}");
     run(&ctx, "INSERT INTO k VALUES (3, 'c')").await;
     let columns = rows(&ctx, "DESCRIBE k").await.unwrap();

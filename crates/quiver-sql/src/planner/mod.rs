@@ -183,6 +183,24 @@ pub(crate) fn column_fields(columns: &[ast::ColumnDef]) -> Result<Vec<Field>> {
     Ok(fields)
 }
 
+/// Fails for a key constraint (`what`) with clauses beyond its columns
+/// (`DEFERRABLE`, `USING` index types, index options, `NULLS NOT
+/// DISTINCT`), which Quiver would otherwise ignore.
+pub(crate) fn plain_key(what: &dyn std::fmt::Display, has_extras: bool) -> Result<()> {
+    if has_extras {
+        return not_impl_err!("the key constraint {what}: only its columns are supported");
+    }
+    Ok(())
+}
+
+/// Whether a `UNIQUE` constraint has clauses beyond its columns.
+pub(crate) fn unique_has_extras(u: &ast::UniqueConstraint) -> bool {
+    u.characteristics.is_some()
+        || u.index_type.is_some()
+        || !u.index_options.is_empty()
+        || u.nulls_distinct != ast::NullsDistinctOption::None
+}
+
 /// The expression `text` (SQL written by Quiver itself), parsed.
 pub(crate) fn parse_expression(text: &str) -> Result<ast::Expr> {
     let query = parse_query(&format!("SELECT {text}"))?;
@@ -229,8 +247,19 @@ pub(crate) fn column_definitions(
         let mut default = None;
         for option in &col.options {
             let key = match &option.option {
-                ColumnOption::PrimaryKey(_) => Some(true),
-                ColumnOption::Unique(_) => Some(false),
+                ColumnOption::PrimaryKey(pk) => {
+                    plain_key(
+                        &option.option,
+                        pk.characteristics.is_some()
+                            || pk.index_type.is_some()
+                            || !pk.index_options.is_empty(),
+                    )?;
+                    Some(true)
+                }
+                ColumnOption::Unique(u) => {
+                    plain_key(&option.option, unique_has_extras(u))?;
+                    Some(false)
+                }
                 _ => None,
             };
             if let (Some(primary), Some(keys)) = (key, keys.as_deref_mut()) {
@@ -485,6 +514,9 @@ impl<'a> SqlPlanner<'a> {
                 let [function] = d.func_desc.as_slice() else {
                     return not_impl_err!("DROP MACRO of several macros at once");
                 };
+                if function.args.is_some() || d.drop_behavior.is_some() {
+                    return not_impl_err!("DROP MACRO with argument types, CASCADE or RESTRICT");
+                }
                 Ok(LogicalPlan::Ddl(Ddl::DropMacro {
                     name: object_name(&function.name)?.to_lowercase(),
                     if_exists: d.if_exists,

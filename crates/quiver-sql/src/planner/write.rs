@@ -136,6 +136,7 @@ impl SqlPlanner<'_> {
         if insert.overwrite {
             return not_impl_err!("INSERT OVERWRITE");
         }
+        let mut conflict_columns: Option<Vec<String>> = None;
         let on_conflict = match (&insert.or, &insert.on) {
             (None, None) => OnConflict::Error,
             (Some(ast::SqliteOnConflict::Ignore), None) => OnConflict::Ignore,
@@ -144,9 +145,22 @@ impl SqlPlanner<'_> {
                 None,
                 Some(ast::OnInsert::OnConflict(ast::OnConflict {
                     action: ast::OnConflictAction::DoNothing,
-                    ..
+                    conflict_target,
                 })),
-            ) => OnConflict::Ignore,
+            ) => {
+                conflict_columns = match conflict_target {
+                    None => None,
+                    Some(ast::ConflictTarget::Columns(columns)) => {
+                        Some(columns.iter().map(|c| c.value.clone()).collect())
+                    }
+                    Some(ast::ConflictTarget::OnConstraint(name)) => {
+                        return not_impl_err!(
+                            "ON CONFLICT ON CONSTRAINT {name}; name the key's columns"
+                        )
+                    }
+                };
+                OnConflict::Ignore
+            }
             (Some(other), None) => return not_impl_err!("INSERT OR {other}"),
             (
                 _,
@@ -242,6 +256,7 @@ impl SqlPlanner<'_> {
             input: Arc::new(input),
             returning,
             on_conflict,
+            conflict_columns,
         }))
     }
 
@@ -335,8 +350,17 @@ fn with_defaults_in_values(
 /// or `UNIQUE (…)`; any other constraint is not supported.
 fn table_key(constraint: &ast::TableConstraint, columns: &[ast::ColumnDef]) -> Result<UniqueKey> {
     let (key_columns, primary) = match constraint {
-        ast::TableConstraint::PrimaryKey(pk) => (&pk.columns, true),
-        ast::TableConstraint::Unique(u) => (&u.columns, false),
+        ast::TableConstraint::PrimaryKey(pk) => {
+            let extras = pk.characteristics.is_some()
+                || pk.index_type.is_some()
+                || !pk.index_options.is_empty();
+            super::plain_key(constraint, extras)?;
+            (&pk.columns, true)
+        }
+        ast::TableConstraint::Unique(u) => {
+            super::plain_key(constraint, super::unique_has_extras(u))?;
+            (&u.columns, false)
+        }
         other => return not_impl_err!("the table constraint {other}"),
     };
     let positions = key_columns
