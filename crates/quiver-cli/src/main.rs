@@ -2,11 +2,9 @@
 //! and JSON files.
 
 mod args;
-mod caret;
 mod chart;
 mod completion_context;
 mod dot_commands;
-mod error_report;
 mod helper;
 mod interactive;
 mod output;
@@ -63,19 +61,19 @@ fn main() -> ExitCode {
         match runtime.block_on(ctx.open_database(database, mode)) {
             Ok(problems) => {
                 for problem in problems {
-                    let (_, message) = error_report::headline(&problem);
+                    let (_, message) = quiver::error_report::headline(&problem);
                     eprintln!("Warning: {message}");
                 }
             }
             Err(e) => {
-                eprintln!("{}", error_report::StatementError::new(e, "", None));
+                eprintln!("{}", quiver::error_report::StatementError::new(e, "", None));
                 return ExitCode::FAILURE;
             }
         }
     }
     for file in files {
         if let Err(e) = runtime.block_on(ctx.register_file(file)) {
-            eprintln!("{}", error_report::StatementError::new(e, "", None));
+            eprintln!("{}", quiver::error_report::StatementError::new(e, "", None));
             return ExitCode::FAILURE;
         }
     }

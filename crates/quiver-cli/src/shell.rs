@@ -11,12 +11,12 @@ use quiver::{parse_script, DataFrame, QuiverError, SessionContext};
 
 use crate::args::OutputFormat;
 use crate::dot_commands::{self, Next};
-use crate::error_report::StatementError;
 use crate::output::{Display, ResultWriter};
 use crate::output_target::OutputTarget;
 use crate::progress::Progress;
 use crate::script::{split_script, ScriptItem};
 use crate::terminal;
+use quiver::error_report::StatementError;
 
 /// How wide a boxed table may be drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,10 +6,12 @@ mod asof;
 mod frame_exclusion;
 mod glob;
 mod macro_syntax;
+pub mod parameters;
 pub mod parser;
 pub mod planner;
 mod struct_type;
 
+pub use parameters::ParameterValues;
 pub use parser::{parse_script, ParsedScript, ParsedStatement, Statement};
 pub use planner::calls::REWRITTEN_CALLS;
 pub use planner::{ContextProvider, Setting, SqlPlanner, DEFAULT_MAX_EXPRESSION_DEPTH};

@@ -87,6 +87,17 @@ pub struct ParsedStatement {
 }
 
 impl ParsedStatement {
+    /// Another statement written as `text`, in this one's place in the
+    /// script.
+    pub fn with_statement(&self, statement: Statement, text: String) -> ParsedStatement {
+        ParsedStatement {
+            statement: Some(statement),
+            line: self.line,
+            drop_stack: deep_tree_stack(&text).max(self.drop_stack),
+            text,
+        }
+    }
+
     /// The statement.
     pub fn statement(&self) -> &Statement {
         self.statement

@@ -27,8 +27,9 @@ use quiver_expr::{
 use quiver_functions::table::ReadFiles;
 use quiver_functions::FunctionRegistry;
 use quiver_optimizer::Optimizer;
-use quiver_sql::parser::parse_one_statement;
-use quiver_sql::{ContextProvider, ParsedStatement, Setting, SqlPlanner};
+use quiver_sql::{
+    parse_script, ContextProvider, ParameterValues, ParsedStatement, Setting, SqlPlanner,
+};
 
 use crate::catalog::{Catalog, CatalogEntry};
 use crate::config::SessionConfig;
@@ -411,6 +412,27 @@ impl SessionContext {
             .insert(name, CatalogEntry::Table(table), false)
     }
 
+    /// Registers `batches`, all of `schema`, as the in-memory table `name`,
+    /// in place of any table or view of that name; the batches' buffers
+    /// are shared, not copied.
+    pub fn register_batches(
+        &self,
+        name: &str,
+        schema: arrow::datatypes::SchemaRef,
+        batches: Vec<RecordBatch>,
+    ) -> Result<()> {
+        let table = MemTable::try_with_batches(schema, batches)?;
+        self.state
+            .catalog
+            .insert(name, CatalogEntry::Table(Arc::new(table)), true)
+    }
+
+    /// Removes the table `name` (registered or made by SQL); an error when
+    /// there is none.
+    pub fn deregister_table(&self, name: &str) -> Result<()> {
+        self.state.catalog.remove(name, "table", false).map(|_| ())
+    }
+
     /// Registers the file at `path` under the name of the file (without its
     /// extension), with the format its extension names. Returns that name.
     pub async fn register_file(&self, path: &str) -> Result<String> {
@@ -443,10 +465,75 @@ impl SessionContext {
         })
     }
 
-    /// Plans one SQL statement. DDL runs at once (and yields an empty
-    /// result); queries run when the returned DataFrame is collected.
+    /// Plans SQL text: one statement, or a script of several separated by
+    /// `;`, and returns the last statement's result. DDL and data changes
+    /// run at once (and yield an empty result or a row count); the last
+    /// query runs when the returned DataFrame is collected. The statements
+    /// before the last run to completion in order (a query among them is
+    /// run and its rows dropped); nothing runs when any of them fails to
+    /// parse.
     pub async fn sql(&self, sql: &str) -> Result<DataFrame> {
-        self.run_statement(&parse_one_statement(sql)?).await
+        self.sql_with_params(sql, &ParameterValues::Positional(vec![]))
+            .await
+    }
+
+    /// [`SessionContext::sql`] with values for the statement's parameters:
+    /// `?` (in order) and `$1` (by number) take positional values, `$name`
+    /// and `:name` named ones. Each value stands where its placeholder is
+    /// as a literal of its type; a placeholder without a value, or a value
+    /// no placeholder uses, is an error. Parameters need a single
+    /// statement.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> quiver::Result<()> {
+    /// use quiver::{ParameterValues, ScalarValue, SessionContext};
+    ///
+    /// let ctx = SessionContext::new();
+    /// let values = ParameterValues::Positional(vec![ScalarValue::Int64(Some(40))]);
+    /// let df = ctx.sql_with_params("SELECT ? + 2 AS answer", &values).await?;
+    /// let batches = df.collect().await?;
+    /// assert_eq!(batches[0].num_rows(), 1);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn sql_with_params(&self, sql: &str, params: &ParameterValues) -> Result<DataFrame> {
+        let last = self.run_script_head(sql, params).await?;
+        self.run_statement(&last).await
+    }
+
+    /// Runs every statement of the script `sql` but the last, in order, and
+    /// returns the last one bound to `params` (which need a single
+    /// statement), not yet run: [`SessionContext::sql_with_params`] for a
+    /// caller that wants the statement's text too. Nothing runs when any
+    /// statement fails to parse.
+    pub async fn run_script_head(
+        &self,
+        sql: &str,
+        params: &ParameterValues,
+    ) -> Result<ParsedStatement> {
+        let script = parse_script(sql);
+        if let Some(error) = script.error {
+            return Err(error);
+        }
+        let mut statements = script.statements;
+        let Some(last) = statements.pop() else {
+            return Err(QuiverError::Parse("no SQL statement given".into()));
+        };
+        if !params.is_empty() && !statements.is_empty() {
+            return Err(QuiverError::Plan(format!(
+                "parameters need a single statement; the text holds {}",
+                statements.len() + 1
+            )));
+        }
+        for statement in &statements {
+            self.run_statement(statement).await?.collect().await?;
+        }
+        if params.is_empty() {
+            Ok(last)
+        } else {
+            last.bind_parameters(params)
+        }
     }
 
     /// Plans an already parsed statement, as [`SessionContext::sql`] does.
@@ -497,6 +584,11 @@ impl SessionContext {
                 Ok(DataFrame::new(Arc::clone(&self.state), plan))
             }
         }
+    }
+
+    /// Whether a transaction (BEGIN …) is open in this session.
+    pub fn in_transaction(&self) -> bool {
+        self.transaction().is_some()
     }
 
     /// The session's open transaction, if any.

@@ -22,6 +22,7 @@ pub mod context;
 pub mod database;
 pub mod dataframe;
 mod dynamic_filters;
+pub mod error_report;
 pub mod function_reference;
 mod physical_join;
 mod physical_optimizer;
@@ -46,5 +47,6 @@ pub use quiver_execution::TableProvider;
 pub use quiver_execution::{
     collect, execute_stream, ExecutionPlan, SendableRecordBatchStream, TaskContext,
 };
-pub use quiver_expr::{QuiverError, Result};
-pub use quiver_sql::{parse_script, ParsedScript, ParsedStatement};
+pub use quiver_expr::types::sql_type_name;
+pub use quiver_expr::{QuiverError, Result, ScalarValue};
+pub use quiver_sql::{parse_script, ParameterValues, ParsedScript, ParsedStatement};

@@ -3,12 +3,11 @@
 //! values given, cast to the types `PREPARE name(types)` declared, then
 //! planned as any statement.
 
-use std::ops::ControlFlow;
-
 use quiver_expr::{LogicalPlan, QuiverError, Result};
-use sqlparser::ast::{self, visit_expressions_mut};
+use sqlparser::ast;
 
 use super::{parse_expression, SqlPlanner};
+use crate::parameters::{substitute_placeholders, Substitutes};
 use crate::parser::{parse_one_statement, Statement};
 
 impl SqlPlanner<'_> {
@@ -39,46 +38,11 @@ impl SqlPlanner<'_> {
             )));
         };
         let mut statement = statement.as_ref().clone();
-        let mut next = 0;
-        let mut used = 0;
-        let mut missing = None;
-        let _ = visit_expressions_mut(&mut statement, |e| {
-            let ast::Expr::Value(v) = e else {
-                return ControlFlow::<()>::Continue(());
-            };
-            let ast::Value::Placeholder(p) = &v.value else {
-                return ControlFlow::Continue(());
-            };
-            let index = match p.strip_prefix('$').and_then(|n| n.parse::<usize>().ok()) {
-                Some(n) if n > 0 => n - 1,
-                _ => {
-                    next += 1;
-                    next - 1
-                }
-            };
-            match values.get(index) {
-                Some(value) => {
-                    used = used.max(index + 1);
-                    *e = value.clone();
-                }
-                None => {
-                    missing.get_or_insert_with(|| p.clone());
-                }
-            }
-            ControlFlow::Continue(())
-        });
-        if let Some(p) = missing {
-            return Err(QuiverError::Plan(format!(
-                "EXECUTE {name} gives {} values, but the statement uses {p}",
-                values.len()
-            )));
-        }
-        if used < values.len() {
-            return Err(QuiverError::Plan(format!(
-                "EXECUTE {name} gives {} values, but the statement takes {used}",
-                values.len()
-            )));
-        }
+        substitute_placeholders(
+            &mut statement,
+            &Substitutes::Positional(&values),
+            &format!("EXECUTE {name}"),
+        )?;
         self.sql_statement_to_plan(&statement)
     }
 }

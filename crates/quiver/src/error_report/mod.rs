@@ -1,6 +1,7 @@
-//! How the shell reports a failed statement: one line naming the kind of
-//! error and what went wrong, then the SQL line with a caret under the
-//! place the error names, as DuckDB's shell does:
+//! How a failed statement is reported, by the shell and by the Python
+//! package alike: one line naming the kind of error and what went wrong,
+//! then the SQL line with a caret under the place the error names, as
+//! DuckDB does:
 //!
 //! ```text
 //! Binder Error: column "nme" not found; did you mean "name"?
@@ -8,9 +9,11 @@
 //!                ^
 //! ```
 
-use quiver::QuiverError;
+mod caret;
 
-use crate::caret::{pointer, without_position};
+use crate::QuiverError;
+
+use caret::{pointer, without_position};
 
 /// A statement that failed, ready to be shown.
 #[derive(Debug)]

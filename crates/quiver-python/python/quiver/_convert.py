@@ -1,0 +1,88 @@
+"""Python values and objects turned into Arrow data for the native module."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+import pyarrow as pa
+
+from ._quiver import InvalidInputException
+
+
+def parameter_row(parameters: Sequence[Any] | Mapping[str, Any]) -> tuple[pa.Table, bool]:
+    """The parameter values as a one-row table (each value's type inferred by
+    pyarrow: int to BIGINT, float to DOUBLE, str, bytes, bool, Decimal,
+    date, datetime, lists, dicts as structs) and whether they are named."""
+    if isinstance(parameters, Mapping):
+        names = [str(name).lstrip("$:") for name in parameters]
+        values = list(parameters.values())
+        named = True
+    elif isinstance(parameters, (str, bytes)) or not isinstance(parameters, Sequence):
+        raise InvalidInputException(
+            "Invalid Input Error: parameters must be a list or tuple of values, or a dict of "
+            f"named values, not {type(parameters).__name__}"
+        )
+    else:
+        values = list(parameters)
+        names = [f"${i + 1}" for i in range(len(values))]
+        named = False
+    columns = []
+    for name, value in zip(names, values):
+        try:
+            columns.append(pa.array([value]))
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError) as e:
+            raise InvalidInputException(
+                f"Invalid Input Error: the parameter {name} ({type(value).__name__}) has no "
+                f"SQL type: {e}"
+            ) from None
+    return pa.Table.from_arrays(columns, names=names), named
+
+
+def arrow_data(data: Any) -> Any:
+    """`data` as an object exporting an Arrow stream: Arrow data as it is,
+    pandas and polars DataFrames converted (sharing buffers where the
+    libraries can)."""
+    if hasattr(data, "__arrow_c_stream__"):
+        return data
+    module = type(data).__module__.split(".")[0]
+    if module == "pandas":
+        return pa.Table.from_pandas(data, preserve_index=False)
+    if module == "polars":
+        return data.to_arrow()
+    if isinstance(data, pa.RecordBatch):
+        return pa.Table.from_batches([data])
+    raise InvalidInputException(
+        "Invalid Input Error: can only register Arrow data (a pyarrow Table, RecordBatch or "
+        "RecordBatchReader, a pandas or polars DataFrame, or an object with "
+        f"__arrow_c_stream__), not {type(data).__name__}"
+    )
+
+
+def quote_identifier(name: str) -> str:
+    """`name` as a SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def quote_string(text: str) -> str:
+    """`text` as a SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def options_sql(options: Mapping[str, Any]) -> str:
+    """Keyword options as the named arguments of a table function
+    (`, header => true, delim => ';'`)."""
+    parts = []
+    for key, value in options.items():
+        if isinstance(value, bool):
+            text = "true" if value else "false"
+        elif isinstance(value, (int, float)):
+            text = repr(value)
+        elif isinstance(value, str):
+            text = quote_string(value)
+        else:
+            raise InvalidInputException(
+                f"Invalid Input Error: the option {key} takes a bool, number or string, "
+                f"not {type(value).__name__}"
+            )
+        parts.append(f", {key} => {text}")
+    return "".join(parts)

@@ -1,0 +1,135 @@
+//! Arrow data across the boundary with Python, through the Arrow PyCapsule
+//! interface: `__arrow_c_stream__` hands an `ArrowArrayStream` over in a
+//! capsule, and the buffers are shared, never copied. Any object that
+//! exports one (pyarrow tables and readers, polars frames, …) can be read,
+//! and results are exported the same way to pyarrow, pandas and polars.
+
+use std::sync::Mutex;
+
+use arrow::datatypes::SchemaRef;
+use arrow::error::ArrowError;
+use arrow::ffi_stream::{ArrowArrayStreamReader, FFI_ArrowArrayStream};
+use arrow::record_batch::{RecordBatch, RecordBatchReader};
+use futures::StreamExt;
+use pyo3::prelude::*;
+use pyo3::types::PyCapsule;
+use quiver::SendableRecordBatchStream;
+
+use crate::errors::invalid_input;
+use crate::waiting::runtime;
+
+/// The capsule name the PyCapsule interface gives a stream.
+const STREAM_CAPSULE: &std::ffi::CStr = c"arrow_array_stream";
+
+/// Reads the Arrow stream `object` exports through `__arrow_c_stream__`;
+/// `what` names the object in the error when it exports none.
+pub fn import_stream(object: &Bound<'_, PyAny>, what: &str) -> PyResult<ArrowArrayStreamReader> {
+    if !object.hasattr("__arrow_c_stream__")? {
+        let type_name = object.get_type().name()?;
+        return Err(invalid_input(format!(
+            "{what} must be Arrow data (a pyarrow Table, RecordBatch or RecordBatchReader, \
+             a pandas or polars DataFrame, or any object with __arrow_c_stream__), \
+             not {type_name}"
+        )));
+    }
+    let capsule = object
+        .call_method0("__arrow_c_stream__")?
+        .cast_into::<PyCapsule>()
+        .map_err(|_| invalid_input(format!("{what}.__arrow_c_stream__() gave no capsule")))?;
+    let pointer = capsule.pointer_checked(Some(STREAM_CAPSULE))?;
+    // SAFETY: the capsule is named `arrow_array_stream`, so by the PyCapsule
+    // interface it holds an `ArrowArrayStream`; `from_raw` moves the stream
+    // out and leaves a released one for the capsule's destructor.
+    let stream = unsafe { FFI_ArrowArrayStream::from_raw(pointer.as_ptr().cast()) };
+    ArrowArrayStreamReader::try_new(stream)
+        .map_err(|e| invalid_input(format!("reading {what}: {e}")))
+}
+
+/// A stream of record batches handed to Python once, through
+/// `__arrow_c_stream__` (pyarrow's `pa.table(s)` and
+/// `pa.RecordBatchReader.from_stream(s)`, `polars.from_arrow`, …).
+#[pyclass(module = "quiver._quiver")]
+pub struct ArrowStream {
+    reader: Mutex<Option<Box<dyn RecordBatchReader + Send>>>,
+}
+
+impl ArrowStream {
+    /// A stream that hands over `reader`.
+    pub fn new(reader: Box<dyn RecordBatchReader + Send>) -> Self {
+        Self {
+            reader: Mutex::new(Some(reader)),
+        }
+    }
+
+    /// A stream of batches already in memory.
+    pub fn of_batches(schema: SchemaRef, batches: Vec<RecordBatch>) -> Self {
+        Self::new(Box::new(arrow::record_batch::RecordBatchIterator::new(
+            batches.into_iter().map(Ok),
+            schema,
+        )))
+    }
+}
+
+#[pymethods]
+impl ArrowStream {
+    /// The PyCapsule interface: the stream, which can be taken once. A
+    /// requested schema is not applied (the interface lets a producer
+    /// ignore it).
+    #[pyo3(signature = (requested_schema=None))]
+    pub fn __arrow_c_stream__<'py>(
+        &self,
+        py: Python<'py>,
+        requested_schema: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyCapsule>> {
+        let _ = requested_schema;
+        let reader = self
+            .reader
+            .lock()
+            .map_err(|_| invalid_input("the stream was poisoned"))?
+            .take()
+            .ok_or_else(|| invalid_input("this Arrow stream was already read"))?;
+        PyCapsule::new_with_value(py, FFI_ArrowArrayStream::new(reader), STREAM_CAPSULE)
+    }
+}
+
+/// The batches of a running query, read as a [`RecordBatchReader`]: each
+/// batch waits on the query runtime. Dropping it stops the query.
+pub struct QueryBatches {
+    schema: SchemaRef,
+    stream: SendableRecordBatchStream,
+    /// The statement, for error messages.
+    sql: String,
+}
+
+impl QueryBatches {
+    /// The batches of `stream`, of `schema`, which runs `sql`.
+    pub fn new(schema: SchemaRef, stream: SendableRecordBatchStream, sql: String) -> Self {
+        Self {
+            schema,
+            stream,
+            sql,
+        }
+    }
+}
+
+impl Iterator for QueryBatches {
+    type Item = Result<RecordBatch, ArrowError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let runtime = match runtime() {
+            Ok(runtime) => runtime,
+            Err(e) => return Some(Err(ArrowError::ExternalError(Box::new(e)))),
+        };
+        let next = runtime.block_on(self.stream.next())?;
+        Some(next.map_err(|e| {
+            let message = quiver::error_report::StatementError::new(e, &self.sql, None);
+            ArrowError::ExternalError(message.to_string().into())
+        }))
+    }
+}
+
+impl RecordBatchReader for QueryBatches {
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+}

@@ -1,0 +1,73 @@
+"""Arrow both ways: registration of pyarrow, pandas and polars data, and
+results streamed through the PyCapsule interface."""
+
+import pandas
+import polars
+import pyarrow as pa
+import pytest
+
+import quiver
+
+
+def test_register_pyarrow_table_shares_buffers(con):
+    table = pa.table({"a": pa.array(range(100_000), pa.int64())})
+    con.register("t", table)
+    assert con.sql("SELECT sum(a) FROM t").fetchall() == [(sum(range(100_000)),)]
+    # The result of a projection hands the registered buffers back unchanged.
+    out = con.sql("SELECT a FROM t").arrow()
+    original = table.column("a").chunk(0).buffers()[1].address
+    assert original in {chunk.buffers()[1].address for chunk in out.column("a").chunks}
+
+
+def test_register_pandas_and_polars(con):
+    con.register("pd", pandas.DataFrame({"k": ["a", "b", "a"], "v": [1, 2, 3]}))
+    con.register("pl", polars.DataFrame({"k": ["a", "b"], "w": [10.0, 20.0]}))
+    rows = con.sql("SELECT k, sum(v * w) FROM pd JOIN pl USING (k) GROUP BY k ORDER BY k").fetchall()
+    assert rows == [("a", 40.0), ("b", 40.0)]
+
+
+def test_register_record_batch_reader_and_replace(con):
+    batches = [pa.record_batch({"x": [i, i + 1]}) for i in range(0, 6, 2)]
+    reader = pa.RecordBatchReader.from_batches(batches[0].schema, batches)
+    con.register("r", reader)
+    assert con.sql("SELECT count(*), sum(x) FROM r").fetchall() == [(6, 15)]
+    con.register("r", pa.table({"y": ["replaced"]}))
+    assert con.sql("SELECT * FROM r").fetchall() == [("replaced",)]
+    con.unregister("r")
+    with pytest.raises(quiver.BinderException):
+        con.sql("SELECT * FROM r")
+
+
+def test_register_refuses_other_objects(con):
+    with pytest.raises(quiver.InvalidInputException, match="not dict"):
+        con.register("d", {"a": [1]})
+
+
+def test_results_stream_through_the_capsule_interface(con):
+    relation = con.sql("SELECT range AS i FROM range(1000000)")
+    reader = relation.fetch_record_batch()
+    first = reader.read_next_batch()
+    assert first.num_rows > 0 and first.num_rows < 1_000_000
+    total = first.num_rows + sum(batch.num_rows for batch in reader)
+    assert total == 1_000_000
+    assert pa.table(relation).num_rows == 1_000_000
+    assert polars.from_arrow(relation.arrow()).height == 1_000_000
+
+
+def test_types_round_trip(con):
+    table = pa.table(
+        {
+            "l": pa.array([[1, 2], None, []], pa.list_(pa.int32())),
+            "s": pa.array([{"a": 1}, {"a": None}, None], pa.struct([("a", pa.int64())])),
+            "ts": pa.array([0, 1, None], pa.timestamp("us", tz="UTC")),
+            "d": pa.array([1, 2, 3], pa.decimal128(10, 2)),
+        }
+    )
+    con.register("t", table)
+    assert con.sql("SELECT * FROM t").arrow().equals(table)
+
+
+def test_errors_while_streaming_are_raised(con):
+    reader = con.sql("SELECT 1 / (range - 5) FROM range(10)").fetch_record_batch()
+    with pytest.raises(Exception, match="division by zero|Division by zero"):
+        reader.read_all()
