@@ -27,6 +27,7 @@ use quiver_expr::{
 use quiver_functions::table::ReadFiles;
 use quiver_functions::FunctionRegistry;
 use quiver_optimizer::Optimizer;
+use quiver_sql::parser::parse_one_statement;
 use quiver_sql::{
     parse_script, ContextProvider, ParameterValues, ParsedStatement, Setting, SqlPlanner,
 };
@@ -410,6 +411,90 @@ impl SessionContext {
         self.state
             .catalog
             .insert(name, CatalogEntry::Table(table), false)
+    }
+
+    /// The session whose state is `state`.
+    pub(crate) fn from_state(state: Arc<SessionState>) -> Self {
+        Self { state }
+    }
+
+    /// Plans the query `sql` with `relations` in scope by name (as CTEs):
+    /// how the DataFrame builder plans its methods.
+    pub(crate) fn plan_query_over(
+        &self,
+        sql: &str,
+        relations: Vec<(&str, LogicalPlan)>,
+    ) -> Result<LogicalPlan> {
+        let statement = parse_one_statement(sql)?;
+        let plan = with_stack_for(self.max_expression_depth(), || {
+            let planner = relations
+                .into_iter()
+                .fold(SqlPlanner::new(self), |planner, (name, plan)| {
+                    planner.with_relation(name, plan)
+                });
+            planner.statement_to_plan(statement.statement())
+        })?;
+        if let LogicalPlan::Ddl(_) = plan {
+            return Err(QuiverError::Internal(format!("not a query: {sql}")));
+        }
+        Ok(plan)
+    }
+
+    /// Makes `plan` the view `name` (in place of one of that name when
+    /// `replace`).
+    pub(crate) fn register_view(
+        &self,
+        name: &str,
+        plan: &LogicalPlan,
+        replace: bool,
+    ) -> Result<()> {
+        self.state
+            .catalog
+            .insert(name, CatalogEntry::View(Arc::new(plan.clone())), replace)
+    }
+
+    /// The rows of Parquet files: a path, glob, URL or directory, as
+    /// `read_parquet('…')` reads them (hive partitions included).
+    pub fn read_parquet(&self, path: &str) -> Result<DataFrame> {
+        self.read_function("read_parquet", path)
+    }
+
+    /// The rows of newline-delimited JSON files, as `read_json('…')` reads
+    /// them.
+    pub fn read_json(&self, path: &str) -> Result<DataFrame> {
+        self.read_function("read_json", path)
+    }
+
+    /// The rows of CSV files at `path` (a file, glob or URL), read with
+    /// `options`.
+    pub fn read_csv(&self, path: &str, options: CsvOptions) -> Result<DataFrame> {
+        let table = TextTable::csv(path, options, &self.state.storage_for(path))?;
+        self.read_table(Arc::new(table))
+    }
+
+    /// The rows of any table provider, a user's own source included (its
+    /// projection, filter and limit pushdown apply as for a registered
+    /// table).
+    pub fn read_table(&self, table: Arc<dyn TableProvider>) -> Result<DataFrame> {
+        let source = Arc::new(ProviderSource(table));
+        let scan = TableScan::try_new("table", source, None)?;
+        Ok(DataFrame::new(
+            Arc::clone(&self.state),
+            LogicalPlan::TableScan(scan),
+        ))
+    }
+
+    /// The rows of the table or view `name`.
+    pub fn table(&self, name: &str) -> Result<DataFrame> {
+        let quoted = name.replace('"', "\"\"");
+        self.plan_query_over(&format!("SELECT * FROM \"{quoted}\""), vec![])
+            .map(|plan| DataFrame::new(Arc::clone(&self.state), plan))
+    }
+
+    fn read_function(&self, function: &str, path: &str) -> Result<DataFrame> {
+        let quoted = path.replace('\'', "''");
+        self.plan_query_over(&format!("SELECT * FROM {function}('{quoted}')"), vec![])
+            .map(|plan| DataFrame::new(Arc::clone(&self.state), plan))
     }
 
     /// Registers `batches`, all of `schema`, as the in-memory table `name`,

@@ -42,6 +42,11 @@ impl DataFrame {
         }
     }
 
+    /// The session the frame belongs to.
+    pub(crate) fn state(&self) -> Arc<SessionState> {
+        Arc::clone(&self.state)
+    }
+
     /// The one-row result `count` of a statement that wrote `rows` rows.
     pub(crate) fn row_count(state: Arc<SessionState>, plan: LogicalPlan, rows: u64) -> Self {
         Self {

@@ -23,11 +23,14 @@ pub mod database;
 pub mod dataframe;
 mod dynamic_filters;
 pub mod error_report;
+pub mod expr;
 pub mod function_reference;
+pub mod functions;
 mod physical_join;
 mod physical_optimizer;
 pub mod physical_planner;
 pub mod pretty;
+mod relational;
 mod repeated_scans;
 mod row_changes;
 mod settings;
@@ -39,7 +42,7 @@ pub use config::SessionConfig;
 pub use context::SessionContext;
 pub use dataframe::DataFrame;
 pub use quiver_datasource::{
-    BatchWriter, CsvOptions, FileFormat, FileFormats, StorageOptions, WriteOptions,
+    BatchWriter, CsvOptions, FileFormat, FileFormats, MemTable, StorageOptions, WriteOptions,
 };
 pub use quiver_execution::panics::quiet_caught_panics;
 pub use quiver_execution::progress;
@@ -50,3 +53,4 @@ pub use quiver_execution::{
 pub use quiver_expr::types::sql_type_name;
 pub use quiver_expr::{QuiverError, Result, ScalarValue};
 pub use quiver_sql::{parse_script, ParameterValues, ParsedScript, ParsedStatement};
+pub use relational::JoinType;

@@ -390,6 +390,15 @@ impl<'a> SqlPlanner<'a> {
         }
     }
 
+    /// The planner with `plan` in scope as the relation `name`, as a CTE
+    /// would be: the DataFrame API plans SQL over frames this way.
+    pub fn with_relation(self, name: &str, plan: LogicalPlan) -> Self {
+        self.ctes
+            .borrow_mut()
+            .push(HashMap::from([(name.to_lowercase(), Arc::new(plan))]));
+        self
+    }
+
     /// The statement's start time in microseconds since 1970-01-01 UTC,
     /// taken at the first call.
     pub(crate) fn statement_time(&self) -> i64 {
