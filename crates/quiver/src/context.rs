@@ -413,6 +413,45 @@ impl SessionContext {
             .insert(name, CatalogEntry::Table(table), false)
     }
 
+    /// Registers a scalar function (a [`crate::udf::ScalarUdf`] closure or
+    /// any [`crate::udf::ScalarFunction`]), callable from SQL and through
+    /// [`crate::functions::call`]; it takes the place of a function of the
+    /// same name, a built-in one included.
+    pub fn register_scalar_function(
+        &self,
+        function: impl quiver_expr::function::ScalarFunction + 'static,
+    ) -> Result<()> {
+        self.functions_mut()?.register_scalar(Arc::new(function));
+        Ok(())
+    }
+
+    /// Registers an aggregate function (a [`crate::udf::AggregateUdf`]
+    /// closure or any [`crate::udf::AggregateFunction`]); it also works as
+    /// a window aggregate (`f(x) OVER (…)`).
+    pub fn register_aggregate_function(
+        &self,
+        function: impl quiver_expr::function::AggregateFunction + 'static,
+    ) -> Result<()> {
+        self.functions_mut()?.register_aggregate(Arc::new(function));
+        Ok(())
+    }
+
+    /// Registers a window function (any [`crate::udf::WindowFunction`]).
+    pub fn register_window_function(
+        &self,
+        function: impl quiver_expr::function::WindowFunction + 'static,
+    ) -> Result<()> {
+        self.functions_mut()?.register_window(Arc::new(function));
+        Ok(())
+    }
+
+    fn functions_mut(&self) -> Result<std::sync::RwLockWriteGuard<'_, FunctionRegistry>> {
+        self.state
+            .functions
+            .write()
+            .map_err(|_| QuiverError::Internal("the function registry was poisoned".into()))
+    }
+
     /// The session whose state is `state`.
     pub(crate) fn from_state(state: Arc<SessionState>) -> Self {
         Self { state }

@@ -36,6 +36,7 @@ mod row_changes;
 mod settings;
 mod shared_subplans;
 pub mod transaction;
+pub mod udf;
 
 pub use arrow;
 pub use config::SessionConfig;
