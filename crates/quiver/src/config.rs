@@ -1,6 +1,11 @@
 //! Session settings.
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
+
+use quiver_datasource::StorageOptions;
+use quiver_expr::Result;
+use quiver_optimizer::Optimizer;
 
 /// Settings that shape how queries run.
 #[derive(Debug, Clone)]
@@ -17,6 +22,15 @@ pub struct SessionConfig {
     pub memory_limit: Option<usize>,
     /// Where spill files go (default: the system's temporary directory).
     pub temp_directory: PathBuf,
+    /// The session's time zone, for TIMESTAMP WITH TIME ZONE (default
+    /// UTC); set with [`SessionConfig::with_time_zone`], which checks it.
+    pub time_zone: String,
+    /// Optimizer rules to skip (as `SET optimizer.disabled_rules`); set
+    /// with [`SessionConfig::with_disabled_rules`], which checks the names.
+    pub disabled_rules: BTreeSet<String>,
+    /// S3 settings and credentials (`aws.region`, `aws.access_key_id`, …,
+    /// as `SET aws.…`); unset ones come from the `AWS_*` environment.
+    pub storage: StorageOptions,
 }
 
 impl Default for SessionConfig {
@@ -29,6 +43,9 @@ impl Default for SessionConfig {
             batch_size: 8192,
             memory_limit: available_memory().map(|bytes| bytes / 10 * 8),
             temp_directory: std::env::temp_dir(),
+            time_zone: "UTC".to_string(),
+            disabled_rules: BTreeSet::new(),
+            storage: StorageOptions::default(),
         }
     }
 }
@@ -61,6 +78,29 @@ impl SessionConfig {
     pub fn with_temp_directory(mut self, directory: impl Into<PathBuf>) -> Self {
         self.temp_directory = directory.into();
         self
+    }
+
+    /// With the time zone `zone`: an IANA name (`America/New_York`) or an
+    /// offset (`+02:00`); an error for anything else.
+    pub fn with_time_zone(mut self, zone: &str) -> Result<Self> {
+        self.time_zone = crate::settings::checked_time_zone(zone)?;
+        Ok(self)
+    }
+
+    /// With the optimizer rules `rules` skipped (names as `EXPLAIN VERBOSE`
+    /// shows them; `all` for every optional rule); an error names a rule
+    /// that does not exist or cannot be skipped.
+    pub fn with_disabled_rules(mut self, rules: &[&str]) -> Result<Self> {
+        self.disabled_rules = Optimizer::new().parse_rule_list(&rules.join(","))?;
+        Ok(self)
+    }
+
+    /// With the S3 setting `key` (`aws.region`, `aws.endpoint`,
+    /// `aws.access_key_id`, `aws.secret_access_key`, DuckDB's `s3_region`,
+    /// …) set to `value`; an error for keys S3 does not know.
+    pub fn with_storage_option(mut self, key: &str, value: &str) -> Result<Self> {
+        self.storage.set(key, value)?;
+        Ok(self)
     }
 }
 
@@ -105,5 +145,31 @@ mod tests {
         }
         let unlimited = config.with_memory_limit(None);
         assert_eq!(unlimited.memory_limit, None);
+    }
+
+    #[test]
+    fn checked_settings_refuse_bad_values() {
+        let config = SessionConfig::new();
+        assert_eq!(
+            config
+                .clone()
+                .with_time_zone("Asia/Tokyo")
+                .unwrap()
+                .time_zone,
+            "Asia/Tokyo"
+        );
+        assert!(config.clone().with_time_zone("Mars/Olympus").is_err());
+        assert!(config
+            .clone()
+            .with_disabled_rules(&["no_such_rule"])
+            .is_err());
+        assert!(config
+            .clone()
+            .with_storage_option("aws.colour", "red")
+            .is_err());
+        let stored = config
+            .with_storage_option("s3_region", "eu-west-1")
+            .unwrap();
+        assert_eq!(stored.storage.get("aws.region"), Some("eu-west-1"));
     }
 }

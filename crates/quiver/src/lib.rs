@@ -30,6 +30,7 @@ mod physical_join;
 mod physical_optimizer;
 pub mod physical_planner;
 pub mod pretty;
+pub mod provider;
 mod relational;
 mod repeated_scans;
 mod row_changes;

@@ -10,6 +10,18 @@ use quiver_sql::Setting;
 
 use crate::context::SessionState;
 
+/// `value` as a time zone: an IANA name or an offset; an error otherwise.
+pub(crate) fn checked_time_zone(value: &str) -> Result<String> {
+    let zone = value.trim();
+    zone.parse::<arrow::array::timezone::Tz>().map_err(|_| {
+        QuiverError::Plan(format!(
+            "unknown time zone '{value}': use an IANA name such as 'America/New_York' \
+             or 'UTC', or an offset such as '+02:00'"
+        ))
+    })?;
+    Ok(zone.to_string())
+}
+
 /// Changes the setting `name` of `state` to `value`:
 /// - `memory_limit` (or `max_memory`): the most memory sorts, aggregates
 ///   and join builds may hold together, e.g. `'4GB'`, `'512MiB'`, or
@@ -55,14 +67,8 @@ pub(crate) fn set(state: &SessionState, name: &str, value: &str) -> Result<()> {
         "max_expression_depth" => set_count(&state.max_expression_depth, name, value),
         "max_recursion_depth" => set_count(&state.max_recursion_depth, name, value),
         "timezone" | "time_zone" => {
-            let zone = value.trim();
-            zone.parse::<arrow::array::timezone::Tz>().map_err(|_| {
-                QuiverError::Plan(format!(
-                    "unknown time zone '{value}': use an IANA name such as 'America/New_York' \
-                     or 'UTC', or an offset such as '+02:00'"
-                ))
-            })?;
-            *state.time_zone.write().map_err(|_| poisoned())? = zone.to_string();
+            let zone = checked_time_zone(value)?;
+            *state.time_zone.write().map_err(|_| poisoned())? = zone;
             Ok(())
         }
         "integer_division" => {

@@ -302,3 +302,22 @@ async fn parameters_and_scripts() {
         .unwrap();
     assert_eq!(column[0].column(0).len(), 2);
 }
+
+#[tokio::test]
+async fn typed_configuration_reaches_the_session() {
+    let config = quiver::SessionConfig::new()
+        .with_target_partitions(3)
+        .with_time_zone("Asia/Tokyo")
+        .unwrap()
+        .with_disabled_rules(&["all"])
+        .unwrap()
+        .with_storage_option("s3_region", "eu-west-1")
+        .unwrap();
+    let ctx = SessionContext::with_config(config);
+    let shown = rows(&ctx.sql("SHOW TimeZone").await.unwrap()).await;
+    assert!(shown[0].starts_with("TimeZone|Asia/Tokyo"), "{shown:?}");
+    let threads = rows(&ctx.sql("SHOW threads").await.unwrap()).await;
+    assert!(threads[0].starts_with("threads|3|"), "{threads:?}");
+    assert_eq!(ctx.state().storage().get("aws.region"), Some("eu-west-1"));
+    assert!(!ctx.state().disabled_rules().is_empty());
+}
