@@ -40,7 +40,7 @@ if task.startswith("fetch"):
         start = time.perf_counter()
         rel = con.sql("SELECT * FROM t")
         if task == "fetch arrow":
-            out = rel.arrow()
+            out = rel.to_arrow_table()
             n, total = out.num_rows, out.column("b").to_pandas().sum()
         elif task == "fetch pandas":
             out = rel.df()
@@ -80,7 +80,7 @@ def measured(cmd):
         _, status, usage = os.wait4(proc.pid, 0)
         if status != 0:
             err.seek(0)
-            raise RuntimeError(f"{cmd[2:4]} failed: {err.read()[-800:]}")
+            raise RuntimeError(f"{cmd[3:5]} failed: {err.read()[-800:]}")
         return out, usage.ru_maxrss / 1024
 
 

@@ -71,3 +71,26 @@ def test_errors_while_streaming_are_raised(con):
     reader = con.sql("SELECT 1 / (range - 5) FROM range(10)").fetch_record_batch()
     with pytest.raises(Exception, match="division by zero|Division by zero"):
         reader.read_all()
+
+
+def test_pandas_nan_is_null_and_dtypes_survive(con):
+    frame = pandas.DataFrame(
+        {
+            "i": [1, 2, 3],
+            "f": [0.5, float("nan"), 2.0],
+            "clean": [1.0, 2.0, float("inf")],
+            "b": [True, False, True],
+            "s": ["x", None, "z"],
+            "t": pandas.to_datetime(["2024-01-01", "2024-01-02", None]),
+        }
+    )
+    con.register("p", frame)
+    assert con.sql("SELECT count(f), count(clean), count(s), count(t), sum(i) FROM p").fetchall() == [
+        (2, 3, 2, 2, 6)
+    ]
+    assert con.sql("SELECT typeof(i), typeof(f), typeof(b), typeof(s) FROM p LIMIT 1").fetchall() == [
+        ("BIGINT", "DOUBLE", "BOOLEAN", "VARCHAR")
+    ]
+    both_infinities = pandas.DataFrame({"x": [float("inf"), float("-inf")]})
+    con.register("inf", both_infinities)
+    assert con.sql("SELECT count(x) FROM inf").fetchall() == [(2,)]

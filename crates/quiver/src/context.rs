@@ -538,14 +538,25 @@ impl SessionContext {
 
     /// Registers `batches`, all of `schema`, as the in-memory table `name`,
     /// in place of any table or view of that name; the batches' buffers
-    /// are shared, not copied.
+    /// are shared, not copied. Large batches are sliced (without copying)
+    /// into the session's batch size, so that scans of the table run in
+    /// parallel and stream.
     pub fn register_batches(
         &self,
         name: &str,
         schema: arrow::datatypes::SchemaRef,
         batches: Vec<RecordBatch>,
     ) -> Result<()> {
-        let table = MemTable::try_with_batches(schema, batches)?;
+        let size = self.state.config.batch_size;
+        let sliced = batches
+            .iter()
+            .flat_map(|batch| {
+                (0..batch.num_rows())
+                    .step_by(size)
+                    .map(move |start| batch.slice(start, size.min(batch.num_rows() - start)))
+            })
+            .collect();
+        let table = MemTable::try_with_batches(schema, sliced)?;
         self.state
             .catalog
             .insert(name, CatalogEntry::Table(Arc::new(table)), true)

@@ -46,7 +46,7 @@ def arrow_data(data: Any) -> Any:
         return data
     module = type(data).__module__.split(".")[0]
     if module == "pandas":
-        return pa.Table.from_pandas(data, preserve_index=False)
+        return pandas_table(data)
     if module == "polars":
         return data.to_arrow()
     if isinstance(data, pa.RecordBatch):
@@ -56,6 +56,34 @@ def arrow_data(data: Any) -> Any:
         "RecordBatchReader, a pandas or polars DataFrame, or an object with "
         f"__arrow_c_stream__), not {type(data).__name__}"
     )
+
+
+def pandas_table(frame: Any) -> pa.Table:
+    """A pandas DataFrame as a pyarrow Table, its index left out. NaN in a
+    float column is NULL (as pyarrow's `from_pandas` and DuckDB have it);
+    a float column without NaN, and integer and boolean columns, are
+    shared with numpy rather than copied or scanned value by value."""
+    if not frame.columns.is_unique:
+        return pa.Table.from_pandas(frame, preserve_index=False)
+    arrays = []
+    for name in frame.columns:
+        series = frame[name]
+        kind = getattr(series.dtype, "kind", None)
+        if kind in "iub" and type(series.dtype).__module__ == "numpy":
+            arrays.append(pa.array(series.to_numpy()))
+        elif kind == "f" and type(series.dtype).__module__ == "numpy":
+            values = series.to_numpy()
+            # The sum is NaN when a value is (or when infinities cancel,
+            # which the slower path then handles right).
+            clean = not _isnan(values.sum())
+            arrays.append(pa.array(values, from_pandas=not clean))
+        else:
+            arrays.append(pa.array(series, from_pandas=True))
+    return pa.Table.from_arrays(arrays, names=[str(name) for name in frame.columns])
+
+
+def _isnan(value: Any) -> bool:
+    return value != value
 
 
 def quote_identifier(name: str) -> str:
