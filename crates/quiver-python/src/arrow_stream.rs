@@ -120,7 +120,11 @@ impl Iterator for QueryBatches {
             Ok(runtime) => runtime,
             Err(e) => return Some(Err(ArrowError::ExternalError(Box::new(e)))),
         };
-        let next = runtime.block_on(self.stream.next())?;
+        // The reader is read from C (pyarrow), perhaps holding the GIL: it
+        // is let go while the batch is awaited, so that the query's Python
+        // functions can take it.
+        let stream = &mut self.stream;
+        let next = Python::attach(|py| py.detach(|| runtime.block_on(stream.next())))?;
         Some(next.map_err(|e| {
             let message = quiver::error_report::StatementError::new(e, &self.sql, None);
             ArrowError::ExternalError(message.to_string().into())

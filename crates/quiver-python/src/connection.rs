@@ -12,6 +12,7 @@ use quiver::{ParameterValues, SessionConfig, SessionContext};
 use crate::arrow_stream::import_stream;
 use crate::errors::{closed, invalid_input, to_py_error, Warning};
 use crate::parameters::parameter_values;
+use crate::python_function::python_function;
 use crate::query_result::QueryResult;
 use crate::waiting::wait;
 
@@ -134,6 +135,31 @@ impl Connection {
             .detach(|| reader.collect::<Result<Vec<_>, _>>())
             .map_err(|e| invalid_input(format!("reading the data for {name}: {e}")))?;
         ctx.register_batches(name, schema, batches)
+            .map_err(|e| to_py_error(e, ""))
+    }
+
+    /// Makes `function` the SQL scalar function `name(parameters…) ->
+    /// return_type` (types as SQL names). `function` is the Python half's
+    /// wrapper: called with the arguments (an Arrow stream of one batch)
+    /// and the row count, it returns Arrow data of one column.
+    #[pyo3(signature = (name, function, parameters, return_type, side_effects=false))]
+    fn create_function(
+        &self,
+        name: &str,
+        function: Py<PyAny>,
+        parameters: Vec<String>,
+        return_type: &str,
+        side_effects: bool,
+    ) -> PyResult<()> {
+        let ctx = self.session()?;
+        let type_of = |text: &str| quiver::parse_sql_type(text).map_err(|e| to_py_error(e, ""));
+        let arguments = parameters
+            .iter()
+            .map(|p| type_of(p))
+            .collect::<PyResult<Vec<_>>>()?;
+        let udf = python_function(name, arguments, type_of(return_type)?, function);
+        let udf = if side_effects { udf.volatile() } else { udf };
+        ctx.register_scalar_function(udf)
             .map_err(|e| to_py_error(e, ""))
     }
 

@@ -8,6 +8,7 @@ mod arrow_stream;
 mod connection;
 mod errors;
 mod parameters;
+mod python_function;
 mod query_result;
 mod waiting;
 

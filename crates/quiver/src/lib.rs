@@ -54,5 +54,6 @@ pub use quiver_execution::{
 };
 pub use quiver_expr::types::sql_type_name;
 pub use quiver_expr::{QuiverError, Result, ScalarValue};
+pub use quiver_sql::planner::parse_sql_type;
 pub use quiver_sql::{parse_script, ParameterValues, ParsedScript, ParsedStatement};
 pub use relational::JoinType;

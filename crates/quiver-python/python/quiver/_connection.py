@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+import pyarrow as pa
 
 from . import _quiver
 from ._convert import arrow_data, options_sql, parameter_row, quote_identifier, quote_string
@@ -113,6 +115,55 @@ class Connection:
         and returns its rows."""
         self.register(name, data)
         return self.table(name)
+
+    def create_function(
+        self,
+        name: str,
+        function: Callable[..., Any],
+        parameters: Sequence[str],
+        return_type: str,
+        *,
+        type: str = "native",
+        side_effects: bool = False,
+    ) -> Connection:
+        """Makes the Python `function` the SQL scalar function `name`, taking
+        `parameters` and giving `return_type` (SQL type names: "BIGINT",
+        "VARCHAR", "DOUBLE[]"). With `type="native"` it is called once per
+        row with Python values, and a row with a NULL argument gives NULL
+        without a call (as DuckDB does); with `type="arrow"` it is called
+        once per batch with a pyarrow Array per argument and returns an
+        array (or anything `pa.array` takes) of as many values. Results are
+        cast to `return_type`. `side_effects=True` makes it run for every
+        row, never computed ahead or shared (as `random()`). An exception it
+        raises fails the query with its message."""
+        if type == "native":
+
+            def call(arguments: Any, rows: int) -> pa.Table:
+                table = pa.table(arguments)
+                columns = [column.to_pylist() for column in table.columns]
+                if not columns:
+                    return pa.table({"result": pa.array([function() for _ in range(rows)])})
+                values = [
+                    None if any(v is None for v in row) else function(*row)
+                    for row in zip(*columns)
+                ]
+                return pa.table({"result": pa.array(values)})
+
+        elif type == "arrow":
+
+            def call(arguments: Any, rows: int) -> pa.Table:
+                table = pa.table(arguments)
+                result = function(*(column.combine_chunks() for column in table.columns))
+                if not isinstance(result, (pa.Array, pa.ChunkedArray)):
+                    result = pa.array(result)
+                return pa.table({"result": result})
+
+        else:
+            raise _quiver.InvalidInputException(
+                f"Invalid Input Error: a function's type is 'native' or 'arrow', not {type!r}"
+            )
+        self._native.create_function(name, call, list(parameters), return_type, side_effects)
+        return self
 
     def _relation(self, query: str) -> Relation:
         relation = self.sql(query)

@@ -52,6 +52,19 @@ pub fn parse_number(text: &str) -> Result<ScalarValue> {
     }
 }
 
+/// The Arrow type the SQL type written `text` names (`BIGINT`,
+/// `DECIMAL(10, 2)`, `VARCHAR[]`, `STRUCT(a INTEGER)`); an error naming
+/// `text` when it names none.
+pub fn parse_sql_type(text: &str) -> Result<DataType> {
+    let not_a_type = || QuiverError::Plan(format!("'{text}' is not a SQL type"));
+    let cast =
+        super::parse_expression(&format!("CAST(NULL AS {text})")).map_err(|_| not_a_type())?;
+    match cast {
+        ast::Expr::Cast { data_type, .. } => sql_to_arrow_type(&data_type),
+        _ => Err(not_a_type()),
+    }
+}
+
 /// Maps a SQL type name to an Arrow type.
 pub fn sql_to_arrow_type(data_type: &ast::DataType) -> Result<DataType> {
     if let Some(nested) = nested_type(data_type)? {
@@ -253,6 +266,14 @@ pub fn parse_interval(text: &str, unit: Option<&ast::DateTimeField>) -> Result<S
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn type_names_parse() {
+        assert_eq!(parse_sql_type("BIGINT").unwrap(), DataType::Int64);
+        assert_eq!(parse_sql_type("varchar").unwrap(), DataType::Utf8);
+        assert!(parse_sql_type("NOT A TYPE").is_err());
+        assert!(parse_sql_type("INTEGER) + (1").is_err());
+    }
 
     #[test]
     fn numbers_get_sql_types() {

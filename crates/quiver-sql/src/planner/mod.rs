@@ -43,7 +43,7 @@ use sqlparser::ast::{self, ColumnOption, ObjectName, ObjectType};
 
 use crate::parser::{CreateExternalTable, Statement};
 
-pub use literal::sql_to_arrow_type;
+pub use literal::{parse_sql_type, sql_to_arrow_type};
 
 /// What the planner needs from the catalog and function registry.
 pub trait ContextProvider {
