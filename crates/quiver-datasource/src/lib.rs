@@ -30,7 +30,7 @@ pub use bad_rows::BadRows;
 pub use compression::Compression;
 pub use csv::CsvOptions;
 pub use data_file::DataFile;
-pub use format::{BatchWriter, FileFormat, FileFormats};
+pub use format::{BatchWriter, FileFormat, FileFormats, JsonOptions};
 pub use hive::{hive_directories, hive_file_directories, DirectoryOpener, HiveTable};
 pub use listing::{list_directory, list_files, DirectoryEntries};
 pub use memory::MemTable;

@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex, RwLock};
 use arrow::record_batch::RecordBatch;
 use quiver_datasource::{
     hive_directories, hive_file_directories, list_directory, CsvOptions, DirectoryOpener,
-    FileFormat, FileFormats, HiveTable, MemTable, ParquetTable, RemoteLocation, StorageOptions,
-    TextTable, WriteOptions,
+    FileFormat, FileFormats, HiveTable, JsonOptions, MemTable, ParquetTable, RemoteLocation,
+    StorageOptions, TextTable, WriteOptions,
 };
 use quiver_execution::memory_pool::MemoryPool;
 use quiver_execution::operators::generated::GeneratedTable;
@@ -380,6 +380,12 @@ impl SessionContext {
         self.register_table(name, Arc::new(table))
     }
 
+    /// Registers the newline-delimited JSON file(s) at `path` as `name`.
+    pub async fn register_json(&self, name: &str, path: &str, options: JsonOptions) -> Result<()> {
+        let table = options.open(path, &self.state.storage_for(path))?;
+        self.register_table(name, Arc::new(table))
+    }
+
     /// Sets a session setting, as `SET name = value` does; the settings
     /// are listed in [`crate::settings`].
     pub fn set(&self, name: &str, value: &str) -> Result<()> {
@@ -495,13 +501,16 @@ impl SessionContext {
     /// The rows of Parquet files: a path, glob, URL or directory, as
     /// `read_parquet('…')` reads them (hive partitions included).
     pub fn read_parquet(&self, path: &str) -> Result<DataFrame> {
-        self.read_function("read_parquet", path)
+        let quoted = path.replace('\'', "''");
+        self.plan_query_over(&format!("SELECT * FROM read_parquet('{quoted}')"), vec![])
+            .map(|plan| DataFrame::new(Arc::clone(&self.state), plan))
     }
 
-    /// The rows of newline-delimited JSON files, as `read_json('…')` reads
-    /// them.
-    pub fn read_json(&self, path: &str) -> Result<DataFrame> {
-        self.read_function("read_json", path)
+    /// The rows of newline-delimited JSON files at `path` (a file, glob or
+    /// URL), read with `options`.
+    pub fn read_json(&self, path: &str, options: JsonOptions) -> Result<DataFrame> {
+        let table = options.open(path, &self.state.storage_for(path))?;
+        self.read_table(Arc::new(table))
     }
 
     /// The rows of CSV files at `path` (a file, glob or URL), read with
@@ -527,12 +536,6 @@ impl SessionContext {
     pub fn table(&self, name: &str) -> Result<DataFrame> {
         let quoted = name.replace('"', "\"\"");
         self.plan_query_over(&format!("SELECT * FROM \"{quoted}\""), vec![])
-            .map(|plan| DataFrame::new(Arc::clone(&self.state), plan))
-    }
-
-    fn read_function(&self, function: &str, path: &str) -> Result<DataFrame> {
-        let quoted = path.replace('\'', "''");
-        self.plan_query_over(&format!("SELECT * FROM {function}('{quoted}')"), vec![])
             .map(|plan| DataFrame::new(Arc::clone(&self.state), plan))
     }
 

@@ -44,7 +44,8 @@ pub use config::SessionConfig;
 pub use context::SessionContext;
 pub use dataframe::DataFrame;
 pub use quiver_datasource::{
-    BatchWriter, CsvOptions, FileFormat, FileFormats, MemTable, StorageOptions, WriteOptions,
+    BatchWriter, CsvOptions, FileFormat, FileFormats, JsonOptions, MemTable, StorageOptions,
+    WriteOptions,
 };
 pub use quiver_execution::panics::quiet_caught_panics;
 pub use quiver_execution::progress;

@@ -9,8 +9,8 @@ use arrow::record_batch::RecordBatch;
 use quiver::expr::{col, lit, sql_expr, Window};
 use quiver::functions::{count_star, row_number, sum, upper};
 use quiver::{
-    CsvOptions, DataFrame, JoinType, MemTable, ParameterValues, QuiverError, ScalarValue,
-    SessionContext,
+    CsvOptions, DataFrame, JoinType, JsonOptions, MemTable, ParameterValues, QuiverError,
+    ScalarValue, SessionContext,
 };
 
 /// The rows of `df` as text, cells joined by `|`.
@@ -190,10 +190,16 @@ async fn sources_files_tables_and_providers() {
         .read_parquet(&format!("{dir}/../../testdata/trips.parquet"))
         .unwrap();
     assert_eq!(trips.count().await.unwrap(), 20_000);
-    let events = ctx
-        .read_json(&format!("{dir}/../../testdata/events.json"))
-        .unwrap();
+    let events_path = format!("{dir}/../../testdata/events.json");
+    let events = ctx.read_json(&events_path, JsonOptions::default()).unwrap();
     assert!(events.schema().field_with_name("kind").is_ok());
+    ctx.register_json("events", &events_path, JsonOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        rows(&ctx.sql("SELECT count(*) FROM events").await.unwrap()).await,
+        [events.count().await.unwrap().to_string()]
+    );
     let cities = ctx
         .read_csv(
             &format!("{dir}/../../testdata/cities.csv"),

@@ -20,6 +20,41 @@ use crate::write::WriteOptions;
 #[derive(Debug)]
 pub struct JsonFormat;
 
+/// How newline-delimited JSON files are read: the Rust form of
+/// `read_json`'s options.
+#[derive(Debug, Clone)]
+pub struct JsonOptions {
+    /// The columns, if known (otherwise inferred).
+    pub schema: Option<SchemaRef>,
+    /// How many lines per file are read to infer the columns (1000).
+    pub schema_infer_max_records: usize,
+    /// How the files are compressed (by default, from the extension).
+    pub compression: Compression,
+}
+
+impl Default for JsonOptions {
+    fn default() -> Self {
+        Self {
+            schema: None,
+            schema_infer_max_records: 1000,
+            compression: Compression::Auto,
+        }
+    }
+}
+
+impl JsonOptions {
+    /// The table over the files at `location` read with these options.
+    pub fn open(&self, location: &str, storage: &StorageOptions) -> Result<TextTable> {
+        TextTable::json(
+            location,
+            self.schema.clone(),
+            self.schema_infer_max_records,
+            self.compression,
+            storage,
+        )
+    }
+}
+
 impl FileFormat for JsonFormat {
     fn name(&self) -> &'static str {
         "json"

@@ -20,7 +20,7 @@ use quiver_execution::TableProvider;
 use quiver_expr::{QuiverError, Result};
 
 pub use self::csv::CsvFormat;
-pub use self::json::JsonFormat;
+pub use self::json::{JsonFormat, JsonOptions};
 pub use self::parquet::ParquetFormat;
 use crate::listing::{list_files, local_path};
 use crate::store::StorageOptions;
