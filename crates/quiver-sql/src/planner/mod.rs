@@ -311,11 +311,26 @@ pub(crate) fn left_deep_operands<'a, T>(
     operands
 }
 
-/// The last part of an object name (`db.schema.t` → `t`).
+/// The name of a table, view or macro: the last part of `name`, whose
+/// schema, when given, must be the one schema, `main` (in the catalog
+/// `memory`), as `schema.t` elsewhere would be ignored otherwise.
 fn object_name(name: &ObjectName) -> Result<String> {
-    match name.0.last().and_then(|p| p.as_ident()) {
-        Some(ident) => Ok(ident.value.clone()),
-        None => Err(QuiverError::Plan(format!("invalid name {name}"))),
+    let parts: Vec<String> = name
+        .0
+        .iter()
+        .map(|p| p.as_ident().map(|i| i.value.clone()))
+        .collect::<Option<_>>()
+        .ok_or_else(|| QuiverError::Plan(format!("invalid name {name}")))?;
+    match parts.as_slice() {
+        [name] => Ok(name.clone()),
+        [schema, name] | [_, schema, name] if schema.eq_ignore_ascii_case("main") => {
+            Ok(name.clone())
+        }
+        [schema, _] | [_, schema, _] => Err(QuiverError::Plan(format!(
+            "schema \"{schema}\" not found; tables, views and macros live in main \
+             (CREATE SCHEMA is not supported)"
+        ))),
+        _ => Err(QuiverError::Plan(format!("invalid name {name}"))),
     }
 }
 
