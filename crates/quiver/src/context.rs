@@ -500,6 +500,16 @@ impl SessionContext {
 
     /// The rows of Parquet files: a path, glob, URL or directory, as
     /// `read_parquet('…')` reads them (hive partitions included).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> quiver::Result<()> {
+    /// let ctx = quiver::SessionContext::new();
+    /// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/trips.parquet");
+    /// assert_eq!(ctx.read_parquet(path)?.count().await?, 20_000);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn read_parquet(&self, path: &str) -> Result<DataFrame> {
         let quoted = path.replace('\'', "''");
         self.plan_query_over(&format!("SELECT * FROM read_parquet('{quoted}')"), vec![])
@@ -515,6 +525,20 @@ impl SessionContext {
 
     /// The rows of CSV files at `path` (a file, glob or URL), read with
     /// `options`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> quiver::Result<()> {
+    /// use quiver::expr::{col, lit};
+    /// use quiver::{CsvOptions, SessionContext};
+    ///
+    /// let ctx = SessionContext::new();
+    /// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/cities.csv");
+    /// let japan = ctx.read_csv(path, CsvOptions::default())?.filter(col("country").eq(lit("Japan")))?;
+    /// assert_eq!(japan.count().await?, 2);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn read_csv(&self, path: &str, options: CsvOptions) -> Result<DataFrame> {
         let table = TextTable::csv(path, options, &self.state.storage_for(path))?;
         self.read_table(Arc::new(table))
@@ -533,6 +557,16 @@ impl SessionContext {
     }
 
     /// The rows of the table or view `name`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> quiver::Result<()> {
+    /// let ctx = quiver::SessionContext::new();
+    /// ctx.sql("CREATE TABLE t AS SELECT range AS x FROM range(5)").await?;
+    /// assert_eq!(ctx.table("t")?.count().await?, 5);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn table(&self, name: &str) -> Result<DataFrame> {
         let quoted = name.replace('"', "\"\"");
         self.plan_query_over(&format!("SELECT * FROM \"{quoted}\""), vec![])
@@ -544,6 +578,24 @@ impl SessionContext {
     /// are shared, not copied. Large batches are sliced (without copying)
     /// into the session's batch size, so that scans of the table run in
     /// parallel and stream.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> quiver::Result<()> {
+    /// use std::sync::Arc;
+    /// use quiver::arrow::array::{Int64Array, RecordBatch};
+    /// use quiver::arrow::datatypes::{DataType, Field, Schema};
+    /// use quiver::SessionContext;
+    ///
+    /// let schema = Arc::new(Schema::new(vec![Field::new("x", DataType::Int64, false)]));
+    /// let batch = RecordBatch::try_new(schema.clone(), vec![Arc::new(Int64Array::from(vec![1, 2, 3]))])?;
+    /// let ctx = SessionContext::new();
+    /// ctx.register_batches("numbers", schema, vec![batch])?;
+    /// let total = ctx.sql("SELECT sum(x) FROM numbers").await?.collect().await?;
+    /// assert_eq!(total[0].num_rows(), 1);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn register_batches(
         &self,
         name: &str,

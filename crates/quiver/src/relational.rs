@@ -159,6 +159,19 @@ impl DataFrame {
 
     /// This frame with the column `name` added, or replaced when it has
     /// one: the value of `expr`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> quiver::Result<()> {
+    /// use quiver::expr::{col, lit};
+    ///
+    /// let ctx = quiver::SessionContext::new();
+    /// let df = ctx.sql("SELECT range AS x FROM range(3)").await?;
+    /// let df = df.with_column("y", col("x") * lit(10))?.with_column("x", col("x") + lit(1))?;
+    /// assert_eq!(df.schema().fields().len(), 2);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn with_column(&self, name: &str, expr: Expr) -> Result<DataFrame> {
         let exists = self.schema().fields().iter().any(|f| f.name() == name);
         let column = expr.alias(name);
@@ -189,6 +202,24 @@ impl DataFrame {
 
     /// This frame with the window expressions `exprs` added as columns
     /// (`row_number().over(…).alias("rn")`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> quiver::Result<()> {
+    /// use quiver::expr::{col, lit, Window};
+    /// use quiver::functions::row_number;
+    ///
+    /// let ctx = quiver::SessionContext::new();
+    /// let df = ctx.sql("SELECT range % 3 AS g, range AS x FROM range(9)").await?;
+    /// let first = df
+    ///     .window([row_number()
+    ///         .over(Window::new().partition_by([col("g")]).order_by([col("x").desc()]))
+    ///         .alias("rn")])?
+    ///     .filter(col("rn").eq(lit(1)))?;
+    /// assert_eq!(first.count().await?, 3);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn window(&self, exprs: impl IntoIterator<Item = Expr>) -> Result<DataFrame> {
         self.derive(format!("SELECT *, {} FROM {FRAME}", listed(exprs)))
     }
@@ -224,6 +255,22 @@ impl DataFrame {
     /// This frame joined with `right` where each of `left_columns` equals
     /// the `right_columns` at the same place (any kind but semi and anti
     /// keeps the columns of both sides).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> quiver::Result<()> {
+    /// use quiver::{JoinType, SessionContext};
+    ///
+    /// let ctx = SessionContext::new();
+    /// let orders = ctx.sql("SELECT * FROM (VALUES (1, 10), (2, 20), (3, 10)) o(id, customer)").await?;
+    /// let customers = ctx.sql("SELECT * FROM (VALUES (10, 'ann')) c(id, name)").await?;
+    /// let joined = orders.join(&customers, JoinType::Inner, &["customer"], &["id"])?;
+    /// assert_eq!(joined.count().await?, 2);
+    /// let lonely = orders.join(&customers, JoinType::Anti, &["customer"], &["id"])?;
+    /// assert_eq!(lonely.count().await?, 1);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn join(
         &self,
         right: &DataFrame,
