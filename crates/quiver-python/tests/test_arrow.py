@@ -94,3 +94,27 @@ def test_pandas_nan_is_null_and_dtypes_survive(con):
     both_infinities = pandas.DataFrame({"x": [float("inf"), float("-inf")]})
     con.register("inf", both_infinities)
     assert con.sql("SELECT count(x) FROM inf").fetchall() == [(2,)]
+
+
+def test_python_variables_are_read_by_name(con):
+    sales = pandas.DataFrame({"region": ["n", "s", "n"], "amount": [1, 2, 3]})
+    rates = pa.table({"region": ["n", "s"], "rate": [10, 100]})
+    rows = con.sql(
+        "SELECT region, sum(amount * rate) FROM sales JOIN rates USING (region) "
+        "GROUP BY region ORDER BY region"
+    ).fetchall()
+    assert rows == [("n", 40), ("s", 200)]
+    # The names were borrowed for the query only.
+    assert "sales" not in con.tables()
+    # A registered table comes first; other objects are not tables.
+    con.register("rates", pa.table({"region": ["n"], "rate": [1]}))
+    assert con.sql("SELECT count(*) FROM rates").fetchall() == [(1,)]
+    not_data = 5
+    with pytest.raises(quiver.BinderException, match='table "not_data" not found'):
+        con.sql("SELECT * FROM not_data")
+    assert not_data == 5
+
+
+def test_module_level_sql_reads_variables_too():
+    frame = polars.DataFrame({"x": [1, 2, 3]})
+    assert quiver.sql("SELECT sum(x) FROM frame").fetchall() == [(6,)]

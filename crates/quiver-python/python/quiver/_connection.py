@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+import sys
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import pyarrow as pa
@@ -33,10 +35,28 @@ class Connection:
     # Running SQL.
 
     def _execute(self, query: str, parameters: Parameters | None = None) -> QueryResult:
-        if parameters is None:
-            return self._native.execute(query)
-        row, named = parameter_row(parameters)
-        return self._native.execute(query, row, named)
+        """Runs `query`; a table name that is not in the catalog but names a
+        pyarrow, pandas or polars object in the calling Python code is read
+        from that object (a replacement scan, as in DuckDB)."""
+        arguments: tuple[Any, ...] = (query,)
+        if parameters is not None:
+            arguments = (query, *parameter_row(parameters))
+        borrowed: list[str] = []
+        try:
+            while True:
+                try:
+                    return self._native.execute(*arguments)
+                except _quiver.BinderException as error:
+                    name = _missing_table(str(error))
+                    data = None if name is None or name in borrowed else _caller_variable(name)
+                    if data is None:
+                        raise
+                    self._native.register(name, arrow_data(data))
+                    borrowed.append(name)
+        finally:
+            # The planned query holds what it read; the names go.
+            for name in borrowed:
+                self._native.unregister(name)
 
     def sql(self, query: str, params: Parameters | None = None) -> Relation | None:
         """Runs `query` (one statement, or a script whose statements before
@@ -207,6 +227,36 @@ class Connection:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+_MISSING_TABLE = re.compile(r'table "([^"]+)" not found')
+
+
+def _missing_table(message: str) -> str | None:
+    """The table a binder error says is missing, if it says so."""
+    found = _MISSING_TABLE.search(message)
+    return found.group(1) if found else None
+
+
+def _caller_variable(name: str) -> Any:
+    """The Arrow-compatible object (a pyarrow table, batch or reader, a
+    pandas or polars DataFrame) that `name` is in the nearest Python frame
+    outside this package that has it, locals first; None when there is
+    none."""
+    frame = sys._getframe(1)
+    package = __name__.rsplit(".", 1)[0]
+    while frame is not None:
+        if frame.f_globals.get("__name__", "").split(".")[0] != package:
+            for scope in (frame.f_locals, frame.f_globals):
+                if name in scope and _is_arrow_like(scope[name]):
+                    return scope[name]
+        frame = frame.f_back
+    return None
+
+
+def _is_arrow_like(value: Any) -> bool:
+    module = type(value).__module__.split(".")[0]
+    return hasattr(value, "__arrow_c_stream__") or module in ("pandas", "polars", "pyarrow")
 
 
 def connect(
