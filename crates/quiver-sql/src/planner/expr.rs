@@ -686,7 +686,7 @@ impl SqlPlanner<'_> {
     }
 
     /// A subquery used as a value: it must return one column.
-    fn scalar_subquery(&self, q: &ast::Query, schema: &QSchema) -> Result<Expr> {
+    pub(crate) fn scalar_subquery(&self, q: &ast::Query, schema: &QSchema) -> Result<Expr> {
         let subquery = self.subquery(q, schema)?;
         let width = subquery.plan.schema().len();
         if width != 1 {
@@ -1136,8 +1136,11 @@ impl SqlPlanner<'_> {
                     Some(ast::DuplicateTreatment::Distinct)
                 ),
             ),
+            FunctionArguments::Subquery(q) if name == "array" => {
+                return self.array_subquery(q, schema)
+            }
             FunctionArguments::Subquery(_) => {
-                return not_impl_err!("subqueries are not supported yet")
+                return not_impl_err!("{name}(subquery) is not supported; only ARRAY(subquery)")
             }
         };
         let (args, star) = self.call_arguments(&raw_args, schema)?;

@@ -1,6 +1,7 @@
 //! Binds parsed statements into logical plans.
 
 mod alter;
+mod array_subquery;
 mod asof;
 pub(crate) mod calls;
 mod columns_expression;

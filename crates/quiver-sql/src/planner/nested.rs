@@ -29,6 +29,10 @@ pub(crate) fn field_name(item: &ast::Expr, bound: &Expr) -> Option<String> {
     }
     match item {
         ast::Expr::CompoundIdentifier(names) => names.last().map(|n| n.value.clone()),
+        // ARRAY(subquery) is named as written, not after its rewriting.
+        ast::Expr::Function(f) if matches!(f.args, ast::FunctionArguments::Subquery(_)) => {
+            Some(item.to_string())
+        }
         ast::Expr::CompoundFieldAccess { access_chain, .. } => match access_chain.last()? {
             AccessExpr::Dot(ast::Expr::Identifier(field)) => Some(field.value.clone()),
             _ => None,
