@@ -34,7 +34,7 @@ impl SqlPlanner<'_> {
                 OrderByKind::Expressions(exprs) => exprs.clone(),
                 OrderByKind::All(options) => vec![ast::OrderByExpr {
                     expr: ast::Expr::value(ast::Value::Number("1".into(), false)),
-                    options: options.clone(),
+                    options: *options,
                     with_fill: None,
                 }],
             },
@@ -80,7 +80,7 @@ impl SqlPlanner<'_> {
             ));
         };
         match select.from.first_mut().map(|from| &mut from.relation) {
-            Some(TableFactor::Derived { subquery, .. }) => *subquery = Box::new(inner),
+            Some(TableFactor::Derived { subquery, .. }) => **subquery = inner,
             _ => {
                 return Err(QuiverError::Internal(
                     "ARRAY(subquery): no derived table".into(),
