@@ -3,6 +3,7 @@
 //! [`quiver_expr::LogicalPlan`].
 
 mod asof;
+mod distinct_from;
 mod frame_exclusion;
 mod glob;
 mod macro_syntax;

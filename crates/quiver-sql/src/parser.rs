@@ -12,6 +12,7 @@ use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Token, Tokenizer};
 
 use crate::asof::rewrite_asof_joins;
+use crate::distinct_from::regroup_statement;
 use crate::frame_exclusion::move_frame_exclusions;
 use crate::glob::rewrite_globs;
 use crate::macro_syntax::rewrite_drop_macro;
@@ -182,7 +183,8 @@ fn parse_statements(sql: &str, stack: usize) -> ParsedScript {
         }
         let line = next.span.start.line;
         let start = byte_offset(sql, next.span.start);
-        let parsed = parse_one(&mut parser).and_then(|statement| {
+        let parsed = parse_one(&mut parser).and_then(|mut statement| {
+            regroup_statement(&mut statement);
             let t = parser.peek_token();
             if t.token == Token::SemiColon || t.token == Token::EOF {
                 Ok((statement, t))
