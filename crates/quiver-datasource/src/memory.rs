@@ -202,7 +202,10 @@ impl MemTable {
     /// `INSERT OR REPLACE`: the new rows replace those with their key (the
     /// table has one key constraint; of several new rows with one key, the
     /// first is kept, as DuckDB does).
-    fn append_replacing(&self, batches: Vec<RecordBatch>) -> Result<u64> {
+    /// Appends `batches`, each row replacing the row with its key; of new
+    /// rows with the same key the first is kept, or, when `unique`, they
+    /// are an error (an upsert changing one row twice).
+    fn append_replacing(&self, batches: Vec<RecordBatch>, unique: bool) -> Result<u64> {
         let [key] = self.keys.as_slice() else {
             return Err(QuiverError::NotImplemented(
                 "INSERT OR REPLACE into a table with several key constraints".into(),
@@ -214,11 +217,20 @@ impl MemTable {
         let mut new_keys: HashSet<Box<[u8]>> = HashSet::new();
         let mut first_of_key = vec![];
         for batch in &checked {
-            let (_, values) = self.key_values(key, batch)?;
+            let (columns, values) = self.key_values(key, batch)?;
             let keep: BooleanArray = values
                 .into_iter()
                 .map(|v| Some(v.is_none_or(|v| new_keys.insert(v))))
                 .collect();
+            if unique {
+                if let Some(row) = keep.iter().position(|kept| kept == Some(false)) {
+                    return Err(QuiverError::Execution(format!(
+                        "ON CONFLICT DO UPDATE would change the row with {} twice: \
+                         the INSERT gives that key more than once",
+                        self.key_text(key, &columns, row)
+                    )));
+                }
+            }
             first_of_key.push(filter_record_batch(batch, &keep)?);
         }
         let rows: u64 = first_of_key.iter().map(|b| b.num_rows() as u64).sum();
@@ -239,6 +251,16 @@ impl MemTable {
 
     /// The error for the row `row` of `columns`, whose values repeat a key.
     fn duplicate(&self, key: &UniqueKey, columns: &[ArrayRef], row: usize) -> QuiverError {
+        let kind = if key.primary { "primary key" } else { "unique" };
+        QuiverError::Execution(format!(
+            "duplicate {} violates the {kind} constraint",
+            self.key_text(key, columns, row)
+        ))
+    }
+
+    /// The key of row `row` of the key `columns`, for messages:
+    /// `key "k: 1, j: 2"`.
+    fn key_text(&self, key: &UniqueKey, columns: &[ArrayRef], row: usize) -> String {
         let values: Vec<String> = key
             .columns
             .iter()
@@ -248,11 +270,7 @@ impl MemTable {
                 format!("{}: {value}", self.schema.field(c).name())
             })
             .collect();
-        let kind = if key.primary { "primary key" } else { "unique" };
-        QuiverError::Execution(format!(
-            "duplicate key \"{}\" violates the {kind} constraint",
-            values.join(", ")
-        ))
+        format!("key \"{}\"", values.join(", "))
     }
 
     /// `batches` checked against the schema (types, and no NULL in a NOT
@@ -350,7 +368,8 @@ impl TableProvider for MemTable {
                     .into(),
             )),
             OnConflict::Ignore => self.append_ignoring(batches),
-            OnConflict::Replace => self.append_replacing(batches),
+            OnConflict::Replace => self.append_replacing(batches, false),
+            OnConflict::Update => self.append_replacing(batches, true),
         }
     }
     fn replace(&self, batches: Vec<RecordBatch>) -> Result<()> {

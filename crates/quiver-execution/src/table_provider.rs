@@ -173,4 +173,7 @@ impl TableSource for ProviderSource {
     fn column_default(&self, column: usize) -> Option<String> {
         self.0.column_default(column)
     }
+    fn unique_keys(&self) -> Vec<quiver_expr::logical_plan::UniqueKey> {
+        self.0.unique_keys()
+    }
 }

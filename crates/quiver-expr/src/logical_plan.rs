@@ -1189,6 +1189,10 @@ pub enum OnConflict {
     Ignore,
     /// The row replaces the one with its key (`INSERT OR REPLACE`).
     Replace,
+    /// The rows are the new values of the rows with their keys, or new
+    /// rows (`ON CONFLICT DO UPDATE`, planned as the updated and the new
+    /// rows); two for one key are an error.
+    Update,
 }
 
 /// A `PRIMARY KEY` or `UNIQUE` constraint: no two rows of the table have

@@ -55,4 +55,10 @@ pub trait TableSource: Send + Sync + Debug {
         let _ = column;
         None
     }
+
+    /// The table's `PRIMARY KEY` and `UNIQUE` constraints (what an
+    /// `ON CONFLICT` names).
+    fn unique_keys(&self) -> Vec<crate::logical_plan::UniqueKey> {
+        vec![]
+    }
 }

@@ -24,6 +24,7 @@ mod star;
 mod summarize;
 mod time_zone;
 mod unnest;
+mod upsert;
 mod window;
 mod write;
 

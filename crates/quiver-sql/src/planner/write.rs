@@ -137,6 +137,7 @@ impl SqlPlanner<'_> {
             return not_impl_err!("INSERT OVERWRITE");
         }
         let mut conflict_columns: Option<Vec<String>> = None;
+        let mut update: Option<&ast::DoUpdate> = None;
         let on_conflict = match (&insert.or, &insert.on) {
             (None, None) => OnConflict::Error,
             (Some(ast::SqliteOnConflict::Ignore), None) => OnConflict::Ignore,
@@ -148,30 +149,20 @@ impl SqlPlanner<'_> {
                     conflict_target,
                 })),
             ) => {
-                conflict_columns = match conflict_target {
-                    None => None,
-                    Some(ast::ConflictTarget::Columns(columns)) => {
-                        Some(columns.iter().map(|c| c.value.clone()).collect())
-                    }
-                    Some(ast::ConflictTarget::OnConstraint(name)) => {
-                        return not_impl_err!(
-                            "ON CONFLICT ON CONSTRAINT {name}; name the key's columns"
-                        )
-                    }
-                };
+                conflict_columns = conflict_target_columns(conflict_target.as_ref())?;
                 OnConflict::Ignore
             }
             (Some(other), None) => return not_impl_err!("INSERT OR {other}"),
             (
-                _,
+                None,
                 Some(ast::OnInsert::OnConflict(ast::OnConflict {
-                    action: ast::OnConflictAction::DoUpdate(_),
-                    ..
+                    action: ast::OnConflictAction::DoUpdate(changes),
+                    conflict_target,
                 })),
             ) => {
-                return not_impl_err!(
-                    "ON CONFLICT DO UPDATE; INSERT OR REPLACE replaces whole rows"
-                )
+                conflict_columns = conflict_target_columns(conflict_target.as_ref())?;
+                update = Some(changes);
+                OnConflict::Update
             }
             (_, Some(_)) => return not_impl_err!("this ON CONFLICT / ON DUPLICATE KEY form"),
         };
@@ -248,7 +239,11 @@ impl SqlPlanner<'_> {
                 Ok(value.alias(f.name()))
             })
             .collect::<Result<Vec<_>>>()?;
-        let input = LogicalPlan::Projection(Projection::try_new(exprs, Arc::new(input))?);
+        let mut input = LogicalPlan::Projection(Projection::try_new(exprs, Arc::new(input))?);
+        if let Some(changes) = update {
+            let key = self.conflict_key(&table, conflict_columns.as_deref(), &source_table)?;
+            input = self.upserted_rows(&table, &target, &key, changes, input)?;
+        }
         let columns = QSchema::from_arrow(Some(&table), &target);
         let returning = self.returning(insert.returning.as_deref(), &columns)?;
         Ok(LogicalPlan::Ddl(Ddl::Insert {
@@ -381,4 +376,17 @@ fn table_key(constraint: &ast::TableConstraint, columns: &[ast::ColumnDef]) -> R
         columns: positions,
         primary,
     })
+}
+
+/// The columns an `ON CONFLICT (…)` names; None when it names none.
+fn conflict_target_columns(target: Option<&ast::ConflictTarget>) -> Result<Option<Vec<String>>> {
+    match target {
+        None => Ok(None),
+        Some(ast::ConflictTarget::Columns(columns)) => {
+            Ok(Some(columns.iter().map(|c| c.value.clone()).collect()))
+        }
+        Some(ast::ConflictTarget::OnConstraint(name)) => {
+            not_impl_err!("ON CONFLICT ON CONSTRAINT {name}; name the key's columns")
+        }
+    }
 }

@@ -78,7 +78,7 @@ impl StoredChange {
             // Replacing rows changes old ones too: the table is stored again.
             Ddl::Insert {
                 table,
-                on_conflict: OnConflict::Replace,
+                on_conflict: OnConflict::Replace | OnConflict::Update,
                 ..
             } => StoredChange::Rows(table.clone()),
             Ddl::Insert { table, .. } => StoredChange::Append(table.clone()),
