@@ -6,12 +6,14 @@ mod asof;
 mod distinct_from;
 mod frame_exclusion;
 mod glob;
+mod identifier;
 mod macro_syntax;
 pub mod parameters;
 pub mod parser;
 pub mod planner;
 mod struct_type;
 
+pub use identifier::quote_identifier;
 pub use parameters::ParameterValues;
 pub use parser::{parse_script, ParsedScript, ParsedStatement, Statement};
 pub use planner::calls::REWRITTEN_CALLS;

@@ -17,6 +17,7 @@ use arrow::datatypes::DataType;
 use quiver_expr::types::sql_type_name;
 use quiver_expr::ScalarValue;
 use quiver_sql::parameters::literal;
+use quiver_sql::quote_identifier;
 
 /// An expression over a DataFrame's columns. It is SQL underneath (see
 /// [`Expr::to_string`]); [`sql_expr`] makes one from SQL text.
@@ -31,7 +32,11 @@ pub struct Expr {
 pub fn col(name: &str) -> Expr {
     match name.split_once('.') {
         Some((relation, column)) => Expr {
-            sql: format!("{}.{}", quoted(relation), quoted(column)),
+            sql: format!(
+                "{}.{}",
+                quote_identifier(relation),
+                quote_identifier(column)
+            ),
         },
         None => ident(name),
     }
@@ -39,7 +44,9 @@ pub fn col(name: &str) -> Expr {
 
 /// The column named exactly `name`.
 pub fn ident(name: &str) -> Expr {
-    Expr { sql: quoted(name) }
+    Expr {
+        sql: quote_identifier(name),
+    }
 }
 
 /// A constant: numbers, strings, booleans, or any [`ScalarValue`] (dates,
@@ -68,11 +75,6 @@ pub fn star() -> Expr {
     Expr { sql: "*".into() }
 }
 
-/// `name` as a SQL identifier.
-fn quoted(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
-
 impl fmt::Display for Expr {
     /// The expression as SQL.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -88,7 +90,7 @@ impl Expr {
         let name = if name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
             name.to_string()
         } else {
-            quoted(name)
+            quote_identifier(name)
         };
         Expr {
             sql: format!("{name}({})", arguments.join(", ")),
@@ -213,7 +215,7 @@ impl Expr {
     /// The expression named `name` in a result.
     pub fn alias(self, name: &str) -> Expr {
         Expr {
-            sql: format!("{} AS {}", self.sql, quoted(name)),
+            sql: format!("{} AS {}", self.sql, quote_identifier(name)),
         }
     }
 
@@ -368,7 +370,7 @@ mod tests {
     }
 
     #[test]
-    fn qualified_and_odd_names_are_quoted() {
+    fn qualified_and_odd_names_are_quote_identifier() {
         assert_eq!(col("t.a").to_string(), r#""t"."a""#);
         assert_eq!(ident("a.b").to_string(), r#""a.b""#);
         assert_eq!(col(r#"x"y"#).to_string(), r#""x""y""#);

@@ -18,6 +18,7 @@ use quiver_expr::{not_impl_err, LogicalPlan, QuiverError, Result, TableSource};
 use sqlparser::ast::{self, visit_expressions_mut, Ident};
 
 use super::{object_name, parse_query, SqlPlanner};
+use crate::identifier::quote_identifier;
 
 /// The existing row's name in the planned query.
 const TARGET: &str = "__target";
@@ -97,13 +98,19 @@ impl SqlPlanner<'_> {
             .fields()
             .iter()
             .map(|f| match assigned.get(&f.name().to_lowercase()) {
-                Some(value) => format!("{value} AS {}", quoted(f.name())),
-                None => format!("{TARGET}.{}", quoted(f.name())),
+                Some(value) => format!("{value} AS {}", quote_identifier(f.name())),
+                None => format!("{TARGET}.{}", quote_identifier(f.name())),
             })
             .collect();
         let matches = |existing: &str| {
             key.iter()
-                .map(|k| format!("{existing}.{} = excluded.{}", quoted(k), quoted(k)))
+                .map(|k| {
+                    format!(
+                        "{existing}.{} = excluded.{}",
+                        quote_identifier(k),
+                        quote_identifier(k)
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join(" AND ")
         };
@@ -111,7 +118,7 @@ impl SqlPlanner<'_> {
             Some(condition) => format!(" WHERE {}", existing_row_columns(condition.clone(), table)),
             None => String::new(),
         };
-        let table = quoted(table);
+        let table = quote_identifier(table);
         let sql = format!(
             "SELECT {} FROM {table} AS {TARGET} JOIN excluded ON {}{condition} \
              UNION ALL \
@@ -151,9 +158,4 @@ fn existing_row_columns(mut expr: ast::Expr, table: &str) -> ast::Expr {
         ControlFlow::<()>::Continue(())
     });
     expr
-}
-
-/// `name` as a quoted identifier.
-fn quoted(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
 }
