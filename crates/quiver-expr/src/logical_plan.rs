@@ -1161,6 +1161,14 @@ pub enum Ddl {
     },
     /// `BEGIN`, `COMMIT` or `ROLLBACK`.
     Transaction(TransactionStep),
+    /// `CREATE TEMP[ORARY] TABLE | VIEW | MACRO …`: the object lives in the
+    /// session only, never in its database directory.
+    Temporary {
+        /// The object's name.
+        name: String,
+        /// The CREATE statement.
+        create: Box<Ddl>,
+    },
     /// `CREATE [OR REPLACE] MACRO name(params) AS expr | TABLE query`.
     CreateMacro {
         /// The macro's name.
@@ -1534,6 +1542,7 @@ impl LogicalPlan {
                     format!("Deallocate: {}", name.as_deref().unwrap_or("ALL"))
                 }
                 Ddl::Transaction(step) => format!("Transaction: {step:?}"),
+                Ddl::Temporary { name, .. } => format!("CreateTemporary: {name}"),
                 Ddl::CreateMacro { name, .. } => format!("CreateMacro: {name}"),
                 Ddl::DropMacro { name, .. } => format!("DropMacro: {name}"),
             },

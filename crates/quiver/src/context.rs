@@ -37,6 +37,7 @@ use crate::config::SessionConfig;
 use crate::database::{Database, StoredChange};
 use crate::dataframe::DataFrame;
 use crate::row_changes::RowChange;
+use crate::temporary::creates_permanent;
 use crate::transaction::Transaction;
 
 /// Everything a query needs from its session.
@@ -44,6 +45,9 @@ use crate::transaction::Transaction;
 pub struct SessionState {
     /// Settings.
     pub config: SessionConfig,
+    /// The names (lower case) of the session's temporary tables, views and
+    /// macros, whose changes are not stored (see `temporary.rs`).
+    pub temporary: RwLock<std::collections::HashSet<String>>,
     /// Tables and views.
     pub catalog: Catalog,
     /// The functions SQL can call: the built-in ones, and a `read_<name>`
@@ -315,6 +319,7 @@ impl SessionContext {
             max_recursion_depth: DEFAULT_MAX_RECURSION_DEPTH.into(),
             integer_division: false.into(),
             prepared: RwLock::default(),
+            temporary: RwLock::default(),
         };
         Self {
             state: Arc::new(state),
@@ -739,10 +744,15 @@ impl SessionContext {
             }
             LogicalPlan::Ddl(ddl) => {
                 self.check_transaction_usable()?;
+                let change = StoredChange::of(&ddl, &statement.text);
+                let created_permanent = creates_permanent(&ddl);
+                let in_session = change
+                    .as_ref()
+                    .is_some_and(|change| self.stays_in_session(&ddl, change));
                 let stored = self
                     .database()
                     .cloned()
-                    .zip(StoredChange::of(&ddl, &statement.text));
+                    .zip(change.clone().filter(|_| !in_session));
                 if let Some((database, change)) = &stored {
                     database.check_writable(change)?;
                 }
@@ -755,6 +765,9 @@ impl SessionContext {
                         return Err(e);
                     }
                 };
+                if let Some(change) = &change {
+                    self.track_temporary(created_permanent, change);
+                }
                 if let Some((database, change)) = stored {
                     match self.transaction().as_mut() {
                         Some(transaction) => transaction.defer(change),
@@ -855,6 +868,12 @@ impl SessionContext {
         let catalog = &self.state.catalog;
         let done = |r: Result<()>| r.map(|_| Written::Nothing);
         match ddl {
+            Ddl::Temporary { name, create } => {
+                self.check_temporary_name(&name)?;
+                let written = Box::pin(self.execute_ddl(*create)).await?;
+                self.add_temporary(&name);
+                Ok(written)
+            }
             Ddl::CreateTable {
                 name,
                 schema,
@@ -1060,7 +1079,8 @@ impl SessionContext {
             | Ddl::ChangeRows { .. }
             | Ddl::ReplaceTable { .. }
             | Ddl::CopyTo { .. }
-            | Ddl::Transaction(_) => {
+            | Ddl::Transaction(_)
+            | Ddl::Temporary { .. } => {
                 quiver_expr::internal_err!("data-writing statement taken for a catalog change")
             }
         }

@@ -36,6 +36,7 @@ mod repeated_scans;
 mod row_changes;
 mod settings;
 mod shared_subplans;
+mod temporary;
 pub mod transaction;
 pub mod udf;
 

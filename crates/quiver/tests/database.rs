@@ -277,3 +277,60 @@ async fn a_transaction_is_stored_at_commit_and_a_rollback_stores_nothing() {
     );
     assert!(ctx.sql("SELECT * FROM rich").await.is_err());
 }
+
+#[tokio::test]
+async fn temporary_objects_and_upserts_are_stored_as_they_should_be() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("temp.quiver");
+    {
+        let ctx = open(&db, OpenMode::ReadWrite).await.unwrap();
+        run(
+            &ctx,
+            "CREATE TABLE kept (id INTEGER PRIMARY KEY, v INTEGER)",
+        )
+        .await;
+        run(&ctx, "INSERT INTO kept VALUES (1, 10), (2, 20)").await;
+        run(
+            &ctx,
+            "INSERT INTO kept VALUES (2, 5), (3, 30) ON CONFLICT DO UPDATE SET v = v + excluded.v",
+        )
+        .await;
+        run(&ctx, "CREATE TEMP TABLE scratch AS SELECT 1 AS a").await;
+        run(&ctx, "INSERT INTO scratch VALUES (2)").await;
+        run(&ctx, "ALTER TABLE scratch RENAME TO scratch2").await;
+        run(
+            &ctx,
+            "CREATE TEMP VIEW tv AS SELECT sum(a) AS s FROM scratch2",
+        )
+        .await;
+        run(&ctx, "CREATE TEMP MACRO twice(x) AS x * 2").await;
+        assert_eq!(
+            rows(&ctx, "SELECT twice(s) FROM tv").await.unwrap(),
+            vec!["6"]
+        );
+        let err = error(&ctx, "CREATE TEMP TABLE kept (x INTEGER)").await;
+        assert!(err.contains("\"kept\" is a permanent object"), "{err}");
+        // A permanent table made in a dropped temporary one's place is stored.
+        run(&ctx, "CREATE TEMP TABLE later AS SELECT 1 AS x").await;
+        run(&ctx, "DROP TABLE later").await;
+        run(&ctx, "CREATE TABLE later AS SELECT 2 AS x").await;
+    }
+    let ctx = open(&db, OpenMode::ReadOnly).await.unwrap();
+    assert_eq!(
+        rows(&ctx, "SELECT id, v FROM kept ORDER BY id")
+            .await
+            .unwrap(),
+        vec!["1,10", "2,25", "3,30"]
+    );
+    assert_eq!(rows(&ctx, "SELECT x FROM later").await.unwrap(), vec!["2"]);
+    for gone in [
+        "SELECT * FROM scratch2",
+        "SELECT * FROM tv",
+        "SELECT twice(1)",
+    ] {
+        assert!(rows(&ctx, gone).await.is_err(), "{gone} is still there");
+    }
+    // A read-only database still takes temporary tables.
+    run(&ctx, "CREATE TEMP TABLE mine AS SELECT 7 AS z").await;
+    assert_eq!(rows(&ctx, "SELECT z FROM mine").await.unwrap(), vec!["7"]);
+}

@@ -179,9 +179,10 @@ class Relation:
         self._copy(path, "json", options)
 
     def to_view(self, name: str, replace: bool = True) -> Relation:
-        """Makes the view `name` over this query (stored, in a database
-        directory); returns this relation."""
-        verb = "CREATE OR REPLACE VIEW" if replace else "CREATE VIEW"
+        """Makes the temporary view `name` over this query (as DuckDB's
+        relations do: a database directory does not store it); returns
+        this relation."""
+        verb = "CREATE OR REPLACE TEMP VIEW" if replace else "CREATE TEMP VIEW"
         self._connection.execute(f"{verb} {quote_identifier(name)} AS {self.sql}")
         return self
 

@@ -30,11 +30,6 @@ impl SqlPlanner<'_> {
         or_replace: bool,
         temporary: bool,
     ) -> Result<LogicalPlan> {
-        if temporary {
-            return not_impl_err!(
-                "CREATE TEMP MACRO; macros live as long as the session (or database)"
-            );
-        }
         let name = object_name(name)?.to_lowercase();
         if self.provider.scalar_function(&name).is_some()
             || self.provider.aggregate_function(&name).is_some()
@@ -72,11 +67,14 @@ impl SqlPlanner<'_> {
             MacroDefinition::Expr(e) => MacroBody::Expr(e.to_string()),
             MacroDefinition::Table(q) => MacroBody::Table(q.to_string()),
         };
-        Ok(LogicalPlan::Ddl(Ddl::CreateMacro {
-            name,
+        let create = Ddl::CreateMacro {
+            name: name.clone(),
             definition: Arc::new(Macro { parameters, body }),
             or_replace,
-        }))
+        };
+        Ok(LogicalPlan::Ddl(super::temporary_if(
+            temporary, name, create,
+        )))
     }
 
     /// The call `f` of the scalar macro `m`, bound over `schema`.

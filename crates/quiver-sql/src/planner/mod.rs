@@ -34,7 +34,7 @@ use std::sync::Arc;
 
 use arrow::datatypes::{Field, Schema};
 use quiver_expr::logical_plan::{
-    Ddl, Explain, ExplainMode, FormatName, TransactionStep, UniqueKey, Values,
+    Ddl, EmptyRelation, Explain, ExplainMode, FormatName, TransactionStep, UniqueKey, Values,
 };
 use quiver_expr::types::sql_type_name;
 use quiver_expr::{
@@ -313,6 +313,17 @@ pub(crate) fn left_deep_operands<'a, T>(
     operands
 }
 
+/// `create` made temporary (`CREATE TEMP …`) when `temporary`.
+fn temporary_if(temporary: bool, name: String, create: Ddl) -> Ddl {
+    match temporary {
+        true => Ddl::Temporary {
+            name,
+            create: Box::new(create),
+        },
+        false => create,
+    }
+}
+
 /// The name of a table, view or macro: the last part of `name`, whose
 /// schema, when given, must be the one schema, `main` (in the catalog
 /// `memory`), as `schema.t` elsewhere would be ignored otherwise.
@@ -468,18 +479,50 @@ impl<'a> SqlPlanner<'a> {
                 Ok(LogicalPlan::Explain(Explain::new(Arc::new(plan), mode)))
             }
             ast::Statement::CreateView(v) => {
+                reject_unsupported(&[
+                    (v.or_alter, "CREATE OR ALTER VIEW"),
+                    (v.materialized, "CREATE MATERIALIZED VIEW"),
+                    (v.secure, "CREATE SECURE VIEW"),
+                    (
+                        !matches!(v.options, ast::CreateTableOptions::None),
+                        "CREATE VIEW … WITH (options)",
+                    ),
+                    (!v.cluster_by.is_empty(), "CREATE VIEW … CLUSTER BY"),
+                    (v.comment.is_some(), "CREATE VIEW … COMMENT"),
+                    (v.with_no_schema_binding, "WITH NO SCHEMA BINDING"),
+                    (v.copy_grants, "COPY GRANTS"),
+                    (v.to.is_some(), "CREATE VIEW … TO"),
+                    (
+                        v.params.is_some(),
+                        "CREATE VIEW parameters (ALGORITHM, DEFINER, …)",
+                    ),
+                    (
+                        v.if_not_exists && v.or_replace,
+                        "CREATE OR REPLACE VIEW IF NOT EXISTS",
+                    ),
+                ])?;
+                let name = object_name(&v.name)?;
+                if v.if_not_exists
+                    && (self.provider.get_view(&name).is_some()
+                        || self.provider.get_table(&name).is_some())
+                {
+                    return Ok(LogicalPlan::EmptyRelation(EmptyRelation {
+                        produce_one_row: false,
+                        schema: Arc::new(quiver_expr::QSchema::empty()),
+                    }));
+                }
                 let mut input = self.plan_query(&v.query)?;
                 if !v.columns.is_empty() {
                     let names: Vec<String> =
                         v.columns.iter().map(|c| c.name.value.clone()).collect();
-                    let name = object_name(&v.name)?;
                     input = query::rename_columns(input, &name, &names)?;
                 }
-                Ok(LogicalPlan::Ddl(Ddl::CreateView {
-                    name: object_name(&v.name)?,
+                let create = Ddl::CreateView {
+                    name: name.clone(),
                     input: Arc::new(input),
                     or_replace: v.or_replace,
-                }))
+                };
+                Ok(LogicalPlan::Ddl(temporary_if(v.temporary, name, create)))
             }
             ast::Statement::Drop {
                 object_type,

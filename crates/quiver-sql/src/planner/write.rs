@@ -15,9 +15,10 @@ use crate::parser::{CopyTo, RowSource};
 
 impl SqlPlanner<'_> {
     pub(crate) fn create_table(&self, c: &ast::CreateTable) -> Result<LogicalPlan> {
-        if c.temporary || c.external {
+        if c.external {
             return not_impl_err!(
-                "TEMPORARY tables are not supported; use CREATE TABLE name (columns)"
+                "CREATE EXTERNAL TABLE in this form; use CREATE EXTERNAL TABLE name \
+                 STORED AS format LOCATION 'path'"
             );
         }
         // Clauses of other dialects, each an error rather than ignored.
@@ -118,15 +119,20 @@ impl SqlPlanner<'_> {
         if !c.constraints.is_empty() && c.columns.is_empty() {
             return not_impl_err!("table constraints in CREATE TABLE … AS");
         }
-        Ok(LogicalPlan::Ddl(Ddl::CreateTable {
-            name,
+        let create = Ddl::CreateTable {
+            name: name.clone(),
             schema,
             input,
             defaults,
             keys,
             or_replace: c.or_replace,
             if_not_exists: c.if_not_exists,
-        }))
+        };
+        Ok(LogicalPlan::Ddl(super::temporary_if(
+            c.temporary,
+            name,
+            create,
+        )))
     }
 
     pub(crate) fn insert(&self, insert: &ast::Insert) -> Result<LogicalPlan> {

@@ -68,6 +68,21 @@ pub enum StoredChange {
 }
 
 impl StoredChange {
+    /// The table, view or macro the change is about (for a rename, the
+    /// old name); None for settings.
+    pub fn object(&self) -> Option<&str> {
+        match self {
+            StoredChange::Rows(name)
+            | StoredChange::Append(name)
+            | StoredChange::Drop(name)
+            | StoredChange::View { name, .. }
+            | StoredChange::ExternalTable { name, .. }
+            | StoredChange::Macro { name, .. } => Some(name),
+            StoredChange::Rename { from, .. } => Some(from),
+            StoredChange::Set { .. } => None,
+        }
+    }
+
     /// What running `ddl`, written as `sql`, changes; None for statements
     /// that store nothing (COPY, PREPARE).
     pub fn of(ddl: &Ddl, sql: &str) -> Option<Self> {
@@ -109,7 +124,8 @@ impl StoredChange {
             Ddl::CopyTo { .. }
             | Ddl::Prepare { .. }
             | Ddl::Deallocate { .. }
-            | Ddl::Transaction(_) => return None,
+            | Ddl::Transaction(_)
+            | Ddl::Temporary { .. } => return None,
         })
     }
 }
