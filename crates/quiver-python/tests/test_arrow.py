@@ -118,3 +118,13 @@ def test_python_variables_are_read_by_name(con):
 def test_module_level_sql_reads_variables_too():
     frame = polars.DataFrame({"x": [1, 2, 3]})
     assert quiver.sql("SELECT sum(x) FROM frame").fetchall() == [(6,)]
+
+
+def test_record_batches_of_a_chosen_size(con):
+    reader = con.sql("SELECT range AS i FROM range(25000)").fetch_record_batch(10000)
+    sizes = [batch.num_rows for batch in reader]
+    assert sizes == [10000, 10000, 5000]
+    cursor = con.execute("SELECT range AS i FROM range(7)")
+    assert [b.num_rows for b in cursor.fetch_record_batch(3)] == [3, 3, 1]
+    with pytest.raises(quiver.InvalidInputException, match="at least 1"):
+        con.sql("SELECT 1").fetch_record_batch(0)

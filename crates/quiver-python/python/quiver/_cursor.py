@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence
 import pyarrow as pa
 
 from ._quiver import ConnectionException, ProgrammingError, QueryResult
-from ._rows import RowReader
+from ._rows import RowReader, rebatched
 
 if TYPE_CHECKING:
     import pandas
@@ -105,10 +105,11 @@ class Cursor:
 
     arrow = fetch_arrow_table
 
-    def fetch_record_batch(self) -> pa.RecordBatchReader:
-        """The result's rows streamed as a pyarrow RecordBatchReader."""
+    def fetch_record_batch(self, rows_per_batch: int | None = None) -> pa.RecordBatchReader:
+        """The result's rows streamed as a pyarrow RecordBatchReader (of
+        `rows_per_batch` rows per batch when given)."""
         self._rows()
-        return pa.RecordBatchReader.from_stream(self._result)
+        return rebatched(pa.RecordBatchReader.from_stream(self._result), rows_per_batch)
 
     def df(self) -> pandas.DataFrame:
         """The result's rows as a pandas DataFrame."""

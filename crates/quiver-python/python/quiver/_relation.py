@@ -10,7 +10,7 @@ import pyarrow as pa
 
 from ._convert import quote_identifier, quote_string
 from ._quiver import InvalidInputException, QueryResult
-from ._rows import RowReader
+from ._rows import RowReader, rebatched
 
 if TYPE_CHECKING:
     import pandas
@@ -91,10 +91,11 @@ class Relation:
     fetch_arrow_table = arrow
     to_arrow_table = arrow
 
-    def fetch_record_batch(self) -> pa.RecordBatchReader:
+    def fetch_record_batch(self, rows_per_batch: int | None = None) -> pa.RecordBatchReader:
         """Runs the query and streams its rows as a pyarrow RecordBatchReader,
-        batch by batch as they are read; dropping the reader stops it."""
-        return pa.RecordBatchReader.from_stream(self._result)
+        batch by batch as they are read (of `rows_per_batch` rows when
+        given); dropping the reader stops it."""
+        return rebatched(pa.RecordBatchReader.from_stream(self._result), rows_per_batch)
 
     def __arrow_c_stream__(self, requested_schema: Any = None) -> Any:
         """The Arrow PyCapsule interface: the query's rows as a stream."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
-from typing import Any
+from typing import Any, Iterator
 
 import pyarrow as pa
 
@@ -51,3 +51,33 @@ class RowReader:
         self._done = True
         self._rows.clear()
         self._result.close()
+
+
+def rebatched(reader: pa.RecordBatchReader, rows_per_batch: int | None) -> pa.RecordBatchReader:
+    """`reader` with batches of `rows_per_batch` rows (the last one
+    shorter), read as lazily as `reader`; `reader` itself when None."""
+    if rows_per_batch is None:
+        return reader
+    if rows_per_batch < 1:
+        from ._quiver import InvalidInputException
+
+        raise InvalidInputException(
+            f"Invalid Input Error: rows_per_batch must be at least 1, not {rows_per_batch}"
+        )
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        pending: list[pa.RecordBatch] = []
+        held = 0
+        for batch in reader:
+            pending.append(batch)
+            held += batch.num_rows
+            while held >= rows_per_batch:
+                table = pa.Table.from_batches(pending, reader.schema)
+                yield from table.slice(0, rows_per_batch).combine_chunks().to_batches()
+                rest = table.slice(rows_per_batch)
+                pending = rest.to_batches()
+                held = rest.num_rows
+        if held:
+            yield from pa.Table.from_batches(pending, reader.schema).combine_chunks().to_batches()
+
+    return pa.RecordBatchReader.from_batches(reader.schema, batches())
