@@ -12,6 +12,7 @@ pub mod parameters;
 pub mod parser;
 pub mod planner;
 mod struct_type;
+mod using_sample;
 
 pub use identifier::quote_identifier;
 pub use parameters::ParameterValues;

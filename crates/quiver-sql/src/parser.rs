@@ -17,6 +17,7 @@ use crate::frame_exclusion::move_frame_exclusions;
 use crate::glob::rewrite_globs;
 use crate::macro_syntax::rewrite_drop_macro;
 use crate::struct_type::rewrite_struct_types;
+use crate::using_sample::move_using_samples;
 
 /// A statement Quiver can plan.
 #[derive(Debug, Clone)]
@@ -159,16 +160,17 @@ fn parse_statements(sql: &str, stack: usize) -> ParsedScript {
         .with_unescape(true)
         .tokenize_with_location()
         .map_err(|e| ParserError::TokenizerError(e.to_string()));
-    let mut parser = match tokens {
-        Ok(tokens) => Parser::new(&dialect).with_tokens_with_locations(move_frame_exclusions(
-            rewrite_struct_types(rewrite_asof_joins(rewrite_drop_macro(rewrite_globs(
-                tokens,
-            )))),
-        )),
+    let rewritten = tokens.map_err(parse_error).and_then(|tokens| {
+        move_using_samples(move_frame_exclusions(rewrite_struct_types(
+            rewrite_asof_joins(rewrite_drop_macro(rewrite_globs(tokens))),
+        )))
+    });
+    let mut parser = match rewritten {
+        Ok(tokens) => Parser::new(&dialect).with_tokens_with_locations(tokens),
         Err(e) => {
             return ParsedScript {
                 statements,
-                error: Some(parse_error(e)),
+                error: Some(e),
             }
         }
     };
