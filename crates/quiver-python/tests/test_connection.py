@@ -156,3 +156,13 @@ def test_transactions(con):
     con.commit()
     con.commit()
     assert con.sql("SELECT count(*) FROM t").fetchall() == [(1,)]
+
+
+def test_plain_parameters_keep_the_types_pyarrow_gives(con):
+    row = con.sql("SELECT ?, ?, ?, ?, ?, ?", [1, 2.5, "s", True, None, b"\x01"])
+    types = row.types
+    assert types[:4] == ["BIGINT", "DOUBLE", "VARCHAR", "BOOLEAN"] and types[5] == "BLOB"
+    assert row.fetchall() == [(1, 2.5, "s", True, None, b"\x01")]
+    assert con.sql("SELECT $x || $y", {"x": "a", "$y": "b"}).fetchall() == [("ab",)]
+    with pytest.raises(quiver.InvalidInputException, match="has no SQL type"):
+        con.sql("SELECT ?", [2**70])

@@ -9,10 +9,22 @@ import pyarrow as pa
 from ._quiver import InvalidInputException
 
 
-def parameter_row(parameters: Sequence[Any] | Mapping[str, Any]) -> tuple[pa.Table, bool]:
-    """The parameter values as a one-row table (each value's type inferred by
-    pyarrow: int to BIGINT, float to DOUBLE, str, bytes, bool, Decimal,
-    date, datetime, lists, dicts as structs) and whether they are named."""
+_PLAIN = (bool, int, float, str, bytes, type(None))
+
+
+def _is_plain(value: Any) -> bool:
+    """Whether the native module reads `value` itself (an int only within
+    BIGINT's range, as pyarrow would infer it)."""
+    if type(value) is int:
+        return -(2**63) <= value < 2**63
+    return type(value) in _PLAIN
+
+
+def parameter_row(parameters: Sequence[Any] | Mapping[str, Any]) -> tuple[Any, bool]:
+    """The parameter values for the native module, and whether they are
+    named: plain values (None, bool, int, float, str, bytes) as a list or
+    dict, anything else as a one-row table (each value's type inferred by
+    pyarrow: Decimal, date, datetime, lists, dicts as structs, …)."""
     if isinstance(parameters, Mapping):
         names = [str(name).lstrip("$:") for name in parameters]
         values = list(parameters.values())
@@ -26,11 +38,16 @@ def parameter_row(parameters: Sequence[Any] | Mapping[str, Any]) -> tuple[pa.Tab
         values = list(parameters)
         names = [f"${i + 1}" for i in range(len(values))]
         named = False
+    if all(_is_plain(value) for value in values):
+        # Read directly by the native module: no Arrow table to build.
+        if named:
+            return dict(zip(names, values)), True
+        return values, False
     columns = []
     for name, value in zip(names, values):
         try:
             columns.append(pa.array([value]))
-        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError) as e:
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError) as e:
             raise InvalidInputException(
                 f"Invalid Input Error: the parameter {name} ({type(value).__name__}) has no "
                 f"SQL type: {e}"
