@@ -172,11 +172,7 @@ fn exception_class(error: &QuiverError) -> fn(String) -> PyErr {
 /// The exception for a task of the engine that panicked.
 pub fn panic_error(error: tokio::task::JoinError) -> PyErr {
     let what = match error.try_into_panic() {
-        Ok(payload) => payload
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "a panic".to_string()),
+        Ok(payload) => quiver::panic_message(payload.as_ref()),
         Err(e) => e.to_string(),
     };
     InternalException::new_err(format!(

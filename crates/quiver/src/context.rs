@@ -517,8 +517,13 @@ impl SessionContext {
     /// ```
     pub fn read_parquet(&self, path: &str) -> Result<DataFrame> {
         let quoted = path.replace('\'', "''");
-        self.plan_query_over(&format!("SELECT * FROM read_parquet('{quoted}')"), vec![])
-            .map(|plan| DataFrame::new(Arc::clone(&self.state), plan))
+        self.query_frame(&format!("SELECT * FROM read_parquet('{quoted}')"))
+    }
+
+    /// The DataFrame of the query `sql`, planned now.
+    fn query_frame(&self, sql: &str) -> Result<DataFrame> {
+        let plan = self.plan_query_over(sql, vec![])?;
+        Ok(DataFrame::new(Arc::clone(&self.state), plan))
     }
 
     /// The rows of newline-delimited JSON files at `path` (a file, glob or
@@ -573,9 +578,10 @@ impl SessionContext {
     /// # }
     /// ```
     pub fn table(&self, name: &str) -> Result<DataFrame> {
-        let quoted = name.replace('"', "\"\"");
-        self.plan_query_over(&format!("SELECT * FROM \"{quoted}\""), vec![])
-            .map(|plan| DataFrame::new(Arc::clone(&self.state), plan))
+        self.query_frame(&format!(
+            "SELECT * FROM {}",
+            quiver_sql::quote_identifier(name)
+        ))
     }
 
     /// Registers `batches`, all of `schema`, as the in-memory table `name`,

@@ -48,7 +48,7 @@ pub use quiver_datasource::{
     BatchWriter, CsvOptions, FileFormat, FileFormats, JsonOptions, MemTable, StorageOptions,
     WriteOptions,
 };
-pub use quiver_execution::panics::quiet_caught_panics;
+pub use quiver_execution::panics::{panic_message, quiet_caught_panics};
 pub use quiver_execution::progress;
 pub use quiver_execution::TableProvider;
 pub use quiver_execution::{

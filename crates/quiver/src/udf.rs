@@ -39,14 +39,13 @@
 //! # }
 //! ```
 
-use std::any::Any;
 use std::fmt;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
 use arrow::array::{new_empty_array, Array, ArrayRef, UInt32Array};
 use arrow::compute::{concat, take};
 use arrow::datatypes::{DataType, Field};
+use quiver_execution::panics::{catch, panic_message};
 use quiver_expr::types::sql_type_name;
 use quiver_expr::{QuiverError, Result, ScalarValue};
 
@@ -97,11 +96,11 @@ impl Signature {
 
     /// Runs `body`, turning a panic into an error naming the function.
     fn guarded<T>(&self, body: impl FnOnce() -> Result<T>) -> Result<T> {
-        catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|payload| {
+        catch(body).unwrap_or_else(|payload| {
             Err(QuiverError::Execution(format!(
                 "function {} panicked: {}",
                 self.name,
-                panic_text(payload.as_ref())
+                panic_message(payload.as_ref())
             )))
         })
     }
@@ -126,15 +125,6 @@ impl Signature {
         }
         Ok(())
     }
-}
-
-/// The message a panic carried.
-fn panic_text(payload: &(dyn Any + Send)) -> String {
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "a panic without a message".to_string())
 }
 
 /// A scalar function whose body is a Rust closure: given the argument

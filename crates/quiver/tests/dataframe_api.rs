@@ -1,6 +1,8 @@
 //! The DataFrame builder, parameters and scripts through the public API,
 //! with answers worked out by hand on small tables.
 
+mod support;
+
 use std::sync::Arc;
 
 use arrow::array::{Array, Int64Array, StringArray};
@@ -15,13 +17,7 @@ use quiver::{
 
 /// The rows of `df` as text, cells joined by `|`.
 async fn rows(df: &DataFrame) -> Vec<String> {
-    let batches = df.collect().await.expect("the query runs");
-    let mut out = vec![];
-    for batch in &batches {
-        let texts = quiver::pretty::rows_as_strings(std::slice::from_ref(batch), "NULL").unwrap();
-        out.extend(texts.into_iter().map(|row| row.join("|")));
-    }
-    out
+    support::joined_rows(df, "|").await.expect("the query runs")
 }
 
 async fn people(ctx: &SessionContext) -> DataFrame {

@@ -1,6 +1,8 @@
 //! User-defined scalar, aggregate and window functions, from SQL and the
 //! DataFrame API; panics and broken results are errors of the query.
 
+mod support;
+
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
@@ -11,13 +13,9 @@ use quiver::functions::call;
 use quiver::udf::{AggregateUdf, ScalarUdf, WindowFunction, WindowRows};
 use quiver::{DataFrame, QuiverError, ScalarValue, SessionContext};
 
+/// The rows of `df` as text, cells joined by `|`.
 async fn texts(df: &DataFrame) -> Vec<String> {
-    let batches = df.collect().await.expect("the query runs");
-    quiver::pretty::rows_as_strings(&batches, "NULL")
-        .unwrap()
-        .into_iter()
-        .map(|row| row.join("|"))
-        .collect()
+    support::joined_rows(df, "|").await.expect("the query runs")
 }
 
 async fn query(ctx: &SessionContext, sql: &str) -> Vec<String> {

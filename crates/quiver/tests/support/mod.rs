@@ -9,15 +9,21 @@ pub mod servers;
 
 use arrow::array::AsArray;
 use arrow::datatypes::Int64Type;
-use quiver::{Result, SessionContext};
+use quiver::{DataFrame, Result, SessionContext};
 
 /// The rows `sql` returns, each as its values joined by commas (NULL as
 /// `NULL`).
 pub async fn rows(ctx: &SessionContext, sql: &str) -> Result<Vec<String>> {
-    let batches = ctx.sql(sql).await?.collect().await?;
+    joined_rows(&ctx.sql(sql).await?, ",").await
+}
+
+/// The rows of the query `frame`, each as its values joined by
+/// `separator` (NULL as `NULL`).
+pub async fn joined_rows(frame: &DataFrame, separator: &str) -> Result<Vec<String>> {
+    let batches = frame.collect().await?;
     Ok(quiver::pretty::rows_as_strings(&batches, "NULL")?
         .into_iter()
-        .map(|r| r.join(","))
+        .map(|r| r.join(separator))
         .collect())
 }
 
