@@ -9,6 +9,7 @@ use datafusion_common::ScalarValue;
 
 use crate::error::Result;
 use crate::function::{AggregateFunction, ScalarFunction, Volatility};
+use crate::lambda::LambdaCall;
 use crate::logical_plan::LogicalPlan;
 use crate::schema::{Column, QSchema};
 use crate::types::{binary_result_type, sql_type_name};
@@ -177,13 +178,14 @@ macro_rules! compare_by_name {
             }
         }
         impl Eq for $t {}
-        impl Hash for $t {
-            fn hash<H: Hasher>(&self, state: &mut H) {
+        impl std::hash::Hash for $t {
+            fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
                 self.0.name().hash(state)
             }
         }
     };
 }
+pub(crate) use compare_by_name;
 compare_by_name!(ScalarFunctionRef);
 compare_by_name!(AggregateFunctionRef);
 
@@ -293,6 +295,9 @@ pub enum Expr {
     /// A window call (`f(..) OVER (..)`), computed by a window operator
     /// below the expression that uses it.
     Window(Box<WindowCall>),
+    /// A call of a function that applies a lambda to a list's elements
+    /// (`list_transform(l, lambda x: x + 1)`).
+    Lambda(Box<LambdaCall>),
     /// A column of an enclosing query, referenced from inside a subquery.
     OuterColumn {
         /// The column, as the enclosing query names it.
@@ -484,6 +489,7 @@ impl Expr {
                     WindowKind::Function(f) => f.0.return_type(&types)?,
                 }
             }
+            Expr::Lambda(call) => call.data_type(schema)?,
             Expr::OuterColumn { data_type, .. } => data_type.clone(),
             Expr::ScalarSubquery(s) => s.plan.schema().field(0).field.data_type().clone(),
             Expr::Exists { .. } | Expr::Quantified { .. } => DataType::Boolean,
@@ -558,6 +564,10 @@ impl Expr {
                 .iter()
                 .chain(&call.partition_by)
                 .chain(call.order_by.iter().map(|o| &o.expr))
+                .collect(),
+            Expr::Lambda(call) => std::iter::once(&call.list)
+                .chain(&call.others)
+                .chain(&call.captures)
                 .collect(),
         }
     }
@@ -736,6 +746,31 @@ impl Expr {
                     frame,
                 }))
             }
+            Expr::Lambda(call) => {
+                let LambdaCall {
+                    func,
+                    list,
+                    others,
+                    params,
+                    param_types,
+                    body,
+                    captures,
+                } = *call;
+                let mut all = |es: Vec<Expr>| -> Result<Vec<Expr>> {
+                    es.into_iter().map(|e| e.rewrite(f)).collect()
+                };
+                let others = all(others)?;
+                let captures = all(captures)?;
+                Expr::Lambda(Box::new(LambdaCall {
+                    func,
+                    list: list.rewrite(f)?,
+                    others,
+                    params,
+                    param_types,
+                    body,
+                    captures,
+                }))
+            }
         })
     }
 
@@ -776,8 +811,10 @@ impl Expr {
     /// that it may be computed neither ahead, nor once for two places, nor
     /// anywhere it would run for other rows.
     pub fn is_volatile(&self) -> bool {
-        self.any(&mut |e| {
-            matches!(e, Expr::ScalarFunction(f, _) if f.0.volatility() == Volatility::Volatile)
+        self.any(&mut |e| match e {
+            Expr::ScalarFunction(f, _) => f.0.volatility() == Volatility::Volatile,
+            Expr::Lambda(call) => call.body.is_volatile(),
+            _ => false,
         })
     }
 
@@ -1089,6 +1126,20 @@ fn write_expr(e: &Expr, f: &mut fmt::Formatter<'_>, qualified: bool) -> fmt::Res
                 Some(c) => write!(f, " FILTER (WHERE {})", sub(c)),
                 None => Ok(()),
             }
+        }
+        Expr::Lambda(call) => {
+            write!(
+                f,
+                "{}({}, lambda {}: {}",
+                call.func.0.name(),
+                sub(&call.list),
+                call.params.join(", "),
+                sub(&call.body_as_written())
+            )?;
+            for other in &call.others {
+                write!(f, ", {}", sub(other))?;
+            }
+            f.write_str(")")
         }
         Expr::Window(call) => {
             let args = match &call.kind {

@@ -8,6 +8,7 @@ pub mod error;
 pub mod expr;
 mod fallibility;
 pub mod function;
+pub mod lambda;
 pub mod logical_plan;
 pub mod schema;
 pub mod stack;
@@ -29,6 +30,7 @@ pub use function::{
     AggregateFunction, ColumnarValue, FileTables, FunctionTable, GeneratedRows, GroupsAccumulator,
     ScalarFunction, TableFunction, Volatility, WindowFunction,
 };
+pub use lambda::{LambdaBody, LambdaCall, LambdaFunction, LambdaFunctionRef};
 pub use logical_plan::LogicalPlan;
 pub use schema::{Column, QField, QSchema, QSchemaRef};
 pub use table_source::{ColumnStatistics, TableSource};

@@ -3,7 +3,7 @@
 //! is evaluated.
 
 use std::fmt;
-use std::hash::{Hash, Hasher};
+use std::hash::Hash;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -16,17 +16,7 @@ use crate::function::WindowFunction;
 #[derive(Debug, Clone)]
 pub struct WindowFunctionRef(pub Arc<dyn WindowFunction>);
 
-impl PartialEq for WindowFunctionRef {
-    fn eq(&self, other: &Self) -> bool {
-        self.0.name() == other.0.name()
-    }
-}
-impl Eq for WindowFunctionRef {}
-impl Hash for WindowFunctionRef {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.0.name().hash(state)
-    }
-}
+crate::expr::compare_by_name!(WindowFunctionRef);
 
 /// What a window call computes at each row.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

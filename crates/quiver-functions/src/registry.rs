@@ -3,9 +3,11 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use quiver_expr::{AggregateFunction, ScalarFunction, TableFunction, WindowFunction};
+use quiver_expr::{
+    AggregateFunction, LambdaFunction, ScalarFunction, TableFunction, WindowFunction,
+};
 
-use crate::{aggregate, scalar, table, window};
+use crate::{aggregate, lambda, scalar, table, window};
 
 /// What sort of function an entry is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -16,6 +18,8 @@ pub enum FunctionKind {
     Aggregate,
     /// One value per row from the row's window only.
     Window,
+    /// One value per row, applying a lambda to a list's elements.
+    Lambda,
     /// A table, in FROM.
     Table,
 }
@@ -38,6 +42,7 @@ pub struct FunctionRegistry {
     aggregates: HashMap<String, Arc<dyn AggregateFunction>>,
     tables: HashMap<String, Arc<dyn TableFunction>>,
     windows: HashMap<String, Arc<dyn WindowFunction>>,
+    lambdas: HashMap<String, Arc<dyn LambdaFunction>>,
 }
 
 impl Default for FunctionRegistry {
@@ -54,6 +59,7 @@ impl FunctionRegistry {
             aggregates: HashMap::new(),
             tables: HashMap::new(),
             windows: HashMap::new(),
+            lambdas: HashMap::new(),
         };
         for f in scalar::builtins() {
             r.register_scalar(f);
@@ -66,6 +72,9 @@ impl FunctionRegistry {
         }
         for f in window::builtins() {
             r.register_window(f);
+        }
+        for f in lambda::builtins() {
+            r.register_lambda(f);
         }
         r
     }
@@ -97,6 +106,19 @@ impl FunctionRegistry {
     /// [`FunctionRegistry::aggregate`].
     pub fn window(&self, name: &str) -> Option<Arc<dyn WindowFunction>> {
         self.windows.get(&name.to_ascii_lowercase()).cloned()
+    }
+
+    /// Adds a lambda function under its name and aliases (replacing any
+    /// function of those names).
+    pub fn register_lambda(&mut self, f: Arc<dyn LambdaFunction>) {
+        for name in std::iter::once(f.name()).chain(f.aliases().iter().copied()) {
+            self.lambdas.insert(name.to_string(), Arc::clone(&f));
+        }
+    }
+
+    /// The lambda function called `name` (case-insensitive).
+    pub fn lambda(&self, name: &str) -> Option<Arc<dyn LambdaFunction>> {
+        self.lambdas.get(&name.to_ascii_lowercase()).cloned()
     }
 
     /// Adds a table function under its name and aliases (replacing any
@@ -158,6 +180,12 @@ impl FunctionRegistry {
             FunctionKind::Window,
         ));
         all.extend(own(
+            self.lambdas
+                .iter()
+                .map(|(k, f)| (k, (f.name(), f.aliases()))),
+            FunctionKind::Lambda,
+        ));
+        all.extend(own(
             self.tables
                 .iter()
                 .map(|(k, f)| (k, (f.name(), f.aliases()))),
@@ -175,6 +203,7 @@ impl FunctionRegistry {
             .chain(self.aggregates.keys())
             .chain(self.tables.keys())
             .chain(self.windows.keys())
+            .chain(self.lambdas.keys())
             .cloned()
             .collect();
         v.sort();

@@ -7,6 +7,7 @@ mod distinct_from;
 mod frame_exclusion;
 mod glob;
 mod identifier;
+mod lambda_syntax;
 mod macro_syntax;
 pub mod parameters;
 pub mod parser;

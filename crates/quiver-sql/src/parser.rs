@@ -15,6 +15,7 @@ use crate::asof::rewrite_asof_joins;
 use crate::distinct_from::regroup_statement;
 use crate::frame_exclusion::move_frame_exclusions;
 use crate::glob::rewrite_globs;
+use crate::lambda_syntax::rewrite_lambdas;
 use crate::macro_syntax::rewrite_drop_macro;
 use crate::struct_type::rewrite_struct_types;
 use crate::using_sample::move_using_samples;
@@ -162,7 +163,7 @@ fn parse_statements(sql: &str, stack: usize) -> ParsedScript {
         .map_err(|e| ParserError::TokenizerError(e.to_string()));
     let rewritten = tokens.map_err(parse_error).and_then(|tokens| {
         move_using_samples(move_frame_exclusions(rewrite_struct_types(
-            rewrite_asof_joins(rewrite_drop_macro(rewrite_globs(tokens))),
+            rewrite_asof_joins(rewrite_drop_macro(rewrite_lambdas(rewrite_globs(tokens)))),
         )))
     });
     let mut parser = match rewritten {

@@ -21,8 +21,8 @@ use quiver_expr::logical_plan::{
 use quiver_expr::stack::with_stack_for;
 use quiver_expr::window::WindowFunctionRef;
 use quiver_expr::{
-    AggregateFunction, Expr, GeneratedRows, LogicalPlan, QuiverError, Result, ScalarFunction,
-    ScalarValue, TableFunction, TableSource, WindowFunction,
+    AggregateFunction, Expr, GeneratedRows, LambdaFunction, LogicalPlan, QuiverError, Result,
+    ScalarFunction, ScalarValue, TableFunction, TableSource, WindowFunction,
 };
 use quiver_functions::table::ReadFiles;
 use quiver_functions::FunctionRegistry;
@@ -1212,6 +1212,10 @@ impl ContextProvider for SessionContext {
 
     fn table_function(&self, name: &str) -> Option<Arc<dyn TableFunction>> {
         self.state.functions().table_function(name)
+    }
+
+    fn lambda_function(&self, name: &str) -> Option<Arc<dyn LambdaFunction>> {
+        self.state.functions().lambda(name)
     }
 
     fn function_names(&self) -> Vec<String> {

@@ -6,6 +6,7 @@ mod canonical;
 mod case;
 mod decimal;
 mod deep;
+mod lambda;
 mod like;
 mod nested_compare;
 mod planner;

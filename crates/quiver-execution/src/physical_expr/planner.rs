@@ -12,6 +12,7 @@ use quiver_expr::{
 use super::binary::BinaryExpr;
 use super::case::CaseExpr;
 use super::deep::{DeepExpr, DEEP_EXPRESSION};
+use super::lambda::{LambdaExpr, PlannedLambda};
 use super::like::LikeExpr;
 use super::simple::{
     CastExpr, ColumnExpr, InListExpr, LiteralExpr, ScalarFunctionExpr, UnaryExpr, UnaryOp,
@@ -142,6 +143,19 @@ fn bind(expr: &Expr, input: &QSchema) -> Result<Arc<dyn PhysicalExpr>> {
                 args.iter().map(go).collect::<Result<_>>()?,
                 expr.data_type(input)?,
             ))
+        }
+        Expr::Lambda(call) => {
+            let body_schema = call.body_schema(input)?;
+            Arc::new(LambdaExpr::new(PlannedLambda {
+                func: call.func.clone(),
+                list: go(&call.list)?,
+                others: call.others.iter().map(go).collect::<Result<_>>()?,
+                captures: call.captures.iter().map(go).collect::<Result<_>>()?,
+                param_count: call.params.len(),
+                body: create_physical_expr(&call.body, &body_schema)?,
+                body_schema: body_schema.to_arrow(),
+                data_type: expr.data_type(input)?,
+            }))
         }
         Expr::Aggregate(_) => return internal_err!("aggregate {expr} outside an aggregation"),
         Expr::Window(_) => return internal_err!("window call {expr} outside a window operator"),

@@ -37,7 +37,7 @@ fn rebuild(
 }
 
 /// The elements of `list` from its first offset to its last.
-fn used_values(list: &ListArray) -> ArrayRef {
+pub(crate) fn used_values(list: &ListArray) -> ArrayRef {
     let offsets = list.value_offsets();
     let first = offsets[0] as usize;
     list.values()

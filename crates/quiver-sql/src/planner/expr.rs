@@ -1122,6 +1122,9 @@ impl SqlPlanner<'_> {
         if let ("struct_pack", FunctionArguments::List(list)) = (name.as_str(), &f.args) {
             return self.struct_pack_call(&list.args, schema);
         }
+        if let Some(func) = self.provider.lambda_function(&name) {
+            return self.lambda_call(func, f, schema);
+        }
         if let Some(over) = &f.over {
             return self.window_call(f, &name, over, schema);
         }

@@ -9,6 +9,7 @@ mod dml;
 mod expr;
 mod grouping;
 mod information_schema;
+mod lambda;
 mod literal;
 mod macros;
 mod nested;
@@ -38,8 +39,8 @@ use quiver_expr::logical_plan::{
 };
 use quiver_expr::types::sql_type_name;
 use quiver_expr::{
-    not_impl_err, AggregateFunction, GeneratedRows, LogicalPlan, QuiverError, Result,
-    ScalarFunction, TableFunction, TableSource, WindowFunction,
+    not_impl_err, AggregateFunction, GeneratedRows, LambdaFunction, LogicalPlan, QuiverError,
+    Result, ScalarFunction, TableFunction, TableSource, WindowFunction,
 };
 use sqlparser::ast::{self, ColumnOption, ObjectName, ObjectType};
 
@@ -87,6 +88,9 @@ pub trait ContextProvider {
     /// A window function by name (aggregates are found by
     /// [`ContextProvider::aggregate_function`]).
     fn window_function(&self, name: &str) -> Option<Arc<dyn WindowFunction>>;
+
+    /// A lambda function by name (`list_transform`).
+    fn lambda_function(&self, name: &str) -> Option<Arc<dyn LambdaFunction>>;
 
     /// A table function by name.
     fn table_function(&self, name: &str) -> Option<Arc<dyn TableFunction>>;
