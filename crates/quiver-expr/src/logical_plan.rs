@@ -1,7 +1,9 @@
 //! Logical plans: relational algebra over typed, qualified columns.
 
 mod asof;
+mod positional;
 pub use asof::{AsofComparison, AsofJoin};
+pub use positional::PositionalJoin;
 
 use std::fmt::{self, Write};
 use std::sync::Arc;
@@ -54,6 +56,8 @@ pub enum LogicalPlan {
     Join(Join),
     /// `ASOF [LEFT] JOIN`: each left row with the right row nearest in time.
     AsofJoin(AsofJoin),
+    /// `POSITIONAL JOIN`: rows paired by position.
+    PositionalJoin(PositionalJoin),
     /// `UNION ALL` of inputs with the same column types.
     Union(Union),
     /// `INTERSECT [ALL]` or `EXCEPT [ALL]` of two inputs.
@@ -1281,6 +1285,7 @@ impl LogicalPlan {
             LogicalPlan::Ddl(_) => empty_schema(),
             LogicalPlan::Join(j) => &j.schema,
             LogicalPlan::AsofJoin(j) => &j.schema,
+            LogicalPlan::PositionalJoin(j) => &j.schema,
             LogicalPlan::Union(u) => &u.schema,
             LogicalPlan::SetOperation(s) => s.left.schema(),
         }
@@ -1314,6 +1319,7 @@ impl LogicalPlan {
             LogicalPlan::Explain(e) => vec![&e.plan],
             LogicalPlan::Join(j) => vec![&j.left, &j.right],
             LogicalPlan::AsofJoin(j) => vec![&j.left, &j.right],
+            LogicalPlan::PositionalJoin(j) => vec![&j.left, &j.right],
             LogicalPlan::Union(u) => u.inputs.iter().collect(),
             LogicalPlan::SetOperation(s) => vec![&s.left, &s.right],
             LogicalPlan::TableScan(_)
@@ -1387,6 +1393,10 @@ impl LogicalPlan {
             LogicalPlan::AsofJoin(j) => {
                 let left = one();
                 LogicalPlan::AsofJoin(j.with_inputs(left, one())?)
+            }
+            LogicalPlan::PositionalJoin(_) => {
+                let left = one();
+                LogicalPlan::PositionalJoin(PositionalJoin::new(left, one()))
             }
             LogicalPlan::Union(_) => LogicalPlan::Union(Union::try_new(inputs)?),
             LogicalPlan::SetOperation(s) => {
@@ -1506,6 +1516,7 @@ impl LogicalPlan {
                     j.times.1
                 )
             }
+            LogicalPlan::PositionalJoin(_) => "PositionalJoin".to_string(),
             LogicalPlan::Union(_) => "Union".to_string(),
             LogicalPlan::SetOperation(s) => {
                 format!("{:?}{}", s.op, if s.all { " All" } else { "" })

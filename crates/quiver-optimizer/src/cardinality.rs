@@ -99,6 +99,8 @@ fn compute_rows(plan: &LogicalPlan) -> f64 {
         LogicalPlan::SubqueryAlias(a) => estimate_rows(&a.input),
         // At most one match per left row.
         LogicalPlan::AsofJoin(j) => estimate_rows(&j.left),
+        // As many rows as the longer side.
+        LogicalPlan::PositionalJoin(j) => estimate_rows(&j.left).max(estimate_rows(&j.right)),
         LogicalPlan::Sort(s) => {
             let rows = estimate_rows(&s.input);
             s.fetch.map_or(rows, |f| rows.min(f as f64))

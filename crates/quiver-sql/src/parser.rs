@@ -11,7 +11,7 @@ use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Token, Tokenizer};
 
-use crate::asof::rewrite_asof_joins;
+use crate::asof::{rewrite_asof_joins, rewrite_positional_joins};
 use crate::distinct_from::regroup_statement;
 use crate::frame_exclusion::move_frame_exclusions;
 use crate::glob::rewrite_globs;
@@ -163,7 +163,9 @@ fn parse_statements(sql: &str, stack: usize) -> ParsedScript {
         .map_err(|e| ParserError::TokenizerError(e.to_string()));
     let rewritten = tokens.map_err(parse_error).and_then(|tokens| {
         move_using_samples(move_frame_exclusions(rewrite_struct_types(
-            rewrite_asof_joins(rewrite_drop_macro(rewrite_lambdas(rewrite_globs(tokens)))),
+            rewrite_asof_joins(rewrite_positional_joins(rewrite_drop_macro(
+                rewrite_lambdas(rewrite_globs(tokens)),
+            ))),
         )))
     });
     let mut parser = match rewritten {

@@ -6,15 +6,17 @@ use std::sync::Arc;
 use quiver_execution::operators::asof_join::AsofJoinExec;
 use quiver_execution::operators::coalesce::CoalescePartitionsExec;
 use quiver_execution::operators::join::{BuildMode, JoinExec, JoinFilter};
+use quiver_execution::operators::positional_join::PositionalJoinExec;
 use quiver_execution::operators::projection::ProjectionExec;
 use quiver_execution::operators::repartition::RepartitionExec;
 use quiver_execution::physical_expr::ColumnExpr;
 use quiver_execution::{canonical_key, create_physical_expr, ExecutionPlan, PhysicalExpr};
-use quiver_expr::logical_plan::{AsofJoin, Join, JoinType};
+use quiver_expr::logical_plan::{AsofJoin, Join, JoinType, PositionalJoin};
 use quiver_expr::{Expr, Result};
 use quiver_optimizer::cardinality::estimate_rows;
 
 use crate::physical_planner::PhysicalPlanner;
+use crate::SessionConfig;
 
 /// Build sides estimated at up to this many rows are always built once and
 /// shared by all probe partitions. Larger ones are shared too when building
@@ -139,6 +141,32 @@ impl PhysicalPlanner<'_> {
     /// An as-of join: with equality keys, both inputs are partitioned by
     /// them and each partition joined on its own; without, in one
     /// partition.
+    /// `POSITIONAL JOIN`: each side planned with one partition, so that it
+    /// gives its rows in order (a scan in its files' order).
+    pub(crate) async fn plan_positional_join(
+        &self,
+        join: &PositionalJoin,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let config = SessionConfig {
+            target_partitions: 1,
+            ..self.config.clone()
+        };
+        let mut sides = vec![];
+        for side in [&join.left, &join.right] {
+            let sequential = PhysicalPlanner::new(&config)
+                .with_memory_limit(self.memory_limit)
+                .with_max_recursion_depth(self.max_recursion_depth);
+            sides.push(sequential.create_physical_plan(side).await?);
+        }
+        let right = sides.pop().expect("two sides");
+        let left = sides.pop().expect("two sides");
+        Ok(Arc::new(PositionalJoinExec::new(
+            left,
+            right,
+            join.schema.to_arrow(),
+        )))
+    }
+
     pub(crate) async fn plan_asof_join(&self, join: &AsofJoin) -> Result<Arc<dyn ExecutionPlan>> {
         let n = self.config.target_partitions;
         let mut left = self.plan(&join.left).await?;

@@ -60,7 +60,7 @@ pub struct PhysicalPlanner<'a> {
     /// The rewrites of the plan once it is made.
     passes: PhysicalOptimizer,
     /// How many steps a recursive CTE may take.
-    max_recursion_depth: usize,
+    pub(crate) max_recursion_depth: usize,
     /// The working tables of the recursive CTEs being planned, innermost
     /// last, by the logical working table's id.
     work_tables: std::sync::Mutex<Vec<(u64, Arc<WorkTableRows>)>>,
@@ -280,6 +280,7 @@ impl<'a> PhysicalPlanner<'a> {
             LogicalPlan::Ddl(_) => return internal_err!("DDL reached the physical planner"),
             LogicalPlan::Join(j) => self.plan_join(j).await?,
             LogicalPlan::AsofJoin(j) => self.plan_asof_join(j).await?,
+            LogicalPlan::PositionalJoin(j) => self.plan_positional_join(j).await?,
             LogicalPlan::Union(u) => {
                 let mut inputs = vec![];
                 for input in &u.inputs {

@@ -13,6 +13,7 @@ pub mod limit;
 pub mod memory;
 pub mod merge;
 mod packed_sort;
+pub mod positional_join;
 pub mod projection;
 pub mod recursive;
 pub mod repartition;

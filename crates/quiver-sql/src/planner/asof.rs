@@ -7,13 +7,13 @@
 use std::sync::Arc;
 
 use quiver_expr::expr::split_conjunction;
-use quiver_expr::logical_plan::{AsofComparison, AsofJoin, JoinType, LogicalPlan};
+use quiver_expr::logical_plan::{AsofComparison, AsofJoin, JoinType, LogicalPlan, PositionalJoin};
 use quiver_expr::{Expr, Operator, QSchema, QuiverError, Result};
 use sqlparser::ast::{self, JoinConstraint};
 
 use super::relation::{using_names, using_pairs};
 use super::SqlPlanner;
-use crate::asof::{ASOF_INNER_MARKER, ASOF_LEFT_MARKER};
+use crate::asof::{ASOF_INNER_MARKER, ASOF_LEFT_MARKER, POSITIONAL_MARKER};
 
 /// Which input an expression reads.
 #[derive(Debug, PartialEq, Eq)]
@@ -74,6 +74,9 @@ impl SqlPlanner<'_> {
             ast::Expr::Identifier(i) if i.quote_style.is_none() => Some(i.value.as_str()),
             _ => None,
         };
+        if marker == Some(POSITIONAL_MARKER) {
+            return positional_join(left, right, constraint);
+        }
         let (keep_unmatched, mut conjuncts) = match marker {
             Some(ASOF_INNER_MARKER) => (false, vec![]),
             Some(ASOF_LEFT_MARKER) => (true, vec![]),
@@ -179,4 +182,24 @@ impl SqlPlanner<'_> {
             None => Ok(join),
         }
     }
+}
+
+/// `left POSITIONAL JOIN right`, which takes no condition.
+fn positional_join(
+    left: Arc<LogicalPlan>,
+    right: Arc<LogicalPlan>,
+    constraint: &JoinConstraint,
+) -> Result<LogicalPlan> {
+    let on_true = matches!(
+        constraint,
+        JoinConstraint::On(ast::Expr::Value(v)) if v.value == ast::Value::Boolean(true)
+    );
+    if !on_true {
+        return Err(QuiverError::Plan(
+            "POSITIONAL JOIN pairs rows by position and takes no ON or USING".into(),
+        ));
+    }
+    Ok(LogicalPlan::PositionalJoin(PositionalJoin::new(
+        left, right,
+    )))
 }
