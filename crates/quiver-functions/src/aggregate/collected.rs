@@ -3,8 +3,10 @@
 //! Arrow arrays with the group of each value beside them, and a stable
 //! counting sort that brings each group's values together.
 
-use arrow::array::{Array, ArrayRef};
-use arrow::compute::concat;
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, UInt32Array};
+use arrow::compute::{concat, lexsort_to_indices, SortColumn, SortOptions};
 use quiver_expr::Result;
 
 /// Values in arrival order, and the group of each.
@@ -62,6 +64,28 @@ pub(super) fn by_group(groups: &[u32], total: usize) -> (Vec<usize>, Vec<u32>) {
         next[g as usize] += 1;
     }
     (starts, order)
+}
+
+/// The positions of `values` sorted by group, then by value (with
+/// `options`; ascending, NULLs last by default).
+pub(super) fn order_by_group(
+    groups: &UInt32Array,
+    values: &ArrayRef,
+    options: Option<SortOptions>,
+) -> Result<UInt32Array> {
+    Ok(lexsort_to_indices(
+        &[
+            SortColumn {
+                values: Arc::new(groups.clone()),
+                options: None,
+            },
+            SortColumn {
+                values: Arc::clone(values),
+                options,
+            },
+        ],
+        None,
+    )?)
 }
 
 #[cfg(test)]

@@ -16,12 +16,13 @@ use arrow::array::{
     StructArray, UInt32Array, UInt64Array,
 };
 use arrow::buffer::{NullBuffer, OffsetBuffer};
-use arrow::compute::{cast, filter, lexsort_to_indices, take, SortColumn};
+use arrow::compute::{cast, filter, take};
 use arrow::datatypes::{DataType, Field, Float64Type};
 use quiver_expr::types::{is_numeric, sql_type_name};
 use quiver_expr::{AggregateFunction, GroupsAccumulator, QuiverError, Result, ScalarValue};
 
-use super::collected::{by_group, CollectedValues};
+use super::collected::{by_group, order_by_group, CollectedValues};
+use super::top_n::top_n_type;
 use super::unsupported;
 
 /// What a [`Holistic`] aggregate reads from a group's sorted values.
@@ -68,6 +69,15 @@ impl Holistic {
         ]
     }
 
+    /// The type of one answer (of each element, for a list of fractions).
+    fn value_type(&self, arg_types: &[DataType]) -> DataType {
+        match self.reading {
+            Reading::Entropy => DataType::Float64,
+            Reading::Histogram => histogram_type(&arg_types[0]),
+            _ => arg_types[0].clone(),
+        }
+    }
+
     /// Whether the call takes a fraction as its second argument.
     fn takes_fraction(&self) -> bool {
         matches!(self.reading, Reading::Continuous | Reading::Discrete)
@@ -80,6 +90,17 @@ impl Holistic {
             Reading::Median => Reading::Discrete,
             other => other,
         }
+    }
+}
+
+/// The element type of a list of quantile fractions (`[0.25, 0.75]`);
+/// `None` for a single fraction.
+fn listed_fractions(t: &DataType) -> Option<DataType> {
+    match t {
+        DataType::List(f) | DataType::LargeList(f) | DataType::FixedSizeList(f, _) => {
+            Some(f.data_type().clone())
+        }
+        _ => None,
     }
 }
 
@@ -206,22 +227,27 @@ impl AggregateFunction for Holistic {
         };
         let mut out = vec![coerced];
         if wanted == 2 {
-            if !(is_numeric(&arg_types[1]) || arg_types[1] == DataType::Null) {
+            let listed = listed_fractions(&arg_types[1]);
+            let fraction = listed.as_ref().unwrap_or(&arg_types[1]);
+            if !(is_numeric(fraction) || fraction == &DataType::Null) {
                 return Err(QuiverError::Plan(format!(
-                    "the fraction of {} must be a number, not {}",
+                    "the fraction of {} must be a number or a list of numbers, not {}",
                     self.name,
                     sql_type_name(&arg_types[1])
                 )));
             }
-            out.push(DataType::Float64);
+            out.push(match listed {
+                Some(_) => top_n_type(&DataType::Float64),
+                None => DataType::Float64,
+            });
         }
         Ok(out)
     }
     fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
-        Ok(match self.reading {
-            Reading::Entropy => DataType::Float64,
-            Reading::Histogram => histogram_type(&arg_types[0]),
-            _ => arg_types[0].clone(),
+        let one = self.value_type(arg_types);
+        Ok(match arg_types.get(1).and_then(listed_fractions) {
+            Some(_) => top_n_type(&one),
+            None => one,
         })
     }
     /// None: a holistic aggregate is computed in one phase.
@@ -233,9 +259,10 @@ impl AggregateFunction for Holistic {
             name: self.name,
             reading: self.reading_for(&arg_types[0]),
             value_type: arg_types[0].clone(),
-            output: self.return_type(arg_types)?,
+            output: self.value_type(arg_types),
+            listed: arg_types.get(1).and_then(listed_fractions).is_some(),
             values: CollectedValues::default(),
-            fraction: None,
+            fractions: None,
             total: 0,
         }))
     }
@@ -247,50 +274,68 @@ struct SortedValues {
     name: &'static str,
     reading: Reading,
     value_type: DataType,
-    /// The result type.
+    /// The type of one answer.
     output: DataType,
+    /// Whether the call takes a list of fractions and answers a list.
+    listed: bool,
     values: CollectedValues,
-    /// The fraction of a quantile (the same for every row).
-    fraction: Option<f64>,
+    /// The fractions of a quantile (the same for every row).
+    fractions: Option<Vec<f64>>,
     total: usize,
 }
 
 impl SortedValues {
-    /// Reads the quantile fraction from its argument column: a constant
-    /// between 0 and 1.
+    /// Reads the quantile fractions from their argument column: a
+    /// constant between 0 and 1, or a constant list of them.
     fn take_fraction(&mut self, column: &ArrayRef) -> Result<()> {
-        let column = column.as_primitive::<Float64Type>();
-        for i in 0..column.len() {
-            if column.is_null(i) {
-                return Err(QuiverError::Execution(format!(
-                    "the fraction of {} must not be NULL",
-                    self.name
-                )));
-            }
-            let f = column.value(i);
-            if !(0.0..=1.0).contains(&f) {
-                return Err(QuiverError::Execution(format!(
-                    "the fraction of {} must be between 0 and 1, not {f}",
-                    self.name
-                )));
-            }
-            match self.fraction {
-                Some(known) if known != f => {
+        for row in 0..column.len() {
+            let fractions = if self.listed {
+                let lists = column.as_list::<i32>();
+                if lists.is_null(row) {
+                    return Err(self.null_fraction());
+                }
+                let list = lists.value(row);
+                self.fraction_values(list.as_primitive::<Float64Type>())?
+            } else {
+                let single = column.slice(row, 1);
+                self.fraction_values(single.as_primitive::<Float64Type>())?
+            };
+            match &self.fractions {
+                Some(known) if known != &fractions => {
                     return Err(QuiverError::Execution(format!(
                         "the fraction of {} must be the same for every row",
                         self.name
                     )))
                 }
-                _ => self.fraction = Some(f),
+                _ => self.fractions = Some(fractions),
             }
         }
         Ok(())
     }
 
+    fn null_fraction(&self) -> QuiverError {
+        QuiverError::Execution(format!("the fraction of {} must not be NULL", self.name))
+    }
+
+    /// The fractions of `values`, each between 0 and 1.
+    fn fraction_values(&self, values: &Float64Array) -> Result<Vec<f64>> {
+        values
+            .iter()
+            .map(|f| match f {
+                None => Err(self.null_fraction()),
+                Some(f) if !(0.0..=1.0).contains(&f) => Err(QuiverError::Execution(format!(
+                    "the fraction of {} must be between 0 and 1, not {f}",
+                    self.name
+                ))),
+                Some(f) => Ok(f),
+            })
+            .collect()
+    }
+
     /// The position in a run of `n` sorted values that a discrete quantile
     /// picks: the first at which at least that fraction of values lie.
-    fn discrete_index(&self, n: usize) -> usize {
-        let exact = n as f64 * self.fraction.unwrap_or(0.5);
+    fn discrete_index(n: usize, fraction: f64) -> usize {
+        let exact = n as f64 * fraction;
         // 10 * 0.7 is 7.000000000000001 in doubles; it means 7.
         let nearest = exact.round();
         let at_least = if (exact - nearest).abs() <= 1e-9 * nearest.max(1.0) {
@@ -301,32 +346,60 @@ impl SortedValues {
         (at_least as usize).clamp(1, n) - 1
     }
 
-    /// The answer for every group from the values sorted by (group, value).
+    /// The answer for every group: one value, or a list of one per
+    /// fraction.
     fn read(&mut self) -> Result<ArrayRef> {
         let total = std::mem::take(&mut self.total);
-        let (values, groups) = match self.values.take()? {
-            Some((values, groups)) => (values, UInt32Array::from(groups)),
+        let taken = self.values.take()?;
+        let fractions = self.fractions.take().unwrap_or_else(|| vec![0.5]);
+        if !self.listed {
+            return self.read_at(taken.as_ref(), total, fractions[0]);
+        }
+        let answers = fractions
+            .iter()
+            .map(|&f| self.read_at(taken.as_ref(), total, f))
+            .collect::<Result<Vec<_>>>()?;
+        let mut present = vec![false; total];
+        for &g in taken.iter().flat_map(|(_, groups)| groups) {
+            present[g as usize] = true;
+        }
+        let picks: Vec<(usize, usize)> = (0..total)
+            .flat_map(|g| (0..answers.len()).map(move |j| (j, g)))
+            .collect();
+        let refs: Vec<&dyn Array> = answers.iter().map(|a| a.as_ref()).collect();
+        let values = match refs.is_empty() {
+            true => arrow::array::new_empty_array(&self.output),
+            false => arrow::compute::interleave(&refs, &picks)?,
+        };
+        let offsets = OffsetBuffer::from_lengths(std::iter::repeat_n(answers.len(), total));
+        let field = Arc::new(Field::new_list_field(self.output.clone(), true));
+        Ok(Arc::new(arrow::array::ListArray::try_new(
+            field,
+            offsets,
+            values,
+            Some(NullBuffer::from(present)),
+        )?))
+    }
+
+    /// The answer for every group at `fraction`, from the values sorted by
+    /// (group, value).
+    fn read_at(
+        &self,
+        taken: Option<&(ArrayRef, Vec<u32>)>,
+        total: usize,
+        fraction: f64,
+    ) -> Result<ArrayRef> {
+        let (values, groups) = match taken {
+            Some((values, groups)) => (Arc::clone(values), UInt32Array::from(groups.clone())),
             None if self.reading == Reading::Entropy => {
                 return Ok(Arc::new(Float64Array::from(vec![0.0; total])))
             }
             None => return Ok(new_null_array(&self.output, total)),
         };
         if self.reading == Reading::Continuous {
-            return self.interpolated(&groups, &values, total);
+            return self.interpolated(&groups, &values, total, fraction);
         }
-        let order = lexsort_to_indices(
-            &[
-                SortColumn {
-                    values: Arc::new(groups.clone()),
-                    options: None,
-                },
-                SortColumn {
-                    values: Arc::clone(&values),
-                    options: None,
-                },
-            ],
-            None,
-        )?;
+        let order = order_by_group(&groups, &values, None)?;
         let order = order.values();
         // Each group's run of positions in `order`.
         let mut runs = vec![0..0; total];
@@ -345,8 +418,9 @@ impl SortedValues {
                 let picks: UInt64Array = runs
                     .iter()
                     .map(|run| {
-                        (!run.is_empty())
-                            .then(|| order[run.start + self.discrete_index(run.len())] as u64)
+                        (!run.is_empty()).then(|| {
+                            order[run.start + Self::discrete_index(run.len(), fraction)] as u64
+                        })
                     })
                     .collect();
                 Ok(take(&values, &picks, None)?)
@@ -369,6 +443,7 @@ impl SortedValues {
         groups: &UInt32Array,
         values: &ArrayRef,
         total: usize,
+        fraction: f64,
     ) -> Result<ArrayRef> {
         // Timestamps interpolate in their units, as doubles (exact to 2^53).
         let numbers = match values.data_type() {
@@ -378,7 +453,6 @@ impl SortedValues {
         let v = numbers.as_primitive::<Float64Type>();
         let (starts, order) = by_group(groups.values(), total);
         let mut grouped: Vec<f64> = order.iter().map(|&i| v.value(i as usize)).collect();
-        let fraction = self.fraction.unwrap_or(0.5);
         let out: Float64Array = (0..total)
             .map(|g| {
                 let run = &mut grouped[starts[g]..starts[g + 1]];

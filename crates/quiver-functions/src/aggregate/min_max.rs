@@ -1,6 +1,7 @@
 //! `min(x)` and `max(x)` over numbers, dates, timestamps, strings,
 //! booleans and intervals (compared as DuckDB does: a month is 30 days, a
-//! day 24 hours, so `INTERVAL 1 MONTH` < `INTERVAL 40 DAYS`).
+//! day 24 hours, so `INTERVAL 1 MONTH` < `INTERVAL 40 DAYS`); `min(x, n)`
+//! and `max(x, n)` are the n least or greatest (`top_n.rs`).
 
 use std::sync::Arc;
 
@@ -10,6 +11,7 @@ use quiver_expr::types::is_string;
 use quiver_expr::{AggregateFunction, GroupsAccumulator, Result};
 
 use super::bool_agg::BoolAggregate;
+use super::top_n::{top_n_count, top_n_state, top_n_type, TopN};
 use super::{for_each_valid, one_arg, unsupported, validity, SelfMerging, SelfMergingAccumulator};
 
 /// `min` or `max`.
@@ -47,6 +49,9 @@ impl AggregateFunction for MinMax {
         }
     }
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        if let [value, count] = arg_types {
+            return Ok(vec![value.clone(), top_n_count(self.name(), count)?]);
+        }
         one_arg(self.name(), arg_types)?;
         Ok(vec![match &arg_types[0] {
             // A string view stays one: casting it would copy every string.
@@ -57,9 +62,15 @@ impl AggregateFunction for MinMax {
         }])
     }
     fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
-        Ok(arg_types[0].clone())
+        Ok(match arg_types {
+            [value, _] => top_n_type(value),
+            _ => arg_types[0].clone(),
+        })
     }
     fn state_fields(&self, name: &str, arg_types: &[DataType]) -> Result<Vec<Field>> {
+        if let [value, _] = arg_types {
+            return Ok(top_n_state(name, value, None));
+        }
         Ok(vec![Field::new(
             format!("{name}[{}]", self.name()),
             arg_types[0].clone(),
@@ -68,6 +79,10 @@ impl AggregateFunction for MinMax {
     }
     fn create_accumulator(&self, arg_types: &[DataType]) -> Result<Box<dyn GroupsAccumulator>> {
         let t = &arg_types[0];
+        if arg_types.len() == 2 {
+            let name = if self.is_min { "min" } else { "max" };
+            return Ok(Box::new(TopN::new(name, !self.is_min, false, t.clone())));
+        }
         if t == &DataType::Boolean {
             // false < true, as in DuckDB and PostgreSQL: min is bool_and, max bool_or.
             let boolean = match self.is_min {

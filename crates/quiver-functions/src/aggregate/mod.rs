@@ -16,6 +16,7 @@ mod product;
 mod shape;
 mod string_agg;
 mod sum_avg;
+mod top_n;
 mod variance;
 
 use std::sync::Arc;

@@ -2,7 +2,8 @@
 //! `first` / `arbitrary` and `last` (the first or last row's value, NULL
 //! included, in the order rows arrive, or in the call's ORDER BY), and
 //! `arg_min` / `arg_max` (`min_by` / `max_by`): the value at the row with
-//! the least or greatest key, over the rows where neither is NULL.
+//! the least or greatest key, over the rows where neither is NULL
+//! (`arg_min(arg, key, n)`: the args of the n least keys, `top_n.rs`).
 
 use std::cmp::Ordering;
 use std::sync::Arc;
@@ -10,6 +11,8 @@ use std::sync::Arc;
 use arrow::array::{make_comparator, Array, ArrayRef, AsArray, BooleanArray};
 use arrow::datatypes::{DataType, Field};
 use quiver_expr::types::sql_type_name;
+
+use super::top_n::{top_n_count, top_n_state, top_n_type, TopN};
 use quiver_expr::{AggregateFunction, GroupsAccumulator, QuiverError, Result, ScalarValue};
 
 /// Which row a [`Pick`] aggregate takes.
@@ -72,6 +75,11 @@ impl AggregateFunction for Pick {
         matches!(self.which, Which::First | Which::Last)
     }
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        if let (true, [value, key, count]) = (self.which.keyed(), arg_types) {
+            let mut types = self.coerce_types(&[value.clone(), key.clone()])?;
+            types.push(top_n_count(self.name, count)?);
+            return Ok(types);
+        }
         let wanted = if self.which.keyed() { 2 } else { 1 };
         if arg_types.len() != wanted {
             return Err(QuiverError::Plan(format!(
@@ -102,9 +110,15 @@ impl AggregateFunction for Pick {
             .collect())
     }
     fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
-        Ok(arg_types[0].clone())
+        Ok(match arg_types {
+            [value, _, _] => top_n_type(value),
+            _ => arg_types[0].clone(),
+        })
     }
     fn state_fields(&self, name: &str, arg_types: &[DataType]) -> Result<Vec<Field>> {
+        if let [value, key, _] = arg_types {
+            return Ok(top_n_state(name, value, Some(key)));
+        }
         let mut fields = vec![Field::new(
             format!("{name}[value]"),
             arg_types[0].clone(),
@@ -121,6 +135,15 @@ impl AggregateFunction for Pick {
         Ok(fields)
     }
     fn create_accumulator(&self, arg_types: &[DataType]) -> Result<Box<dyn GroupsAccumulator>> {
+        if arg_types.len() == 3 {
+            let descending = self.which == Which::ArgMax;
+            return Ok(Box::new(TopN::new(
+                self.name,
+                descending,
+                true,
+                arg_types[0].clone(),
+            )));
+        }
         Ok(Box::new(PickAccumulator {
             which: self.which,
             value_type: arg_types[0].clone(),
