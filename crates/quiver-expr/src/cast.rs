@@ -6,7 +6,10 @@
 
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, AsArray, Decimal128Array};
+use arrow::array::{
+    Array, ArrayRef, AsArray, Decimal128Array, ListArray, MapArray, StringArray, StructArray,
+};
+use arrow::buffer::{NullBuffer, OffsetBuffer};
 use arrow::compute::{cast_with_options, CastOptions};
 use arrow::datatypes::{
     DataType, Decimal128Type, Float64Type, Int64Type, TimeUnit, TimestampMicrosecondType,
@@ -17,6 +20,7 @@ use datafusion_common::ScalarValue;
 
 use crate::datetime_text::{parse_date, parse_timestamp, DatetimeTextError};
 use crate::error::{QuiverError, Result};
+use crate::nested_text;
 use crate::types::is_string;
 use crate::value_text::{needs_sql_text, sql_text};
 use crate::zones::{instant_of, local_times, zone};
@@ -25,7 +29,21 @@ use crate::zones::{instant_of, local_times, zone};
 /// and text of every type that has one (lists, maps, structs, intervals
 /// and BLOBs as DuckDB writes them).
 pub fn can_cast(from: &DataType, to: &DataType) -> bool {
-    (is_string(to) && needs_sql_text(from)) || arrow::compute::can_cast_types(from, to)
+    (is_string(to) && needs_sql_text(from))
+        || (is_string(from) && is_nested(to))
+        || arrow::compute::can_cast_types(from, to)
+}
+
+/// Whether `t` is a list, struct or map type.
+fn is_nested(t: &DataType) -> bool {
+    matches!(
+        t,
+        DataType::List(_)
+            | DataType::LargeList(_)
+            | DataType::FixedSizeList(..)
+            | DataType::Struct(_)
+            | DataType::Map(..)
+    )
 }
 
 /// `array` cast to `target` as SQL's `CAST` does.
@@ -50,6 +68,9 @@ fn convert(array: &ArrayRef, target: &DataType, safe: bool) -> Result<ArrayRef> 
     }
     if is_string(array.data_type()) {
         if let Some(read) = datetime_from_text(array, target, safe)? {
+            return Ok(read);
+        }
+        if let Some(read) = nested_from_text(array, target, safe)? {
             return Ok(read);
         }
         if target == &DataType::Binary {
@@ -101,6 +122,128 @@ fn cast_failure(array: &ArrayRef, target: &DataType, mut options: CastOptions) -
         "cannot convert {value} to {}",
         crate::types::sql_type_name(target)
     ))
+}
+
+/// Lists, structs and maps read from their text ([`crate::nested_text`];
+/// `None` for other targets). Text that is not one is an error, or NULL
+/// when `safe`; each item is cast to its type the same way.
+fn nested_from_text(array: &ArrayRef, target: &DataType, safe: bool) -> Result<Option<ArrayRef>> {
+    if !is_nested(target) {
+        return Ok(None);
+    }
+    let text = arrow::compute::cast(array, &DataType::Utf8)?;
+    let text = text.as_string::<i32>();
+    let strings = |items: Vec<Option<String>>| -> ArrayRef { Arc::new(StringArray::from(items)) };
+    let read: ArrayRef = match target {
+        DataType::Struct(fields) => {
+            let rows = parsed_rows(text, target, safe, |t| {
+                let mut values: Vec<Option<String>> = vec![None; fields.len()];
+                let mut seen = vec![false; fields.len()];
+                for (name, value) in nested_text::struct_items(t)? {
+                    let i = fields.iter().position(|f| f.name() == &name)?;
+                    if std::mem::replace(&mut seen[i], true) {
+                        return None;
+                    }
+                    values[i] = value;
+                }
+                Some(values)
+            })?;
+            let mut columns: Vec<Vec<Option<String>>> = vec![vec![]; fields.len()];
+            for row in &rows {
+                for (i, column) in columns.iter_mut().enumerate() {
+                    column.push(row.as_ref().and_then(|values| values[i].clone()));
+                }
+            }
+            let arrays = columns
+                .into_iter()
+                .zip(fields.iter())
+                .map(|(c, f)| convert(&strings(c), f.data_type(), safe))
+                .collect::<Result<Vec<_>>>()?;
+            let valid: NullBuffer = rows.iter().map(Option::is_some).collect();
+            Arc::new(StructArray::try_new(fields.clone(), arrays, Some(valid))?)
+        }
+        DataType::Map(entries, sorted) => {
+            let DataType::Struct(pair) = entries.data_type() else {
+                return Err(QuiverError::Internal(format!(
+                    "map entries of type {entries}"
+                )));
+            };
+            let rows = parsed_rows(text, target, safe, |t| {
+                let items = nested_text::map_items(t)?;
+                let mut seen = std::collections::HashSet::new();
+                let unique = items
+                    .iter()
+                    .all(|(k, _)| k.as_ref().is_some_and(|k| seen.insert(k.clone())));
+                unique.then_some(items)
+            })?;
+            let valid: NullBuffer = rows.iter().map(Option::is_some).collect();
+            let lengths = rows.iter().map(|r| r.as_ref().map_or(0, Vec::len));
+            let offsets = OffsetBuffer::from_lengths(lengths);
+            let (keys, values): (Vec<_>, Vec<_>) = rows.into_iter().flatten().flatten().unzip();
+            let pairs = StructArray::try_new(
+                pair.clone(),
+                vec![
+                    convert(&strings(keys), pair[0].data_type(), false)?,
+                    convert(&strings(values), pair[1].data_type(), safe)?,
+                ],
+                None,
+            )?;
+            Arc::new(MapArray::try_new(
+                Arc::clone(entries),
+                offsets,
+                pairs,
+                Some(valid),
+                *sorted,
+            )?)
+        }
+        DataType::List(field) | DataType::LargeList(field) | DataType::FixedSizeList(field, _) => {
+            let rows = parsed_rows(text, target, safe, nested_text::list_items)?;
+            let valid: NullBuffer = rows.iter().map(Option::is_some).collect();
+            let lengths = rows.iter().map(|r| r.as_ref().map_or(0, Vec::len));
+            let offsets = OffsetBuffer::from_lengths(lengths);
+            let items: Vec<Option<String>> = rows.into_iter().flatten().flatten().collect();
+            let values = convert(&strings(items), field.data_type(), safe)?;
+            let list: ArrayRef = Arc::new(ListArray::try_new(
+                Arc::clone(field),
+                offsets,
+                values,
+                Some(valid),
+            )?);
+            match target {
+                DataType::List(_) => list,
+                _ => arrow::compute::cast(&list, target)?,
+            }
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some(read))
+}
+
+/// Each row of `text` read by `parse`: `None` for a NULL row, and for one
+/// that does not read when `safe` (an error naming the text and `target`
+/// otherwise).
+fn parsed_rows<T>(
+    text: &arrow::array::StringArray,
+    target: &DataType,
+    safe: bool,
+    parse: impl Fn(&str) -> Option<T>,
+) -> Result<Vec<Option<T>>> {
+    (0..text.len())
+        .map(|row| {
+            if text.is_null(row) {
+                return Ok(None);
+            }
+            match parse(text.value(row)) {
+                Some(parsed) => Ok(Some(parsed)),
+                None if safe => Ok(None),
+                None => Err(QuiverError::Execution(format!(
+                    "cannot convert '{}' to {}",
+                    text.value(row),
+                    crate::types::sql_type_name(target)
+                ))),
+            }
+        })
+        .collect()
 }
 
 /// Reads one date (as days) or timestamp (as microseconds) from text.

@@ -10,6 +10,7 @@ mod fallibility;
 pub mod function;
 pub mod lambda;
 pub mod logical_plan;
+pub mod nested_text;
 pub mod schema;
 pub mod stack;
 pub mod suggest;

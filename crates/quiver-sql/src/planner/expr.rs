@@ -74,14 +74,13 @@ pub(crate) fn cast_expr(e: Expr, target: &DataType, schema: &QSchema) -> Result<
     }
     if let Expr::Literal(v) = &e {
         return cast_scalar(v, target).map(Expr::Literal).map_err(|err| {
-            let why = match err {
-                QuiverError::Execution(why) => format!(": {why}"),
-                _ => String::new(),
-            };
-            QuiverError::Schema(format!(
-                "cannot convert {e} to {}{why}",
-                sql_type_name(target)
-            ))
+            let what = format!("cannot convert {e} to {}", sql_type_name(target));
+            match err {
+                QuiverError::Execution(why) if why != what => {
+                    QuiverError::Schema(format!("{what}: {why}"))
+                }
+                _ => QuiverError::Schema(what),
+            }
         });
     }
     if !can_cast(&source, target) {
