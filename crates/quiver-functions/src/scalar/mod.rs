@@ -90,6 +90,7 @@ pub fn builtins() -> Vec<Arc<dyn ScalarFunction>> {
         Arc::new(structs::StructPack),
         Arc::new(structs::StructExtract),
         Arc::new(structs::MapFromLists),
+        Arc::new(structs::MapFromEntries),
         Arc::new(structs::MapExtract),
     ];
     all.extend(json::functions());

@@ -303,6 +303,86 @@ impl ScalarFunction for MapFromLists {
     }
 }
 
+/// `map_from_entries(l)`: a map of a list of two-field structs (`[{k: 'a',
+/// v: 1}]`), the first field the key, the second the value; NULL for a
+/// NULL list. Keys (and entries) may not be NULL.
+#[derive(Debug)]
+pub struct MapFromEntries;
+
+impl MapFromEntries {
+    /// The key and value types of an entry list type.
+    fn entry_types(&self, arg_types: &[DataType]) -> Result<(DataType, DataType)> {
+        check_arity(self.name(), arg_types, 1, 1)?;
+        match arg_types[0].clone() {
+            DataType::Null => Ok((DataType::Null, DataType::Null)),
+            list => match element_field(&list).map(|f| f.data_type()) {
+                Some(DataType::Null) => Ok((DataType::Null, DataType::Null)),
+                Some(DataType::Struct(fields)) if fields.len() == 2 => {
+                    Ok((fields[0].data_type().clone(), fields[1].data_type().clone()))
+                }
+                _ => Err(QuiverError::Plan(format!(
+                    "map_from_entries takes a list of two-field structs (key, value), not {}",
+                    quiver_expr::types::sql_type_name(&arg_types[0])
+                ))),
+            },
+        }
+    }
+}
+
+impl ScalarFunction for MapFromEntries {
+    fn name(&self) -> &str {
+        "map_from_entries"
+    }
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        self.entry_types(arg_types)?;
+        Ok(vec![
+            as_list_type(&arg_types[0]).unwrap_or_else(|| arg_types[0].clone())
+        ])
+    }
+    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
+        let (key, value) = self.entry_types(arg_types)?;
+        Ok(map_of(key, value))
+    }
+    fn invoke(&self, args: &[ColumnarValue], num_rows: usize) -> Result<ColumnarValue> {
+        let rows = result_rows(args, num_rows);
+        let list = list_column(&args[0], rows)?;
+        let DataType::Map(entries_field, _) = self.return_type(&[args[0].data_type()])? else {
+            return Err(QuiverError::Internal("map type".into()));
+        };
+        let DataType::Struct(entry_fields) = entries_field.data_type().clone() else {
+            return Err(QuiverError::Internal("map entries".into()));
+        };
+        let offsets = list.value_offsets();
+        let first = offsets[0] as usize;
+        let used = list.values().slice(first, offsets[rows] as usize - first);
+        let (keys, values) = match used.data_type() {
+            DataType::Struct(_) => {
+                let pairs = used.as_struct();
+                if pairs.logical_null_count() > 0 || pairs.column(0).logical_null_count() > 0 {
+                    return Err(QuiverError::Execution(
+                        "map_from_entries: map keys cannot be NULL".into(),
+                    ));
+                }
+                (Arc::clone(pairs.column(0)), Arc::clone(pairs.column(1)))
+            }
+            _ => {
+                let none = arrow::array::new_null_array(&DataType::Null, 0);
+                (Arc::clone(&none), none)
+            }
+        };
+        let entries = StructArray::try_new(entry_fields, vec![keys, values], None)?;
+        let lengths = offsets.windows(2).map(|w| (w[1] - w[0]) as usize);
+        let out = MapArray::try_new(
+            entries_field,
+            OffsetBuffer::from_lengths(lengths),
+            entries,
+            list.nulls().cloned(),
+            false,
+        )?;
+        shaped(args, Arc::new(out))
+    }
+}
+
 /// Which part of a map a function returns.
 #[derive(Debug, Clone, Copy)]
 enum MapPart {

@@ -7,11 +7,14 @@
 //! and
 //! `date_part` of the DOUBLE fields `epoch` and `julian` (their own
 //! functions, since a function's result type cannot depend on an argument's
-//! value).
+//! value), and `json_group_array(x)` / `json_group_object(k, v)` (JSON of
+//! a `list` aggregate).
 
 use arrow::datatypes::{DataType, TimeUnit};
 use quiver_expr::types::sql_type_name;
-use quiver_expr::{Expr, Operator, QSchema, QuiverError, Result, ScalarValue};
+use quiver_expr::{
+    AggregateCall, AggregateFunctionRef, Expr, Operator, QSchema, QuiverError, Result, ScalarValue,
+};
 
 use super::expr::unify;
 use super::SqlPlanner;
@@ -38,6 +41,9 @@ pub const REWRITTEN_CALLS: &[(&str, &[&str])] = &[
     ("current_time", &["localtime"]),
     ("current_date", &["today"]),
     ("date_add", &[]),
+    ("json_group_array", &[]),
+    ("json_group_object", &[]),
+    ("struct_insert", &[]),
     ("grouping", &["grouping_id"]),
     ("try", &[]),
 ];
@@ -67,6 +73,39 @@ impl SqlPlanner<'_> {
             ));
         }
         Ok(Expr::Try(Box::new(inner)))
+    }
+}
+
+impl SqlPlanner<'_> {
+    /// A call of the aggregate `aggregate` over `args`, for the call
+    /// `name` that is rewritten into it.
+    fn aggregate_of(
+        &self,
+        name: &str,
+        aggregate: &str,
+        args: Vec<Expr>,
+        schema: &QSchema,
+    ) -> Result<Expr> {
+        if args
+            .iter()
+            .any(|a| a.contains_aggregate() || a.contains_window())
+        {
+            return Err(QuiverError::Plan(format!(
+                "{name} cannot hold an aggregate or window call"
+            )));
+        }
+        let func = self
+            .provider
+            .aggregate_function(aggregate)
+            .ok_or_else(|| self.unknown_function(aggregate))?;
+        let args = super::expr::coerce_args(args, schema, |types| func.coerce_types(types))?;
+        Ok(Expr::Aggregate(AggregateCall {
+            func: AggregateFunctionRef(func),
+            args,
+            distinct: false,
+            order_by: vec![],
+            filter: None,
+        }))
     }
 }
 
@@ -147,6 +186,23 @@ impl SqlPlanner<'_> {
             "date_add" => {
                 let [date, interval] = exactly(name, args)?;
                 self.binary(date, Operator::Plus, interval, schema)?
+            }
+            "json_group_array" => {
+                let [value] = exactly(name, args)?;
+                let list = self.aggregate_of(name, "list", vec![value], schema)?;
+                self.call_scalar("to_json", vec![list], schema)?
+            }
+            "json_group_object" => {
+                let [key, value] = exactly(name, args)?;
+                let text = |s: &str| Expr::Literal(ScalarValue::Utf8(Some(s.to_string())));
+                let pair = self.call_scalar(
+                    "struct_pack",
+                    vec![text("key"), key, text("value"), value],
+                    schema,
+                )?;
+                let pairs = self.aggregate_of(name, "list", vec![pair], schema)?;
+                let map = self.call_scalar("map_from_entries", vec![pairs], schema)?;
+                self.call_scalar("to_json", vec![map], schema)?
             }
             "ifnull" | "nvl" => {
                 let [a, b] = exactly(name, args)?;

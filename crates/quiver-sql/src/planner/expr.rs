@@ -1118,8 +1118,14 @@ impl SqlPlanner<'_> {
         if name == "try" {
             return self.try_call(f, schema);
         }
-        if let ("struct_pack", FunctionArguments::List(list)) = (name.as_str(), &f.args) {
-            return self.struct_pack_call(&list.args, schema);
+        match (name.as_str(), &f.args) {
+            ("struct_pack", FunctionArguments::List(list)) => {
+                return self.struct_pack_call(&list.args, schema)
+            }
+            ("struct_insert", FunctionArguments::List(list)) => {
+                return self.struct_insert_call(&list.args, schema)
+            }
+            _ => {}
         }
         if let Some(func) = self.provider.lambda_function(&name) {
             return self.lambda_call(func, f, schema);

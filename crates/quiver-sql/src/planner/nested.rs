@@ -6,6 +6,7 @@
 //! `array_extract`, `list_slice`, `struct_extract`, `list_concat`).
 
 use arrow::datatypes::DataType;
+use quiver_expr::types::sql_type_name;
 use quiver_expr::{Column, Expr, QSchema, QuiverError, Result, ScalarValue};
 use sqlparser::ast::{self, AccessExpr, FunctionArg, FunctionArgExpr, Subscript};
 
@@ -89,6 +90,53 @@ impl SqlPlanner<'_> {
                     )))
                 }
             }
+        }
+        self.call_scalar("struct_pack", bound, schema)
+    }
+
+    /// `struct_insert(s, name := value, …)`: `s` with more fields (every
+    /// field of `s` extracted, then the new ones; a NULL `s` gives NULL
+    /// old fields, as in DuckDB).
+    pub(crate) fn struct_insert_call(
+        &self,
+        args: &[FunctionArg],
+        schema: &QSchema,
+    ) -> Result<Expr> {
+        let Some((FunctionArg::Unnamed(FunctionArgExpr::Expr(base)), added)) = args.split_first()
+        else {
+            return Err(QuiverError::Plan(
+                "struct_insert takes a struct, then name := value arguments".into(),
+            ));
+        };
+        let base = self.sql_to_expr(base, schema)?;
+        let DataType::Struct(fields) = base.data_type(schema)? else {
+            return Err(QuiverError::Plan(format!(
+                "struct_insert takes a struct first, not {}",
+                sql_type_name(&base.data_type(schema)?)
+            )));
+        };
+        let mut bound = vec![];
+        for f in fields.iter() {
+            bound.push(text(f.name()));
+            bound.push(self.call_scalar(
+                "struct_extract",
+                vec![base.clone(), text(f.name())],
+                schema,
+            )?);
+        }
+        for arg in added {
+            let FunctionArg::Named {
+                name,
+                arg: FunctionArgExpr::Expr(e),
+                ..
+            } = arg
+            else {
+                return Err(QuiverError::Plan(format!(
+                    "struct_insert takes name := value arguments after the struct, not {arg}"
+                )));
+            };
+            bound.push(text(&name.value));
+            bound.push(self.sql_to_expr(e, schema)?);
         }
         self.call_scalar("struct_pack", bound, schema)
     }
