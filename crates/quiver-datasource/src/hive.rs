@@ -17,6 +17,7 @@ use quiver_execution::physical_expr::{evaluate_predicate, ColumnExpr};
 use quiver_execution::{
     create_physical_expr, ExecutionPlan, PhysicalExpr, ScanRequest, TableProvider,
 };
+use quiver_expr::types::is_string;
 use quiver_expr::{Column, Expr, QSchema, QuiverError, Result, ScalarValue};
 
 use crate::listing::{is_glob, list_directory, list_files, DirectoryEntries};
@@ -237,11 +238,17 @@ struct Directory {
     path: String,
     values: Vec<ScalarValue>,
     table: OnceLock<Arc<dyn TableProvider>>,
+    /// With columns matched by name: the position of each of the table's
+    /// file columns in this directory's own, `None` where it has none.
+    by_name: Option<Vec<Option<usize>>>,
 }
 
 /// A table over a hive-partitioned directory tree.
 pub struct HiveTable {
     directories: Vec<Directory>,
+    /// Whether the directories' columns are matched by name (their union,
+    /// NULL where one lacks a column) rather than required to be the same.
+    union_by_name: bool,
     open: DirectoryOpener,
     /// Columns of the files.
     file_width: usize,
@@ -259,11 +266,19 @@ impl std::fmt::Debug for HiveTable {
 }
 
 impl HiveTable {
-    /// A table over `directories` (as [`hive_directories`] lists them), each
-    /// opened with `open` when first needed. Partition columns are BIGINT
-    /// when every value is an integer, else VARCHAR. All directories must
-    /// hold the same columns as the first.
-    pub fn try_new(directories: Vec<PartitionDirectory>, open: DirectoryOpener) -> Result<Self> {
+    /// A table over `directories` (as [`hive_directories`] lists them, or
+    /// any locations with constant columns, such as the files of a list
+    /// with their names), each opened with `open` when first needed.
+    /// Partition columns are BIGINT when every value is an integer, else
+    /// VARCHAR. All directories must hold the same columns as the first,
+    /// unless `union_by_name`: then every directory is opened now, and the
+    /// table has the union of their columns by name (in order of first
+    /// appearance, of their common type), NULL where a directory lacks one.
+    pub fn try_new(
+        directories: Vec<PartitionDirectory>,
+        open: DirectoryOpener,
+        union_by_name: bool,
+    ) -> Result<Self> {
         let Some((_, first_pairs)) = directories.first() else {
             return Err(QuiverError::Internal(
                 "a hive table without directories".into(),
@@ -284,7 +299,7 @@ impl HiveTable {
             })
             .collect();
         let first = open(&directories[0].0)?;
-        let file_schema = first.schema();
+        let mut file_schema = first.schema();
         let mut opened = Vec::with_capacity(directories.len());
         for (path, pairs) in directories {
             let values = pairs
@@ -296,9 +311,13 @@ impl HiveTable {
                 path,
                 values,
                 table: OnceLock::new(),
+                by_name: None,
             });
         }
         let _ = opened[0].table.set(first);
+        if union_by_name {
+            file_schema = unite_by_name(&mut opened, &open)?;
+        }
         for key in &keys {
             if file_schema.fields().iter().any(|f| f.name() == key) {
                 return Err(QuiverError::Plan(format!(
@@ -319,6 +338,7 @@ impl HiveTable {
         );
         Ok(Self {
             directories: opened,
+            union_by_name,
             open,
             file_width: file_schema.fields().len(),
             schema: Arc::new(Schema::new(fields)),
@@ -331,11 +351,17 @@ impl HiveTable {
         if let Some(t) = directory.table.get() {
             return Ok(Arc::clone(t));
         }
+        if self.union_by_name {
+            return Err(QuiverError::Internal(format!(
+                "'{}' was not opened with the others",
+                directory.path
+            )));
+        }
         let table = (self.open)(&directory.path)?;
         let expected = &self.schema.fields()[..self.file_width];
         if table.schema().fields().iter().ne(expected.iter()) {
             return Err(QuiverError::Plan(format!(
-                "partition directories '{}' and '{}' hold files with different columns",
+                "'{}' and '{}' hold different columns (read them with union_by_name = true)",
                 self.directories[0].path, directory.path
             )));
         }
@@ -372,6 +398,24 @@ impl HiveTable {
         Ok(true)
     }
 
+    /// The conjuncts of `filters` that `table` can read: those whose
+    /// columns it has (all of them unless columns are matched by name).
+    fn filters_for(&self, table: &Arc<dyn TableProvider>, filters: &[Expr]) -> Vec<Expr> {
+        if !self.union_by_name {
+            return filters.to_vec();
+        }
+        let schema = table.schema();
+        filters
+            .iter()
+            .filter(|f| {
+                f.columns()
+                    .iter()
+                    .all(|c| schema.fields().iter().any(|own| own.name() == &c.name))
+            })
+            .cloned()
+            .collect()
+    }
+
     /// The conjuncts of `filters` over partition columns only, bound to a
     /// row of partition values (column qualifiers are ignored).
     fn partition_filters(&self, filters: &[Expr]) -> Result<Vec<Arc<dyn PhysicalExpr>>> {
@@ -396,6 +440,65 @@ impl HiveTable {
         }
         Ok(out)
     }
+}
+
+/// Opens every directory of `directories` (the first is open) and matches
+/// their columns by name: the union of their columns (in order of first
+/// appearance, each of the common type of its directories, or text when
+/// one is text), with each directory's positions of them.
+fn unite_by_name(directories: &mut [Directory], open: &DirectoryOpener) -> Result<SchemaRef> {
+    let mut fields: Vec<Field> = vec![];
+    let mut schemas = vec![];
+    for d in directories.iter() {
+        let table = match d.table.get() {
+            Some(t) => Arc::clone(t),
+            None => open(&d.path)?,
+        };
+        let schema = table.schema();
+        for f in schema.fields() {
+            match fields
+                .iter_mut()
+                .find(|u| u.name().eq_ignore_ascii_case(f.name()))
+            {
+                None => fields.push(f.as_ref().clone().with_nullable(true)),
+                Some(u) if u.data_type() == f.data_type() => {}
+                Some(u) => {
+                    let (a, b) = (u.data_type(), f.data_type());
+                    // Text holds anything, as when DuckDB unites files.
+                    let as_text = (is_string(a) || is_string(b)).then_some(DataType::Utf8);
+                    let common = quiver_expr::types::common_type(a, b)
+                        .or(as_text)
+                        .ok_or_else(|| {
+                            QuiverError::Plan(format!(
+                                "column \"{}\" is {} in one file and {} in '{}'; they have no \
+                                 common type",
+                                f.name(),
+                                quiver_expr::types::sql_type_name(u.data_type()),
+                                quiver_expr::types::sql_type_name(f.data_type()),
+                                d.path
+                            ))
+                        })?;
+                    *u = Field::new(u.name(), common, true);
+                }
+            }
+        }
+        let _ = d.table.set(table);
+        schemas.push(schema);
+    }
+    for (d, schema) in directories.iter_mut().zip(schemas) {
+        d.by_name = Some(
+            fields
+                .iter()
+                .map(|u| {
+                    schema
+                        .fields()
+                        .iter()
+                        .position(|f| f.name().eq_ignore_ascii_case(u.name()))
+                })
+                .collect(),
+        );
+    }
+    Ok(Arc::new(Schema::new(fields)))
 }
 
 /// A partition value of type `t` from its directory text.
@@ -451,32 +554,54 @@ impl TableProvider for HiveTable {
                 Err(e) => Some(Err(e)),
             })
             .collect::<Result<_>>()?;
-        let per_directory = ScanRequest {
-            projection: Some(file_columns.clone()),
-            target_partitions: (request.target_partitions / kept.len().max(1)).max(1),
-            ..request.clone()
-        };
+        let target_partitions = (request.target_partitions / kept.len().max(1)).max(1);
         let mut inputs: Vec<Arc<dyn ExecutionPlan>> = vec![];
         for d in kept {
-            let scan = self
-                .table(d)?
+            let table = self.table(d)?;
+            let own = |i: usize| match &d.by_name {
+                Some(positions) => positions[i],
+                None => Some(i),
+            };
+            let mut own_columns: Vec<usize> = file_columns.iter().filter_map(|&i| own(i)).collect();
+            if own_columns.is_empty() {
+                own_columns.push(0);
+            }
+            let per_directory = ScanRequest {
+                projection: Some(own_columns.clone()),
+                target_partitions,
+                filters: self.filters_for(&table, &request.filters),
+                ..request.clone()
+            };
+            let scan = table
                 .scan(&per_directory)
                 .await
                 .map_err(|e| e.context(format!("reading partition directory '{}'", d.path)))?;
             let exprs = wanted
                 .iter()
                 .map(|&i| {
-                    if i < self.file_width {
-                        let position = file_columns.iter().position(|&c| c == i).unwrap_or(0);
-                        let f = self.schema.field(i);
-                        Ok(
-                            Arc::new(ColumnExpr::new(f.name(), position, f.data_type().clone()))
-                                as Arc<dyn PhysicalExpr>,
-                        )
-                    } else {
+                    if i >= self.file_width {
                         let value = d.values[i - self.file_width].clone();
-                        create_physical_expr(&Expr::Literal(value), &QSchema::empty())
+                        return create_physical_expr(&Expr::Literal(value), &QSchema::empty());
                     }
+                    let f = self.schema.field(i);
+                    let Some(position) =
+                        own(i).and_then(|c| own_columns.iter().position(|&o| o == c))
+                    else {
+                        let null = ScalarValue::try_from(f.data_type())?;
+                        return create_physical_expr(&Expr::Literal(null), &QSchema::empty());
+                    };
+                    let own_type = scan.schema().field(position).data_type().clone();
+                    let column: Arc<dyn PhysicalExpr> =
+                        Arc::new(ColumnExpr::new(f.name(), position, own_type.clone()));
+                    if &own_type == f.data_type() {
+                        return Ok(column);
+                    }
+                    let read = QSchema::from_arrow(None, &scan.schema());
+                    let name = read.field(position).column();
+                    create_physical_expr(
+                        &Expr::Cast(Box::new(Expr::Column(name)), f.data_type().clone()),
+                        &read,
+                    )
                 })
                 .collect::<Result<Vec<_>>>()?;
             inputs.push(Arc::new(ProjectionExec::new(

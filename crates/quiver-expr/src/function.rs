@@ -292,12 +292,12 @@ pub trait GeneratedRows: Send + Sync + Debug {
 /// What a table function may ask of the session while a call is bound:
 /// tables over files, and tables of generated rows.
 pub trait FileTables {
-    /// The table over the files at `location` (a path, glob, directory or
-    /// URL) in the file format called `format`, with the format's
-    /// `options`, named after the files.
+    /// The table over the files at `locations` (each a path, glob,
+    /// directory or URL; several are read as one table) in the file format
+    /// called `format`, with the format's `options`, named after the first.
     fn file_table(
         &self,
-        location: &str,
+        locations: &[String],
         format: &str,
         options: &[(String, String)],
     ) -> Result<FunctionTable>;

@@ -249,14 +249,14 @@ fn open_table(
     if let Some(directories) = hive_directories(location, &storage)? {
         let open: DirectoryOpener =
             Arc::new(move |dir: &str| format.open_table(dir, &options, schema.clone(), &storage));
-        return Ok(Arc::new(HiveTable::try_new(directories, open)?));
+        return Ok(Arc::new(HiveTable::try_new(directories, open, false)?));
     }
     if let Some((directories, pattern)) = hive_file_directories(location, &storage)? {
         let open: DirectoryOpener = Arc::new(move |dir: &str| {
             let files = format!("{dir}/{pattern}");
             format.open_table(&files, &options, schema.clone(), &storage)
         });
-        return Ok(Arc::new(HiveTable::try_new(directories, open)?));
+        return Ok(Arc::new(HiveTable::try_new(directories, open, false)?));
     }
     format.open_table(location, &options, schema, &storage)
 }
@@ -266,16 +266,26 @@ fn open_table(
 fn hive_partitioning_option(
     options: Vec<(String, String)>,
 ) -> Result<(bool, Vec<(String, String)>)> {
-    let mut enabled = true;
+    flag_option(options, "hive_partitioning", true)
+}
+
+/// Takes the true-or-false option `name` (`default` when absent) out of a
+/// table's options.
+fn flag_option(
+    options: Vec<(String, String)>,
+    name: &str,
+    default: bool,
+) -> Result<(bool, Vec<(String, String)>)> {
+    let mut enabled = default;
     let mut rest = Vec::with_capacity(options.len());
     for (key, value) in options {
-        if key.eq_ignore_ascii_case("hive_partitioning") {
+        if key.eq_ignore_ascii_case(name) {
             enabled = match value.to_ascii_lowercase().as_str() {
                 "true" | "1" => true,
                 "false" | "0" => false,
                 _ => {
                     return Err(QuiverError::Plan(format!(
-                        "hive_partitioning must be true or false, not '{value}'"
+                        "{name} must be true or false, not '{value}'"
                     )))
                 }
             };
@@ -284,6 +294,47 @@ fn hive_partitioning_option(
         }
     }
     Ok((enabled, rest))
+}
+
+/// Opens the table that several locations (or one with a `filename` or
+/// `union_by_name` option) name: one table over all their files, each
+/// location opened as [`open_table`] opens it. `filename = true` adds a
+/// column `filename` naming each row's file (and a filter on it skips
+/// files); `union_by_name = true` matches the files' columns by name, NULL
+/// where a file lacks one; otherwise every location must hold the same
+/// columns.
+fn open_tables(
+    locations: &[String],
+    format: Arc<dyn FileFormat>,
+    options: &[(String, String)],
+    storage: &StorageOptions,
+) -> Result<Arc<dyn TableProvider>> {
+    let (filename, options) = flag_option(options.to_vec(), "filename", false)?;
+    let (union_by_name, options) = flag_option(options, "union_by_name", false)?;
+    if let ([location], false, false) = (locations, filename, union_by_name) {
+        return open_table(location, format, &options, None, storage);
+    }
+    // Each file on its own when files are named or matched by name.
+    let parts: Vec<quiver_datasource::hive::PartitionDirectory> = if filename || union_by_name {
+        let (overrides, _) = StorageOptions::split(&options)?;
+        let listing = storage.with_overrides(&overrides);
+        let mut files = vec![];
+        for location in locations {
+            for file in quiver_datasource::list_files(location, &listing)? {
+                let name = file.name().to_string();
+                let named = filename.then(|| ("filename".to_string(), name.clone()));
+                files.push((name, named.into_iter().collect()));
+            }
+        }
+        files
+    } else {
+        locations.iter().map(|l| (l.clone(), vec![])).collect()
+    };
+    let storage = storage.clone();
+    let open: DirectoryOpener = Arc::new(move |location: &str| {
+        open_table(location, Arc::clone(&format), &options, None, &storage)
+    });
+    Ok(Arc::new(HiveTable::try_new(parts, open, union_by_name)?))
 }
 
 impl SessionContext {
@@ -1177,16 +1228,19 @@ impl ContextProvider for SessionContext {
 
     fn get_file_table(
         &self,
-        location: &str,
+        locations: &[String],
         format: Option<&FormatName>,
         options: &[(String, String)],
     ) -> Result<Arc<dyn TableSource>> {
-        let storage = self.state.storage_for(location);
+        let first = locations
+            .first()
+            .ok_or_else(|| QuiverError::Plan("no file location given".into()))?;
+        let storage = self.state.storage_for(first);
         let format = match format {
             Some(f) => self.state.formats().find(f.as_str())?,
-            None => self.state.formats().detect(location, &storage)?,
+            None => self.state.formats().detect(first, &storage)?,
         };
-        let table = open_table(location, format, options, None, &storage)?;
+        let table = open_tables(locations, format, options, &storage)?;
         Ok(Arc::new(ProviderSource(table)))
     }
 

@@ -1,6 +1,7 @@
 //! `read_<format>('location', option => value, …)`: the files at a
-//! location read in one file format with the given options, as
-//! `read_parquet('data/*.parquet')` or `read_csv('x.csv', header => true)`.
+//! location (or a list of locations) read in one file format with the
+//! given options, as `read_parquet('data/*.parquet')`,
+//! `read_csv(['a.csv', 'b.csv'], header => true)`.
 
 use quiver_expr::{FileTables, FunctionTable, QuiverError, Result, ScalarValue, TableFunction};
 
@@ -33,6 +34,28 @@ fn text(value: &ScalarValue) -> String {
     }
 }
 
+/// The locations a location argument names: one text, or a list of them
+/// (`['a.csv', 'b.csv']`).
+fn locations(function: &str, location: &ScalarValue) -> Result<Vec<String>> {
+    let ScalarValue::List(list) = location else {
+        return Ok(vec![text(location)]);
+    };
+    let items = list.value(0);
+    let names: Vec<String> = (0..items.len())
+        .map(|i| ScalarValue::try_from_array(&items, i))
+        .collect::<std::result::Result<Vec<_>, _>>()?
+        .iter()
+        .filter(|v| !v.is_null())
+        .map(text)
+        .collect();
+    if names.is_empty() {
+        return Err(QuiverError::Plan(format!(
+            "{function}() needs at least one location in its list"
+        )));
+    }
+    Ok(names)
+}
+
 impl TableFunction for ReadFiles {
     fn name(&self) -> &str {
         &self.name
@@ -63,6 +86,6 @@ impl TableFunction for ReadFiles {
         };
         let options: Vec<(String, String)> =
             named.iter().map(|(k, v)| (k.clone(), text(v))).collect();
-        files.file_table(&text(location), &self.format, &options)
+        files.file_table(&locations(&self.name, location)?, &self.format, &options)
     }
 }

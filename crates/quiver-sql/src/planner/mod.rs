@@ -59,12 +59,14 @@ pub trait ContextProvider {
     /// A macro by name (case-insensitive).
     fn get_macro(&self, name: &str) -> Option<Arc<quiver_expr::logical_plan::Macro>>;
 
-    /// A table over the files at `location` (a path, glob or directory), for
-    /// `FROM 'data/x.parquet'` and `read_csv('..', header => true)`: in
-    /// `format` (from the file names when `None`), with format `options`.
+    /// A table over the files at `locations` (each a path, glob or
+    /// directory; several read as one table), for `FROM 'data/x.parquet'`
+    /// and `read_csv(['a.csv', 'b.csv'], header => true)`: in `format`
+    /// (from the first location's file names when `None`), with format
+    /// `options`.
     fn get_file_table(
         &self,
-        location: &str,
+        locations: &[String],
         format: Option<&FormatName>,
         options: &[(String, String)],
     ) -> Result<Arc<dyn TableSource>>;

@@ -11,7 +11,9 @@ use quiver_expr::suggest::closest_name;
 use quiver_expr::{
     not_impl_err, Column, Expr, LogicalPlan, Operator, QSchema, QuiverError, Result,
 };
-use quiver_expr::{FileTables, FunctionTable, GeneratedRows, ScalarValue};
+use quiver_expr::{
+    ColumnarValue, FileTables, FunctionTable, GeneratedRows, ScalarValue, Volatility,
+};
 use sqlparser::ast::{
     self, FunctionArg, FunctionArgExpr, JoinConstraint, JoinOperator, ObjectName, TableAlias,
     TableFactor, TableWithJoins,
@@ -43,6 +45,18 @@ fn constant_value(e: &Expr) -> Option<ScalarValue> {
         Expr::Literal(v) => Some(v.clone()),
         Expr::Negative(inner) => constant_value(inner)?.arithmetic_negate().ok(),
         Expr::Cast(inner, t) => quiver_expr::cast::cast_scalar(&constant_value(inner)?, t).ok(),
+        // A list of constants (`['a.csv', 'b.csv']`), or another call of
+        // constants that always gives the same result.
+        Expr::ScalarFunction(f, args) if f.0.volatility() == Volatility::Immutable => {
+            let values = args
+                .iter()
+                .map(|a| constant_value(a).map(ColumnarValue::Scalar))
+                .collect::<Option<Vec<_>>>()?;
+            match f.0.invoke(&values, 1).ok()? {
+                ColumnarValue::Scalar(v) => Some(v),
+                ColumnarValue::Array(a) => ScalarValue::try_from_array(&a, 0).ok(),
+            }
+        }
         _ => None,
     }
 }
@@ -75,16 +89,16 @@ fn looks_like_path(name: &str) -> bool {
 impl FileTables for SqlPlanner<'_> {
     fn file_table(
         &self,
-        location: &str,
+        locations: &[String],
         format: &str,
         options: &[(String, String)],
     ) -> Result<FunctionTable> {
         let format = self.provider.file_format(format)?;
         let source = self
             .provider
-            .get_file_table(location, Some(&format), options)?;
+            .get_file_table(locations, Some(&format), options)?;
         Ok(FunctionTable {
-            name: file_stem(location),
+            name: locations.first().map(|l| file_stem(l)).unwrap_or_default(),
             source,
         })
     }
@@ -596,7 +610,9 @@ impl SqlPlanner<'_> {
             }
         }
         if string_literal || looks_like_path(&table) {
-            let source = self.provider.get_file_table(&table, None, &[])?;
+            let source = self
+                .provider
+                .get_file_table(std::slice::from_ref(&table), None, &[])?;
             let stem = file_stem(&table);
             let scan = LogicalPlan::TableScan(TableScan::try_new(&stem, source, None)?);
             let scan = self.in_session_zone_scan(scan, &stem)?;
