@@ -25,6 +25,9 @@ pub struct MemTable {
     defaults: Vec<Option<String>>,
     /// `PRIMARY KEY` and `UNIQUE` constraints.
     keys: Vec<UniqueKey>,
+    /// `CHECK` constraints as SQL text (enforced by the session, which
+    /// binds SQL).
+    checks: Vec<String>,
     /// For each of `keys`, the key values of the rows (in Arrow's row
     /// format), built when first needed; the lock also makes checking and
     /// adding rows one step.
@@ -45,6 +48,7 @@ impl MemTable {
             schema,
             batches: RwLock::new(vec![]),
             keys: vec![],
+            checks: vec![],
             key_index: Mutex::new(None),
         }
     }
@@ -53,6 +57,12 @@ impl MemTable {
     /// now on (the rows it holds are checked when the first rows are added).
     pub fn with_keys(mut self, keys: Vec<UniqueKey>) -> Self {
         self.keys = keys;
+        self
+    }
+
+    /// The table with `CHECK` constraints (SQL text over its columns).
+    pub fn with_checks(mut self, checks: Vec<String>) -> Self {
+        self.checks = checks;
         self
     }
 
@@ -383,6 +393,9 @@ impl TableProvider for MemTable {
     }
     fn unique_keys(&self) -> Vec<UniqueKey> {
         self.keys.clone()
+    }
+    fn check_constraints(&self) -> Vec<String> {
+        self.checks.clone()
     }
 }
 

@@ -89,6 +89,12 @@ pub trait TableProvider: Send + Sync + Debug {
         vec![]
     }
 
+    /// The table's `CHECK` constraints as SQL text over its columns, which
+    /// every row written must not make false.
+    fn check_constraints(&self) -> Vec<String> {
+        vec![]
+    }
+
     /// For a table whose rows Quiver holds (made with `CREATE TABLE`): its
     /// rows past the first `skip`, in the order they were added, so that a
     /// database directory can save what an INSERT appended. `None` for
@@ -175,5 +181,8 @@ impl TableSource for ProviderSource {
     }
     fn unique_keys(&self) -> Vec<quiver_expr::logical_plan::UniqueKey> {
         self.0.unique_keys()
+    }
+    fn check_constraints(&self) -> Vec<String> {
+        self.0.check_constraints()
     }
 }

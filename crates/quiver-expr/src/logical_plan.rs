@@ -1070,6 +1070,8 @@ pub enum Ddl {
         defaults: Vec<Option<String>>,
         /// `PRIMARY KEY` and `UNIQUE` constraints.
         keys: Vec<UniqueKey>,
+        /// `CHECK` constraints, as SQL text over the table's columns.
+        checks: Vec<String>,
         /// `OR REPLACE`.
         or_replace: bool,
         /// `IF NOT EXISTS`.

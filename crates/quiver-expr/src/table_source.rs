@@ -61,4 +61,9 @@ pub trait TableSource: Send + Sync + Debug {
     fn unique_keys(&self) -> Vec<crate::logical_plan::UniqueKey> {
         vec![]
     }
+
+    /// The table's `CHECK` constraints, as SQL text over its columns.
+    fn check_constraints(&self) -> Vec<String> {
+        vec![]
+    }
 }

@@ -937,6 +937,7 @@ impl SessionContext {
                 input,
                 defaults,
                 keys,
+                checks,
                 or_replace,
                 if_not_exists,
             } => {
@@ -949,7 +950,8 @@ impl SessionContext {
                 };
                 let table = MemTable::try_with_batches(schema, batches)?
                     .with_defaults(defaults)
-                    .with_keys(keys);
+                    .with_keys(keys)
+                    .with_checks(checks);
                 done(catalog.insert(&name, CatalogEntry::Table(Arc::new(table)), or_replace))
             }
             Ddl::Insert {
@@ -966,6 +968,8 @@ impl SessionContext {
                     check_conflict_target(&table, target.as_ref(), &columns)?;
                 }
                 let batches = self.run(input).await?;
+                self.enforce_checks(&table, target.as_ref(), &batches)
+                    .await?;
                 let kept = returning.as_ref().map(|_| batches.clone());
                 let rows = target.insert_on_conflict(batches, on_conflict)?;
                 match (returning, kept) {
@@ -982,9 +986,12 @@ impl SessionContext {
                 defaults,
             } => {
                 match catalog.get(&name) {
-                    Some(CatalogEntry::Table(t)) if !t.unique_keys().is_empty() => {
+                    Some(CatalogEntry::Table(t))
+                        if !t.unique_keys().is_empty() || !t.check_constraints().is_empty() =>
+                    {
                         return Err(QuiverError::NotImplemented(format!(
-                            "ALTER TABLE of {name}, which has PRIMARY KEY or UNIQUE constraints"
+                            "ALTER TABLE of {name}, which has PRIMARY KEY, UNIQUE or CHECK \
+                             constraints"
                         )))
                     }
                     Some(CatalogEntry::Table(t)) if t.kind() == "memory" => {}
@@ -1015,6 +1022,10 @@ impl SessionContext {
                     (true, None) => RowChange::staying(batches, before),
                     _ => RowChange::read(batches, delete, returning.is_some())?,
                 };
+                if !delete {
+                    self.enforce_checks(&table, target.as_ref(), &change.rows)
+                        .await?;
+                }
                 target.replace(change.rows)?;
                 match returning {
                     Some(returning) => returned(
@@ -1041,6 +1052,40 @@ impl SessionContext {
             }
             other => done(self.execute_catalog_change(other)),
         }
+    }
+
+    /// Fails when a row of `batches`, about to be written into `table`,
+    /// makes one of its `CHECK` constraints false (NULL passes, as in SQL),
+    /// naming the constraint and the row.
+    async fn enforce_checks(
+        &self,
+        name: &str,
+        table: &dyn TableProvider,
+        batches: &[RecordBatch],
+    ) -> Result<()> {
+        let checks = table.check_constraints();
+        if checks.is_empty() || batches.iter().all(|b| b.num_rows() == 0) {
+            return Ok(());
+        }
+        let rows = MemTable::try_with_batches(table.schema(), batches.to_vec())?;
+        let source = Arc::new(ProviderSource(Arc::new(rows)));
+        let scan = LogicalPlan::TableScan(TableScan::try_new(name, source, None)?);
+        for check in &checks {
+            let sql = format!(
+                "SELECT * FROM {} WHERE ({check}) IS FALSE LIMIT 1",
+                quiver_sql::quote_identifier(name)
+            );
+            let plan = self.plan_query_over(&sql, vec![(name, scan.clone())])?;
+            let found = self.run(Arc::new(plan)).await?;
+            if let Some(row) = crate::pretty::rows_as_strings(&found, "NULL")?.first() {
+                return Err(QuiverError::Execution(format!(
+                    "CHECK constraint failed on table {name}: CHECK ({check}) is false for the \
+                     row ({})",
+                    row.join(", ")
+                )));
+            }
+        }
+        Ok(())
     }
 
     /// Runs `plan` and returns its rows.

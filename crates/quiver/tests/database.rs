@@ -192,7 +192,7 @@ async fn a_view_over_a_renamed_table_is_reported_not_fatal() {
 }
 
 #[tokio::test]
-async fn key_constraints_are_stored_and_enforced_after_reopening() {
+async fn constraints_are_stored_and_enforced_after_reopening() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("keys.quiver");
     {
@@ -204,7 +204,13 @@ async fn key_constraints_are_stored_and_enforced_after_reopening() {
         .await;
         run(&ctx, "INSERT INTO k VALUES (1, 'a'), (2, 'b')").await;
     }
+    {
+        let ctx = open(&db, OpenMode::ReadWrite).await.unwrap();
+        run(&ctx, "CREATE TABLE c (qty INTEGER CHECK (qty >= 0))").await;
+    }
     let ctx = open(&db, OpenMode::ReadWrite).await.unwrap();
+    let err = error(&ctx, "INSERT INTO c VALUES (-1)").await;
+    assert!(err.contains("CHECK (qty >= 0) is false"), "{err}");
     let err = error(&ctx, "INSERT INTO k VALUES (2, 'c')").await;
     assert!(err.contains("violates the primary key constraint"), "{err}");
     let err = error(&ctx, "INSERT INTO k VALUES (3, 'a')").await;

@@ -401,6 +401,26 @@ impl SqlPlanner<'_> {
                 self.binary(go(l)?, Operator::IsNotDistinctFrom, go(r)?, schema)
             }
             E::IsNull(inner) => Ok(Expr::IsNull(Box::new(go(inner)?))),
+            // `x IS [NOT] TRUE|FALSE`: never NULL, as `x IS [NOT] DISTINCT
+            // FROM TRUE|FALSE`; `IS [NOT] UNKNOWN` is `IS [NOT] NULL`.
+            E::IsTrue(inner)
+            | E::IsNotTrue(inner)
+            | E::IsFalse(inner)
+            | E::IsNotFalse(inner)
+            | E::IsUnknown(inner)
+            | E::IsNotUnknown(inner) => {
+                let operand = self.boolean(go(inner)?, "IS TRUE/FALSE/UNKNOWN", schema)?;
+                let (value, op) = match e {
+                    E::IsTrue(_) => (true, Operator::IsNotDistinctFrom),
+                    E::IsNotTrue(_) => (true, Operator::IsDistinctFrom),
+                    E::IsFalse(_) => (false, Operator::IsNotDistinctFrom),
+                    E::IsNotFalse(_) => (false, Operator::IsDistinctFrom),
+                    E::IsUnknown(_) => return Ok(Expr::IsNull(Box::new(operand))),
+                    _ => return Ok(Expr::IsNotNull(Box::new(operand))),
+                };
+                let value = Expr::Literal(ScalarValue::Boolean(Some(value)));
+                self.binary(operand, op, value, schema)
+            }
             E::IsNotNull(inner) => Ok(Expr::IsNotNull(Box::new(go(inner)?))),
             E::Between {
                 expr,

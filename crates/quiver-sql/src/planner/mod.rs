@@ -243,10 +243,31 @@ pub(crate) fn parse_query(sql: &str) -> Result<ast::Query> {
     }
 }
 
-/// The fields of column definitions, and each one's `DEFAULT` expression.
+/// The constraints of a table being created: its keys and `CHECK`
+/// expressions.
+#[derive(Debug, Default)]
+pub(crate) struct TableConstraints {
+    /// `PRIMARY KEY` and `UNIQUE`.
+    pub keys: Vec<UniqueKey>,
+    /// `CHECK (…)` expressions.
+    pub checks: Vec<ast::Expr>,
+}
+
+/// The expression of a `CHECK` constraint; an error for `NOT ENFORCED`,
+/// which Quiver would otherwise ignore.
+pub(crate) fn check_expression(check: &ast::CheckConstraint) -> Result<ast::Expr> {
+    if check.enforced == Some(false) {
+        return not_impl_err!("a CHECK constraint that is NOT ENFORCED");
+    }
+    Ok(check.expr.as_ref().clone())
+}
+
+/// The fields of column definitions, and each one's `DEFAULT` expression;
+/// their key and `CHECK` constraints go into `constraints` (an error
+/// without it).
 pub(crate) fn column_definitions(
     columns: &[ast::ColumnDef],
-    mut keys: Option<&mut Vec<UniqueKey>>,
+    mut constraints: Option<&mut TableConstraints>,
 ) -> Result<(Vec<Field>, Vec<Option<ast::Expr>>)> {
     let mut fields = vec![];
     let mut defaults = vec![];
@@ -270,12 +291,18 @@ pub(crate) fn column_definitions(
                 }
                 _ => None,
             };
-            if let (Some(primary), Some(keys)) = (key, keys.as_deref_mut()) {
+            if let (Some(primary), Some(constraints)) = (key, constraints.as_deref_mut()) {
                 not_null |= primary;
-                keys.push(UniqueKey {
+                constraints.keys.push(UniqueKey {
                     columns: vec![position],
                     primary,
                 });
+                continue;
+            }
+            if let (ColumnOption::Check(check), Some(constraints)) =
+                (&option.option, constraints.as_deref_mut())
+            {
+                constraints.checks.push(check_expression(check)?);
                 continue;
             }
             match &option.option {

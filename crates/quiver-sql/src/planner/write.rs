@@ -10,7 +10,7 @@ use quiver_expr::{not_impl_err, Expr, LogicalPlan, QSchema, QuiverError, Result,
 use sqlparser::ast;
 
 use super::expr::cast_expr;
-use super::{column_definitions, object_name, parse_expression, SqlPlanner};
+use super::{column_definitions, object_name, parse_expression, SqlPlanner, TableConstraints};
 use crate::parser::{CopyTo, RowSource};
 
 impl SqlPlanner<'_> {
@@ -49,7 +49,7 @@ impl SqlPlanner<'_> {
         super::reject_unsupported(&unsupported)?;
         let name = object_name(&c.name)?;
         let mut defaults = vec![];
-        let mut keys = vec![];
+        let mut constraints = TableConstraints::default();
         let (schema, input) = match (&c.query, c.columns.is_empty()) {
             (Some(_), false) => {
                 return Err(QuiverError::Plan(
@@ -68,10 +68,16 @@ impl SqlPlanner<'_> {
                 (Arc::new(Schema::new(fields)), Some(Arc::new(plan)))
             }
             (None, _) => {
-                let (mut fields, given) = column_definitions(&c.columns, Some(&mut keys))?;
+                let (mut fields, given) = column_definitions(&c.columns, Some(&mut constraints))?;
                 for constraint in &c.constraints {
-                    keys.push(table_key(constraint, &c.columns)?);
+                    match constraint {
+                        ast::TableConstraint::Check(check) => {
+                            constraints.checks.push(super::check_expression(check)?)
+                        }
+                        _ => constraints.keys.push(table_key(constraint, &c.columns)?),
+                    }
                 }
+                let keys = &constraints.keys;
                 if keys.iter().filter(|k| k.primary).count() > 1 {
                     return Err(QuiverError::Plan(format!(
                         "table {name} has more than one PRIMARY KEY"
@@ -119,12 +125,14 @@ impl SqlPlanner<'_> {
         if !c.constraints.is_empty() && c.columns.is_empty() {
             return not_impl_err!("table constraints in CREATE TABLE … AS");
         }
+        let checks = self.check_constraints(&name, &schema, &constraints.checks)?;
         let create = Ddl::CreateTable {
             name: name.clone(),
             schema,
             input,
             defaults,
-            keys,
+            keys: constraints.keys,
+            checks,
             or_replace: c.or_replace,
             if_not_exists: c.if_not_exists,
         };
@@ -133,6 +141,42 @@ impl SqlPlanner<'_> {
             name,
             create,
         )))
+    }
+
+    /// The `CHECK` constraints of a new table `name` of `schema`, checked
+    /// now and kept as SQL text: each a condition over the table's own
+    /// columns, without aggregates, windows, subqueries or volatile calls.
+    fn check_constraints(
+        &self,
+        name: &str,
+        schema: &Schema,
+        checks: &[ast::Expr],
+    ) -> Result<Vec<String>> {
+        let columns = QSchema::from_arrow(Some(name), schema);
+        checks
+            .iter()
+            .map(|check| {
+                let bound = self.sql_to_expr(check, &columns)?;
+                let bound = self.boolean(bound, "CHECK", &columns)?;
+                let what = if bound.contains_aggregate() {
+                    Some("an aggregate")
+                } else if bound.contains_window() {
+                    Some("a window call")
+                } else if bound.contains_subquery() {
+                    Some("a subquery")
+                } else if bound.is_volatile() {
+                    Some("a volatile call such as random()")
+                } else {
+                    None
+                };
+                match what {
+                    Some(what) => Err(QuiverError::Plan(format!(
+                        "the CHECK constraint ({check}) cannot hold {what}"
+                    ))),
+                    None => Ok(check.to_string()),
+                }
+            })
+            .collect()
     }
 
     pub(crate) fn insert(&self, insert: &ast::Insert) -> Result<LogicalPlan> {

@@ -38,6 +38,9 @@ pub enum StoredObject {
         /// positions.
         #[serde(default)]
         keys: Vec<(Vec<usize>, bool)>,
+        /// Its `CHECK` constraints as SQL text.
+        #[serde(default)]
+        checks: Vec<String>,
     },
     /// A view, kept as the statement that made it.
     View {
@@ -198,6 +201,7 @@ mod tests {
             files: vec!["data/0.parquet".into()],
             rows: 3,
             keys: vec![(vec![0], true)],
+            checks: vec!["id > 0".into()],
         });
         catalog.objects.push(StoredObject::View {
             name: "v".into(),

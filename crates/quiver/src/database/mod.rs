@@ -345,6 +345,7 @@ impl Database {
                 .into_iter()
                 .map(|k| (k.columns, k.primary))
                 .collect(),
+            checks: held.checks,
         };
         put(next, table);
         Ok(())
@@ -525,6 +526,8 @@ struct HeldRows {
     schema: SchemaRef,
     /// Its key constraints.
     keys: Vec<UniqueKey>,
+    /// Its `CHECK` constraints.
+    checks: Vec<String>,
 }
 
 /// The table `name` of `catalog` when Quiver holds its rows, with its rows
@@ -545,6 +548,7 @@ fn held_rows(catalog: &Catalog, name: &str, skip: usize) -> Option<HeldRows> {
         batches,
         schema,
         keys: table.unique_keys(),
+        checks: table.check_constraints(),
     })
 }
 
@@ -577,6 +581,7 @@ impl SessionContext {
                     defaults,
                     files,
                     keys,
+                    checks,
                     ..
                 } => {
                     let (schema, batches) = database.read_table(files)?;
@@ -589,7 +594,8 @@ impl SessionContext {
                         .collect();
                     let table = MemTable::try_with_batches(schema, batches)?
                         .with_defaults(defaults.clone())
-                        .with_keys(keys);
+                        .with_keys(keys)
+                        .with_checks(checks.clone());
                     self.register_table(name, Arc::new(table))?;
                 }
                 StoredObject::View { name, sql }
