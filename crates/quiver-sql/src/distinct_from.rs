@@ -11,8 +11,6 @@ use std::ops::ControlFlow;
 
 use sqlparser::ast::{visit_expressions_mut, BinaryOperator, Expr, VisitMut};
 
-use crate::parser::{CopyTo, RowSource, Statement};
-
 /// Regroups every `IS [NOT] DISTINCT FROM` under `node` as the standard
 /// reads it.
 pub(crate) fn regroup_distinct_from<N: VisitMut>(node: &mut N) {
@@ -58,19 +56,6 @@ fn rebuild(left: Box<Expr>, right: Box<Expr>, negated: bool) -> Expr {
     match negated {
         true => Expr::IsNotDistinctFrom(left, right),
         false => Expr::IsDistinctFrom(left, right),
-    }
-}
-
-/// [`regroup_distinct_from`] over every expression of a statement.
-pub(crate) fn regroup_statement(statement: &mut Statement) {
-    match statement {
-        Statement::Sql(sql) => regroup_distinct_from(sql.as_mut()),
-        Statement::CopyTo(CopyTo {
-            source: RowSource::Query(query),
-            ..
-        })
-        | Statement::Summarize(RowSource::Query(query)) => regroup_distinct_from(query.as_mut()),
-        Statement::CopyTo(_) | Statement::Summarize(_) | Statement::CreateExternalTable(_) => {}
     }
 }
 

@@ -9,6 +9,7 @@ mod glob;
 mod identifier;
 mod lambda_syntax;
 mod macro_syntax;
+mod operator_precedence;
 pub mod parameters;
 pub mod parser;
 pub mod planner;

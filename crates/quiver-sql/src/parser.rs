@@ -12,11 +12,12 @@ use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Token, Tokenizer};
 
 use crate::asof::{rewrite_asof_joins, rewrite_positional_joins};
-use crate::distinct_from::regroup_statement;
+use crate::distinct_from::regroup_distinct_from;
 use crate::frame_exclusion::move_frame_exclusions;
 use crate::glob::rewrite_globs;
 use crate::lambda_syntax::rewrite_lambdas;
 use crate::macro_syntax::rewrite_drop_macro;
+use crate::operator_precedence::{regroup_operators, rewrite_double_star};
 use crate::struct_type::rewrite_struct_types;
 use crate::using_sample::move_using_samples;
 
@@ -164,7 +165,7 @@ fn parse_statements(sql: &str, stack: usize) -> ParsedScript {
     let rewritten = tokens.map_err(parse_error).and_then(|tokens| {
         move_using_samples(move_frame_exclusions(rewrite_struct_types(
             rewrite_asof_joins(rewrite_positional_joins(rewrite_drop_macro(
-                rewrite_lambdas(rewrite_globs(tokens)),
+                rewrite_lambdas(rewrite_double_star(rewrite_globs(tokens))),
             ))),
         )))
     });
@@ -216,6 +217,25 @@ fn parse_statements(sql: &str, stack: usize) -> ParsedScript {
                 }
             }
         }
+    }
+}
+
+/// Regroups, over every expression of `statement`, what sqlparser groups
+/// other than DuckDB does: `IS [NOT] DISTINCT FROM` operands and the ranks
+/// of binary operators.
+fn regroup_statement(statement: &mut Statement) {
+    fn regroup<N: sqlparser::ast::VisitMut>(node: &mut N) {
+        regroup_distinct_from(node);
+        regroup_operators(node);
+    }
+    match statement {
+        Statement::Sql(sql) => regroup(sql.as_mut()),
+        Statement::CopyTo(CopyTo {
+            source: RowSource::Query(query),
+            ..
+        })
+        | Statement::Summarize(RowSource::Query(query)) => regroup(query.as_mut()),
+        Statement::CopyTo(_) | Statement::Summarize(_) | Statement::CreateExternalTable(_) => {}
     }
 }
 
