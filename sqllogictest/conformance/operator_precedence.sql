@@ -9,3 +9,6 @@ SELECT 1 + 2 || 'a', 'a' || 1 + 2, 'x' || 2 * 3, 1 + 2 || 3 + 4, 2 * 3 || 'x';
 SELECT 6 | 1 & 3, 1 | 2 << 1, 8 >> 1 & 3, 1 + 2 | 4, 2 << 1 + 1;
 
 SELECT x, x * 2 ^ 2 + 1, (x + 1) ^ 2 FROM range(3) t(x) ORDER BY x;
+
+-- A prefix ~ ranks with ||: it takes all that binds tighter.
+SELECT ~1 + 1, ~1 * 2 + 3, ~1 || 2, 1 + ~1, ~1 * 2 || 3, ~ 5 & 3, ~(1 + 1) * 2;

@@ -7,11 +7,12 @@
 //! all left-associative. After parsing, every chain of these operators that
 //! holds one whose rank differs is taken apart into its operands and
 //! operators (parenthesised operands are `Nested` and stay whole) and built
-//! again by DuckDB's ranks. Before parsing, `**` becomes `^`.
+//! again by DuckDB's ranks, a prefix `~` ranking with `||` (so `~1 + 1`
+//! is `~(1 + 1)`, as in DuckDB). Before parsing, `**` becomes `^`.
 
 use std::ops::ControlFlow;
 
-use sqlparser::ast::{visit_expressions_mut, BinaryOperator, Expr, VisitMut};
+use sqlparser::ast::{visit_expressions_mut, BinaryOperator, Expr, UnaryOperator, VisitMut};
 use sqlparser::tokenizer::{Token, TokenWithSpan};
 
 /// `tokens` with each `**` (two adjacent `*`) as `^`.
@@ -59,85 +60,136 @@ fn misranked(op: &BinaryOperator) -> bool {
     matches!(rank(op), Some(1) | Some(4))
 }
 
-/// Whether `e` is a chain node whose operator is misranked.
+/// Whether `e` is a chain node whose operator is misranked, or a `~`
+/// (which DuckDB applies to all that follows up to an operator of the
+/// lowest rank, where sqlparser applies it to the next operand only).
 fn misranked_node(e: &Expr) -> bool {
-    matches!(e, Expr::BinaryOp { op, .. } if misranked(op))
+    match e {
+        Expr::BinaryOp { op, .. } => misranked(op),
+        Expr::UnaryOp { op, .. } => *op == UnaryOperator::BitwiseNot,
+        _ => false,
+    }
 }
+
+/// DuckDB's rank of the prefix `~`: that of `||` and the bit operators.
+const BITWISE_NOT_RANK: u8 = 1;
 
 /// Regroups every chain of binary operators under `node` by DuckDB's ranks.
 pub(crate) fn regroup_operators<N: VisitMut>(node: &mut N) {
     // Post-order: a chain's parts are regrouped before the chain, and a
-    // regrouped part holding `||`-ranked operators has one on top, so the
-    // chain above it sees it (`^` never sits below `+` or `*` as parsed).
+    // regrouped part holding `||`-ranked operators (or a `~`) has one on
+    // top, so the chain above it sees it (`^` never sits below `+` or `*`
+    // as parsed).
     let _ = visit_expressions_mut(node, |e| {
-        let Expr::BinaryOp { op, left, right } = e else {
-            return ControlFlow::<()>::Continue(());
+        let regroup = match e {
+            Expr::BinaryOp { op, left, right } => {
+                rank(op).is_some()
+                    && (misranked(op) || misranked_node(left) || misranked_node(right))
+            }
+            // sqlparser's `~` takes `1 * 2 || 3` whole.
+            Expr::UnaryOp {
+                op: UnaryOperator::BitwiseNot,
+                expr,
+            } => matches!(expr.as_ref(), Expr::BinaryOp { op, .. } if rank(op).is_some()),
+            _ => false,
         };
-        let in_chain = rank(op).is_some();
-        if in_chain && (misranked(op) || misranked_node(left) || misranked_node(right)) {
+        if regroup {
             let taken = std::mem::replace(e, Expr::value(sqlparser::ast::Value::Null));
             *e = ranked(taken);
         }
-        ControlFlow::Continue(())
+        ControlFlow::<()>::Continue(())
     });
 }
 
-/// A step of the walk over a chain: an expression to take apart, or an
-/// operator to emit.
-enum Step {
-    Expr(Box<Expr>),
-    Operator(BinaryOperator),
+/// A piece of a chain in written order.
+enum Piece {
+    Operand(Expr),
+    Binary(BinaryOperator),
+    /// A prefix `~`.
+    Not,
 }
 
-/// The chain rooted at `root`, built again by DuckDB's ranks.
-fn ranked(root: Expr) -> Expr {
-    // The chain's operands and operators in written order (an in-order
-    // walk without recursion: chains can be long).
-    let mut operands: Vec<Expr> = vec![];
-    let mut operators: Vec<BinaryOperator> = vec![];
-    let mut steps = vec![Step::Expr(Box::new(root))];
+/// The chain rooted at `root` in written order: an in-order walk without
+/// recursion (chains can be long), which also takes `~` apart from its
+/// operand.
+fn pieces(root: Expr) -> Vec<Piece> {
+    let mut pieces = vec![];
+    let mut steps = vec![Piece::Operand(root)];
     while let Some(step) = steps.pop() {
         match step {
-            Step::Operator(op) => operators.push(op),
-            Step::Expr(e) => match *e {
-                Expr::BinaryOp { left, op, right } if rank(&op).is_some() => {
-                    steps.push(Step::Expr(right));
-                    steps.push(Step::Operator(op));
-                    steps.push(Step::Expr(left));
+            Piece::Operand(Expr::BinaryOp { left, op, right }) if rank(&op).is_some() => {
+                steps.push(Piece::Operand(*right));
+                steps.push(Piece::Binary(op));
+                steps.push(Piece::Operand(*left));
+            }
+            Piece::Operand(Expr::UnaryOp {
+                op: UnaryOperator::BitwiseNot,
+                expr,
+            }) => {
+                pieces.push(Piece::Not);
+                steps.push(Piece::Operand(*expr));
+            }
+            piece => pieces.push(piece),
+        }
+    }
+    pieces
+}
+
+/// The chain rooted at `root`, built again by DuckDB's ranks (operator
+/// precedence parsing, every operator left-associative).
+fn ranked(root: Expr) -> Expr {
+    let mut values: Vec<Expr> = vec![];
+    let mut pending: Vec<Piece> = vec![];
+    let pending_rank = |p: &Piece| match p {
+        Piece::Binary(op) => rank(op),
+        _ => Some(BITWISE_NOT_RANK),
+    };
+    for piece in pieces(root) {
+        match piece {
+            Piece::Operand(e) => values.push(e),
+            Piece::Not => pending.push(Piece::Not),
+            Piece::Binary(op) => {
+                while pending
+                    .last()
+                    .is_some_and(|top| pending_rank(top) >= rank(&op))
+                {
+                    apply(&mut values, pending.pop());
                 }
-                operand => operands.push(operand),
-            },
+                pending.push(Piece::Binary(op));
+            }
         }
     }
-    // Operator precedence parsing, every operator left-associative.
-    let mut operands = operands.into_iter();
-    let mut values: Vec<Expr> = operands.next().into_iter().collect();
-    let mut pending: Vec<BinaryOperator> = vec![];
-    for (op, operand) in operators.into_iter().zip(operands) {
-        while pending.last().is_some_and(|top| rank(top) >= rank(&op)) {
-            apply(&mut values, pending.pop());
-        }
-        pending.push(op);
-        values.push(operand);
-    }
-    while let Some(op) = pending.pop() {
-        apply(&mut values, Some(op));
+    while let Some(piece) = pending.pop() {
+        apply(&mut values, Some(piece));
     }
     values
         .pop()
         .unwrap_or_else(|| Expr::value(sqlparser::ast::Value::Null))
 }
 
-/// Replaces the last two of `values` by `op` applied to them.
-fn apply(values: &mut Vec<Expr>, op: Option<BinaryOperator>) {
-    let (Some(op), Some(right), Some(left)) = (op, values.pop(), values.pop()) else {
-        return;
-    };
-    values.push(Expr::BinaryOp {
-        left: Box::new(left),
-        op,
-        right: Box::new(right),
-    });
+/// Replaces the last one or two of `values` by `piece` applied to them.
+fn apply(values: &mut Vec<Expr>, piece: Option<Piece>) {
+    match piece {
+        Some(Piece::Binary(op)) => {
+            let (Some(right), Some(left)) = (values.pop(), values.pop()) else {
+                return;
+            };
+            values.push(Expr::BinaryOp {
+                left: Box::new(left),
+                op,
+                right: Box::new(right),
+            });
+        }
+        Some(Piece::Not) => {
+            if let Some(operand) = values.pop() {
+                values.push(Expr::UnaryOp {
+                    op: UnaryOperator::BitwiseNot,
+                    expr: Box::new(operand),
+                });
+            }
+        }
+        _ => {}
+    }
 }
 
 #[cfg(test)]
@@ -170,6 +222,7 @@ mod tests {
             ast::Expr::BinaryOp { left, op, right } => {
                 format!("({} {op} {})", shape(left), shape(right))
             }
+            ast::Expr::UnaryOp { op, expr } => format!("{op}{}", shape(expr)),
             other => other.to_string(),
         }
     }
@@ -184,6 +237,8 @@ mod tests {
         assert_eq!(grouped("SELECT 6 | 1 & 3"), "((6 | 1) & 3)");
         assert_eq!(grouped("SELECT (2 * 3) ^ 2"), "((2 * 3) ^ 2)");
         assert_eq!(grouped("SELECT a + b * c - d"), "((a + (b * c)) - d)");
+        assert_eq!(grouped("SELECT ~1 + 1"), "~(1 + 1)");
+        assert_eq!(grouped("SELECT ~1 * 2 || 3"), "(~(1 * 2) || 3)");
     }
 
     #[test]
