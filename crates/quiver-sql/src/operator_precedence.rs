@@ -103,7 +103,7 @@ pub(crate) fn regroup_operators<N: VisitMut>(node: &mut N) {
 
 /// A piece of a chain in written order.
 enum Piece {
-    Operand(Expr),
+    Operand(Box<Expr>),
     Binary(BinaryOperator),
     /// A prefix `~`.
     Not,
@@ -114,22 +114,26 @@ enum Piece {
 /// operand.
 fn pieces(root: Expr) -> Vec<Piece> {
     let mut pieces = vec![];
-    let mut steps = vec![Piece::Operand(root)];
+    let mut steps = vec![Piece::Operand(Box::new(root))];
     while let Some(step) = steps.pop() {
-        match step {
-            Piece::Operand(Expr::BinaryOp { left, op, right }) if rank(&op).is_some() => {
-                steps.push(Piece::Operand(*right));
+        let Piece::Operand(e) = step else {
+            pieces.push(step);
+            continue;
+        };
+        match *e {
+            Expr::BinaryOp { left, op, right } if rank(&op).is_some() => {
+                steps.push(Piece::Operand(right));
                 steps.push(Piece::Binary(op));
-                steps.push(Piece::Operand(*left));
+                steps.push(Piece::Operand(left));
             }
-            Piece::Operand(Expr::UnaryOp {
+            Expr::UnaryOp {
                 op: UnaryOperator::BitwiseNot,
                 expr,
-            }) => {
+            } => {
                 pieces.push(Piece::Not);
-                steps.push(Piece::Operand(*expr));
+                steps.push(Piece::Operand(expr));
             }
-            piece => pieces.push(piece),
+            operand => pieces.push(Piece::Operand(Box::new(operand))),
         }
     }
     pieces
@@ -146,7 +150,7 @@ fn ranked(root: Expr) -> Expr {
     };
     for piece in pieces(root) {
         match piece {
-            Piece::Operand(e) => values.push(e),
+            Piece::Operand(e) => values.push(*e),
             Piece::Not => pending.push(Piece::Not),
             Piece::Binary(op) => {
                 while pending
