@@ -906,10 +906,10 @@ impl SqlPlanner<'_> {
         Ok(cast_expr(l, &lt2, schema)?.binary(op, cast_expr(r, &rt2, schema)?))
     }
 
-    /// Division as DuckDB does it: `/` of two integers is a DOUBLE
-    /// (`7 / 2` is 3.5) unless `SET integer_division = true` makes it
-    /// `//`; `//` of two integers truncates toward zero, and of other
-    /// numbers is `/` on DOUBLEs.
+    /// Division as DuckDB does it: `/` of two integers, or of a decimal,
+    /// is a DOUBLE (`7 / 2` is 3.5) unless `SET integer_division = true`
+    /// makes it `//`; `//` of two integers truncates toward zero, and of
+    /// other numbers is `/` on DOUBLEs.
     fn division(
         &self,
         l: Expr,
@@ -927,8 +927,14 @@ impl SqlPlanner<'_> {
             other => other,
         };
         let both_integers = integer(&lt) && integer(&rt);
+        let numeric = |t: &DataType| t.is_numeric() || t == &DataType::Null;
+        let decimal = |t: &DataType| matches!(t, DataType::Decimal128(..));
+        // Dividing integers or decimals gives a DOUBLE, as in DuckDB (a
+        // decimal quotient would round: 1.0 / 3 * 3 would be 0.99999).
         let to_double = match op {
-            Operator::Divide => both_integers,
+            Operator::Divide => {
+                both_integers || ((decimal(&lt) || decimal(&rt)) && numeric(&lt) && numeric(&rt))
+            }
             _ => !both_integers && lt.is_numeric() && rt.is_numeric(),
         };
         if !to_double {
