@@ -26,11 +26,13 @@ use crate::value_text::{needs_sql_text, sql_text};
 use crate::zones::{instant_of, local_times, zone};
 
 /// Whether `CAST` converts values of type `from` to `to`: Arrow's casts,
-/// and text of every type that has one (lists, maps, structs, intervals
-/// and BLOBs as DuckDB writes them).
+/// text of every type that has one (lists, maps, structs, intervals and
+/// BLOBs as DuckDB writes them), lists, structs and maps from text, and
+/// decimals to BOOLEAN.
 pub fn can_cast(from: &DataType, to: &DataType) -> bool {
     (is_string(to) && needs_sql_text(from))
         || (is_string(from) && is_nested(to))
+        || (matches!(from, DataType::Decimal128(..)) && to == &DataType::Boolean)
         || arrow::compute::can_cast_types(from, to)
 }
 
@@ -62,6 +64,14 @@ pub fn try_cast_array(array: &ArrayRef, target: &DataType) -> Result<ArrayRef> {
 fn convert(array: &ArrayRef, target: &DataType, safe: bool) -> Result<ArrayRef> {
     if is_string(target) && needs_sql_text(array.data_type()) {
         return Ok(arrow::compute::cast(&sql_text(array)?, target)?);
+    }
+    // A decimal is true when it is not zero, as any number.
+    if target == &DataType::Boolean && matches!(array.data_type(), DataType::Decimal128(..)) {
+        return convert(
+            &arrow::compute::cast(array, &DataType::Float64)?,
+            target,
+            safe,
+        );
     }
     if let Some(moved) = across_zones(array, target)? {
         return Ok(moved);

@@ -1,6 +1,8 @@
 //! Digests and encodings: `md5`, `sha1`, `sha256` (lower-case hex),
-//! `to_base64` (`base64`), `from_base64`, `url_encode` and `url_decode`.
-//! Digests and `to_base64` take a BLOB or the UTF-8 bytes of a string.
+//! `to_base64` (`base64`), `from_base64`, `url_encode` and `url_decode`,
+//! `hex` (`to_hex`) and `bin` (`to_binary`) of an integer or of bytes, and
+//! `unhex` (`from_hex`) and `unbin` (`from_binary`). Digests, `to_base64`,
+//! `hex` and `bin` take a BLOB or the UTF-8 bytes of a string.
 
 use base64::Engine;
 use md5::Md5;
@@ -8,9 +10,14 @@ use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_AL
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
 
+use std::sync::Arc;
+
+use arrow::datatypes::DataType;
+use quiver_expr::{ColumnarValue, Result, ScalarFunction};
+
 use super::row_fn::{Kind, Out, RowFunction, Val};
 
-use Kind::{Bytes, Str};
+use Kind::{Bytes, Int, Str};
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -62,6 +69,121 @@ fn url_decode(v: &[Val]) -> Result<Out, String> {
         .map_err(|_| format!("'{}' does not decode to valid UTF-8", v[0].str()))
 }
 
+/// An integer's bits as unsigned 64-bit digits, as DuckDB writes them
+/// (`hex(-1)` is sixteen `F`s).
+fn integer_bits(v: &[Val]) -> u64 {
+    v[0].int() as u64
+}
+
+fn hex_of_integer(v: &[Val]) -> Result<Out, String> {
+    Ok(Out::Str(format!("{:X}", integer_bits(v))))
+}
+
+fn hex_of_bytes(v: &[Val]) -> Result<Out, String> {
+    Ok(Out::Str(
+        v[0].bytes().iter().map(|b| format!("{b:02X}")).collect(),
+    ))
+}
+
+fn bin_of_integer(v: &[Val]) -> Result<Out, String> {
+    Ok(Out::Str(format!("{:b}", integer_bits(v))))
+}
+
+fn bin_of_bytes(v: &[Val]) -> Result<Out, String> {
+    Ok(Out::Str(
+        v[0].bytes().iter().map(|b| format!("{b:08b}")).collect(),
+    ))
+}
+
+/// The bytes of text in base `2^bits` digits (hex: 4, binary: 1), the
+/// first byte taking what is left over when the digits do not fill bytes.
+fn digits_to_bytes(text: &str, bits: u32) -> Result<Vec<u8>, String> {
+    let per_byte = (8 / bits) as usize;
+    let digits: Vec<u8> = text
+        .chars()
+        .map(|c| {
+            c.to_digit(1 << bits)
+                .map(|d| d as u8)
+                .ok_or_else(|| format!("'{c}' is not a base-{} digit (in '{text}')", 1 << bits))
+        })
+        .collect::<Result<_, _>>()?;
+    let first = match digits.len() % per_byte {
+        0 => per_byte,
+        short => short,
+    };
+    let mut bytes = vec![];
+    let mut start = 0;
+    let mut take = first.min(digits.len());
+    while start < digits.len() {
+        let byte = digits[start..start + take]
+            .iter()
+            .fold(0u8, |acc, &d| (acc << bits) | d);
+        bytes.push(byte);
+        start += take;
+        take = per_byte;
+    }
+    Ok(bytes)
+}
+
+fn unhex(v: &[Val]) -> Result<Out, String> {
+    digits_to_bytes(v[0].str(), 4).map(Out::Bytes)
+}
+
+fn unbin(v: &[Val]) -> Result<Out, String> {
+    digits_to_bytes(v[0].str(), 1).map(Out::Bytes)
+}
+
+/// A function with one form for an integer argument and another for bytes
+/// or text (`hex`, `bin`).
+#[derive(Debug)]
+struct IntegerOrBytes {
+    of_integer: RowFunction,
+    of_bytes: RowFunction,
+}
+
+impl IntegerOrBytes {
+    /// The form for arguments of `types`.
+    fn form(&self, types: &[DataType]) -> &RowFunction {
+        match types.first() {
+            Some(t) if t.is_integer() => &self.of_integer,
+            _ => &self.of_bytes,
+        }
+    }
+}
+
+impl ScalarFunction for IntegerOrBytes {
+    fn name(&self) -> &str {
+        self.of_bytes.name()
+    }
+    fn aliases(&self) -> &'static [&'static str] {
+        self.of_bytes.aliases()
+    }
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        self.form(arg_types).coerce_types(arg_types)
+    }
+    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
+        self.form(arg_types).return_type(arg_types)
+    }
+    fn invoke(&self, args: &[ColumnarValue], num_rows: usize) -> Result<ColumnarValue> {
+        let types: Vec<DataType> = args.iter().map(|a| a.data_type()).collect();
+        self.form(&types).invoke(args, num_rows)
+    }
+}
+
+/// `hex` and `bin`, each of an integer or of bytes.
+pub fn integer_or_bytes_functions() -> Vec<Arc<dyn ScalarFunction>> {
+    let both = |name: &'static str, alias: &'static [&'static str], int, bytes| {
+        Arc::new(IntegerOrBytes {
+            of_integer: RowFunction::new(name, &[Int], 0, Str, int).with_aliases(alias),
+            of_bytes: RowFunction::new(name, &[Bytes], 0, Str, bytes).with_aliases(alias),
+        }) as Arc<dyn ScalarFunction>
+    };
+    vec![
+        both("hex", &["to_hex"], hex_of_integer, hex_of_bytes),
+        both("bin", &["to_binary"], bin_of_integer, bin_of_bytes),
+    ]
+}
+
 /// The digest and encoding functions each named as it is called.
 pub fn functions() -> Vec<RowFunction> {
     vec![
@@ -72,6 +194,8 @@ pub fn functions() -> Vec<RowFunction> {
         RowFunction::new("from_base64", &[Str], 0, Bytes, from_base64),
         RowFunction::new("url_encode", &[Str], 0, Str, url_encode),
         RowFunction::new("url_decode", &[Str], 0, Str, url_decode),
+        RowFunction::new("unhex", &[Str], 0, Bytes, unhex).with_aliases(&["from_hex"]),
+        RowFunction::new("unbin", &[Str], 0, Bytes, unbin).with_aliases(&["from_binary"]),
     ]
 }
 
@@ -116,5 +240,24 @@ mod tests {
             Ok(Out::Str("a b+c".into()))
         );
         assert!(url_decode(&[Val::Str("%ff")]).is_err());
+    }
+
+    #[test]
+    fn hex_and_binary_digits() {
+        assert_eq!(hex_of_integer(&[Val::Int(255)]), Ok(Out::Str("FF".into())));
+        assert_eq!(
+            hex_of_integer(&[Val::Int(-1)]),
+            Ok(Out::Str("FFFFFFFFFFFFFFFF".into()))
+        );
+        assert_eq!(hex_of_bytes(&[b("abc")]), Ok(Out::Str("616263".into())));
+        assert_eq!(bin_of_integer(&[Val::Int(5)]), Ok(Out::Str("101".into())));
+        assert_eq!(bin_of_bytes(&[b("a")]), Ok(Out::Str("01100001".into())));
+        assert_eq!(
+            unhex(&[Val::Str("616263")]),
+            Ok(Out::Bytes(b"abc".to_vec()))
+        );
+        assert_eq!(unhex(&[Val::Str("414")]), Ok(Out::Bytes(vec![0x04, 0x14])));
+        assert_eq!(unbin(&[Val::Str("0110")]), Ok(Out::Bytes(vec![6])));
+        assert!(unhex(&[Val::Str("zz")]).is_err());
     }
 }
