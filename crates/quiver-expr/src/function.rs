@@ -304,6 +304,10 @@ pub trait FileTables {
 
     /// A table named `name` over `rows`, generated as a scan reads them.
     fn generated_table(&self, name: &str, rows: Arc<dyn GeneratedRows>) -> Result<FunctionTable>;
+
+    /// The names of the files at `location` (a path, glob, directory or
+    /// URL), sorted; none when nothing matches.
+    fn file_names(&self, location: &str) -> Result<Vec<String>>;
 }
 
 /// A function called in FROM that makes a table, such as

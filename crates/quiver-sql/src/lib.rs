@@ -4,6 +4,7 @@
 
 mod asof;
 mod distinct_from;
+mod filter_clause;
 mod frame_exclusion;
 mod glob;
 mod identifier;

@@ -13,6 +13,7 @@ use sqlparser::tokenizer::{Token, Tokenizer};
 
 use crate::asof::{rewrite_asof_joins, rewrite_positional_joins};
 use crate::distinct_from::regroup_distinct_from;
+use crate::filter_clause::add_filter_where;
 use crate::frame_exclusion::move_frame_exclusions;
 use crate::glob::rewrite_globs;
 use crate::lambda_syntax::rewrite_lambdas;
@@ -165,7 +166,7 @@ fn parse_statements(sql: &str, stack: usize) -> ParsedScript {
     let rewritten = tokens.map_err(parse_error).and_then(|tokens| {
         move_using_samples(move_frame_exclusions(rewrite_struct_types(
             rewrite_asof_joins(rewrite_positional_joins(rewrite_drop_macro(
-                rewrite_lambdas(rewrite_double_star(rewrite_globs(tokens))),
+                rewrite_lambdas(add_filter_where(rewrite_double_star(rewrite_globs(tokens)))),
             ))),
         )))
     });

@@ -1289,6 +1289,23 @@ impl ContextProvider for SessionContext {
         Ok(Arc::new(ProviderSource(table)))
     }
 
+    fn file_names(&self, location: &str) -> Result<Vec<String>> {
+        let storage = self.state.storage_for(location);
+        match quiver_datasource::list_files(location, &storage) {
+            Ok(files) => Ok(files.iter().map(|f| f.name().to_string()).collect()),
+            // Nothing there is no rows (as in DuckDB); other failures, such
+            // as a directory that cannot be read, are errors.
+            Err(QuiverError::Io(why))
+                if ["no files match", "file not found", "contains no data files"]
+                    .iter()
+                    .any(|nothing| why.contains(nothing)) =>
+            {
+                Ok(vec![])
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     fn generated_table(&self, rows: Arc<dyn GeneratedRows>) -> Arc<dyn TableSource> {
         Arc::new(ProviderSource(Arc::new(GeneratedTable::new(rows))))
     }

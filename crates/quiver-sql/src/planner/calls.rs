@@ -7,8 +7,9 @@
 //! and
 //! `date_part` of the DOUBLE fields `epoch` and `julian` (their own
 //! functions, since a function's result type cannot depend on an argument's
-//! value), and `json_group_array(x)` / `json_group_object(k, v)` (JSON of
-//! a `list` aggregate).
+//! value), `json_group_array(x)` / `json_group_object(k, v)` (JSON of
+//! a `list` aggregate), and `current_setting('name')` and `version()`
+//! (constants).
 
 use arrow::datatypes::{DataType, TimeUnit};
 use quiver_expr::types::sql_type_name;
@@ -42,6 +43,8 @@ pub const REWRITTEN_CALLS: &[(&str, &[&str])] = &[
     ("current_date", &["today"]),
     ("date_add", &[]),
     ("json_group_array", &[]),
+    ("current_setting", &[]),
+    ("version", &[]),
     ("json_group_object", &[]),
     ("struct_insert", &[]),
     ("grouping", &["grouping_id"]),
@@ -106,6 +109,19 @@ impl SqlPlanner<'_> {
             order_by: vec![],
             filter: None,
         }))
+    }
+}
+
+/// A setting's value (text) as a typed constant, as DuckDB's
+/// `current_setting` gives it: a BIGINT or BOOLEAN when it reads as one.
+fn setting_value(text: &str) -> ScalarValue {
+    if let Ok(n) = text.parse::<i64>() {
+        return ScalarValue::Int64(Some(n));
+    }
+    match text.to_ascii_lowercase().as_str() {
+        "true" => ScalarValue::Boolean(Some(true)),
+        "false" => ScalarValue::Boolean(Some(false)),
+        _ => ScalarValue::Utf8(Some(text.to_string())),
     }
 }
 
@@ -186,6 +202,31 @@ impl SqlPlanner<'_> {
             "date_add" => {
                 let [date, interval] = exactly(name, args)?;
                 self.binary(date, Operator::Plus, interval, schema)?
+            }
+            "current_setting" => {
+                let [name] = exactly(name, args)?;
+                let Expr::Literal(ScalarValue::Utf8(Some(setting))) = name else {
+                    return Err(QuiverError::Plan(
+                        "current_setting takes the name of a setting as a string constant".into(),
+                    ));
+                };
+                let settings = self.provider.settings();
+                let found = settings
+                    .iter()
+                    .find(|s| s.name.eq_ignore_ascii_case(&setting))
+                    .ok_or_else(|| {
+                        let names: Vec<&str> = settings.iter().map(|s| s.name).collect();
+                        QuiverError::Plan(format!(
+                            "unknown setting '{setting}'; the settings are {}",
+                            names.join(", ")
+                        ))
+                    })?;
+                Expr::Literal(setting_value(&found.value))
+            }
+            "version" => {
+                let [] = exactly(name, args)?;
+                let version = format!("v{}", env!("CARGO_PKG_VERSION"));
+                Expr::Literal(ScalarValue::Utf8(Some(version)))
             }
             "json_group_array" => {
                 let [value] = exactly(name, args)?;

@@ -71,6 +71,10 @@ pub trait ContextProvider {
         options: &[(String, String)],
     ) -> Result<Arc<dyn TableSource>>;
 
+    /// The names of the files at `location` (a path, glob, directory or
+    /// URL), sorted; none when nothing matches (`glob('…')`).
+    fn file_names(&self, location: &str) -> Result<Vec<String>>;
+
     /// A table over rows a table function generates (`range(10)`).
     fn generated_table(&self, rows: Arc<dyn GeneratedRows>) -> Arc<dyn TableSource>;
 

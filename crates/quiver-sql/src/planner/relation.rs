@@ -109,6 +109,10 @@ impl FileTables for SqlPlanner<'_> {
             source: self.provider.generated_table(rows),
         })
     }
+
+    fn file_names(&self, location: &str) -> Result<Vec<String>> {
+        self.provider.file_names(location)
+    }
 }
 
 /// The positions in `ls` and `rs` of each `USING` column `names`.
