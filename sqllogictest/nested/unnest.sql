@@ -64,3 +64,27 @@ SELECT * FROM n JOIN unnest([1]) ON true;
 
 -- error: function unnest cannot be called with
 SELECT * FROM unnest(5);
+
+-- unnest of a STRUCT: one column per field, the rows unchanged (a NULL
+-- struct gives NULL fields); recursive := true also unnests every list
+-- level and expands struct elements and nested structs; max_depth := n
+-- unnests n levels.
+SELECT unnest({'a': 1, 'b': 'x'}), 5;
+
+SELECT id, unnest(s) FROM (VALUES (1, {'a': 1, 'b': 'x'}), (2, NULL)) AS t(id, s);
+
+SELECT unnest({'a': 1, 'b': {'c': 2}});
+
+-- error: a whole select item
+SELECT unnest({'a': 1, 'b': {'c': 2}})::VARCHAR;
+
+SELECT unnest({'a': 1, 'b': {'c': 2}}, recursive := true);
+
+SELECT unnest([[1, 2], NULL, [3]], recursive := true) AS x;
+
+SELECT unnest([[[1], [2, 3]], [[4]]], max_depth := 2)::VARCHAR;
+
+SELECT unnest([{'a': 1, 'b': [1, 2]}, {'a': 2, 'b': NULL}], recursive := true);
+
+-- error: unnest takes recursive
+SELECT unnest([1, 2], depth := 2);

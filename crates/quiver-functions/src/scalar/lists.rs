@@ -147,7 +147,7 @@ impl ScalarFunction for Unnest {
         check_arity(self.name(), arg_types, 1, 1)?;
         match &arg_types[0] {
             DataType::Struct(_) => Err(QuiverError::NotImplemented(
-                "unnest of a STRUCT is not supported yet; select its fields with s.field".into(),
+                "unnest of a STRUCT must be a whole select item (its fields become columns)".into(),
             )),
             t => Ok(vec![
                 as_list_type(t).ok_or_else(|| wrong_types(self.name(), arg_types))?

@@ -1156,6 +1156,9 @@ impl SqlPlanner<'_> {
         if let Some(func) = self.provider.lambda_function(&name) {
             return self.lambda_call(func, f, schema);
         }
+        if super::unnest_forms::has_unnest_options(f) {
+            return Ok(self.unnest_with_options(f, schema)?.0);
+        }
         if let Some(over) = &f.over {
             return self.window_call(f, &name, over, schema);
         }

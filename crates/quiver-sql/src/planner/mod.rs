@@ -25,6 +25,7 @@ mod star;
 mod summarize;
 mod time_zone;
 mod unnest;
+mod unnest_forms;
 mod upsert;
 mod window;
 mod write;

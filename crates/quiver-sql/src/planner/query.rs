@@ -493,6 +493,10 @@ impl SqlPlanner<'_> {
                         items.extend(expanded);
                         continue;
                     }
+                    if let Some(expanded) = self.unnest_items(e, schema)? {
+                        items.extend(expanded.items);
+                        continue;
+                    }
                     let x = self.sql_to_expr(e, schema)?;
                     let name = super::nested::field_name(e, &x)
                         .or_else(|| self.macro_call_name(e))
@@ -502,6 +506,18 @@ impl SqlPlanner<'_> {
                 SelectItem::ExprWithAlias { expr, alias } => {
                     if let Some(expanded) = self.columns_expression(expr, Some(alias), schema)? {
                         items.extend(expanded);
+                        continue;
+                    }
+                    if let Some(expanded) = self.unnest_items(expr, schema)? {
+                        match expanded.fields {
+                            true => items.extend(expanded.items),
+                            false => items.extend(
+                                expanded
+                                    .items
+                                    .into_iter()
+                                    .map(|(x, _)| (x, alias.value.clone())),
+                            ),
+                        }
                         continue;
                     }
                     items.push((self.sql_to_expr(expr, schema)?, alias.value.clone()))
