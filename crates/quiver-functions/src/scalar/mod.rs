@@ -27,6 +27,7 @@ mod string;
 mod structs;
 mod text;
 mod time_format;
+mod type_of;
 mod variadic;
 
 use std::sync::Arc;
@@ -50,6 +51,7 @@ pub fn builtins() -> Vec<Arc<dyn ScalarFunction>> {
         Arc::new(math::Round::half_to_even()),
         Arc::new(math::Round::toward_zero()),
         Arc::new(coalesce::Coalesce),
+        Arc::new(type_of::TypeOf),
         Arc::new(date_part::DatePart::new()),
         Arc::new(date_trunc::DateTrunc),
         Arc::new(rounding::Rounding::floor()),

@@ -1,6 +1,6 @@
 //! Calls the binder rewrites into other expressions instead of calling a
 //! registered function: `mod(a, b)` (`a % b`), `nullif`, `if`/`iif`,
-//! `ifnull`/`nvl` (`coalesce` of two), `typeof` (a constant), `now()` and
+//! `ifnull`/`nvl` (`coalesce` of two), `now()` and
 //! `current_timestamp` (a TIMESTAMP WITH TIME ZONE), `localtimestamp` (its
 //! local time) and `current_date` and `today()` (in the session's zone),
 //! constants the same throughout a statement, `date_add(d, i)` (`d + i`),
@@ -12,7 +12,6 @@
 //! (constants).
 
 use arrow::datatypes::{DataType, TimeUnit};
-use quiver_expr::types::sql_type_name;
 use quiver_expr::{
     AggregateCall, AggregateFunctionRef, Expr, Operator, QSchema, QuiverError, Result, ScalarValue,
 };
@@ -29,7 +28,6 @@ pub const REWRITTEN_CALLS: &[(&str, &[&str])] = &[
     ("nullif", &[]),
     ("if", &["iif"]),
     ("ifnull", &["nvl"]),
-    ("typeof", &[]),
     (
         "now",
         &[
@@ -248,11 +246,6 @@ impl SqlPlanner<'_> {
             "ifnull" | "nvl" => {
                 let [a, b] = exactly(name, args)?;
                 self.call_scalar("coalesce", vec![a, b], schema)?
-            }
-            "typeof" => {
-                let [value] = exactly(name, args)?;
-                let name = sql_type_name(&value.data_type(schema)?);
-                Expr::Literal(ScalarValue::Utf8(Some(name)))
             }
             "date_part" | "datepart" => match args.first() {
                 Some(Expr::Literal(
