@@ -3,7 +3,8 @@ made per row (the words of l_comment, a list of three decimals), searched,
 sorted, reversed, joined, aggregated and unnested (the words of every
 comment, 30M elements, re-aggregated), and a struct field read back, in
 Quiver, DuckDB and DataFusion at the same thread count (the nested-data
-issue's function benchmark). Each query reduces its results to a few
+issue's function benchmark), and lambdas over those words. Each query
+reduces its results to a few
 values, which must agree across the engines.
 
     pip install duckdb datafusion
@@ -66,6 +67,24 @@ QUERIES = {
         {
             "quiver": f"SELECT count(*), sum(length(w)) FROM lineitem, unnest({WORDS}) AS u(w)",
             "duckdb": f"SELECT count(*), sum(length(w)) FROM lineitem, unnest({WORDS}) AS u(w)",
+        },
+        None),
+    "list_transform (lambda)": (
+        {
+            "quiver": f"SELECT sum(list_sum(list_transform({WORDS}, lambda w: length(w) * 2))) FROM lineitem",
+            "duckdb": f"SELECT sum(list_sum(list_transform({WORDS}, lambda w: length(w) * 2))) FROM lineitem",
+        },
+        None),
+    "list_filter (lambda, capture)": (
+        {
+            "quiver": f"SELECT sum(len(list_filter({WORDS}, lambda w: length(w) > l_linenumber))) FROM lineitem",
+            "duckdb": f"SELECT sum(len(list_filter({WORDS}, lambda w: length(w) > l_linenumber))) FROM lineitem",
+        },
+        None),
+    "list_reduce (lambda)": (
+        {
+            "quiver": f"SELECT sum(list_reduce(list_transform({WORDS}, lambda w: length(w)), lambda a, b: a + b)) FROM lineitem",
+            "duckdb": f"SELECT sum(list_reduce(list_transform({WORDS}, lambda w: length(w)), lambda a, b: a + b)) FROM lineitem",
         },
         None),
     "struct literal, field": (
