@@ -171,19 +171,14 @@ impl LambdaFunction for ListFilter {
         count: usize,
         body: &dyn LambdaBody,
     ) -> Result<ArrayRef> {
-        let rows = element_rows(list.value_offsets());
-        let keep = body.evaluate(
-            element_arguments(list, count),
-            &UInt32Array::from(rows.clone()),
-        )?;
-        let keep = keep.as_boolean();
+        let rows = UInt32Array::from(element_rows(list.value_offsets()));
+        let keep = body.evaluate(element_arguments(list, count), &rows)?;
+        let keep = without_nulls(keep.as_boolean());
         let mut lengths = vec![0usize; list.len()];
-        for (i, row) in rows.iter().enumerate() {
-            if keep.is_valid(i) && keep.value(i) {
-                lengths[*row as usize] += 1;
-            }
+        for i in keep.values().set_indices() {
+            lengths[rows.value(i) as usize] += 1;
         }
-        let kept = filter(&used_values(list), &without_nulls(keep))?;
+        let kept = filter(&used_values(list), &keep)?;
         list_array(
             OffsetBuffer::from_lengths(lengths),
             kept,
