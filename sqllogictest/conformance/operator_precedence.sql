@@ -12,3 +12,9 @@ SELECT x, x * 2 ^ 2 + 1, (x + 1) ^ 2 FROM range(3) t(x) ORDER BY x;
 
 -- A prefix ~ ranks with ||: it takes all that binds tighter.
 SELECT ~1 + 1, ~1 * 2 + 3, ~1 || 2, 1 + ~1, ~1 * 2 || 3, ~ 5 & 3, ~(1 + 1) * 2;
+
+-- Comparisons do not chain (DuckDB and PostgreSQL refuse a < b < c).
+SELECT (1 = 1) = true, (1 < 2) = (2 < 3);
+
+-- error: chained comparisons are not supported
+SELECT 1 < 2 < 3;

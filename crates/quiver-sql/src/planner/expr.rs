@@ -391,6 +391,12 @@ impl SqlPlanner<'_> {
                 Err((l, r)) => self.binary(l, Operator::StringConcat, r, schema),
             },
             E::BinaryOp { left, op, right } => {
+                if is_comparison(op) && (is_comparison_node(left) || is_comparison_node(right)) {
+                    return Err(QuiverError::Plan(format!(
+                        "chained comparisons are not supported ({e}); combine them with AND, \
+                         or parenthesize one, as in DuckDB and PostgreSQL"
+                    )));
+                }
                 self.binary(go(left)?, binary_operator(op)?, go(right)?, schema)
             }
             E::UnaryOp { op, expr } => self.unary(op, expr, schema),
@@ -1244,6 +1250,17 @@ impl SqlPlanner<'_> {
             Call::Ordinary(args) => self.call_scalar(&name, args, schema),
         }
     }
+}
+
+/// Whether `op` compares (`=`, `<`, `<>`, …).
+fn is_comparison(op: &ast::BinaryOperator) -> bool {
+    use ast::BinaryOperator as B;
+    matches!(op, B::Eq | B::NotEq | B::Lt | B::LtEq | B::Gt | B::GtEq)
+}
+
+/// Whether `e` is an unparenthesized comparison (`a < b` in `a < b < c`).
+fn is_comparison_node(e: &ast::Expr) -> bool {
+    matches!(e, ast::Expr::BinaryOp { op, .. } if is_comparison(op))
 }
 
 /// Whether `e`, the unparenthesized right side of `->` or `->>`, is an
