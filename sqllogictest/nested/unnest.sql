@@ -59,8 +59,15 @@ SELECT unnest(unnest([[1]]));
 -- error: function unnest cannot be called with
 SELECT unnest(1);
 
--- error: UNNEST in a JOIN is not supported
-SELECT * FROM n JOIN unnest([1]) ON true;
+-- unnest after JOIN (inner or CROSS) reads the rows to its left, as after a comma.
+SELECT n.id, u.x FROM n JOIN unnest(n.l) AS u(x) ON u.x IS NOT NULL;
+
+SELECT n.id, u.x FROM n CROSS JOIN unnest(n.l) AS u(x);
+
+SELECT count(*) FROM n JOIN unnest([1]) ON true;
+
+-- error: LEFT JOIN with UNNEST is not supported
+SELECT * FROM n LEFT JOIN unnest(n.l) AS u(x) ON true;
 
 -- error: function unnest cannot be called with
 SELECT * FROM unnest(5);

@@ -115,6 +115,22 @@ impl FileTables for SqlPlanner<'_> {
     }
 }
 
+/// A join's kind as SQL writes it, for messages.
+fn join_kind(operator: &JoinOperator) -> &'static str {
+    use JoinOperator as J;
+    match operator {
+        J::Left(_) | J::LeftOuter(_) => "LEFT JOIN",
+        J::Right(_) | J::RightOuter(_) => "RIGHT JOIN",
+        J::FullOuter(_) => "FULL JOIN",
+        J::CrossApply => "CROSS APPLY",
+        J::OuterApply => "OUTER APPLY",
+        J::StraightJoin(..) => "STRAIGHT_JOIN",
+        J::Semi(_) | J::LeftSemi(_) | J::RightSemi(_) => "SEMI JOIN",
+        J::Anti(_) | J::LeftAnti(_) | J::RightAnti(_) => "ANTI JOIN",
+        _ => "this kind of join",
+    }
+}
+
 /// The positions in `ls` and `rs` of each `USING` column `names`.
 pub(crate) fn using_pairs(
     ls: &QSchema,
@@ -162,6 +178,10 @@ impl SqlPlanner<'_> {
             let beside = plan.as_ref().map(|p| p.schema().clone());
             let mut current = self.plan_table_factor(&item.relation, beside.as_ref())?;
             for join in &item.joins {
+                if is_unnest_item(&join.relation) {
+                    current = self.join_unnest(current, join)?;
+                    continue;
+                }
                 let beside = current.schema().clone();
                 let right = self.plan_table_factor(&join.relation, Some(&beside))?;
                 current = self.plan_join(current, right, &join.join_operator)?;
@@ -172,6 +192,37 @@ impl SqlPlanner<'_> {
             });
         }
         Ok(plan.unwrap_or_else(one_row))
+    }
+
+    /// `left [INNER | CROSS] JOIN unnest(…) [ON condition]`: the unnest
+    /// over `left`'s rows (it may read their columns, as after a comma),
+    /// the rows the condition keeps. Outer joins with an unnest are not
+    /// supported.
+    fn join_unnest(&self, left: LogicalPlan, join: &ast::Join) -> Result<LogicalPlan> {
+        use JoinOperator as J;
+        let condition = match &join.join_operator {
+            J::Join(c) | J::Inner(c) | J::CrossJoin(c) => c,
+            other => {
+                return not_impl_err!(
+                    "{} with UNNEST is not supported; use an inner JOIN, or list it in FROM \
+                     after the tables it reads: FROM t, unnest(t.l)",
+                    join_kind(other)
+                )
+            }
+        };
+        let unnested = self.unnest_in_from(Some(left), &join.relation)?;
+        match condition {
+            JoinConstraint::None => Ok(unnested),
+            JoinConstraint::On(on) => {
+                let schema = unnested.schema().clone();
+                let predicate = self.boolean(self.sql_to_expr(on, &schema)?, "ON", &schema)?;
+                Ok(LogicalPlan::Filter(Filter::try_new(
+                    predicate,
+                    Arc::new(unnested),
+                )?))
+            }
+            _ => not_impl_err!("JOIN UNNEST with USING or NATURAL is not supported; use ON"),
+        }
     }
 
     fn plan_join(
@@ -198,15 +249,7 @@ impl SqlPlanner<'_> {
             J::Anti(c) | J::LeftAnti(c) => (JoinType::LeftAnti, c),
             J::RightSemi(c) => (JoinType::RightSemi, c),
             J::RightAnti(c) => (JoinType::RightAnti, c),
-            other => {
-                let name = match other {
-                    J::CrossApply => "CROSS APPLY",
-                    J::OuterApply => "OUTER APPLY",
-                    J::StraightJoin(..) => "STRAIGHT_JOIN",
-                    _ => "this kind of join",
-                };
-                return not_impl_err!("{name} is not supported");
-            }
+            other => return not_impl_err!("{} is not supported", join_kind(other)),
         };
         let (left, right) = (Arc::new(left), Arc::new(right));
         match constraint {
@@ -433,8 +476,8 @@ impl SqlPlanner<'_> {
                 }
             }
             TableFactor::UNNEST { .. } => not_impl_err!(
-                "UNNEST in a JOIN is not supported; list it in FROM after the tables it reads: \
-                 FROM t, unnest(t.l)"
+                "UNNEST here is not supported; list it in FROM after the tables it reads: \
+                 FROM t, unnest(t.l), or JOIN unnest(t.l) AS u(x) ON …"
             ),
             TableFactor::Unpivot {
                 table,
