@@ -13,3 +13,6 @@ SELECT unhex('zz');
 
 -- Decimals (any number) cast to BOOLEAN: true unless zero.
 SELECT CAST(0.0 AS BOOLEAN), CAST(2.5 AS BOOLEAN), CAST(-0.1 AS BOOLEAN), CAST(1 AS BOOLEAN);
+
+-- Dates and timestamps are finite.
+SELECT isfinite(DATE '2024-01-01'), isinf(TIMESTAMP '2024-01-01 10:00:00'), isfinite(NULL::DATE), isfinite(1.5), isinf('-inf'::DOUBLE);

@@ -12,10 +12,9 @@ use sha2::{Digest, Sha256};
 
 use std::sync::Arc;
 
-use arrow::datatypes::DataType;
-use quiver_expr::{ColumnarValue, Result, ScalarFunction};
+use quiver_expr::ScalarFunction;
 
-use super::row_fn::{Kind, Out, RowFunction, Val};
+use super::row_fn::{Kind, Out, Overloaded, RowFunction, Val};
 
 use Kind::{Bytes, Int, Str};
 
@@ -133,50 +132,13 @@ fn unbin(v: &[Val]) -> Result<Out, String> {
     digits_to_bytes(v[0].str(), 1).map(Out::Bytes)
 }
 
-/// A function with one form for an integer argument and another for bytes
-/// or text (`hex`, `bin`).
-#[derive(Debug)]
-struct IntegerOrBytes {
-    of_integer: RowFunction,
-    of_bytes: RowFunction,
-}
-
-impl IntegerOrBytes {
-    /// The form for arguments of `types`.
-    fn form(&self, types: &[DataType]) -> &RowFunction {
-        match types.first() {
-            Some(t) if t.is_integer() => &self.of_integer,
-            _ => &self.of_bytes,
-        }
-    }
-}
-
-impl ScalarFunction for IntegerOrBytes {
-    fn name(&self) -> &str {
-        self.of_bytes.name()
-    }
-    fn aliases(&self) -> &'static [&'static str] {
-        self.of_bytes.aliases()
-    }
-    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        self.form(arg_types).coerce_types(arg_types)
-    }
-    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
-        self.form(arg_types).return_type(arg_types)
-    }
-    fn invoke(&self, args: &[ColumnarValue], num_rows: usize) -> Result<ColumnarValue> {
-        let types: Vec<DataType> = args.iter().map(|a| a.data_type()).collect();
-        self.form(&types).invoke(args, num_rows)
-    }
-}
-
 /// `hex` and `bin`, each of an integer or of bytes.
 pub fn integer_or_bytes_functions() -> Vec<Arc<dyn ScalarFunction>> {
     let both = |name: &'static str, alias: &'static [&'static str], int, bytes| {
-        Arc::new(IntegerOrBytes {
-            of_integer: RowFunction::new(name, &[Int], 0, Str, int).with_aliases(alias),
-            of_bytes: RowFunction::new(name, &[Bytes], 0, Str, bytes).with_aliases(alias),
-        }) as Arc<dyn ScalarFunction>
+        Arc::new(Overloaded::new(vec![
+            RowFunction::new(name, &[Int], 0, Str, int).with_aliases(alias),
+            RowFunction::new(name, &[Bytes], 0, Str, bytes).with_aliases(alias),
+        ])) as Arc<dyn ScalarFunction>
     };
     vec![
         both("hex", &["to_hex"], hex_of_integer, hex_of_bytes),

@@ -1,13 +1,17 @@
 //! Math functions over DOUBLE: `sqrt`, `cbrt`, `ln`, `log`, `log10`,
 //! `log2`, `exp`, `power`, `sign`, `pi`, the trigonometric and hyperbolic
-//! functions, `degrees`, `radians`, `isnan`, `isinf`, `isfinite`,
-//! `width_bucket`. Arguments of any numeric type are
+//! functions, `degrees`, `radians`, `isnan`, `isinf`, `isfinite` (also of
+//! dates and timestamps, which are always finite), `width_bucket`. Arguments of any numeric type are
 //! converted to DOUBLE; undefined inputs (such as the square root of a
 //! negative number) are errors, as in PostgreSQL.
 
-use super::row_fn::{Kind, Out, RowFunction, Val};
+use std::sync::Arc;
 
-use Kind::{Bool, Float, Int};
+use quiver_expr::ScalarFunction;
+
+use super::row_fn::{Kind, Out, Overloaded, RowFunction, Val};
+
+use Kind::{Bool, Float, Int, Timestamp};
 
 fn defined(x: f64, what: &str) -> Result<Out, String> {
     if x.is_nan() {
@@ -182,6 +186,27 @@ fn isfinite(v: &[Val]) -> Result<Out, String> {
     Ok(Out::Bool(v[0].float().is_finite()))
 }
 
+/// Dates and timestamps are never infinite in Quiver (it has no
+/// `'infinity'` date).
+fn never(_: &[Val]) -> Result<Out, String> {
+    Ok(Out::Bool(false))
+}
+
+fn always(_: &[Val]) -> Result<Out, String> {
+    Ok(Out::Bool(true))
+}
+
+/// `isinf` and `isfinite`, of numbers or of dates and timestamps.
+pub fn overloaded() -> Vec<Arc<dyn ScalarFunction>> {
+    let of = |name, number, moment| {
+        Arc::new(Overloaded::new(vec![
+            RowFunction::new(name, &[Float], 0, Bool, number),
+            RowFunction::new(name, &[Timestamp], 0, Bool, moment),
+        ])) as Arc<dyn ScalarFunction>
+    };
+    vec![of("isinf", isinf, never), of("isfinite", isfinite, always)]
+}
+
 /// The bucket (1 to `count`) that `x` falls in when `[low, high)` is cut
 /// into `count` equal buckets; 0 below, `count + 1` at or above.
 fn width_bucket(v: &[Val]) -> Result<Out, String> {
@@ -243,8 +268,6 @@ pub fn functions() -> Vec<RowFunction> {
         RowFunction::new("degrees", &[Float], 0, Float, degrees),
         RowFunction::new("radians", &[Float], 0, Float, radians),
         RowFunction::new("isnan", &[Float], 0, Bool, isnan),
-        RowFunction::new("isinf", &[Float], 0, Bool, isinf),
-        RowFunction::new("isfinite", &[Float], 0, Bool, isfinite),
         RowFunction::new(
             "width_bucket",
             &[Float, Float, Float, Int],

@@ -109,6 +109,7 @@ pub fn builtins() -> Vec<Arc<dyn ScalarFunction>> {
             .chain(dates::functions()),
     ));
     all.extend(encoding::integer_or_bytes_functions());
+    all.extend(float_math::overloaded());
     all.extend(shared(regexp::functions()));
     all.extend(shared(date_part::field_functions()));
     all.extend(shared(epoch::EpochIn::all()));

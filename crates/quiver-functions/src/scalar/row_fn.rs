@@ -424,6 +424,49 @@ impl ScalarFunction for RowFunction {
 }
 
 /// Helpers for the tests of functions defined per row.
+/// One function name with several forms over different parameter kinds
+/// (`hex` of an integer or of bytes): a call takes the first form whose
+/// parameters accept its arguments.
+#[derive(Debug)]
+pub struct Overloaded {
+    forms: Vec<RowFunction>,
+}
+
+impl Overloaded {
+    /// The function of `forms` (at least one; all of one name).
+    pub fn new(forms: Vec<RowFunction>) -> Self {
+        Self { forms }
+    }
+
+    /// The form for arguments of `types`: the first that accepts them,
+    /// else the last (whose error names the call).
+    fn form(&self, types: &[DataType]) -> &RowFunction {
+        self.forms
+            .iter()
+            .find(|f| f.coerce_types(types).is_ok())
+            .unwrap_or_else(|| &self.forms[self.forms.len() - 1])
+    }
+}
+
+impl ScalarFunction for Overloaded {
+    fn name(&self) -> &str {
+        self.forms[0].name()
+    }
+    fn aliases(&self) -> &'static [&'static str] {
+        self.forms[0].aliases()
+    }
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        self.form(arg_types).coerce_types(arg_types)
+    }
+    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
+        self.form(arg_types).return_type(arg_types)
+    }
+    fn invoke(&self, args: &[ColumnarValue], num_rows: usize) -> Result<ColumnarValue> {
+        let types: Vec<DataType> = args.iter().map(|a| a.data_type()).collect();
+        self.form(&types).invoke(args, num_rows)
+    }
+}
+
 #[cfg(test)]
 pub mod test_values {
     use super::{Out, Val};
