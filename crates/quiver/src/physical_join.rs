@@ -12,7 +12,7 @@ use quiver_execution::operators::repartition::RepartitionExec;
 use quiver_execution::physical_expr::ColumnExpr;
 use quiver_execution::{canonical_key, create_physical_expr, ExecutionPlan, PhysicalExpr};
 use quiver_expr::logical_plan::{AsofJoin, Join, JoinType, PositionalJoin};
-use quiver_expr::{Expr, Result};
+use quiver_expr::{Expr, LogicalPlan, Result};
 use quiver_optimizer::cardinality::estimate_rows;
 
 use crate::physical_planner::PhysicalPlanner;
@@ -138,28 +138,14 @@ impl PhysicalPlanner<'_> {
         )))
     }
 
-    /// An as-of join: with equality keys, both inputs are partitioned by
-    /// them and each partition joined on its own; without, in one
-    /// partition.
     /// `POSITIONAL JOIN`: each side planned with one partition, so that it
     /// gives its rows in order (a scan in its files' order).
     pub(crate) async fn plan_positional_join(
         &self,
         join: &PositionalJoin,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        let config = SessionConfig {
-            target_partitions: 1,
-            ..self.config.clone()
-        };
-        let mut sides = vec![];
-        for side in [&join.left, &join.right] {
-            let sequential = PhysicalPlanner::new(&config)
-                .with_memory_limit(self.memory_limit)
-                .with_max_recursion_depth(self.max_recursion_depth);
-            sides.push(sequential.create_physical_plan(side).await?);
-        }
-        let right = sides.pop().expect("two sides");
-        let left = sides.pop().expect("two sides");
+        let left = self.plan_in_order(&join.left).await?;
+        let right = self.plan_in_order(&join.right).await?;
         Ok(Arc::new(PositionalJoinExec::new(
             left,
             right,
@@ -167,6 +153,23 @@ impl PhysicalPlanner<'_> {
         )))
     }
 
+    /// `plan` planned by a planner of its own at one partition, so that
+    /// its rows come in order.
+    async fn plan_in_order(&self, plan: &LogicalPlan) -> Result<Arc<dyn ExecutionPlan>> {
+        let config = SessionConfig {
+            target_partitions: 1,
+            ..self.config.clone()
+        };
+        PhysicalPlanner::new(&config)
+            .with_memory_limit(self.memory_limit)
+            .with_max_recursion_depth(self.max_recursion_depth)
+            .create_physical_plan(plan)
+            .await
+    }
+
+    /// An as-of join: with equality keys, both inputs are partitioned by
+    /// them and each partition joined on its own; without, in one
+    /// partition.
     pub(crate) async fn plan_asof_join(&self, join: &AsofJoin) -> Result<Arc<dyn ExecutionPlan>> {
         let n = self.config.target_partitions;
         let mut left = self.plan(&join.left).await?;

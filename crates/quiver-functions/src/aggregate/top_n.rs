@@ -233,6 +233,21 @@ impl TopN {
     }
 }
 
+impl TopN {
+    /// Notes `total` groups and splits `values` (arguments or state) into
+    /// n, which comes last, and the rest.
+    fn count_and_rest<'v>(
+        &mut self,
+        values: &'v [ArrayRef],
+        total: usize,
+    ) -> Result<(&'v ArrayRef, &'v [ArrayRef])> {
+        self.total = self.total.max(total);
+        values
+            .split_last()
+            .ok_or_else(|| QuiverError::Internal(format!("{} got no values", self.name)))
+    }
+}
+
 impl GroupsAccumulator for TopN {
     fn update_batch(
         &mut self,
@@ -240,10 +255,7 @@ impl GroupsAccumulator for TopN {
         group_indices: &[usize],
         total: usize,
     ) -> Result<()> {
-        self.total = self.total.max(total);
-        let (n, columns) = values
-            .split_last()
-            .ok_or_else(|| QuiverError::Internal(format!("{} got no arguments", self.name)))?;
+        let (n, columns) = self.count_and_rest(values, total)?;
         self.take_n(n)?;
         let keys = if self.keyed { &columns[1] } else { &columns[0] };
         self.add(&columns[0], keys, group_indices)
@@ -255,10 +267,7 @@ impl GroupsAccumulator for TopN {
         group_indices: &[usize],
         total: usize,
     ) -> Result<()> {
-        self.total = self.total.max(total);
-        let (n, lists) = values
-            .split_last()
-            .ok_or_else(|| QuiverError::Internal(format!("{} got no state", self.name)))?;
+        let (n, lists) = self.count_and_rest(values, total)?;
         if n.null_count() < n.len() {
             let known = filter(n, &arrow::compute::is_not_null(n)?)?;
             self.take_n(&known)?;
