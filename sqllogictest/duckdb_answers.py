@@ -11,6 +11,8 @@ DuckDB, and its rows are written in .slt form (`rowsort`, floats rounded as
 the Quiver runner rounds them), so the answers are DuckDB's, never
 Quiver's own. A query whose comment says `-- in order` keeps DuckDB's row
 order and must give its rows in that order (its ORDER BY must decide it).
+A query in a form DuckDB does not take (a Quiver extension) may say
+`-- duckdb: <query>`: DuckDB answers that query, which must mean the same.
 """
 import math
 import sys
@@ -68,17 +70,20 @@ def main(source, target):
         sql = "\n".join(l for l in stmt.splitlines() if not l.startswith("--")).strip()
         error = next((c.split("error:", 1)[1].strip() for c in comments if "error:" in c), None)
         in_order = any(c.strip() == "-- in order" for c in comments)
+        asked = next((c.split("duckdb:", 1)[1].strip() for c in comments
+                      if c.startswith("-- duckdb:")), sql)
         for c in comments:
             if "error:" not in c and c.strip() != "-- in order":
                 lines.append("#" + c[2:])
         if error is not None:
             lines += [f"statement error {error}", sql, ""]
             continue
-        if not sql.lower().lstrip("(").startswith(("select", "with", "from")):
+        query_starts = ("select", "with", "from", "pivot", "unpivot")
+        if not sql.lower().lstrip("(").startswith(query_starts):
             con.execute(sql)
             lines += ["statement ok", sql, ""]
             continue
-        cur = con.execute(sql)
+        cur = con.execute(asked)
         letters = [column_letter(d[1]) for d in cur.description]
         rows = [[value_text(v, l) for v, l in zip(row, letters)] for row in cur.fetchall()]
         lines += [f"query {''.join(letters)}{'' if in_order else ' rowsort'}", sql, "----"]

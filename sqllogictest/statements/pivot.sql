@@ -17,5 +17,18 @@ SELECT * FROM m PIVOT (count(*) FOR id IN ('x' AS ex, 'z'));
 
 SELECT * FROM (SELECT id, jan FROM m) PIVOT (avg(jan) FOR id IN ('x', 'y')) AS p;
 
--- error: list the values
+-- IN (ANY): the values in the data (a Quiver extension, as Snowflake's)
+-- duckdb: SELECT * FROM m PIVOT (sum(jan) FOR id IN ('x', 'y'))
 SELECT * FROM m PIVOT (sum(jan) FOR id IN (ANY));
+
+-- duckdb: SELECT * FROM m PIVOT (sum(jan) FOR id IN ('y', 'x'))
+SELECT * FROM m PIVOT (sum(jan) FOR id IN (ANY ORDER BY id DESC));
+
+-- duckdb: SELECT * FROM m PIVOT (sum(jan) FOR id IN ('y'))
+SELECT * FROM m PIVOT (sum(jan) FOR id IN (SELECT 'y'));
+
+-- duckdb: SELECT jan, coalesce(x, 0) AS x, coalesce(y, 0) AS y FROM m PIVOT (sum(feb) FOR id IN ('x', 'y'))
+SELECT * FROM m PIVOT (sum(feb) FOR id IN ('x', 'y') DEFAULT ON NULL (0));
+
+-- error: by anything but id
+SELECT * FROM m PIVOT (sum(jan) FOR id IN (ANY ORDER BY jan));

@@ -67,6 +67,31 @@ SELECT COLUMNS(*) AS x FROM wide;
 -- error: no column matches
 SELECT COLUMNS('zz') FROM wide;
 
+-- COLUMNS with a star's modifiers, a list of names (in the table's order)
+-- and a lambda over the names.
+SELECT COLUMNS(* EXCLUDE (a2, xa)) FROM wide;
+
+SELECT max(COLUMNS(* EXCLUDE b1)) FROM wide;
+
+SELECT COLUMNS(* REPLACE (a1 * 10 AS a1)) + 1 FROM wide;
+
+SELECT a1, renamed FROM (SELECT COLUMNS(* RENAME (b1 AS renamed)) FROM wide);
+
+SELECT COLUMNS(['xa', 'a1']) FROM wide;
+
+SELECT COLUMNS(lambda c: c LIKE '%1') FROM wide;
+
+SELECT sum(COLUMNS(lambda c: c[1] = 'a')) FROM wide;
+
+-- error: was selected by COLUMNS but is not in the FROM clause
+SELECT COLUMNS(['a1', 'nothing']) FROM wide;
+
+-- error: the lambda of COLUMNS selects no column
+SELECT COLUMNS(lambda c: c = 'nothing') FROM wide;
+
+-- error: EXCLUDE list is not among the columns
+SELECT COLUMNS(* EXCLUDE (nothing)) FROM wide;
+
 -- error: in the select list only
 SELECT * FROM wide WHERE COLUMNS('a') > 0;
 

@@ -13,6 +13,7 @@ mod macro_syntax;
 mod operator_precedence;
 pub mod parameters;
 pub mod parser;
+mod pivot_statement;
 pub mod planner;
 mod struct_type;
 mod using_sample;

@@ -9,7 +9,7 @@ use sqlparser::ast::{ColumnDef, ObjectName};
 use sqlparser::dialect::GenericDialect;
 use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
-use sqlparser::tokenizer::{Token, Tokenizer};
+use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer};
 
 use crate::asof::{rewrite_asof_joins, rewrite_positional_joins};
 use crate::distinct_from::regroup_distinct_from;
@@ -19,6 +19,7 @@ use crate::glob::rewrite_globs;
 use crate::lambda_syntax::rewrite_lambdas;
 use crate::macro_syntax::rewrite_drop_macro;
 use crate::operator_precedence::{regroup_operators, rewrite_double_star};
+use crate::pivot_statement::{wrap_inner_reshape_statements, wrap_reshape_statements};
 use crate::struct_type::rewrite_struct_types;
 use crate::using_sample::move_using_samples;
 
@@ -139,7 +140,8 @@ pub struct ParsedScript {
     pub error: Option<QuiverError>,
 }
 
-fn parse_error(e: ParserError) -> QuiverError {
+/// A parse error as Quiver reports it.
+pub(crate) fn parse_error(e: ParserError) -> QuiverError {
     let msg = match e {
         ParserError::ParserError(m) | ParserError::TokenizerError(m) => m,
         ParserError::RecursionLimitExceeded => "the query is nested too deeply".to_string(),
@@ -159,17 +161,9 @@ pub fn parse_script(sql: &str) -> ParsedScript {
 fn parse_statements(sql: &str, stack: usize) -> ParsedScript {
     let dialect = GenericDialect {};
     let mut statements = vec![];
-    let tokens = Tokenizer::new(&dialect, sql)
-        .with_unescape(true)
-        .tokenize_with_location()
-        .map_err(|e| ParserError::TokenizerError(e.to_string()));
-    let rewritten = tokens.map_err(parse_error).and_then(|tokens| {
-        move_using_samples(move_frame_exclusions(rewrite_struct_types(
-            rewrite_asof_joins(rewrite_positional_joins(rewrite_drop_macro(
-                rewrite_lambdas(add_filter_where(rewrite_double_star(rewrite_globs(tokens)))),
-            ))),
-        )))
-    });
+    let rewritten = tokenize(&dialect, sql)
+        .map(wrap_reshape_statements)
+        .and_then(rewrite);
     let mut parser = match rewritten {
         Ok(tokens) => Parser::new(&dialect).with_tokens_with_locations(tokens),
         Err(e) => {
@@ -221,6 +215,33 @@ fn parse_statements(sql: &str, stack: usize) -> ParsedScript {
     }
 }
 
+/// The tokens of `sql`, quoted strings and names unescaped.
+fn tokenize(dialect: &GenericDialect, sql: &str) -> Result<Vec<TokenWithSpan>> {
+    Tokenizer::new(dialect, sql)
+        .with_unescape(true)
+        .tokenize_with_location()
+        .map_err(|e| parse_error(ParserError::TokenizerError(e.to_string())))
+}
+
+/// `tokens` with what sqlparser does not parse written as what it does
+/// (each rewrite's module says how).
+fn rewrite(tokens: Vec<TokenWithSpan>) -> Result<Vec<TokenWithSpan>> {
+    move_using_samples(move_frame_exclusions(rewrite_struct_types(
+        rewrite_asof_joins(rewrite_positional_joins(rewrite_drop_macro(
+            rewrite_lambdas(add_filter_where(rewrite_double_star(rewrite_globs(tokens)))),
+        ))),
+    )))
+}
+
+/// The tokens of `sql`, a `PIVOT` or `UNPIVOT` statement, rewritten as a
+/// statement's are but for the statement itself: for parsing it
+/// (`pivot_statement.rs`).
+pub(crate) fn reshape_tokens(dialect: &GenericDialect, sql: &str) -> Result<Vec<TokenWithSpan>> {
+    tokenize(dialect, sql)
+        .map(wrap_inner_reshape_statements)
+        .and_then(rewrite)
+}
+
 /// Regroups, over every expression of `statement`, what sqlparser groups
 /// other than DuckDB does: `IS [NOT] DISTINCT FROM` operands and the ranks
 /// of binary operators.
@@ -242,7 +263,7 @@ fn regroup_statement(statement: &mut Statement) {
 
 /// The byte offset in `sql` of a token's 1-based line and column (columns
 /// count characters); the end of `sql` past its last line.
-fn byte_offset(sql: &str, location: sqlparser::tokenizer::Location) -> usize {
+pub(crate) fn byte_offset(sql: &str, location: sqlparser::tokenizer::Location) -> usize {
     let mut start = 0;
     for _ in 1..location.line {
         match sql[start..].find('\n') {

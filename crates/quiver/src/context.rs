@@ -1363,4 +1363,28 @@ impl ContextProvider for SessionContext {
         let prepared = self.state.prepared.read().ok()?;
         prepared.get(name).cloned()
     }
+
+    /// Runs `plan` on a runtime of its own, on a thread of its own: the
+    /// planner is not async, and the runtime it is called from (perhaps a
+    /// single-threaded one) may be the one waiting for it.
+    fn run_query(&self, plan: LogicalPlan) -> Result<Vec<RecordBatch>> {
+        let frame = DataFrame::new(Arc::clone(&self.state), plan);
+        let threads = self.state.config.target_partitions;
+        std::thread::scope(|scope| {
+            let run = scope.spawn(move || {
+                let runtime = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(threads)
+                    .enable_all()
+                    .build()
+                    .map_err(|e| QuiverError::Internal(format!("no runtime for a query: {e}")))?;
+                runtime.block_on(frame.collect())
+            });
+            run.join().unwrap_or_else(|payload| {
+                Err(QuiverError::Internal(format!(
+                    "a query run while planning panicked: {}",
+                    quiver_execution::panics::panic_message(payload.as_ref())
+                )))
+            })
+        })
+    }
 }

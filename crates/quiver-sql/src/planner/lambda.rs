@@ -19,7 +19,7 @@ use super::SqlPlanner;
 
 /// The parameters and body of `e` when it is a lambda: `x -> body`,
 /// `(x, i) -> body` (what `lambda x, i: body` is parsed into).
-fn lambda_parts(e: &ast::Expr) -> Option<(Vec<String>, &ast::Expr)> {
+pub(super) fn lambda_parts(e: &ast::Expr) -> Option<(Vec<String>, &ast::Expr)> {
     let ast::Expr::BinaryOp {
         left,
         op: ast::BinaryOperator::Arrow,

@@ -132,6 +132,14 @@ pub trait ContextProvider {
     fn time_zone(&self) -> String {
         "UTC".to_string()
     }
+
+    /// Runs `plan` to completion and returns its rows: for what must be
+    /// known from the data before a statement can be planned (the values a
+    /// `PIVOT` makes columns of).
+    fn run_query(&self, plan: LogicalPlan) -> Result<Vec<arrow::record_batch::RecordBatch>> {
+        let _ = plan;
+        not_impl_err!("running a query while planning is not supported here")
+    }
 }
 
 /// The default of `max_expression_depth`, as DuckDB's: deep enough for any

@@ -21,6 +21,7 @@ use sqlparser::ast::{
 
 use super::expr::location;
 use super::{object_name, SqlPlanner};
+use crate::pivot_statement::RESHAPE_FUNCTION;
 
 /// The name a table read from `location` is qualified by: the file name
 /// without extensions (`file` for a glob).
@@ -523,6 +524,15 @@ impl SqlPlanner<'_> {
         alias: Option<&TableAlias>,
     ) -> Result<LogicalPlan> {
         let function = object_name(name)?.to_lowercase();
+        if function == RESHAPE_FUNCTION {
+            let [FunctionArg::Unnamed(FunctionArgExpr::Expr(ast::Expr::Value(text)))] = args else {
+                return Err(QuiverError::Internal(format!("{function} takes its text")));
+            };
+            let ast::Value::SingleQuotedString(text) = &text.value else {
+                return Err(QuiverError::Internal(format!("{function} takes its text")));
+            };
+            return self.reshape_statement(text, alias);
+        }
         if let Some(m) = self.provider.get_macro(&function) {
             let plan = self.table_macro_call(&function, &m, args)?;
             return match alias {

@@ -6,7 +6,9 @@
 //! (`ILIKE`, a star's own alias) are "not supported" errors.
 
 use quiver_expr::{not_impl_err, Expr, QField, QSchema, QuiverError, Result};
-use sqlparser::ast::{ExcludeSelectItem, ObjectName, RenameSelectItem, WildcardAdditionalOptions};
+use sqlparser::ast::{
+    self, ExcludeSelectItem, ObjectName, RenameSelectItem, WildcardAdditionalOptions,
+};
 
 use super::SqlPlanner;
 
@@ -57,6 +59,86 @@ fn not_found(list: &str, name: &Named) -> QuiverError {
     ))
 }
 
+/// One column a star selects: its field, the expression `REPLACE` puts in
+/// its place, and its output name (after `RENAME`).
+pub(super) struct StarColumn<'f, 'o> {
+    /// The column.
+    pub field: &'f QField,
+    /// What stands in its place, if anything.
+    pub replacement: Option<&'o ast::Expr>,
+    /// Its name in the output.
+    pub name: String,
+}
+
+/// The columns a star over `fields` selects, with `options` applied.
+pub(super) fn star_columns<'f, 'o>(
+    fields: Vec<&'f QField>,
+    options: &'o WildcardAdditionalOptions,
+) -> Result<Vec<StarColumn<'f, 'o>>> {
+    if options.opt_ilike.is_some() {
+        return not_impl_err!("* ILIKE is not supported; use * EXCLUDE (...)");
+    }
+    if options.opt_alias.is_some() {
+        return not_impl_err!("an alias for * is not supported");
+    }
+    let mut excluded: Vec<Named> = match &options.opt_exclude {
+        Some(ExcludeSelectItem::Single(name)) => Named::of(name).into_iter().collect(),
+        Some(ExcludeSelectItem::Multiple(names)) => names.iter().filter_map(Named::of).collect(),
+        None => vec![],
+    };
+    if let Some(except) = &options.opt_except {
+        excluded.push(Named::bare(&except.first_element.value));
+        excluded.extend(
+            except
+                .additional_elements
+                .iter()
+                .map(|i| Named::bare(&i.value)),
+        );
+    }
+    for name in &excluded {
+        if !fields.iter().any(|f| name.matches(f)) {
+            return Err(not_found("EXCLUDE", name));
+        }
+    }
+    let mut columns: Vec<StarColumn> = fields
+        .into_iter()
+        .filter(|f| !excluded.iter().any(|n| n.matches(f)))
+        .map(|field| StarColumn {
+            field,
+            replacement: None,
+            name: field.name().to_string(),
+        })
+        .collect();
+    let position = |columns: &[StarColumn], list: &str, name: &str| {
+        let target = Named::bare(name);
+        columns
+            .iter()
+            .position(|c| target.matches(c.field))
+            .ok_or_else(|| not_found(list, &target))
+    };
+    if let Some(replace) = &options.opt_replace {
+        for element in &replace.items {
+            let at = position(&columns, "REPLACE", &element.column_name.value)?;
+            columns[at].replacement = Some(&element.expr);
+        }
+    }
+    let renames = match &options.opt_rename {
+        Some(RenameSelectItem::Single(one)) => std::slice::from_ref(one),
+        Some(RenameSelectItem::Multiple(many)) => many.as_slice(),
+        None => &[],
+    };
+    for rename in renames {
+        let at = position(&columns, "RENAME", &rename.ident.value)?;
+        columns[at].name = rename.alias.value.clone();
+    }
+    if columns.is_empty() {
+        return Err(QuiverError::Plan(
+            "the select list is empty after * EXCLUDE removed every column".into(),
+        ));
+    }
+    Ok(columns)
+}
+
 impl SqlPlanner<'_> {
     /// The select items of a star over `fields` (columns of `schema`) with
     /// `options` applied: (expression, output name) pairs.
@@ -66,69 +148,15 @@ impl SqlPlanner<'_> {
         options: &WildcardAdditionalOptions,
         schema: &QSchema,
     ) -> Result<Vec<(Expr, String)>> {
-        if options.opt_ilike.is_some() {
-            return not_impl_err!("* ILIKE is not supported; use * EXCLUDE (...)");
-        }
-        if options.opt_alias.is_some() {
-            return not_impl_err!("an alias for * is not supported");
-        }
-        let mut excluded: Vec<Named> = match &options.opt_exclude {
-            Some(ExcludeSelectItem::Single(name)) => Named::of(name).into_iter().collect(),
-            Some(ExcludeSelectItem::Multiple(names)) => {
-                names.iter().filter_map(Named::of).collect()
-            }
-            None => vec![],
-        };
-        if let Some(except) = &options.opt_except {
-            excluded.push(Named::bare(&except.first_element.value));
-            excluded.extend(
-                except
-                    .additional_elements
-                    .iter()
-                    .map(|i| Named::bare(&i.value)),
-            );
-        }
-        for name in &excluded {
-            if !fields.iter().any(|f| name.matches(f)) {
-                return Err(not_found("EXCLUDE", name));
-            }
-        }
-        let kept: Vec<&QField> = fields
+        star_columns(fields, options)?
             .into_iter()
-            .filter(|f| !excluded.iter().any(|n| n.matches(f)))
-            .collect();
-        let mut items: Vec<(Expr, String)> = kept
-            .iter()
-            .map(|f| (Expr::Column(f.column()), f.name().to_string()))
-            .collect();
-        if let Some(replace) = &options.opt_replace {
-            for element in &replace.items {
-                let target = Named::bare(&element.column_name.value);
-                let position = kept
-                    .iter()
-                    .position(|f| target.matches(f))
-                    .ok_or_else(|| not_found("REPLACE", &target))?;
-                items[position].0 = self.sql_to_expr(&element.expr, schema)?;
-            }
-        }
-        let renames = match &options.opt_rename {
-            Some(RenameSelectItem::Single(one)) => std::slice::from_ref(one),
-            Some(RenameSelectItem::Multiple(many)) => many.as_slice(),
-            None => &[],
-        };
-        for rename in renames {
-            let target = Named::bare(&rename.ident.value);
-            let position = kept
-                .iter()
-                .position(|f| target.matches(f))
-                .ok_or_else(|| not_found("RENAME", &target))?;
-            items[position].1 = rename.alias.value.clone();
-        }
-        if items.is_empty() {
-            return Err(QuiverError::Plan(
-                "the select list is empty after * EXCLUDE removed every column".into(),
-            ));
-        }
-        Ok(items)
+            .map(|c| {
+                let expr = match c.replacement {
+                    Some(replacement) => self.sql_to_expr(replacement, schema)?,
+                    None => Expr::Column(c.field.column()),
+                };
+                Ok((expr, c.name))
+            })
+            .collect()
     }
 }
