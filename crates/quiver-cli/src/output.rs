@@ -9,7 +9,9 @@ use arrow::datatypes::{Schema, SchemaRef};
 use arrow::json::writer::{JsonArray, LineDelimited};
 use arrow::record_batch::RecordBatch;
 use quiver::pretty::layout::with_thousands;
-use quiver::pretty::{displayed_batch, rows_as_strings, write_table, TableOptions, TableStyle};
+use quiver::pretty::{
+    displayed_batch, json_ready_batch, rows_as_strings, write_table, TableOptions, TableStyle,
+};
 use quiver::Result;
 
 use crate::args::OutputFormat;
@@ -171,8 +173,8 @@ impl<'a> ResultWriter<'a> {
                 writer.write(&displayed_batch(batch)?)?;
                 *empty = false;
             }
-            Sink::Json(writer) => writer.write(batch)?,
-            Sink::Ndjson(writer) => writer.write(batch)?,
+            Sink::Json(writer) => writer.write(&json_ready_batch(batch)?)?,
+            Sink::Ndjson(writer) => writer.write(&json_ready_batch(batch)?)?,
             Sink::Rows {
                 out,
                 format,

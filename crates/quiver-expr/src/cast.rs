@@ -22,6 +22,7 @@ use crate::datetime_text::{parse_date, parse_timestamp, DatetimeTextError};
 use crate::error::{QuiverError, Result};
 use crate::nested_text;
 use crate::types::is_string;
+use crate::uuid::{is_uuid, uuids_from_text};
 use crate::value_text::{needs_sql_text, sql_text};
 use crate::zones::{instant_of, local_times, zone};
 
@@ -31,7 +32,7 @@ use crate::zones::{instant_of, local_times, zone};
 /// decimals to BOOLEAN.
 pub fn can_cast(from: &DataType, to: &DataType) -> bool {
     (is_string(to) && needs_sql_text(from))
-        || (is_string(from) && is_nested(to))
+        || (is_string(from) && (is_nested(to) || is_uuid(to)))
         || (matches!(from, DataType::Decimal128(..)) && to == &DataType::Boolean)
         || arrow::compute::can_cast_types(from, to)
 }
@@ -85,6 +86,9 @@ fn convert(array: &ArrayRef, target: &DataType, safe: bool) -> Result<ArrayRef> 
         }
         if target == &DataType::Binary {
             return blob_from_text(array, safe);
+        }
+        if is_uuid(target) {
+            return uuids_from_text(array, safe);
         }
         if let DataType::Timestamp(_, Some(name)) = target {
             return zoned_from_text(array, name, target, safe);

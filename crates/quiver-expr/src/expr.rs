@@ -995,6 +995,9 @@ fn write_literal(v: &ScalarValue, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 .unwrap_or_else(|| v.to_string());
             write!(f, "{name} '{text}'")
         }
+        ScalarValue::FixedSizeBinary(16, Some(bytes)) => {
+            write!(f, "CAST('{}' AS UUID)", crate::uuid::uuid_text(bytes))
+        }
         ScalarValue::IntervalMonthDayNano(Some(i)) => {
             write!(f, "INTERVAL '{}'", crate::value_text::interval_text(*i))
         }

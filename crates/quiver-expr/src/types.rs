@@ -128,6 +128,12 @@ pub fn common_type(l: &DataType, r: &DataType) -> Option<DataType> {
         (Null, other) | (other, Null) => Some(other.clone()),
         _ if is_numeric(l) && is_numeric(r) => numeric_coercion(l, r),
         _ if is_string(l) && is_string(r) => Some(Utf8),
+        // Text meets a UUID as the UUID it spells, as in DuckDB.
+        (FixedSizeBinary(_), t) | (t, FixedSizeBinary(_))
+            if is_string(t) && (crate::uuid::is_uuid(l) || crate::uuid::is_uuid(r)) =>
+        {
+            Some(crate::uuid::UUID)
+        }
         (Date32, Timestamp(u, tz)) | (Timestamp(u, tz), Date32) => Some(Timestamp(*u, tz.clone())),
         // A TIMESTAMP meets a TIMESTAMP WITH TIME ZONE as the instant its
         // local time names in that zone (the session's), as in DuckDB.
@@ -334,6 +340,7 @@ pub fn sql_type_name(t: &DataType) -> String {
         Float64 => "DOUBLE".into(),
         Decimal128(p, s) | Decimal256(p, s) => format!("DECIMAL({p},{s})"),
         Utf8 | LargeUtf8 | Utf8View => "VARCHAR".into(),
+        FixedSizeBinary(_) if crate::uuid::is_uuid(t) => "UUID".into(),
         Binary | LargeBinary | BinaryView | FixedSizeBinary(_) => "BLOB".into(),
         Date32 | Date64 => "DATE".into(),
         Timestamp(_, None) => "TIMESTAMP".into(),

@@ -33,6 +33,7 @@ pub fn needs_sql_text(t: &DataType) -> bool {
             | DataType::Binary
             | DataType::LargeBinary
             | DataType::BinaryView
+            | DataType::FixedSizeBinary(_)
             | DataType::List(_)
             | DataType::LargeList(_)
             | DataType::FixedSizeList(..)
@@ -76,7 +77,11 @@ fn texts(array: &ArrayRef, nested: bool) -> Result<Vec<Option<String>>> {
                 .map(|i| valid(i).then(|| interval_text(a.value(i))))
                 .collect()
         }
-        DataType::Binary | DataType::LargeBinary | DataType::BinaryView => {
+        t if crate::uuid::is_uuid(t) => crate::uuid::uuid_texts(array.as_ref()),
+        DataType::Binary
+        | DataType::LargeBinary
+        | DataType::BinaryView
+        | DataType::FixedSizeBinary(_) => {
             let a = arrow::compute::cast(array, &DataType::Binary)?;
             let a = a.as_binary::<i32>();
             (0..a.len())

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use quiver_execution::TableProvider;
+use quiver_expr::text_columns::displayed_batch;
 use quiver_expr::Result;
 
 use super::{BatchWriter, FileFormat};
@@ -64,7 +65,7 @@ impl FileFormat for CsvFormat {
 
 impl BatchWriter for arrow::csv::Writer<Box<dyn Write + Send>> {
     fn write(&mut self, batch: &RecordBatch) -> Result<()> {
-        Ok(arrow::csv::Writer::write(self, batch)?)
+        Ok(arrow::csv::Writer::write(self, &displayed_batch(batch)?)?)
     }
     fn finish(self: Box<Self>) -> Result<()> {
         self.into_inner().flush()?;

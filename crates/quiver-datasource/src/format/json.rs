@@ -8,6 +8,7 @@ use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use arrow::json::writer::LineDelimited;
 use quiver_execution::TableProvider;
+use quiver_expr::text_columns::json_ready_batch;
 use quiver_expr::{QuiverError, Result};
 
 use super::{BatchWriter, FileFormat};
@@ -93,7 +94,7 @@ impl FileFormat for JsonFormat {
 
 impl BatchWriter for arrow::json::Writer<Box<dyn Write + Send>, LineDelimited> {
     fn write(&mut self, batch: &RecordBatch) -> Result<()> {
-        Ok(arrow::json::Writer::write(self, batch)?)
+        Ok(arrow::json::Writer::write(self, &json_ready_batch(batch)?)?)
     }
     fn finish(mut self: Box<Self>) -> Result<()> {
         arrow::json::Writer::finish(&mut self)?;

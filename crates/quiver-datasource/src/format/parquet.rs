@@ -5,9 +5,10 @@ use std::io::Write;
 use std::sync::Arc;
 
 use arrow::array::RecordBatch;
-use arrow::datatypes::SchemaRef;
+use arrow::datatypes::{Field, Schema, SchemaRef};
 use parquet::arrow::ArrowWriter;
 use quiver_execution::TableProvider;
+use quiver_expr::uuid::is_uuid;
 use quiver_expr::Result;
 
 use super::{unknown_options, BatchWriter, FileFormat};
@@ -50,9 +51,40 @@ impl FileFormat for ParquetFormat {
         options: &WriteOptions,
     ) -> Result<Box<dyn BatchWriter>> {
         let props = options.parquet_properties(schema)?;
-        let writer = ArrowWriter::try_new(out, Arc::clone(schema), Some(props))?;
+        let writer = ArrowWriter::try_new(out, with_uuid_extension(schema), Some(props))?;
         Ok(Box::new(writer))
     }
+}
+
+/// The field metadata key naming a field's Arrow extension type.
+const EXTENSION_NAME_KEY: &str = "ARROW:extension:name";
+
+/// The name of Arrow's canonical UUID extension type.
+const UUID_EXTENSION: &str = "arrow.uuid";
+
+/// `schema` with its UUID columns marked as Arrow's `arrow.uuid` extension
+/// type, which the writer stores as Parquet's UUID logical type (so that
+/// DuckDB and others read them as UUIDs, not BLOBs).
+fn with_uuid_extension(schema: &SchemaRef) -> SchemaRef {
+    if !schema.fields().iter().any(|f| is_uuid(f.data_type())) {
+        return Arc::clone(schema);
+    }
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|f| {
+            let field = f.as_ref().clone();
+            match is_uuid(f.data_type()) {
+                true => {
+                    let mut metadata = field.metadata().clone();
+                    metadata.insert(EXTENSION_NAME_KEY.into(), UUID_EXTENSION.into());
+                    field.with_metadata(metadata)
+                }
+                false => field,
+            }
+        })
+        .collect();
+    Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()))
 }
 
 /// The most memory a Parquet writer holds for the row group it is

@@ -1,13 +1,16 @@
-//! `min(x)` and `max(x)` over numbers, dates, timestamps, strings,
+//! `min(x)` and `max(x)` over numbers, dates, timestamps, strings, UUIDs,
 //! booleans and intervals (compared as DuckDB does: a month is 30 days, a
 //! day 24 hours, so `INTERVAL 1 MONTH` < `INTERVAL 40 DAYS`); `min(x, n)`
 //! and `max(x, n)` are the n least or greatest (`top_n.rs`).
 
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, AsArray, PrimitiveArray, StringArray, StringViewArray};
+use arrow::array::{
+    ArrayRef, AsArray, FixedSizeBinaryArray, PrimitiveArray, StringArray, StringViewArray,
+};
 use arrow::datatypes::*;
 use quiver_expr::types::is_string;
+use quiver_expr::uuid::is_uuid;
 use quiver_expr::{AggregateFunction, GroupsAccumulator, Result};
 
 use super::bool_agg::BoolAggregate;
@@ -93,6 +96,12 @@ impl AggregateFunction for MinMax {
         }
         if t == &DataType::Interval(IntervalUnit::MonthDayNano) {
             return Ok(Box::new(SelfMerging(IntervalMinMax {
+                is_min: self.is_min,
+                values: vec![],
+            })));
+        }
+        if is_uuid(t) {
+            return Ok(Box::new(SelfMerging(UuidMinMax {
                 is_min: self.is_min,
                 values: vec![],
             })));
@@ -213,6 +222,44 @@ impl SelfMergingAccumulator for IntervalMinMax {
 
     fn heap_size(&self) -> usize {
         self.values.capacity() * std::mem::size_of::<Option<IntervalMonthDayNano>>()
+    }
+}
+
+/// UUIDs, in the order of their bytes (as their text sorts).
+#[derive(Debug)]
+struct UuidMinMax {
+    is_min: bool,
+    values: Vec<Option<[u8; 16]>>,
+}
+
+impl SelfMergingAccumulator for UuidMinMax {
+    fn add(&mut self, values: &ArrayRef, group_indices: &[usize], total: usize) -> Result<()> {
+        self.values.resize(total, None);
+        let uuids = values.as_fixed_size_binary();
+        for_each_valid(uuids, group_indices, |row, g| {
+            let Ok(v) = <[u8; 16]>::try_from(uuids.value(row)) else {
+                return;
+            };
+            let better = match self.values[g] {
+                None => true,
+                Some(cur) if self.is_min => v < cur,
+                Some(cur) => v > cur,
+            };
+            if better {
+                self.values[g] = Some(v);
+            }
+        });
+        Ok(())
+    }
+
+    fn take(&mut self) -> Result<ArrayRef> {
+        let values = std::mem::take(&mut self.values);
+        let array = FixedSizeBinaryArray::try_from_sparse_iter_with_size(values.into_iter(), 16)?;
+        Ok(Arc::new(array))
+    }
+
+    fn heap_size(&self) -> usize {
+        self.values.capacity() * std::mem::size_of::<Option<[u8; 16]>>()
     }
 }
 

@@ -28,6 +28,7 @@ mod structs;
 mod text;
 mod time_format;
 mod type_of;
+mod uuid;
 mod variadic;
 
 use std::sync::Arc;
@@ -60,9 +61,12 @@ pub fn builtins() -> Vec<Arc<dyn ScalarFunction>> {
         Arc::new(variadic::Extreme::least()),
         Arc::new(variadic::Concat::plain()),
         Arc::new(variadic::Concat::with_separator()),
-        Arc::new(random::Random::number()),
+        Arc::new(random::Random),
         Arc::new(hash::Hash),
-        Arc::new(random::Random::uuid()),
+        Arc::new(uuid::NewUuid::random()),
+        Arc::new(uuid::NewUuid::time_ordered()),
+        Arc::new(uuid::UuidPart::version()),
+        Arc::new(uuid::UuidPart::timestamp()),
         Arc::new(split::StringSplit),
         Arc::new(format::Format::braces()),
         Arc::new(format::Format::percents()),

@@ -76,9 +76,9 @@ pub(crate) fn cast_expr(e: Expr, target: &DataType, schema: &QSchema) -> Result<
         return cast_scalar(v, target).map(Expr::Literal).map_err(|err| {
             let what = format!("cannot convert {e} to {}", sql_type_name(target));
             match err {
-                QuiverError::Execution(why) if why != what => {
-                    QuiverError::Schema(format!("{what}: {why}"))
-                }
+                // A reason that already says what failed stands alone.
+                QuiverError::Execution(why) if why.starts_with(&what) => QuiverError::Schema(why),
+                QuiverError::Execution(why) => QuiverError::Schema(format!("{what}: {why}")),
                 _ => QuiverError::Schema(what),
             }
         });

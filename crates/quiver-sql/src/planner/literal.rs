@@ -116,6 +116,7 @@ pub fn sql_to_arrow_type(data_type: &ast::DataType) -> Result<DataType> {
         "interval" => DataType::Interval(IntervalUnit::MonthDayNano),
         "time" | "time without time zone" => DataType::Time64(TimeUnit::Microsecond),
         "blob" | "bytea" | "binary" | "varbinary" => DataType::Binary,
+        "uuid" => quiver_expr::uuid::UUID,
         _ => {
             return Err(QuiverError::Plan(format!(
                 "unknown or unsupported type {}",

@@ -5,13 +5,10 @@ mod table;
 
 pub use table::{render_table, write_table, TableOptions, TableStyle};
 
-use std::sync::Arc;
-
-use arrow::array::ArrayRef;
-use arrow::datatypes::{Field, Schema};
 use arrow::record_batch::RecordBatch;
 use arrow::util::display::{ArrayFormatter, FormatOptions};
-use quiver_expr::value_text::{needs_sql_text, sql_text};
+use quiver_expr::text_columns::displayed;
+pub use quiver_expr::text_columns::{displayed_batch, json_ready_batch};
 use quiver_expr::Result;
 
 /// The rows of `batches` as strings, NULL written as `null_text`.
@@ -32,46 +29,6 @@ fn display_options(null_text: &str) -> FormatOptions<'_> {
         .with_timestamp_tz_format(Some("%Y-%m-%d %H:%M:%S%.f%:z"))
 }
 
-/// `column` as it is shown: as its SQL text where Quiver writes values
-/// differently from Arrow (intervals, BLOBs, nested types).
-pub fn as_displayed(column: &ArrayRef) -> Result<ArrayRef> {
-    if needs_sql_text(column.data_type()) {
-        sql_text(column)
-    } else {
-        Ok(Arc::clone(column))
-    }
-}
-
-/// `batch` with each column [`as_displayed`]: the columns Quiver writes
-/// differently from Arrow become VARCHAR, for writers (such as CSV) that
-/// would print them in Arrow's form or not at all.
-pub fn displayed_batch(batch: &RecordBatch) -> Result<RecordBatch> {
-    if !batch
-        .schema()
-        .fields()
-        .iter()
-        .any(|f| needs_sql_text(f.data_type()))
-    {
-        return Ok(batch.clone());
-    }
-    let columns = batch
-        .columns()
-        .iter()
-        .map(as_displayed)
-        .collect::<Result<Vec<_>>>()?;
-    let fields: Vec<Field> = batch
-        .schema()
-        .fields()
-        .iter()
-        .zip(&columns)
-        .map(|(f, c)| Field::new(f.name(), c.data_type().clone(), f.is_nullable()))
-        .collect();
-    Ok(RecordBatch::try_new(
-        Arc::new(Schema::new(fields)),
-        columns,
-    )?)
-}
-
 /// Calls `f` with each row of `batches` as display strings, NULL written
 /// as `null_text`.
 pub(crate) fn for_each_row(
@@ -85,7 +42,7 @@ pub(crate) fn for_each_row(
         let columns = batch
             .columns()
             .iter()
-            .map(as_displayed)
+            .map(displayed)
             .collect::<Result<Vec<_>>>()?;
         let formatters = columns
             .iter()
@@ -109,7 +66,8 @@ pub fn row_count(batches: &[RecordBatch]) -> usize {
 pub(crate) mod tests {
     use super::*;
     use arrow::array::{Int64Array, StringArray};
-    use arrow::datatypes::DataType;
+    use arrow::datatypes::{DataType, Field, Schema};
+    use std::sync::Arc;
 
     /// A batch of a number column `n` (7, NULL) and a text column `s`
     /// (NULL, 'x').
