@@ -230,8 +230,9 @@ impl fmt::Display for SortExpr {
     }
 }
 
-/// A logical expression.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// A logical expression. Two expressions are equal when they are written
+/// alike with literals of the same types (see the `PartialEq` impl).
+#[derive(Debug, Clone)]
 pub enum Expr {
     /// A reference to an input column.
     Column(Column),
@@ -328,6 +329,203 @@ pub enum Expr {
         /// The subquery, of one column.
         subquery: Subquery,
     },
+}
+
+/// Equality as derived, but for literals, which must also be of the same
+/// type: `ScalarValue`'s own equality ignores a timestamp's zone, and
+/// `TIMESTAMP '2024-01-01'` is not `TIMESTAMPTZ '2024-01-01 00:00+00'`
+/// (the optimizer shares equal subexpressions).
+impl PartialEq for Expr {
+    fn eq(&self, other: &Self) -> bool {
+        use Expr::*;
+        match (self, other) {
+            (Column(a), Column(b)) => a == b,
+            (Literal(a), Literal(b)) => a == b && a.data_type() == b.data_type(),
+            (Alias(a, n), Alias(b, m)) => a == b && n == m,
+            (Binary(l, op, r), Binary(l2, op2, r2)) => op == op2 && l == l2 && r == r2,
+            (Not(a), Not(b))
+            | (Negative(a), Negative(b))
+            | (IsNull(a), IsNull(b))
+            | (IsNotNull(a), IsNotNull(b))
+            | (Try(a), Try(b)) => a == b,
+            (
+                InList {
+                    expr,
+                    list,
+                    negated,
+                },
+                InList {
+                    expr: expr2,
+                    list: list2,
+                    negated: negated2,
+                },
+            ) => negated == negated2 && expr == expr2 && list == list2,
+            (
+                Like {
+                    negated,
+                    case_insensitive,
+                    expr,
+                    pattern,
+                    escape,
+                },
+                Like {
+                    negated: negated2,
+                    case_insensitive: case_insensitive2,
+                    expr: expr2,
+                    pattern: pattern2,
+                    escape: escape2,
+                },
+            ) => {
+                (negated, case_insensitive, escape) == (negated2, case_insensitive2, escape2)
+                    && expr == expr2
+                    && pattern == pattern2
+            }
+            (
+                Case {
+                    operand,
+                    when_then,
+                    else_expr,
+                },
+                Case {
+                    operand: operand2,
+                    when_then: when_then2,
+                    else_expr: else_expr2,
+                },
+            ) => operand == operand2 && when_then == when_then2 && else_expr == else_expr2,
+            (Cast(a, t), Cast(b, u)) | (TryCast(a, t), TryCast(b, u)) => t == u && a == b,
+            (ScalarFunction(f, a), ScalarFunction(g, b)) => f == g && a == b,
+            (Aggregate(a), Aggregate(b)) => a == b,
+            (Window(a), Window(b)) => a == b,
+            (Lambda(a), Lambda(b)) => a == b,
+            (
+                OuterColumn {
+                    column,
+                    data_type,
+                    nullable,
+                },
+                OuterColumn {
+                    column: column2,
+                    data_type: data_type2,
+                    nullable: nullable2,
+                },
+            ) => column == column2 && data_type == data_type2 && nullable == nullable2,
+            (ScalarSubquery(a), ScalarSubquery(b)) => a == b,
+            (
+                Exists { subquery, negated },
+                Exists {
+                    subquery: subquery2,
+                    negated: negated2,
+                },
+            ) => negated == negated2 && subquery == subquery2,
+            (
+                Quantified {
+                    expr,
+                    op,
+                    all,
+                    subquery,
+                },
+                Quantified {
+                    expr: expr2,
+                    op: op2,
+                    all: all2,
+                    subquery: subquery2,
+                },
+            ) => (op, all) == (op2, all2) && expr == expr2 && subquery == subquery2,
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Expr {}
+
+/// Hashes what [`Expr`]'s equality compares.
+impl Hash for Expr {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        use Expr::*;
+        std::mem::discriminant(self).hash(state);
+        match self {
+            Column(c) => c.hash(state),
+            Literal(v) => {
+                v.hash(state);
+                v.data_type().hash(state);
+            }
+            Alias(e, name) => {
+                e.hash(state);
+                name.hash(state);
+            }
+            Binary(l, op, r) => {
+                l.hash(state);
+                op.hash(state);
+                r.hash(state);
+            }
+            Not(e) | Negative(e) | IsNull(e) | IsNotNull(e) | Try(e) => e.hash(state),
+            InList {
+                expr,
+                list,
+                negated,
+            } => {
+                expr.hash(state);
+                list.hash(state);
+                negated.hash(state);
+            }
+            Like {
+                negated,
+                case_insensitive,
+                expr,
+                pattern,
+                escape,
+            } => {
+                (negated, case_insensitive, escape).hash(state);
+                expr.hash(state);
+                pattern.hash(state);
+            }
+            Case {
+                operand,
+                when_then,
+                else_expr,
+            } => {
+                operand.hash(state);
+                when_then.hash(state);
+                else_expr.hash(state);
+            }
+            Cast(e, t) | TryCast(e, t) => {
+                e.hash(state);
+                t.hash(state);
+            }
+            ScalarFunction(f, args) => {
+                f.hash(state);
+                args.hash(state);
+            }
+            Aggregate(call) => call.hash(state),
+            Window(call) => call.hash(state),
+            Lambda(call) => call.hash(state),
+            OuterColumn {
+                column,
+                data_type,
+                nullable,
+            } => {
+                column.hash(state);
+                data_type.hash(state);
+                nullable.hash(state);
+            }
+            ScalarSubquery(subquery) => subquery.hash(state),
+            Exists { subquery, negated } => {
+                subquery.hash(state);
+                negated.hash(state);
+            }
+            Quantified {
+                expr,
+                op,
+                all,
+                subquery,
+            } => {
+                expr.hash(state);
+                op.hash(state);
+                all.hash(state);
+                subquery.hash(state);
+            }
+        }
+    }
 }
 
 /// A bound subquery inside an expression. Two subqueries are equal when
@@ -1205,6 +1403,29 @@ mod tests {
 
     fn a() -> Expr {
         Expr::col(Column::new(Some("t"), "a"))
+    }
+
+    #[test]
+    fn literals_of_other_types_differ_though_their_values_match() {
+        use std::collections::hash_map::DefaultHasher;
+        let stamp = |zone: Option<&str>| {
+            Expr::lit(ScalarValue::TimestampMicrosecond(
+                Some(1_704_067_200_000_000),
+                zone.map(Into::into),
+            ))
+        };
+        let hash = |e: &Expr| {
+            let mut hasher = DefaultHasher::new();
+            e.hash(&mut hasher);
+            hasher.finish()
+        };
+        let (local, zoned) = (stamp(None), stamp(Some("UTC")));
+        assert_ne!(local, zoned);
+        assert_eq!(local, stamp(None));
+        assert_eq!(hash(&zoned), hash(&stamp(Some("UTC"))));
+        let add = |e: Expr| a().binary(Operator::Plus, e);
+        assert_ne!(add(local.clone()), add(zoned));
+        assert_eq!(add(local.clone()), add(local));
     }
 
     #[test]

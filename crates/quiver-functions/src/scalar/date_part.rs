@@ -8,7 +8,10 @@
 //! Sunday = 7; `week` is the ISO week and `isoyear` its year; `yearweek` is
 //! isoyear × 100 + week; `millisecond` and `microsecond` include the
 //! whole seconds; `decade` is year / 10; centuries and millennia start at
-//! years ending in 1.
+//! years ending in 1; `timezone` is the zone's offset from UTC in seconds
+//! at that instant (for a TIMESTAMP WITH TIME ZONE, in the session's zone;
+//! 0 for a TIME or TIMESTAMP), `timezone_hour` and `timezone_minute` its
+//! parts.
 
 use std::sync::Arc;
 
@@ -69,6 +72,13 @@ pub enum Field {
     Epoch,
     /// The Julian day (DOUBLE).
     Julian,
+    /// The offset of a TIMESTAMP WITH TIME ZONE's zone from UTC at that
+    /// instant, in seconds (0 for a TIME or TIMESTAMP).
+    TimeZone,
+    /// [`Field::TimeZone`]'s whole hours.
+    TimeZoneHour,
+    /// [`Field::TimeZone`]'s minutes past its hours.
+    TimeZoneMinute,
 }
 
 impl Field {
@@ -96,6 +106,9 @@ impl Field {
             "yearweek" => Field::YearWeek,
             "epoch" => Field::Epoch,
             "julian" => Field::Julian,
+            "timezone" => Field::TimeZone,
+            "timezone_hour" => Field::TimeZoneHour,
+            "timezone_minute" => Field::TimeZoneMinute,
             _ => return None,
         })
     }
@@ -143,7 +156,11 @@ impl Field {
                     _ => iso_year * 100 + iso_week,
                 }
             }
-            Field::Epoch | Field::Julian => return None,
+            Field::Epoch
+            | Field::Julian
+            | Field::TimeZone
+            | Field::TimeZoneHour
+            | Field::TimeZoneMinute => return None,
         })
     }
 
@@ -169,7 +186,45 @@ impl Field {
                 | Field::Millisecond
                 | Field::Microsecond
                 | Field::Epoch
+                | Field::TimeZone
+                | Field::TimeZoneHour
+                | Field::TimeZoneMinute
         )
+    }
+
+    /// The field of a zone's offset from UTC of `seconds`, if it is one.
+    fn of_offset(self, seconds: i64) -> Option<i64> {
+        match self {
+            Field::TimeZone => Some(seconds),
+            Field::TimeZoneHour => Some(seconds / 3600),
+            Field::TimeZoneMinute => Some(seconds / 60 % 60),
+            _ => None,
+        }
+    }
+
+    /// The zone fields of every value of `input`: each instant's offset
+    /// in its zone (0 for a TIME or TIMESTAMP, as in DuckDB).
+    fn zone_fields(self, input: &dyn Array) -> Result<ArrayRef> {
+        let offsets: Int64Array = match input.data_type() {
+            DataType::Timestamp(_, Some(_)) => {
+                let (instants, locals) = (instants_of(input)?, micros_of(input)?);
+                arrow::compute::kernels::arity::binary(&locals, &instants, |local, instant| {
+                    (local - instant) / 1_000_000
+                })?
+            }
+            t if is_time(t) || matches!(t, DataType::Timestamp(_, None)) => {
+                micros_of(input)?.unary(|_| 0)
+            }
+            other => {
+                return Err(QuiverError::Plan(format!(
+                    "a {} has no time zone field; a TIMESTAMP WITH TIME ZONE has one",
+                    quiver_expr::types::sql_type_name(other)
+                )))
+            }
+        };
+        Ok(Arc::new(offsets.unary::<_, arrow::datatypes::Int64Type>(
+            |seconds| self.of_offset(seconds).unwrap_or(seconds),
+        )))
     }
 
     /// The field of every value of a date, timestamp or time column.
@@ -180,6 +235,9 @@ impl Field {
                  microsecond and epoch",
                 format!("{self:?}").to_lowercase()
             )));
+        }
+        if self.of_offset(0).is_some() {
+            return self.zone_fields(input);
         }
         if self.is_double() {
             let micros = instants_of(input)?;
@@ -227,7 +285,8 @@ fn constant_field(value: &ScalarValue) -> Result<Option<Field>> {
         QuiverError::Plan(format!(
             "date_part: unknown field '{name}' (fields are year, quarter, month, week, day, \
              dow, isodow, doy, hour, minute, second, millisecond, microsecond, decade, \
-             century, millennium, isoyear, yearweek, era, epoch, julian)"
+             century, millennium, isoyear, yearweek, era, epoch, julian, timezone, \
+             timezone_hour, timezone_minute)"
         ))
     })
 }
