@@ -29,6 +29,12 @@ pub fn is_string(t: &DataType) -> bool {
     matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)
 }
 
+/// Whether a struct of `fields` is a tuple (`(1, 'a')`, `row(…)`): one
+/// whose fields have no names.
+pub fn is_tuple(fields: &arrow::datatypes::Fields) -> bool {
+    fields.iter().all(|f| f.name().is_empty())
+}
+
 /// True for timestamps of any unit and zone.
 pub fn is_timestamp(t: &DataType) -> bool {
     matches!(t, DataType::Timestamp(..))
@@ -351,6 +357,13 @@ pub fn sql_type_name(t: &DataType) -> String {
             format!("{}[]", sql_type_name(f.data_type()))
         }
         FixedSizeList(f, n) => format!("{}[{n}]", sql_type_name(f.data_type())),
+        Struct(fields) if is_tuple(fields) => {
+            let types: Vec<String> = fields
+                .iter()
+                .map(|f| sql_type_name(f.data_type()))
+                .collect();
+            format!("TUPLE({})", types.join(", "))
+        }
         Struct(fields) => {
             let fields: Vec<String> = fields
                 .iter()

@@ -117,12 +117,17 @@ fn texts(array: &ArrayRef, nested: bool) -> Result<Vec<Option<String>>> {
             (0..s.len())
                 .map(|i| {
                     valid(i).then(|| {
+                        fn value(c: &[Option<String>], i: usize) -> &str {
+                            c[i].as_deref().unwrap_or("NULL")
+                        }
+                        if crate::types::is_tuple(fields) {
+                            let parts: Vec<&str> = columns.iter().map(|c| value(c, i)).collect();
+                            return format!("({})", parts.join(", "));
+                        }
                         let parts: Vec<String> = fields
                             .iter()
                             .zip(&columns)
-                            .map(|(f, c)| {
-                                format!("'{}': {}", f.name(), c[i].as_deref().unwrap_or("NULL"))
-                            })
+                            .map(|(f, c)| format!("'{}': {}", f.name(), value(c, i)))
                             .collect();
                         format!("{{{}}}", parts.join(", "))
                     })

@@ -345,6 +345,7 @@ pub const FUNCTION_DOCS: &[FunctionDoc] = &[
     doc("range", Section::Nested, "range([start,] end [, step])", "The integers from start (0) up to, not including, end, by step (1), as a list (also a table function in FROM).", "range(1, 10, 3)", "[1, 4, 7]"),
     doc("generate_series", Section::Nested, "generate_series([start,] end [, step])", "Like range, including end (also a table function in FROM).", "generate_series(3)", "[0, 1, 2, 3]"),
     doc("list_aggregate", Section::Nested, "list_aggregate(l, 'name')", "The aggregate function called name over the list's elements (NULL for a NULL list).", "list_aggregate([1, 5, 3], 'max')", "5"),
+    doc("row", Section::Nested, "row(value, ..)", "A tuple (an unnamed struct) of the values (also `(value, ..)`); fields are reached by position.", "row(1, 'x')[2]", "x"),
     doc("struct_pack", Section::Nested, "struct_pack(name := value, ..)", "A struct of the values under the names (also `{'name': value, ..}`).", "struct_pack(a := 1, b := 'x')", "{'a': 1, 'b': x}"),
     doc("struct_extract", Section::Nested, "struct_extract(s, 'name' | i)", "One field of a struct by name (case-insensitive) or position from 1 (also `s.name` and `s['name']`).", "{'a': 1, 'b': 2}.b", "2"),
     doc("struct_insert", Section::Nested, "struct_insert(s, name := value, ..)", "The struct with more fields after its own (a NULL struct gives NULL old fields).", "struct_insert({'a': 1}, b := 2)", "{'a': 1, 'b': 2}"),

@@ -12,7 +12,7 @@ use arrow::array::{ArrayRef, AsArray, BooleanArray, PrimitiveArray, Scalar};
 use arrow::compute::kernels::cmp::eq;
 use arrow::datatypes::{ArrowPrimitiveType, DataType, Float32Type, Float64Type};
 use arrow::record_batch::RecordBatch;
-use quiver_expr::{ColumnarValue, Result};
+use quiver_expr::{ColumnarValue, Operator, Result};
 
 use super::PhysicalExpr;
 
@@ -55,6 +55,11 @@ fn replace<T: ArrowPrimitiveType>(
 /// Which rows of `values` equal `other` (one value or one per row), as SQL
 /// compares: floats made canonical first.
 pub(crate) fn equal_rows(values: &ArrayRef, other: ColumnarValue) -> Result<BooleanArray> {
+    if values.data_type().is_nested() {
+        // Lists, structs and maps, which Arrow's `eq` does not take.
+        let other = other.into_array(values.len())?;
+        return super::nested_compare::compare_nested(Operator::Eq, values, &other);
+    }
     let values = canonical_floats(Arc::clone(values));
     Ok(match other {
         ColumnarValue::Scalar(scalar) => {

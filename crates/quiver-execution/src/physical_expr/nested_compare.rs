@@ -6,13 +6,20 @@
 use std::cmp::Ordering;
 
 use arrow::array::{Array, ArrayRef, BooleanArray};
+use arrow::compute::SortOptions;
 use arrow::row::{RowConverter, SortField};
 use quiver_expr::{Operator, QuiverError, Result};
 
 /// `l op r` row by row for two nested columns of the same type and length;
 /// `op` is a comparison or `IS [NOT] DISTINCT FROM`.
 pub fn compare_nested(op: Operator, l: &ArrayRef, r: &ArrayRef) -> Result<BooleanArray> {
-    let converter = RowConverter::new(vec![SortField::new(l.data_type().clone())])?;
+    // NULL elements after every value, as DuckDB orders them.
+    let nulls_last = SortOptions {
+        descending: false,
+        nulls_first: false,
+    };
+    let field = SortField::new_with_options(l.data_type().clone(), nulls_last);
+    let converter = RowConverter::new(vec![field])?;
     let left = converter.convert_columns(&[ArrayRef::clone(l)])?;
     let right = converter.convert_columns(&[ArrayRef::clone(r)])?;
     (0..l.len())

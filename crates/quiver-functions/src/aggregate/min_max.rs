@@ -1,14 +1,14 @@
-//! `min(x)` and `max(x)` over numbers, dates, timestamps, strings, UUIDs,
-//! booleans and intervals (compared as DuckDB does: a month is 30 days, a
+//! `min(x)` and `max(x)` over numbers, dates, timestamps, strings,
+//! booleans, intervals, UUIDs, lists, structs and maps (compared as DuckDB does: a month is 30 days, a
 //! day 24 hours, so `INTERVAL 1 MONTH` < `INTERVAL 40 DAYS`); `min(x, n)`
 //! and `max(x, n)` are the n least or greatest (`top_n.rs`).
 
 use std::sync::Arc;
 
-use arrow::array::{
-    ArrayRef, AsArray, FixedSizeBinaryArray, PrimitiveArray, StringArray, StringViewArray,
-};
+use arrow::array::{ArrayRef, AsArray, PrimitiveArray, StringArray, StringViewArray, UInt32Array};
+use arrow::compute::SortOptions;
 use arrow::datatypes::*;
+use arrow::row::{OwnedRow, RowConverter, SortField};
 use quiver_expr::types::is_string;
 use quiver_expr::uuid::is_uuid;
 use quiver_expr::{AggregateFunction, GroupsAccumulator, Result};
@@ -100,11 +100,8 @@ impl AggregateFunction for MinMax {
                 values: vec![],
             })));
         }
-        if is_uuid(t) {
-            return Ok(Box::new(SelfMerging(UuidMinMax {
-                is_min: self.is_min,
-                values: vec![],
-            })));
+        if is_uuid(t) || t.is_nested() {
+            return Ok(Box::new(SelfMerging(RowMinMax::new(self.is_min, t)?)));
         }
         if matches!(t, DataType::Utf8 | DataType::Utf8View) {
             return Ok(Box::new(SelfMerging(StringMinMax {
@@ -225,28 +222,45 @@ impl SelfMergingAccumulator for IntervalMinMax {
     }
 }
 
-/// UUIDs, in the order of their bytes (as their text sorts).
+/// Values the row format encodes (UUIDs, lists, structs, maps), in the
+/// order of their encoding: DuckDB's order, NULL elements after values.
 #[derive(Debug)]
-struct UuidMinMax {
+struct RowMinMax {
     is_min: bool,
-    values: Vec<Option<[u8; 16]>>,
+    converter: RowConverter,
+    values: Vec<Option<OwnedRow>>,
 }
 
-impl SelfMergingAccumulator for UuidMinMax {
+impl RowMinMax {
+    fn new(is_min: bool, t: &DataType) -> Result<Self> {
+        let nulls_last = SortOptions {
+            descending: false,
+            nulls_first: false,
+        };
+        let field = SortField::new_with_options(t.clone(), nulls_last);
+        Ok(Self {
+            is_min,
+            converter: RowConverter::new(vec![field])?,
+            values: vec![],
+        })
+    }
+}
+
+impl SelfMergingAccumulator for RowMinMax {
     fn add(&mut self, values: &ArrayRef, group_indices: &[usize], total: usize) -> Result<()> {
         self.values.resize(total, None);
-        let uuids = values.as_fixed_size_binary();
-        for_each_valid(uuids, group_indices, |row, g| {
-            let Ok(v) = <[u8; 16]>::try_from(uuids.value(row)) else {
-                return;
-            };
-            let better = match self.values[g] {
+        let rows = self
+            .converter
+            .convert_columns(std::slice::from_ref(values))?;
+        for_each_valid(values.as_ref(), group_indices, |row, g| {
+            let v = rows.row(row);
+            let better = match &self.values[g] {
                 None => true,
-                Some(cur) if self.is_min => v < cur,
-                Some(cur) => v > cur,
+                Some(cur) if self.is_min => v < cur.row(),
+                Some(cur) => v > cur.row(),
             };
             if better {
-                self.values[g] = Some(v);
+                self.values[g] = Some(v.owned());
             }
         });
         Ok(())
@@ -254,12 +268,28 @@ impl SelfMergingAccumulator for UuidMinMax {
 
     fn take(&mut self) -> Result<ArrayRef> {
         let values = std::mem::take(&mut self.values);
-        let array = FixedSizeBinaryArray::try_from_sparse_iter_with_size(values.into_iter(), 16)?;
-        Ok(Arc::new(array))
+        let present: Vec<_> = values.iter().flatten().map(OwnedRow::row).collect();
+        let mut next = 0u32;
+        let positions: UInt32Array = values
+            .iter()
+            .map(|v| {
+                v.as_ref().map(|_| {
+                    next += 1;
+                    next - 1
+                })
+            })
+            .collect();
+        let found = self.converter.convert_rows(present)?;
+        Ok(arrow::compute::take(&found[0], &positions, None)?)
     }
 
     fn heap_size(&self) -> usize {
-        self.values.capacity() * std::mem::size_of::<Option<[u8; 16]>>()
+        self.converter.size()
+            + self
+                .values
+                .iter()
+                .map(|v| v.as_ref().map_or(0, |r| r.as_ref().len()) + 32)
+                .sum::<usize>()
     }
 }
 

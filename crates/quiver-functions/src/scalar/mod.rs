@@ -94,6 +94,7 @@ pub fn builtins() -> Vec<Arc<dyn ScalarFunction>> {
         Arc::new(list_ops::Series::generate_series()),
         Arc::new(list_ops::ListAggregate::by_name()),
         Arc::new(structs::StructPack),
+        Arc::new(structs::Row),
         Arc::new(structs::StructExtract),
         Arc::new(structs::MapFromLists),
         Arc::new(structs::MapFromEntries),

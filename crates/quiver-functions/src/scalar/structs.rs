@@ -1,4 +1,5 @@
-//! Structs and maps: `struct_pack` (the `{'a': 1}` literal),
+//! Structs and maps: `struct_pack` (the `{'a': 1}` literal), `row` (the
+//! `(1, 'a')` tuple),
 //! `struct_extract` (`s.a`, `s['a']`), `map` (the `MAP {k: v}` literal),
 //! `map_keys`, `map_values`, `map_entries` and `map_extract`.
 
@@ -91,6 +92,60 @@ impl ScalarFunction for StructPack {
     }
 }
 
+/// `row(a, b, …)`, also written `(a, b, …)`: a tuple, DuckDB's unnamed
+/// struct, whose fields have no names (reached by position:
+/// `struct_extract(t, 1)`). Tuples of the same types compare, sort and
+/// group field by field.
+#[derive(Debug)]
+pub struct Row;
+
+impl ScalarFunction for Row {
+    fn name(&self) -> &str {
+        "row"
+    }
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        Ok(arg_types
+            .iter()
+            .map(|t| match t {
+                // A NULL field is an INTEGER, as DuckDB types it.
+                DataType::Null => DataType::Int32,
+                t => t.clone(),
+            })
+            .collect())
+    }
+    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
+        Ok(tuple_type(arg_types))
+    }
+    fn invoke(&self, args: &[ColumnarValue], num_rows: usize) -> Result<ColumnarValue> {
+        let rows = result_rows(args, num_rows);
+        let types: Vec<DataType> = args.iter().map(|a| a.data_type()).collect();
+        let DataType::Struct(fields) = tuple_type(&types) else {
+            return Err(QuiverError::Internal("a tuple is a struct".into()));
+        };
+        let out = match args.is_empty() {
+            true => StructArray::new_empty_fields(rows, None),
+            false => {
+                let columns = args
+                    .iter()
+                    .map(|a| a.to_array(rows))
+                    .collect::<Result<Vec<ArrayRef>>>()?;
+                StructArray::try_new(fields, columns, None)?
+            }
+        };
+        shaped(args, Arc::new(out))
+    }
+}
+
+/// The type of a tuple of values of `types`: a struct of unnamed fields.
+fn tuple_type(types: &[DataType]) -> DataType {
+    DataType::Struct(
+        types
+            .iter()
+            .map(|t| Field::new("", t.clone(), true))
+            .collect(),
+    )
+}
+
 /// `struct_extract(s, 'name')` (written `s.name` or `s['name']`; names
 /// match without regard to case, as in DuckDB), or `struct_extract(s, i)`
 /// for the `i`th field (1-based): one field of a struct, NULL where the
@@ -109,6 +164,12 @@ impl StructExtract {
                 .join(", ")
         };
         match key {
+            Some(ScalarValue::Utf8(Some(name))) if quiver_expr::types::is_tuple(fields) => {
+                Err(QuiverError::Plan(format!(
+                    "a tuple's fields have no names (not \"{name}\"); reach them by \
+                     position: struct_extract(t, 1) or t[1]"
+                )))
+            }
             Some(ScalarValue::Utf8(Some(name))) => fields
                 .iter()
                 .position(|f| f.name() == name)

@@ -585,7 +585,14 @@ impl SqlPlanner<'_> {
                 } else {
                     (Operator::Eq, false)
                 };
-                self.quantified(go(expr)?, op, all, subquery, schema)
+                match expr.as_ref() {
+                    // `(a, b) IN (SELECT x, y …)`: tuples against tuples.
+                    E::Tuple(_) => {
+                        let rows = self.tuple_rows(subquery)?;
+                        self.quantified(go(expr)?, op, all, &rows, schema)
+                    }
+                    _ => self.quantified(go(expr)?, op, all, subquery, schema),
+                }
             }
             E::AnyOp {
                 left,
@@ -604,6 +611,11 @@ impl SqlPlanner<'_> {
             E::Wildcard(_) | E::QualifiedWildcard(..) => Err(QuiverError::Plan(
                 "* is only allowed in the SELECT list and count(*)".into(),
             )),
+            // `(a, b)`: a tuple, as `row(a, b)`.
+            E::Tuple(items) => {
+                let items = items.iter().map(go).collect::<Result<Vec<_>>>()?;
+                self.call_scalar("row", items, schema)
+            }
             other => not_impl_err!("expression {other} is not supported"),
         }
     }
@@ -798,6 +810,40 @@ impl SqlPlanner<'_> {
 
     /// `x op ANY|ALL (subquery)`, with `x` and the subquery's column brought
     /// to a common type.
+    /// `subquery` (of several columns) as a query of one column: each of
+    /// its rows as a tuple, for `(a, b) IN (subquery)`.
+    fn tuple_rows(&self, subquery: &ast::Query) -> Result<ast::Query> {
+        let mut body = subquery.body.as_ref();
+        while let ast::SetExpr::SetOperation { left, .. } = body {
+            body = left.as_ref();
+        }
+        let width = match body {
+            ast::SetExpr::Select(select)
+                if select.projection.iter().all(|item| {
+                    matches!(
+                        item,
+                        ast::SelectItem::UnnamedExpr(_) | ast::SelectItem::ExprWithAlias { .. }
+                    )
+                }) =>
+            {
+                select.projection.len()
+            }
+            ast::SetExpr::Values(values) => values.rows.first().map_or(0, |row| row.len()),
+            _ => {
+                return not_impl_err!(
+                    "a tuple IN a subquery whose columns are not listed (SELECT *): \
+                     list the columns"
+                )
+            }
+        };
+        let names: Vec<String> = (1..=width).map(|i| format!("__tuple_{i}")).collect();
+        super::parse_query(&format!(
+            "SELECT row({}) FROM ({subquery}) AS __tuple_rows({})",
+            names.join(", "),
+            names.join(", ")
+        ))
+    }
+
     fn quantified(
         &self,
         x: Expr,

@@ -263,6 +263,9 @@ impl SqlPlanner<'_> {
                 sets
             }
             ast::Expr::Tuple(list) if list.is_empty() => vec![vec![]],
+            // `GROUP BY (a, b)` groups by a and b, as in DuckDB and
+            // PostgreSQL, not by a tuple.
+            ast::Expr::Tuple(list) => self.tuple_sets(list, items, schema, keys)?,
             // Inside GROUPING SETS the parser reads ROLLUP and CUBE as calls.
             ast::Expr::Function(f) => match rollup_or_cube_call(f) {
                 Some((is_cube, list)) => {

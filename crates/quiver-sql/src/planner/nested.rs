@@ -6,7 +6,7 @@
 //! `array_extract`, `list_slice`, `struct_extract`, `list_concat`).
 
 use arrow::datatypes::DataType;
-use quiver_expr::types::sql_type_name;
+use quiver_expr::types::{is_tuple, sql_type_name};
 use quiver_expr::{Column, Expr, QSchema, QuiverError, Result, ScalarValue};
 use sqlparser::ast::{self, AccessExpr, FunctionArg, FunctionArgExpr, Subscript};
 
@@ -177,6 +177,16 @@ impl SqlPlanner<'_> {
                     match (value.data_type(schema)?, &index) {
                         (DataType::Struct(_), Expr::Literal(ScalarValue::Utf8(Some(name)))) => {
                             self.struct_field(value, name, schema)?
+                        }
+                        // A tuple's field by position (`t[1]`).
+                        (DataType::Struct(fields), _) if is_tuple(&fields) => {
+                            self.call_scalar("struct_extract", vec![value, index], schema)?
+                        }
+                        (DataType::Struct(_), _) => {
+                            return Err(QuiverError::Plan(format!(
+                                "a struct's fields are reached by name ({value}['name']); \
+                                 only a tuple's by position"
+                            )))
                         }
                         _ => self.call_scalar("array_extract", vec![value, index], schema)?,
                     }
