@@ -132,8 +132,14 @@ fn cast_failure(array: &ArrayRef, target: &DataType, mut options: CastOptions) -
         Some(v) => crate::Expr::Literal(v).to_string(),
         None => "a value".to_string(),
     };
+    let why = match target {
+        DataType::FixedSizeList(_, size) => {
+            format!(": an array of {size} elements needs a list of {size}")
+        }
+        _ => String::new(),
+    };
     QuiverError::Execution(format!(
-        "cannot convert {value} to {}",
+        "cannot convert {value} to {}{why}",
         crate::types::sql_type_name(target)
     ))
 }

@@ -342,7 +342,7 @@ pub fn sql_type_name(t: &DataType) -> String {
         UInt32 => "UINTEGER".into(),
         UInt64 => "UBIGINT".into(),
         Float16 => "HALF".into(),
-        Float32 => "REAL".into(),
+        Float32 => "FLOAT".into(),
         Float64 => "DOUBLE".into(),
         Decimal128(p, s) | Decimal256(p, s) => format!("DECIMAL({p},{s})"),
         Utf8 | LargeUtf8 | Utf8View => "VARCHAR".into(),

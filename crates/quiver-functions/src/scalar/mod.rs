@@ -1,5 +1,6 @@
 //! Built-in scalar functions.
 
+mod arrays;
 mod characters;
 mod coalesce;
 mod date_part;
@@ -95,6 +96,7 @@ pub fn builtins() -> Vec<Arc<dyn ScalarFunction>> {
         Arc::new(list_ops::ListAggregate::by_name()),
         Arc::new(structs::StructPack),
         Arc::new(structs::Row),
+        Arc::new(arrays::ArrayValue),
         Arc::new(structs::StructExtract),
         Arc::new(structs::MapFromLists),
         Arc::new(structs::MapFromEntries),
@@ -103,6 +105,7 @@ pub fn builtins() -> Vec<Arc<dyn ScalarFunction>> {
     all.extend(json::functions());
     all.extend(shared(list_ops::ListAggregate::shorthands()));
     all.extend(shared(structs::MapParts::all()));
+    all.extend(shared(arrays::VectorFunction::all()));
     all.extend(shared(
         text::functions()
             .into_iter()

@@ -89,8 +89,11 @@ pub fn sql_to_arrow_type(data_type: &ast::DataType) -> Result<DataType> {
         "usmallint" | "smallint unsigned" => DataType::UInt16,
         "uinteger" | "int unsigned" | "integer unsigned" | "unsigned" => DataType::UInt32,
         "ubigint" | "bigint unsigned" => DataType::UInt64,
-        "real" | "float4" | "float32" => DataType::Float32,
-        "double" | "double precision" | "float" | "float8" | "float64" => DataType::Float64,
+        // FLOAT is 4 bytes, as in DuckDB (PostgreSQL's is 8); FLOAT(p) with
+        // more than 24 bits of precision is a DOUBLE.
+        "float" if numbers.first().is_some_and(|p| *p > 24) => DataType::Float64,
+        "real" | "float4" | "float32" | "float" => DataType::Float32,
+        "double" | "double precision" | "float8" | "float64" => DataType::Float64,
         "decimal" | "numeric" | "dec" => {
             let (p, s) = match numbers.as_slice() {
                 [] => (18, 3),
@@ -126,18 +129,31 @@ pub fn sql_to_arrow_type(data_type: &ast::DataType) -> Result<DataType> {
     })
 }
 
+/// The most elements a fixed-size array type may hold (DuckDB's limit).
+const MAX_ARRAY_SIZE: i32 = 100_000;
+
 /// The Arrow type of a nested SQL type: `T[]` and `ARRAY<T>` (a LIST),
 /// `STRUCT(a T, ..)` and `MAP(K, V)`; `None` for other types.
 fn nested_type(data_type: &ast::DataType) -> Result<Option<DataType>> {
     use ast::{ArrayElemTypeDef as Elem, DataType as T};
     Ok(Some(match data_type {
-        T::Array(Elem::SquareBracket(item, None) | Elem::AngleBracket(item)) => {
-            DataType::List(Arc::new(Field::new_list_field(sql_to_arrow_type(item)?, true)))
-        }
-        T::Array(Elem::SquareBracket(_, Some(_))) => {
-            return Err(QuiverError::NotImplemented(format!(
-                "fixed-size arrays ({data_type}) are not supported; use a list type such as INTEGER[]"
-            )))
+        T::Array(Elem::SquareBracket(item, None) | Elem::AngleBracket(item)) => DataType::List(
+            Arc::new(Field::new_list_field(sql_to_arrow_type(item)?, true)),
+        ),
+        // `INTEGER[3]`: a fixed-size array.
+        T::Array(Elem::SquareBracket(item, Some(size))) => {
+            let size = i32::try_from(*size)
+                .ok()
+                .filter(|s| (1..=MAX_ARRAY_SIZE).contains(s))
+                .ok_or_else(|| {
+                    QuiverError::Plan(format!(
+                        "the size of an array type ({data_type}) must be 1 to {MAX_ARRAY_SIZE}"
+                    ))
+                })?;
+            DataType::FixedSizeList(
+                Arc::new(Field::new_list_field(sql_to_arrow_type(item)?, true)),
+                size,
+            )
         }
         T::Struct(fields, _) => {
             let fields = fields
@@ -146,7 +162,11 @@ fn nested_type(data_type: &ast::DataType) -> Result<Option<DataType>> {
                     let name = f.field_name.as_ref().ok_or_else(|| {
                         QuiverError::Plan(format!("every field of {data_type} needs a name"))
                     })?;
-                    Ok(Field::new(&name.value, sql_to_arrow_type(&f.field_type)?, true))
+                    Ok(Field::new(
+                        &name.value,
+                        sql_to_arrow_type(&f.field_type)?,
+                        true,
+                    ))
                 })
                 .collect::<Result<Vec<_>>>()?;
             DataType::Struct(fields.into())
@@ -157,7 +177,11 @@ fn nested_type(data_type: &ast::DataType) -> Result<Option<DataType>> {
                 Field::new("value", sql_to_arrow_type(value)?, true),
             ];
             DataType::Map(
-                Arc::new(Field::new("entries", DataType::Struct(entries.into()), false)),
+                Arc::new(Field::new(
+                    "entries",
+                    DataType::Struct(entries.into()),
+                    false,
+                )),
                 false,
             )
         }

@@ -285,11 +285,16 @@ impl SqlPlanner<'_> {
             ))
         };
         if is_list(&left)? || is_list(&right)? {
-            return Ok(Ok(self.call_scalar(
-                "list_concat",
-                vec![left, right],
-                schema,
-            )?));
+            // `||` is NULL when either list is, as in DuckDB; list_concat
+            // takes a NULL list as empty.
+            let both = Expr::IsNotNull(Box::new(left.clone()))
+                .and(Expr::IsNotNull(Box::new(right.clone())));
+            let concatenated = self.call_scalar("list_concat", vec![left, right], schema)?;
+            return Ok(Ok(Expr::Case {
+                operand: None,
+                when_then: vec![(both, concatenated)],
+                else_expr: None,
+            }));
         }
         Ok(Err((left, right)))
     }
