@@ -39,6 +39,21 @@ SELECT min((x, y))::VARCHAR, max((x, y))::VARCHAR FROM p;
 -- in order
 SELECT s FROM p ORDER BY (y, x), s;
 
+-- A NULL field sorts after values, so first when descending.
+-- in order
+SELECT s FROM p ORDER BY (y, x) DESC, s;
+
+-- in order
+SELECT x::VARCHAR FROM (VALUES ([1, NULL]), ([1, 2]), ([NULL]), (NULL), ([0])) t(x) ORDER BY x NULLS FIRST;
+
+-- in order
+SELECT x::VARCHAR FROM (VALUES ([1, NULL]), ([1, 2]), ([NULL]), (NULL), ([0])) t(x) ORDER BY x DESC;
+
+-- in order
+SELECT x::VARCHAR FROM (VALUES ([1, NULL]), ([1, 2]), ([NULL]), (NULL), ([0])) t(x) ORDER BY x DESC LIMIT 3;
+
+SELECT list(x ORDER BY x DESC)::VARCHAR FROM (VALUES ([1, NULL]), ([1, 2]), ([NULL]), (NULL), ([0])) t(x);
+
 SELECT (1, 'a')[2], struct_extract((1, 'a'), 1);
 
 SELECT max([x, y])::VARCHAR, min({'k': y})::VARCHAR, max({'k': y})::VARCHAR FROM p;

@@ -27,7 +27,7 @@ use quiver_execution::operators::union::UnionExec;
 use quiver_execution::operators::unnest::UnnestExec;
 use quiver_execution::operators::window::{WindowExec, WindowExpr};
 use quiver_execution::operators::PhysicalSortExpr;
-use quiver_execution::physical_expr::ColumnExpr;
+use quiver_execution::physical_expr::{ColumnExpr, UnaryExpr, UnaryOp};
 use quiver_execution::plan::display_plan;
 use quiver_execution::{
     canonical_key, create_physical_expr, ExecutionPlan, PhysicalExpr, ProviderSource, ScanRequest,
@@ -658,22 +658,43 @@ fn aggregate_expr(e: &Expr, schema: &QSchema, name: &str) -> Result<AggregateExp
 }
 
 /// Sort keys over `schema`, each key's expression passed through `wrap`.
+///
+/// A list, struct or map orders its NULL elements as DuckDB does: after
+/// every value, so first when descending (the whole order reversed). The
+/// row format puts them where the key's own NULLs go, so when those go
+/// elsewhere (`NULLS LAST` descending, `NULLS FIRST` ascending) an `IS
+/// NULL` key placing the key's NULLs comes before it.
 fn physical_sort_keys(
     keys: &[quiver_expr::SortExpr],
     schema: &QSchema,
     wrap: impl Fn(Arc<dyn PhysicalExpr>) -> Arc<dyn PhysicalExpr>,
 ) -> Result<Vec<PhysicalSortExpr>> {
-    keys.iter()
-        .map(|k| {
-            Ok(PhysicalSortExpr {
-                expr: wrap(create_physical_expr(&k.expr, schema)?),
+    let mut physical = vec![];
+    for k in keys {
+        let expr = wrap(create_physical_expr(&k.expr, schema)?);
+        let descending = !k.asc;
+        if expr.data_type().is_nested() && k.nulls_first != descending {
+            physical.push(PhysicalSortExpr {
+                expr: Arc::new(UnaryExpr::new(UnaryOp::IsNull, Arc::clone(&expr))),
                 options: SortOptions {
-                    descending: !k.asc,
-                    nulls_first: k.nulls_first,
+                    descending: k.nulls_first,
+                    nulls_first: false,
                 },
-            })
-        })
-        .collect()
+            });
+        }
+        let nulls_first = match expr.data_type().is_nested() {
+            true => descending,
+            false => k.nulls_first,
+        };
+        physical.push(PhysicalSortExpr {
+            expr,
+            options: SortOptions {
+                descending,
+                nulls_first,
+            },
+        });
+    }
+    Ok(physical)
 }
 
 /// Renames the output columns of `plan` to those of `schema` (same count and

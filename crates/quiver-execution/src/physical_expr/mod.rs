@@ -22,7 +22,7 @@ use quiver_expr::{exec_err, ColumnarValue, Result};
 
 pub use canonical::{canonical_floats, canonical_key};
 pub use planner::{create_physical_expr, evaluate_constant};
-pub use simple::ColumnExpr;
+pub use simple::{ColumnExpr, UnaryExpr, UnaryOp};
 
 /// An expression bound to an input schema, ready to evaluate.
 pub trait PhysicalExpr: Send + Sync + Debug + Display {
