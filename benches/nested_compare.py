@@ -3,7 +3,8 @@ made per row (the words of l_comment, a list of three decimals), searched,
 sorted, reversed, joined, aggregated and unnested (the words of every
 comment, 30M elements, re-aggregated), and a struct field read back, in
 Quiver, DuckDB and DataFusion at the same thread count (the nested-data
-issue's function benchmark), and lambdas over those words. Each query
+issue's function benchmark), lambdas over those words, fixed-size
+arrays (the vector functions), tuples and a PIVOT statement. Each query
 reduces its results to a few
 values, which must agree across the engines.
 
@@ -15,6 +16,13 @@ values, which must agree across the engines.
 from peers import arguments, compare
 
 WORDS = "string_split(l_comment, ' ')"
+
+
+def quiver_and_duckdb(sql):
+    """`sql` for Quiver and DuckDB only (DataFusion lacks the feature)."""
+    return {"quiver": sql, "duckdb": sql}
+
+
 DF_WORDS = "string_to_array(l_comment, ' ')"
 
 QUERIES = {
@@ -93,6 +101,26 @@ QUERIES = {
             "duckdb": "SELECT sum({'q': l_quantity, 'p': l_extendedprice}.q) FROM lineitem",
             "datafusion": "SELECT sum(named_struct('q', l_quantity, 'p', l_extendedprice)['q']) FROM lineitem",
         },
+        None),
+    "array_cosine_similarity (DOUBLE[3])": (
+        quiver_and_duckdb(
+            "SELECT round(sum(array_cosine_similarity([l_quantity, l_discount, l_tax]::DOUBLE[3], "
+            "[1, 2, 3]::DOUBLE[3])), 3) FROM lineitem"),
+        None),
+    "array_distance, top 3": (
+        quiver_and_duckdb(
+            "SELECT l_orderkey, l_linenumber FROM lineitem ORDER BY array_distance("
+            "[l_quantity, l_discount * 100, l_tax * 100]::DOUBLE[3], [25, 5, 4]::DOUBLE[3]), "
+            "l_orderkey, l_linenumber LIMIT 3"),
+        None),
+    "tuple IN list": (
+        quiver_and_duckdb(
+            "SELECT count(*) FROM lineitem WHERE (l_returnflag, l_linestatus) IN (('R', 'F'), ('N', 'O'))"),
+        None),
+    "PIVOT": (
+        quiver_and_duckdb(
+            "SELECT sum(A), sum(N), sum(R) FROM (PIVOT lineitem ON l_returnflag "
+            "USING sum(l_quantity) GROUP BY l_shipmode)"),
         None),
 }
 

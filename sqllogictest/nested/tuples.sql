@@ -56,6 +56,9 @@ SELECT list(x ORDER BY x DESC)::VARCHAR FROM (VALUES ([1, NULL]), ([1, 2]), ([NU
 
 SELECT (1, 'a')[2], struct_extract((1, 'a'), 1);
 
+-- A tuple is a JSON array.
+SELECT to_json((1, 'a')), to_json({'t': (x, [y])}) FROM p WHERE s = 'a';
+
 SELECT max([x, y])::VARCHAR, min({'k': y})::VARCHAR, max({'k': y})::VARCHAR FROM p;
 
 -- error: cannot compare TUPLE\(BIGINT, BIGINT\) with TUPLE\(BIGINT, BIGINT, BIGINT\)

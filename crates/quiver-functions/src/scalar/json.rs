@@ -378,6 +378,15 @@ fn json_value(array: &dyn Array, row: usize) -> Result<Value> {
                     .collect::<Result<_>>()?,
             )
         }
+        // A tuple is an array of its fields, as DuckDB writes it.
+        DataType::Struct(fields) if quiver_expr::types::is_tuple(fields) => Value::Array(
+            array
+                .as_struct()
+                .columns()
+                .iter()
+                .map(|column| json_value(column.as_ref(), row))
+                .collect::<Result<_>>()?,
+        ),
         DataType::Struct(fields) => {
             let s = array.as_struct();
             let mut map = serde_json::Map::new();
