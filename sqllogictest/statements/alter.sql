@@ -90,5 +90,5 @@ SELECT DISTINCT schema_name FROM information_schema.schemata WHERE schema_name I
 
 SELECT count(*) FROM main.cat;
 
--- error: schema "elsewhere" not found
+-- error: schema "elsewhere" does not exist
 SELECT * FROM elsewhere.cat;

@@ -1050,6 +1050,24 @@ pub enum Ddl {
         /// `IF EXISTS`.
         if_exists: bool,
     },
+    /// `CREATE SCHEMA [IF NOT EXISTS] name`: a namespace for tables, views
+    /// and macros (`name.t`).
+    CreateSchema {
+        /// Schema name.
+        name: String,
+        /// `IF NOT EXISTS`.
+        if_not_exists: bool,
+    },
+    /// `DROP SCHEMA [IF EXISTS] name [CASCADE]`.
+    DropSchema {
+        /// Schema name.
+        name: String,
+        /// `IF EXISTS`.
+        if_exists: bool,
+        /// `CASCADE`: what the schema holds goes too (else a schema that
+        /// holds anything is not dropped).
+        cascade: bool,
+    },
     /// `DROP VIEW [IF EXISTS] name`.
     DropView {
         /// View name.
@@ -1535,6 +1553,8 @@ impl LogicalPlan {
                 }
                 Ddl::DropTable { name, .. } => format!("DropTable: {name}"),
                 Ddl::DropView { name, .. } => format!("DropView: {name}"),
+                Ddl::CreateSchema { name, .. } => format!("CreateSchema: {name}"),
+                Ddl::DropSchema { name, .. } => format!("DropSchema: {name}"),
                 Ddl::CreateTable { name, .. } => format!("CreateTable: {name}"),
                 Ddl::Insert { table, .. } => format!("Insert: {table}"),
                 Ddl::ChangeRows {

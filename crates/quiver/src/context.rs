@@ -1126,6 +1126,15 @@ impl SessionContext {
             Ddl::DropView { name, if_exists } => {
                 catalog.remove(&name, "view", if_exists).map(|_| ())
             }
+            Ddl::CreateSchema {
+                name,
+                if_not_exists,
+            } => catalog.create_schema(&name, if_not_exists),
+            Ddl::DropSchema {
+                name,
+                if_exists,
+                cascade,
+            } => catalog.drop_schema(&name, if_exists, cascade).map(|_| ()),
             Ddl::CreateMacro {
                 name,
                 definition,
@@ -1362,6 +1371,15 @@ impl ContextProvider for SessionContext {
     fn prepared_statement(&self, name: &str) -> Option<(String, Vec<String>)> {
         let prepared = self.state.prepared.read().ok()?;
         prepared.get(name).cloned()
+    }
+
+    fn schema_names(&self) -> Vec<String> {
+        self.state.catalog.schema_names()
+    }
+
+    fn has_schema(&self, name: &str) -> bool {
+        name.eq_ignore_ascii_case(quiver_sql::planner::MAIN_SCHEMA)
+            || self.state.catalog.has_schema(name)
     }
 
     /// Runs `plan` on a runtime of its own, on a thread of its own: the

@@ -10,15 +10,16 @@
 use arrow::record_batch::RecordBatch;
 use quiver_expr::{QuiverError, Result};
 
-use crate::catalog::{Catalog, CatalogEntry};
+use crate::catalog::{Catalog, CatalogEntry, CatalogSnapshot};
 use crate::database::StoredChange;
 
 /// An open transaction.
 #[derive(Debug)]
 pub struct Transaction {
     /// The catalog at `BEGIN`.
-    entries: Vec<(String, CatalogEntry)>,
-    /// The rows then of each table Quiver holds, by its place in `entries`.
+    saved: CatalogSnapshot,
+    /// The rows then of each table Quiver holds, by its place in the saved
+    /// entries.
     rows: Vec<(usize, Vec<RecordBatch>)>,
     /// What the transaction's statements changed, for the database.
     pending: Vec<StoredChange>,
@@ -29,8 +30,9 @@ pub struct Transaction {
 impl Transaction {
     /// Starts a transaction over `catalog` as it is now.
     pub fn begin(catalog: &Catalog) -> Self {
-        let entries = catalog.snapshot();
-        let rows = entries
+        let saved = catalog.snapshot();
+        let rows = saved
+            .entries()
             .iter()
             .enumerate()
             .filter_map(|(i, (_, entry))| match entry {
@@ -39,7 +41,7 @@ impl Transaction {
             })
             .collect();
         Self {
-            entries,
+            saved,
             rows,
             pending: vec![],
             aborted: false,
@@ -79,11 +81,11 @@ impl Transaction {
     /// Puts `catalog` back as it was at `BEGIN`.
     pub fn roll_back(self, catalog: &Catalog) -> Result<()> {
         for (i, rows) in self.rows {
-            if let CatalogEntry::Table(table) = &self.entries[i].1 {
+            if let CatalogEntry::Table(table) = &self.saved.entries()[i].1 {
                 table.replace(rows)?;
             }
         }
-        catalog.restore(self.entries);
+        catalog.restore(self.saved);
         Ok(())
     }
 }

@@ -340,3 +340,54 @@ async fn temporary_objects_and_upserts_are_stored_as_they_should_be() {
     run(&ctx, "CREATE TEMP TABLE mine AS SELECT 7 AS z").await;
     assert_eq!(rows(&ctx, "SELECT z FROM mine").await.unwrap(), vec!["7"]);
 }
+
+#[tokio::test]
+async fn schemas_and_what_they_hold_are_stored_and_dropped_with_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("schemas.quiver");
+    {
+        let ctx = open(&db, OpenMode::ReadWrite).await.unwrap();
+        for sql in [
+            "CREATE SCHEMA staging",
+            "CREATE SCHEMA spare",
+            "CREATE TABLE staging.raw AS SELECT 1 AS a",
+            "INSERT INTO staging.raw VALUES (2)",
+            "CREATE VIEW staging.doubled AS SELECT a * 2 AS d FROM staging.raw",
+            "CREATE TABLE raw AS SELECT 10 AS a",
+            "BEGIN",
+            "CREATE SCHEMA rolled_back",
+            "ROLLBACK",
+        ] {
+            run(&ctx, sql).await;
+        }
+    }
+    {
+        let ctx = open(&db, OpenMode::ReadWrite).await.unwrap();
+        assert_eq!(
+            rows(&ctx, "SELECT d FROM staging.doubled ORDER BY d")
+                .await
+                .unwrap(),
+            vec!["2", "4"]
+        );
+        assert_eq!(rows(&ctx, "SELECT a FROM raw").await.unwrap(), vec!["10"]);
+        assert_eq!(
+            rows(
+                &ctx,
+                "SELECT schema_name FROM information_schema.schemata ORDER BY 1"
+            )
+            .await
+            .unwrap(),
+            vec!["information_schema", "main", "spare", "staging"]
+        );
+        let err = error(&ctx, "DROP SCHEMA staging").await;
+        assert!(err.contains("CASCADE drops them too"), "{err}");
+        run(&ctx, "DROP SCHEMA staging CASCADE").await;
+    }
+    let ctx = open(&db, OpenMode::ReadWrite).await.unwrap();
+    let err = error(&ctx, "SELECT * FROM staging.raw").await;
+    assert!(err.contains("schema \"staging\" does not exist"), "{err}");
+    run(&ctx, "CREATE SCHEMA staging").await;
+    let err = error(&ctx, "SELECT * FROM staging.raw").await;
+    assert!(err.contains("not found in schema \"staging\""), "{err}");
+    assert_eq!(rows(&ctx, "SELECT a FROM raw").await.unwrap(), vec!["10"]);
+}

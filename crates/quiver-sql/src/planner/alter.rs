@@ -55,7 +55,7 @@ impl SqlPlanner<'_> {
                 "ALTER TABLE with several operations is not supported; write one statement each"
             );
         };
-        let name = object_name(&a.name)?;
+        let name = self.catalog_name(&a.name)?;
         let Some(source) = self.provider.get_table(&name) else {
             if a.if_exists {
                 return Ok(no_change(&name));
@@ -64,10 +64,12 @@ impl SqlPlanner<'_> {
         };
         if let AlterTableOperation::RenameTable { table_name } = operation {
             let (RenameTableNameKind::As(to) | RenameTableNameKind::To(to)) = table_name;
-            return Ok(LogicalPlan::Ddl(Ddl::RenameTable {
-                name,
-                to: object_name(to)?,
-            }));
+            // An unqualified new name stays in the table's schema.
+            let to = match (name.split_once('.'), to.0.len()) {
+                (Some((schema, _)), 1) => format!("{schema}.{}", object_name(to)?),
+                _ => self.catalog_name(to)?,
+            };
+            return Ok(LogicalPlan::Ddl(Ddl::RenameTable { name, to }));
         }
         let rows = self.plan_table_name(&a.name, None)?;
         let schema = rows.schema().clone();
@@ -232,7 +234,7 @@ impl SqlPlanner<'_> {
         let [target] = t.table_names.as_slice() else {
             return not_impl_err!("TRUNCATE of several tables is not supported");
         };
-        let table = object_name(&target.name)?;
+        let table = self.catalog_name(&target.name)?;
         if self.provider.get_table(&table).is_none() {
             return Err(QuiverError::Plan(format!("table \"{table}\" not found")));
         }

@@ -20,7 +20,7 @@ use quiver_expr::{
 use sqlparser::ast;
 
 use super::expr::cast_expr;
-use super::{object_name, parse_expression, SqlPlanner};
+use super::{parse_expression, SqlPlanner};
 
 /// The name of the flag column that marks the rows a statement changes.
 const CHANGED_COLUMN: &str = "__changed";
@@ -198,7 +198,7 @@ impl SqlPlanner<'_> {
         if !target.joins.is_empty() {
             return not_impl_err!("{statement} of a join is not supported; use FROM or USING");
         }
-        let table = object_name(name)?;
+        let table = self.catalog_name(name)?;
         if self.provider.get_table(&table).is_none() {
             return Err(QuiverError::Plan(format!(
                 "table \"{table}\" not found; {statement} needs a table made with CREATE TABLE"

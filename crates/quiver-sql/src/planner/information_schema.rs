@@ -30,7 +30,8 @@ impl SqlPlanner<'_> {
                         .into_iter()
                         .map(|(name, kind)| {
                             let kind = if kind == "view" { "VIEW" } else { "BASE TABLE" };
-                            vec![text(CATALOG), text(SCHEMA), text(&name), text(kind)]
+                            let (schema, table) = schema_and_name(&name);
+                            vec![text(CATALOG), text(schema), text(table), text(kind)]
                         })
                         .collect();
                     let names = ["table_catalog", "table_schema", "table_name", "table_type"];
@@ -54,9 +55,10 @@ impl SqlPlanner<'_> {
                         ("catalog_name", DataType::Utf8),
                         ("schema_name", DataType::Utf8),
                     ],
-                    ["information_schema", SCHEMA]
-                        .iter()
-                        .map(|s| vec![text(CATALOG), text(s)])
+                    ["information_schema".to_string(), SCHEMA.to_string()]
+                        .into_iter()
+                        .chain(self.provider.schema_names())
+                        .map(|s| vec![text(CATALOG), text(&s)])
                         .collect(),
                 ),
                 other => {
@@ -82,11 +84,12 @@ impl SqlPlanner<'_> {
         let mut tables = self.provider.list_tables();
         tables.sort();
         for (name, _) in tables {
+            let (schema, table) = schema_and_name(&name);
             for (i, column) in self.columns_of(&name).into_iter().enumerate() {
                 rows.push(vec![
                     text(CATALOG),
-                    text(SCHEMA),
-                    text(&name),
+                    text(schema),
+                    text(table),
                     text(column.field.name()),
                     Expr::Literal(ScalarValue::Int64(Some(i as i64 + 1))),
                     Expr::Literal(ScalarValue::Utf8(column.default)),
@@ -129,6 +132,12 @@ impl SqlPlanner<'_> {
             })
             .collect()
     }
+}
+
+/// The schema and the name of the catalog's object `key` (`s.t`, or `t` in
+/// main).
+fn schema_and_name(key: &str) -> (&str, &str) {
+    key.split_once('.').unwrap_or((SCHEMA, key))
 }
 
 /// A column of a table or view as the catalog lists it.

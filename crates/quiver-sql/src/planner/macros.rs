@@ -30,7 +30,7 @@ impl SqlPlanner<'_> {
         or_replace: bool,
         temporary: bool,
     ) -> Result<LogicalPlan> {
-        let name = object_name(name)?.to_lowercase();
+        let name = self.catalog_name(name)?.to_lowercase();
         if self.provider.scalar_function(&name).is_some()
             || self.provider.aggregate_function(&name).is_some()
         {

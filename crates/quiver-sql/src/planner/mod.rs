@@ -133,6 +133,17 @@ pub trait ContextProvider {
         "UTC".to_string()
     }
 
+    /// Whether the schema `name` exists (`CREATE SCHEMA`; `main` always
+    /// does).
+    fn has_schema(&self, name: &str) -> bool {
+        name.eq_ignore_ascii_case(MAIN_SCHEMA)
+    }
+
+    /// The schemas made with `CREATE SCHEMA` (not `main`), sorted.
+    fn schema_names(&self) -> Vec<String> {
+        vec![]
+    }
+
     /// Runs `plan` to completion and returns its rows: for what must be
     /// known from the data before a statement can be planned (the values a
     /// `PIVOT` makes columns of).
@@ -382,14 +393,59 @@ fn object_name(name: &ObjectName) -> Result<String> {
         .ok_or_else(|| QuiverError::Plan(format!("invalid name {name}")))?;
     match parts.as_slice() {
         [name] => Ok(name.clone()),
-        [schema, name] | [_, schema, name] if schema.eq_ignore_ascii_case("main") => {
+        [schema, name] | [_, schema, name] if schema.eq_ignore_ascii_case(MAIN_SCHEMA) => {
             Ok(name.clone())
         }
-        [schema, _] | [_, schema, _] => Err(QuiverError::Plan(format!(
-            "schema \"{schema}\" not found; tables, views and macros live in main \
-             (CREATE SCHEMA is not supported)"
-        ))),
+        // An object of another schema is known by `schema.name`; the
+        // catalog refuses one whose schema does not exist.
+        [schema, name] | [_, schema, name] => Ok(format!("{schema}.{name}")),
         _ => Err(QuiverError::Plan(format!("invalid name {name}"))),
+    }
+}
+
+impl SqlPlanner<'_> {
+    /// The catalog's name for the object `name` ([`object_name`]); an
+    /// error naming the schema when it does not exist.
+    pub(crate) fn catalog_name(&self, name: &ObjectName) -> Result<String> {
+        let key = object_name(name)?;
+        match key.split_once('.') {
+            Some((schema, _)) if !self.provider.has_schema(schema) => Err(QuiverError::Plan(
+                format!("schema \"{schema}\" does not exist (CREATE SCHEMA {schema} makes it)"),
+            )),
+            _ => Ok(key),
+        }
+    }
+}
+
+/// The schema every unqualified name is in.
+pub const MAIN_SCHEMA: &str = "main";
+
+/// The schemas there always are.
+const BUILT_IN_SCHEMAS: [&str; 3] = [MAIN_SCHEMA, "information_schema", "pg_catalog"];
+
+/// Whether `name` is one of [`BUILT_IN_SCHEMAS`].
+fn is_built_in_schema(name: &ObjectName) -> bool {
+    name.0.last().and_then(|p| p.as_ident()).is_some_and(|i| {
+        BUILT_IN_SCHEMAS
+            .iter()
+            .any(|s| i.value.eq_ignore_ascii_case(s))
+    })
+}
+
+/// The name of a schema (`name` or `catalog.name`).
+fn schema_name(name: &ObjectName) -> Result<String> {
+    let parts: Vec<&ast::Ident> = name.0.iter().filter_map(|p| p.as_ident()).collect();
+    match parts.as_slice() {
+        [schema] | [_, schema] if parts.len() == name.0.len() => {
+            if is_built_in_schema(name) {
+                return Err(QuiverError::Plan(format!(
+                    "the schema \"{}\" is built in",
+                    schema.value
+                )));
+            }
+            Ok(schema.value.clone())
+        }
+        _ => Err(QuiverError::Plan(format!("invalid schema name {name}"))),
     }
 }
 
@@ -547,7 +603,7 @@ impl<'a> SqlPlanner<'a> {
                         "CREATE OR REPLACE VIEW IF NOT EXISTS",
                     ),
                 ])?;
-                let name = object_name(&v.name)?;
+                let name = self.catalog_name(&v.name)?;
                 if v.if_not_exists
                     && (self.provider.get_view(&name).is_some()
                         || self.provider.get_table(&name).is_some())
@@ -570,6 +626,42 @@ impl<'a> SqlPlanner<'a> {
                 };
                 Ok(LogicalPlan::Ddl(temporary_if(v.temporary, name, create)))
             }
+            ast::Statement::CreateSchema {
+                schema_name: ast::SchemaName::Simple(name),
+                if_not_exists,
+                with: None,
+                options: None,
+                default_collate_spec: None,
+                clone: None,
+            } => match schema_name(name) {
+                // `main` and the catalog's schemas exist already.
+                Err(_) if *if_not_exists && is_built_in_schema(name) => {
+                    Ok(LogicalPlan::EmptyRelation(EmptyRelation {
+                        produce_one_row: false,
+                        schema: Arc::new(quiver_expr::QSchema::empty()),
+                    }))
+                }
+                named => Ok(LogicalPlan::Ddl(Ddl::CreateSchema {
+                    name: named?,
+                    if_not_exists: *if_not_exists,
+                })),
+            },
+            ast::Statement::Drop {
+                object_type: ObjectType::Schema,
+                if_exists,
+                names,
+                cascade,
+                ..
+            } => {
+                let [name] = names.as_slice() else {
+                    return not_impl_err!("DROP one object at a time");
+                };
+                Ok(LogicalPlan::Ddl(Ddl::DropSchema {
+                    name: schema_name(name)?,
+                    if_exists: *if_exists,
+                    cascade: *cascade,
+                }))
+            }
             ast::Statement::Drop {
                 object_type,
                 if_exists,
@@ -579,7 +671,7 @@ impl<'a> SqlPlanner<'a> {
                 let [name] = names.as_slice() else {
                     return not_impl_err!("DROP one object at a time");
                 };
-                let name = object_name(name)?;
+                let name = self.catalog_name(name)?;
                 let if_exists = *if_exists;
                 Ok(LogicalPlan::Ddl(match object_type {
                     ObjectType::Table => Ddl::DropTable { name, if_exists },
@@ -633,7 +725,7 @@ impl<'a> SqlPlanner<'a> {
                     return not_impl_err!("DROP MACRO with argument types, CASCADE or RESTRICT");
                 }
                 Ok(LogicalPlan::Ddl(Ddl::DropMacro {
-                    name: object_name(&function.name)?.to_lowercase(),
+                    name: self.catalog_name(&function.name)?.to_lowercase(),
                     if_exists: d.if_exists,
                 }))
             }
@@ -693,7 +785,7 @@ impl<'a> SqlPlanner<'a> {
             options.push(("delimiter".into(), "\t".into()));
         }
         Ok(LogicalPlan::Ddl(Ddl::CreateExternalTable {
-            name: object_name(&c.name)?,
+            name: self.catalog_name(&c.name)?,
             location: c.location.clone(),
             format,
             schema,

@@ -633,9 +633,31 @@ impl SqlPlanner<'_> {
                     };
                 }
                 "main" => {}
+                other if self.provider.has_schema(other) => {
+                    let key = format!("{other}.{table}");
+                    let plan = if let Some(view) = self.provider.get_view(&key) {
+                        view.as_ref().clone()
+                    } else if let Some(source) = self.provider.get_table(&key) {
+                        let scan = LogicalPlan::TableScan(TableScan::try_new(&table, source, None)?);
+                        self.in_session_zone_scan(scan, &table)?
+                    } else {
+                        return Err(QuiverError::Plan(format!(
+                            "table \"{table}\" not found in schema \"{other}\"{}",
+                            location(ident.span)
+                        )));
+                    };
+                    return match alias {
+                        Some(a) => self.apply_alias(plan, a),
+                        None => Ok(LogicalPlan::SubqueryAlias(SubqueryAlias::try_new(
+                            Arc::new(plan),
+                            &table,
+                            &[],
+                        )?)),
+                    };
+                }
                 other => {
                     return Err(QuiverError::Plan(format!(
-                        "schema \"{other}\" not found; tables and views live in main (and the catalog in information_schema)"
+                        "schema \"{other}\" does not exist (CREATE SCHEMA makes one; the catalog is in information_schema)"
                     )))
                 }
             }

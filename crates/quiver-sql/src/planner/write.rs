@@ -47,7 +47,7 @@ impl SqlPlanner<'_> {
             (c.on_commit.is_some(), "ON COMMIT"),
         ];
         super::reject_unsupported(&unsupported)?;
-        let name = object_name(&c.name)?;
+        let name = self.catalog_name(&c.name)?;
         let mut defaults = vec![];
         let mut constraints = TableConstraints::default();
         let (schema, input) = match (&c.query, c.columns.is_empty()) {
@@ -219,7 +219,7 @@ impl SqlPlanner<'_> {
         if on_conflict != OnConflict::Error && insert.returning.is_some() {
             return not_impl_err!("RETURNING with ON CONFLICT or INSERT OR …");
         }
-        let table = object_name(table_name)?;
+        let table = self.catalog_name(table_name)?;
         let Some(source_table) = self.provider.get_table(&table) else {
             return Err(QuiverError::Plan(format!(
                 "table \"{table}\" not found; INSERT needs a table made with CREATE TABLE"

@@ -100,6 +100,9 @@ pub struct CatalogFile {
     pub objects: Vec<StoredObject>,
     /// Settings made with `SET`, by name, in the order they were made.
     pub settings: Vec<(String, String)>,
+    /// The schemas made with `CREATE SCHEMA`, made again before the objects.
+    #[serde(default)]
+    pub schemas: Vec<String>,
 }
 
 impl Default for CatalogFile {
@@ -110,6 +113,7 @@ impl Default for CatalogFile {
             next_file: 0,
             objects: vec![],
             settings: vec![],
+            schemas: vec![],
         }
     }
 }

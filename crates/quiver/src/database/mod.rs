@@ -65,11 +65,15 @@ pub enum StoredChange {
     Drop(String),
     /// A setting was made.
     Set { name: String, value: String },
+    /// A schema was made.
+    Schema(String),
+    /// A schema was dropped, with what it held.
+    DropSchema(String),
 }
 
 impl StoredChange {
     /// The table, view or macro the change is about (for a rename, the
-    /// old name); None for settings.
+    /// old name); None for settings and schemas.
     pub fn object(&self) -> Option<&str> {
         match self {
             StoredChange::Rows(name)
@@ -79,7 +83,9 @@ impl StoredChange {
             | StoredChange::ExternalTable { name, .. }
             | StoredChange::Macro { name, .. } => Some(name),
             StoredChange::Rename { from, .. } => Some(from),
-            StoredChange::Set { .. } => None,
+            StoredChange::Set { .. } | StoredChange::Schema(_) | StoredChange::DropSchema(_) => {
+                None
+            }
         }
     }
 
@@ -121,6 +127,8 @@ impl StoredChange {
                 name: name.clone(),
                 value: value.clone(),
             },
+            Ddl::CreateSchema { name, .. } => StoredChange::Schema(name.clone()),
+            Ddl::DropSchema { name, .. } => StoredChange::DropSchema(name.clone()),
             Ddl::CopyTo { .. }
             | Ddl::Prepare { .. }
             | Ddl::Deallocate { .. }
@@ -319,6 +327,19 @@ impl Database {
                 next.settings
                     .retain(|(n, _)| !n.eq_ignore_ascii_case(&name));
                 next.settings.push((name, value));
+            }
+            StoredChange::Schema(name) => {
+                if !next.schemas.iter().any(|s| s.eq_ignore_ascii_case(&name)) {
+                    next.schemas.push(name);
+                }
+            }
+            StoredChange::DropSchema(name) => {
+                if !catalog.has_schema(&name) {
+                    let prefix = format!("{}.", name.to_lowercase());
+                    next.schemas.retain(|s| !s.eq_ignore_ascii_case(&name));
+                    next.objects
+                        .retain(|o| !o.name().to_lowercase().starts_with(&prefix));
+                }
             }
         }
         Ok(())
@@ -574,6 +595,9 @@ impl SessionContext {
             self.set(name, value)?;
         }
         let mut problems = vec![];
+        for schema in &stored.schemas {
+            self.state().catalog.create_schema(schema, true)?;
+        }
         for object in &stored.objects {
             match object {
                 StoredObject::Table {
