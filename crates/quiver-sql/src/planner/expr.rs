@@ -390,6 +390,15 @@ impl SqlPlanner<'_> {
                 Ok(lists) => Ok(lists),
                 Err((l, r)) => self.binary(l, Operator::StringConcat, r, schema),
             },
+            E::BinaryOp {
+                left,
+                op: op @ (ast::BinaryOperator::Eq | ast::BinaryOperator::NotEq),
+                right,
+            } if tuples_compared(left, std::slice::from_ref(right.as_ref())).is_some() => {
+                let fields = tuples_compared(left, std::slice::from_ref(right.as_ref()))
+                    .ok_or_else(|| QuiverError::Internal("tuples compared".into()))?;
+                go(&fields.in_list(matches!(op, ast::BinaryOperator::NotEq)))
+            }
             E::BinaryOp { left, op, right } => {
                 if is_comparison(op) && (is_comparison_node(left) || is_comparison_node(right)) {
                     return Err(QuiverError::Plan(format!(
@@ -439,6 +448,9 @@ impl SqlPlanner<'_> {
                 list,
                 negated,
             } => {
+                if let Some(fields) = tuples_compared(expr, list) {
+                    return go(&fields.in_list(*negated));
+                }
                 let items = list.iter().map(go).collect::<Result<Vec<_>>>()?;
                 self.in_list(go(expr)?, items, *negated, schema)
             }
@@ -1302,6 +1314,73 @@ impl SqlPlanner<'_> {
 fn is_comparison(op: &ast::BinaryOperator) -> bool {
     use ast::BinaryOperator as B;
     matches!(op, B::Eq | B::NotEq | B::Lt | B::LtEq | B::Gt | B::GtEq)
+}
+
+/// A tuple written out compared with tuples written out, field by field:
+/// `(a, b) = (1, 2)` and `(a, b) IN ((1, 2), (3, 4))`. A tuple equals
+/// another when each field is not distinct from the other's (a NULL field
+/// equals a NULL field, as DuckDB compares tuples), so the comparison is
+/// that of the fields, which the engine runs without building tuples.
+struct TuplesCompared<'a> {
+    left: &'a [ast::Expr],
+    candidates: Vec<&'a [ast::Expr]>,
+}
+
+/// [`TuplesCompared`] when `left` and every candidate are tuples written out
+/// with as many fields.
+fn tuples_compared<'a>(
+    left: &'a ast::Expr,
+    candidates: &'a [ast::Expr],
+) -> Option<TuplesCompared<'a>> {
+    let fields = |e: &'a ast::Expr| match e {
+        ast::Expr::Tuple(fields) => Some(fields.as_slice()),
+        _ => None,
+    };
+    let left = fields(left)?;
+    let candidates = candidates
+        .iter()
+        .map(|c| fields(c).filter(|f| f.len() == left.len()))
+        .collect::<Option<Vec<_>>>()?;
+    (!candidates.is_empty()).then_some(TuplesCompared { left, candidates })
+}
+
+impl TuplesCompared<'_> {
+    /// Whether the left tuple is one of the candidates (or is none of them,
+    /// when `negated`), field by field.
+    fn in_list(&self, negated: bool) -> ast::Expr {
+        let any = self
+            .candidates
+            .iter()
+            .map(|candidate| {
+                self.left
+                    .iter()
+                    .zip(candidate.iter())
+                    .map(|(l, r)| {
+                        ast::Expr::IsNotDistinctFrom(Box::new(l.clone()), Box::new(r.clone()))
+                    })
+                    .reduce(|a, b| connect(a, ast::BinaryOperator::And, b))
+                    .unwrap_or(ast::Expr::Value(ast::Value::Boolean(true).into()))
+            })
+            .reduce(|a, b| connect(a, ast::BinaryOperator::Or, b))
+            .unwrap_or(ast::Expr::Value(ast::Value::Boolean(false).into()));
+        let any = ast::Expr::Nested(Box::new(any));
+        match negated {
+            true => ast::Expr::UnaryOp {
+                op: ast::UnaryOperator::Not,
+                expr: Box::new(any),
+            },
+            false => any,
+        }
+    }
+}
+
+/// `(a) op (b)`.
+fn connect(a: ast::Expr, op: ast::BinaryOperator, b: ast::Expr) -> ast::Expr {
+    ast::Expr::BinaryOp {
+        left: Box::new(ast::Expr::Nested(Box::new(a))),
+        op,
+        right: Box::new(ast::Expr::Nested(Box::new(b))),
+    }
 }
 
 /// Whether `e` is an unparenthesized comparison (`a < b` in `a < b < c`).
