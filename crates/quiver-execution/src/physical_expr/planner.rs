@@ -124,15 +124,26 @@ fn bind(expr: &Expr, input: &QSchema) -> Result<Arc<dyn PhysicalExpr>> {
             operand,
             when_then,
             else_expr,
-        } => Arc::new(CaseExpr::new(
-            operand.as_deref().map(go).transpose()?,
-            when_then
+        } => {
+            let parts = operand
                 .iter()
-                .map(|(w, t)| Ok((go(w)?, go(t)?)))
-                .collect::<Result<_>>()?,
-            else_expr.as_deref().map(go).transpose()?,
-            expr.data_type(input)?,
-        )),
+                .chain(else_expr)
+                .map(AsRef::as_ref)
+                .chain(when_then.iter().flat_map(|(w, t)| [w, t]));
+            let infallible = parts.into_iter().all(|p| !p.can_fail(input));
+            Arc::new(
+                CaseExpr::new(
+                    operand.as_deref().map(go).transpose()?,
+                    when_then
+                        .iter()
+                        .map(|(w, t)| Ok((go(w)?, go(t)?)))
+                        .collect::<Result<_>>()?,
+                    else_expr.as_deref().map(go).transpose()?,
+                    expr.data_type(input)?,
+                )
+                .on_every_row(infallible),
+            )
+        }
         Expr::ScalarFunction(f, args) => {
             let func = match f.0.prepare(&Expr::constants(args))? {
                 Some(prepared) => ScalarFunctionRef(prepared),
