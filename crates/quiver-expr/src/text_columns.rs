@@ -7,13 +7,15 @@
 //!   lists, structs, maps) becomes VARCHAR;
 //! - for JSON, such scalar columns become strings, and lists, structs and
 //!   maps stay arrays and objects (a map's keys as text), their items made
-//!   ready the same way.
+//!   ready the same way; a tuple is an array of its fields (as text when
+//!   their types differ).
 
 use std::sync::Arc;
 
 use arrow::array::{
-    Array, ArrayRef, AsArray, GenericListArray, MapArray, OffsetSizeTrait, StructArray,
+    Array, ArrayRef, AsArray, GenericListArray, ListArray, MapArray, OffsetSizeTrait, StructArray,
 };
+use arrow::buffer::OffsetBuffer;
 use arrow::datatypes::{DataType, Field, Fields, Schema};
 use arrow::record_batch::RecordBatch;
 
@@ -41,6 +43,7 @@ pub fn json_ready(column: &ArrayRef) -> Result<ArrayRef> {
     Ok(match column.data_type() {
         DataType::List(_) => list_ready::<i32>(column)?,
         DataType::LargeList(_) => list_ready::<i64>(column)?,
+        DataType::Struct(fields) if crate::types::is_tuple(fields) => tuple_ready(column)?,
         DataType::Struct(fields) => {
             let children = column
                 .as_struct()
@@ -83,6 +86,41 @@ pub fn json_ready(column: &ArrayRef) -> Result<ArrayRef> {
         }
         _ => displayed(column)?,
     })
+}
+
+/// A tuple column [`json_ready`]: an array of its fields, as DuckDB writes
+/// one (fields of different types as their text).
+fn tuple_ready(column: &ArrayRef) -> Result<ArrayRef> {
+    let tuples = column.as_struct();
+    let mut fields = tuples
+        .columns()
+        .iter()
+        .map(json_ready)
+        .collect::<Result<Vec<_>>>()?;
+    let same_type = fields
+        .windows(2)
+        .all(|w| w[0].data_type() == w[1].data_type());
+    if !same_type {
+        fields = fields
+            .iter()
+            .map(|f| crate::cast::cast_array(f, &DataType::Utf8))
+            .collect::<Result<_>>()?;
+    }
+    let item = fields
+        .first()
+        .map_or(DataType::Null, |f| f.data_type().clone());
+    let order: Vec<(usize, usize)> = (0..tuples.len())
+        .flat_map(|row| (0..fields.len()).map(move |field| (field, row)))
+        .collect();
+    let refs: Vec<&dyn Array> = fields.iter().map(|f| f.as_ref()).collect();
+    let values = match refs.is_empty() {
+        true => arrow::array::new_empty_array(&item),
+        false => arrow::compute::interleave(&refs, &order)?,
+    };
+    let field = Arc::new(Field::new_list_field(item, true));
+    let offsets = OffsetBuffer::from_lengths(std::iter::repeat_n(fields.len(), tuples.len()));
+    let nulls = tuples.nulls().cloned();
+    Ok(Arc::new(ListArray::try_new(field, offsets, values, nulls)?))
 }
 
 /// A list column [`json_ready`]: its items made ready.
@@ -137,7 +175,7 @@ fn converted(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use arrow::array::{Int64Array, ListArray, TimestampMicrosecondArray};
+    use arrow::array::{Int64Array, TimestampMicrosecondArray};
 
     fn batch_of(columns: Vec<(&str, ArrayRef)>) -> RecordBatch {
         RecordBatch::try_from_iter(columns).unwrap()
@@ -155,6 +193,38 @@ mod tests {
             "1970-01-01 00:00:01.5"
         );
         assert_eq!(shown.column(1).data_type(), &DataType::Int64);
+    }
+
+    #[test]
+    fn json_writes_a_tuple_as_an_array() {
+        let tuple = |columns: Vec<ArrayRef>| -> ArrayRef {
+            let fields: Fields = columns
+                .iter()
+                .map(|c| Field::new("", c.data_type().clone(), true))
+                .collect();
+            Arc::new(StructArray::try_new(fields, columns, None).unwrap())
+        };
+        let numbers = tuple(vec![
+            Arc::new(Int64Array::from(vec![1, 3])),
+            Arc::new(Int64Array::from(vec![2, 4])),
+        ]);
+        let ready = json_ready(&numbers).unwrap();
+        let lists = ready.as_list::<i32>();
+        assert_eq!(
+            lists
+                .value(1)
+                .as_primitive::<arrow::datatypes::Int64Type>()
+                .values(),
+            &[3, 4]
+        );
+        let mixed = tuple(vec![
+            Arc::new(Int64Array::from(vec![1])),
+            Arc::new(arrow::array::StringArray::from(vec!["a"])),
+        ]);
+        let ready = json_ready(&mixed).unwrap();
+        let items = ready.as_list::<i32>().value(0);
+        let items = items.as_string::<i32>();
+        assert_eq!((items.value(0), items.value(1)), ("1", "a"));
     }
 
     #[test]
