@@ -10,6 +10,7 @@ pub mod operators;
 pub mod panics;
 pub mod physical_expr;
 pub mod plan;
+pub mod prefetch;
 pub mod progress;
 pub mod run_state;
 pub mod shared_reads;

@@ -19,12 +19,13 @@ use arrow::buffer::NullBuffer;
 use arrow::datatypes::*;
 use arrow::row::{RowConverter, Rows, SortField};
 use datafusion_common::hash_utils::{create_hashes, RandomState};
-use hashbrown::HashTable;
 use quiver_expr::Result;
 
+use super::group_table::{GroupTable, Lookup};
 use super::packed_keys::{
     null_slot, slot_of_bytes, slot_of_short_string, slot_of_string_at, PackedKeys,
 };
+use crate::prefetch::PREFETCH_DISTANCE;
 
 /// Numbers the distinct keys of a grouping.
 pub trait GroupValues: Send {
@@ -458,7 +459,7 @@ pub struct ColumnGroupValues {
     direct: Option<Vec<u32>>,
     /// Whether a key column holds strings.
     has_strings: bool,
-    table: HashTable<(u64, usize)>,
+    table: GroupTable,
     hashes: Vec<u64>,
     groups: usize,
 }
@@ -520,8 +521,8 @@ impl ColumnGroupValues {
     fn leave_direct(&mut self) {
         self.direct = None;
         if let Some(packed) = &self.packed {
-            for (g, hash) in packed.stored_hashes().enumerate() {
-                self.table.insert_unique(hash, (hash, g), |&(h, _)| h);
+            for hash in packed.stored_hashes() {
+                self.table.insert_new(hash);
             }
         }
     }
@@ -577,7 +578,7 @@ impl BatchKeys for ByPackedKeys<'_> {
 /// Writes the group of each row (hashed in `hashes`) into `groups`, adding
 /// a group numbered `next_group` for each key not seen before.
 fn number_rows(
-    table: &mut HashTable<(u64, usize)>,
+    table: &mut GroupTable,
     hashes: &[u64],
     keys: &mut impl BatchKeys,
     next_group: &mut usize,
@@ -587,18 +588,18 @@ fn number_rows(
     // is the previous row's needs no table lookup.
     let mut previous: Option<(u64, usize)> = None;
     for (row, &hash) in hashes.iter().enumerate() {
+        if let Some(&ahead) = hashes.get(row + PREFETCH_DISTANCE) {
+            table.prefetch(ahead);
+        }
         if let Some((h, g)) = previous {
             if h == hash && keys.same(g, row) {
                 groups.push(g);
                 continue;
             }
         }
-        let entry = table.entry(hash, |&(h, g)| h == hash && keys.same(g, row), |&(h, _)| h);
-        let group = match entry {
-            hashbrown::hash_table::Entry::Occupied(o) => o.get().1,
-            hashbrown::hash_table::Entry::Vacant(v) => {
-                let g = *next_group;
-                v.insert((hash, g));
+        let group = match table.find_or_insert(hash, |g| keys.same(g, row)) {
+            Lookup::Found(g) => g,
+            Lookup::Inserted(g) => {
                 keys.store(row);
                 *next_group += 1;
                 g
@@ -691,7 +692,7 @@ impl GroupValues for ColumnGroupValues {
     fn size(&self) -> usize {
         self.columns.iter().map(|c| c.size()).sum::<usize>()
             + self.packed.as_ref().map_or(0, PackedKeys::size)
-            + self.table.capacity() * 16
+            + self.table.size()
             + self.hashes.capacity() * 8
             + self.direct.as_ref().map_or(0, |d| d.capacity() * 4)
     }
@@ -701,7 +702,7 @@ impl GroupValues for ColumnGroupValues {
 pub struct RowGroupValues {
     converter: RowConverter,
     rows: Rows,
-    table: HashTable<(u64, usize)>,
+    table: GroupTable,
     hasher: RandomState,
 }
 
@@ -714,7 +715,7 @@ impl RowGroupValues {
         Ok(Self {
             converter,
             rows,
-            table: HashTable::new(),
+            table: GroupTable::default(),
             hasher: RandomState::with_seed(GROUP_HASH_SEED),
         })
     }
@@ -727,15 +728,10 @@ impl GroupValues for RowGroupValues {
         for row in batch_rows.iter() {
             let hash = self.hasher.hash_one(row.as_ref());
             let rows = &self.rows;
-            let group = match self
-                .table
-                .find(hash, |&(h, g)| h == hash && rows.row(g) == row)
-            {
-                Some(&(_, g)) => g,
-                None => {
-                    let g = self.rows.num_rows();
+            let group = match self.table.find_or_insert(hash, |g| rows.row(g) == row) {
+                Lookup::Found(g) => g,
+                Lookup::Inserted(g) => {
                     self.rows.push(row);
-                    self.table.insert_unique(hash, (hash, g), |&(h, _)| h);
                     g
                 }
             };
@@ -753,7 +749,7 @@ impl GroupValues for RowGroupValues {
     }
 
     fn size(&self) -> usize {
-        self.rows.size() + self.table.capacity() * 16
+        self.rows.size() + self.table.size()
     }
 }
 

@@ -2,6 +2,7 @@
 //! partition, then final after repartitioning on the keys) or in one phase
 //! (for DISTINCT aggregates, after the input is partitioned by the keys).
 
+mod group_table;
 mod group_values;
 mod ordered;
 mod packed_keys;

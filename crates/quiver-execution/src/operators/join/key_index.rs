@@ -10,11 +10,12 @@
 use arrow::array::{Array, ArrayRef};
 use arrow::buffer::{NullBuffer, ScalarBuffer};
 use datafusion_common::hash_utils::{create_hashes, RandomState};
-use hashbrown::HashTable;
 use quiver_expr::Result;
 
 use super::build::{any_null, KeyComparator, NO_ROW};
+use super::key_slots::KeySlots;
 use crate::dynamic_filter::as_i64;
+use crate::prefetch::PREFETCH_DISTANCE;
 
 /// The hash seed of join key tables.
 const JOIN_HASH_SEED: u64 = 0x4a4f_494e;
@@ -28,9 +29,9 @@ pub(crate) fn join_hasher() -> RandomState {
 #[derive(Debug)]
 pub(crate) enum KeyIndex {
     /// One integer key, stored in the entry.
-    Integer(HashTable<(i64, u32)>),
+    Integer(KeySlots<i64>),
     /// Any keys by their hash, confirmed by comparing the key columns.
-    Hashed(HashTable<(u64, u32)>),
+    Hashed(KeySlots<u64>),
 }
 
 /// One integer key column's values as 64-bit integers, with its NULLs.
@@ -72,36 +73,37 @@ impl KeyIndex {
         let rows = next.len();
         let mut has_null_key = false;
         if let Some(ints) = IntegerKeys::of(keys) {
-            let mut table = HashTable::with_capacity(rows);
-            for (row, &key) in ints.values.iter().enumerate() {
+            let hashes: Vec<u64> = ints.values.iter().map(|&k| hash_integer(k)).collect();
+            let mut table = KeySlots::with_capacity(rows);
+            for (row, (&key, &hash)) in ints.values.iter().zip(&hashes).enumerate() {
+                if let Some(&ahead) = hashes.get(row + PREFETCH_DISTANCE) {
+                    table.prefetch(ahead);
+                }
                 if ints.is_null(row) {
                     has_null_key = true;
                     continue;
                 }
-                let entry = table.entry(
-                    hash_integer(key),
-                    |&(k, _)| k == key,
-                    |&(k, _)| hash_integer(k),
-                );
-                add_row(entry, next, (key, row as u32));
+                let first = table.insert(hash, key, row as u32, |k, _| k == key);
+                link(next, first, row);
             }
             return Ok((Self::Integer(table), has_null_key));
         }
         let mut hashes = vec![0u64; rows];
         create_hashes(keys, &join_hasher(), &mut hashes)?;
         let same = KeyComparator::new(keys, keys)?;
-        let mut table = HashTable::with_capacity(rows);
+        let mut table = KeySlots::with_capacity(rows);
         for (row, &hash) in hashes.iter().enumerate() {
+            if let Some(&ahead) = hashes.get(row + PREFETCH_DISTANCE) {
+                table.prefetch(ahead);
+            }
             if any_null(keys, row) {
                 has_null_key = true;
                 continue;
             }
-            let entry = table.entry(
-                hash,
-                |&(h, first)| h == hash && same.equal(first as usize, row),
-                |&(h, _)| h,
-            );
-            add_row(entry, next, (hash, row as u32));
+            let first = table.insert(hash, hash, row as u32, |h, first| {
+                h == hash && same.equal(first as usize, row)
+            });
+            link(next, first, row);
         }
         Ok((Self::Hashed(table), has_null_key))
     }
@@ -122,13 +124,19 @@ impl KeyIndex {
                         "an integer join key probed with another type".into(),
                     ));
                 };
-                heads.extend(ints.values.iter().enumerate().map(|(row, &key)| {
-                    if ints.is_null(row) {
-                        NO_ROW
-                    } else {
-                        head(table.find(hash_integer(key), |&(k, _)| k == key))
-                    }
-                }));
+                let hashes: Vec<u64> = ints.values.iter().map(|&k| hash_integer(k)).collect();
+                heads.extend(ints.values.iter().zip(&hashes).enumerate().map(
+                    |(row, (&key, &hash))| {
+                        if let Some(&ahead) = hashes.get(row + PREFETCH_DISTANCE) {
+                            table.prefetch(ahead);
+                        }
+                        if ints.is_null(row) {
+                            NO_ROW
+                        } else {
+                            table.find(hash, |k, _| k == key)
+                        }
+                    },
+                ));
             }
             Self::Hashed(table) => {
                 let rows = probe.first().map_or(0, |k| k.len());
@@ -136,12 +144,13 @@ impl KeyIndex {
                 create_hashes(probe, &join_hasher(), &mut hashes)?;
                 let cmp = KeyComparator::new(probe, build)?;
                 heads.extend(hashes.iter().enumerate().map(|(row, &hash)| {
+                    if let Some(&ahead) = hashes.get(row + PREFETCH_DISTANCE) {
+                        table.prefetch(ahead);
+                    }
                     if any_null(probe, row) {
                         NO_ROW
                     } else {
-                        head(table.find(hash, |&(h, first)| {
-                            h == hash && cmp.equal(row, first as usize)
-                        }))
+                        table.find(hash, |h, first| h == hash && cmp.equal(row, first as usize))
                     }
                 }));
             }
@@ -151,10 +160,10 @@ impl KeyIndex {
 
     /// Replaces each key's first row by `f(first row)`, for build rows
     /// that were moved.
-    pub(crate) fn move_heads(&mut self, mut f: impl FnMut(u32) -> u32) {
+    pub(crate) fn move_heads(&mut self, f: impl FnMut(u32) -> u32) {
         match self {
-            Self::Integer(t) => t.iter_mut().for_each(|(_, row)| *row = f(*row)),
-            Self::Hashed(t) => t.iter_mut().for_each(|(_, row)| *row = f(*row)),
+            Self::Integer(t) => t.move_rows(f),
+            Self::Hashed(t) => t.move_rows(f),
         }
     }
 
@@ -169,41 +178,28 @@ impl KeyIndex {
     /// The first row of every distinct key.
     pub(crate) fn first_rows(&self) -> Vec<u32> {
         match self {
-            Self::Integer(t) => t.iter().map(|&(_, row)| row).collect(),
-            Self::Hashed(t) => t.iter().map(|&(_, row)| row).collect(),
+            Self::Integer(t) => t.first_rows().collect(),
+            Self::Hashed(t) => t.first_rows().collect(),
         }
     }
 
     /// Approximate bytes held by the table.
     pub(crate) fn memory_size(&self) -> usize {
         match self {
-            Self::Integer(t) => t.capacity() * std::mem::size_of::<(i64, u32)>(),
-            Self::Hashed(t) => t.capacity() * std::mem::size_of::<(u64, u32)>(),
+            Self::Integer(t) => t.memory_size(),
+            Self::Hashed(t) => t.memory_size(),
         }
     }
 }
 
-/// The row a lookup found, or [`NO_ROW`].
-fn head<K>(found: Option<&(K, u32)>) -> u32 {
-    found.map_or(NO_ROW, |&(_, row)| row)
-}
-
-/// Adds a build row to the table: as the head of a new chain, or linked in
-/// second place into the chain of its key so the first row stays the head.
-fn add_row<K>(
-    entry: hashbrown::hash_table::Entry<'_, (K, u32)>,
-    next: &mut [u32],
-    (key, row): (K, u32),
-) {
-    match entry {
-        hashbrown::hash_table::Entry::Occupied(o) => {
-            let first = o.get().1 as usize;
-            next[row as usize] = next[first];
-            next[first] = row;
-        }
-        hashbrown::hash_table::Entry::Vacant(v) => {
-            v.insert((key, row));
-        }
+/// Links build row `row` into its key's chain: in second place after the
+/// key's `first` row so that row stays the head, or as the head of a new
+/// chain when the key is new (`None`).
+fn link(next: &mut [u32], first: Option<u32>, row: usize) {
+    if let Some(first) = first {
+        let first = first as usize;
+        next[row] = next[first];
+        next[first] = row as u32;
     }
 }
 

@@ -14,6 +14,7 @@ mod build;
 mod differential_tests;
 mod grace;
 mod key_index;
+mod key_slots;
 mod probe;
 
 use std::collections::VecDeque;
