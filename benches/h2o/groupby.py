@@ -23,8 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 sys.path.insert(0, str(ROOT / "benches"))
-from window_compare import measured  # noqa: E402  (runs a child, gives its peak RSS)
-from peers import run_times  # noqa: E402
+from peers import measured, run_times  # noqa: E402  (measured: a child's output and peak RSS)
 
 QUESTIONS = {
     "q1": ("SELECT id1, sum(v1) AS v1 FROM x GROUP BY id1", ["v1"]),
@@ -134,7 +133,8 @@ def peer(engine, args, path, name, sql, measures):
     cmd = [sys.executable, "-c", WORKER, engine, str(path), str(args.threads),
            str(args.iterations), name, sql, json.dumps(measures), POLARS[name]]
     out, _, rss = measured(cmd)
-    result = json.loads(out)
+    # The answer is the last line (DuckDB may print a progress bar first).
+    result = json.loads(out.strip().splitlines()[-1])
     return result["time"], result["check"], rss
 
 

@@ -7,7 +7,10 @@
 //! format, which compare as bytes), the k best and any that tie with the
 //! k-th. A row that cannot enter is dropped at once, so the work is a hash
 //! lookup and one comparison for most rows, where a sort of every row would
-//! cost O(n log n). The batches that hold kept rows are compacted into one
+//! cost O(n log n). When the ORDER BY keys are of fixed width and their row
+//! format fits 16 bytes, each partition's k-th key is also kept as an
+//! integer that orders as the bytes do, so that the comparison is one load
+//! from a dense array instead of a `memcmp` behind two pointers. The batches that hold kept rows are compacted into one
 //! when they grow past twice the kept rows; at the end the kept rows are
 //! sorted, few as they are.
 
@@ -42,6 +45,13 @@ pub(crate) struct TopPerGroup {
     order: RowConverter,
     /// Per partition number, its kept rows, best first.
     kept: Vec<Vec<Kept>>,
+    /// The length of every ORDER BY key in row format, when it is the same
+    /// for every row and at most 16 bytes.
+    packed_length: Option<usize>,
+    /// Per partition number, its k-th kept key packed ([`pack`]), or
+    /// `u128::MAX` while it keeps fewer than k rows; only with
+    /// `packed_length`.
+    thresholds: Vec<u128>,
     kept_rows: usize,
     /// The batches kept rows point into.
     batches: Vec<RecordBatch>,
@@ -66,10 +76,17 @@ impl TopPerGroup {
             .iter()
             .map(|e| e.expr.data_type().clone())
             .collect();
-        let order_fields = exprs[limit.keys..]
+        let order_fields: Vec<SortField> = exprs[limit.keys..]
             .iter()
             .map(|e| SortField::new_with_options(e.expr.data_type().clone(), e.options))
             .collect();
+        // A fixed-width value takes a byte for its NULL marker and its own
+        // bytes in row format.
+        let packed_length = exprs[limit.keys..]
+            .iter()
+            .map(|e| e.expr.data_type().primitive_width().map(|w| w + 1))
+            .sum::<Option<usize>>()
+            .filter(|&length| length <= 16);
         Ok(Some(Self {
             limit,
             exprs: exprs.to_vec(),
@@ -77,6 +94,8 @@ impl TopPerGroup {
             partitions: new_group_values(&partition_types)?,
             order: RowConverter::new(order_fields)?,
             kept: vec![],
+            packed_length,
+            thresholds: vec![],
             kept_rows: 0,
             batches: vec![],
             held_rows: 0,
@@ -108,20 +127,36 @@ impl TopPerGroup {
         let order = self.order.convert_columns(order_keys)?;
         let id = self.batches.len() as u32;
         let mut used = false;
+        let groups = self.numbers.iter().max().map_or(0, |&p| p + 1);
+        if groups > self.kept.len() {
+            self.kept.resize_with(groups, Vec::new);
+            if self.packed_length.is_some() {
+                self.thresholds.resize(groups, u128::MAX);
+            }
+        }
+        let k = self.limit.k;
         for row in 0..batch.num_rows() {
             let p = self.numbers[row];
-            if p >= self.kept.len() {
-                self.kept.resize_with(p + 1, Vec::new);
-            }
             let key = order.row(row);
             let key = key.as_ref();
+            let packed = self
+                .packed_length
+                .filter(|&length| length == key.len())
+                .map(|_| pack(key));
+            if packed.is_some_and(|packed| packed > self.thresholds[p]) {
+                continue;
+            }
             let best = &mut self.kept[p];
-            let k = self.limit.k;
-            if best.len() >= k && key > best[k - 1].key.as_ref() {
+            // Packed keys compare without a `memcmp` call.
+            let order_of = |kept: &[u8]| match packed {
+                Some(packed) => pack(kept).cmp(&packed),
+                None => kept.cmp(key),
+            };
+            if packed.is_none() && best.len() >= k && order_of(&best[k - 1].key).is_lt() {
                 continue;
             }
             // After the rows it ties with, so that ties keep arrival order.
-            let at = best.partition_point(|r| r.key.as_ref() <= key);
+            let at = best.partition_point(|r| order_of(&r.key).is_le());
             best.insert(
                 at,
                 Kept {
@@ -131,9 +166,17 @@ impl TopPerGroup {
                 },
             );
             self.kept_rows += 1;
-            while best.len() > k && best[best.len() - 1].key != best[k - 1].key {
+            // Rows past the k-th go unless they tie with it.
+            let same = |a: &[u8], b: &[u8]| match packed {
+                Some(_) => pack(a) == pack(b),
+                None => a == b,
+            };
+            while best.len() > k && !same(&best[best.len() - 1].key, &best[k - 1].key) {
                 best.pop();
                 self.kept_rows -= 1;
+            }
+            if packed.is_some() && best.len() >= k {
+                self.thresholds[p] = pack(&best[k - 1].key);
             }
             used = true;
         }
@@ -175,6 +218,14 @@ impl TopPerGroup {
         let kept = self.batches.pop().expect("compacted into one batch");
         sort_batch(&kept, &self.exprs, None)
     }
+}
+
+/// A row-format key of at most 16 bytes as an integer; keys of one length
+/// compare as integers as they do as bytes.
+fn pack(key: &[u8]) -> u128 {
+    let mut bytes = [0u8; 16];
+    bytes[..key.len()].copy_from_slice(key);
+    u128::from_be_bytes(bytes)
 }
 
 #[cfg(test)]

@@ -457,6 +457,8 @@ pub struct ColumnGroupValues {
     /// empty meanwhile. Dropped, and the table filled, at the first larger
     /// key.
     direct: Option<Vec<u32>>,
+    /// Rows numbered through the direct table since it was last emptied.
+    direct_rows: usize,
     /// Whether a key column holds strings.
     has_strings: bool,
     table: GroupTable,
@@ -510,8 +512,12 @@ impl ColumnGroupValues {
         }
         // Sparse keys (few groups over a long range, as in a bucket split
         // off by hash when spilling) would hold more memory than the hash
-        // table: from now on they go through it.
-        if direct.len() > SPARSE_DIRECT * self.groups + 1024 {
+        // table: from now on they go through it. Only once as many rows
+        // as the table is long have come: the first batches of dense keys
+        // (100k ids, half of them in each of two partitions) show a small
+        // share of the groups.
+        self.direct_rows += keys.packed.batch().len();
+        if self.direct_rows >= direct.len() && direct.len() > SPARSE_DIRECT * self.groups + 1024 {
             self.leave_direct();
         }
         true
@@ -679,6 +685,7 @@ impl GroupValues for ColumnGroupValues {
         if let Some(direct) = self.direct.as_mut() {
             direct.fill(NO_GROUP);
         }
+        self.direct_rows = 0;
         if let Some(packed) = self.packed.as_mut() {
             packed.clear();
         }
@@ -763,11 +770,13 @@ mod tests {
         let mut groups = vec![];
         let batch =
             |v: Vec<i64>| -> Vec<ArrayRef> { vec![Arc::new(arrow::array::Int64Array::from(v))] };
-        table
-            .intern(&batch(vec![0, 50_000, 0]), &mut groups)
-            .unwrap();
-        assert_eq!(groups, vec![0, 1, 0]);
-        // Two groups do not keep a 200 KB direct table.
+        // Two groups over as many rows as the direct table is long do not
+        // keep that 200 KB table.
+        let sparse: Vec<i64> = (0..1_001).map(|i| (i % 2) * 50_000).collect();
+        for _ in 0..50 {
+            table.intern(&batch(sparse.clone()), &mut groups).unwrap();
+            assert_eq!(&groups[..3], &[0, 1, 0]);
+        }
         assert!(table.size() < 100_000, "{}", table.size());
         table
             .intern(&batch(vec![50_000, 7, 0]), &mut groups)
