@@ -40,7 +40,7 @@ def time_quiver(args, data):
     with tempfile.NamedTemporaryFile(suffix=".json") as out:
         subprocess.run(
             [str(binary), "run", "--sf", str(args.sf), "--dir", str(data), "--queries", args.queries,
-             "--iterations", str(args.iterations), "--partitions", str(args.threads), "--json", out.name],
+             "--iterations", str(args.iterations), "--threads", str(args.threads), "--json", out.name],
             check=True, stdout=subprocess.DEVNULL)
         return {r["query"]: r["best_s"] for r in json.load(open(out.name))}
 

@@ -46,7 +46,7 @@ print(json.dumps({"times": times, "check": [str(v) for v in con.execute(check).f
 
 def quiver(threads, database, setup, statements):
     script = setup + ";\n" + "".join(s + ";\n" for s in statements) + CHECK + ";\n"
-    cmd = [str(ROOT / "target" / "release" / "quiver"), "--partitions", str(threads),
+    cmd = [str(ROOT / "target" / "release" / "quiver"), "--threads", str(threads),
            "--format", "csv", "--timer", "-c", script]
     if database:
         cmd += ["--db", database]

@@ -34,6 +34,6 @@ print("| query | Quiver | DuckDB | Quiver/DuckDB | DataFusion | Quiver/DataFusio
 print("|---|---|---|---|---|---|")
 for name, q in qs.items():
     sql = f"CREATE EXTERNAL TABLE lineitem STORED AS PARQUET LOCATION '{D}/lineitem';\n" + (q + ";\n") * 3
-    s = time.perf_counter(); subprocess.run([str(ROOT / "target" / "release" / "quiver"), "--partitions", str(T), "--format", "csv", "-c", sql], check=True, capture_output=True); quiver = (time.perf_counter() - s) / 3
+    s = time.perf_counter(); subprocess.run([str(ROOT / "target" / "release" / "quiver"), "--threads", str(T), "--format", "csv", "-c", sql], check=True, capture_output=True); quiver = (time.perf_counter() - s) / 3
     duck = best(lambda: con.execute(q).fetchall()); df = best(lambda: ctx.sql(q).collect())
     print(f"| {name} | {quiver:.3f} | {duck:.3f} | {quiver/duck:.2f} | {df:.3f} | {quiver/df:.2f} |")

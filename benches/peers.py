@@ -77,7 +77,7 @@ def quiver_runs(threads, iterations, setup, sql):
     """Runs the statements `setup`, then `sql` `iterations` times, in one
     `quiver` process: the best time, the last run's rows and peak RSS."""
     script = setup + (sql + ";\n") * iterations
-    cmd = [str(ROOT / "target" / "release" / "quiver"), "--partitions", str(threads),
+    cmd = [str(ROOT / "target" / "release" / "quiver"), "--threads", str(threads),
            "--format", "csv", "--timer", "-c", script]
     out, err, rss = measured(cmd)
     times = run_times(err)[-iterations:]

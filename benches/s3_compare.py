@@ -143,7 +143,7 @@ def run_tpch(args, location, env):
     with tempfile.NamedTemporaryFile(suffix=".json") as out:
         subprocess.run(
             pinned(args.client_cpus) + [str(binary), "run", "--sf", str(args.sf), "--dir", location, "--queries", args.queries,
-             "--iterations", str(args.iterations), "--partitions", str(args.threads),
+             "--iterations", str(args.iterations), "--threads", str(args.threads),
              "--json", out.name],
             check=True, stdout=subprocess.DEVNULL, env=env)
         return {r["query"]: r["best_s"] for r in json.load(open(out.name))}

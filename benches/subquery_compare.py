@@ -90,7 +90,7 @@ def wide_joins(threads):
     for shape in ("star", "chain", "cycle"):
         for n in (8, 16, 32, 64):
             setup, sql = wide_join(shape, n)
-            cmd = [str(ROOT / "target" / "release" / "quiver"), "--partitions", str(threads),
+            cmd = [str(ROOT / "target" / "release" / "quiver"), "--threads", str(threads),
                    "--format", "csv", "--timer", "-c", setup + sql + ";"]
             out, err, _ = measured(cmd)
             q_time = run_times(err)[-1]

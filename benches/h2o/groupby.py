@@ -117,7 +117,7 @@ def quiver(args, path, sql, measures):
         script += f"DROP TABLE IF EXISTS ans;\nCREATE TABLE ans AS {sql};\n"
     sums = ", ".join(f"sum({m})" for m in measures)
     script += f"SELECT count(*), {sums} FROM ans;\n"
-    cmd = [str(ROOT / "target" / "release" / "quiver"), "--partitions", str(args.threads),
+    cmd = [str(ROOT / "target" / "release" / "quiver"), "--threads", str(args.threads),
            "--format", "csv", "--timer", "-c", script]
     out, err, rss = measured(cmd)
     lines = out.splitlines()

@@ -27,6 +27,9 @@ struct Options {
     dir: Option<String>,
     queries: Vec<u32>,
     iterations: usize,
+    /// Threads that run the queries (default: the CPU cores).
+    threads: Option<usize>,
+    /// Partitions (default: two per thread).
     partitions: Option<usize>,
     /// `SET memory_limit` for the session, e.g. `256MB`.
     memory_limit: Option<String>,
@@ -37,7 +40,7 @@ struct Options {
 fn usage() -> ! {
     eprintln!(
         "usage: tpch gen --sf SF [--dir DIR]\n       \
-         tpch run --sf SF [--dir DIR] [--queries 1,6] [--iterations N] [--partitions N] [--memory-limit SIZE] [--json OUT] [--verify]"
+         tpch run --sf SF [--dir DIR] [--queries 1,6] [--iterations N] [--threads N] [--partitions N] [--memory-limit SIZE] [--json OUT] [--verify]"
     );
     std::process::exit(2)
 }
@@ -51,6 +54,7 @@ fn parse_args() -> Options {
         dir: None,
         queries: (1..=QUERY_COUNT).collect(),
         iterations: 3,
+        threads: None,
         partitions: None,
         memory_limit: None,
         json: None,
@@ -72,6 +76,7 @@ fn parse_args() -> Options {
                     .collect()
             }
             "--iterations" => o.iterations = value.parse().unwrap_or_else(|_| usage()),
+            "--threads" => o.threads = Some(value.parse().unwrap_or_else(|_| usage())),
             "--partitions" => o.partitions = Some(value.parse().unwrap_or_else(|_| usage())),
             "--memory-limit" => o.memory_limit = Some(value),
             "--json" => o.json = Some(PathBuf::from(value)),
@@ -106,10 +111,13 @@ fn answers_dir(o: &Options) -> PathBuf {
 async fn run(o: &Options) -> Result<(), String> {
     let location = data_location(o);
     let mut config = SessionConfig::new();
+    if let Some(n) = o.threads {
+        config = config.with_threads(n);
+    }
     if let Some(n) = o.partitions {
         config = config.with_target_partitions(n);
     }
-    let threads = config.target_partitions;
+    let partitions = config.target_partitions;
     let ctx = SessionContext::with_config(config);
     if let Some(limit) = &o.memory_limit {
         ctx.set("memory_limit", limit).map_err(|e| e.to_string())?;
@@ -121,8 +129,12 @@ async fn run(o: &Options) -> Result<(), String> {
         )
     })?;
     println!(
-        "TPC-H SF{} from {} with {threads} partitions, best of {} runs",
-        o.scale_factor, location, o.iterations
+        "TPC-H SF{} from {} with {} threads and {partitions} partitions, best of {} runs",
+        o.scale_factor,
+        location,
+        o.threads
+            .map_or_else(|| "all the CPUs'".to_string(), |n| n.to_string()),
+        o.iterations
     );
     println!("| query | best (s) | all runs (s) | rows |");
     println!("|---|---|---|---|");
@@ -174,9 +186,20 @@ async fn run(o: &Options) -> Result<(), String> {
     Ok(())
 }
 
-#[tokio::main]
-async fn main() {
+fn main() {
     let o = parse_args();
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    if let Some(n) = o.threads {
+        runtime.worker_threads(n.max(1));
+    }
+    let runtime = runtime.enable_all().build().unwrap_or_else(|e| {
+        eprintln!("error: cannot start the runtime: {e}");
+        std::process::exit(1)
+    });
+    runtime.block_on(run_command(o));
+}
+
+async fn run_command(o: Options) {
     let result = match o.command.as_str() {
         "gen" => generate::generate(
             o.scale_factor,

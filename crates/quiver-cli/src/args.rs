@@ -123,7 +123,11 @@ pub struct Args {
     #[arg(long = "latex", group = "mode")]
     pub mode_latex: bool,
 
-    /// Partitions to run in parallel (default: the number of CPU cores).
+    /// Threads that run queries (default: the number of CPU cores).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// Partitions to run in parallel (default: two per thread).
     #[arg(long, value_name = "N")]
     pub partitions: Option<usize>,
 

@@ -30,10 +30,11 @@ fn main() -> ExitCode {
     // A panic Quiver catches is reported as the statement's error; the
     // default hook would print it a second time, as a crash.
     quiet_caught_panics();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if let Some(n) = args.threads {
+        builder.worker_threads(n.max(1));
+    }
+    let runtime = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("Error: cannot start the runtime: {e}");
@@ -41,6 +42,9 @@ fn main() -> ExitCode {
         }
     };
     let mut config = SessionConfig::new();
+    if let Some(n) = args.threads {
+        config = config.with_threads(n);
+    }
     if let Some(n) = args.partitions {
         config = config.with_target_partitions(n);
     }

@@ -345,7 +345,9 @@ fn a_point_lookup_skips_pages_of_a_sorted_file() {
 /// `limit_kib` KiB (`ulimit -f`, with SIGXFSZ ignored so a write past it
 /// fails with EFBIG as on a full disk).
 fn quiver_with_file_limit(directory: &std::path::Path, limit_kib: u32, sql: &str) -> Output {
-    let script = format!("ulimit -f {limit_kib}; trap '' XFSZ; exec \"$0\" -c \"$1\"",);
+    // One partition: how much a sort spills must not depend on the cores.
+    let script =
+        format!("ulimit -f {limit_kib}; trap '' XFSZ; exec \"$0\" --partitions 1 -c \"$1\"",);
     Command::new("bash")
         .arg("-c")
         .arg(script)

@@ -1387,7 +1387,7 @@ impl ContextProvider for SessionContext {
     /// single-threaded one) may be the one waiting for it.
     fn run_query(&self, plan: LogicalPlan) -> Result<Vec<RecordBatch>> {
         let frame = DataFrame::new(Arc::clone(&self.state), plan);
-        let threads = self.state.config.target_partitions;
+        let threads = (self.state.config.target_partitions / crate::PARTITIONS_PER_CORE).max(1);
         std::thread::scope(|scope| {
             let run = scope.spawn(move || {
                 let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -41,7 +41,7 @@ pub mod transaction;
 pub mod udf;
 
 pub use arrow;
-pub use config::SessionConfig;
+pub use config::{SessionConfig, PARTITIONS_PER_CORE};
 pub use context::SessionContext;
 pub use dataframe::DataFrame;
 pub use quiver_datasource::{

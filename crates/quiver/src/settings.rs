@@ -87,8 +87,8 @@ pub(crate) fn set(state: &SessionState, name: &str, value: &str) -> Result<()> {
             Ok(())
         }
         "threads" => Err(QuiverError::Plan(
-            "setting 'threads' is fixed when the session starts (the shell's --partitions, \
-             SessionConfig::with_target_partitions)"
+            "setting 'threads' is fixed when the session starts (the shell's --threads or \
+             --partitions, SessionConfig::with_threads or with_target_partitions)"
                 .into(),
         )),
         _ if StorageOptions::is_storage_key(name) => state
@@ -179,7 +179,8 @@ pub(crate) fn list(state: &SessionState) -> Vec<Setting> {
         Setting {
             name: "threads",
             value: state.config.target_partitions.to_string(),
-            description: "partitions each scan and exchange aims for (set when the session starts)",
+            description: "partitions each scan and exchange aims for (two per thread unless set; \
+                          fixed when the session starts)",
         },
     ]
 }

@@ -11,7 +11,7 @@ use arrow::datatypes::{DataType, Float64Type, Int64Type};
 use quiver::expr::col;
 use quiver::functions::call;
 use quiver::udf::{AggregateUdf, ScalarUdf, WindowFunction, WindowRows};
-use quiver::{DataFrame, QuiverError, ScalarValue, SessionContext};
+use quiver::{DataFrame, QuiverError, ScalarValue, SessionConfig, SessionContext};
 
 /// The rows of `df` as text, cells joined by `|`.
 async fn texts(df: &DataFrame) -> Vec<String> {
@@ -101,7 +101,9 @@ async fn volatile_functions_run_per_row() {
 
 #[tokio::test]
 async fn panics_and_broken_results_are_errors() {
-    let ctx = SessionContext::new();
+    // One partition, so that `range(3)` reaches the functions as one batch
+    // of three rows.
+    let ctx = SessionContext::with_config(SessionConfig::new().with_target_partitions(1));
     ctx.register_scalar_function(ScalarUdf::new(
         "boom",
         vec![DataType::Int64],
