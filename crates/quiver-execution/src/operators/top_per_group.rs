@@ -10,9 +10,10 @@
 //! cost O(n log n). When the ORDER BY keys are of fixed width and their row
 //! format fits 16 bytes, each partition's k-th key is also kept as an
 //! integer that orders as the bytes do, so that the comparison is one load
-//! from a dense array instead of a `memcmp` behind two pointers. The batches that hold kept rows are compacted into one
-//! when they grow past twice the kept rows; at the end the kept rows are
-//! sorted, few as they are.
+//! from a dense array instead of a `memcmp` behind two pointers. The
+//! batches that hold kept rows are compacted into one when they grow past
+//! twice the kept rows; at the end the kept rows are sorted, few as they
+//! are.
 
 use std::sync::Arc;
 

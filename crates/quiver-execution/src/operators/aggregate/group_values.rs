@@ -582,7 +582,8 @@ impl BatchKeys for ByPackedKeys<'_> {
 }
 
 /// Writes the group of each row (hashed in `hashes`) into `groups`, adding
-/// a group numbered `next_group` for each key not seen before.
+/// a group numbered `next_group` for each key not seen before. The table
+/// holds every group, so it numbers new ones as `next_group` counts them.
 fn number_rows(
     table: &mut GroupTable,
     hashes: &[u64],
@@ -590,6 +591,7 @@ fn number_rows(
     next_group: &mut usize,
     groups: &mut Vec<usize>,
 ) {
+    debug_assert_eq!(table.len(), *next_group, "the table holds every group");
     // Keys often come in runs (sorted or clustered data): a row whose key
     // is the previous row's needs no table lookup.
     let mut previous: Option<(u64, usize)> = None;
