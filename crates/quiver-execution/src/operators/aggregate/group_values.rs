@@ -38,6 +38,11 @@ pub trait GroupValues: Send {
     /// The number of distinct groups seen.
     fn num_groups(&self) -> usize;
 
+    /// Rows, since the groups were last emitted, whose key a lookup found
+    /// among the stored groups (a row continuing the run of the row before
+    /// it is not looked up): how often keys come back. Sorted keys never do.
+    fn recurring_rows(&self) -> usize;
+
     /// Approximate memory held, in bytes.
     fn size(&self) -> usize;
 }
@@ -459,6 +464,13 @@ pub struct ColumnGroupValues {
     direct: Option<Vec<u32>>,
     /// Rows numbered through the direct table since it was last emptied.
     direct_rows: usize,
+    /// See [`GroupValues::recurring_rows`].
+    recurring: usize,
+    /// The last row numbered, as its key's hash and group (hash table) or
+    /// its packed key (direct table): a run of equal keys may go on in the
+    /// next batch.
+    last_hashed: Option<(u64, usize)>,
+    last_direct: Option<usize>,
     /// Whether a key column holds strings.
     has_strings: bool,
     table: GroupTable,
@@ -507,7 +519,10 @@ impl ColumnGroupValues {
                 direct[key] = g;
                 keys.store(row);
                 self.groups += 1;
+            } else if self.last_direct != Some(key) {
+                self.recurring += 1;
             }
+            self.last_direct = Some(key);
             groups.push(g as usize);
         }
         // Sparse keys (few groups over a long range, as in a bucket split
@@ -538,9 +553,12 @@ impl ColumnGroupValues {
     fn stop_packing(&mut self) -> Result<()> {
         self.packed = None;
         self.direct = None;
+        let recurring = self.recurring;
         let stored = self.emit()?;
         let mut renumbered = vec![];
-        self.intern(&stored, &mut renumbered)
+        self.intern(&stored, &mut renumbered)?;
+        self.recurring = recurring;
+        Ok(())
     }
 }
 
@@ -588,34 +606,51 @@ fn number_rows(
     table: &mut GroupTable,
     hashes: &[u64],
     keys: &mut impl BatchKeys,
-    next_group: &mut usize,
+    counts: NumberingCounts<'_>,
     groups: &mut Vec<usize>,
 ) {
+    let NumberingCounts {
+        next_group,
+        recurring,
+        last: previous,
+    } = counts;
     debug_assert_eq!(table.len(), *next_group, "the table holds every group");
     // Keys often come in runs (sorted or clustered data): a row whose key
-    // is the previous row's needs no table lookup.
-    let mut previous: Option<(u64, usize)> = None;
+    // is the previous row's (perhaps the last of the batch before) needs no
+    // table lookup.
     for (row, &hash) in hashes.iter().enumerate() {
         if let Some(&ahead) = hashes.get(row + PREFETCH_DISTANCE) {
             table.prefetch(ahead);
         }
-        if let Some((h, g)) = previous {
+        if let Some((h, g)) = *previous {
             if h == hash && keys.same(g, row) {
                 groups.push(g);
                 continue;
             }
         }
         let group = match table.find_or_insert(hash, |g| keys.same(g, row)) {
-            Lookup::Found(g) => g,
+            Lookup::Found(g) => {
+                *recurring += 1;
+                g
+            }
             Lookup::Inserted(g) => {
                 keys.store(row);
                 *next_group += 1;
                 g
             }
         };
-        previous = Some((hash, group));
+        *previous = Some((hash, group));
         groups.push(group);
     }
+}
+
+/// What [`number_rows`] updates besides the table: the next group's
+/// number, [`GroupValues::recurring_rows`], and the last row's hash and
+/// group.
+struct NumberingCounts<'a> {
+    next_group: &'a mut usize,
+    recurring: &'a mut usize,
+    last: &'a mut Option<(u64, usize)>,
 }
 
 impl GroupValues for ColumnGroupValues {
@@ -647,7 +682,11 @@ impl GroupValues for ColumnGroupValues {
                     &mut self.table,
                     &self.hashes,
                     &mut by_packed,
-                    &mut self.groups,
+                    NumberingCounts {
+                        next_group: &mut self.groups,
+                        recurring: &mut self.recurring,
+                        last: &mut self.last_hashed,
+                    },
                     groups,
                 );
                 let limit = match self.has_strings {
@@ -675,7 +714,11 @@ impl GroupValues for ColumnGroupValues {
             &mut self.table,
             &self.hashes,
             &mut ByColumns(&mut self.columns),
-            &mut self.groups,
+            NumberingCounts {
+                next_group: &mut self.groups,
+                recurring: &mut self.recurring,
+                last: &mut self.last_hashed,
+            },
             groups,
         );
         Ok(())
@@ -688,6 +731,9 @@ impl GroupValues for ColumnGroupValues {
             direct.fill(NO_GROUP);
         }
         self.direct_rows = 0;
+        self.recurring = 0;
+        self.last_hashed = None;
+        self.last_direct = None;
         if let Some(packed) = self.packed.as_mut() {
             packed.clear();
         }
@@ -696,6 +742,10 @@ impl GroupValues for ColumnGroupValues {
 
     fn num_groups(&self) -> usize {
         self.groups
+    }
+
+    fn recurring_rows(&self) -> usize {
+        self.recurring
     }
 
     fn size(&self) -> usize {
@@ -713,6 +763,8 @@ pub struct RowGroupValues {
     rows: Rows,
     table: GroupTable,
     hasher: RandomState,
+    /// See [`GroupValues::recurring_rows`].
+    recurring: usize,
 }
 
 impl RowGroupValues {
@@ -726,6 +778,7 @@ impl RowGroupValues {
             rows,
             table: GroupTable::default(),
             hasher: RandomState::with_seed(GROUP_HASH_SEED),
+            recurring: 0,
         })
     }
 }
@@ -738,7 +791,10 @@ impl GroupValues for RowGroupValues {
             let hash = self.hasher.hash_one(row.as_ref());
             let rows = &self.rows;
             let group = match self.table.find_or_insert(hash, |g| rows.row(g) == row) {
-                Lookup::Found(g) => g,
+                Lookup::Found(g) => {
+                    self.recurring += 1;
+                    g
+                }
                 Lookup::Inserted(g) => {
                     self.rows.push(row);
                     g
@@ -757,6 +813,10 @@ impl GroupValues for RowGroupValues {
         self.rows.num_rows()
     }
 
+    fn recurring_rows(&self) -> usize {
+        self.recurring
+    }
+
     fn size(&self) -> usize {
         self.rows.size() + self.table.size()
     }
@@ -765,6 +825,31 @@ impl GroupValues for RowGroupValues {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keys_that_come_back_are_counted_and_runs_are_not() {
+        let batch =
+            |v: Vec<i64>| -> Vec<ArrayRef> { vec![Arc::new(arrow::array::Int64Array::from(v))] };
+        // Small keys (the direct table) and large ones (the hash table).
+        for base in [0, 1 << 40] {
+            let mut table = new_group_values(&[DataType::Int64]).unwrap();
+            let mut groups = vec![];
+            // Sorted runs, one of them going on into the next batch.
+            for keys in [vec![1, 1, 2, 2, 3], vec![3, 3, 4, 5, 5]] {
+                let keys = keys.into_iter().map(|k| base + k).collect();
+                table.intern(&batch(keys), &mut groups).unwrap();
+            }
+            assert_eq!(table.num_groups(), 5);
+            assert_eq!(table.recurring_rows(), 0, "base {base}");
+            // Keys seen before, each after another key.
+            let keys = [2, 1, 2, 2].into_iter().map(|k| base + k).collect();
+            table.intern(&batch(keys), &mut groups).unwrap();
+            assert_eq!(groups, vec![1, 0, 1, 1]);
+            assert_eq!(table.recurring_rows(), 3, "base {base}");
+            table.emit().unwrap();
+            assert_eq!(table.recurring_rows(), 0);
+        }
+    }
 
     #[test]
     fn sparse_small_keys_leave_the_direct_table() {

@@ -379,6 +379,11 @@ impl GroupState {
         }
     }
 
+    /// See [`GroupValues::recurring_rows`].
+    fn recurring_rows(&self) -> usize {
+        self.groups.recurring_rows()
+    }
+
     /// Makes sure a global aggregate (no GROUP BY) has its one group even
     /// when the input was empty, so `count(*)` of nothing is 0.
     fn ensure_global_group(&mut self, input_schema: &Schema) -> Result<()> {
@@ -551,6 +556,16 @@ const PROBE_ROWS: usize = 100_000;
 /// More groups than this fraction of the rows is no reduction.
 const NO_REDUCTION: f64 = 0.8;
 
+/// Groups past which a Partial aggregation whose keys do not come back
+/// (fewer recurring rows than [`RECURRING_PER_GROUP`] a group: sorted or
+/// clustered keys) sends its states on and starts afresh, so that its table
+/// stays in the caches: holding the groups would save the Final
+/// aggregation nothing.
+const FLUSH_GROUPS: usize = 1 << 16;
+
+/// Recurring rows a group (see [`FLUSH_GROUPS`]).
+const RECURRING_PER_GROUP: f64 = 0.01;
+
 /// What one level produced: its groups (holding their memory until they
 /// are sent), or the buckets it spilled them into.
 enum Aggregated {
@@ -671,6 +686,15 @@ impl PartitionAggregator {
         self.probe == Probe::PassingThrough
     }
 
+    /// Whether a Partial aggregation's groups are many and their keys do
+    /// not come back, so that it may as well send them on now (see
+    /// [`FLUSH_GROUPS`]).
+    fn keys_do_not_recur(&self) -> bool {
+        let groups = self.state.num_groups();
+        groups >= FLUSH_GROUPS
+            && (self.state.recurring_rows() as f64) < RECURRING_PER_GROUP * groups as f64
+    }
+
     /// Whether rows now pass through as states without being grouped.
     fn passes_rows_through(&self) -> bool {
         self.probe == Probe::PassingThrough
@@ -712,8 +736,9 @@ impl PartitionAggregator {
 }
 
 /// The output of one partition of a Partial aggregation. It never spills:
-/// when its memory is full it sends its groups' states on and starts afresh,
-/// since the Final aggregation merges any number of states of a group.
+/// when its memory is full, or its many groups' keys do not come back, it
+/// sends the groups' states on and starts afresh, since the Final
+/// aggregation merges any number of states of a group.
 fn partial_aggregate_stream(
     spec: Arc<AggregateSpec>,
     input: SendableRecordBatchStream,
@@ -737,7 +762,9 @@ fn partial_aggregate_stream(
                     .states_of_rows(&batch, &aggregator.spec.state_schema)?;
                 return Ok(Some((states, Some(Ok((aggregator, input))))));
             }
-            if !aggregator.absorb(&batch)? || aggregator.grouping_does_not_reduce(batch.num_rows())
+            if !aggregator.absorb(&batch)?
+                || aggregator.grouping_does_not_reduce(batch.num_rows())
+                || aggregator.keys_do_not_recur()
             {
                 let states = aggregator.take_states()?;
                 return Ok(Some((states, Some(Ok((aggregator, input))))));
