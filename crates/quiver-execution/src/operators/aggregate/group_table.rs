@@ -53,6 +53,15 @@ impl GroupTable {
         }
     }
 
+    /// The group in the slot where a lookup of `hash` begins, if its tag is
+    /// `hash`'s: most likely the key's group, whose stored key a caller may
+    /// then fetch ahead of the lookup.
+    #[inline]
+    pub fn candidate(&self, hash: u64) -> Option<usize> {
+        let slot = *self.slots.get(self.home(hash))?;
+        (slot != EMPTY && slot >> 32 == hash >> 32).then_some((slot & u64::from(u32::MAX)) as usize)
+    }
+
     /// The group of the key hashed to `hash`: the first group with that
     /// hash for which `same(group)` holds, or else a new group numbered
     /// [`GroupTable::len`].
@@ -156,7 +165,10 @@ mod tests {
     fn a_cleared_table_numbers_from_zero() {
         let mut table = GroupTable::default();
         table.prefetch(5);
+        assert_eq!(table.candidate(5), None, "an empty table has no candidate");
         assert_eq!(table.insert_new(5), 0);
+        assert_eq!(table.candidate(5), Some(0));
+        assert_eq!(table.candidate(5 | 1 << 40), None, "another tag");
         assert_eq!(table.insert_new(5), 1, "insert_new never matches");
         table.clear();
         assert_eq!(table.len(), 0);

@@ -569,6 +569,8 @@ trait BatchKeys {
     fn same(&self, group: usize, row: usize) -> bool;
     /// Stores the batch's row `row` as the key of the next group.
     fn store(&mut self, row: usize);
+    /// Starts loading group `group`'s stored key into the caches.
+    fn prefetch(&self, _group: usize) {}
 }
 
 /// Rows compared column by column.
@@ -592,6 +594,9 @@ struct ByPackedKeys<'a> {
 impl BatchKeys for ByPackedKeys<'_> {
     fn same(&self, group: usize, row: usize) -> bool {
         self.packed.same(group, row)
+    }
+    fn prefetch(&self, group: usize) {
+        self.packed.prefetch(group);
     }
     fn store(&mut self, row: usize) {
         self.packed.store(row);
@@ -621,6 +626,14 @@ fn number_rows(
     for (row, &hash) in hashes.iter().enumerate() {
         if let Some(&ahead) = hashes.get(row + PREFETCH_DISTANCE) {
             table.prefetch(ahead);
+        }
+        // Half as far ahead the slot has arrived: fetch the key it names,
+        // which the lookup compares with.
+        if let Some(g) = hashes
+            .get(row + PREFETCH_DISTANCE / 2)
+            .and_then(|&ahead| table.candidate(ahead))
+        {
+            keys.prefetch(g);
         }
         if let Some((h, g)) = *previous {
             if h == hash && keys.same(g, row) {

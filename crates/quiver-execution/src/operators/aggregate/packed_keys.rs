@@ -55,6 +55,13 @@ impl PackedKeys {
         stored.iter().zip(batch).all(|(a, b)| a == b)
     }
 
+    /// Starts loading group `group`'s key into the caches.
+    pub fn prefetch(&self, group: usize) {
+        if let Some(slot) = self.stored.get(group * self.width) {
+            crate::prefetch::prefetch_read(slot);
+        }
+    }
+
     /// Stores the batch's row `row` as the key of the next group.
     pub fn store(&mut self, row: usize) {
         let w = self.width;
