@@ -57,6 +57,12 @@ SELECT * FROM s.t;
 -- error: holds 2
 DROP SCHEMA s;
 
+-- error: one object at a time
+DROP SCHEMA s, nowhere;
+
+-- error: one object at a time
+DROP TABLE s.t, t;
+
 DROP SCHEMA s CASCADE;
 
 DROP SCHEMA IF EXISTS s;

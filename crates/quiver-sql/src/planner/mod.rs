@@ -432,6 +432,14 @@ fn is_built_in_schema(name: &ObjectName) -> bool {
     })
 }
 
+/// The one object a DROP names; several at once are not supported.
+fn dropped_object(names: &[ObjectName]) -> Result<&ObjectName> {
+    match names {
+        [name] => Ok(name),
+        _ => not_impl_err!("DROP one object at a time"),
+    }
+}
+
 /// The name of a schema (`name` or `catalog.name`).
 fn schema_name(name: &ObjectName) -> Result<String> {
     let parts: Vec<&ast::Ident> = name.0.iter().filter_map(|p| p.as_ident()).collect();
@@ -652,26 +660,18 @@ impl<'a> SqlPlanner<'a> {
                 names,
                 cascade,
                 ..
-            } => {
-                let [name] = names.as_slice() else {
-                    return not_impl_err!("DROP one object at a time");
-                };
-                Ok(LogicalPlan::Ddl(Ddl::DropSchema {
-                    name: schema_name(name)?,
-                    if_exists: *if_exists,
-                    cascade: *cascade,
-                }))
-            }
+            } => Ok(LogicalPlan::Ddl(Ddl::DropSchema {
+                name: schema_name(dropped_object(names)?)?,
+                if_exists: *if_exists,
+                cascade: *cascade,
+            })),
             ast::Statement::Drop {
                 object_type,
                 if_exists,
                 names,
                 ..
             } => {
-                let [name] = names.as_slice() else {
-                    return not_impl_err!("DROP one object at a time");
-                };
-                let name = self.catalog_name(name)?;
+                let name = self.catalog_name(dropped_object(names)?)?;
                 let if_exists = *if_exists;
                 Ok(LogicalPlan::Ddl(match object_type {
                     ObjectType::Table => Ddl::DropTable { name, if_exists },
