@@ -124,11 +124,11 @@ pub struct Args {
     pub mode_latex: bool,
 
     /// Threads that run queries (default: the number of CPU cores).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = positive_count)]
     pub threads: Option<usize>,
 
     /// Partitions to run in parallel (default: two per thread).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = positive_count)]
     pub partitions: Option<usize>,
 
     /// Print the time each statement takes, to standard error (default: on
@@ -229,6 +229,16 @@ const SINGLE_DASH_LONG: &[&str] = &[
 
 /// `args` with each of DuckDB's single-dash long options written with two
 /// dashes; the value of `-c` (SQL, which may start with a dash) is left alone.
+/// A count of threads or partitions: a whole number of at least 1.
+fn positive_count(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(format!(
+            "expected a whole number of at least 1, not '{text}'"
+        )),
+    }
+}
+
 fn with_double_dashes(args: impl IntoIterator<Item = String>) -> Vec<String> {
     let mut out = vec![];
     let mut value_follows = false;

@@ -720,3 +720,33 @@ fn a_database_directory_keeps_tables_between_runs_and_opens_read_only() {
         stderr(&o)
     );
 }
+
+#[test]
+fn threads_and_partitions_are_set_at_start_and_checked() {
+    // Two partitions per thread unless --partitions says otherwise.
+    for (args, partitions) in [
+        (&["--threads", "3"][..], "6"),
+        (&["--threads", "3", "--partitions", "5"][..], "5"),
+    ] {
+        let mut args = args.to_vec();
+        args.extend([
+            "--format",
+            "csv",
+            "-c",
+            "SELECT current_setting('threads') AS t",
+        ]);
+        let o = quiver(&args, None);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert_eq!(stdout(&o), format!("t\n{partitions}\n"));
+    }
+    for bad in ["--threads=0", "--threads=-2", "--partitions=many"] {
+        let o = quiver(&[bad, "-c", "SELECT 1"], None);
+        assert!(!o.status.success());
+        let err = stderr(&o);
+        assert!(
+            err.contains("expected a whole number of at least 1"),
+            "{err}"
+        );
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
