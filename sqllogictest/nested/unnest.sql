@@ -66,8 +66,20 @@ SELECT n.id, u.x FROM n CROSS JOIN unnest(n.l) AS u(x);
 
 SELECT count(*) FROM n JOIN unnest([1]) ON true;
 
--- error: LEFT JOIN with UNNEST is not supported
-SELECT * FROM n LEFT JOIN unnest(n.l) AS u(x) ON true;
+-- LEFT JOIN unnest keeps a row whose list is empty or NULL, or has no
+-- element the condition keeps, once with a NULL element.
+SELECT n.id, u.x FROM n LEFT JOIN unnest(n.l) AS u(x) ON true ORDER BY n.id, u.x;
+
+SELECT n.id, u.x FROM n LEFT JOIN unnest(n.l) AS u(x) ON u.x > 1 ORDER BY n.id, u.x;
+
+SELECT n.id, x FROM n LEFT OUTER JOIN unnest(n.l) AS u(x) ON x = n.id ORDER BY n.id, x;
+
+SELECT n.id, unnest FROM n LEFT JOIN unnest(n.l) ON true ORDER BY n.id, 2;
+
+SELECT n.id, u.x, u.ordinality FROM n LEFT JOIN unnest(n.l) WITH ORDINALITY AS u(x, ordinality) ON true ORDER BY n.id, u.ordinality;
+
+-- error: FULL JOIN with UNNEST is not supported
+SELECT * FROM n FULL JOIN unnest(n.l) AS u(x) ON true;
 
 -- error: function unnest cannot be called with
 SELECT * FROM unnest(5);

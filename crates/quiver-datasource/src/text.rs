@@ -9,11 +9,10 @@ use std::sync::Arc;
 use arrow::datatypes::{Schema, SchemaRef};
 use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
-use quiver_execution::panics::{catch, panic_error};
 use quiver_execution::plan::{ExecutionPlan, TaskContext};
 use quiver_execution::progress::ProgressShare;
 use quiver_execution::run_state::NodeId;
-use quiver_execution::stream::{ReceiverStream, SendableRecordBatchStream};
+use quiver_execution::stream::{spawn_blocking_reader, SendableRecordBatchStream};
 use quiver_execution::{ScanRequest, TableProvider};
 use quiver_expr::{internal_err, QuiverError, Result};
 use tokio::sync::mpsc;
@@ -401,27 +400,17 @@ impl ExecutionPlan for TextFileExec {
             .iter()
             .map(|file| ProgressShare::new(Arc::clone(&ctx.progress), file.size().unwrap_or(0), 1))
             .collect();
-        let (tx, rx) = mpsc::channel(2);
         let reader = Arc::clone(&self.reader);
-        let task = tokio::task::spawn_blocking(move || {
-            let read_all = || {
-                for (path, share) in files.iter().zip(shares.iter_mut()) {
-                    if !reader.read_file(path, ctx.batch_size, &tx)? {
-                        break;
-                    }
-                    share.rows_read(1);
+        let stream = spawn_blocking_reader(self.schema(), 2, move |tx| {
+            for (path, share) in files.iter().zip(shares.iter_mut()) {
+                if !reader.read_file(path, ctx.batch_size, tx)? {
+                    break;
                 }
-                Ok(())
-            };
-            let failure = match catch(read_all) {
-                Ok(result) => result.err(),
-                Err(payload) => Some(panic_error(payload.as_ref())),
-            };
-            if let Some(e) = failure {
-                let _ = tx.blocking_send(Err(e));
+                share.rows_read(1);
             }
+            Ok(())
         });
-        Ok(Box::pin(ReceiverStream::new(self.schema(), rx, vec![task])))
+        Ok(Box::pin(stream))
     }
 }
 

@@ -167,6 +167,29 @@ pub fn spawn_stream(stream: SendableRecordBatchStream, buffer: usize) -> Receive
     ReceiverStream::new(schema, rx, vec![task])
 }
 
+/// Runs `read` on a blocking thread (it may wait on files or sockets) and
+/// returns a stream of the batches it sends into the channel it is given,
+/// which holds `buffer` batches; an error `read` returns, or a panic in it,
+/// ends the stream as its last item. `read` should stop when a send fails:
+/// the consumer has gone.
+pub fn spawn_blocking_reader(
+    schema: SchemaRef,
+    buffer: usize,
+    read: impl FnOnce(&mpsc::Sender<Result<RecordBatch>>) -> Result<()> + Send + 'static,
+) -> ReceiverStream {
+    let (tx, rx) = mpsc::channel(buffer.max(1));
+    let task = tokio::task::spawn_blocking(move || {
+        let failure = match catch(|| read(&tx)) {
+            Ok(result) => result.err(),
+            Err(payload) => Some(crate::panics::panic_error(payload.as_ref())),
+        };
+        if let Some(e) = failure {
+            let _ = tx.blocking_send(Err(e));
+        }
+    });
+    ReceiverStream::new(schema, rx, vec![task])
+}
+
 /// Sends every item of `stream` into `tx`; stops after an error or when the
 /// receiver is gone. A panic in `stream` is sent on as an error: a task
 /// that died silently would look like a partition that ended, and its

@@ -35,6 +35,34 @@ pub fn is_tuple(fields: &arrow::datatypes::Fields) -> bool {
     fields.iter().all(|f| f.name().is_empty())
 }
 
+/// `field` rebuilt from the bottom up: `change` applied to the fields at
+/// every depth (list items, struct fields, map entries) and then to
+/// `field` itself. For a schema about to leave Quiver (a file, Python):
+/// the arrays do not change, only how their types are described.
+pub fn map_fields(
+    field: &arrow::datatypes::FieldRef,
+    change: &dyn Fn(Field) -> Field,
+) -> arrow::datatypes::FieldRef {
+    let children = match field.data_type() {
+        DataType::List(item) => Some(DataType::List(map_fields(item, change))),
+        DataType::LargeList(item) => Some(DataType::LargeList(map_fields(item, change))),
+        DataType::FixedSizeList(item, size) => {
+            Some(DataType::FixedSizeList(map_fields(item, change), *size))
+        }
+        DataType::Struct(fields) => Some(DataType::Struct(
+            fields.iter().map(|f| map_fields(f, change)).collect(),
+        )),
+        DataType::Map(entries, sorted) => Some(DataType::Map(map_fields(entries, change), *sorted)),
+        _ => None,
+    };
+    let own = field.as_ref().clone();
+    let own = match children {
+        Some(t) => own.with_data_type(t),
+        None => own,
+    };
+    Arc::new(change(own))
+}
+
 /// True for timestamps of any unit and zone.
 pub fn is_timestamp(t: &DataType) -> bool {
     matches!(t, DataType::Timestamp(..))

@@ -77,6 +77,24 @@ pub fn uuids_from_text(array: &ArrayRef, safe: bool) -> Result<ArrayRef> {
     Ok(Arc::new(out.finish()))
 }
 
+/// The field metadata key naming a field's Arrow extension type.
+const EXTENSION_NAME_KEY: &str = "ARROW:extension:name";
+
+/// `field` with its UUIDs, at any depth, marked as Arrow's canonical
+/// `arrow.uuid` extension type (the same 16 bytes): how UUIDs leave Quiver,
+/// so that Parquet files hold the UUID logical type and pyarrow reads
+/// `uuid.UUID` values.
+pub fn with_uuid_extension(field: &arrow::datatypes::FieldRef) -> arrow::datatypes::FieldRef {
+    crate::types::map_fields(field, &|f| match is_uuid(f.data_type()) {
+        true => {
+            let mut metadata = f.metadata().clone();
+            metadata.insert(EXTENSION_NAME_KEY.into(), "arrow.uuid".into());
+            f.with_metadata(metadata)
+        }
+        false => f,
+    })
+}
+
 /// The text of each UUID of `array` (a UUID column), NULL where it is NULL.
 pub fn uuid_texts(array: &dyn Array) -> Vec<Option<String>> {
     let uuids = array.as_fixed_size_binary();

@@ -4,9 +4,10 @@
 //! exports one (pyarrow tables and readers, polars frames, …) can be read,
 //! and results are exported the same way to pyarrow, pandas and polars.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
-use arrow::datatypes::SchemaRef;
+use arrow::array::{ArrayRef, StringArray};
+use arrow::datatypes::{DataType, FieldRef, Schema, SchemaRef};
 use arrow::error::ArrowError;
 use arrow::ffi_stream::{ArrowArrayStreamReader, FFI_ArrowArrayStream};
 use arrow::record_batch::{RecordBatch, RecordBatchReader};
@@ -43,6 +44,104 @@ pub fn import_stream(object: &Bound<'_, PyAny>, what: &str) -> PyResult<ArrowArr
     let stream = unsafe { FFI_ArrowArrayStream::from_raw(pointer.as_ptr().cast()) };
     ArrowArrayStreamReader::try_new(stream)
         .map_err(|e| invalid_input(format!("reading {what}: {e}")))
+}
+
+/// How a result's UUIDs are handed to Python.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UuidForm {
+    /// As Arrow's canonical `arrow.uuid` extension type at every depth
+    /// (the same 16 bytes), which pyarrow reads as `uuid.UUID` values.
+    Values,
+    /// As text at the top level (for polars, which has no UUID type).
+    Text,
+    /// As `arrow.uuid` at the top level and as variable-length binaries
+    /// inside lists and structs (for pandas: pyarrow's conversion takes
+    /// neither extension types nor fixed-size binaries there).
+    Pandas,
+}
+
+impl UuidForm {
+    /// The form named `name` (`values`, `text` or `pandas`).
+    pub fn named(name: &str) -> PyResult<Self> {
+        match name {
+            "values" => Ok(UuidForm::Values),
+            "text" => Ok(UuidForm::Text),
+            "pandas" => Ok(UuidForm::Pandas),
+            other => Err(invalid_input(format!(
+                "UUIDs can be handed over as values, text or pandas, not {other}"
+            ))),
+        }
+    }
+}
+
+/// `schema` as it is handed to Python with its UUIDs as `arrow.uuid`
+/// values ([`UuidForm::Values`]); the batches do not change.
+pub fn python_schema(schema: &SchemaRef) -> SchemaRef {
+    let fields: Vec<FieldRef> = schema
+        .fields()
+        .iter()
+        .map(quiver::with_uuid_extension)
+        .collect();
+    Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()))
+}
+
+/// `batches`, of `schema`, as a stream for Python with their UUIDs in
+/// `form`.
+pub fn python_stream(
+    schema: &SchemaRef,
+    batches: Vec<RecordBatch>,
+    form: UuidForm,
+) -> PyResult<ArrowStream> {
+    if form == UuidForm::Values {
+        return Ok(ArrowStream::of_batches(python_schema(schema), batches));
+    }
+    // Each column's field as handed over, and how its arrays change.
+    let mut fields = vec![];
+    let mut changes: Vec<Option<DataType>> = vec![];
+    for field in schema.fields() {
+        let uuid = quiver::is_uuid(field.data_type());
+        let (field, change) = match (form, uuid) {
+            (UuidForm::Text, true) => (
+                field.as_ref().clone().with_data_type(DataType::Utf8).into(),
+                Some(DataType::Utf8),
+            ),
+            (_, true) => (quiver::with_uuid_extension(field), None),
+            (UuidForm::Pandas, false) => {
+                let bytes = quiver::map_fields(field, &|f| match f.data_type() {
+                    DataType::FixedSizeBinary(_) => f.with_data_type(DataType::Binary),
+                    _ => f,
+                });
+                let change =
+                    (bytes.data_type() != field.data_type()).then(|| bytes.data_type().clone());
+                (bytes, change)
+            }
+            _ => (Arc::clone(field), None),
+        };
+        fields.push(field);
+        changes.push(change);
+    }
+    let schema = Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()));
+    let batches = batches
+        .into_iter()
+        .map(|batch| {
+            let columns = batch
+                .columns()
+                .iter()
+                .zip(&changes)
+                .map(|(column, change)| match change {
+                    None => Ok(Arc::clone(column)),
+                    Some(DataType::Utf8) => {
+                        Ok(Arc::new(StringArray::from(quiver::uuid_texts(column))) as ArrayRef)
+                    }
+                    Some(bytes) => arrow::compute::cast(column, bytes),
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| invalid_input(e.to_string()))?;
+            RecordBatch::try_new(Arc::clone(&schema), columns)
+                .map_err(|e| invalid_input(e.to_string()))
+        })
+        .collect::<PyResult<Vec<_>>>()?;
+    Ok(ArrowStream::of_batches(schema, batches))
 }
 
 /// A stream of record batches handed to Python once, through

@@ -138,6 +138,17 @@ impl Connection {
             .map_err(|e| to_py_error(e, ""))
     }
 
+    /// Registers the stream `data` (a RecordBatchReader, or anything with
+    /// `__arrow_c_stream__`) as the table `name`, in place of any table of
+    /// that name, without reading it: the first query that scans the table
+    /// reads it as it runs, and later ones are an error.
+    fn register_stream(&self, name: &str, data: &Bound<'_, PyAny>) -> PyResult<()> {
+        let ctx = self.session()?;
+        let reader = import_stream(data, "the registered object")?;
+        ctx.register_stream(name, Box::new(reader))
+            .map_err(|e| to_py_error(e, ""))
+    }
+
     /// Makes `function` the SQL scalar function `name(parameters…) ->
     /// return_type` (types as SQL names). `function` is the Python half's
     /// wrapper: called with the arguments (an Arrow stream of one batch)

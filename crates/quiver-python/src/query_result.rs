@@ -12,7 +12,7 @@ use pyo3::types::PyCapsule;
 use quiver::pretty::{write_table, TableOptions, TableStyle};
 use quiver::{DataFrame, SendableRecordBatchStream, SessionContext};
 
-use crate::arrow_stream::{ArrowStream, QueryBatches};
+use crate::arrow_stream::{python_schema, python_stream, ArrowStream, QueryBatches, UuidForm};
 use crate::errors::invalid_input;
 use crate::waiting::wait;
 
@@ -40,6 +40,11 @@ impl QueryResult {
 
     fn schema(&self) -> SchemaRef {
         self.frame.schema()
+    }
+
+    /// The schema the result is handed to Python with ([`python_schema`]).
+    fn exported_schema(&self) -> SchemaRef {
+        python_schema(&self.schema())
     }
 
     /// Runs the query to its end (Ctrl-C cancels it) and returns its rows.
@@ -98,10 +103,13 @@ impl QueryResult {
     }
 
     /// Runs the query to its end and returns all its rows as an Arrow
-    /// stream (read with `pa.table(...)`); Ctrl-C cancels it.
-    fn fetch_all(&self, py: Python<'_>) -> PyResult<ArrowStream> {
+    /// stream (read with `pa.table(...)`), UUIDs in the form `uuids` names
+    /// (`values`, `text` or `pandas`: see `UuidForm`); Ctrl-C cancels it.
+    #[pyo3(signature = (uuids="values"))]
+    fn fetch_all(&self, py: Python<'_>, uuids: &str) -> PyResult<ArrowStream> {
+        let form = UuidForm::named(uuids)?;
         let batches = self.collect(py)?;
-        Ok(ArrowStream::of_batches(self.schema(), batches))
+        python_stream(&self.schema(), batches, form)
     }
 
     /// The next batch of the query, started by the first call, as an Arrow
@@ -123,7 +131,7 @@ impl QueryResult {
             }
             Ok(batch)
         })?;
-        Ok(batch.map(|batch| ArrowStream::of_batches(self.schema(), vec![batch])))
+        Ok(batch.map(|batch| ArrowStream::of_batches(self.exported_schema(), vec![batch])))
     }
 
     /// Runs the query and draws its first `max_rows` rows as the shell's
@@ -181,7 +189,7 @@ impl QueryResult {
         let stream = wait(py, &self.ctx, &self.sql, async move {
             frame.execute_stream().await
         })?;
-        let batches = QueryBatches::new(self.schema(), stream, self.sql.clone());
+        let batches = QueryBatches::new(self.exported_schema(), stream, self.sql.clone());
         ArrowStream::new(Box::new(batches)).__arrow_c_stream__(py, requested_schema)
     }
 }

@@ -38,6 +38,55 @@ def test_register_record_batch_reader_and_replace(con):
         con.sql("SELECT * FROM r")
 
 
+def test_a_registered_reader_is_read_by_the_first_query_only(con):
+    made = []
+
+    def batches():
+        for i in range(4):
+            made.append(i)
+            yield pa.record_batch({"x": [i] * 1000})
+
+    schema = pa.schema([("x", pa.int64())])
+    con.register("g", pa.RecordBatchReader.from_batches(schema, batches()))
+    # Registering and planning do not read the generator.
+    con.sql("EXPLAIN SELECT sum(x) FROM g").fetchall()
+    assert made == []
+    assert con.sql("SELECT count(*), sum(x) FROM g").fetchall() == [(4000, 6000)]
+    assert made == [0, 1, 2, 3]
+    with pytest.raises(quiver.Error, match="the stream registered as g was already read"):
+        con.sql("SELECT count(*) FROM g").fetchall()
+
+
+def test_a_failing_reader_fails_the_query(con):
+    def batches():
+        yield pa.record_batch({"x": [1]})
+        raise ValueError("the source broke")
+
+    schema = pa.schema([("x", pa.int64())])
+    con.register("broken", pa.RecordBatchReader.from_batches(schema, batches()))
+    with pytest.raises(quiver.Error, match="the source broke"):
+        con.sql("SELECT sum(x) FROM broken").fetchall()
+
+
+def test_uuids_reach_python_as_uuid_values(con):
+    import uuid
+
+    text = "550e8400-e29b-41d4-a716-446655440000"
+    rel = con.sql(f"SELECT '{text}'::UUID AS u, NULL::UUID AS n, ['{text}'::UUID] AS l")
+    assert rel.fetchall() == [(uuid.UUID(text), None, [uuid.UUID(text)])]
+    assert rel.arrow().schema.field("u").type == pa.uuid()
+    frame = rel.df()
+    assert frame["u"][0] == uuid.UUID(text)
+    # pyarrow cannot make pandas values of UUIDs (or any fixed-size binary)
+    # in lists: their bytes.
+    assert list(frame["l"][0]) == [uuid.UUID(text).bytes]
+    # polars has no UUID type: the text, as DuckDB gives it.
+    assert rel.pl()["u"].to_list() == [text]
+    # A pyarrow UUID column registered reads back as UUIDs.
+    con.register("ids", rel.arrow())
+    assert con.sql("SELECT typeof(u), u::VARCHAR FROM ids").fetchall() == [("UUID", text)]
+
+
 def test_register_refuses_other_objects(con):
     with pytest.raises(quiver.InvalidInputException, match="not dict"):
         con.register("d", {"a": [1]})

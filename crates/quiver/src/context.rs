@@ -13,6 +13,7 @@ use quiver_datasource::{
 };
 use quiver_execution::memory_pool::MemoryPool;
 use quiver_execution::operators::generated::GeneratedTable;
+use quiver_execution::operators::read_once::ReadOnceTable;
 use quiver_execution::progress::ScanProgress;
 use quiver_execution::{ProviderSource, TableProvider};
 use quiver_expr::logical_plan::{
@@ -674,6 +675,44 @@ impl SessionContext {
             })
             .collect();
         let table = MemTable::try_with_batches(schema, sliced)?;
+        self.state
+            .catalog
+            .insert(name, CatalogEntry::Table(Arc::new(table)), true)
+    }
+
+    /// Registers the rows `reader` gives as the table `name`, in place of
+    /// any table or view of that name, without reading them: the first
+    /// query that scans the table reads the stream as it runs (a batch at
+    /// a time, never all of it at once), and a later one is an error, as
+    /// a stream can be read only once. Planning (EXPLAIN) does not read it.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+    /// # async fn main() -> quiver::Result<()> {
+    /// use std::sync::Arc;
+    /// use quiver::arrow::array::{Int64Array, RecordBatch, RecordBatchIterator};
+    /// use quiver::arrow::datatypes::{DataType, Field, Schema};
+    /// use quiver::SessionContext;
+    ///
+    /// let schema = Arc::new(Schema::new(vec![Field::new("x", DataType::Int64, false)]));
+    /// let of_schema = schema.clone();
+    /// let batches = (0..3).map(move |i| {
+    ///     RecordBatch::try_new(of_schema.clone(), vec![Arc::new(Int64Array::from(vec![i; 10]))])
+    /// });
+    /// let ctx = SessionContext::new();
+    /// ctx.register_stream("numbers", Box::new(RecordBatchIterator::new(batches, schema.clone())))?;
+    /// let total = ctx.sql("SELECT sum(x) FROM numbers").await?.collect().await?;
+    /// assert_eq!(total[0].num_rows(), 1);
+    /// assert!(ctx.sql("SELECT sum(x) FROM numbers").await?.collect().await.is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn register_stream(
+        &self,
+        name: &str,
+        reader: Box<dyn arrow::record_batch::RecordBatchReader + Send>,
+    ) -> Result<()> {
+        let table = ReadOnceTable::new(name, reader);
         self.state
             .catalog
             .insert(name, CatalogEntry::Table(Arc::new(table)), true)

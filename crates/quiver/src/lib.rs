@@ -54,7 +54,8 @@ pub use quiver_execution::TableProvider;
 pub use quiver_execution::{
     collect, execute_stream, ExecutionPlan, SendableRecordBatchStream, TaskContext,
 };
-pub use quiver_expr::types::sql_type_name;
+pub use quiver_expr::types::{map_fields, sql_type_name};
+pub use quiver_expr::uuid::{is_uuid, uuid_texts, with_uuid_extension};
 pub use quiver_expr::{QuiverError, Result, ScalarValue};
 pub use quiver_sql::planner::parse_sql_type;
 pub use quiver_sql::{parse_script, ParameterValues, ParsedScript, ParsedStatement};

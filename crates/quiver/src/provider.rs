@@ -10,5 +10,6 @@
 pub use async_trait::async_trait;
 pub use quiver_execution::operators::generated::GeneratedTable;
 pub use quiver_execution::operators::memory::MemoryExec;
+pub use quiver_execution::operators::read_once::ReadOnceTable;
 pub use quiver_execution::{ExecutionPlan, ScanRequest, TableProvider};
 pub use quiver_expr::function::GeneratedRows;

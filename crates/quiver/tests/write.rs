@@ -163,6 +163,34 @@ async fn copy_writes_files_that_read_back() {
 }
 
 #[tokio::test]
+async fn parquet_names_tuple_fields_and_keeps_nested_uuids() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("t.parquet").display().to_string();
+    let ctx = SessionContext::new();
+    let copy = format!(
+        "COPY (SELECT row(1, 'a') AS t, [row(row(2), 3)] AS l, \
+         {{'k': ['550e8400-e29b-41d4-a716-446655440000'::UUID]}} AS s) TO '{file}'"
+    );
+    assert_eq!(count(&ctx, &copy).await, 1);
+    // A Parquet field needs a name: a tuple's fields are element1, element2,
+    // … at every depth, as DuckDB writes them.
+    let types = format!("SELECT typeof(t), typeof(l), typeof(s) FROM '{file}'");
+    assert_eq!(
+        rows(&ctx, &types).await.unwrap(),
+        vec![
+            "STRUCT(element1 BIGINT, element2 VARCHAR),\
+             STRUCT(element1 STRUCT(element1 BIGINT), element2 BIGINT)[],\
+             STRUCT(k UUID[])"
+        ]
+    );
+    let values = format!("SELECT t.element2, l[1].element1.element1, s.k[1] FROM '{file}'");
+    assert_eq!(
+        rows(&ctx, &values).await.unwrap(),
+        vec!["a,2,550e8400-e29b-41d4-a716-446655440000"]
+    );
+}
+
+#[tokio::test]
 async fn a_failing_write_leaves_no_file() {
     let dir = tempfile::tempdir().unwrap();
     let ctx = SessionContext::new();

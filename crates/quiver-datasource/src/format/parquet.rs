@@ -5,10 +5,11 @@ use std::io::Write;
 use std::sync::Arc;
 
 use arrow::array::RecordBatch;
-use arrow::datatypes::{Field, Schema, SchemaRef};
+use arrow::datatypes::{DataType, Field, FieldRef, Fields, Schema, SchemaRef};
 use parquet::arrow::ArrowWriter;
 use quiver_execution::TableProvider;
-use quiver_expr::uuid::is_uuid;
+use quiver_expr::types::{is_tuple, map_fields};
+use quiver_expr::uuid::with_uuid_extension;
 use quiver_expr::Result;
 
 use super::{unknown_options, BatchWriter, FileFormat};
@@ -51,40 +52,40 @@ impl FileFormat for ParquetFormat {
         options: &WriteOptions,
     ) -> Result<Box<dyn BatchWriter>> {
         let props = options.parquet_properties(schema)?;
-        let writer = ArrowWriter::try_new(out, with_uuid_extension(schema), Some(props))?;
+        let writer = ArrowWriter::try_new(out, parquet_schema(schema), Some(props))?;
         Ok(Box::new(writer))
     }
 }
 
-/// The field metadata key naming a field's Arrow extension type.
-const EXTENSION_NAME_KEY: &str = "ARROW:extension:name";
-
-/// The name of Arrow's canonical UUID extension type.
-const UUID_EXTENSION: &str = "arrow.uuid";
-
-/// `schema` with its UUID columns marked as Arrow's `arrow.uuid` extension
-/// type, which the writer stores as Parquet's UUID logical type (so that
-/// DuckDB and others read them as UUIDs, not BLOBs).
-fn with_uuid_extension(schema: &SchemaRef) -> SchemaRef {
-    if !schema.fields().iter().any(|f| is_uuid(f.data_type())) {
-        return Arc::clone(schema);
-    }
-    let fields: Vec<Field> = schema
+/// `schema` as it is written to Parquet: UUIDs (at any depth) marked as
+/// Arrow's `arrow.uuid` extension type, which the writer stores as
+/// Parquet's UUID logical type (so that DuckDB and others read them as
+/// UUIDs, not BLOBs), and the fields of tuples (`row(1, 'a')`, whose
+/// fields have no names) named `element1`, `element2`, … as DuckDB names
+/// them, since a Parquet field needs a name.
+fn parquet_schema(schema: &SchemaRef) -> SchemaRef {
+    let fields: Vec<FieldRef> = schema
         .fields()
         .iter()
-        .map(|f| {
-            let field = f.as_ref().clone();
-            match is_uuid(f.data_type()) {
-                true => {
-                    let mut metadata = field.metadata().clone();
-                    metadata.insert(EXTENSION_NAME_KEY.into(), UUID_EXTENSION.into());
-                    field.with_metadata(metadata)
-                }
-                false => field,
-            }
-        })
+        .map(|f| with_uuid_extension(&map_fields(f, &named_tuple_fields)))
         .collect();
     Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()))
+}
+
+/// `field` with its fields named `element1`, `element2`, … when it is a
+/// tuple.
+fn named_tuple_fields(field: Field) -> Field {
+    match field.data_type() {
+        DataType::Struct(fields) if is_tuple(fields) && !fields.is_empty() => {
+            let named: Fields = fields
+                .iter()
+                .enumerate()
+                .map(|(i, f)| f.as_ref().clone().with_name(format!("element{}", i + 1)))
+                .collect();
+            field.with_data_type(DataType::Struct(named))
+        }
+        _ => field,
+    }
 }
 
 /// The most memory a Parquet writer holds for the row group it is

@@ -15,6 +15,7 @@ pub mod merge;
 mod packed_sort;
 pub mod positional_join;
 pub mod projection;
+pub mod read_once;
 pub mod recursive;
 pub mod repartition;
 pub mod set_operation;

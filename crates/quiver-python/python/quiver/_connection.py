@@ -91,8 +91,14 @@ class Connection:
         """Makes `data` the table `name` (replacing one of that name): a
         pyarrow Table, RecordBatch or RecordBatchReader, a pandas or polars
         DataFrame, or any object with `__arrow_c_stream__`. Arrow buffers
-        are shared, not copied."""
-        self._native.register(name, arrow_data(data))
+        are shared, not copied. A RecordBatchReader is not read here: the
+        first query that scans the table reads it as it runs, and a later
+        one raises, as a reader can be read only once (register
+        `reader.read_all()` to query its rows more than once)."""
+        if isinstance(data, pa.RecordBatchReader):
+            self._native.register_stream(name, data)
+        else:
+            self._native.register(name, arrow_data(data))
         return self
 
     def unregister(self, name: str) -> Connection:

@@ -103,7 +103,8 @@ class Relation:
 
     def df(self) -> pandas.DataFrame:
         """Runs the query and returns its rows as a pandas DataFrame."""
-        return self.arrow().to_pandas()
+        # pyarrow's pandas conversion takes UUIDs at the top level only (bytes below).
+        return pa.table(self._result.fetch_all(uuids="pandas")).to_pandas()
 
     to_df = df
     to_pandas = df
@@ -116,7 +117,8 @@ class Relation:
             raise InvalidInputException(
                 "Invalid Input Error: pl() needs polars (pip install polars)"
             ) from None
-        return polars.from_arrow(self.arrow())
+        # polars has no UUID type: UUIDs come as their text, as DuckDB gives them.
+        return polars.from_arrow(pa.table(self._result.fetch_all(uuids="text")))
 
     to_polars = pl
 

@@ -197,16 +197,20 @@ impl SqlPlanner<'_> {
 
     /// `left [INNER | CROSS] JOIN unnest(…) [ON condition]`: the unnest
     /// over `left`'s rows (it may read their columns, as after a comma),
-    /// the rows the condition keeps. Outer joins with an unnest are not
-    /// supported.
+    /// the rows the condition keeps. `LEFT JOIN unnest(…) ON condition` is
+    /// the lateral subquery `LEFT JOIN LATERAL (SELECT * FROM unnest(…))`:
+    /// a row whose list is empty, NULL or has no element the condition
+    /// keeps is kept once, with NULL elements. Other outer joins with an
+    /// unnest are not supported (the unnest reads the left side's rows).
     fn join_unnest(&self, left: LogicalPlan, join: &ast::Join) -> Result<LogicalPlan> {
         use JoinOperator as J;
         let condition = match &join.join_operator {
             J::Join(c) | J::Inner(c) | J::CrossJoin(c) => c,
+            J::Left(c) | J::LeftOuter(c) => return self.left_join_unnest(left, &join.relation, c),
             other => {
                 return not_impl_err!(
-                    "{} with UNNEST is not supported; use an inner JOIN, or list it in FROM \
-                     after the tables it reads: FROM t, unnest(t.l)",
+                    "{} with UNNEST is not supported; use an inner or LEFT JOIN, or list it in \
+                     FROM after the tables it reads: FROM t, unnest(t.l)",
                     join_kind(other)
                 )
             }
@@ -224,6 +228,39 @@ impl SqlPlanner<'_> {
             }
             _ => not_impl_err!("JOIN UNNEST with USING or NATURAL is not supported; use ON"),
         }
+    }
+
+    /// `left LEFT JOIN unnest(…) [AS u(x, …)] ON condition`, planned as
+    /// `left LEFT JOIN LATERAL (SELECT * FROM unnest(…) AS u(x, …)) AS u ON
+    /// condition`.
+    fn left_join_unnest(
+        &self,
+        left: LogicalPlan,
+        item: &TableFactor,
+        condition: &JoinConstraint,
+    ) -> Result<LogicalPlan> {
+        let TableFactor::UNNEST { alias, .. } = item else {
+            return Err(QuiverError::Internal("not an UNNEST item".into()));
+        };
+        if !matches!(condition, JoinConstraint::On(_)) {
+            return not_impl_err!("LEFT JOIN UNNEST needs ON (ON true keeps every element)");
+        }
+        let subquery = super::parse_query(&format!("SELECT * FROM {item}"))?;
+        let name = alias.as_ref().map_or("unnest", |a| a.name.value.as_str());
+        let lateral = TableFactor::Derived {
+            lateral: true,
+            subquery: Box::new(subquery),
+            alias: Some(TableAlias {
+                explicit: true,
+                name: ast::Ident::new(name),
+                columns: vec![],
+                at: None,
+            }),
+            sample: None,
+        };
+        let beside = left.schema().clone();
+        let right = self.plan_table_factor(&lateral, Some(&beside))?;
+        self.plan_join(left, right, &JoinOperator::LeftOuter(condition.clone()))
     }
 
     fn plan_join(
