@@ -29,6 +29,9 @@ pub struct MemoryPool {
     reserved: AtomicUsize,
     /// The number of live spillable reservations.
     spillable: AtomicUsize,
+    /// For the pool of one run ([`MemoryPool::for_run`]): the session's
+    /// pool, whose limit and fair share apply.
+    session: Option<Arc<MemoryPool>>,
 }
 
 impl MemoryPool {
@@ -44,18 +47,46 @@ impl MemoryPool {
     pub fn set_limit(&self, limit: Option<usize>) {
         // 0 stands for "no limit", so a limit of 0 bytes is kept as 1.
         let stored = limit.map_or(0, |bytes| bytes.max(1));
-        self.limit.store(stored, Ordering::Relaxed);
+        self.session().limit.store(stored, Ordering::Relaxed);
+    }
+
+    /// A pool for one run of a query, inside this one (the session's): its
+    /// reservations are held from this pool, under its limit and fair
+    /// share, and it counts what the run holds, so that a statement can
+    /// wait until its operators have given everything back
+    /// ([`MemoryPool::released`]) before the next one starts.
+    pub fn for_run(self: &Arc<Self>) -> Arc<MemoryPool> {
+        Arc::new(MemoryPool {
+            session: Some(Arc::clone(self.session.as_ref().unwrap_or(self))),
+            ..MemoryPool::default()
+        })
+    }
+
+    /// The session's pool: this one, or the one it is a run's pool in.
+    fn session(&self) -> &MemoryPool {
+        self.session.as_deref().unwrap_or(self)
+    }
+
+    /// Waits until every reservation from this pool has been given back
+    /// (the operators of a finished or abandoned run drop theirs as their
+    /// tasks end), or `patience` has passed.
+    pub async fn released(&self, patience: std::time::Duration) {
+        let start = std::time::Instant::now();
+        while self.reserved() > 0 && start.elapsed() < patience {
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        }
     }
 
     /// The limit, if there is one.
     pub fn limit(&self) -> Option<usize> {
-        match self.limit.load(Ordering::Relaxed) {
+        match self.session().limit.load(Ordering::Relaxed) {
             0 => None,
             n => Some(n),
         }
     }
 
-    /// Bytes held by all reservations now.
+    /// Bytes held by all reservations from this pool now (for a run's pool,
+    /// the run's).
     pub fn reserved(&self) -> usize {
         self.reserved.load(Ordering::Relaxed)
     }
@@ -80,7 +111,7 @@ impl MemoryPool {
         self: &Arc<Self>,
         consumer: impl Into<String>,
     ) -> MemoryReservation {
-        self.spillable.fetch_add(1, Ordering::AcqRel);
+        self.session().spillable.fetch_add(1, Ordering::AcqRel);
         let mut reservation = self.reservation(consumer);
         reservation.spillable = true;
         reservation
@@ -88,12 +119,19 @@ impl MemoryPool {
 
     /// The most one spillable reservation may hold, if there is a limit.
     fn fair_share(&self) -> Option<usize> {
-        let consumers = self.spillable.load(Ordering::Acquire).max(1);
+        let consumers = self.session().spillable.load(Ordering::Acquire).max(1);
         self.limit().map(|limit| limit / consumers)
     }
 
     /// Takes `bytes` from the pool unless that would pass the limit.
     fn try_take(&self, bytes: usize) -> bool {
+        if let Some(session) = &self.session {
+            if !session.try_take(bytes) {
+                return false;
+            }
+            self.reserved.fetch_add(bytes, Ordering::AcqRel);
+            return true;
+        }
         let limit = self.limit();
         self.reserved
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |held| {
@@ -105,6 +143,9 @@ impl MemoryPool {
 
     fn give_back(&self, bytes: usize) {
         self.reserved.fetch_sub(bytes, Ordering::AcqRel);
+        if let Some(session) = &self.session {
+            session.give_back(bytes);
+        }
     }
 }
 
@@ -217,7 +258,7 @@ impl Drop for MemoryReservation {
     fn drop(&mut self) {
         self.free();
         if self.spillable {
-            self.pool.spillable.fetch_sub(1, Ordering::AcqRel);
+            self.pool.session().spillable.fetch_sub(1, Ordering::AcqRel);
         }
     }
 }
@@ -378,6 +419,31 @@ mod tests {
         first.free();
         let _third = pool.spillable_reservation("AggregateExec partition 0");
         first.try_grow(800).unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_run_holds_from_the_session_and_counts_its_own() {
+        let session = Arc::new(MemoryPool::new(Some(1000)));
+        let run = session.for_run();
+        let mut other = session.spillable_reservation("SortExec partition 0");
+        other.try_grow(300).unwrap();
+        let mut sort = run.spillable_reservation("SortExec partition 1");
+        // Two spillable reservations in the session: 500 bytes each.
+        assert!(
+            sort.try_grow(600).is_ok(),
+            "one holding nothing may pass its share"
+        );
+        assert!(sort.try_grow(200).is_err(), "past its share");
+        assert_eq!((run.reserved(), session.reserved()), (600, 900));
+        assert_eq!(run.limit(), Some(1000));
+        let held = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            drop(sort);
+        });
+        run.released(std::time::Duration::from_secs(10)).await;
+        assert_eq!((run.reserved(), session.reserved()), (0, 300));
+        held.join().unwrap();
+        other.try_grow(700).unwrap();
     }
 
     #[test]

@@ -1416,6 +1416,10 @@ impl ContextProvider for SessionContext {
         self.state.catalog.schema_names()
     }
 
+    fn is_temporary(&self, name: &str) -> bool {
+        SessionContext::is_temporary(self, name)
+    }
+
     fn has_schema(&self, name: &str) -> bool {
         name.eq_ignore_ascii_case(quiver_sql::planner::MAIN_SCHEMA)
             || self.state.catalog.has_schema(name)

@@ -20,6 +20,11 @@ use quiver_expr::{LogicalPlan, QSchema, QuiverError, Result};
 const COLLECT_ADVICE: &str = "try SET memory_limit = '…' with a larger value, add a LIMIT, \
      or stream the result (execute_stream; in the shell a text format such as csv, or .maxrows)";
 
+/// How long a statement waits at its end for its operators to give their
+/// memory back (they do within moments of its last batch; the wait is
+/// bounded so that a stuck task cannot hang the session).
+const RELEASE_PATIENCE: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// The result of planning a statement: run it with [`DataFrame::collect`],
 /// [`DataFrame::execute_stream`] or [`DataFrame::show`].
 #[derive(Debug, Clone)]
@@ -139,7 +144,7 @@ impl DataFrame {
         Arc::new(TaskContext {
             batch_size: self.state.config.batch_size,
             metrics: None,
-            memory_pool: Arc::clone(&self.state.memory_pool),
+            memory_pool: self.state.memory_pool.for_run(),
             spill_directory: self.state.temp_directory(),
             run_state: Arc::default(),
             progress: Arc::clone(&self.state.progress),
@@ -156,13 +161,23 @@ impl DataFrame {
             .memory_pool
             .reservation("the collected result")
             .with_advice(COLLECT_ADVICE);
-        let mut stream = self.execute_stream().await?;
+        let ctx = self.task_context();
+        let mut stream = self.execute_stream_in(Arc::clone(&ctx)).await?;
         let mut batches = vec![];
-        while let Some(batch) = stream.try_next().await? {
-            held.try_grow(batch_memory_size(&batch))?;
-            batches.push(batch);
-        }
-        Ok(batches)
+        let mut read_all = async || {
+            while let Some(batch) = stream.try_next().await? {
+                held.try_grow(batch_memory_size(&batch))?;
+                batches.push(batch);
+            }
+            Ok(())
+        };
+        let result = read_all().await;
+        drop(stream);
+        // The run's tasks give back their memory as they end, a moment after
+        // the last batch or the error: the statement that follows must not
+        // find it still held.
+        ctx.memory_pool.released(RELEASE_PATIENCE).await;
+        result.map(|()| batches)
     }
 
     /// Runs the query and returns a stream of result batches. Dropping the
@@ -171,8 +186,13 @@ impl DataFrame {
     ///
     /// [`SessionContext::interrupt`]: crate::SessionContext::interrupt
     pub async fn execute_stream(&self) -> Result<SendableRecordBatchStream> {
+        self.execute_stream_in(self.task_context()).await
+    }
+
+    /// [`DataFrame::execute_stream`] in the run context `ctx`.
+    async fn execute_stream_in(&self, ctx: Arc<TaskContext>) -> Result<SendableRecordBatchStream> {
         let interrupted = self.state.next_interrupt();
-        let stream = execute_stream(self.physical_plan().await?, self.task_context())?;
+        let stream = execute_stream(self.physical_plan().await?, ctx)?;
         Ok(stop_when(stream, interrupted))
     }
 

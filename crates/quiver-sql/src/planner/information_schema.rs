@@ -10,10 +10,8 @@ use quiver_expr::logical_plan::Values;
 use quiver_expr::types::sql_type_name;
 use quiver_expr::{Expr, LogicalPlan, QField, QSchema, QuiverError, Result, ScalarValue};
 
-use super::SqlPlanner;
+use super::{SqlPlanner, CATALOG, TEMP_CATALOG};
 
-/// The catalog's name, as DuckDB names its in-memory database.
-const CATALOG: &str = "memory";
 /// The one schema tables and views live in.
 const SCHEMA: &str = "main";
 
@@ -31,7 +29,8 @@ impl SqlPlanner<'_> {
                         .map(|(name, kind)| {
                             let kind = if kind == "view" { "VIEW" } else { "BASE TABLE" };
                             let (schema, table) = schema_and_name(&name);
-                            vec![text(CATALOG), text(schema), text(table), text(kind)]
+                            let catalog = self.catalog_of(&name);
+                            vec![text(catalog), text(schema), text(table), text(kind)]
                         })
                         .collect();
                     let names = ["table_catalog", "table_schema", "table_name", "table_type"];
@@ -85,9 +84,10 @@ impl SqlPlanner<'_> {
         tables.sort();
         for (name, _) in tables {
             let (schema, table) = schema_and_name(&name);
+            let catalog = self.catalog_of(&name);
             for (i, column) in self.columns_of(&name).into_iter().enumerate() {
                 rows.push(vec![
-                    text(CATALOG),
+                    text(catalog),
                     text(schema),
                     text(table),
                     text(column.field.name()),
@@ -103,6 +103,15 @@ impl SqlPlanner<'_> {
             }
         }
         Ok(rows)
+    }
+
+    /// The catalog of the table or view `name`: `temp` for a temporary
+    /// one, as DuckDB has it.
+    fn catalog_of(&self, name: &str) -> &'static str {
+        match self.provider.is_temporary(name) {
+            true => TEMP_CATALOG,
+            false => CATALOG,
+        }
     }
 
     /// The columns of the table or view `name`.

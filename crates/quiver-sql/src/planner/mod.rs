@@ -133,6 +133,13 @@ pub trait ContextProvider {
         "UTC".to_string()
     }
 
+    /// Whether the table, view or macro `name` is temporary (`CREATE TEMP
+    /// …`).
+    fn is_temporary(&self, name: &str) -> bool {
+        let _ = name;
+        false
+    }
+
     /// Whether the schema `name` exists (`CREATE SCHEMA`; `main` always
     /// does).
     fn has_schema(&self, name: &str) -> bool {
@@ -385,22 +392,59 @@ fn temporary_if(temporary: bool, name: String, create: Ddl) -> Ddl {
 /// schema, when given, must be the one schema, `main` (in the catalog
 /// `memory`), as `schema.t` elsewhere would be ignored otherwise.
 fn object_name(name: &ObjectName) -> Result<String> {
+    let (parts, _) = without_catalog(name)?;
+    match parts.as_slice() {
+        [name] => Ok(name.clone()),
+        [schema, name] if schema.eq_ignore_ascii_case(MAIN_SCHEMA) => Ok(name.clone()),
+        // An object of another schema is known by `schema.name`; the
+        // catalog refuses one whose schema does not exist.
+        [schema, name] => Ok(format!("{schema}.{name}")),
+        _ => Err(QuiverError::Plan(format!("invalid name {name}"))),
+    }
+}
+
+/// The catalog every permanent object is in, as information_schema names
+/// it.
+pub(crate) const CATALOG: &str = "memory";
+
+/// The catalog DuckDB keeps temporary objects in. Quiver keeps them beside
+/// the others, so `temp.x` and `temp.main.x` name the temporary object `x`.
+pub(crate) const TEMP_CATALOG: &str = "temp";
+
+/// The parts of `name` without its catalog (`memory.main.t`, `temp.t`,
+/// `temp.main.t`), and whether that catalog is `temp`; an error naming a
+/// catalog there is not, or a schema other than `main` of `temp`.
+fn without_catalog(name: &ObjectName) -> Result<(Vec<String>, bool)> {
     let parts: Vec<String> = name
         .0
         .iter()
         .map(|p| p.as_ident().map(|i| i.value.clone()))
         .collect::<Option<_>>()
         .ok_or_else(|| QuiverError::Plan(format!("invalid name {name}")))?;
+    let is = |part: &str, word: &str| part.eq_ignore_ascii_case(word);
     match parts.as_slice() {
-        [name] => Ok(name.clone()),
-        [schema, name] | [_, schema, name] if schema.eq_ignore_ascii_case(MAIN_SCHEMA) => {
-            Ok(name.clone())
-        }
-        // An object of another schema is known by `schema.name`; the
-        // catalog refuses one whose schema does not exist.
-        [schema, name] | [_, schema, name] => Ok(format!("{schema}.{name}")),
-        _ => Err(QuiverError::Plan(format!("invalid name {name}"))),
+        [catalog, object] if is(catalog, TEMP_CATALOG) => Ok((vec![object.clone()], true)),
+        [catalog, schema, object] if is(catalog, TEMP_CATALOG) => match is(schema, MAIN_SCHEMA) {
+            true => Ok((vec![object.clone()], true)),
+            false => Err(QuiverError::Plan(format!(
+                "schema \"{schema}\" does not exist in the catalog temp (it has main)"
+            ))),
+        },
+        [catalog, rest @ ..] if parts.len() == 3 => match is(catalog, CATALOG) {
+            true => Ok((rest.to_vec(), false)),
+            false => Err(QuiverError::Plan(format!(
+                "catalog \"{catalog}\" does not exist (there are {CATALOG} and {TEMP_CATALOG})"
+            ))),
+        },
+        _ => Ok((parts, false)),
     }
+}
+
+/// Whether `name` names the `temp` catalog (`temp.x`, `temp.main.x`): what
+/// is made under such a name is temporary, as PostgreSQL makes what is
+/// created in `pg_temp` (DuckDB asks for TEMP as well).
+fn in_temp_catalog(name: &ObjectName) -> bool {
+    without_catalog(name).is_ok_and(|(_, temp)| temp)
 }
 
 impl SqlPlanner<'_> {
@@ -408,11 +452,29 @@ impl SqlPlanner<'_> {
     /// error naming the schema when it does not exist.
     pub(crate) fn catalog_name(&self, name: &ObjectName) -> Result<String> {
         let key = object_name(name)?;
+        if in_temp_catalog(name) {
+            self.check_temporary(&key)?;
+        }
         match key.split_once('.') {
             Some((schema, _)) if !self.provider.has_schema(schema) => Err(QuiverError::Plan(
                 format!("schema \"{schema}\" does not exist (CREATE SCHEMA {schema} makes it)"),
             )),
             _ => Ok(key),
+        }
+    }
+}
+
+impl SqlPlanner<'_> {
+    /// Fails when `name`, named in the `temp` catalog, is a permanent
+    /// object (there is none of that name in `temp`).
+    pub(crate) fn check_temporary(&self, name: &str) -> Result<()> {
+        let exists =
+            self.provider.get_table(name).is_some() || self.provider.get_view(name).is_some();
+        match exists && !self.provider.is_temporary(name) {
+            true => Err(QuiverError::Plan(format!(
+                "\"{name}\" is not in the catalog temp: it is a permanent object (main.{name})"
+            ))),
+            false => Ok(()),
         }
     }
 }
@@ -632,7 +694,8 @@ impl<'a> SqlPlanner<'a> {
                     input: Arc::new(input),
                     or_replace: v.or_replace,
                 };
-                Ok(LogicalPlan::Ddl(temporary_if(v.temporary, name, create)))
+                let temporary = v.temporary || in_temp_catalog(&v.name);
+                Ok(LogicalPlan::Ddl(temporary_if(temporary, name, create)))
             }
             ast::Statement::CreateSchema {
                 schema_name: ast::SchemaName::Simple(name),

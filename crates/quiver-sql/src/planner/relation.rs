@@ -654,13 +654,19 @@ impl SqlPlanner<'_> {
         };
         let table = ident.value.clone();
         let string_literal = ident.quote_style == Some('\'');
+        // `temp.table` or `temp.main.table`: a temporary table or view.
+        let (parts, in_temp) = super::without_catalog(name)?;
+        if in_temp && !self.provider.is_temporary(&table) {
+            return Err(QuiverError::Plan(format!(
+                "table \"{table}\" not found in the catalog temp, which holds the temporary \
+                 tables and views{}",
+                location(ident.span)
+            )));
+        }
         // `schema.table` (or `catalog.schema.table`): the one schema, or
         // information_schema.
-        if let [.., schema, _] = name.0.as_slice() {
-            let schema = schema
-                .as_ident()
-                .map(|i| i.value.to_lowercase())
-                .unwrap_or_default();
+        if let [schema, _] = parts.as_slice() {
+            let schema = schema.to_lowercase();
             match schema.as_str() {
                 "information_schema" => {
                     let plan = self.information_schema(&table)?;
@@ -710,7 +716,7 @@ impl SqlPlanner<'_> {
             }
         };
         if !string_literal {
-            if let Some(cte) = self.cte(&table) {
+            if let Some(cte) = self.cte(&table).filter(|_| !in_temp) {
                 return named(cte.as_ref().clone(), &table);
             }
             if let Some(view) = self.provider.get_view(&table) {

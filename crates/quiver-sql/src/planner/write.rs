@@ -136,10 +136,9 @@ impl SqlPlanner<'_> {
             or_replace: c.or_replace,
             if_not_exists: c.if_not_exists,
         };
+        let temporary = c.temporary || super::in_temp_catalog(&c.name);
         Ok(LogicalPlan::Ddl(super::temporary_if(
-            c.temporary,
-            name,
-            create,
+            temporary, name, create,
         )))
     }
 
