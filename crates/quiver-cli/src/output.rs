@@ -10,7 +10,8 @@ use arrow::json::writer::{JsonArray, LineDelimited};
 use arrow::record_batch::RecordBatch;
 use quiver::pretty::layout::with_thousands;
 use quiver::pretty::{
-    displayed_batch, json_ready_batch, rows_as_strings, write_table, TableOptions, TableStyle,
+    displayed_batch, json_ready_batch, json_writer, rows_as_strings, write_table, TableOptions,
+    TableStyle,
 };
 use quiver::Result;
 
@@ -103,16 +104,8 @@ impl<'a> ResultWriter<'a> {
                 schema,
                 empty: true,
             },
-            OutputFormat::Json => Sink::Json(
-                arrow::json::WriterBuilder::new()
-                    .with_explicit_nulls(true)
-                    .build(out),
-            ),
-            OutputFormat::Ndjson => Sink::Ndjson(
-                arrow::json::WriterBuilder::new()
-                    .with_explicit_nulls(true)
-                    .build(out),
-            ),
+            OutputFormat::Json => Sink::Json(json_writer().build(out)),
+            OutputFormat::Ndjson => Sink::Ndjson(json_writer().build(out)),
             OutputFormat::Line | OutputFormat::Html | OutputFormat::Latex => {
                 let format = RowFormat::new(format, &schema);
                 Sink::Rows {

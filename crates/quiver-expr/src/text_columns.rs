@@ -7,16 +7,18 @@
 //!   lists, structs, maps) becomes VARCHAR;
 //! - for JSON, such scalar columns become strings, and lists, structs and
 //!   maps stay arrays and objects (a map's keys as text), their items made
-//!   ready the same way; a tuple is an array of its fields (as text when
-//!   their types differ).
+//!   ready the same way; a tuple stays a struct, which a JSON writer built
+//!   with [`json_writer`] writes as an array of its fields, each of its own
+//!   type (`[1,"a"]`), as DuckDB does.
 
 use std::sync::Arc;
 
 use arrow::array::{
-    Array, ArrayRef, AsArray, GenericListArray, ListArray, MapArray, OffsetSizeTrait, StructArray,
+    Array, ArrayRef, AsArray, GenericListArray, MapArray, OffsetSizeTrait, StructArray,
 };
-use arrow::buffer::OffsetBuffer;
-use arrow::datatypes::{DataType, Field, Fields, Schema};
+use arrow::datatypes::{DataType, Field, FieldRef, Fields, Schema};
+use arrow::error::ArrowError;
+use arrow::json::writer::{make_encoder, Encoder, EncoderFactory, EncoderOptions, NullableEncoder};
 use arrow::record_batch::RecordBatch;
 
 use crate::error::Result;
@@ -43,7 +45,6 @@ pub fn json_ready(column: &ArrayRef) -> Result<ArrayRef> {
     Ok(match column.data_type() {
         DataType::List(_) => list_ready::<i32>(column)?,
         DataType::LargeList(_) => list_ready::<i64>(column)?,
-        DataType::Struct(fields) if crate::types::is_tuple(fields) => tuple_ready(column)?,
         DataType::Struct(fields) => {
             let children = column
                 .as_struct()
@@ -88,39 +89,65 @@ pub fn json_ready(column: &ArrayRef) -> Result<ArrayRef> {
     })
 }
 
-/// A tuple column [`json_ready`]: an array of its fields, as DuckDB writes
-/// one (fields of different types as their text).
-fn tuple_ready(column: &ArrayRef) -> Result<ArrayRef> {
-    let tuples = column.as_struct();
-    let mut fields = tuples
-        .columns()
-        .iter()
-        .map(json_ready)
-        .collect::<Result<Vec<_>>>()?;
-    let same_type = fields
-        .windows(2)
-        .all(|w| w[0].data_type() == w[1].data_type());
-    if !same_type {
-        fields = fields
+/// A JSON writer builder that writes tuples (structs whose fields have no
+/// names) as arrays of their fields, and NULL values as `null`.
+pub fn json_writer() -> arrow::json::WriterBuilder {
+    arrow::json::WriterBuilder::new()
+        .with_explicit_nulls(true)
+        .with_encoder_factory(Arc::new(TupleArrays))
+}
+
+/// Makes the JSON encoders of tuples: arrays of their fields.
+#[derive(Debug)]
+struct TupleArrays;
+
+impl EncoderFactory for TupleArrays {
+    fn make_default_encoder<'a>(
+        &self,
+        _field: &'a FieldRef,
+        array: &'a dyn Array,
+        options: &'a EncoderOptions,
+    ) -> std::result::Result<Option<NullableEncoder<'a>>, ArrowError> {
+        // The array's type, not the field's: a list's items come with the
+        // list's field.
+        let DataType::Struct(fields) = array.data_type() else {
+            return Ok(None);
+        };
+        if !crate::types::is_tuple(fields) {
+            return Ok(None);
+        }
+        let tuples = array.as_struct();
+        let items = fields
             .iter()
-            .map(|f| crate::cast::cast_array(f, &DataType::Utf8))
-            .collect::<Result<_>>()?;
+            .zip(tuples.columns())
+            .map(|(f, column)| make_encoder(f, column.as_ref(), options))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        Ok(Some(NullableEncoder::new(
+            Box::new(TupleEncoder { items }),
+            tuples.nulls().cloned(),
+        )))
     }
-    let item = fields
-        .first()
-        .map_or(DataType::Null, |f| f.data_type().clone());
-    let order: Vec<(usize, usize)> = (0..tuples.len())
-        .flat_map(|row| (0..fields.len()).map(move |field| (field, row)))
-        .collect();
-    let refs: Vec<&dyn Array> = fields.iter().map(|f| f.as_ref()).collect();
-    let values = match refs.is_empty() {
-        true => arrow::array::new_empty_array(&item),
-        false => arrow::compute::interleave(&refs, &order)?,
-    };
-    let field = Arc::new(Field::new_list_field(item, true));
-    let offsets = OffsetBuffer::from_lengths(std::iter::repeat_n(fields.len(), tuples.len()));
-    let nulls = tuples.nulls().cloned();
-    Ok(Arc::new(ListArray::try_new(field, offsets, values, nulls)?))
+}
+
+/// Writes a tuple as the JSON array of its fields.
+struct TupleEncoder<'a> {
+    items: Vec<NullableEncoder<'a>>,
+}
+
+impl Encoder for TupleEncoder<'_> {
+    fn encode(&mut self, idx: usize, out: &mut Vec<u8>) {
+        out.push(b'[');
+        for (i, item) in self.items.iter_mut().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            match item.is_null(idx) {
+                true => out.extend_from_slice(b"null"),
+                false => item.encode(idx, out),
+            }
+        }
+        out.push(b']');
+    }
 }
 
 /// A list column [`json_ready`]: its items made ready.
@@ -175,7 +202,7 @@ fn converted(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use arrow::array::{Int64Array, TimestampMicrosecondArray};
+    use arrow::array::{Int64Array, ListArray, TimestampMicrosecondArray};
 
     fn batch_of(columns: Vec<(&str, ArrayRef)>) -> RecordBatch {
         RecordBatch::try_from_iter(columns).unwrap()
@@ -196,35 +223,41 @@ mod tests {
     }
 
     #[test]
-    fn json_writes_a_tuple_as_an_array() {
-        let tuple = |columns: Vec<ArrayRef>| -> ArrayRef {
+    fn json_writes_a_tuple_as_an_array_of_its_typed_fields() {
+        let tuple = |columns: Vec<ArrayRef>, nulls: Option<Vec<bool>>| -> ArrayRef {
             let fields: Fields = columns
                 .iter()
                 .map(|c| Field::new("", c.data_type().clone(), true))
                 .collect();
-            Arc::new(StructArray::try_new(fields, columns, None).unwrap())
+            let nulls = nulls.map(arrow::buffer::NullBuffer::from);
+            Arc::new(StructArray::try_new(fields, columns, nulls).unwrap())
         };
-        let numbers = tuple(vec![
-            Arc::new(Int64Array::from(vec![1, 3])),
-            Arc::new(Int64Array::from(vec![2, 4])),
-        ]);
-        let ready = json_ready(&numbers).unwrap();
-        let lists = ready.as_list::<i32>();
-        assert_eq!(
-            lists
-                .value(1)
-                .as_primitive::<arrow::datatypes::Int64Type>()
-                .values(),
-            &[3, 4]
+        let inner = tuple(vec![Arc::new(Int64Array::from(vec![2, 4, 6]))], None);
+        let mixed = tuple(
+            vec![
+                Arc::new(Int64Array::from(vec![Some(1), None, Some(5)])),
+                Arc::new(arrow::array::StringArray::from(vec!["a", "b", "c"])),
+                inner,
+            ],
+            Some(vec![true, true, false]),
         );
-        let mixed = tuple(vec![
-            Arc::new(Int64Array::from(vec![1])),
-            Arc::new(arrow::array::StringArray::from(vec!["a"])),
-        ]);
-        let ready = json_ready(&mixed).unwrap();
-        let items = ready.as_list::<i32>().value(0);
-        let items = items.as_string::<i32>();
-        assert_eq!((items.value(0), items.value(1)), ("1", "a"));
+        let list: ArrayRef = Arc::new(ListArray::new(
+            Arc::new(Field::new_list_field(mixed.data_type().clone(), true)),
+            arrow::buffer::OffsetBuffer::from_lengths([1, 1, 1]),
+            Arc::clone(&mixed),
+            None,
+        ));
+        let batch = batch_of(vec![("t", mixed), ("l", list)]);
+        let mut out = vec![];
+        let mut writer = json_writer().build::<_, arrow::json::writer::LineDelimited>(&mut out);
+        writer.write(&json_ready_batch(&batch).unwrap()).unwrap();
+        writer.finish().unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "{\"t\":[1,\"a\",[2]],\"l\":[[1,\"a\",[2]]]}\n\
+             {\"t\":[null,\"b\",[4]],\"l\":[[null,\"b\",[4]]]}\n\
+             {\"t\":null,\"l\":[null]}\n"
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@ use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use arrow::json::writer::LineDelimited;
 use quiver_execution::TableProvider;
-use quiver_expr::text_columns::json_ready_batch;
+use quiver_expr::text_columns::{json_ready_batch, json_writer};
 use quiver_expr::{QuiverError, Result};
 
 use super::{BatchWriter, FileFormat};
@@ -85,9 +85,7 @@ impl FileFormat for JsonFormat {
         _schema: &SchemaRef,
         _options: &WriteOptions,
     ) -> Result<Box<dyn BatchWriter>> {
-        let writer = arrow::json::WriterBuilder::new()
-            .with_explicit_nulls(true)
-            .build::<_, LineDelimited>(out);
+        let writer = json_writer().build::<_, LineDelimited>(out);
         Ok(Box::new(writer))
     }
 }

@@ -8,7 +8,7 @@ pub use table::{render_table, write_table, TableOptions, TableStyle};
 use arrow::record_batch::RecordBatch;
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 use quiver_expr::text_columns::displayed;
-pub use quiver_expr::text_columns::{displayed_batch, json_ready_batch};
+pub use quiver_expr::text_columns::{displayed_batch, json_ready_batch, json_writer};
 use quiver_expr::Result;
 
 /// The rows of `batches` as strings, NULL written as `null_text`.
