@@ -162,7 +162,10 @@ impl DataFrame {
             .reservation("the collected result")
             .with_advice(COLLECT_ADVICE);
         let ctx = self.task_context();
-        let mut stream = self.execute_stream_in(Arc::clone(&ctx)).await?;
+        // Only the run's pool is kept: the run's shared state (in its
+        // context) goes with its stream.
+        let run_memory = Arc::clone(&ctx.memory_pool);
+        let mut stream = self.execute_stream_in(ctx).await?;
         let mut batches = vec![];
         let mut read_all = async || {
             while let Some(batch) = stream.try_next().await? {
@@ -176,7 +179,7 @@ impl DataFrame {
         // The run's tasks give back their memory as they end, a moment after
         // the last batch or the error: the statement that follows must not
         // find it still held.
-        ctx.memory_pool.released(RELEASE_PATIENCE).await;
+        run_memory.released(RELEASE_PATIENCE).await;
         result.map(|()| batches)
     }
 
