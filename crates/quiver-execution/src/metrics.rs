@@ -179,6 +179,20 @@ pub fn execute_child(
     })
 }
 
+/// Starts every partition of the input `child`, all of them before the
+/// caller runs any: an operator that spawns its inputs' streams must not
+/// let the first one run while the next is still being started, or that
+/// first one takes the whole memory pool before the others' spillable
+/// reservations exist and count towards the fair share.
+pub fn execute_children(
+    child: &Arc<dyn ExecutionPlan>,
+    ctx: &Arc<TaskContext>,
+) -> Result<Vec<SendableRecordBatchStream>> {
+    (0..child.output_partitions())
+        .map(|p| execute_child(child, p, Arc::clone(ctx)))
+        .collect()
+}
+
 thread_local! {
     /// Time spent in metered polls nested inside the current one.
     static NESTED_NANOS: Cell<u64> = const { Cell::new(0) };

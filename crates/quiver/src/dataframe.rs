@@ -7,10 +7,10 @@ use crate::physical_planner::PhysicalPlanner;
 use crate::pretty::render_table;
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
-use futures::TryStreamExt;
+use futures::{StreamExt, TryStreamExt};
 use quiver_datasource::{write_stream, WriteOptions};
 use quiver_execution::memory_pool::batch_memory_size;
-use quiver_execution::stream::stop_when;
+use quiver_execution::stream::{stop_when, RecordBatchStreamAdapter};
 use quiver_execution::{execute_stream, ExecutionPlan, SendableRecordBatchStream, TaskContext};
 use quiver_expr::logical_plan::EmptyRelation;
 use quiver_expr::stack::with_stack_for;
@@ -187,9 +187,23 @@ impl DataFrame {
     /// stream stops the query; so does [`SessionContext::interrupt`], after
     /// which the stream ends with "Query cancelled".
     ///
+    /// Its end comes once the query's operators have given back their
+    /// memory, so that the next statement finds it free.
+    ///
     /// [`SessionContext::interrupt`]: crate::SessionContext::interrupt
     pub async fn execute_stream(&self) -> Result<SendableRecordBatchStream> {
-        self.execute_stream_in(self.task_context()).await
+        let ctx = self.task_context();
+        let run_memory = Arc::clone(&ctx.memory_pool);
+        let stream = self.execute_stream_in(ctx).await?;
+        let schema = stream.schema();
+        let released = futures::stream::once(async move {
+            run_memory.released(RELEASE_PATIENCE).await;
+        })
+        .filter_map(|()| async { None });
+        Ok(RecordBatchStreamAdapter::boxed(
+            schema,
+            stream.chain(released),
+        ))
     }
 
     /// [`DataFrame::execute_stream`] in the run context `ctx`.

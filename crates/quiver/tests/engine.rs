@@ -440,6 +440,30 @@ async fn a_collected_result_counts_against_the_memory_limit() {
     assert_eq!(ctx.state().memory_pool.reserved(), 0);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_finished_query_has_given_its_memory_back() {
+    use futures::TryStreamExt;
+    let ctx = session(2, 64).await;
+    ctx.set("memory_limit", "200KB").unwrap();
+    let sorted = "SELECT trip_id, fare FROM trips ORDER BY fare DESC, trip_id";
+    let distinct = "SELECT count(*) FROM (SELECT DISTINCT trip_id % 7000, vendor FROM trips)";
+    for _ in 0..3 {
+        // Streamed to its end: the stream ends once the spilling operators'
+        // tasks have dropped their reservations, not a moment later.
+        for (sql, rows) in [(sorted, 20_000), (distinct, 1)] {
+            let stream = ctx.sql(sql).await.unwrap().execute_stream().await.unwrap();
+            let batches: Vec<_> = stream.try_collect().await.unwrap();
+            assert_eq!(batches.iter().map(|b| b.num_rows()).sum::<usize>(), rows);
+            assert_eq!(ctx.state().memory_pool.reserved(), 0, "{sql}");
+        }
+        // Collected (a few rows, which the limit holds): the same.
+        let last = format!("{sorted} LIMIT 5 OFFSET 19990");
+        let rows = ctx.sql(&last).await.unwrap().collect().await.unwrap();
+        assert_eq!(rows.iter().map(|b| b.num_rows()).sum::<usize>(), 5);
+        assert_eq!(ctx.state().memory_pool.reserved(), 0);
+    }
+}
+
 #[tokio::test]
 async fn a_cte_read_twice_is_computed_once() {
     let ctx = session(2, 8192).await;

@@ -6,7 +6,7 @@ use arrow::datatypes::SchemaRef;
 use quiver_expr::{internal_err, Result};
 use tokio::sync::mpsc;
 
-use crate::metrics::execute_child;
+use crate::metrics::{execute_child, execute_children};
 use crate::plan::{only_child, ExecutionPlan, TaskContext};
 use crate::run_state::NodeId;
 use crate::stream::{forward, ReceiverStream, SendableRecordBatchStream};
@@ -68,8 +68,7 @@ impl ExecutionPlan for CoalescePartitionsExec {
         }
         let (tx, rx) = mpsc::channel(2 * n);
         let mut tasks = Vec::with_capacity(n);
-        for p in 0..n {
-            let stream = execute_child(&self.input, p, Arc::clone(&ctx))?;
+        for stream in execute_children(&self.input, &ctx)? {
             tasks.push(tokio::spawn(forward(stream, tx.clone())));
         }
         Ok(Box::pin(ReceiverStream::new(self.schema(), rx, tasks)))

@@ -13,7 +13,7 @@ use futures::StreamExt;
 use quiver_expr::{internal_err, Result};
 
 use super::{display_sort_exprs, PhysicalSortExpr};
-use crate::metrics::execute_child;
+use crate::metrics::execute_children;
 use crate::plan::{ExecutionPlan, TaskContext};
 use crate::run_state::NodeId;
 use crate::stream::{spawn_stream, RecordBatchStreamAdapter, SendableRecordBatchStream};
@@ -211,12 +211,10 @@ impl ExecutionPlan for SortPreservingMergeExec {
                 "SortPreservingMergeExec has one partition, asked for {partition}"
             );
         }
-        let inputs = (0..self.input.output_partitions())
-            .map(|p| {
-                let stream = execute_child(&self.input, p, Arc::clone(&ctx))?;
-                Ok(Box::pin(spawn_stream(stream, 2)) as SendableRecordBatchStream)
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let inputs = execute_children(&self.input, &ctx)?
+            .into_iter()
+            .map(|stream| Box::pin(spawn_stream(stream, 2)) as SendableRecordBatchStream)
+            .collect();
         merge_sorted_streams(
             self.schema(),
             inputs,

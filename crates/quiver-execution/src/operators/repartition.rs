@@ -13,7 +13,7 @@ use futures::StreamExt;
 use quiver_expr::{internal_err, QuiverError, Result};
 use tokio::sync::mpsc;
 
-use crate::metrics::execute_child;
+use crate::metrics::execute_children;
 use crate::physical_expr::PhysicalExpr;
 use crate::plan::{ExecutionPlan, TaskContext};
 use crate::run_state::NodeId;
@@ -53,8 +53,7 @@ impl RepartitionExec {
         let (senders, receivers): (Vec<_>, Vec<_>) =
             (0..self.partitions).map(|_| mpsc::channel(2)).unzip();
         let mut tasks = Vec::new();
-        for p in 0..self.input.output_partitions() {
-            let stream = execute_child(&self.input, p, Arc::clone(ctx))?;
+        for stream in execute_children(&self.input, ctx)? {
             let router = Router {
                 keys: self.keys.clone(),
                 senders: senders.clone(),
