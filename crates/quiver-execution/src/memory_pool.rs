@@ -213,6 +213,16 @@ impl MemoryReservation {
         Ok(())
     }
 
+    /// Holds exactly `bytes` as [`MemoryReservation::try_resize`] does, but
+    /// past the fair share when the pool has the memory: for an operator
+    /// that can spill no further (its share only decides when it spills).
+    pub fn try_resize_past_share(&mut self, bytes: usize) -> Result<()> {
+        let spillable = std::mem::replace(&mut self.spillable, false);
+        let resized = self.try_resize(bytes);
+        self.spillable = spillable;
+        resized
+    }
+
     /// Holds exactly `bytes`, growing (which may fail) or shrinking.
     pub fn try_resize(&mut self, bytes: usize) -> Result<()> {
         match bytes.checked_sub(self.size) {
@@ -419,6 +429,17 @@ mod tests {
         first.free();
         let _third = pool.spillable_reservation("AggregateExec partition 0");
         first.try_grow(800).unwrap();
+        // One that can spill no further may pass its share, not the limit.
+        first.free();
+        let mut deepest = pool.spillable_reservation("AggregateExec partition 1");
+        deepest.try_grow(100).unwrap();
+        assert!(deepest.try_grow(300).is_err(), "past a third of the limit");
+        deepest.try_resize_past_share(400).unwrap();
+        assert!(
+            deepest.try_resize_past_share(1001).is_err(),
+            "past the limit"
+        );
+        assert_eq!(pool.reserved(), 400);
     }
 
     #[tokio::test]

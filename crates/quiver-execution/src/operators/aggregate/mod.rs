@@ -620,12 +620,14 @@ impl PartitionAggregator {
         if self.absorb(batch)? {
             return Ok(());
         }
+        // An aggregation that cannot spill (any more) takes what the pool
+        // has, past its share: the share only decides when to spill.
         let held = self.state.memory_size();
         if !self.spec.can_spill() {
-            return self.reservation.try_resize(held);
+            return self.reservation.try_resize_past_share(held);
         }
         if self.depth >= MAX_SPILL_DEPTH {
-            let full = self.reservation.try_resize(held);
+            let full = self.reservation.try_resize_past_share(held);
             return full.map_err(|e| {
                 e.context(format!(
                     "aggregating after splitting the groups {MAX_SPILL_DEPTH} times by key hash"
