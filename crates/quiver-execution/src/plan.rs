@@ -246,6 +246,18 @@ pub fn no_children<T: ExecutionPlan + 'static>(
     Ok(operator)
 }
 
+/// Checks that `partition` is 0, for [`ExecutionPlan::execute`] of an
+/// operator with one output partition; an internal error otherwise.
+pub fn only_partition(operator: &dyn ExecutionPlan, partition: usize) -> Result<()> {
+    match partition {
+        0 => Ok(()),
+        _ => internal_err!(
+            "{} has one partition, asked for {partition}",
+            operator.name()
+        ),
+    }
+}
+
 /// The error for an operator given `given` inputs it does not take.
 fn wrong_children<T>(operator: &dyn ExecutionPlan, given: usize) -> Result<T> {
     internal_err!(

@@ -85,6 +85,17 @@ pub fn python_schema(schema: &SchemaRef) -> SchemaRef {
     Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()))
 }
 
+/// How [`python_stream`] changes a column's arrays.
+enum ColumnChange {
+    /// Kept as they are (perhaps described differently).
+    Kept,
+    /// UUIDs as their text.
+    UuidText,
+    /// Cast to this type (fixed-size binaries below the top level made
+    /// variable-length).
+    Cast(DataType),
+}
+
 /// `batches`, of `schema`, as a stream for Python with their UUIDs in
 /// `form`.
 pub fn python_stream(
@@ -97,25 +108,27 @@ pub fn python_stream(
     }
     // Each column's field as handed over, and how its arrays change.
     let mut fields = vec![];
-    let mut changes: Vec<Option<DataType>> = vec![];
+    let mut changes = vec![];
     for field in schema.fields() {
         let uuid = quiver::is_uuid(field.data_type());
         let (field, change) = match (form, uuid) {
             (UuidForm::Text, true) => (
                 field.as_ref().clone().with_data_type(DataType::Utf8).into(),
-                Some(DataType::Utf8),
+                ColumnChange::UuidText,
             ),
-            (_, true) => (quiver::with_uuid_extension(field), None),
+            (_, true) => (quiver::with_uuid_extension(field), ColumnChange::Kept),
             (UuidForm::Pandas, false) => {
                 let bytes = quiver::map_fields(field, &|f| match f.data_type() {
                     DataType::FixedSizeBinary(_) => f.with_data_type(DataType::Binary),
                     _ => f,
                 });
-                let change =
-                    (bytes.data_type() != field.data_type()).then(|| bytes.data_type().clone());
+                let change = match bytes.data_type() == field.data_type() {
+                    true => ColumnChange::Kept,
+                    false => ColumnChange::Cast(bytes.data_type().clone()),
+                };
                 (bytes, change)
             }
-            _ => (Arc::clone(field), None),
+            _ => (Arc::clone(field), ColumnChange::Kept),
         };
         fields.push(field);
         changes.push(change);
@@ -129,11 +142,11 @@ pub fn python_stream(
                 .iter()
                 .zip(&changes)
                 .map(|(column, change)| match change {
-                    None => Ok(Arc::clone(column)),
-                    Some(DataType::Utf8) => {
+                    ColumnChange::Kept => Ok(Arc::clone(column)),
+                    ColumnChange::UuidText => {
                         Ok(Arc::new(StringArray::from(quiver::uuid_texts(column))) as ArrayRef)
                     }
-                    Some(bytes) => arrow::compute::cast(column, bytes),
+                    ColumnChange::Cast(bytes) => arrow::compute::cast(column, bytes),
                 })
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| invalid_input(e.to_string()))?;

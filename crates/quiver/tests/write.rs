@@ -163,7 +163,7 @@ async fn copy_writes_files_that_read_back() {
 }
 
 #[tokio::test]
-async fn parquet_names_tuple_fields_and_keeps_nested_uuids() {
+async fn tuples_and_nested_uuids_are_written_as_duckdb_writes_them() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("t.parquet").display().to_string();
     let ctx = SessionContext::new();
@@ -187,6 +187,14 @@ async fn parquet_names_tuple_fields_and_keeps_nested_uuids() {
     assert_eq!(
         rows(&ctx, &values).await.unwrap(),
         vec!["a,2,550e8400-e29b-41d4-a716-446655440000"]
+    );
+    // JSON writes a tuple as the array of its fields, each of its own type.
+    let json = dir.path().join("t.json").display().to_string();
+    let copy = format!("COPY (SELECT row(1, 'a') AS t, [row(row(2), NULL)] AS l) TO '{json}'");
+    assert_eq!(count(&ctx, &copy).await, 1);
+    assert_eq!(
+        std::fs::read_to_string(&json).unwrap(),
+        "{\"t\":[1,\"a\"],\"l\":[[[2],null]]}\n"
     );
 }
 

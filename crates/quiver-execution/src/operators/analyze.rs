@@ -8,7 +8,7 @@ use arrow::array::{ArrayRef, StringArray};
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
 use futures::TryStreamExt;
-use quiver_expr::{internal_err, Result};
+use quiver_expr::Result;
 
 use crate::metrics::{format_duration, MetricsRegistry};
 use crate::plan::{execute_stream, ExecutionPlan, TaskContext};
@@ -53,9 +53,7 @@ impl ExecutionPlan for AnalyzeExec {
         partition: usize,
         ctx: Arc<TaskContext>,
     ) -> Result<SendableRecordBatchStream> {
-        if partition != 0 {
-            return internal_err!("AnalyzeExec has one partition, asked for {partition}");
-        }
+        crate::plan::only_partition(self, partition)?;
         let registry = Arc::new(MetricsRegistry::default());
         let measured = Arc::new(TaskContext {
             metrics: Some(Arc::clone(&registry)),

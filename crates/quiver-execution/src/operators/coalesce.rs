@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use arrow::datatypes::SchemaRef;
-use quiver_expr::{internal_err, Result};
+use quiver_expr::Result;
 use tokio::sync::mpsc;
 
 use crate::metrics::{execute_child, execute_children};
@@ -57,11 +57,7 @@ impl ExecutionPlan for CoalescePartitionsExec {
         partition: usize,
         ctx: Arc<TaskContext>,
     ) -> Result<SendableRecordBatchStream> {
-        if partition != 0 {
-            return internal_err!(
-                "CoalescePartitionsExec has one partition, asked for {partition}"
-            );
-        }
+        crate::plan::only_partition(self, partition)?;
         let n = self.input.output_partitions();
         if n == 1 {
             return execute_child(&self.input, 0, ctx);

@@ -10,7 +10,7 @@ use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
 use arrow::row::{RowConverter, Rows, SortField};
 use futures::StreamExt;
-use quiver_expr::{internal_err, Result};
+use quiver_expr::Result;
 
 use super::{display_sort_exprs, PhysicalSortExpr};
 use crate::metrics::execute_children;
@@ -206,11 +206,7 @@ impl ExecutionPlan for SortPreservingMergeExec {
         partition: usize,
         ctx: Arc<TaskContext>,
     ) -> Result<SendableRecordBatchStream> {
-        if partition != 0 {
-            return internal_err!(
-                "SortPreservingMergeExec has one partition, asked for {partition}"
-            );
-        }
+        crate::plan::only_partition(self, partition)?;
         let inputs = execute_children(&self.input, &ctx)?
             .into_iter()
             .map(|stream| Box::pin(spawn_stream(stream, 2)) as SendableRecordBatchStream)

@@ -10,7 +10,7 @@ use arrow::array::{new_null_array, ArrayRef};
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
 use futures::stream::{self, StreamExt};
-use quiver_expr::{internal_err, Result};
+use quiver_expr::Result;
 
 use crate::metrics::execute_child;
 use crate::plan::{ExecutionPlan, TaskContext};
@@ -150,9 +150,7 @@ impl ExecutionPlan for PositionalJoinExec {
         partition: usize,
         ctx: Arc<TaskContext>,
     ) -> Result<SendableRecordBatchStream> {
-        if partition != 0 {
-            return internal_err!("PositionalJoinExec has one partition, asked for {partition}");
-        }
+        crate::plan::only_partition(self, partition)?;
         let side = |input: &Arc<dyn ExecutionPlan>| -> Result<Side> {
             Ok(Side {
                 batches: in_order(input, &ctx)?,

@@ -12,25 +12,27 @@ use crate::stream::{spawn_blocking_reader, SendableRecordBatchStream};
 use crate::table_provider::{ScanRequest, TableProvider};
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::{RecordBatch, RecordBatchReader};
-use quiver_expr::{internal_err, QuiverError, Result};
+use quiver_expr::{QuiverError, Result};
 
-/// The reader a [`ReadOnceTable`] holds until a scan takes it.
-type HeldReader = Arc<Mutex<Option<Box<dyn RecordBatchReader + Send>>>>;
+/// The reader a [`ReadOnceTable`] holds until a scan takes it, shared with
+/// its scans.
+#[derive(Clone)]
+struct HeldReader(Arc<Mutex<Option<Box<dyn RecordBatchReader + Send>>>>);
+
+impl std::fmt::Debug for HeldReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let held = self.0.lock().map(|r| r.is_some()).unwrap_or(false);
+        write!(f, "HeldReader({})", if held { "unread" } else { "taken" })
+    }
+}
 
 /// A table whose rows a reader gives once.
+#[derive(Debug)]
 pub struct ReadOnceTable {
     /// The table's name, for the error of a second read.
     name: String,
     schema: SchemaRef,
     reader: HeldReader,
-}
-
-impl std::fmt::Debug for ReadOnceTable {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ReadOnceTable")
-            .field("name", &self.name)
-            .finish()
-    }
 }
 
 impl ReadOnceTable {
@@ -39,7 +41,7 @@ impl ReadOnceTable {
         Self {
             name: name.to_string(),
             schema: reader.schema(),
-            reader: Arc::new(Mutex::new(Some(reader))),
+            reader: HeldReader(Arc::new(Mutex::new(Some(reader)))),
         }
     }
 }
@@ -61,7 +63,7 @@ impl TableProvider for ReadOnceTable {
         };
         Ok(Arc::new(ReadOnceExec {
             name: self.name.clone(),
-            reader: Arc::clone(&self.reader),
+            reader: self.reader.clone(),
             projection: request.projection.clone(),
             schema,
             id: NodeId::next(),
@@ -71,6 +73,7 @@ impl TableProvider for ReadOnceTable {
 
 /// Reads a [`ReadOnceTable`]'s stream, in one partition, on a thread of its
 /// own (the reader may block), a batch ahead of its consumer.
+#[derive(Debug)]
 pub struct ReadOnceExec {
     name: String,
     reader: HeldReader,
@@ -78,14 +81,6 @@ pub struct ReadOnceExec {
     schema: SchemaRef,
     /// The operator's identity ([`ExecutionPlan::node_id`]).
     id: NodeId,
-}
-
-impl std::fmt::Debug for ReadOnceExec {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ReadOnceExec")
-            .field("name", &self.name)
-            .finish()
-    }
 }
 
 impl ExecutionPlan for ReadOnceExec {
@@ -104,11 +99,10 @@ impl ExecutionPlan for ReadOnceExec {
         partition: usize,
         ctx: Arc<TaskContext>,
     ) -> Result<SendableRecordBatchStream> {
-        if partition != 0 {
-            return internal_err!("ReadOnceExec has one partition, asked for {partition}");
-        }
+        crate::plan::only_partition(self, partition)?;
         let taken = self
             .reader
+            .0
             .lock()
             .map_err(|_| {
                 QuiverError::Internal(format!("the stream of {} was poisoned", self.name))

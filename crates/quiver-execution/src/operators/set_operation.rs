@@ -9,7 +9,7 @@ use arrow::datatypes::SchemaRef;
 use arrow::row::{OwnedRow, RowConverter, SortField};
 use futures::{StreamExt, TryStreamExt};
 use quiver_expr::logical_plan::SetOperator;
-use quiver_expr::{internal_err, Result};
+use quiver_expr::Result;
 
 use crate::memory_pool::MemoryReservation;
 use crate::operators::coalesce::CoalescePartitionsExec;
@@ -127,9 +127,7 @@ impl ExecutionPlan for SetOperationExec {
         partition: usize,
         ctx: Arc<TaskContext>,
     ) -> Result<SendableRecordBatchStream> {
-        if partition != 0 {
-            return internal_err!("SetOperationExec has one partition, asked for {partition}");
-        }
+        crate::plan::only_partition(self, partition)?;
         let schema = self.schema();
         let fields = schema
             .fields()
